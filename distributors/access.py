@@ -1,0 +1,146 @@
+"""Who may see what: roles, and the one place where data is scoped to a user's distributor.
+
+Every app scopes its querysets with `Model.objects.visible_to(user)`; views and API views never
+filter by distributor themselves.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+MANUFACTURER_ADMINS = "Manufacturer admins"
+CHANNEL_MANAGERS = "Channel managers"
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Manufacturer admin"
+    MANAGER = "manager", "Channel manager"
+    PARTNER_ADMIN = "partner_admin", "Partner admin"
+    PARTNER_REP = "partner_rep", "Partner rep"
+
+
+def user_membership(user):
+    """The partner membership of `user`, or None for manufacturer staff and anonymous users."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_drm_membership"):
+        from .models import Membership
+
+        user._drm_membership = (
+            Membership.objects.select_related("distributor").filter(user=user).first()
+        )
+    return user._drm_membership
+
+
+def user_role(user):
+    """The user's role, or None when the user has no business in the portal."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if hasattr(user, "_drm_role"):
+        return user._drm_role
+    membership = user_membership(user)
+    if membership is not None:
+        # A partner stays a partner even if someone ticked a staff box by mistake.
+        role = Role.PARTNER_ADMIN if membership.role == "admin" else Role.PARTNER_REP
+    else:
+        groups = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser or MANUFACTURER_ADMINS in groups:
+            role = Role.ADMIN
+        elif CHANNEL_MANAGERS in groups or user.is_staff:
+            role = Role.MANAGER
+        else:
+            role = None
+    user._drm_role = role
+    return role
+
+
+def is_manufacturer(user):
+    return user_role(user) in (Role.ADMIN, Role.MANAGER)
+
+
+def is_partner(user):
+    return user_role(user) in (Role.PARTNER_ADMIN, Role.PARTNER_REP)
+
+
+class VisibleToQuerySet(models.QuerySet):
+    """A queryset that knows how to keep a partner inside its own distributor."""
+
+    distributor_lookup = "distributor"
+
+    def visible_to(self, user):
+        if is_manufacturer(user):
+            return self.all()
+        membership = user_membership(user) if is_partner(user) else None
+        if membership is None:
+            return self.none()
+        scoped = self.filter(**{self.distributor_lookup: membership.distributor_id})
+        # Only a many-to-many path can repeat rows.
+        return scoped.distinct() if self.distributor_lookup == "distributors" else scoped
+
+    @classmethod
+    def as_manager(cls, distributor_lookup="distributor"):
+        scoped = type(cls.__name__, (cls,), {"distributor_lookup": distributor_lookup})
+        return super(VisibleToQuerySet, scoped).as_manager()
+
+
+def manufacturer_required(view):
+    """Pages for the manufacturer's people only: partners get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_manufacturer(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def partner_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_partner(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def portal_user_required(view):
+    """Any user with a role: manufacturer staff or a partner."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if user_role(request.user) is None:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class PortalUserMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and user_role(request.user) is None:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class IsPortalUser(BasePermission):
+    """API: any role may read what its scope allows; writes need a manufacturer role."""
+
+    def has_permission(self, request, view):
+        role = user_role(request.user)
+        if role is None:
+            return False
+        return request.method in SAFE_METHODS or is_manufacturer(request.user)
+
+
+class IsManufacturer(BasePermission):
+    def has_permission(self, request, view):
+        return is_manufacturer(request.user)

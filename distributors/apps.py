@@ -1,0 +1,9 @@
+"""Distributors app: profiles, territories, product lines, memberships, revenue, investments."""
+
+from django.apps import AppConfig
+
+
+class DistributorsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "distributors"
+    verbose_name = "Distributors"

@@ -1,0 +1,322 @@
+"""Distributors: profiles, territories, product lines, memberships, revenue and investments."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .access import VisibleToQuerySet
+
+
+class Tier(models.Model):
+    """A commercial tier; `rank` orders them (1 is the top tier)."""
+
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=60)
+    rank = models.PositiveSmallIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self):
+        return self.name
+
+
+class Territory(models.Model):
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=120)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
+    region = models.CharField(max_length=60, blank=True)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributors")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "territories"
+
+    def __str__(self):
+        return f"{self.name} ({self.country})"
+
+
+class ProductLine(models.Model):
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=120)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class CustomerCategory(models.Model):
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "customer categories"
+
+    def __str__(self):
+        return self.name
+
+
+class Distributor(models.Model):
+    class Status(models.TextChoices):
+        ONBOARDING = "onboarding", "Onboarding"
+        ACTIVE = "active", "Active"
+        PROBATION = "probation", "Probation"
+        TERMINATED = "terminated", "Terminated"
+
+    # Which status may follow which: terminated is final.
+    TRANSITIONS = {
+        Status.ONBOARDING: {Status.ACTIVE, Status.TERMINATED},
+        Status.ACTIVE: {Status.PROBATION, Status.TERMINATED},
+        Status.PROBATION: {Status.ACTIVE, Status.TERMINATED},
+        Status.TERMINATED: set(),
+    }
+
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
+    region = models.CharField(max_length=60, blank=True)
+    currency = models.CharField(max_length=3, help_text="ISO 4217 code of reported amounts")
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="distributors")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ONBOARDING)
+    contract_start = models.DateField(null=True, blank=True)
+    contract_end = models.DateField(null=True, blank=True)
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_distributors",
+    )
+    market_potential = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Yearly market potential in the reporting currency",
+    )
+    territories = models.ManyToManyField(Territory, blank=True, related_name="distributors")
+    product_lines = models.ManyToManyField(ProductLine, blank=True, related_name="distributors")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="pk")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contract_end__isnull=True)
+                | Q(contract_start__isnull=True)
+                | Q(contract_end__gte=models.F("contract_start")),
+                name="distributor_contract_end_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "tier"]), models.Index(fields=["country"])]
+
+    def __str__(self):
+        return f"{self.code} · {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("distributors:detail", args=[self.code])
+
+    def can_move_to(self, status):
+        return status in self.TRANSITIONS[self.Status(self.status)]
+
+
+class Membership(models.Model):
+    """Ties a partner user to its one distributor."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Partner admin"
+        REP = "rep", "Partner rep"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.REP)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+
+    def __str__(self):
+        return f"{self.user} @ {self.distributor.code} ({self.get_role_display()})"
+
+
+class ExchangeRate(models.Model):
+    """How many units of the reporting currency one unit of `currency` was worth in `month`."""
+
+    currency = models.CharField(max_length=3)
+    month = models.DateField(help_text="First day of the month")
+    rate = models.DecimalField(
+        max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        ordering = ["currency", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "month"], name="exchange_rate_unique"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.currency} {self.month:%Y-%m} = {self.rate}"
+
+
+class RevenueRecord(models.Model):
+    """Revenue a distributor reports for one month, product line and (optionally) category."""
+
+    distributor = models.ForeignKey(Distributor, on_delete=models.CASCADE, related_name="revenue")
+    month = models.DateField(help_text="First day of the month")
+    product_line = models.ForeignKey(ProductLine, on_delete=models.PROTECT, related_name="+")
+    customer_category = models.ForeignKey(
+        CustomerCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(
+        max_digits=16, decimal_places=2, help_text="In the distributor's currency"
+    )
+    units = models.PositiveIntegerField(default=0)
+    margin = models.DecimalField(
+        max_digits=16, decimal_places=2, default=0, help_text="Gross margin, distributor currency"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+
+    class Meta:
+        ordering = ["distributor", "month", "product_line"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distributor", "month", "product_line", "customer_category"],
+                name="revenue_unique_with_category",
+            ),
+            models.UniqueConstraint(
+                fields=["distributor", "month", "product_line"],
+                condition=Q(customer_category__isnull=True),
+                name="revenue_unique_without_category",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="revenue_amount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self):
+        return f"{self.distributor_id} {self.month:%Y-%m} {self.product_line_id}: {self.amount}"
+
+
+class Investment(models.Model):
+    """A resource the manufacturer invested in a distributor, valued in the reporting currency."""
+
+    class Kind(models.TextChoices):
+        MARKET_FUNDS = "market_funds", "Market development funds"
+        TRAINING_DAYS = "training_days", "Training days"
+        DEMO_UNITS = "demo_units", "Demo units"
+        LEADS_SUPPLIED = "leads_supplied", "Leads supplied"
+        MANAGER_HOURS = "manager_hours", "Channel manager hours"
+
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.CASCADE, related_name="investments"
+    )
+    date = models.DateField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Quantity in the kind's unit (days, units, leads, hours, or money)",
+    )
+    value = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Value in the reporting currency",
+    )
+    note = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+
+    class Meta:
+        ordering = ["-date", "distributor"]
+        constraints = [
+            models.UniqueConstraint(fields=["distributor", "date", "kind"], name="investment_unique"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(value__gte=0), name="investment_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.distributor_id} {self.date} {self.kind}: {self.value}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded revenue or investment file on its way from preview to commit."""
+
+    class Kind(models.TextChoices):
+        REVENUE = "revenue", "Revenue"
+        INVESTMENT = "investment", "Investments"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be checked"
+        VALIDATING = "validating", "Checking rows"
+        VALIDATED = "validated", "Ready to commit"
+        INVALID = "invalid", "Has errors"
+        COMMITTING = "committing", "Committing"
+        COMMITTED = "committed", "Committed"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches"
+    )
+    # Set when a partner uploads: every row must belong to this distributor.
+    distributor = models.ForeignKey(
+        Distributor, null=True, blank=True, on_delete=models.CASCADE, related_name="imports"
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_rows = models.PositiveIntegerField(default=0)
+    updated_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=list, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} import #{self.pk} ({self.status})"
+
+    @property
+    def progress_percent(self):
+        if not self.total_rows:
+            return 0 if self.status in (self.Status.PENDING, self.Status.VALIDATING) else 100
+        return min(100, round(100 * self.processed_rows / self.total_rows))
+
+    @property
+    def is_running(self):
+        return self.status in (
+            self.Status.PENDING,
+            self.Status.VALIDATING,
+            self.Status.COMMITTING,
+        )

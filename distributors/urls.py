@@ -1,0 +1,22 @@
+"""Portal pages of the distributors app."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "distributors"
+
+urlpatterns = [
+    path("distributors/", views.distributor_list, name="list"),
+    path("distributors/export/", views.distributor_export, name="export"),
+    path("distributors/new/", views.distributor_create, name="create"),
+    path("distributors/<slug:code>/", views.distributor_detail, name="detail"),
+    path("distributors/<slug:code>/edit/", views.distributor_edit, name="edit"),
+    path("my/", views.my_distributor, name="mine"),
+    path("imports/", views.import_list, name="imports"),
+    path("imports/new/", views.import_create, name="import-create"),
+    path("imports/<int:pk>/", views.import_detail, name="import-detail"),
+    path("imports/<int:pk>/status/", views.import_status, name="import-status"),
+    path("imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
+    path("imports/template/<str:kind>.csv", views.import_template, name="import-template"),
+]

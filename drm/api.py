@@ -1,0 +1,54 @@
+"""Shared API plumbing: pagination with a ceiling and one JSON error shape for every failure."""
+
+from django.conf import settings
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+
+    @property
+    def max_page_size(self):
+        return settings.API_MAX_PAGE_SIZE
+
+
+def _error_body(code, message, fields=None, details=None):
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    if details:
+        body["details"] = details
+    return {"error": body}
+
+
+def exception_handler(exc, context):
+    """Every error leaves as {"error": {"code", "message", "fields"?, "details"?}}."""
+    if isinstance(exc, DomainError):
+        fields = {exc.field: [exc.message]} if exc.field else None
+        return Response(
+            _error_body(exc.code, exc.message, fields, exc.details), status=exc.status
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        data = exc.detail
+        if isinstance(data, dict):
+            fields = {key: [str(m) for m in (val if isinstance(val, list) else [val])]
+                      for key, val in data.items()}
+        else:
+            fields = {"non_field_errors": [str(m) for m in data]}
+        first = next(iter(fields.items()))
+        message = f"{first[0]}: {first[1][0]}" if first[1] else "Invalid input."
+        response.data = _error_body("invalid", message, fields)
+        response.status_code = status.HTTP_400_BAD_REQUEST
+        return response
+    detail = getattr(exc, "detail", str(exc))
+    code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+    response.data = _error_body(str(code), str(detail))
+    return response

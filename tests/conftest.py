@@ -1,0 +1,115 @@
+"""Personas and service switches shared by every test."""
+
+import os
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def services_available():
+    return os.environ.get("DRM_SERVICES") == "1"
+
+
+def chromium_path():
+    return os.environ.get("DRM_CHROMIUM", "")
+
+
+@pytest.fixture(autouse=True)
+def _service_markers(request):
+    if request.node.get_closest_marker("services") and not services_available():
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1 but Postgres/Redis are not configured (use make test)")
+        pytest.skip("needs Postgres and Redis (run `make test` with them reachable)")
+    if request.node.get_closest_marker("browser") and not chromium_path():
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1 but Chromium was not found")
+        pytest.skip("needs Chromium")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def distributor(db):
+    return factories.DistributorFactory(code="acme", name="Acme Industrial Supply")
+
+
+@pytest.fixture
+def other_distributor(db):
+    return factories.DistributorFactory(code="rival", name="Rival Trading")
+
+
+@pytest.fixture
+def manager(db):
+    return factories.ManagerFactory(username="manager-test")
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.UserFactory(username="admin-test", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def partner(db, distributor):
+    return factories.MembershipFactory(
+        user=factories.UserFactory(username="partner-test"), distributor=distributor, role="admin"
+    ).user
+
+
+@pytest.fixture
+def colleague(db, distributor):
+    return factories.MembershipFactory(
+        user=factories.UserFactory(username="colleague-test"), distributor=distributor, role="rep"
+    ).user
+
+
+@pytest.fixture
+def outsider(db, other_distributor):
+    return factories.MembershipFactory(
+        user=factories.UserFactory(username="outsider-test"),
+        distributor=other_distributor,
+        role="admin",
+    ).user
+
+
+@pytest.fixture
+def nobody(db):
+    """Logged in, but neither manufacturer staff nor a partner."""
+    return factories.UserFactory(username="nobody-test")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def token_client():
+    """An API client that authenticates with the user's DRF token, as a BI tool would."""
+
+    def make(user):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def make(user):
+        client.force_login(user)
+        return client
+
+    return make

@@ -1,0 +1,142 @@
+"""factory_boy factories for every model the tests build."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from distributors.access import CHANNEL_MANAGERS
+from distributors.models import (
+    CustomerCategory,
+    Distributor,
+    ExchangeRate,
+    Investment,
+    Membership,
+    ProductLine,
+    RevenueRecord,
+    Territory,
+    Tier,
+)
+
+PASSWORD = "s3cret-Passw0rd!"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class ManagerFactory(UserFactory):
+    @factory.post_generation
+    def managers_group(obj, create, extracted, **kwargs):
+        if create:
+            group, _ = Group.objects.get_or_create(name=CHANNEL_MANAGERS)
+            obj.groups.add(group)
+
+
+class TierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tier
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"tier-{n}")
+    name = factory.LazyAttribute(lambda t: t.code.title())
+    rank = factory.Sequence(lambda n: n + 1)
+
+
+class TerritoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Territory
+
+    code = factory.Sequence(lambda n: f"terr-{n}")
+    name = factory.Sequence(lambda n: f"Territory {n}")
+    country = "DE"
+    region = "Europe"
+
+
+class ProductLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductLine
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"line-{n}")
+    name = factory.LazyAttribute(lambda p: p.code.replace("-", " ").title())
+
+
+class CustomerCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerCategory
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"cat-{n}")
+    name = factory.LazyAttribute(lambda c: c.code.title())
+
+
+class DistributorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Distributor
+
+    code = factory.Sequence(lambda n: f"dist-{n:03d}")
+    name = factory.Sequence(lambda n: f"Distributor {n:03d} GmbH")
+    country = "DE"
+    region = "Europe"
+    currency = "EUR"
+    tier = factory.SubFactory(TierFactory)
+    status = Distributor.Status.ACTIVE
+    contract_start = datetime.date(2024, 1, 1)
+    contract_end = datetime.date(2027, 12, 31)
+    market_potential = Decimal("1000000.00")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    distributor = factory.SubFactory(DistributorFactory)
+    role = Membership.Role.ADMIN
+
+
+class ExchangeRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExchangeRate
+
+    currency = "USD"
+    month = datetime.date(2026, 1, 1)
+    rate = Decimal("0.90")
+
+
+class RevenueRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RevenueRecord
+
+    distributor = factory.SubFactory(DistributorFactory)
+    month = datetime.date(2026, 1, 1)
+    product_line = factory.SubFactory(ProductLineFactory)
+    amount = Decimal("1000.00")
+    units = 10
+    margin = Decimal("250.00")
+
+
+class InvestmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Investment
+
+    distributor = factory.SubFactory(DistributorFactory)
+    date = datetime.date(2026, 1, 15)
+    kind = Investment.Kind.MARKET_FUNDS
+    amount = Decimal("5000.00")
+    value = Decimal("5000.00")
