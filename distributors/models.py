@@ -251,7 +251,9 @@ class Investment(models.Model):
     class Meta:
         ordering = ["-date", "distributor"]
         constraints = [
-            models.UniqueConstraint(fields=["distributor", "date", "kind"], name="investment_unique"),
+            models.UniqueConstraint(
+                fields=["distributor", "date", "kind"], name="investment_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0) & Q(value__gte=0), name="investment_not_negative"
             ),

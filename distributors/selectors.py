@@ -82,7 +82,11 @@ def distributor_list(*, visible_to, filters=None, search="", sort="name", today=
     qs = (
         Distributor.objects.visible_to(visible_to)
         .select_related("tier", "account_manager")
-        .annotate(revenue_12m=Coalesce(Subquery(revenue_12m, output_field=MONEY), Value(0), output_field=MONEY))
+        .annotate(
+            revenue_12m=Coalesce(
+                Subquery(revenue_12m, output_field=MONEY), Value(0), output_field=MONEY
+            )
+        )
     )
     for field, value in (filters or {}).items():
         if value not in (None, "", []):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from drm.errors import NotAllowed, ValidationFailed
 
 from .access import is_manufacturer, is_partner, user_membership
-from .imports import MAX_STORED_ERRORS, SPECS, FIRST_DATA_ROW, parse_file
+from .imports import FIRST_DATA_ROW, MAX_STORED_ERRORS, SPECS, parse_file
 from .models import (
     CustomerCategory,
     Distributor,
@@ -194,7 +194,9 @@ def import_batch_validate(*, batch_id):
         processed_rows=total,
         created_rows=len(rows) - updates,
         updated_rows=updates,
-        message=f"{total} row(s) ready: {len(rows) - updates} new, {updates} replace stored figures.",
+        message=(
+            f"{total} row(s) ready: {len(rows) - updates} new, {updates} replace stored figures."
+        ),
     )
 
 

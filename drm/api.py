@@ -30,17 +30,17 @@ def exception_handler(exc, context):
     """Every error leaves as {"error": {"code", "message", "fields"?, "details"?}}."""
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else None
-        return Response(
-            _error_body(exc.code, exc.message, fields, exc.details), status=exc.status
-        )
+        return Response(_error_body(exc.code, exc.message, fields, exc.details), status=exc.status)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         data = exc.detail
         if isinstance(data, dict):
-            fields = {key: [str(m) for m in (val if isinstance(val, list) else [val])]
-                      for key, val in data.items()}
+            fields = {
+                key: [str(m) for m in (val if isinstance(val, list) else [val])]
+                for key, val in data.items()
+            }
         else:
             fields = {"non_field_errors": [str(m) for m in data]}
         first = next(iter(fields.items()))

@@ -1,0 +1,113 @@
+"""Forms of the distributors pages: shape only; rules live in services."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
+from .models import Distributor, ImportBatch, Tier
+from .selectors import SORTS
+
+
+def manager_choices():
+    return (
+        get_user_model()
+        .objects.filter(groups__name__in=[CHANNEL_MANAGERS, MANUFACTURER_ADMINS], is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+
+
+class DistributorFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        widget=forms.TextInput(attrs={"placeholder": "Code or name"}),
+    )
+    tier = forms.ModelChoiceField(Tier.objects.all(), required=False, to_field_name="code")
+    country = forms.CharField(required=False, max_length=2)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Distributor.Status.choices], required=False
+    )
+    manager = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="username", label="Account manager"
+    )
+    sort = forms.ChoiceField(
+        choices=[(key, key) for key in SORTS] + [(f"-{key}", f"-{key}") for key in SORTS],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = manager_choices()
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def selector_filters(self):
+        data = self.cleaned_data
+        return {
+            "tier": data.get("tier"),
+            "country__iexact": data.get("country"),
+            "status": data.get("status"),
+            "account_manager": data.get("manager"),
+        }
+
+
+class DistributorForm(forms.ModelForm):
+    class Meta:
+        model = Distributor
+        fields = [
+            "code",
+            "name",
+            "country",
+            "region",
+            "currency",
+            "tier",
+            "status",
+            "contract_start",
+            "contract_end",
+            "account_manager",
+            "market_potential",
+            "territories",
+            "product_lines",
+        ]
+        widgets = {
+            "contract_start": forms.DateInput(attrs={"type": "date"}),
+            "contract_end": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_manager"].queryset = manager_choices()
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(Column("code"), Column("name", css_class="col-md-8")),
+            Row(Column("country"), Column("region"), Column("currency")),
+            Row(Column("tier"), Column("status"), Column("account_manager")),
+            Row(Column("contract_start"), Column("contract_end"), Column("market_potential")),
+            Row(Column("territories"), Column("product_lines")),
+            Submit("save", "Save distributor"),
+        )
+
+    def clean_country(self):
+        return self.cleaned_data["country"].upper()
+
+    def clean_currency(self):
+        return self.cleaned_data["currency"].upper()
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(choices=ImportBatch.Kind.choices, label="What the file holds")
+    file = forms.FileField(help_text="A .csv (UTF-8) or .xlsx file; first row holds the headers.")
+
+    def __init__(self, *args, allow_investments=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_investments:
+            self.fields["kind"].choices = [(ImportBatch.Kind.REVENUE, "Revenue")]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("upload", "Upload and check"))
