@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -129,6 +130,10 @@ class Distributor(models.Model):
 
     def get_absolute_url(self):
         return reverse("distributors:detail", args=[self.code])
+
+    def clean(self):
+        if self.contract_start and self.contract_end and self.contract_end < self.contract_start:
+            raise ValidationError({"contract_end": "The contract cannot end before it starts."})
 
     def can_move_to(self, status):
         return status in self.TRANSITIONS[self.Status(self.status)]

@@ -38,9 +38,10 @@ def distributor_save(*, distributor, by, changed_status=None):
     """Create or update a distributor; status changes must follow Distributor.TRANSITIONS."""
     if not is_manufacturer(by):
         raise NotAllowed("Only the manufacturer's staff may change distributors.")
-    if distributor.pk and changed_status and changed_status != distributor.status:
+    if distributor.pk and changed_status:
+        # Compare with the stored status: a ModelForm has already copied the new one in.
         current = Distributor.objects.only("status").get(pk=distributor.pk)
-        if not current.can_move_to(changed_status):
+        if changed_status != current.status and not current.can_move_to(changed_status):
             raise ValidationFailed(
                 f"A distributor cannot go from {current.get_status_display()} to "
                 f"{Distributor.Status(changed_status).label}.",

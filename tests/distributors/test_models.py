@@ -1,0 +1,106 @@
+"""Single-row rules of the distributors models and the scoping of every manager."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from distributors.models import (
+    Distributor,
+    ImportBatch,
+    Investment,
+    Membership,
+    RevenueRecord,
+    Territory,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "allowed"),
+    [
+        ("onboarding", "active", True),
+        ("active", "probation", True),
+        ("probation", "active", True),
+        ("active", "onboarding", False),
+        ("terminated", "active", False),
+    ],
+)
+def test_status_transitions(start, target, allowed):
+    assert Distributor(status=start).can_move_to(target) is allowed
+
+
+def test_a_contract_cannot_end_before_it_starts(distributor):
+    distributor.contract_end = datetime.date(2020, 1, 1)
+    with pytest.raises(ValidationError) as error:
+        distributor.full_clean()
+    assert "contract_end" in error.value.message_dict
+
+
+def test_revenue_without_category_is_unique_per_distributor_month_and_line(distributor):
+    line = factories.ProductLineFactory()
+    factories.RevenueRecordFactory(distributor=distributor, product_line=line)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.RevenueRecordFactory(distributor=distributor, product_line=line)
+
+
+def test_revenue_with_a_category_may_sit_beside_the_uncategorised_row(distributor):
+    line = factories.ProductLineFactory()
+    factories.RevenueRecordFactory(distributor=distributor, product_line=line)
+    factories.RevenueRecordFactory(
+        distributor=distributor,
+        product_line=line,
+        customer_category=factories.CustomerCategoryFactory(),
+    )
+    assert RevenueRecord.objects.count() == 2
+
+
+def test_import_progress_percent():
+    batch = ImportBatch(total_rows=200, processed_rows=50, status=ImportBatch.Status.VALIDATING)
+    assert batch.progress_percent == 25
+    assert batch.is_running
+
+
+@pytest.fixture
+def both_sides(distributor, other_distributor, partner, outsider):
+    territory = factories.TerritoryFactory()
+    distributor.territories.add(territory)
+    other_distributor.territories.add(factories.TerritoryFactory())
+    for d in (distributor, other_distributor):
+        factories.RevenueRecordFactory(distributor=d)
+        factories.InvestmentFactory(distributor=d)
+        ImportBatch.objects.create(
+            kind="revenue", filename="f.csv", content=b"", uploaded_by=partner, distributor=d
+        )
+    return distributor
+
+
+@pytest.mark.parametrize(
+    "model", [Distributor, Territory, Membership, RevenueRecord, Investment, ImportBatch]
+)
+def test_partner_sees_only_its_own_distributors_rows(both_sides, partner, colleague, model):
+    for user in (partner, colleague):
+        rows = model.objects.visible_to(user)
+        assert rows.exists()
+        owner = (
+            "pk"
+            if model is Distributor
+            else ("distributors" if model is Territory else "distributor")
+        )
+        assert set(rows.values_list(owner, flat=True)) == {both_sides.pk}
+
+
+@pytest.mark.parametrize("model", [Distributor, Territory, RevenueRecord, Investment])
+def test_manager_sees_every_row_and_a_user_without_role_none(both_sides, manager, nobody, model):
+    assert model.objects.visible_to(manager).count() == model.objects.count()
+    assert model.objects.visible_to(nobody).count() == 0
+
+
+def test_a_partner_with_a_staff_flag_is_still_scoped(both_sides, partner):
+    partner.is_staff = True
+    partner.save()
+    partner.refresh_from_db()
+    assert list(Distributor.objects.visible_to(partner)) == [both_sides]

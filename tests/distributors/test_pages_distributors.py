@@ -1,0 +1,232 @@
+"""Distributor pages: list, export, detail, create/edit and the partner's own page."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from distributors.models import Distributor
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue(distributor, other_distributor):
+    pumps = factories.ProductLineFactory(code="pumps", name="Pumps")
+    valves = factories.ProductLineFactory(code="valves", name="Valves")
+    today = datetime.date.today().replace(day=1)
+    for line, amount in ((pumps, "1000"), (valves, "500")):
+        factories.RevenueRecordFactory(
+            distributor=distributor, month=today, product_line=line, amount=Decimal(amount)
+        )
+    factories.RevenueRecordFactory(
+        distributor=other_distributor, month=today, product_line=pumps, amount=Decimal("9")
+    )
+    factories.InvestmentFactory(distributor=distributor, date=today, value=Decimal("750"))
+    return pumps, valves
+
+
+def test_manager_sees_every_distributor_in_the_list(login, manager, distributor, other_distributor):
+    response = login(manager).get(reverse("distributors:list"))
+    assert response.status_code == 200
+    assert [d.code for d in response.context["page"].object_list] == ["acme", "rival"]
+
+
+def test_list_filters_by_status_tier_country_and_search(
+    login, manager, distributor, other_distributor
+):
+    other_distributor.status = Distributor.Status.PROBATION
+    other_distributor.country = "FR"
+    other_distributor.save()
+    client = login(manager)
+
+    def codes(**params):
+        response = client.get(reverse("distributors:list"), params)
+        return [d.code for d in response.context["page"].object_list]
+
+    assert codes(status="probation") == ["rival"]
+    assert codes(country="fr") == ["rival"]
+    assert codes(q="acme") == ["acme"]
+    assert codes(tier=distributor.tier.code) == ["acme"]
+
+
+def test_list_sorts_by_revenue_in_the_reporting_currency(
+    login, manager, distributor, other_distributor, catalogue
+):
+    response = login(manager).get(reverse("distributors:list"), {"sort": "-revenue"})
+    rows = list(response.context["page"].object_list)
+    assert [d.code for d in rows] == ["acme", "rival"]
+    assert rows[0].revenue_12m == Decimal("1500.00")
+
+
+def test_list_converts_foreign_currency_revenue_with_the_months_rate(
+    login, manager, other_distributor, catalogue
+):
+    other_distributor.currency = "USD"
+    other_distributor.save()
+    factories.ExchangeRateFactory(
+        currency="USD", month=datetime.date.today().replace(day=1), rate=Decimal("0.5")
+    )
+    response = login(manager).get(reverse("distributors:list"), {"q": "rival"})
+    assert response.context["page"].object_list[0].revenue_12m == Decimal("4.50")
+
+
+def test_list_paginates(login, manager):
+    factories.DistributorFactory.create_batch(30)
+    response = login(manager).get(reverse("distributors:list"), {"page": 2})
+    assert response.context["page"].number == 2
+    assert len(response.context["page"].object_list) == 5
+
+
+def test_list_query_count_does_not_grow_with_rows(login, manager):
+    client = login(manager)
+    factories.DistributorFactory.create_batch(3)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("distributors:list"))
+    factories.DistributorFactory.create_batch(20)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("distributors:list"))
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("persona", ["partner", "colleague", "outsider", "nobody"])
+def test_only_manufacturer_staff_may_open_the_list(login, request, persona):
+    response = login(request.getfixturevalue(persona)).get(reverse("distributors:list"))
+    assert response.status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(reverse("distributors:list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_csv_export_follows_the_filters_and_neutralises_formulas(
+    login, manager, distributor, other_distributor
+):
+    distributor.name = '=HYPERLINK("http://evil")'
+    distributor.save()
+    response = login(manager).get(reverse("distributors:export"), {"format": "csv", "q": "acme"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "code"
+    assert len(rows) == 2
+    assert rows[1][1] == '\'=HYPERLINK("http://evil")'
+
+
+def test_xlsx_export_stores_formula_like_text_as_text(login, manager, distributor):
+    distributor.name = "+cmd|' /C calc'!A0"
+    distributor.save()
+    response = login(manager).get(reverse("distributors:export"), {"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet["A1"].value == "code"
+    assert sheet["B2"].value == "'+cmd|' /C calc'!A0"
+    assert sheet["B2"].data_type == "s"
+
+
+def test_partner_cannot_export(login, partner):
+    assert login(partner).get(reverse("distributors:export")).status_code == 403
+
+
+def test_detail_shows_profile_chart_and_return_on_investment(
+    login, manager, distributor, catalogue
+):
+    response = login(manager).get(distributor.get_absolute_url())
+    assert response.status_code == 200
+    chart = response.context["chart"]
+    assert [d["label"] for d in chart["datasets"]] == ["Pumps", "Valves"]
+    assert chart["datasets"][0]["data"][-1] == 1000.0
+    assert len(chart["labels"]) == 24
+    roi = response.context["return_on_investment"]
+    assert roi["revenue"] == Decimal("1500.00")
+    assert roi["ratio"] == Decimal("2.00")
+    assert b'id="revenue-chart"' in response.content
+
+
+def test_partner_sees_its_own_distributor_page(login, partner, distributor, catalogue):
+    response = login(partner).get(reverse("distributors:mine"))
+    assert response.status_code == 200
+    assert response.context["distributor"] == distributor
+
+
+def test_colleague_sees_the_same_distributor(login, colleague, distributor):
+    assert login(colleague).get(distributor.get_absolute_url()).status_code == 200
+
+
+def test_outsider_gets_404_for_another_distributors_page(login, outsider, distributor):
+    assert login(outsider).get(distributor.get_absolute_url()).status_code == 404
+
+
+def test_manager_has_no_my_distributor_page(login, manager):
+    assert login(manager).get(reverse("distributors:mine")).status_code == 403
+
+
+def test_home_sends_each_role_to_its_start_page(login, manager, partner):
+    assert login(manager).get("/")["Location"] == reverse("distributors:list")
+    assert login(partner).get("/")["Location"] == reverse("distributors:mine")
+
+
+def form_data(distributor, **changes):
+    data = {
+        "code": distributor.code,
+        "name": distributor.name,
+        "country": distributor.country,
+        "region": distributor.region,
+        "currency": distributor.currency,
+        "tier": distributor.tier_id,
+        "status": distributor.status,
+        "contract_start": "2024-01-01",
+        "contract_end": "2027-12-31",
+        "market_potential": "100000",
+    }
+    data.update(changes)
+    return data
+
+
+def test_manager_creates_a_distributor(login, manager, distributor):
+    tier = distributor.tier
+    data = form_data(distributor, code="newco", name="NewCo", country="se", currency="sek")
+    data["status"] = "onboarding"
+    response = login(manager).post(reverse("distributors:create"), data)
+    assert response.status_code == 302
+    created = Distributor.objects.get(code="newco")
+    assert (created.country, created.currency, created.tier) == ("SE", "SEK", tier)
+
+
+def test_a_forbidden_status_change_is_refused_on_the_status_field(login, manager, distributor):
+    distributor.status = Distributor.Status.TERMINATED
+    distributor.save()
+    response = login(manager).post(
+        reverse("distributors:edit", args=[distributor.code]),
+        form_data(distributor, status="active"),
+    )
+    assert response.status_code == 200
+    assert "cannot go from Terminated to Active" in response.context["form"].errors["status"][0]
+    distributor.refresh_from_db()
+    assert distributor.status == Distributor.Status.TERMINATED
+
+
+def test_a_contract_that_ends_before_it_starts_is_refused(login, manager, distributor):
+    response = login(manager).post(
+        reverse("distributors:edit", args=[distributor.code]),
+        form_data(distributor, contract_end="2020-01-01", name="Changed"),
+    )
+    assert "contract_end" in response.context["form"].errors
+    distributor.refresh_from_db()
+    assert distributor.name != "Changed"
+
+
+@pytest.mark.parametrize("persona", ["partner", "outsider"])
+def test_partners_cannot_edit_distributors(login, request, persona, distributor):
+    client = login(request.getfixturevalue(persona))
+    url = reverse("distributors:edit", args=[distributor.code])
+    assert client.post(url, form_data(distributor, name="Hacked")).status_code == 403
+    distributor.refresh_from_db()
+    assert distributor.name != "Hacked"
