@@ -1,6 +1,115 @@
-"""REST API of the distributors app (stub)."""
-from rest_framework import viewsets
-from .models import Distributor
-class _Stub(viewsets.ReadOnlyModelViewSet):
-    queryset = Distributor.objects.none()
-DistributorViewSet = TerritoryViewSet = ProductLineViewSet = RevenueViewSet = InvestmentViewSet = _Stub
+"""REST API of the distributors app: one ViewSet per resource, scoped through `visible_to`."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import mixins, viewsets
+from rest_framework.filters import SearchFilter
+
+from . import filters, selectors, services
+from .access import IsPortalUser
+from .models import Distributor, ProductLine, Territory
+from .serializers import (
+    DistributorSerializer,
+    InvestmentSerializer,
+    ProductLineSerializer,
+    RevenueSerializer,
+    TerritorySerializer,
+)
+
+# Ordering lives in the FilterSets (public names such as `tier` instead of `tier__rank`).
+FILTERS = [DjangoFilterBackend, SearchFilter]
+
+
+class DistributorViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Distributor profiles. Everyone with a role reads; the manufacturer's staff also write."""
+
+    serializer_class = DistributorSerializer
+    permission_classes = [IsPortalUser]
+    filter_backends = FILTERS
+    filterset_class = filters.DistributorFilter
+    search_fields = ["code", "name"]
+    lookup_field = "code"
+
+    def get_queryset(self):
+        return selectors.distributor_list(visible_to=self.request.user).prefetch_related(
+            "territories", "product_lines"
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = self._save(Distributor(), serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = self._save(serializer.instance, serializer.validated_data)
+
+    def _save(self, distributor, data):
+        data = dict(data)
+        status = data.pop("status", None)
+        relations = {
+            name: data.pop(name) for name in ("territories", "product_lines") if name in data
+        }
+        for field, value in data.items():
+            setattr(distributor, field, value)
+        distributor = services.distributor_save(
+            distributor=distributor,
+            by=self.request.user,
+            changed_status=status,
+            territories=relations.get("territories"),
+            product_lines=relations.get("product_lines"),
+        )
+        # Answer with the same shape as a read, revenue_12m included.
+        return self.get_queryset().get(pk=distributor.pk)
+
+
+class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Territories: partners see the ones their distributor covers."""
+
+    serializer_class = TerritorySerializer
+    permission_classes = [IsPortalUser]
+    filter_backends = FILTERS
+    filterset_class = filters.TerritoryFilter
+    search_fields = ["code", "name"]
+    lookup_field = "code"
+
+    def get_queryset(self):
+        return Territory.objects.visible_to(self.request.user)
+
+
+class ProductLineViewSet(viewsets.ReadOnlyModelViewSet):
+    """The manufacturer's product catalogue, public to every portal user."""
+
+    serializer_class = ProductLineSerializer
+    permission_classes = [IsPortalUser]
+    filter_backends = FILTERS
+    filterset_class = filters.ProductLineFilter
+    search_fields = ["code", "name"]
+    lookup_field = "code"
+    queryset = ProductLine.objects.all()
+
+
+class RevenueViewSet(viewsets.ReadOnlyModelViewSet):
+    """Monthly revenue records, with the amount converted to the reporting currency."""
+
+    serializer_class = RevenueSerializer
+    permission_classes = [IsPortalUser]
+    filter_backends = FILTERS
+    filterset_class = filters.RevenueFilter
+
+    def get_queryset(self):
+        return selectors.with_reporting_amount(selectors.revenue_list(visible_to=self.request.user))
+
+
+class InvestmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """What the manufacturer invested in each distributor, valued in the reporting currency."""
+
+    serializer_class = InvestmentSerializer
+    permission_classes = [IsPortalUser]
+    filter_backends = FILTERS
+    filterset_class = filters.InvestmentFilter
+
+    def get_queryset(self):
+        return selectors.investment_list(visible_to=self.request.user)

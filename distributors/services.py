@@ -34,8 +34,12 @@ VALUE_FIELDS = {
 # --- distributors -------------------------------------------------------------------------
 
 
-def distributor_save(*, distributor, by, changed_status=None):
-    """Create or update a distributor; status changes must follow Distributor.TRANSITIONS."""
+@transaction.atomic
+def distributor_save(*, distributor, by, changed_status=None, territories=None, product_lines=None):
+    """Create or update a distributor; status changes must follow Distributor.TRANSITIONS.
+
+    The profile and its territory/product-line links (when given) land together or not at all.
+    """
     if not is_manufacturer(by):
         raise NotAllowed("Only the manufacturer's staff may change distributors.")
     if distributor.pk and changed_status:
@@ -57,6 +61,10 @@ def distributor_save(*, distributor, by, changed_status=None):
         raise ValidationFailed("The contract cannot end before it starts.", field="contract_end")
     distributor.full_clean(exclude=["territories", "product_lines"])
     distributor.save()
+    if territories is not None:
+        distributor.territories.set(territories)
+    if product_lines is not None:
+        distributor.product_lines.set(product_lines)
     return distributor
 
 

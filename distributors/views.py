@@ -151,12 +151,15 @@ def _save_distributor(request, form, *, created):
     distributor = form.save(commit=False)
     try:
         services.distributor_save(
-            distributor=distributor, by=request.user, changed_status=form.cleaned_data["status"]
+            distributor=distributor,
+            by=request.user,
+            changed_status=form.cleaned_data["status"],
+            territories=form.cleaned_data["territories"],
+            product_lines=form.cleaned_data["product_lines"],
         )
     except DomainError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         return None
-    form.save_m2m()
     messages.success(
         request, f"Distributor {distributor.code} {'created' if created else 'saved'}."
     )

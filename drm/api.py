@@ -1,9 +1,13 @@
 """Shared API plumbing: pagination with a ceiling and one JSON error shape for every failure."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
@@ -28,6 +32,13 @@ def _error_body(code, message, fields=None, details=None):
 
 def exception_handler(exc, context):
     """Every error leaves as {"error": {"code", "message", "fields"?, "details"?}}."""
+    # Translate Django's own exceptions first so that their codes come out right.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else None
         return Response(_error_body(exc.code, exc.message, fields, exc.details), status=exc.status)

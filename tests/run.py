@@ -51,6 +51,7 @@ def main(argv):
     redis_error = redis_ok(redis_url)
     if pg_error is None and redis_error is None:
         os.environ.update(DATABASE_URL=database_url, REDIS_URL=redis_url, DRM_SERVICES="1")
+        os.environ.setdefault("TEST_DATABASE_NAME", f"test_drm_{os.getpid()}")
         print(
             f"tests: Postgres at {urlsplit(database_url).hostname}:{urlsplit(database_url).port} "
             f"and Redis at {urlsplit(redis_url).hostname}:{urlsplit(redis_url).port}; "

@@ -230,3 +230,15 @@ def test_partners_cannot_edit_distributors(login, request, persona, distributor)
     assert client.post(url, form_data(distributor, name="Hacked")).status_code == 403
     distributor.refresh_from_db()
     assert distributor.name != "Hacked"
+
+
+def test_edit_saves_territories_and_product_lines_with_the_profile(login, manager, distributor):
+    north = factories.TerritoryFactory(code="north")
+    pumps = factories.ProductLineFactory(code="pumps")
+    response = login(manager).post(
+        reverse("distributors:edit", args=[distributor.code]),
+        form_data(distributor, territories=[north.pk], product_lines=[pumps.pk]),
+    )
+    assert response.status_code == 302
+    assert list(distributor.territories.all()) == [north]
+    assert list(distributor.product_lines.all()) == [pumps]
