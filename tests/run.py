@@ -1,4 +1,4 @@
-"""`make test`: find Postgres, Redis and Chromium, say in one line what the suite runs on, run pytest.
+"""`make test`: find Postgres, Redis and Chromium, say in one line what runs, then run pytest.
 
 With REQUIRE_SERVICES=1 a missing service or browser is an error instead of a skip.
 """
@@ -36,7 +36,11 @@ def redis_ok(url):
 
 
 def find_chromium():
-    candidates = [os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+    candidates = [
+        os.environ.get("CHROMIUM_PATH", ""),
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+    ]
     for candidate in candidates:
         if candidate and os.path.exists(candidate):
             return candidate
