@@ -56,6 +56,9 @@ def main(argv):
     if pg_error is None and redis_error is None:
         os.environ.update(DATABASE_URL=database_url, REDIS_URL=redis_url, DRM_SERVICES="1")
         os.environ.setdefault("TEST_DATABASE_NAME", f"test_drm_{os.getpid()}")
+        # The tests clear the cache; keep that away from the broker's Redis database.
+        parts = urlsplit(redis_url)
+        os.environ.setdefault("CACHE_URL", urlunsplit((*parts[:2], "/15", "", "")))
         print(
             f"tests: Postgres at {urlsplit(database_url).hostname}:{urlsplit(database_url).port} "
             f"and Redis at {urlsplit(redis_url).hostname}:{urlsplit(redis_url).port}; "
