@@ -242,3 +242,9 @@ def test_edit_saves_territories_and_product_lines_with_the_profile(login, manage
     assert response.status_code == 302
     assert list(distributor.territories.all()) == [north]
     assert list(distributor.product_lines.all()) == [pumps]
+
+
+def test_the_pager_keeps_the_filters(login, manager):
+    factories.DistributorFactory.create_batch(30)
+    response = login(manager).get(reverse("distributors:list"), {"status": "active"})
+    assert b"status=active&amp;page=2" in response.content
