@@ -141,6 +141,11 @@ def main():
     )
 
     # 2. Distributor list sorted by 12-month revenue: one annotated query vs a query per row.
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh statistics after the bulk load, as autovacuum would
     today = months[-1] + datetime.timedelta(days=40)
 
     def annotated():
@@ -158,11 +163,12 @@ def main():
             totals.append((total, d.code))
         return sorted(totals, reverse=True)[:25]
 
-    top, list_s = timed(annotated)
-    expected, naive_s = timed(naive)
+    annotated()  # warm the caches for both contenders alike
+    top, list_s = min((timed(annotated) for _ in range(3)), key=lambda pair: pair[1])
+    expected, naive_s = min((timed(naive) for _ in range(3)), key=lambda pair: pair[1])
     assert [d.code for d in top][:5] == [code for _, code in expected][:5]
     print(
-        f"list     annotated first page {list_s * 1000:7.1f} ms | baseline query per "
+        f"list     annotated first page (best of 3) {list_s * 1000:7.1f} ms | baseline query per "
         f"distributor {naive_s * 1000:9.1f} ms | speed-up x{naive_s / list_s:.1f}"
     )
 

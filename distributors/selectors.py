@@ -75,6 +75,7 @@ def distributor_list(*, visible_to, filters=None, search="", sort="name", today=
         with_reporting_amount(
             RevenueRecord.objects.filter(distributor=OuterRef("pk"), month__gte=since)
         )
+        .order_by()
         .values("distributor")
         .annotate(total=Sum("reporting_amount"))
         .values("total")
