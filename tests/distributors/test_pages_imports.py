@@ -150,3 +150,19 @@ def test_partner_cannot_download_the_investment_template(login, partner):
 def test_unknown_template_is_404(login, manager):
     url = reverse("distributors:import-template", args=["nonsense"])
     assert login(manager).get(url).status_code == 404
+
+
+def test_import_list_query_count_does_not_grow_with_rows(login, partner, distributor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(partner)
+    for _ in range(2):
+        make_batch(partner, distributor)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("distributors:imports"))
+    for _ in range(15):
+        make_batch(partner, distributor)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("distributors:imports"))
+    assert len(many) == len(few)

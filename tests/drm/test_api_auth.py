@@ -175,3 +175,14 @@ def test_a_missing_object_answers_with_the_not_found_code(token_client, outsider
     response = token_client(outsider).get(f"/api/v1/distributors/{distributor.code}/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_repeated_bad_token_requests_lock_the_username_out(api_client, manager, settings):
+    url = reverse("api:token")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api_client.post(url, {"username": manager.username, "password": "wrong"})
+    response = api_client.post(url, {"username": manager.username, "password": factories.PASSWORD})
+    # Locked out: even the right password gets no token.
+    assert response.status_code == 400
+    assert "token" not in response.json()
