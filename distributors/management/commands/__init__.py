@@ -1,0 +1,1 @@
+"""Commands: demo_data seeds the embedded demo."""
