@@ -61,6 +61,21 @@ def _filtered_distributors(request):
     return form, queryset, sort
 
 
+def _top_revenue_chart(queryset, count=10):
+    """Chart.js data: the filtered distributors with the most revenue over 12 months."""
+    top = list(queryset.order_by("-revenue_12m", "code")[:count])
+    return {
+        "labels": [d.code for d in top],
+        "datasets": [
+            {
+                "label": f"Revenue, last 12 months ({settings.REPORTING_CURRENCY})",
+                "data": [float(d.revenue_12m) for d in top],
+            }
+        ],
+        "currency": settings.REPORTING_CURRENCY,
+    }
+
+
 @manufacturer_required
 def distributor_list(request):
     form, queryset, sort = _filtered_distributors(request)
@@ -80,6 +95,7 @@ def distributor_list(request):
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "reporting_currency": settings.REPORTING_CURRENCY,
+            "top_chart": _top_revenue_chart(queryset),
         },
     )
 

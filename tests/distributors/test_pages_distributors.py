@@ -248,3 +248,13 @@ def test_the_pager_keeps_the_filters(login, manager):
     factories.DistributorFactory.create_batch(30)
     response = login(manager).get(reverse("distributors:list"), {"status": "active"})
     assert b"status=active&amp;page=2" in response.content
+
+
+def test_list_charts_the_top_distributors_by_revenue(
+    login, manager, distributor, other_distributor, catalogue
+):
+    response = login(manager).get(reverse("distributors:list"))
+    chart = response.context["top_chart"]
+    assert chart["labels"] == ["acme", "rival"]
+    assert chart["datasets"][0]["data"] == [1500.0, 9.0]
+    assert b'id="top-revenue-chart"' in response.content
