@@ -141,6 +141,13 @@ class IsPortalUser(BasePermission):
         return request.method in SAFE_METHODS or is_manufacturer(request.user)
 
 
+class HasPortalRole(BasePermission):
+    """API: any role, any method; the service decides what the caller may write."""
+
+    def has_permission(self, request, view):
+        return user_role(request.user) is not None
+
+
 class IsManufacturer(BasePermission):
     def has_permission(self, request, view):
         return is_manufacturer(request.user)

@@ -1,16 +1,20 @@
 """REST API of the distributors app: one ViewSet per resource, scoped through `visible_to`."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.filters import SearchFilter
+from rest_framework.response import Response
 
 from . import filters, selectors, services
-from .access import IsPortalUser
+from .access import HasPortalRole, IsPortalUser
 from .models import Distributor, ProductLine, Territory
 from .serializers import (
     DistributorSerializer,
     InvestmentSerializer,
     ProductLineSerializer,
+    RevenuePushResultSerializer,
+    RevenuePushSerializer,
     RevenueSerializer,
     TerritorySerializer,
 )
@@ -92,15 +96,36 @@ class ProductLineViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class RevenueViewSet(viewsets.ReadOnlyModelViewSet):
-    """Monthly revenue records, with the amount converted to the reporting currency."""
+    """Monthly revenue records, with the amount converted to the reporting currency.
+
+    POST sends figures: partners for their own distributor, manufacturer staff for any.
+    """
 
     serializer_class = RevenueSerializer
     permission_classes = [IsPortalUser]
     filter_backends = FILTERS
     filterset_class = filters.RevenueFilter
 
+    def get_permissions(self):
+        if self.action == "create":
+            return [HasPortalRole()]
+        return super().get_permissions()
+
     def get_queryset(self):
         return selectors.with_reporting_amount(selectors.revenue_list(visible_to=self.request.user))
+
+    @extend_schema(
+        request=RevenuePushSerializer,
+        responses={200: RevenuePushResultSerializer},
+        summary="Send monthly revenue figures (upsert, all or nothing)",
+    )
+    def create(self, request):
+        payload = RevenuePushSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        created, updated = services.revenue_push(
+            user=request.user, rows=payload.validated_data["rows"]
+        )
+        return Response({"created": created, "updated": updated}, status=status.HTTP_200_OK)
 
 
 class InvestmentViewSet(viewsets.ReadOnlyModelViewSet):

@@ -110,3 +110,22 @@ class InvestmentSerializer(serializers.ModelSerializer):
         model = Investment
         fields = ["id", "distributor", "date", "kind", "amount", "value", "note", "updated_at"]
         read_only_fields = fields
+
+
+class RevenuePushSerializer(serializers.Serializer):
+    """Shape of a revenue push; the rows are checked by services.revenue_push like a file."""
+
+    rows = serializers.ListField(
+        child=serializers.DictField(),
+        allow_empty=False,
+        help_text=(
+            "Objects with distributor, month (YYYY-MM), product_line, amount and optionally "
+            "customer_category, units, margin. Upserted on distributor × month × product line "
+            "× category; any bad row rejects the whole request."
+        ),
+    )
+
+
+class RevenuePushResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()

@@ -3,6 +3,7 @@
 import datetime
 import logging
 
+import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -11,7 +12,14 @@ from django.utils import timezone
 from drm.errors import NotAllowed, ValidationFailed
 
 from .access import is_manufacturer, is_partner, user_membership
-from .imports import FIRST_DATA_ROW, MAX_STORED_ERRORS, SPECS, parse_file
+from .imports import (
+    FIRST_DATA_ROW,
+    MAX_STORED_ERRORS,
+    SPECS,
+    RevenueSpec,
+    normalise_header,
+    parse_file,
+)
 from .models import (
     CustomerCategory,
     Distributor,
@@ -313,3 +321,40 @@ def import_batches_expire(*, now=None):
     )
     deleted, _ = stale.delete()
     return deleted
+
+
+def revenue_push(*, user, rows):
+    """Upsert revenue rows sent by an API client: the same checks as a file, all or nothing.
+
+    `rows` is a list of dicts with the revenue file's columns. Errors name the row by its index
+    in the list. Returns (created, updated).
+    """
+    if not (is_manufacturer(user) or is_partner(user)):
+        raise NotAllowed("You may not send revenue figures.")
+    if not rows:
+        raise ValidationFailed("Send at least one row.", field="rows")
+    if len(rows) > settings.API_MAX_PUSH_ROWS:
+        raise ValidationFailed(
+            f"At most {settings.API_MAX_PUSH_ROWS} rows per request; upload a file for more.",
+            field="rows",
+        )
+    frame = pd.DataFrame(
+        [
+            {
+                normalise_header(key): "" if value is None else str(value).strip()
+                for key, value in row.items()
+            }
+            for row in rows
+        ]
+    ).fillna("")
+    membership = user_membership(user) if is_partner(user) else None
+    spec = RevenueSpec(only_distributor=membership.distributor if membership else None)
+    spec.check_columns(frame)
+    result = spec.check(frame, 0)
+    if result.errors:
+        raise ValidationFailed(
+            f"{len(result.errors)} error(s); nothing was saved.",
+            details=result.errors[:MAX_STORED_ERRORS],
+        )
+    with transaction.atomic():
+        return _upsert("revenue", result.rows, _existing_ids("revenue", result.rows))

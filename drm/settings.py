@@ -159,6 +159,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", default="60/minute")},
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
+API_MAX_PUSH_ROWS = env.int("API_MAX_PUSH_ROWS", default=5000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "DRM portal API",
