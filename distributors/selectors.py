@@ -18,6 +18,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from .models import Distributor, ExchangeRate, Investment, RevenueRecord
 
@@ -69,7 +70,7 @@ def with_reporting_amount(revenue_qs):
 
 def distributor_list(*, visible_to, filters=None, search="", sort="name", today=None):
     """Distributors the user may see, with last-12-month revenue in the reporting currency."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     since = months_back(today, 12)
     revenue_12m = (
         with_reporting_amount(
@@ -111,7 +112,7 @@ def distributor_get(*, visible_to, code):
 
 def revenue_by_month_and_line(*, distributor, months=24, today=None):
     """A month × product line frame of revenue in the distributor's currency (zeros filled)."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     since = months_back(today, months - 1)
     rows = (
         RevenueRecord.objects.filter(distributor=distributor, month__gte=since)
@@ -158,7 +159,7 @@ def revenue_per_invested(*, distributor, months=12, today=None):
 
     Returns a dict with revenue, invested and ratio (None when nothing was invested).
     """
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     since = months_back(today, months)
     revenue = with_reporting_amount(
         RevenueRecord.objects.filter(distributor=distributor, month__gte=since)
