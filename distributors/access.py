@@ -7,7 +7,6 @@ filter by distributor themselves.
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -124,13 +123,6 @@ def portal_user_required(view):
     return wrapper
 
 
-class PortalUserMixin(LoginRequiredMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and user_role(request.user) is None:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
 class IsPortalUser(BasePermission):
     """API: any role may read what its scope allows; writes need a manufacturer role."""
 
@@ -146,8 +138,3 @@ class HasPortalRole(BasePermission):
 
     def has_permission(self, request, view):
         return user_role(request.user) is not None
-
-
-class IsManufacturer(BasePermission):
-    def has_permission(self, request, view):
-        return is_manufacturer(request.user)

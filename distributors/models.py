@@ -315,12 +315,6 @@ class ImportBatch(models.Model):
         return f"{self.get_kind_display()} import #{self.pk} ({self.status})"
 
     @property
-    def progress_percent(self):
-        if not self.total_rows:
-            return 0 if self.status in (self.Status.PENDING, self.Status.VALIDATING) else 100
-        return min(100, round(100 * self.processed_rows / self.total_rows))
-
-    @property
     def is_running(self):
         return self.status in (
             self.Status.PENDING,

@@ -306,10 +306,13 @@ def import_batch_fail(*, batch_id, message):
 
 
 def import_batch_progress(*, batch):
-    """(done, total) rows for display, reading the cache while a commit runs."""
+    """(done, total, percent) for display, reading the cache while a commit runs."""
+    done, total = batch.processed_rows, batch.total_rows
     if batch.status == ImportBatch.Status.COMMITTING:
-        return cache.get(_progress_key(batch.pk), 0), batch.total_rows
-    return batch.processed_rows, batch.total_rows
+        done = cache.get(_progress_key(batch.pk), 0)
+    if not total:
+        return done, total, 0 if batch.is_running else 100
+    return done, total, min(100, round(100 * done / total))
 
 
 def import_batches_expire(*, now=None):

@@ -251,9 +251,8 @@ def _visible_batch(request, pk):
 
 
 def _batch_context(batch):
-    done, total = services.import_batch_progress(batch=batch)
-    percent = round(100 * done / total) if total else (0 if batch.is_running else 100)
-    return {"batch": batch, "done": done, "total": total, "percent": min(percent, 100)}
+    done, total, percent = services.import_batch_progress(batch=batch)
+    return {"batch": batch, "done": done, "total": total, "percent": percent}
 
 
 @portal_user_required

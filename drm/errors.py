@@ -22,13 +22,3 @@ class ValidationFailed(DomainError):
 class NotAllowed(DomainError):
     code = "forbidden"
     status = 403
-
-
-class NotFound(DomainError):
-    code = "not_found"
-    status = 404
-
-
-class Conflict(DomainError):
-    code = "conflict"
-    status = 409

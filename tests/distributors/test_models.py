@@ -58,10 +58,10 @@ def test_revenue_with_a_category_may_sit_beside_the_uncategorised_row(distributo
     assert RevenueRecord.objects.count() == 2
 
 
-def test_import_progress_percent():
-    batch = ImportBatch(total_rows=200, processed_rows=50, status=ImportBatch.Status.VALIDATING)
-    assert batch.progress_percent == 25
-    assert batch.is_running
+def test_an_import_is_running_until_it_is_checked_or_committed():
+    assert ImportBatch(status=ImportBatch.Status.VALIDATING).is_running
+    assert ImportBatch(status=ImportBatch.Status.COMMITTING).is_running
+    assert not ImportBatch(status=ImportBatch.Status.VALIDATED).is_running
 
 
 @pytest.fixture

@@ -316,3 +316,26 @@ def test_distributor_save_follows_the_status_transitions(manager, distributor):
     with pytest.raises(ValidationFailed) as error:
         services.distributor_save(distributor=distributor, by=manager, changed_status="active")
     assert error.value.field == "status"
+
+
+def test_progress_reads_rows_checked_from_the_batch(manager):
+    batch = ImportBatch(
+        uploaded_by=manager, total_rows=200, processed_rows=50, status=ImportBatch.Status.VALIDATING
+    )
+    assert services.import_batch_progress(batch=batch) == (50, 200, 25)
+
+
+def test_progress_of_a_commit_comes_from_the_cache(manager):
+    from django.core.cache import cache
+
+    batch = ImportBatch.objects.create(
+        kind="revenue",
+        filename="f.csv",
+        content=b"",
+        uploaded_by=manager,
+        total_rows=10,
+        processed_rows=0,
+        status=ImportBatch.Status.COMMITTING,
+    )
+    cache.set(services._progress_key(batch.pk), 7)
+    assert services.import_batch_progress(batch=batch) == (7, 10, 70)
