@@ -95,7 +95,7 @@ class ProductLineViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ProductLine.objects.all()
 
 
-class RevenueViewSet(viewsets.ReadOnlyModelViewSet):
+class RevenueViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     """Monthly revenue records, with the amount converted to the reporting currency.
 
     POST sends figures: partners for their own distributor, manufacturer staff for any.
@@ -112,7 +112,10 @@ class RevenueViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_permissions()
 
     def get_queryset(self):
-        return selectors.with_reporting_amount(selectors.revenue_list(visible_to=self.request.user))
+        return selectors.revenue_list(visible_to=self.request.user)
+
+    def perform_destroy(self, instance):
+        services.revenue_delete(record=instance, by=self.request.user)
 
     @extend_schema(
         request=RevenuePushSerializer,
@@ -123,7 +126,9 @@ class RevenueViewSet(viewsets.ReadOnlyModelViewSet):
         payload = RevenuePushSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         created, updated = services.revenue_push(
-            user=request.user, rows=payload.validated_data["rows"]
+            user=request.user,
+            rows=payload.validated_data["rows"],
+            number_format=payload.validated_data["number_format"],
         )
         return Response({"created": created, "updated": updated}, status=status.HTTP_200_OK)
 

@@ -31,6 +31,7 @@ from .models import (
     Territory,
     Tier,
 )
+from .services import revenue_reprice
 
 SEED = 20240601
 DEMO_PASSWORD = "drm-demo"  # noqa: S105 - the published password of the demo logins
@@ -588,6 +589,7 @@ class DemoLoader:
                                 month=month_date(index),
                                 product_line=self.product_lines[line],
                                 customer_category=self.categories.get(category),
+                                currency=distributor.currency,
                                 amount=money(amount_eur * to_local),
                                 units=max(1, round(amount_eur / unit_price[line])),
                                 margin=money(amount_eur * to_local * margin),
@@ -597,11 +599,13 @@ class DemoLoader:
             RevenueRecord,
             rows,
             key=("distributor_id", "month", "product_line_id", "customer_category_id"),
-            fields=("amount", "units", "margin"),
+            fields=("currency", "amount", "units", "margin"),
             existing=RevenueRecord.objects.filter(
                 distributor__in=distributors.values(), month__gte=month_date(self.months[0])
             ),
         )
+        # Price every row with the rates just loaded (the demo writes rows directly).
+        revenue_reprice()
         self.step(f"{len(rows)} revenue records ({created} new, {updated} changed)")
 
     def load_investments(self, plans, distributors):

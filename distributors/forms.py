@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 from .models import Distributor, ImportBatch, Tier
@@ -102,8 +103,20 @@ class DistributorForm(forms.ModelForm):
 
 
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(choices=ImportBatch.Kind.choices, label="What the file holds")
-    file = forms.FileField(help_text="A .csv (UTF-8) or .xlsx file; first row holds the headers.")
+    kind = forms.ChoiceField(choices=ImportBatch.Kind.choices, label=_("What the file holds"))
+    file = forms.FileField(
+        help_text=_("A .csv (UTF-8) or .xlsx file; first row holds the headers.")
+    )
+    number_format = forms.ChoiceField(
+        choices=ImportBatch.NumberFormat.choices,
+        initial=ImportBatch.NumberFormat.AUTO,
+        required=False,
+        label=_("Numbers are written"),
+        help_text=_(
+            "How the file separates thousands and decimals. Detected from values like 1,234.56 "
+            "when left on 'detect'; a value that could be read both ways is refused, not guessed."
+        ),
+    )
 
     def __init__(self, *args, allow_investments=True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,327 +1,266 @@
-"""Reading and checking revenue and investment files with pandas.
+"""Import specs for revenue and investment files, run by the `ingest` engine.
 
-`parse_file` turns uploaded bytes into a frame of strings; a `Spec` checks one chunk of that frame
-at a time and returns clean rows plus an error per bad cell, naming row and column. Nothing here
-writes to the database.
+A spec names the columns, checks a chunk with vectorised pandas operations and says how the
+checked rows are published; reading, staging, duplicates and the upsert are the engine's.
 """
 
-import csv
-import io
-import re
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-
 import pandas as pd
+from django.utils.translation import gettext as _
 
-from drm.errors import ValidationFailed
+from ingest import checks
+from ingest.spec import Spec
 
-from .models import CustomerCategory, Distributor, Investment, ProductLine
-
-FIRST_DATA_ROW = 2  # spreadsheet numbering: row 1 holds the headers
-MAX_STORED_ERRORS = 200
-
-
-def normalise_header(name):
-    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
-
-
-def parse_file(filename, content):
-    """Bytes of a .csv or .xlsx file → DataFrame of stripped strings with normalised headers."""
-    lower = filename.lower()
-    if not content:
-        raise ValidationFailed("The file is empty.", field="file")
-    if lower.endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ValidationFailed(
-                f"The file is not UTF-8 text (bad byte at position {exc.start}). "
-                "Save it as 'CSV UTF-8' and upload it again.",
-                field="file",
-            ) from exc
-        if "\x00" in text:
-            raise ValidationFailed("The file is not a text CSV file.", field="file")
-        first_line = text.split("\n", 1)[0]
-        try:
-            delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
-        except csv.Error:
-            delimiter = ","
-        try:
-            frame = pd.read_csv(
-                io.StringIO(text),
-                sep=delimiter,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=True,
-            )
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise ValidationFailed(f"The CSV file cannot be read: {exc}", field="file") from exc
-    elif lower.endswith(".xlsx"):
-        try:
-            frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-            raise ValidationFailed(
-                "The file is not a readable Excel .xlsx workbook.", field="file"
-            ) from exc
-        frame = frame.fillna("")
-    else:
-        raise ValidationFailed("Upload a .csv or .xlsx file.", field="file")
-    frame.columns = [normalise_header(c) for c in frame.columns]
-    frame = frame.astype(str).apply(lambda col: col.str.strip())
-    # Rows that are blank in every cell are spreadsheet noise, not data.
-    frame = frame[(frame != "").any(axis=1)]
-    return frame
+from .codes import currency_codes
+from .models import (
+    MAX_UNITS,
+    MONEY_DIGITS,
+    CustomerCategory,
+    Distributor,
+    Investment,
+    ProductLine,
+    RevenueRecord,
+)
+from .pricing import priced_pairs_sql
 
 
-@dataclass
-class CheckResult:
-    rows: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
+class DistributorSpec(Spec):
+    """Rows that name a distributor by code; a partner's rows must all name its own."""
+
+    def __init__(self, context):
+        super().__init__(context)
+        self.distributors = dict(Distributor.objects.values_list("id", "code"))
+        self.currencies = dict(Distributor.objects.values_list("id", "currency"))
+
+    def distributor_ids(self, raw, errors):
+        codes = raw["distributor"]
+        present = checks.required(codes, "distributor", errors)
+        scope = self.context.scope_id
+        if scope is None:
+            mapping = {code.lower(): pk for pk, code in self.distributors.items()}
+            unknown = _("unknown distributor code {value}")
+        else:
+            # Unknown codes and other distributors' codes read the same: a partner learns
+            # nothing about which codes exist.
+            own = self.distributors.get(scope, "")
+            mapping = {own.lower(): scope}
+            unknown = _("{value} is not your distributor code (yours is %(code)s)") % {"code": own}
+        ids = checks.code_lookup(
+            codes.where(present, ""), "distributor", errors, mapping, unknown=unknown
+        )
+        return ids
 
 
-def _error(row, column, message):
-    return {"row": int(row), "column": column, "message": message}
-
-
-def _decimal(value):
-    try:
-        number = Decimal(value.replace(" ", "").replace(",", "."))
-    except (InvalidOperation, AttributeError):
-        return None
-    return number if number.is_finite() else None
-
-
-class Spec:
-    """What one kind of import expects: columns, key, and how to check a row."""
-
-    required: tuple = ()
-    optional: tuple = ()
-    key: tuple = ()
-
-    def __init__(self, *, only_distributor=None):
-        self.only_distributor = only_distributor
-        self.distributors = {
-            d.code.lower(): d for d in Distributor.objects.only("id", "code", "currency")
-        }
-        self.seen_keys = {}
-
-    def check_columns(self, frame):
-        columns = set(frame.columns)
-        missing = [c for c in self.required if c not in columns]
-        unknown = [c for c in frame.columns if c not in self.required + self.optional]
-        problems = []
-        if missing:
-            problems.append(f"missing column(s): {', '.join(missing)}")
-        if unknown:
-            problems.append(f"unknown column(s): {', '.join(unknown)}")
-        if problems:
-            raise ValidationFailed(
-                "Wrong columns: "
-                + "; ".join(problems)
-                + f". Expected {', '.join(self.required)}"
-                + (f" and optionally {', '.join(self.optional)}" if self.optional else "")
-                + ".",
-                field="file",
-            )
-
-    def _distributor(self, code, row, errors):
-        if not code:
-            errors.append(_error(row, "distributor", "is required"))
-            return None
-        distributor = self.distributors.get(code.lower())
-        if distributor is None:
-            errors.append(_error(row, "distributor", f"unknown distributor code '{code}'"))
-            return None
-        if self.only_distributor is not None and distributor.pk != self.only_distributor.pk:
-            errors.append(
-                _error(
-                    row,
-                    "distributor",
-                    f"'{code}' is not your distributor; you may only upload figures for "
-                    f"{self.only_distributor.code}",
-                )
-            )
-            return None
-        return distributor
-
-    def _amount(self, record, column, row, errors, *, required=True, integer=False):
-        raw = record.get(column, "")
-        if raw == "":
-            if required:
-                errors.append(_error(row, column, "is required"))
-                return None
-            return 0 if integer else Decimal(0)
-        number = _decimal(raw)
-        if number is None:
-            errors.append(_error(row, column, f"'{raw}' is not a number"))
-            return None
-        if number < 0:
-            errors.append(_error(row, column, f"{raw} is negative"))
-            return None
-        if integer:
-            if number != number.to_integral_value():
-                errors.append(_error(row, column, f"{raw} is not a whole number"))
-                return None
-            return int(number)
-        if abs(number) >= Decimal("1e14"):
-            errors.append(_error(row, column, f"{raw} is too large"))
-            return None
-        return number.quantize(Decimal("0.01"))
-
-    def _dedupe(self, key, row, errors):
-        earlier = self.seen_keys.get(key)
-        if earlier is not None:
-            errors.append(_error(row, "", f"repeats the figures of row {earlier}"))
-            return False
-        self.seen_keys[key] = row
-        return True
-
-    def check(self, chunk, first_row):
-        result = CheckResult()
-        for offset, record in enumerate(chunk.to_dict("records")):
-            row = first_row + offset
-            errors = []
-            clean = self.check_row(record, row, errors)
-            if errors:
-                result.errors.extend(errors)
-            elif clean is not None and self._dedupe(
-                tuple(clean[k] for k in self.key), row, result.errors
-            ):
-                result.rows.append(clean)
-        return result
-
-
-def parse_month(raw):
-    """'2026-03', '2026-03-01', '03/2026' → first day of that month, else None."""
-    for pattern in ("%Y-%m", "%Y-%m-%d", "%m/%Y", "%Y/%m"):
-        try:
-            stamp = pd.to_datetime(raw, format=pattern)
-        except (ValueError, TypeError):
-            continue
-        return stamp.date().replace(day=1)
-    # Excel cells come through as '2026-03-01 00:00:00'.
-    try:
-        stamp = pd.to_datetime(raw, format="%Y-%m-%d %H:%M:%S")
-    except (ValueError, TypeError):
-        return None
-    return stamp.date().replace(day=1)
-
-
-def parse_day(raw):
-    for pattern in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y"):
-        try:
-            return pd.to_datetime(raw, format=pattern).date()
-        except (ValueError, TypeError):
-            continue
-    return None
-
-
-class RevenueSpec(Spec):
+class RevenueSpec(DistributorSpec):
+    kind = "revenue"
     required = ("distributor", "month", "product_line", "amount")
-    optional = ("customer_category", "units", "margin")
-    key = ("distributor_id", "month", "product_line_id", "customer_category_id")
+    optional = ("customer_category", "units", "margin", "currency")
+    number_columns = ("amount", "units", "margin")
+    stage_columns = (
+        ("distributor_id", "integer"),
+        ("month", "date"),
+        ("product_line_id", "integer"),
+        ("customer_category_id", "integer"),
+        ("currency", "varchar(3)"),
+        ("amount", f"numeric({MONEY_DIGITS}, 2)"),
+        ("units", "integer"),
+        ("margin", f"numeric({MONEY_DIGITS}, 2)"),
+    )
+    table = RevenueRecord._meta.db_table
+    key = (
+        "{t}distributor_id",
+        "{t}month",
+        "{t}product_line_id",
+        "COALESCE({t}customer_category_id, 0)",
+    )
+    insert_columns = (
+        "distributor_id",
+        "month",
+        "product_line_id",
+        "customer_category_id",
+        "currency",
+        "amount",
+        "units",
+        "margin",
+        "rate",
+        "rate_month",
+        "reporting_amount",
+        "updated_at",
+    )
+    update_columns = insert_columns[4:]
+    references = (
+        ("distributor_id", Distributor._meta.db_table),
+        ("product_line_id", ProductLine._meta.db_table),
+        ("customer_category_id", CustomerCategory._meta.db_table),
+    )
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.product_lines = {p.code.lower(): p for p in ProductLine.objects.only("id", "code")}
-        self.categories = {c.code.lower(): c for c in CustomerCategory.objects.only("id", "code")}
+    def __init__(self, context):
+        super().__init__(context)
+        self.product_lines = dict(ProductLine.objects.values_list("id", "code"))
+        self.categories = dict(CustomerCategory.objects.values_list("id", "code"))
 
-    def check_row(self, record, row, errors):
-        distributor = self._distributor(record.get("distributor", ""), row, errors)
-        raw_month = record.get("month", "")
-        month = parse_month(raw_month) if raw_month else None
-        if not raw_month:
-            errors.append(_error(row, "month", "is required"))
-        elif month is None:
-            errors.append(_error(row, "month", f"'{raw_month}' is not a month like 2026-03"))
-        line_code = record.get("product_line", "")
-        product_line = self.product_lines.get(line_code.lower()) if line_code else None
-        if not line_code:
-            errors.append(_error(row, "product_line", "is required"))
-        elif product_line is None:
-            errors.append(_error(row, "product_line", f"unknown product line '{line_code}'"))
-        category_code = record.get("customer_category", "")
-        category = None
-        if category_code:
-            category = self.categories.get(category_code.lower())
-            if category is None:
-                errors.append(
-                    _error(row, "customer_category", f"unknown customer category '{category_code}'")
-                )
-        amount = self._amount(record, "amount", row, errors)
-        units = self._amount(record, "units", row, errors, required=False, integer=True)
-        margin = self._amount(record, "margin", row, errors, required=False)
-        if errors:
-            return None
-        return {
-            "distributor_id": distributor.pk,
-            "month": month,
-            "product_line_id": product_line.pk,
-            "customer_category_id": category.pk if category else None,
-            "amount": amount,
-            "units": units,
-            "margin": margin,
-        }
+    def parse(self, raw, errors):
+        number_format = self.context.number_format
+        distributor = self.distributor_ids(raw, errors)
+        present = checks.required(raw["month"], "month", errors)
+        month = checks.month(
+            raw["month"].where(present, ""), "month", errors, latest=self.context.latest_month
+        )
+        present = checks.required(raw["product_line"], "product_line", errors)
+        product_line = checks.code_lookup(
+            raw["product_line"],
+            "product_line",
+            errors,
+            {code.lower(): pk for pk, code in self.product_lines.items()},
+            unknown=_("unknown product line {value}"),
+        )
+        category = checks.code_lookup(
+            raw["customer_category"],
+            "customer_category",
+            errors,
+            {code.lower(): pk for pk, code in self.categories.items()},
+            unknown=_("unknown customer category {value}"),
+        )
+        checks.required(raw["amount"], "amount", errors)
+        amount = checks.decimal(
+            raw["amount"], "amount", errors, number_format=number_format, max_digits=MONEY_DIGITS
+        )
+        units = checks.integer(
+            raw["units"].where(raw["units"] != "", "0"),
+            "units",
+            errors,
+            number_format=number_format,
+            maximum=MAX_UNITS,
+        )
+        margin = checks.decimal(
+            raw["margin"].where(raw["margin"] != "", "0"),
+            "margin",
+            errors,
+            number_format=number_format,
+            max_digits=MONEY_DIGITS,
+        )
+        above = pd.to_numeric(margin, errors="coerce") > pd.to_numeric(amount, errors="coerce")
+        errors.add(above, "margin", _("is larger than the amount"))
+        currency = raw["currency"].str.upper()
+        blank = currency == ""
+        currency = currency.where(~blank, distributor.map(self.currencies).astype("str"))
+        errors.add(
+            ~blank & ~currency.isin(list(currency_codes())),
+            "currency",
+            checks.quoted(raw["currency"]) + " " + _("is not an ISO 4217 currency code"),
+        )
+        return pd.DataFrame(
+            {
+                "distributor_id": distributor,
+                "month": month,
+                "product_line_id": product_line,
+                "customer_category_id": category,
+                "currency": currency,
+                "amount": amount,
+                "units": units,
+                "margin": margin,
+            }
+        )
 
-    @staticmethod
-    def display(clean, names):
-        return {
-            "distributor": names["distributor"].get(clean["distributor_id"], ""),
-            "month": clean["month"].strftime("%Y-%m"),
-            "product_line": names["product_line"].get(clean["product_line_id"], ""),
-            "customer_category": names["customer_category"].get(clean["customer_category_id"], ""),
-            "amount": str(clean["amount"]),
-            "units": clean["units"],
-            "margin": str(clean["margin"]),
-        }
+    def select_sql(self, stage, *, now):
+        pairs = f"SELECT DISTINCT currency, month FROM {stage.qname}"  # noqa: S608
+        priced, params = priced_pairs_sql(pairs)
+        sql = f"""
+            SELECT s.distributor_id, s.month, s.product_line_id, s.customer_category_id,
+                s.currency, s.amount, s.units, s.margin, pr.rate, pr.rate_month,
+                ROUND(s.amount * pr.rate, 2), %s
+            FROM {stage.qname} s
+            JOIN ({priced}) pr ON pr.currency = s.currency AND pr.month = s.month
+            WHERE true
+        """  # noqa: S608
+        return sql, [now, *params]
+
+    def preview(self, staged):
+        return [
+            {
+                "row": int(row.row_no),
+                "distributor": self.distributors.get(row.distributor_id, ""),
+                "month": pd.Timestamp(row.month).strftime("%Y-%m"),
+                "product_line": self.product_lines.get(row.product_line_id, ""),
+                "customer_category": self.categories.get(row.customer_category_id, "")
+                if pd.notna(row.customer_category_id)
+                else "",
+                "currency": row.currency,
+                "amount": f"{row.amount:.2f}",
+                "units": int(row.units),
+                "margin": f"{row.margin:.2f}",
+            }
+            for row in staged.itertuples(index=False)
+        ]
 
 
-class InvestmentSpec(Spec):
+class InvestmentSpec(DistributorSpec):
+    kind = "investment"
     required = ("distributor", "date", "kind", "amount", "value")
     optional = ("note",)
-    key = ("distributor_id", "date", "kind")
+    number_columns = ("amount", "value")
+    stage_columns = (
+        ("distributor_id", "integer"),
+        ("date", "date"),
+        ("kind", "varchar(20)"),
+        ("amount", "numeric(14, 2)"),
+        ("value", f"numeric({MONEY_DIGITS}, 2)"),
+        ("note", "varchar(255)"),
+    )
+    table = Investment._meta.db_table
+    key = ("{t}distributor_id", "{t}date", "{t}kind")
+    insert_columns = ("distributor_id", "date", "kind", "amount", "value", "note", "updated_at")
+    update_columns = ("amount", "value", "note", "updated_at")
+    references = (("distributor_id", Distributor._meta.db_table),)
 
-    def check_row(self, record, row, errors):
-        distributor = self._distributor(record.get("distributor", ""), row, errors)
-        raw_date = record.get("date", "")
-        day = parse_day(raw_date) if raw_date else None
-        if not raw_date:
-            errors.append(_error(row, "date", "is required"))
-        elif day is None:
-            errors.append(_error(row, "date", f"'{raw_date}' is not a date like 2026-03-15"))
-        kind = record.get("kind", "").lower()
-        if not kind:
-            errors.append(_error(row, "kind", "is required"))
-        elif kind not in Investment.Kind.values:
-            errors.append(
-                _error(row, "kind", f"'{kind}' is not one of {', '.join(Investment.Kind.values)}")
-            )
-        amount = self._amount(record, "amount", row, errors)
-        value = self._amount(record, "value", row, errors)
-        note = record.get("note", "")
-        if len(note) > 255:
-            errors.append(_error(row, "note", "is longer than 255 characters"))
-        if errors:
-            return None
-        return {
-            "distributor_id": distributor.pk,
-            "date": day,
-            "kind": kind,
-            "amount": amount,
-            "value": value,
-            "note": note,
-        }
+    def parse(self, raw, errors):
+        number_format = self.context.number_format
+        distributor = self.distributor_ids(raw, errors)
+        present = checks.required(raw["date"], "date", errors)
+        day = checks.day(
+            raw["date"].where(present, ""), "date", errors, latest=self.context.latest_day
+        )
+        checks.required(raw["kind"], "kind", errors)
+        kind = checks.choice(raw["kind"], "kind", errors, Investment.Kind.values)
+        checks.required(raw["amount"], "amount", errors)
+        amount = checks.decimal(
+            raw["amount"], "amount", errors, number_format=number_format, max_digits=14
+        )
+        checks.required(raw["value"], "value", errors)
+        value = checks.decimal(
+            raw["value"], "value", errors, number_format=number_format, max_digits=MONEY_DIGITS
+        )
+        note = checks.text(raw["note"], "note", errors, max_length=255)
+        return pd.DataFrame(
+            {
+                "distributor_id": distributor,
+                "date": day,
+                "kind": kind,
+                "amount": amount,
+                "value": value,
+                "note": note,
+            }
+        )
 
-    @staticmethod
-    def display(clean, names):
-        return {
-            "distributor": names["distributor"].get(clean["distributor_id"], ""),
-            "date": clean["date"].isoformat(),
-            "kind": clean["kind"],
-            "amount": str(clean["amount"]),
-            "value": str(clean["value"]),
-            "note": clean["note"],
-        }
+    def select_sql(self, stage, *, now):
+        sql = f"""
+            SELECT s.distributor_id, s.date, s.kind, s.amount, s.value, COALESCE(s.note, ''), %s
+            FROM {stage.qname} s WHERE true
+        """  # noqa: S608
+        return sql, [now]
+
+    def preview(self, staged):
+        return [
+            {
+                "row": int(row.row_no),
+                "distributor": self.distributors.get(row.distributor_id, ""),
+                "date": pd.Timestamp(row.date).date().isoformat(),
+                "kind": row.kind,
+                "amount": f"{row.amount:.2f}",
+                "value": f"{row.value:.2f}",
+                "note": "" if pd.isna(row.note) else str(row.note),
+            }
+            for row in staged.itertuples(index=False)
+        ]
 
 
-SPECS = {"revenue": RevenueSpec, "investment": InvestmentSpec}
+SPECS = {RevenueSpec.kind: RevenueSpec, InvestmentSpec.kind: InvestmentSpec}

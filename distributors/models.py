@@ -4,13 +4,23 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .access import VisibleToQuerySet
+from .codes import validate_country, validate_currency
+
+# Column sizes, shared with the import specs so that a checked value always fits its column.
+MONEY_DIGITS = 16  # up to 99,999,999,999,999.99
+REPORTING_DIGITS = 22
+RATE_DIGITS, RATE_PLACES = 20, 10
+MAX_RATE = Decimal("100000")
+MAX_UNITS = 2_147_483_647
 
 
 class Tier(models.Model):
@@ -84,9 +94,15 @@ class Distributor(models.Model):
 
     code = models.SlugField(max_length=30, unique=True)
     name = models.CharField(max_length=200)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
+    country = models.CharField(
+        max_length=2, validators=[validate_country], help_text="ISO 3166-1 alpha-2 code"
+    )
     region = models.CharField(max_length=60, blank=True)
-    currency = models.CharField(max_length=3, help_text="ISO 4217 code of reported amounts")
+    currency = models.CharField(
+        max_length=3,
+        validators=[validate_currency],
+        help_text="ISO 4217 code in which it reports revenue (past figures keep their own)",
+    )
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="distributors")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ONBOARDING)
     contract_start = models.DateField(null=True, blank=True)
@@ -99,7 +115,7 @@ class Distributor(models.Model):
         related_name="managed_distributors",
     )
     market_potential = models.DecimalField(
-        max_digits=16,
+        max_digits=MONEY_DIGITS,
         decimal_places=2,
         null=True,
         blank=True,
@@ -121,6 +137,10 @@ class Distributor(models.Model):
                 | Q(contract_start__isnull=True)
                 | Q(contract_end__gte=models.F("contract_start")),
                 name="distributor_contract_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$") & Q(country__regex=r"^[A-Z]{2}$"),
+                name="distributor_codes_upper_case",
             ),
         ]
         indexes = [models.Index(fields=["status", "tier"]), models.Index(fields=["country"])]
@@ -162,19 +182,29 @@ class Membership(models.Model):
 
 
 class ExchangeRate(models.Model):
-    """How many units of the reporting currency one unit of `currency` was worth in `month`."""
+    """How many units of the reporting currency one unit of `currency` was worth in `month`.
 
-    currency = models.CharField(max_length=3)
+    Write rates through `services.exchange_rate_set`: it also re-prices the revenue they affect.
+    """
+
+    currency = models.CharField(max_length=3, validators=[validate_currency])
     month = models.DateField(help_text="First day of the month")
     rate = models.DecimalField(
-        max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0"))]
+        max_digits=RATE_DIGITS,
+        decimal_places=RATE_PLACES,
+        validators=[MinValueValidator(Decimal("0.0000000001")), MaxValueValidator(MAX_RATE)],
     )
 
     class Meta:
         ordering = ["currency", "month"]
         constraints = [
             models.UniqueConstraint(fields=["currency", "month"], name="exchange_rate_unique"),
-            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(
+                condition=Q(rate__gt=0) & Q(rate__lte=MAX_RATE), name="exchange_rate_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="exchange_rate_currency_iso"
+            ),
         ]
 
     def __str__(self):
@@ -182,43 +212,106 @@ class ExchangeRate(models.Model):
 
 
 class RevenueRecord(models.Model):
-    """Revenue a distributor reports for one month, product line and (optionally) category."""
+    """Revenue a distributor reports for one month, product line and (optionally) category.
 
-    distributor = models.ForeignKey(Distributor, on_delete=models.CASCADE, related_name="revenue")
+    `amount` and `margin` stay in the currency they were reported in; `reporting_amount` is
+    `amount` priced at `rate`, the latest rate for that currency at or before the month
+    (`rate_month`). No known rate leaves `rate` and `reporting_amount` NULL: the selectors flag
+    such figures as missing a rate instead of summing them as zero.
+
+    The foreign keys carry no database constraint: the import engine checks and locks the
+    referenced rows set-wise at publish time, which costs a fraction of per-row FK triggers
+    (see README, "Imports").
+    """
+
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.CASCADE, related_name="revenue", db_constraint=False
+    )
     month = models.DateField(help_text="First day of the month")
-    product_line = models.ForeignKey(ProductLine, on_delete=models.PROTECT, related_name="+")
+    product_line = models.ForeignKey(
+        ProductLine, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     customer_category = models.ForeignKey(
-        CustomerCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        CustomerCategory,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
-    amount = models.DecimalField(
-        max_digits=16, decimal_places=2, help_text="In the distributor's currency"
+    currency = models.CharField(
+        max_length=3,
+        validators=[validate_currency],
+        help_text="ISO 4217 code of amount and margin",
     )
-    units = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
+    units = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_UNITS)])
     margin = models.DecimalField(
-        max_digits=16, decimal_places=2, default=0, help_text="Gross margin, distributor currency"
+        max_digits=MONEY_DIGITS, decimal_places=2, default=0, help_text="Gross margin"
     )
-    updated_at = models.DateTimeField(default=timezone.now)
+    rate = models.DecimalField(
+        max_digits=RATE_DIGITS, decimal_places=RATE_PLACES, null=True, blank=True
+    )
+    rate_month = models.DateField(null=True, blank=True, help_text="Month of the rate used")
+    reporting_amount = models.DecimalField(
+        max_digits=REPORTING_DIGITS, decimal_places=2, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
 
     class Meta:
         ordering = ["distributor", "month", "product_line"]
         constraints = [
+            # One natural key; a row without category takes category 0 so NULLs cannot repeat.
             models.UniqueConstraint(
-                fields=["distributor", "month", "product_line", "customer_category"],
-                name="revenue_unique_with_category",
+                "distributor",
+                "month",
+                "product_line",
+                Coalesce("customer_category", Value(0)),
+                name="revenue_natural_key",
             ),
-            models.UniqueConstraint(
-                fields=["distributor", "month", "product_line"],
-                condition=Q(customer_category__isnull=True),
-                name="revenue_unique_without_category",
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(margin__gte=0),
+                name="revenue_amounts_in_range",
             ),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="revenue_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(units__lte=MAX_UNITS), name="revenue_units_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="revenue_currency_iso"
+            ),
         ]
-        indexes = [models.Index(fields=["month"])]
 
     def __str__(self):
         return f"{self.distributor_id} {self.month:%Y-%m} {self.product_line_id}: {self.amount}"
+
+
+class RevenueDeletion(models.Model):
+    """A revenue row a manager deleted: what it held, who deleted it and when."""
+
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.CASCADE, related_name="revenue_deletions"
+    )
+    month = models.DateField()
+    product_line_code = models.CharField(max_length=30)
+    customer_category_code = models.CharField(max_length=30, blank=True)
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
+    units = models.PositiveIntegerField()
+    margin = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deleted_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+
+    class Meta:
+        ordering = ["-deleted_at"]
+
+    def __str__(self):
+        return f"{self.distributor_id} {self.month:%Y-%m} {self.product_line_code} (deleted)"
 
 
 class Investment(models.Model):
@@ -269,25 +362,41 @@ class Investment(models.Model):
 
 
 class ImportBatch(models.Model):
-    """One uploaded revenue or investment file on its way from preview to commit."""
+    """One uploaded revenue or investment file on its way from preview to commit.
+
+    The checked rows wait in a staging table (`ingest.staging`) between check and commit; the
+    file itself is kept only until the batch is committed or expires.
+    """
 
     class Kind(models.TextChoices):
-        REVENUE = "revenue", "Revenue"
-        INVESTMENT = "investment", "Investments"
+        REVENUE = "revenue", _("Revenue")
+        INVESTMENT = "investment", _("Investments")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be checked"
-        VALIDATING = "validating", "Checking rows"
-        VALIDATED = "validated", "Ready to commit"
-        INVALID = "invalid", "Has errors"
-        COMMITTING = "committing", "Committing"
-        COMMITTED = "committed", "Committed"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting to be checked")
+        VALIDATING = "validating", _("Checking rows")
+        VALIDATED = "validated", _("Ready to commit")
+        INVALID = "invalid", _("Has errors")
+        COMMITTING = "committing", _("Committing")
+        COMMITTED = "committed", _("Committed")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    class NumberFormat(models.TextChoices):
+        AUTO = "auto", _("Detect from the file")
+        POINT = "point", _("1,234.56 (point for decimals)")
+        COMMA = "comma", _("1.234,56 (comma for decimals)")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     filename = models.CharField(max_length=255)
-    content = models.BinaryField()
+    content = models.BinaryField(null=True, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    number_format = models.CharField(
+        max_length=10, choices=NumberFormat.choices, default=NumberFormat.AUTO
+    )
+    # The convention the check applied: the declared one, or the one detected in the file.
+    number_format_used = models.CharField(max_length=10, choices=NumberFormat.choices, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches"
     )
@@ -299,10 +408,14 @@ class ImportBatch(models.Model):
     processed_rows = models.PositiveIntegerField(default=0)
     created_rows = models.PositiveIntegerField(default=0)
     updated_rows = models.PositiveIntegerField(default=0)
+    # The first errors, for the page; every error is in `errors_csv` (gzip CSV) for download.
     errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    errors_csv = models.BinaryField(null=True, blank=True)
     preview = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
@@ -321,3 +434,7 @@ class ImportBatch(models.Model):
             self.Status.VALIDATING,
             self.Status.COMMITTING,
         )
+
+    @property
+    def staging_name(self):
+        return f"ingest_stage_batch_{self.pk}"

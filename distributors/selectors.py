@@ -1,29 +1,25 @@
 """Reads that cross relations, always scoped to the user who asks."""
 
-import datetime
 from decimal import Decimal
 
 import pandas as pd
 from django.conf import settings
 from django.db.models import (
-    Case,
+    Count,
     DecimalField,
-    ExpressionWrapper,
-    F,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from . import periods
 from .models import Distributor, ExchangeRate, Investment, RevenueRecord
 
-MONEY = DecimalField(max_digits=20, decimal_places=2)
-RATE = DecimalField(max_digits=18, decimal_places=8)
+MONEY = DecimalField(max_digits=22, decimal_places=2)
 
 SORTS = {
     "code": "code",
@@ -37,49 +33,33 @@ SORTS = {
 }
 
 
-def month_start(day):
-    return day.replace(day=1)
-
-
-def months_back(day, count):
-    """The first day of the month `count` months before `day`'s month."""
-    index = day.year * 12 + day.month - 1 - count
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def with_reporting_amount(revenue_qs):
-    """Annotate revenue rows with `reporting_amount`: amount × the month's exchange rate.
-
-    The rate is the latest one at or before the row's month; the reporting currency itself is 1.
-    """
-    rate = (
-        ExchangeRate.objects.filter(
-            currency=OuterRef("distributor__currency"), month__lte=OuterRef("month")
-        )
-        .order_by("-month")
-        .values("rate")[:1]
-    )
-    return revenue_qs.annotate(
-        rate=Case(
-            When(distributor__currency=settings.REPORTING_CURRENCY, then=Value(Decimal(1))),
-            default=Subquery(rate, output_field=RATE),
-            output_field=RATE,
-        ),
-    ).annotate(reporting_amount=ExpressionWrapper(F("amount") * F("rate"), output_field=MONEY))
+def _window_revenue(window):
+    """Revenue rows of each distributor (OuterRef pk) inside `window`."""
+    return RevenueRecord.objects.filter(
+        distributor=OuterRef("pk"), **window.month_filter()
+    ).order_by()
 
 
 def distributor_list(*, visible_to, filters=None, search="", sort="name", today=None):
-    """Distributors the user may see, with last-12-month revenue in the reporting currency."""
-    today = today or timezone.localdate()
-    since = months_back(today, 12)
+    """Distributors the user may see, with revenue over the last 12 complete months.
+
+    `revenue_12m` sums the rows priced in the reporting currency; `missing_rates` counts the
+    rows of the window left out because no exchange rate is known for their currency and month,
+    so a figure that is low for want of a rate says so.
+    """
+    window = periods.complete_months(12, on=today)
     revenue_12m = (
-        with_reporting_amount(
-            RevenueRecord.objects.filter(distributor=OuterRef("pk"), month__gte=since)
-        )
-        .order_by()
+        _window_revenue(window)
         .values("distributor")
         .annotate(total=Sum("reporting_amount"))
         .values("total")
+    )
+    missing = (
+        _window_revenue(window)
+        .filter(reporting_amount__isnull=True)
+        .values("distributor")
+        .annotate(count=Count("id"))
+        .values("count")
     )
     qs = (
         Distributor.objects.visible_to(visible_to)
@@ -87,7 +67,12 @@ def distributor_list(*, visible_to, filters=None, search="", sort="name", today=
         .annotate(
             revenue_12m=Coalesce(
                 Subquery(revenue_12m, output_field=MONEY), Value(0), output_field=MONEY
-            )
+            ),
+            missing_rates=Coalesce(
+                Subquery(missing, output_field=IntegerField()),
+                Value(0),
+                output_field=IntegerField(),
+            ),
         )
     )
     for field, value in (filters or {}).items():
@@ -111,24 +96,25 @@ def distributor_get(*, visible_to, code):
 
 
 def revenue_by_month_and_line(*, distributor, months=24, today=None):
-    """A month × product line frame of revenue in the distributor's currency (zeros filled)."""
-    today = today or timezone.localdate()
-    since = months_back(today, months - 1)
+    """A month × product line frame of revenue in the reporting currency (zeros filled).
+
+    Covers `months` complete months ending last month.
+    """
+    window = periods.complete_months(months, on=today)
     rows = (
-        RevenueRecord.objects.filter(distributor=distributor, month__gte=since)
+        RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
         .values("month", "product_line__name")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum("reporting_amount"))
         .order_by()
     )
     frame = pd.DataFrame.from_records(list(rows), columns=["month", "product_line__name", "total"])
-    all_months = [months_back(today, offset) for offset in range(months - 1, -1, -1)]
     if frame.empty:
-        return pd.DataFrame(index=all_months)
+        return pd.DataFrame(index=window.months)
     frame["total"] = frame["total"].astype(float)
     table = frame.pivot_table(
         index="month", columns="product_line__name", values="total", aggfunc="sum", fill_value=0
     )
-    return table.reindex(all_months, fill_value=0)
+    return table.reindex(window.months, fill_value=0)
 
 
 def revenue_chart(*, distributor, months=24, today=None):
@@ -140,40 +126,71 @@ def revenue_chart(*, distributor, months=24, today=None):
             {"label": str(line), "data": [round(v, 2) for v in table[line].tolist()]}
             for line in table.columns
         ],
-        "currency": distributor.currency,
+        "currency": settings.REPORTING_CURRENCY,
     }
 
 
-def investment_summary(*, distributor):
-    """Investment value per kind, in the reporting currency."""
+def investment_summary(*, distributor, months=12, today=None):
+    """Investment value per kind over the last `months` complete months, reporting currency."""
+    window = periods.complete_months(months, on=today)
     return list(
-        Investment.objects.filter(distributor=distributor)
+        Investment.objects.filter(distributor=distributor, **window.day_filter())
         .values("kind")
         .annotate(amount=Sum("amount"), value=Sum("value"))
         .order_by("kind")
     )
 
 
-def revenue_per_invested(*, distributor, months=12, today=None):
-    """Revenue (reporting currency) per unit of invested value over the last `months` months.
+def rate_problems(revenue_qs):
+    """What is wrong with the pricing of some revenue rows, for a warning next to a figure.
 
-    Returns a dict with revenue, invested and ratio (None when nothing was invested).
+    - `missing`: (currency, month, rows) left out of reporting sums for want of a rate;
+    - `stale`: (currency, month, rate month, rows) priced with a rate older than
+      EXCHANGE_RATE_MAX_AGE_MONTHS.
     """
-    today = today or timezone.localdate()
-    since = months_back(today, months)
-    revenue = with_reporting_amount(
-        RevenueRecord.objects.filter(distributor=distributor, month__gte=since)
-    ).aggregate(total=Sum("reporting_amount"))["total"] or Decimal(0)
-    invested = Investment.objects.filter(distributor=distributor, date__gte=since).aggregate(
+    missing = list(
+        revenue_qs.filter(reporting_amount__isnull=True)
+        .values("currency", "month")
+        .annotate(rows=Count("id"))
+        .order_by("currency", "month")
+    )
+    stale = []
+    age = settings.EXCHANGE_RATE_MAX_AGE_MONTHS
+    priced = (
+        revenue_qs.filter(rate_month__isnull=False)
+        .values("currency", "month", "rate_month", "rate")
+        .annotate(rows=Count("id"))
+        .order_by("currency", "month")
+    )
+    for row in priced:
+        if periods.add_months(row["rate_month"], age) < row["month"]:
+            stale.append(row)
+    return {"missing": missing, "stale": stale}
+
+
+def revenue_per_invested(*, distributor, months=12, today=None):
+    """Revenue (reporting currency) per unit of invested value over `months` complete months.
+
+    Returns revenue, invested, ratio (None when nothing was invested), the period, and the rows
+    left out for want of an exchange rate (`missing_rates`: then the ratio is flagged as low).
+    """
+    window = periods.complete_months(months, on=today)
+    revenue_rows = RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
+    revenue = revenue_rows.aggregate(total=Sum("reporting_amount"))["total"] or Decimal(0)
+    invested = Investment.objects.filter(distributor=distributor, **window.day_filter()).aggregate(
         total=Sum("value")
     )["total"] or Decimal(0)
     ratio = (revenue / invested).quantize(Decimal("0.01")) if invested else None
+    problems = rate_problems(revenue_rows)
     return {
         "months": months,
+        "period": window,
         "revenue": Decimal(revenue).quantize(Decimal("0.01")),
         "invested": invested,
         "ratio": ratio,
         "currency": settings.REPORTING_CURRENCY,
+        "missing_rates": problems["missing"],
+        "stale_rates": problems["stale"],
     }
 
 
@@ -185,3 +202,17 @@ def revenue_list(*, visible_to):
 
 def investment_list(*, visible_to):
     return Investment.objects.visible_to(visible_to).select_related("distributor")
+
+
+def missing_exchange_rates():
+    """Currency × month pairs that revenue needs a rate for and has none: managers fill these."""
+    return list(
+        RevenueRecord.objects.filter(reporting_amount__isnull=True)
+        .values("currency", "month")
+        .annotate(rows=Count("id"), distributors=Count("distributor", distinct=True))
+        .order_by("currency", "month")
+    )
+
+
+def exchange_rate_list():
+    return ExchangeRate.objects.order_by("currency", "-month")

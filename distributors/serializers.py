@@ -35,7 +35,14 @@ class DistributorSerializer(serializers.ModelSerializer):
     revenue_12m = serializers.DecimalField(
         **REPORTING_MONEY,
         read_only=True,
-        help_text="Revenue of the last 12 months in the reporting currency",
+        help_text=(
+            "Revenue of the last 12 complete months (ending last month) in the reporting "
+            "currency; rows without an exchange rate are left out and counted in missing_rates"
+        ),
+    )
+    missing_rates = serializers.IntegerField(
+        read_only=True,
+        help_text="Revenue rows of those 12 months left out of revenue_12m for want of a rate",
     )
 
     class Meta:
@@ -56,6 +63,7 @@ class DistributorSerializer(serializers.ModelSerializer):
             "territories",
             "product_lines",
             "revenue_12m",
+            "missing_rates",
         ]
 
 
@@ -75,14 +83,24 @@ class RevenueSerializer(serializers.ModelSerializer):
     distributor = serializers.SlugRelatedField(slug_field="code", read_only=True)
     product_line = serializers.SlugRelatedField(slug_field="code", read_only=True)
     customer_category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    currency = serializers.CharField(
-        source="distributor.currency", read_only=True, help_text="Currency of amount and margin"
-    )
     reporting_amount = serializers.DecimalField(
         **REPORTING_MONEY,
         read_only=True,
         allow_null=True,
         help_text="Amount in the reporting currency; null while no exchange rate is known",
+    )
+    rate = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=10,
+        read_only=True,
+        allow_null=True,
+        help_text="Exchange rate used (reporting currency per unit of currency); null: none known",
+    )
+    rate_month = serializers.DateField(
+        read_only=True, allow_null=True, help_text="Month of the rate used"
+    )
+    missing_rate = serializers.SerializerMethodField(
+        help_text="True when no exchange rate is known for this currency and month"
     )
 
     class Meta:
@@ -96,11 +114,17 @@ class RevenueSerializer(serializers.ModelSerializer):
             "amount",
             "currency",
             "reporting_amount",
+            "rate",
+            "rate_month",
+            "missing_rate",
             "units",
             "margin",
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_missing_rate(self, record) -> bool:
+        return record.reporting_amount is None
 
 
 class InvestmentSerializer(serializers.ModelSerializer):
@@ -120,9 +144,15 @@ class RevenuePushSerializer(serializers.Serializer):
         allow_empty=False,
         help_text=(
             "Objects with distributor, month (YYYY-MM), product_line, amount and optionally "
-            "customer_category, units, margin. Upserted on distributor × month × product line "
-            "× category; any bad row rejects the whole request."
+            "customer_category, units, margin, currency (ISO 4217; default: the distributor's). "
+            "Upserted on distributor × month × product line × category; any bad row rejects "
+            "the whole request. Send amounts as JSON numbers, or as strings in number_format."
         ),
+    )
+    number_format = serializers.ChoiceField(
+        choices=["point", "comma"],
+        default="point",
+        help_text="How amounts sent as strings separate decimals: point (1234.56) or comma",
     )
 
 

@@ -2,41 +2,45 @@
 
 import datetime
 import logging
+import tempfile
+import uuid
+from decimal import Decimal
 
 import pandas as pd
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from drm.errors import NotAllowed, ValidationFailed
-
-from .access import is_manufacturer, is_partner, user_membership
-from .imports import (
-    FIRST_DATA_ROW,
-    MAX_STORED_ERRORS,
-    SPECS,
-    RevenueSpec,
-    normalise_header,
-    parse_file,
+from ingest.checks import TYPED_NUMBER
+from ingest.engine import (
+    Context,
+    ErrorLog,
+    check_into_stage,
+    errors_csv_text,
+    lock_table,
+    publish,
 )
+from ingest.readers import file_kind, normalise_header, read_chunks
+from ingest.staging import Stage
+from ingest.uploads import too_large_message
+
+from . import periods
+from .access import is_manufacturer, is_partner, user_membership
+from .codes import currency_codes
+from .imports import SPECS, RevenueSpec
 from .models import (
-    CustomerCategory,
+    MAX_RATE,
     Distributor,
+    ExchangeRate,
     ImportBatch,
-    Investment,
-    ProductLine,
+    RevenueDeletion,
     RevenueRecord,
 )
+from .pricing import priced_pairs_sql
 
 log = logging.getLogger(__name__)
-
-PREVIEW_ROWS = 20
-MODELS = {"revenue": RevenueRecord, "investment": Investment}
-VALUE_FIELDS = {
-    "revenue": ("amount", "units", "margin"),
-    "investment": ("amount", "value", "note"),
-}
 
 
 # --- distributors -------------------------------------------------------------------------
@@ -76,288 +80,502 @@ def distributor_save(*, distributor, by, changed_status=None, territories=None, 
     return distributor
 
 
+# --- revenue and exchange rates -----------------------------------------------------------
+
+
+@transaction.atomic
+def revenue_delete(*, record, by):
+    """Delete one revenue row (manufacturer staff only) and keep a record of what it held."""
+    if not is_manufacturer(by):
+        raise NotAllowed(_("Only the manufacturer's staff may delete revenue figures."))
+    lock_table(RevenueRecord._meta.db_table)
+    RevenueDeletion.objects.create(
+        distributor_id=record.distributor_id,
+        month=record.month,
+        product_line_code=record.product_line.code,
+        customer_category_code=record.customer_category.code if record.customer_category else "",
+        currency=record.currency,
+        amount=record.amount,
+        units=record.units,
+        margin=record.margin,
+        deleted_by=by,
+    )
+    record.delete()
+
+
+def revenue_reprice(*, currency=None, since=None):
+    """Price revenue rows again in the reporting currency (rate, rate month, reporting amount).
+
+    Limited to one currency and to months from `since` when given; runs in the caller's
+    transaction after taking the revenue table's lock, so an import cannot publish rows priced
+    with the rate being replaced. Returns the number of rows re-priced.
+    """
+    table = RevenueRecord._meta.db_table
+    where, params = ["true"], []
+    if currency:
+        where.append("currency = %s")
+        params.append(currency)
+    if since:
+        where.append("month >= %s")
+        params.append(since)
+    condition = " AND ".join(where)
+    pairs = f"SELECT DISTINCT currency, month FROM {table} WHERE {condition}"  # noqa: S608
+    priced, priced_params = priced_pairs_sql(pairs)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""UPDATE {table} AS t SET rate = pr.rate, rate_month = pr.rate_month,
+                        reporting_amount = ROUND(t.amount * pr.rate, 2)
+                    FROM ({priced}) pr
+                    WHERE pr.currency = t.currency AND pr.month = t.month
+                      AND (t.rate IS DISTINCT FROM pr.rate
+                           OR t.rate_month IS DISTINCT FROM pr.rate_month)""",  # noqa: S608
+                priced_params + params,
+            )
+        else:
+            cursor.execute(
+                f"""UPDATE {table} SET
+                        rate = (SELECT pr.rate FROM ({priced}) pr WHERE pr.currency
+                            = {table}.currency AND pr.month = {table}.month),
+                        rate_month = (SELECT pr.rate_month FROM ({priced}) pr WHERE pr.currency
+                            = {table}.currency AND pr.month = {table}.month)
+                    WHERE {condition}""",  # noqa: S608
+                priced_params + params + priced_params + params + params,
+            )
+            cursor.execute(
+                f"UPDATE {table} SET reporting_amount = ROUND(amount * rate, 2) "  # noqa: S608
+                f"WHERE {condition}",
+                params,
+            )
+        return cursor.rowcount
+
+
+@transaction.atomic
+def exchange_rate_set(*, currency, month, rate, by):
+    """Store the rate of `currency` for `month` and re-price the revenue it now applies to."""
+    if not is_manufacturer(by):
+        raise NotAllowed(_("Only the manufacturer's staff may set exchange rates."))
+    currency = (currency or "").strip().upper()
+    if currency not in currency_codes():
+        raise ValidationFailed(
+            _("'%(value)s' is not an ISO 4217 currency code.") % {"value": currency},
+            field="currency",
+        )
+    if currency == settings.REPORTING_CURRENCY:
+        raise ValidationFailed(
+            _("%(currency)s is the reporting currency: its rate is always 1.")
+            % {"currency": currency},
+            field="currency",
+        )
+    month = periods.month_start(month)
+    if month > periods.current_month():
+        raise ValidationFailed(_("A rate cannot be set for a future month."), field="month")
+    rate = Decimal(rate)
+    if not (Decimal(0) < rate <= MAX_RATE) or -rate.as_tuple().exponent > 10:
+        raise ValidationFailed(
+            _("The rate must be above 0 and at most %(max)s, with at most 10 decimals.")
+            % {"max": MAX_RATE},
+            field="rate",
+        )
+    lock_table(RevenueRecord._meta.db_table)
+    ExchangeRate.objects.update_or_create(currency=currency, month=month, defaults={"rate": rate})
+    revenue_reprice(currency=currency, since=month)
+
+
+@transaction.atomic
+def exchange_rate_delete(*, rate, by):
+    if not is_manufacturer(by):
+        raise NotAllowed(_("Only the manufacturer's staff may delete exchange rates."))
+    lock_table(RevenueRecord._meta.db_table)
+    currency, month = rate.currency, rate.month
+    rate.delete()
+    revenue_reprice(currency=currency, since=month)
+
+
 # --- imports ------------------------------------------------------------------------------
 
-
-def _progress_key(batch_id):
-    return f"drm:import:{batch_id}:committed"
+PREVIEW_ROWS = 20
 
 
-def import_batch_create(*, user, kind, uploaded_file):
+def _context(*, number_format=None, scope_id=None):
+    """What the checks need besides the rows: separators, the clock, the partner's scope."""
+    today = periods.today()
+    return Context(
+        number_format=None if number_format in (None, "", "auto") else number_format,
+        latest_month=periods.current_month(on=today),
+        latest_day=today,
+        scope_id=scope_id,
+    )
+
+
+def _read_options():
+    return {
+        "chunk_rows": settings.IMPORT_CHUNK_ROWS,
+        "max_rows": settings.IMPORT_MAX_ROWS,
+        "max_unpacked_bytes": settings.IMPORT_MAX_UNPACKED_BYTES,
+        "max_ratio": settings.IMPORT_MAX_UNPACK_RATIO,
+    }
+
+
+def import_batch_create(*, user, kind, uploaded_file, number_format="auto"):
     """Store an uploaded file as a batch and queue its check. Raises ValidationFailed/NotAllowed."""
     if kind not in SPECS:
-        raise ValidationFailed(f"Unknown import kind '{kind}'.", field="kind")
+        raise ValidationFailed(_("Unknown import kind '%(kind)s'.") % {"kind": kind}, field="kind")
     if not (is_manufacturer(user) or is_partner(user)):
-        raise NotAllowed("You may not import figures.")
+        raise NotAllowed(_("You may not import figures."))
     if kind == ImportBatch.Kind.INVESTMENT and not is_manufacturer(user):
-        raise NotAllowed("Only the manufacturer records investments.")
+        raise NotAllowed(_("Only the manufacturer records investments."))
+    if number_format not in ImportBatch.NumberFormat.values:
+        raise ValidationFailed(_("Unknown number format."), field="number_format")
     name = uploaded_file.name or ""
-    if not name.lower().endswith((".csv", ".xlsx")):
-        raise ValidationFailed("Upload a .csv or .xlsx file.", field="file")
+    file_kind(name)
     limit = settings.IMPORT_MAX_BYTES
     if uploaded_file.size > limit:
-        raise ValidationFailed(
-            f"The file is {uploaded_file.size / 1048576:.1f} MB; the limit is "
-            f"{limit / 1048576:.1f} MB. Split it into smaller files.",
-            field="file",
-        )
+        raise ValidationFailed(too_large_message(uploaded_file.size), field="file")
     if uploaded_file.size == 0:
-        raise ValidationFailed("The file is empty.", field="file")
+        raise ValidationFailed(_("The file is empty."), field="file")
     membership = user_membership(user) if is_partner(user) else None
     batch = ImportBatch.objects.create(
         kind=kind,
         filename=name[:255],
-        content=uploaded_file.read(),
+        content=b"".join(uploaded_file.chunks()),
+        size_bytes=uploaded_file.size,
+        number_format=number_format,
         uploaded_by=user,
         distributor=membership.distributor if membership else None,
     )
-    from .tasks import import_batch_validate_task
-
-    transaction.on_commit(lambda: import_batch_validate_task.delay(batch.pk))
+    transaction.on_commit(lambda: _enqueue("validate", batch.pk))
     return batch
+
+
+def _enqueue(step, batch_id):
+    """Queue a batch's check or commit; a broker that is down fails the batch, not the page."""
+    from .tasks import import_batch_commit_task, import_batch_validate_task
+
+    task = import_batch_validate_task if step == "validate" else import_batch_commit_task
+    try:
+        task.delay(batch_id)
+    except Exception:  # noqa: BLE001 - kombu/redis raise many kinds when the broker is away
+        log.exception("import %s: could not queue the %s", batch_id, step)
+        import_batch_fail(
+            batch_id=batch_id,
+            message=_(
+                "The import could not be queued (the job service is unavailable); nothing was "
+                "imported. Try again in a few minutes."
+            ),
+        )
 
 
 def _set(batch_id, **fields):
     ImportBatch.objects.filter(pk=batch_id).update(**fields)
 
 
-def _check_all(batch, *, on_chunk=None):
-    """Parse and check every row of the batch. Returns (clean rows, errors, total)."""
-    frame = parse_file(batch.filename, bytes(batch.content))
-    spec = SPECS[batch.kind](only_distributor=batch.distributor)
-    spec.check_columns(frame)
-    total = len(frame)
-    if total == 0:
-        raise ValidationFailed("The file has headers but no rows.", field="file")
-    rows, errors = [], []
-    chunk_size = settings.IMPORT_CHUNK_ROWS
-    for start in range(0, total, chunk_size):
-        result = spec.check(frame.iloc[start : start + chunk_size], FIRST_DATA_ROW + start)
-        rows.extend(result.rows)
-        errors.extend(result.errors)
-        if on_chunk:
-            on_chunk(min(start + chunk_size, total), total)
-    return spec, rows, errors, total
+def _batch_file(batch_id, slice_bytes=8 << 20):
+    """The stored file, copied from the database in slices into a spooled temporary file."""
+    spool = tempfile.SpooledTemporaryFile(max_size=slice_bytes)  # noqa: SIM115 - returned open
+    table = ImportBatch._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = f"SELECT substring(content from %s for %s) FROM {table} WHERE id = %s"  # noqa: S608
+    else:
+        sql = f"SELECT substr(content, %s, %s) FROM {table} WHERE id = %s"  # noqa: S608
+    position = 1
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(sql, [position, slice_bytes, batch_id])
+            row = cursor.fetchone()
+            block = bytes(row[0]) if row and row[0] is not None else b""
+            if not block:
+                break
+            spool.write(block)
+            position += len(block)
+    spool.seek(0)
+    return spool
 
 
-def _existing_ids(kind, rows):
-    """Map natural key → id for rows already stored (one query per chunk of distributors)."""
-    model = MODELS[kind]
-    spec_key = SPECS[kind].key
-    found = {}
-    distributor_ids = sorted({row["distributor_id"] for row in rows})
-    for start in range(0, len(distributor_ids), 200):
-        ids = distributor_ids[start : start + 200]
-        date_field = "month" if kind == "revenue" else "date"
-        dates = {row[date_field] for row in rows if row["distributor_id"] in ids}
-        for values in model.objects.filter(
-            distributor_id__in=ids, **{f"{date_field}__in": dates}
-        ).values("id", *spec_key):
-            found[tuple(values[k] for k in spec_key)] = values["id"]
-    return found
-
-
-def _names():
-    return {
-        "distributor": dict(Distributor.objects.values_list("id", "code")),
-        "product_line": dict(ProductLine.objects.values_list("id", "code")),
-        "customer_category": dict(CustomerCategory.objects.values_list("id", "code")),
-    }
+def _stage(batch):
+    return Stage(batch.staging_name, SPECS[batch.kind](_context()))
 
 
 def import_batch_validate(*, batch_id):
-    """Check every row; store the preview or the row errors. Writes no figures."""
+    """Check every row into the batch's staging table; store the preview or the errors.
+
+    Writes no figures. The file is read once: the checked rows wait in staging for the commit.
+    """
     claimed = ImportBatch.objects.filter(
         pk=batch_id, status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.VALIDATING]
     ).update(status=ImportBatch.Status.VALIDATING)
     if not claimed:
         return  # already checked (a redelivered task): nothing to do
-    batch = ImportBatch.objects.get(pk=batch_id)
+    batch = ImportBatch.objects.defer("content", "errors_csv").get(pk=batch_id)
+    spec = SPECS[batch.kind](
+        _context(number_format=batch.number_format, scope_id=batch.distributor_id)
+    )
+    stage = Stage(batch.staging_name, spec)
+    errors = ErrorLog()
 
-    def progress(done, total):
-        _set(batch_id, processed_rows=done, total_rows=total)
+    def progress(done):
+        _set(batch_id, processed_rows=done, total_rows=done)
 
     try:
-        spec, rows, errors, total = _check_all(batch, on_chunk=progress)
+        with _batch_file(batch_id) as stream:
+            outcome = check_into_stage(
+                spec,
+                read_chunks(batch.filename, stream, **_read_options()),
+                stage,
+                errors,
+                on_progress=progress,
+            )
     except ValidationFailed as exc:
+        stage.drop()
         _set(
             batch_id,
             status=ImportBatch.Status.INVALID,
             errors=[{"row": None, "column": exc.field or "", "message": exc.message}],
-            message=exc.message,
+            error_count=1,
+            message=exc.message[:500],
             finished_at=timezone.now(),
         )
         return
-    if errors:
+    used = outcome.number_format or ""
+    if errors.count:
+        stage.drop()
         _set(
             batch_id,
             status=ImportBatch.Status.INVALID,
-            errors=errors[:MAX_STORED_ERRORS],
-            message=f"{len(errors)} error(s) in {total} row(s); nothing was imported.",
-            total_rows=total,
-            processed_rows=total,
+            errors=errors.shown,
+            error_count=errors.count,
+            errors_csv=errors.csv_gzip(),
+            number_format_used=used,
+            message=_("%(errors)d error(s) in %(total)d row(s); nothing was imported.")
+            % {"errors": errors.count, "total": outcome.total},
+            total_rows=outcome.total,
+            processed_rows=outcome.total,
             finished_at=timezone.now(),
         )
         return
-    existing = _existing_ids(batch.kind, rows)
-    updates = sum(1 for row in rows if tuple(row[k] for k in spec.key) in existing)
-    names = _names()
+    updates = stage.existing_count()
+    created = outcome.staged - updates
     _set(
         batch_id,
         status=ImportBatch.Status.VALIDATED,
         errors=[],
-        preview=[spec.display(row, names) for row in rows[:PREVIEW_ROWS]],
-        total_rows=total,
-        processed_rows=total,
-        created_rows=len(rows) - updates,
+        error_count=0,
+        number_format_used=used,
+        preview=spec.preview(stage.head(PREVIEW_ROWS)),
+        total_rows=outcome.total,
+        processed_rows=outcome.total,
+        created_rows=created,
         updated_rows=updates,
-        message=(
-            f"{total} row(s) ready: {len(rows) - updates} new, {updates} replace stored figures."
-        ),
+        message=_("%(total)d row(s) ready: %(new)d new, %(replaced)d replace stored figures.")
+        % {"total": outcome.total, "new": created, "replaced": updates},
     )
 
 
 def import_batch_request_commit(*, batch, by):
     """Queue the commit of a checked batch. Only its uploader's side may commit it."""
     if not ImportBatch.objects.visible_to(by).filter(pk=batch.pk).exists():
-        raise NotAllowed("You may not commit this import.")
+        raise NotAllowed(_("You may not commit this import."))
     moved = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALIDATED).update(
         status=ImportBatch.Status.COMMITTING, processed_rows=0
     )
     if not moved:
-        raise ValidationFailed("Only a checked import without errors can be committed.")
-    from .tasks import import_batch_commit_task
-
-    transaction.on_commit(lambda: import_batch_commit_task.delay(batch.pk))
-
-
-def _upsert(kind, rows, existing):
-    model = MODELS[kind]
-    key = SPECS[kind].key
-    values = VALUE_FIELDS[kind]
-    now = timezone.now()
-    to_create, to_update = [], []
-    for row in rows:
-        pk = existing.get(tuple(row[k] for k in key))
-        obj = model(**row, updated_at=now)
-        if pk is None:
-            to_create.append(obj)
-        else:
-            obj.pk = pk
-            to_update.append(obj)
-    model.objects.bulk_create(to_create, batch_size=500)
-    model.objects.bulk_update(to_update, [*values, "updated_at"], batch_size=500)
-    return len(to_create), len(to_update)
+        raise ValidationFailed(_("Only a checked import without errors can be committed."))
+    transaction.on_commit(lambda: _enqueue("commit", batch.pk))
 
 
 def import_batch_commit(*, batch_id):
-    """Write every row of a checked batch in one transaction: all of it, or none of it."""
-    batch = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.COMMITTING).first()
+    """Publish the staged rows of a checked batch in one transaction: all of it, or none of it."""
+    batch = (
+        ImportBatch.objects.defer("content", "errors_csv")
+        .filter(pk=batch_id, status=ImportBatch.Status.COMMITTING)
+        .first()
+    )
     if batch is None:
         return  # committed already, or never asked: idempotent no-op
+    stage = _stage(batch)
+    if not stage.exists():
+        import_batch_fail(
+            batch_id=batch_id,
+            message=_("The checked rows are gone (the import expired); upload the file again."),
+        )
+        return
     try:
-        spec, rows, errors, total = _check_all(batch)
+        with transaction.atomic():
+            # Lock the batch so two deliveries of the same task cannot both write.
+            locked = (
+                ImportBatch.objects.select_for_update()
+                .filter(pk=batch_id, status=ImportBatch.Status.COMMITTING)
+                .exists()
+            )
+            if not locked:
+                return
+            created, updated = publish(stage.spec, stage, now=timezone.now())
+            ImportBatch.objects.filter(pk=batch_id).update(
+                status=ImportBatch.Status.COMMITTED,
+                processed_rows=created + updated,
+                created_rows=created,
+                updated_rows=updated,
+                content=None,
+                message=_("Imported %(total)d row(s): %(new)d new, %(replaced)d replaced.")
+                % {"total": created + updated, "new": created, "replaced": updated},
+                finished_at=timezone.now(),
+            )
     except ValidationFailed as exc:
-        errors, total = [{"row": None, "column": exc.field or "", "message": exc.message}], 0
-    if errors:
         # Reference data changed since the check (a product line was removed, say).
         _set(
             batch_id,
             status=ImportBatch.Status.INVALID,
-            errors=errors[:MAX_STORED_ERRORS],
-            message="The file no longer passes the checks; nothing was imported.",
+            errors=[{"row": None, "column": exc.field or "", "message": exc.message}],
+            error_count=1,
+            message=exc.message[:500],
             finished_at=timezone.now(),
         )
-        return
-    created = updated = 0
-    chunk_size = settings.IMPORT_CHUNK_ROWS
-    with transaction.atomic():
-        # Lock the batch so two deliveries of the same task cannot both write.
-        locked = (
-            ImportBatch.objects.select_for_update()
-            .filter(pk=batch_id, status=ImportBatch.Status.COMMITTING)
-            .first()
-        )
-        if locked is None:
-            return
-        for start in range(0, len(rows), chunk_size):
-            chunk = rows[start : start + chunk_size]
-            made, replaced = _upsert(batch.kind, chunk, _existing_ids(batch.kind, chunk))
-            created += made
-            updated += replaced
-            # The rows are invisible to others until commit; report progress through the cache.
-            cache.set(_progress_key(batch_id), start + len(chunk), timeout=3600)
-        ImportBatch.objects.filter(pk=batch_id).update(
-            status=ImportBatch.Status.COMMITTED,
-            processed_rows=total,
-            created_rows=created,
-            updated_rows=updated,
-            message=f"Imported {total} row(s): {created} new, {updated} replaced.",
-            finished_at=timezone.now(),
-        )
-    cache.delete(_progress_key(batch_id))
+    stage.drop()
 
 
 def import_batch_fail(*, batch_id, message):
     """Record that a job died; a committing batch keeps nothing (its transaction rolled back)."""
     ImportBatch.objects.filter(pk=batch_id).exclude(
-        status__in=[ImportBatch.Status.COMMITTED, ImportBatch.Status.INVALID]
+        status__in=[
+            ImportBatch.Status.COMMITTED,
+            ImportBatch.Status.INVALID,
+            ImportBatch.Status.EXPIRED,
+        ]
     ).update(status=ImportBatch.Status.FAILED, message=message[:500], finished_at=timezone.now())
+    batch = ImportBatch.objects.filter(pk=batch_id).only("id", "kind").first()
+    if batch is not None:
+        Stage(batch.staging_name, SPECS[batch.kind](_context())).drop()
 
 
 def import_batch_progress(*, batch):
-    """(done, total, percent) for display, reading the cache while a commit runs."""
+    """(done, total, percent) for display; a commit is one statement, so it has no steps."""
     done, total = batch.processed_rows, batch.total_rows
     if batch.status == ImportBatch.Status.COMMITTING:
-        done = cache.get(_progress_key(batch.pk), 0)
+        return done, total, None
     if not total:
         return done, total, 0 if batch.is_running else 100
     return done, total, min(100, round(100 * done / total))
 
 
+def import_batch_errors_csv(*, batch):
+    """Every error of a checked batch as CSV text (row, column, message)."""
+    blob = ImportBatch.objects.filter(pk=batch.pk).values_list("errors_csv", flat=True).first()
+    if blob:
+        return errors_csv_text(blob)
+    lines = ["row,column,message"]
+    for error in batch.errors:
+        lines.append(
+            ",".join(
+                '"' + str(v if v is not None else "").replace('"', '""') + '"'
+                for v in (error.get("row"), error.get("column"), error.get("message"))
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
 def import_batches_expire(*, now=None):
-    """Drop the stored file of uploads nobody committed within IMPORT_EXPIRE_HOURS."""
+    """Tidy up imports: drop files and staged rows nobody will commit, fail stuck jobs.
+
+    - a committed batch keeps its record but not its file (dropped at commit; again here);
+    - a batch not committed within IMPORT_EXPIRE_HOURS becomes `expired`: file and staged rows
+      dropped;
+    - a batch still checking or committing after IMPORT_STUCK_MINUTES is failed (its worker
+      died; a committing batch wrote nothing: the transaction rolled back).
+    Returns the number of batches changed.
+    """
     now = now or timezone.now()
-    cutoff = now - datetime.timedelta(hours=settings.IMPORT_EXPIRE_HOURS)
-    stale = ImportBatch.objects.filter(created_at__lt=cutoff).exclude(
-        status=ImportBatch.Status.COMMITTED
+    changed = (
+        ImportBatch.objects.filter(status=ImportBatch.Status.COMMITTED)
+        .exclude(content=None)
+        .update(content=None)
     )
-    deleted, _ = stale.delete()
-    return deleted
+    stuck_cutoff = now - datetime.timedelta(minutes=settings.IMPORT_STUCK_MINUTES)
+    for batch in ImportBatch.objects.filter(
+        status__in=[
+            ImportBatch.Status.PENDING,
+            ImportBatch.Status.VALIDATING,
+            ImportBatch.Status.COMMITTING,
+        ],
+        updated_at__lt=stuck_cutoff,
+    ).only("id"):
+        import_batch_fail(
+            batch_id=batch.pk,
+            message=_("The import stopped without finishing; nothing was imported. Try again."),
+        )
+        changed += 1
+    cutoff = now - datetime.timedelta(hours=settings.IMPORT_EXPIRE_HOURS)
+    for batch in (
+        ImportBatch.objects.filter(created_at__lt=cutoff)
+        .exclude(status__in=[ImportBatch.Status.COMMITTED, ImportBatch.Status.EXPIRED])
+        .exclude(status__in=[ImportBatch.Status.COMMITTING])
+        .only("id", "kind")
+    ):
+        _stage(batch).drop()
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.EXPIRED,
+            content=None,
+            message=_("Expired: not committed within %(hours)d hours; nothing was imported.")
+            % {"hours": settings.IMPORT_EXPIRE_HOURS},
+            finished_at=now,
+        )
+        changed += 1
+    return changed
 
 
-def revenue_push(*, user, rows):
+def revenue_push(*, user, rows, number_format="point"):
     """Upsert revenue rows sent by an API client: the same checks as a file, all or nothing.
 
     `rows` is a list of dicts with the revenue file's columns. Errors name the row by its index
     in the list. Returns (created, updated).
     """
     if not (is_manufacturer(user) or is_partner(user)):
-        raise NotAllowed("You may not send revenue figures.")
+        raise NotAllowed(_("You may not send revenue figures."))
     if not rows:
-        raise ValidationFailed("Send at least one row.", field="rows")
+        raise ValidationFailed(_("Send at least one row."), field="rows")
     if len(rows) > settings.API_MAX_PUSH_ROWS:
         raise ValidationFailed(
-            f"At most {settings.API_MAX_PUSH_ROWS} rows per request; upload a file for more.",
+            _("At most %(max)d rows per request; upload a file for more.")
+            % {"max": settings.API_MAX_PUSH_ROWS},
             field="rows",
         )
     frame = pd.DataFrame(
         [
             {
-                normalise_header(key): "" if value is None else str(value).strip()
+                normalise_header(key): "" if value is None else _push_text(value)
                 for key, value in row.items()
             }
             for row in rows
-        ]
+        ],
+        dtype="str",
     ).fillna("")
     membership = user_membership(user) if is_partner(user) else None
-    spec = RevenueSpec(only_distributor=membership.distributor if membership else None)
-    spec.check_columns(frame)
-    result = spec.check(frame, 0)
-    if result.errors:
-        raise ValidationFailed(
-            f"{len(result.errors)} error(s); nothing was saved.",
-            details=result.errors[:MAX_STORED_ERRORS],
+    spec = RevenueSpec(
+        _context(
+            number_format=number_format, scope_id=membership.distributor_id if membership else None
         )
+    )
+    errors = ErrorLog()
     with transaction.atomic():
-        return _upsert("revenue", result.rows, _existing_ids("revenue", result.rows))
+        stage = Stage(f"ingest_push_{uuid.uuid4().hex[:16]}", spec, temporary=True)
+        try:
+            check_into_stage(
+                spec, [(pd.Series(range(len(frame)), index=frame.index), frame)], stage, errors
+            )
+            if errors.count:
+                raise ValidationFailed(
+                    _("%(count)d error(s); nothing was saved.") % {"count": errors.count},
+                    details=errors.shown,
+                )
+            return publish(spec, stage, now=timezone.now())
+        finally:
+            if connection.vendor != "postgresql":
+                stage.drop()
+
+
+def _push_text(value):
+    """JSON numbers arrive as numbers: give them canonically, so no convention applies."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float | Decimal):
+        return TYPED_NUMBER + format(Decimal(str(value)), "f")
+    return str(value).strip()

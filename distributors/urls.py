@@ -17,6 +17,7 @@ urlpatterns = [
     path("imports/new/", views.import_create, name="import-create"),
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),
     path("imports/<int:pk>/status/", views.import_status, name="import-status"),
+    path("imports/<int:pk>/errors.csv", views.import_errors, name="import-errors"),
     path("imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
     path("imports/template/<str:kind>.csv", views.import_template, name="import-template"),
 ]

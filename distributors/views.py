@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from drm.errors import DomainError
+from ingest.uploads import upload_refused
 
 from . import selectors, services
 from .access import (
@@ -225,12 +226,18 @@ def import_create(request):
     form = ImportUploadForm(
         request.POST or None, request.FILES or None, allow_investments=allow_investments
     )
-    if request.method == "POST" and form.is_valid():
+    refused = upload_refused(request)
+    if refused:
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", refused)
+    elif request.method == "POST" and form.is_valid():
         try:
             batch = services.import_batch_create(
                 user=request.user,
                 kind=form.cleaned_data["kind"],
                 uploaded_file=form.cleaned_data["file"],
+                number_format=form.cleaned_data["number_format"] or "auto",
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -283,20 +290,25 @@ def import_commit(request, pk):
 
 
 @portal_user_required
+def import_errors(request, pk):
+    """Every error of a checked file, as CSV (the page shows the first ones)."""
+    batch = _visible_batch(request, pk)
+    response = HttpResponse(
+        services.import_batch_errors_csv(batch=batch), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+    return response
+
+
+@portal_user_required
 def import_template(request, kind):
+    """A file with the headers only: nothing in it fails the checks or lands by mistake."""
     spec = SPECS.get(kind)
     if spec is None:
         raise Http404("No such template")
     if kind == "investment" and not is_manufacturer(request.user):
         raise PermissionDenied
-    membership = user_membership(request.user)
-    code = membership.distributor.code if membership else "DIST-CODE"
-    examples = {
-        "revenue": [code, "2026-01", "PRODUCT-LINE-CODE", "1250.00", "", "10", "300.00"],
-        "investment": [code, "2026-01-15", "market_funds", "5000", "5000", "Spring campaign"],
-    }
-    headers = list(spec.required + spec.optional)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
-    response.write(",".join(headers) + "\n" + ",".join(examples[kind]) + "\n")
+    response.write(",".join(spec.required + spec.optional) + "\n")
     return response

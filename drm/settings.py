@@ -176,7 +176,8 @@ SPECTACULAR_SETTINGS = {
 # Celery: with no REDIS_URL every task runs eagerly in-process (embedded demo).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
-CELERY_TASK_EAGER_PROPAGATES = True
+# Eager tasks (demo, tests) fail like a worker's: on_failure records it, the page stays up.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -201,11 +202,26 @@ CELERY_BEAT_SCHEDULE = {
 
 # Domain settings
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="EUR")
-IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
-IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=500)
+# Imports (README, "Imports"): an upload larger than IMPORT_MAX_BYTES is cut off while it
+# streams in; the row cap and the XLSX unpacking limits keep one file from exhausting a worker.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=512 * 1024 * 1024)
+IMPORT_MAX_UNPACK_RATIO = env.int("IMPORT_MAX_UNPACK_RATIO", default=100)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=50_000)
 IMPORT_EXPIRE_HOURS = env.int("IMPORT_EXPIRE_HOURS", default=72)
-DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
+IMPORT_STUCK_MINUTES = env.int("IMPORT_STUCK_MINUTES", default=60)
+# A revenue figure priced with a rate older than this many months is flagged as stale.
+EXCHANGE_RATE_MAX_AGE_MONTHS = env.int("EXCHANGE_RATE_MAX_AGE_MONTHS", default=3)
+# Request bodies other than files (an API push of API_MAX_PUSH_ROWS rows fits).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+# Uploads go to a temporary file past 2.5 MB, and stop being stored once past IMPORT_MAX_BYTES.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "ingest.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ from distributors.models import (
     Territory,
     Tier,
 )
+from distributors.services import revenue_reprice
 
 PASSWORD = "s3cret-Passw0rd!"
 
@@ -110,7 +111,21 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Membership.Role.ADMIN
 
 
-class ExchangeRateFactory(factory.django.DjangoModelFactory):
+class RepricingFactory(factory.django.DjangoModelFactory):
+    """Rows that change pricing are priced as the services would (revenue_reprice)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        obj = super()._create(model_class, *args, **kwargs)
+        revenue_reprice(currency=obj.currency, since=obj.month)
+        obj.refresh_from_db()
+        return obj
+
+
+class ExchangeRateFactory(RepricingFactory):
     class Meta:
         model = ExchangeRate
 
@@ -119,13 +134,14 @@ class ExchangeRateFactory(factory.django.DjangoModelFactory):
     rate = Decimal("0.90")
 
 
-class RevenueRecordFactory(factory.django.DjangoModelFactory):
+class RevenueRecordFactory(RepricingFactory):
     class Meta:
         model = RevenueRecord
 
     distributor = factory.SubFactory(DistributorFactory)
     month = datetime.date(2026, 1, 1)
     product_line = factory.SubFactory(ProductLineFactory)
+    currency = factory.LazyAttribute(lambda record: record.distributor.currency)
     amount = Decimal("1000.00")
     units = 10
     margin = Decimal("250.00")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from distributors.models import RevenueRecord
-from distributors.selectors import months_back
+from distributors.periods import add_months
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,10 +40,10 @@ def given_revenue(distributor):
         factories.RevenueRecordFactory(
             distributor=distributor,
             product_line=line,
-            month=months_back(today, months_ago),
+            month=add_months(today, -months_ago),
             amount=amount,
         )
-    factories.InvestmentFactory(distributor=distributor, date=months_back(today, 2))
+    factories.InvestmentFactory(distributor=distributor, date=add_months(today, -2))
 
 
 def expect_chart_drawn(page, canvas_id):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from distributors.models import Distributor
-from distributors.selectors import months_back
+from distributors.periods import add_months
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -142,18 +142,19 @@ def test_detail_names_tier_territories_product_lines_and_account_manager_by_code
         "territories",
         "product_lines",
         "revenue_12m",
+        "missing_rates",
     }
 
 
 def test_list_shows_last_twelve_months_of_revenue_in_the_reporting_currency(token_client, manager):
     today = datetime.date.today()
     dollars = factories.DistributorFactory(code="yankee", currency="USD")
-    factories.ExchangeRateFactory(currency="USD", month=months_back(today, 24), rate="0.50")
+    factories.ExchangeRateFactory(currency="USD", month=add_months(today, -24), rate="0.50")
     factories.RevenueRecordFactory(
-        distributor=dollars, month=months_back(today, 1), amount=Decimal("1000.00")
+        distributor=dollars, month=add_months(today, -1), amount=Decimal("1000.00")
     )
     factories.RevenueRecordFactory(
-        distributor=dollars, month=months_back(today, 20), amount=Decimal("9999.00")
+        distributor=dollars, month=add_months(today, -20), amount=Decimal("9999.00")
     )
 
     rows = token_client(manager).get(list_url()).json()["results"]

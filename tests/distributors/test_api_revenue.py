@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from distributors.models import RevenueRecord
-from distributors.selectors import months_back
+from distributors.periods import add_months
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +101,9 @@ def test_allowed_users_read_the_partners_revenue_record(request, token_client, p
         "amount": "1000.00",
         "currency": "EUR",
         "reporting_amount": "1000.00",
+        "rate": "1.0000000000",
+        "rate_month": None,
+        "missing_rate": False,
         "units": 10,
         "margin": "250.00",
         "updated_at": response.json()["updated_at"],
@@ -185,7 +188,11 @@ def test_page_size_is_capped_at_the_configured_maximum(
     line = factories.ProductLineFactory()
     RevenueRecord.objects.bulk_create(
         RevenueRecord(
-            distributor=distributor, month=months_back(JAN, n), product_line=line, amount=1
+            distributor=distributor,
+            month=add_months(JAN, -n),
+            product_line=line,
+            currency=distributor.currency,
+            amount=1,
         )
         for n in range(501)
     )
@@ -214,7 +221,7 @@ def test_revenue_list_query_count_does_not_grow_with_rows(
         for n in range(start, start + count):
             factories.RevenueRecordFactory(
                 distributor=distributor,
-                month=months_back(JAN, n),
+                month=add_months(JAN, -n),
                 customer_category=factories.CustomerCategoryFactory(),
             )
 
@@ -232,18 +239,38 @@ def test_revenue_list_query_count_does_not_grow_with_rows(
     assert client.get(list_url()).json()["count"] == 30
 
 
-def test_single_revenue_records_cannot_be_edited_or_deleted(
-    token_client, manager, partner, revenue
-):
+def test_single_revenue_records_cannot_be_edited(token_client, manager, partner, revenue):
     """Figures arrive only as pushes or imports (POST on the list, see test_api_revenue_push)."""
     record = revenue["jan"]
 
     assert (
         token_client(partner).patch(detail_url(record.pk), {"amount": "1"}, format="json")
     ).status_code == 403
-    assert token_client(manager).delete(detail_url(record.pk)).status_code == 405
     assert (
         token_client(manager).put(detail_url(record.pk), {"amount": "1"}, format="json")
     ).status_code == 405
     record.refresh_from_db()
     assert record.amount == Decimal("1000.00")
+
+
+def test_manager_deletes_a_revenue_row_and_the_deletion_is_recorded(
+    token_client, manager, partner, revenue
+):
+    from distributors.models import RevenueDeletion
+
+    record = revenue["jan"]
+    assert token_client(partner).delete(detail_url(record.pk)).status_code == 403
+    assert RevenueRecord.objects.filter(pk=record.pk).exists()
+
+    assert token_client(manager).delete(detail_url(record.pk)).status_code == 204
+
+    assert not RevenueRecord.objects.filter(pk=record.pk).exists()
+    deletion = RevenueDeletion.objects.get()
+    assert deletion.deleted_by == manager
+    assert (deletion.distributor_id, deletion.month, deletion.product_line_code) == (
+        record.distributor_id,
+        record.month,
+        record.product_line.code,
+    )
+    assert deletion.amount == record.amount
+    assert deletion.currency == record.currency

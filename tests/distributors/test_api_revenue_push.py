@@ -51,7 +51,7 @@ def test_partner_cannot_push_for_another_distributor_and_nothing_is_saved(
         {
             "row": 1,
             "column": "distributor",
-            "message": "'rival' is not your distributor; you may only upload figures for acme",
+            "message": "'rival' is not your distributor code (yours is acme)",
         }
     ]
     assert RevenueRecord.objects.count() == 0
@@ -109,4 +109,4 @@ def test_records_cannot_be_changed_one_by_one(token_client, manager, distributor
     client = token_client(manager)
     url = reverse("api:revenue-detail", args=[record.pk])
     assert client.patch(url, {"amount": "1"}, format="json").status_code == 405
-    assert client.delete(url).status_code == 405
+    assert client.put(url, {"amount": "1"}, format="json").status_code == 405

@@ -1,7 +1,6 @@
 """Distributor pages: list, export, detail, create/edit and the partner's own page."""
 
 import csv
-import datetime
 import io
 from decimal import Decimal
 
@@ -11,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from distributors import periods
 from distributors.models import Distributor
 from tests import factories
 
@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 def catalogue(distributor, other_distributor):
     pumps = factories.ProductLineFactory(code="pumps", name="Pumps")
     valves = factories.ProductLineFactory(code="valves", name="Valves")
-    today = datetime.date.today().replace(day=1)
+    # The last complete month: the newest month every "last 12 months" figure counts.
+    today = periods.complete_months(12).last
     for line, amount in ((pumps, "1000"), (valves, "500")):
         factories.RevenueRecordFactory(
             distributor=distributor, month=today, product_line=line, amount=Decimal(amount)
@@ -69,13 +70,18 @@ def test_list_sorts_by_revenue_in_the_reporting_currency(
 def test_list_converts_foreign_currency_revenue_with_the_months_rate(
     login, manager, other_distributor, catalogue
 ):
-    other_distributor.currency = "USD"
-    other_distributor.save()
-    factories.ExchangeRateFactory(
-        currency="USD", month=datetime.date.today().replace(day=1), rate=Decimal("0.5")
+    month = periods.complete_months(12).last
+    factories.ExchangeRateFactory(currency="USD", month=month, rate=Decimal("0.5"))
+    factories.RevenueRecordFactory(
+        distributor=other_distributor,
+        month=month,
+        product_line=catalogue[1],
+        currency="USD",
+        amount=Decimal("9"),
     )
     response = login(manager).get(reverse("distributors:list"), {"q": "rival"})
-    assert response.context["page"].object_list[0].revenue_12m == Decimal("4.50")
+    # 9.00 EUR of pumps, plus 9 USD of valves at 0.5.
+    assert response.context["page"].object_list[0].revenue_12m == Decimal("13.50")
 
 
 def test_list_paginates(login, manager):

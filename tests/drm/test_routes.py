@@ -72,6 +72,11 @@ ROUTES = {
         lambda o: reverse("distributors:import-status", args=[o["batch"].pk]),
         page(200, 200, 404),
     ),
+    "distributors:import-errors": (
+        "get",
+        lambda o: reverse("distributors:import-errors", args=[o["batch"].pk]),
+        page(200, 200, 404),
+    ),
     "distributors:import-commit": (
         "post",
         lambda o: reverse("distributors:import-commit", args=[o["batch"].pk]),
