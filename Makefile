@@ -8,6 +8,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PORT ?= 8000
 PYTEST_ARGS ?=
+SCALE ?= 1
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -80,7 +81,7 @@ lint: $(DEV_STAMP)
 
 # Uses Postgres when DATABASE_URL points to one (database drm_bench is dropped and re-created).
 bench: $(DEV_STAMP)
-	$(PY) bench/run.py $(BENCH_ARGS)
+	SCALE=$(SCALE) $(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-journal .import_linter_cache

@@ -1,42 +1,66 @@
-"""Benchmarks: the import pipeline and the distributor list, each against a naive baseline.
+"""Benchmarks: the import engine against a bare COPY, and the list against a naive baseline.
 
-Run with `make bench` (or `.venv/bin/python bench/run.py --rows 20000`). It builds a throw-away
-database (Postgres `drm_bench` when DATABASE_URL points to Postgres, else a temporary SQLite
-file), fills it, and prints figures and ratios measured in the same run.
+Run with `make bench` (`SCALE=0.1 make bench` for a quick run). Sizes scale with SCALE:
+- a 1,000,000-row revenue file (× SCALE), generated inside Postgres with generate_series, is
+  imported by the real pipeline (upload, check, commit) in a child process, timed against a bare
+  `COPY` of the same file into a bare text table in the same run; prints rows/s, the child's
+  peak RSS and `import/copy ratio: X.XX`;
+- a small file (2,000 rows × SCALE) through the pipeline against update_or_create per row;
+- the distributor list sorted by 12-month revenue against a query per distributor.
+It builds a throw-away database (`drm_bench`; the big import needs Postgres).
 """
 
 import argparse
 import datetime
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/drm"
+LINES = 10
+MONTHS = 50
 
 
 def prepare_database():
-    url = os.environ.get("DATABASE_URL", "")
+    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if url.startswith("postgres"):
         import psycopg2
 
         parts = urlsplit(url)
-        admin = psycopg2.connect(urlunsplit((parts.scheme, parts.netloc, "/postgres", "", "")))
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute("DROP DATABASE IF EXISTS drm_bench")
-            cursor.execute("CREATE DATABASE drm_bench")
-        admin.close()
-        os.environ["DATABASE_URL"] = urlunsplit((parts.scheme, parts.netloc, "/drm_bench", "", ""))
-        return "postgres"
+        try:
+            admin = psycopg2.connect(urlunsplit((parts.scheme, parts.netloc, "/postgres", "", "")))
+        except psycopg2.Error as exc:
+            print(f"Postgres unreachable ({exc}); using SQLite, without the big import")
+        else:
+            admin.autocommit = True
+            with admin.cursor() as cursor:
+                cursor.execute("DROP DATABASE IF EXISTS drm_bench")
+                cursor.execute("CREATE DATABASE drm_bench")
+            admin.close()
+            bench_url = urlunsplit((parts.scheme, parts.netloc, "/drm_bench", "", ""))
+            os.environ["DATABASE_URL"] = bench_url
+            return "postgres"
     path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     return "sqlite"
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drm.settings")
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    os.environ.pop("REDIS_URL", None)
+    os.environ.pop("CACHE_URL", None)
+    import django
+
+    django.setup()
 
 
 def timed(fn):
@@ -45,41 +69,155 @@ def timed(fn):
     return result, time.perf_counter() - start
 
 
-def peak_python_mb(fn):
-    """Peak Python heap of a second run (tracemalloc slows code down, so it is not timed)."""
-    tracemalloc.start()
-    fn()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak / 1048576
+def peak_rss_mb():
+    """The process's peak resident set (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def last_month():
+    today = datetime.date.today().replace(day=1)
+    return (today - datetime.timedelta(days=1)).replace(day=1)
+
+
+def generate_file(cursor, rows, path):
+    """Write a revenue CSV of `rows` rows, generated inside Postgres (generate_series)."""
+    first = last_month()
+    sql = f"""
+        COPY (
+            SELECT 'd' || lpad(mod(n / {LINES * MONTHS}, 100000)::text, 5, '0') AS distributor,
+                to_char(date '{first.isoformat()}'
+                    - (mod(n / {LINES}, {MONTHS}) || ' months')::interval, 'YYYY-MM') AS month,
+                'line-' || mod(n, {LINES}) AS product_line,
+                to_char(mod(n * 7919, 99991) * 10.25 + 100, 'FM999999990.00') AS amount,
+                mod(n, 50)::text AS units,
+                to_char(mod(n * 7919, 99991) * 2.5, 'FM999999990.00') AS margin
+            FROM generate_series(0, {rows - 1}) AS n
+        ) TO STDOUT WITH (FORMAT csv, HEADER)
+    """  # noqa: S608 - numbers and a date only
+    with open(path, "wb") as out:
+        cursor.copy_expert(sql, out)
+
+
+def bare_copy(cursor, path):
+    """COPY the same file into a bare table of text columns: the floor for loading it."""
+    cursor.execute("DROP TABLE IF EXISTS bench_bare")
+    cursor.execute(
+        "CREATE TABLE bench_bare (distributor text, month text, product_line text, "
+        "amount text, units text, margin text)"
+    )
+    with open(path, "rb") as source:
+        start = time.perf_counter()
+        cursor.copy_expert("COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER)", source)
+        cursor.connection.commit()
+        elapsed = time.perf_counter() - start
+    cursor.execute("DROP TABLE bench_bare")
+    cursor.connection.commit()
+    return elapsed
+
+
+def child_import(path):
+    """Run in a fresh process: upload, check and commit one file; print figures as JSON."""
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.core.files import File
+
+    from distributors import services
+    from distributors.models import ImportBatch
+
+    manager = get_user_model().objects.get(username="bench-manager")
+    services._enqueue = lambda step, batch_id: None  # each step is called and timed below
+    figures = {}
+    start = time.perf_counter()
+    with open(path, "rb") as source:
+        batch = services.import_batch_create(
+            user=manager, kind="revenue", uploaded_file=File(source, name="bench.csv")
+        )
+    figures["upload_s"] = time.perf_counter() - start
+    _, figures["check_s"] = timed(lambda: services.import_batch_validate(batch_id=batch.pk))
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.VALIDATED:
+        raise SystemExit(f"check failed: {batch.message} {batch.errors[:3]}")
+    services.import_batch_request_commit(batch=batch, by=manager)
+    _, figures["publish_s"] = timed(lambda: services.import_batch_commit(batch_id=batch.pk))
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.COMMITTED:
+        raise SystemExit(f"commit failed: {batch.message}")
+    figures["total_s"] = time.perf_counter() - start
+    figures["created"], figures["updated"] = batch.created_rows, batch.updated_rows
+    figures["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(figures))
+
+
+def big_import(scale, distributors_needed):
+    from django.db import connection
+
+    rows = max(1000, round(1_000_000 * scale))
+    path = Path(tempfile.mkdtemp()) / "revenue.csv"
+    with connection.cursor() as cursor:
+        generate_file(cursor.cursor, rows, path)
+    size_mb = path.stat().st_size / 1048576
+    with connection.cursor() as cursor:
+        copy_s = bare_copy(cursor.cursor, path)
+    command = [sys.executable, __file__, "--child-import", str(path)]
+    if os.environ.get("BENCH_PROFILE"):
+        command[1:1] = ["-m", "cProfile", "-s", "cumtime"]
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=False,
+    )
+    if result.returncode:
+        print(result.stdout, result.stderr)
+        raise SystemExit("the import child failed")
+    if os.environ.get("BENCH_PROFILE"):
+        print(result.stdout[:12000])
+    figures = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("{")))
+    assert figures["created"] == rows, figures
+    ratio = figures["total_s"] / copy_s
+    print(
+        f"import   {rows:,} rows ({size_mb:.1f} MB CSV): {figures['total_s']:.2f} s "
+        f"({rows / figures['total_s']:,.0f} rows/s; upload {figures['upload_s']:.2f} s, "
+        f"check+stage {figures['check_s']:.2f} s, publish {figures['publish_s']:.2f} s), "
+        f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"copy     bare COPY of the same file into a text table: {copy_s:.2f} s "
+        f"({rows / copy_s:,.0f} rows/s)"
+    )
+    print(f"import/copy ratio: {ratio:.2f}")
+    path.unlink()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=20000, help="rows in the imported file")
-    parser.add_argument("--distributors", type=int, default=2000)
+    parser.add_argument("--child-import", help=argparse.SUPPRESS)
     args = parser.parse_args()
-
+    if args.child_import:
+        child_import(args.child_import)
+        return
+    scale = float(os.environ.get("SCALE", "1") or 1)
     engine = prepare_database()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drm.settings")
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
+    setup_django()
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
 
-    from distributors import selectors, services
+    from distributors import periods, selectors, services
     from distributors.models import Distributor, ImportBatch, ProductLine, RevenueRecord, Tier
     from tests import factories
 
+    big_rows = max(1000, round(1_000_000 * scale))
+    count = max(100, -(-big_rows // (LINES * MONTHS)))
     manager = factories.ManagerFactory(username="bench-manager")
     tier = Tier.objects.create(code="gold", name="Gold", rank=1)
     lines = ProductLine.objects.bulk_create(
-        [ProductLine(code=f"line-{i}", name=f"Line {i}") for i in range(10)]
+        [ProductLine(code=f"line-{i}", name=f"Line {i}") for i in range(LINES)]
     )
     distributors = Distributor.objects.bulk_create(
         [
@@ -91,15 +229,24 @@ def main():
                 tier=tier,
                 status="active",
             )
-            for i in range(args.distributors)
+            for i in range(count)
         ]
     )
-    print(f"engine: {engine}; {args.distributors} distributors; {args.rows}-row import file")
+    print(f"engine: {engine}; SCALE={scale:g}; {count} distributors")
 
-    # 1. Import: the pipeline (pandas check + chunked bulk upsert) vs update_or_create per row.
-    months = [datetime.date(2024 + (m // 12), m % 12 + 1, 1) for m in range(24)]
+    # 1. The big import against a bare COPY (Postgres only).
+    if engine == "postgres":
+        big_import(scale, count)
+        RevenueRecord.objects.all().delete()
+    else:
+        print("import   the 1,000,000-row import against COPY needs Postgres: skipped")
+
+    # 2. Small file: the pipeline against update_or_create per row.
+    small = max(200, round(2000 * scale))
+    newest = last_month()
+    months = [periods.add_months(newest, -m) for m in range(24)]
     combos = [(d, m, line) for d in distributors for m in months for line in lines]
-    rows = combos[: args.rows]
+    rows = combos[:small]
     body = "distributor,month,product_line,amount,units\n" + "".join(
         f"{d.code},{m:%Y-%m},{line.code},{(i % 997) * 10 + 0.5},{i % 50}\n"
         for i, (d, m, line) in enumerate(rows)
@@ -120,7 +267,6 @@ def main():
 
     status, pipeline_s = timed(pipeline)
     assert status == ImportBatch.Status.COMMITTED
-    pipeline_mb = peak_python_mb(pipeline)  # a re-import: every row replaces a stored one
     RevenueRecord.objects.all().delete()
 
     def baseline():
@@ -130,23 +276,29 @@ def main():
                 month=m,
                 product_line=line,
                 customer_category=None,
-                defaults={"amount": Decimal(f"{(i % 997) * 10}.50"), "units": i % 50},
+                defaults={
+                    "amount": Decimal(f"{(i % 997) * 10}.50"),
+                    "units": i % 50,
+                    "currency": "EUR",
+                },
             )
 
     _, baseline_s = timed(baseline)
     print(
-        f"import   pipeline {pipeline_s:7.2f} s ({args.rows / pipeline_s:8.0f} rows/s, "
-        f"peak {pipeline_mb:6.1f} MB) | baseline update_or_create per row {baseline_s:7.2f} s "
-        f"({args.rows / baseline_s:8.0f} rows/s) | speed-up x{baseline_s / pipeline_s:.1f}"
+        f"small    {small} rows: pipeline {pipeline_s:6.2f} s ({small / pipeline_s:8.0f} rows/s) "
+        f"| baseline update_or_create per row {baseline_s:6.2f} s "
+        f"({small / baseline_s:8.0f} rows/s) | speed-up x{baseline_s / pipeline_s:.1f}"
     )
+    services.revenue_reprice()
 
-    # 2. Distributor list sorted by 12-month revenue: one annotated query vs a query per row.
+    # 3. Distributor list sorted by 12-month revenue: one annotated query vs a query per row.
     from django.db import connection
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh statistics after the bulk load, as autovacuum would
-    today = months[-1] + datetime.timedelta(days=40)
+    today = periods.add_months(newest, 1)
+    window = periods.complete_months(12, on=today)
 
     def annotated():
         return list(
@@ -154,14 +306,14 @@ def main():
         )
 
     def naive():
-        since = selectors.months_back(today, 12)
         totals = []
         for d in Distributor.objects.all():
             total = sum(
-                r.amount for r in RevenueRecord.objects.filter(distributor=d, month__gte=since)
+                r.reporting_amount or 0
+                for r in RevenueRecord.objects.filter(distributor=d, **window.month_filter())
             )
             totals.append((total, d.code))
-        return sorted(totals, reverse=True)[:25]
+        return sorted(totals, key=lambda pair: (-pair[0], pair[1]))[:25]
 
     annotated()  # warm the caches for both contenders alike
     top, list_s = min((timed(annotated) for _ in range(3)), key=lambda pair: pair[1])

@@ -124,3 +124,26 @@ class ImportUploadForm(forms.Form):
             self.fields["kind"].choices = [(ImportBatch.Kind.REVENUE, "Revenue")]
         self.helper = FormHelper()
         self.helper.add_input(Submit("upload", "Upload and check"))
+
+
+class ExchangeRateForm(forms.Form):
+    currency = forms.CharField(
+        max_length=3, label=_("Currency"), help_text=_("ISO 4217 code, like USD")
+    )
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text=_("Applies from this month until the next stored rate"),
+    )
+    rate = forms.DecimalField(
+        max_digits=20,
+        decimal_places=10,
+        label=_("Rate"),
+        help_text=_("Units of the reporting currency one unit of this currency is worth"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

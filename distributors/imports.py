@@ -146,7 +146,7 @@ class RevenueSpec(DistributorSpec):
         errors.add(
             ~blank & ~currency.isin(list(currency_codes())),
             "currency",
-            checks.quoted(raw["currency"]) + " " + _("is not an ISO 4217 currency code"),
+            checks.about(raw["currency"], _("is not an ISO 4217 currency code")),
         )
         return pd.DataFrame(
             {
@@ -164,15 +164,17 @@ class RevenueSpec(DistributorSpec):
     def select_sql(self, stage, *, now):
         pairs = f"SELECT DISTINCT currency, month FROM {stage.qname}"  # noqa: S608
         priced, params = priced_pairs_sql(pairs)
+        # The few (currency, month) pairs are priced once, then joined to every row.
         sql = f"""
+            WITH priced AS MATERIALIZED ({priced})
             SELECT s.distributor_id, s.month, s.product_line_id, s.customer_category_id,
                 s.currency, s.amount, s.units, s.margin, pr.rate, pr.rate_month,
                 ROUND(s.amount * pr.rate, 2), %s
             FROM {stage.qname} s
-            JOIN ({priced}) pr ON pr.currency = s.currency AND pr.month = s.month
+            JOIN priced pr ON pr.currency = s.currency AND pr.month = s.month
             WHERE true
         """  # noqa: S608
-        return sql, [now, *params]
+        return sql, [*params, now]
 
     def preview(self, staged):
         return [

@@ -224,12 +224,19 @@ class RevenueRecord(models.Model):
     (see README, "Imports").
     """
 
+    # No FK constraints and no per-column indexes: the natural key's index (distributor first)
+    # serves lookups by distributor; product lines and categories are looked up rarely (their
+    # deletion) and every extra index slows each import row (see README, "Imports").
     distributor = models.ForeignKey(
-        Distributor, on_delete=models.CASCADE, related_name="revenue", db_constraint=False
+        Distributor,
+        on_delete=models.CASCADE,
+        related_name="revenue",
+        db_constraint=False,
+        db_index=False,
     )
     month = models.DateField(help_text="First day of the month")
     product_line = models.ForeignKey(
-        ProductLine, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        ProductLine, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     customer_category = models.ForeignKey(
         CustomerCategory,
@@ -238,6 +245,7 @@ class RevenueRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     currency = models.CharField(
         max_length=3,

@@ -1,7 +1,9 @@
 """API shapes of the distributors app: they validate input and render output, nothing more."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from .codes import validate_country, validate_currency
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
 from .selectors import MONEY
 
@@ -32,6 +34,10 @@ class DistributorSerializer(serializers.ModelSerializer):
         queryset=ProductLine.objects.all(),
         help_text="Product line codes",
     )
+    currency = serializers.CharField(
+        max_length=3, help_text="ISO 4217 code in which it reports revenue (upper-cased)"
+    )
+    country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
     revenue_12m = serializers.DecimalField(
         **REPORTING_MONEY,
         read_only=True,
@@ -65,6 +71,22 @@ class DistributorSerializer(serializers.ModelSerializer):
             "revenue_12m",
             "missing_rates",
         ]
+
+    def validate_currency(self, value):
+        return _iso(value, validate_currency)
+
+    def validate_country(self, value):
+        return _iso(value, validate_country)
+
+
+def _iso(value, validator):
+    """Upper-case a code, then check it against its ISO list (the form does the same)."""
+    value = value.strip().upper()
+    try:
+        validator(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from exc
+    return value
 
 
 class TerritorySerializer(serializers.ModelSerializer):

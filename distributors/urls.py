@@ -13,6 +13,12 @@ urlpatterns = [
     path("distributors/<slug:code>/", views.distributor_detail, name="detail"),
     path("distributors/<slug:code>/edit/", views.distributor_edit, name="edit"),
     path("my/", views.my_distributor, name="mine"),
+    path("exchange-rates/", views.exchange_rates, name="exchange-rates"),
+    path(
+        "exchange-rates/<int:pk>/delete/",
+        views.exchange_rate_delete,
+        name="exchange-rate-delete",
+    ),
     path("imports/", views.import_list, name="imports"),
     path("imports/new/", views.import_create, name="import-create"),
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from drm.errors import DomainError
 from ingest.uploads import upload_refused
@@ -21,9 +22,9 @@ from .access import (
     user_membership,
 )
 from .exports import csv_response, xlsx_response
-from .forms import DistributorFilterForm, DistributorForm, ImportUploadForm
+from .forms import DistributorFilterForm, DistributorForm, ExchangeRateForm, ImportUploadForm
 from .imports import SPECS
-from .models import Distributor, ImportBatch, Investment
+from .models import Distributor, ExchangeRate, ImportBatch, Investment
 
 PAGE_SIZE = 25
 EXPORT_HEADERS = [
@@ -312,3 +313,49 @@ def import_template(request, kind):
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
     response.write(",".join(spec.required + spec.optional) + "\n")
     return response
+
+
+# --- exchange rates -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@manufacturer_required
+def exchange_rates(request):
+    """Stored rates, the ones revenue still lacks, and a form to set one (re-prices revenue)."""
+    initial = {k: request.GET[k] for k in ("currency", "month") if request.GET.get(k)}
+    form = ExchangeRateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.exchange_rate_set(**form.cleaned_data, by=request.user)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Rate saved: %(currency)s %(month)s; the revenue it applies to is re-priced.")
+                % {
+                    "currency": form.cleaned_data["currency"].upper(),
+                    "month": form.cleaned_data["month"].strftime("%Y-%m"),
+                },
+            )
+            return redirect("distributors:exchange-rates")
+    page = Paginator(selectors.exchange_rate_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "missing": selectors.missing_exchange_rates(),
+        "reporting_currency": settings.REPORTING_CURRENCY,
+        "max_age": settings.EXCHANGE_RATE_MAX_AGE_MONTHS,
+    }
+    return render(request, "distributors/exchange_rates.html", context)
+
+
+@require_POST
+@manufacturer_required
+def exchange_rate_delete(request, pk):
+    rate = get_object_or_404(ExchangeRate, pk=pk)
+    try:
+        services.exchange_rate_delete(rate=rate, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("distributors:exchange-rates")

@@ -74,6 +74,12 @@ class Stage:
                     _python_rows(frame),
                 )
 
+    def analyze(self):
+        """Fresh planner statistics once the rows are in (autovacuum skips a new table)."""
+        if is_postgres():
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {self.qname}")
+
     def count(self):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {self.qname}")  # noqa: S608
@@ -82,6 +88,14 @@ class Stage:
     def repeated_rows(self, limit):
         """(row, first row with the same key) for rows repeating an earlier row's key."""
         key = ", ".join(self.spec.key_sql("s"))
+        with connection.cursor() as cursor:
+            # A hash aggregate answers "any repeats?" far cheaper than the window below.
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {self.qname} s GROUP BY {key} "  # noqa: S608
+                "HAVING count(*) > 1)"
+            )
+            if not cursor.fetchone()[0]:
+                return []
         sql = (
             f"SELECT row_no, first_row FROM (SELECT s.row_no, min(s.row_no) OVER (PARTITION BY "  # noqa: S608
             f"{key}) AS first_row FROM {self.qname} s) ranked "

@@ -31,8 +31,15 @@ class SizeLimitUploadHandler(FileUploadHandler):
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         self.received = 0
-        if content_length and content_length > settings.IMPORT_MAX_BYTES + ENVELOPE_BYTES:
-            self._refuse(content_length)
+        self.declared_too_large = bool(
+            content_length and content_length > settings.IMPORT_MAX_BYTES + ENVELOPE_BYTES
+        )
+        self.content_length = content_length
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        if self.declared_too_large:
+            self._refuse(self.content_length)
 
     def receive_data_chunk(self, raw_data, start):
         self.received = start + len(raw_data)

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from distributors import periods
 from distributors.models import Distributor
 from distributors.periods import add_months
 from tests import factories
@@ -301,6 +302,43 @@ def test_manager_replaces_a_distributor_with_put(token_client, manager, distribu
         "SEK",
         "gold",
     )
+
+
+def test_a_currency_change_does_not_rewrite_the_revenue_already_reported(
+    token_client, manager, distributor
+):
+    """EUR → SEK is a change for future reports, not a relabelling of past figures."""
+    month = periods.complete_months(12).last
+    record = factories.RevenueRecordFactory(
+        distributor=distributor, month=month, amount=Decimal("1000.00")
+    )
+    body = new_distributor_body(code="acme", name="Acme", status="active", currency="sek")
+
+    response = token_client(manager).put(detail_url("acme"), body, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["currency"] == "SEK"
+    record.refresh_from_db()
+    assert (record.currency, record.amount, record.reporting_amount) == (
+        "EUR",
+        Decimal("1000.00"),
+        Decimal("1000.00"),
+    )
+    row = token_client(manager).get(list_url()).json()["results"][0]
+    assert (row["revenue_12m"], row["missing_rates"]) == ("1000.00", 0)
+
+
+@pytest.mark.parametrize("currency", ["EURO", "XYZ", "12", ""])
+def test_a_currency_that_is_not_iso_4217_is_a_400_naming_currency(
+    token_client, manager, distributor, currency
+):
+    response = token_client(manager).patch(
+        detail_url("acme"), {"currency": currency}, format="json"
+    )
+    assert response.status_code == 400
+    assert "currency" in response.json()["error"]["fields"]
+    distributor.refresh_from_db()
+    assert distributor.currency == "EUR"
 
 
 def test_status_change_against_the_transitions_is_a_400_naming_status(

@@ -77,6 +77,16 @@ ROUTES = {
         lambda o: reverse("distributors:import-errors", args=[o["batch"].pk]),
         page(200, 200, 404),
     ),
+    "distributors:exchange-rates": (
+        "get",
+        lambda o: reverse("distributors:exchange-rates"),
+        page(200, 403, 403),
+    ),
+    "distributors:exchange-rate-delete": (
+        "post",
+        lambda o: reverse("distributors:exchange-rate-delete", args=[999999]),
+        page(404, 403, 403),
+    ),
     "distributors:import-commit": (
         "post",
         lambda o: reverse("distributors:import-commit", args=[o["batch"].pk]),
