@@ -49,7 +49,8 @@ def user_role(user):
         groups = set(user.groups.values_list("name", flat=True))
         if user.is_superuser or MANUFACTURER_ADMINS in groups:
             role = Role.ADMIN
-        elif CHANNEL_MANAGERS in groups or user.is_staff:
+        elif CHANNEL_MANAGERS in groups:
+            # Not the staff flag: it only opens the Django admin, and only with a role.
             role = Role.MANAGER
         else:
             role = None
