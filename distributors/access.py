@@ -66,6 +66,16 @@ def is_partner(user):
     return user_role(user) in (Role.PARTNER_ADMIN, Role.PARTNER_REP)
 
 
+def can_use_admin(user):
+    """The Django admin: staff-flagged manufacturer users and superusers, never a partner.
+
+    The staff flag alone is not enough: a partner or a user without a role is turned away.
+    """
+    if not (getattr(user, "is_active", False) and getattr(user, "is_staff", False)):
+        return False
+    return user.is_superuser or is_manufacturer(user)
+
+
 class VisibleToQuerySet(models.QuerySet):
     """A queryset that knows how to keep a partner inside its own distributor."""
 

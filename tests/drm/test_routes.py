@@ -207,3 +207,37 @@ def test_admin_opens_for_a_superuser(client, admin_user):
     client.force_login(admin_user)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/distributors/distributor/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_turns_away_a_partner_even_with_a_staff_flag(client, partner):
+    partner.is_staff = True
+    partner.save()
+    client.force_login(partner)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert client.get("/admin/distributors/distributor/").status_code == 302
+    assert b'href="/admin/"' not in client.get(reverse("distributors:mine")).content
+
+
+@pytest.mark.django_db
+def test_admin_turns_away_a_staff_user_without_a_manufacturer_role(client):
+    client.force_login(factories.UserFactory(username="staff-only", is_staff=True))
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_admin_opens_for_a_channel_manager_with_a_staff_flag(client, manager):
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+
+    assert client.get("/admin/").status_code == 200
+    assert b'href="/admin/"' in client.get(reverse("distributors:list")).content
