@@ -171,7 +171,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Schema and docs for users with a portal role only, like the API they describe.
+    "SERVE_PERMISSIONS": ["distributors.access.HasPortalRole"],
 }
 
 # Celery: with no REDIS_URL every task runs eagerly in-process (embedded demo).
