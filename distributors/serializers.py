@@ -57,6 +57,9 @@ class DistributorSerializer(serializers.ModelSerializer):
             "product_lines",
             "revenue_12m",
         ]
+        extra_kwargs = {
+            "code": {"help_text": "Set on creation; an update may repeat it but not change it"}
+        }
 
 
 class TerritorySerializer(serializers.ModelSerializer):

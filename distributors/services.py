@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from drm.errors import NotAllowed, ValidationFailed
 
@@ -44,21 +45,35 @@ VALUE_FIELDS = {
 
 @transaction.atomic
 def distributor_save(*, distributor, by, changed_status=None, territories=None, product_lines=None):
-    """Create or update a distributor; status changes must follow Distributor.TRANSITIONS.
+    """Create or update a distributor; status changes must follow Distributor.TRANSITIONS and
+    the code stays the one it was created with.
 
     The profile and its territory/product-line links (when given) land together or not at all.
     """
     if not is_manufacturer(by):
         raise NotAllowed("Only the manufacturer's staff may change distributors.")
-    if distributor.pk and changed_status:
-        # Compare with the stored status: a ModelForm has already copied the new one in.
-        current = Distributor.objects.only("status").get(pk=distributor.pk)
-        if changed_status != current.status and not current.can_move_to(changed_status):
-            raise ValidationFailed(
-                f"A distributor cannot go from {current.get_status_display()} to "
-                f"{Distributor.Status(changed_status).label}.",
-                field="status",
-            )
+    current = (
+        Distributor.objects.only("code", "status").get(pk=distributor.pk)
+        if distributor.pk
+        else None
+    )
+    if current and distributor.code != current.code:
+        # Files, API clients and other systems know a distributor by its code.
+        raise ValidationFailed(
+            gettext("A distributor's code cannot change once it is created."), field="code"
+        )
+    # Compare with the stored status: a ModelForm has already copied the new one in.
+    if (
+        current
+        and changed_status
+        and changed_status != current.status
+        and not current.can_move_to(changed_status)
+    ):
+        raise ValidationFailed(
+            f"A distributor cannot go from {current.get_status_display()} to "
+            f"{Distributor.Status(changed_status).label}.",
+            field="status",
+        )
     if changed_status:
         distributor.status = changed_status
     if (

@@ -302,6 +302,34 @@ def test_manager_replaces_a_distributor_with_put(token_client, manager, distribu
     )
 
 
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_a_distributors_code_cannot_change_through_the_api(
+    token_client, manager, distributor, method
+):
+    body = (
+        {"code": "acme-two", "name": "Acme Two"}
+        if method == "patch"
+        else new_distributor_body(code="acme-two", name="Acme Two")
+    )
+
+    response = getattr(token_client(manager), method)(detail_url("acme"), body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert "code" in response.json()["error"]["fields"]
+    fresh = Distributor.objects.get(pk=distributor.pk)
+    assert (fresh.code, fresh.name) == ("acme", "Acme Industrial Supply")
+    assert not Distributor.objects.filter(code="acme-two").exists()
+
+
+def test_sending_the_same_code_back_is_accepted(token_client, manager, distributor):
+    response = token_client(manager).patch(
+        detail_url("acme"), {"code": "acme", "name": "Acme Holding"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert Distributor.objects.get(pk=distributor.pk).name == "Acme Holding"
+
+
 def test_status_change_against_the_transitions_is_a_400_naming_status(
     token_client, manager, distributor
 ):
