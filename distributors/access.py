@@ -66,6 +66,13 @@ def is_partner(user):
     return user_role(user) in (Role.PARTNER_ADMIN, Role.PARTNER_REP)
 
 
+def hidden_fields(user, model):
+    """The fields of `model` that `user` may not see: its INTERNAL_FIELDS, unless manufacturer."""
+    if is_manufacturer(user):
+        return ()
+    return tuple(getattr(model, "INTERNAL_FIELDS", ()))
+
+
 def can_use_admin(user):
     """The Django admin: staff-flagged manufacturer users and superusers, never a partner.
 

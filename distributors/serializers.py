@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from .access import hidden_fields
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
 from .selectors import MONEY
 
@@ -60,6 +61,13 @@ class DistributorSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "code": {"help_text": "Set on creation; an update may repeat it but not change it"}
         }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        for name in hidden_fields(getattr(request, "user", None), Distributor):
+            data.pop(name, None)
+        return data
 
 
 class TerritorySerializer(serializers.ModelSerializer):

@@ -12,6 +12,7 @@ from drm.errors import DomainError
 
 from . import selectors, services
 from .access import (
+    hidden_fields,
     is_manufacturer,
     is_partner,
     manufacturer_required,
@@ -19,26 +20,12 @@ from .access import (
     portal_user_required,
     user_membership,
 )
-from .exports import csv_response, xlsx_response
+from .exports import csv_response, distributor_table, xlsx_response
 from .forms import DistributorFilterForm, DistributorForm, ImportUploadForm
 from .imports import SPECS
 from .models import Distributor, ImportBatch, Investment
 
 PAGE_SIZE = 25
-EXPORT_HEADERS = [
-    "code",
-    "name",
-    "country",
-    "region",
-    "currency",
-    "tier",
-    "status",
-    "account_manager",
-    "contract_start",
-    "contract_end",
-    "market_potential",
-    "revenue_12m_reporting",
-]
 
 
 @portal_user_required
@@ -96,6 +83,7 @@ def distributor_list(request):
             "sort_query": sort_query.urlencode(),
             "reporting_currency": settings.REPORTING_CURRENCY,
             "top_chart": _top_revenue_chart(queryset),
+            "hidden_fields": hidden_fields(request.user, Distributor),
         },
     )
 
@@ -103,26 +91,10 @@ def distributor_list(request):
 @manufacturer_required
 def distributor_export(request):
     _, queryset, _ = _filtered_distributors(request)
-    rows = (
-        [
-            d.code,
-            d.name,
-            d.country,
-            d.region,
-            d.currency,
-            d.tier.name,
-            d.get_status_display(),
-            d.account_manager.username if d.account_manager else "",
-            d.contract_start.isoformat() if d.contract_start else "",
-            d.contract_end.isoformat() if d.contract_end else "",
-            float(d.market_potential) if d.market_potential is not None else "",
-            float(d.revenue_12m),
-        ]
-        for d in queryset.iterator(chunk_size=1000)
-    )
+    headers, rows = distributor_table(queryset.iterator(chunk_size=1000), viewer=request.user)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("distributors", EXPORT_HEADERS, list(rows), sheet="Distributors")
-    return csv_response("distributors", EXPORT_HEADERS, rows)
+        return xlsx_response("distributors", headers, list(rows), sheet="Distributors")
+    return csv_response("distributors", headers, rows)
 
 
 def _detail_context(request, distributor):
@@ -138,6 +110,7 @@ def _detail_context(request, distributor):
         "return_on_investment": selectors.revenue_per_invested(distributor=distributor),
         "members": distributor.memberships.select_related("user").order_by("user__username"),
         "can_edit": is_manufacturer(request.user),
+        "hidden_fields": hidden_fields(request.user, Distributor),
     }
 
 

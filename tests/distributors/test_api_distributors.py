@@ -145,6 +145,27 @@ def test_detail_names_tier_territories_product_lines_and_account_manager_by_code
     }
 
 
+@pytest.mark.parametrize("persona", ["partner", "colleague"])
+def test_partners_do_not_get_the_manufacturers_internal_fields(
+    request, token_client, persona, distributor
+):
+    client = token_client(request.getfixturevalue(persona))
+
+    detail = client.get(detail_url("acme")).json()
+    listed = client.get(list_url()).json()["results"][0]
+
+    for body in (detail, listed):
+        assert body["code"] == "acme"
+        assert not set(Distributor.INTERNAL_FIELDS) & set(body)
+        assert "market_potential" not in body
+
+
+def test_manufacturer_users_get_the_internal_fields(token_client, manager, distributor):
+    body = token_client(manager).get(detail_url("acme")).json()
+
+    assert body["market_potential"] == "1000000.00"
+
+
 def test_list_shows_last_twelve_months_of_revenue_in_the_reporting_currency(token_client, manager):
     today = datetime.date.today()
     dollars = factories.DistributorFactory(code="yankee", currency="USD")
