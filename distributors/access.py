@@ -58,6 +58,14 @@ def user_role(user):
     return role
 
 
+# Who manages partner users: the manufacturer for every distributor, a partner admin for its own.
+USER_MANAGERS = (Role.ADMIN, Role.MANAGER, Role.PARTNER_ADMIN)
+
+
+def manages_partner_users(user):
+    return user_role(user) in USER_MANAGERS
+
+
 def is_manufacturer(user):
     return user_role(user) in (Role.ADMIN, Role.MANAGER)
 
@@ -122,6 +130,19 @@ def partner_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not is_partner(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def partner_user_manager_required(view):
+    """Pages that manage partner users: manufacturer users and partner admins; reps get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not manages_partner_users(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -1,6 +1,6 @@
 """Template context: the current user's role and distributor, for navigation."""
 
-from .access import Role, can_use_admin, user_membership, user_role
+from .access import USER_MANAGERS, Role, can_use_admin, user_membership, user_role
 
 
 def portal(request):
@@ -13,4 +13,5 @@ def portal(request):
         "portal_is_partner": membership is not None,
         "portal_distributor": membership.distributor if membership else None,
         "portal_can_use_admin": bool(role) and can_use_admin(user),
+        "portal_manages_users": role in USER_MANAGERS,
     }

@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Distributor, ExchangeRate, Investment, RevenueRecord
+from .models import Distributor, ExchangeRate, Investment, Membership, RevenueRecord
 
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 RATE = DecimalField(max_digits=18, decimal_places=8)
@@ -185,3 +185,16 @@ def revenue_list(*, visible_to):
 
 def investment_list(*, visible_to):
     return Investment.objects.visible_to(visible_to).select_related("distributor")
+
+
+def partner_user_list(*, visible_to, distributor=None):
+    """Partner users (their memberships) the user may see, by distributor, then e-mail."""
+    memberships = Membership.objects.visible_to(visible_to).select_related("user", "distributor")
+    if distributor is not None:
+        memberships = memberships.filter(distributor=distributor)
+    return memberships.order_by("distributor__code", "user__email", "user__username")
+
+
+def partner_user_get(*, visible_to, user_id):
+    """The membership of one partner user, or Membership.DoesNotExist when it is out of sight."""
+    return Membership.objects.visible_to(visible_to).select_related("user").get(user_id=user_id)

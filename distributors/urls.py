@@ -13,6 +13,13 @@ urlpatterns = [
     path("distributors/<slug:code>/", views.distributor_detail, name="detail"),
     path("distributors/<slug:code>/edit/", views.distributor_edit, name="edit"),
     path("my/", views.my_distributor, name="mine"),
+    path("partner-users/", views.partner_user_list, name="users"),
+    path("partner-users/invite/", views.partner_user_invite, name="user-invite"),
+    path(
+        "partner-users/<int:user_id>/deactivate/",
+        views.partner_user_deactivate,
+        name="user-deactivate",
+    ),
     path("imports/", views.import_list, name="imports"),
     path("imports/new/", views.import_create, name="import-create"),
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from drm.errors import DomainError
 
@@ -17,13 +18,20 @@ from .access import (
     is_partner,
     manufacturer_required,
     partner_required,
+    partner_user_manager_required,
     portal_user_required,
     user_membership,
 )
 from .exports import csv_response, distributor_table, xlsx_response
-from .forms import DistributorFilterForm, DistributorForm, ImportUploadForm
+from .forms import (
+    DistributorFilterForm,
+    DistributorForm,
+    ImportUploadForm,
+    PartnerUserFilterForm,
+    PartnerUserInviteForm,
+)
 from .imports import SPECS
-from .models import Distributor, ImportBatch, Investment
+from .models import Distributor, ImportBatch, Investment, Membership
 
 PAGE_SIZE = 25
 
@@ -176,6 +184,64 @@ def distributor_edit(request, code):
     return render(
         request, "distributors/form.html", {"form": form, "title": f"Edit {distributor.code}"}
     )
+
+
+# --- partner users ------------------------------------------------------------------------
+
+
+@require_GET
+@partner_user_manager_required
+def partner_user_list(request):
+    form = PartnerUserFilterForm(request.GET or None) if is_manufacturer(request.user) else None
+    distributor = form.cleaned_data["distributor"] if form and form.is_valid() else None
+    memberships = selectors.partner_user_list(visible_to=request.user, distributor=distributor)
+    page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "distributors/users/list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "me": request.user},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_user_manager_required
+def partner_user_invite(request):
+    form = PartnerUserInviteForm(
+        request.POST or None, for_manufacturer=is_manufacturer(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.partner_user_invite(
+                by=request.user,
+                site_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
+            return redirect("distributors:users")
+    return render(request, "distributors/users/invite.html", {"form": form})
+
+
+@require_POST
+@partner_user_manager_required
+def partner_user_deactivate(request, user_id):
+    try:
+        membership = selectors.partner_user_get(visible_to=request.user, user_id=user_id)
+    except Membership.DoesNotExist as exc:
+        raise Http404("No such user") from exc
+    try:
+        services.partner_user_deactivate(by=request.user, user=membership.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("%(user)s can no longer log in.") % {"user": membership.user.email}
+        )
+    return redirect("distributors:users")
 
 
 # --- imports ------------------------------------------------------------------------------

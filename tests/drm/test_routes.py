@@ -42,6 +42,16 @@ ROUTES = {
         lambda o: reverse("password_change_done"),
         page(200, 200, 200, nobody=200),
     ),
+    "password_reset_confirm": (
+        "get",
+        lambda o: reverse("password_reset_confirm", args=["MQ", "not-a-token"]),
+        page(200, 200, 200, nobody=200, anonymous=200),
+    ),
+    "password_reset_complete": (
+        "get",
+        lambda o: reverse("password_reset_complete"),
+        page(200, 200, 200, nobody=200, anonymous=200),
+    ),
     "distributors:list": ("get", lambda o: reverse("distributors:list"), page(200, 403, 403)),
     "distributors:export": ("get", lambda o: reverse("distributors:export"), page(200, 403, 403)),
     "distributors:create": ("get", lambda o: reverse("distributors:create"), page(200, 403, 403)),
@@ -56,6 +66,17 @@ ROUTES = {
         page(200, 403, 403),
     ),
     "distributors:mine": ("get", lambda o: reverse("distributors:mine"), page(403, 200, 200)),
+    "distributors:users": ("get", lambda o: reverse("distributors:users"), page(200, 200, 200)),
+    "distributors:user-invite": (
+        "get",
+        lambda o: reverse("distributors:user-invite"),
+        page(200, 200, 200),
+    ),
+    "distributors:user-deactivate": (
+        "post",
+        lambda o: reverse("distributors:user-deactivate", args=[o["rep"].pk]),
+        page(302, 302, 404),
+    ),
     "distributors:imports": ("get", lambda o: reverse("distributors:imports"), page(200, 200, 200)),
     "distributors:import-create": (
         "get",
@@ -167,6 +188,7 @@ def objects(distributor, partner, other_distributor):
             distributor=distributor, product_line=product_line
         ),
         "investment": factories.InvestmentFactory(distributor=distributor),
+        "rep": factories.MembershipFactory(distributor=distributor, role="rep").user,
         "batch": ImportBatch.objects.create(
             kind="revenue",
             filename="f.csv",
