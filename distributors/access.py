@@ -49,12 +49,21 @@ def user_role(user):
         groups = set(user.groups.values_list("name", flat=True))
         if user.is_superuser or MANUFACTURER_ADMINS in groups:
             role = Role.ADMIN
-        elif CHANNEL_MANAGERS in groups or user.is_staff:
+        elif CHANNEL_MANAGERS in groups:
+            # Not the staff flag: it only opens the Django admin, and only with a role.
             role = Role.MANAGER
         else:
             role = None
     user._drm_role = role
     return role
+
+
+# Who manages partner users: the manufacturer for every distributor, a partner admin for its own.
+USER_MANAGERS = (Role.ADMIN, Role.MANAGER, Role.PARTNER_ADMIN)
+
+
+def manages_partner_users(user):
+    return user_role(user) in USER_MANAGERS
 
 
 def is_manufacturer(user):
@@ -63,6 +72,23 @@ def is_manufacturer(user):
 
 def is_partner(user):
     return user_role(user) in (Role.PARTNER_ADMIN, Role.PARTNER_REP)
+
+
+def hidden_fields(user, model):
+    """The fields of `model` that `user` may not see: its INTERNAL_FIELDS, unless manufacturer."""
+    if is_manufacturer(user):
+        return ()
+    return tuple(getattr(model, "INTERNAL_FIELDS", ()))
+
+
+def can_use_admin(user):
+    """The Django admin: staff-flagged manufacturer users and superusers, never a partner.
+
+    The staff flag alone is not enough: a partner or a user without a role is turned away.
+    """
+    if not (getattr(user, "is_active", False) and getattr(user, "is_staff", False)):
+        return False
+    return user.is_superuser or is_manufacturer(user)
 
 
 class VisibleToQuerySet(models.QuerySet):
@@ -104,6 +130,19 @@ def partner_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not is_partner(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def partner_user_manager_required(view):
+    """Pages that manage partner users: manufacturer users and partner admins; reps get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not manages_partner_users(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -56,6 +56,11 @@ class DistributorAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     list_select_related = ("tier", "account_manager")
 
+    def get_readonly_fields(self, request, obj=None):
+        # Imports, API clients and other systems know a distributor by its code.
+        readonly = super().get_readonly_fields(request, obj)
+        return (*readonly, "code") if obj is not None else readonly
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):

@@ -6,7 +6,29 @@ import io
 import pandas as pd
 from django.http import HttpResponse
 
+from .access import hidden_fields
+from .models import Distributor
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Header (named after the model field where there is one) → cell of a distributor row.
+DISTRIBUTOR_COLUMNS = [
+    ("code", lambda d: d.code),
+    ("name", lambda d: d.name),
+    ("country", lambda d: d.country),
+    ("region", lambda d: d.region),
+    ("currency", lambda d: d.currency),
+    ("tier", lambda d: d.tier.name),
+    ("status", lambda d: d.get_status_display()),
+    ("account_manager", lambda d: d.account_manager.username if d.account_manager else ""),
+    ("contract_start", lambda d: d.contract_start.isoformat() if d.contract_start else ""),
+    ("contract_end", lambda d: d.contract_end.isoformat() if d.contract_end else ""),
+    (
+        "market_potential",
+        lambda d: float(d.market_potential) if d.market_potential is not None else "",
+    ),
+    ("revenue_12m_reporting", lambda d: float(d.revenue_12m)),
+]
 
 
 def neutralise(value):
@@ -46,3 +68,14 @@ def xlsx_response(filename, headers, rows, sheet="Export"):
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
+
+
+def distributor_table(distributors, *, viewer):
+    """Headers and lazy rows of a distributor export, without the fields `viewer` may not see.
+
+    `distributors` come from selectors.distributor_list (they carry `revenue_12m`).
+    """
+    hidden = hidden_fields(viewer, Distributor)
+    columns = [(header, cell) for header, cell in DISTRIBUTOR_COLUMNS if header not in hidden]
+    headers = [header for header, _ in columns]
+    return headers, ([cell(d) for _, cell in columns] for d in distributors)

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
-from .models import Distributor, ImportBatch, Tier
+from .models import Distributor, ImportBatch, Membership, Tier
 from .selectors import SORTS
 
 
@@ -147,3 +147,41 @@ class ExchangeRateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+def _distributor_field(**kwargs):
+    return forms.ModelChoiceField(
+        Distributor.objects.order_by("code"), to_field_name="code", label=_("Distributor"), **kwargs
+    )
+
+
+class PartnerUserFilterForm(forms.Form):
+    """The manufacturer's filter of the partner user list."""
+
+    distributor = _distributor_field(required=False, empty_label=_("Every distributor"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.add_input(Submit("filter", _("Filter"), css_class="btn-secondary"))
+
+
+class PartnerUserInviteForm(forms.Form):
+    """Who to invite; the manufacturer also picks the distributor and the role."""
+
+    email = forms.EmailField(label=_("E-mail"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    distributor = _distributor_field()
+    role = forms.ChoiceField(
+        label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.REP
+    )
+
+    def __init__(self, *args, for_manufacturer=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not for_manufacturer:
+            # A partner admin invites reps to its own distributor only.
+            del self.fields["distributor"], self.fields["role"]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("invite", _("Send invitation")))

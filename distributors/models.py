@@ -127,6 +127,9 @@ class Distributor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The manufacturer's own assessment: never shown to partners (pages, API, exports).
+    INTERNAL_FIELDS = ("market_potential",)
+
     objects = VisibleToQuerySet.as_manager(distributor_lookup="pk")
 
     class Meta:

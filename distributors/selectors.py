@@ -17,7 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from . import periods
-from .models import Distributor, ExchangeRate, Investment, RevenueRecord
+from .models import Distributor, ExchangeRate, Investment, Membership, RevenueRecord
 
 MONEY = DecimalField(max_digits=22, decimal_places=2)
 
@@ -216,3 +216,16 @@ def missing_exchange_rates():
 
 def exchange_rate_list():
     return ExchangeRate.objects.order_by("currency", "-month")
+
+
+def partner_user_list(*, visible_to, distributor=None):
+    """Partner users (their memberships) the user may see, by distributor, then e-mail."""
+    memberships = Membership.objects.visible_to(visible_to).select_related("user", "distributor")
+    if distributor is not None:
+        memberships = memberships.filter(distributor=distributor)
+    return memberships.order_by("distributor__code", "user__email", "user__username")
+
+
+def partner_user_get(*, visible_to, user_id):
+    """The membership of one partner user, or Membership.DoesNotExist when it is out of sight."""
+    return Membership.objects.visible_to(visible_to).select_related("user").get(user_id=user_id)

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from .access import hidden_fields
 from .codes import validate_country, validate_currency
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
 from .selectors import MONEY
@@ -71,6 +72,16 @@ class DistributorSerializer(serializers.ModelSerializer):
             "revenue_12m",
             "missing_rates",
         ]
+        extra_kwargs = {
+            "code": {"help_text": "Set on creation; an update may repeat it but not change it"}
+        }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        for name in hidden_fields(getattr(request, "user", None), Distributor):
+            data.pop(name, None)
+        return data
 
     def validate_currency(self, value):
         return _iso(value, validate_currency)

@@ -1,4 +1,4 @@
-"""Writes: distributor changes and the revenue/investment import pipeline."""
+"""Writes: distributor changes, partner users, and the revenue/investment import pipeline."""
 
 import datetime
 import logging
@@ -8,8 +8,19 @@ from decimal import Decimal
 
 import pandas as pd
 from django.conf import settings
-from django.db import connection, transaction
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from drm.errors import NotAllowed, ValidationFailed
@@ -27,7 +38,7 @@ from ingest.staging import Stage
 from ingest.uploads import too_large_message
 
 from . import periods
-from .access import is_manufacturer, is_partner, user_membership
+from .access import Role, is_manufacturer, is_partner, user_membership, user_role
 from .codes import currency_codes
 from .imports import SPECS, RevenueSpec
 from .models import (
@@ -35,6 +46,7 @@ from .models import (
     Distributor,
     ExchangeRate,
     ImportBatch,
+    Membership,
     RevenueDeletion,
     RevenueRecord,
 )
@@ -48,21 +60,35 @@ log = logging.getLogger(__name__)
 
 @transaction.atomic
 def distributor_save(*, distributor, by, changed_status=None, territories=None, product_lines=None):
-    """Create or update a distributor; status changes must follow Distributor.TRANSITIONS.
+    """Create or update a distributor; status changes must follow Distributor.TRANSITIONS and
+    the code stays the one it was created with.
 
     The profile and its territory/product-line links (when given) land together or not at all.
     """
     if not is_manufacturer(by):
         raise NotAllowed("Only the manufacturer's staff may change distributors.")
-    if distributor.pk and changed_status:
-        # Compare with the stored status: a ModelForm has already copied the new one in.
-        current = Distributor.objects.only("status").get(pk=distributor.pk)
-        if changed_status != current.status and not current.can_move_to(changed_status):
-            raise ValidationFailed(
-                f"A distributor cannot go from {current.get_status_display()} to "
-                f"{Distributor.Status(changed_status).label}.",
-                field="status",
-            )
+    current = (
+        Distributor.objects.only("code", "status").get(pk=distributor.pk)
+        if distributor.pk
+        else None
+    )
+    if current and distributor.code != current.code:
+        # Files, API clients and other systems know a distributor by its code.
+        raise ValidationFailed(
+            gettext("A distributor's code cannot change once it is created."), field="code"
+        )
+    # Compare with the stored status: a ModelForm has already copied the new one in.
+    if (
+        current
+        and changed_status
+        and changed_status != current.status
+        and not current.can_move_to(changed_status)
+    ):
+        raise ValidationFailed(
+            f"A distributor cannot go from {current.get_status_display()} to "
+            f"{Distributor.Status(changed_status).label}.",
+            field="status",
+        )
     if changed_status:
         distributor.status = changed_status
     if (
@@ -190,6 +216,110 @@ def exchange_rate_delete(*, rate, by):
     currency, month = rate.currency, rate.month
     rate.delete()
     revenue_reprice(currency=currency, since=month)
+
+
+# --- partner users ------------------------------------------------------------------------
+
+
+def _invite_target(by, distributor, role):
+    """The distributor and role a new partner user gets, if `by` may hand them out."""
+    if is_manufacturer(by):
+        if distributor is None:
+            raise ValidationFailed(gettext("Choose the distributor."), field="distributor")
+        if role not in Membership.Role.values:
+            raise ValidationFailed(gettext("Choose a role."), field="role")
+        return distributor, role
+    if user_role(by) != Role.PARTNER_ADMIN:
+        raise NotAllowed(gettext("Only a partner admin or the manufacturer may invite users."))
+    own = user_membership(by).distributor
+    if distributor is not None and distributor.pk != own.pk:
+        raise NotAllowed(gettext("You may only invite users to your own distributor."))
+    if role not in (None, Membership.Role.REP):
+        raise NotAllowed(gettext("Only the manufacturer may make a partner admin."))
+    return own, Membership.Role.REP
+
+
+@transaction.atomic
+def partner_user_invite(*, by, email, first_name, last_name, site_url, distributor=None, role=None):
+    """Create a partner user without a password and e-mail it a link to set one.
+
+    A partner admin invites reps to its own distributor; the manufacturer invites admins or reps
+    to any. `site_url` (e.g. "https://drm.example.com/") starts the link. Returns the user.
+    """
+    distributor, role = _invite_target(by, distributor, role)
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(gettext("Enter a valid e-mail address."), field="email") from exc
+    User = get_user_model()
+    taken = gettext("A user with this e-mail address already exists.")
+    # The e-mail is the login too: its lower case form is unique in the database.
+    username = email.lower()
+    if User.objects.filter(Q(email__iexact=email) | Q(username__iexact=username)).exists():
+        raise ValidationFailed(taken, field="email")
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the same address, invited at the same moment
+        raise ValidationFailed(taken, field="email") from exc
+    Membership.objects.create(user=user, distributor=distributor, role=role)
+    from .tasks import partner_user_invite_send_task
+
+    transaction.on_commit(lambda: partner_user_invite_send_task.delay(user.pk, site_url))
+    return user
+
+
+def partner_user_invite_send(*, user_id, site_url):
+    """E-mail an invited user the link that sets its password; nothing once it has one."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.has_usable_password():
+        return False
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {
+        "user": user,
+        "distributor": user.membership.distributor,
+        "link": site_url.rstrip("/") + path,
+        "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    send_mail(
+        subject=render_to_string("distributors/users/invitation_subject.txt", context).strip(),
+        message=render_to_string("distributors/users/invitation_email.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True
+
+
+def partner_user_deactivate(*, by, user):
+    """Switch a partner user off: it can no longer log in or use its API token.
+
+    The manufacturer may deactivate any partner user; a partner admin only the reps of its own
+    distributor, never itself or another admin.
+    """
+    membership = Membership.objects.filter(user=user).first()
+    if membership is None:
+        raise NotAllowed(gettext("Only partner users are managed here."))
+    if not is_manufacturer(by):
+        if user_role(by) != Role.PARTNER_ADMIN:
+            raise NotAllowed(gettext("Only a partner admin or the manufacturer may do this."))
+        if membership.distributor_id != user_membership(by).distributor_id:
+            raise NotAllowed(gettext("This user belongs to another distributor."))
+        if user.pk == by.pk:
+            raise NotAllowed(gettext("You cannot deactivate yourself."))
+        if membership.role == Membership.Role.ADMIN:
+            raise NotAllowed(gettext("Only the manufacturer may deactivate a partner admin."))
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    return user
 
 
 # --- imports ------------------------------------------------------------------------------

@@ -49,3 +49,9 @@ def import_batch_commit_task(batch_id):
 @shared_task
 def import_batches_expire():
     return services.import_batches_expire()
+
+
+@shared_task(autoretry_for=(*TRANSIENT, OSError), retry_backoff=True, max_retries=5)
+def partner_user_invite_send_task(user_id, site_url):
+    # OSError covers SMTP errors and a mail server that does not answer.
+    return services.partner_user_invite_send(user_id=user_id, site_url=site_url)

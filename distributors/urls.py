@@ -19,6 +19,13 @@ urlpatterns = [
         views.exchange_rate_delete,
         name="exchange-rate-delete",
     ),
+    path("partner-users/", views.partner_user_list, name="users"),
+    path("partner-users/invite/", views.partner_user_invite, name="user-invite"),
+    path(
+        "partner-users/<int:user_id>/deactivate/",
+        views.partner_user_deactivate,
+        name="user-deactivate",
+    ),
     path("imports/", views.import_list, name="imports"),
     path("imports/new/", views.import_create, name="import-create"),
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),

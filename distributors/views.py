@@ -7,40 +7,35 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from drm.errors import DomainError
 from ingest.uploads import upload_refused
 
 from . import selectors, services
 from .access import (
+    hidden_fields,
     is_manufacturer,
     is_partner,
     manufacturer_required,
     partner_required,
+    partner_user_manager_required,
     portal_user_required,
     user_membership,
 )
-from .exports import csv_response, xlsx_response
-from .forms import DistributorFilterForm, DistributorForm, ExchangeRateForm, ImportUploadForm
+from .exports import csv_response, distributor_table, xlsx_response
+from .forms import (
+    DistributorFilterForm,
+    DistributorForm,
+    ExchangeRateForm,
+    ImportUploadForm,
+    PartnerUserFilterForm,
+    PartnerUserInviteForm,
+)
 from .imports import SPECS
-from .models import Distributor, ExchangeRate, ImportBatch, Investment
+from .models import Distributor, ExchangeRate, ImportBatch, Investment, Membership
 
 PAGE_SIZE = 25
-EXPORT_HEADERS = [
-    "code",
-    "name",
-    "country",
-    "region",
-    "currency",
-    "tier",
-    "status",
-    "account_manager",
-    "contract_start",
-    "contract_end",
-    "market_potential",
-    "revenue_12m_reporting",
-]
 
 
 @portal_user_required
@@ -98,6 +93,7 @@ def distributor_list(request):
             "sort_query": sort_query.urlencode(),
             "reporting_currency": settings.REPORTING_CURRENCY,
             "top_chart": _top_revenue_chart(queryset),
+            "hidden_fields": hidden_fields(request.user, Distributor),
         },
     )
 
@@ -105,26 +101,10 @@ def distributor_list(request):
 @manufacturer_required
 def distributor_export(request):
     _, queryset, _ = _filtered_distributors(request)
-    rows = (
-        [
-            d.code,
-            d.name,
-            d.country,
-            d.region,
-            d.currency,
-            d.tier.name,
-            d.get_status_display(),
-            d.account_manager.username if d.account_manager else "",
-            d.contract_start.isoformat() if d.contract_start else "",
-            d.contract_end.isoformat() if d.contract_end else "",
-            float(d.market_potential) if d.market_potential is not None else "",
-            float(d.revenue_12m),
-        ]
-        for d in queryset.iterator(chunk_size=1000)
-    )
+    headers, rows = distributor_table(queryset.iterator(chunk_size=1000), viewer=request.user)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("distributors", EXPORT_HEADERS, list(rows), sheet="Distributors")
-    return csv_response("distributors", EXPORT_HEADERS, rows)
+        return xlsx_response("distributors", headers, list(rows), sheet="Distributors")
+    return csv_response("distributors", headers, rows)
 
 
 def _detail_context(request, distributor):
@@ -140,6 +120,7 @@ def _detail_context(request, distributor):
         "return_on_investment": selectors.revenue_per_invested(distributor=distributor),
         "members": distributor.memberships.select_related("user").order_by("user__username"),
         "can_edit": is_manufacturer(request.user),
+        "hidden_fields": hidden_fields(request.user, Distributor),
     }
 
 
@@ -205,6 +186,64 @@ def distributor_edit(request, code):
     return render(
         request, "distributors/form.html", {"form": form, "title": f"Edit {distributor.code}"}
     )
+
+
+# --- partner users ------------------------------------------------------------------------
+
+
+@require_GET
+@partner_user_manager_required
+def partner_user_list(request):
+    form = PartnerUserFilterForm(request.GET or None) if is_manufacturer(request.user) else None
+    distributor = form.cleaned_data["distributor"] if form and form.is_valid() else None
+    memberships = selectors.partner_user_list(visible_to=request.user, distributor=distributor)
+    page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "distributors/users/list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "me": request.user},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partner_user_manager_required
+def partner_user_invite(request):
+    form = PartnerUserInviteForm(
+        request.POST or None, for_manufacturer=is_manufacturer(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.partner_user_invite(
+                by=request.user,
+                site_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
+            return redirect("distributors:users")
+    return render(request, "distributors/users/invite.html", {"form": form})
+
+
+@require_POST
+@partner_user_manager_required
+def partner_user_deactivate(request, user_id):
+    try:
+        membership = selectors.partner_user_get(visible_to=request.user, user_id=user_id)
+    except Membership.DoesNotExist as exc:
+        raise Http404("No such user") from exc
+    try:
+        services.partner_user_deactivate(by=request.user, user=membership.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("%(user)s can no longer log in.") % {"user": membership.user.email}
+        )
+    return redirect("distributors:users")
 
 
 # --- imports ------------------------------------------------------------------------------

@@ -147,6 +147,27 @@ def test_detail_names_tier_territories_product_lines_and_account_manager_by_code
     }
 
 
+@pytest.mark.parametrize("persona", ["partner", "colleague"])
+def test_partners_do_not_get_the_manufacturers_internal_fields(
+    request, token_client, persona, distributor
+):
+    client = token_client(request.getfixturevalue(persona))
+
+    detail = client.get(detail_url("acme")).json()
+    listed = client.get(list_url()).json()["results"][0]
+
+    for body in (detail, listed):
+        assert body["code"] == "acme"
+        assert not set(Distributor.INTERNAL_FIELDS) & set(body)
+        assert "market_potential" not in body
+
+
+def test_manufacturer_users_get_the_internal_fields(token_client, manager, distributor):
+    body = token_client(manager).get(detail_url("acme")).json()
+
+    assert body["market_potential"] == "1000000.00"
+
+
 def test_list_shows_last_twelve_months_of_revenue_in_the_reporting_currency(token_client, manager):
     today = datetime.date.today()
     dollars = factories.DistributorFactory(code="yankee", currency="USD")
@@ -339,6 +360,34 @@ def test_a_currency_that_is_not_iso_4217_is_a_400_naming_currency(
     assert "currency" in response.json()["error"]["fields"]
     distributor.refresh_from_db()
     assert distributor.currency == "EUR"
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_a_distributors_code_cannot_change_through_the_api(
+    token_client, manager, distributor, method
+):
+    body = (
+        {"code": "acme-two", "name": "Acme Two"}
+        if method == "patch"
+        else new_distributor_body(code="acme-two", name="Acme Two")
+    )
+
+    response = getattr(token_client(manager), method)(detail_url("acme"), body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert "code" in response.json()["error"]["fields"]
+    fresh = Distributor.objects.get(pk=distributor.pk)
+    assert (fresh.code, fresh.name) == ("acme", "Acme Industrial Supply")
+    assert not Distributor.objects.filter(code="acme-two").exists()
+
+
+def test_sending_the_same_code_back_is_accepted(token_client, manager, distributor):
+    response = token_client(manager).patch(
+        detail_url("acme"), {"code": "acme", "name": "Acme Holding"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert Distributor.objects.get(pk=distributor.pk).name == "Acme Holding"
 
 
 def test_status_change_against_the_transitions_is_a_400_naming_status(

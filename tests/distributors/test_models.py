@@ -3,9 +3,11 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from distributors.access import MANUFACTURER_ADMINS, Role, user_role
 from distributors.models import (
     Distributor,
     ImportBatch,
@@ -104,3 +106,18 @@ def test_a_partner_with_a_staff_flag_is_still_scoped(both_sides, partner):
     partner.save()
     partner.refresh_from_db()
     assert list(Distributor.objects.visible_to(partner)) == [both_sides]
+
+
+def test_a_staff_flag_alone_gives_no_manufacturer_role(both_sides):
+    staff_only = factories.UserFactory(username="staff-only", is_staff=True)
+
+    assert user_role(staff_only) is None
+    assert Distributor.objects.visible_to(staff_only).count() == 0
+
+
+def test_the_channel_managers_group_makes_a_manager_and_the_admins_group_an_admin(db):
+    manager = factories.ManagerFactory(username="grouped-manager")
+    admin = factories.UserFactory(username="grouped-admin")
+    admin.groups.add(Group.objects.get_or_create(name=MANUFACTURER_ADMINS)[0])
+
+    assert (user_role(manager), user_role(admin)) == (Role.MANAGER, Role.ADMIN)

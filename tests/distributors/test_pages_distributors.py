@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from distributors import periods
+from distributors import exports, periods, selectors
 from distributors.models import Distributor
 from tests import factories
 
@@ -160,6 +160,45 @@ def test_partner_sees_its_own_distributor_page(login, partner, distributor, cata
     response = login(partner).get(reverse("distributors:mine"))
     assert response.status_code == 200
     assert response.context["distributor"] == distributor
+
+
+@pytest.mark.parametrize("persona", ["partner", "colleague"])
+def test_partner_pages_do_not_show_the_manufacturers_internal_fields(
+    login, request, persona, distributor
+):
+    client = login(request.getfixturevalue(persona))
+
+    for url in (reverse("distributors:mine"), distributor.get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"Market potential" not in response.content
+        assert b"1,000,000" not in response.content
+
+
+def test_manager_pages_show_the_internal_fields(login, manager, distributor):
+    client = login(manager)
+
+    for url in (reverse("distributors:list"), distributor.get_absolute_url()):
+        assert b"Market potential" in client.get(url).content
+
+
+def test_the_export_leaves_out_internal_fields_for_a_partner(partner, manager, distributor):
+    queryset = selectors.distributor_list(visible_to=partner)
+
+    headers, rows = exports.distributor_table(queryset, viewer=partner)
+    manager_headers, _ = exports.distributor_table(queryset, viewer=manager)
+
+    rows = list(rows)
+    assert "market_potential" not in headers
+    assert [len(row) for row in rows] == [len(headers)]
+    assert 1000000.0 not in rows[0]
+    assert "market_potential" in manager_headers
+
+
+def test_manager_export_carries_the_internal_fields(login, manager, distributor):
+    response = login(manager).get(reverse("distributors:export"), {"format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1][rows[0].index("market_potential")] == "1000000.0"
 
 
 def test_colleague_sees_the_same_distributor(login, colleague, distributor):

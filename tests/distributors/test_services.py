@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from distributors import services
-from distributors.models import ImportBatch, Investment, RevenueRecord
+from distributors.models import Distributor, ImportBatch, Investment, RevenueRecord
 from drm.errors import NotAllowed, ValidationFailed
 from tests import factories
 
@@ -324,6 +324,14 @@ def test_distributor_save_follows_the_status_transitions(manager, distributor):
     with pytest.raises(ValidationFailed) as error:
         services.distributor_save(distributor=distributor, by=manager, changed_status="active")
     assert error.value.field == "status"
+
+
+def test_distributor_save_keeps_the_code_it_was_created_with(manager, distributor):
+    distributor.code = "acme-renamed"
+    with pytest.raises(ValidationFailed) as error:
+        services.distributor_save(distributor=distributor, by=manager)
+    assert error.value.field == "code"
+    assert Distributor.objects.filter(code="acme", pk=distributor.pk).exists()
 
 
 def test_progress_reads_rows_checked_from_the_batch(manager):

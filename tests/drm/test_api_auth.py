@@ -138,6 +138,27 @@ def test_schema_is_served_to_an_authenticated_user(token_client, manager):
         assert path in paths
 
 
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/"])
+def test_schema_and_docs_are_closed_to_a_user_without_a_role(client, token_client, nobody, url):
+    client.force_login(nobody)
+
+    assert token_client(nobody).get(url).status_code == 403
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/"])
+def test_schema_and_docs_are_closed_to_anonymous_callers(api_client, url):
+    assert api_client.get(url).status_code in (401, 403)
+
+
+@pytest.mark.parametrize("persona", ["manager", "partner", "colleague"])
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/"])
+def test_schema_and_docs_are_open_to_every_portal_role(request, client, persona, url):
+    client.force_login(request.getfixturevalue(persona))
+
+    assert client.get(url).status_code == 200
+
+
 def test_schema_documents_the_revenue_filters(token_client, manager):
     schema = token_client(manager).get("/api/schema/", {"format": "json"}).json()
 

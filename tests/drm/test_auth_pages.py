@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tests import factories
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +63,10 @@ def test_user_changes_password(login, partner):
 
 def test_user_without_a_role_is_refused_the_portal(login, nobody):
     assert login(nobody).get("/").status_code == 403
+
+
+def test_a_staff_flag_alone_is_refused_the_portal_and_the_api(login, token_client):
+    staff_only = factories.UserFactory(username="staff-only", is_staff=True)
+
+    assert login(staff_only).get("/").status_code == 403
+    assert token_client(staff_only).get(reverse("api:distributor-list")).status_code == 403
