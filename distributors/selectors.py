@@ -229,3 +229,33 @@ def partner_user_list(*, visible_to, distributor=None):
 def partner_user_get(*, visible_to, user_id):
     """The membership of one partner user, or Membership.DoesNotExist when it is out of sight."""
     return Membership.objects.visible_to(visible_to).select_related("user").get(user_id=user_id)
+
+
+def revenue_report(*, distributor, months=24, today=None):
+    """A distributor's revenue by month and product line over `months` complete months, and the
+    months it has not reported yet (none of its rows; counted from its contract start).
+
+    Returns {"window", "rows", "unreported"}; rows carry the reported currency and the
+    reporting-currency amount (None when a rate is missing).
+    """
+    window = periods.complete_months(months, on=today)
+    rows = list(
+        RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
+        .values("month", "product_line__code", "product_line__name", "currency")
+        .annotate(
+            amount=Sum("amount"),
+            units=Sum("units"),
+            margin=Sum("margin"),
+            missing_rates=Count("id", filter=Q(reporting_amount__isnull=True)),
+            reporting_total=Sum("reporting_amount"),
+        )
+        .order_by("-month", "product_line__code", "currency")
+    )
+    reported = {row["month"] for row in rows}
+    start = periods.month_start(distributor.contract_start) if distributor.contract_start else None
+    unreported = [
+        month
+        for month in reversed(window.months)
+        if month not in reported and (start is None or month >= start)
+    ]
+    return {"window": window, "rows": rows, "unreported": unreported}

@@ -13,6 +13,8 @@ urlpatterns = [
     path("distributors/<slug:code>/", views.distributor_detail, name="detail"),
     path("distributors/<slug:code>/edit/", views.distributor_edit, name="edit"),
     path("my/", views.my_distributor, name="mine"),
+    path("my/revenue/", views.revenue_report, name="my-revenue"),
+    path("distributors/<slug:code>/revenue/", views.revenue_report, name="revenue"),
     path("exchange-rates/", views.exchange_rates, name="exchange-rates"),
     path(
         "exchange-rates/<int:pk>/delete/",

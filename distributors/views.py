@@ -398,3 +398,62 @@ def exchange_rate_delete(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("distributors:exchange-rates")
+
+
+# --- revenue report -----------------------------------------------------------------------
+
+REVENUE_COLUMNS = (
+    "month",
+    "product_line",
+    "currency",
+    "amount",
+    "units",
+    "margin",
+    "reporting_currency",
+    "reporting_amount",
+)
+
+
+@require_GET
+@portal_user_required
+def revenue_report(request, code=None):
+    """Revenue by month and product line, and the months not reported yet; CSV/XLSX export.
+
+    A partner sees its own distributor (`/my/revenue/`); the manufacturer any (by code).
+    """
+    if code is None:
+        membership = user_membership(request.user)
+        if membership is None:
+            raise Http404("No distributor")
+        code = membership.distributor.code
+    try:
+        distributor = selectors.distributor_get(visible_to=request.user, code=code)
+    except Distributor.DoesNotExist as exc:
+        raise Http404("No such distributor") from exc
+    report = selectors.revenue_report(distributor=distributor)
+    export = request.GET.get("format")
+    if export in ("csv", "xlsx"):
+        rows = [
+            [
+                row["month"].strftime("%Y-%m"),
+                row["product_line__code"],
+                row["currency"],
+                float(row["amount"]),
+                row["units"],
+                float(row["margin"]),
+                settings.REPORTING_CURRENCY,
+                None if row["missing_rates"] else float(row["reporting_total"]),
+            ]
+            for row in report["rows"]
+        ]
+        window = report["window"]
+        name = f"revenue-{distributor.code}-{window.first:%Y-%m}-{window.last:%Y-%m}"
+        if export == "xlsx":
+            return xlsx_response(name, list(REVENUE_COLUMNS), rows, sheet="Revenue")
+        return csv_response(name, list(REVENUE_COLUMNS), rows)
+    context = {
+        "distributor": distributor,
+        "report": report,
+        "reporting_currency": settings.REPORTING_CURRENCY,
+    }
+    return render(request, "distributors/revenue_report.html", context)

@@ -98,6 +98,16 @@ ROUTES = {
         lambda o: reverse("distributors:import-errors", args=[o["batch"].pk]),
         page(200, 200, 404),
     ),
+    "distributors:my-revenue": (
+        "get",
+        lambda o: reverse("distributors:my-revenue"),
+        page(404, 200, 200),
+    ),
+    "distributors:revenue": (
+        "get",
+        lambda o: reverse("distributors:revenue", args=["rival"]),
+        page(200, 404, 200),  # the outsider is rival's partner admin
+    ),
     "distributors:exchange-rates": (
         "get",
         lambda o: reverse("distributors:exchange-rates"),
