@@ -19,6 +19,7 @@ class Tier(models.Model):
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=60)
     rank = models.PositiveSmallIntegerField(unique=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["rank"]
@@ -32,6 +33,7 @@ class Territory(models.Model):
     name = models.CharField(max_length=120)
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
     region = models.CharField(max_length=60, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributors")
 
@@ -47,6 +49,7 @@ class ProductLine(models.Model):
     code = models.SlugField(max_length=30, unique=True)
     name = models.CharField(max_length=120)
     is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["code"]
@@ -58,6 +61,7 @@ class ProductLine(models.Model):
 class CustomerCategory(models.Model):
     code = models.SlugField(max_length=30, unique=True)
     name = models.CharField(max_length=120)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["code"]
@@ -154,6 +158,7 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.REP)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
 
@@ -169,6 +174,7 @@ class ExchangeRate(models.Model):
     rate = models.DecimalField(
         max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0"))]
     )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["currency", "month"]
