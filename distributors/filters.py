@@ -15,7 +15,24 @@ class StableOrderingFilter(filters.OrderingFilter):
         return qs
 
 
-class DistributorFilter(filters.FilterSet):
+class IncrementalFilterSet(filters.FilterSet):
+    """Base of every list's FilterSet: `?updated_after=` lets a BI tool fetch only what changed.
+
+    Inclusive (`>=`): a client that passes the newest `updated_at` it stored may see that row
+    again, but never misses one written in the same instant.
+    """
+
+    updated_after = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text=(
+            "ISO 8601 date and time, e.g. 2026-03-01T00:00:00Z (without an offset: the server's "
+            "time zone); only rows changed at or after it"
+        ),
+    )
+
+
+class DistributorFilter(IncrementalFilterSet):
     tier = filters.CharFilter(field_name="tier__code", help_text="Tier code")
     country = filters.CharFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
     status = filters.ChoiceFilter(choices=Distributor.Status.choices)
@@ -33,6 +50,7 @@ class DistributorFilter(filters.FilterSet):
             ("contract_end", "contract_end"),
             ("market_potential", "market_potential"),
             ("revenue_12m", "revenue_12m"),
+            ("updated_at", "updated_at"),
         )
     )
 
@@ -41,10 +59,15 @@ class DistributorFilter(filters.FilterSet):
         fields = ["tier", "country", "status", "account_manager"]
 
 
-class TerritoryFilter(filters.FilterSet):
+class TerritoryFilter(IncrementalFilterSet):
     country = filters.CharFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
     ordering = StableOrderingFilter(
-        fields=(("code", "code"), ("name", "name"), ("country", "country"))
+        fields=(
+            ("code", "code"),
+            ("name", "name"),
+            ("country", "country"),
+            ("updated_at", "updated_at"),
+        )
     )
 
     class Meta:
@@ -52,15 +75,17 @@ class TerritoryFilter(filters.FilterSet):
         fields = ["country", "region"]
 
 
-class ProductLineFilter(filters.FilterSet):
-    ordering = StableOrderingFilter(fields=(("code", "code"), ("name", "name")))
+class ProductLineFilter(IncrementalFilterSet):
+    ordering = StableOrderingFilter(
+        fields=(("code", "code"), ("name", "name"), ("updated_at", "updated_at"))
+    )
 
     class Meta:
         model = ProductLine
         fields = ["is_active"]
 
 
-class RevenueFilter(filters.FilterSet):
+class RevenueFilter(IncrementalFilterSet):
     distributor = filters.CharFilter(field_name="distributor__code", help_text="Distributor code")
     month = filters.DateFromToRangeFilter(
         help_text="First day of the month; `month_after` and `month_before` are inclusive"
@@ -89,7 +114,7 @@ class RevenueFilter(filters.FilterSet):
         fields = ["distributor", "month", "product_line", "customer_category"]
 
 
-class InvestmentFilter(filters.FilterSet):
+class InvestmentFilter(IncrementalFilterSet):
     distributor = filters.CharFilter(field_name="distributor__code", help_text="Distributor code")
     date = filters.DateFromToRangeFilter(help_text="`date_after` and `date_before` are inclusive")
     kind = filters.ChoiceFilter(choices=Investment.Kind.choices)

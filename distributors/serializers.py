@@ -56,19 +56,20 @@ class DistributorSerializer(serializers.ModelSerializer):
             "territories",
             "product_lines",
             "revenue_12m",
+            "updated_at",
         ]
 
 
 class TerritorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Territory
-        fields = ["code", "name", "country", "region"]
+        fields = ["code", "name", "country", "region", "updated_at"]
 
 
 class ProductLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProductLine
-        fields = ["code", "name", "is_active"]
+        fields = ["code", "name", "is_active", "updated_at"]
 
 
 class RevenueSerializer(serializers.ModelSerializer):

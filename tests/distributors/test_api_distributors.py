@@ -142,6 +142,7 @@ def test_detail_names_tier_territories_product_lines_and_account_manager_by_code
         "territories",
         "product_lines",
         "revenue_12m",
+        "updated_at",
     }
 
 
