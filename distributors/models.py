@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .access import VisibleToQuerySet
+from .countries import validate_country_code
 
 
 class Tier(models.Model):
@@ -43,6 +44,12 @@ class Territory(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.country})"
+
+    def clean(self):
+        try:
+            validate_country_code(self.country)
+        except ValidationError as exc:
+            raise ValidationError({"country": exc.messages}) from exc
 
 
 class ProductLine(models.Model):
