@@ -4,9 +4,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
-from .models import Distributor, ImportBatch, Tier
+from .models import Distributor, ImportBatch, Territory, Tier
 from .selectors import SORTS
 
 
@@ -99,6 +100,47 @@ class DistributorForm(forms.ModelForm):
 
     def clean_currency(self):
         return self.cleaned_data["currency"].upper()
+
+
+class ReferenceForm(forms.ModelForm):
+    """Create/edit form of a reference row whose code is its key in URLs, files and the API."""
+
+    submit_label = _("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", self.submit_label))
+
+
+class TierForm(ReferenceForm):
+    submit_label = _("Save tier")
+
+    class Meta:
+        model = Tier
+        fields = ["code", "name", "rank"]
+        labels = {"code": _("Code"), "name": _("Name"), "rank": _("Rank")}
+        help_texts = {"rank": _("1 is the top tier; each tier has its own rank.")}
+
+
+class TerritoryForm(ReferenceForm):
+    submit_label = _("Save territory")
+
+    class Meta:
+        model = Territory
+        fields = ["code", "name", "country", "region"]
+        labels = {
+            "code": _("Code"),
+            "name": _("Name"),
+            "country": _("Country"),
+            "region": _("Region"),
+        }
+        help_texts = {"country": _("ISO 3166-1 alpha-2 code, e.g. DE, FR, US.")}
+
+    def clean_country(self):
+        return self.cleaned_data["country"].strip().upper()
 
 
 class ImportUploadForm(forms.Form):

@@ -7,6 +7,7 @@ import pandas as pd
 from django.conf import settings
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -20,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Distributor, ExchangeRate, Investment, RevenueRecord
+from .models import Distributor, ExchangeRate, Investment, RevenueRecord, Territory, Tier
 
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 RATE = DecimalField(max_digits=18, decimal_places=8)
@@ -185,3 +186,17 @@ def revenue_list(*, visible_to):
 
 def investment_list(*, visible_to):
     return Investment.objects.visible_to(visible_to).select_related("distributor")
+
+
+def tier_list():
+    """Tiers by rank, each with how many distributors are in it."""
+    return Tier.objects.annotate(distributor_count=Count("distributors")).order_by("rank")
+
+
+def territory_list(*, visible_to):
+    """Territories the user may see, each with how many distributors cover it."""
+    return (
+        Territory.objects.visible_to(visible_to)
+        .annotate(distributor_count=Count("distributors", distinct=True))
+        .order_by("country", "code")
+    )
