@@ -1,8 +1,10 @@
 """Query-string filters and orderings of the distributors API (django-filter FilterSets)."""
 
+from django import forms
 from django_filters import rest_framework as filters
 
-from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory
+from .countries import validate_country_code
+from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -32,9 +34,44 @@ class IncrementalFilterSet(filters.FilterSet):
     )
 
 
+class CountryField(forms.CharField):
+    """An ISO 3166-1 alpha-2 code in any case; anything else is a 400, not an empty list."""
+
+    def clean(self, value):
+        value = super().clean(value).strip().upper()
+        if value:
+            validate_country_code(value)
+        return value
+
+
+class CountryFilter(filters.CharFilter):
+    field_class = CountryField
+
+
+def visible_territories(request):
+    # A territory the caller cannot see answers like one that does not exist: nothing to probe.
+    return Territory.objects.visible_to(getattr(request, "user", None))
+
+
 class DistributorFilter(IncrementalFilterSet):
-    tier = filters.CharFilter(field_name="tier__code", help_text="Tier code")
-    country = filters.CharFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
+    # Unknown codes are a 400 naming the parameter, never a silently empty (or full) list.
+    tier = filters.ModelChoiceFilter(
+        queryset=Tier.objects.all(), to_field_name="code", help_text="Tier code"
+    )
+    country = CountryFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
+    region = filters.CharFilter(lookup_expr="iexact", help_text="Region, any case")
+    territory = filters.ModelChoiceFilter(
+        field_name="territories",
+        queryset=visible_territories,
+        to_field_name="code",
+        help_text="Code of a territory the distributor covers",
+    )
+    product_line = filters.ModelChoiceFilter(
+        field_name="product_lines",
+        queryset=ProductLine.objects.all(),
+        to_field_name="code",
+        help_text="Code of a product line the distributor carries",
+    )
     status = filters.ChoiceFilter(choices=Distributor.Status.choices)
     account_manager = filters.CharFilter(
         field_name="account_manager__username", help_text="Username of the account manager"
@@ -56,11 +93,19 @@ class DistributorFilter(IncrementalFilterSet):
 
     class Meta:
         model = Distributor
-        fields = ["tier", "country", "status", "account_manager"]
+        fields = [
+            "tier",
+            "country",
+            "region",
+            "territory",
+            "product_line",
+            "status",
+            "account_manager",
+        ]
 
 
 class TerritoryFilter(IncrementalFilterSet):
-    country = filters.CharFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
+    country = CountryFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
     ordering = StableOrderingFilter(
         fields=(
             ("code", "code"),

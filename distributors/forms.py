@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
-from .models import Distributor, ImportBatch, Territory, Tier
+from .countries import validate_country_code
+from .models import Distributor, ImportBatch, ProductLine, Territory, Tier
 from .selectors import SORTS
 
 
@@ -28,6 +29,13 @@ class DistributorFilterForm(forms.Form):
     )
     tier = forms.ModelChoiceField(Tier.objects.all(), required=False, to_field_name="code")
     country = forms.CharField(required=False, max_length=2)
+    region = forms.CharField(required=False, max_length=60, label=_("Region"))
+    territory = forms.ModelChoiceField(
+        Territory.objects.all(), required=False, to_field_name="code", label=_("Territory")
+    )
+    product_line = forms.ModelChoiceField(
+        ProductLine.objects.all(), required=False, to_field_name="code", label=_("Product line")
+    )
     status = forms.ChoiceField(
         choices=[("", "Any status"), *Distributor.Status.choices], required=False
     )
@@ -47,11 +55,20 @@ class DistributorFilterForm(forms.Form):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
 
+    def clean_country(self):
+        country = self.cleaned_data["country"].strip().upper()
+        if country:
+            validate_country_code(country)
+        return country
+
     def selector_filters(self):
         data = self.cleaned_data
         return {
             "tier": data.get("tier"),
             "country__iexact": data.get("country"),
+            "region__iexact": data.get("region"),
+            "territories": data.get("territory"),
+            "product_lines": data.get("product_line"),
             "status": data.get("status"),
             "account_manager": data.get("manager"),
         }

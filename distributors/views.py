@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -57,16 +57,29 @@ def home(request):
 
 
 def _filtered_distributors(request):
+    """The filter form and the distributors it selects: none at all when a value is invalid.
+
+    An invalid value must never fall back to the unfiltered list (an export of everything).
+    """
     form = DistributorFilterForm(request.GET or None)
-    filters, search, sort = {}, "", "name"
-    if form.is_bound and form.is_valid():
-        filters = form.selector_filters()
-        search = form.cleaned_data.get("q") or ""
-        sort = form.cleaned_data.get("sort") or "name"
+    if not form.is_bound:
+        return form, selectors.distributor_list(visible_to=request.user), "name"
+    if not form.is_valid():
+        return form, selectors.distributor_list(visible_to=request.user).none(), "name"
+    sort = form.cleaned_data.get("sort") or "name"
     queryset = selectors.distributor_list(
-        visible_to=request.user, filters=filters, search=search, sort=sort
+        visible_to=request.user,
+        filters=form.selector_filters(),
+        search=form.cleaned_data.get("q") or "",
+        sort=sort,
     )
     return form, queryset, sort
+
+
+def _form_errors_text(form):
+    return "\n".join(
+        f"{name}: {message}" for name, messages in form.errors.items() for message in messages
+    )
 
 
 def _top_revenue_chart(queryset, count=10):
@@ -110,7 +123,12 @@ def distributor_list(request):
 
 @manufacturer_required
 def distributor_export(request):
-    _, queryset, _ = _filtered_distributors(request)
+    form, queryset, _sort = _filtered_distributors(request)
+    if form.errors:
+        return HttpResponseBadRequest(
+            _("Invalid filter, nothing exported:") + "\n" + _form_errors_text(form),
+            content_type="text/plain; charset=utf-8",
+        )
     rows = (
         [
             d.code,
