@@ -77,9 +77,7 @@ def _filtered_distributors(request):
 
 
 def _form_errors_text(form):
-    return "\n".join(
-        f"{name}: {message}" for name, messages in form.errors.items() for message in messages
-    )
+    return "\n".join(f"{name}: {error}" for name, errors in form.errors.items() for error in errors)
 
 
 def _top_revenue_chart(queryset, count=10):
