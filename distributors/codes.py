@@ -1,23 +1,18 @@
-"""ISO code lists (ISO 4217 currencies, ISO 3166-1 alpha-2 countries) and their validators."""
+"""ISO 4217 currency codes and validators (countries: see `countries`)."""
 
 from functools import cache
 
-from babel import Locale
 from babel.numbers import list_currencies
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from .countries import validate_country_code
 
 
 @cache
 def currency_codes():
     """Active ISO 4217 codes, upper case."""
     return frozenset(code for code in list_currencies() if len(code) == 3 and code.isalpha())
-
-
-@cache
-def country_codes():
-    """ISO 3166-1 alpha-2 codes, upper case (Babel's territories that are countries)."""
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
 
 
 def validate_currency(value):
@@ -30,9 +25,5 @@ def validate_currency(value):
 
 
 def validate_country(value):
-    if value not in country_codes():
-        raise ValidationError(
-            _("'%(value)s' is not an ISO 3166-1 country code in upper case, like FR."),
-            params={"value": value},
-            code="country",
-        )
+    """ISO 3166-1 alpha-2, upper case (one list: distributors.countries)."""
+    validate_country_code(value)

@@ -1,8 +1,10 @@
 """Query-string filters and orderings of the distributors API (django-filter FilterSets)."""
 
+from django import forms
 from django_filters import rest_framework as filters
 
-from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory
+from .countries import validate_country_code
+from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -15,9 +17,61 @@ class StableOrderingFilter(filters.OrderingFilter):
         return qs
 
 
-class DistributorFilter(filters.FilterSet):
-    tier = filters.CharFilter(field_name="tier__code", help_text="Tier code")
-    country = filters.CharFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
+class IncrementalFilterSet(filters.FilterSet):
+    """Base of every list's FilterSet: `?updated_after=` lets a BI tool fetch only what changed.
+
+    Inclusive (`>=`): a client that passes the newest `updated_at` it stored may see that row
+    again, but never misses one written in the same instant.
+    """
+
+    updated_after = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text=(
+            "ISO 8601 date and time, e.g. 2026-03-01T00:00:00Z (without an offset: the server's "
+            "time zone); only rows changed at or after it"
+        ),
+    )
+
+
+class CountryField(forms.CharField):
+    """An ISO 3166-1 alpha-2 code in any case; anything else is a 400, not an empty list."""
+
+    def clean(self, value):
+        value = super().clean(value).strip().upper()
+        if value:
+            validate_country_code(value)
+        return value
+
+
+class CountryFilter(filters.CharFilter):
+    field_class = CountryField
+
+
+def visible_territories(request):
+    # A territory the caller cannot see answers like one that does not exist: nothing to probe.
+    return Territory.objects.visible_to(getattr(request, "user", None))
+
+
+class DistributorFilter(IncrementalFilterSet):
+    # Unknown codes are a 400 naming the parameter, never a silently empty (or full) list.
+    tier = filters.ModelChoiceFilter(
+        queryset=Tier.objects.all(), to_field_name="code", help_text="Tier code"
+    )
+    country = CountryFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
+    region = filters.CharFilter(lookup_expr="iexact", help_text="Region, any case")
+    territory = filters.ModelChoiceFilter(
+        field_name="territories",
+        queryset=visible_territories,
+        to_field_name="code",
+        help_text="Code of a territory the distributor covers",
+    )
+    product_line = filters.ModelChoiceFilter(
+        field_name="product_lines",
+        queryset=ProductLine.objects.all(),
+        to_field_name="code",
+        help_text="Code of a product line the distributor carries",
+    )
     status = filters.ChoiceFilter(choices=Distributor.Status.choices)
     account_manager = filters.CharFilter(
         field_name="account_manager__username", help_text="Username of the account manager"
@@ -33,18 +87,32 @@ class DistributorFilter(filters.FilterSet):
             ("contract_end", "contract_end"),
             ("market_potential", "market_potential"),
             ("revenue_12m", "revenue_12m"),
+            ("updated_at", "updated_at"),
         )
     )
 
     class Meta:
         model = Distributor
-        fields = ["tier", "country", "status", "account_manager"]
+        fields = [
+            "tier",
+            "country",
+            "region",
+            "territory",
+            "product_line",
+            "status",
+            "account_manager",
+        ]
 
 
-class TerritoryFilter(filters.FilterSet):
-    country = filters.CharFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
+class TerritoryFilter(IncrementalFilterSet):
+    country = CountryFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
     ordering = StableOrderingFilter(
-        fields=(("code", "code"), ("name", "name"), ("country", "country"))
+        fields=(
+            ("code", "code"),
+            ("name", "name"),
+            ("country", "country"),
+            ("updated_at", "updated_at"),
+        )
     )
 
     class Meta:
@@ -52,15 +120,17 @@ class TerritoryFilter(filters.FilterSet):
         fields = ["country", "region"]
 
 
-class ProductLineFilter(filters.FilterSet):
-    ordering = StableOrderingFilter(fields=(("code", "code"), ("name", "name")))
+class ProductLineFilter(IncrementalFilterSet):
+    ordering = StableOrderingFilter(
+        fields=(("code", "code"), ("name", "name"), ("updated_at", "updated_at"))
+    )
 
     class Meta:
         model = ProductLine
         fields = ["is_active"]
 
 
-class RevenueFilter(filters.FilterSet):
+class RevenueFilter(IncrementalFilterSet):
     distributor = filters.CharFilter(field_name="distributor__code", help_text="Distributor code")
     month = filters.DateFromToRangeFilter(
         help_text="First day of the month; `month_after` and `month_before` are inclusive"
@@ -89,7 +159,7 @@ class RevenueFilter(filters.FilterSet):
         fields = ["distributor", "month", "product_line", "customer_category"]
 
 
-class InvestmentFilter(filters.FilterSet):
+class InvestmentFilter(IncrementalFilterSet):
     distributor = filters.CharFilter(field_name="distributor__code", help_text="Distributor code")
     date = filters.DateFromToRangeFilter(help_text="`date_after` and `date_before` are inclusive")
     kind = filters.ChoiceFilter(choices=Investment.Kind.choices)

@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
-from .models import Distributor, ImportBatch, Membership, Tier
+from .countries import validate_country_code
+from .models import Distributor, ImportBatch, Membership, ProductLine, Territory, Tier
 from .selectors import SORTS
 
 
@@ -28,6 +29,13 @@ class DistributorFilterForm(forms.Form):
     )
     tier = forms.ModelChoiceField(Tier.objects.all(), required=False, to_field_name="code")
     country = forms.CharField(required=False, max_length=2)
+    region = forms.CharField(required=False, max_length=60, label=_("Region"))
+    territory = forms.ModelChoiceField(
+        Territory.objects.all(), required=False, to_field_name="code", label=_("Territory")
+    )
+    product_line = forms.ModelChoiceField(
+        ProductLine.objects.all(), required=False, to_field_name="code", label=_("Product line")
+    )
     status = forms.ChoiceField(
         choices=[("", "Any status"), *Distributor.Status.choices], required=False
     )
@@ -47,11 +55,20 @@ class DistributorFilterForm(forms.Form):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
 
+    def clean_country(self):
+        country = self.cleaned_data["country"].strip().upper()
+        if country:
+            validate_country_code(country)
+        return country
+
     def selector_filters(self):
         data = self.cleaned_data
         return {
             "tier": data.get("tier"),
             "country__iexact": data.get("country"),
+            "region__iexact": data.get("region"),
+            "territories": data.get("territory"),
+            "product_lines": data.get("product_line"),
             "status": data.get("status"),
             "account_manager": data.get("manager"),
         }
@@ -100,6 +117,47 @@ class DistributorForm(forms.ModelForm):
 
     def clean_currency(self):
         return self.cleaned_data["currency"].upper()
+
+
+class ReferenceForm(forms.ModelForm):
+    """Create/edit form of a reference row whose code is its key in URLs, files and the API."""
+
+    submit_label = _("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", self.submit_label))
+
+
+class TierForm(ReferenceForm):
+    submit_label = _("Save tier")
+
+    class Meta:
+        model = Tier
+        fields = ["code", "name", "rank"]
+        labels = {"code": _("Code"), "name": _("Name"), "rank": _("Rank")}
+        help_texts = {"rank": _("1 is the top tier; each tier has its own rank.")}
+
+
+class TerritoryForm(ReferenceForm):
+    submit_label = _("Save territory")
+
+    class Meta:
+        model = Territory
+        fields = ["code", "name", "country", "region"]
+        labels = {
+            "code": _("Code"),
+            "name": _("Name"),
+            "country": _("Country"),
+            "region": _("Region"),
+        }
+        help_texts = {"country": _("ISO 3166-1 alpha-2 code, e.g. DE, FR, US.")}
+
+    def clean_country(self):
+        return self.cleaned_data["country"].strip().upper()
 
 
 class ImportUploadForm(forms.Form):

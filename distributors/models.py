@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .access import VisibleToQuerySet
 from .codes import validate_country, validate_currency
+from .countries import validate_country_code
 
 # Column sizes, shared with the import specs so that a checked value always fits its column.
 MONEY_DIGITS = 16  # up to 99,999,999,999,999.99
@@ -29,6 +30,7 @@ class Tier(models.Model):
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=60)
     rank = models.PositiveSmallIntegerField(unique=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["rank"]
@@ -42,6 +44,7 @@ class Territory(models.Model):
     name = models.CharField(max_length=120)
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
     region = models.CharField(max_length=60, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributors")
 
@@ -52,11 +55,18 @@ class Territory(models.Model):
     def __str__(self):
         return f"{self.name} ({self.country})"
 
+    def clean(self):
+        try:
+            validate_country_code(self.country)
+        except ValidationError as exc:
+            raise ValidationError({"country": exc.messages}) from exc
+
 
 class ProductLine(models.Model):
     code = models.SlugField(max_length=30, unique=True)
     name = models.CharField(max_length=120)
     is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["code"]
@@ -68,6 +78,7 @@ class ProductLine(models.Model):
 class CustomerCategory(models.Model):
     code = models.SlugField(max_length=30, unique=True)
     name = models.CharField(max_length=120)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["code"]
@@ -177,6 +188,7 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.REP)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
 
@@ -197,6 +209,7 @@ class ExchangeRate(models.Model):
         decimal_places=RATE_PLACES,
         validators=[MinValueValidator(Decimal("0.0000000001")), MaxValueValidator(MAX_RATE)],
     )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["currency", "month"]

@@ -17,7 +17,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from . import periods
-from .models import Distributor, ExchangeRate, Investment, Membership, RevenueRecord
+from .models import (
+    Distributor,
+    ExchangeRate,
+    Investment,
+    Membership,
+    RevenueRecord,
+    Territory,
+    Tier,
+)
 
 MONEY = DecimalField(max_digits=22, decimal_places=2)
 
@@ -259,3 +267,17 @@ def revenue_report(*, distributor, months=24, today=None):
         if month not in reported and (start is None or month >= start)
     ]
     return {"window": window, "rows": rows, "unreported": unreported}
+
+
+def tier_list():
+    """Tiers by rank, each with how many distributors are in it."""
+    return Tier.objects.annotate(distributor_count=Count("distributors")).order_by("rank")
+
+
+def territory_list(*, visible_to):
+    """Territories the user may see, each with how many distributors cover it."""
+    return (
+        Territory.objects.visible_to(visible_to)
+        .annotate(distributor_count=Count("distributors", distinct=True))
+        .order_by("country", "code")
+    )

@@ -71,6 +71,7 @@ class DistributorSerializer(serializers.ModelSerializer):
             "product_lines",
             "revenue_12m",
             "missing_rates",
+            "updated_at",
         ]
         extra_kwargs = {
             "code": {"help_text": "Set on creation; an update may repeat it but not change it"}
@@ -103,13 +104,13 @@ def _iso(value, validator):
 class TerritorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Territory
-        fields = ["code", "name", "country", "region"]
+        fields = ["code", "name", "country", "region", "updated_at"]
 
 
 class ProductLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProductLine
-        fields = ["code", "name", "is_active"]
+        fields = ["code", "name", "is_active", "updated_at"]
 
 
 class RevenueSerializer(serializers.ModelSerializer):

@@ -10,11 +10,12 @@ import pandas as pd
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -49,6 +50,7 @@ from .models import (
     Membership,
     RevenueDeletion,
     RevenueRecord,
+    Territory,
 )
 from .pricing import priced_pairs_sql
 
@@ -320,6 +322,94 @@ def partner_user_deactivate(*, by, user):
     get_user_model().objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
     return user
+
+
+# --- tiers and territories ----------------------------------------------------------------
+
+
+def _require_manufacturer(by):
+    if not is_manufacturer(by):
+        raise NotAllowed(_("Only the manufacturer's staff may change tiers and territories."))
+
+
+def _validated(instance):
+    """full_clean(), with Django's ValidationError turned into the domain's ValidationFailed."""
+    try:
+        instance.full_clean()
+    except DjangoValidationError as exc:
+        errors = exc.message_dict
+        field, messages = next(iter(errors.items()))
+        raise ValidationFailed(
+            messages[0],
+            field=None if field == NON_FIELD_ERRORS else field,
+            details=[{"field": name, "message": m} for name, ms in errors.items() for m in ms],
+        ) from exc
+
+
+def _some(names, shown=5):
+    """'a, b, c' or 'a, b, c, d, e, …' for a message."""
+    return ", ".join(names[:shown]) + (", …" if len(names) > shown else "")
+
+
+def _delete(instance):
+    """Delete a row nothing protects; otherwise say what still uses it and delete nothing."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as exc:
+        users = sorted(str(obj) for obj in exc.protected_objects)
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        raise ValidationFailed(
+            _("%(name)s is still in use (%(kinds)s: %(users)s). Nothing was deleted.")
+            % {"name": instance, "kinds": ", ".join(kinds), "users": _some(users)}
+        ) from exc
+
+
+def tier_save(*, tier, by):
+    """Create or update a tier (code and rank are unique). Raises ValidationFailed/NotAllowed."""
+    _require_manufacturer(by)
+    _validated(tier)
+    tier.save()
+    return tier
+
+
+def tier_delete(*, tier, by):
+    """Delete a tier no distributor is in; distributors PROTECT their tier."""
+    _require_manufacturer(by)
+    _delete(tier)
+
+
+def territory_save(*, territory, by):
+    """Create or update a territory; its country must be an upper-case ISO 3166-1 alpha-2 code."""
+    _require_manufacturer(by)
+    _validated(territory)
+    territory.save()
+    return territory
+
+
+@transaction.atomic
+def territory_delete(*, territory, by):
+    """Delete a territory no distributor covers.
+
+    The database would silently unlink covering distributors (a many-to-many), so that is
+    refused here like a protected reference.
+    """
+    _require_manufacturer(by)
+    covering = list(
+        Territory.objects.select_for_update()
+        .get(pk=territory.pk)
+        .distributors.order_by("code")
+        .values_list("code", flat=True)
+    )
+    if covering:
+        raise ValidationFailed(
+            _(
+                "%(name)s is covered by %(count)d distributor(s): %(codes)s. Remove it from "
+                "them first; nothing was deleted."
+            )
+            % {"name": territory, "count": len(covering), "codes": _some(covering)}
+        )
+    _delete(territory)
 
 
 # --- imports ------------------------------------------------------------------------------

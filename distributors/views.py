@@ -4,8 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,9 +32,11 @@ from .forms import (
     ImportUploadForm,
     PartnerUserFilterForm,
     PartnerUserInviteForm,
+    TerritoryForm,
+    TierForm,
 )
 from .imports import SPECS
-from .models import Distributor, ExchangeRate, ImportBatch, Investment, Membership
+from .models import Distributor, ExchangeRate, ImportBatch, Investment, Membership, Territory, Tier
 
 PAGE_SIZE = 25
 
@@ -46,16 +49,27 @@ def home(request):
 
 
 def _filtered_distributors(request):
+    """The filter form and the distributors it selects: none at all when a value is invalid.
+
+    An invalid value must never fall back to the unfiltered list (an export of everything).
+    """
     form = DistributorFilterForm(request.GET or None)
-    filters, search, sort = {}, "", "name"
-    if form.is_bound and form.is_valid():
-        filters = form.selector_filters()
-        search = form.cleaned_data.get("q") or ""
-        sort = form.cleaned_data.get("sort") or "name"
+    if not form.is_bound:
+        return form, selectors.distributor_list(visible_to=request.user), "name"
+    if not form.is_valid():
+        return form, selectors.distributor_list(visible_to=request.user).none(), "name"
+    sort = form.cleaned_data.get("sort") or "name"
     queryset = selectors.distributor_list(
-        visible_to=request.user, filters=filters, search=search, sort=sort
+        visible_to=request.user,
+        filters=form.selector_filters(),
+        search=form.cleaned_data.get("q") or "",
+        sort=sort,
     )
     return form, queryset, sort
+
+
+def _form_errors_text(form):
+    return "\n".join(f"{name}: {error}" for name, errors in form.errors.items() for error in errors)
 
 
 def _top_revenue_chart(queryset, count=10):
@@ -100,7 +114,12 @@ def distributor_list(request):
 
 @manufacturer_required
 def distributor_export(request):
-    _, queryset, _ = _filtered_distributors(request)
+    form, queryset, _sort = _filtered_distributors(request)
+    if form.errors:
+        return HttpResponseBadRequest(
+            _("Invalid filter, nothing exported:") + "\n" + _form_errors_text(form),
+            content_type="text/plain; charset=utf-8",
+        )
     headers, rows = distributor_table(queryset.iterator(chunk_size=1000), viewer=request.user)
     if request.GET.get("format") == "xlsx":
         return xlsx_response("distributors", headers, list(rows), sheet="Distributors")
@@ -244,6 +263,123 @@ def partner_user_deactivate(request, user_id):
             request, _("%(user)s can no longer log in.") % {"user": membership.user.email}
         )
     return redirect("distributors:users")
+
+
+# --- tiers and territories ----------------------------------------------------------------
+
+
+def _reference_form_page(request, form, *, save, title, list_url, delete_url=None):
+    """GET shows the form; a valid POST goes through `save` (a service) or shows why not."""
+    if request.method == "POST" and form.is_valid():
+        instance = form.save(commit=False)
+        try:
+            save(instance)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("%(name)s saved.") % {"name": instance})
+            return redirect(list_url)
+    return render(
+        request,
+        "distributors/form.html",
+        {"form": form, "title": title, "cancel_url": list_url, "delete_url": delete_url},
+    )
+
+
+def _delete_reference(request, instance, delete):
+    name = str(instance)
+    try:
+        delete()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(name)s deleted.") % {"name": name})
+
+
+@require_GET
+@manufacturer_required
+def tier_list(request):
+    return render(request, "distributors/tiers/list.html", {"tiers": selectors.tier_list()})
+
+
+@require_http_methods(["GET", "POST"])
+@manufacturer_required
+def tier_create(request):
+    return _reference_form_page(
+        request,
+        TierForm(request.POST or None),
+        save=lambda row: services.tier_save(tier=row, by=request.user),
+        title=_("New tier"),
+        list_url=reverse("distributors:tiers"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@manufacturer_required
+def tier_edit(request, code):
+    tier = get_object_or_404(Tier, code=code)
+    return _reference_form_page(
+        request,
+        TierForm(request.POST or None, instance=tier),
+        save=lambda row: services.tier_save(tier=row, by=request.user),
+        title=_("Edit tier %(code)s") % {"code": tier.code},
+        list_url=reverse("distributors:tiers"),
+        delete_url=reverse("distributors:tier-delete", args=[tier.code]),
+    )
+
+
+@require_POST
+@manufacturer_required
+def tier_delete(request, code):
+    tier = get_object_or_404(Tier, code=code)
+    _delete_reference(request, tier, lambda: services.tier_delete(tier=tier, by=request.user))
+    return redirect("distributors:tiers")
+
+
+@require_GET
+@manufacturer_required
+def territory_list(request):
+    territories = selectors.territory_list(visible_to=request.user)
+    page = Paginator(territories, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "distributors/territories/list.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@manufacturer_required
+def territory_create(request):
+    return _reference_form_page(
+        request,
+        TerritoryForm(request.POST or None),
+        save=lambda row: services.territory_save(territory=row, by=request.user),
+        title=_("New territory"),
+        list_url=reverse("distributors:territories"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@manufacturer_required
+def territory_edit(request, code):
+    territory = get_object_or_404(Territory.objects.visible_to(request.user), code=code)
+    return _reference_form_page(
+        request,
+        TerritoryForm(request.POST or None, instance=territory),
+        save=lambda row: services.territory_save(territory=row, by=request.user),
+        title=_("Edit territory %(code)s") % {"code": territory.code},
+        list_url=reverse("distributors:territories"),
+        delete_url=reverse("distributors:territory-delete", args=[territory.code]),
+    )
+
+
+@require_POST
+@manufacturer_required
+def territory_delete(request, code):
+    territory = get_object_or_404(Territory.objects.visible_to(request.user), code=code)
+    _delete_reference(
+        request,
+        territory,
+        lambda: services.territory_delete(territory=territory, by=request.user),
+    )
+    return redirect("distributors:territories")
 
 
 # --- imports ------------------------------------------------------------------------------

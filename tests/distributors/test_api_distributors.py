@@ -144,6 +144,7 @@ def test_detail_names_tier_territories_product_lines_and_account_manager_by_code
         "product_lines",
         "revenue_12m",
         "missing_rates",
+        "updated_at",
     }
 
 

@@ -72,7 +72,9 @@ def test_allowed_users_read_the_partners_territory(request, token_client, person
     response = token_client(request.getfixturevalue(persona)).get(url("territory", "bavaria"))
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    assert body.pop("updated_at")
+    assert body == {
         "code": "bavaria",
         "name": "Bavaria",
         "country": "DE",
@@ -146,7 +148,9 @@ def test_every_portal_user_reads_the_whole_product_catalogue(
     client = token_client(request.getfixturevalue(persona))
 
     assert codes(client.get(url("product-line"))) == ["legacy", "pumps", "valves"]
-    assert client.get(url("product-line", "valves")).json() == {
+    body = client.get(url("product-line", "valves")).json()
+    assert body.pop("updated_at")
+    assert body == {
         "code": "valves",
         "name": "Valves",
         "is_active": True,

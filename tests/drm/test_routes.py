@@ -108,6 +108,42 @@ ROUTES = {
         lambda o: reverse("distributors:revenue", args=["rival"]),
         page(200, 404, 200),  # the outsider is rival's partner admin
     ),
+    "distributors:tiers": ("get", lambda o: reverse("distributors:tiers"), page(200, 403, 403)),
+    "distributors:tier-create": (
+        "get",
+        lambda o: reverse("distributors:tier-create"),
+        page(200, 403, 403),
+    ),
+    "distributors:tier-edit": (
+        "get",
+        lambda o: reverse("distributors:tier-edit", args=[o["distributor"].tier.code]),
+        page(200, 403, 403),
+    ),
+    "distributors:tier-delete": (
+        "post",
+        lambda o: reverse("distributors:tier-delete", args=[o["distributor"].tier.code]),
+        page(302, 403, 403),
+    ),
+    "distributors:territories": (
+        "get",
+        lambda o: reverse("distributors:territories"),
+        page(200, 403, 403),
+    ),
+    "distributors:territory-create": (
+        "get",
+        lambda o: reverse("distributors:territory-create"),
+        page(200, 403, 403),
+    ),
+    "distributors:territory-edit": (
+        "get",
+        lambda o: reverse("distributors:territory-edit", args=["nowhere"]),
+        page(404, 403, 403),
+    ),
+    "distributors:territory-delete": (
+        "post",
+        lambda o: reverse("distributors:territory-delete", args=["nowhere"]),
+        page(404, 403, 403),
+    ),
     "distributors:exchange-rates": (
         "get",
         lambda o: reverse("distributors:exchange-rates"),
