@@ -1,6 +1,5 @@
 """/api/v1/distributors/: who sees which distributor, filters, and writes through the service."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -145,8 +144,9 @@ def test_detail_names_tier_territories_product_lines_and_account_manager_by_code
     }
 
 
-def test_list_shows_last_twelve_months_of_revenue_in_the_reporting_currency(token_client, manager):
-    today = datetime.date.today()
+def test_list_shows_last_twelve_months_of_revenue_in_the_reporting_currency(
+    token_client, manager, today
+):
     dollars = factories.DistributorFactory(code="yankee", currency="USD")
     factories.ExchangeRateFactory(currency="USD", month=months_back(today, 24), rate="0.50")
     factories.RevenueRecordFactory(

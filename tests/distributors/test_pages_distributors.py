@@ -1,7 +1,6 @@
 """Distributor pages: list, export, detail, create/edit and the partner's own page."""
 
 import csv
-import datetime
 import io
 from decimal import Decimal
 
@@ -18,18 +17,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def catalogue(distributor, other_distributor):
+def catalogue(distributor, other_distributor, today):
     pumps = factories.ProductLineFactory(code="pumps", name="Pumps")
     valves = factories.ProductLineFactory(code="valves", name="Valves")
-    today = datetime.date.today().replace(day=1)
+    month = today.replace(day=1)
     for line, amount in ((pumps, "1000"), (valves, "500")):
         factories.RevenueRecordFactory(
-            distributor=distributor, month=today, product_line=line, amount=Decimal(amount)
+            distributor=distributor, month=month, product_line=line, amount=Decimal(amount)
         )
     factories.RevenueRecordFactory(
-        distributor=other_distributor, month=today, product_line=pumps, amount=Decimal("9")
+        distributor=other_distributor, month=month, product_line=pumps, amount=Decimal("9")
     )
-    factories.InvestmentFactory(distributor=distributor, date=today, value=Decimal("750"))
+    factories.InvestmentFactory(distributor=distributor, date=month, value=Decimal("750"))
     return pumps, valves
 
 
@@ -67,13 +66,11 @@ def test_list_sorts_by_revenue_in_the_reporting_currency(
 
 
 def test_list_converts_foreign_currency_revenue_with_the_months_rate(
-    login, manager, other_distributor, catalogue
+    login, manager, other_distributor, catalogue, today
 ):
     other_distributor.currency = "USD"
     other_distributor.save()
-    factories.ExchangeRateFactory(
-        currency="USD", month=datetime.date.today().replace(day=1), rate=Decimal("0.5")
-    )
+    factories.ExchangeRateFactory(currency="USD", month=today.replace(day=1), rate=Decimal("0.5"))
     response = login(manager).get(reverse("distributors:list"), {"q": "rival"})
     assert response.context["page"].object_list[0].revenue_12m == Decimal("4.50")
 
