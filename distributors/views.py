@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from drm.errors import DomainError
 
@@ -41,6 +41,7 @@ EXPORT_HEADERS = [
 ]
 
 
+@require_safe
 @portal_user_required
 def home(request):
     if is_partner(request.user):
@@ -76,6 +77,7 @@ def _top_revenue_chart(queryset, count=10):
     }
 
 
+@require_safe
 @manufacturer_required
 def distributor_list(request):
     form, queryset, sort = _filtered_distributors(request)
@@ -100,6 +102,7 @@ def distributor_list(request):
     )
 
 
+@require_safe
 @manufacturer_required
 def distributor_export(request):
     _, queryset, _ = _filtered_distributors(request)
@@ -141,6 +144,7 @@ def _detail_context(request, distributor):
     }
 
 
+@require_safe
 @portal_user_required
 def distributor_detail(request, code):
     try:
@@ -150,6 +154,7 @@ def distributor_detail(request, code):
     return render(request, "distributors/detail.html", _detail_context(request, distributor))
 
 
+@require_safe
 @partner_required
 def my_distributor(request):
     membership = user_membership(request.user)
@@ -182,6 +187,7 @@ def _save_distributor(request, form, *, created):
     return redirect(distributor)
 
 
+@require_http_methods(["GET", "POST"])
 @manufacturer_required
 def distributor_create(request):
     form = DistributorForm(request.POST or None)
@@ -192,6 +198,7 @@ def distributor_create(request):
     return render(request, "distributors/form.html", {"form": form, "title": "New distributor"})
 
 
+@require_http_methods(["GET", "POST"])
 @manufacturer_required
 def distributor_edit(request, code):
     distributor = get_object_or_404(Distributor.objects.visible_to(request.user), code=code)
@@ -208,6 +215,7 @@ def distributor_edit(request, code):
 # --- imports ------------------------------------------------------------------------------
 
 
+@require_safe
 @portal_user_required
 def import_list(request):
     batches = (
@@ -219,6 +227,7 @@ def import_list(request):
     return render(request, "distributors/imports/list.html", {"page": page})
 
 
+@require_http_methods(["GET", "POST"])
 @portal_user_required
 def import_create(request):
     allow_investments = is_manufacturer(request.user)
@@ -255,12 +264,14 @@ def _batch_context(batch):
     return {"batch": batch, "done": done, "total": total, "percent": percent}
 
 
+@require_safe
 @portal_user_required
 def import_detail(request, pk):
     batch = _visible_batch(request, pk)
     return render(request, "distributors/imports/detail.html", _batch_context(batch))
 
 
+@require_safe
 @portal_user_required
 def import_status(request, pk):
     batch = _visible_batch(request, pk)
@@ -282,6 +293,7 @@ def import_commit(request, pk):
     return redirect("distributors:import-detail", pk=batch.pk)
 
 
+@require_safe
 @portal_user_required
 def import_template(request, kind):
     spec = SPECS.get(kind)
