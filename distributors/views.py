@@ -8,7 +8,12 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from drm.errors import DomainError
 from ingest.uploads import upload_refused
@@ -41,6 +46,7 @@ from .models import Distributor, ExchangeRate, ImportBatch, Investment, Membersh
 PAGE_SIZE = 25
 
 
+@require_safe
 @portal_user_required
 def home(request):
     if is_partner(request.user):
@@ -87,6 +93,7 @@ def _top_revenue_chart(queryset, count=10):
     }
 
 
+@require_safe
 @manufacturer_required
 def distributor_list(request):
     form, queryset, sort = _filtered_distributors(request)
@@ -112,6 +119,7 @@ def distributor_list(request):
     )
 
 
+@require_safe
 @manufacturer_required
 def distributor_export(request):
     form, queryset, _sort = _filtered_distributors(request)
@@ -143,6 +151,7 @@ def _detail_context(request, distributor):
     }
 
 
+@require_safe
 @portal_user_required
 def distributor_detail(request, code):
     try:
@@ -152,6 +161,7 @@ def distributor_detail(request, code):
     return render(request, "distributors/detail.html", _detail_context(request, distributor))
 
 
+@require_safe
 @partner_required
 def my_distributor(request):
     membership = user_membership(request.user)
@@ -184,6 +194,7 @@ def _save_distributor(request, form, *, created):
     return redirect(distributor)
 
 
+@require_http_methods(["GET", "POST"])
 @manufacturer_required
 def distributor_create(request):
     form = DistributorForm(request.POST or None)
@@ -194,6 +205,7 @@ def distributor_create(request):
     return render(request, "distributors/form.html", {"form": form, "title": "New distributor"})
 
 
+@require_http_methods(["GET", "POST"])
 @manufacturer_required
 def distributor_edit(request, code):
     distributor = get_object_or_404(Distributor.objects.visible_to(request.user), code=code)
@@ -385,6 +397,7 @@ def territory_delete(request, code):
 # --- imports ------------------------------------------------------------------------------
 
 
+@require_safe
 @portal_user_required
 def import_list(request):
     batches = (
@@ -396,6 +409,7 @@ def import_list(request):
     return render(request, "distributors/imports/list.html", {"page": page})
 
 
+@require_http_methods(["GET", "POST"])
 @portal_user_required
 def import_create(request):
     allow_investments = is_manufacturer(request.user)
@@ -438,12 +452,14 @@ def _batch_context(batch):
     return {"batch": batch, "done": done, "total": total, "percent": percent}
 
 
+@require_safe
 @portal_user_required
 def import_detail(request, pk):
     batch = _visible_batch(request, pk)
     return render(request, "distributors/imports/detail.html", _batch_context(batch))
 
 
+@require_safe
 @portal_user_required
 def import_status(request, pk):
     batch = _visible_batch(request, pk)
@@ -465,6 +481,8 @@ def import_commit(request, pk):
     return redirect("distributors:import-detail", pk=batch.pk)
 
 
+@require_safe
+@require_safe
 @portal_user_required
 def import_errors(request, pk):
     """Every error of a checked file, as CSV (the page shows the first ones)."""
@@ -476,6 +494,7 @@ def import_errors(request, pk):
     return response
 
 
+@require_safe
 @portal_user_required
 def import_template(request, kind):
     """A file with the headers only: nothing in it fails the checks or lands by mistake."""
@@ -550,7 +569,7 @@ REVENUE_COLUMNS = (
 )
 
 
-@require_GET
+@require_safe
 @portal_user_required
 def revenue_report(request, code=None):
     """Revenue by month and product line, and the months not reported yet; CSV/XLSX export.

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.http import require_safe
 
 
 def _database_status():
@@ -28,6 +29,7 @@ def _broker_status():
     return {"ok": True, "mode": "broker"}
 
 
+@require_safe
 def healthz(request):
     checks = {"database": _database_status(), "broker": _broker_status()}
     healthy = all(check["ok"] for check in checks.values())

@@ -3,11 +3,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.http import require_http_methods, require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from distributors import views as distributor_views
 from drm.health import healthz
+
+form_methods = require_http_methods(["GET", "POST"])
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="token"),
@@ -16,11 +19,12 @@ api_v1 = [
 
 urlpatterns = [
     path("", distributor_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # Django's form views also answer PUT as if it were POST; the portal's forms only POST.
+    path("accounts/login/", form_methods(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        form_methods(auth_views.PasswordChangeView.as_view()),
         name="password_change",
     ),
     path(
@@ -31,12 +35,12 @@ urlpatterns = [
     # Invited users set their first password here (the link comes by e-mail).
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        form_methods(auth_views.PasswordResetConfirmView.as_view()),
         name="password_reset_confirm",
     ),
     path(
         "accounts/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
+        require_safe(auth_views.PasswordResetCompleteView.as_view()),
         name="password_reset_complete",
     ),
     path("", include("distributors.urls")),

@@ -1,8 +1,10 @@
-"""Personas and service switches shared by every test."""
+"""Personas, the clock and service switches shared by every test."""
 
+import datetime
 import os
 
 import pytest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -48,6 +50,17 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def today(time_machine):
+    """Freeze the clock the code reads (`timezone.localdate()`) mid-month and return that day.
+
+    Tests that build "this month" data share one clock with the code and never straddle a month
+    end. Not for browser tests: the browser keeps real time.
+    """
+    time_machine.move_to(datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC), tick=False)
+    return timezone.localdate()
 
 
 @pytest.fixture

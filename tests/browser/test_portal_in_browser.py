@@ -1,9 +1,9 @@
 """The portal in a real browser: log-in, Bootstrap and Chart.js served locally, scoping, imports."""
 
-import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from distributors.models import RevenueRecord
@@ -31,7 +31,8 @@ def path_is(live_server, path):
 
 def given_revenue(distributor):
     """Revenue in two product lines over recent months, a third line without any, one investment."""
-    today = datetime.date.today()
+    # Not frozen: the browser keeps real time, and frozen session cookies would look expired.
+    today = timezone.localdate()
     pumps = factories.ProductLineFactory(code="pumps", name="Pumps")
     valves = factories.ProductLineFactory(code="valves", name="Valves")
     seals = factories.ProductLineFactory(code="seals", name="Seals")

@@ -1,6 +1,5 @@
 """/api/v1/distributors/: who sees which distributor, filters, and writes through the service."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -169,8 +168,9 @@ def test_manufacturer_users_get_the_internal_fields(token_client, manager, distr
     assert body["market_potential"] == "1000000.00"
 
 
-def test_list_shows_last_twelve_months_of_revenue_in_the_reporting_currency(token_client, manager):
-    today = datetime.date.today()
+def test_list_shows_last_twelve_months_of_revenue_in_the_reporting_currency(
+    token_client, manager, today
+):
     dollars = factories.DistributorFactory(code="yankee", currency="USD")
     factories.ExchangeRateFactory(currency="USD", month=add_months(today, -24), rate="0.50")
     factories.RevenueRecordFactory(

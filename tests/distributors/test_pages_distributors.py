@@ -18,19 +18,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def catalogue(distributor, other_distributor):
+def catalogue(distributor, other_distributor, today):
     pumps = factories.ProductLineFactory(code="pumps", name="Pumps")
     valves = factories.ProductLineFactory(code="valves", name="Valves")
     # The last complete month: the newest month every "last 12 months" figure counts.
-    today = periods.complete_months(12).last
+    month = periods.complete_months(12).last
     for line, amount in ((pumps, "1000"), (valves, "500")):
         factories.RevenueRecordFactory(
-            distributor=distributor, month=today, product_line=line, amount=Decimal(amount)
+            distributor=distributor, month=month, product_line=line, amount=Decimal(amount)
         )
     factories.RevenueRecordFactory(
-        distributor=other_distributor, month=today, product_line=pumps, amount=Decimal("9")
+        distributor=other_distributor, month=month, product_line=pumps, amount=Decimal("9")
     )
-    factories.InvestmentFactory(distributor=distributor, date=today, value=Decimal("750"))
+    factories.InvestmentFactory(distributor=distributor, date=month, value=Decimal("750"))
     return pumps, valves
 
 
@@ -68,7 +68,7 @@ def test_list_sorts_by_revenue_in_the_reporting_currency(
 
 
 def test_list_converts_foreign_currency_revenue_with_the_months_rate(
-    login, manager, other_distributor, catalogue
+    login, manager, other_distributor, catalogue, today
 ):
     month = periods.complete_months(12).last
     factories.ExchangeRateFactory(currency="USD", month=month, rate=Decimal("0.5"))
