@@ -437,6 +437,7 @@ def _read_options():
     }
 
 
+@transaction.atomic
 def import_batch_create(*, user, kind, uploaded_file, number_format="auto"):
     """Store an uploaded file as a batch and queue its check. Raises ValidationFailed/NotAllowed."""
     if kind not in SPECS:
@@ -458,14 +459,29 @@ def import_batch_create(*, user, kind, uploaded_file, number_format="auto"):
     batch = ImportBatch.objects.create(
         kind=kind,
         filename=name[:255],
-        content=b"".join(uploaded_file.chunks()),
+        content=b"",
         size_bytes=uploaded_file.size,
         number_format=number_format,
         uploaded_by=user,
         distributor=membership.distributor if membership else None,
     )
+    _store_file(batch.pk, uploaded_file)
     transaction.on_commit(lambda: _enqueue("validate", batch.pk))
     return batch
+
+
+def _store_file(batch_id, uploaded_file, slice_bytes=8 << 20):
+    """Write the upload into the batch a slice at a time: memory stays at a few slices."""
+    if connection.vendor != "postgresql":
+        ImportBatch.objects.filter(pk=batch_id).update(content=uploaded_file.read())
+        return
+    table = ImportBatch._meta.db_table
+    with connection.cursor() as cursor:
+        for block in uploaded_file.chunks(chunk_size=slice_bytes):
+            cursor.execute(
+                f"UPDATE {table} SET content = content || %s WHERE id = %s",  # noqa: S608
+                [block, batch_id],
+            )
 
 
 def _enqueue(step, batch_id):

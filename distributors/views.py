@@ -169,9 +169,11 @@ def my_distributor(request):
         visible_to=request.user, code=membership.distributor.code
     )
     context = _detail_context(request, distributor)
-    context["imports"] = ImportBatch.objects.visible_to(request.user).select_related("uploaded_by")[
-        :5
-    ]
+    context["imports"] = (
+        ImportBatch.objects.visible_to(request.user)
+        .select_related("uploaded_by")
+        .defer("content", "errors_csv")[:5]
+    )
     return render(request, "distributors/detail.html", context)
 
 
@@ -403,7 +405,7 @@ def import_list(request):
     batches = (
         ImportBatch.objects.visible_to(request.user)
         .select_related("uploaded_by", "distributor")
-        .defer("content", "preview", "errors")
+        .defer("content", "errors_csv", "preview", "errors")
     )
     page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "distributors/imports/list.html", {"page": page})
@@ -442,7 +444,9 @@ def import_create(request):
 
 def _visible_batch(request, pk):
     return get_object_or_404(
-        ImportBatch.objects.visible_to(request.user).select_related("uploaded_by", "distributor"),
+        ImportBatch.objects.visible_to(request.user)
+        .select_related("uploaded_by", "distributor")
+        .defer("content", "errors_csv"),
         pk=pk,
     )
 

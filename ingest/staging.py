@@ -9,7 +9,9 @@ import io
 import re
 
 import pandas as pd
+import pyarrow as pa
 from django.db import connection
+from pyarrow import csv as pa_csv
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -59,9 +61,7 @@ class Stage:
         frame = frame[self.column_names]
         with connection.cursor() as cursor:
             if is_postgres():
-                buffer = io.StringIO()
-                frame.to_csv(buffer, header=False, index=False, na_rep="", date_format="%Y-%m-%d")
-                buffer.seek(0)
+                buffer = _csv_bytes(frame)
                 cursor.cursor.copy_expert(
                     f"COPY {self.qname} ({', '.join(self.column_names)}) "
                     "FROM STDIN WITH (FORMAT csv)",
@@ -73,12 +73,6 @@ class Stage:
                     f"INSERT INTO {self.qname} VALUES ({marks})",  # noqa: S608
                     _python_rows(frame),
                 )
-
-    def analyze(self):
-        """Fresh planner statistics once the rows are in (autovacuum skips a new table)."""
-        if is_postgres():
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {self.qname}")
 
     def count(self):
         with connection.cursor() as cursor:
@@ -127,6 +121,17 @@ class Stage:
                 f"ORDER BY row_no LIMIT {int(count)}"
             )
             return pd.DataFrame(cursor.fetchall(), columns=self.column_names)
+
+
+def _csv_bytes(frame):
+    """The frame as CSV for COPY, written by Arrow (several times faster than to_csv).
+
+    Nulls come out as unquoted empty fields, which COPY reads as NULL; text is quoted.
+    """
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(table, sink, write_options=pa_csv.WriteOptions(include_header=False))
+    return io.BytesIO(sink.getvalue().to_pybytes())
 
 
 def _python_rows(frame):
