@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from . import services
 from .models import (
     CustomerCategory,
     Distributor,
@@ -73,9 +74,23 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(admin.ModelAdmin):
+    """Saving or deleting a rate here re-prices revenue, as the exchange-rate page does."""
+
     list_display = ("currency", "month", "rate")
     list_filter = ("currency",)
     date_hierarchy = "month"
+
+    def save_model(self, request, obj, form, change):
+        services.exchange_rate_set(
+            currency=obj.currency, month=obj.month, rate=obj.rate, by=request.user
+        )
+
+    def delete_model(self, request, obj):
+        services.exchange_rate_delete(rate=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for rate in queryset:
+            services.exchange_rate_delete(rate=rate, by=request.user)
 
 
 @admin.register(RevenueRecord)
@@ -86,6 +101,17 @@ class RevenueRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "month"
     autocomplete_fields = ("distributor",)
     list_select_related = ("distributor", "product_line", "customer_category")
+
+    # Figures arrive by import or API push (priced, checked); deletions go through the API,
+    # which records them. The admin only shows them.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Investment)
@@ -102,6 +128,6 @@ class InvestmentAdmin(admin.ModelAdmin):
 class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ("id", "kind", "filename", "status", "uploaded_by", "distributor", "created_at")
     list_filter = ("kind", "status")
-    exclude = ("content",)
+    exclude = ("content", "errors_csv")
     readonly_fields = ("errors", "preview")
     list_select_related = ("uploaded_by", "distributor")
