@@ -1,9 +1,13 @@
 """Shared API plumbing: pagination with a ceiling and one JSON error shape for every failure."""
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -11,6 +15,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
+
+log = logging.getLogger(__name__)
 
 
 class Pagination(PageNumberPagination):
@@ -42,6 +48,23 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else None
         return Response(_error_body(exc.code, exc.message, fields, exc.details), status=exc.status)
+    if isinstance(exc, DatabaseError):
+        # The database's own words (table, constraint, values) never reach the caller.
+        log.exception("database error in %s", context.get("view").__class__.__name__)
+        if isinstance(exc, IntegrityError):
+            return Response(
+                _error_body(
+                    "conflict", _("The change conflicts with stored data; nothing was saved.")
+                ),
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            _error_body(
+                "unavailable",
+                _("The database could not complete the request; nothing was saved. Try again."),
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

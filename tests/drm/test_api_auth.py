@@ -207,3 +207,37 @@ def test_repeated_bad_token_requests_lock_the_username_out(api_client, manager, 
     # Locked out: even the right password gets no token.
     assert response.status_code == 400
     assert "token" not in response.json()
+
+
+@pytest.mark.django_db
+def test_a_database_error_reaches_the_caller_as_a_plain_message(
+    token_client, manager, distributor, monkeypatch
+):
+    from django.db import IntegrityError, OperationalError
+
+    from distributors import services
+
+    def conflict(**kwargs):
+        raise IntegrityError('duplicate key value violates unique constraint "secret_idx"')
+
+    monkeypatch.setattr(services, "revenue_push", conflict)
+    body = {"rows": [{"distributor": "acme", "month": "2026-01", "product_line": "x"}]}
+    response = token_client(manager).post("/api/v1/revenue/", body, format="json")
+    assert response.status_code == 409
+    assert "secret_idx" not in response.content.decode()
+    assert response.json()["error"]["code"] == "conflict"
+
+    def away(**kwargs):
+        raise OperationalError("could not connect to server at 10.0.0.5")
+
+    monkeypatch.setattr(services, "revenue_push", away)
+    response = token_client(manager).post("/api/v1/revenue/", body, format="json")
+    assert response.status_code == 503
+    assert "10.0.0.5" not in response.content.decode()
+
+
+def test_the_server_error_page_says_nothing_about_the_cause(client, settings):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "nothing was changed" in html
