@@ -129,6 +129,19 @@ def child_import(path):
 
     manager = get_user_model().objects.get(username="bench-manager")
     services._enqueue = lambda step, batch_id: None  # each step is called and timed below
+    if os.environ.get("BENCH_SQL"):
+        from django.db import connection
+
+        def slow_statements(execute, sql, params, many, context):
+            start = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                elapsed = time.perf_counter() - start
+                if elapsed > 0.1:
+                    print(f"sql {elapsed:6.2f} s  {' '.join(sql.split())[:110]}", file=sys.stderr)
+
+        connection.execute_wrappers.append(slow_statements)
     figures = {}
     start = time.perf_counter()
     with open(path, "rb") as source:
@@ -165,7 +178,7 @@ def big_import(scale, distributors_needed):
         copy_s = bare_copy(cursor.cursor, path)
     command = [sys.executable, __file__, "--child-import", str(path)]
     if os.environ.get("BENCH_PROFILE"):
-        command[1:1] = ["-m", "cProfile", "-s", "cumtime"]
+        command[1:1] = ["-m", "cProfile", "-s", os.environ.get("BENCH_PROFILE_SORT", "cumtime")]
     result = subprocess.run(
         command,
         capture_output=True,
@@ -178,6 +191,8 @@ def big_import(scale, distributors_needed):
         raise SystemExit("the import child failed")
     if os.environ.get("BENCH_PROFILE"):
         print(result.stdout[:12000])
+    if os.environ.get("BENCH_SQL"):
+        print(result.stderr)
     figures = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("{")))
     assert figures["created"] == rows, figures
     ratio = figures["total_s"] / copy_s

@@ -110,6 +110,7 @@ def check_into_stage(spec, chunks, stage, errors, *, on_progress=None):
             on_progress(outcome.total)
     if first:
         raise ValidationFailed(_("The file has headers but no rows."), field="file")
+    stage.analyze()
     for row, earlier in stage.repeated_rows(limit=1_000_000):
         errors.add(row, "", _("repeats the figures of row %(row)d") % {"row": earlier})
     return outcome
