@@ -110,3 +110,36 @@ def test_records_cannot_be_changed_one_by_one(token_client, manager, distributor
     url = reverse("api:revenue-detail", args=[record.pk])
     assert client.patch(url, {"amount": "1"}, format="json").status_code == 405
     assert client.put(url, {"amount": "1"}, format="json").status_code == 405
+
+
+def test_json_numbers_are_exact_and_strings_follow_the_declared_format(
+    token_client, partner, pumps
+):
+    client = token_client(partner)
+    response = client.post(
+        URL,
+        {"rows": [row(amount=1250.5), row(month="2026-04", amount="1.250,75")]},
+        format="json",
+    )
+    assert response.status_code == 400  # '1.250,75' is not a point-format number
+    assert response.json()["error"]["details"][0]["row"] == 1
+    assert RevenueRecord.objects.count() == 0
+
+    response = client.post(
+        URL,
+        {
+            "rows": [row(amount=1250.5), row(month="2026-04", amount="1.250,75")],
+            "number_format": "comma",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    amounts = dict(RevenueRecord.objects.values_list("month", "amount"))
+    assert sorted(amounts.values()) == [Decimal("1250.50"), Decimal("1250.75")]
+
+
+def test_a_pushed_row_may_carry_its_own_currency(token_client, manager, distributor, pumps):
+    response = token_client(manager).post(URL, {"rows": [row(currency="usd")]}, format="json")
+    assert response.status_code == 200, response.json()
+    record = RevenueRecord.objects.get()
+    assert (record.currency, record.reporting_amount) == ("USD", None)  # no USD rate yet
