@@ -9,6 +9,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 MANUFACTURER_ADMINS = "Manufacturer admins"
@@ -16,10 +17,10 @@ CHANNEL_MANAGERS = "Channel managers"
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Manufacturer admin"
-    MANAGER = "manager", "Channel manager"
-    PARTNER_ADMIN = "partner_admin", "Partner admin"
-    PARTNER_REP = "partner_rep", "Partner rep"
+    ADMIN = "admin", _("Manufacturer admin")
+    MANAGER = "manager", _("Channel manager")
+    PARTNER_ADMIN = "partner_admin", _("Partner admin")
+    PARTNER_REP = "partner_rep", _("Partner rep")
 
 
 def user_membership(user):
@@ -177,3 +178,33 @@ class HasPortalRole(BasePermission):
 
     def has_permission(self, request, view):
         return user_role(request.user) is not None
+
+
+def user_language(user, *, fallback="default"):
+    """The language to speak to `user` in: its own setting, else (for e-mails and documents)
+    its distributor's preferred language, else `fallback` ("default": LANGUAGE_CODE)."""
+    from django.conf import settings
+
+    if fallback == "default":
+        fallback = settings.LANGUAGE_CODE
+    if not getattr(user, "is_authenticated", False):
+        return fallback
+    if not hasattr(user, "_drm_language"):
+        from .models import UserProfile
+
+        profile = UserProfile.objects.filter(user=user).only("language").first()
+        user._drm_language = profile.language if profile else ""
+    return user._drm_language or fallback
+
+
+def recipient_language(user):
+    """E-mails and documents: the user's setting, else its distributor's, else the default."""
+    from django.conf import settings
+
+    own = user_language(user, fallback=None)
+    if own:
+        return own
+    membership = user_membership(user)
+    if membership is not None and membership.distributor.language:
+        return membership.distributor.language
+    return settings.LANGUAGE_CODE

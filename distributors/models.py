@@ -50,7 +50,7 @@ class Territory(models.Model):
 
     class Meta:
         ordering = ["code"]
-        verbose_name_plural = "territories"
+        verbose_name_plural = _("territories")
 
     def __str__(self):
         return f"{self.name} ({self.country})"
@@ -82,7 +82,7 @@ class CustomerCategory(models.Model):
 
     class Meta:
         ordering = ["code"]
-        verbose_name_plural = "customer categories"
+        verbose_name_plural = _("customer categories")
 
     def __str__(self):
         return self.name
@@ -90,10 +90,10 @@ class CustomerCategory(models.Model):
 
 class Distributor(models.Model):
     class Status(models.TextChoices):
-        ONBOARDING = "onboarding", "Onboarding"
-        ACTIVE = "active", "Active"
-        PROBATION = "probation", "Probation"
-        TERMINATED = "terminated", "Terminated"
+        ONBOARDING = "onboarding", _("Onboarding")
+        ACTIVE = "active", _("Active")
+        PROBATION = "probation", _("Probation")
+        TERMINATED = "terminated", _("Terminated")
 
     # Which status may follow which: terminated is final.
     TRANSITIONS = {
@@ -132,6 +132,13 @@ class Distributor(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
         help_text="Yearly market potential in the reporting currency",
+    )
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("Language of the e-mails to its users and of the documents made for it"),
     )
     territories = models.ManyToManyField(Territory, blank=True, related_name="distributors")
     product_lines = models.ManyToManyField(ProductLine, blank=True, related_name="distributors")
@@ -173,12 +180,34 @@ class Distributor(models.Model):
         return status in self.TRANSITIONS[self.Status(self.status)]
 
 
+class UserProfile(models.Model):
+    """A portal user's own settings: the language pages and e-mails speak to it in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Empty: the browser's language"),
+    )
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self):
+        return f"{self.user} ({self.language or '-'})"
+
+
 class Membership(models.Model):
     """Ties a partner user to its one distributor."""
 
     class Role(models.TextChoices):
-        ADMIN = "admin", "Partner admin"
-        REP = "rep", "Partner rep"
+        ADMIN = "admin", _("Partner admin")
+        REP = "rep", _("Partner rep")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
@@ -345,11 +374,11 @@ class Investment(models.Model):
     """A resource the manufacturer invested in a distributor, valued in the reporting currency."""
 
     class Kind(models.TextChoices):
-        MARKET_FUNDS = "market_funds", "Market development funds"
-        TRAINING_DAYS = "training_days", "Training days"
-        DEMO_UNITS = "demo_units", "Demo units"
-        LEADS_SUPPLIED = "leads_supplied", "Leads supplied"
-        MANAGER_HOURS = "manager_hours", "Channel manager hours"
+        MARKET_FUNDS = "market_funds", _("Market development funds")
+        TRAINING_DAYS = "training_days", _("Training days")
+        DEMO_UNITS = "demo_units", _("Demo units")
+        LEADS_SUPPLIED = "leads_supplied", _("Leads supplied")
+        MANAGER_HOURS = "manager_hours", _("Channel manager hours")
 
     distributor = models.ForeignKey(
         Distributor, on_delete=models.CASCADE, related_name="investments"
@@ -449,7 +478,7 @@ class ImportBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "import batches"
+        verbose_name_plural = _("import batches")
 
     def __str__(self):
         return f"{self.get_kind_display()} import #{self.pk} ({self.status})"

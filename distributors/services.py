@@ -51,6 +51,7 @@ from .models import (
     RevenueDeletion,
     RevenueRecord,
     Territory,
+    UserProfile,
 )
 from .pricing import priced_pairs_sql
 
@@ -106,6 +107,17 @@ def distributor_save(*, distributor, by, changed_status=None, territories=None, 
     if product_lines is not None:
         distributor.product_lines.set(product_lines)
     return distributor
+
+
+# --- user settings ------------------------------------------------------------------------
+
+
+def user_language_set(*, user, language):
+    """Save the language `user` wants pages and e-mails in ("" = follow the browser)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationFailed(_("Unknown language."), field="language")
+    UserProfile.objects.update_or_create(user=user, defaults={"language": language})
+    user.__dict__.pop("_drm_language", None)
 
 
 # --- revenue and exchange rates -----------------------------------------------------------

@@ -2,11 +2,15 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_from_request
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_GET,
@@ -27,6 +31,7 @@ from .access import (
     partner_required,
     partner_user_manager_required,
     portal_user_required,
+    user_language,
     user_membership,
 )
 from .exports import csv_response, distributor_table, xlsx_response
@@ -37,6 +42,7 @@ from .forms import (
     ImportUploadForm,
     PartnerUserFilterForm,
     PartnerUserInviteForm,
+    ProfileForm,
     TerritoryForm,
     TierForm,
 )
@@ -616,3 +622,42 @@ def revenue_report(request, code=None):
         "reporting_currency": settings.REPORTING_CURRENCY,
     }
     return render(request, "distributors/revenue_report.html", context)
+
+
+# --- the user's own settings --------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile(request):
+    """The user's language (more personal settings come here)."""
+    form = ProfileForm(
+        request.POST or None, initial={"language": user_language(request.user, fallback="")}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.user_language_set(user=request.user, language=form.cleaned_data["language"])
+        language = form.cleaned_data["language"] or get_language_from_request(request)
+        translation.activate(language)
+        messages.success(request, _("Your settings are saved."))
+        response = redirect("distributors:profile")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language)
+        return response
+    return render(request, "registration/profile.html", {"form": form})
+
+
+@require_POST
+def language_switch(request):
+    """The navbar switcher: remembered in the profile for users, in a cookie for everyone."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        raise Http404("Unknown language")
+    if request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=language)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+    return response
