@@ -28,13 +28,14 @@ run: export CELERY_TASK_ALWAYS_EAGER := 1
 run: export ALLOWED_HOSTS := 127.0.0.1,localhost
 run: export DEBUG := 1
 
-.PHONY: help run test lint bench install install-dev clean
+.PHONY: help run test lint bench messages install install-dev clean
 
 help:
 	@echo "make run    serve the demo portal on http://127.0.0.1:$(PORT) (SQLite, eager Celery)"
 	@echo "make test   import contract + test suite (PYTEST_ARGS='-k name -x' to narrow)"
 	@echo "make lint   ruff check, ruff format --check, lint-imports"
 	@echo "make bench  benchmarks against a naive baseline (BENCH_ARGS='--rows 5000')"
+	@echo "make messages  refresh locale/fr from the code, then compile it (needs GNU gettext)"
 	@echo "make clean  remove .venv, db.sqlite3, collected static files and caches"
 
 $(PY):
@@ -82,6 +83,12 @@ lint: $(DEV_STAMP)
 # Uses Postgres when DATABASE_URL points to one (database drm_bench is dropped and re-created).
 bench: $(DEV_STAMP)
 	SCALE=$(SCALE) $(PY) bench/run.py $(BENCH_ARGS)
+
+# The compiled catalogues are committed: running in French needs no gettext, editing them does.
+messages: $(DEV_STAMP)
+	$(MANAGE) makemessages -l fr --no-obsolete --ignore=.venv --ignore=tests --ignore=bench \
+		--ignore=staticfiles --ignore=locale
+	$(MANAGE) compilemessages -l fr
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-journal .import_linter_cache

@@ -30,6 +30,7 @@ from .models import (
     RevenueRecord,
     Territory,
     Tier,
+    UserProfile,
 )
 from .services import revenue_reprice
 
@@ -243,6 +244,10 @@ def money(value):
 
 
 # --- the plan: what one distributor looks like --------------------------------------------
+
+
+# Distributors in these countries prefer French for e-mails, documents and their partners' pages.
+FRENCH_SPEAKING = {"FR": "fr"}
 
 
 class DistributorPlan:
@@ -507,6 +512,7 @@ class DemoLoader:
                     "contract_end": plan.contract_end,
                     "account_manager": self.manager_for(plan, users),
                     "market_potential": money(round(plan.market_potential_eur / rate, -3)),
+                    "language": FRENCH_SPEAKING.get(plan.country, "en"),
                 },
             )
             distributor.territories.set([self.territories[code] for code in plan.territories])
@@ -534,6 +540,12 @@ class DemoLoader:
             fields=("distributor_id", "role"),
             existing=Membership.objects.filter(user__in=[row.user for row in rows]),
         )
+        # Partners of French-speaking distributors see the portal in French from their first login.
+        for row in rows:
+            if row.distributor.language != "en":
+                UserProfile.objects.update_or_create(
+                    user=row.user, defaults={"language": row.distributor.language}
+                )
         self.step(f"{len(rows)} partner memberships ({created} new, {updated} changed)")
 
     # --- figures

@@ -1,0 +1,80 @@
+"""English and French: the browser's language, a user's own choice, the API, number formats."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from distributors.models import UserProfile
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_api_answers_in_the_language_the_client_asks_for(client):
+    response = client.get(reverse("api:distributor-list"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code in (401, 403)
+    assert response["Content-Language"] == "fr"
+    assert "authentification" in response.json()["error"]["message"]
+
+
+def test_pages_follow_the_browser_until_the_user_chooses(login, partner):
+    client = login(partner)
+    page = client.get(reverse("distributors:mine"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert b'<html lang="fr">' in page.content
+    response = client.post(
+        reverse("distributors:language"),
+        {"language": "en", "next": reverse("distributors:mine")},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("distributors:mine")
+    assert UserProfile.objects.get(user=partner).language == "en"
+    page = client.get(reverse("distributors:mine"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert b'<html lang="en">' in page.content
+
+
+def test_the_switcher_refuses_foreign_redirects_and_unknown_languages(client):
+    response = client.post(
+        reverse("distributors:language"), {"language": "fr", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/"
+    assert response.cookies["django_language"].value == "fr"
+    assert client.post(reverse("distributors:language"), {"language": "xx"}).status_code == 404
+
+
+def test_the_profile_page_saves_the_language(login, manager):
+    client = login(manager)
+    assert client.get(reverse("distributors:profile")).status_code == 200
+    response = client.post(reverse("distributors:profile"), {"language": "fr"})
+    assert response.status_code == 302
+    assert UserProfile.objects.get(user=manager).language == "fr"
+    page = client.get(reverse("distributors:profile"), HTTP_ACCEPT_LANGUAGE="en")
+    assert b'<html lang="fr">' in page.content
+
+
+def test_e_mails_use_the_users_language_else_its_distributors(partner, distributor):
+    from distributors.access import recipient_language
+
+    distributor.language = "fr"
+    distributor.save()
+    assert recipient_language(partner) == "fr"
+    UserProfile.objects.create(user=partner, language="en")
+    partner.__dict__.pop("_drm_language", None)
+    assert recipient_language(partner) == "en"
+
+
+@pytest.mark.parametrize(
+    ("language", "money", "whole"),
+    [
+        ("en", "€1,234,567.89", "€1,234,568"),
+        ("fr", "1\u202f234\u202f567,89\u00a0€", "1\u202f234\u202f568\u00a0€"),
+    ],
+)
+def test_money_is_written_the_way_each_language_writes_it(language, money, whole):
+    from distributors.templatetags.money import money as money_filter
+    from distributors.templatetags.money import whole_money
+
+    with translation.override(language):
+        assert money_filter(Decimal("1234567.89"), "EUR") == money
+        assert whole_money(Decimal("1234567.89"), "EUR") == whole
