@@ -88,7 +88,7 @@ bench: $(DEV_STAMP)
 messages: $(DEV_STAMP)
 	$(MANAGE) makemessages -l fr --no-obsolete --ignore=.venv --ignore=tests --ignore=bench \
 		--ignore=staticfiles --ignore=locale
-	$(MANAGE) compilemessages -l fr
+	$(MANAGE) compilemessages -l fr --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-journal .import_linter_cache
