@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language_from_request
+from django.utils.translation import get_language_from_request, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_GET,
@@ -567,15 +567,16 @@ def exchange_rate_delete(request, pk):
 
 # --- revenue report -----------------------------------------------------------------------
 
+# Headers in the reader's language (a report for people; imports read their own headers).
 REVENUE_COLUMNS = (
-    "month",
-    "product_line",
-    "currency",
-    "amount",
-    "units",
-    "margin",
-    "reporting_currency",
-    "reporting_amount",
+    gettext_lazy("month"),
+    gettext_lazy("product_line"),
+    gettext_lazy("currency"),
+    gettext_lazy("amount"),
+    gettext_lazy("units"),
+    gettext_lazy("margin"),
+    gettext_lazy("reporting_currency"),
+    gettext_lazy("reporting_amount"),
 )
 
 
@@ -613,9 +614,10 @@ def revenue_report(request, code=None):
         ]
         window = report["window"]
         name = f"revenue-{distributor.code}-{window.first:%Y-%m}-{window.last:%Y-%m}"
+        headers = [str(header) for header in REVENUE_COLUMNS]
         if export == "xlsx":
-            return xlsx_response(name, list(REVENUE_COLUMNS), rows, sheet="Revenue")
-        return csv_response(name, list(REVENUE_COLUMNS), rows)
+            return xlsx_response(name, headers, rows, sheet=str(gettext_lazy("Revenue")))
+        return csv_response(name, headers, rows)
     context = {
         "distributor": distributor,
         "report": report,

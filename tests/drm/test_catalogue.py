@@ -1,4 +1,4 @@
-"""The French catalogue: complete, not fuzzy, compiled from its current source, covering the code."""
+"""The French catalogue: complete, not fuzzy, compiled from its source, covering the code."""
 
 import shutil
 from pathlib import Path
