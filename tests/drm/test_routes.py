@@ -480,6 +480,7 @@ URLS = {
     "api:api-root": by("api:api-root"),
     "api:distributor-list": by("api:distributor-list"),
     "api:distributor-detail": by("api:distributor-detail", lambda o: o.distributor.code),
+    "api:distributor-history": by("api:distributor-history", lambda o: o.distributor.code),
     "api:territory-list": by("api:territory-list"),
     "api:territory-detail": by("api:territory-detail", lambda o: o.territory.code),
     "api:product-line-list": by("api:product-line-list"),
@@ -770,6 +771,16 @@ ROWS = [
         )
         for method in ("PUT", "PATCH")
         for owner in ("acme", "rival")
+    ),
+    # The history of the distributor in the URL: its name, its territory added, nobody else's.
+    *each_owner(
+        "api:distributor-history",
+        "GET",
+        staff=got(200, shows(lambda o: [o.distributor.name, o.territory.name], whose="owner")),
+        own=got(200, shows(lambda o: [o.distributor.name, o.territory.name], whose="owner")),
+        other=404,
+        nobody=403,
+        anonymous=401,
     ),
     Row(
         "api:territory-list",
