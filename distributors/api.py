@@ -3,6 +3,7 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
@@ -11,6 +12,7 @@ from .access import HasPortalRole, IsPortalUser
 from .models import Distributor, ProductLine, Territory
 from .serializers import (
     DistributorSerializer,
+    HistoryChangeSerializer,
     InvestmentSerializer,
     ProductLineSerializer,
     RevenuePushResultSerializer,
@@ -40,9 +42,22 @@ class DistributorViewSet(
     lookup_field = "code"
 
     def get_queryset(self):
+        if self.action == "history":
+            return Distributor.objects.visible_to(self.request.user)
         return selectors.distributor_list(visible_to=self.request.user).prefetch_related(
             "territories", "product_lines"
         )
+
+    @extend_schema(
+        responses={200: HistoryChangeSerializer(many=True)},
+        summary="Who changed what and when: the profile, territories, product lines and users",
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request, code=None):
+        changes = selectors.distributor_history(distributor=self.get_object(), viewer=request.user)
+        page = self.paginate_queryset(changes)
+        return self.get_paginated_response(HistoryChangeSerializer(page, many=True).data)
 
     def perform_create(self, serializer):
         serializer.instance = self._save(Distributor(), serializer.validated_data)

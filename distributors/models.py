@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -11,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .access import VisibleToQuerySet
 from .codes import validate_country, validate_currency
@@ -88,6 +90,13 @@ class CustomerCategory(models.Model):
         return self.name
 
 
+# Kept by name: `Distributor.history` becomes the records' manager, and save_with_links() writes
+# a record itself.
+DISTRIBUTOR_HISTORY = HistoricalRecords(
+    m2m_fields=["territories", "product_lines"], excluded_fields=["updated_at"]
+)
+
+
 class Distributor(models.Model):
     class Status(models.TextChoices):
         ONBOARDING = "onboarding", _("Onboarding")
@@ -145,10 +154,26 @@ class Distributor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # The manufacturer's own assessment: never shown to partners (pages, API, exports).
+    # The manufacturer's own assessment: never shown to partners (pages, API, exports, history).
     INTERNAL_FIELDS = ("market_potential",)
+    # What the change history shows (see services.distributor_history).
+    HISTORY_FIELDS = (
+        "name",
+        "country",
+        "region",
+        "currency",
+        "tier",
+        "status",
+        "contract_start",
+        "contract_end",
+        "account_manager",
+        "market_potential",
+        "territories",
+        "product_lines",
+    )
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="pk")
+    history = DISTRIBUTOR_HISTORY
 
     class Meta:
         ordering = ["name"]
@@ -179,6 +204,42 @@ class Distributor(models.Model):
     def can_move_to(self, status):
         return status in self.TRANSITIONS[self.Status(self.status)]
 
+    def save_with_links(self, *, by, territories=None, product_lines=None):
+        """Save the profile and (when given) its links as one history record by `by`.
+
+        Left alone, each many-to-many change would add a record of its own, so one edit would
+        read as several.
+        """
+        created = self.pk is None
+        self._history_user = by
+        self.skip_history_when_saving = True
+        try:
+            self.save()
+            if territories is not None:
+                self.territories.set(territories)
+            if product_lines is not None:
+                self.product_lines.set(product_lines)
+        finally:
+            del self.skip_history_when_saving
+        DISTRIBUTOR_HISTORY.create_historical_record(self, "+" if created else "~")
+
+
+class MembershipHistory(models.Model):
+    """What a membership's history records besides its own fields: whether the user could log in."""
+
+    user_is_active = models.BooleanField(_("active"), null=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.user_is_active is None:
+            # The user as it is when the record is written (deactivation is an UPDATE).
+            self.user_is_active = (
+                get_user_model().objects.filter(pk=self.user_id).values_list("is_active", flat=True)
+            ).first()
+        super().save(*args, **kwargs)
+
 
 class UserProfile(models.Model):
     """A portal user's own settings: the language pages and e-mails speak to it in."""
@@ -205,6 +266,8 @@ class UserProfile(models.Model):
 class Membership(models.Model):
     """Ties a partner user to its one distributor."""
 
+    HISTORY_FIELDS = ("role", "user_is_active")
+
     class Role(models.TextChoices):
         ADMIN = "admin", _("Partner admin")
         REP = "rep", _("Partner rep")
@@ -220,6 +283,7 @@ class Membership(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+    history = HistoricalRecords(bases=[MembershipHistory], excluded_fields=["updated_at"])
 
     def __str__(self):
         return f"{self.user} @ {self.distributor.code} ({self.get_role_display()})"

@@ -16,7 +16,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from drm.history import history_changes
+
 from . import periods
+from .access import hidden_fields
 from .models import (
     Distributor,
     ExchangeRate,
@@ -281,3 +284,25 @@ def territory_list(*, visible_to):
         .annotate(distributor_count=Count("distributors", distinct=True))
         .order_by("country", "code")
     )
+
+
+def distributor_history(*, distributor, viewer):
+    """Who changed what and when on `distributor` and its partner users' memberships, newest
+    first, without the fields `viewer` may not see.
+
+    The caller has found `distributor` through `visible_to(viewer)`.
+    """
+    profile = history_changes(
+        Distributor.history.filter(id=distributor.pk),
+        fields=Distributor.HISTORY_FIELDS,
+        hidden=hidden_fields(viewer, Distributor),
+        subject=lambda record: distributor.name,
+    )
+    members = history_changes(
+        Membership.history.filter(distributor_id=distributor.pk).select_related("user"),
+        fields=Membership.HISTORY_FIELDS,
+        hidden=hidden_fields(viewer, Membership),
+        subject=lambda record: record.user.get_username() if record.user else f"#{record.user_id}",
+        shown_on_create=("role",),
+    )
+    return sorted(profile + members, key=lambda change: change.when, reverse=True)

@@ -193,3 +193,17 @@ class RevenuePushSerializer(serializers.Serializer):
 class RevenuePushResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    """One line of a change history (drm.history.Change)."""
+
+    when = serializers.DateTimeField()
+    who = serializers.CharField(
+        source="who_name", help_text="Username or full name; empty when not known"
+    )
+    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    subject = serializers.CharField(help_text="The record: the distributor or a partner user")
+    field = serializers.CharField(help_text="Label of the field; empty for a whole record")
+    old = serializers.CharField(allow_null=True)
+    new = serializers.CharField(allow_null=True)

@@ -101,11 +101,7 @@ def distributor_save(*, distributor, by, changed_status=None, territories=None, 
     ):
         raise ValidationFailed("The contract cannot end before it starts.", field="contract_end")
     distributor.full_clean(exclude=["territories", "product_lines"])
-    distributor.save()
-    if territories is not None:
-        distributor.territories.set(territories)
-    if product_lines is not None:
-        distributor.product_lines.set(product_lines)
+    distributor.save_with_links(by=by, territories=territories, product_lines=product_lines)
     return distributor
 
 
@@ -279,7 +275,9 @@ def partner_user_invite(*, by, email, first_name, last_name, site_url, distribut
             user.save()
     except IntegrityError as exc:  # the same address, invited at the same moment
         raise ValidationFailed(taken, field="email") from exc
-    Membership.objects.create(user=user, distributor=distributor, role=role)
+    membership = Membership(user=user, distributor=distributor, role=role)
+    membership._history_user = by
+    membership.save()
     from .tasks import partner_user_invite_send_task
 
     transaction.on_commit(lambda: partner_user_invite_send_task.delay(user.pk, site_url))
@@ -333,7 +331,23 @@ def partner_user_deactivate(*, by, user):
             raise NotAllowed(gettext("Only the manufacturer may deactivate a partner admin."))
     get_user_model().objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
+    # A history record of the membership notes that its user can no longer log in.
+    membership._history_user = by
+    membership.save(update_fields=["updated_at"])
     return user
+
+
+def membership_role_set(*, by, membership, role):
+    """Make a partner user an admin or a rep of its distributor: the manufacturer's call only."""
+    if not is_manufacturer(by):
+        raise NotAllowed(gettext("Only the manufacturer may change a partner user's role."))
+    if role not in Membership.Role.values:
+        raise ValidationFailed(gettext("Choose a role."), field="role")
+    if membership.role != role:
+        membership.role = role
+        membership._history_user = by
+        membership.save(update_fields=["role", "updated_at"])
+    return membership
 
 
 # --- tiers and territories ----------------------------------------------------------------

@@ -50,6 +50,7 @@ from .imports import SPECS
 from .models import Distributor, ExchangeRate, ImportBatch, Investment, Membership, Territory, Tier
 
 PAGE_SIZE = 25
+HISTORY_PAGE_SIZE = 20
 
 
 @require_safe
@@ -154,6 +155,10 @@ def _detail_context(request, distributor):
         "members": distributor.memberships.select_related("user").order_by("user__username"),
         "can_edit": is_manufacturer(request.user),
         "hidden_fields": hidden_fields(request.user, Distributor),
+        "history": Paginator(
+            selectors.distributor_history(distributor=distributor, viewer=request.user),
+            HISTORY_PAGE_SIZE,
+        ).get_page(request.GET.get("history_page")),
     }
 
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "axes",
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 CSS/JS as static files
     "admincharts",  # django-admincharts: ships Chart.js as a static file
+    "simple_history",  # django-simple-history: the change history of distributors and others
     # ours, lowest first
     "distributors",
     "leads",
@@ -63,6 +64,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Records the logged-in user on history records saved during a request (services that know
+    # the user set it themselves).
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "drm.urls"

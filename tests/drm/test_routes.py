@@ -34,6 +34,7 @@ from distributors.models import (
     RevenueRecord,
     Territory,
     Tier,
+    UserProfile,
 )
 from distributors.periods import add_months
 from tests import factories
@@ -323,6 +324,10 @@ def revenue_of_owner(world, o):
     return list(RevenueRecord.objects.filter(distributor=o.distributor).values())
 
 
+def languages(world, o):
+    return sorted(UserProfile.objects.values_list("user__username", "language"))
+
+
 def exchange_rates(world, o):
     return sorted(ExchangeRate.objects.values_list("currency", "month", "rate"))
 
@@ -462,6 +467,8 @@ URLS = {
     "distributors:user-deactivate": lambda w, o: reverse(
         "distributors:user-deactivate", args=[w.users["rep"].pk]
     ),
+    "distributors:profile": by("distributors:profile"),
+    "distributors:language": by("distributors:language"),
     "distributors:tiers": by("distributors:tiers"),
     "distributors:tier-create": by("distributors:tier-create"),
     "distributors:tier-edit": by("distributors:tier-edit", lambda o: o.distributor.tier.code),
@@ -480,6 +487,7 @@ URLS = {
     "api:api-root": by("api:api-root"),
     "api:distributor-list": by("api:distributor-list"),
     "api:distributor-detail": by("api:distributor-detail", lambda o: o.distributor.code),
+    "api:distributor-history": by("api:distributor-history", lambda o: o.distributor.code),
     "api:territory-list": by("api:territory-list"),
     "api:territory-detail": by("api:territory-detail", lambda o: o.territory.code),
     "api:product-line-list": by("api:product-line-list"),
@@ -650,6 +658,23 @@ ROWS = [
         staff_page(writes(302)),
         effect=exchange_rates,
     ),
+    # --- the user's own settings ---
+    Row("distributors:profile", "GET", page(200, nobody=200)),
+    Row(
+        "distributors:profile",
+        "POST",
+        page(writes(302), nobody=writes(302)),
+        body=lambda w, o: {"language": "fr"},
+        effect=languages,
+    ),
+    # Everyone may switch; only a logged-in user's choice is saved (visitors get a cookie).
+    Row(
+        "distributors:language",
+        "POST",
+        {**everyone(writes(302)), "anonymous": got(302)},
+        body=lambda w, o: {"language": "fr", "next": "/"},
+        effect=languages,
+    ),
     # --- reference data ---
     Row("distributors:tiers", "GET", staff_page()),
     Row("distributors:tier-create", "GET", staff_page()),
@@ -770,6 +795,16 @@ ROWS = [
         )
         for method in ("PUT", "PATCH")
         for owner in ("acme", "rival")
+    ),
+    # The history of the distributor in the URL: its name, its territory added, nobody else's.
+    *each_owner(
+        "api:distributor-history",
+        "GET",
+        staff=got(200, shows(lambda o: [o.distributor.name, o.territory.name], whose="owner")),
+        own=got(200, shows(lambda o: [o.distributor.name, o.territory.name], whose="owner")),
+        other=404,
+        nobody=403,
+        anonymous=401,
     ),
     Row(
         "api:territory-list",
