@@ -17,8 +17,19 @@ def manager_choices():
         get_user_model()
         .objects.filter(groups__name__in=[CHANNEL_MANAGERS, MANUFACTURER_ADMINS], is_active=True)
         .distinct()
-        .order_by("username")
+        .order_by("first_name", "last_name", "username")
     )
+
+
+def manager_label(user):
+    return user.get_full_name() or user.get_username()
+
+
+class ManagerChoiceField(forms.ModelChoiceField):
+    """Account managers listed by full name; the query string still carries the username."""
+
+    def label_from_instance(self, user):
+        return manager_label(user)
 
 
 class DistributorFilterForm(forms.Form):
@@ -39,8 +50,8 @@ class DistributorFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *Distributor.Status.choices], required=False
     )
-    manager = forms.ModelChoiceField(
-        queryset=None, required=False, to_field_name="username", label="Account manager"
+    manager = ManagerChoiceField(
+        queryset=None, required=False, to_field_name="username", label=_("Account manager")
     )
     sort = forms.ChoiceField(
         choices=[(key, key) for key in SORTS] + [(f"-{key}", f"-{key}") for key in SORTS],
@@ -100,6 +111,7 @@ class DistributorForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account_manager"].queryset = manager_choices()
+        self.fields["account_manager"].label_from_instance = manager_label
         if self.instance.pk:
             self.fields["code"].disabled = True
         self.helper = FormHelper()

@@ -14,7 +14,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from . import periods
 from .models import (
@@ -35,7 +35,7 @@ SORTS = {
     "country": "country",
     "tier": "tier__rank",
     "status": "status",
-    "manager": "account_manager__username",
+    "manager": "manager_name",
     "revenue": "revenue_12m",
     "potential": "market_potential",
 }
@@ -80,6 +80,20 @@ def distributor_list(*, visible_to, filters=None, search="", sort="name", today=
                 Subquery(missing, output_field=IntegerField()),
                 Value(0),
                 output_field=IntegerField(),
+            ),
+            # Sorts as the list shows it: User.get_full_name(), else the username.
+            manager_name=Coalesce(
+                NullIf(
+                    Trim(
+                        Concat(
+                            "account_manager__first_name",
+                            Value(" "),
+                            "account_manager__last_name",
+                        )
+                    ),
+                    Value(""),
+                ),
+                "account_manager__username",
             ),
         )
     )

@@ -137,6 +137,55 @@ def test_xlsx_export_stores_formula_like_text_as_text(login, manager, distributo
     assert sheet["B2"].data_type == "s"
 
 
+@pytest.fixture
+def named_managers(distributor, other_distributor):
+    """acme's manager has a full name (and a username that sorts last), rival's only a username."""
+    anna = factories.ManagerFactory(username="zz-anna", first_name="Anna", last_name="Berg")
+    bob = factories.ManagerFactory(username="bob")
+    distributor.account_manager = anna
+    distributor.save()
+    other_distributor.account_manager = bob
+    other_distributor.save()
+    return anna, bob
+
+
+def test_list_shows_account_managers_by_full_name_else_username(login, manager, named_managers):
+    response = login(manager).get(reverse("distributors:list"))
+    html = response.content.decode()
+    assert "<td>Anna Berg</td>" in html
+    assert "<td>bob</td>" in html
+    assert "zz-anna</td>" not in html
+    assert '<option value="zz-anna">Anna Berg</option>' in html
+
+
+def test_list_filters_and_sorts_by_the_managers_shown_name(login, manager, named_managers):
+    client = login(manager)
+
+    def codes(**params):
+        response = client.get(reverse("distributors:list"), params)
+        return [d.code for d in response.context["page"].object_list]
+
+    assert codes(manager="zz-anna") == ["acme"]
+    assert codes(manager="bob") == ["rival"]
+    assert codes(sort="manager") == ["acme", "rival"]
+    assert codes(sort="-manager") == ["rival", "acme"]
+
+
+def test_exports_name_account_managers_by_full_name_else_username(login, manager, named_managers):
+    client = login(manager)
+    response = client.get(reverse("distributors:export"), {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {row["code"]: row["account_manager"] for row in rows} == {
+        "acme": "Anna Berg",
+        "rival": "bob",
+    }
+    response = client.get(reverse("distributors:export"), {"format": "xlsx", "manager": "zz-anna"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    headers = [cell.value for cell in sheet[1]]
+    values = [dict(zip(headers, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+    assert [(v["code"], v["account_manager"]) for v in values] == [("acme", "Anna Berg")]
+
+
 def test_partner_cannot_export(login, partner):
     assert login(partner).get(reverse("distributors:export")).status_code == 403
 
