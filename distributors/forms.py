@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 from .countries import validate_country_code
 from .models import Distributor, ImportBatch, Membership, ProductLine, Territory, Tier
-from .selectors import SORTS
+from .selectors import SORTS, DistributorScope
 
 
 def manager_choices():
@@ -57,6 +57,7 @@ class DistributorFilterForm(forms.Form):
         choices=[(key, key) for key in SORTS] + [(f"-{key}", f"-{key}") for key in SORTS],
         required=False,
     )
+    scope = forms.ChoiceField(choices=DistributorScope.choices, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,6 +72,16 @@ class DistributorFilterForm(forms.Form):
         if country:
             validate_country_code(country)
         return country
+
+    def chosen_scope(self, default):
+        """The scope asked for, else `default`; a chosen account manager means all distributors.
+
+        The manager filter already says whose distributors to list: "mine" must not empty it.
+        """
+        data = self.cleaned_data if self.is_bound else {}
+        if data.get("manager"):
+            return DistributorScope.ALL
+        return data.get("scope") or default
 
     def selector_filters(self):
         data = self.cleaned_data

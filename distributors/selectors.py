@@ -12,11 +12,14 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    TextChoices,
     Value,
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.utils.translation import gettext_lazy as _
 
 from . import periods
+from .access import Role, user_role
 from .models import (
     Distributor,
     ExchangeRate,
@@ -48,8 +51,31 @@ def _window_revenue(window):
     ).order_by()
 
 
-def distributor_list(*, visible_to, filters=None, search="", sort="name", today=None):
+class DistributorScope(TextChoices):
+    """Whose distributors a manufacturer user's list holds."""
+
+    MINE = "mine", _("My distributors")
+    ALL = "all", _("All distributors")
+
+
+def distributor_scope_default(*, user):
+    """A channel manager starts on the distributors it is account manager of, if it has any.
+
+    Manufacturer admins, and managers who manage none, start on all of them.
+    """
+    if user_role(user) != Role.MANAGER:
+        return DistributorScope.ALL
+    if Distributor.objects.filter(account_manager=user).exists():
+        return DistributorScope.MINE
+    return DistributorScope.ALL
+
+
+def distributor_list(
+    *, visible_to, filters=None, search="", sort="name", scope=DistributorScope.ALL, today=None
+):
     """Distributors the user may see, with revenue over the last 12 complete months.
+
+    `scope` "mine" keeps those whose account manager is `visible_to`.
 
     `revenue_12m` sums the rows priced in the reporting currency; `missing_rates` counts the
     rows of the window left out because no exchange rate is known for their currency and month,
@@ -97,6 +123,8 @@ def distributor_list(*, visible_to, filters=None, search="", sort="name", today=
             ),
         )
     )
+    if scope == DistributorScope.MINE:
+        qs = qs.filter(account_manager=visible_to)
     for field, value in (filters or {}).items():
         if value not in (None, "", []):
             qs = qs.filter(**{field: value})
