@@ -20,7 +20,7 @@ DISTRIBUTOR_COLUMNS = [
     ("currency", lambda d: d.currency),
     ("tier", lambda d: d.tier.name),
     ("status", lambda d: d.get_status_display()),
-    ("account_manager", lambda d: d.account_manager.username if d.account_manager else ""),
+    ("account_manager", lambda d: d.account_manager_name),
     ("contract_start", lambda d: d.contract_start.isoformat() if d.contract_start else ""),
     ("contract_end", lambda d: d.contract_end.isoformat() if d.contract_end else ""),
     (

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 from .countries import validate_country_code
 from .models import Distributor, ImportBatch, Membership, ProductLine, Territory, Tier
-from .selectors import SORTS
+from .selectors import SORTS, DistributorScope
 
 
 def manager_choices():
@@ -18,8 +18,19 @@ def manager_choices():
         get_user_model()
         .objects.filter(groups__name__in=[CHANNEL_MANAGERS, MANUFACTURER_ADMINS], is_active=True)
         .distinct()
-        .order_by("username")
+        .order_by("first_name", "last_name", "username")
     )
+
+
+def manager_label(user):
+    return user.get_full_name() or user.get_username()
+
+
+class ManagerChoiceField(forms.ModelChoiceField):
+    """Account managers listed by full name; the query string still carries the username."""
+
+    def label_from_instance(self, user):
+        return manager_label(user)
 
 
 class DistributorFilterForm(forms.Form):
@@ -40,13 +51,14 @@ class DistributorFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *Distributor.Status.choices], required=False
     )
-    manager = forms.ModelChoiceField(
-        queryset=None, required=False, to_field_name="username", label="Account manager"
+    manager = ManagerChoiceField(
+        queryset=None, required=False, to_field_name="username", label=_("Account manager")
     )
     sort = forms.ChoiceField(
         choices=[(key, key) for key in SORTS] + [(f"-{key}", f"-{key}") for key in SORTS],
         required=False,
     )
+    scope = forms.ChoiceField(choices=DistributorScope.choices, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,6 +73,16 @@ class DistributorFilterForm(forms.Form):
         if country:
             validate_country_code(country)
         return country
+
+    def chosen_scope(self, default):
+        """The scope asked for, else `default`; a chosen account manager means all distributors.
+
+        The manager filter already says whose distributors to list: "mine" must not empty it.
+        """
+        data = self.cleaned_data if self.is_bound else {}
+        if data.get("manager"):
+            return DistributorScope.ALL
+        return data.get("scope") or default
 
     def selector_filters(self):
         data = self.cleaned_data
@@ -101,6 +123,7 @@ class DistributorForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account_manager"].queryset = manager_choices()
+        self.fields["account_manager"].label_from_instance = manager_label
         if self.instance.pk:
             self.fields["code"].disabled = True
         self.helper = FormHelper()

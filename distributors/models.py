@@ -197,6 +197,14 @@ class Distributor(models.Model):
     def get_absolute_url(self):
         return reverse("distributors:detail", args=[self.code])
 
+    @property
+    def account_manager_name(self):
+        """The account manager as people know them: full name, else username; "" when none."""
+        manager = self.account_manager
+        if manager is None:
+            return ""
+        return manager.get_full_name() or manager.get_username()
+
     def clean(self):
         if self.contract_start and self.contract_end and self.contract_end < self.contract_start:
             raise ValidationError({"contract_end": "The contract cannot end before it starts."})

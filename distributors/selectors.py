@@ -12,14 +12,16 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    TextChoices,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.utils.translation import gettext_lazy as _
 
 from drm.history import history_changes
 
 from . import periods
-from .access import hidden_fields
+from .access import Role, hidden_fields, user_role
 from .models import (
     Distributor,
     ExchangeRate,
@@ -38,7 +40,7 @@ SORTS = {
     "country": "country",
     "tier": "tier__rank",
     "status": "status",
-    "manager": "account_manager__username",
+    "manager": "manager_name",
     "revenue": "revenue_12m",
     "potential": "market_potential",
 }
@@ -51,8 +53,31 @@ def _window_revenue(window):
     ).order_by()
 
 
-def distributor_list(*, visible_to, filters=None, search="", sort="name", today=None):
+class DistributorScope(TextChoices):
+    """Whose distributors a manufacturer user's list holds."""
+
+    MINE = "mine", _("My distributors")
+    ALL = "all", _("All distributors")
+
+
+def distributor_scope_default(*, user):
+    """A channel manager starts on the distributors it is account manager of, if it has any.
+
+    Manufacturer admins, and managers who manage none, start on all of them.
+    """
+    if user_role(user) != Role.MANAGER:
+        return DistributorScope.ALL
+    if Distributor.objects.filter(account_manager=user).exists():
+        return DistributorScope.MINE
+    return DistributorScope.ALL
+
+
+def distributor_list(
+    *, visible_to, filters=None, search="", sort="name", scope=DistributorScope.ALL, today=None
+):
     """Distributors the user may see, with revenue over the last 12 complete months.
+
+    `scope` "mine" keeps those whose account manager is `visible_to`.
 
     `revenue_12m` sums the rows priced in the reporting currency; `missing_rates` counts the
     rows of the window left out because no exchange rate is known for their currency and month,
@@ -84,8 +109,24 @@ def distributor_list(*, visible_to, filters=None, search="", sort="name", today=
                 Value(0),
                 output_field=IntegerField(),
             ),
+            # Sorts as the list shows it: User.get_full_name(), else the username.
+            manager_name=Coalesce(
+                NullIf(
+                    Trim(
+                        Concat(
+                            "account_manager__first_name",
+                            Value(" "),
+                            "account_manager__last_name",
+                        )
+                    ),
+                    Value(""),
+                ),
+                "account_manager__username",
+            ),
         )
     )
+    if scope == DistributorScope.MINE:
+        qs = qs.filter(account_manager=visible_to)
     for field, value in (filters or {}).items():
         if value not in (None, "", []):
             qs = qs.filter(**{field: value})

@@ -62,23 +62,29 @@ def home(request):
 
 
 def _filtered_distributors(request):
-    """The filter form and the distributors it selects: none at all when a value is invalid.
+    """The filter form, the distributors it selects, the sort and the scope.
 
-    An invalid value must never fall back to the unfiltered list (an export of everything).
+    None at all when a value is invalid: an invalid value must never fall back to the unfiltered
+    list (an export of everything). The list and its export share this, so they share the scope.
     """
     form = DistributorFilterForm(request.GET or None)
+    default_scope = selectors.distributor_scope_default(user=request.user)
     if not form.is_bound:
-        return form, selectors.distributor_list(visible_to=request.user), "name"
+        queryset = selectors.distributor_list(visible_to=request.user, scope=default_scope)
+        return form, queryset, "name", default_scope
     if not form.is_valid():
-        return form, selectors.distributor_list(visible_to=request.user).none(), "name"
+        queryset = selectors.distributor_list(visible_to=request.user).none()
+        return form, queryset, "name", default_scope
     sort = form.cleaned_data.get("sort") or "name"
+    scope = form.chosen_scope(default_scope)
     queryset = selectors.distributor_list(
         visible_to=request.user,
         filters=form.selector_filters(),
         search=form.cleaned_data.get("q") or "",
         sort=sort,
+        scope=scope,
     )
-    return form, queryset, sort
+    return form, queryset, sort, scope
 
 
 def _form_errors_text(form):
@@ -103,13 +109,21 @@ def _top_revenue_chart(queryset, count=10):
 @require_safe
 @manufacturer_required
 def distributor_list(request):
-    form, queryset, sort = _filtered_distributors(request)
+    form, queryset, sort, scope = _filtered_distributors(request)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = request.GET.copy()
     sort_query.pop("sort", None)
     sort_query.pop("page", None)
+    # Tabs keep the other filters; the manager filter would override "mine", so it goes.
+    scope_tabs = []
+    for value, label in selectors.DistributorScope.choices:
+        tab_query = request.GET.copy()
+        for key in ("page", "scope", "manager"):
+            tab_query.pop(key, None)
+        tab_query["scope"] = value
+        scope_tabs.append({"value": value, "label": label, "query": tab_query.urlencode()})
     return render(
         request,
         "distributors/list.html",
@@ -117,6 +131,8 @@ def distributor_list(request):
             "form": form,
             "page": page,
             "sort": sort,
+            "scope": scope,
+            "scope_tabs": scope_tabs,
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "reporting_currency": settings.REPORTING_CURRENCY,
@@ -129,7 +145,7 @@ def distributor_list(request):
 @require_safe
 @manufacturer_required
 def distributor_export(request):
-    form, queryset, _sort = _filtered_distributors(request)
+    form, queryset, _sort, _scope = _filtered_distributors(request)
     if form.errors:
         return HttpResponseBadRequest(
             _("Invalid filter, nothing exported:") + "\n" + _form_errors_text(form),

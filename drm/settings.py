@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 CSS/JS as static files
-    "admincharts",  # django-admincharts: ships Chart.js as a static file
     "simple_history",  # django-simple-history: the change history of distributors and others
     # ours, lowest first
     "distributors",

@@ -90,6 +90,9 @@ def test_manager_logs_in_and_sees_styled_list_and_drawn_revenue_chart(
     expect(page.get_by_role("link", name="New distributor")).to_have_css(
         "background-color", BOOTSTRAP_PRIMARY
     )
+    top_chart = expect_chart_drawn(page, "top-revenue-chart")
+    assert top_chart.evaluate("canvas => Chart.version").startswith("4.")
+    assert top_chart.evaluate("canvas => Chart.getChart(canvas).data.labels") == ["acme", "rival"]
 
     page.locator("#distributor-table").get_by_role("link", name="acme", exact=True).click()
 

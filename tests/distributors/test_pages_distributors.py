@@ -137,6 +137,55 @@ def test_xlsx_export_stores_formula_like_text_as_text(login, manager, distributo
     assert sheet["B2"].data_type == "s"
 
 
+@pytest.fixture
+def named_managers(distributor, other_distributor):
+    """acme's manager has a full name (and a username that sorts last), rival's only a username."""
+    anna = factories.ManagerFactory(username="zz-anna", first_name="Anna", last_name="Berg")
+    bob = factories.ManagerFactory(username="bob")
+    distributor.account_manager = anna
+    distributor.save()
+    other_distributor.account_manager = bob
+    other_distributor.save()
+    return anna, bob
+
+
+def test_list_shows_account_managers_by_full_name_else_username(login, manager, named_managers):
+    response = login(manager).get(reverse("distributors:list"))
+    html = response.content.decode()
+    assert "<td>Anna Berg</td>" in html
+    assert "<td>bob</td>" in html
+    assert "zz-anna</td>" not in html
+    assert '<option value="zz-anna">Anna Berg</option>' in html
+
+
+def test_list_filters_and_sorts_by_the_managers_shown_name(login, manager, named_managers):
+    client = login(manager)
+
+    def codes(**params):
+        response = client.get(reverse("distributors:list"), params)
+        return [d.code for d in response.context["page"].object_list]
+
+    assert codes(manager="zz-anna") == ["acme"]
+    assert codes(manager="bob") == ["rival"]
+    assert codes(sort="manager") == ["acme", "rival"]
+    assert codes(sort="-manager") == ["rival", "acme"]
+
+
+def test_exports_name_account_managers_by_full_name_else_username(login, manager, named_managers):
+    client = login(manager)
+    response = client.get(reverse("distributors:export"), {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {row["code"]: row["account_manager"] for row in rows} == {
+        "acme": "Anna Berg",
+        "rival": "bob",
+    }
+    response = client.get(reverse("distributors:export"), {"format": "xlsx", "manager": "zz-anna"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    headers = [cell.value for cell in sheet[1]]
+    values = [dict(zip(headers, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+    assert [(v["code"], v["account_manager"]) for v in values] == [("acme", "Anna Berg")]
+
+
 def test_partner_cannot_export(login, partner):
     assert login(partner).get(reverse("distributors:export")).status_code == 403
 
@@ -303,3 +352,85 @@ def test_list_charts_the_top_distributors_by_revenue(
     assert chart["labels"] == ["acme", "rival"]
     assert chart["datasets"][0]["data"] == [1500.0, 9.0]
     assert b'id="top-revenue-chart"' in response.content
+
+
+def list_codes(client, url_name="distributors:list", **params):
+    response = client.get(reverse(url_name), params)
+    return [d.code for d in response.context["page"].object_list]
+
+
+def export_codes(client, **params):
+    response = client.get(reverse("distributors:export"), {"format": "csv", **params})
+    return [row["code"] for row in csv.DictReader(io.StringIO(response.content.decode()))]
+
+
+@pytest.fixture
+def managed(manager, distributor, other_distributor):
+    """The manager is acme's account manager; rival belongs to another manager."""
+    distributor.account_manager = manager
+    distributor.save()
+    other_distributor.account_manager = factories.ManagerFactory(username="bob")
+    other_distributor.save()
+
+
+def test_a_channel_manager_starts_on_its_own_distributors_and_all_is_one_click_away(
+    login, manager, managed
+):
+    client = login(manager)
+    response = client.get(reverse("distributors:list"))
+    assert [d.code for d in response.context["page"].object_list] == ["acme"]
+    assert response.context["scope"] == "mine"
+    html = response.content.decode()
+    assert 'id="scope-mine" href="?scope=mine" aria-current="page">My distributors</a>' in html
+    assert 'id="scope-all" href="?scope=all">All distributors</a>' in html
+
+    assert list_codes(client, scope="all") == ["acme", "rival"]
+    assert list_codes(client, scope="mine") == ["acme"]
+
+
+def test_admin_and_a_manager_who_manages_none_start_on_all_distributors(
+    login, manager, admin_user, distributor, other_distributor
+):
+    distributor.account_manager = admin_user
+    distributor.save()
+    assert list_codes(login(admin_user)) == ["acme", "rival"]
+    assert list_codes(login(manager)) == ["acme", "rival"]
+    assert list_codes(login(admin_user), scope="mine") == ["acme"]
+
+
+def test_the_export_follows_the_scope(login, manager, managed):
+    client = login(manager)
+    assert export_codes(client) == ["acme"]
+    assert export_codes(client, scope="mine") == ["acme"]
+    assert export_codes(client, scope="all") == ["acme", "rival"]
+    response = client.get(reverse("distributors:list"), {"scope": "all"})
+    assert b"?scope=all&amp;format=csv" in response.content
+
+
+def test_filters_apply_inside_the_scope_and_a_chosen_manager_lists_that_managers(
+    login, manager, managed, other_distributor
+):
+    client = login(manager)
+    assert list_codes(client, q="rival") == []
+    assert list_codes(client, q="rival", scope="all") == ["rival"]
+    assert list_codes(client, manager="bob") == ["rival"]
+    assert list_codes(client, manager="bob", scope="mine") == ["rival"]
+    assert export_codes(client, manager="bob") == ["rival"]
+
+
+def test_the_tabs_keep_the_other_filters_but_not_the_page_or_manager(login, manager, managed):
+    response = login(manager).get(
+        reverse("distributors:list"), {"status": "active", "manager": "bob", "page": "1"}
+    )
+    tabs = {tab["value"]: tab["query"] for tab in response.context["scope_tabs"]}
+    assert tabs == {"mine": "status=active&scope=mine", "all": "status=active&scope=all"}
+    assert b'<input type="hidden" name="scope" value="all">' in response.content
+
+
+def test_an_unknown_scope_lists_nothing_and_exports_nothing(login, manager, managed):
+    client = login(manager)
+    response = client.get(reverse("distributors:list"), {"scope": "everything"})
+    assert list(response.context["page"].object_list) == []
+    assert b'id="filter-errors"' in response.content
+    response = client.get(reverse("distributors:export"), {"scope": "everything"})
+    assert response.status_code == 400

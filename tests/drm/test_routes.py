@@ -559,6 +559,19 @@ ROWS = [
     Row("password_change_done", "GET", page(200, nobody=200)),
     # --- manager pages ---
     Row("distributors:list", "GET", staff_page(got(200, shows(code_and_name)))),
+    # "All distributors" widens a channel manager's default "mine" list: still staff only.
+    Row(
+        "distributors:list",
+        "GET",
+        staff_page(got(200, shows(code_and_name))),
+        query="?scope=all",
+    ),
+    Row(
+        "distributors:export",
+        "GET",
+        staff_page(got(200, shows(code_and_name))),
+        query="?scope=all",
+    ),
     Row("distributors:export", "GET", staff_page(got(200, shows(code_and_name)))),
     Row(
         "distributors:export",
