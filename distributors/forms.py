@@ -133,7 +133,7 @@ class DistributorForm(forms.ModelForm):
             Row(Column("tier"), Column("status"), Column("account_manager")),
             Row(Column("contract_start"), Column("contract_end"), Column("market_potential")),
             Row(Column("territories"), Column("product_lines")),
-            Submit("save", "Save distributor"),
+            Submit("save", _("Save distributor")),
         )
 
     def clean_country(self):
@@ -187,7 +187,7 @@ class TerritoryForm(ReferenceForm):
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(choices=ImportBatch.Kind.choices, label=_("What the file holds"))
     file = forms.FileField(
-        help_text=_("A .csv (UTF-8) or .xlsx file; first row holds the headers.")
+        label=_("File"), help_text=_("A .csv (UTF-8) or .xlsx file; first row holds the headers.")
     )
     number_format = forms.ChoiceField(
         choices=ImportBatch.NumberFormat.choices,
@@ -203,9 +203,9 @@ class ImportUploadForm(forms.Form):
     def __init__(self, *args, allow_investments=True, **kwargs):
         super().__init__(*args, **kwargs)
         if not allow_investments:
-            self.fields["kind"].choices = [(ImportBatch.Kind.REVENUE, "Revenue")]
+            self.fields["kind"].choices = [(ImportBatch.Kind.REVENUE, _("Revenue"))]
         self.helper = FormHelper()
-        self.helper.add_input(Submit("upload", "Upload and check"))
+        self.helper.add_input(Submit("upload", _("Upload and check")))
 
 
 class ExchangeRateForm(forms.Form):

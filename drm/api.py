@@ -78,7 +78,7 @@ def exception_handler(exc, context):
         else:
             fields = {"non_field_errors": [str(m) for m in data]}
         first = next(iter(fields.items()))
-        message = f"{first[0]}: {first[1][0]}" if first[1] else "Invalid input."
+        message = f"{first[0]}: {first[1][0]}" if first[1] else _("Invalid input.")
         response.data = _error_body("invalid", message, fields)
         response.status_code = status.HTTP_400_BAD_REQUEST
         return response
