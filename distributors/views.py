@@ -513,7 +513,6 @@ def import_commit(request, pk):
 
 
 @require_safe
-@require_safe
 @portal_user_required
 def import_errors(request, pk):
     """Every error of a checked file, as CSV (the page shows the first ones)."""
