@@ -1,8 +1,25 @@
-/* Draws every chart whose data the page embeds with json_script. */
+/* Draws every chart whose data the page embeds with json_script, in the page's language. */
 (function () {
   "use strict";
   var palette = ["#0d6efd", "#20c997", "#fd7e14", "#6f42c1", "#dc3545", "#198754",
                  "#0dcaf0", "#ffc107", "#6c757d", "#d63384", "#6610f2", "#adb5bd"];
+  // <html lang> is the language Django activated: numbers and months are written its way.
+  var locale = document.documentElement.lang || "en";
+  var wholeNumber = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  var monthName = new Intl.DateTimeFormat(locale, { month: "short", year: "numeric" });
+
+  function money(value, currency) {
+    if (!currency) { return wholeNumber.format(value); }
+    return new Intl.NumberFormat(locale, { style: "currency", currency: currency,
+                                           maximumFractionDigits: 0 }).format(value);
+  }
+
+  function label(text) {
+    // "2026-03" → "mars 2026" / "Mar 2026"; anything else is shown as it is.
+    var match = /^(\d{4})-(\d{2})$/.exec(text);
+    if (!match) { return text; }
+    return monthName.format(new Date(Number(match[1]), Number(match[2]) - 1, 1));
+  }
 
   function draw(canvas) {
     var source = document.getElementById(canvas.dataset.source);
@@ -17,11 +34,19 @@
       }, set);
     });
     var stacked = canvas.dataset.stacked === "true";
-    var options = { responsive: true, maintainAspectRatio: false, animation: false,
-                    plugins: { legend: { position: "bottom" } } };
+    var tooltip = { callbacks: { label: function (item) {
+      var value = type === "doughnut" ? item.parsed : item.parsed.y;
+      return (item.dataset.label ? item.dataset.label + ": " : "") + money(value, spec.currency);
+    } } };
+    var options = { responsive: true, maintainAspectRatio: false, animation: false, locale: locale,
+                    plugins: { legend: { position: "bottom" }, tooltip: tooltip } };
     if (type !== "doughnut") {
-      options.scales = { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: true,
-        title: { display: !!spec.currency, text: spec.currency || "" } } };
+      options.scales = {
+        x: { stacked: stacked, ticks: { callback: function (value) {
+          return label(this.getLabelForValue(value)); } } },
+        y: { stacked: stacked, beginAtZero: true,
+             ticks: { callback: function (value) { return wholeNumber.format(value); } },
+             title: { display: !!spec.currency, text: spec.currency || "" } } };
     }
     canvas.chart = new Chart(canvas, { type: type, data: { labels: spec.labels, datasets: datasets },
                                         options: options });

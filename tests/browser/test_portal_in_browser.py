@@ -183,3 +183,28 @@ def test_wrong_password_shows_an_error_and_five_failures_lock_the_account_out(
 
     log_in(page, manager)
     expect(page.get_by_role("heading", name="Too many failed log-ins")).to_be_visible()
+
+
+FRENCH_MONTH = re.compile(
+    r"^(janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.) \d{4}$"
+)
+
+
+def test_a_french_partner_sees_french_pages_numbers_and_chart(
+    page, live_server, partner, distributor
+):
+    from distributors.models import UserProfile
+
+    UserProfile.objects.create(user=partner, language="fr")
+    given_revenue(distributor)
+
+    log_in(page, partner)
+
+    expect(page).to_have_url(path_is(live_server, "/my/"))
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_text("Chiffre d'affaires par mois")).to_be_visible()
+    # 1,200 + 1,500 + 800 in the last 12 complete months, written the French way.
+    expect(page.locator("#kpi-revenue")).to_contain_text("3\u202f500\u00a0€")
+    canvas = expect_chart_drawn(page, "revenue-chart")
+    ticks = canvas.evaluate("canvas => Chart.getChart(canvas).scales.x.ticks.map(t => t.label)")
+    assert ticks and all(FRENCH_MONTH.match(tick) for tick in ticks), ticks[:3]
