@@ -112,23 +112,32 @@ class Distributor(models.Model):
         Status.TERMINATED: set(),
     }
 
-    code = models.SlugField(max_length=30, unique=True)
-    name = models.CharField(max_length=200)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=200)
     country = models.CharField(
-        max_length=2, validators=[validate_country], help_text="ISO 3166-1 alpha-2 code"
+        _("country"),
+        max_length=2,
+        validators=[validate_country],
+        help_text=_("ISO 3166-1 alpha-2 code"),
     )
-    region = models.CharField(max_length=60, blank=True)
+    region = models.CharField(_("region"), max_length=60, blank=True)
     currency = models.CharField(
+        _("currency"),
         max_length=3,
         validators=[validate_currency],
-        help_text="ISO 4217 code in which it reports revenue (past figures keep their own)",
+        help_text=_("ISO 4217 code in which it reports revenue (past figures keep their own)"),
     )
-    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="distributors")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ONBOARDING)
-    contract_start = models.DateField(null=True, blank=True)
-    contract_end = models.DateField(null=True, blank=True)
+    tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, related_name="distributors", verbose_name=_("tier")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ONBOARDING
+    )
+    contract_start = models.DateField(_("contract start"), null=True, blank=True)
+    contract_end = models.DateField(_("contract end"), null=True, blank=True)
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -140,7 +149,8 @@ class Distributor(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Yearly market potential in the reporting currency",
+        verbose_name=_("market potential"),
+        help_text=_("Yearly market potential in the reporting currency"),
     )
     language = models.CharField(
         _("preferred language"),
@@ -149,8 +159,12 @@ class Distributor(models.Model):
         default="en",
         help_text=_("Language of the e-mails to its users and of the documents made for it"),
     )
-    territories = models.ManyToManyField(Territory, blank=True, related_name="distributors")
-    product_lines = models.ManyToManyField(ProductLine, blank=True, related_name="distributors")
+    territories = models.ManyToManyField(
+        Territory, blank=True, related_name="distributors", verbose_name=_("territories")
+    )
+    product_lines = models.ManyToManyField(
+        ProductLine, blank=True, related_name="distributors", verbose_name=_("product lines")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -207,7 +221,7 @@ class Distributor(models.Model):
 
     def clean(self):
         if self.contract_start and self.contract_end and self.contract_end < self.contract_start:
-            raise ValidationError({"contract_end": "The contract cannot end before it starts."})
+            raise ValidationError({"contract_end": _("The contract cannot end before it starts.")})
 
     def can_move_to(self, status):
         return status in self.TRANSITIONS[self.Status(self.status)]

@@ -69,7 +69,7 @@ def distributor_save(*, distributor, by, changed_status=None, territories=None, 
     The profile and its territory/product-line links (when given) land together or not at all.
     """
     if not is_manufacturer(by):
-        raise NotAllowed("Only the manufacturer's staff may change distributors.")
+        raise NotAllowed(_("Only the manufacturer's staff may change distributors."))
     current = (
         Distributor.objects.only("code", "status").get(pk=distributor.pk)
         if distributor.pk
@@ -88,8 +88,11 @@ def distributor_save(*, distributor, by, changed_status=None, territories=None, 
         and not current.can_move_to(changed_status)
     ):
         raise ValidationFailed(
-            f"A distributor cannot go from {current.get_status_display()} to "
-            f"{Distributor.Status(changed_status).label}.",
+            _("A distributor cannot go from %(current)s to %(new)s.")
+            % {
+                "current": current.get_status_display(),
+                "new": Distributor.Status(changed_status).label,
+            },
             field="status",
         )
     if changed_status:
@@ -99,7 +102,7 @@ def distributor_save(*, distributor, by, changed_status=None, territories=None, 
         and distributor.contract_end
         and distributor.contract_end < distributor.contract_start
     ):
-        raise ValidationFailed("The contract cannot end before it starts.", field="contract_end")
+        raise ValidationFailed(_("The contract cannot end before it starts."), field="contract_end")
     distributor.full_clean(exclude=["territories", "product_lines"])
     distributor.save_with_links(by=by, territories=territories, product_lines=product_lines)
     return distributor

@@ -165,7 +165,9 @@ def _detail_context(request, distributor):
         "investments": distributor.investments.order_by("-date")[:12],
         "investment_chart": {
             "labels": [Investment.Kind(row["kind"]).label for row in summary],
-            "datasets": [{"label": "Value", "data": [float(row["value"]) for row in summary]}],
+            "datasets": [
+                {"label": str(_("Value")), "data": [float(row["value"]) for row in summary]}
+            ],
         },
         "return_on_investment": selectors.revenue_per_invested(distributor=distributor),
         "members": distributor.memberships.select_related("user").order_by("user__username"),
