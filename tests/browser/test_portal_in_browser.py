@@ -202,7 +202,7 @@ def test_a_french_partner_sees_french_pages_numbers_and_chart(
 
     expect(page).to_have_url(path_is(live_server, "/my/"))
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    expect(page.get_by_text("Chiffre d'affaires par mois")).to_be_visible()
+    expect(page.get_by_role("link", name="Chiffre d'affaires par mois")).to_be_visible()
     # 1,200 + 1,500 + 800 in the last 12 complete months, written the French way.
     expect(page.locator("#kpi-revenue")).to_contain_text("3\u202f500\u00a0€")
     canvas = expect_chart_drawn(page, "revenue-chart")

@@ -78,3 +78,27 @@ def test_money_is_written_the_way_each_language_writes_it(language, money, whole
     with translation.override(language):
         assert money_filter(Decimal("1234567.89"), "EUR") == money
         assert whole_money(Decimal("1234567.89"), "EUR") == whole
+
+
+def test_a_french_partner_reads_its_revenue_report_in_french(login, partner, distributor):
+    from distributors import periods
+    from tests import factories
+
+    UserProfile.objects.create(user=partner, language="fr")
+    factories.RevenueRecordFactory(
+        distributor=distributor, month=periods.complete_months(12).last, amount=Decimal("1234.5")
+    )
+    page = login(partner).get(reverse("distributors:my-revenue")).content.decode()
+    assert "Mois non encore déclarés" in page
+    assert "1\u202f234,50\u00a0€" in page
+    export = login(partner).get(reverse("distributors:my-revenue"), {"format": "csv"})
+    assert export.content.decode().splitlines()[0].startswith("mois,gamme,devise,montant")
+
+
+def test_form_errors_come_back_in_french(login, manager):
+    UserProfile.objects.create(user=manager, language="fr")
+    response = login(manager).post(
+        reverse("distributors:exchange-rates"),
+        {"currency": "USD", "month": "2026-01", "rate": "-1"},
+    )
+    assert "Le taux doit être supérieur à 0" in response.content.decode()
