@@ -112,6 +112,7 @@ class DistributorForm(forms.ModelForm):
             "contract_end",
             "account_manager",
             "market_potential",
+            "language",
             "territories",
             "product_lines",
         ]
@@ -126,10 +127,12 @@ class DistributorForm(forms.ModelForm):
         self.fields["account_manager"].label_from_instance = manager_label
         if self.instance.pk:
             self.fields["code"].disabled = True
+        # Left out (older clients, scripts): the distributor keeps its language, English if new.
+        self.fields["language"].required = False
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Row(Column("code"), Column("name", css_class="col-md-8")),
-            Row(Column("country"), Column("region"), Column("currency")),
+            Row(Column("country"), Column("region"), Column("currency"), Column("language")),
             Row(Column("tier"), Column("status"), Column("account_manager")),
             Row(Column("contract_start"), Column("contract_end"), Column("market_potential")),
             Row(Column("territories"), Column("product_lines")),
@@ -141,6 +144,9 @@ class DistributorForm(forms.ModelForm):
 
     def clean_currency(self):
         return self.cleaned_data["currency"].upper()
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or self.instance.language or "en"
 
 
 class ReferenceForm(forms.ModelForm):

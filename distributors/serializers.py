@@ -67,6 +67,7 @@ class DistributorSerializer(serializers.ModelSerializer):
             "contract_end",
             "account_manager",
             "market_potential",
+            "language",
             "territories",
             "product_lines",
             "revenue_12m",

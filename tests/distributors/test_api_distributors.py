@@ -139,6 +139,7 @@ def test_detail_names_tier_territories_product_lines_and_account_manager_by_code
         "contract_end",
         "account_manager",
         "market_potential",
+        "language",
         "territories",
         "product_lines",
         "revenue_12m",
