@@ -43,6 +43,7 @@ urlpatterns = [
         require_safe(auth_views.PasswordResetCompleteView.as_view()),
         name="password_reset_complete",
     ),
+    path("notifications/", include("notifications.urls")),
     path("", include("distributors.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
