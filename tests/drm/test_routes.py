@@ -510,6 +510,8 @@ URLS = {
         "password_reset_confirm", args=["MQ", "not-a-token"]
     ),
     "password_reset_complete": by("password_reset_complete"),
+    "password_reset": by("password_reset"),
+    "password_reset_done": by("password_reset_done"),
     "notifications:inbox": by("notifications:inbox"),
     "notifications:open": lambda w, o: reverse(
         "notifications:open", args=[w.notices["partner"].pk]
@@ -807,6 +809,16 @@ ROWS = [
         effect=passwords,
     ),
     Row("password_reset_complete", "GET", everyone(200)),
+    # Forgotten password: one answer for every address, known or not, throttled or not.
+    Row("password_reset", "GET", everyone(200)),
+    Row(
+        "password_reset",
+        "POST",
+        everyone(got(302, to("/accounts/password/reset/done/"))),
+        body=lambda w, o: {"email": "partner-test@example.com"},
+        effect=passwords,
+    ),
+    Row("password_reset_done", "GET", everyone(200)),
     # --- notifications: each user's own, whatever the role ---
     Row("notifications:inbox", "GET", page(got(200, own_notices_only))),
     # The partner's notification: its recipient opens it, everyone else is told it does not exist.
