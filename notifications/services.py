@@ -84,12 +84,14 @@ def notification_email_send(*, notification_id):
     """
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()
         )
-        if notification is None or not notification.recipient.email:
+        if notification is None:
+            return False
+        if not (notification.recipient.is_active and notification.recipient.email):
             return False
         _message(
             user=notification.recipient,

@@ -46,3 +46,14 @@ def test_a_server_that_does_not_answer_is_retried(settings, partner):
 
     assert result.failed() and isinstance(result.result, OSError)
     assert Notification.objects.get(pk=notification.pk).emailed_at is None
+
+
+def test_the_daily_digest_is_on_the_beat_schedule(settings):
+    from drm.celery import app
+
+    (entry,) = [
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"].startswith("notifications.")
+    ]
+    assert entry["task"] == "notifications.tasks.notification_digests_send"
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].hour == {7} and entry["schedule"].minute == {0}
