@@ -19,6 +19,9 @@ def private_cache(settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reset"}
     }
+    from django.core.cache import cache
+
+    cache.clear()  # locmem caches outlive the override: start from nothing
 
 
 def test_a_user_resets_a_forgotten_password_end_to_end(client, smtp_server, partner):

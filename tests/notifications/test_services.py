@@ -4,11 +4,11 @@ import pytest
 from django.utils import translation
 from django.utils.functional import lazy
 
+from distributors.models import UserProfile
 from notifications import services
 from notifications.kinds import Delivery
 from notifications.models import Notification, NotificationPreference
 from notifications.tasks import notification_email_send
-from tests import factories
 from tests.conftest import parts
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,7 +95,7 @@ def test_digest_sends_one_email_per_user_listing_unread_unsent_notifications(
 
 def test_subject_and_body_are_rendered_in_the_recipients_language(settings, partner):
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    partner.profile = type("Profile", (), {"language": "fr"})()
+    UserProfile.objects.create(user=partner, language="fr")
     language_now = lazy(translation.get_language, str)
 
     with translation.override("en"):
@@ -110,11 +110,13 @@ def test_subject_and_body_are_rendered_in_the_recipients_language(settings, part
     assert (notification.subject, notification.body) == ("fr", "fr")
 
 
-def test_recipient_language_falls_back_to_the_site_language(settings):
-    user = factories.UserFactory.build()
-    assert services.recipient_language(user) == settings.LANGUAGE_CODE
-    user.profile = type("Profile", (), {"language": "de"})()
-    assert services.recipient_language(user) == "de"
+def test_recipient_language_falls_back_to_the_site_language(settings, partner):
+    assert services.recipient_language(partner) == settings.LANGUAGE_CODE
+    UserProfile.objects.create(user=partner, language="")
+    partner.refresh_from_db()
+    assert services.recipient_language(partner) == settings.LANGUAGE_CODE
+    partner.profile.language = "fr"
+    assert services.recipient_language(partner) == "fr"
 
 
 def test_an_unknown_kind_is_refused_before_anything_is_stored(partner):
