@@ -7,3 +7,6 @@ class DistributorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "distributors"
     verbose_name = "Distributors"
+
+    def ready(self):
+        from . import notices  # noqa: F401 - registers the notification kinds

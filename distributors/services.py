@@ -53,6 +53,7 @@ from .models import (
     Territory,
     UserProfile,
 )
+from .notices import import_batch_notify
 from .pricing import priced_pairs_sql
 
 log = logging.getLogger(__name__)
@@ -608,6 +609,7 @@ def import_batch_validate(*, batch_id):
             message=exc.message[:500],
             finished_at=timezone.now(),
         )
+        import_batch_notify(batch_id=batch_id)
         return
     used = outcome.number_format or ""
     if errors.count:
@@ -625,6 +627,7 @@ def import_batch_validate(*, batch_id):
             processed_rows=outcome.total,
             finished_at=timezone.now(),
         )
+        import_batch_notify(batch_id=batch_id)
         return
     updates = stage.existing_count()
     created = outcome.staged - updates
@@ -642,6 +645,7 @@ def import_batch_validate(*, batch_id):
         message=_("%(total)d row(s) ready: %(new)d new, %(replaced)d replace stored figures.")
         % {"total": outcome.total, "new": created, "replaced": updates},
     )
+    import_batch_notify(batch_id=batch_id)
 
 
 def import_batch_request_commit(*, batch, by):
@@ -704,17 +708,25 @@ def import_batch_commit(*, batch_id):
             finished_at=timezone.now(),
         )
     stage.drop()
+    import_batch_notify(batch_id=batch_id)
 
 
 def import_batch_fail(*, batch_id, message):
     """Record that a job died; a committing batch keeps nothing (its transaction rolled back)."""
-    ImportBatch.objects.filter(pk=batch_id).exclude(
-        status__in=[
-            ImportBatch.Status.COMMITTED,
-            ImportBatch.Status.INVALID,
-            ImportBatch.Status.EXPIRED,
-        ]
-    ).update(status=ImportBatch.Status.FAILED, message=message[:500], finished_at=timezone.now())
+    failed = (
+        ImportBatch.objects.filter(pk=batch_id)
+        .exclude(
+            status__in=[
+                ImportBatch.Status.COMMITTED,
+                ImportBatch.Status.INVALID,
+                ImportBatch.Status.EXPIRED,
+                ImportBatch.Status.FAILED,  # failed once: keeps its first message and notice
+            ]
+        )
+        .update(status=ImportBatch.Status.FAILED, message=message[:500], finished_at=timezone.now())
+    )
+    if failed:
+        import_batch_notify(batch_id=batch_id)
     batch = ImportBatch.objects.filter(pk=batch_id).only("id", "kind").first()
     if batch is not None:
         Stage(batch.staging_name, SPECS[batch.kind](_context())).drop()

@@ -7,6 +7,7 @@ With no environment at all this is the embedded default: SQLite file, Celery eag
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 CSS/JS as static files
     "simple_history",  # django-simple-history: the change history of distributors and others
     # ours, lowest first
+    "notifications",
     "distributors",
     "leads",
     "goals",
@@ -82,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "distributors.context_processors.portal",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -130,9 +133,16 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
-# E-mail (partner user invitations): printed to the console unless EMAIL_URL names a server.
+# E-mail (invitations, notifications, password resets): printed to the console unless
+# EMAIL_URL names a server.
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="DRM portal <noreply@localhost>")
+# Where e-mailed links point: the portal as its users reach it.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Who may open the notification pages (a predicate on the user; truthy lets in).
+NOTIFICATIONS_AUDIENCE = "distributors.access.user_role"
+# Password reset requests per e-mail address and per client address, per hour.
+PASSWORD_RESET_RATE = env.int("PASSWORD_RESET_RATE", default=5)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
@@ -211,6 +221,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-stale-imports": {
         "task": "distributors.tasks.import_batches_expire",
         "schedule": 60 * 60,
+    },
+    "notification-digests": {
+        "task": "notifications.tasks.notification_digests_send",
+        "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0),
     },
 }
 

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from distributors import views as distributor_views
+from drm.accounts import PasswordResetView
 from drm.health import healthz
 
 form_methods = require_http_methods(["GET", "POST"])
@@ -32,6 +33,17 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # Forgotten passwords: the same answer whether or not the address has an account.
+    path(
+        "accounts/password/reset/",
+        form_methods(PasswordResetView.as_view()),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        require_safe(auth_views.PasswordResetDoneView.as_view()),
+        name="password_reset_done",
+    ),
     # Invited users set their first password here (the link comes by e-mail).
     path(
         "accounts/reset/<uidb64>/<token>/",
@@ -43,6 +55,7 @@ urlpatterns = [
         require_safe(auth_views.PasswordResetCompleteView.as_view()),
         name="password_reset_complete",
     ),
+    path("notifications/", include("notifications.urls")),
     path("", include("distributors.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

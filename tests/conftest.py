@@ -1,7 +1,11 @@
 """Personas, the clock and service switches shared by every test."""
 
 import datetime
+import email
+import email.policy
 import os
+import socket
+import time
 
 import pytest
 from django.utils import timezone
@@ -137,3 +141,64 @@ def login(client):
         return client
 
     return make
+
+
+class SmtpInbox:
+    """An aiosmtpd handler that keeps what it receives and can refuse the next few messages."""
+
+    def __init__(self):
+        self.messages = []
+        self.attempts = 0
+        self.refuse = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        if self.refuse:
+            self.refuse -= 1
+            return "451 4.3.0 Try again later"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message.envelope_recipients = list(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 OK"
+
+    def wait_for(self, count=1, timeout=30):
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.messages) >= count, f"{len(self.messages)} message(s) after {timeout}s"
+        return self.messages
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1; Django's SMTP backend sends to it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = controller.hostname
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    settings.SITE_URL = "https://drm.example.com"
+    inbox.port = controller.port
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def parts(message):
+    """(plain text, HTML) of a multipart/alternative message."""
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html

@@ -20,6 +20,7 @@ from distributors.models import (
     Tier,
 )
 from distributors.services import revenue_reprice
+from notifications.models import Notification
 
 PASSWORD = "s3cret-Passw0rd!"
 
@@ -156,3 +157,14 @@ class InvestmentFactory(factory.django.DjangoModelFactory):
     kind = Investment.Kind.MARKET_FUNDS
     amount = Decimal("5000.00")
     value = Decimal("5000.00")
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = "import_finished"
+    subject = factory.Sequence(lambda n: f"Notice {n}")
+    body = "Something happened."
+    link = "/imports/"

@@ -37,6 +37,7 @@ from distributors.models import (
     UserProfile,
 )
 from distributors.periods import add_months
+from notifications.models import Notification, NotificationPreference
 from tests import factories
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -115,7 +116,16 @@ def build_world(today):
             ),
         )
     rate = factories.ExchangeRateFactory(currency="USD", month=month)
-    return SimpleNamespace(owned=owned, users=users, today=today, rate=rate, tier=tier)
+    # Everyone has one unread notification: an inbox that leaked would show another's subject.
+    notices = {
+        persona: factories.NotificationFactory(
+            recipient=user, subject=f"notice-for-{user.username}", link="/imports/"
+        )
+        for persona, user in users.items()
+    }
+    return SimpleNamespace(
+        owned=owned, users=users, today=today, rate=rate, tier=tier, notices=notices
+    )
 
 
 @pytest.fixture(scope="module")
@@ -285,6 +295,15 @@ def template_for_caller(ctx):
         assert code not in text, (code, text)
 
 
+def own_notices_only(ctx):
+    text = text_of(ctx.response)
+    for persona, notice in ctx.world.notices.items():
+        if persona == ctx.persona:
+            assert notice.subject in text, f"{notice.subject!r} missing"
+        else:
+            assert notice.subject not in text, f"{notice.subject!r} leaked to {ctx.persona}"
+
+
 def logged_out(ctx):
     assert "_auth_user_id" not in ctx.client.session
 
@@ -350,6 +369,14 @@ def tokens(world, o):
 
 def passwords(world, o):
     return sorted(get_user_model().objects.values_list("username", "password"))
+
+
+def notice_reads(world, o):
+    return sorted(Notification.objects.values_list("pk", "read_at"))
+
+
+def preference_rows(world, o):
+    return sorted(NotificationPreference.objects.values_list("user_id", "kind", "delivery"))
 
 
 # --- request bodies ----------------------------------------------------------------------------
@@ -483,6 +510,14 @@ URLS = {
         "password_reset_confirm", args=["MQ", "not-a-token"]
     ),
     "password_reset_complete": by("password_reset_complete"),
+    "password_reset": by("password_reset"),
+    "password_reset_done": by("password_reset_done"),
+    "notifications:inbox": by("notifications:inbox"),
+    "notifications:open": lambda w, o: reverse(
+        "notifications:open", args=[w.notices["partner"].pk]
+    ),
+    "notifications:read-all": by("notifications:read-all"),
+    "notifications:preferences": by("notifications:preferences"),
     "api:token": by("api:token"),
     "api:api-root": by("api:api-root"),
     "api:distributor-list": by("api:distributor-list"),
@@ -774,6 +809,39 @@ ROWS = [
         effect=passwords,
     ),
     Row("password_reset_complete", "GET", everyone(200)),
+    # Forgotten password: one answer for every address, known or not, throttled or not.
+    Row("password_reset", "GET", everyone(200)),
+    Row(
+        "password_reset",
+        "POST",
+        everyone(got(302, to("/accounts/password/reset/done/"))),
+        body=lambda w, o: {"email": "partner-test@example.com"},
+        effect=passwords,
+    ),
+    Row("password_reset_done", "GET", everyone(200)),
+    # --- notifications: each user's own, whatever the role ---
+    Row("notifications:inbox", "GET", page(got(200, own_notices_only))),
+    # The partner's notification: its recipient opens it, everyone else is told it does not exist.
+    Row(
+        "notifications:open",
+        "POST",
+        page(404, partner=writes(302, to("/imports/"))),
+        effect=notice_reads,
+    ),
+    Row(
+        "notifications:read-all",
+        "POST",
+        page(writes(302, to("/notifications/"))),
+        effect=notice_reads,
+    ),
+    Row("notifications:preferences", "GET", page(200)),
+    Row(
+        "notifications:preferences",
+        "POST",
+        page(writes(302, to("/notifications/preferences/"))),
+        body=lambda w, o: {"import_finished": "digest", "import_failed": "in_app"},
+        effect=preference_rows,
+    ),
     # --- API ---
     # Answers 400 to everyone here (wrong password): only "no token was made" tells it right.
     Row(

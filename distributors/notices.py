@@ -1,0 +1,74 @@
+"""The notifications distributors sends: the kinds it registers and the import outcome notice."""
+
+import logging
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from notifications.kinds import Delivery, Kind, register
+from notifications.services import notify
+
+from .models import ImportBatch
+
+log = logging.getLogger(__name__)
+
+IMPORT_FINISHED = register(Kind("import_finished", _("An import is checked or imported")))
+IMPORT_FAILED = register(
+    Kind("import_failed", _("An import has errors or failed"), Delivery.IMMEDIATE)
+)
+
+S = ImportBatch.Status
+# status: (kind, subject, body); bodies are filled from the batch's counts.
+OUTCOMES = {
+    S.VALIDATED: (
+        IMPORT_FINISHED,
+        _("Import %(filename)s is checked and ready to commit"),
+        _("%(total)d row(s) ready: %(new)d new, %(replaced)d replace stored figures."),
+    ),
+    S.COMMITTED: (
+        IMPORT_FINISHED,
+        _("Import %(filename)s is done"),
+        _("Imported %(total)d row(s): %(new)d new, %(replaced)d replaced."),
+    ),
+    S.INVALID: (
+        IMPORT_FAILED,
+        _("Import %(filename)s has errors"),
+        _("%(errors)d error(s) found; nothing was imported. %(message)s"),
+    ),
+    S.FAILED: (
+        IMPORT_FAILED,
+        _("Import %(filename)s failed"),
+        _("Nothing was imported. %(message)s"),
+    ),
+}
+
+
+def import_batch_notify(*, batch_id):
+    """Tell the uploader how its import ended. Never fails the import it reports on."""
+    try:
+        batch = (
+            ImportBatch.objects.select_related("uploaded_by")
+            .defer("content", "errors_csv", "preview", "errors")
+            .get(pk=batch_id)
+        )
+        if batch.uploaded_by is None or batch.status not in OUTCOMES:
+            return None
+        kind, subject, body = OUTCOMES[batch.status]
+        return notify(
+            recipient=batch.uploaded_by,
+            kind=kind.slug,
+            subject=subject,
+            body=body,
+            link=reverse("distributors:import-detail", args=[batch.pk]),
+            context={
+                "filename": batch.filename,
+                "total": batch.total_rows if batch.status == S.VALIDATED else batch.processed_rows,
+                "new": batch.created_rows,
+                "replaced": batch.updated_rows,
+                "errors": batch.error_count,
+                "message": batch.message,
+            },
+        )
+    except Exception:  # noqa: BLE001 - a lost notice must not undo or fail an import
+        log.exception("import %s: could not notify its uploader", batch_id)
+        return None

@@ -1,0 +1,121 @@
+"""The inbox, opening a notification, marking all read, preferences and the navbar badge."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from notifications.models import Notification, NotificationPreference
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def notice(user, subject, minutes_ago=0, **fields):
+    created = timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    return factories.NotificationFactory(
+        recipient=user, subject=subject, created_at=created, **fields
+    )
+
+
+def test_inbox_lists_only_the_callers_notifications_newest_first(login, partner, outsider):
+    notice(partner, "older one", minutes_ago=5)
+    notice(partner, "newer one")
+    notice(outsider, "rival secret")
+
+    text = login(partner).get("/notifications/").content.decode()
+
+    assert text.index("newer one") < text.index("older one")
+    assert "rival secret" not in text
+
+
+def test_inbox_is_paginated(login, partner):
+    for n in range(30):
+        notice(partner, f"notice #{n:02d}", minutes_ago=n)
+
+    first = login(partner).get("/notifications/").content.decode()
+    second = login(partner).get("/notifications/?page=2").content.decode()
+
+    assert "notice #00" in first and "notice #29" not in first
+    assert "notice #29" in second and "Page 2 of 2" in second
+
+
+def test_inbox_queries_do_not_grow_with_the_number_of_notifications(login, partner):
+    client = login(partner)
+    notice(partner, "one")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/notifications/")
+    for n in range(20):
+        notice(partner, f"more {n}")
+    with CaptureQueriesContext(connection) as many:
+        client.get("/notifications/")
+    assert len(many) == len(few)
+
+
+def test_opening_a_notification_marks_it_read_and_follows_its_link(login, partner):
+    notification = notice(partner, "done", link="/imports/")
+
+    response = login(partner).post(f"/notifications/{notification.pk}/open/")
+
+    assert response.status_code == 302 and response["Location"] == "/imports/"
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+def test_an_outside_link_is_not_followed(login, partner):
+    notification = notice(partner, "odd", link="https://evil.example.com/")
+    response = login(partner).post(f"/notifications/{notification.pk}/open/")
+    assert response["Location"] == "/notifications/"
+
+
+def test_another_users_notification_is_404_and_stays_unread(login, partner, colleague):
+    notification = notice(partner, "mine")
+
+    response = login(colleague).post(f"/notifications/{notification.pk}/open/")
+
+    assert response.status_code == 404
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+def test_mark_all_read_touches_only_the_callers_notifications(login, partner, outsider):
+    notice(partner, "a"), notice(partner, "b")
+    theirs = notice(outsider, "c")
+
+    response = login(partner).post("/notifications/read-all/")
+
+    assert response.status_code == 302
+    assert not Notification.objects.filter(recipient=partner, read_at__isnull=True).exists()
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_the_navbar_badge_counts_unread_notifications(login, partner):
+    notice(partner, "a"), notice(partner, "b"), notice(partner, "c", read_at=timezone.now())
+
+    text = login(partner).get("/notifications/").content.decode()
+
+    assert 'id="notifications-unread">2<' in text
+
+
+def test_preferences_show_one_select_per_kind_and_save(login, partner):
+    client = login(partner)
+    text = client.get("/notifications/preferences/").content.decode()
+    assert 'name="import_finished"' in text and 'name="import_failed"' in text
+
+    response = client.post(
+        "/notifications/preferences/", {"import_finished": "digest", "import_failed": "in_app"}
+    )
+
+    assert response.status_code == 302
+    assert dict(
+        NotificationPreference.objects.filter(user=partner).values_list("kind", "delivery")
+    ) == {"import_finished": "digest", "import_failed": "in_app"}
+
+
+def test_a_user_without_a_role_gets_403(login, nobody):
+    client = login(nobody)
+    assert client.get("/notifications/").status_code == 403
+    assert client.get("/notifications/preferences/").status_code == 403
