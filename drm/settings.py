@@ -141,6 +141,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="DRM portal <noreply@loca
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Who may open the notification pages (a predicate on the user; truthy lets in).
 NOTIFICATIONS_AUDIENCE = "distributors.access.user_role"
+# E-mails speak the user's language, else its distributor's preferred one.
+NOTIFICATIONS_LANGUAGE = "distributors.access.recipient_language"
 # Password reset requests per e-mail address and per client address, per hour.
 PASSWORD_RESET_RATE = env.int("PASSWORD_RESET_RATE", default=5)
 

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import ngettext
 
 from .kinds import Delivery, kind_get, kind_list
@@ -18,10 +19,13 @@ log = logging.getLogger(__name__)
 
 
 def recipient_language(user):
-    """The language `user` reads: a profile's `language` once users have one, else the site's.
-
-    The one place that knows where the per-user language lives.
+    """The language `user` reads: settings.NOTIFICATIONS_LANGUAGE (a dotted path to a function
+    of the user; the portal's says: the user's own choice, else its distributor's preferred
+    language, else the site's), else the user's profile setting, else LANGUAGE_CODE.
     """
+    path = getattr(settings, "NOTIFICATIONS_LANGUAGE", "")
+    if path:
+        return import_string(path)(user) or settings.LANGUAGE_CODE
     profile = getattr(user, "profile", None)
     return getattr(profile, "language", None) or settings.LANGUAGE_CODE
 

@@ -102,3 +102,11 @@ def test_form_errors_come_back_in_french(login, manager):
         {"currency": "USD", "month": "2026-01", "rate": "-1"},
     )
     assert "Le taux doit être supérieur à 0" in response.content.decode()
+
+
+def test_a_notification_to_a_partner_speaks_its_distributors_language(partner, distributor):
+    from notifications.services import recipient_language
+
+    distributor.language = "fr"
+    distributor.save()
+    assert recipient_language(partner) == "fr"

@@ -115,7 +115,8 @@ def test_recipient_language_falls_back_to_the_site_language(settings, partner):
     UserProfile.objects.create(user=partner, language="")
     partner.refresh_from_db()
     assert services.recipient_language(partner) == settings.LANGUAGE_CODE
-    partner.profile.language = "fr"
+    UserProfile.objects.filter(user=partner).update(language="fr")
+    partner = type(partner).objects.get(pk=partner.pk)
     assert services.recipient_language(partner) == "fr"
 
 
