@@ -5,29 +5,34 @@ import io
 
 import pandas as pd
 from django.http import HttpResponse
+from django.utils.translation import gettext, gettext_noop
 
 from .access import hidden_fields
 from .models import Distributor
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-# Header (named after the model field where there is one) → cell of a distributor row.
+# Header (named after the model field where there is one) → cell of a distributor row. Headers
+# are written in the reader's language (gettext at export time; marked here for the catalogue).
 DISTRIBUTOR_COLUMNS = [
-    ("code", lambda d: d.code),
-    ("name", lambda d: d.name),
-    ("country", lambda d: d.country),
-    ("region", lambda d: d.region),
-    ("currency", lambda d: d.currency),
-    ("tier", lambda d: d.tier.name),
-    ("status", lambda d: d.get_status_display()),
-    ("account_manager", lambda d: d.account_manager_name),
-    ("contract_start", lambda d: d.contract_start.isoformat() if d.contract_start else ""),
-    ("contract_end", lambda d: d.contract_end.isoformat() if d.contract_end else ""),
+    (gettext_noop("code"), lambda d: d.code),
+    (gettext_noop("name"), lambda d: d.name),
+    (gettext_noop("country"), lambda d: d.country),
+    (gettext_noop("region"), lambda d: d.region),
+    (gettext_noop("currency"), lambda d: d.currency),
+    (gettext_noop("tier"), lambda d: d.tier.name),
+    (gettext_noop("status"), lambda d: d.get_status_display()),
+    (gettext_noop("account_manager"), lambda d: d.account_manager_name),
     (
-        "market_potential",
+        gettext_noop("contract_start"),
+        lambda d: d.contract_start.isoformat() if d.contract_start else "",
+    ),
+    (gettext_noop("contract_end"), lambda d: d.contract_end.isoformat() if d.contract_end else ""),
+    (
+        gettext_noop("market_potential"),
         lambda d: float(d.market_potential) if d.market_potential is not None else "",
     ),
-    ("revenue_12m_reporting", lambda d: float(d.revenue_12m)),
+    (gettext_noop("revenue_12m_reporting"), lambda d: float(d.revenue_12m)),
 ]
 
 
@@ -77,5 +82,5 @@ def distributor_table(distributors, *, viewer):
     """
     hidden = hidden_fields(viewer, Distributor)
     columns = [(header, cell) for header, cell in DISTRIBUTOR_COLUMNS if header not in hidden]
-    headers = [header for header, _ in columns]
+    headers = [gettext(header) for header, _ in columns]
     return headers, ([cell(d) for _, cell in columns] for d in distributors)

@@ -220,3 +220,16 @@ def test_investments_include_every_kind(demo):
     kinds = set(Investment.objects.values_list("kind", flat=True))
 
     assert kinds == set(Investment.Kind.values)
+
+
+def test_partners_of_french_distributors_see_the_portal_in_french(demo, client):
+    from distributors.access import user_language
+
+    for code in ("atlantique", "loire"):
+        user = get_user_model().objects.get(username=f"partner-{code}")
+        assert user_language(user) == "fr"
+        assert Distributor.objects.get(code=code).language == "fr"
+    client.force_login(get_user_model().objects.get(username="partner-loire"))
+    page = client.get("/my/", HTTP_ACCEPT_LANGUAGE="en")
+    assert b'<html lang="fr">' in page.content
+    assert "Chiffre d'affaires par mois".encode() in page.content

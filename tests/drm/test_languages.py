@@ -110,3 +110,29 @@ def test_a_notification_to_a_partner_speaks_its_distributors_language(partner, d
     distributor.language = "fr"
     distributor.save()
     assert recipient_language(partner) == "fr"
+
+
+def test_a_french_managers_export_has_french_headers(login, manager, distributor):
+    UserProfile.objects.create(user=manager, language="fr")
+    body = login(manager).get(reverse("distributors:export"), {"scope": "all"}).content.decode()
+    assert body.splitlines()[0].startswith("code,nom,pays,région,devise,niveau,statut")
+
+
+def test_an_import_notice_e_mail_reaches_a_french_partner_in_french(
+    partner, distributor, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from distributors import services
+
+    UserProfile.objects.create(user=partner, language="fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.import_batch_create(
+            user=partner,
+            kind="revenue",
+            uploaded_file=SimpleUploadedFile("f.csv", b"distributor,month\nacme,2026-01\n"),
+        )
+    batch.refresh_from_db()
+    assert batch.status == "invalid"
+    subjects = [message.subject for message in mailoutbox]
+    assert any("contient des erreurs" in subject for subject in subjects), subjects
