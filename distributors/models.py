@@ -32,6 +32,11 @@ class Tier(models.Model):
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=60)
     rank = models.PositiveSmallIntegerField(unique=True)
+    accept_hours = models.PositiveSmallIntegerField(
+        _("hours to accept a lead"),
+        default=48,
+        help_text=_("How long a distributor of this tier has to accept a lead handed to it"),
+    )
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
