@@ -8,19 +8,17 @@ import subprocess
 import sys
 import zipfile
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 
 from distributors import periods, services
 from distributors.models import ImportBatch, RevenueRecord
 from tests import factories
+from tests.workers import ROOT, database_url
 
-ROOT = Path(__file__).resolve().parents[2]
 HEADER = "distributor,month,product_line,amount\n"
 
 pytestmark = pytest.mark.django_db
@@ -290,14 +288,6 @@ else:
               "amount": "7"}} for m in range(1, 11)]
     print(json.dumps(services.revenue_push(user=user, rows=rows)))
 """
-
-
-def database_url():
-    settings = connection.settings_dict
-    return (
-        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-        f"{settings['PORT'] or 5432}/{settings['NAME']}"
-    )
 
 
 @pytest.mark.services

@@ -1,56 +1,29 @@
 """A real Celery worker checks an upload, and its notice reaches a real SMTP server."""
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from distributors import services
-from drm.celery import app as celery_app
 from notifications.models import Notification
 from tests import factories
 from tests.conftest import parts
-from tests.distributors.test_import_worker import ROOT, database_url
+from tests.workers import celery_worker
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def worker(settings, smtp_server):
-    """`celery worker` on a private queue, sending e-mail to the test's SMTP server."""
-    queue = f"drm-notify-test-{os.getpid()}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "CELERY_QUEUE": queue,
-        "DJANGO_SETTINGS_MODULE": "drm.settings",
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
-        "SITE_URL": "https://drm.example.com",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "drm", "worker", "-Q", queue]
-    command += ["--pool=solo", "--loglevel=INFO", "--without-gossip", "--without-mingle"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_default_queue = queue
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    try:
+    """A worker sending e-mail to the test's SMTP server."""
+    with celery_worker(
+        settings,
+        "notify-test",
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}",
+        SITE_URL="https://drm.example.com",
+    ) as process:
         yield process
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output[-4000:])
 
 
 def test_the_worker_checks_an_upload_and_emails_the_uploader(worker, smtp_server, partner):
