@@ -34,7 +34,7 @@ help:
 	@echo "make run    serve the demo portal on http://127.0.0.1:$(PORT) (SQLite, eager Celery)"
 	@echo "make test   import contract + test suite (PYTEST_ARGS='-k name -x' to narrow)"
 	@echo "make lint   ruff check, ruff format --check, lint-imports"
-	@echo "make bench  benchmarks against a naive baseline (BENCH_ARGS='--rows 5000')"
+	@echo "make bench  benchmarks against baselines (SCALE=0.1 for a quick run)"
 	@echo "make messages  refresh locale/fr from the code, then compile it (needs GNU gettext)"
 	@echo "make clean  remove .venv, db.sqlite3, collected static files and caches"
 
@@ -82,7 +82,7 @@ lint: $(DEV_STAMP)
 
 # Uses Postgres when DATABASE_URL points to one (database drm_bench is dropped and re-created).
 bench: $(DEV_STAMP)
-	SCALE=$(SCALE) $(PY) bench/run.py $(BENCH_ARGS)
+	SCALE=$(SCALE) $(PY) bench/run.py
 
 # The compiled catalogues are committed: running in French needs no gettext, editing them does.
 messages: $(DEV_STAMP)

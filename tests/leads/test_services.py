@@ -162,3 +162,25 @@ def test_a_partner_accepting_while_a_manager_reassigns_leaves_one_owner(
         assert (lead.status, lead.distributor) == (Lead.Status.ASSIGNED, other_distributor)
         assert events == [("mql", "assigned"), ("assigned", "assigned")]
     assert lead.assigned_at <= timezone.now()
+
+
+def test_only_the_manufacturer_qualifies_a_new_lead_as_mql(source, manager, partner):
+    lead = make_lead(source, status=Lead.Status.NEW)
+    with pytest.raises(NotAllowed):
+        services.lead_qualify_as_mql(lead=lead, by=partner)
+    assert Lead.objects.get(pk=lead.pk).status == Lead.Status.NEW
+    lead = services.lead_qualify_as_mql(lead=lead, by=manager, note="Score 80 at the fair")
+    assert lead.status == Lead.Status.MQL
+    event = LeadEvent.objects.get(lead=lead)
+    assert (event.from_status, event.to_status, event.note) == (
+        "new",
+        "mql",
+        "Score 80 at the fair",
+    )
+
+
+def test_a_lead_in_an_owned_status_must_have_a_distributor(source):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_lead(source, status=Lead.Status.ASSIGNED)
