@@ -197,6 +197,7 @@ class RevenueSpec(DistributorSpec):
 
 class InvestmentSpec(DistributorSpec):
     kind = "investment"
+    manufacturer_only = True
     required = ("distributor", "date", "kind", "amount", "value")
     optional = ("note",)
     number_columns = ("amount", "value")
@@ -265,4 +266,14 @@ class InvestmentSpec(DistributorSpec):
         ]
 
 
-SPECS = {RevenueSpec.kind: RevenueSpec, InvestmentSpec.kind: InvestmentSpec}
+SPECS = {}
+
+
+def register(spec):
+    """Add a kind of import; apps above this one register theirs in their ready()."""
+    SPECS[spec.kind] = spec
+    return spec
+
+
+register(RevenueSpec)
+register(InvestmentSpec)

@@ -37,6 +37,21 @@ class Tier(models.Model):
         default=48,
         help_text=_("How long a distributor of this tier has to accept a lead handed to it"),
     )
+    lead_weight = models.PositiveSmallIntegerField(
+        _("lead weight"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "Routing shares leads in proportion to this weight: a weight of 2 receives twice "
+            "the open leads of a weight of 1"
+        ),
+    )
+    max_open_leads = models.PositiveIntegerField(
+        _("open leads at most"),
+        null=True,
+        blank=True,
+        help_text=_("Routing skips a distributor with this many open leads; empty: no cap"),
+    )
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
@@ -164,6 +179,14 @@ class Distributor(models.Model):
         default="en",
         help_text=_("Language of the e-mails to its users and of the documents made for it"),
     )
+    lead_capacity = models.PositiveIntegerField(
+        _("open leads at most"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Overrides the tier's cap on open leads for this distributor; empty: the tier's"
+        ),
+    )
     territories = models.ManyToManyField(
         Territory, blank=True, related_name="distributors", verbose_name=_("territories")
     )
@@ -187,6 +210,7 @@ class Distributor(models.Model):
         "contract_end",
         "account_manager",
         "market_potential",
+        "lead_capacity",
         "territories",
         "product_lines",
     )
@@ -518,6 +542,7 @@ class ImportBatch(models.Model):
     class Kind(models.TextChoices):
         REVENUE = "revenue", _("Revenue")
         INVESTMENT = "investment", _("Investments")
+        LEAD = "lead", _("Leads (MQL)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be checked")
@@ -560,6 +585,8 @@ class ImportBatch(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     errors_csv = models.BinaryField(null=True, blank=True)
     preview = models.JSONField(default=list, blank=True)
+    # What the kind of import needs besides the file (leads: whether to route them after).
+    options = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

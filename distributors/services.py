@@ -468,7 +468,7 @@ def _read_options():
 
 
 @transaction.atomic
-def import_batch_create(*, user, kind, uploaded_file, number_format="auto"):
+def import_batch_create(*, user, kind, uploaded_file, number_format="auto", options=None):
     """Store an uploaded file as a batch and queue its check. Raises ValidationFailed/NotAllowed."""
     if kind not in SPECS:
         raise ValidationFailed(_("Unknown import kind '%(kind)s'.") % {"kind": kind}, field="kind")
@@ -476,6 +476,8 @@ def import_batch_create(*, user, kind, uploaded_file, number_format="auto"):
         raise NotAllowed(_("You may not import figures."))
     if kind == ImportBatch.Kind.INVESTMENT and not is_manufacturer(user):
         raise NotAllowed(_("Only the manufacturer records investments."))
+    if SPECS[kind].manufacturer_only and not is_manufacturer(user):
+        raise NotAllowed(_("Only the manufacturer imports this kind of file."))
     if number_format not in ImportBatch.NumberFormat.values:
         raise ValidationFailed(_("Unknown number format."), field="number_format")
     name = uploaded_file.name or ""
@@ -494,6 +496,7 @@ def import_batch_create(*, user, kind, uploaded_file, number_format="auto"):
         number_format=number_format,
         uploaded_by=user,
         distributor=membership.distributor if membership else None,
+        options=dict(options or {}),
     )
     _store_file(batch.pk, uploaded_file)
     transaction.on_commit(lambda: _enqueue("validate", batch.pk))
@@ -567,7 +570,9 @@ def _batch_file(batch_id, slice_bytes=4 << 20):
 
 
 def _stage(batch):
-    return Stage(batch.staging_name, SPECS[batch.kind](_context()))
+    context = _context()
+    context.extra["batch_id"] = batch.pk
+    return Stage(batch.staging_name, SPECS[batch.kind](context))
 
 
 def import_batch_validate(*, batch_id):
@@ -631,6 +636,10 @@ def import_batch_validate(*, batch_id):
         return
     updates = stage.existing_count()
     created = outcome.staged - updates
+    if spec.replaces:
+        message = _("%(total)d row(s) ready: %(new)d new, %(replaced)d replace stored figures.")
+    else:
+        message = _("%(total)d row(s) ready: %(new)d new, %(replaced)d already stored (skipped).")
     _set(
         batch_id,
         status=ImportBatch.Status.VALIDATED,
@@ -642,8 +651,7 @@ def import_batch_validate(*, batch_id):
         processed_rows=outcome.total,
         created_rows=created,
         updated_rows=updates,
-        message=_("%(total)d row(s) ready: %(new)d new, %(replaced)d replace stored figures.")
-        % {"total": outcome.total, "new": created, "replaced": updates},
+        message=message % {"total": outcome.total, "new": created, "replaced": updates},
     )
     import_batch_notify(batch_id=batch_id)
 
@@ -668,7 +676,16 @@ def import_batch_commit(*, batch_id):
         .first()
     )
     if batch is None:
-        return  # committed already, or never asked: idempotent no-op
+        committed = (
+            ImportBatch.objects.defer("content", "errors_csv")
+            .filter(pk=batch_id, status=ImportBatch.Status.COMMITTED)
+            .first()
+        )
+        if committed is not None:
+            # A redelivered job whose worker died after the commit finishes the follow-up
+            # (which is idempotent); otherwise committed already, or never asked: a no-op.
+            _stage(committed).spec.after_commit(batch_id)
+        return
     stage = _stage(batch)
     if not stage.exists():
         import_batch_fail(
@@ -687,14 +704,24 @@ def import_batch_commit(*, batch_id):
             if not locked:
                 return
             created, updated = publish(stage.spec, stage, now=timezone.now())
+            if stage.spec.replaces:
+                message = _("Imported %(total)d row(s): %(new)d new, %(replaced)d replaced.") % {
+                    "total": created + updated,
+                    "new": created,
+                    "replaced": updated,
+                }
+            else:
+                message = _("Imported %(new)d new row(s); %(skipped)d already stored.") % {
+                    "new": created,
+                    "skipped": batch.total_rows - created,
+                }
             ImportBatch.objects.filter(pk=batch_id).update(
                 status=ImportBatch.Status.COMMITTED,
                 processed_rows=created + updated,
                 created_rows=created,
                 updated_rows=updated,
                 content=None,
-                message=_("Imported %(total)d row(s): %(new)d new, %(replaced)d replaced.")
-                % {"total": created + updated, "new": created, "replaced": updated},
+                message=message,
                 finished_at=timezone.now(),
             )
     except ValidationFailed as exc:
@@ -709,6 +736,9 @@ def import_batch_commit(*, batch_id):
         )
     stage.drop()
     import_batch_notify(batch_id=batch_id)
+    if ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.COMMITTED).exists():
+        # More work of the same job on the committed rows (leads: routing them).
+        stage.spec.after_commit(batch_id)
 
 
 def import_batch_fail(*, batch_id, message):

@@ -224,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "distributors.tasks.import_batches_expire",
         "schedule": 60 * 60,
     },
+    # Leads past their accept deadline are re-routed or escalated.
+    "lead-deadlines": {
+        "task": "leads.tasks.leads_deadlines_enforce",
+        "schedule": 60 * env.int("LEAD_DEADLINE_CHECK_MINUTES", default=5),
+    },
     "notification-digests": {
         "task": "notifications.tasks.notification_digests_send",
         "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0),
@@ -241,6 +246,11 @@ IMPORT_MAX_UNPACK_RATIO = env.int("IMPORT_MAX_UNPACK_RATIO", default=100)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=25_000)
 IMPORT_EXPIRE_HOURS = env.int("IMPORT_EXPIRE_HOURS", default=72)
 IMPORT_STUCK_MINUTES = env.int("IMPORT_STUCK_MINUTES", default=60)
+# Leads: how many overdue leads one run of the deadline job handles (the next run takes the rest).
+LEAD_DEADLINE_BATCH = env.int("LEAD_DEADLINE_BATCH", default=2000)
+# Uploaded catalogue files (sales materials); served to portal users only, never publicly.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=25 * 1024 * 1024)
 # A revenue figure priced with a rate older than this many months is flagged as stale.
 EXCHANGE_RATE_MAX_AGE_MONTHS = env.int("EXCHANGE_RATE_MAX_AGE_MONTHS", default=3)
 # Request bodies other than files (an API push of API_MAX_PUSH_ROWS rows fits).

@@ -57,6 +57,7 @@ urlpatterns = [
     ),
     path("notifications/", include("notifications.urls")),
     path("", include("distributors.urls")),
+    path("", include("leads.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

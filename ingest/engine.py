@@ -168,6 +168,8 @@ def check_references(spec, stage):
 def publish(spec, stage, *, now):
     """Upsert every staged row into the target in the caller's transaction: (created, updated).
 
+    A spec without update columns skips rows whose key is stored (updated is then 0).
+
     One `INSERT … SELECT … ON CONFLICT (natural key) DO UPDATE`: concurrent imports of the same
     new keys wait for each other instead of failing, and nothing is ever duplicated.
     """
@@ -183,9 +185,10 @@ def publish(spec, stage, *, now):
     )
     select, params = spec.select_sql(stage, now=now)
     conflict = ", ".join(spec.key_sql(None))
+    action = f"DO UPDATE SET {updates}" if spec.update_columns else "DO NOTHING"
     upsert = (
         f"INSERT INTO {table} ({columns}) {select} "  # noqa: S608
-        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+        f"ON CONFLICT ({conflict}) {action}"
     )
     with connection.cursor() as cursor:
         if is_postgres():
@@ -200,4 +203,7 @@ def publish(spec, stage, *, now):
             updated = stage.existing_count()
             cursor.execute(upsert, params)
             created = total - updated
+            if not spec.update_columns:
+                total = created  # the stored rows were skipped, not rewritten
+    spec.after_publish(stage, now=now)
     return created, total - created

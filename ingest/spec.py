@@ -19,8 +19,14 @@ class Spec:
     - `insert_columns` / `update_columns`: target columns written, and rewritten on conflict;
     - `references`: (staging column, referenced table) pairs checked and locked at publish;
     - `parse(raw, errors, context)`: vectorised checks of one chunk, returns the staged frame;
-    - `select_sql(stage)`: the SELECT (alias `s` for the stage) producing `insert_columns`.
+    - `select_sql(stage)`: the SELECT (alias `s` for the stage) producing `insert_columns`;
+    - `update_columns` empty: a row whose key is stored already is skipped, not rewritten;
+    - `after_publish(stage, now=)`: more writes in the publishing transaction (events, counts);
+    - `after_commit(batch_id)`: work of the same job once the rows are committed;
+    - `manufacturer_only`: partners may not import this kind.
     """
+
+    manufacturer_only = False
 
     kind = ""
     required: tuple = ()
@@ -81,6 +87,17 @@ class Spec:
 
     def select_sql(self, stage):
         raise NotImplementedError
+
+    @property
+    def replaces(self):
+        """Whether a row with a stored key replaces it (else it is skipped)."""
+        return bool(self.update_columns)
+
+    def after_publish(self, stage, *, now):
+        """Called inside the publishing transaction, after the upsert."""
+
+    def after_commit(self, batch_id):
+        """Called by the job once the publishing transaction has committed."""
 
     def preview(self, staged):
         """Rows of the staged frame as the user should read them (a list of dicts)."""

@@ -1,4 +1,4 @@
-"""Leads app: MQL to DQL qualification, routing, partner feedback (filled by a later issue)."""
+"""Leads app: MQL to DQL qualification, routing with deadlines, partner feedback, analytics."""
 
 from django.apps import AppConfig
 
@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class LeadsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "leads"
+    verbose_name = "Leads"
+
+    def ready(self):
+        # Registers the notification kinds leads sends, and the MQL import with the engine.
+        from . import imports, notices  # noqa: F401

@@ -6,13 +6,18 @@ apply them under a row lock.
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from distributors.access import VisibleToQuerySet
+from distributors.access import VisibleToQuerySet, is_manufacturer, user_membership
 from distributors.codes import validate_country, validate_currency
+
+MONEY_DIGITS = 16
 
 
 class LeadSource(models.Model):
@@ -37,7 +42,20 @@ class LeadSource(models.Model):
         return self.name
 
 
+class LostReason(models.TextChoices):
+    PRICE = "price", _("Price")
+    COMPETITOR = "competitor", _("Went to a competitor")
+    NO_DECISION = "no_decision", _("No decision")
+    TIMING = "timing", _("Timing, project postponed")
+    NOT_QUALIFIED = "not_qualified", _("Did not qualify")
+    PRODUCT_FIT = "product_fit", _("Product did not fit")
+    REGISTRATION_DECLINED = "registration_declined", _("Deal registration declined")
+    OTHER = "other", _("Other")
+
+
 class Lead(models.Model):
+    LostReason = LostReason
+
     class Status(models.TextChoices):
         NEW = "new", _("New")
         MQL = "mql", _("Marketing-qualified")
@@ -112,15 +130,66 @@ class Lead(models.Model):
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     accept_deadline = models.DateTimeField(_("accept by"), null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the deadline job found no one else to hand the lead to: a manager must act.
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    opportunity_value = models.DecimalField(
+        _("opportunity value"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
+    )
+    expected_close = models.DateField(_("expected close"), null=True, blank=True)
+    won_value = models.DecimalField(
+        _("won value"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
+    )
+    lost_reason = models.CharField(
+        _("lost reason"), max_length=30, choices=LostReason.choices, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    # The fields a partner sees only once its distributor has accepted the lead.
+    CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+    # Statuses in which the owning distributor has accepted the lead (and sees the contact).
+    ACCEPTED_STATUSES = ("accepted", "dql", "opportunity", "won", "lost")
+    # What the change history shows (lead_history); "distributor" is hidden from partners: a
+    # lead may have been offered to others before.
+    HISTORY_FIELDS = (
+        "status",
+        "distributor",
+        "owner",
+        "accept_deadline",
+        "company",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "country",
+        "region",
+        "postcode",
+        "product_line",
+        "estimated_value",
+        "currency",
+        "opportunity_value",
+        "expected_close",
+        "won_value",
+        "lost_reason",
+    )
+
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "created_at", "mql_score", "external_ref"]
+    )
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
+        indexes = [
+            # The manager's list (newest first, keyset pages) and its common filters.
+            models.Index(fields=["-created_at", "-id"], name="lead_newest"),
+            models.Index(fields=["status", "-created_at"], name="lead_status_newest"),
+            models.Index(fields=["distributor", "status", "-created_at"], name="lead_dist_status"),
+            models.Index(fields=["source", "-created_at"], name="lead_source_newest"),
+            models.Index(fields=["country", "-created_at"], name="lead_country_newest"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_ref"], name="lead_unique_ref"),
             models.CheckConstraint(
@@ -147,9 +216,46 @@ class Lead(models.Model):
     def can_move_to(self, status):
         return status in self.TRANSITIONS[self.Status(self.status)]
 
+    @property
+    def is_overdue(self):
+        from django.utils import timezone
+
+        return (
+            self.status == self.Status.ASSIGNED
+            and self.accept_deadline is not None
+            and self.accept_deadline < timezone.now()
+        )
+
+    @property
+    def is_open(self):
+        return self.status in self.OWNED
+
+    def contact_visible_to(self, user):
+        """The manufacturer always; a partner once its own distributor accepted the lead."""
+        if is_manufacturer(user):
+            return True
+        membership = user_membership(user)
+        return (
+            membership is not None
+            and self.distributor_id == membership.distributor_id
+            and self.status in self.ACCEPTED_STATUSES
+        )
+
 
 class LeadEvent(models.Model):
     """One status change of a lead: who, when, from, to, for which distributor, and why."""
+
+    class Cause(models.TextChoices):
+        IMPORTED = "imported", _("Imported")
+        REGISTERED = "registered", _("Deal registered by the partner")
+        ROUTED = "routed", _("Routed by the rules")
+        MANUAL = "manual", _("Assigned by a manager")
+        REJECTED = "rejected", _("Rejected by the distributor")
+        EXPIRED = "expired", _("Not accepted in time")
+        WITHDRAWN = "withdrawn", _("Taken back by a manager")
+        ESCALATED = "escalated", _("No other distributor: escalated")
+        APPROVED = "approved", _("Deal registration approved")
+        DECLINED = "declined", _("Deal registration declined")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(db_index=True)
@@ -166,6 +272,13 @@ class LeadEvent(models.Model):
         related_name="+",
     )
     note = models.TextField(blank=True)
+    cause = models.CharField(max_length=20, choices=Cause.choices, blank=True)
+    # A rejection's reason code, or a loss's (Lead.LostReason).
+    reason = models.CharField(max_length=30, blank=True)
+    # For an answer to a hand-over (accept, reject, expiry): hours since the hand-over, and
+    # whether the deadline had passed.
+    waited_hours = models.FloatField(null=True, blank=True)
+    late = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["at", "id"]
@@ -218,3 +331,378 @@ class LeadRejection(models.Model):
 
     def __str__(self):
         return f"{self.lead_id} rejected by {self.distributor_id}: {self.reason}"
+
+
+class LeadExclusion(models.Model):
+    """A distributor that must never be offered this lead again: it rejected it or let it expire."""
+
+    class Cause(models.TextChoices):
+        REJECTED = "rejected", _("Rejected it")
+        EXPIRED = "expired", _("Did not accept it in time")
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="exclusions")
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+"
+    )
+    cause = models.CharField(max_length=20, choices=Cause.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "distributor"], name="lead_excluded_once")
+        ]
+
+    def __str__(self):
+        return f"{self.lead_id} excludes {self.distributor_id} ({self.cause})"
+
+
+class RoutingDecision(models.Model):
+    """Why a lead went where it went: the rules applied, the candidates left, the one chosen.
+
+    `explanation` holds codes and numbers only; pages and the API word it in the reader's
+    language (leads.routing.explain).
+    """
+
+    class Mode(models.TextChoices):
+        AUTO = "auto", _("Routed by the rules")
+        MANUAL = "manual", _("Assigned by hand")
+        DEADLINE = "deadline", _("Re-routed after a missed deadline")
+        IMPORT = "import", _("Routed on import")
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="routings")
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mode = models.CharField(max_length=20, choices=Mode.choices)
+    distributor = models.ForeignKey(
+        "distributors.Distributor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    explanation = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.lead_id} → {self.distributor_id or '-'} ({self.mode})"
+
+
+# --- the agreed definition of a distributor-qualified lead -------------------------------------
+
+
+class CriteriaVersion(models.Model):
+    """One version of the DQL checklist. A draft is edited; a published version is frozen."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    notes = models.TextField(_("what changed"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("qualification criteria version")
+        verbose_name_plural = _("qualification criteria versions")
+
+    def __str__(self):
+        return f"v{self.number}"
+
+    @property
+    def is_published(self):
+        return self.published_at is not None
+
+
+class Criterion(models.Model):
+    """One item of the checklist: "Budget confirmed", "Purchase within 6 months"…"""
+
+    version = models.ForeignKey(CriteriaVersion, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("label (English)"), max_length=200)
+    label_fr = models.CharField(_("label (French)"), max_length=200, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="criterion_code_once")
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def text(self):
+        """The label in the active language (French when there is one and French is active)."""
+        if self.label_fr and (get_language() or "").startswith("fr"):
+            return self.label_fr
+        return self.label
+
+
+class CriteriaAcknowledgement(models.Model):
+    """A partner admin agreed to a published version on its distributor's behalf."""
+
+    version = models.ForeignKey(
+        CriteriaVersion, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField()
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "distributor"], name="criteria_acknowledged_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.distributor_id} acknowledged v{self.version_id}"
+
+
+class LeadQualification(models.Model):
+    """The distributor's answers to a criteria version for one lead, and whether it passed."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="qualifications")
+    version = models.ForeignKey(CriteriaVersion, on_delete=models.PROTECT, related_name="+")
+    answers = models.JSONField(default=dict)
+    passed = models.BooleanField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.lead_id} v{self.version_id}: {'passed' if self.passed else 'failed'}"
+
+
+# --- deal registration ------------------------------------------------------------------------
+
+
+class DealRegistration(models.Model):
+    """A lead a partner found itself and registers; a manager approves or declines it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    lead = models.OneToOneField(Lead, on_delete=models.CASCADE, related_name="registration")
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="deal_registrations"
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    registered_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+
+    class Meta:
+        ordering = ["-registered_at"]
+        indexes = [models.Index(fields=["status", "-registered_at"], name="dealreg_status")]
+
+    def __str__(self):
+        return f"{self.lead_id} by {self.distributor_id} ({self.status})"
+
+
+# --- sales materials, products and promotions -------------------------------------------------
+
+
+class Material(models.Model):
+    """An item of the catalogue shown to partners on a lead at the stage it serves."""
+
+    class Kind(models.TextChoices):
+        MATERIAL = "material", _("Sales material")
+        PRODUCT = "product", _("Product")
+        PROMOTION = "promotion", _("Promotion")
+
+    class Stage(models.TextChoices):
+        ANY = "any", _("Any stage")
+        ASSIGNED = "assigned", _("Deciding to accept")
+        ACCEPTED = "accepted", _("Qualifying")
+        DQL = "dql", _("Distributor-qualified")
+        OPPORTUNITY = "opportunity", _("Opportunity")
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    product_line = models.ForeignKey(
+        "distributors.ProductLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("product line"),
+        help_text=_("Empty: every product line"),
+    )
+    stage = models.CharField(_("sales stage"), max_length=20, choices=Stage.choices)
+    file = models.FileField(_("file"), upload_to="materials/%Y/%m/", blank=True)
+    url = models.URLField(_("link"), blank=True)
+    is_active = models.BooleanField(_("shown to partners"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(file="") | ~Q(url=""), name="material_has_file_or_link"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class MaterialFeedback(models.Model):
+    """A partner user's rating and comment on a catalogue item, at a sales stage."""
+
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="feedback")
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stage = models.CharField(max_length=20, choices=Material.Stage.choices)
+    rating = models.PositiveSmallIntegerField(
+        _("rating (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    at = models.DateTimeField()
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["material", "by", "stage"], name="material_feedback_once_per_stage"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1) & Q(rating__lte=5), name="material_rating_1_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.material_id} rated {self.rating} by {self.by_id}"
+
+
+# --- analytics ---------------------------------------------------------------------------------
+
+
+class Stage(models.TextChoices):
+    """What a rollup row counts: leads that entered a stage (or an outcome) in its month."""
+
+    MQL = "mql", _("Marketing-qualified")
+    ASSIGNED = "assigned", _("Handed to a distributor")
+    ACCEPTED = "accepted", _("Accepted")
+    ACCEPT_TIME = "accept_time", _("Time to accept")
+    LATE = "late", _("Past the deadline")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Taken back after the deadline")
+    DQL = "dql", _("Distributor-qualified")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    ESCALATED = "escalated", _("Escalated")
+
+
+class LeadRollup(models.Model):
+    """Monthly counts that analytics read instead of the leads table.
+
+    One row per grain × distributor × month × source × stage (× reason, × time-to-accept
+    bucket). The lifecycle services add to it in the same transaction as the move they count
+    (leads.rollups), so it is exact at every commit; `lead_rollups_rebuild` recounts it from
+    the events. Grains: per distributor and source, per distributor (all sources), and per source
+    for the whole channel; the last two keep the dashboards and peer comparisons small.
+    """
+
+    class Grain(models.IntegerChoices):
+        DISTRIBUTOR_SOURCE = 0
+        DISTRIBUTOR = 1
+        CHANNEL_SOURCE = 2
+
+    grain = models.PositiveSmallIntegerField(choices=Grain.choices)
+    distributor = models.ForeignKey(
+        "distributors.Distributor",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    month = models.DateField()
+    source = models.ForeignKey(
+        LeadSource,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    # A rejection's or loss's reason code; "" for the other stages.
+    reason = models.CharField(max_length=30, blank=True, default="")
+    # Time-to-accept histogram (stage accept_time): the bucket's index in rollups.BUCKETS.
+    bucket = models.PositiveSmallIntegerField(default=0)
+    count = models.IntegerField(default=0)
+    # Sum of the stage's amount: estimated value handed over, opportunity value, won value, or
+    # the quality rating of rejections (an average is total / count).
+    total = models.DecimalField(max_digits=22, decimal_places=2, default=0)
+    # Sum of hours from hand-over to acceptance (stage accepted).
+    hours = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "grain",
+                Coalesce("distributor", Value(0)),
+                "month",
+                Coalesce("source", Value(0)),
+                "stage",
+                "reason",
+                "bucket",
+                name="lead_rollup_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["grain", "distributor", "month"], name="lead_rollup_dist"),
+            models.Index(fields=["grain", "month"], name="lead_rollup_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.grain}/{self.distributor_id}/{self.month}/{self.source_id}/{self.stage}"

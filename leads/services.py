@@ -3,165 +3,937 @@
 Concurrent acts on one lead (a partner accepting while the deadline job reassigns, two managers
 assigning) are serialised by `SELECT … FOR UPDATE` on the lead: the second sees the first's result
 and is refused if its move is no longer legal, so no update is lost and no lead has two owners.
+
+Every move writes a LeadEvent; each service adds its events to the monthly rollups
+(leads.rollups) before it commits, so the analytics are exact at every commit.
 """
 
 import datetime
+import logging
+from collections import Counter
+from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import Role, is_manufacturer, user_membership, user_role
+from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
+from distributors.models import Distributor
 from drm.errors import NotAllowed, ValidationFailed
 
-from .models import Lead, LeadEvent, LeadRejection
+from . import notices, rollups
+from .models import (
+    CriteriaAcknowledgement,
+    CriteriaVersion,
+    Criterion,
+    DealRegistration,
+    Lead,
+    LeadEvent,
+    LeadExclusion,
+    LeadQualification,
+    LeadRejection,
+    LeadSource,
+    Material,
+    MaterialFeedback,
+    RoutingDecision,
+)
+from .routing import Router
+
+log = logging.getLogger(__name__)
+
+PARTNER_SOURCE = "partner-registered"
 
 
-def _locked(lead):
-    return (
-        Lead.objects.select_for_update(of=("self",)).select_related("distributor").get(pk=lead.pk)
-    )
+# --- the moves ---------------------------------------------------------------------------------
 
 
-def _move(lead, to, *, by, note="", at=None):
-    """Move a locked lead to `to` and log the event; refuse an illegal move, naming both."""
-    if not lead.can_move_to(to):
-        raise ValidationFailed(
-            _("A lead cannot go from %(current)s to %(asked)s.")
-            % {
-                "current": Lead.Status(lead.status).label,
-                "asked": Lead.Status(to).label,
-            },
-            field="status",
+class Moves:
+    """The events a service writes, counted into the rollups once, in key order, at the end."""
+
+    def __init__(self):
+        self.event_ids = []
+
+    def move(self, lead, to, *, by, note="", at=None, cause="", reason="", answer=False):
+        """Move a locked lead to `to` and log the event; refuse an illegal move, naming both.
+
+        `answer`: the move answers a hand-over (accept, reject, expiry); the event records how
+        long the distributor took and whether its deadline had passed.
+        """
+        if not lead.can_move_to(to):
+            raise ValidationFailed(
+                _("A lead cannot go from %(current)s to %(asked)s.")
+                % {
+                    "current": Lead.Status(lead.status).label,
+                    "asked": Lead.Status(to).label,
+                },
+                field="status",
+            )
+        at = at or timezone.now()
+        waited = late = None
+        if answer and lead.assigned_at:
+            waited = max(0.0, (at - lead.assigned_at).total_seconds() / 3600)
+            late = bool(lead.accept_deadline and at > lead.accept_deadline)
+        event = LeadEvent.objects.create(
+            lead=lead,
+            at=at,
+            by=by if getattr(by, "is_authenticated", False) else None,
+            from_status=lead.status,
+            to_status=to,
+            distributor_id=lead.distributor_id,
+            note=note,
+            cause=cause,
+            reason=reason,
+            waited_hours=waited,
+            late=bool(late),
         )
-    at = at or timezone.now()
-    LeadEvent.objects.create(
-        lead=lead,
-        at=at,
-        by=by if getattr(by, "is_authenticated", False) else None,
-        from_status=lead.status,
-        to_status=to,
-        distributor=lead.distributor,
-        note=note,
-    )
-    lead.status = to
-    return at
+        self.event_ids.append(event.pk)
+        lead.status = to
+        return at
+
+    def count(self):
+        rollups.events_count(self.event_ids)
+        self.event_ids = []
+
+
+def _locked(lead, *, skip_locked=False):
+    queryset = Lead.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+    return queryset.select_related("distributor", "distributor__tier").filter(pk=lead.pk).first()
+
+
+def _lock(lead):
+    locked = _locked(lead)
+    if locked is None:
+        raise ValidationFailed(_("This lead no longer exists."))
+    return locked
+
+
+def _save(lead, by, fields):
+    lead._history_user = by if getattr(by, "is_authenticated", False) else None
+    lead.save(update_fields=[*fields, "updated_at"])
 
 
 def _partner_of(lead, user):
-    """The caller is a partner user of the distributor that owns the lead."""
-    membership = user_membership(user)
+    """The caller is a partner user of the distributor that owns the lead.
+
+    A rep acts on its distributor's leads that nobody or itself works; a lead handed to
+    another rep is that rep's (and the partner admins').
+    """
+    membership = user_membership(user) if is_partner(user) else None
     if membership is None or lead.distributor_id != membership.distributor_id:
         raise NotAllowed(_("This lead is not handed to your distributor."))
+    if (
+        user_role(user) == Role.PARTNER_REP
+        and lead.owner_id is not None
+        and lead.owner_id != user.pk
+    ):
+        raise NotAllowed(_("This lead is handed to another rep of your distributor."))
     return membership
 
 
-@transaction.atomic
-def lead_qualify_as_mql(*, lead, by, note=""):
-    """A new lead passes the manufacturer's own qualification (MQL) and joins the pool."""
+def _require_manufacturer(by, message):
     if not is_manufacturer(by):
-        raise NotAllowed(_("Only the manufacturer's staff may qualify leads as MQL."))
-    lead = _locked(lead)
-    _move(lead, Lead.Status.MQL, by=by, note=note)
-    lead.save(update_fields=["status", "updated_at"])
-    return lead
+        raise NotAllowed(message)
 
 
-@transaction.atomic
-def lead_assign(*, lead, distributor, by, note=""):
-    """Hand a lead from the pool (or from its current distributor) to `distributor`.
-
-    The accept deadline is the distributor's tier's `accept_hours` from now. A distributor that
-    rejected the lead is never handed it again.
-    """
-    if not is_manufacturer(by):
-        raise NotAllowed(_("Only the manufacturer's staff may assign leads."))
-    lead = _locked(lead)
-    if LeadRejection.objects.filter(lead=lead, distributor=distributor).exists():
-        raise ValidationFailed(
-            _("%(code)s rejected this lead; it is not offered to it again.")
-            % {"code": distributor.code},
-            field="distributor",
-        )
-    if lead.status == Lead.Status.ASSIGNED and lead.distributor_id == distributor.pk:
-        return lead  # already there: assigning twice is one assignment
+def _hand_over(moves, lead, distributor, *, by, at, cause, note=""):
+    """Hand a locked lead in the pool to `distributor`: deadline from its tier."""
     lead.distributor = distributor  # the event names the distributor the lead goes to
-    at = _move(lead, Lead.Status.ASSIGNED, by=by, note=note)
+    moves.move(lead, Lead.Status.ASSIGNED, by=by, note=note, at=at, cause=cause)
     lead.owner = None
     lead.assigned_at = at
     lead.accept_deadline = at + datetime.timedelta(hours=distributor.tier.accept_hours)
-    lead.save(
-        update_fields=[
-            "status",
-            "distributor",
-            "owner",
-            "assigned_at",
-            "accept_deadline",
-            "updated_at",
-        ]
-    )
-    return lead
+    lead.escalated_at = None
 
 
-@transaction.atomic
-def lead_accept(*, lead, by):
-    """The distributor takes the lead: from now on its partner users see the contact details."""
-    lead = _locked(lead)
-    _partner_of(lead, by)
-    _move(lead, Lead.Status.ACCEPTED, by=by)
-    lead.accept_deadline = None
-    lead.owner = lead.owner or by
-    lead.save(update_fields=["status", "accept_deadline", "owner", "updated_at"])
-    return lead
-
-
-@transaction.atomic
-def lead_reject(*, lead, by, rating, reason, contacted=False, text=""):
-    """The distributor says no, with structured feedback; the lead goes back to the pool."""
-    if reason not in LeadRejection.Reason.values:
-        raise ValidationFailed(_("Choose a reason."), field="reason")
-    if not (isinstance(rating, int) and 1 <= rating <= 5):
-        raise ValidationFailed(_("Rate the lead's quality from 1 to 5."), field="rating")
-    lead = _locked(lead)
-    membership = _partner_of(lead, by)
-    at = _move(lead, Lead.Status.MQL, by=by, note=text)
-    LeadRejection.objects.create(
-        lead=lead,
-        distributor_id=membership.distributor_id,
-        rating=rating,
-        reason=reason,
-        contacted=contacted,
-        text=text,
-        by=by,
-        at=at,
+def _back_to_pool(moves, lead, *, by, at, cause, reason="", note="", answer=True):
+    moves.move(
+        lead, Lead.Status.MQL, by=by, at=at, cause=cause, reason=reason, note=note, answer=answer
     )
     lead.distributor = None
     lead.owner = None
     lead.assigned_at = None
     lead.accept_deadline = None
-    lead.save(
-        update_fields=[
-            "status",
-            "distributor",
-            "owner",
-            "assigned_at",
-            "accept_deadline",
-            "updated_at",
-        ]
+
+
+HANDOVER_FIELDS = [
+    "status",
+    "distributor",
+    "owner",
+    "assigned_at",
+    "accept_deadline",
+    "escalated_at",
+]
+
+
+def _decision(lead, *, mode, by, distributor, explanation, at):
+    return RoutingDecision(
+        lead=lead,
+        at=at,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        mode=mode,
+        distributor=distributor,
+        explanation=explanation,
     )
+
+
+# --- creating leads ----------------------------------------------------------------------------
+
+
+def lead_validate(lead):
+    """Field rules of a lead (country, currency, score…) as a ValidationFailed naming the field."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        lead.full_clean(exclude=["source", "distributor", "owner", "product_line"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ValidationFailed(
+            f"{field}: {messages[0]}", field=field, details=exc.message_dict
+        ) from exc
+
+
+@transaction.atomic
+def lead_create(*, by, source, external_ref, company, status=Lead.Status.MQL, **fields):
+    """A manager (or a marketing tool with a manager's token) enters a lead: new or MQL."""
+    _require_manufacturer(by, _("Only the manufacturer's staff may enter leads."))
+    if status not in (Lead.Status.NEW, Lead.Status.MQL):
+        raise ValidationFailed(_("A lead starts as new or MQL."), field="status")
+    if Lead.objects.filter(source=source, external_ref=external_ref).exists():
+        raise ValidationFailed(
+            _("Source %(source)s already has a lead with reference %(ref)s.")
+            % {"source": source.code, "ref": external_ref},
+            field="external_ref",
+        )
+    lead = Lead(source=source, external_ref=external_ref, company=company, status=status, **fields)
+    lead.country = (lead.country or "").upper()
+    lead.currency = (lead.currency or "").upper()
+    lead_validate(lead)
+    lead._history_user = by
+    lead.save()
+    event = LeadEvent.objects.create(
+        lead=lead, at=lead.created_at, by=by, from_status="", to_status=status
+    )
+    rollups.events_count([event.pk])
+    return lead
+
+
+@transaction.atomic
+def lead_qualify_as_mql(*, lead, by, note=""):
+    """A new lead passes the manufacturer's own qualification (MQL) and joins the pool."""
+    _require_manufacturer(by, _("Only the manufacturer's staff may qualify leads as MQL."))
+    lead = _lock(lead)
+    moves = Moves()
+    moves.move(lead, Lead.Status.MQL, by=by, note=note)
+    _save(lead, by, ["status"])
+    moves.count()
+    return lead
+
+
+# --- routing and assignment ------------------------------------------------------------------
+
+
+def _assign_locked(moves, lead, distributor, *, by, at, mode, explanation, note=""):
+    """Assign a locked lead; withdraws it from its current distributor first. Refuses a
+    distributor excluded from the lead. Returns False when it is already there."""
+    if LeadExclusion.objects.filter(lead=lead, distributor=distributor).exists():
+        raise ValidationFailed(
+            _("%(code)s rejected this lead or let it expire; it is not offered to it again.")
+            % {"code": distributor.code},
+            field="distributor",
+        )
+    if lead.status == Lead.Status.ASSIGNED and lead.distributor_id == distributor.pk:
+        return False  # already there: assigning twice is one assignment
+    if lead.status == Lead.Status.ASSIGNED:
+        _back_to_pool(moves, lead, by=by, at=at, cause=LeadEvent.Cause.WITHDRAWN, answer=False)
+    elif not lead.can_move_to(Lead.Status.ASSIGNED):
+        moves.move(lead, Lead.Status.ASSIGNED, by=by)  # raises, naming both statuses
+    cause = LeadEvent.Cause.MANUAL if mode == RoutingDecision.Mode.MANUAL else "routed"
+    _hand_over(moves, lead, distributor, by=by, at=at, cause=cause, note=note)
+    _save(lead, by, HANDOVER_FIELDS)
+    _decision(
+        lead, mode=mode, by=by, distributor=distributor, explanation=explanation, at=at
+    ).save()
+    return True
+
+
+def _manual_explanation(distributor):
+    return {"chosen": distributor.code, "why": "manual", "rules": [], "candidates": []}
+
+
+@transaction.atomic
+def lead_assign(*, lead, distributor, by, note=""):
+    """Hand a lead from the pool (or from its current distributor) to `distributor` by hand.
+
+    The accept deadline is the distributor's tier's `accept_hours` from now. A distributor that
+    rejected the lead or let it expire is never handed it again.
+    """
+    _require_manufacturer(by, _("Only the manufacturer's staff may assign leads."))
+    lead = _lock(lead)
+    distributor = Distributor.objects.select_related("tier").get(pk=distributor.pk)
+    moves = Moves()
+    moved = _assign_locked(
+        moves,
+        lead,
+        distributor,
+        by=by,
+        at=timezone.now(),
+        mode=RoutingDecision.Mode.MANUAL,
+        explanation=_manual_explanation(distributor),
+        note=note,
+    )
+    moves.count()
+    if moved:
+        transaction.on_commit(lambda: notices.leads_assigned_notify({distributor.pk: 1}))
+    return lead
+
+
+@transaction.atomic
+def leads_bulk_assign(*, lead_ids, distributor, by):
+    """Assign many leads to one distributor in one transaction (locked in id order).
+
+    Leads that cannot go to it (excluded, closed, already accepted) are skipped and named.
+    Returns (assigned count, [(lead id, reason)]).
+    """
+    _require_manufacturer(by, _("Only the manufacturer's staff may assign leads."))
+    distributor = Distributor.objects.select_related("tier").get(pk=distributor.pk)
+    leads = list(
+        Lead.objects.select_for_update(of=("self",)).filter(pk__in=list(lead_ids)).order_by("pk")
+    )
+    moves = Moves()
+    at = timezone.now()
+    assigned, skipped = 0, []
+    for lead in leads:
+        try:
+            with transaction.atomic():
+                if _assign_locked(
+                    moves,
+                    lead,
+                    distributor,
+                    by=by,
+                    at=at,
+                    mode=RoutingDecision.Mode.MANUAL,
+                    explanation=_manual_explanation(distributor),
+                ):
+                    assigned += 1
+        except ValidationFailed as exc:
+            # Refused before any event was written (the savepoint keeps it so anyway).
+            skipped.append((lead.pk, exc.message))
+    moves.count()
+    if assigned:
+        transaction.on_commit(lambda: notices.leads_assigned_notify({distributor.pk: assigned}))
+    return assigned, skipped
+
+
+def _route_locked(moves, router, lead, *, by, at, mode):
+    """Route one locked pool lead with `router`: assign or leave it; returns the distributor."""
+    decision = router.route(lead)
+    if decision.distributor_id is None:
+        _decision(
+            lead, mode=mode, by=by, distributor=None, explanation=decision.explanation, at=at
+        ).save()
+        return None
+    distributor = Distributor.objects.select_related("tier").get(pk=decision.distributor_id)
+    _hand_over(moves, lead, distributor, by=by, at=at, cause=LeadEvent.Cause.ROUTED)
+    _save(lead, by, HANDOVER_FIELDS)
+    _decision(
+        lead, mode=mode, by=by, distributor=distributor, explanation=decision.explanation, at=at
+    ).save()
+    router.taken(distributor.pk)
+    return distributor
+
+
+@transaction.atomic
+def lead_route(*, lead, by):
+    """Route a pool lead by the rules; the explanation is stored whatever the outcome."""
+    _require_manufacturer(by, _("Only the manufacturer's staff may route leads."))
+    lead = _lock(lead)
+    if lead.status not in (Lead.Status.MQL, Lead.Status.NEW):
+        raise ValidationFailed(
+            _("Only a lead in the pool can be routed; this one is %(status)s.")
+            % {"status": Lead.Status(lead.status).label},
+            field="status",
+        )
+    moves = Moves()
+    at = timezone.now()
+    if lead.status == Lead.Status.NEW:
+        moves.move(lead, Lead.Status.MQL, by=by, at=at)
+    distributor = _route_locked(
+        moves, Router.for_leads([lead]), lead, by=by, at=at, mode=RoutingDecision.Mode.AUTO
+    )
+    if distributor is None:
+        _save(lead, by, ["status"])
+    moves.count()
+    if distributor is not None:
+        transaction.on_commit(lambda: notices.leads_assigned_notify({distributor.pk: 1}))
+    return lead
+
+
+def leads_route(*, lead_ids, by, mode=RoutingDecision.Mode.AUTO, chunk=500):
+    """Route many pool leads by the rules, a chunk per transaction; returns (routed, left).
+
+    Leads no longer in the pool when their turn comes (someone assigned them meanwhile) are
+    left alone. One notice per distributor at the end.
+    """
+    if by is not None:
+        _require_manufacturer(by, _("Only the manufacturer's staff may route leads."))
+    ids = sorted(set(lead_ids))
+    handed = Counter()
+    left = 0
+    for start in range(0, len(ids), chunk):
+        with transaction.atomic():
+            leads = list(
+                Lead.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(pk__in=ids[start : start + chunk], status=Lead.Status.MQL)
+                .order_by("pk")
+            )
+            router = Router.for_leads(leads)
+            moves = Moves()
+            at = timezone.now()
+            for lead in leads:
+                distributor = _route_locked(moves, router, lead, by=by, at=at, mode=mode)
+                if distributor is None:
+                    left += 1
+                else:
+                    handed[distributor.pk] += 1
+            moves.count()
+    notices.leads_assigned_notify(dict(handed))
+    return sum(handed.values()), left
+
+
+# --- the partner's answers ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def lead_accept(*, lead, by):
+    """The distributor takes the lead: from now on its partner users see the contact details."""
+    lead = _lock(lead)
+    _partner_of(lead, by)
+    moves = Moves()
+    moves.move(lead, Lead.Status.ACCEPTED, by=by, answer=True)
+    lead.owner = lead.owner or by
+    _save(lead, by, ["status", "owner"])
+    moves.count()
+    return lead
+
+
+@transaction.atomic
+def lead_reject(*, lead, by, rating, reason, contacted=False, text=""):
+    """The distributor says no, with structured feedback; the lead goes back to the pool and is
+    never offered to it again."""
+    if reason not in LeadRejection.Reason.values:
+        raise ValidationFailed(_("Choose a reason."), field="reason")
+    if isinstance(rating, bool) or not (isinstance(rating, int) and 1 <= rating <= 5):
+        raise ValidationFailed(_("Rate the lead's quality from 1 to 5."), field="rating")
+    if reason == LeadRejection.Reason.OTHER and not (text or "").strip():
+        raise ValidationFailed(_("Say why in the comment when the reason is Other."), field="text")
+    lead = _lock(lead)
+    membership = _partner_of(lead, by)
+    if lead.status != Lead.Status.ASSIGNED:
+        raise ValidationFailed(
+            _("Only a lead waiting for your answer can be rejected; this one is %(status)s.")
+            % {"status": Lead.Status(lead.status).label},
+            field="status",
+        )
+    moves = Moves()
+    at = timezone.now()
+    LeadRejection.objects.create(
+        lead=lead,
+        distributor_id=membership.distributor_id,
+        rating=rating,
+        reason=reason,
+        contacted=bool(contacted),
+        text=text or "",
+        by=by,
+        at=at,
+    )
+    LeadExclusion.objects.get_or_create(
+        lead=lead,
+        distributor_id=membership.distributor_id,
+        defaults={"cause": LeadExclusion.Cause.REJECTED, "at": at},
+    )
+    _back_to_pool(
+        moves, lead, by=by, at=at, cause=LeadEvent.Cause.REJECTED, reason=reason, note=text or ""
+    )
+    _save(lead, by, ["status", "distributor", "owner", "assigned_at", "accept_deadline"])
+    moves.count()
     return lead
 
 
 @transaction.atomic
 def lead_hand_to_rep(*, lead, rep, by):
     """A partner admin gives one of its distributor's reps the lead to work."""
-    lead = _locked(lead)
-    membership = _partner_of(lead, by)
+    lead = _lock(lead)
     if user_role(by) != Role.PARTNER_ADMIN:
         raise NotAllowed(_("Only a partner admin hands leads to reps."))
+    membership = _partner_of(lead, by)
     rep_membership = user_membership(rep)
-    if rep_membership is None or rep_membership.distributor_id != membership.distributor_id:
-        raise ValidationFailed(_("Choose a user of your own distributor."), field="owner")
+    if (
+        rep_membership is None
+        or rep_membership.distributor_id != membership.distributor_id
+        or not rep.is_active
+    ):
+        raise ValidationFailed(_("Choose an active user of your own distributor."), field="owner")
+    if lead.status not in Lead.OWNED:
+        raise ValidationFailed(_("Only an open lead can be handed to a rep."), field="owner")
     lead.owner = rep
-    lead.save(update_fields=["owner", "updated_at"])
+    _save(lead, by, ["owner"])
     return lead
+
+
+# --- qualification (DQL), opportunity, outcome -------------------------------------------------
+
+
+def criteria_current():
+    """The latest published criteria version, with its items, or None."""
+    return (
+        CriteriaVersion.objects.filter(published_at__isnull=False)
+        .prefetch_related("items")
+        .order_by("-number")
+        .first()
+    )
+
+
+@transaction.atomic
+def lead_qualify(*, lead, by, answers, note=""):
+    """The distributor qualifies an accepted lead against the current criteria version.
+
+    `answers` maps each criterion's code to True/False. The answers are kept with the version;
+    the lead becomes DQL only when every required item holds, else nothing changes and the
+    error names the items that fail.
+    """
+    version = criteria_current()
+    if version is None:
+        raise ValidationFailed(_("No qualification criteria are published yet."))
+    lead = _lock(lead)
+    _partner_of(lead, by)
+    if lead.status != Lead.Status.ACCEPTED:
+        raise ValidationFailed(
+            _("A lead cannot go from %(current)s to %(asked)s.")
+            % {"current": Lead.Status(lead.status).label, "asked": Lead.Status.DQL.label},
+            field="status",
+        )
+    items = list(version.items.all())
+    codes = {item.code for item in items}
+    unknown = sorted(set(answers) - codes)
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown criteria: %(codes)s.") % {"codes": ", ".join(unknown)}, field="answers"
+        )
+    clean = {item.code: bool(answers.get(item.code, False)) for item in items}
+    failing = [item for item in items if item.required and not clean[item.code]]
+    if failing:
+        raise ValidationFailed(
+            _("Not distributor-qualified: %(items)s must hold.")
+            % {"items": "; ".join(item.text for item in failing)},
+            field="answers",
+            details=[{"criterion": item.code, "label": item.text} for item in failing],
+        )
+    moves = Moves()
+    at = moves.move(lead, Lead.Status.DQL, by=by, note=note)
+    LeadQualification.objects.create(
+        lead=lead, version=version, answers=clean, passed=True, by=by, at=at
+    )
+    _save(lead, by, ["status"])
+    moves.count()
+    return lead
+
+
+def _amount(value, field):
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationFailed(_("Enter an amount."), field=field) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e14"):
+        raise ValidationFailed(_("Enter an amount from 0 to 99,999,999,999,999.99."), field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def lead_convert(*, lead, by, value, expected_close, note=""):
+    """A qualified lead becomes an opportunity with a value and an expected close date."""
+    value = _amount(value, "value")
+    if not isinstance(expected_close, datetime.date):
+        raise ValidationFailed(_("Enter the expected close date."), field="expected_close")
+    if expected_close < timezone.localdate() - datetime.timedelta(days=31):
+        raise ValidationFailed(_("The expected close date is in the past."), field="expected_close")
+    lead = _lock(lead)
+    _partner_of(lead, by)
+    moves = Moves()
+    moves.move(lead, Lead.Status.OPPORTUNITY, by=by, note=note)
+    lead.opportunity_value = value
+    lead.expected_close = expected_close
+    _save(lead, by, ["status", "opportunity_value", "expected_close"])
+    moves.count()
+    return lead
+
+
+@transaction.atomic
+def lead_win(*, lead, by, value, note=""):
+    value = _amount(value, "value")
+    lead = _lock(lead)
+    _partner_of(lead, by)
+    moves = Moves()
+    at = moves.move(lead, Lead.Status.WON, by=by, note=note)
+    lead.won_value = value
+    lead.closed_at = at
+    _save(lead, by, ["status", "won_value", "closed_at"])
+    moves.count()
+    return lead
+
+
+@transaction.atomic
+def lead_lose(*, lead, by, reason, note=""):
+    """Close a lead as lost: its distributor once accepted, or a manager for a pool lead."""
+    if reason not in Lead.LostReason.values or reason == Lead.LostReason.REGISTRATION_DECLINED:
+        raise ValidationFailed(_("Choose a reason."), field="reason")
+    if reason == Lead.LostReason.OTHER and not (note or "").strip():
+        raise ValidationFailed(_("Say why in the note when the reason is Other."), field="note")
+    lead = _lock(lead)
+    if lead.status in (Lead.Status.NEW, Lead.Status.MQL):
+        _require_manufacturer(by, _("Only the manufacturer closes a lead in the pool."))
+    else:
+        _partner_of(lead, by)
+    moves = Moves()
+    at = moves.move(lead, Lead.Status.LOST, by=by, note=note, reason=reason)
+    lead.lost_reason = reason
+    lead.closed_at = at
+    lead.escalated_at = None
+    _save(lead, by, ["status", "lost_reason", "closed_at", "escalated_at"])
+    moves.count()
+    return lead
+
+
+# --- the accept deadline -----------------------------------------------------------------------
+
+
+def lead_expire(*, lead_id, now=None):
+    """Take an overdue lead back from its distributor and route it to the next candidate, or
+    escalate it to the channel managers when nobody else fits.
+
+    Skips a lead that someone is acting on right now (it is locked) or that is no longer
+    overdue: the partner accepted it meanwhile. Returns (old distributor id, new distributor
+    id or None, escalated) or None when it did nothing.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        lead = (
+            Lead.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(
+                pk=lead_id,
+                status=Lead.Status.ASSIGNED,
+                accept_deadline__lt=now,
+            )
+            .first()
+        )
+        if lead is None:
+            return None
+        old = lead.distributor_id
+        moves = Moves()
+        LeadExclusion.objects.get_or_create(
+            lead=lead,
+            distributor_id=old,
+            defaults={"cause": LeadExclusion.Cause.EXPIRED, "at": now},
+        )
+        _back_to_pool(moves, lead, by=None, at=now, cause=LeadEvent.Cause.EXPIRED)
+        router = Router.for_leads([lead])
+        new = _route_locked(
+            moves, router, lead, by=None, at=now, mode=RoutingDecision.Mode.DEADLINE
+        )
+        escalated = new is None
+        if escalated:
+            LeadEvent.objects.filter(pk=moves.event_ids[-1]).update(cause=LeadEvent.Cause.ESCALATED)
+            lead.escalated_at = now
+            _save(lead, None, HANDOVER_FIELDS)
+        moves.count()
+    return old, (new.pk if new else None), escalated
+
+
+def leads_deadlines_enforce(*, now=None, limit=None):
+    """The beat job: every overdue lead is re-routed or escalated, one transaction per lead.
+
+    Returns (re-routed, escalated). Notices go out once per distributor and manager.
+    """
+    now = now or timezone.now()
+    limit = limit or settings.LEAD_DEADLINE_BATCH
+    ids = list(
+        Lead.objects.filter(status=Lead.Status.ASSIGNED, accept_deadline__lt=now)
+        .order_by("accept_deadline", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    taken_back, handed, escalated = Counter(), Counter(), Counter()
+    for lead_id in ids:
+        outcome = lead_expire(lead_id=lead_id, now=now)
+        if outcome is None:
+            continue
+        old, new, was_escalated = outcome
+        taken_back[old] += 1
+        if was_escalated:
+            escalated[old] += 1
+        else:
+            handed[new] += 1
+    notices.leads_taken_back_notify(dict(taken_back))
+    notices.leads_assigned_notify(dict(handed))
+    notices.leads_escalated_notify(dict(escalated))
+    return sum(handed.values()), sum(escalated.values())
+
+
+# --- deal registration ---------------------------------------------------------------------
+
+
+def partner_source():
+    source, _created = LeadSource.objects.get_or_create(
+        code=PARTNER_SOURCE,
+        defaults={"name": "Partner-registered deals", "kind": LeadSource.Kind.PARTNER},
+    )
+    return source
+
+
+@transaction.atomic
+def deal_register(*, by, company, country, **fields):
+    """A partner registers a deal it found; it waits for a manager's decision."""
+    membership = user_membership(by) if is_partner(by) else None
+    if membership is None:
+        raise NotAllowed(_("Only partner users register deals."))
+    at = timezone.now()
+    source = partner_source()
+    lead = Lead(
+        source=source,
+        external_ref=f"reg-{membership.distributor.code}-{at:%Y%m%d%H%M%S%f}",
+        company=company,
+        country=(country or "").upper(),
+        status=Lead.Status.NEW,
+        **fields,
+    )
+    lead.currency = (lead.currency or "").upper()
+    lead_validate(lead)
+    lead._history_user = by
+    lead.save()
+    event = LeadEvent.objects.create(
+        lead=lead,
+        at=at,
+        by=by,
+        from_status="",
+        to_status=Lead.Status.NEW,
+        cause=LeadEvent.Cause.REGISTERED,
+        distributor_id=membership.distributor_id,
+    )
+    rollups.events_count([event.pk])
+    registration = DealRegistration.objects.create(
+        lead=lead, distributor=membership.distributor, registered_by=by, registered_at=at
+    )
+    transaction.on_commit(lambda: notices.deal_registered_notify(registration))
+    return registration
+
+
+def _locked_registration(registration):
+    locked = (
+        DealRegistration.objects.select_for_update(of=("self",))
+        .select_related("distributor", "distributor__tier", "lead")
+        .get(pk=registration.pk)
+    )
+    if locked.status != DealRegistration.Status.PENDING:
+        raise ValidationFailed(_("This registration is already decided."))
+    return locked
+
+
+@transaction.atomic
+def deal_approve(*, registration, by, note=""):
+    """The deal becomes the registering distributor's lead, accepted from the start."""
+    _require_manufacturer(by, _("Only the manufacturer decides on registered deals."))
+    registration = _locked_registration(registration)
+    lead = _lock(registration.lead)
+    moves = Moves()
+    at = timezone.now()
+    cause = LeadEvent.Cause.APPROVED
+    moves.move(lead, Lead.Status.MQL, by=by, at=at, cause=cause, note=note)
+    _hand_over(moves, lead, registration.distributor, by=by, at=at, cause=cause)
+    moves.move(lead, Lead.Status.ACCEPTED, by=by, at=at, cause=cause, answer=True)
+    lead.owner = registration.registered_by
+    _save(lead, by, HANDOVER_FIELDS)
+    registration.status = DealRegistration.Status.APPROVED
+    registration.decided_by = by
+    registration.decided_at = at
+    registration.decision_note = note
+    registration.save()
+    moves.count()
+    transaction.on_commit(lambda: notices.deal_decided_notify(registration))
+    return registration
+
+
+@transaction.atomic
+def deal_decline(*, registration, by, note):
+    if not (note or "").strip():
+        raise ValidationFailed(_("Tell the partner why the deal is declined."), field="note")
+    _require_manufacturer(by, _("Only the manufacturer decides on registered deals."))
+    registration = _locked_registration(registration)
+    lead = _lock(registration.lead)
+    moves = Moves()
+    at = moves.move(
+        lead,
+        Lead.Status.LOST,
+        by=by,
+        cause=LeadEvent.Cause.DECLINED,
+        reason=Lead.LostReason.REGISTRATION_DECLINED,
+        note=note,
+    )
+    lead.lost_reason = Lead.LostReason.REGISTRATION_DECLINED
+    lead.closed_at = at
+    _save(lead, by, ["status", "lost_reason", "closed_at"])
+    registration.status = DealRegistration.Status.DECLINED
+    registration.decided_by = by
+    registration.decided_at = at
+    registration.decision_note = note
+    registration.save()
+    moves.count()
+    transaction.on_commit(lambda: notices.deal_decided_notify(registration))
+    return registration
+
+
+# --- qualification criteria ------------------------------------------------------------------
+
+
+@transaction.atomic
+def criteria_draft(*, by):
+    """The draft of the next version: the open one, or a copy of the latest published one."""
+    _require_manufacturer(by, _("Only the manufacturer edits the qualification criteria."))
+    draft = CriteriaVersion.objects.select_for_update().filter(published_at__isnull=True).first()
+    if draft is not None:
+        return draft
+    latest = criteria_current()
+    number = (
+        CriteriaVersion.objects.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    draft = CriteriaVersion.objects.create(number=number, created_by=by)
+    if latest is not None:
+        Criterion.objects.bulk_create(
+            [
+                Criterion(
+                    version=draft,
+                    position=item.position,
+                    code=item.code,
+                    label=item.label,
+                    label_fr=item.label_fr,
+                    required=item.required,
+                )
+                for item in latest.items.all()
+            ]
+        )
+    return draft
+
+
+def _draft_item(criterion, by):
+    _require_manufacturer(by, _("Only the manufacturer edits the qualification criteria."))
+    if criterion.version.is_published:
+        raise ValidationFailed(_("A published version is frozen; edit the draft of the next one."))
+
+
+@transaction.atomic
+def criterion_save(*, criterion, by):
+    """Add or change an item of the draft."""
+    _draft_item(criterion, by)
+    if not criterion.code or not criterion.label.strip():
+        raise ValidationFailed(_("An item needs a code and a label."), field="label")
+    clash = Criterion.objects.filter(version=criterion.version, code=criterion.code).exclude(
+        pk=criterion.pk
+    )
+    if clash.exists():
+        raise ValidationFailed(
+            _("The draft already has an item %(code)s.") % {"code": criterion.code}, field="code"
+        )
+    if criterion.pk is None and not criterion.position:
+        criterion.position = criterion.version.items.count() + 1
+    criterion.save()
+    return criterion
+
+
+@transaction.atomic
+def criterion_delete(*, criterion, by):
+    _draft_item(criterion, by)
+    criterion.delete()
+
+
+@transaction.atomic
+def criteria_publish(*, version, by, notes=""):
+    """Freeze the draft: from now on qualifications answer it; partner admins are asked to
+    acknowledge it."""
+    _require_manufacturer(by, _("Only the manufacturer publishes qualification criteria."))
+    version = CriteriaVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_published:
+        raise ValidationFailed(_("This version is already published."))
+    items = list(version.items.all())
+    if not items:
+        raise ValidationFailed(_("Add at least one item before publishing."))
+    if not any(item.required for item in items):
+        raise ValidationFailed(_("At least one item must be required."))
+    version.published_at = timezone.now()
+    version.published_by = by
+    if notes:
+        version.notes = notes
+    version.save()
+    from .tasks import criteria_published_notify_task
+
+    transaction.on_commit(lambda: criteria_published_notify_task.delay(version.pk))
+    return version
+
+
+@transaction.atomic
+def criteria_acknowledge(*, version, by):
+    """A partner admin acknowledges a published version for its distributor (once)."""
+    if user_role(by) != Role.PARTNER_ADMIN:
+        raise NotAllowed(_("Only a partner admin acknowledges the criteria."))
+    if not version.is_published:
+        raise ValidationFailed(_("Only a published version can be acknowledged."))
+    membership = user_membership(by)
+    acknowledgement, _created = CriteriaAcknowledgement.objects.get_or_create(
+        version=version,
+        distributor_id=membership.distributor_id,
+        defaults={"by": by, "at": timezone.now()},
+    )
+    return acknowledgement
+
+
+# --- materials ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def material_save(*, material, by):
+    _require_manufacturer(by, _("Only the manufacturer edits the catalogue."))
+    if not material.file and not material.url:
+        raise ValidationFailed(_("Give a file or a link."), field="url")
+    material.save()
+    return material
+
+
+@transaction.atomic
+def material_rate(*, material, by, rating, comment="", lead=None):
+    """A partner user rates a catalogue item (again: the new rating replaces its own).
+
+    Rated from a lead, the rating counts for the lead's stage; else for the item's stage.
+    """
+    membership = user_membership(by) if is_partner(by) else None
+    if membership is None:
+        raise NotAllowed(_("Only partner users rate the catalogue."))
+    if isinstance(rating, bool) or not (isinstance(rating, int) and 1 <= rating <= 5):
+        raise ValidationFailed(_("Rate it from 1 to 5."), field="rating")
+    if not material.is_active:
+        raise ValidationFailed(_("This item is no longer in the catalogue."))
+    stage = material.stage
+    if lead is not None:
+        if lead.distributor_id != membership.distributor_id:
+            raise NotAllowed(_("This lead is not handed to your distributor."))
+        if lead.status in Material.Stage.values:
+            stage = lead.status
+    feedback, _created = MaterialFeedback.objects.update_or_create(
+        material=material,
+        by=by,
+        stage=stage,
+        defaults={
+            "distributor_id": membership.distributor_id,
+            "rating": rating,
+            "comment": comment or "",
+            "lead": lead,
+            "at": timezone.now(),
+        },
+    )
+    return feedback

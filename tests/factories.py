@@ -168,3 +168,29 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     subject = factory.Sequence(lambda n: f"Notice {n}")
     body = "Something happened."
     link = "/imports/"
+
+
+class LeadSourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.LeadSource"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"campaign-{n}")
+    name = factory.LazyAttribute(lambda s: s.code.replace("-", " ").title())
+    kind = "campaign"
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    """A lead in the pool (MQL) unless told; owned statuses need a distributor."""
+
+    class Meta:
+        model = "leads.Lead"
+
+    source = factory.SubFactory(LeadSourceFactory)
+    external_ref = factory.Sequence(lambda n: f"ref-{n:05d}")
+    company = factory.Sequence(lambda n: f"Company {n} SARL")
+    contact_name = "Jeanne Martin"
+    contact_email = factory.Sequence(lambda n: f"buyer{n}@company{n}.example")
+    contact_phone = "+33 1 23 45 67 89"
+    country = "DE"
+    status = "mql"

@@ -1,0 +1,391 @@
+"""Lead analytics, read from the monthly rollups (never from the leads table).
+
+Funnel counts and stage-to-stage rates, time to accept, the share past the deadline, rejection
+reasons, the yield of each lead source, month by month, for one distributor or the whole
+channel, and a distributor's standing among the peers of its tier. A rate with nothing to divide
+is None ("no data"), never a silent zero.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from distributors.models import Distributor
+from distributors.periods import MonthRange, add_months, current_month
+
+from .models import LeadRejection, LeadRollup, LeadSource, Stage
+from .rollups import median_hours
+
+G = LeadRollup.Grain
+
+# The funnel's steps: (key, label, stage counted). A distributor's funnel starts with the
+# leads handed to it; the channel's with the MQLs that entered the pool.
+STEPS = (
+    ("mql", _("MQL"), Stage.MQL),
+    ("accepted", _("Accepted"), Stage.ACCEPTED),
+    ("dql", _("Distributor-qualified"), Stage.DQL),
+    ("opportunity", _("Opportunity"), Stage.OPPORTUNITY),
+    ("won", _("Won"), Stage.WON),
+)
+# Stage-to-stage rates: (key, label, numerator stage, denominator stage).
+RATES = (
+    ("acceptance", _("Accepted of handed over"), Stage.ACCEPTED, Stage.ASSIGNED),
+    ("qualification", _("DQL of accepted"), Stage.DQL, Stage.ACCEPTED),
+    ("conversion", _("Opportunity of DQL"), Stage.OPPORTUNITY, Stage.DQL),
+    ("win", _("Won of opportunities"), Stage.WON, Stage.OPPORTUNITY),
+    ("overall", _("Won of handed over"), Stage.WON, Stage.ASSIGNED),
+    ("late", _("Answered late or not at all"), Stage.LATE, Stage.ASSIGNED),
+    ("rejection", _("Rejected of handed over"), Stage.REJECTED, Stage.ASSIGNED),
+)
+# Peer comparison: the rates that matter, and whether higher is better.
+PEER_MEASURES = (
+    ("acceptance", True),
+    ("qualification", True),
+    ("win", True),
+    ("late", False),
+    ("median_accept_hours", False),
+)
+MAX_MONTHS = 60
+
+
+def month_range(first=None, last=None, *, months=12):
+    """Whole months from `first` to `last` (dates, any day); by default the last `months`
+    months including the running one. At most MAX_MONTHS."""
+    last = (last or current_month()).replace(day=1)
+    first = (first or add_months(last, -(months - 1))).replace(day=1)
+    if first > last:
+        first, last = last, first
+    if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
+        first = add_months(last, -(MAX_MONTHS - 1))
+    return MonthRange(first=first, last=last)
+
+
+def _rows(*, grain, period, distributor=None, distributors=None, source=None):
+    rows = LeadRollup.objects.filter(grain=grain, **period.month_filter())
+    if distributor is not None:
+        rows = rows.filter(distributor=distributor)
+    if distributors is not None:
+        rows = rows.filter(distributor__in=distributors)
+    if source is not None:
+        rows = rows.filter(source=source)
+    return rows
+
+
+def _scope(distributor, source):
+    """The grain that answers a question about (distributor or channel) × (a source or all)."""
+    if distributor is None:
+        return G.CHANNEL_SOURCE
+    return G.DISTRIBUTOR_SOURCE if source is not None else G.DISTRIBUTOR
+
+
+def _ratio(numerator, denominator):
+    if not denominator:
+        return None
+    return numerator / denominator
+
+
+@dataclass
+class Figures:
+    counts: dict
+    histogram: dict
+    hours: float
+    rating_total: float
+
+    def count(self, stage):
+        return self.counts.get(stage, 0)
+
+    @property
+    def rates(self):
+        return {
+            key: _ratio(self.count(numerator), self.count(denominator))
+            for key, _label, numerator, denominator in RATES
+        }
+
+    @property
+    def median_accept_hours(self):
+        return median_hours(self.histogram)
+
+    @property
+    def mean_accept_hours(self):
+        return _ratio(self.hours, self.count(Stage.ACCEPTED))
+
+    @property
+    def average_rejection_rating(self):
+        return _ratio(self.rating_total, self.count(Stage.REJECTED))
+
+
+def _figures(rows):
+    counts, histogram = defaultdict(int), defaultdict(int)
+    hours = rating = 0.0
+    for row in rows.values("stage", "bucket").annotate(
+        n=Sum("count"), t=Sum("total"), h=Sum("hours")
+    ):
+        if row["stage"] == Stage.ACCEPT_TIME:
+            histogram[row["bucket"]] += row["n"]
+            continue
+        counts[row["stage"]] += row["n"]
+        if row["stage"] == Stage.ACCEPTED:
+            hours += row["h"] or 0
+        if row["stage"] == Stage.REJECTED:
+            rating += float(row["t"] or 0)
+    return Figures(dict(counts), dict(histogram), hours, rating)
+
+
+def funnel(*, period, distributor=None, source=None):
+    """The funnel of one distributor (from the leads handed to it) or of the channel (from the
+    MQLs that entered the pool): steps with counts and the rate from the step before, the
+    stage-to-stage rates, time to accept, the share past the deadline."""
+    figures = _figures(
+        _rows(
+            grain=_scope(distributor, source),
+            period=period,
+            distributor=distributor,
+            source=source,
+        )
+    )
+    first_stage = Stage.ASSIGNED if distributor is not None else Stage.MQL
+    steps = []
+    previous = None
+    for key, label, stage in STEPS:
+        count = figures.count(first_stage if key == "mql" else stage)
+        steps.append(
+            {
+                "key": key,
+                "label": str(_("Handed over")) if key == "mql" and distributor else str(label),
+                "count": count,
+                "rate": None if previous is None else _ratio(count, previous),
+            }
+        )
+        previous = count
+    return {
+        "period": period,
+        "steps": steps,
+        "counts": figures.counts,
+        "rates": figures.rates,
+        "rate_labels": {key: str(label) for key, label, _n, _d in RATES},
+        "median_accept_hours": figures.median_accept_hours,
+        "mean_accept_hours": figures.mean_accept_hours,
+        "average_rejection_rating": figures.average_rejection_rating,
+    }
+
+
+def trend(*, period, distributor=None, source=None):
+    """Per month: handed over (or MQL), accepted, DQL, opportunities, won; and the acceptance
+    and late rates."""
+    first_stage = Stage.ASSIGNED if distributor is not None else Stage.MQL
+    stages = [first_stage, Stage.ASSIGNED, Stage.ACCEPTED, Stage.DQL, Stage.OPPORTUNITY]
+    stages += [Stage.WON, Stage.LATE]
+    by_month = defaultdict(lambda: defaultdict(int))
+    rows = _rows(
+        grain=_scope(distributor, source), period=period, distributor=distributor, source=source
+    ).filter(stage__in=stages)
+    for row in rows.values("month", "stage").annotate(n=Sum("count")):
+        by_month[row["month"]][row["stage"]] += row["n"]
+    months = period.months
+    series = {stage: [by_month[m][stage] for m in months] for stage in set(stages)}
+    return {
+        "months": [f"{m:%Y-%m}" for m in months],
+        "first": series[first_stage],
+        "assigned": series[Stage.ASSIGNED],
+        "accepted": series[Stage.ACCEPTED],
+        "dql": series[Stage.DQL],
+        "opportunity": series[Stage.OPPORTUNITY],
+        "won": series[Stage.WON],
+        "acceptance": [
+            _ratio(a, h)
+            for a, h in zip(series[Stage.ACCEPTED], series[Stage.ASSIGNED], strict=True)
+        ],
+        "late": [
+            _ratio(a, h) for a, h in zip(series[Stage.LATE], series[Stage.ASSIGNED], strict=True)
+        ],
+    }
+
+
+def reasons(*, period, distributor=None, source=None):
+    """Rejections by reason, most frequent first: count, share, average quality rating."""
+    rows = (
+        _rows(
+            grain=_scope(distributor, source),
+            period=period,
+            distributor=distributor,
+            source=source,
+        )
+        .filter(stage=Stage.REJECTED)
+        .values("reason")
+        .annotate(n=Sum("count"), t=Sum("total"))
+    )
+    total = sum(row["n"] for row in rows)
+    labels = dict(LeadRejection.Reason.choices)
+    result = [
+        {
+            "reason": row["reason"],
+            "label": str(labels.get(row["reason"], row["reason"])),
+            "count": row["n"],
+            "share": _ratio(row["n"], total),
+            "average_rating": _ratio(float(row["t"] or 0), row["n"]),
+        }
+        for row in rows
+    ]
+    return sorted(result, key=lambda row: (-row["count"], row["reason"]))
+
+
+def source_yield(*, period, distributor=None):
+    """Per lead source: MQLs (channel) or leads handed over, accepted, rejected, DQL, won, the
+    DQL yield (DQL of handed over), and the reason it is rejected for most."""
+    grain = G.CHANNEL_SOURCE if distributor is None else G.DISTRIBUTOR_SOURCE
+    rows = _rows(grain=grain, period=period, distributor=distributor).filter(
+        stage__in=[
+            Stage.MQL,
+            Stage.ASSIGNED,
+            Stage.ACCEPTED,
+            Stage.REJECTED,
+            Stage.DQL,
+            Stage.WON,
+        ]
+    )
+    table = defaultdict(lambda: defaultdict(int))
+    top_reason = defaultdict(dict)
+    for row in rows.values("source", "stage", "reason").annotate(n=Sum("count")):
+        table[row["source"]][row["stage"]] += row["n"]
+        if row["stage"] == Stage.REJECTED:
+            top_reason[row["source"]][row["reason"]] = row["n"]
+    sources = LeadSource.objects.in_bulk(list(table))
+    labels = dict(LeadRejection.Reason.choices)
+    result = []
+    for source_id, counts in table.items():
+        source = sources.get(source_id)
+        if source is None:
+            continue
+        reasons_seen = top_reason.get(source_id, {})
+        reason = max(sorted(reasons_seen), key=reasons_seen.get) if reasons_seen else ""
+        result.append(
+            {
+                "source": source.code,
+                "name": source.name,
+                "kind": source.kind,
+                "mql": counts[Stage.MQL],
+                "assigned": counts[Stage.ASSIGNED],
+                "accepted": counts[Stage.ACCEPTED],
+                "rejected": counts[Stage.REJECTED],
+                "dql": counts[Stage.DQL],
+                "won": counts[Stage.WON],
+                "dql_yield": _ratio(counts[Stage.DQL], counts[Stage.ASSIGNED]),
+                "rejection_rate": _ratio(counts[Stage.REJECTED], counts[Stage.ASSIGNED]),
+                "top_reason": reason,
+                "top_reason_label": str(labels.get(reason, "")) if reason else "",
+            }
+        )
+    return sorted(result, key=lambda row: (-(row["assigned"] or row["mql"]), row["source"]))
+
+
+def _per_distributor(period, distributors=None):
+    """{distributor id: Figures} over the period from the distributor grain (one query)."""
+    rows = _rows(grain=G.DISTRIBUTOR, period=period, distributors=distributors)
+    per = defaultdict(lambda: Figures({}, {}, 0.0, 0.0))
+    for row in rows.values("distributor", "stage", "bucket").annotate(
+        n=Sum("count"), t=Sum("total"), h=Sum("hours")
+    ):
+        figures = per[row["distributor"]]
+        if row["stage"] == Stage.ACCEPT_TIME:
+            figures.histogram[row["bucket"]] = figures.histogram.get(row["bucket"], 0) + row["n"]
+            continue
+        figures.counts[row["stage"]] = figures.counts.get(row["stage"], 0) + row["n"]
+        if row["stage"] == Stage.ACCEPTED:
+            figures.hours += row["h"] or 0
+        if row["stage"] == Stage.REJECTED:
+            figures.rating_total += float(row["t"] or 0)
+    return per
+
+
+def _measure(figures, key):
+    if key == "median_accept_hours":
+        return figures.median_accept_hours
+    return figures.rates[key]
+
+
+def _percentile(value, values, higher_is_better):
+    """Share of peers (0–100) this value does at least as well as; None without data."""
+    if value is None or not values:
+        return None
+    if higher_is_better:
+        beaten = sum(1 for v in values if v <= value)
+    else:
+        beaten = sum(1 for v in values if v >= value)
+    return 100.0 * beaten / len(values)
+
+
+def _median(values):
+    values = sorted(values)
+    if not values:
+        return None
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2
+
+
+def peers(*, period, distributor):
+    """The distributor's rates against the distributors of its tier: its value, the peer median
+    and its percentile. Peers are anonymous: no name or figure of another distributor leaves.
+    A distributor without data for a measure is left out of that measure's cohort."""
+    tier_members = Distributor.objects.filter(tier_id=distributor.tier_id).values("pk")
+    per = _per_distributor(period, distributors=tier_members)
+    own = per.get(distributor.pk, Figures({}, {}, 0.0, 0.0))
+    result = []
+    for key, higher in PEER_MEASURES:
+        values = [v for v in (_measure(f, key) for f in per.values()) if v is not None]
+        value = _measure(own, key)
+        result.append(
+            {
+                "key": key,
+                "label": str(
+                    dict((k, label) for k, label, _n, _d in RATES).get(
+                        key, _("Median time to accept (hours)")
+                    )
+                ),
+                "value": value,
+                "peer_median": _median(values),
+                "percentile": _percentile(value, values, higher),
+                "peers": len(values),
+                "higher_is_better": higher,
+            }
+        )
+    return result
+
+
+def distributor_table(*, period, tier=None, minimum=1, order="acceptance"):
+    """Per distributor over the period: handed over, rates, median time to accept; the rows a
+    manager's dashboard ranks (distributors with fewer than `minimum` leads are left out)."""
+    members = Distributor.objects.all()
+    if tier is not None:
+        members = members.filter(tier=tier)
+    per = _per_distributor(period, distributors=members.values("pk") if tier else None)
+    names = dict(Distributor.objects.filter(pk__in=list(per)).values_list("pk", "code"))
+    rows = []
+    for pk, figures in per.items():
+        handed = figures.count(Stage.ASSIGNED)
+        if handed < minimum:
+            continue
+        rates = figures.rates
+        rows.append(
+            {
+                "distributor_id": pk,
+                "code": names.get(pk, ""),
+                "assigned": handed,
+                "accepted": figures.count(Stage.ACCEPTED),
+                "rejected": figures.count(Stage.REJECTED),
+                "dql": figures.count(Stage.DQL),
+                "won": figures.count(Stage.WON),
+                **rates,
+                "median_accept_hours": figures.median_accept_hours,
+            }
+        )
+    reverse = order not in ("late", "rejection", "median_accept_hours")
+    missing = -1.0 if reverse else float("inf")
+    rows.sort(
+        key=lambda row: (row[order] if row[order] is not None else missing, row["code"]),
+        reverse=reverse,
+    )
+    return rows

@@ -1,0 +1,254 @@
+"""The MQL import: leads from a marketing tool's CSV/XLSX file, on the shared import engine.
+
+Rows are checked with vectorised pandas operations, staged, and published in one transaction;
+a lead whose (source, external reference) is stored already is skipped (the unique constraint
+decides, so two imports of one file at once create no duplicate). The same transaction writes
+each new lead's event and adds it to the rollups. Routing the new leads, when asked, follows in
+the same job once they are committed.
+"""
+
+import pandas as pd
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from distributors.codes import currency_codes
+from distributors.countries import country_codes
+from distributors.imports import register
+from distributors.models import ImportBatch, ProductLine
+from ingest import checks
+from ingest.spec import Spec
+
+from . import rollups
+from .models import MONEY_DIGITS, Lead, LeadEvent, LeadSource
+
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class LeadSpec(Spec):
+    kind = "lead"
+    manufacturer_only = True
+    required = ("source", "external_ref", "company", "country")
+    optional = (
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "region",
+        "postcode",
+        "product_line",
+        "estimated_value",
+        "currency",
+        "mql_score",
+    )
+    number_columns = ("estimated_value", "mql_score")
+    stage_columns = (
+        ("source_id", "integer"),
+        ("external_ref", "varchar(100)"),
+        ("company", "varchar(200)"),
+        ("contact_name", "varchar(200)"),
+        ("contact_email", "varchar(254)"),
+        ("contact_phone", "varchar(40)"),
+        ("country", "varchar(2)"),
+        ("region", "varchar(60)"),
+        ("postcode", "varchar(20)"),
+        ("product_line_id", "integer"),
+        ("estimated_value", f"numeric({MONEY_DIGITS}, 2)"),
+        ("currency", "varchar(3)"),
+        ("mql_score", "integer"),
+    )
+    table = Lead._meta.db_table
+    key = ("{t}source_id", "{t}external_ref")
+    insert_columns = (
+        "source_id",
+        "external_ref",
+        "company",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "country",
+        "region",
+        "postcode",
+        "product_line_id",
+        "estimated_value",
+        "currency",
+        "mql_score",
+        "status",
+        "lost_reason",
+        "created_at",
+        "updated_at",
+    )
+    update_columns = ()  # a lead imported before is skipped: its life has moved on since
+    references = (
+        ("source_id", LeadSource._meta.db_table),
+        ("product_line_id", ProductLine._meta.db_table),
+    )
+
+    def __init__(self, context):
+        super().__init__(context)
+        self.sources = dict(LeadSource.objects.values_list("id", "code"))
+        self.product_lines = dict(ProductLine.objects.values_list("id", "code"))
+
+    def parse(self, raw, errors):
+        number_format = self.context.number_format
+        checks.required(raw["source"], "source", errors)
+        source = checks.code_lookup(
+            raw["source"],
+            "source",
+            errors,
+            {code.lower(): pk for pk, code in self.sources.items()},
+            unknown=_("unknown lead source {value}"),
+        )
+        checks.required(raw["external_ref"], "external_ref", errors)
+        reference = checks.text(raw["external_ref"], "external_ref", errors, max_length=100)
+        checks.required(raw["company"], "company", errors)
+        company = checks.text(raw["company"], "company", errors, max_length=200)
+        contact_name = checks.text(raw["contact_name"], "contact_name", errors, max_length=200)
+        email = checks.text(raw["contact_email"], "contact_email", errors, max_length=254)
+        errors.add(
+            (raw["contact_email"] != "") & ~raw["contact_email"].str.match(EMAIL),
+            "contact_email",
+            checks.about(raw["contact_email"], _("is not an e-mail address")),
+        )
+        phone = checks.text(raw["contact_phone"], "contact_phone", errors, max_length=40)
+        checks.required(raw["country"], "country", errors)
+        country = raw["country"].str.upper()
+        errors.add(
+            (raw["country"] != "") & ~country.isin(list(country_codes())),
+            "country",
+            checks.about(raw["country"], _("is not an ISO 3166-1 alpha-2 country code")),
+        )
+        region = checks.text(raw["region"], "region", errors, max_length=60)
+        postcode = checks.text(raw["postcode"], "postcode", errors, max_length=20)
+        product_line = checks.code_lookup(
+            raw["product_line"],
+            "product_line",
+            errors,
+            {code.lower(): pk for pk, code in self.product_lines.items()},
+            unknown=_("unknown product line {value}"),
+        )
+        value = checks.decimal(
+            raw["estimated_value"],
+            "estimated_value",
+            errors,
+            number_format=number_format,
+            max_digits=MONEY_DIGITS,
+        )
+        currency = raw["currency"].str.upper()
+        errors.add(
+            (currency != "") & ~currency.isin(list(currency_codes())),
+            "currency",
+            checks.about(raw["currency"], _("is not an ISO 4217 currency code")),
+        )
+        errors.add(
+            (raw["estimated_value"] != "") & (currency == ""),
+            "currency",
+            _("is required with an estimated value"),
+        )
+        score = checks.integer(
+            raw["mql_score"].where(raw["mql_score"] != "", "0"),
+            "mql_score",
+            errors,
+            number_format=number_format,
+            maximum=100,
+        )
+        return pd.DataFrame(
+            {
+                "source_id": source,
+                "external_ref": reference,
+                "company": company,
+                "contact_name": contact_name,
+                "contact_email": email.str.lower(),
+                "contact_phone": phone,
+                "country": country,
+                "region": region,
+                "postcode": postcode,
+                "product_line_id": product_line,
+                "estimated_value": value,
+                "currency": currency,
+                "mql_score": score,
+            }
+        )
+
+    def select_sql(self, stage, *, now):
+        sql = f"""
+            SELECT s.source_id, s.external_ref, s.company, COALESCE(s.contact_name, ''),
+                COALESCE(s.contact_email, ''), COALESCE(s.contact_phone, ''), s.country,
+                COALESCE(s.region, ''), COALESCE(s.postcode, ''), s.product_line_id,
+                s.estimated_value, COALESCE(s.currency, ''), COALESCE(s.mql_score, 0),
+                'mql', '', %s, %s
+            FROM {stage.qname} s WHERE true
+        """  # noqa: S608
+        return sql, [now, now]
+
+    def after_publish(self, stage, *, now):
+        """Each lead this import created gets its event ("" → MQL, imported) and is counted."""
+        lead = connection.ops.quote_name(Lead._meta.db_table)
+        event = connection.ops.quote_name(LeadEvent._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {event} (lead_id, at, from_status, to_status, note, cause, reason,
+                    late, waited_hours, distributor_id, by_id)
+                SELECT l.id, %s, '', 'mql', '', 'imported', '', false, NULL, NULL, NULL
+                FROM {lead} l JOIN {stage.qname} s
+                    ON l.source_id = s.source_id AND l.external_ref = s.external_ref
+                WHERE l.created_at = %s
+                """,  # noqa: S608
+                [now, now],
+            )
+        rollups.events_count_where("e.at = %s AND e.cause = 'imported'", [now])
+        batch_id = self.context.extra.get("batch_id")
+        if batch_id:
+            batch = ImportBatch.objects.filter(pk=batch_id).only("options").first()
+            options = {**batch.options, "published_at": now.isoformat()}
+            ImportBatch.objects.filter(pk=batch_id).update(options=options)
+
+    def after_commit(self, batch_id):
+        """Route the leads this import created, when the uploader asked for it."""
+        from django.utils.dateparse import parse_datetime
+
+        from .services import leads_route
+
+        batch = ImportBatch.objects.filter(pk=batch_id).only("options", "message").first()
+        if batch is None or not batch.options.get("route") or batch.options.get("routed"):
+            return
+        published = parse_datetime(batch.options.get("published_at", ""))
+        if published is None:
+            return
+        lead_ids = list(
+            LeadEvent.objects.filter(at=published, cause=LeadEvent.Cause.IMPORTED).values_list(
+                "lead_id", flat=True
+            )
+        )
+        routed, left = leads_route(lead_ids=lead_ids, by=None, mode="import")
+        note = _("Routed %(routed)d lead(s); %(left)d left in the pool for a manager.") % {
+            "routed": routed,
+            "left": left,
+        }
+        ImportBatch.objects.filter(pk=batch_id).update(
+            options={**batch.options, "routed": True},
+            message=f"{batch.message} {note}"[:500],
+        )
+
+    def preview(self, staged):
+        return [
+            {
+                "row": int(row.row_no),
+                "source": self.sources.get(row.source_id, ""),
+                "external_ref": row.external_ref,
+                "company": row.company,
+                "country": row.country,
+                "region": "" if pd.isna(row.region) else row.region,
+                "product_line": self.product_lines.get(row.product_line_id, "")
+                if pd.notna(row.product_line_id)
+                else "",
+                "estimated_value": ""
+                if pd.isna(row.estimated_value)
+                else f"{row.estimated_value:.2f}",
+                "currency": "" if pd.isna(row.currency) else row.currency,
+                "mql_score": 0 if pd.isna(row.mql_score) else int(row.mql_score),
+            }
+            for row in staged.itertuples(index=False)
+        ]
+
+
+register(LeadSpec)

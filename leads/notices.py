@@ -1,0 +1,173 @@
+"""The notifications leads send: kinds, recipients, and one notice per recipient per act.
+
+Bulk acts (a routed import, a deadline run) tell each recipient once, with a count, never once
+per lead. A notice is never allowed to fail the act it reports on.
+"""
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from distributors.access import CHANNEL_MANAGERS
+from distributors.models import Distributor, Membership
+from notifications.kinds import Delivery, Kind, register
+from notifications.services import notify
+
+log = logging.getLogger(__name__)
+
+LEAD_ASSIGNED = register(Kind("lead_assigned", _("Leads handed to my distributor")))
+LEAD_TAKEN_BACK = register(
+    Kind("lead_taken_back", _("Leads taken back after the accept deadline"), Delivery.IMMEDIATE)
+)
+LEAD_ESCALATED = register(
+    Kind("lead_escalated", _("Leads no distributor accepted in time (escalated)"))
+)
+DEAL_REGISTERED = register(Kind("deal_registered", _("Deals registered by partners")))
+DEAL_DECIDED = register(Kind("deal_decided", _("Decisions on my deal registrations")))
+CRITERIA_PUBLISHED = register(
+    Kind("criteria_published", _("New lead qualification criteria to acknowledge"))
+)
+
+
+def partner_admins(distributor_id):
+    return [
+        m.user
+        for m in Membership.objects.select_related("user").filter(
+            distributor_id=distributor_id, role=Membership.Role.ADMIN, user__is_active=True
+        )
+    ]
+
+
+def channel_managers(distributor_id=None):
+    """The distributor's account manager; else every active channel manager."""
+    if distributor_id is not None:
+        manager = (
+            Distributor.objects.filter(pk=distributor_id, account_manager__is_active=True)
+            .values_list("account_manager", flat=True)
+            .first()
+        )
+        if manager:
+            return list(get_user_model().objects.filter(pk=manager))
+    return list(get_user_model().objects.filter(groups__name=CHANNEL_MANAGERS, is_active=True))
+
+
+def _send(recipients, **message):
+    for user in recipients:
+        try:
+            notify(recipient=user, **message)
+        except Exception:  # noqa: BLE001 - a lost notice must not undo the act it reports
+            log.exception("could not notify %s of %s", user.pk, message.get("kind"))
+
+
+def leads_assigned_notify(counts):
+    """{distributor id: number of leads just handed to it} → its partner admins."""
+    for distributor_id, count in counts.items():
+        _send(
+            partner_admins(distributor_id),
+            kind=LEAD_ASSIGNED.slug,
+            subject=ngettext_lazy(
+                "A new lead is waiting for you", "%(count)d new leads are waiting for you", count
+            ),
+            body=ngettext_lazy(
+                "Accept it or reject it with feedback before its deadline.",
+                "Accept them or reject them with feedback before their deadlines.",
+                count,
+            ),
+            link=reverse("leads:inbox"),
+            context={"count": count},
+        )
+
+
+def leads_taken_back_notify(counts):
+    for distributor_id, count in counts.items():
+        _send(
+            partner_admins(distributor_id),
+            kind=LEAD_TAKEN_BACK.slug,
+            subject=ngettext_lazy(
+                "A lead was taken back", "%(count)d leads were taken back", count
+            ),
+            body=ngettext_lazy(
+                "It was not accepted before its deadline and went to another distributor.",
+                "They were not accepted before their deadlines and went to other distributors.",
+                count,
+            ),
+            link=reverse("leads:inbox"),
+            context={"count": count},
+        )
+
+
+def leads_escalated_notify(counts):
+    """{distributor id or None: number of leads escalated} → the channel managers."""
+    per_manager = {}
+    for distributor_id, count in counts.items():
+        for manager in channel_managers(distributor_id):
+            user, total = per_manager.get(manager.pk, (manager, 0))
+            per_manager[manager.pk] = (user, total + count)
+    for user, count in per_manager.values():
+        _send(
+            [user],
+            kind=LEAD_ESCALATED.slug,
+            subject=ngettext_lazy(
+                "A lead needs you: nobody accepted it in time",
+                "%(count)d leads need you: nobody accepted them in time",
+                count,
+            ),
+            body=_(
+                "No other distributor fits after the deadline passed; assign them by hand or "
+                "close them."
+            ),
+            link=reverse("leads:list") + "?escalated=1",
+            context={"count": count},
+        )
+
+
+def deal_registered_notify(registration):
+    _send(
+        channel_managers(registration.distributor_id),
+        kind=DEAL_REGISTERED.slug,
+        subject=_("%(code)s registered a deal: %(company)s"),
+        body=_("Check it for duplicates and approve or decline it."),
+        link=reverse("leads:registrations"),
+        context={"code": registration.distributor.code, "company": registration.lead.company},
+    )
+
+
+def deal_decided_notify(registration):
+    if registration.registered_by is None:
+        return
+    approved = registration.status == registration.Status.APPROVED
+    _send(
+        [registration.registered_by],
+        kind=DEAL_DECIDED.slug,
+        subject=(
+            _("Your deal %(company)s is approved")
+            if approved
+            else _("Your deal %(company)s was declined")
+        ),
+        # The manager's own words: '%' in them must not be read as a placeholder.
+        body=registration.decision_note.replace("%", "%%"),
+        link=reverse("leads:detail", args=[registration.lead_id]),
+        context={"company": registration.lead.company},
+    )
+
+
+def criteria_published_notify(version):
+    users = [
+        m.user
+        for m in Membership.objects.select_related("user").filter(
+            role=Membership.Role.ADMIN,
+            user__is_active=True,
+            distributor__status__in=[Distributor.Status.ACTIVE, Distributor.Status.PROBATION],
+        )
+    ]
+    _send(
+        users,
+        kind=CRITERIA_PUBLISHED.slug,
+        subject=_("Lead qualification criteria v%(number)d are published"),
+        body=_("Read them and acknowledge them for your distributor."),
+        link=reverse("leads:criteria"),
+        context={"number": version.number},
+    )

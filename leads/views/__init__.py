@@ -1,0 +1,2 @@
+"""Pages of the leads app, one module per area (leads, registrations, criteria, materials,
+analytics)."""
