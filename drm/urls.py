@@ -16,6 +16,7 @@ form_methods = require_http_methods(["GET", "POST"])
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("", include("distributors.api_urls")),
+    path("", include("leads.api_urls")),
 ]
 
 urlpatterns = [

@@ -37,6 +37,7 @@ from distributors.models import (
     UserProfile,
 )
 from distributors.periods import add_months
+from notifications.kinds import kind_list
 from notifications.models import Notification, NotificationPreference
 from tests import factories
 
@@ -839,7 +840,11 @@ ROWS = [
         "notifications:preferences",
         "POST",
         page(writes(302, to("/notifications/preferences/"))),
-        body=lambda w, o: {"import_finished": "digest", "import_failed": "in_app"},
+        body=lambda w, o: {
+            **{kind.slug: kind.default_delivery for kind in kind_list()},
+            "import_finished": "digest",
+            "import_failed": "in_app",
+        },
         effect=preference_rows,
     ),
     # --- API ---

@@ -1,0 +1,1 @@
+"""REST API of the leads app, one module per resource."""

@@ -1,0 +1,14 @@
+"""REST routes of the leads app, mounted under /api/v1/ beside the distributors' routes."""
+
+from rest_framework.routers import SimpleRouter
+
+from .api import criteria, materials
+
+# No root view of its own: /api/v1/ is the distributors router's (one "api-root").
+router = SimpleRouter()
+router.register(
+    "qualification-criteria", criteria.CriteriaVersionViewSet, basename="qualification-criteria"
+)
+router.register("materials", materials.MaterialViewSet, basename="material")
+
+urlpatterns = router.urls
