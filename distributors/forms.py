@@ -191,7 +191,14 @@ class TerritoryForm(ReferenceForm):
 
 
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(choices=ImportBatch.Kind.choices, label=_("What the file holds"))
+    # Figures only: leads have their own upload page (leads:import).
+    kind = forms.ChoiceField(
+        choices=[
+            (ImportBatch.Kind.REVENUE, _("Revenue")),
+            (ImportBatch.Kind.INVESTMENT, _("Investments")),
+        ],
+        label=_("What the file holds"),
+    )
     file = forms.FileField(
         label=_("File"), help_text=_("A .csv (UTF-8) or .xlsx file; first row holds the headers.")
     )

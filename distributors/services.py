@@ -3,10 +3,8 @@
 import datetime
 import logging
 import tempfile
-import uuid
 from decimal import Decimal
 
-import pandas as pd
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -25,7 +23,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from drm.errors import NotAllowed, ValidationFailed
-from ingest.checks import TYPED_NUMBER
 from ingest.engine import (
     Context,
     ErrorLog,
@@ -33,8 +30,9 @@ from ingest.engine import (
     errors_csv_text,
     lock_table,
     publish,
+    push,
 )
-from ingest.readers import file_kind, normalise_header, read_chunks
+from ingest.readers import file_kind, read_chunks
 from ingest.staging import Stage
 from ingest.uploads import too_large_message
 
@@ -853,44 +851,10 @@ def revenue_push(*, user, rows, number_format="point"):
             % {"max": settings.API_MAX_PUSH_ROWS},
             field="rows",
         )
-    frame = pd.DataFrame(
-        [
-            {
-                normalise_header(key): "" if value is None else _push_text(value)
-                for key, value in row.items()
-            }
-            for row in rows
-        ],
-        dtype="str",
-    ).fillna("")
     membership = user_membership(user) if is_partner(user) else None
     spec = RevenueSpec(
         _context(
             number_format=number_format, scope_id=membership.distributor_id if membership else None
         )
     )
-    errors = ErrorLog()
-    with transaction.atomic():
-        stage = Stage(f"ingest_push_{uuid.uuid4().hex[:16]}", spec, temporary=True)
-        try:
-            check_into_stage(
-                spec, [(pd.Series(range(len(frame)), index=frame.index), frame)], stage, errors
-            )
-            if errors.count:
-                raise ValidationFailed(
-                    _("%(count)d error(s); nothing was saved.") % {"count": errors.count},
-                    details=errors.shown,
-                )
-            return publish(spec, stage, now=timezone.now())
-        finally:
-            if connection.vendor != "postgresql":
-                stage.drop()
-
-
-def _push_text(value):
-    """JSON numbers arrive as numbers: give them canonically, so no convention applies."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float | Decimal):
-        return TYPED_NUMBER + format(Decimal(str(value)), "f")
-    return str(value).strip()
+    return push(spec, rows, now=timezone.now())

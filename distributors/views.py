@@ -533,7 +533,7 @@ def import_template(request, kind):
     spec = SPECS.get(kind)
     if spec is None:
         raise Http404("No such template")
-    if kind == "investment" and not is_manufacturer(request.user):
+    if spec.manufacturer_only and not is_manufacturer(request.user):
         raise PermissionDenied
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'

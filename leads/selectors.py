@@ -164,20 +164,45 @@ def lead_latest_routing(*, lead):
     return lead.routings.select_related("distributor", "by").first()
 
 
-def deal_duplicates(*, lead, limit=20):
-    """Stored leads that may be the same deal: same company name (ignoring case) or same
-    e-mail domain. Shown to the manager before deciding on a registration."""
-    conditions = Q(company__iexact=lead.company.strip())
-    domain = lead.contact_email.rsplit("@", 1)[-1].lower() if "@" in lead.contact_email else ""
-    generic = {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "orange.fr", "free.fr"}
-    if domain and domain not in generic:
-        conditions |= Q(contact_email__iendswith=f"@{domain}")
-    return list(
+GENERIC_DOMAINS = frozenset(
+    {"gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com"}
+    | {"icloud.com", "gmx.de", "web.de", "orange.fr", "free.fr", "wanadoo.fr", "laposte.net"}
+)
+
+
+def _domain(email):
+    domain = email.rsplit("@", 1)[-1].strip().lower() if "@" in (email or "") else ""
+    return "" if domain in GENERIC_DOMAINS else domain
+
+
+def deal_duplicates(*, leads, limit=20):
+    """{lead id: [stored leads that may be the same deal]} for the registered `leads`: same
+    company name (ignoring case) or same e-mail domain (free mail providers aside). One query
+    for all of them; shown to the manager before deciding."""
+    leads = list(leads)
+    if not leads:
+        return {}
+    conditions = Q()
+    for lead in leads:
+        conditions |= Q(company__iexact=lead.company.strip())
+        if _domain(lead.contact_email):
+            conditions |= Q(contact_email__iendswith=f"@{_domain(lead.contact_email)}")
+    candidates = list(
         Lead.objects.filter(conditions)
-        .exclude(pk=lead.pk)
+        .exclude(pk__in=[lead.pk for lead in leads])
         .select_related("source", "distributor")
-        .order_by("-created_at")[:limit]
+        .order_by("-created_at")[: limit * len(leads)]
     )
+    found = {}
+    for lead in leads:
+        company, domain = lead.company.strip().lower(), _domain(lead.contact_email)
+        found[lead.pk] = [
+            other
+            for other in candidates
+            if other.company.strip().lower() == company
+            or (domain and _domain(other.contact_email) == domain)
+        ][:limit]
+    return found
 
 
 def registration_list(*, visible_to, status=None):

@@ -230,6 +230,36 @@ def lead_qualify_as_mql(*, lead, by, note=""):
     return lead
 
 
+def leads_push(*, by, rows, route=False, number_format="point"):
+    """Create MQLs sent by an ERP or marketing tool: the MQL file's checks, all or nothing.
+
+    A row whose (source, external_ref) is stored already is skipped. Returns (created, skipped,
+    routed, left in the pool).
+    """
+    from ingest.engine import Context, push
+
+    from .imports import LeadSpec
+
+    _require_manufacturer(by, _("Only the manufacturer's staff may enter leads."))
+    if not rows:
+        raise ValidationFailed(_("Send at least one row."), field="rows")
+    if len(rows) > settings.API_MAX_PUSH_ROWS:
+        raise ValidationFailed(
+            _("At most %(max)d rows per request; upload a file for more.")
+            % {"max": settings.API_MAX_PUSH_ROWS},
+            field="rows",
+        )
+    now = timezone.now()
+    created, _updated = push(LeadSpec(Context(number_format=number_format)), rows, now=now)
+    routed = left = 0
+    if route and created:
+        lead_ids = LeadEvent.objects.filter(at=now, cause=LeadEvent.Cause.IMPORTED).values_list(
+            "lead_id", flat=True
+        )
+        routed, left = leads_route(lead_ids=list(lead_ids), by=by)
+    return created, len(rows) - created, routed, left
+
+
 # --- routing and assignment ------------------------------------------------------------------
 
 

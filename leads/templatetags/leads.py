@@ -43,3 +43,9 @@ def hours(value):
     if value is None:
         return "–"
     return f"{number_format(value, decimal_pos=1, use_l10n=True)} h"
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (None when absent)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

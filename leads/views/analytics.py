@@ -1,10 +1,125 @@
-"""Analytics pages (being built)."""
+"""Lead analytics pages: the whole channel (or one distributor) for managers; for a partner,
+its own funnel against the anonymous median of its tier's peers. Read from the rollups."""
 
+from django import forms
 from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from distributors.access import is_manufacturer, portal_user_required, user_membership
+from distributors.models import Distributor, Tier
+
+from .. import analytics
+from ..models import LeadSource
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404("Not built yet")
+class MonthField(forms.DateField):
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 
 
-analytics_page = _todo
+class AnalyticsForm(forms.Form):
+    start = MonthField(required=False, label=gettext_lazy("From"))
+    end = MonthField(required=False, label=gettext_lazy("To"))
+    distributor = forms.ModelChoiceField(
+        Distributor.objects.all(),
+        to_field_name="code",
+        required=False,
+        label=gettext_lazy("Distributor"),
+    )
+    source = forms.ModelChoiceField(
+        LeadSource.objects.all(), to_field_name="code", required=False, label=gettext_lazy("Source")
+    )
+    tier = forms.ModelChoiceField(
+        Tier.objects.all(), to_field_name="code", required=False, label=gettext_lazy("Tier")
+    )
+
+
+def _funnel_chart(funnel):
+    return {
+        "labels": [step["label"] for step in funnel["steps"]],
+        "datasets": [{"label": _("Leads"), "data": [step["count"] for step in funnel["steps"]]}],
+    }
+
+
+def _trend_chart(trend, first_label):
+    return {
+        "labels": trend["months"],
+        "datasets": [
+            {"label": first_label, "data": trend["first"], "type": "line"},
+            {"label": _("Accepted"), "data": trend["accepted"], "type": "line"},
+            {"label": _("Distributor-qualified"), "data": trend["dql"], "type": "line"},
+            {"label": _("Won"), "data": trend["won"], "type": "line"},
+        ],
+    }
+
+
+def _reasons_chart(reasons):
+    return {
+        "labels": [row["label"] for row in reasons],
+        "datasets": [{"label": _("Rejections"), "data": [row["count"] for row in reasons]}],
+    }
+
+
+def _yield_chart(rows):
+    return {
+        "labels": [row["name"] for row in rows],
+        "datasets": [
+            {
+                "label": _("DQL of handed over"),
+                "data": [row["dql_yield"] or 0 for row in rows],
+            },
+            {
+                "label": _("Rejected of handed over"),
+                "data": [row["rejection_rate"] or 0 for row in rows],
+            },
+        ],
+        "currency": "%",
+    }
+
+
+@require_safe
+@portal_user_required
+def analytics_page(request):
+    manufacturer = is_manufacturer(request.user)
+    form = AnalyticsForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    period = analytics.month_range(data.get("start"), data.get("end"))
+    source = data.get("source")
+    if manufacturer:
+        distributor = data.get("distributor")
+    else:
+        membership = user_membership(request.user)
+        if membership is None:
+            raise Http404("No distributor")
+        # A partner's figures are its own, whatever the query string names.
+        distributor = membership.distributor
+    funnel = analytics.funnel(period=period, distributor=distributor, source=source)
+    trend = analytics.trend(period=period, distributor=distributor, source=source)
+    reasons = analytics.reasons(period=period, distributor=distributor, source=source)
+    yields = analytics.source_yield(period=period, distributor=distributor)
+    first_label = _("Handed over") if distributor else _("MQL")
+    context = {
+        "form": form,
+        "manufacturer": manufacturer,
+        "period": period,
+        "distributor": distributor,
+        "source": source,
+        "funnel": funnel,
+        "reasons": reasons,
+        "yields": yields,
+        "funnel_chart": _funnel_chart(funnel),
+        "trend_chart": _trend_chart(trend, first_label),
+        "reasons_chart": _reasons_chart(reasons),
+        "yield_chart": _yield_chart(yields[:12]),
+    }
+    if distributor is not None:
+        context["peers"] = analytics.peers(period=period, distributor=distributor)
+    if manufacturer and distributor is None:
+        table = analytics.distributor_table(period=period, tier=data.get("tier"), minimum=5)
+        context["leaders"] = table[:10]
+        context["laggards"] = list(reversed(table[-10:])) if len(table) > 10 else []
+        context["ranked"] = len(table)
+    return render(request, "leads/analytics.html", context)

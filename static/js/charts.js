@@ -8,7 +8,10 @@
   var wholeNumber = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   var monthName = new Intl.DateTimeFormat(locale, { month: "short", year: "numeric" });
 
+  var percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
+
   function money(value, currency) {
+    if (currency === "%") { return percent.format(value); }
     if (!currency) { return wholeNumber.format(value); }
     return new Intl.NumberFormat(locale, { style: "currency", currency: currency,
                                            maximumFractionDigits: 0 }).format(value);
@@ -34,19 +37,29 @@
       }, set);
     });
     var stacked = canvas.dataset.stacked === "true";
+    var horizontal = canvas.dataset.horizontal === "true";
+    var valueAxis = horizontal ? "x" : "y";
     var tooltip = { callbacks: { label: function (item) {
-      var value = type === "doughnut" ? item.parsed : item.parsed.y;
+      var value = type === "doughnut" ? item.parsed : item.parsed[valueAxis];
       return (item.dataset.label ? item.dataset.label + ": " : "") + money(value, spec.currency);
     } } };
     var options = { responsive: true, maintainAspectRatio: false, animation: false, locale: locale,
                     plugins: { legend: { position: "bottom" }, tooltip: tooltip } };
     if (type !== "doughnut") {
-      options.scales = {
-        x: { stacked: stacked, ticks: { callback: function (value) {
-          return label(this.getLabelForValue(value)); } } },
-        y: { stacked: stacked, beginAtZero: true,
-             ticks: { callback: function (value) { return wholeNumber.format(value); } },
-             title: { display: !!spec.currency, text: spec.currency || "" } } };
+      var categories = { stacked: stacked, ticks: { callback: function (value) {
+        return label(this.getLabelForValue(value)); } } };
+      var values = { stacked: stacked, beginAtZero: true,
+                     ticks: { callback: function (value) {
+                       return spec.currency === "%" ? percent.format(value)
+                                                    : wholeNumber.format(value); } },
+                     title: { display: !!spec.currency && spec.currency !== "%",
+                              text: spec.currency || "" } };
+      if (horizontal) {
+        options.indexAxis = "y";
+        options.scales = { x: values, y: categories };
+      } else {
+        options.scales = { x: categories, y: values };
+      }
     }
     canvas.chart = new Chart(canvas, { type: type, data: { labels: spec.labels, datasets: datasets },
                                         options: options });

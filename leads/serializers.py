@@ -1,0 +1,180 @@
+"""API shapes of the leads app: they validate input and render output, nothing more."""
+
+from rest_framework import serializers
+
+from distributors.models import Distributor, ProductLine
+
+from .models import Lead, LeadRejection, LeadSource
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class LeadSourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeadSource
+        fields = ["code", "name", "kind", "updated_at"]
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    """A lead as its viewer may see it: a partner gets no contact details before accepting."""
+
+    distributor = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="Code of the distributor it is with, or null"
+    )
+    source = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product_line = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="The partner rep working it"
+    )
+    contact_hidden = serializers.SerializerMethodField(
+        help_text="True when the contact fields are withheld: the distributor has not accepted yet"
+    )
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "status",
+            "distributor",
+            "source",
+            "external_ref",
+            "company",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "contact_hidden",
+            "country",
+            "region",
+            "postcode",
+            "product_line",
+            "estimated_value",
+            "currency",
+            "mql_score",
+            "owner",
+            "assigned_at",
+            "accept_deadline",
+            "overdue",
+            "escalated_at",
+            "opportunity_value",
+            "expected_close",
+            "won_value",
+            "lost_reason",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _hidden(self, lead):
+        request = self.context.get("request")
+        return not lead.contact_visible_to(getattr(request, "user", None))
+
+    def get_contact_hidden(self, lead) -> bool:
+        return self._hidden(lead)
+
+    def to_representation(self, lead):
+        data = super().to_representation(lead)
+        if self._hidden(lead):
+            for name in Lead.CONTACT_FIELDS:
+                data[name] = None
+        return data
+
+
+class LeadInputSerializer(serializers.Serializer):
+    """A lead a manager (or a marketing tool with a manager's token) sends."""
+
+    source = serializers.SlugRelatedField(
+        slug_field="code", queryset=LeadSource.objects.all(), help_text="Lead source code"
+    )
+    external_ref = serializers.CharField(max_length=100)
+    company = serializers.CharField(max_length=200)
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
+    region = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    postcode = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    product_line = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=ProductLine.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Product line code",
+    )
+    estimated_value = serializers.DecimalField(
+        **MONEY, required=False, allow_null=True, min_value=0
+    )
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    mql_score = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    status = serializers.ChoiceField(
+        choices=[Lead.Status.MQL, Lead.Status.NEW], default=Lead.Status.MQL
+    )
+    route = serializers.BooleanField(
+        default=False, help_text="Route it by the rules once created (MQL only)"
+    )
+
+
+class LeadBulkSerializer(serializers.Serializer):
+    rows = serializers.ListField(
+        child=serializers.DictField(),
+        allow_empty=False,
+        help_text="Leads with the MQL file's columns (source, external_ref, company, country, …)",
+    )
+    route = serializers.BooleanField(default=False, help_text="Route the new leads by the rules")
+    number_format = serializers.ChoiceField(choices=["point", "comma"], default="point")
+
+
+class LeadBulkResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    skipped = serializers.IntegerField(help_text="Rows whose (source, external_ref) is stored")
+    routed = serializers.IntegerField()
+    left = serializers.IntegerField(help_text="Created leads no distributor fits (in the pool)")
+
+
+class AssignSerializer(serializers.Serializer):
+    distributor = serializers.SlugRelatedField(
+        slug_field="code", queryset=Distributor.objects.all(), help_text="Distributor code"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class RejectSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5, help_text="Lead quality, 1 to 5")
+    reason = serializers.ChoiceField(choices=LeadRejection.Reason.choices)
+    contacted = serializers.BooleanField(default=False)
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class QualifySerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        child=serializers.BooleanField(),
+        help_text="Criterion code → true/false, for the current criteria version",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class ConvertSerializer(serializers.Serializer):
+    value = serializers.DecimalField(**MONEY, min_value=0)
+    expected_close = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WinSerializer(serializers.Serializer):
+    value = serializers.DecimalField(**MONEY, min_value=0)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LoseSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=[
+            choice
+            for choice in Lead.LostReason.choices
+            if choice[0] != Lead.LostReason.REGISTRATION_DECLINED
+        ]
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
