@@ -10,6 +10,7 @@ Every move writes a LeadEvent; each service adds its events to the monthly rollu
 
 import datetime
 import logging
+import uuid
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 
@@ -729,7 +730,8 @@ def deal_register(*, by, company, country, **fields):
     source = partner_source()
     lead = Lead(
         source=source,
-        external_ref=f"reg-{membership.distributor.code}-{at:%Y%m%d%H%M%S%f}",
+        # Unique whatever the clock says: two partners may register in the same instant.
+        external_ref=f"reg-{membership.distributor.code}-{uuid.uuid4().hex[:16]}",
         company=company,
         country=(country or "").upper(),
         status=Lead.Status.NEW,

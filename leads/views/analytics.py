@@ -3,7 +3,7 @@ its own funnel against the anonymous median of its tier's peers. Read from the r
 
 from django import forms
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -84,6 +84,11 @@ def _yield_chart(rows):
 @portal_user_required
 def analytics_page(request):
     manufacturer = is_manufacturer(request.user)
+    if not manufacturer and "distributor" in request.GET:
+        # A partner's figures are its own: the URL should not claim otherwise.
+        query = request.GET.copy()
+        query.pop("distributor")
+        return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
     form = AnalyticsForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     period = analytics.month_range(data.get("start"), data.get("end"))

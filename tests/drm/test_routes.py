@@ -37,6 +37,8 @@ from distributors.models import (
     UserProfile,
 )
 from distributors.periods import add_months
+from leads import services as lead_services
+from leads.models import CriteriaVersion, Criterion, DealRegistration, Lead, RoutingDecision
 from notifications.kinds import kind_list
 from notifications.models import Notification, NotificationPreference
 from tests import factories
@@ -117,6 +119,7 @@ def build_world(today):
             ),
         )
     rate = factories.ExchangeRateFactory(currency="USD", month=month)
+    leads = build_leads(users, owned, today)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
         persona: factories.NotificationFactory(
@@ -125,8 +128,56 @@ def build_world(today):
         for persona, user in users.items()
     }
     return SimpleNamespace(
-        owned=owned, users=users, today=today, rate=rate, tier=tier, notices=notices
+        owned=owned, users=users, today=today, rate=rate, tier=tier, notices=notices, **leads
     )
+
+
+def build_leads(users, owned, today):
+    """Each distributor has a lead at every stage and a pending registration; one lead waits in
+    the pool. Made by the services, so events, rollups and notices exist as in real life."""
+    version = CriteriaVersion.objects.create(number=1, published_at=timezone.now())
+    Criterion.objects.create(version=version, code="budget", label="Budget confirmed")
+    source = factories.LeadSourceFactory(code="fair", name="Spring fair")
+    manager = users["manager"]
+    pool = factories.LeadFactory(source=source, company="Pool lead SA", country="DE")
+    rival_rep = factories.UserFactory(username="rival-rep")
+    factories.MembershipFactory(user=rival_rep, distributor=owned["rival"].distributor, role="rep")
+    lead_ids = {}
+    for code, partner in (("acme", users["partner"]), ("rival", users["outsider"])):
+        o = owned[code]
+
+        def lead(stage, code=code, o=o, partner=partner):
+            made = factories.LeadFactory(
+                source=source,
+                company=f"{code} {stage} lead",
+                contact_email=f"buyer@{stage}-{code}.example",
+                country="DE",
+            )
+            lead_services.lead_assign(lead=made, distributor=o.distributor, by=manager)
+            if stage != "offered":
+                lead_services.lead_accept(lead=made, by=partner)
+            return Lead.objects.get(pk=made.pk)
+
+        o.offered = lead("offered")
+        o.lead = lead("accepted")
+        o.dql_lead = lead_services.lead_qualify(
+            lead=lead("dql"), by=partner, answers={"budget": True}
+        )
+        qualified = lead_services.lead_qualify(
+            lead=lead("opportunity"), by=partner, answers={"budget": True}
+        )
+        o.opp_lead = lead_services.lead_convert(
+            lead=qualified,
+            by=partner,
+            value="5000",
+            expected_close=today + datetime.timedelta(days=30),
+        )
+        o.registration = lead_services.deal_register(
+            by=partner, company=f"{code} registered deal", country="DE"
+        )
+        o.hand_to = users["rep"] if code == "acme" else rival_rep
+        lead_ids[code] = {o.offered.pk, o.lead.pk, o.dql_lead.pk, o.opp_lead.pk}
+    return {"pool": pool, "source": source, "lead_ids": lead_ids}
 
 
 @pytest.fixture(scope="module")
@@ -231,6 +282,8 @@ def text_of(response):
             cell for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row
         )
         return "\n".join(str(cell) for cell in cells if cell is not None)
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
     return response.content.decode()
 
 
@@ -380,6 +433,62 @@ def preference_rows(world, o):
     return sorted(NotificationPreference.objects.values_list("user_id", "kind", "delivery"))
 
 
+def lead_state(pick):
+    def effect(world, o):
+        lead = pick(world, o)
+        return (
+            Lead.objects.filter(pk=lead.pk)
+            .values("status", "distributor_id", "owner_id", "updated_at")
+            .get()
+        )
+
+    return effect
+
+
+offered_state = lead_state(lambda w, o: o.offered)
+accepted_state = lead_state(lambda w, o: o.lead)
+dql_state = lead_state(lambda w, o: o.dql_lead)
+opportunity_state = lead_state(lambda w, o: o.opp_lead)
+pool_state = lead_state(lambda w, o: w.pool)
+
+
+def lead_count(world, o):
+    return Lead.objects.count()
+
+
+def routing_decisions(world, o):
+    return RoutingDecision.objects.count()
+
+
+def registration_rows(world, o):
+    return sorted(DealRegistration.objects.values_list("pk", "status"))
+
+
+def leads_of_scope(ctx):
+    """A JSON list of leads holds exactly the caller's: the pool and the registered deals
+    (no distributor yet) for the manufacturer only."""
+    got_ids = {row["id"] for row in ctx.response.json()["results"]}
+    want = set()
+    for code in SCOPE[ctx.persona]:
+        want |= ctx.world.lead_ids[code]
+    if ctx.persona in STAFF:
+        want |= {ctx.world.pool.pk}
+        want |= {o.registration.lead_id for o in ctx.world.owned.values()}
+    assert got_ids == want
+
+
+def own_funnel(ctx):
+    body = ctx.response.json()
+    if ctx.persona in STAFF:
+        assert body["distributor"] is None
+    else:
+        (code,) = SCOPE[ctx.persona]
+        assert body["distributor"] == code
+        text = ctx.response.content.decode()
+        for other in set(ctx.world.owned) - {code}:
+            assert other not in text and ctx.world.owned[other].distributor.name not in text
+
+
 # --- request bodies ----------------------------------------------------------------------------
 
 
@@ -427,6 +536,19 @@ def revenue_push(world, o):
         "amount": "4242.00",
     }
     return {"rows": [row]}
+
+
+def lead_upload(world, o):
+    content = "source,external_ref,company,country\nfair,IMP-1,Imported SA,DE\n"
+    return {"file": SimpleUploadedFile("mqls.csv", content.encode()), "route": "on"}
+
+
+def new_lead_json(world, o):
+    return {"source": "fair", "external_ref": "NEW-1", "company": "New lead SA", "country": "DE"}
+
+
+def other_code(world, o):
+    return "rival" if o.distributor.code == "acme" else "acme"
 
 
 def upload(world, o):
@@ -519,6 +641,40 @@ URLS = {
     ),
     "notifications:read-all": by("notifications:read-all"),
     "notifications:preferences": by("notifications:preferences"),
+    "leads:list": by("leads:list"),
+    "leads:export": by("leads:export"),
+    "leads:create": by("leads:create"),
+    "leads:bulk": by("leads:bulk"),
+    "leads:import": by("leads:import"),
+    "leads:inbox": by("leads:inbox"),
+    "leads:detail": by("leads:detail", lambda o: o.lead.pk),
+    "leads:assign": by("leads:assign", lambda o: o.offered.pk),
+    "leads:route": lambda w, o: reverse("leads:route", args=[w.pool.pk]),
+    "leads:accept": by("leads:accept", lambda o: o.offered.pk),
+    "leads:reject": by("leads:reject", lambda o: o.offered.pk),
+    "leads:qualify": by("leads:qualify", lambda o: o.lead.pk),
+    "leads:convert": by("leads:convert", lambda o: o.dql_lead.pk),
+    "leads:win": by("leads:win", lambda o: o.opp_lead.pk),
+    "leads:lose": by("leads:lose", lambda o: o.lead.pk),
+    "leads:hand": by("leads:hand", lambda o: o.lead.pk),
+    "leads:register": by("leads:register"),
+    "leads:registrations": by("leads:registrations"),
+    "leads:registration-decide": by("leads:registration-decide", lambda o: o.registration.pk),
+    "leads:analytics": by("leads:analytics"),
+    "api:lead-list": by("api:lead-list"),
+    "api:lead-detail": by("api:lead-detail", lambda o: o.lead.pk),
+    "api:lead-bulk": by("api:lead-bulk"),
+    "api:lead-assign": by("api:lead-assign", lambda o: o.offered.pk),
+    "api:lead-route": lambda w, o: reverse("api:lead-route", args=[w.pool.pk]),
+    "api:lead-accept": by("api:lead-accept", lambda o: o.offered.pk),
+    "api:lead-reject": by("api:lead-reject", lambda o: o.offered.pk),
+    "api:lead-qualify": by("api:lead-qualify", lambda o: o.lead.pk),
+    "api:lead-convert": by("api:lead-convert", lambda o: o.dql_lead.pk),
+    "api:lead-win": by("api:lead-win", lambda o: o.opp_lead.pk),
+    "api:lead-lose": by("api:lead-lose", lambda o: o.lead.pk),
+    "api:lead-source-list": by("api:lead-source-list"),
+    "api:lead-source-detail": by("api:lead-source-detail", lambda o: "fair"),
+    "api:funnel": by("api:funnel"),
     "api:token": by("api:token"),
     "api:api-root": by("api:api-root"),
     "api:distributor-list": by("api:distributor-list"),
@@ -543,12 +699,16 @@ URLS = {
 }
 
 
-def each_owner(route, method, *, staff, own, other, nobody, anonymous, **row):
-    """One row for acme's object and one for rival's: a partner gets `own` or `other`."""
+def each_owner(route, method, *, staff, own, other, nobody, anonymous, rep=None, **row):
+    """One row for acme's object and one for rival's: a partner gets `own` or `other`.
+
+    `rep`: what acme's rep gets on acme's own object when it differs from its admins.
+    """
     for owner in ("acme", "rival"):
         acme, outsider = mine_or_other(owner, own=own, other=other)
+        one = {"rep": rep} if rep is not None and owner == "acme" else {}
         expected = who(
-            anonymous=anonymous, nobody=nobody, staff=staff, acme=acme, outsider=outsider
+            anonymous=anonymous, nobody=nobody, staff=staff, acme=acme, outsider=outsider, **one
         )
         yield Row(route, method, expected, owner=owner, **row)
 
@@ -937,6 +1097,251 @@ ROWS = [
     *api_detail("api:investment-detail", "id", lambda o: o.investment.pk),
     Row("schema", "GET", api(200)),
     Row("swagger-ui", "GET", api(200)),
+    # --- leads: the manager's desk ---
+    Row("leads:list", "GET", staff_page(got(200, shows(lambda o: [o.lead.company])))),
+    Row(
+        "leads:list",
+        "GET",
+        staff_page(got(200, shows(lambda o: [o.dql_lead.company]))),
+        query="?status=dql",
+    ),
+    Row("leads:export", "GET", staff_page(got(200, shows(lambda o: [o.lead.contact_email])))),
+    Row(
+        "leads:export",
+        "GET",
+        staff_page(got(200, shows(lambda o: [o.lead.company]))),
+        query="?format=xlsx",
+    ),
+    Row("leads:create", "GET", staff_page()),
+    Row(
+        "leads:create",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {
+            "source": w.source.pk,
+            "external_ref": "FORM-1",
+            "company": "Form lead SA",
+            "country": "DE",
+            "status": "mql",
+            "mql_score": "50",
+        },
+        effect=lead_count,
+    ),
+    Row(
+        "leads:bulk",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {"action": "assign", "distributor": "acme", "leads": [w.pool.pk]},
+        effect=pool_state,
+    ),
+    Row("leads:import", "GET", staff_page()),
+    Row("leads:import", "POST", staff_page(writes(302)), body=lead_upload, effect=batches),
+    *each_owner(
+        "leads:assign",
+        "POST",
+        staff=writes(302),
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        body=lambda w, o: {"distributor": other_code(w, o)},
+        effect=offered_state,
+    ),
+    Row("leads:route", "POST", staff_page(writes(302)), effect=routing_decisions),
+    # --- leads: the partner's side (a lead of another distributor does not exist) ---
+    Row(
+        "leads:inbox",
+        "GET",
+        page(403, got(200, shows(lambda o: [o.offered.company, o.opp_lead.company]))),
+    ),
+    Row(
+        "leads:inbox",
+        "GET",
+        page(403, got(200, shows(lambda o: [o.lead.contact_email]))),
+        query="?format=csv",
+    ),
+    *page_detail("leads:detail", shows(lambda o: [o.lead.company], whose="owner")),
+    *each_owner(
+        "leads:accept",
+        "POST",
+        staff=403,
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        effect=offered_state,
+    ),
+    *each_owner(
+        "leads:reject",
+        "POST",
+        staff=403,
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        body=lambda w, o: {"rating": "2", "reason": "no_need"},
+        effect=offered_state,
+    ),
+    *each_owner(
+        "leads:qualify",
+        "POST",
+        staff=403,
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        rep=403,
+        body=lambda w, o: {"c_budget": "on"},
+        effect=accepted_state,
+    ),
+    *each_owner(
+        "leads:convert",
+        "POST",
+        staff=403,
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        rep=403,
+        body=lambda w, o: {
+            "value": "8000",
+            "expected_close": (w.today + datetime.timedelta(days=60)).isoformat(),
+        },
+        effect=dql_state,
+    ),
+    *each_owner(
+        "leads:win",
+        "POST",
+        staff=403,
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        rep=403,
+        body=lambda w, o: {"value": "7500"},
+        effect=opportunity_state,
+    ),
+    *each_owner(
+        "leads:lose",
+        "POST",
+        staff=403,
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        rep=403,
+        body=lambda w, o: {"reason": "price"},
+        effect=accepted_state,
+    ),
+    # Only a partner admin hands a lead to a rep.
+    *(
+        Row(
+            "leads:hand",
+            "POST",
+            who(
+                anonymous=TO_LOGIN,
+                nobody=403,
+                staff=403,
+                acme=writes(302) if owner == "acme" else 404,
+                outsider=writes(302) if owner == "rival" else 404,
+                rep=403 if owner == "acme" else 404,
+            ),
+            owner=owner,
+            body=lambda w, o: {"owner": o.hand_to.pk},
+            effect=accepted_state,
+        )
+        for owner in ("acme", "rival")
+    ),
+    Row("leads:register", "GET", page(403, 200)),
+    Row(
+        "leads:register",
+        "POST",
+        page(403, writes(302)),
+        body=lambda w, o: {"company": "Found it myself", "country": "DE"},
+        effect=registration_rows,
+    ),
+    Row(
+        "leads:registrations",
+        "GET",
+        page(got(200, shows(lambda o: [o.registration.lead.company]))),
+    ),
+    *each_owner(
+        "leads:registration-decide",
+        "POST",
+        staff=writes(302),
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        body=lambda w, o: {"decision": "approve"},
+        effect=registration_rows,
+    ),
+    Row("leads:analytics", "GET", page(got(200, shows(lambda o: [])))),
+    # A partner naming a distributor is sent to its own figures (the URL says what it shows).
+    Row(
+        "leads:analytics",
+        "GET",
+        page(got(200, shows(lambda o: [])), got(302, to("/leads/analytics/"))),
+        query="?distributor=rival",
+    ),
+    # --- leads API ---
+    Row("api:lead-list", "GET", api(got(200, leads_of_scope))),
+    Row("api:lead-list", "GET", api(got(200, leads_of_scope)), query="?page_size=500"),
+    Row(
+        "api:lead-list",
+        "POST",
+        api(writes(201), 403),
+        body=new_lead_json,
+        effect=lead_count,
+    ),
+    *api_detail("api:lead-detail", "id", lambda o: o.lead.pk),
+    Row(
+        "api:lead-bulk",
+        "POST",
+        api(writes(200), 403),
+        body=lambda w, o: {"rows": [new_lead_json(w, o)]},
+        effect=lead_count,
+    ),
+    *each_owner(
+        "api:lead-assign",
+        "POST",
+        staff=writes(200),
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=401,
+        body=lambda w, o: {"distributor": other_code(w, o)},
+        effect=offered_state,
+    ),
+    Row("api:lead-route", "POST", api(writes(200), 403), effect=routing_decisions),
+    *(
+        row
+        for route, pick, body in (
+            ("api:lead-accept", offered_state, None),
+            ("api:lead-reject", offered_state, {"rating": 2, "reason": "no_need"}),
+            ("api:lead-qualify", accepted_state, {"answers": {"budget": True}}),
+            ("api:lead-convert", dql_state, {"value": "8000", "expected_close": "2026-09-01"}),
+            ("api:lead-win", opportunity_state, {"value": "7500"}),
+            ("api:lead-lose", accepted_state, {"reason": "price"}),
+        )
+        for row in each_owner(
+            route,
+            "POST",
+            staff=403,
+            own=writes(200),
+            other=404,
+            nobody=403,
+            anonymous=401,
+            # acme's accepted leads are worked by the partner admin who accepted them.
+            rep=403 if pick is not offered_state else writes(200),
+            body=(lambda w, o, body=body: body) if body else None,
+            effect=pick,
+        )
+    ),
+    Row("api:lead-source-list", "GET", api(200)),
+    Row("api:lead-source-detail", "GET", api(200)),
+    Row("api:funnel", "GET", api(got(200, own_funnel))),
+    Row("api:funnel", "GET", api(got(200, own_funnel)), query="?from=2026-01&to=2026-06"),
     # --- operations and the admin site ---
     Row("healthz", "GET", everyone(200)),
     Row("admin:index", "GET", ADMIN_ONLY),
