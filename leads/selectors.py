@@ -143,21 +143,24 @@ def lead_timeline(*, lead, viewer):
 def lead_history(*, lead, viewer):
     """Who changed what on the lead. Partners never see the distributor field (a lead may have
     been with another distributor) nor changes made before it was handed to them."""
-    records = lead.history.all()
     hidden = ()
+    since = None
     if not is_manufacturer(viewer):
         hidden = ("distributor",)
         if not lead.contact_visible_to(viewer):
             hidden += Lead.CONTACT_FIELDS
-        if lead.assigned_at:
-            records = records.filter(history_date__gte=lead.assigned_at)
-    return history_changes(
-        records,
+        since = lead.assigned_at
+    changes = history_changes(
+        lead.history.all(),
         fields=Lead.HISTORY_FIELDS,
         hidden=hidden,
         subject=lambda record: record.company,
         shown_on_create=("status", "company"),
     )
+    if since is not None:
+        # Compared with the record before, but shown only from the hand-over on.
+        changes = [change for change in changes if change.when >= since]
+    return changes
 
 
 def lead_latest_routing(*, lead):

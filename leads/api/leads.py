@@ -13,6 +13,8 @@ from rest_framework.views import APIView
 from distributors.access import HasPortalRole, IsPortalUser, is_manufacturer, user_membership
 from distributors.filters import CountryFilter, IncrementalFilterSet
 from distributors.models import Distributor, ProductLine
+from distributors.serializers import HistoryChangeSerializer
+from drm.api import Pagination
 from drm.errors import ValidationFailed
 
 from .. import analytics, selectors, services
@@ -178,6 +180,17 @@ class LeadViewSet(
             number_format=payload.validated_data["number_format"],
         )
         return Response({"created": created, "skipped": skipped, "routed": routed, "left": left})
+
+    @extend_schema(
+        responses={200: HistoryChangeSerializer(many=True)},
+        summary="Who changed what on the lead (a partner: since it was handed to it)",
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=Pagination)
+    def history(self, request, pk=None):
+        changes = selectors.lead_history(lead=self.get_object(), viewer=request.user)
+        page = self.paginate_queryset(changes)
+        return self.get_paginated_response(HistoryChangeSerializer(page, many=True).data)
 
     @act("Assign the lead to a distributor by hand", AssignSerializer, managers=True)
     @action(detail=True, methods=["post"])

@@ -663,6 +663,7 @@ URLS = {
     "leads:analytics": by("leads:analytics"),
     "api:lead-list": by("api:lead-list"),
     "api:lead-detail": by("api:lead-detail", lambda o: o.lead.pk),
+    "api:lead-history": by("api:lead-history", lambda o: o.lead.pk),
     "api:lead-bulk": by("api:lead-bulk"),
     "api:lead-assign": by("api:lead-assign", lambda o: o.offered.pk),
     "api:lead-route": lambda w, o: reverse("api:lead-route", args=[w.pool.pk]),
@@ -1295,6 +1296,16 @@ ROWS = [
         effect=lead_count,
     ),
     *api_detail("api:lead-detail", "id", lambda o: o.lead.pk),
+    # The lead's changes: its company and status, never another distributor.
+    *each_owner(
+        "api:lead-history",
+        "GET",
+        staff=got(200, shows(lambda o: [o.lead.company], whose="owner")),
+        own=got(200, shows(lambda o: [o.lead.company], whose="owner")),
+        other=404,
+        nobody=403,
+        anonymous=401,
+    ),
     Row(
         "api:lead-bulk",
         "POST",
