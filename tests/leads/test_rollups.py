@@ -113,3 +113,17 @@ def test_median_hours_of_an_empty_histogram_is_none():
 
 def test_a_rebuild_of_an_empty_channel_leaves_no_rows(db):
     assert rollups.rollups_rebuild() == 0
+
+
+def test_the_rebuild_command_repairs_rollups_that_were_tampered_with(busy_channel):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    kept = snapshot()
+    LeadRollup.objects.filter(stage="accepted").update(count=99)
+    LeadRollup.objects.filter(stage="assigned").delete()
+    out = StringIO()
+    call_command("lead_rollups_rebuild", stdout=out)
+    assert snapshot() == kept
+    assert "rollup rows" in out.getvalue()
