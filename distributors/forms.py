@@ -113,6 +113,7 @@ class DistributorForm(forms.ModelForm):
             "account_manager",
             "market_potential",
             "language",
+            "lead_capacity",
             "territories",
             "product_lines",
         ]
@@ -167,9 +168,25 @@ class TierForm(ReferenceForm):
 
     class Meta:
         model = Tier
-        fields = ["code", "name", "rank"]
+        fields = ["code", "name", "rank", "accept_hours", "lead_weight", "max_open_leads"]
         labels = {"code": _("Code"), "name": _("Name"), "rank": _("Rank")}
         help_texts = {"rank": _("1 is the top tier; each tier has its own rank.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, the lead settings keep their defaults (48 hours, weight 1, no cap).
+        for name in ("accept_hours", "lead_weight"):
+            self.fields[name].required = False
+
+    def _default(self, name):
+        value = self.cleaned_data.get(name)
+        return Tier._meta.get_field(name).default if value in (None, "") else value
+
+    def clean_accept_hours(self):
+        return self._default("accept_hours")
+
+    def clean_lead_weight(self):
+        return self._default("lead_weight")
 
 
 class TerritoryForm(ReferenceForm):

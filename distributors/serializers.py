@@ -68,6 +68,7 @@ class DistributorSerializer(serializers.ModelSerializer):
             "account_manager",
             "market_potential",
             "language",
+            "lead_capacity",
             "territories",
             "product_lines",
             "revenue_12m",

@@ -140,6 +140,7 @@ def test_detail_names_tier_territories_product_lines_and_account_manager_by_code
         "account_manager",
         "market_potential",
         "language",
+        "lead_capacity",
         "territories",
         "product_lines",
         "revenue_12m",
