@@ -34,9 +34,13 @@
       }, set);
     });
     var stacked = canvas.dataset.stacked === "true";
+    // spec.decimals: figures that are not money nor counts (an average rating of 3.5).
+    var figure = spec.decimals ? new Intl.NumberFormat(locale, {
+      maximumFractionDigits: spec.decimals }) : null;
     var tooltip = { callbacks: { label: function (item) {
       var value = type === "doughnut" ? item.parsed : item.parsed.y;
-      return (item.dataset.label ? item.dataset.label + ": " : "") + money(value, spec.currency);
+      return (item.dataset.label ? item.dataset.label + ": " : "") +
+        (figure ? figure.format(value) : money(value, spec.currency));
     } } };
     var options = { responsive: true, maintainAspectRatio: false, animation: false, locale: locale,
                     plugins: { legend: { position: "bottom" }, tooltip: tooltip } };
@@ -45,8 +49,10 @@
         x: { stacked: stacked, ticks: { callback: function (value) {
           return label(this.getLabelForValue(value)); } } },
         y: { stacked: stacked, beginAtZero: true,
-             ticks: { callback: function (value) { return wholeNumber.format(value); } },
+             ticks: { callback: function (value) {
+               return (figure || wholeNumber).format(value); } },
              title: { display: !!spec.currency, text: spec.currency || "" } } };
+      if (typeof spec.max === "number") { options.scales.y.max = spec.max; }
     }
     canvas.chart = new Chart(canvas, { type: type, data: { labels: spec.labels, datasets: datasets },
                                         options: options });
