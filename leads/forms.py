@@ -427,7 +427,10 @@ class MaterialForm(forms.ModelForm):
         self.helper = _helper(_("Save the item"))
         self.helper.layout = Layout(
             Row(Column("title", css_class="col-md-6"), Column("kind"), Column("stage")),
-            Row(Column("product_line", css_class="col-md-6"), Column("is_active")),
+            Row(
+                Column("product_line", css_class="col-md-6"),
+                Column("is_active", css_class="pt-md-4"),
+            ),
             "description",
             Row(Column("file"), Column("url")),
         )

@@ -152,7 +152,7 @@ def _detail_context(request, material, *, rate_form=None):
     if manufacturer:
         rows = selectors.material_ratings(visible_to=request.user, material=material)
         context["stage_ratings"] = [
-            {"stage": Material.Stage(row["stage"]).label, **row} for row in rows
+            {**row, "label": Material.Stage(row["stage"]).label} for row in rows
         ]
         context["chart"] = _stage_chart(rows, by_kind=False)
     else:

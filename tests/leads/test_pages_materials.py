@@ -392,10 +392,11 @@ def test_manager_sees_every_distributors_feedback_on_an_item(login, manager, fee
     for text in ("acme", "rival", "partner-test", "outsider-test", "rival-secret-comment"):
         assert text in content
     assert len(response.context["feedback"].object_list) == 3
-    assert [(row["stage"], row["count"]) for row in response.context["stage_ratings"]] == [
-        ("any", 1),
-        ("dql", 2),
+    assert [(row["label"], row["count"]) for row in response.context["stage_ratings"]] == [
+        ("Any stage", 1),
+        ("Distributor-qualified", 2),
     ]
+    assert '<td>Distributor-qualified</td><td class="text-end">3.5</td>' in content
     assert chart_data(response, "material-stage-chart-data")["datasets"][0]["data"] == [
         4.0,
         None,
