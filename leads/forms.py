@@ -1,15 +1,16 @@
 """Forms of the leads pages: shape only; the rules live in services."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from distributors.countries import validate_country_code
 from distributors.models import Distributor, ImportBatch, ProductLine
 
-from .models import Lead, LeadRejection, LeadSource
+from .models import Lead, LeadRejection, LeadSource, Material
 
 AGES = [("", _("Any age")), ("7", _("Last 7 days")), ("30", _("Last 30 days"))]
 AGES += [("90", _("Last 90 days")), ("365", _("Last 12 months"))]
@@ -334,3 +335,139 @@ class LeadImportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("Upload and check"))
+
+
+# --- materials ---------------------------------------------------------------------------------
+
+
+class MaterialFilterForm(forms.Form):
+    """Filters of the catalogue. An invalid value is an error, never an unfiltered list."""
+
+    kind = forms.ChoiceField(
+        choices=[("", _("Any kind")), *Material.Kind.choices], required=False, label=_("Kind")
+    )
+    product_line = forms.ModelChoiceField(
+        ProductLine.objects.order_by("name"),
+        required=False,
+        to_field_name="code",
+        label=_("Product line"),
+        empty_label=_("Any product line"),
+    )
+    stage = forms.ChoiceField(
+        choices=[("", _("All stages")), *Material.Stage.choices],
+        required=False,
+        label=_("Sales stage"),
+    )
+    shown = forms.ChoiceField(
+        choices=[
+            ("", _("Shown or hidden")),
+            ("yes", _("Shown to partners")),
+            ("no", _("Hidden from partners")),
+        ],
+        required=False,
+        label=_("Visibility"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(method="get", tag=False)
+        self.helper.disable_csrf = True
+
+    def selector_filters(self):
+        data = self.cleaned_data
+        return {
+            "kind": data.get("kind"),
+            "product_line": data.get("product_line"),
+            "stage": data.get("stage"),
+            "is_active": {"yes": True, "no": False}.get(data.get("shown")),
+        }
+
+
+class MaterialForm(forms.ModelForm):
+    """A catalogue item; material_save checks the file's type and size and the link."""
+
+    url = forms.URLField(
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        label=_("Link"),
+        help_text=_("A web address starting with http:// or https://"),
+    )
+
+    class Meta:
+        model = Material
+        fields = [
+            "title",
+            "kind",
+            "stage",
+            "product_line",
+            "description",
+            "file",
+            "url",
+            "is_active",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+        from django.template.defaultfilters import filesizeformat
+
+        from .services import MATERIAL_EXTENSIONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["product_line"].queryset = ProductLine.objects.order_by("name")
+        self.fields["product_line"].empty_label = _("Every product line")
+        self.fields["file"].help_text = _("%(types)s; at most %(limit)s. Or give a link.") % {
+            "types": ", ".join(f".{extension}" for extension in MATERIAL_EXTENSIONS),
+            "limit": filesizeformat(settings.MATERIAL_MAX_BYTES),
+        }
+        self.fields["file"].widget.attrs["accept"] = ",".join(
+            f".{extension}" for extension in MATERIAL_EXTENSIONS
+        )
+        self.helper = _helper(_("Save the item"))
+        self.helper.layout = Layout(
+            Row(Column("title", css_class="col-md-6"), Column("kind"), Column("stage")),
+            Row(
+                Column("product_line", css_class="col-md-6"),
+                Column("is_active", css_class="pt-md-4"),
+            ),
+            "description",
+            Row(Column("file"), Column("url")),
+        )
+
+    def _post_clean(self):
+        # material_save validates the item (and names the field at fault); the form only carries
+        # the values over, so that no rule is written twice.
+        construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+
+
+RATINGS = [("", "—"), *((str(value), str(value)) for value in range(1, 6))]
+
+
+class MaterialRateForm(forms.Form):
+    """A partner's rating of an item; `lead` when rated from a lead's page."""
+
+    rating = forms.TypedChoiceField(
+        choices=RATINGS,
+        coerce=int,
+        label=_("Rating"),
+        help_text=_("1: of no use, 5: very useful"),
+        error_messages={
+            "required": _("Choose a rating from 1 to 5."),
+            "invalid_choice": _("Choose a rating from 1 to 5."),
+        },
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Comment"),
+        help_text=_("What worked, what was missing"),
+    )
+    lead = forms.IntegerField(
+        required=False, min_value=1, widget=forms.HiddenInput, label=_("Lead")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Save my rating"))

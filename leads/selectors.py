@@ -243,31 +243,121 @@ def materials_for_lead(*, lead):
     return materials.filter(line, stage__in=stages).order_by("kind", "title")
 
 
-def material_list(*, viewer, active_only=False):
-    materials = Material.objects.select_related("product_line")
-    if active_only or not is_manufacturer(viewer):
+def material_feedback_on_lead(*, lead, by):
+    """{material id: `by`'s feedback} at the stage a rating from this lead counts for: the
+    lead's, or each item's own once the lead has left the stages of the catalogue."""
+    feedback = MaterialFeedback.objects.filter(by=by)
+    if lead.status in Material.Stage.values:
+        feedback = feedback.filter(stage=lead.status)
+    else:
+        feedback = feedback.filter(stage=F("material__stage"))
+    return {row.material_id: row for row in feedback}
+
+
+def _materials_visible(viewer):
+    """Every item for the manufacturer's staff, the active ones for partners, none otherwise."""
+    from distributors.access import is_partner
+
+    if is_manufacturer(viewer):
+        return Material.objects.all()
+    if is_partner(viewer):
+        return Material.objects.filter(is_active=True)
+    return Material.objects.none()
+
+
+def _materials_filtered(materials, filters):
+    filters = filters or {}
+    for name in ("kind", "stage", "product_line"):
+        if filters.get(name):
+            materials = materials.filter(**{name: filters[name]})
+    if filters.get("is_active") is not None:
+        materials = materials.filter(is_active=filters["is_active"])
+    return materials
+
+
+def material_list(*, viewer, filters=None, active_only=False):
+    """The catalogue as the viewer may see it, narrowed by `filters` (cleaned values: kind,
+    stage, product_line, is_active).
+
+    The manufacturer's staff get every item with its average rating and count over all
+    distributors; partners the active items, each with the viewer's own latest rating only.
+    """
+    from django.db.models import Avg, Count, OuterRef, Subquery
+
+    materials = _materials_filtered(_materials_visible(viewer), filters)
+    if active_only:
         materials = materials.filter(is_active=True)
-    return materials.order_by("kind", "title")
+    if is_manufacturer(viewer):
+        materials = materials.annotate(
+            average_rating=Avg("feedback__rating"), rating_count=Count("feedback")
+        )
+    else:
+        own = MaterialFeedback.objects.filter(material=OuterRef("pk"), by=viewer.pk)
+        materials = materials.annotate(
+            my_rating=Subquery(own.order_by("-at", "-id").values("rating")[:1])
+        )
+    return materials.select_related("product_line").order_by("kind", "title", "id")
 
 
-def material_ratings(*, material=None):
-    """Average rating and count per item and per stage (managers)."""
+def material_get(*, visible_to, pk):
+    """One item as material_list shows it; Material.DoesNotExist when the viewer may not see it
+    (a partner never sees an inactive item)."""
+    return material_list(viewer=visible_to).get(pk=pk)
+
+
+def material_ratings(*, visible_to, material=None, materials=None):
+    """Average rating and count per item and per stage, over the feedback the viewer may see
+    (the manufacturer's staff: every distributor's; a partner: its own distributor's)."""
     from django.db.models import Avg, Count
 
-    feedback = MaterialFeedback.objects.all()
+    feedback = MaterialFeedback.objects.visible_to(visible_to)
     if material is not None:
         feedback = feedback.filter(material=material)
+    if materials is not None:
+        feedback = feedback.filter(material__in=materials)
     return list(
-        feedback.values("material_id", "material__title", "stage")
+        feedback.values("material_id", "stage")
         .annotate(average=Avg("rating"), count=Count("id"))
-        .order_by("material__title", "stage")
+        .order_by("material_id", "stage")
+    )
+
+
+def material_rating_matrix(*, visible_to, materials):
+    """For each of `materials` (a page of items), one cell per sales stage in Material.Stage
+    order: {"stage", "average", "count"}, or None where nobody rated it at that stage."""
+    materials = list(materials)
+    rows = material_ratings(visible_to=visible_to, materials=[m.pk for m in materials])
+    cells = {(row["material_id"], row["stage"]): row for row in rows}
+    return [
+        {
+            "material": material,
+            "cells": [cells.get((material.pk, stage)) for stage in Material.Stage.values],
+        }
+        for material in materials
+    ]
+
+
+def material_stage_ratings(*, visible_to, filters=None):
+    """Average rating and count per kind of item and per stage, over the items `filters`
+    select and the feedback the viewer may see: what works where in the sales process."""
+    from django.db.models import Avg, Count
+
+    materials = _materials_filtered(_materials_visible(visible_to), filters)
+    return list(
+        MaterialFeedback.objects.visible_to(visible_to)
+        .filter(material__in=materials.values("pk"))
+        .values("material__kind", "stage")
+        .annotate(average=Avg("rating"), count=Count("id"))
+        .order_by("material__kind", "stage")
     )
 
 
 def material_feedback_list(*, visible_to, material):
+    """The feedback on an item the viewer may see: every distributor's for the manufacturer's
+    staff, its own distributor's for a partner. Newest first."""
     return (
         MaterialFeedback.objects.visible_to(visible_to)
         .filter(material=material)
-        .select_related("by", "distributor")
-        .order_by("-at")
+        .select_related("by", "distributor", "lead")
+        .order_by("-at", "-id")
     )

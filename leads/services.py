@@ -927,13 +927,99 @@ def criteria_acknowledge(*, version, by):
 
 # --- materials ---------------------------------------------------------------------------------
 
+# What the catalogue stores: documents, images and videos a partner opens on its own machine.
+MATERIAL_EXTENSIONS = ("pdf", "pptx", "docx", "xlsx", "png", "jpg", "jpeg", "mp4")
+MATERIAL_LINK_SCHEMES = ("http", "https")
+MATERIAL_COMMENT_MAX = 2000
+
+
+def _material_check_upload(upload):
+    """A newly uploaded file: one of MATERIAL_EXTENSIONS, at most MATERIAL_MAX_BYTES."""
+    import os
+
+    extension = os.path.splitext(upload.name or "")[1].lower().lstrip(".")
+    if extension not in MATERIAL_EXTENSIONS:
+        raise ValidationFailed(
+            _("A %(extension)s file cannot go into the catalogue; upload one of: %(allowed)s.")
+            % {
+                "extension": f".{extension}" if extension else _("nameless"),
+                "allowed": ", ".join(MATERIAL_EXTENSIONS),
+            },
+            field="file",
+        )
+    if upload.size > settings.MATERIAL_MAX_BYTES:
+        raise ValidationFailed(material_too_large_message(upload.size), field="file")
+
+
+def material_too_large_message(size=None):
+    from django.template.defaultfilters import filesizeformat
+
+    limit = filesizeformat(settings.MATERIAL_MAX_BYTES)
+    if size:
+        return _("The file is %(size)s; the limit is %(limit)s.") % {
+            "size": filesizeformat(size),
+            "limit": limit,
+        }
+    return _("The file is larger than the limit of %(limit)s.") % {"limit": limit}
+
+
+def material_validate(material):
+    """The rules of a catalogue item as a ValidationFailed naming the field at fault."""
+    from urllib.parse import urlsplit
+
+    from django.core.exceptions import ValidationError
+
+    if not material.title.strip():
+        raise ValidationFailed(_("Give the item a title."), field="title")
+    if not material.file and not material.url:
+        raise ValidationFailed(_("Give a file or a link."), field="url")
+    # Only a file uploaded now is checked: a stored one passed when it came in.
+    if material.file and not material.file._committed:
+        _material_check_upload(material.file)
+    if material.url and urlsplit(material.url).scheme.lower() not in MATERIAL_LINK_SCHEMES:
+        raise ValidationFailed(_("A link must start with http:// or https://."), field="url")
+    try:
+        material.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        field = None if field == "__all__" else field
+        raise ValidationFailed(
+            f"{field}: {messages[0]}" if field else messages[0],
+            field=field,
+            details=exc.message_dict,
+        ) from exc
+
+
+def _material_file_discard(storage, name):
+    """Delete a file no item refers to any more (a replaced or removed upload)."""
+    if Material.objects.filter(file=name).exists():
+        return
+    try:
+        storage.delete(name)
+    except OSError:
+        log.warning("could not delete the replaced catalogue file %s", name, exc_info=True)
+
 
 @transaction.atomic
 def material_save(*, material, by):
+    """Add or change a catalogue item (the manufacturer's staff).
+
+    A replaced or removed file is deleted from storage once the change is committed.
+    """
     _require_manufacturer(by, _("Only the manufacturer edits the catalogue."))
-    if not material.file and not material.url:
-        raise ValidationFailed(_("Give a file or a link."), field="url")
+    material_validate(material)
+    old_file = ""
+    if material.pk:
+        old_file = (
+            Material.objects.select_for_update()
+            .filter(pk=material.pk)
+            .values_list("file", flat=True)
+            .first()
+        ) or ""
     material.save()
+    if old_file and old_file != material.file.name:
+        storage = material.file.storage
+        transaction.on_commit(lambda: _material_file_discard(storage, old_file))
     return material
 
 
@@ -941,19 +1027,32 @@ def material_save(*, material, by):
 def material_rate(*, material, by, rating, comment="", lead=None):
     """A partner user rates a catalogue item (again: the new rating replaces its own).
 
-    Rated from a lead, the rating counts for the lead's stage; else for the item's stage.
+    Rated from a lead, the rating counts for the lead's stage; else for the item's stage. The
+    lead must be its distributor's and the item one that the lead's page offers.
     """
+    from .selectors import materials_for_lead
+
     membership = user_membership(by) if is_partner(by) else None
     if membership is None:
         raise NotAllowed(_("Only partner users rate the catalogue."))
     if isinstance(rating, bool) or not (isinstance(rating, int) and 1 <= rating <= 5):
         raise ValidationFailed(_("Rate it from 1 to 5."), field="rating")
+    comment = (comment or "").strip()
+    if len(comment) > MATERIAL_COMMENT_MAX:
+        raise ValidationFailed(
+            _("Keep the comment under %(count)d characters.") % {"count": MATERIAL_COMMENT_MAX},
+            field="comment",
+        )
     if not material.is_active:
         raise ValidationFailed(_("This item is no longer in the catalogue."))
     stage = material.stage
     if lead is not None:
         if lead.distributor_id != membership.distributor_id:
             raise NotAllowed(_("This lead is not handed to your distributor."))
+        if not materials_for_lead(lead=lead).filter(pk=material.pk).exists():
+            raise ValidationFailed(
+                _("This item is not offered on this lead at its current stage."), field="lead"
+            )
         if lead.status in Material.Stage.values:
             stage = lead.status
     feedback, _created = MaterialFeedback.objects.update_or_create(
@@ -963,7 +1062,7 @@ def material_rate(*, material, by, rating, comment="", lead=None):
         defaults={
             "distributor_id": membership.distributor_id,
             "rating": rating,
-            "comment": comment or "",
+            "comment": comment,
             "lead": lead,
             "at": timezone.now(),
         },

@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from distributors.access import CHANNEL_MANAGERS
 from distributors.models import (
@@ -194,3 +195,32 @@ class LeadFactory(factory.django.DjangoModelFactory):
     contact_phone = "+33 1 23 45 67 89"
     country = "DE"
     status = "mql"
+
+
+class MaterialFactory(factory.django.DjangoModelFactory):
+    """A catalogue item with a link, for every product line and every stage, shown to partners."""
+
+    class Meta:
+        model = "leads.Material"
+
+    title = factory.Sequence(lambda n: f"Brochure {n:03d}")
+    description = "What the customer needs to know."
+    kind = "material"
+    stage = "any"
+    url = factory.Sequence(lambda n: f"https://example.com/brochure-{n}.pdf")
+    is_active = True
+
+
+class MaterialFeedbackFactory(factory.django.DjangoModelFactory):
+    """A partner user's rating; `by` must be a member of `distributor`."""
+
+    class Meta:
+        model = "leads.MaterialFeedback"
+
+    material = factory.SubFactory(MaterialFactory)
+    distributor = factory.SubFactory(DistributorFactory)
+    by = factory.SubFactory(UserFactory)
+    stage = factory.LazyAttribute(lambda feedback: feedback.material.stage)
+    rating = 4
+    comment = ""
+    at = factory.LazyFunction(timezone.now)

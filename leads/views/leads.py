@@ -44,7 +44,7 @@ from ..forms import (
     WinForm,
 )
 from ..imports import LeadSpec
-from ..models import Lead, LeadRejection, MaterialFeedback
+from ..models import Lead, LeadRejection
 
 PAGE_SIZE = 50
 XLSX_MAX_ROWS = 100_000
@@ -366,10 +366,7 @@ def _detail_context(request, lead, **forms):
         if status in (S.NEW, S.MQL):
             context["lose_form"] = forms.get("lose_form") or LoseForm()
     else:
-        context["rated"] = {
-            f.material_id: f
-            for f in MaterialFeedback.objects.filter(by=request.user, stage=lead.status)
-        }
+        context["rated"] = selectors.material_feedback_on_lead(lead=lead, by=request.user)
     if acting:
         if status == S.ASSIGNED:
             context["reject_form"] = forms.get("reject_form") or RejectForm()

@@ -39,9 +39,13 @@
     var stacked = canvas.dataset.stacked === "true";
     var horizontal = canvas.dataset.horizontal === "true";
     var valueAxis = horizontal ? "x" : "y";
+    // spec.decimals: figures that are not money nor counts (an average rating of 3.5).
+    var figure = spec.decimals ? new Intl.NumberFormat(locale, {
+      maximumFractionDigits: spec.decimals }) : null;
     var tooltip = { callbacks: { label: function (item) {
       var value = type === "doughnut" ? item.parsed : item.parsed[valueAxis];
-      return (item.dataset.label ? item.dataset.label + ": " : "") + money(value, spec.currency);
+      return (item.dataset.label ? item.dataset.label + ": " : "") +
+        (figure ? figure.format(value) : money(value, spec.currency));
     } } };
     var options = { responsive: true, maintainAspectRatio: false, animation: false, locale: locale,
                     plugins: { legend: { position: "bottom" }, tooltip: tooltip } };
@@ -50,10 +54,11 @@
         return label(this.getLabelForValue(value)); } } };
       var values = { stacked: stacked, beginAtZero: true,
                      ticks: { callback: function (value) {
-                       return spec.currency === "%" ? percent.format(value)
-                                                    : wholeNumber.format(value); } },
+                       if (spec.currency === "%") { return percent.format(value); }
+                       return (figure || wholeNumber).format(value); } },
                      title: { display: !!spec.currency && spec.currency !== "%",
                               text: spec.currency || "" } };
+      if (typeof spec.max === "number") { values.max = spec.max; }
       if (horizontal) {
         options.indexAxis = "y";
         options.scales = { x: values, y: categories };
