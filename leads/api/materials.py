@@ -23,7 +23,8 @@ class IsPartnerUser(BasePermission):
     """A partner admin or rep: the only ones who rate the catalogue."""
 
     def has_permission(self, request, view):
-        return is_partner(request.user)
+        # Other methods are not served at all: let them answer 405, whoever asks.
+        return request.method != "POST" or is_partner(request.user)
 
 
 class MaterialFilter(IncrementalFilterSet):

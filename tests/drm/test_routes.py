@@ -12,6 +12,7 @@ Adding a route means adding its URL to URLS and one Row per method to ROWS.
 
 import datetime
 import io
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -22,6 +23,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -38,7 +40,15 @@ from distributors.models import (
 )
 from distributors.periods import add_months
 from leads import services as lead_services
-from leads.models import CriteriaVersion, Criterion, DealRegistration, Lead, RoutingDecision
+from leads.models import (
+    CriteriaVersion,
+    Criterion,
+    DealRegistration,
+    Lead,
+    Material,
+    MaterialFeedback,
+    RoutingDecision,
+)
 from notifications.kinds import kind_list
 from notifications.models import Notification, NotificationPreference
 from tests import factories
@@ -177,7 +187,18 @@ def build_leads(users, owned, today):
         )
         o.hand_to = users["rep"] if code == "acme" else rival_rep
         lead_ids[code] = {o.offered.pk, o.lead.pk, o.dql_lead.pk, o.opp_lead.pk}
-    return {"pool": pool, "source": source, "lead_ids": lead_ids}
+    # The catalogue: one item with a file (served by the portal), each distributor's feedback.
+    material = Material.objects.create(
+        title="Pump sizing guide",
+        kind="material",
+        stage="any",
+        file=SimpleUploadedFile("sizing.pdf", b"%PDF-1.4 sizing guide"),
+    )
+    for code, partner in (("acme", users["partner"]), ("rival", users["outsider"])):
+        owned[code].feedback = lead_services.material_rate(
+            material=material, by=partner, rating=4, comment=f"comment-by-{code}"
+        )
+    return {"pool": pool, "source": source, "lead_ids": lead_ids, "material": material}
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +209,8 @@ def world(django_db_setup, django_db_blocker):
     clock for the data and the code under test.
     """
     clock = time_machine.travel(FROZEN_NOW, tick=False)
-    with clock, django_db_blocker.unblock(), transaction.atomic():
+    media = override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="drm-routes-media-"))
+    with clock, media, django_db_blocker.unblock(), transaction.atomic():
         try:
             yield build_world(timezone.localdate())
         finally:
@@ -464,6 +486,33 @@ def registration_rows(world, o):
     return sorted(DealRegistration.objects.values_list("pk", "status"))
 
 
+def material_rows(world, o):
+    return sorted(Material.objects.values_list("pk", "title", "is_active", "url"))
+
+
+def feedback_rows(world, o):
+    return sorted(MaterialFeedback.objects.values_list("by_id", "stage", "rating", "lead_id"))
+
+
+def own_feedback_only(ctx):
+    """The item's feedback: the manufacturer reads every distributor's, a partner its own."""
+    text = text_of(ctx.response)
+    for code in ctx.world.owned:
+        comment = f"comment-by-{code}"
+        if code in SCOPE[ctx.persona]:
+            assert comment in text, f"{comment!r} missing"
+        else:
+            assert comment not in text, f"{comment!r} leaked to {ctx.persona}"
+
+
+def no_other_feedback(ctx):
+    """No other distributor's comment reaches a partner."""
+    text = text_of(ctx.response)
+    for code in set(ctx.world.owned) - SCOPE[ctx.persona]:
+        if ctx.persona not in STAFF:
+            assert f"comment-by-{code}" not in text, f"{code}'s comment leaked to {ctx.persona}"
+
+
 def leads_of_scope(ctx):
     """A JSON list of leads holds exactly the caller's: the pool and the registered deals
     (no distributor yet) for the manufacturer only."""
@@ -661,6 +710,15 @@ URLS = {
     "leads:registrations": by("leads:registrations"),
     "leads:registration-decide": by("leads:registration-decide", lambda o: o.registration.pk),
     "leads:analytics": by("leads:analytics"),
+    "leads:materials": by("leads:materials"),
+    "leads:material-create": by("leads:material-create"),
+    "leads:material-detail": lambda w, o: reverse("leads:material-detail", args=[w.material.pk]),
+    "leads:material-edit": lambda w, o: reverse("leads:material-edit", args=[w.material.pk]),
+    "leads:material-rate": lambda w, o: reverse("leads:material-rate", args=[w.material.pk]),
+    "leads:material-file": lambda w, o: reverse("leads:material-file", args=[w.material.pk]),
+    "api:material-list": by("api:material-list"),
+    "api:material-detail": lambda w, o: reverse("api:material-detail", args=[w.material.pk]),
+    "api:material-rate": lambda w, o: reverse("api:material-rate", args=[w.material.pk]),
     "api:lead-list": by("api:lead-list"),
     "api:lead-detail": by("api:lead-detail", lambda o: o.lead.pk),
     "api:lead-history": by("api:lead-history", lambda o: o.lead.pk),
@@ -1284,6 +1342,79 @@ ROWS = [
         "GET",
         page(got(200, shows(lambda o: [])), got(302, to("/leads/analytics/"))),
         query="?distributor=rival",
+    ),
+    # --- the catalogue of materials ---
+    Row("leads:materials", "GET", page(got(200, shows(lambda o: [])))),
+    Row("leads:material-create", "GET", staff_page()),
+    Row(
+        "leads:material-create",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {
+            "title": "Promo leaflet",
+            "kind": "promotion",
+            "stage": "any",
+            "url": "https://example.com/promo",
+            "is_active": "on",
+        },
+        effect=material_rows,
+    ),
+    Row("leads:material-edit", "GET", staff_page()),
+    Row(
+        "leads:material-edit",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {
+            "title": "Pump sizing guide v2",
+            "kind": "material",
+            "stage": "any",
+            "url": "https://example.com/sizing",
+            "is_active": "on",
+        },
+        effect=material_rows,
+    ),
+    Row("leads:material-detail", "GET", page(got(200, own_feedback_only))),
+    Row(
+        "leads:material-rate",
+        "POST",
+        page(403, writes(302)),
+        body=lambda w, o: {"rating": "2", "comment": "Too long"},
+        effect=feedback_rows,
+    ),
+    # Rated from a lead: only from a lead of the partner's own distributor.
+    *each_owner(
+        "leads:material-rate",
+        "POST",
+        staff=403,
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        variant="from a lead",
+        body=lambda w, o: {"rating": "5", "lead": o.lead.pk},
+        effect=feedback_rows,
+    ),
+    Row("leads:material-file", "GET", page(200)),
+    Row("api:material-list", "GET", api(200)),
+    Row("api:material-detail", "GET", api(got(200, no_other_feedback))),
+    Row(
+        "api:material-rate",
+        "POST",
+        api(403, writes(200)),
+        body=lambda w, o: {"rating": 3, "comment": "Fine"},
+        effect=feedback_rows,
+    ),
+    *each_owner(
+        "api:material-rate",
+        "POST",
+        staff=403,
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        variant="from a lead",
+        body=lambda w, o: {"rating": 5, "lead": o.lead.pk},
+        effect=feedback_rows,
     ),
     # --- leads API ---
     Row("api:lead-list", "GET", api(got(200, leads_of_scope))),
