@@ -14,7 +14,10 @@ from django.utils.translation import ngettext_lazy
 from distributors.access import CHANNEL_MANAGERS
 from distributors.models import Distributor, Membership
 from notifications.kinds import Delivery, Kind, register
+from notifications.models import Notification
 from notifications.services import notify
+
+from .selectors import ACKNOWLEDGING_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -155,19 +158,30 @@ def deal_decided_notify(registration):
 
 
 def criteria_published_notify(version):
+    """A published version → the admins of every distributor asked to acknowledge it, once.
+
+    Run again (a redelivered task), it skips the admins it already told about this version.
+    """
+    if version.published_at is None:
+        return
+    link = f"{reverse('leads:criteria')}#v{version.number}"
+    told = Notification.objects.filter(kind=CRITERIA_PUBLISHED.slug, link=link).values("recipient")
     users = [
         m.user
-        for m in Membership.objects.select_related("user").filter(
+        for m in Membership.objects.select_related("user")
+        .filter(
             role=Membership.Role.ADMIN,
             user__is_active=True,
-            distributor__status__in=[Distributor.Status.ACTIVE, Distributor.Status.PROBATION],
+            distributor__status__in=ACKNOWLEDGING_STATUSES,
         )
+        .exclude(user__in=told)
+        .order_by("user_id")
     ]
     _send(
         users,
         kind=CRITERIA_PUBLISHED.slug,
         subject=_("Lead qualification criteria v%(number)d are published"),
         body=_("Read them and acknowledge them for your distributor."),
-        link=reverse("leads:criteria"),
+        link=link,
         context={"number": version.number},
     )

@@ -8,17 +8,32 @@ every page view.
 import base64
 import binascii
 import datetime
+from dataclasses import dataclass, field
 
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.core.paginator import Paginator
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from distributors.access import is_manufacturer, user_membership
+from distributors.access import is_manufacturer, is_partner, user_membership
+from distributors.models import Distributor
 from drm.history import history_changes
 
 from .models import (
     CriteriaAcknowledgement,
     CriteriaVersion,
+    Criterion,
     DealRegistration,
     Lead,
     LeadEvent,
@@ -217,19 +232,173 @@ def registration_list(*, visible_to, status=None):
     return registrations.order_by("-registered_at")
 
 
-def criteria_versions():
-    return CriteriaVersion.objects.prefetch_related("items").select_related(
-        "published_by", "created_by"
+# --- qualification criteria ------------------------------------------------------------------
+
+# The distributors asked to acknowledge a published version (leads.notices tells their admins).
+ACKNOWLEDGING_STATUSES = (Distributor.Status.ACTIVE, Distributor.Status.PROBATION)
+
+# What a version's history compares item by item (the code identifies an item across versions).
+CRITERION_COMPARED = ("label", "label_fr", "required")
+
+
+def criteria_versions(*, visible_to):
+    """The versions the viewer may read, newest first, with their items and publisher.
+
+    The manufacturer reads every version, the draft included, each with its
+    `acknowledgement_count`; a partner reads the published ones, each with
+    `own_acknowledgements` (its own distributor's, zero or one); anyone else none.
+    """
+    versions = (
+        CriteriaVersion.objects.select_related("published_by", "created_by")
+        .prefetch_related("items")
+        .order_by("-number")
+    )
+    if is_manufacturer(visible_to):
+        return versions.annotate(acknowledgement_count=Count("acknowledgements"))
+    if user_membership(visible_to) is None or not is_partner(visible_to):
+        return versions.none()
+    own = CriteriaAcknowledgement.objects.visible_to(visible_to).select_related("by")
+    return versions.filter(published_at__isnull=False).prefetch_related(
+        Prefetch("acknowledgements", queryset=own, to_attr="own_acknowledgements")
     )
 
 
+def criteria_current_number():
+    """The number of the version in force (the latest published), or None."""
+    return (
+        CriteriaVersion.objects.filter(published_at__isnull=False)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+
+
+def criteria_draft_get(*, visible_to):
+    """The open draft with its items (manufacturer only), or None. Reading never starts one."""
+    if not is_manufacturer(visible_to):
+        return None
+    return criteria_versions(visible_to=visible_to).filter(published_at__isnull=True).last()
+
+
+def criteria_version_get(*, visible_to, number):
+    """One version the viewer may read, by number (CriteriaVersion.DoesNotExist otherwise)."""
+    return criteria_versions(visible_to=visible_to).get(number=number)
+
+
+def criteria_acknowledged_versions(*, visible_to):
+    """The published versions the viewer's distributor acknowledged, newest first (partners;
+    the manufacturer acknowledges nothing)."""
+    own = CriteriaAcknowledgement.objects.visible_to(visible_to).filter(version=OuterRef("pk"))
+    versions = criteria_versions(visible_to=visible_to).filter(published_at__isnull=False)
+    if is_manufacturer(visible_to):
+        return versions.none()
+    return versions.filter(Exists(own))
+
+
 def criteria_acknowledgements(*, version, visible_to):
+    """Who acknowledged `version` for which distributor, and when: every distributor for the
+    manufacturer, its own for a partner."""
     return (
         CriteriaAcknowledgement.objects.visible_to(visible_to)
         .filter(version=version)
         .select_related("distributor", "by")
         .order_by("distributor__code")
     )
+
+
+def criteria_pending_distributors(*, version, visible_to):
+    """The distributors asked to acknowledge `version` that have not yet (manufacturer only)."""
+    if not is_manufacturer(visible_to):
+        return Distributor.objects.none()
+    return (
+        Distributor.objects.filter(status__in=ACKNOWLEDGING_STATUSES)
+        .exclude(
+            Exists(
+                CriteriaAcknowledgement.objects.filter(version=version, distributor=OuterRef("pk"))
+            )
+        )
+        .order_by("code")
+    )
+
+
+def criteria_acknowledgement_counts(*, version, visible_to):
+    """{"acknowledged": n, "pending": m} over the distributors asked to acknowledge `version`
+    (manufacturer only; one query)."""
+    if not is_manufacturer(visible_to):
+        return {"acknowledged": 0, "pending": 0}
+    acknowledged = Exists(
+        CriteriaAcknowledgement.objects.filter(version=version, distributor=OuterRef("pk"))
+    )
+    return Distributor.objects.filter(status__in=ACKNOWLEDGING_STATUSES).aggregate(
+        acknowledged=Count("pk", filter=Q(acknowledged)),
+        pending=Count("pk", filter=~Q(acknowledged)),
+    )
+
+
+@dataclass
+class CriteriaChanges:
+    """What a version changed against the one before it; false when it changed nothing."""
+
+    added: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+    # (before, after, [(field, verbose name, old value, new value), …]) per item kept by code.
+    changed: list = field(default_factory=list)
+    reordered: bool = False
+    first: bool = False
+
+    def __bool__(self):
+        return bool(self.added or self.removed or self.changed or self.reordered)
+
+
+def criteria_changes(*, previous, version):
+    """Items added, removed and changed from `previous` (None: the first version) to
+    `version`, compared by code; uses their (prefetched) items, no further query."""
+    items = list(version.items.all())
+    if previous is None:
+        return CriteriaChanges(added=items, first=True)
+    before = {item.code: item for item in previous.items.all()}
+    after = {item.code: item for item in items}
+    changes = CriteriaChanges(
+        added=[item for code, item in after.items() if code not in before],
+        removed=[item for code, item in before.items() if code not in after],
+    )
+    for code, item in after.items():
+        old = before.get(code)
+        if old is None:
+            continue
+        fields = [
+            (
+                name,
+                Criterion._meta.get_field(name).verbose_name,
+                getattr(old, name),
+                getattr(item, name),
+            )
+            for name in CRITERION_COMPARED
+            if getattr(old, name) != getattr(item, name)
+        ]
+        if fields:
+            changes.changed.append((old, item, fields))
+    kept_before = [code for code in before if code in after]
+    kept_after = [code for code in after if code in before]
+    changes.reordered = kept_before != kept_after
+    return changes
+
+
+def criteria_history(*, visible_to, page=None, size=10):
+    """A page of published versions, newest first, each with what it changed:
+    (Paginator page, [(version, CriteriaChanges)]). A constant number of queries."""
+    published = criteria_versions(visible_to=visible_to).filter(published_at__isnull=False)
+    history = Paginator(published, size).get_page(page)
+    versions = list(history.object_list)
+    if not versions:
+        return history, []
+    # The version before the page's oldest, to say what that one changed.
+    older = published.filter(number__lt=versions[-1].number).first()
+    pairs = zip(versions, [*versions[1:], older], strict=True)
+    return history, [
+        (version, criteria_changes(previous=previous, version=version))
+        for version, previous in pairs
+    ]
 
 
 def materials_for_lead(*, lead):

@@ -823,83 +823,201 @@ def deal_decline(*, registration, by, note):
 
 
 # --- qualification criteria ------------------------------------------------------------------
+#
+# One draft is edited at a time; publishing freezes it. Every write locks the version's row first,
+# so an edit and a publish of the same draft are serialised: an edit that comes second finds the
+# version published and is refused, and a publish never freezes half an edit.
+
+
+def _require_criteria_editor(by):
+    _require_manufacturer(by, _("Only the manufacturer edits the qualification criteria."))
+
+
+def _locked_draft(version_id):
+    """The draft's row, locked; a published version is refused (it is frozen)."""
+    version = CriteriaVersion.objects.select_for_update().get(pk=version_id)
+    if version.is_published:
+        raise ValidationFailed(
+            _("Version %(number)d is published and frozen; edit the draft of the next version.")
+            % {"number": version.number}
+        )
+    return version
+
+
+def _stored_version_id(criterion):
+    """The version an item is stored under (never the one on the instance, which a caller may
+    have changed: an item must not be moved out of a published version)."""
+    version_id = (
+        Criterion.objects.filter(pk=criterion.pk).values_list("version_id", flat=True).first()
+    )
+    if version_id is None:
+        raise ValidationFailed(_("This item no longer exists."))
+    return version_id
+
+
+def _criterion_validate(criterion):
+    """Field rules (slug code, labels present and not too long) as an error naming the field."""
+    from django.core.exceptions import ValidationError
+    from django.utils.text import capfirst
+
+    try:
+        criterion.full_clean(exclude=["version", "position"], validate_constraints=False)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        name = capfirst(Criterion._meta.get_field(field).verbose_name)
+        raise ValidationFailed(
+            f"{name}: {messages[0]}", field=field, details=exc.message_dict
+        ) from exc
+
+
+def _criteria_place(version, criterion, position):
+    """Save `criterion` at `position` (from 1; 0 keeps its place, a new item goes last) and
+    number the draft's items 1, 2, 3… in their order."""
+    items = list(version.items.order_by("position", "id"))
+    index = next((i for i, item in enumerate(items) if item.pk == criterion.pk), len(items))
+    items = [item for item in items if item.pk != criterion.pk]
+    if position:
+        index = min(max(position, 1), len(items) + 1) - 1
+    items.insert(index, criterion)
+    moved = []
+    for number, item in enumerate(items, 1):
+        if item is not criterion and item.position != number:
+            moved.append(item)
+        item.position = number
+    criterion.save()
+    Criterion.objects.bulk_update(moved, ["position"])
+    version.save(update_fields=["updated_at"])
 
 
 @transaction.atomic
 def criteria_draft(*, by):
     """The draft of the next version: the open one, or a copy of the latest published one."""
-    _require_manufacturer(by, _("Only the manufacturer edits the qualification criteria."))
-    draft = CriteriaVersion.objects.select_for_update().filter(published_at__isnull=True).first()
+    from django.db import IntegrityError
+
+    _require_criteria_editor(by)
+    drafts = CriteriaVersion.objects.select_for_update().filter(published_at__isnull=True)
+    draft = drafts.order_by("number").first()
     if draft is not None:
         return draft
     latest = criteria_current()
     number = (
         CriteriaVersion.objects.order_by("-number").values_list("number", flat=True).first() or 0
     ) + 1
-    draft = CriteriaVersion.objects.create(number=number, created_by=by)
+    try:
+        with transaction.atomic():
+            draft = CriteriaVersion.objects.create(number=number, created_by=by)
+    except IntegrityError:
+        # Another manager started the same draft a moment ago: theirs is the draft.
+        draft = drafts.order_by("number").first()
+        if draft is None:
+            raise ValidationFailed(
+                _("The criteria changed meanwhile; nothing was saved. Try again.")
+            ) from None
+        return draft
     if latest is not None:
         Criterion.objects.bulk_create(
             [
                 Criterion(
                     version=draft,
-                    position=item.position,
+                    position=position,
                     code=item.code,
                     label=item.label,
                     label_fr=item.label_fr,
                     required=item.required,
                 )
-                for item in latest.items.all()
+                for position, item in enumerate(latest.items.all(), 1)
             ]
         )
     return draft
 
 
-def _draft_item(criterion, by):
-    _require_manufacturer(by, _("Only the manufacturer edits the qualification criteria."))
-    if criterion.version.is_published:
-        raise ValidationFailed(_("A published version is frozen; edit the draft of the next one."))
-
-
 @transaction.atomic
 def criterion_save(*, criterion, by):
-    """Add or change an item of the draft."""
-    _draft_item(criterion, by)
-    if not criterion.code or not criterion.label.strip():
-        raise ValidationFailed(_("An item needs a code and a label."), field="label")
-    clash = Criterion.objects.filter(version=criterion.version, code=criterion.code).exclude(
-        pk=criterion.pk
-    )
+    """Add an item to the draft or change one of its items.
+
+    A new item without a version goes to the draft, which is started first (a copy of the current
+    version) when there is none. `criterion.position` (from 1) places the item and the others
+    close up around it; 0 or None keeps its place (a new item goes last). Refused, changing
+    nothing: an item of a published version, a code the draft already has, a missing or invalid
+    field (the error names it).
+    """
+    _require_criteria_editor(by)
+    if criterion.pk is not None:
+        version_id = _stored_version_id(criterion)
+    else:
+        version_id = criterion.version_id or criteria_draft(by=by).pk
+    version = _locked_draft(version_id)
+    criterion.version = version
+    criterion.code = (criterion.code or "").strip()
+    criterion.label = (criterion.label or "").strip()
+    criterion.label_fr = (criterion.label_fr or "").strip()
+    position = criterion.position or 0
+    criterion.position = position
+    _criterion_validate(criterion)
+    clash = Criterion.objects.filter(version=version, code=criterion.code).exclude(pk=criterion.pk)
     if clash.exists():
         raise ValidationFailed(
-            _("The draft already has an item %(code)s.") % {"code": criterion.code}, field="code"
+            _("Version %(number)d already has an item with the code %(code)s.")
+            % {"number": version.number, "code": criterion.code},
+            field="code",
         )
-    if criterion.pk is None and not criterion.position:
-        criterion.position = criterion.version.items.count() + 1
-    criterion.save()
+    _criteria_place(version, criterion, position)
     return criterion
 
 
 @transaction.atomic
+def criterion_move(*, criterion, by, position):
+    """Move an item of the draft to `position` (from 1); the others close up around it."""
+    _require_criteria_editor(by)
+    version = _locked_draft(_stored_version_id(criterion))
+    stored = Criterion.objects.get(pk=criterion.pk)  # its fields as saved, read under the lock
+    _criteria_place(version, stored, max(1, int(position)))
+    return stored
+
+
+@transaction.atomic
 def criterion_delete(*, criterion, by):
-    _draft_item(criterion, by)
-    criterion.delete()
+    """Remove an item from the draft; the others close up."""
+    _require_criteria_editor(by)
+    version = _locked_draft(_stored_version_id(criterion))
+    Criterion.objects.filter(pk=criterion.pk).delete()
+    items = list(version.items.order_by("position", "id"))
+    for number, item in enumerate(items, 1):
+        item.position = number
+    Criterion.objects.bulk_update(items, ["position"])
+    version.save(update_fields=["updated_at"])
 
 
 @transaction.atomic
 def criteria_publish(*, version, by, notes=""):
     """Freeze the draft: from now on qualifications answer it; partner admins are asked to
-    acknowledge it."""
+    acknowledge it (notified after the commit).
+
+    Refused, changing nothing: a version already published, a draft without items or without a
+    required item, a draft identical to the current version.
+    """
+    from .selectors import criteria_changes
+
     _require_manufacturer(by, _("Only the manufacturer publishes qualification criteria."))
     version = CriteriaVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
-        raise ValidationFailed(_("This version is already published."))
+        raise ValidationFailed(
+            _("Version %(number)d is already published.") % {"number": version.number}
+        )
     items = list(version.items.all())
     if not items:
         raise ValidationFailed(_("Add at least one item before publishing."))
     if not any(item.required for item in items):
         raise ValidationFailed(_("At least one item must be required."))
+    current = criteria_current()
+    if current is not None and not criteria_changes(previous=current, version=version):
+        raise ValidationFailed(
+            _("The draft is the same as version %(number)d: there is nothing to publish.")
+            % {"number": current.number}
+        )
     version.published_at = timezone.now()
     version.published_by = by
+    notes = (notes or "").strip()
     if notes:
         version.notes = notes
     version.save()
@@ -911,12 +1029,23 @@ def criteria_publish(*, version, by, notes=""):
 
 @transaction.atomic
 def criteria_acknowledge(*, version, by):
-    """A partner admin acknowledges a published version for its distributor (once)."""
+    """A partner admin acknowledges the current version for its distributor.
+
+    Acknowledging again changes nothing and returns the first acknowledgement (who, when). A
+    version that is a draft or was replaced by a newer one cannot be acknowledged.
+    """
     if user_role(by) != Role.PARTNER_ADMIN:
         raise NotAllowed(_("Only a partner admin acknowledges the criteria."))
+    membership = user_membership(by)
+    version = CriteriaVersion.objects.get(pk=version.pk)
     if not version.is_published:
         raise ValidationFailed(_("Only a published version can be acknowledged."))
-    membership = user_membership(by)
+    current = criteria_current()
+    if current.number != version.number:
+        raise ValidationFailed(
+            _("Version %(number)d was replaced by version %(current)d; acknowledge that one.")
+            % {"number": version.number, "current": current.number}
+        )
     acknowledgement, _created = CriteriaAcknowledgement.objects.get_or_create(
         version=version,
         distributor_id=membership.distributor_id,

@@ -224,3 +224,27 @@ class MaterialFeedbackFactory(factory.django.DjangoModelFactory):
     rating = 4
     comment = ""
     at = factory.LazyFunction(timezone.now)
+
+
+class CriteriaVersionFactory(factory.django.DjangoModelFactory):
+    """A published version of the DQL checklist unless `published_at=None` (a draft)."""
+
+    class Meta:
+        model = "leads.CriteriaVersion"
+        django_get_or_create = ("number",)
+
+    number = factory.Sequence(lambda n: n + 1)
+    notes = ""
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.Criterion"
+
+    version = factory.SubFactory(CriteriaVersionFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    code = factory.Sequence(lambda n: f"criterion-{n}")
+    label = factory.Sequence(lambda n: f"Criterion {n}")
+    label_fr = factory.Sequence(lambda n: f"Critère {n}")
+    required = True
