@@ -889,6 +889,10 @@ def _criteria_place(version, criterion, position):
     version.save(update_fields=["updated_at"])
 
 
+class _DraftTaken(Exception):
+    """Another manager's draft was committed while this one was being created."""
+
+
 @transaction.atomic
 def criteria_draft(*, by):
     """The draft of the next version: the open one, or a copy of the latest published one."""
@@ -906,8 +910,13 @@ def criteria_draft(*, by):
     try:
         with transaction.atomic():
             draft = CriteriaVersion.objects.create(number=number, created_by=by)
-    except IntegrityError:
-        # Another manager started the same draft a moment ago: theirs is the draft.
+            # Another manager may have committed a draft since the look above (then the number
+            # read after it was one higher): the first draft wins, this one is rolled back.
+            others = CriteriaVersion.objects.filter(published_at__isnull=True)
+            if others.exclude(pk=draft.pk).exists():
+                raise _DraftTaken
+    except (IntegrityError, _DraftTaken):
+        # Another manager started the draft a moment ago: theirs is the draft.
         draft = drafts.order_by("number").first()
         if draft is None:
             raise ValidationFailed(
