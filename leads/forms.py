@@ -5,12 +5,13 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms.models import construct_instance
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from distributors.countries import validate_country_code
 from distributors.models import Distributor, ImportBatch, ProductLine
 
-from .models import Lead, LeadRejection, LeadSource, Material
+from .models import Criterion, Lead, LeadRejection, LeadSource, Material
 
 AGES = [("", _("Any age")), ("7", _("Last 7 days")), ("30", _("Last 30 days"))]
 AGES += [("90", _("Last 90 days")), ("365", _("Last 12 months"))]
@@ -218,6 +219,67 @@ class QualifyForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("c_")
         }
+
+
+# --- qualification criteria --------------------------------------------------------------------
+
+
+class CriterionForm(forms.ModelForm):
+    """An item of the draft: code, labels in both languages, required, place in the list."""
+
+    position = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=1000,
+        label=_("Position"),
+        help_text=_("1 is the first item; empty keeps its place (a new item goes last)."),
+    )
+
+    class Meta:
+        model = Criterion
+        fields = ["code", "label", "label_fr", "required", "position"]
+        labels = {
+            "code": _("Code"),
+            "label": _("Label (English)"),
+            "label_fr": _("Label (French)"),
+            "required": _("Required for a lead to be distributor-qualified"),
+        }
+        help_texts = {
+            "code": _("Letters, digits, - and _; identifies the item across versions."),
+            "label_fr": _("Optional; French readers see the English label without it."),
+        }
+
+    def __init__(self, *args, submit_label=None, action="", **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.initial.setdefault("required", True)
+        self.helper = _helper(submit_label or _("Save the item"))
+        self.helper.form_action = action
+        self.helper.layout = Layout(
+            Row(
+                Column("code", css_class="col-md-2"),
+                Column("label", css_class="col-md-4"),
+                Column("label_fr", css_class="col-md-4"),
+                Column("position", css_class="col-md-2"),
+            ),
+            "required",
+        )
+
+
+class CriteriaPublishForm(forms.Form):
+    number = forms.IntegerField(widget=forms.HiddenInput)
+    notes = forms.CharField(
+        required=False,
+        max_length=4000,
+        label=_("What changed"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Partner admins read this when they are asked to acknowledge the version."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Publish"))
+        self.helper.form_action = reverse("leads:criteria-publish")
 
 
 class ConvertForm(forms.Form):

@@ -386,18 +386,18 @@ def criteria_changes(*, previous, version):
 
 def criteria_history(*, visible_to, page=None, size=10):
     """A page of published versions, newest first, each with what it changed:
-    (Paginator page, [(version, CriteriaChanges)]). A constant number of queries."""
+    (Paginator page, [(version, CriteriaChanges)]). One query reads the page's versions and
+    the one before its oldest, so the number of queries does not depend on the page."""
     published = criteria_versions(visible_to=visible_to).filter(published_at__isnull=False)
     history = Paginator(published, size).get_page(page)
-    versions = list(history.object_list)
-    if not versions:
+    if not history.paginator.count:
         return history, []
-    # The version before the page's oldest, to say what that one changed.
-    older = published.filter(number__lt=versions[-1].number).first()
-    pairs = zip(versions, [*versions[1:], older], strict=True)
+    start, end = history.start_index() - 1, history.end_index()
+    rows = list(published[start : end + 1])
+    versions, previous = rows[: end - start], [*rows[1:], None][: end - start]
     return history, [
-        (version, criteria_changes(previous=previous, version=version))
-        for version, previous in pairs
+        (version, criteria_changes(previous=before, version=version))
+        for version, before in zip(versions, previous, strict=True)
     ]
 
 

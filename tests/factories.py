@@ -248,3 +248,24 @@ class CriterionFactory(factory.django.DjangoModelFactory):
     label = factory.Sequence(lambda n: f"Criterion {n}")
     label_fr = factory.Sequence(lambda n: f"Critère {n}")
     required = True
+
+
+def criteria_version_with_items(number=1, items=None, **fields):
+    """A published version with the usual checklist (two required items, one optional), in
+    English and French, unless `items` [(code, label, label_fr, required)] says otherwise."""
+    items = items or [
+        ("budget", "Budget confirmed", "Budget confirmé", True),
+        ("timeline", "Purchase within 6 months", "Achat sous 6 mois", True),
+        ("authority", "Decision maker met", "Décideur rencontré", False),
+    ]
+    version = CriteriaVersionFactory(number=number, **fields)
+    for position, (code, label, label_fr, required) in enumerate(items, 1):
+        CriterionFactory(
+            version=version,
+            position=position,
+            code=code,
+            label=label,
+            label_fr=label_fr,
+            required=required,
+        )
+    return version

@@ -19,24 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def published(manager):
     """v1 in force: two required items and an optional one, in English and French."""
-    version = factories.CriteriaVersionFactory(number=1, published_by=manager, notes="First.")
-    for position, (code, label, label_fr, required) in enumerate(
-        [
-            ("budget", "Budget confirmed", "Budget confirmé", True),
-            ("timeline", "Purchase within 6 months", "Achat sous 6 mois", True),
-            ("authority", "Decision maker met", "Décideur rencontré", False),
-        ],
-        1,
-    ):
-        factories.CriterionFactory(
-            version=version,
-            position=position,
-            code=code,
-            label=label,
-            label_fr=label_fr,
-            required=required,
-        )
-    return version
+    return factories.criteria_version_with_items(number=1, published_by=manager, notes="First.")
 
 
 def snapshot(version):
