@@ -152,6 +152,9 @@ def test_a_partner_sees_only_its_own_distributors_acknowledgement(
     services.criteria_acknowledge(version=published, by=partner)
     seen_by_rep = token_client(colleague).get(detail(1)).json()
     assert seen_by_rep["acknowledged"]["by"] == "partner-test"
+    assert token_client(outsider).get(LIST).json()["results"][0]["acknowledged"]["by"] == (
+        "outsider-test"
+    )
 
 
 def test_a_user_without_a_role_and_anonymous_callers_get_nothing(

@@ -513,3 +513,13 @@ def test_the_draft_forms_post_to_their_own_routes(login, manager, draft):
     ):
         assert f'action="{url}"' in html
     assert f'name="number" value="{draft.number}"' in html
+
+
+def test_an_outsider_sees_nothing_of_acmes_acknowledgement(login, partner, outsider, published):
+    services.criteria_acknowledge(version=published, by=partner)
+
+    response = login(outsider).get(PAGE)
+
+    html = response.content.decode()
+    assert response.context["acknowledgement"] is None
+    assert "partner-test" not in html and "Acme" not in html
