@@ -41,6 +41,7 @@ from distributors.models import (
 from distributors.periods import add_months
 from leads import services as lead_services
 from leads.models import (
+    CriteriaAcknowledgement,
     CriteriaVersion,
     Criterion,
     DealRegistration,
@@ -147,6 +148,12 @@ def build_leads(users, owned, today):
     the pool. Made by the services, so events, rollups and notices exist as in real life."""
     version = CriteriaVersion.objects.create(number=1, published_at=timezone.now())
     Criterion.objects.create(version=version, code="budget", label="Budget confirmed")
+    # The draft of the next version adds an item.
+    draft = CriteriaVersion.objects.create(number=2)
+    Criterion.objects.create(version=draft, position=1, code="budget", label="Budget confirmed")
+    draft_item = Criterion.objects.create(
+        version=draft, position=2, code="maker", label="Decision maker known"
+    )
     source = factories.LeadSourceFactory(code="fair", name="Spring fair")
     manager = users["manager"]
     pool = factories.LeadFactory(source=source, company="Pool lead SA", country="DE")
@@ -198,7 +205,13 @@ def build_leads(users, owned, today):
         owned[code].feedback = lead_services.material_rate(
             material=material, by=partner, rating=4, comment=f"comment-by-{code}"
         )
-    return {"pool": pool, "source": source, "lead_ids": lead_ids, "material": material}
+    return {
+        "pool": pool,
+        "source": source,
+        "lead_ids": lead_ids,
+        "material": material,
+        "draft_item": draft_item,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -486,6 +499,20 @@ def registration_rows(world, o):
     return sorted(DealRegistration.objects.values_list("pk", "status"))
 
 
+def criteria_rows(world, o):
+    return sorted(
+        Criterion.objects.values_list("version__number", "code", "label", "position", "required")
+    )
+
+
+def publications(world, o):
+    return sorted(CriteriaVersion.objects.values_list("number", "published_at"))
+
+
+def acknowledgements(world, o):
+    return sorted(CriteriaAcknowledgement.objects.values_list("version__number", "distributor_id"))
+
+
 def material_rows(world, o):
     return sorted(Material.objects.values_list("pk", "title", "is_active", "url"))
 
@@ -710,6 +737,21 @@ URLS = {
     "leads:registrations": by("leads:registrations"),
     "leads:registration-decide": by("leads:registration-decide", lambda o: o.registration.pk),
     "leads:analytics": by("leads:analytics"),
+    "leads:criteria": by("leads:criteria"),
+    "leads:criterion-add": by("leads:criterion-add"),
+    "leads:criterion-edit": lambda w, o: reverse("leads:criterion-edit", args=[w.draft_item.pk]),
+    "leads:criterion-delete": lambda w, o: reverse(
+        "leads:criterion-delete", args=[w.draft_item.pk]
+    ),
+    "leads:criteria-publish": by("leads:criteria-publish"),
+    "leads:criteria-acknowledge": lambda w, o: reverse("leads:criteria-acknowledge", args=[1]),
+    "api:qualification-criteria-list": by("api:qualification-criteria-list"),
+    "api:qualification-criteria-detail": lambda w, o: reverse(
+        "api:qualification-criteria-detail", args=[1]
+    ),
+    "api:qualification-criteria-acknowledge": lambda w, o: reverse(
+        "api:qualification-criteria-acknowledge", args=[1]
+    ),
     "leads:materials": by("leads:materials"),
     "leads:material-create": by("leads:material-create"),
     "leads:material-detail": lambda w, o: reverse("leads:material-detail", args=[w.material.pk]),
@@ -1342,6 +1384,45 @@ ROWS = [
         "GET",
         page(got(200, shows(lambda o: [])), got(302, to("/leads/analytics/"))),
         query="?distributor=rival",
+    ),
+    # --- the qualification criteria: managers edit and publish, partner admins acknowledge ---
+    Row("leads:criteria", "GET", page(got(200, shows(lambda o: [])))),
+    Row(
+        "leads:criterion-add",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {"code": "need", "label": "Need confirmed", "required": "on"},
+        effect=criteria_rows,
+    ),
+    Row("leads:criterion-edit", "GET", staff_page()),
+    Row(
+        "leads:criterion-edit",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {"code": "maker", "label": "Decision maker met", "position": "2"},
+        effect=criteria_rows,
+    ),
+    Row("leads:criterion-delete", "POST", staff_page(writes(302)), effect=criteria_rows),
+    Row(
+        "leads:criteria-publish",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {"number": "2", "notes": "Decision maker added"},
+        effect=publications,
+    ),
+    Row(
+        "leads:criteria-acknowledge",
+        "POST",
+        page(403, writes(302), rep=403),
+        effect=acknowledgements,
+    ),
+    Row("api:qualification-criteria-list", "GET", api(200)),
+    Row("api:qualification-criteria-detail", "GET", api(200)),
+    Row(
+        "api:qualification-criteria-acknowledge",
+        "POST",
+        {**api(403, writes(200)), "rep": expect(403)},
+        effect=acknowledgements,
     ),
     # --- the catalogue of materials ---
     Row("leads:materials", "GET", page(got(200, shows(lambda o: [])))),
