@@ -275,6 +275,16 @@ def _assign_locked(moves, lead, distributor, *, by, at, mode, explanation, note=
         )
     if lead.status == Lead.Status.ASSIGNED and lead.distributor_id == distributor.pk:
         return False  # already there: assigning twice is one assignment
+    if DealRegistration.objects.filter(
+        lead=lead, status=DealRegistration.Status.PENDING
+    ).exists():
+        raise ValidationFailed(
+            _("A partner registered this deal: approve or decline the registration first."),
+            field="distributor",
+        )
+    if lead.status == Lead.Status.NEW:
+        # Assigning a new lead by hand qualifies it as an MQL on the way.
+        moves.move(lead, Lead.Status.MQL, by=by, at=at, cause=LeadEvent.Cause.MANUAL)
     if lead.status == Lead.Status.ASSIGNED:
         _back_to_pool(moves, lead, by=by, at=at, cause=LeadEvent.Cause.WITHDRAWN, answer=False)
     elif not lead.can_move_to(Lead.Status.ASSIGNED):

@@ -305,3 +305,20 @@ def test_a_manager_enters_a_lead_once_per_source_and_reference(manager):
         )
     assert error.value.field == "country"
     assert Lead.objects.count() == 1
+
+
+def test_assigning_a_new_lead_by_hand_qualifies_it_on_the_way(manager, distributor):
+    lead = factories.LeadFactory(status=Lead.Status.NEW)
+    services.lead_assign(lead=lead, distributor=distributor, by=manager)
+    moves = list(LeadEvent.objects.filter(lead=lead).values_list("from_status", "to_status"))
+    assert moves == [("new", "mql"), ("mql", "assigned")]
+
+
+def test_a_registered_deal_cannot_be_assigned_before_the_decision(
+    manager, partner, other_distributor
+):
+    registration = services.deal_register(by=partner, company="Brasserie", country="FR")
+    with pytest.raises(ValidationFailed) as error:
+        services.lead_assign(lead=registration.lead, distributor=other_distributor, by=manager)
+    assert "registration" in error.value.message
+    assert Lead.objects.get(pk=registration.lead_id).status == Lead.Status.NEW
