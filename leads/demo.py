@@ -1587,7 +1587,9 @@ class DemoLeads:
                         continue  # joined after v2 came; v1 was never theirs
                     start = max(start, joined)
                 at = start + (math.exp(rng.gauss(math.log(6), 0.8)) + 0.2) * DAY
-                if at < now:
+                # Only the current version can be acknowledged: not v1 once v2 is out.
+                replaced = versions[number][0] if number < len(versions) else now
+                if at < replaced:
                     rows.append(
                         CriteriaAcknowledgement(
                             version_id=version_id, distributor_id=dist.id, by_id=dist.partner, at=at

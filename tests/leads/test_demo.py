@@ -195,6 +195,10 @@ def test_qualifications_answer_the_criteria_version_current_at_the_time(world):
         assert qualification.at >= v1.published_at
     acknowledged = CriteriaAcknowledgement.objects.filter(version=v2).count()
     assert 0 < acknowledged < Distributor.objects.count()
+    # each acknowledged while it was the current version
+    for acknowledgement in CriteriaAcknowledgement.objects.select_related("version"):
+        replaced = v2.published_at if acknowledgement.version == v1 else timezone.now()
+        assert acknowledgement.version.published_at < acknowledgement.at < replaced
 
 
 def test_the_rollups_equal_a_recount_and_a_direct_count_of_the_events(world):
