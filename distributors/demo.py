@@ -41,11 +41,12 @@ MONTHS = 24
 GROWTH_ANCHOR = 2025 * 12 + 5
 CENT = Decimal("0.01")
 
+# code, name, rank, hours to accept a lead, lead weight (routing shares leads in proportion)
 TIERS = [
-    ("platinum", "Platinum", 1),
-    ("gold", "Gold", 2),
-    ("silver", "Silver", 3),
-    ("bronze", "Bronze", 4),
+    ("platinum", "Platinum", 1, 24, 4),
+    ("gold", "Gold", 2, 48, 3),
+    ("silver", "Silver", 3, 48, 2),
+    ("bronze", "Bronze", 4, 72, 1),
 ]
 # Monthly revenue of a typical distributor of the tier, in EUR.
 TIER_BASE_EUR = {"platinum": 420_000, "gold": 190_000, "silver": 85_000, "bronze": 32_000}
@@ -183,7 +184,10 @@ DISTRIBUTORS = [
     ("pacific-nw", "Pacific Northwest Controls Inc.", "US", ["us-west"], "gold", ACTIVE),
     ("paulista", "Paulista Equipamentos Ltda", "BR", ["br-southeast"], "silver", ACTIVE),
     ("pennine", "Pennine Industrial Supplies Ltd", "GB", ["gb-england"], "gold", ACTIVE),
-    ("polder", "Polder Pompen B.V.", "NL", ["nl"], "bronze", PROBATION),
+    # Wrong on purpose: Polder sells in the Netherlands only, but its record also names two German
+    # territories, so routing offers it German leads that it rejects as "not in our territory"
+    # (the leads demo, leads/demo.py, tells that story).
+    ("polder", "Polder Pompen B.V.", "NL", ["nl", "de-north", "de-west"], "bronze", PROBATION),
     ("prairie", "Prairie Process Solutions Inc.", "CA", ["ca-west"], "bronze", PROBATION),
     ("provence", "Provence Industrie SARL", "FR", ["fr-south"], "bronze", ACTIVE),
     ("rheinland", "Rheinland Industrietechnik GmbH", "DE", ["de-west"], "platinum", ACTIVE),
@@ -404,8 +408,16 @@ class DemoLoader:
     # --- reference data
 
     def load_reference_data(self):
-        for code, name, rank in TIERS:
-            Tier.objects.update_or_create(code=code, defaults={"name": name, "rank": rank})
+        for code, name, rank, accept_hours, lead_weight in TIERS:
+            Tier.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "rank": rank,
+                    "accept_hours": accept_hours,
+                    "lead_weight": lead_weight,
+                },
+            )
         self.product_lines = {}
         for code, name, _ in PRODUCT_LINES:
             line, _ = ProductLine.objects.update_or_create(

@@ -1,0 +1,1 @@
+"""Commands: demo_leads seeds the embedded demo with two years of leads."""
