@@ -92,8 +92,9 @@ def keyset_page(leads, *, after=None, size=50):
     return rows, (cursor_encode(rows[-1]) if more and rows else None)
 
 
-def capped_count(queryset, cap=COUNT_CAP):
-    """(count, capped): the number of rows up to `cap`, and whether there are more."""
+def capped_count(queryset, cap=None):
+    """(count, capped): the number of rows up to `cap` (COUNT_CAP), and whether there are more."""
+    cap = COUNT_CAP if cap is None else cap
     count = queryset.order_by().values("pk")[: cap + 1].count()
     return min(count, cap), count > cap
 

@@ -431,6 +431,29 @@ def leads_route(*, lead_ids, by, mode=RoutingDecision.Mode.AUTO, chunk=500):
     return sum(handed.values()), left
 
 
+def leads_bulk_route(*, lead_ids, by):
+    """Route the leads a manager ticked: the ones in the pool by the rules, the others are
+    skipped and named. Returns (routed, left in the pool, [(lead id, reason)])."""
+    _require_manufacturer(by, _("Only the manufacturer's staff may route leads."))
+    ids = sorted(set(lead_ids))
+    outside = dict(
+        Lead.objects.filter(pk__in=ids)
+        .exclude(status=Lead.Status.MQL)
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
+    skipped = [
+        (
+            pk,
+            _("Only a lead in the pool can be routed; this one is %(status)s.")
+            % {"status": Lead.Status(status).label},
+        )
+        for pk, status in outside.items()
+    ]
+    routed, left = leads_route(lead_ids=[pk for pk in ids if pk not in outside], by=by)
+    return routed, left, skipped
+
+
 # --- the partner's answers ---------------------------------------------------------------------
 
 

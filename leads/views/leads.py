@@ -264,16 +264,16 @@ def lead_bulk(request):
                 ngettext("%(count)d lead assigned.", "%(count)d leads assigned.", assigned)
                 % {"count": assigned},
             )
-            for lead_id, why in skipped[:10]:
-                messages.warning(
-                    request, _("Lead %(id)d skipped: %(why)s") % {"id": lead_id, "why": why}
-                )
         else:
-            routed, left = services.leads_route(lead_ids=ids, by=request.user)
+            routed, left, skipped = services.leads_bulk_route(lead_ids=ids, by=request.user)
             messages.success(
                 request,
                 _("%(routed)d lead(s) routed; %(left)d left in the pool (no distributor fits).")
                 % {"routed": routed, "left": left},
+            )
+        for lead_id, why in skipped[:10]:
+            messages.warning(
+                request, _("Lead %(id)d skipped: %(why)s") % {"id": lead_id, "why": why}
             )
     except DomainError as exc:
         messages.error(request, exc.message)
