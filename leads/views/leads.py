@@ -482,6 +482,7 @@ def lead_reject(request, pk):
 @require_POST
 @portal_user_required
 def lead_qualify(request, pk):
+    _visible_lead(request, pk)  # a lead the viewer may not see is a 404 before anything else
     version = services.criteria_current()
     if version is None:
         messages.error(request, _("No qualification criteria are published yet."))

@@ -4,6 +4,7 @@ import datetime
 import itertools
 
 import pytest
+from django.utils import timezone
 
 from leads import services
 from leads.models import Criterion, Lead
@@ -71,7 +72,10 @@ def advance(manager):
             lead = services.lead_qualify(lead=lead, by=by, answers={"budget": True})
         if "opportunity" in steps:
             lead = services.lead_convert(
-                lead=lead, by=by, value=value, expected_close=datetime.date(2026, 9, 30)
+                lead=lead,
+                by=by,
+                value=value,
+                expected_close=timezone.localdate() + datetime.timedelta(days=90),
             )
         if "won" in steps:
             lead = services.lead_win(lead=lead, by=by, value=value)
