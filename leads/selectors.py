@@ -9,7 +9,7 @@ import base64
 import binascii
 import datetime
 
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -120,6 +120,17 @@ def lead_inbox(*, visible_to, mine=False, closed=False):
         )
         .order_by("waiting", F("accept_deadline").asc(nulls_last=True), "-updated_at", "-id")
     )
+
+
+def lead_inbox_waiting(*, leads):
+    """(waiting for an answer, of which past the deadline) among `leads`: one query."""
+    now = timezone.now()
+    waiting = Q(status=Lead.Status.ASSIGNED)
+    counts = leads.order_by().aggregate(
+        waiting=Count("pk", filter=waiting),
+        overdue=Count("pk", filter=waiting & Q(accept_deadline__lt=now)),
+    )
+    return counts["waiting"], counts["overdue"]
 
 
 def lead_get(*, visible_to, pk):
