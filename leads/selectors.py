@@ -199,11 +199,12 @@ def deal_duplicates(*, leads, limit=20):
         conditions |= Q(company__iexact=lead.company.strip())
         if _domain(lead.contact_email):
             conditions |= Q(contact_email__iendswith=f"@{_domain(lead.contact_email)}")
+    # Two registrations of one deal waiting side by side are each other's duplicates: only the
+    # lead itself is left out of its own candidates.
     candidates = list(
         Lead.objects.filter(conditions)
-        .exclude(pk__in=[lead.pk for lead in leads])
         .select_related("source", "distributor")
-        .order_by("-created_at")[: limit * len(leads)]
+        .order_by("-created_at", "-id")[: (limit + 1) * len(leads)]
     )
     found = {}
     for lead in leads:
@@ -211,8 +212,11 @@ def deal_duplicates(*, leads, limit=20):
         found[lead.pk] = [
             other
             for other in candidates
-            if other.company.strip().lower() == company
-            or (domain and _domain(other.contact_email) == domain)
+            if other.pk != lead.pk
+            and (
+                other.company.strip().lower() == company
+                or (domain and _domain(other.contact_email) == domain)
+            )
         ][:limit]
     return found
 

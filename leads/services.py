@@ -10,6 +10,7 @@ Every move writes a LeadEvent; each service adds its events to the monthly rollu
 
 import datetime
 import logging
+import uuid
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 
@@ -191,6 +192,13 @@ def lead_validate(lead):
         raise ValidationFailed(
             f"{field}: {messages[0]}", field=field, details=exc.message_dict
         ) from exc
+    # The MQL file's rules, for every other way a lead comes in (page, API, registration).
+    if lead.estimated_value is not None and lead.estimated_value < 0:
+        raise ValidationFailed(f"estimated_value: {_('is negative')}", field="estimated_value")
+    if lead.estimated_value is not None and not lead.currency:
+        raise ValidationFailed(
+            f"currency: {_('is required with an estimated value')}", field="currency"
+        )
 
 
 @transaction.atomic
@@ -752,7 +760,8 @@ def deal_register(*, by, company, country, **fields):
     source = partner_source()
     lead = Lead(
         source=source,
-        external_ref=f"reg-{membership.distributor.code}-{at:%Y%m%d%H%M%S%f}",
+        # The clock alone is not unique: two registrations may share an instant.
+        external_ref=f"reg-{membership.distributor.code}-{at:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:12]}",
         company=company,
         country=(country or "").upper(),
         status=Lead.Status.NEW,
