@@ -104,3 +104,66 @@ def snapshot():
         )
 
     return take
+
+
+@pytest.fixture
+def funnel_case(
+    today,
+    time_machine,
+    new_lead,
+    manager,
+    partner,
+    outsider,
+    distributor,
+    other_distributor,
+    criteria,
+    advance,
+):
+    """A month of leads counted by hand (June 2026, the clock ends on the 17th).
+
+    acme is handed 10 leads: 6 accepted 3 h later, 2 rejected (no budget, rated 2; not in
+    territory, rated 4), 2 left to expire (nobody else fits: escalated). Of the 6 accepted,
+    3 become DQL, 2 opportunities, 1 is won. rival is handed 5 and accepts them all.
+    """
+    acme = [
+        services.lead_assign(lead=new_lead(), distributor=distributor, by=manager)
+        for _ in range(10)
+    ]
+    rival = [
+        services.lead_assign(lead=new_lead(), distributor=other_distributor, by=manager)
+        for _ in range(5)
+    ]
+    time_machine.shift(datetime.timedelta(hours=3))
+    for lead in acme[:6]:
+        services.lead_accept(lead=lead, by=partner)
+    for lead in rival:
+        services.lead_accept(lead=lead, by=outsider)
+    services.lead_reject(lead=acme[6], by=partner, rating=2, reason="no_budget")
+    services.lead_reject(lead=acme[7], by=partner, rating=4, reason="not_in_territory")
+    for lead in acme[:3]:
+        services.lead_qualify(lead=lead, by=partner, answers={"budget": True})
+    for lead in acme[:2]:
+        services.lead_convert(
+            lead=lead, by=partner, value="5000", expected_close=datetime.date(2026, 9, 30)
+        )
+    services.lead_win(lead=acme[0], by=partner, value="4500")
+    time_machine.shift(datetime.timedelta(hours=46))
+    assert services.leads_deadlines_enforce() == (0, 2)
+    return {"acme": acme, "rival": rival}
+
+
+@pytest.fixture
+def peers(manager, distributor, new_lead, funnel_case):
+    """Three more distributors in acme's tier, with acceptance rates 25 %, 100 % and 50 %."""
+    made = []
+    for code, handed, accepted in (("peer-one", 4, 1), ("peer-two", 2, 2), ("peer-three", 2, 1)):
+        peer = factories.DistributorFactory(
+            code=code, name=f"{code.title()} Handel GmbH", tier=distributor.tier
+        )
+        user = factories.MembershipFactory(distributor=peer, role="admin").user
+        for n in range(handed):
+            lead = services.lead_assign(lead=new_lead(), distributor=peer, by=manager)
+            if n < accepted:
+                services.lead_accept(lead=lead, by=user)
+        made.append(peer)
+    return made
