@@ -34,9 +34,14 @@ from ..serializers import (
 
 
 class LeadPagination(CursorPagination):
-    """Keyset pages, newest first: no COUNT and no deep OFFSET over millions of leads."""
+    """Keyset pages, newest first: no COUNT and no deep OFFSET over millions of leads.
 
-    ordering = ("-created_at", "-id")
+    By id, which grows with every lead entered: DRF's cursor keys on the first ordering field
+    only and steps over ties by an offset capped at 1,000, and an import or a push creates
+    thousands of leads with one `created_at` (their pages would repeat forever).
+    """
+
+    ordering = ("-id",)
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
