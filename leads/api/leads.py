@@ -295,16 +295,18 @@ class FunnelQuery(serializers.Serializer):
     source = serializers.SlugRelatedField(
         slug_field="code", queryset=LeadSource.objects.all(), required=False
     )
-    start = serializers.DateField(
-        required=False, input_formats=["%Y-%m", "%Y-%m-%d"], help_text="First month, YYYY-MM"
-    )
-    end = serializers.DateField(
-        required=False, input_formats=["%Y-%m", "%Y-%m-%d"], help_text="Last month, YYYY-MM"
-    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["distributor"].queryset = Distributor.objects.visible_to(user)
+        # Named as the caller sends them (Python keywords, hence not class attributes), so that
+        # an error names the parameter that was sent.
+        self.fields["from"] = serializers.DateField(
+            required=False, input_formats=["%Y-%m", "%Y-%m-%d"], help_text="First month, YYYY-MM"
+        )
+        self.fields["to"] = serializers.DateField(
+            required=False, input_formats=["%Y-%m", "%Y-%m-%d"], help_text="Last month, YYYY-MM"
+        )
 
 
 FUNNEL_PARAMETERS = [
@@ -351,10 +353,6 @@ class FunnelApi(APIView):
     )
     def get(self, request):
         params = {key: value for key, value in request.query_params.items() if value}
-        if "from" in params:
-            params["start"] = params.pop("from")
-        if "to" in params:
-            params["end"] = params.pop("to")
         query = FunnelQuery(data=params, user=request.user)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -364,7 +362,7 @@ class FunnelApi(APIView):
             if membership is None:
                 raise ValidationFailed("No distributor.")
             distributor = membership.distributor
-        period = analytics.month_range(data.get("start"), data.get("end"))
+        period = analytics.month_range(data.get("from"), data.get("to"))
         source = data.get("source")
         funnel = analytics.funnel(period=period, distributor=distributor, source=source)
         trend = analytics.trend(period=period, distributor=distributor, source=source)
