@@ -274,6 +274,11 @@ def leads_push(*, by, rows, route=False, number_format="point"):
 def _assign_locked(moves, lead, distributor, *, by, at, mode, explanation, note=""):
     """Assign a locked lead; withdraws it from its current distributor first. Refuses a
     distributor excluded from the lead. Returns False when it is already there."""
+    if distributor.status not in (Distributor.Status.ACTIVE, Distributor.Status.PROBATION):
+        # As the routing rules: a distributor onboarding or terminated takes no leads.
+        raise ValidationFailed(
+            _("%(code)s is not active") % {"code": distributor.code}, field="distributor"
+        )
     if LeadExclusion.objects.filter(lead=lead, distributor=distributor).exists():
         raise ValidationFailed(
             _("%(code)s rejected this lead or let it expire; it is not offered to it again.")
@@ -284,6 +289,9 @@ def _assign_locked(moves, lead, distributor, *, by, at, mode, explanation, note=
         return False  # already there: assigning twice is one assignment
     if lead.status == Lead.Status.ASSIGNED:
         _back_to_pool(moves, lead, by=by, at=at, cause=LeadEvent.Cause.WITHDRAWN, answer=False)
+    elif lead.status == Lead.Status.NEW:
+        # A manager handing a new lead over qualifies it, as routing it does (lead_route).
+        moves.move(lead, Lead.Status.MQL, by=by, at=at)
     elif not lead.can_move_to(Lead.Status.ASSIGNED):
         moves.move(lead, Lead.Status.ASSIGNED, by=by)  # raises, naming both statuses
     cause = LeadEvent.Cause.MANUAL if mode == RoutingDecision.Mode.MANUAL else "routed"
@@ -303,8 +311,9 @@ def _manual_explanation(distributor):
 def lead_assign(*, lead, distributor, by, note=""):
     """Hand a lead from the pool (or from its current distributor) to `distributor` by hand.
 
-    The accept deadline is the distributor's tier's `accept_hours` from now. A distributor that
-    rejected the lead or let it expire is never handed it again.
+    Only an active (or probation) distributor takes leads; a new lead becomes MQL on the way,
+    as when it is routed. The accept deadline is the distributor's tier's `accept_hours` from
+    now. A distributor that rejected the lead or let it expire is never handed it again.
     """
     _require_manufacturer(by, _("Only the manufacturer's staff may assign leads."))
     lead = _lock(lead)

@@ -636,3 +636,32 @@ def test_cursor_pages_walk_every_lead_of_a_big_push_once(token_client, manager, 
             break
     assert url is None, "the pages never end"
     assert len(seen) == len(set(seen)) == 1600
+
+
+@pytest.mark.parametrize("status", ["terminated", "onboarding"])
+def test_assigning_to_a_distributor_that_takes_no_leads_is_a_400(
+    token_client, manager, new_lead, other_distributor, snapshot, status
+):
+    other_distributor.status = status
+    other_distributor.save()
+    lead = new_lead()
+    before = snapshot(lead)
+    response = token_client(manager).post(
+        act("assign", lead), {"distributor": "rival"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["distributor"]
+    assert snapshot(lead) == before
+
+
+def test_a_manager_assigns_a_new_lead_by_hand_as_routing_would(
+    token_client, manager, new_lead, distributor
+):
+    lead = new_lead(status="new")
+    response = token_client(manager).post(
+        act("assign", lead), {"distributor": "acme"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["status"], response.json()["distributor"]) == ("assigned", "acme")
+    moves = list(LeadEvent.objects.filter(lead=lead).values_list("from_status", "to_status"))
+    assert moves == [("", "new"), ("new", "mql"), ("mql", "assigned")]

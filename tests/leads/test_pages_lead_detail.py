@@ -410,3 +410,15 @@ def test_the_routing_explanation_is_shown_to_managers_only(
     assert 'id="routing"' not in partner_page
     assert "Why this distributor" not in partner_page
     assert not mentions_rival(partner_page)
+
+
+def test_a_new_lead_offers_the_manager_an_assignment_that_works(
+    login, manager, new_lead, distributor
+):
+    lead = new_lead(status="new")
+    client = login(manager)
+    assert 'id="assign-form"' in client.get(detail(lead)).content.decode()
+    response = client.post(act("assign", lead), {"distributor": "acme"})
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.status, lead.distributor) == ("assigned", distributor)
