@@ -195,9 +195,8 @@ def test_the_outsider_gets_404_for_acmes_lead(token_client, outsider, handed):
     assert token_client(outsider).get(one(handed)).status_code == 404
 
 
-@pytest.mark.parametrize("persona", ["nobody"])
-def test_a_user_without_a_role_gets_nothing(token_client, request, handed, persona):
-    client = token_client(request.getfixturevalue(persona))
+def test_a_user_without_a_role_gets_nothing(token_client, nobody, handed):
+    client = token_client(nobody)
     assert client.get(LIST).status_code == 403
     assert client.get(one(handed)).status_code == 403
 

@@ -6,6 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from leads import services
+from tests import factories
+
 pytestmark = pytest.mark.django_db
 
 URL = reverse("leads:analytics")
@@ -88,9 +91,6 @@ def test_with_too_few_peers_the_comparison_is_withheld(
     login, partner, manager, distributor, new_lead, funnel_case
 ):
     """One peer: a median of two would give its figure away (2 × median − ours)."""
-    from leads import services
-    from tests import factories
-
     peer = factories.DistributorFactory(code="lonely", tier=distributor.tier)
     user = factories.MembershipFactory(distributor=peer).user
     services.lead_accept(
@@ -161,9 +161,8 @@ def test_an_invalid_period_is_shown_as_an_error(login, manager, funnel_case):
     assert "Enter a valid date." in page
 
 
-@pytest.mark.parametrize("persona", ["nobody"])
-def test_a_user_without_a_role_gets_403(login, request, persona):
-    assert login(request.getfixturevalue(persona)).get(URL).status_code == 403
+def test_a_user_without_a_role_gets_403(login, nobody):
+    assert login(nobody).get(URL).status_code == 403
 
 
 def test_anonymous_is_sent_to_login(client):

@@ -75,7 +75,7 @@ def test_the_mine_view_lists_the_leads_the_user_works(
 def test_the_closed_view_lists_won_and_lost_leads_newest_first(
     login, partner, new_lead, distributor, advance, criteria, today, time_machine
 ):
-    won = advance(new_lead(company="Won"), "won", distributor=distributor, by=partner)
+    advance(new_lead(company="Won"), "won", distributor=distributor, by=partner)
     time_machine.shift(datetime.timedelta(hours=1))
     lost = advance(new_lead(company="Lost"), "accepted", distributor=distributor, by=partner)
     services.lead_lose(lead=lost, by=partner, reason="price")
@@ -83,7 +83,6 @@ def test_the_closed_view_lists_won_and_lost_leads_newest_first(
     client = login(partner)
     assert companies(client.get(URL, {"view": "closed"})) == ["Lost", "Won"]
     assert companies(client.get(URL)) == ["Open"]
-    assert won.status == "won"
 
 
 def test_an_unknown_view_shows_the_open_leads(login, partner, waiting):

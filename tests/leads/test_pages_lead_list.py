@@ -173,7 +173,7 @@ def test_the_count_stops_at_the_cap_and_says_more_than(login, manager, new_lead,
 
 
 def test_bulk_assign_hands_the_ticked_leads_over_and_names_the_ones_it_skips(
-    login, manager, partner, new_lead, distributor, advance
+    login, manager, partner, new_lead, distributor
 ):
     free = new_lead(company="Free")
     also_free = new_lead(company="Also free")
