@@ -227,7 +227,8 @@ def registration_list(*, visible_to, status=None):
     )
     if status:
         registrations = registrations.filter(status=status)
-    return registrations.order_by("-registered_at")
+    # The id breaks ties: numbered pages of an order with ties may overlap.
+    return registrations.order_by("-registered_at", "-id")
 
 
 def criteria_versions():

@@ -322,3 +322,13 @@ def test_the_registrations_query_count_does_not_grow_with_the_registrations(
     with CaptureQueriesContext(connection) as many:
         assert client.get(LIST).status_code == 200
     assert len(many) == len(few)
+
+
+def test_every_registration_is_on_exactly_one_page(login, manager, partner, today):
+    # Registered at one instant (a frozen clock): the pages must still not overlap.
+    made = {register(partner, company=f"Deal {n}").pk for n in range(30)}
+    client = login(manager)
+    first = [r["registration"].pk for r in client.get(LIST).context["rows"]]
+    second = [r["registration"].pk for r in client.get(LIST, {"page": 2}).context["rows"]]
+    assert len(first) == 25
+    assert sorted(first + second) == sorted(made)
