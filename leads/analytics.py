@@ -48,6 +48,9 @@ PEER_MEASURES = (
     ("median_accept_hours", False),
 )
 MAX_MONTHS = 60
+# A peer median or percentile is shown only over at least this many other distributors: with
+# one peer, the median of two would give its figure away (2 × median − own value).
+PEER_MINIMUM = 3
 
 
 def month_range(first=None, last=None, *, months=12):
@@ -329,7 +332,8 @@ def _median(values):
 def peers(*, period, distributor):
     """The distributor's rates against the distributors of its tier: its value, the peer median
     and its percentile. Peers are anonymous: no name or figure of another distributor leaves.
-    A distributor without data for a measure is left out of that measure's cohort."""
+    A distributor without data for a measure is left out of that measure's cohort; with fewer
+    than PEER_MINIMUM others in it, the median and percentile are None."""
     tier_members = Distributor.objects.filter(tier_id=distributor.tier_id).values("pk")
     per = _per_distributor(period, distributors=tier_members)
     own = per.get(distributor.pk, Figures({}, {}, 0.0, 0.0))
@@ -337,6 +341,9 @@ def peers(*, period, distributor):
     for key, higher in PEER_MEASURES:
         values = [v for v in (_measure(f, key) for f in per.values()) if v is not None]
         value = _measure(own, key)
+        others = len(values) - (1 if value is not None else 0)
+        if others < PEER_MINIMUM:
+            values = []
         result.append(
             {
                 "key": key,

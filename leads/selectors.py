@@ -107,8 +107,9 @@ def keyset_page(leads, *, after=None, size=50):
     return rows, (cursor_encode(rows[-1]) if more and rows else None)
 
 
-def capped_count(queryset, cap=COUNT_CAP):
-    """(count, capped): the number of rows up to `cap`, and whether there are more."""
+def capped_count(queryset, cap=None):
+    """(count, capped): the number of rows up to `cap` (COUNT_CAP), and whether there are more."""
+    cap = COUNT_CAP if cap is None else cap
     count = queryset.order_by().values("pk")[: cap + 1].count()
     return min(count, cap), count > cap
 
@@ -134,6 +135,17 @@ def lead_inbox(*, visible_to, mine=False, closed=False):
         )
         .order_by("waiting", F("accept_deadline").asc(nulls_last=True), "-updated_at", "-id")
     )
+
+
+def lead_inbox_waiting(*, leads):
+    """(waiting for an answer, of which past the deadline) among `leads`: one query."""
+    now = timezone.now()
+    waiting = Q(status=Lead.Status.ASSIGNED)
+    counts = leads.order_by().aggregate(
+        waiting=Count("pk", filter=waiting),
+        overdue=Count("pk", filter=waiting & Q(accept_deadline__lt=now)),
+    )
+    return counts["waiting"], counts["overdue"]
 
 
 def lead_get(*, visible_to, pk):
@@ -205,11 +217,12 @@ def deal_duplicates(*, leads, limit=20):
         conditions |= Q(company__iexact=lead.company.strip())
         if _domain(lead.contact_email):
             conditions |= Q(contact_email__iendswith=f"@{_domain(lead.contact_email)}")
+    # Two registrations of one deal waiting side by side are each other's duplicates: only the
+    # lead itself is left out of its own candidates.
     candidates = list(
         Lead.objects.filter(conditions)
-        .exclude(pk__in=[lead.pk for lead in leads])
         .select_related("source", "distributor")
-        .order_by("-created_at")[: limit * len(leads)]
+        .order_by("-created_at", "-id")[: (limit + 1) * len(leads)]
     )
     found = {}
     for lead in leads:
@@ -217,8 +230,11 @@ def deal_duplicates(*, leads, limit=20):
         found[lead.pk] = [
             other
             for other in candidates
-            if other.company.strip().lower() == company
-            or (domain and _domain(other.contact_email) == domain)
+            if other.pk != lead.pk
+            and (
+                other.company.strip().lower() == company
+                or (domain and _domain(other.contact_email) == domain)
+            )
         ][:limit]
     return found
 
@@ -229,7 +245,8 @@ def registration_list(*, visible_to, status=None):
     )
     if status:
         registrations = registrations.filter(status=status)
-    return registrations.order_by("-registered_at")
+    # The id breaks ties: numbered pages of an order with ties may overlap.
+    return registrations.order_by("-registered_at", "-id")
 
 
 # --- qualification criteria ------------------------------------------------------------------

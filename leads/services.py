@@ -192,6 +192,13 @@ def lead_validate(lead):
         raise ValidationFailed(
             f"{field}: {messages[0]}", field=field, details=exc.message_dict
         ) from exc
+    # The MQL file's rules, for every other way a lead comes in (page, API, registration).
+    if lead.estimated_value is not None and lead.estimated_value < 0:
+        raise ValidationFailed(f"estimated_value: {_('is negative')}", field="estimated_value")
+    if lead.estimated_value is not None and not lead.currency:
+        raise ValidationFailed(
+            f"currency: {_('is required with an estimated value')}", field="currency"
+        )
 
 
 @transaction.atomic
@@ -267,6 +274,11 @@ def leads_push(*, by, rows, route=False, number_format="point"):
 def _assign_locked(moves, lead, distributor, *, by, at, mode, explanation, note=""):
     """Assign a locked lead; withdraws it from its current distributor first. Refuses a
     distributor excluded from the lead. Returns False when it is already there."""
+    if distributor.status not in (Distributor.Status.ACTIVE, Distributor.Status.PROBATION):
+        # As the routing rules: a distributor onboarding or terminated takes no leads.
+        raise ValidationFailed(
+            _("%(code)s is not active") % {"code": distributor.code}, field="distributor"
+        )
     if LeadExclusion.objects.filter(lead=lead, distributor=distributor).exists():
         raise ValidationFailed(
             _("%(code)s rejected this lead or let it expire; it is not offered to it again.")
@@ -275,9 +287,7 @@ def _assign_locked(moves, lead, distributor, *, by, at, mode, explanation, note=
         )
     if lead.status == Lead.Status.ASSIGNED and lead.distributor_id == distributor.pk:
         return False  # already there: assigning twice is one assignment
-    if DealRegistration.objects.filter(
-        lead=lead, status=DealRegistration.Status.PENDING
-    ).exists():
+    if DealRegistration.objects.filter(lead=lead, status=DealRegistration.Status.PENDING).exists():
         raise ValidationFailed(
             _("A partner registered this deal: approve or decline the registration first."),
             field="distributor",
@@ -306,8 +316,9 @@ def _manual_explanation(distributor):
 def lead_assign(*, lead, distributor, by, note=""):
     """Hand a lead from the pool (or from its current distributor) to `distributor` by hand.
 
-    The accept deadline is the distributor's tier's `accept_hours` from now. A distributor that
-    rejected the lead or let it expire is never handed it again.
+    Only an active (or probation) distributor takes leads; a new lead becomes MQL on the way,
+    as when it is routed. The accept deadline is the distributor's tier's `accept_hours` from
+    now. A distributor that rejected the lead or let it expire is never handed it again.
     """
     _require_manufacturer(by, _("Only the manufacturer's staff may assign leads."))
     lead = _lock(lead)
@@ -440,6 +451,29 @@ def leads_route(*, lead_ids, by, mode=RoutingDecision.Mode.AUTO, chunk=500):
             moves.count()
     notices.leads_assigned_notify(dict(handed))
     return sum(handed.values()), left
+
+
+def leads_bulk_route(*, lead_ids, by):
+    """Route the leads a manager ticked: the ones in the pool by the rules, the others are
+    skipped and named. Returns (routed, left in the pool, [(lead id, reason)])."""
+    _require_manufacturer(by, _("Only the manufacturer's staff may route leads."))
+    ids = sorted(set(lead_ids))
+    outside = dict(
+        Lead.objects.filter(pk__in=ids)
+        .exclude(status=Lead.Status.MQL)
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
+    skipped = [
+        (
+            pk,
+            _("Only a lead in the pool can be routed; this one is %(status)s.")
+            % {"status": Lead.Status(status).label},
+        )
+        for pk, status in outside.items()
+    ]
+    routed, left = leads_route(lead_ids=[pk for pk in ids if pk not in outside], by=by)
+    return routed, left, skipped
 
 
 # --- the partner's answers ---------------------------------------------------------------------

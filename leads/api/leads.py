@@ -36,9 +36,14 @@ from ..serializers import (
 
 
 class LeadPagination(CursorPagination):
-    """Keyset pages, newest first: no COUNT and no deep OFFSET over millions of leads."""
+    """Keyset pages, newest first: no COUNT and no deep OFFSET over millions of leads.
 
-    ordering = ("-created_at", "-id")
+    By id, which grows with every lead entered: DRF's cursor keys on the first ordering field
+    only and steps over ties by an offset capped at 1,000, and an import or a push creates
+    thousands of leads with one `created_at` (their pages would repeat forever).
+    """
+
+    ordering = ("-id",)
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
@@ -303,16 +308,18 @@ class FunnelQuery(serializers.Serializer):
     source = serializers.SlugRelatedField(
         slug_field="code", queryset=LeadSource.objects.all(), required=False
     )
-    start = serializers.DateField(
-        required=False, input_formats=["%Y-%m", "%Y-%m-%d"], help_text="First month, YYYY-MM"
-    )
-    end = serializers.DateField(
-        required=False, input_formats=["%Y-%m", "%Y-%m-%d"], help_text="Last month, YYYY-MM"
-    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["distributor"].queryset = Distributor.objects.visible_to(user)
+        # Named as the caller sends them (Python keywords, hence not class attributes), so that
+        # an error names the parameter that was sent.
+        self.fields["from"] = serializers.DateField(
+            required=False, input_formats=["%Y-%m", "%Y-%m-%d"], help_text="First month, YYYY-MM"
+        )
+        self.fields["to"] = serializers.DateField(
+            required=False, input_formats=["%Y-%m", "%Y-%m-%d"], help_text="Last month, YYYY-MM"
+        )
 
 
 FUNNEL_PARAMETERS = [
@@ -359,10 +366,6 @@ class FunnelApi(APIView):
     )
     def get(self, request):
         params = {key: value for key, value in request.query_params.items() if value}
-        if "from" in params:
-            params["start"] = params.pop("from")
-        if "to" in params:
-            params["end"] = params.pop("to")
         query = FunnelQuery(data=params, user=request.user)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -372,7 +375,7 @@ class FunnelApi(APIView):
             if membership is None:
                 raise ValidationFailed("No distributor.")
             distributor = membership.distributor
-        period = analytics.month_range(data.get("start"), data.get("end"))
+        period = analytics.month_range(data.get("from"), data.get("to"))
         source = data.get("source")
         funnel = analytics.funnel(period=period, distributor=distributor, source=source)
         trend = analytics.trend(period=period, distributor=distributor, source=source)

@@ -34,7 +34,9 @@ def percent(value, places=0):
     """0.1234 → "12 %" in the active language's way; "–" when there is no data."""
     if value is None:
         return "–"
-    return f"{number_format(value * 100, decimal_pos=int(places), use_l10n=True)} %"
+    # Rounded, not cut: number_format drops the extra digits of a float (2/3 would be 66 %).
+    places = int(places)
+    return f"{number_format(round(value * 100, places), decimal_pos=places, use_l10n=True)} %"
 
 
 @register.filter
@@ -42,7 +44,7 @@ def hours(value):
     """Hours as "3.5 h", or "–" without data."""
     if value is None:
         return "–"
-    return f"{number_format(value, decimal_pos=1, use_l10n=True)} h"
+    return f"{number_format(round(value, 1), decimal_pos=1, use_l10n=True)} h"
 
 
 @register.filter

@@ -36,6 +36,14 @@ class AnalyticsForm(forms.Form):
         Tier.objects.all(), to_field_name="code", required=False, label=gettext_lazy("Tier")
     )
 
+    def __init__(self, *args, manufacturer, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not manufacturer:
+            # A partner's figures are its own: a code it names is ignored, never checked, so
+            # that the page does not tell which distributor codes exist.
+            del self.fields["distributor"]
+            del self.fields["tier"]
+
 
 def _funnel_chart(funnel):
     return {
@@ -89,7 +97,7 @@ def analytics_page(request):
         query = request.GET.copy()
         query.pop("distributor")
         return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
-    form = AnalyticsForm(request.GET or None)
+    form = AnalyticsForm(request.GET or None, manufacturer=manufacturer)
     data = form.cleaned_data if form.is_valid() else {}
     period = analytics.month_range(data.get("start"), data.get("end"))
     source = data.get("source")
@@ -122,6 +130,7 @@ def analytics_page(request):
     }
     if distributor is not None:
         context["peers"] = analytics.peers(period=period, distributor=distributor)
+        context["peer_minimum"] = analytics.PEER_MINIMUM
     if manufacturer and distributor is None:
         table = analytics.distributor_table(period=period, tier=data.get("tier"), minimum=5)
         context["leaders"] = table[:10]

@@ -5,6 +5,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,6 +48,7 @@ from ..imports import LeadSpec
 from ..models import Lead, LeadRejection
 
 PAGE_SIZE = 50
+INBOX_PAGE_SIZE = 100
 XLSX_MAX_ROWS = 100_000
 
 
@@ -264,16 +266,16 @@ def lead_bulk(request):
                 ngettext("%(count)d lead assigned.", "%(count)d leads assigned.", assigned)
                 % {"count": assigned},
             )
-            for lead_id, why in skipped[:10]:
-                messages.warning(
-                    request, _("Lead %(id)d skipped: %(why)s") % {"id": lead_id, "why": why}
-                )
         else:
-            routed, left = services.leads_route(lead_ids=ids, by=request.user)
+            routed, left, skipped = services.leads_bulk_route(lead_ids=ids, by=request.user)
             messages.success(
                 request,
                 _("%(routed)d lead(s) routed; %(left)d left in the pool (no distributor fits).")
                 % {"routed": routed, "left": left},
+            )
+        for lead_id, why in skipped[:10]:
+            messages.warning(
+                request, _("Lead %(id)d skipped: %(why)s") % {"id": lead_id, "why": why}
             )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -295,18 +297,22 @@ def lead_inbox(request):
     )
     if request.GET.get("format") in ("csv", "xlsx"):
         return _export(request, leads, "my-leads")
-    rows, after = selectors.keyset_page(leads, after=None, size=200)
+    # One distributor's leads: numbered pages are affordable, and the order is not a keyset.
+    page = Paginator(leads, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    waiting, overdue = selectors.lead_inbox_waiting(leads=leads)
     membership = user_membership(request.user)
     return render(
         request,
         "leads/inbox.html",
         {
-            "leads": rows,
+            "leads": page.object_list,
+            "page": page,
+            "query": f"view={view}",
             "view": view,
             "now": timezone.now(),
             "distributor": membership.distributor,
-            "waiting": sum(1 for lead in rows if lead.status == Lead.Status.ASSIGNED),
-            "overdue": sum(1 for lead in rows if lead.is_overdue),
+            "waiting": waiting,
+            "overdue": overdue,
             "criteria": services.criteria_current(),
         },
     )
@@ -479,6 +485,7 @@ def lead_reject(request, pk):
 @require_POST
 @portal_user_required
 def lead_qualify(request, pk):
+    _visible_lead(request, pk)  # a lead the viewer may not see is a 404 before anything else
     version = services.criteria_current()
     if version is None:
         messages.error(request, _("No qualification criteria are published yet."))
