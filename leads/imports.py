@@ -195,7 +195,13 @@ class LeadSpec(Spec):
                 """,  # noqa: S608
                 [now, now],
             )
-        rollups.events_count_where("e.at = %s AND e.cause = 'imported'", [now])
+        # Exactly this import's events: its staged keys, created in this instant.
+        rollups.events_count_where(
+            f"e.cause = 'imported' AND e.lead_id IN (SELECT l.id FROM {lead} l "  # noqa: S608
+            f"JOIN {stage.qname} s ON l.source_id = s.source_id "
+            "AND l.external_ref = s.external_ref WHERE l.created_at = %s)",
+            [now],
+        )
         batch_id = self.context.extra.get("batch_id")
         if batch_id:
             batch = ImportBatch.objects.filter(pk=batch_id).only("options").first()

@@ -818,6 +818,14 @@ def deal_approve(*, registration, by, note=""):
     """The deal becomes the registering distributor's lead, accepted from the start."""
     _require_manufacturer(by, _("Only the manufacturer decides on registered deals."))
     registration = _locked_registration(registration)
+    if registration.distributor.status not in (
+        Distributor.Status.ACTIVE,
+        Distributor.Status.PROBATION,
+    ):
+        raise ValidationFailed(
+            _("%(code)s is not active: it cannot take the deal; decline it.")
+            % {"code": registration.distributor.code}
+        )
     lead = _lock(registration.lead)
     moves = Moves()
     at = timezone.now()

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -241,8 +242,11 @@ def lead_import(request):
 def lead_bulk(request):
     """Assign or route the leads ticked on the list."""
     form = BulkForm(request.POST)
-    back = request.POST.get("next") or reverse("leads:list")
-    if not back.startswith("/leads/"):
+    back = request.POST.get("next") or ""
+    if not (
+        back.startswith("/leads/")
+        and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    ):
         back = reverse("leads:list")
     if not form.is_valid():
         for name, errors in form.errors.items():
@@ -416,8 +420,9 @@ def _act(request, pk, *, form_class=None, form_name=None, do, done, form_kwargs=
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
-        if form is not None and exc.field in form.fields:
-            form.add_error(exc.field, exc.message)
+        if form is not None:
+            # Shown on the form, with what the user entered still in it.
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             context = _detail_context(request, lead, **{form_name: form})
             return render(request, "leads/detail.html", context, status=400)
         messages.error(request, exc.message)

@@ -197,3 +197,17 @@ def test_two_imports_of_one_file_and_a_push_at_once_create_each_lead_once(manage
     assert created + pushed[0] == 40
     mql = LeadRollup.objects.filter(grain=LeadRollup.Grain.CHANNEL_SOURCE, stage="mql")
     assert mql.aggregate(n=Sum("count"))["n"] == 40
+
+
+def test_two_pushes_in_the_same_instant_count_each_lead_once(manager, sources, time_machine):
+    """A frozen clock: both pushes publish at the very same `now`."""
+    import datetime
+
+    time_machine.move_to(datetime.datetime(2026, 5, 5, 10, 0, tzinfo=datetime.UTC), tick=False)
+    first = [{"source": "fair", "external_ref": "S-1", "company": "One", "country": "DE"}]
+    second = [{"source": "fair", "external_ref": "S-2", "company": "Two", "country": "DE"}]
+    services.leads_push(by=manager, rows=first)
+    services.leads_push(by=manager, rows=second)
+    assert LeadEvent.objects.filter(cause="imported").count() == 2
+    mql = LeadRollup.objects.filter(grain=LeadRollup.Grain.CHANNEL_SOURCE, stage="mql")
+    assert mql.aggregate(n=Sum("count"))["n"] == 2

@@ -322,3 +322,13 @@ def test_a_registered_deal_cannot_be_assigned_before_the_decision(
         services.lead_assign(lead=registration.lead, distributor=other_distributor, by=manager)
     assert "registration" in error.value.message
     assert Lead.objects.get(pk=registration.lead_id).status == Lead.Status.NEW
+
+
+def test_a_deal_of_a_distributor_no_longer_active_cannot_be_approved(partner, manager, distributor):
+    registration = services.deal_register(by=partner, company="Brasserie", country="FR")
+    distributor.status = "terminated"
+    distributor.save()
+    with pytest.raises(ValidationFailed):
+        services.deal_approve(registration=registration, by=manager)
+    assert DealRegistration.objects.get().status == "pending"
+    assert Lead.objects.get(pk=registration.lead_id).status == Lead.Status.NEW
