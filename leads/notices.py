@@ -65,41 +65,49 @@ def _send(recipients, **message):
             log.exception("could not notify %s of %s", user.pk, message.get("kind"))
 
 
-def leads_assigned_notify(counts):
-    """{distributor id: number of leads just handed to it} → its partner admins."""
+def _partner_admins_notify(counts, *, kind, subject, body):
+    """{distributor id: number of leads} → one notice to each of its partner admins;
+    `subject` and `body` give the (plural-aware) text for a count."""
     for distributor_id, count in counts.items():
         _send(
             partner_admins(distributor_id),
-            kind=LEAD_ASSIGNED.slug,
-            subject=ngettext_lazy(
-                "A new lead is waiting for you", "%(count)d new leads are waiting for you", count
-            ),
-            body=ngettext_lazy(
-                "Accept it or reject it with feedback before its deadline.",
-                "Accept them or reject them with feedback before their deadlines.",
-                count,
-            ),
+            kind=kind.slug,
+            subject=subject(count),
+            body=body(count),
             link=reverse("leads:inbox"),
             context={"count": count},
         )
+
+
+def leads_assigned_notify(counts):
+    """{distributor id: number of leads just handed to it} → its partner admins."""
+    _partner_admins_notify(
+        counts,
+        kind=LEAD_ASSIGNED,
+        subject=lambda n: ngettext_lazy(
+            "A new lead is waiting for you", "%(count)d new leads are waiting for you", n
+        ),
+        body=lambda n: ngettext_lazy(
+            "Accept it or reject it with feedback before its deadline.",
+            "Accept them or reject them with feedback before their deadlines.",
+            n,
+        ),
+    )
 
 
 def leads_taken_back_notify(counts):
-    for distributor_id, count in counts.items():
-        _send(
-            partner_admins(distributor_id),
-            kind=LEAD_TAKEN_BACK.slug,
-            subject=ngettext_lazy(
-                "A lead was taken back", "%(count)d leads were taken back", count
-            ),
-            body=ngettext_lazy(
-                "It was not accepted before its deadline and went to another distributor.",
-                "They were not accepted before their deadlines and went to other distributors.",
-                count,
-            ),
-            link=reverse("leads:inbox"),
-            context={"count": count},
-        )
+    _partner_admins_notify(
+        counts,
+        kind=LEAD_TAKEN_BACK,
+        subject=lambda n: ngettext_lazy(
+            "A lead was taken back", "%(count)d leads were taken back", n
+        ),
+        body=lambda n: ngettext_lazy(
+            "It was not accepted before its deadline and went to another distributor.",
+            "They were not accepted before their deadlines and went to other distributors.",
+            n,
+        ),
+    )
 
 
 def leads_escalated_notify(counts):

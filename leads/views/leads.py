@@ -53,7 +53,8 @@ INBOX_PAGE_SIZE = 100
 XLSX_MAX_ROWS = 100_000
 
 
-def _query_without(request, *names):
+def query_without(request, *names):
+    """The page's query string without `names` (for links that change only those)."""
     query = request.GET.copy()
     for name in names:
         query.pop(name, None)
@@ -85,7 +86,7 @@ def lead_list(request):
             "next_after": after,
             "count": count,
             "count_capped": more,
-            "query": _query_without(request, "after"),
+            "query": query_without(request, "after"),
             "bulk_form": BulkForm(),
             "first_page": not request.GET.get("after"),
             "now": timezone.now(),

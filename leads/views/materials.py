@@ -27,6 +27,7 @@ from ingest.uploads import upload_refused
 from .. import selectors, services
 from ..forms import MaterialFilterForm, MaterialForm, MaterialRateForm
 from ..models import Lead, Material
+from .leads import query_without
 
 PAGE_SIZE = 50
 FEEDBACK_PAGE_SIZE = 50
@@ -37,13 +38,6 @@ def _visible_material(request, pk):
         return selectors.material_get(visible_to=request.user, pk=pk)
     except Material.DoesNotExist as exc:
         raise Http404("No such item") from exc
-
-
-def _query_without(request, *names):
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def _form_errors_text(form):
@@ -91,7 +85,7 @@ def material_list(request):
     context = {
         "form": form,
         "page": page,
-        "query": _query_without(request, "page"),
+        "query": query_without(request, "page"),
         "manufacturer": manufacturer,
     }
     if manufacturer:
