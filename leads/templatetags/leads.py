@@ -2,9 +2,11 @@
 
 import datetime
 
+from babel import Locale
+from babel.numbers import format_decimal, format_percent
 from django import template
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -29,22 +31,29 @@ def time_left(deadline, now=None):
     return _("%(time)s left") % {"time": text}
 
 
+def _locale():
+    return to_locale(get_language() or "en")
+
+
 @register.filter
 def percent(value, places=0):
-    """0.1234 → "12 %" in the active language's way; "–" when there is no data."""
+    """0.1234 → "12%" / "12 %" as the active language writes it; "–" when there is no data."""
     if value is None:
         return "–"
-    # Rounded, not cut: number_format drops the extra digits of a float (2/3 would be 66 %).
+    locale = Locale.parse(_locale())
+    pattern = locale.percent_formats[None].pattern
     places = int(places)
-    return f"{number_format(round(value * 100, places), decimal_pos=places, use_l10n=True)} %"
+    if places:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * places, 1)
+    return format_percent(value, format=pattern, locale=locale)
 
 
 @register.filter
 def hours(value):
-    """Hours as "3.5 h", or "–" without data."""
+    """Hours as "3.5 h" / "3,5 h" (a no-break space before the unit), or "–" without data."""
     if value is None:
         return "–"
-    return f"{number_format(round(value, 1), decimal_pos=1, use_l10n=True)} h"
+    return f"{format_decimal(round(value, 1), format='#,##0.0', locale=_locale())}\u00a0h"
 
 
 @register.filter

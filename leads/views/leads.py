@@ -235,7 +235,9 @@ def lead_import(request):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             return redirect("distributors:import-detail", pk=batch.pk)
-    return render(request, "leads/import.html", {"form": form, "spec": LeadSpec})
+    # The columns, not the spec class: a template would call the class.
+    columns = {"required": LeadSpec.required, "optional": LeadSpec.optional}
+    return render(request, "leads/import.html", {"form": form, "columns": columns})
 
 
 @require_POST

@@ -48,7 +48,7 @@ def test_a_partner_rejects_a_lead_with_a_reason_and_the_manager_sees_it_in_the_a
     log_in(page, manager)
     page.goto("/leads/analytics/")
     expect(page.locator("#reasons-table")).to_contain_text("Not in our territory")
-    expect(page.locator("#reasons-table")).to_contain_text("100 %")
+    expect(page.locator("#reasons-table")).to_contain_text("100%")
     expect(page.locator(".funnel-count[data-step='mql']")).to_have_text("2")
     expect(page.locator("#yield-table")).to_contain_text("Spring fair")
     canvas = expect_chart_drawn(page, "reasons-chart")

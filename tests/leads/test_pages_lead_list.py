@@ -336,3 +336,9 @@ def test_the_list_query_count_does_not_grow_with_the_leads(
     with CaptureQueriesContext(connection) as many:
         assert client.get(URL).status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_import_page_lists_the_columns_of_an_mql_file(login, manager):
+    page = login(manager).get("/leads/import/").content.decode()
+    for column in ("source", "external_ref", "company", "country", "contact_email", "mql_score"):
+        assert f"<code>{column}</code>" in page
