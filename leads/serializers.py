@@ -78,6 +78,21 @@ class LeadSerializer(serializers.ModelSerializer):
         if self._hidden(lead):
             for name in Lead.CONTACT_FIELDS:
                 data[name] = None
+        if self.context.get("with_routing"):
+            # One lead, a manufacturer reader: why it went where it went.
+            from .routing import explain
+
+            decision = lead.routings.select_related("distributor").first()
+            data["routing"] = (
+                {
+                    "at": decision.at.isoformat(),
+                    "mode": decision.mode,
+                    "distributor": decision.distributor.code if decision.distributor else None,
+                    **explain(decision.explanation),
+                }
+                if decision
+                else None
+            )
         return data
 
 

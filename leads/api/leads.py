@@ -151,6 +151,14 @@ class LeadViewSet(
             "source", "distributor", "product_line", "owner"
         )
 
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        # The routing explanation names other distributors: managers, one lead at a time.
+        context["with_routing"] = self.action == "retrieve" and is_manufacturer(
+            self.request.user
+        )
+        return context
+
     @extend_schema(
         request=LeadInputSerializer,
         responses={201: LeadSerializer},

@@ -664,3 +664,18 @@ def test_a_manager_assigns_a_new_lead_by_hand_as_routing_would(
     assert (response.json()["status"], response.json()["distributor"]) == ("assigned", "acme")
     moves = list(LeadEvent.objects.filter(lead=lead).values_list("from_status", "to_status"))
     assert moves == [("", "new"), ("new", "mql"), ("mql", "assigned")]
+
+
+def test_a_manager_reads_why_a_lead_went_where_it_went_and_a_partner_never(
+    token_client, manager, partner, distributor
+):
+    distributor.territories.add(factories.TerritoryFactory(country="DE", region=""))
+    lead = factories.LeadFactory(country="DE")
+    services.lead_route(lead=lead, by=manager)
+    body = token_client(manager).get(f"/api/v1/leads/{lead.pk}/").json()
+    assert body["routing"]["distributor"] == "acme"
+    assert body["routing"]["summary"] == "acme is the only distributor left after the rules."
+    assert [step["rule"] for step in body["routing"]["steps"]][:2] == ["active", "territory"]
+    assert "routing" not in token_client(partner).get(f"/api/v1/leads/{lead.pk}/").json()
+    listed = token_client(manager).get("/api/v1/leads/").json()["results"]
+    assert "routing" not in listed[0]
