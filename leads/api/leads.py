@@ -154,9 +154,7 @@ class LeadViewSet(
     def get_serializer_context(self):
         context = super().get_serializer_context()
         # The routing explanation names other distributors: managers, one lead at a time.
-        context["with_routing"] = self.action == "retrieve" and is_manufacturer(
-            self.request.user
-        )
+        context["with_routing"] = self.action == "retrieve" and is_manufacturer(self.request.user)
         return context
 
     @extend_schema(
