@@ -6,17 +6,22 @@ channel, and a distributor's standing among the peers of its tier. A rate with n
 is None ("no data"), never a silent zero.
 """
 
+import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from distributors.models import Distributor
 from distributors.periods import MonthRange, add_months, current_month
 
 from .models import LeadRejection, LeadRollup, LeadSource, Stage
-from .rollups import median_hours
+from .rollups import BUCKETS, median_hours, rollups_epoch
 
 G = LeadRollup.Grain
 
@@ -280,29 +285,114 @@ def source_yield(*, period, distributor=None):
     return sorted(result, key=lambda row: (-(row["assigned"] or row["mql"]), row["source"]))
 
 
-def _per_distributor(period, distributors=None):
-    """{distributor id: Figures} over the period from the distributor grain (one query)."""
+_COUNTED = [stage for stage in Stage.values if stage != Stage.ACCEPT_TIME]
+# A month's rollups stop changing once it is over (a move counts in the month it happens), but
+# a move stamped just before midnight may commit just after: a month is settled 2 days after.
+SETTLING = datetime.timedelta(days=2)
+SETTLED_SECONDS = 24 * 3600
+
+
+def _pivot(period, distributors=None):
+    """{distributor id: Figures} over the period from the distributor grain (one query).
+
+    Summed per distributor × stage × bucket, then turned into one row per distributor, stages
+    and buckets side by side, in the same statement: a dashboard over thousands of
+    distributors hands Python a row each, not one per distributor × stage × bucket."""
     rows = _rows(grain=G.DISTRIBUTOR, period=period, distributors=distributors)
-    per = defaultdict(lambda: Figures({}, {}, 0.0, 0.0))
-    for row in rows.values("distributor", "stage", "bucket").annotate(
-        n=Sum("count"), t=Sum("total"), h=Sum("hours")
-    ):
-        figures = per[row["distributor"]]
-        if row["stage"] == Stage.ACCEPT_TIME:
-            figures.histogram[row["bucket"]] = figures.histogram.get(row["bucket"], 0) + row["n"]
-            continue
-        figures.counts[row["stage"]] = figures.counts.get(row["stage"], 0) + row["n"]
-        if row["stage"] == Stage.ACCEPTED:
-            figures.hours += row["h"] or 0
-        if row["stage"] == Stage.REJECTED:
-            figures.rating_total += float(row["t"] or 0)
+    inner, params = (
+        rows.values("distributor", "stage", "bucket")
+        .annotate(n=Sum("count"), t=Sum("total"), h=Sum("hours"))
+        .order_by()
+        .query.sql_with_params()
+    )
+    columns, outer = [], []
+    for stage in _COUNTED:
+        columns.append("SUM(CASE WHEN g.stage = %s THEN g.n END)")
+        outer.append(stage)
+    for bucket in range(len(BUCKETS)):
+        columns.append("SUM(CASE WHEN g.stage = %s AND g.bucket = %s THEN g.n END)")
+        outer += [Stage.ACCEPT_TIME, bucket]
+    columns.append("SUM(CASE WHEN g.stage = %s THEN g.h END)")
+    columns.append("SUM(CASE WHEN g.stage = %s THEN g.t END)")
+    outer += [Stage.ACCEPTED, Stage.REJECTED]
+    sql = (
+        f"SELECT g.distributor, {', '.join(columns)} "  # noqa: S608 - placeholders only
+        f"FROM ({inner}) g GROUP BY g.distributor"
+    )
+    per = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*outer, *params])
+        for distributor_id, *values in cursor.fetchall():
+            counts = values[: len(_COUNTED)]
+            buckets = values[len(_COUNTED) : len(_COUNTED) + len(BUCKETS)]
+            hours, total = values[-2:]
+            per[distributor_id] = Figures(
+                {stage: n for stage, n in zip(_COUNTED, counts, strict=True) if n},
+                {bucket: n for bucket, n in enumerate(buckets) if n},
+                float(hours or 0),
+                float(total or 0),
+            )
     return per
+
+
+def _settled(period, distributors=None, members=None):
+    """_pivot over months that no longer change, from the cache. The key names the rollups'
+    epoch, which a rebuild renews, and the distributors asked for (`members`, their ids, for
+    the `distributors` queryset): a tier's peers share one entry until the tier changes."""
+    asked = "all"
+    if members is not None:
+        asked = hashlib.sha256(",".join(map(str, sorted(members))).encode()).hexdigest()[:32]
+    key = (
+        f"leads:distributor-figures:{rollups_epoch()}:{period.first:%Y-%m}:{period.last:%Y-%m}:"
+        f"{asked}"
+    )
+    per = cache.get(key)
+    if per is None:
+        per = _pivot(period, distributors)
+        cache.set(key, per, SETTLED_SECONDS)
+    return per
+
+
+def _per_distributor(period, distributors=None):
+    """{distributor id: Figures} over the period from the distributor grain: the settled
+    months from the cache (_settled), the months that may still change read now (_pivot)."""
+    live_from = current_month(on=timezone.localdate(timezone.now() - SETTLING))
+    settled_last = min(period.last, add_months(live_from, -1))
+    if period.first > settled_last:
+        return _pivot(period, distributors)
+    members = None if distributors is None else list(distributors.values_list("pk", flat=True))
+    per = _settled(MonthRange(first=period.first, last=settled_last), distributors, members)
+    if period.last < live_from:
+        return per
+    per = dict(per)  # the cached figures are shared: merged into copies below
+    live = _pivot(MonthRange(first=live_from, last=period.last), distributors)
+    for pk, figures in live.items():
+        settled = per.get(pk)
+        if settled is None:
+            per[pk] = figures
+            continue
+        counts, histogram = dict(settled.counts), dict(settled.histogram)
+        for stage, n in figures.counts.items():
+            counts[stage] = counts.get(stage, 0) + n
+        for bucket, n in figures.histogram.items():
+            histogram[bucket] = histogram.get(bucket, 0) + n
+        per[pk] = Figures(
+            counts,
+            histogram,
+            settled.hours + figures.hours,
+            settled.rating_total + figures.rating_total,
+        )
+    return per
+
+
+_RATE_STAGES = {key: (numerator, denominator) for key, _label, numerator, denominator in RATES}
 
 
 def _measure(figures, key):
     if key == "median_accept_hours":
         return figures.median_accept_hours
-    return figures.rates[key]
+    numerator, denominator = _RATE_STAGES[key]  # the one rate, not all of them per peer
+    return _ratio(figures.count(numerator), figures.count(denominator))
 
 
 def _percentile(value, values, higher_is_better):
@@ -362,7 +452,8 @@ def distributor_table(*, period, tier=None, minimum=1, order="acceptance"):
     if tier is not None:
         members = members.filter(tier=tier)
     per = _per_distributor(period, distributors=members.values("pk") if tier else None)
-    names = dict(Distributor.objects.filter(pk__in=list(per)).values_list("pk", "code"))
+    # Every member's code: cheaper than naming thousands of ids in an IN list.
+    names = dict(members.values_list("pk", "code"))
     rows = []
     for pk, figures in per.items():
         handed = figures.count(Stage.ASSIGNED)

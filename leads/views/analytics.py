@@ -12,6 +12,7 @@ from distributors.access import is_manufacturer, portal_user_required, user_memb
 from distributors.models import Distributor, Tier
 
 from .. import analytics
+from ..forms import DistributorCodeInput
 from ..models import LeadSource
 
 
@@ -28,6 +29,7 @@ class AnalyticsForm(forms.Form):
         to_field_name="code",
         required=False,
         label=gettext_lazy("Distributor"),
+        widget=DistributorCodeInput,
     )
     source = forms.ModelChoiceField(
         LeadSource.objects.all(), to_field_name="code", required=False, label=gettext_lazy("Source")
