@@ -6,8 +6,12 @@ Run with `make bench` (`SCALE=0.1 make bench` for a quick run). Sizes scale with
   `COPY` of the same file into a bare text table in the same run; prints rows/s, the child's
   peak RSS and `import/copy ratio: X.XX`;
 - a small file (2,000 rows × SCALE) through the pipeline against update_or_create per row;
-- the distributor list sorted by 12-month revenue against a query per distributor.
-It builds a throw-away database (`drm_bench`; the big import needs Postgres).
+- the distributor list sorted by 12-month revenue against a query per distributor;
+- the leads (lead_bench.py): a channel of 10,000 distributors and 10,000,000 leads (× SCALE)
+  generated inside Postgres, the lead list, partner inbox and analytics pages served in-process,
+  and a 1,000,000-row MQL import (× SCALE) against a bare COPY: `lead import/copy ratio: X.XX`.
+It builds a throw-away database (`drm_bench`, or BENCH_DATABASE; the big import and the leads
+need Postgres).
 """
 
 import argparse
@@ -25,6 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/drm"
+# The throw-away database; BENCH_DATABASE names another one, so two benches never share one.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE") or "drm_bench"
 LINES = 10
 MONTHS = 50
 
@@ -42,10 +48,10 @@ def prepare_database():
         else:
             admin.autocommit = True
             with admin.cursor() as cursor:
-                cursor.execute("DROP DATABASE IF EXISTS drm_bench")
-                cursor.execute("CREATE DATABASE drm_bench")
+                cursor.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
+                cursor.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
             admin.close()
-            bench_url = urlunsplit((parts.scheme, parts.netloc, "/drm_bench", "", ""))
+            bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DATABASE}", "", ""))
             os.environ["DATABASE_URL"] = bench_url
             return "postgres"
     path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
@@ -118,7 +124,7 @@ def bare_copy(cursor, path):
     return elapsed
 
 
-def child_import(path):
+def child_import(path, kind="revenue"):
     """Run in a fresh process: upload, check and commit one file; print figures as JSON."""
     setup_django()
     from django.contrib.auth import get_user_model
@@ -146,7 +152,7 @@ def child_import(path):
     start = time.perf_counter()
     with open(path, "rb") as source:
         batch = services.import_batch_create(
-            user=manager, kind="revenue", uploaded_file=File(source, name="bench.csv")
+            user=manager, kind=kind, uploaded_file=File(source, name="bench.csv")
         )
     figures["upload_s"] = time.perf_counter() - start
     figures["rss_after_upload_mb"] = peak_rss_mb()
@@ -241,10 +247,12 @@ def insert_floor():
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child-import", help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default="revenue", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_import:
-        child_import(args.child_import)
+        child_import(args.child_import, args.kind)
         return
+    started = time.perf_counter()
     scale = float(os.environ.get("SCALE", "1") or 1)
     engine = prepare_database()
     setup_django()
@@ -368,6 +376,15 @@ def main():
         f"list     annotated first page (best of 3) {list_s * 1000:7.1f} ms | baseline query per "
         f"distributor {naive_s * 1000:9.1f} ms | speed-up x{naive_s / list_s:.1f}"
     )
+
+    # 4. Leads: a generated channel, its pages, analytics and the MQL import (Postgres only).
+    if engine == "postgres":
+        from lead_bench import lead_bench
+
+        lead_bench(scale=scale, manager=manager, run_py=__file__)
+    else:
+        print("leads    the generated lead channel needs Postgres: skipped")
+    print(f"wall time {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

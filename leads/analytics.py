@@ -6,17 +6,22 @@ channel, and a distributor's standing among the peers of its tier. A rate with n
 is None ("no data"), never a silent zero.
 """
 
+import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from distributors.models import Distributor
 from distributors.periods import MonthRange, add_months, current_month
 
 from .models import LeadRejection, LeadRollup, LeadSource, Stage
-from .rollups import median_hours
+from .rollups import BUCKETS, median_hours, rollups_epoch
 
 G = LeadRollup.Grain
 
@@ -283,29 +288,115 @@ def source_yield(*, period, distributor=None):
     return sorted(result, key=lambda row: (-(row["assigned"] or row["mql"]), row["source"]))
 
 
-def _per_distributor(period, distributors=None):
-    """{distributor id: Figures} over the period from the distributor grain (one query)."""
+_COUNTED = [stage for stage in Stage.values if stage != Stage.ACCEPT_TIME]
+# A month's rollups stop changing once it is over (a move counts in the month it happens), but
+# a move stamped just before midnight may commit just after: a month is settled 2 days after.
+SETTLING = datetime.timedelta(days=2)
+SETTLED_SECONDS = 24 * 3600
+
+
+def _pivot(period, distributors=None):
+    """{distributor id: Figures} over the period from the distributor grain (one query).
+
+    Summed per distributor × stage × bucket, then turned into one row per distributor, stages
+    and buckets side by side, in the same statement: a dashboard over thousands of
+    distributors hands Python a row each, not one per distributor × stage × bucket."""
     rows = _rows(grain=G.DISTRIBUTOR, period=period, distributors=distributors)
-    per = defaultdict(lambda: Figures({}, {}, 0.0, 0.0))
-    for row in rows.values("distributor", "stage", "bucket").annotate(
-        n=Sum("count"), t=Sum("total"), h=Sum("hours")
-    ):
-        figures = per[row["distributor"]]
-        if row["stage"] == Stage.ACCEPT_TIME:
-            figures.histogram[row["bucket"]] = figures.histogram.get(row["bucket"], 0) + row["n"]
-            continue
-        figures.counts[row["stage"]] = figures.counts.get(row["stage"], 0) + row["n"]
-        if row["stage"] == Stage.ACCEPTED:
-            figures.hours += row["h"] or 0
-        if row["stage"] == Stage.REJECTED:
-            figures.rating_total += float(row["t"] or 0)
+    inner, params = (
+        rows.values("distributor", "stage", "bucket")
+        .annotate(n=Sum("count"), t=Sum("total"), h=Sum("hours"))
+        .order_by()
+        .query.sql_with_params()
+    )
+    columns, outer = [], []
+    for stage in _COUNTED:
+        columns.append("SUM(CASE WHEN g.stage = %s THEN g.n END)")
+        outer.append(stage)
+    for bucket in range(len(BUCKETS)):
+        columns.append("SUM(CASE WHEN g.stage = %s AND g.bucket = %s THEN g.n END)")
+        outer += [Stage.ACCEPT_TIME, bucket]
+    columns.append("SUM(CASE WHEN g.stage = %s THEN g.h END)")
+    columns.append("SUM(CASE WHEN g.stage = %s THEN g.t END)")
+    outer += [Stage.ACCEPTED, Stage.REJECTED]
+    sql = (
+        f"SELECT g.distributor, {', '.join(columns)} "  # noqa: S608 - placeholders only
+        f"FROM ({inner}) g GROUP BY g.distributor"
+    )
+    per = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*outer, *params])
+        for distributor_id, *values in cursor.fetchall():
+            counts = values[: len(_COUNTED)]
+            buckets = values[len(_COUNTED) : len(_COUNTED) + len(BUCKETS)]
+            hours, total = values[-2:]
+            # Postgres sums integers into numerics: counts are ints again here.
+            per[distributor_id] = Figures(
+                {stage: int(n) for stage, n in zip(_COUNTED, counts, strict=True) if n},
+                {bucket: int(n) for bucket, n in enumerate(buckets) if n},
+                float(hours or 0),
+                float(total or 0),
+            )
     return per
+
+
+def _settled(period, distributors=None, members=None):
+    """_pivot over months that no longer change, from the cache. The key names the rollups'
+    epoch, which a rebuild renews, and the distributors asked for (`members`, their ids, for
+    the `distributors` queryset): a tier's peers share one entry until the tier changes."""
+    asked = "all"
+    if members is not None:
+        asked = hashlib.sha256(",".join(map(str, sorted(members))).encode()).hexdigest()[:32]
+    key = (
+        f"leads:distributor-figures:{rollups_epoch()}:{period.first:%Y-%m}:{period.last:%Y-%m}:"
+        f"{asked}"
+    )
+    per = cache.get(key)
+    if per is None:
+        per = _pivot(period, distributors)
+        cache.set(key, per, SETTLED_SECONDS)
+    return per
+
+
+def _per_distributor(period, distributors=None):
+    """{distributor id: Figures} over the period from the distributor grain: the settled
+    months from the cache (_settled), the months that may still change read now (_pivot)."""
+    live_from = current_month(on=timezone.localdate(timezone.now() - SETTLING))
+    settled_last = min(period.last, add_months(live_from, -1))
+    if period.first > settled_last:
+        return _pivot(period, distributors)
+    members = None if distributors is None else list(distributors.values_list("pk", flat=True))
+    per = _settled(MonthRange(first=period.first, last=settled_last), distributors, members)
+    if period.last < live_from:
+        return per
+    per = dict(per)  # the cached figures are shared: merged into copies below
+    live = _pivot(MonthRange(first=live_from, last=period.last), distributors)
+    for pk, figures in live.items():
+        settled = per.get(pk)
+        if settled is None:
+            per[pk] = figures
+            continue
+        counts, histogram = dict(settled.counts), dict(settled.histogram)
+        for stage, n in figures.counts.items():
+            counts[stage] = counts.get(stage, 0) + n
+        for bucket, n in figures.histogram.items():
+            histogram[bucket] = histogram.get(bucket, 0) + n
+        per[pk] = Figures(
+            counts,
+            histogram,
+            settled.hours + figures.hours,
+            settled.rating_total + figures.rating_total,
+        )
+    return per
+
+
+_RATE_STAGES = {key: (numerator, denominator) for key, _label, numerator, denominator in RATES}
 
 
 def _measure(figures, key):
     if key == "median_accept_hours":
         return figures.median_accept_hours
-    return figures.rates[key]
+    numerator, denominator = _RATE_STAGES[key]  # the one rate, not all of them per peer
+    return _ratio(figures.count(numerator), figures.count(denominator))
 
 
 def _percentile(value, values, higher_is_better):
@@ -369,7 +460,8 @@ def distributor_table(*, period, tier=None, minimum=1, order="acceptance"):
     if tier is not None:
         members = members.filter(tier=tier)
     per = _per_distributor(period, distributors=members.values("pk") if tier else None)
-    names = dict(Distributor.objects.filter(pk__in=list(per)).values_list("pk", "code"))
+    # Every member's code: cheaper than naming thousands of ids in an IN list.
+    names = dict(members.values_list("pk", "code"))
     rows = []
     for pk, figures in per.items():
         handed = figures.count(Stage.ASSIGNED)
@@ -396,3 +488,90 @@ def distributor_table(*, period, tier=None, minimum=1, order="acceptance"):
         reverse=reverse,
     )
     return rows
+
+
+def _acceptance_counts(period, distributors):
+    """{distributor id: [handed over, accepted]} over the period: two stages of the
+    distributor grain, one row per distributor (the settled months from the cache)."""
+
+    def read(months):
+        rows = _rows(grain=G.DISTRIBUTOR, period=months, distributors=distributors).filter(
+            stage__in=[Stage.ASSIGNED, Stage.ACCEPTED]
+        )
+        return {
+            row["distributor"]: [row["handed"] or 0, row["accepted"] or 0]
+            for row in rows.values("distributor").annotate(
+                handed=Sum("count", filter=Q(stage=Stage.ASSIGNED)),
+                accepted=Sum("count", filter=Q(stage=Stage.ACCEPTED)),
+            )
+        }
+
+    live_from = current_month(on=timezone.localdate(timezone.now() - SETTLING))
+    settled_last = min(period.last, add_months(live_from, -1))
+    if period.first > settled_last:
+        return read(period)
+    settled = MonthRange(first=period.first, last=settled_last)
+    asked = (
+        "all"
+        if distributors is None
+        else hashlib.sha256(
+            ",".join(map(str, sorted(distributors.values_list("pk", flat=True)))).encode()
+        ).hexdigest()[:32]
+    )
+    key = f"leads:acceptance:{rollups_epoch()}:{settled.first:%Y-%m}:{settled.last:%Y-%m}:{asked}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = read(settled)
+        cache.set(key, counts, SETTLED_SECONDS)
+    counts = {pk: list(pair) for pk, pair in counts.items()}
+    if period.last >= live_from:
+        for pk, (handed, accepted) in read(MonthRange(first=live_from, last=period.last)).items():
+            pair = counts.setdefault(pk, [0, 0])
+            pair[0] += handed
+            pair[1] += accepted
+    return counts
+
+
+def distributor_ranking(*, period, tier=None, minimum=5, size=10):
+    """(best, worst, ranked): the `size` distributors with the best and the worst acceptance
+    among those handed at least `minimum` leads, and how many were ranked.
+
+    Ranked on two counts per distributor; the full figures (rates, median time to accept) are
+    read only for the rows shown, so the channel's dashboard stays quick at thousands of
+    distributors. Ties: more leads handed over first, then the code.
+    """
+    members = Distributor.objects.filter(tier=tier) if tier is not None else None
+    counts = _acceptance_counts(period, members.values("pk") if members is not None else None)
+    eligible = [
+        (accepted / handed, handed, pk)
+        for pk, (handed, accepted) in counts.items()
+        if handed >= minimum
+    ]
+    codes = {}
+    best = sorted(eligible, key=lambda item: (-item[0], -item[1], item[2]))[:size]
+    worst = []
+    if len(eligible) > size:
+        worst = sorted(eligible, key=lambda item: (item[0], -item[1], item[2]))[:size]
+    shown = {pk for _rate, _handed, pk in best + worst}
+    codes = dict(Distributor.objects.filter(pk__in=shown).values_list("pk", "code"))
+    figures = _pivot(period, Distributor.objects.filter(pk__in=shown).values("pk"))
+
+    def row(pk):
+        f = figures.get(pk, Figures({}, {}, 0.0, 0.0))
+        return {
+            "distributor_id": pk,
+            "code": codes.get(pk, ""),
+            "assigned": f.count(Stage.ASSIGNED),
+            "accepted": f.count(Stage.ACCEPTED),
+            "rejected": f.count(Stage.REJECTED),
+            "dql": f.count(Stage.DQL),
+            "won": f.count(Stage.WON),
+            **f.rates,
+            "median_accept_hours": f.median_accept_hours,
+        }
+
+    return (
+        [row(pk) for _rate, _handed, pk in best],
+        [row(pk) for _rate, _handed, pk in worst],
+        len(eligible),
+    )

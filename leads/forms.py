@@ -36,6 +36,16 @@ class CountryField(forms.CharField):
         return value
 
 
+class DistributorCodeInput(forms.TextInput):
+    """A distributor typed by its code: a channel of thousands is too many for a drop-down
+    (rendering its options alone would cost more than the rest of the page)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {"placeholder": _("Distributor code"), "autocomplete": "off", **(attrs or {})}
+        )
+
+
 class DistributorCodeField(forms.ModelChoiceField):
     def label_from_instance(self, distributor):
         return f"{distributor.code} · {distributor.name}"
@@ -53,7 +63,11 @@ class LeadFilterForm(forms.Form):
         choices=[("", _("Any status")), *Lead.Status.choices], required=False, label=_("Status")
     )
     distributor = forms.ModelChoiceField(
-        Distributor.objects.all(), required=False, to_field_name="code", label=_("Distributor")
+        Distributor.objects.all(),
+        required=False,
+        to_field_name="code",
+        label=_("Distributor"),
+        widget=DistributorCodeInput,
     )
     source = forms.ModelChoiceField(
         LeadSource.objects.all(), required=False, to_field_name="code", label=_("Source")

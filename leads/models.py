@@ -8,7 +8,7 @@ apply them under a row lock.
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -80,8 +80,14 @@ class Lead(models.Model):
     # Statuses in which a distributor owns the lead.
     OWNED = (Status.ASSIGNED, Status.ACCEPTED, Status.DQL, Status.OPPORTUNITY)
 
+    # No index of its own on source, distributor or status: the composite indexes below start
+    # with them (one index fewer to write per imported lead).
     source = models.ForeignKey(
-        LeadSource, on_delete=models.PROTECT, related_name="leads", verbose_name=_("source")
+        LeadSource,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        verbose_name=_("source"),
+        db_index=False,
     )
     external_ref = models.CharField(_("external reference"), max_length=100)
     company = models.CharField(_("company"), max_length=200)
@@ -109,7 +115,7 @@ class Lead(models.Model):
         _("MQL score"), default=0, validators=[MaxValueValidator(100)]
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
     )
     distributor = models.ForeignKey(
         "distributors.Distributor",
@@ -118,6 +124,7 @@ class Lead(models.Model):
         on_delete=models.PROTECT,
         related_name="leads",
         verbose_name=_("distributor"),
+        db_index=False,
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -129,7 +136,8 @@ class Lead(models.Model):
         help_text=_("The partner rep working the lead"),
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
-    accept_deadline = models.DateTimeField(_("accept by"), null=True, blank=True, db_index=True)
+    # Indexed only while it matters, for leads waiting for an answer (lead_overdue).
+    accept_deadline = models.DateTimeField(_("accept by"), null=True, blank=True)
     # Set when the deadline job found no one else to hand the lead to: a manager must act.
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     opportunity_value = models.DecimalField(
@@ -183,12 +191,46 @@ class Lead(models.Model):
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
         indexes = [
-            # The manager's list (newest first, keyset pages) and its common filters.
+            # The manager's list (newest first, keyset pages) and its common filters. Each ends
+            # with the whole sort key: an import gives thousands of leads one created_at, and
+            # without the id every page would sort them all.
             models.Index(fields=["-created_at", "-id"], name="lead_newest"),
-            models.Index(fields=["status", "-created_at"], name="lead_status_newest"),
-            models.Index(fields=["distributor", "status", "-created_at"], name="lead_dist_status"),
-            models.Index(fields=["source", "-created_at"], name="lead_source_newest"),
-            models.Index(fields=["country", "-created_at"], name="lead_country_newest"),
+            models.Index(fields=["status", "-created_at", "-id"], name="lead_status_newest"),
+            models.Index(fields=["distributor", "-created_at", "-id"], name="lead_dist_newest"),
+            models.Index(fields=["source", "-created_at", "-id"], name="lead_source_newest"),
+            models.Index(fields=["country", "-created_at", "-id"], name="lead_country_newest"),
+            # Source and country together: its count of up to COUNT_CAP rows reads the index
+            # alone instead of AND-ing two bitmaps of hundreds of thousands of rows.
+            models.Index(
+                fields=["source", "country", "-created_at", "-id"], name="lead_source_country"
+            ),
+            # The partner inbox (selectors.lead_inbox) in its own order, and the open leads a
+            # distributor holds (routing's capacity count): only leads a distributor owns.
+            models.Index(
+                F("distributor"),
+                Case(
+                    When(status="assigned", then=Value(0)),
+                    default=Value(1),
+                    output_field=models.IntegerField(),
+                ),
+                F("accept_deadline").asc(),  # nulls last: Postgres' default
+                F("updated_at").desc(),
+                F("id").desc(),
+                condition=Q(status__in=["assigned", "accepted", "dql", "opportunity"]),
+                name="lead_inbox",
+            ),
+            # The inbox's closed view: a distributor's won and lost leads, last closed first.
+            models.Index(
+                fields=["distributor", "-closed_at", "-id"],
+                condition=Q(status__in=["won", "lost"]),
+                name="lead_closed",
+            ),
+            # Leads past their accept deadline: the deadline job and the list's overdue filter.
+            models.Index(
+                fields=["accept_deadline", "id"],
+                condition=Q(status="assigned"),
+                name="lead_overdue",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_ref"], name="lead_unique_ref"),

@@ -10,7 +10,10 @@ distributor (all sources), and source for the whole channel. Rows are upserted i
 so two transactions adding to the same rows never deadlock.
 """
 
+import uuid
+
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from .models import Lead, LeadEvent, LeadRejection, LeadRollup
@@ -128,6 +131,23 @@ def events_count_where(where, params):
     _add(where, params)
 
 
+EPOCH_KEY = "leads:rollups-epoch"
+
+
+def rollups_epoch():
+    """A token that changes whenever past months' rollups may have changed (a rebuild): caches
+    of settled months (analytics) name it in their keys."""
+    epoch = cache.get(EPOCH_KEY)
+    if epoch is None:
+        cache.add(EPOCH_KEY, uuid.uuid4().hex, None)
+        epoch = cache.get(EPOCH_KEY)
+    return epoch
+
+
+def _epoch_renew():
+    cache.set(EPOCH_KEY, uuid.uuid4().hex, None)
+
+
 @transaction.atomic
 def rollups_rebuild():
     """Recount every rollup row from the events: the repair, and the proof that they agree."""
@@ -138,6 +158,10 @@ def rollups_rebuild():
             cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608
     _add("true", [])
+    # Renewed now, so this transaction reads no cached past; and again at commit, since a reader
+    # meanwhile may have cached the old counts under the epoch renewed now.
+    _epoch_renew()
+    transaction.on_commit(_epoch_renew)
     return LeadRollup.objects.count()
 
 

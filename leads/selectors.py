@@ -96,14 +96,25 @@ def cursor_decode(cursor):
 
 
 def keyset_page(leads, *, after=None, size=50):
-    """(rows, next cursor or None): the page of `leads` (newest first) after `after`."""
+    """(rows, next cursor or None): the page of `leads` (newest first) after `after`.
+
+    The page's ids are read first, on their own, then its rows by primary key. Filtered on
+    indexed columns, the ids come from an index alone; asked for whole rows, the planner may
+    walk the newest-first index instead, betting that matches are spread evenly, and after an
+    import (the newest leads all MQLs) read past every one of them to find a page of others.
+    """
     position = cursor_decode(after)
     if position:
         created, pk = position
-        leads = leads.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
-    rows = list(leads[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
+        # The redundant `created_at <= created` is what an index on created_at can seek to;
+        # the OR alone is only a filter, read from the newest lead down to the page.
+        leads = leads.filter(
+            Q(created_at__lte=created),
+            Q(created_at__lt=created) | Q(created_at=created, id__lt=pk),
+        )
+    ids = list(leads.values_list("pk", flat=True)[: size + 1])
+    more = len(ids) > size
+    rows = list(leads.filter(pk__in=ids[:size])) if ids else []
     return rows, (cursor_encode(rows[-1]) if more and rows else None)
 
 

@@ -12,6 +12,7 @@ from distributors.access import is_manufacturer, portal_user_required, user_memb
 from distributors.models import Distributor, Tier
 
 from .. import analytics
+from ..forms import DistributorCodeInput
 from ..models import LeadSource
 
 
@@ -28,6 +29,7 @@ class AnalyticsForm(forms.Form):
         to_field_name="code",
         required=False,
         label=gettext_lazy("Distributor"),
+        widget=DistributorCodeInput,
     )
     source = forms.ModelChoiceField(
         LeadSource.objects.all(), to_field_name="code", required=False, label=gettext_lazy("Source")
@@ -132,8 +134,8 @@ def analytics_page(request):
         context["peers"] = analytics.peers(period=period, distributor=distributor)
         context["peer_minimum"] = analytics.PEER_MINIMUM
     if manufacturer and distributor is None:
-        table = analytics.distributor_table(period=period, tier=data.get("tier"), minimum=5)
-        context["leaders"] = table[:10]
-        context["laggards"] = list(reversed(table[-10:])) if len(table) > 10 else []
-        context["ranked"] = len(table)
+        leaders, laggards, ranked = analytics.distributor_ranking(
+            period=period, tier=data.get("tier"), minimum=5
+        )
+        context.update(leaders=leaders, laggards=laggards, ranked=ranked)
     return render(request, "leads/analytics.html", context)

@@ -162,3 +162,18 @@ def test_the_distributor_table_ranks_by_acceptance_and_leaves_out_the_quiet(
     live(quiet, manager, factories.MembershipFactory(distributor=quiet).user, handed=1, accepted=1)
     rows = analytics.distributor_table(period=period(), minimum=5)
     assert [(row["code"], row["acceptance"]) for row in rows] == [("busy", 1.0), ("acme", 0.5)]
+
+
+def test_the_dashboard_ranking_agrees_with_the_full_table(manager, partner, distributor):
+    live(distributor, manager, partner, handed=6, accepted=3)
+    for code, handed, accepted in (("busy", 5, 5), ("slow", 8, 1), ("mid", 5, 4), ("tiny", 2, 2)):
+        other = factories.DistributorFactory(code=code, tier=distributor.tier)
+        admin = factories.MembershipFactory(distributor=other).user
+        live(other, manager, admin, handed=handed, accepted=accepted)
+    best, worst, ranked = analytics.distributor_ranking(period=period(), minimum=5, size=2)
+    table = analytics.distributor_table(period=period(), minimum=5)
+    assert ranked == len(table) == 4
+    assert [row["code"] for row in best] == ["busy", "mid"]
+    assert [row["code"] for row in worst] == ["slow", "acme"]
+    assert best == table[:2]
+    assert worst[0]["median_accept_hours"] == table[-1]["median_accept_hours"]
