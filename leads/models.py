@@ -459,6 +459,16 @@ class CriteriaVersion(models.Model):
         ordering = ["-number"]
         verbose_name = _("qualification criteria version")
         verbose_name_plural = _("qualification criteria versions")
+        constraints = [
+            # One draft at a time: every unpublished row has the same key.
+            models.UniqueConstraint(
+                models.ExpressionWrapper(
+                    Q(published_at__isnull=True), output_field=models.BooleanField()
+                ),
+                condition=Q(published_at__isnull=True),
+                name="criteria_one_draft",
+            )
+        ]
 
     def __str__(self):
         return f"v{self.number}"

@@ -446,3 +446,12 @@ def test_a_lead_is_qualified_against_the_published_version_not_the_draft(
     lead.refresh_from_db()
     assert lead.status == Lead.Status.DQL
     assert lead.qualifications.get().version == published
+
+
+def test_the_database_holds_one_draft_at_most(db):
+    from django.db import IntegrityError, transaction
+
+    CriteriaVersion.objects.create(number=7)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CriteriaVersion.objects.create(number=8)
+    assert CriteriaVersion.objects.filter(published_at__isnull=True).count() == 1
