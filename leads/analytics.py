@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -495,16 +496,24 @@ def _acceptance_counts(period, distributors):
     distributor grain, one row per distributor (the settled months from the cache)."""
 
     def read(months):
-        rows = _rows(grain=G.DISTRIBUTOR, period=months, distributors=distributors).filter(
-            stage__in=[Stage.ASSIGNED, Stage.ACCEPTED]
-        )
-        return {
-            row["distributor"]: [row["handed"] or 0, row["accepted"] or 0]
-            for row in rows.values("distributor").annotate(
+        rows = (
+            _rows(grain=G.DISTRIBUTOR, period=months, distributors=distributors)
+            .filter(stage__in=[Stage.ASSIGNED, Stage.ACCEPTED])
+            .values("distributor")
+            .annotate(
                 handed=Sum("count", filter=Q(stage=Stage.ASSIGNED)),
                 accepted=Sum("count", filter=Q(stage=Stage.ACCEPTED)),
             )
-        }
+            .order_by()
+        )
+        # Thousands of rows of three integers: read as tuples, not as model dictionaries.
+        try:
+            sql, params = rows.query.sql_with_params()
+        except EmptyResultSet:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {pk: [int(handed or 0), int(accepted or 0)] for pk, handed, accepted in cursor}
 
     live_from = current_month(on=timezone.localdate(timezone.now() - SETTLING))
     settled_last = min(period.last, add_months(live_from, -1))
@@ -553,6 +562,8 @@ def distributor_ranking(*, period, tier=None, minimum=5, size=10):
     if len(eligible) > size:
         worst = sorted(eligible, key=lambda item: (item[0], -item[1], item[2]))[:size]
     shown = {pk for _rate, _handed, pk in best + worst}
+    if not shown:
+        return [], [], 0
     codes = dict(Distributor.objects.filter(pk__in=shown).values_list("pk", "code"))
     figures = _pivot(period, Distributor.objects.filter(pk__in=shown).values("pk"))
 

@@ -753,7 +753,9 @@ class LeadRollup(models.Model):
         ]
         indexes = [
             models.Index(fields=["grain", "distributor", "month"], name="lead_rollup_dist"),
-            models.Index(fields=["grain", "month"], name="lead_rollup_month"),
+            # The stage too: the channel's ranking reads two stages of a month's thousands of
+            # distributor rows.
+            models.Index(fields=["grain", "month", "stage"], name="lead_rollup_month_stage"),
         ]
 
     def __str__(self):

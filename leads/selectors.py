@@ -125,36 +125,51 @@ def capped_count(queryset, cap=None):
     return min(count, cap), count > cap
 
 
+# 0 for a lead waiting for the distributor's answer, 1 for one it works: the inbox's order
+# (and the second column of the partial index `lead_inbox`).
+_WAITING_FIRST = Case(
+    When(status=Lead.Status.ASSIGNED, then=Value(0)), default=Value(1), output_field=IntegerField()
+)
+
+
+def _inbox_base(visible_to, mine):
+    leads = Lead.objects.visible_to(visible_to)
+    return leads.filter(owner=visible_to) if mine else leads
+
+
 def lead_inbox(*, visible_to, mine=False, closed=False):
     """A partner's leads: waiting for an answer first (the most overdue first), then the open
     ones it works, most recently moved first; `closed` shows won and lost leads instead."""
-    leads = Lead.objects.visible_to(visible_to).select_related("source", "product_line", "owner")
-    if mine:
-        leads = leads.filter(owner=visible_to)
+    leads = _inbox_base(visible_to, mine).select_related("source", "product_line", "owner")
     if closed:
         return leads.filter(status__in=[Lead.Status.WON, Lead.Status.LOST]).order_by(
             "-closed_at", "-id"
         )
     return (
         leads.filter(status__in=Lead.OWNED)
-        .annotate(
-            waiting=Case(
-                When(status=Lead.Status.ASSIGNED, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
+        .annotate(waiting=_WAITING_FIRST)
         .order_by("waiting", F("accept_deadline").asc(nulls_last=True), "-updated_at", "-id")
     )
 
 
-def lead_inbox_waiting(*, leads):
-    """(waiting for an answer, of which past the deadline) among `leads`: one query."""
+def lead_inbox_count(*, visible_to, mine=False, closed=False):
+    """How many leads lead_inbox lists, counted without its joins and ordering (a big
+    distributor has tens of thousands of open leads)."""
+    statuses = [Lead.Status.WON, Lead.Status.LOST] if closed else list(Lead.OWNED)
+    return _inbox_base(visible_to, mine).filter(status__in=statuses).count()
+
+
+def lead_inbox_waiting(*, visible_to, mine=False):
+    """(waiting for an answer, of which past the deadline) in the viewer's inbox: one query."""
     now = timezone.now()
-    waiting = Q(status=Lead.Status.ASSIGNED)
-    counts = leads.order_by().aggregate(
-        waiting=Count("pk", filter=waiting),
-        overdue=Count("pk", filter=waiting & Q(accept_deadline__lt=now)),
+    counts = (
+        _inbox_base(visible_to, mine)
+        .filter(status__in=Lead.OWNED)
+        # Spelled as the inbox index's own expression, so that the count reads that index's
+        # waiting leads only, not every open lead of a big distributor.
+        .annotate(waiting_first=_WAITING_FIRST)
+        .filter(waiting_first=0)
+        .aggregate(waiting=Count("pk"), overdue=Count("pk", filter=Q(accept_deadline__lt=now)))
     )
     return counts["waiting"], counts["overdue"]
 

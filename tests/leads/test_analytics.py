@@ -177,3 +177,7 @@ def test_the_dashboard_ranking_agrees_with_the_full_table(manager, partner, dist
     assert [row["code"] for row in worst] == ["slow", "acme"]
     assert best == table[:2]
     assert worst[0]["median_accept_hours"] == table[-1]["median_accept_hours"]
+
+
+def test_a_channel_without_leads_ranks_nobody(db):
+    assert analytics.distributor_ranking(period=period()) == ([], [], 0)
