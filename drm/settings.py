@@ -229,6 +229,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.leads_deadlines_enforce",
         "schedule": 60 * env.int("LEAD_DEADLINE_CHECK_MINUTES", default=5),
     },
+    # Goals: landmark reviews, the early warning, settlement of goals past due, reminders.
+    "goals-daily": {
+        "task": "goals.tasks.goals_daily",
+        "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=0),
+    },
     "notification-digests": {
         "task": "notifications.tasks.notification_digests_send",
         "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0),
@@ -248,6 +253,13 @@ IMPORT_EXPIRE_HOURS = env.int("IMPORT_EXPIRE_HOURS", default=72)
 IMPORT_STUCK_MINUTES = env.int("IMPORT_STUCK_MINUTES", default=60)
 # Leads: how many overdue leads one run of the deadline job handles (the next run takes the rest).
 LEAD_DEADLINE_BATCH = env.int("LEAD_DEADLINE_BATCH", default=2000)
+# Goals (README, "Goals"): the SMART check refuses a target implying more growth over its
+# baseline than GOAL_ABSURD_GROWTH_PCT, warns when a percentage target asks for more than
+# GOAL_WARN_POINTS points (refuses beyond three times that), and warns when the growth asked
+# passes the distributor's own trend by more than GOAL_TREND_MARGIN_POINTS.
+GOAL_ABSURD_GROWTH_PCT = env.int("GOAL_ABSURD_GROWTH_PCT", default=300)
+GOAL_WARN_POINTS = env.int("GOAL_WARN_POINTS", default=15)
+GOAL_TREND_MARGIN_POINTS = env.int("GOAL_TREND_MARGIN_POINTS", default=25)
 # Uploaded catalogue files (sales materials); served to portal users only, never publicly.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=25 * 1024 * 1024)

@@ -17,6 +17,7 @@ api_v1 = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("", include("distributors.api_urls")),
     path("", include("leads.api_urls")),
+    path("", include("goals.api_urls")),
 ]
 
 urlpatterns = [
@@ -59,6 +60,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", include("distributors.urls")),
     path("", include("leads.urls")),
+    path("", include("goals.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -1,4 +1,5 @@
-"""Goals app: SMART goals, landmarks, action plans, contract annex (filled by a later issue)."""
+"""Goals app: SMART goals on three levels, co-setting, landmarks and reviews, action plans,
+the contract annex."""
 
 from django.apps import AppConfig
 
@@ -6,3 +7,8 @@ from django.apps import AppConfig
 class GoalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "goals"
+    verbose_name = "Goals"
+
+    def ready(self):
+        # Registers the notification kinds goals sends; the metrics and checks register on import.
+        from . import metrics, notices, smart  # noqa: F401

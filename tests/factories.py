@@ -269,3 +269,67 @@ def criteria_version_with_items(number=1, items=None, **fields):
             required=required,
         )
     return version
+
+
+# --- goals -------------------------------------------------------------------------------------
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    """A distributor revenue goal for 2026 in draft, with a baseline for 2025 (no landmarks:
+    use `goal_with_landmarks` or the services for those)."""
+
+    class Meta:
+        model = "goals.Goal"
+
+    level = "distributor"
+    distributor = factory.SubFactory(DistributorFactory)
+    title = "Revenue of 120,000 EUR in 2026"
+    description = "Grow pump revenue to 120,000 EUR over 2026."
+    metric = "revenue"
+    baseline = Decimal("100000.00")
+    baseline_start = datetime.date(2025, 1, 1)
+    baseline_end = datetime.date(2025, 12, 31)
+    target = Decimal("120000.00")
+    unit = "EUR"
+    start = datetime.date(2026, 1, 1)
+    due = datetime.date(2026, 12, 31)
+    status = "draft"
+
+
+class LandmarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "goals.Landmark"
+
+    goal = factory.SubFactory(GoalFactory)
+    date = datetime.date(2026, 3, 31)
+    expected = Decimal("30000.00")
+
+
+class BonusBandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "goals.BonusBand"
+
+    goal = factory.SubFactory(GoalFactory)
+    threshold = Decimal("100.00")
+    kind = "fixed"
+    amount = Decimal("5000.00")
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "goals.Activity"
+
+    kind = "visit"
+    manager = factory.SubFactory(ManagerFactory)
+    distributor = factory.SubFactory(DistributorFactory)
+    date = datetime.date(2026, 2, 10)
+
+
+def goal_with_landmarks(quarters=(30000, 60000, 90000), **fields):
+    """A goal with landmarks at the ends of the first quarters (cumulative expected values)."""
+    goal = GoalFactory(**fields)
+    for index, value in enumerate(quarters):
+        following = datetime.date(goal.start.year, 3 * (index + 1) % 12 + 1, 1)
+        quarter_end = following - datetime.timedelta(days=1)
+        LandmarkFactory(goal=goal, date=quarter_end, expected=Decimal(value))
+    return goal

@@ -1,0 +1,648 @@
+"""The registry of goal metrics: what a goal measures, and how its actual value is computed.
+
+Each metric is a class. Actual values come from the data the portal holds (revenue records, lead
+rollups, won leads, the manager's activity log), never from a number typed in. `Facts` loads what
+a batch of goals needs with one aggregate query per source (grouped by distributor, month and
+scope); each metric then reads its goal's slice of those aggregated rows. A page of fifty goals
+or a job over fifty thousand costs the same handful of queries per batch.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import F, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from distributors.models import RevenueRecord
+from distributors.periods import add_months, month_start
+from leads.models import Lead, LeadRollup
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+class Unit:
+    MONEY = "money"
+    UNITS = "units"
+    PERCENT = "percent"
+    COUNT = "count"
+
+
+def quantize(value):
+    return None if value is None else Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ratio(numerator, denominator):
+    """numerator / denominator × 100, or None when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return quantize(Decimal(numerator) * HUNDRED / Decimal(denominator))
+
+
+@dataclass(frozen=True)
+class Actual:
+    """A measured value, its inputs, and in words how it was computed."""
+
+    value: Decimal | None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    how: str = ""
+
+    @property
+    def has_data(self):
+        return self.value is not None
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months from `first` to `last` (first days), both included."""
+
+    first: datetime.date
+    last: datetime.date
+
+    @classmethod
+    def of(cls, start, end):
+        return cls(month_start(start), month_start(end))
+
+    def shifted(self, months):
+        return Period(add_months(self.first, months), add_months(self.last, months))
+
+    def __contains__(self, month):
+        return self.first <= month <= self.last
+
+    @property
+    def label(self):
+        return f"{self.first:%Y-%m} – {self.last:%Y-%m}"
+
+
+# --- the facts a batch of goals reads ----------------------------------------------------------
+
+
+@dataclass
+class Facts:
+    """Aggregated rows for a set of goals, loaded once per source the goals' metrics need.
+
+    Distributor-level rows are keyed by distributor id; `None` holds the whole channel's rows
+    (for team goals). Months span from a year before the earliest period to the latest one, so
+    growth and trend metrics find last year's figures too.
+    """
+
+    first: datetime.date
+    last: datetime.date
+    distributor_ids: set
+    channel: bool  # a team goal is among them: load the whole channel's rows too
+    _cache: dict = field(default_factory=dict)
+
+    @classmethod
+    def for_goals(cls, goals, *, as_of, extra_months=12):
+        goals = list(goals)
+        if not goals:
+            return cls(as_of, as_of, set(), False)
+        first = min(min(g.start, g.baseline_start or g.start) for g in goals)
+        last = max(min(g.due, as_of) for g in goals)
+        return cls(
+            first=add_months(month_start(first), -extra_months),
+            last=month_start(max(last, first)),
+            distributor_ids={g.distributor_id for g in goals if g.distributor_id},
+            channel=any(g.distributor_id is None for g in goals),
+        )
+
+    def _scoped(self, queryset, field="distributor_id"):
+        if self.channel:
+            return queryset
+        return queryset.filter(**{f"{field}__in": self.distributor_ids})
+
+    def revenue(self):
+        """{distributor or None: [(month, product_line, category, amount, units, margin)]}."""
+        if "revenue" not in self._cache:
+            rows = (
+                self._scoped(RevenueRecord.objects.all())
+                .filter(month__gte=self.first, month__lte=self.last, rate__isnull=False)
+                .values_list("distributor_id", "month", "product_line_id", "customer_category_id")
+                .annotate(
+                    amount=Sum("reporting_amount"),
+                    units=Sum("units"),
+                    margin=Sum(F("margin") * F("rate")),
+                )
+                .order_by()
+            )
+            by = defaultdict(list)
+            for distributor_id, month, line, category, amount, units, margin in rows:
+                row = (month, line, category, amount or 0, units or 0, margin or 0)
+                if distributor_id in self.distributor_ids:
+                    by[distributor_id].append(row)
+                if self.channel:
+                    by[None].append(row)
+            self._cache["revenue"] = by
+        return self._cache["revenue"]
+
+    def lead_stages(self):
+        """{distributor or None: {(month, stage): count}} from the per-distributor rollups."""
+        if "leads" not in self._cache:
+            rows = (
+                self._scoped(LeadRollup.objects.filter(grain=LeadRollup.Grain.DISTRIBUTOR))
+                .filter(month__gte=self.first, month__lte=self.last)
+                .values_list("distributor_id", "month", "stage")
+                .annotate(count=Sum("count"))
+                .order_by()
+            )
+            by = defaultdict(lambda: defaultdict(int))
+            for distributor_id, month, stage, count in rows:
+                if distributor_id in self.distributor_ids:
+                    by[distributor_id][(month, stage)] += count
+                if self.channel:
+                    by[None][(month, stage)] += count
+            self._cache["leads"] = by
+        return self._cache["leads"]
+
+    def won_leads(self):
+        """{distributor or None: [(month, country, region, value)]}: won leads by territory."""
+        if "won" not in self._cache:
+            rows = (
+                self._scoped(Lead.objects.filter(status=Lead.Status.WON))
+                .filter(
+                    closed_at__date__gte=self.first,
+                    closed_at__date__lt=add_months(self.last, 1),
+                )
+                .annotate(closed_month=TruncMonth("closed_at"))
+                .values_list("distributor_id", "closed_month", "country", "region")
+                .annotate(value=Sum("won_value"))
+                .order_by()
+            )
+            by = defaultdict(list)
+            for distributor_id, month, country, region, value in rows:
+                month = month.date() if isinstance(month, datetime.datetime) else month
+                row = (month, country, region, value or 0)
+                if distributor_id in self.distributor_ids:
+                    by[distributor_id].append(row)
+                if self.channel:
+                    by[None].append(row)
+            self._cache["won"] = by
+        return self._cache["won"]
+
+    def activities(self):
+        """{(kind, distributor or None, manager): [date, ...]} from the activity log."""
+        if "activities" not in self._cache:
+            from .models import Activity
+
+            rows = Activity.objects.filter(
+                date__gte=self.first, date__lt=add_months(self.last, 1)
+            ).values_list("kind", "distributor_id", "manager_id", "date")
+            by = defaultdict(list)
+            for kind, distributor_id, manager_id, date in rows:
+                by[(kind, distributor_id, manager_id)].append(date)
+            self._cache["activities"] = by
+        return self._cache["activities"]
+
+
+# --- the registry ------------------------------------------------------------------------------
+
+_METRICS = {}
+
+
+def register(cls):
+    _METRICS[cls.key] = cls()
+    return cls
+
+
+def metric_get(key):
+    try:
+        return _METRICS[key]
+    except KeyError:
+        raise LookupError(key) from None
+
+
+def metric_list(level=None):
+    return [m for m in _METRICS.values() if level is None or level in m.levels]
+
+
+def metric_choices(level=None):
+    return [(m.key, m.label) for m in metric_list(level)]
+
+
+ALL_LEVELS = ("team", "distributor", "support")
+
+
+class Metric:
+    """One thing a goal can measure. `measure()` reads the goal's slice of `Facts`."""
+
+    key = ""
+    label = ""
+    unit = Unit.MONEY
+    # Sums grow through the period (landmarks are cumulative, the projection is a run rate);
+    # ratios are levels (the projection is the current level).
+    cumulative = True
+    # Scope fields the metric cannot do without ("product_line", "territory", ...).
+    requires = ()
+    levels = ("team", "distributor")
+    # A percentage that cannot pass 100 (a share, a rate).
+    bounded = False
+
+    def measure(self, goal, facts, period):
+        raise NotImplementedError
+
+    def unit_label(self):
+        return {
+            Unit.MONEY: settings.REPORTING_CURRENCY,
+            Unit.UNITS: _("units"),
+            Unit.PERCENT: "%",
+            Unit.COUNT: _("times"),
+        }[self.unit]
+
+    def actual(self, goal, facts, *, as_of):
+        end = min(goal.due, as_of)
+        if end < goal.start:
+            return Actual(None, how=_("The goal has not started yet."))
+        return self.measure(goal, facts, Period.of(goal.start, end))
+
+    def series(self, goal, facts, *, as_of):
+        """[(month, value to date)] from the goal's start to today (or its due date)."""
+        end = month_start(min(goal.due, as_of))
+        month = month_start(goal.start)
+        points = []
+        while month <= end:
+            points.append(
+                (month, self.measure(goal, facts, Period(month_start(goal.start), month)).value)
+            )
+            month = add_months(month, 1)
+        return points
+
+
+def _scope_words(goal):
+    parts = []
+    if goal.product_line_id:
+        parts.append(str(goal.product_line))
+    if goal.customer_category_id:
+        parts.append(str(goal.customer_category))
+    if goal.territory_id:
+        parts.append(str(goal.territory))
+    return ", ".join(parts)
+
+
+def _who(goal):
+    return str(goal.distributor.name) if goal.distributor_id else _("the whole channel")
+
+
+def _money(value):
+    return f"{number_format(quantize(value), 2, force_grouping=True)} {settings.REPORTING_CURRENCY}"
+
+
+def _number(value, places=0):
+    return number_format(quantize(value), places, force_grouping=True)
+
+
+class RevenueBase(Metric):
+    """Reported revenue in the reporting currency over the goal's months and scope."""
+
+    def _rows(self, goal, facts, period, *, line=True, category=True):
+        for month, line_id, category_id, amount, units, margin in facts.revenue().get(
+            goal.distributor_id, ()
+        ):
+            if month not in period:
+                continue
+            if line and goal.product_line_id and line_id != goal.product_line_id:
+                continue
+            if category and goal.customer_category_id and category_id != goal.customer_category_id:
+                continue
+            yield amount, units, margin
+
+    def _total(self, goal, facts, period, **scope):
+        return sum(
+            (Decimal(a) for a, _u, _m in self._rows(goal, facts, period, **scope)), Decimal(0)
+        )
+
+    def measure(self, goal, facts, period):
+        rows = list(self._rows(goal, facts, period))
+        total = sum((Decimal(a) for a, _u, _m in rows), Decimal(0))
+        scope = _scope_words(goal)
+        how = _(
+            "Sum of the revenue reported by %(who)s%(scope)s for %(period)s, in %(currency)s: "
+            "%(total)s from %(count)s monthly figures."
+        ) % {
+            "who": _who(goal),
+            "scope": f" ({scope})" if scope else "",
+            "period": period.label,
+            "currency": settings.REPORTING_CURRENCY,
+            "total": _money(total),
+            "count": len(rows),
+        }
+        return Actual(quantize(total), numerator=quantize(total), how=how)
+
+
+@register
+class Revenue(RevenueBase):
+    key = "revenue"
+    label = gettext_lazy("Revenue")
+
+
+@register
+class NewProductLineRevenue(RevenueBase):
+    key = "new_line_revenue"
+    label = gettext_lazy("Revenue of a new product line")
+    requires = ("product_line",)
+
+
+@register
+class CustomerCategoryRevenue(RevenueBase):
+    key = "category_revenue"
+    label = gettext_lazy("Revenue of a customer category")
+    requires = ("customer_category",)
+
+
+@register
+class Units(RevenueBase):
+    key = "units"
+    label = gettext_lazy("Units sold")
+    unit = Unit.UNITS
+
+    def measure(self, goal, facts, period):
+        rows = list(self._rows(goal, facts, period))
+        total = sum((Decimal(u) for _a, u, _m in rows), Decimal(0))
+        scope = _scope_words(goal)
+        how = _("Sum of the units reported by %(who)s%(scope)s for %(period)s: %(total)s.") % {
+            "who": _who(goal),
+            "scope": f" ({scope})" if scope else "",
+            "period": period.label,
+            "total": _number(total),
+        }
+        return Actual(quantize(total), numerator=quantize(total), how=how)
+
+
+@register
+class MarginPercent(RevenueBase):
+    key = "margin_pct"
+    label = gettext_lazy("Gross margin %")
+    unit = Unit.PERCENT
+    cumulative = False
+    bounded = True
+
+    def measure(self, goal, facts, period):
+        rows = list(self._rows(goal, facts, period))
+        revenue = sum((Decimal(a) for a, _u, _m in rows), Decimal(0))
+        margin = sum((Decimal(m) for _a, _u, m in rows), Decimal(0))
+        value = ratio(margin, revenue)
+        how = _("Gross margin divided by revenue for %(period)s: %(margin)s / %(revenue)s.") % {
+            "period": period.label,
+            "margin": _money(margin),
+            "revenue": _money(revenue),
+        }
+        return Actual(value, quantize(margin), quantize(revenue), how)
+
+
+@register
+class Growth(RevenueBase):
+    key = "growth_pct"
+    label = gettext_lazy("Revenue growth % (year on year)")
+    unit = Unit.PERCENT
+    cumulative = False
+
+    def measure(self, goal, facts, period):
+        now = self._total(goal, facts, period)
+        before_period = period.shifted(-12)
+        before = self._total(goal, facts, before_period)
+        value = None if not before else quantize((now - before) * HUNDRED / before)
+        how = _(
+            "Revenue for %(period)s against the same months a year earlier (%(before_period)s): "
+            "%(now)s against %(before)s."
+        ) % {
+            "period": period.label,
+            "before_period": before_period.label,
+            "now": _money(now),
+            "before": _money(before),
+        }
+        return Actual(value, quantize(now - before), quantize(before), how)
+
+
+@register
+class ProductLineShare(RevenueBase):
+    key = "line_share"
+    label = gettext_lazy("Share of a product line in the mix %")
+    unit = Unit.PERCENT
+    cumulative = False
+    requires = ("product_line",)
+    bounded = True
+
+    def measure(self, goal, facts, period):
+        line = self._total(goal, facts, period)
+        everything = self._total(goal, facts, period, line=False)
+        how = _(
+            "Revenue of %(line)s divided by all revenue for %(period)s: %(part)s / %(whole)s."
+        ) % {
+            "line": goal.product_line,
+            "period": period.label,
+            "part": _money(line),
+            "whole": _money(everything),
+        }
+        return Actual(ratio(line, everything), quantize(line), quantize(everything), how)
+
+
+@register
+class TerritoryRevenue(Metric):
+    """Revenue records carry no territory; won leads do (their country and region)."""
+
+    key = "territory_revenue"
+    label = gettext_lazy("Revenue in a new territory (won leads)")
+    requires = ("territory",)
+
+    def measure(self, goal, facts, period):
+        territory = goal.territory
+        total = Decimal(0)
+        count = 0
+        for month, country, region, value in facts.won_leads().get(goal.distributor_id, ()):
+            if month not in period or country != territory.country:
+                continue
+            if territory.region and region != territory.region:
+                continue
+            total += Decimal(value)
+            count += 1
+        how = _(
+            "Value of the leads won by %(who)s in %(territory)s for %(period)s: %(total)s "
+            "(revenue reports carry no territory, won leads do)."
+        ) % {
+            "who": _who(goal),
+            "territory": territory,
+            "period": period.label,
+            "total": _money(total),
+        }
+        return Actual(quantize(total), numerator=quantize(total), how=how)
+
+
+class LeadRatio(Metric):
+    unit = Unit.PERCENT
+    cumulative = False
+    bounded = True
+    numerator_stages = ()
+    denominator_stages = ()
+    subtract = False  # the value is (denominator - numerator) / denominator
+
+    def measure(self, goal, facts, period):
+        counts = facts.lead_stages().get(goal.distributor_id, {})
+        top = sum(c for (m, s), c in counts.items() if m in period and s in self.numerator_stages)
+        bottom = sum(
+            c for (m, s), c in counts.items() if m in period and s in self.denominator_stages
+        )
+        if self.subtract:
+            top = bottom - top
+        return Actual(
+            ratio(top, bottom), Decimal(top), Decimal(bottom), self.explain(period, top, bottom)
+        )
+
+
+@register
+class DqlConversion(LeadRatio):
+    key = "dql_conversion"
+    label = gettext_lazy("MQL → DQL conversion %")
+    numerator_stages = ("dql",)
+    denominator_stages = ("assigned",)
+
+    def explain(self, period, top, bottom):
+        return _(
+            "Leads qualified (DQL) divided by leads handed over for %(period)s: "
+            "%(top)s / %(bottom)s."
+        ) % {"period": period.label, "top": top, "bottom": bottom}
+
+
+@register
+class LeadsOnTime(LeadRatio):
+    key = "leads_on_time"
+    label = gettext_lazy("Leads answered within the deadline %")
+    numerator_stages = ("late",)
+    denominator_stages = ("assigned",)
+    subtract = True
+
+    def explain(self, period, top, bottom):
+        return _(
+            "Leads handed over and answered before their deadline, divided by leads handed over "
+            "for %(period)s: %(top)s / %(bottom)s."
+        ) % {"period": period.label, "top": top, "bottom": bottom}
+
+
+class ActivityCount(Metric):
+    """Activities from the manager's log: with the goal's distributor, or (support goals) all
+    those the goal's owner logged."""
+
+    unit = Unit.COUNT
+    activity_kind = ""
+
+    def measure(self, goal, facts, period):
+        end = add_months(period.last, 1)
+        count = 0
+        for (kind, distributor_id, manager_id), dates in facts.activities().items():
+            if kind != self.activity_kind:
+                continue
+            if goal.distributor_id and distributor_id != goal.distributor_id:
+                continue
+            if goal.level == "support" and manager_id != goal.owner_id:
+                continue
+            count += sum(1 for d in dates if period.first <= d < end)
+        if goal.level == "support":
+            whose = goal.owner.get_full_name() or goal.owner.get_username() if goal.owner_id else ""
+            how = _("%(kind)s logged by %(whose)s for %(period)s: %(count)s.")
+        else:
+            whose = _who(goal)
+            how = _("%(kind)s logged with %(whose)s for %(period)s: %(count)s.")
+        how = how % {
+            "kind": self.label,
+            "whose": whose,
+            "period": period.label,
+            "count": count,
+        }
+        return Actual(Decimal(count), numerator=Decimal(count), how=how)
+
+
+@register
+class TrainingsCompleted(ActivityCount):
+    key = "trainings"
+    label = gettext_lazy("Trainings completed")
+    activity_kind = "training"
+    levels = ALL_LEVELS
+
+
+@register
+class VisitsHeld(ActivityCount):
+    key = "visits"
+    label = gettext_lazy("Visits held")
+    activity_kind = "visit"
+    levels = ALL_LEVELS
+
+
+@register
+class OneToOnesHeld(ActivityCount):
+    key = "one_to_ones"
+    label = gettext_lazy("One-to-one meetings held")
+    activity_kind = "one_to_one"
+    levels = ("support",)
+
+
+# --- attainment, projection and words for a gap ------------------------------------------------
+
+
+def attainment(actual, target):
+    """Actual as a % of target, or None (no data, no target)."""
+    if actual is None or not target:
+        return None
+    return ratio(actual, target)
+
+
+def expected_at(goal, landmarks, day):
+    """What the goal should have reached by `day`: interpolated between its landmarks (and 0 at
+    the start for cumulative metrics; the baseline for levels)."""
+    metric = metric_get(goal.metric)
+    start_value = Decimal(0) if metric.cumulative else (goal.baseline or Decimal(0))
+    points = [(goal.start, start_value)] + [(lm.date, lm.expected) for lm in landmarks]
+    if not landmarks or landmarks[-1].date < goal.due:
+        points.append((goal.due, goal.target or Decimal(0)))
+    points.sort()
+    if day <= points[0][0]:
+        return points[0][1]
+    for (d0, v0), (d1, v1) in zip(points, points[1:], strict=False):
+        if d0 <= day <= d1:
+            if d1 == d0:
+                return v1
+            share = Decimal((day - d0).days) / Decimal((d1 - d0).days)
+            return quantize(v0 + (v1 - v0) * share)
+    return points[-1][1]
+
+
+def projection(goal, actual, *, as_of, to):
+    """The value the goal will have at `to` at its present pace.
+
+    Cumulative metrics run at their rate so far (per day since the start); levels stay where
+    they are.
+    """
+    if actual is None:
+        return None
+    metric = metric_get(goal.metric)
+    if not metric.cumulative:
+        return actual
+    elapsed = (min(as_of, goal.due) - goal.start).days + 1
+    if elapsed <= 0:
+        return None
+    span = (to - goal.start).days + 1
+    return quantize(Decimal(actual) * Decimal(span) / Decimal(elapsed))
+
+
+def gap_words(value, reference):
+    """ "ahead by 4 %", "behind by 12 %", "on target": never a bare signed number."""
+    if value is None or not reference:
+        return _("no figures yet")
+    gap = (Decimal(value) - Decimal(reference)) * HUNDRED / Decimal(reference)
+    rounded = gap.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        return _("on target")
+    if rounded > 0:
+        return _("ahead by %(percent)s %%") % {"percent": rounded}
+    return _("behind by %(percent)s %%") % {"percent": -rounded}
+
+
+def actuals_for(goals, *, as_of, facts=None):
+    """{goal id: Actual} for `goals`, with one aggregate query per data source they need."""
+    goals = list(goals)
+    facts = facts or Facts.for_goals(goals, as_of=as_of)
+    return {goal.pk: metric_get(goal.metric).actual(goal, facts, as_of=as_of) for goal in goals}

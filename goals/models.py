@@ -1,0 +1,569 @@
+"""Goals: SMART(ER) goal records on three levels, co-set by both sides, with landmarks, reviews
+of missed landmarks, action plans and bonus bands.
+
+A goal's actual value is never stored as typed: `goals.metrics` computes it from the revenue,
+leads and activities the portal holds. `Goal.TRANSITIONS` says which status may follow which; the
+services in `services.py` apply them under a row lock and record who accepted, and when.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from distributors.access import VisibleToQuerySet
+
+MONEY_DIGITS = 16
+
+
+class Side(models.TextChoices):
+    MANUFACTURER = "manufacturer", _("Manufacturer")
+    PARTNER = "partner", _("Distributor")
+
+
+class Goal(models.Model):
+    class Level(models.TextChoices):
+        TEAM = "team", _("Team goal")
+        DISTRIBUTOR = "distributor", _("Distributor goal")
+        SUPPORT = "support", _("Support goal")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PROPOSED = "proposed", _("Proposed")
+        COUNTER_PROPOSED = "counter_proposed", _("Counter-proposed")
+        AGREED = "agreed", _("Agreed")
+        ACTIVE = "active", _("Active")
+        ACHIEVED = "achieved", _("Achieved")
+        MISSED = "missed", _("Missed")
+        CLOSED = "closed", _("Closed")
+
+    # Which status may follow which. Team and support goals are the manufacturer's alone: they
+    # go from draft straight to active.
+    TRANSITIONS = {
+        Status.DRAFT: {Status.PROPOSED, Status.ACTIVE, Status.CLOSED},
+        Status.PROPOSED: {Status.COUNTER_PROPOSED, Status.AGREED, Status.CLOSED},
+        Status.COUNTER_PROPOSED: {Status.PROPOSED, Status.AGREED, Status.CLOSED},
+        Status.AGREED: {Status.ACTIVE, Status.CLOSED},
+        Status.ACTIVE: {Status.ACHIEVED, Status.MISSED, Status.CLOSED},
+        Status.ACHIEVED: set(),
+        Status.MISSED: set(),
+        Status.CLOSED: set(),
+    }
+    # Statuses in which the terms are still being negotiated (anyone with a say may edit them).
+    NEGOTIATING = (Status.DRAFT, Status.PROPOSED, Status.COUNTER_PROPOSED)
+    # Statuses in which the terms are frozen: a change is an amendment both sides accept.
+    FROZEN = (Status.AGREED, Status.ACTIVE)
+    FINISHED = (Status.ACHIEVED, Status.MISSED, Status.CLOSED)
+
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("team goal"),
+        limit_choices_to={"level": "team"},
+    )
+    distributor = models.ForeignKey(
+        "distributors.Distributor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="goals",
+        verbose_name=_("distributor"),
+    )
+    # The channel manager who owns a team or support goal (support goals are his own to meet).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="goals_owned",
+        verbose_name=_("owner"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("specific description"), blank=True)
+    metric = models.CharField(_("metric"), max_length=40)
+    product_line = models.ForeignKey(
+        "distributors.ProductLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("product line"),
+    )
+    territory = models.ForeignKey(
+        "distributors.Territory",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("territory"),
+    )
+    customer_category = models.ForeignKey(
+        "distributors.CustomerCategory",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("customer category"),
+    )
+    baseline = models.DecimalField(
+        _("baseline"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
+    )
+    baseline_start = models.DateField(_("baseline period from"), null=True, blank=True)
+    baseline_end = models.DateField(_("baseline period to"), null=True, blank=True)
+    target = models.DecimalField(
+        _("target"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=10, blank=True)
+    start = models.DateField(_("start"))
+    due = models.DateField(_("due"))
+    exciting = models.TextField(
+        _("why it matters"),
+        blank=True,
+        help_text=_("Exciting: why this goal matters, in the distributor's own words"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    # Which side wrote the terms on the table; the other side answers (accepts or counters).
+    proposed_by_side = models.CharField(
+        _("proposed by"), max_length=20, choices=Side.choices, blank=True
+    )
+    manufacturer_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("accepted for the manufacturer by"),
+    )
+    manufacturer_accepted_at = models.DateTimeField(
+        _("accepted for the manufacturer at"), null=True, blank=True
+    )
+    partner_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("accepted for the distributor by"),
+    )
+    partner_accepted_at = models.DateTimeField(
+        _("accepted for the distributor at"), null=True, blank=True
+    )
+    # SMART warnings that were accepted on entry: [{"check", "letter", "message", "reason",
+    # "by", "at"}]. Kept so that anyone can read later why an ambitious target was let through.
+    smart_acknowledgements = models.JSONField(default=list, blank=True)
+    # The early warning (refreshed daily by goals_at_risk_refresh from the run rate).
+    at_risk = models.BooleanField(_("at risk"), default=False)
+    projection = models.DecimalField(
+        _("projection"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
+    )
+    # The result at the due date (set when the goal closes as achieved or missed).
+    final_actual = models.DecimalField(
+        _("final actual"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
+    )
+    payout = models.DecimalField(
+        _("bonus payout"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
+    )
+    closed_reason = models.TextField(_("reason for closing"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    # What the change history shows (goal_history).
+    HISTORY_FIELDS = (
+        "status",
+        "title",
+        "description",
+        "metric",
+        "product_line",
+        "territory",
+        "customer_category",
+        "baseline",
+        "baseline_start",
+        "baseline_end",
+        "target",
+        "unit",
+        "start",
+        "due",
+        "exciting",
+        "parent",
+    )
+    # The terms both sides agree on; once agreed, changing one takes an amendment.
+    TERMS = (
+        "title",
+        "description",
+        "metric",
+        "product_line",
+        "territory",
+        "customer_category",
+        "baseline",
+        "baseline_start",
+        "baseline_end",
+        "target",
+        "unit",
+        "start",
+        "due",
+        "exciting",
+    )
+
+    # Partners see their own distributor's goals; team and support goals are internal.
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+    history = HistoricalRecords(
+        excluded_fields=[
+            "updated_at",
+            "created_at",
+            "at_risk",
+            "projection",
+            "smart_acknowledgements",
+        ]
+    )
+
+    class Meta:
+        ordering = ["due", "id"]
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due__gte=models.F("start")), name="goal_due_after_start"
+            ),
+            # A distributor goal names its distributor; team and support goals name none.
+            models.CheckConstraint(
+                condition=Q(level="distributor", distributor__isnull=False)
+                | (~Q(level="distributor") & Q(distributor__isnull=True)),
+                name="goal_distributor_by_level",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["distributor", "due", "id"], name="goal_dist_due"),
+            models.Index(fields=["level", "status", "due", "id"], name="goal_level_status_due"),
+            models.Index(fields=["due", "id"], name="goal_due"),
+            models.Index(fields=["due", "id"], name="goal_at_risk_due", condition=Q(at_risk=True)),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("goals:detail", args=[self.pk])
+
+    def can_move_to(self, status):
+        return status in self.TRANSITIONS[self.Status(self.status)]
+
+    @property
+    def is_co_set(self):
+        """Distributor goals are agreed by both sides; team and support goals are internal."""
+        return self.level == self.Level.DISTRIBUTOR
+
+    @property
+    def is_frozen(self):
+        return self.status in self.FROZEN
+
+    @property
+    def awaiting_side(self):
+        """The side whose answer the terms on the table wait for, or "" when none."""
+        if self.status not in (self.Status.PROPOSED, self.Status.COUNTER_PROPOSED):
+            return ""
+        return Side.PARTNER if self.proposed_by_side == Side.MANUFACTURER else Side.MANUFACTURER
+
+    @property
+    def year(self):
+        return self.due.year
+
+
+class BonusBand(models.Model):
+    """A reward: reaching `threshold` % of the target pays a fixed amount or a % of the revenue
+    above target. The highest band reached pays; bands do not add up."""
+
+    class Kind(models.TextChoices):
+        FIXED = "fixed", _("Fixed amount")
+        PERCENT_ABOVE = "percent_above", _("% of revenue above target")
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="bands")
+    threshold = models.DecimalField(
+        _("attainment from (%)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1000"))],
+    )
+    kind = models.CharField(_("payout kind"), max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(
+        _("payout"),
+        max_digits=MONEY_DIGITS,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("An amount in the reporting currency, or a percentage"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["threshold"]
+        verbose_name = _("bonus band")
+        verbose_name_plural = _("bonus bands")
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "threshold"], name="band_unique_threshold")
+        ]
+
+    def __str__(self):
+        return f"≥ {self.threshold} %"
+
+
+class Landmark(models.Model):
+    """A dated intermediate value the goal should have reached by then (cumulative for sums)."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="landmarks")
+    date = models.DateField(_("date"))
+    expected = models.DecimalField(_("expected value"), max_digits=MONEY_DIGITS, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("landmark")
+        verbose_name_plural = _("landmarks")
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "date"], name="landmark_unique_date")
+        ]
+        indexes = [models.Index(fields=["date"], name="landmark_date")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d}: {self.expected}"
+
+
+class Cause(models.TextChoices):
+    MARKET = "market", _("Market")
+    PRICING = "pricing", _("Pricing")
+    COMPETITION = "competition", _("Competition")
+    SUPPLY = "supply", _("Product or supply")
+    CAPACITY = "capacity", _("Distributor capacity")
+    LEAD_QUALITY = "lead_quality", _("Lead quality")
+    OTHER = "other", _("Other")
+
+
+class LandmarkReview(models.Model):
+    """A landmark looked back on: actual against expected, and for a miss, an accounting.
+
+    Opened by the daily job when the landmark's date passes, or earlier when the run rate says
+    the goal will miss it (`early`). A missed landmark's review closes only once it is accounted
+    for (cause, explanation, a corrective action or an agreed adjustment) and acknowledged by the
+    distributor's admin.
+    """
+
+    class Outcome(models.TextChoices):
+        AT_RISK = "at_risk", _("At risk (opened early)")
+        ON_TRACK = "on_track", _("On track")
+        MISSED = "missed", _("Missed")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCOUNTED = "accounted", _("Accounted for")
+        CLOSED = "closed", _("Closed")
+
+    landmark = models.OneToOneField(Landmark, on_delete=models.CASCADE, related_name="review")
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="reviews")
+    opened_at = models.DateTimeField(_("opened at"))
+    early = models.BooleanField(_("opened early"), default=False)
+    expected = models.DecimalField(_("expected"), max_digits=MONEY_DIGITS, decimal_places=2)
+    actual = models.DecimalField(
+        _("actual"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices, blank=True)
+    explanation = models.TextField(_("explanation"), blank=True)
+    accounted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    accounted_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="goal__distributor")
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("landmark review")
+        verbose_name_plural = _("landmark reviews")
+        indexes = [models.Index(fields=["status", "opened_at"], name="review_status_opened")]
+
+    def __str__(self):
+        return f"{self.goal} · {self.landmark.date:%Y-%m-%d}"
+
+    @property
+    def needs_accounting(self):
+        return self.outcome in (self.Outcome.MISSED, self.Outcome.AT_RISK)
+
+
+class ActionStep(models.Model):
+    """A concrete step of a goal's action plan; a corrective action names the review it answers."""
+
+    class Status(models.TextChoices):
+        TODO = "todo", _("To do")
+        DOING = "doing", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="steps")
+    review = models.ForeignKey(
+        LandmarkReview,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="actions",
+        verbose_name=_("corrective action for"),
+    )
+    what = models.CharField(_("what"), max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="goal_steps",
+        verbose_name=_("owner"),
+    )
+    due = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.TODO
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="goal__distributor")
+
+    class Meta:
+        ordering = ["due", "id"]
+        verbose_name = _("action step")
+        verbose_name_plural = _("action steps")
+        indexes = [models.Index(fields=["status", "due"], name="step_status_due")]
+
+    def __str__(self):
+        return self.what
+
+    @property
+    def is_open(self):
+        return self.status in (self.Status.TODO, self.Status.DOING)
+
+
+class Amendment(models.Model):
+    """A change to an agreed goal's terms, applied once both sides accept it."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="amendments")
+    review = models.ForeignKey(
+        LandmarkReview,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="amendments",
+        verbose_name=_("adjustment for"),
+    )
+    # {"target": "120000.00", "due": "2027-12-31", "landmarks": [[date, value], ...],
+    #  "bands": [[threshold, kind, amount], ...]}: only what changes.
+    changes = models.JSONField(_("changes"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_by_side = models.CharField(max_length=20, choices=Side.choices)
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="goal__distributor")
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        constraints = [
+            # One amendment on the table per goal at a time.
+            models.UniqueConstraint(
+                fields=["goal"],
+                condition=Q(status="proposed"),
+                name="amendment_one_open_per_goal",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.goal} · {self.proposed_at:%Y-%m-%d}"
+
+
+class Activity(models.Model):
+    """The channel manager's own log: visits, one-to-ones, trainings held (support goals)."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        ONE_TO_ONE = "one_to_one", _("One-to-one meeting")
+        TRAINING = "training", _("Training held")
+        CALL = "call", _("Call")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("channel manager"),
+    )
+    distributor = models.ForeignKey(
+        "distributors.Distributor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("distributor"),
+    )
+    date = models.DateField(_("date"))
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["manager", "kind", "date"], name="activity_manager_kind_date"),
+            models.Index(fields=["distributor", "kind", "date"], name="activity_dist_kind_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.date:%Y-%m-%d}"

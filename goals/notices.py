@@ -1,0 +1,154 @@
+"""The notifications goals send: proposals to answer, agreements, reviews to account for,
+early warnings and overdue steps. A notice never fails the act it reports on."""
+
+import logging
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from leads.notices import _send, channel_managers, partner_admins
+from notifications.kinds import Delivery, Kind, register
+
+log = logging.getLogger(__name__)
+
+GOAL_PROPOSED = register(Kind("goal_proposed", _("Goals proposed to me or countered")))
+GOAL_AGREED = register(Kind("goal_agreed", _("Goals agreed by both sides")))
+AMENDMENT = register(Kind("goal_amendment", _("Amendments of agreed goals")))
+REVIEW_OPENED = register(Kind("landmark_review", _("Landmark reviews to look at")))
+GOAL_AT_RISK = register(Kind("goal_at_risk", _("Goals at risk of missing a landmark")))
+STEP_OVERDUE = register(
+    Kind("step_overdue", _("Action steps past their due date"), Delivery.DIGEST)
+)
+
+
+def _other_side(goal, by):
+    """Whoever answers for the other side of `goal` than `by`."""
+    from .models import Side
+    from .services import goal_side
+
+    side = goal_side(by, goal)
+    if side == Side.MANUFACTURER:
+        return partner_admins(goal.distributor_id) if goal.distributor_id else []
+    return channel_managers(goal.distributor_id)
+
+
+def _both_sides(goal):
+    people = {u.pk: u for u in channel_managers(goal.distributor_id)}
+    if goal.distributor_id:
+        people.update({u.pk: u for u in partner_admins(goal.distributor_id)})
+    return list(people.values())
+
+
+def goal_proposed_notify(goal, *, by):
+    _send(
+        _other_side(goal, by),
+        kind=GOAL_PROPOSED.slug,
+        subject=_("A goal awaits your answer: %(title)s"),
+        body=_("Accept it, or answer with a counter-proposal."),
+        link=reverse("goals:detail", args=[goal.pk]),
+        context={"title": goal.title},
+    )
+
+
+def goal_agreed_notify(goal, *, by):
+    _send(
+        [u for u in _both_sides(goal) if u.pk != by.pk],
+        kind=GOAL_AGREED.slug,
+        subject=_("Goal agreed: %(title)s"),
+        body=_("Both sides have accepted the goal; it goes into the contract annex."),
+        link=reverse("goals:detail", args=[goal.pk]),
+        context={"title": goal.title},
+    )
+
+
+def amendment_proposed_notify(amendment, *, by):
+    goal = amendment.goal
+    _send(
+        _other_side(goal, by),
+        kind=AMENDMENT.slug,
+        subject=_("An amendment awaits your answer: %(title)s"),
+        body=_("The goal is agreed; the change applies once you accept it."),
+        link=reverse("goals:detail", args=[goal.pk]),
+        context={"title": goal.title},
+    )
+
+
+def amendment_decided_notify(amendment, *, by):
+    goal = amendment.goal
+    _send(
+        [amendment.proposed_by],
+        kind=AMENDMENT.slug,
+        subject=_("Your amendment was %(decision)s: %(title)s"),
+        body=_("See the goal's history for the terms now in force."),
+        link=reverse("goals:detail", args=[goal.pk]),
+        context={"title": goal.title, "decision": amendment.get_status_display().lower()},
+    )
+
+
+def reviews_opened_notify(reviews):
+    """Each review tells both sides of its goal (one notice per person, with a count)."""
+    per_user = {}
+    for review in reviews:
+        for user in _both_sides(review.goal):
+            person, count = per_user.get(user.pk, (user, 0))
+            per_user[user.pk] = (person, count + 1)
+    for user, count in per_user.values():
+        _send(
+            [user],
+            kind=REVIEW_OPENED.slug,
+            subject=ngettext_lazy(
+                "A landmark review is open", "%(count)d landmark reviews are open", count
+            ),
+            body=_("Compare the actual with the landmark; a miss needs an accounting."),
+            link=reverse("goals:reviews"),
+            context={"count": count},
+        )
+
+
+def goals_at_risk_notify(goals):
+    per_user = {}
+    for goal in goals:
+        owners = _both_sides(goal) if goal.distributor_id else [goal.owner] if goal.owner else []
+        for user in owners:
+            person, count = per_user.get(user.pk, (user, 0))
+            per_user[user.pk] = (person, count + 1)
+    for user, count in per_user.values():
+        _send(
+            [user],
+            kind=GOAL_AT_RISK.slug,
+            subject=ngettext_lazy("A goal is at risk", "%(count)d goals are at risk", count),
+            body=_(
+                "At the present pace the next landmark will be missed; its review is open early."
+            ),
+            link=reverse("goals:list") + "?at_risk=1",
+            context={"count": count},
+        )
+
+
+def steps_overdue_notify(steps, *, today):
+    from notifications.models import Notification
+
+    per_owner = {}
+    for step in steps.select_related("owner"):
+        person, count = per_owner.get(step.owner_id, (step.owner, 0))
+        per_owner[step.owner_id] = (person, count + 1)
+    sent = 0
+    for user, count in per_owner.values():
+        # Once a day per owner, however many times the job runs.
+        if Notification.objects.filter(
+            recipient=user, kind=STEP_OVERDUE.slug, created_at__date=today
+        ).exists():
+            continue
+        _send(
+            [user],
+            kind=STEP_OVERDUE.slug,
+            subject=ngettext_lazy(
+                "An action step is overdue", "%(count)d action steps are overdue", count
+            ),
+            body=_("Mark them done, or agree on new dates."),
+            link=reverse("goals:list"),
+            context={"count": count},
+        )
+        sent += 1
+    return sent

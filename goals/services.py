@@ -1,0 +1,1062 @@
+"""Every write on goals: entry with the SMART check, co-setting (propose, counter, accept),
+amendments of agreed goals, landmarks, reviews and their accounting, action steps, the manager's
+activity log, and the daily job (activation, reviews, early warning, settlement).
+
+Each act locks its goal row (`select_for_update`) and re-reads it, so two people answering the
+same proposal at once cannot both win; the loser gets a clear error naming the present status.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
+from distributors.periods import add_months, month_start
+from drm.errors import NotAllowed, ValidationFailed
+from drm.history import history_changes
+
+from . import notices
+from .metrics import Facts, actuals_for, metric_get, projection, quantize
+from .models import (
+    ActionStep,
+    Activity,
+    Amendment,
+    BonusBand,
+    Cause,
+    Goal,
+    Landmark,
+    LandmarkReview,
+    Side,
+)
+from .smart import Draft, smart_check
+
+log = logging.getLogger(__name__)
+
+HUNDRED = Decimal(100)
+
+
+# --- who acts for which side -------------------------------------------------------------------
+
+
+def goal_side(user, goal):
+    """The side `user` speaks for on `goal`: the manufacturer, or the goal's distributor (its
+    partner admin only). Anyone else is refused."""
+    if is_manufacturer(user):
+        return Side.MANUFACTURER
+    membership = user_membership(user) if is_partner(user) else None
+    if membership is None or goal.distributor_id != membership.distributor_id:
+        raise NotAllowed(_("This goal is not your distributor's."))
+    if user_role(user) != Role.PARTNER_ADMIN:
+        raise NotAllowed(_("Only your distributor's admin can set goals; reps work the steps."))
+    return Side.PARTNER
+
+
+def _lock(goal):
+    return (
+        Goal.objects.select_for_update(of=("self",))
+        .select_related("distributor", "product_line", "territory", "customer_category", "owner")
+        .get(pk=goal.pk)
+    )
+
+
+def _refuse_move(goal, status):
+    raise ValidationFailed(
+        _("The goal is %(current)s; it cannot become %(asked)s.")
+        % {
+            "current": goal.get_status_display().lower(),
+            "asked": Goal.Status(status).label.lower(),
+        },
+        field="status",
+    )
+
+
+def _move(goal, status):
+    if not goal.can_move_to(status):
+        _refuse_move(goal, status)
+    goal.status = status
+
+
+def _save(goal, by, *fields):
+    goal._history_user = by
+    goal.save(update_fields=[*fields, "updated_at"] if fields else None)
+
+
+# --- terms: entry, the SMART check, landmarks and bands ----------------------------------------
+
+
+@dataclass
+class Terms:
+    """What a goal's author enters: its fields, landmarks [(date, value)], bands [(threshold,
+    kind, amount)], and the reason for accepting the SMART check's warnings."""
+
+    fields: dict
+    landmarks: list | None = None
+    bands: list | None = None
+    acknowledgement: str = ""
+
+
+def _apply_fields(goal, fields):
+    for name, value in fields.items():
+        if name not in (*Goal.TERMS, "level", "distributor", "parent", "owner"):
+            raise ValidationFailed(_("Unknown field."), field=name)
+        setattr(goal, name, value)
+    try:
+        metric = metric_get(goal.metric)
+    except LookupError:
+        metric = None
+    if metric is not None:
+        goal.unit = metric.unit_label()
+    if goal.baseline is None and goal.baseline_start and goal.baseline_end and metric:
+        goal.baseline = baseline_from_data(goal)
+
+
+def baseline_from_data(goal):
+    """The baseline the portal's own figures give for the goal's baseline period, or None."""
+    if not goal.metric or not (goal.baseline_start and goal.baseline_end):
+        return None
+    if goal.level == "distributor" and not goal.distributor_id:
+        return None
+    try:
+        metric = metric_get(goal.metric)
+    except LookupError:
+        return None
+    facts = Facts(
+        first=add_months(month_start(goal.baseline_start), -12),
+        last=month_start(goal.baseline_end),
+        distributor_ids={goal.distributor_id} if goal.distributor_id else set(),
+        channel=goal.distributor_id is None,
+    )
+    from .metrics import Period
+
+    try:
+        return metric.measure(goal, facts, Period.of(goal.baseline_start, goal.baseline_end)).value
+    except (AttributeError, InvalidOperation):
+        return None
+
+
+def _check(goal, terms, by, landmarks):
+    """Run the SMART check; refusals raise, warnings need an acknowledged reason (kept)."""
+    verdict = smart_check(Draft(goal=goal, landmarks=landmarks, bands=terms.bands or []))
+    if verdict.refusals:
+        first = verdict.refusals[0]
+        raise ValidationFailed(
+            first.message,
+            field=first.letter,
+            details=[f.as_dict() for f in verdict.findings],
+        )
+    if verdict.warnings:
+        reason = (terms.acknowledgement or "").strip()
+        if not reason:
+            raise ValidationFailed(
+                _("The SMART check has warnings: say why the goal stands as it is."),
+                field="acknowledgement",
+                details=[f.as_dict() for f in verdict.findings],
+            )
+        now = timezone.now().isoformat()
+        goal.smart_acknowledgements = [
+            *goal.smart_acknowledgements,
+            *(
+                {**w.as_dict(), "reason": reason, "by": by.get_username(), "at": now}
+                for w in verdict.warnings
+            ),
+        ]
+    return verdict
+
+
+def _clean_landmarks(rows):
+    cleaned = []
+    for day, value in rows or []:
+        if not isinstance(day, datetime.date):
+            raise ValidationFailed(_("A landmark needs a date."), field="landmarks")
+        try:
+            value = quantize(Decimal(str(value)))
+        except (InvalidOperation, TypeError):
+            raise ValidationFailed(
+                _("The landmark of %(day)s needs a number.") % {"day": day}, field="landmarks"
+            ) from None
+        cleaned.append((day, value))
+    days = [day for day, _value in cleaned]
+    if len(set(days)) != len(days):
+        raise ValidationFailed(_("Two landmarks fall on the same day."), field="landmarks")
+    return sorted(cleaned)
+
+
+def _clean_bands(rows):
+    cleaned = []
+    for threshold, kind, amount in rows or []:
+        try:
+            threshold = quantize(Decimal(str(threshold)))
+            amount = quantize(Decimal(str(amount)))
+        except (InvalidOperation, TypeError):
+            raise ValidationFailed(_("A bonus band needs numbers."), field="bands") from None
+        if kind not in BonusBand.Kind.values:
+            raise ValidationFailed(_("Unknown kind of payout."), field="bands")
+        if threshold < 0 or amount < 0:
+            raise ValidationFailed(_("Bonus figures cannot be negative."), field="bands")
+        if kind == BonusBand.Kind.PERCENT_ABOVE and amount > HUNDRED:
+            raise ValidationFailed(_("A payout rate cannot pass 100 %."), field="bands")
+        cleaned.append((threshold, kind, amount))
+    thresholds = [row[0] for row in cleaned]
+    if len(set(thresholds)) != len(thresholds):
+        raise ValidationFailed(_("Two bonus bands start at the same attainment."), field="bands")
+    return sorted(cleaned)
+
+
+def _replace_landmarks(goal, rows, by):
+    """Set the goal's landmarks to `rows`, one history record per row added, changed or removed."""
+    current = {lm.date: lm for lm in goal.landmarks.all()}
+    wanted = dict(rows)
+    for day, landmark in current.items():
+        if day not in wanted:
+            if hasattr(landmark, "review"):
+                raise ValidationFailed(
+                    _("The landmark of %(day)s has been reviewed; it stays.") % {"day": day},
+                    field="landmarks",
+                )
+            landmark._history_user = by
+            landmark.delete()
+    for day, value in wanted.items():
+        landmark = current.get(day)
+        if landmark is None:
+            landmark = Landmark(goal=goal, date=day, expected=value)
+        elif landmark.expected == value:
+            continue
+        landmark.expected = value
+        landmark._history_user = by
+        landmark.save()
+
+
+def _replace_bands(goal, rows, by):
+    current = {band.threshold: band for band in goal.bands.all()}
+    wanted = {threshold: (kind, amount) for threshold, kind, amount in rows}
+    for threshold, band in current.items():
+        if threshold not in wanted:
+            band._history_user = by
+            band.delete()
+    for threshold, (kind, amount) in wanted.items():
+        band = current.get(threshold) or BonusBand(goal=goal, threshold=threshold)
+        if band.pk and band.kind == kind and band.amount == amount:
+            continue
+        band.kind, band.amount = kind, amount
+        band._history_user = by
+        band.save()
+
+
+def landmarks_propose(goal, *, method="linear", count=None):
+    """Landmarks the portal suggests: quarter ends (or `count` even steps) from start to due.
+
+    "linear" spreads the target evenly over time; "profile" follows the shape of last year's
+    monthly revenue of the goal's scope (a seasonal business reaches more in its strong months).
+    Levels (percentages) step from the baseline to the target. Nothing is saved.
+    """
+    if goal.target is None or not (goal.start and goal.due) or goal.due <= goal.start:
+        return []
+    days = _landmark_days(goal.start, goal.due, count)
+    metric = metric_get(goal.metric)
+    target = Decimal(goal.target)
+    if not metric.cumulative:
+        base = Decimal(goal.baseline or 0)
+        span = Decimal((goal.due - goal.start).days)
+        return [
+            (day, quantize(base + (target - base) * Decimal((day - goal.start).days) / span))
+            for day in days
+        ]
+    shares = None
+    if method == "profile" and metric.unit in ("money", "units"):
+        shares = _last_year_shares(goal, days)
+    if shares is None:
+        span = Decimal((goal.due - goal.start).days + 1)
+        shares = [Decimal((day - goal.start).days + 1) / span for day in days]
+    return [(day, quantize(target * share)) for day, share in zip(days, shares, strict=True)]
+
+
+def _landmark_days(start, due, count):
+    if count:
+        span = (due - start).days
+        return sorted(
+            {start + datetime.timedelta(days=round(span * (i + 1) / count)) for i in range(count)}
+        )
+    days = []
+    month = month_start(start)
+    while True:
+        month = add_months(month, 1)
+        quarter_end = month - datetime.timedelta(days=1)
+        if quarter_end >= due:
+            break
+        if quarter_end.month in (3, 6, 9, 12) and quarter_end > start:
+            days.append(quarter_end)
+    days.append(due)
+    return days
+
+
+def _last_year_shares(goal, days):
+    """Cumulative shares of last year's revenue of the goal's scope at each landmark day."""
+    facts = Facts(
+        first=add_months(month_start(goal.start), -12),
+        last=add_months(month_start(goal.due), -12),
+        distributor_ids={goal.distributor_id} if goal.distributor_id else set(),
+        channel=goal.distributor_id is None,
+    )
+    metric = metric_get(goal.metric)
+    monthly = {}
+    month = month_start(goal.start)
+    while month <= month_start(goal.due):
+        from .metrics import Period
+
+        before = add_months(month, -12)
+        monthly[month] = metric.measure(goal, facts, Period(before, before)).value or Decimal(0)
+        month = add_months(month, 1)
+    total = sum(monthly.values())
+    if not total:
+        return None
+    shares = []
+    for day in days:
+        reached = sum(value for month, value in monthly.items() if month <= month_start(day))
+        shares.append(reached / total)
+    shares[-1] = Decimal(1)
+    return shares
+
+
+def _author_scope(by, fields):
+    """Who may enter what: a partner admin writes its own distributor's goals only."""
+    level = fields.get("level")
+    if is_manufacturer(by):
+        return
+    if user_role(by) != Role.PARTNER_ADMIN:
+        raise NotAllowed(_("Only your distributor's admin can set goals; reps work the steps."))
+    if level != Goal.Level.DISTRIBUTOR:
+        raise NotAllowed(_("A distributor proposes distributor goals only."))
+    membership = user_membership(by)
+    distributor = fields.get("distributor")
+    if distributor is None or distributor.pk != membership.distributor_id:
+        raise NotAllowed(_("This goal is not your distributor's."), field="distributor")
+
+
+def _check_parent(goal):
+    if goal.parent_id is None:
+        return
+    parent = goal.parent
+    if goal.level != Goal.Level.DISTRIBUTOR or parent.level != Goal.Level.TEAM:
+        raise ValidationFailed(
+            _("Only a distributor goal aligns under a team goal."), field="parent"
+        )
+
+
+def goal_smart_check(*, by, fields, landmarks=None, bands=None):
+    """The SMART verdict for terms not yet saved (the form's live feedback, the API's check)."""
+    goal = Goal(level=fields.get("level") or Goal.Level.DISTRIBUTOR, start=None, due=None)
+    _apply_fields(goal, fields)
+    return smart_check(
+        Draft(goal=goal, landmarks=_clean_landmarks(landmarks), bands=_clean_bands(bands))
+    )
+
+
+@transaction.atomic
+def goal_create(*, by, terms):
+    """A new goal in draft. A partner admin may draft its own distributor's goals."""
+    fields = dict(terms.fields)
+    _author_scope(by, fields)
+    goal = Goal(created_by=by, status=Goal.Status.DRAFT)
+    if fields.get("level") != Goal.Level.DISTRIBUTOR:
+        fields.setdefault("owner", by if is_manufacturer(by) else None)
+    _apply_fields(goal, fields)
+    _check_parent(goal)
+    landmarks = _clean_landmarks(terms.landmarks)
+    bands = _clean_bands(terms.bands)
+    _check(goal, terms, by, landmarks)
+    if not landmarks:
+        landmarks = landmarks_propose(goal)
+    _save(goal, by)
+    _replace_landmarks(goal, landmarks, by)
+    _replace_bands(goal, bands, by)
+    return goal
+
+
+def _may_edit(goal, side):
+    """Terms on the table may be revised by their author's side; a draft by either side."""
+    if goal.status == Goal.Status.DRAFT:
+        return True
+    return goal.status in Goal.NEGOTIATING and goal.proposed_by_side == side
+
+
+@transaction.atomic
+def goal_update(*, goal, by, terms):
+    """Revise a draft, or one's own proposal while the other side has not answered."""
+    goal = _lock(goal)
+    side = goal_side(by, goal)
+    if goal.status not in Goal.NEGOTIATING:
+        raise ValidationFailed(
+            _("The goal is %(current)s: its terms change by amendment only.")
+            % {"current": goal.get_status_display().lower()},
+            field="status",
+        )
+    if not _may_edit(goal, side):
+        raise NotAllowed(
+            _("The other side's proposal is on the table: accept it or make a counter-proposal.")
+        )
+    _revise(goal, by, terms)
+    return goal
+
+
+def _revise(goal, by, terms):
+    fields = {k: v for k, v in terms.fields.items() if k not in ("level", "distributor")}
+    _apply_fields(goal, fields)
+    _check_parent(goal)
+    landmarks = _clean_landmarks(terms.landmarks) if terms.landmarks is not None else None
+    current = [(lm.date, lm.expected) for lm in goal.landmarks.all()]
+    _check(goal, terms, by, landmarks if landmarks is not None else current)
+    _save(goal, by)
+    if landmarks is not None:
+        _replace_landmarks(goal, landmarks, by)
+    if terms.bands is not None:
+        _replace_bands(goal, _clean_bands(terms.bands), by)
+
+
+def _accept_for(goal, side, by, now):
+    if side == Side.MANUFACTURER:
+        goal.manufacturer_accepted_by, goal.manufacturer_accepted_at = by, now
+    else:
+        goal.partner_accepted_by, goal.partner_accepted_at = by, now
+
+
+def _clear_acceptances(goal):
+    goal.manufacturer_accepted_by = goal.manufacturer_accepted_at = None
+    goal.partner_accepted_by = goal.partner_accepted_at = None
+
+
+ACCEPTANCE_FIELDS = (
+    "manufacturer_accepted_by",
+    "manufacturer_accepted_at",
+    "partner_accepted_by",
+    "partner_accepted_at",
+)
+
+
+@transaction.atomic
+def goal_propose(*, goal, by):
+    """Put a draft distributor goal to the other side; proposing accepts one's own terms."""
+    goal = _lock(goal)
+    side = goal_side(by, goal)
+    if not goal.is_co_set:
+        raise ValidationFailed(
+            _("Team and support goals are the manufacturer's own: activate them instead."),
+            field="status",
+        )
+    if goal.status != Goal.Status.DRAFT:
+        _refuse_move(goal, Goal.Status.PROPOSED)
+    if not goal.landmarks.exists():
+        raise ValidationFailed(_("Plan at least one landmark first."), field="landmarks")
+    _move(goal, Goal.Status.PROPOSED)
+    goal.proposed_by_side = side
+    _clear_acceptances(goal)
+    _accept_for(goal, side, by, timezone.now())
+    _save(goal, by, "status", "proposed_by_side", *ACCEPTANCE_FIELDS)
+    notices.goal_proposed_notify(goal, by=by)
+    return goal
+
+
+@transaction.atomic
+def goal_counter(*, goal, by, terms):
+    """Answer the other side's terms with one's own: the goal goes back to them."""
+    goal = _lock(goal)
+    side = goal_side(by, goal)
+    if goal.status not in (Goal.Status.PROPOSED, Goal.Status.COUNTER_PROPOSED):
+        _refuse_move(goal, Goal.Status.COUNTER_PROPOSED)
+    if goal.awaiting_side != side:
+        raise NotAllowed(_("Your proposal is on the table; wait for the other side's answer."))
+    _revise(goal, by, terms)
+    following = (
+        Goal.Status.COUNTER_PROPOSED
+        if goal.status == Goal.Status.PROPOSED
+        else Goal.Status.PROPOSED
+    )
+    _move(goal, following)
+    goal.proposed_by_side = side
+    _clear_acceptances(goal)
+    _accept_for(goal, side, by, timezone.now())
+    _save(goal, by, "status", "proposed_by_side", *ACCEPTANCE_FIELDS)
+    notices.goal_proposed_notify(goal, by=by)
+    return goal
+
+
+@transaction.atomic
+def goal_accept(*, goal, by):
+    """The side awaited accepts the terms on the table: the goal is agreed by both sides, and
+    active at once if its start has come."""
+    goal = _lock(goal)
+    side = goal_side(by, goal)
+    if goal.status not in (Goal.Status.PROPOSED, Goal.Status.COUNTER_PROPOSED):
+        _refuse_move(goal, Goal.Status.AGREED)
+    if goal.awaiting_side != side:
+        raise NotAllowed(_("Your proposal is on the table; wait for the other side's answer."))
+    _accept_for(goal, side, by, timezone.now())
+    _move(goal, Goal.Status.AGREED)
+    if goal.start <= timezone.localdate():
+        _move(goal, Goal.Status.ACTIVE)
+    _save(goal, by, "status", *ACCEPTANCE_FIELDS)
+    notices.goal_agreed_notify(goal, by=by)
+    return goal
+
+
+@transaction.atomic
+def goal_activate(*, goal, by):
+    """A manufacturer's team or support goal goes live (no one else has to agree to it)."""
+    goal = _lock(goal)
+    if not is_manufacturer(by):
+        raise NotAllowed(_("Only the manufacturer activates its own goals."))
+    if goal.is_co_set:
+        raise ValidationFailed(
+            _("A distributor goal becomes active once both sides have agreed to it."),
+            field="status",
+        )
+    _move(goal, Goal.Status.ACTIVE)
+    goal.manufacturer_accepted_by, goal.manufacturer_accepted_at = by, timezone.now()
+    _save(goal, by, "status", "manufacturer_accepted_by", "manufacturer_accepted_at")
+    return goal
+
+
+@transaction.atomic
+def goal_close(*, goal, by, reason):
+    """The manufacturer withdraws a goal before its end (the reason is kept)."""
+    goal = _lock(goal)
+    if not is_manufacturer(by):
+        raise NotAllowed(_("Only the manufacturer closes a goal."))
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Say why the goal is closed."), field="reason")
+    _move(goal, Goal.Status.CLOSED)
+    goal.closed_reason = reason.strip()
+    _save(goal, by, "status", "closed_reason")
+    return goal
+
+
+# --- amendments of agreed goals ----------------------------------------------------------------
+
+AMENDABLE = ("target", "start", "due", "title", "description", "exciting")
+
+
+def _amendment_changes(goal, fields, landmarks, bands):
+    changes = {}
+    for name, value in (fields or {}).items():
+        if name not in AMENDABLE:
+            raise ValidationFailed(_("This term cannot be amended."), field=name)
+        if getattr(goal, name) != value:
+            changes[name] = value.isoformat() if isinstance(value, datetime.date) else str(value)
+    if landmarks is not None:
+        rows = _clean_landmarks(landmarks)
+        if rows != [(lm.date, lm.expected) for lm in goal.landmarks.all()]:
+            changes["landmarks"] = [[d.isoformat(), str(v)] for d, v in rows]
+    if bands is not None:
+        rows = _clean_bands(bands)
+        if rows != [(b.threshold, b.kind, b.amount) for b in goal.bands.all()]:
+            changes["bands"] = [[str(t), k, str(a)] for t, k, a in rows]
+    return changes
+
+
+@transaction.atomic
+def amendment_propose(*, goal, by, fields=None, landmarks=None, bands=None, reason, review=None):
+    """Propose a change to a frozen goal's terms; it applies when the other side accepts.
+
+    The manufacturer's own team and support goals take the change at once.
+    """
+    goal = _lock(goal)
+    side = goal_side(by, goal)
+    if goal.status not in Goal.FROZEN:
+        raise ValidationFailed(
+            _("Only an agreed or active goal is amended; edit a goal under negotiation directly."),
+            field="status",
+        )
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Say why the goal changes."), field="reason")
+    changes = _amendment_changes(goal, fields, landmarks, bands)
+    if not changes:
+        raise ValidationFailed(_("The amendment changes nothing."))
+    if goal.amendments.filter(status=Amendment.Status.PROPOSED).exists():
+        raise ValidationFailed(
+            _("An amendment is already on the table: decide on it first."), field="amendment"
+        )
+    amendment = Amendment.objects.create(
+        goal=goal,
+        review=review,
+        changes=changes,
+        reason=reason.strip(),
+        proposed_by=by,
+        proposed_by_side=side,
+        proposed_at=timezone.now(),
+    )
+    if not goal.is_co_set:
+        _amendment_apply(goal, amendment, by)
+    else:
+        notices.amendment_proposed_notify(amendment, by=by)
+    return amendment
+
+
+def _amendment_apply(goal, amendment, by):
+    changes = amendment.changes
+    fields = {}
+    for name in AMENDABLE:
+        if name in changes:
+            value = changes[name]
+            if name in ("start", "due"):
+                value = datetime.date.fromisoformat(value)
+            elif name == "target":
+                value = Decimal(value)
+            fields[name] = value
+    for name, value in fields.items():
+        setattr(goal, name, value)
+    if goal.due <= goal.start:
+        raise ValidationFailed(_("The due date must come after the start."), field="due")
+    _save(goal, by)
+    if "landmarks" in changes:
+        rows = [(datetime.date.fromisoformat(d), Decimal(v)) for d, v in changes["landmarks"]]
+        _replace_landmarks(goal, rows, by)
+    if "bands" in changes:
+        rows = [(Decimal(t), k, Decimal(a)) for t, k, a in changes["bands"]]
+        _replace_bands(goal, rows, by)
+    amendment.status = Amendment.Status.ACCEPTED
+    amendment.decided_by, amendment.decided_at = by, timezone.now()
+    amendment.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+def _lock_amendment(amendment):
+    amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
+    return amendment, _lock(amendment.goal)
+
+
+@transaction.atomic
+def amendment_accept(*, amendment, by):
+    amendment, goal = _lock_amendment(amendment)
+    side = goal_side(by, goal)
+    if amendment.status != Amendment.Status.PROPOSED:
+        raise ValidationFailed(_("This amendment has already been decided."), field="status")
+    if side == amendment.proposed_by_side:
+        raise NotAllowed(_("The other side accepts an amendment, not its author."))
+    _amendment_apply(goal, amendment, by)
+    notices.amendment_decided_notify(amendment, by=by)
+    return amendment
+
+
+@transaction.atomic
+def amendment_reject(*, amendment, by):
+    amendment, goal = _lock_amendment(amendment)
+    side = goal_side(by, goal)
+    if amendment.status != Amendment.Status.PROPOSED:
+        raise ValidationFailed(_("This amendment has already been decided."), field="status")
+    amendment.status = (
+        Amendment.Status.WITHDRAWN
+        if side == amendment.proposed_by_side
+        else Amendment.Status.REJECTED
+    )
+    amendment.decided_by, amendment.decided_at = by, timezone.now()
+    amendment.save(update_fields=["status", "decided_by", "decided_at"])
+    if amendment.status == Amendment.Status.REJECTED:
+        notices.amendment_decided_notify(amendment, by=by)
+    return amendment
+
+
+# --- landmark reviews --------------------------------------------------------------------------
+
+
+def _review_lock(review):
+    return (
+        LandmarkReview.objects.select_for_update(of=("self",))
+        .select_related("goal", "landmark")
+        .get(pk=review.pk)
+    )
+
+
+def _review_side(by, review):
+    """Either side may account for a review; a partner needs to be its distributor's admin."""
+    return goal_side(by, review.goal)
+
+
+@transaction.atomic
+def review_account(*, review, by, cause, explanation, actions=()):
+    """Account for a missed (or at-risk) landmark: a cause, an explanation, and corrective
+    actions [(what, owner, due)] that join the goal's plan."""
+    review = _review_lock(review)
+    _review_side(by, review)
+    if review.status == LandmarkReview.Status.CLOSED:
+        raise ValidationFailed(_("This review is closed."), field="status")
+    if cause not in Cause.values:
+        raise ValidationFailed(_("Choose a cause from the list."), field="cause")
+    if not (explanation or "").strip():
+        raise ValidationFailed(_("Explain what happened."), field="explanation")
+    for what, owner, due in actions:
+        if not (what or "").strip():
+            raise ValidationFailed(_("Say what the corrective action is."), field="actions")
+        if due is None:
+            raise ValidationFailed(_("A corrective action needs a due date."), field="actions")
+        if owner is not None and not _may_own_step(owner, review.goal):
+            raise ValidationFailed(
+                _("The action's owner must work for the manufacturer or this distributor."),
+                field="actions",
+            )
+    review.cause = cause
+    review.explanation = explanation.strip()
+    review.accounted_by, review.accounted_at = by, timezone.now()
+    review.status = LandmarkReview.Status.ACCOUNTED
+    # A partner's accounting carries its admin's acknowledgement with it.
+    if is_partner(by):
+        review.acknowledged_by, review.acknowledged_at = by, review.accounted_at
+    review.save()
+    for what, owner, due in actions:
+        ActionStep.objects.create(
+            goal=review.goal, review=review, what=what.strip(), owner=owner, due=due, created_by=by
+        )
+    return review
+
+
+@transaction.atomic
+def review_acknowledge(*, review, by):
+    """The distributor's admin signs the accounting off (it is the distributor's word too)."""
+    review = _review_lock(review)
+    if goal_side(by, review.goal) != Side.PARTNER:
+        raise NotAllowed(_("The distributor's admin acknowledges the accounting."))
+    if review.status != LandmarkReview.Status.ACCOUNTED:
+        raise ValidationFailed(_("There is no accounting to acknowledge yet."), field="status")
+    review.acknowledged_by, review.acknowledged_at = by, timezone.now()
+    review.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    return review
+
+
+def review_missing(review):
+    """What a review still lacks before it may close (empty: it may close)."""
+    if review.outcome == LandmarkReview.Outcome.ON_TRACK:
+        return []
+    missing = []
+    if review.outcome == LandmarkReview.Outcome.AT_RISK and review.actual is None:
+        missing.append(_("the landmark's date has not come yet"))
+    if not review.cause or not review.explanation:
+        missing.append(_("a cause and an explanation"))
+    has_action = review.actions.exists()
+    has_adjustment = review.amendments.filter(status=Amendment.Status.ACCEPTED).exists()
+    if not (has_action or has_adjustment):
+        missing.append(_("a corrective action or a goal adjustment agreed by both sides"))
+    if review.goal.is_co_set and review.acknowledged_at is None:
+        missing.append(_("the distributor admin's acknowledgement"))
+    return missing
+
+
+@transaction.atomic
+def review_close(*, review, by):
+    review = _review_lock(review)
+    if not is_manufacturer(by):
+        raise NotAllowed(_("The channel manager closes a review."))
+    if review.status == LandmarkReview.Status.CLOSED:
+        raise ValidationFailed(_("This review is closed."), field="status")
+    missing = review_missing(review)
+    if missing:
+        raise ValidationFailed(
+            _("The review cannot close without %(missing)s.") % {"missing": "; ".join(missing)},
+            field="status",
+        )
+    review.status = LandmarkReview.Status.CLOSED
+    review.closed_by, review.closed_at = by, timezone.now()
+    review.save(update_fields=["status", "closed_by", "closed_at"])
+    return review
+
+
+def previous_actions(review):
+    """The corrective actions of the goal's earlier reviews: were they done?"""
+    return list(
+        ActionStep.objects.filter(goal_id=review.goal_id, review__isnull=False)
+        .exclude(review=review)
+        .filter(review__landmark__date__lt=review.landmark.date)
+        .select_related("owner", "review__landmark")
+    )
+
+
+# --- action steps and the activity log ---------------------------------------------------------
+
+
+def _may_own_step(owner, goal):
+    if is_manufacturer(owner):
+        return True
+    membership = user_membership(owner)
+    return membership is not None and membership.distributor_id == goal.distributor_id
+
+
+def _step_actor(by, goal):
+    """Steps: the manufacturer, or any user of the goal's distributor (reps work the steps)."""
+    if is_manufacturer(by):
+        return
+    membership = user_membership(by) if is_partner(by) else None
+    if membership is None or membership.distributor_id != goal.distributor_id:
+        raise NotAllowed(_("This goal is not your distributor's."))
+
+
+@transaction.atomic
+def step_add(*, goal, by, what, owner, due):
+    _step_actor(by, goal)
+    if goal.status in Goal.FINISHED:
+        raise ValidationFailed(_("The goal is over; its plan is closed."), field="status")
+    if not (what or "").strip():
+        raise ValidationFailed(_("Say what the step is."), field="what")
+    if owner is not None and not _may_own_step(owner, goal):
+        raise ValidationFailed(
+            _("The owner must work for the manufacturer or this distributor."), field="owner"
+        )
+    return ActionStep.objects.create(
+        goal=goal, what=what.strip(), owner=owner, due=due, created_by=by
+    )
+
+
+@transaction.atomic
+def step_set_status(*, step, by, status):
+    step = ActionStep.objects.select_for_update().select_related("goal").get(pk=step.pk)
+    _step_actor(by, step.goal)
+    if status not in ActionStep.Status.values:
+        raise ValidationFailed(_("Unknown status."), field="status")
+    step.status = status
+    step.done_at = timezone.now() if status == ActionStep.Status.DONE else None
+    step.save(update_fields=["status", "done_at"])
+    return step
+
+
+def activity_record(*, by, kind, distributor, date, note=""):
+    if not is_manufacturer(by):
+        raise NotAllowed(_("The activity log is the channel manager's."))
+    if kind not in Activity.Kind.values:
+        raise ValidationFailed(_("Unknown kind of activity."), field="kind")
+    if date > timezone.localdate():
+        raise ValidationFailed(_("Log what has happened, not what is planned."), field="date")
+    return Activity.objects.create(
+        kind=kind, manager=by, distributor=distributor, date=date, note=note or ""
+    )
+
+
+# --- bonus payout ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Payout:
+    band: BonusBand | None
+    amount: Decimal
+    attainment: Decimal | None
+
+    @property
+    def earned(self):
+        return self.band is not None
+
+
+def payout_for(goal, actual, bands=None):
+    """The bonus `actual` earns: the highest band whose threshold the attainment reaches.
+
+    A fixed band pays its amount; a percentage band pays that share of the value above target.
+    """
+    from .metrics import attainment
+
+    bands = sorted(bands if bands is not None else goal.bands.all(), key=lambda b: b.threshold)
+    reached = attainment(actual, goal.target)
+    band = None
+    if reached is not None:
+        for candidate in bands:
+            if reached >= candidate.threshold:
+                band = candidate
+    if band is None:
+        return Payout(None, Decimal("0.00"), reached)
+    if band.kind == BonusBand.Kind.FIXED:
+        amount = band.amount
+    else:
+        above = max(Decimal(actual) - Decimal(goal.target), Decimal(0))
+        amount = above * band.amount / HUNDRED
+    return Payout(band, quantize(amount), reached)
+
+
+# --- the daily job -----------------------------------------------------------------------------
+
+CHUNK = 1000
+GOAL_RELATIONS = ("distributor", "territory", "product_line", "customer_category", "owner")
+
+
+def _chunks(queryset):
+    ids = list(queryset.values_list("pk", flat=True).order_by("pk"))
+    for index in range(0, len(ids), CHUNK):
+        yield list(
+            Goal.objects.filter(pk__in=ids[index : index + CHUNK])
+            .select_related(
+                "distributor", "territory", "product_line", "customer_category", "owner"
+            )
+            .prefetch_related("landmarks", "bands")
+        )
+
+
+def goals_activate_started(*, today):
+    """Agreed goals whose start has come become active (one conditional update)."""
+    return Goal.objects.filter(status=Goal.Status.AGREED, start__lte=today).update(
+        status=Goal.Status.ACTIVE, updated_at=timezone.now()
+    )
+
+
+def reviews_open_due(*, today):
+    """Open a review for every landmark of an active goal whose date has passed.
+
+    The actual is measured as of the landmark's date. An early review (opened by the run-rate
+    warning) is completed with the actual and the outcome; its accounting stays.
+    Idempotent: a landmark has one review at most (a one-to-one key).
+    """
+    due = Landmark.objects.filter(
+        date__lt=today, goal__status__in=(Goal.Status.ACTIVE, Goal.Status.AGREED)
+    ).filter(~Exists(LandmarkReview.objects.filter(landmark=OuterRef("pk"), actual__isnull=False)))
+    goal_ids = due.values("goal_id").distinct()
+    opened = []
+    for goals in _chunks(Goal.objects.filter(pk__in=goal_ids)):
+        facts = Facts.for_goals(goals, as_of=today)
+        for goal in goals:
+            metric = metric_get(goal.metric)
+            for landmark in goal.landmarks.all():
+                if landmark.date >= today:
+                    continue
+                actual = metric.actual(goal, facts, as_of=landmark.date).value
+                review = _review_complete(goal, landmark, actual)
+                if review is not None:
+                    opened.append(review)
+    notices.reviews_opened_notify(opened)
+    return len(opened)
+
+
+@transaction.atomic
+def _review_complete(goal, landmark, actual):
+    existing = LandmarkReview.objects.select_for_update().filter(landmark=landmark).first()
+    if existing is not None and existing.actual is not None:
+        return None
+    outcome = (
+        LandmarkReview.Outcome.ON_TRACK
+        if actual is not None and actual >= landmark.expected
+        else LandmarkReview.Outcome.MISSED
+    )
+    if existing is None:
+        return LandmarkReview.objects.create(
+            landmark=landmark,
+            goal=goal,
+            opened_at=timezone.now(),
+            expected=landmark.expected,
+            actual=actual,
+            outcome=outcome,
+        )
+    existing.actual, existing.outcome, existing.expected = actual, outcome, landmark.expected
+    existing.save(update_fields=["actual", "outcome", "expected"])
+    return existing
+
+
+def goals_at_risk_refresh(*, today):
+    """The early warning: project each active goal at its present pace to its next landmark;
+    below the landmark, the goal is at risk and that landmark's review opens early."""
+    flagged = []
+    changed = []
+    for goals in _chunks(Goal.objects.filter(status=Goal.Status.ACTIVE)):
+        facts = Facts.for_goals(goals, as_of=today)
+        for goal in goals:
+            upcoming = [lm for lm in goal.landmarks.all() if lm.date >= today]
+            if not upcoming:
+                continue
+            landmark = upcoming[0]
+            actual = metric_get(goal.metric).actual(goal, facts, as_of=today).value
+            projected = projection(goal, actual, as_of=today, to=landmark.date)
+            at_risk = projected is not None and projected < landmark.expected
+            if at_risk and not goal.at_risk:
+                flagged.append((goal, landmark))
+            if at_risk != goal.at_risk or projected != goal.projection:
+                goal.at_risk, goal.projection = at_risk, projected
+                changed.append(goal)
+    Goal.objects.bulk_update(changed, ["at_risk", "projection"], batch_size=CHUNK)
+    opened = []
+    for goal, landmark in flagged:
+        review, created = LandmarkReview.objects.get_or_create(
+            landmark=landmark,
+            defaults={
+                "goal": goal,
+                "opened_at": timezone.now(),
+                "early": True,
+                "expected": landmark.expected,
+                "outcome": LandmarkReview.Outcome.AT_RISK,
+            },
+        )
+        if created:
+            opened.append(review)
+    notices.goals_at_risk_notify([goal for goal, _landmark in flagged])
+    notices.reviews_opened_notify(opened)
+    return len(flagged)
+
+
+def goals_settle(*, today):
+    """Active goals past their due date close as achieved or missed, with the payout earned."""
+    settled = 0
+    for goals in _chunks(Goal.objects.filter(status=Goal.Status.ACTIVE, due__lt=today)):
+        actuals = actuals_for(goals, as_of=today)
+        for goal in goals:
+            actual = actuals[goal.pk].value
+            with transaction.atomic():
+                locked = Goal.objects.select_for_update().filter(
+                    pk=goal.pk, status=Goal.Status.ACTIVE
+                )
+                if not locked.exists():
+                    continue
+                pay = payout_for(goal, actual, goal.bands.all())
+                achieved = actual is not None and goal.target is not None and actual >= goal.target
+                goal.status = Goal.Status.ACHIEVED if achieved else Goal.Status.MISSED
+                goal.final_actual, goal.payout = actual, pay.amount
+                goal.at_risk = False
+                _save(goal, None, "status", "final_actual", "payout", "at_risk")
+                settled += 1
+    return settled
+
+
+def steps_overdue_notify(*, today):
+    """Owners of open steps past their due date hear of it (one notice per owner and day)."""
+    steps = ActionStep.objects.filter(
+        status__in=(ActionStep.Status.TODO, ActionStep.Status.DOING),
+        due__lt=today,
+        owner__isnull=False,
+        goal__status__in=(Goal.Status.ACTIVE, Goal.Status.AGREED),
+    )
+    return notices.steps_overdue_notify(steps, today=today)
+
+
+def goals_daily(*, today=None):
+    """The daily job: activate, open reviews, refresh the early warning, settle, remind."""
+    today = today or timezone.localdate()
+    return {
+        "activated": goals_activate_started(today=today),
+        "reviews_opened": reviews_open_due(today=today),
+        "at_risk": goals_at_risk_refresh(today=today),
+        "settled": goals_settle(today=today),
+        "overdue_steps": steps_overdue_notify(today=today),
+    }
+
+
+# --- history -----------------------------------------------------------------------------------
+
+LANDMARK_FIELDS = ("date", "expected")
+BAND_FIELDS = ("threshold", "kind", "amount")
+
+
+def goal_history(goal):
+    """Every change to the goal's terms, landmarks and bonus bands: who, when, old → new."""
+    changes = history_changes(
+        Goal.history.filter(id=goal.pk),
+        fields=Goal.HISTORY_FIELDS,
+        shown_on_create=("target", "status"),
+        subject=lambda record: _("goal"),
+    )
+    changes += history_changes(
+        Landmark.history.filter(goal_id=goal.pk),
+        fields=LANDMARK_FIELDS,
+        shown_on_create=("expected",),
+        subject=lambda record: _("landmark of %(day)s") % {"day": record.date},
+    )
+    changes += history_changes(
+        BonusBand.history.filter(goal_id=goal.pk),
+        fields=BAND_FIELDS,
+        shown_on_create=("amount",),
+        subject=lambda record: (
+            _("bonus band from %(threshold)s %%") % {"threshold": record.threshold}
+        ),
+    )
+    return sorted(changes, key=lambda change: change.when, reverse=True)
