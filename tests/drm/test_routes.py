@@ -39,6 +39,7 @@ from distributors.models import (
     UserProfile,
 )
 from distributors.periods import add_months
+from goals.models import ActionStep, Amendment, LandmarkReview
 from leads import services as lead_services
 from leads.models import (
     CriteriaAcknowledgement,
@@ -131,6 +132,7 @@ def build_world(today):
         )
     rate = factories.ExchangeRateFactory(currency="USD", month=month)
     leads = build_leads(users, owned, today)
+    goals = build_goals(users, owned, today)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
         persona: factories.NotificationFactory(
@@ -139,7 +141,14 @@ def build_world(today):
         for persona, user in users.items()
     }
     return SimpleNamespace(
-        owned=owned, users=users, today=today, rate=rate, tier=tier, notices=notices, **leads
+        owned=owned,
+        users=users,
+        today=today,
+        rate=rate,
+        tier=tier,
+        notices=notices,
+        **leads,
+        **goals,
     )
 
 
@@ -212,6 +221,70 @@ def build_leads(users, owned, today):
         "material": material,
         "draft_item": draft_item,
     }
+
+
+def build_goals(users, owned, today):
+    """Each distributor has an active goal (landmarks, a bonus band, a missed review awaiting its
+    accounting, a step, an amendment the manufacturer proposed), a draft, and a proposal of the
+    manufacturer awaiting its answer; the manufacturer has a draft team goal and logged a visit."""
+    manager = users["manager"]
+    now = timezone.now()
+    for code in ("acme", "rival"):
+        o = owned[code]
+        pumps = o.distributor.product_lines.get(code="pumps")
+        o.goal = factories.goal_with_landmarks(
+            distributor=o.distributor,
+            product_line=pumps,
+            title=f"goal-of-{code} 120,000 EUR",
+            status="active",
+            manufacturer_accepted_by=manager,
+            manufacturer_accepted_at=now,
+        )
+        factories.BonusBandFactory(goal=o.goal)
+        first = o.goal.landmarks.order_by("date").first()
+        o.review = LandmarkReview.objects.create(
+            landmark=first,
+            goal=o.goal,
+            opened_at=now,
+            expected=first.expected,
+            actual=0,
+            outcome="missed",
+        )
+        o.step = ActionStep.objects.create(
+            goal=o.goal, what=f"step-of-{code}", due=today + datetime.timedelta(days=10)
+        )
+        o.amendment = Amendment.objects.create(
+            goal=o.goal,
+            changes={"target": "130000.00"},
+            reason="A bigger market",
+            proposed_by=manager,
+            proposed_by_side="manufacturer",
+            proposed_at=now,
+        )
+        o.draft_goal = factories.goal_with_landmarks(
+            distributor=o.distributor, title=f"draft-of-{code} 100,000 EUR", quarters=(25000,)
+        )
+        o.proposed_goal = factories.goal_with_landmarks(
+            distributor=o.distributor,
+            title=f"proposal-to-{code} 90,000 EUR",
+            quarters=(20000,),
+            status="proposed",
+            proposed_by_side="manufacturer",
+            manufacturer_accepted_by=manager,
+            manufacturer_accepted_at=now,
+        )
+    team_goal = factories.GoalFactory(
+        level="team",
+        distributor=None,
+        owner=manager,
+        title="team-goal 2,000,000 EUR",
+        target=2_000_000,
+        baseline=1_800_000,
+    )
+    activity = factories.ActivityFactory(
+        manager=manager, distributor=owned["acme"].distributor, note="activity-with-acme"
+    )
+    return {"team_goal": team_goal, "activity": activity}
 
 
 @pytest.fixture(scope="module")
