@@ -195,6 +195,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field name other models use too, read and written in several shapes.
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "goals.models.Activity.Kind",
+        "LandmarkReviewStatusEnum": "goals.models.LandmarkReview.Status",
+    },
     # Schema and docs for users with a portal role only, like the API they describe.
     "SERVE_PERMISSIONS": ["distributors.access.HasPortalRole"],
 }

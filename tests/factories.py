@@ -333,3 +333,17 @@ def goal_with_landmarks(quarters=(30000, 60000, 90000), **fields):
         quarter_end = following - datetime.timedelta(days=1)
         LandmarkFactory(goal=goal, date=quarter_end, expected=Decimal(value))
     return goal
+
+
+class LandmarkReviewFactory(factory.django.DjangoModelFactory):
+    """A missed landmark's review, open (as the daily job opens it)."""
+
+    class Meta:
+        model = "goals.LandmarkReview"
+
+    landmark = factory.SubFactory(LandmarkFactory)
+    goal = factory.LazyAttribute(lambda review: review.landmark.goal)
+    opened_at = factory.LazyFunction(timezone.now)
+    expected = factory.LazyAttribute(lambda review: review.landmark.expected)
+    actual = Decimal("15000.00")
+    outcome = "missed"
