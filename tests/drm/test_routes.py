@@ -39,7 +39,15 @@ from distributors.models import (
     UserProfile,
 )
 from distributors.periods import add_months
-from goals.models import ActionStep, Amendment, LandmarkReview
+from goals.models import (
+    ActionStep,
+    Activity,
+    Amendment,
+    BonusBand,
+    Goal,
+    Landmark,
+    LandmarkReview,
+)
 from leads import services as lead_services
 from leads.models import (
     CriteriaAcknowledgement,
@@ -241,7 +249,8 @@ def build_goals(users, owned, today):
             manufacturer_accepted_at=now,
         )
         factories.BonusBandFactory(goal=o.goal)
-        first = o.goal.landmarks.order_by("date").first()
+        first, second = o.goal.landmarks.order_by("date")[:2]
+        # Accounted for by the manager, waiting for the partner admin's acknowledgement.
         o.review = LandmarkReview.objects.create(
             landmark=first,
             goal=o.goal,
@@ -249,12 +258,31 @@ def build_goals(users, owned, today):
             expected=first.expected,
             actual=0,
             outcome="missed",
+            status="accounted",
+            cause="market",
+            explanation=f"explained-for-{code}",
+            accounted_by=manager,
+            accounted_at=now,
+        )
+        o.ok_review = LandmarkReview.objects.create(
+            landmark=second,
+            goal=o.goal,
+            opened_at=now,
+            expected=second.expected,
+            actual=second.expected,
+            outcome="on_track",
         )
         o.step = ActionStep.objects.create(
             goal=o.goal, what=f"step-of-{code}", due=today + datetime.timedelta(days=10)
         )
+        o.amended_goal = factories.goal_with_landmarks(
+            distributor=o.distributor,
+            title=f"amended-of-{code} 110,000 EUR",
+            status="active",
+            quarters=(20000,),
+        )
         o.amendment = Amendment.objects.create(
-            goal=o.goal,
+            goal=o.amended_goal,
             changes={"target": "130000.00"},
             reason="A bigger market",
             proposed_by=manager,
@@ -364,9 +392,9 @@ def staff_page(staff=200):
     return page(staff, 403, 403)
 
 
-def api(staff, acme=None, outsider=None, *, nobody=403, anonymous=401):
+def api(staff, acme=None, outsider=None, *, nobody=403, anonymous=401, **one):
     """An API route: the same shape as a page, but 401 for the anonymous."""
-    return page(staff, acme, outsider, nobody=nobody, anonymous=anonymous)
+    return page(staff, acme, outsider, nobody=nobody, anonymous=anonymous, **one)
 
 
 def everyone(value, **one):
@@ -558,6 +586,66 @@ accepted_state = lead_state(lambda w, o: o.lead)
 dql_state = lead_state(lambda w, o: o.dql_lead)
 opportunity_state = lead_state(lambda w, o: o.opp_lead)
 pool_state = lead_state(lambda w, o: w.pool)
+
+
+def goal_state(pick):
+    def effect(world, o):
+        goal = pick(world, o)
+        row = Goal.objects.filter(pk=goal.pk).values().get()
+        row["landmarks"] = list(Landmark.objects.filter(goal=goal).values_list("date", "expected"))
+        row["bands"] = list(BonusBand.objects.filter(goal=goal).values_list("threshold", "amount"))
+        row["steps"] = list(ActionStep.objects.filter(goal=goal).values_list("what", "status"))
+        row["amendments"] = list(
+            Amendment.objects.filter(goal=goal).values_list("status", "changes")
+        )
+        return row
+
+    return effect
+
+
+active_goal_state = goal_state(lambda w, o: o.goal)
+draft_goal_state = goal_state(lambda w, o: o.draft_goal)
+proposed_goal_state = goal_state(lambda w, o: o.proposed_goal)
+amended_goal_state = goal_state(lambda w, o: o.amended_goal)
+team_goal_state = goal_state(lambda w, o: w.team_goal)
+
+
+def goal_count(world, o):
+    return Goal.objects.count()
+
+
+def review_state(pick):
+    def effect(world, o):
+        review = pick(world, o)
+        row = LandmarkReview.objects.filter(pk=review.pk).values().get()
+        row["actions"] = list(ActionStep.objects.filter(review=review).values_list("what"))
+        return row
+
+    return effect
+
+
+missed_review_state = review_state(lambda w, o: o.review)
+ok_review_state = review_state(lambda w, o: o.ok_review)
+
+
+def activity_rows(world, o):
+    return list(Activity.objects.values_list("kind", "note"))
+
+
+def goal_terms_body(world, o):
+    """A fine distributor goal of the caller's own distributor (acme's for the manufacturer)."""
+    return {
+        "level": "distributor",
+        "distributor": o.distributor.code,
+        "title": "Route guard goal of 50,000 EUR",
+        "metric": "revenue",
+        "baseline": "40000",
+        "baseline_start": "2025-01-01",
+        "baseline_end": "2025-12-31",
+        "target": "50000",
+        "start": "2026-07-01",
+        "due": "2026-12-31",
+    }
 
 
 def lead_count(world, o):
@@ -849,6 +937,29 @@ URLS = {
     "api:lead-source-list": by("api:lead-source-list"),
     "api:lead-source-detail": by("api:lead-source-detail", lambda o: "fair"),
     "api:funnel": by("api:funnel"),
+    "api:goal-list": by("api:goal-list"),
+    "api:goal-check": by("api:goal-check"),
+    "api:goal-detail": by("api:goal-detail", lambda o: o.goal.pk),
+    "api:goal-propose": by("api:goal-propose", lambda o: o.draft_goal.pk),
+    "api:goal-counter": by("api:goal-counter", lambda o: o.proposed_goal.pk),
+    "api:goal-accept": by("api:goal-accept", lambda o: o.proposed_goal.pk),
+    "api:goal-activate": lambda w, o: reverse("api:goal-activate", args=[w.team_goal.pk]),
+    "api:goal-close": by("api:goal-close", lambda o: o.goal.pk),
+    "api:goal-amend": by("api:goal-amend", lambda o: o.goal.pk),
+    "api:goal-amendments": by("api:goal-amendments", lambda o: o.amended_goal.pk),
+    "api:goal-landmarks": by("api:goal-landmarks", lambda o: o.draft_goal.pk),
+    "api:goal-amendment-detail": by("api:goal-amendment-detail", lambda o: o.amendment.pk),
+    "api:goal-amendment-accept": by("api:goal-amendment-accept", lambda o: o.amendment.pk),
+    "api:goal-amendment-reject": by("api:goal-amendment-reject", lambda o: o.amendment.pk),
+    "api:landmark-review-list": by("api:landmark-review-list"),
+    "api:landmark-review-detail": by("api:landmark-review-detail", lambda o: o.review.pk),
+    "api:landmark-review-account": by("api:landmark-review-account", lambda o: o.review.pk),
+    "api:landmark-review-acknowledge": by("api:landmark-review-acknowledge", lambda o: o.review.pk),
+    "api:landmark-review-close": by("api:landmark-review-close", lambda o: o.ok_review.pk),
+    "api:activity-list": by("api:activity-list"),
+    "api:distributor-annex": lambda w, o: (
+        reverse("api:distributor-annex", args=[o.distributor.code]) + "?year=2026"
+    ),
     "api:token": by("api:token"),
     "api:api-root": by("api:api-root"),
     "api:distributor-list": by("api:distributor-list"),
@@ -890,6 +1001,11 @@ def each_owner(route, method, *, staff, own, other, nobody, anonymous, rep=None,
 def api_detail(route, key, ident):
     check = got(200, is_owners(key, ident))
     return each_owner(route, "GET", staff=check, own=check, other=404, nobody=403, anonymous=401)
+
+
+def api_detail_list(route, ident):
+    """A list nested under an object: staff and the owner read it, another partner gets 404."""
+    return each_owner(route, "GET", staff=200, own=200, other=404, nobody=403, anonymous=401)
 
 
 def page_detail(route, check):
@@ -1638,6 +1754,200 @@ ROWS = [
     Row("api:lead-source-detail", "GET", api(200)),
     Row("api:funnel", "GET", api(got(200, own_funnel))),
     Row("api:funnel", "GET", api(got(200, own_funnel)), query="?from=2026-01&to=2026-06"),
+    # --- goals over the API ---
+    Row(
+        "api:goal-list",
+        "GET",
+        api(got(200, shows(lambda o: [o.goal.title, o.draft_goal.title]))),
+    ),
+    Row(
+        "api:goal-list",
+        "POST",
+        api(writes(201), writes(201), 400, rep=403),
+        body=goal_terms_body,
+        effect=goal_count,
+    ),
+    Row(
+        "api:goal-check",
+        "POST",
+        api(200),
+        body=lambda w, o: {"title": "Be number one", "metric": "revenue"},
+        effect=goal_count,
+    ),
+    *api_detail("api:goal-detail", "title", lambda o: o.goal.title),
+    *each_owner(
+        "api:goal-detail",
+        "PATCH",
+        staff=writes(200),
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        url=lambda w, o: reverse("api:goal-detail", args=[o.draft_goal.pk]),
+        body=lambda w, o: {"target": "101000", "distributor": other_code(w, o)},
+        effect=draft_goal_state,
+    ),
+    *each_owner(
+        "api:goal-propose",
+        "POST",
+        staff=writes(200),
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        effect=draft_goal_state,
+    ),
+    *each_owner(
+        "api:goal-counter",
+        "POST",
+        staff=403,
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        body=lambda w, o: {"target": "95000"},
+        effect=proposed_goal_state,
+    ),
+    *each_owner(
+        "api:goal-accept",
+        "POST",
+        staff=403,
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        effect=proposed_goal_state,
+    ),
+    Row(
+        "api:goal-activate",
+        "POST",
+        api(writes(200), 404, 404),
+        effect=team_goal_state,
+    ),
+    *each_owner(
+        "api:goal-close",
+        "POST",
+        staff=writes(200),
+        own=403,
+        other=404,
+        nobody=403,
+        anonymous=401,
+        body=lambda w, o: {"reason": "Replaced by a new plan"},
+        effect=active_goal_state,
+    ),
+    *each_owner(
+        "api:goal-amend",
+        "POST",
+        staff=writes(201),
+        own=writes(201),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        body=lambda w, o: {"target": "125000", "reason": "A new customer"},
+        effect=active_goal_state,
+    ),
+    *api_detail_list("api:goal-amendments", lambda o: o.amendment.pk),
+    *api_detail_list("api:goal-landmarks", lambda o: None),
+    *each_owner(
+        "api:goal-landmarks",
+        "PUT",
+        staff=writes(200),
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        body=lambda w, o: {"landmarks": [{"date": "2026-09-30", "expected": "70000"}]},
+        effect=draft_goal_state,
+    ),
+    *api_detail("api:goal-amendment-detail", "id", lambda o: o.amendment.pk),
+    *each_owner(
+        "api:goal-amendment-accept",
+        "POST",
+        staff=403,
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        effect=amended_goal_state,
+    ),
+    *each_owner(
+        "api:goal-amendment-reject",
+        "POST",
+        staff=writes(200),
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        effect=amended_goal_state,
+    ),
+    Row(
+        "api:landmark-review-list",
+        "GET",
+        api(got(200, shows(lambda o: [o.review.explanation]))),
+    ),
+    *api_detail("api:landmark-review-detail", "id", lambda o: o.review.pk),
+    *each_owner(
+        "api:landmark-review-account",
+        "POST",
+        staff=writes(200),
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        body=lambda w, o: {
+            "cause": "pricing",
+            "explanation": "A competitor cut its prices",
+            "actions": [{"what": "Price review", "owner": None, "due": "2026-07-31"}],
+        },
+        effect=missed_review_state,
+    ),
+    *each_owner(
+        "api:landmark-review-acknowledge",
+        "POST",
+        staff=403,
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        effect=missed_review_state,
+    ),
+    *each_owner(
+        "api:landmark-review-close",
+        "POST",
+        staff=writes(200),
+        own=403,
+        other=404,
+        nobody=403,
+        anonymous=401,
+        effect=ok_review_state,
+    ),
+    Row("api:activity-list", "GET", api(200, 403, 403)),
+    Row(
+        "api:activity-list",
+        "POST",
+        api(writes(201), 403, 403),
+        body=lambda w, o: {"kind": "visit", "distributor": "acme", "date": "2026-06-10"},
+        effect=activity_rows,
+    ),
+    *each_owner(
+        "api:distributor-annex",
+        "GET",
+        staff=200,
+        own=200,
+        other=404,
+        nobody=403,
+        anonymous=401,
+    ),
     # --- operations and the admin site ---
     Row("healthz", "GET", everyone(200)),
     Row("admin:index", "GET", ADMIN_ONLY),
