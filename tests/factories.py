@@ -335,6 +335,26 @@ def goal_with_landmarks(quarters=(30000, 60000, 90000), **fields):
     return goal
 
 
+def agreed_goal(manager, partner, **fields):
+    """A distributor goal agreed by both sides (who and when recorded), active from January."""
+
+    now = timezone.now()
+    goal = goal_with_landmarks(
+        status="active",
+        proposed_by_side="partner",
+        manufacturer_accepted_by=manager,
+        manufacturer_accepted_at=now,
+        partner_accepted_by=partner,
+        partner_accepted_at=now,
+        **fields,
+    )
+    BonusBandFactory(goal=goal, threshold=Decimal("100.00"), amount=Decimal("5000.00"))
+    BonusBandFactory(
+        goal=goal, threshold=Decimal("110.00"), kind="percent_above", amount=Decimal("10.00")
+    )
+    return goal
+
+
 class LandmarkReviewFactory(factory.django.DjangoModelFactory):
     """A missed landmark's review, open (as the daily job opens it)."""
 
@@ -342,8 +362,17 @@ class LandmarkReviewFactory(factory.django.DjangoModelFactory):
         model = "goals.LandmarkReview"
 
     landmark = factory.SubFactory(LandmarkFactory)
-    goal = factory.LazyAttribute(lambda review: review.landmark.goal)
+    goal = factory.LazyAttribute(lambda r: r.landmark.goal)
     opened_at = factory.LazyFunction(timezone.now)
-    expected = factory.LazyAttribute(lambda review: review.landmark.expected)
+    expected = factory.LazyAttribute(lambda r: r.landmark.expected)
     actual = Decimal("15000.00")
     outcome = "missed"
+
+
+class ActionStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "goals.ActionStep"
+
+    goal = factory.SubFactory(GoalFactory)
+    what = "Call every pump dealer"
+    due = datetime.date(2026, 7, 31)

@@ -1,0 +1,624 @@
+"""Goal pages: the list and its export, the form with the live SMART check, one goal's page,
+the co-setting acts (propose, counter, accept, activate, close), amendments and action steps."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from distributors.access import (
+    Role,
+    is_manufacturer,
+    portal_user_required,
+    user_membership,
+    user_role,
+)
+from distributors.exports import csv_response, xlsx_response
+from distributors.periods import add_months, month_start
+from drm.errors import DomainError, NotAllowed
+
+from .. import selectors, services
+from ..forms import (
+    AmendmentForm,
+    CloseForm,
+    GoalFilterForm,
+    GoalForm,
+    StepForm,
+    StepStatusForm,
+    landmark_lines,
+)
+from ..models import ActionStep, Amendment, Goal, Side
+
+PAGE_SIZE = 25
+EXPORT_CHUNK = 500
+LETTERS = {
+    "specific": gettext_noop("Specific"),
+    "measurable": gettext_noop("Measurable"),
+    "achievable": gettext_noop("Achievable"),
+    "realistic": gettext_noop("Realistic"),
+    "time_bound": gettext_noop("Time-bound"),
+}
+SEVERITIES = {
+    "refusal": gettext_noop("refused"),
+    "warning": gettext_noop("warning"),
+    "note": gettext_noop("note"),
+}
+
+
+def findings_shown(findings):
+    """SMART findings (dicts) with their letter and severity in words."""
+    return [
+        {
+            **finding,
+            "letter_label": _(LETTERS.get(finding["letter"], finding["letter"])),
+            "severity_label": _(SEVERITIES.get(finding["severity"], finding["severity"])),
+        }
+        for finding in findings
+    ]
+
+
+def visible_goal(request, pk, *, lock_related=True):
+    goals = Goal.objects.visible_to(request.user)
+    if lock_related:
+        goals = goals.select_related(
+            *selectors.GOAL_RELATIONS, "manufacturer_accepted_by", "partner_accepted_by"
+        )
+    return get_object_or_404(goals, pk=pk)
+
+
+def viewer_side(user, goal):
+    """The side `user` may act for on `goal`, or None (a rep, say: it sees, it does not set)."""
+    try:
+        return services.goal_side(user, goal)
+    except NotAllowed:
+        return None
+
+
+def may_author(user):
+    return is_manufacturer(user) or user_role(user) == Role.PARTNER_ADMIN
+
+
+def _partner_distributor(user):
+    if is_manufacturer(user):
+        return None
+    membership = user_membership(user)
+    return membership.distributor if membership else None
+
+
+# --- the list and its export -------------------------------------------------------------------
+
+
+def _filtered(request):
+    form = GoalFilterForm(request.GET or None)
+    if not form.is_bound:
+        return form, selectors.goal_queryset(visible_to=request.user)
+    if not form.is_valid():
+        return form, Goal.objects.none()
+    return form, selectors.goal_queryset(visible_to=request.user, filters=form.selector_filters())
+
+
+@require_safe
+@portal_user_required
+def goal_list(request):
+    form, goals = _filtered(request)
+    page = Paginator(goals, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "goals/list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": selectors.goal_figures(page.object_list),
+            "query": query.urlencode(),
+            "manufacturer": is_manufacturer(request.user),
+            "may_author": may_author(request.user),
+        },
+    )
+
+
+def _decimal(value):
+    return float(value) if value is not None else ""
+
+
+EXPORT_COLUMNS = [
+    (gettext_noop("id"), lambda f: f.goal.pk),
+    (gettext_noop("level"), lambda f: f.goal.get_level_display()),
+    (gettext_noop("distributor"), lambda f: f.goal.distributor.code if f.goal.distributor else ""),
+    (gettext_noop("title"), lambda f: f.goal.title),
+    (gettext_noop("metric"), lambda f: f.goal.metric),
+    (gettext_noop("status"), lambda f: f.goal.get_status_display()),
+    (gettext_noop("target"), lambda f: _decimal(f.goal.target)),
+    (gettext_noop("unit"), lambda f: f.goal.unit),
+    (gettext_noop("start"), lambda f: f.goal.start.isoformat()),
+    (gettext_noop("due"), lambda f: f.goal.due.isoformat()),
+    (gettext_noop("actual"), lambda f: _decimal(f.value)),
+    (gettext_noop("attainment_percent"), lambda f: _decimal(f.attainment)),
+    (gettext_noop("expected_today"), lambda f: _decimal(f.expected)),
+    (gettext_noop("gap"), lambda f: f.gap),
+    (gettext_noop("at_risk"), lambda f: _("yes") if f.goal.at_risk else ""),
+]
+
+
+@require_safe
+@portal_user_required
+def goal_export(request):
+    form, goals = _filtered(request)
+    if form.errors:
+        return HttpResponseBadRequest(
+            _("Invalid filter, nothing exported."), content_type="text/plain; charset=utf-8"
+        )
+    goals = list(goals)
+    rows = []
+    # Figures are computed a chunk at a time: a handful of queries per chunk, not per goal.
+    for index in range(0, len(goals), EXPORT_CHUNK):
+        for figures in selectors.goal_figures(goals[index : index + EXPORT_CHUNK]):
+            rows.append([cell(figures) for _header, cell in EXPORT_COLUMNS])
+    headers = [_(header) for header, _cell in EXPORT_COLUMNS]
+    name = f"goals-{timezone.localdate().isoformat()}"
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(name, headers, rows, sheet=_("Goals"))
+    return csv_response(name, headers, rows)
+
+
+# --- entry, the live SMART check, suggested landmarks ------------------------------------------
+
+
+def _form_page(request, form, *, goal=None, title, status=200, findings=None):
+    return render(
+        request,
+        "goals/form.html",
+        {
+            "form": form,
+            "goal": goal,
+            "title": title,
+            "findings": findings_shown(findings or []),
+            "cancel_url": goal.get_absolute_url() if goal else reverse("goals:list"),
+        },
+        status=status,
+    )
+
+
+def _domain_error_on_form(form, exc):
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_user_required
+def goal_create(request):
+    if not may_author(request.user):
+        raise PermissionDenied
+    partner_distributor = _partner_distributor(request.user)
+    initial = {"level": Goal.Level.DISTRIBUTOR}
+    form = GoalForm(request.POST or None, initial=initial, partner_distributor=partner_distributor)
+    title = _("New goal")
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = services.goal_create(by=request.user, terms=form.terms())
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            _domain_error_on_form(form, exc)
+            return _form_page(request, form, title=title, status=400, findings=exc.details)
+        messages.success(request, _("Goal saved as a draft."))
+        return redirect(goal)
+    return _form_page(request, form, title=title, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_user_required
+def goal_edit(request, pk):
+    """Revise a draft or one's own proposal; on the other side's proposal, counter it."""
+    goal = visible_goal(request, pk)
+    side = viewer_side(request.user, goal)
+    if side is None:
+        raise PermissionDenied
+    countering = goal.awaiting_side == side
+    form = GoalForm(
+        request.POST or None,
+        initial=GoalForm.initial_for(goal),
+        partner_distributor=goal.distributor if side == Side.PARTNER else None,
+        editing=True,
+    )
+    title = _("Counter-propose: %(title)s") if countering else _("Edit: %(title)s")
+    title = title % {"title": goal.title}
+    if request.method == "POST" and form.is_valid():
+        act = services.goal_counter if countering else services.goal_update
+        try:
+            act(goal=goal, by=request.user, terms=form.terms())
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            _domain_error_on_form(form, exc)
+            return _form_page(
+                request, form, goal=goal, title=title, status=400, findings=exc.details
+            )
+        messages.success(
+            request,
+            _("Your counter-proposal is sent.") if countering else _("The goal is saved."),
+        )
+        return redirect(goal)
+    return _form_page(request, form, goal=goal, title=title, status=400 if form.errors else 200)
+
+
+def _form_for_partial(request):
+    """The goal form bound to what was typed so far (valid or not) and its usable values."""
+    editing = request.POST.get("editing") == "1"
+    form = GoalForm(
+        request.POST,
+        partner_distributor=_partner_distributor(request.user),
+        editing=editing,
+    )
+    form.is_valid()
+    data = form.cleaned_data
+    fields = {name: data.get(name) for name in GoalForm.TERM_FIELDS if name in data}
+    for name in ("level", "distributor", "parent"):
+        if name in data:
+            fields[name] = data[name]
+    if "level" not in fields and form.partner_distributor is not None:
+        fields["level"] = Goal.Level.DISTRIBUTOR
+        fields["distributor"] = form.partner_distributor
+    fields = {
+        name: value
+        for name, value in fields.items()
+        if value is not None or name in ("baseline", "target", "start", "due")
+    }
+    return form, fields
+
+
+@require_POST
+@portal_user_required
+def goal_check(request):
+    """The live SMART feedback: the form posts what is typed; a partial lists the findings."""
+    if not may_author(request.user):
+        raise PermissionDenied
+    form, fields = _form_for_partial(request)
+    error = ""
+    findings = []
+    try:
+        verdict = services.goal_smart_check(
+            by=request.user,
+            fields=fields,
+            landmarks=form.landmark_rows,
+            bands=form.band_rows,
+        )
+        findings = [f.as_dict() for f in verdict.findings]
+    except DomainError as exc:
+        error = exc.message
+    line_errors = [e for name in ("landmarks", "bands") for e in form.errors.get(name, [])]
+    return render(
+        request,
+        "goals/_smart.html",
+        {"findings": findings_shown(findings), "error": error, "line_errors": line_errors},
+    )
+
+
+@require_POST
+@portal_user_required
+def landmarks_suggest(request):
+    """Landmarks the portal proposes for the form's current values, as the landmarks field."""
+    if not may_author(request.user):
+        raise PermissionDenied
+    form, fields = _form_for_partial(request)
+    goal = Goal(level=fields.get("level") or Goal.Level.DISTRIBUTOR)
+    for name, value in fields.items():
+        setattr(goal, name, value)
+    method = "profile" if request.POST.get("method") == "profile" else "linear"
+    try:
+        rows = services.landmarks_propose(goal, method=method) if goal.metric else []
+    except (LookupError, DomainError):
+        rows = []
+    return render(
+        request,
+        "goals/_landmarks_field.html",
+        {
+            "text": landmark_lines(rows) if rows else request.POST.get("landmarks", ""),
+            "proposed": bool(rows),
+        },
+    )
+
+
+# --- one goal ----------------------------------------------------------------------------------
+
+
+def _chart(goal, series, landmarks, projected):
+    """Chart.js line data: actual to date, landmarks, the run-rate projection to the due date."""
+    labels = []
+    month, last = month_start(goal.start), month_start(goal.due)
+    while month <= last:
+        labels.append(f"{month:%Y-%m}")
+        month = add_months(month, 1)
+    index = {label: i for i, label in enumerate(labels)}
+    actual = [None] * len(labels)
+    for day, value in series:
+        if f"{day:%Y-%m}" in index and value is not None:
+            actual[index[f"{day:%Y-%m}"]] = float(value)
+    marks = [None] * len(labels)
+    for landmark in landmarks:
+        key = f"{landmark.date:%Y-%m}"
+        if key in index:
+            marks[index[key]] = float(landmark.expected)
+    projection = [None] * len(labels)
+    known = [i for i, value in enumerate(actual) if value is not None]
+    if projected is not None and known:
+        projection[known[-1]] = actual[known[-1]]
+        projection[-1] = float(projected)
+    datasets = [
+        {"label": _("Actual"), "data": actual, "spanGaps": True},
+        {
+            "label": _("Landmarks"),
+            "data": marks,
+            "spanGaps": True,
+            "pointRadius": 5,
+            "borderDash": [2, 4],
+        },
+    ]
+    if projected is not None:
+        datasets.append(
+            {"label": _("Projection"), "data": projection, "spanGaps": True, "borderDash": [6, 4]}
+        )
+    unit = goal.unit if goal.unit and len(goal.unit) == 3 else ("%" if goal.unit == "%" else "")
+    return {"labels": labels, "datasets": datasets, "currency": unit}
+
+
+def _detail_context(request, goal, **forms):
+    user = request.user
+    manufacturer = is_manufacturer(user)
+    side = viewer_side(user, goal)
+    figures, series, projected = selectors.goal_detail(goal)
+    landmarks = list(goal.landmarks.all())
+    bands = list(goal.bands.all())
+    amendments = list(goal.amendments.select_related("proposed_by", "decided_by"))
+    open_amendment = next((a for a in amendments if a.status == Amendment.Status.PROPOSED), None)
+    negotiating = goal.status in (Goal.Status.PROPOSED, Goal.Status.COUNTER_PROPOSED)
+    finished = goal.status in Goal.FINISHED
+    may = {
+        "propose": side is not None and goal.is_co_set and goal.status == Goal.Status.DRAFT,
+        "answer": side is not None and negotiating and goal.awaiting_side == side,
+        "revise": side is not None
+        and goal.status in Goal.NEGOTIATING
+        and (goal.status == Goal.Status.DRAFT or goal.proposed_by_side == side),
+        "activate": manufacturer and not goal.is_co_set and goal.status == Goal.Status.DRAFT,
+        "close": manufacturer and goal.can_move_to(Goal.Status.CLOSED),
+        "amend": side is not None and goal.is_frozen and open_amendment is None,
+        "decide_amendment": side is not None
+        and open_amendment is not None
+        and open_amendment.proposed_by_side != side,
+        "withdraw_amendment": side is not None
+        and open_amendment is not None
+        and open_amendment.proposed_by_side == side,
+        "steps": not finished,
+    }
+    context = {
+        "goal": goal,
+        "figures": figures,
+        "projected": projected,
+        "chart": _chart(goal, series, landmarks, projected),
+        "landmarks": landmarks,
+        "bands": bands,
+        "payout": services.payout_for(goal, figures.value, bands),
+        "history": services.goal_history(goal)[:100],
+        "amendments": amendments,
+        "open_amendment": open_amendment,
+        "steps": selectors.steps_for(visible_to=user, goal=goal),
+        "reviews": goal.reviews.select_related("landmark"),
+        "manufacturer": manufacturer,
+        "side": side,
+        "may": may,
+        "step_statuses": ActionStep.Status.choices,
+        "rollup": selectors.team_rollup(goal) if goal.level == Goal.Level.TEAM else None,
+        "close_form": forms.get("close_form") or CloseForm(),
+        "step_form": forms.get("step_form") or StepForm(goal=goal),
+        "annex_year": goal.due.year,
+        "annex_available": goal.distributor_id is not None
+        and goal.status
+        in (Goal.Status.AGREED, Goal.Status.ACTIVE, Goal.Status.ACHIEVED, Goal.Status.MISSED),
+    }
+    return context
+
+
+@require_safe
+@portal_user_required
+def goal_detail(request, pk):
+    goal = visible_goal(request, pk)
+    return render(request, "goals/detail.html", _detail_context(request, goal))
+
+
+def _act(request, goal, do, done):
+    """A POSTed act: refused is 403, broken rules a message; back to the goal either way."""
+    try:
+        do()
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("goals:detail", pk=goal.pk)
+
+
+@require_POST
+@portal_user_required
+def goal_propose(request, pk):
+    goal = visible_goal(request, pk)
+    return _act(
+        request,
+        goal,
+        lambda: services.goal_propose(goal=goal, by=request.user),
+        _("The goal is proposed to the other side."),
+    )
+
+
+@require_POST
+@portal_user_required
+def goal_accept(request, pk):
+    goal = visible_goal(request, pk)
+    return _act(
+        request,
+        goal,
+        lambda: services.goal_accept(goal=goal, by=request.user),
+        _("You accepted the goal: it is agreed by both sides."),
+    )
+
+
+@require_POST
+@portal_user_required
+def goal_activate(request, pk):
+    goal = visible_goal(request, pk)
+    return _act(
+        request,
+        goal,
+        lambda: services.goal_activate(goal=goal, by=request.user),
+        _("The goal is active."),
+    )
+
+
+@require_POST
+@portal_user_required
+def goal_close(request, pk):
+    goal = visible_goal(request, pk)
+    if not is_manufacturer(request.user):
+        raise PermissionDenied
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(request, goal, close_form=form)
+        return render(request, "goals/detail.html", context, status=400)
+    return _act(
+        request,
+        goal,
+        lambda: services.goal_close(goal=goal, by=request.user, reason=form.cleaned_data["reason"]),
+        _("The goal is closed."),
+    )
+
+
+# --- amendments --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@portal_user_required
+def amendment_create(request, pk):
+    goal = visible_goal(request, pk)
+    if viewer_side(request.user, goal) is None:
+        raise PermissionDenied
+    form = AmendmentForm(request.POST or None, initial=AmendmentForm.initial_for(goal))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.amendment_propose(
+                    goal=goal,
+                    by=request.user,
+                    fields=form.amendment_fields(),
+                    landmarks=form.landmark_rows,
+                    bands=form.band_rows,
+                    reason=form.cleaned_data["reason"],
+                )
+            except NotAllowed as exc:
+                raise PermissionDenied(exc.message) from exc
+            except DomainError as exc:
+                _domain_error_on_form(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("The amendment is proposed; it applies once the other side accepts it.")
+                    if goal.is_co_set
+                    else _("The goal is amended."),
+                )
+                return redirect(goal)
+        status = 400
+    return render(
+        request,
+        "goals/form.html",
+        {
+            "form": form,
+            "goal": goal,
+            "title": _("Amend: %(title)s") % {"title": goal.title},
+            "amending": True,
+            "cancel_url": goal.get_absolute_url(),
+        },
+        status=status,
+    )
+
+
+def _visible_amendment(request, pk):
+    return get_object_or_404(
+        Amendment.objects.visible_to(request.user).select_related("goal"), pk=pk
+    )
+
+
+@require_POST
+@portal_user_required
+def amendment_accept(request, pk):
+    amendment = _visible_amendment(request, pk)
+    return _act(
+        request,
+        amendment.goal,
+        lambda: services.amendment_accept(amendment=amendment, by=request.user),
+        _("The amendment is accepted and applied."),
+    )
+
+
+@require_POST
+@portal_user_required
+def amendment_reject(request, pk):
+    amendment = _visible_amendment(request, pk)
+    return _act(
+        request,
+        amendment.goal,
+        lambda: services.amendment_reject(amendment=amendment, by=request.user),
+        _("The amendment is off the table."),
+    )
+
+
+# --- action steps ------------------------------------------------------------------------------
+
+
+@require_POST
+@portal_user_required
+def step_add(request, pk):
+    goal = visible_goal(request, pk)
+    form = StepForm(request.POST, goal=goal)
+    if not form.is_valid():
+        context = _detail_context(request, goal, step_form=form)
+        return render(request, "goals/detail.html", context, status=400)
+    data = form.cleaned_data
+    return _act(
+        request,
+        goal,
+        lambda: services.step_add(
+            goal=goal, by=request.user, what=data["what"], owner=data["owner"], due=data["due"]
+        ),
+        _("Step added to the plan."),
+    )
+
+
+@require_POST
+@portal_user_required
+def step_status(request, pk):
+    step = get_object_or_404(
+        ActionStep.objects.visible_to(request.user).select_related("goal"), pk=pk
+    )
+    form = StepStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown status."))
+        return redirect(step.goal)
+    response = _act(
+        request,
+        step.goal,
+        lambda: services.step_set_status(
+            step=step, by=request.user, status=form.cleaned_data["status"]
+        ),
+        _("Step updated."),
+    )
+    back = request.POST.get("next", "")
+    if back.startswith("/goals/") and "//" not in back:
+        return redirect(back)
+    return response

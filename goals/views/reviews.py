@@ -1,0 +1,146 @@
+"""Landmark review pages: the queue, one review with its accounting, acknowledgement, closing."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from distributors.access import Role, is_manufacturer, portal_user_required, user_role
+from drm.errors import DomainError, NotAllowed
+
+from .. import selectors, services
+from ..forms import AccountForm, ActionFormSet, ReviewFilterForm
+from ..models import LandmarkReview
+
+PAGE_SIZE = 50
+
+
+@require_safe
+@portal_user_required
+def review_queue(request):
+    form = ReviewFilterForm(request.GET or None)
+    status = form.cleaned_data.get("status") if form.is_valid() else None
+    reviews = selectors.review_queue(visible_to=request.user, status=status or None)
+    page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "goals/reviews.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def _visible_review(request, pk):
+    return get_object_or_404(
+        LandmarkReview.objects.visible_to(request.user).select_related(
+            "goal__distributor",
+            "landmark",
+            "accounted_by",
+            "acknowledged_by",
+            "closed_by",
+        ),
+        pk=pk,
+    )
+
+
+def _context(request, review, account_form=None, action_forms=None):
+    user = request.user
+    goal = review.goal
+    try:
+        side = services.goal_side(user, goal)
+    except NotAllowed:
+        side = None
+    open_review = review.status != LandmarkReview.Status.CLOSED
+    return {
+        "review": review,
+        "goal": goal,
+        "previous": services.previous_actions(review),
+        "missing": services.review_missing(review),
+        "actions": review.actions.select_related("owner"),
+        "may_account": side is not None and open_review and review.needs_accounting,
+        "may_acknowledge": user_role(user) == Role.PARTNER_ADMIN
+        and side is not None
+        and review.status == LandmarkReview.Status.ACCOUNTED
+        and review.acknowledged_at is None,
+        "may_close": is_manufacturer(user) and open_review,
+        "account_form": account_form
+        or AccountForm(initial={"cause": review.cause, "explanation": review.explanation}),
+        "action_forms": action_forms or ActionFormSet(prefix="actions", form_kwargs={"goal": goal}),
+    }
+
+
+@require_safe
+@portal_user_required
+def review_detail(request, pk):
+    review = _visible_review(request, pk)
+    return render(request, "goals/review.html", _context(request, review))
+
+
+@require_POST
+@portal_user_required
+def review_account(request, pk):
+    review = _visible_review(request, pk)
+    form = AccountForm(request.POST)
+    actions = ActionFormSet(request.POST, prefix="actions", form_kwargs={"goal": review.goal})
+    if form.is_valid() and actions.is_valid():
+        rows = [
+            (a["what"], a.get("owner"), a.get("due"))
+            for a in actions.cleaned_data
+            if a and a.get("what")
+        ]
+        try:
+            services.review_account(
+                review=review,
+                by=request.user,
+                cause=form.cleaned_data["cause"],
+                explanation=form.cleaned_data["explanation"],
+                actions=rows,
+            )
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The review is accounted for."))
+            return redirect("goals:review", pk=review.pk)
+    context = _context(request, review, account_form=form, action_forms=actions)
+    return render(request, "goals/review.html", context, status=400)
+
+
+def _act(request, review, do, done):
+    try:
+        do()
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("goals:review", pk=review.pk)
+
+
+@require_POST
+@portal_user_required
+def review_acknowledge(request, pk):
+    review = _visible_review(request, pk)
+    return _act(
+        request,
+        review,
+        lambda: services.review_acknowledge(review=review, by=request.user),
+        _("You acknowledged the accounting."),
+    )
+
+
+@require_POST
+@portal_user_required
+def review_close(request, pk):
+    review = _visible_review(request, pk)
+    return _act(
+        request,
+        review,
+        lambda: services.review_close(review=review, by=request.user),
+        _("The review is closed."),
+    )

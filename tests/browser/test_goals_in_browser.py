@@ -1,0 +1,81 @@
+"""Goals in a real browser: a partner admin proposes a goal (live SMART check, landmarks proposed
+by the portal), the manager counters with another target, the partner accepts, and the contract
+annex PDF downloads."""
+
+import datetime
+import io
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from goals.models import Goal
+from tests import factories
+from tests.browser.test_portal_in_browser import expect_chart_drawn, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_partner_proposes_the_manager_counters_the_partner_accepts_and_downloads_the_annex(
+    page, manager, partner, distributor
+):
+    line = factories.ProductLineFactory(code="pumps", name="Pumps")
+    distributor.product_lines.add(line)
+    today = timezone.localdate()
+    start = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    due = start.replace(year=start.year + 1) - datetime.timedelta(days=1)
+
+    log_in(page, partner)
+    page.goto("/goals/new/")
+    form = page.locator("#goal-form")
+    form.get_by_label("Title").fill("Pump revenue of 120,000 EUR")
+    form.get_by_label("Specific description").fill("Pumps through the Bavarian dealers.")
+    form.get_by_label("Metric").select_option("revenue")
+    form.get_by_label("Product line").select_option(label="Pumps")
+    form.get_by_label("Baseline", exact=True).fill("100000")
+    form.get_by_label("Baseline period from").fill(start.replace(year=start.year - 1).isoformat())
+    form.get_by_label("Baseline period to").fill((start - datetime.timedelta(days=1)).isoformat())
+    form.get_by_label("Target").fill("120000")
+    form.get_by_label("Start").fill(start.isoformat())
+    form.get_by_label("Due").fill(due.isoformat())
+    form.get_by_label("Why it matters").fill("We become the pump dealer of the region.")
+    expect(page.locator("#smart-feedback .smart-findings")).to_be_visible()
+    page.locator("#suggest-linear").click()
+    expect(page.locator("#landmarks-proposed")).to_be_visible()
+    expect(page.locator("#id_landmarks")).to_contain_text(f"{due.isoformat()} 120000.00")
+    form.get_by_label("Bonus bands").fill("100 fixed 5000")
+    form.get_by_label("Why the goal stands despite the SMART warnings").fill("Agreed in May")
+    page.locator("#goal-form button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text("Goal saved as a draft")
+    expect_chart_drawn(page, "goal-chart")
+    page.locator("#propose-goal").click()
+    expect(page.locator("#goal-status")).to_have_text("Proposed")
+    goal = Goal.objects.get()
+
+    page.context.clear_cookies()
+    log_in(page, manager)
+    page.goto(f"/goals/{goal.pk}/")
+    page.locator("#counter-goal").click()
+    page.locator("#goal-form").get_by_label("Target").fill("125000")
+    page.locator("#goal-form").get_by_label("Why the goal stands despite the SMART warnings").fill(
+        "Agreed in May"
+    )
+    page.locator("#goal-form button[type=submit]").click()
+    expect(page.locator("#goal-status")).to_have_text("Counter-proposed")
+    expect(page.locator("#target")).to_contain_text("125,000")
+
+    page.context.clear_cookies()
+    log_in(page, partner)
+    page.goto(f"/goals/{goal.pk}/")
+    page.locator("#accept-goal").click()
+    expect(page.locator(".alert-success")).to_contain_text("agreed by both sides")
+    with page.expect_download() as download_info:
+        page.locator("#annex-link").click()
+    download = download_info.value
+    assert download.suggested_filename == f"annex-acme-{due.year}.pdf"
+    pdf = Path(download.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Pump revenue of 120,000 EUR" in text
