@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import F, Sum
+from django.db.models import F, Sum, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -641,8 +641,14 @@ def gap_words(value, reference):
     return _("behind by %(percent)s %%") % {"percent": -rounded}
 
 
+# The relations the explanations name (`Actual.how`): loaded once for a batch, not per goal.
+NAMED_RELATIONS = ("distributor", "product_line", "customer_category", "territory", "owner")
+
+
 def actuals_for(goals, *, as_of, facts=None):
     """{goal id: Actual} for `goals`, with one aggregate query per data source they need."""
     goals = list(goals)
+    # Relations the caller did not select are fetched in one query each (none when selected).
+    prefetch_related_objects(goals, *NAMED_RELATIONS)
     facts = facts or Facts.for_goals(goals, as_of=as_of)
     return {goal.pk: metric_get(goal.metric).actual(goal, facts, as_of=as_of) for goal in goals}

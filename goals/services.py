@@ -573,6 +573,8 @@ def amendment_propose(*, goal, by, fields=None, landmarks=None, bands=None, reas
         )
     if not (reason or "").strip():
         raise ValidationFailed(_("Say why the goal changes."), field="reason")
+    if review is not None and review.goal_id != goal.pk:
+        raise ValidationFailed(_("This review is another goal's."), field="review")
     changes = _amendment_changes(goal, fields, landmarks, bands)
     if not changes:
         raise ValidationFailed(_("The amendment changes nothing."))
@@ -701,9 +703,12 @@ def review_account(*, review, by, cause, explanation, actions=()):
     review.explanation = explanation.strip()
     review.accounted_by, review.accounted_at = by, timezone.now()
     review.status = LandmarkReview.Status.ACCOUNTED
-    # A partner's accounting carries its admin's acknowledgement with it.
+    # A partner's accounting carries its admin's acknowledgement with it; the manufacturer's
+    # (a first one or a change) waits for the admin to sign it off again.
     if is_partner(by):
         review.acknowledged_by, review.acknowledged_at = by, review.accounted_at
+    else:
+        review.acknowledged_by = review.acknowledged_at = None
     review.save()
     for what, owner, due in actions:
         ActionStep.objects.create(
@@ -899,11 +904,15 @@ def reviews_open_due(*, today):
 
     The actual is measured as of the landmark's date. An early review (opened by the run-rate
     warning) is completed with the actual and the outcome; its accounting stays.
-    Idempotent: a landmark has one review at most (a one-to-one key).
+    Idempotent: a landmark has one review at most (a one-to-one key), and a review is complete
+    once its outcome is no longer "at risk" (its actual may be None: a ratio with no data).
     """
+    incomplete = LandmarkReview.Outcome.AT_RISK
     due = Landmark.objects.filter(
         date__lt=today, goal__status__in=(Goal.Status.ACTIVE, Goal.Status.AGREED)
-    ).filter(~Exists(LandmarkReview.objects.filter(landmark=OuterRef("pk"), actual__isnull=False)))
+    ).filter(
+        ~Exists(LandmarkReview.objects.filter(landmark=OuterRef("pk")).exclude(outcome=incomplete))
+    )
     goal_ids = due.values("goal_id").distinct()
     opened = []
     for goals in _chunks(Goal.objects.filter(pk__in=goal_ids)):
@@ -924,8 +933,8 @@ def reviews_open_due(*, today):
 @transaction.atomic
 def _review_complete(goal, landmark, actual):
     existing = LandmarkReview.objects.select_for_update().filter(landmark=landmark).first()
-    if existing is not None and existing.actual is not None:
-        return None
+    if existing is not None and existing.outcome != LandmarkReview.Outcome.AT_RISK:
+        return None  # completed already (with figures or without)
     outcome = (
         LandmarkReview.Outcome.ON_TRACK
         if actual is not None and actual >= landmark.expected
@@ -947,8 +956,11 @@ def _review_complete(goal, landmark, actual):
 
 def goals_at_risk_refresh(*, today):
     """The early warning: project each active goal at its present pace to its next landmark;
-    below the landmark, the goal is at risk and that landmark's review opens early."""
+    below the landmark, the goal is at risk and that landmark's review opens early (for each
+    landmark in turn while the goal stays behind). Goals newly at risk are notified; returns
+    their number."""
     flagged = []
+    threatened = []  # (goal, landmark) for every goal at risk now
     changed = []
     for goals in _chunks(Goal.objects.filter(status=Goal.Status.ACTIVE)):
         facts = Facts.for_goals(goals, as_of=today)
@@ -960,14 +972,23 @@ def goals_at_risk_refresh(*, today):
             actual = metric_get(goal.metric).actual(goal, facts, as_of=today).value
             projected = projection(goal, actual, as_of=today, to=landmark.date)
             at_risk = projected is not None and projected < landmark.expected
-            if at_risk and not goal.at_risk:
-                flagged.append((goal, landmark))
+            if at_risk:
+                threatened.append((goal, landmark))
+                if not goal.at_risk:
+                    flagged.append(goal)
             if at_risk != goal.at_risk or projected != goal.projection:
                 goal.at_risk, goal.projection = at_risk, projected
                 changed.append(goal)
     Goal.objects.bulk_update(changed, ["at_risk", "projection"], batch_size=CHUNK)
+    reviewed = set(
+        LandmarkReview.objects.filter(
+            landmark_id__in=[landmark.pk for _goal, landmark in threatened]
+        ).values_list("landmark_id", flat=True)
+    )
     opened = []
-    for goal, landmark in flagged:
+    for goal, landmark in threatened:
+        if landmark.pk in reviewed:
+            continue
         review, created = LandmarkReview.objects.get_or_create(
             landmark=landmark,
             defaults={
@@ -980,7 +1001,7 @@ def goals_at_risk_refresh(*, today):
         )
         if created:
             opened.append(review)
-    notices.goals_at_risk_notify([goal for goal, _landmark in flagged])
+    notices.goals_at_risk_notify(flagged)
     notices.reviews_opened_notify(opened)
     return len(flagged)
 

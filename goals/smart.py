@@ -175,6 +175,9 @@ class MetricAndScope(Check):
                 )
         if goal.level == "distributor" and not goal.distributor_id:
             yield self.refuse(_("A distributor goal names its distributor."))
+        elif goal.level != "distributor" and goal.distributor_id:
+            # The database refuses it too (goal_distributor_by_level); say why, in words.
+            yield self.refuse(_("A team or support goal covers no single distributor."))
 
 
 @register
