@@ -285,6 +285,16 @@ class Goal(models.Model):
     def year(self):
         return self.due.year
 
+    @property
+    def metric_label(self):
+        """The metric's name in the reader's language (its key if it left the registry)."""
+        from .metrics import metric_get
+
+        try:
+            return metric_get(self.metric).label
+        except LookupError:
+            return self.metric
+
 
 class BonusBand(models.Model):
     """A reward: reaching `threshold` % of the target pays a fixed amount or a % of the revenue

@@ -379,15 +379,14 @@ def goal_create(*, by, terms):
 
 
 def _may_edit(goal, side):
-    """Terms on the table may be revised by their author's side; a draft by either side."""
-    if goal.status == Goal.Status.DRAFT:
-        return True
-    return goal.status in Goal.NEGOTIATING and goal.proposed_by_side == side
+    """A draft is revised by either side. Terms on the table are not changed in place, not even
+    by their author: the other side could be accepting them that instant. They are answered."""
+    return goal.status == Goal.Status.DRAFT
 
 
 @transaction.atomic
 def goal_update(*, goal, by, terms):
-    """Revise a draft, or one's own proposal while the other side has not answered."""
+    """Revise a draft (a proposal on the table is answered: accepted or countered)."""
     goal = _lock(goal)
     side = goal_side(by, goal)
     if goal.status not in Goal.NEGOTIATING:
@@ -397,9 +396,14 @@ def goal_update(*, goal, by, terms):
             field="status",
         )
     if not _may_edit(goal, side):
-        raise NotAllowed(
-            _("The other side's proposal is on the table: accept it or make a counter-proposal.")
-        )
+        if goal.awaiting_side == side:
+            raise NotAllowed(
+                _(
+                    "The other side's proposal is on the table: accept it or make a "
+                    "counter-proposal."
+                )
+            )
+        raise NotAllowed(_("Your proposal is on the table; wait for the other side's answer."))
     _revise(goal, by, terms)
     return goal
 
@@ -626,8 +630,10 @@ def _amendment_apply(goal, amendment, by):
 
 
 def _lock_amendment(amendment):
-    amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
-    return amendment, _lock(amendment.goal)
+    # The goal first, then the amendment: the order every other act takes its locks in.
+    goal_id = Amendment.objects.filter(pk=amendment.pk).values_list("goal_id", flat=True).get()
+    goal = _lock(Goal(pk=goal_id))
+    return Amendment.objects.select_for_update().get(pk=amendment.pk), goal
 
 
 @transaction.atomic
