@@ -54,10 +54,21 @@ def test_a_draft_goal_is_not_in_the_annex(login, manager, agreed, distributor):
 
 
 def test_the_annex_speaks_the_distributors_language(agreed, distributor):
-    # The French catalogue is not written yet: the headings stay English for now. What shows the
-    # override at work is Django's French date format ("31 décembre 2026").
     distributor.language = "fr"
     distributor.save()
     text = text_of(annex_pdf(distributor=distributor, year=2026))
     assert "Pump revenue 2026" in text
     assert "décembre 2026" in text
+    for heading in ("Annexe au contrat", "Jalons", "Paliers de prime"):
+        assert heading in text
+    assert "Bonus bands" not in text
+
+
+def test_the_annex_is_in_french_for_a_french_distributor_whoever_downloads_it(
+    login, manager, agreed, distributor
+):
+    distributor.language = "fr"
+    distributor.save()
+    response = login(manager).get(reverse("goals:annex", args=["acme", 2026]))
+    text = text_of(response.content)
+    assert "Paliers de prime" in text and "Jalons" in text
