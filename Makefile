@@ -68,6 +68,7 @@ run: $(STAMP)
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) demo_data --quiet
 	$(MANAGE) demo_leads --quiet
+	$(MANAGE) demo_goals --quiet
 	$(MANAGE) collectstatic --noinput -v 0
 	@echo "Serving the demo portal on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	exec $(MANAGE) runserver 127.0.0.1:$(PORT) --noreload

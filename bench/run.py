@@ -9,7 +9,11 @@ Run with `make bench` (`SCALE=0.1 make bench` for a quick run). Sizes scale with
 - the distributor list sorted by 12-month revenue against a query per distributor;
 - the leads (lead_bench.py): a channel of 10,000 distributors and 10,000,000 leads (× SCALE)
   generated inside Postgres, the lead list, partner inbox and analytics pages served in-process,
-  and a 1,000,000-row MQL import (× SCALE) against a bare COPY: `lead import/copy ratio: X.XX`.
+  and a 1,000,000-row MQL import (× SCALE) against a bare COPY: `lead import/copy ratio: X.XX`;
+- the goals (goal_bench.py): 10,000 distributors × 5 goals with 4 landmarks each and 1,000,000
+  revenue rows (× SCALE) generated inside Postgres (the lead world's distributors), the goals
+  list (selectors now; the page and the API once they answer) and the daily at-risk refresh.
+BENCH_ONLY=goals runs the goal part alone (on a fresh database: it makes its distributors).
 It builds a throw-away database (`drm_bench`, or BENCH_DATABASE; the big import and the leads
 need Postgres).
 """
@@ -265,6 +269,17 @@ def main():
     from distributors.models import Distributor, ImportBatch, ProductLine, RevenueRecord, Tier
     from tests import factories
 
+    if os.environ.get("BENCH_ONLY") == "goals":
+        from goal_bench import goal_bench
+
+        if engine != "postgres":
+            raise SystemExit("the goal bench needs Postgres")
+        manager = factories.ManagerFactory(username="bench-manager")
+        print(f"engine: {engine}; SCALE={scale:g}; the goal part only")
+        goal_bench(scale=scale, manager=manager)
+        print(f"wall time {time.perf_counter() - started:.0f} s")
+        return
+
     big_rows = max(1000, round(1_000_000 * scale))
     count = max(100, -(-big_rows // (LINES * MONTHS)))
     manager = factories.ManagerFactory(username="bench-manager")
@@ -384,6 +399,14 @@ def main():
         lead_bench(scale=scale, manager=manager, run_py=__file__)
     else:
         print("leads    the generated lead channel needs Postgres: skipped")
+
+    # 5. Goals: over the lead world's distributors, the goals list and the daily early warning.
+    if engine == "postgres":
+        from goal_bench import goal_bench
+
+        goal_bench(scale=scale, manager=manager)
+    else:
+        print("goals    the generated goals need Postgres: skipped")
     print(f"wall time {time.perf_counter() - started:.0f} s")
 
 

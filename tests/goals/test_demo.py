@@ -1,0 +1,146 @@
+"""The demo_goals command: every status and review story shows, the partner has its annex, and a
+second run adds nothing."""
+
+import datetime
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.utils import timezone
+
+from distributors.models import Distributor
+from goals import selectors, services
+from goals.models import (
+    ActionStep,
+    Activity,
+    Amendment,
+    BonusBand,
+    Goal,
+    Landmark,
+    LandmarkReview,
+)
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (Goal, Landmark, LandmarkReview, ActionStep, Amendment, BonusBand, Activity)
+
+
+def counts():
+    return {model._meta.label: model.objects.count() for model in MODELS}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The demo channel, its leads and goals (loaded twice), once for the module."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("demo_data", "--quiet", stdout=StringIO())
+        call_command("demo_leads", "--leads", "1500", "--quiet", stdout=StringIO())
+        first = StringIO()
+        call_command("demo_goals", "--quiet", stdout=first)
+        loaded = counts()
+        second = StringIO()
+        call_command("demo_goals", "--quiet", stdout=second)
+        yield {"first": first.getvalue(), "second": second.getvalue(), "loaded": loaded}
+        transaction.set_rollback(True)
+
+
+# First in the file: the module's demo world is not loaded yet.
+def test_demo_goals_needs_the_demo_channel(db):
+    with pytest.raises(CommandError, match="demo_data"):
+        call_command("demo_goals", "--quiet", stdout=StringIO())
+
+
+def test_a_second_run_creates_nothing(world):
+    assert "Demo goals:" in world["first"]
+    assert "nothing to do" in world["second"]
+    assert counts() == world["loaded"]
+
+
+def test_distributor_goals_exist_in_every_status(world):
+    statuses = set(
+        Goal.objects.filter(level=Goal.Level.DISTRIBUTOR).values_list("status", flat=True)
+    )
+    assert statuses == set(Goal.Status.values)
+    settled = Goal.objects.filter(status__in=(Goal.Status.ACHIEVED, Goal.Status.MISSED))
+    assert not settled.filter(final_actual__isnull=True).exists()
+    assert settled.filter(status=Goal.Status.ACHIEVED, payout__gt=0).exists()
+    assert Goal.objects.get(status=Goal.Status.CLOSED).closed_reason
+
+
+def test_team_goals_of_the_year_have_distributor_goals_aligned_under_them(world):
+    year = timezone.localdate().year
+    teams = Goal.objects.filter(level=Goal.Level.TEAM, due__year=year)
+    assert set(teams.values_list("metric", flat=True)) == {"revenue", "new_line_revenue"}
+    gaps = []
+    for team in teams:
+        assert team.status == Goal.Status.ACTIVE
+        rollup = selectors.team_rollup(team)
+        assert len(rollup.children) >= 3
+        gaps.append(str(rollup.gap))
+    if timezone.localdate().month >= 3:  # the year's figures need a few months to tell
+        assert any("behind" in gap for gap in gaps) and any("ahead" in gap for gap in gaps)
+
+
+def test_targets_are_5_to_20_percent_above_last_years_revenue(world):
+    year = timezone.localdate().year
+    goals = Goal.objects.filter(
+        level=Goal.Level.DISTRIBUTOR, metric="revenue", due__year=year, baseline__gt=0
+    )
+    assert goals.count() > 20
+    for goal in goals:
+        assert Decimal("1.04") <= goal.target / goal.baseline <= Decimal("1.21"), goal.title
+
+
+def test_every_review_story_is_there(world):
+    reviews = LandmarkReview.objects
+    assert reviews.filter(status="open", outcome="on_track").exists()
+    assert reviews.filter(status="open", outcome="missed").exists()
+    assert reviews.filter(status="accounted", acknowledged_at__isnull=True).exists()
+    closed = reviews.get(status="closed")
+    assert closed.actions.exists() and closed.acknowledged_at
+    assert reviews.filter(early=True, outcome="at_risk").exists()
+    assert Goal.objects.filter(at_risk=True).exists()
+
+
+def test_an_accepted_amendment_shows_in_the_goals_history(world):
+    amendment = Amendment.objects.get(status=Amendment.Status.ACCEPTED)
+    history = services.goal_history(amendment.goal)
+    assert any(change.field and "target" in str(change.field).lower() for change in history)
+    assert Amendment.objects.filter(status=Amendment.Status.PROPOSED).exists()
+
+
+def test_action_steps_are_done_open_and_overdue(world):
+    today = timezone.localdate()
+    steps = ActionStep.objects
+    assert steps.filter(status="done").exists()
+    assert steps.filter(status="todo", due__gte=today).exists()
+    assert steps.filter(status="todo", due__lt=today).exists()
+
+
+def test_the_manager_has_support_goals_and_an_activity_log(world):
+    support = Goal.objects.filter(level=Goal.Level.SUPPORT, owner__username="manager")
+    assert set(support.values_list("metric", flat=True)) == {"visits", "one_to_ones", "trainings"}
+    assert Activity.objects.filter(manager__username="manager").count() > 50
+    for goal in support:
+        assert goal.status == Goal.Status.ACTIVE
+
+
+def test_the_demo_partner_has_an_agreed_annex_with_bonus_bands(world):
+    distributor = Distributor.objects.get(memberships__user__username="partner")
+    annex = selectors.annex_goals(distributor=distributor, year=timezone.localdate().year)
+    assert len(annex) >= 3
+    for goal in annex:
+        assert goal.manufacturer_accepted_by and goal.partner_accepted_by
+        assert goal.bands.exists()
+    kinds = {band.kind for goal in annex for band in goal.bands.all()}
+    assert kinds == {BonusBand.Kind.FIXED, BonusBand.Kind.PERCENT_ABOVE}
+
+
+def test_next_years_goals_are_in_negotiation(world):
+    next_year = Goal.objects.filter(due__year=timezone.localdate().year + 1)
+    assert {"draft", "proposed", "counter_proposed", "agreed"} <= set(
+        next_year.values_list("status", flat=True)
+    )
+    assert next_year.filter(start__gt=datetime.date.today()).exists()
