@@ -113,78 +113,108 @@ class Facts:
             channel=any(g.distributor_id is None for g in goals),
         )
 
-    def _scoped(self, queryset, field="distributor_id"):
-        if self.channel:
-            return queryset
-        return queryset.filter(**{f"{field}__in": self.distributor_ids})
+    def _rows(self, kind, distributor_id):
+        """The aggregated rows of source `kind` for one distributor, or the channel's (None).
 
-    def revenue(self):
-        """{distributor or None: [(month, product_line, category, amount, units, margin)]}."""
-        if "revenue" not in self._cache:
-            rows = (
-                self._scoped(RevenueRecord.objects.all())
-                .filter(month__gte=self.first, month__lte=self.last, rate__isnull=False)
-                .values_list("distributor_id", "month", "product_line_id", "customer_category_id")
-                .annotate(
-                    amount=Sum("reporting_amount"),
-                    units=Sum("units"),
-                    margin=Sum(F("margin") * F("rate")),
-                )
-                .order_by()
-            )
-            by = defaultdict(list)
-            for distributor_id, month, line, category, amount, units, margin in rows:
-                row = (month, line, category, amount or 0, units or 0, margin or 0)
-                if distributor_id in self.distributor_ids:
-                    by[distributor_id].append(row)
-                if self.channel:
-                    by[None].append(row)
-            self._cache["revenue"] = by
-        return self._cache["revenue"]
+        Loaded once per batch and per side: the page's distributors in one aggregate query, the
+        whole channel (team goals only) in another one grouped without the distributor, so a
+        team goal on the page never drags every distributor's rows into Python.
+        """
+        side = "channel" if distributor_id is None else "distributors"
+        key = (kind, side)
+        if key not in self._cache:
+            loader = getattr(self, f"_load_{kind}")
+            if side == "channel":
+                self._cache[key] = loader(None) if self.channel else {}
+            else:
+                self._cache[key] = loader(self.distributor_ids) if self.distributor_ids else {}
+        empty = {} if kind == "leads" else ()
+        return self._cache[key].get(distributor_id, empty)
 
-    def lead_stages(self):
-        """{distributor or None: {(month, stage): count}} from the per-distributor rollups."""
-        if "leads" not in self._cache:
-            rows = (
-                self._scoped(LeadRollup.objects.filter(grain=LeadRollup.Grain.DISTRIBUTOR))
-                .filter(month__gte=self.first, month__lte=self.last)
-                .values_list("distributor_id", "month", "stage")
-                .annotate(count=Sum("count"))
-                .order_by()
-            )
-            by = defaultdict(lambda: defaultdict(int))
-            for distributor_id, month, stage, count in rows:
-                if distributor_id in self.distributor_ids:
-                    by[distributor_id][(month, stage)] += count
-                if self.channel:
-                    by[None][(month, stage)] += count
-            self._cache["leads"] = by
-        return self._cache["leads"]
+    def revenue(self, distributor_id):
+        """[(month, product_line, category, amount, units, margin)] of one distributor or the
+        channel (None), in the reporting currency; figures without a rate are left out."""
+        return self._rows("revenue", distributor_id)
 
-    def won_leads(self):
-        """{distributor or None: [(month, country, region, value)]}: won leads by territory."""
-        if "won" not in self._cache:
-            rows = (
-                self._scoped(Lead.objects.filter(status=Lead.Status.WON))
-                .filter(
-                    closed_at__date__gte=self.first,
-                    closed_at__date__lt=add_months(self.last, 1),
-                )
-                .annotate(closed_month=TruncMonth("closed_at"))
-                .values_list("distributor_id", "closed_month", "country", "region")
-                .annotate(value=Sum("won_value"))
-                .order_by()
+    def lead_stages(self, distributor_id):
+        """{(month, stage): count} from the lead rollups."""
+        return self._rows("leads", distributor_id)
+
+    def won_leads(self, distributor_id):
+        """[(month, country, region, value)]: won leads by where they are."""
+        return self._rows("won", distributor_id)
+
+    def _load_revenue(self, distributor_ids):
+        rows = RevenueRecord.objects.filter(
+            month__gte=self.first, month__lte=self.last, rate__isnull=False
+        )
+        columns = ["month", "product_line_id", "customer_category_id"]
+        if distributor_ids is not None:
+            rows = rows.filter(distributor_id__in=distributor_ids)
+            columns.insert(0, "distributor_id")
+        rows = (
+            rows.values_list(*columns)
+            .annotate(
+                amount=Sum("reporting_amount"),
+                units=Sum("units"),
+                margin=Sum(F("margin") * F("rate")),
             )
-            by = defaultdict(list)
-            for distributor_id, month, country, region, value in rows:
-                month = month.date() if isinstance(month, datetime.datetime) else month
-                row = (month, country, region, value or 0)
-                if distributor_id in self.distributor_ids:
-                    by[distributor_id].append(row)
-                if self.channel:
-                    by[None].append(row)
-            self._cache["won"] = by
-        return self._cache["won"]
+            .order_by()
+        )
+        by = defaultdict(list)
+        for row in rows:
+            distributor_id, rest = (row[0], row[1:]) if distributor_ids is not None else (None, row)
+            month, line, category, amount, units, margin = rest
+            by[distributor_id].append((month, line, category, amount or 0, units or 0, margin or 0))
+        return by
+
+    def _load_leads(self, distributor_ids):
+        if distributor_ids is None:
+            # The channel's own rollups (per source for the whole channel) are far smaller.
+            rows = LeadRollup.objects.filter(grain=LeadRollup.Grain.CHANNEL_SOURCE)
+            columns = ["month", "stage"]
+        else:
+            rows = LeadRollup.objects.filter(
+                grain=LeadRollup.Grain.DISTRIBUTOR, distributor_id__in=distributor_ids
+            )
+            columns = ["distributor_id", "month", "stage"]
+        rows = (
+            rows.filter(month__gte=self.first, month__lte=self.last)
+            .values_list(*columns)
+            .annotate(count=Sum("count"))
+            .order_by()
+        )
+        by = defaultdict(lambda: defaultdict(int))
+        for row in rows:
+            distributor_id, (month, stage, count) = (
+                (row[0], row[1:]) if distributor_ids is not None else (None, row)
+            )
+            by[distributor_id][(month, stage)] += count
+        return by
+
+    def _load_won(self, distributor_ids):
+        rows = Lead.objects.filter(
+            status=Lead.Status.WON,
+            closed_at__date__gte=self.first,
+            closed_at__date__lt=add_months(self.last, 1),
+        )
+        columns = ["closed_month", "country", "region"]
+        if distributor_ids is not None:
+            rows = rows.filter(distributor_id__in=distributor_ids)
+            columns.insert(0, "distributor_id")
+        rows = (
+            rows.annotate(closed_month=TruncMonth("closed_at"))
+            .values_list(*columns)
+            .annotate(value=Sum("won_value"))
+            .order_by()
+        )
+        by = defaultdict(list)
+        for row in rows:
+            distributor_id, rest = (row[0], row[1:]) if distributor_ids is not None else (None, row)
+            month, country, region, value = rest
+            month = month.date() if isinstance(month, datetime.datetime) else month
+            by[distributor_id].append((month, country, region, value or 0))
+        return by
 
     def activities(self):
         """{(kind, distributor or None, manager): [date, ...]} from the activity log."""
@@ -301,8 +331,8 @@ class RevenueBase(Metric):
     """Reported revenue in the reporting currency over the goal's months and scope."""
 
     def _rows(self, goal, facts, period, *, line=True, category=True):
-        for month, line_id, category_id, amount, units, margin in facts.revenue().get(
-            goal.distributor_id, ()
+        for month, line_id, category_id, amount, units, margin in facts.revenue(
+            goal.distributor_id
         ):
             if month not in period:
                 continue
@@ -454,7 +484,7 @@ class TerritoryRevenue(Metric):
         territory = goal.territory
         total = Decimal(0)
         count = 0
-        for month, country, region, value in facts.won_leads().get(goal.distributor_id, ()):
+        for month, country, region, value in facts.won_leads(goal.distributor_id):
             if month not in period or country != territory.country:
                 continue
             if territory.region and region != territory.region:
@@ -482,7 +512,7 @@ class LeadRatio(Metric):
     subtract = False  # the value is (denominator - numerator) / denominator
 
     def measure(self, goal, facts, period):
-        counts = facts.lead_stages().get(goal.distributor_id, {})
+        counts = facts.lead_stages(goal.distributor_id)
         top = sum(c for (m, s), c in counts.items() if m in period and s in self.numerator_stages)
         bottom = sum(
             c for (m, s), c in counts.items() if m in period and s in self.denominator_stages

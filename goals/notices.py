@@ -86,11 +86,24 @@ def amendment_decided_notify(amendment, *, by):
     )
 
 
+def _both_sides_cached():
+    """_both_sides looked up once per distributor (a job may report on thousands of goals)."""
+    known = {}
+
+    def lookup(goal):
+        if goal.distributor_id not in known:
+            known[goal.distributor_id] = _both_sides(goal)
+        return known[goal.distributor_id]
+
+    return lookup
+
+
 def reviews_opened_notify(reviews):
     """Each review tells both sides of its goal (one notice per person, with a count)."""
+    both_sides = _both_sides_cached()
     per_user = {}
     for review in reviews:
-        for user in _both_sides(review.goal):
+        for user in both_sides(review.goal):
             person, count = per_user.get(user.pk, (user, 0))
             per_user[user.pk] = (person, count + 1)
     for user, count in per_user.values():
@@ -107,9 +120,10 @@ def reviews_opened_notify(reviews):
 
 
 def goals_at_risk_notify(goals):
+    both_sides = _both_sides_cached()
     per_user = {}
     for goal in goals:
-        owners = _both_sides(goal) if goal.distributor_id else [goal.owner] if goal.owner else []
+        owners = both_sides(goal) if goal.distributor_id else [goal.owner] if goal.owner else []
         for user in owners:
             person, count = per_user.get(user.pk, (user, 0))
             per_user[user.pk] = (person, count + 1)

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from distributors.access import is_manufacturer, user_membership
+from distributors.periods import month_start
 
 from .metrics import (
     Actual,
@@ -118,8 +119,11 @@ def goal_detail(goal, *, as_of=None):
         gap=gap_words(actual.value, expected),
     )
     series = metric.series(goal, facts, as_of=as_of)
+    # The pace over complete months, as the early warning reads it (goals_at_risk_refresh).
+    settled = month_start(as_of) - datetime.timedelta(days=1)
+    settled_actual = metric.actual(goal, facts, as_of=settled).value
     projected = (
-        projection(goal, actual.value, as_of=as_of, to=goal.due) if as_of < goal.due else None
+        projection(goal, settled_actual, as_of=settled, to=goal.due) if as_of < goal.due else None
     )
     return figures, series, projected
 

@@ -964,7 +964,13 @@ def goals_at_risk_refresh(*, today):
     """The early warning: project each active goal at its present pace to its next landmark;
     below the landmark, the goal is at risk and that landmark's review opens early (for each
     landmark in turn while the goal stays behind). Goals newly at risk are notified; returns
-    their number."""
+    their number.
+
+    The pace is read over complete months only (up to the end of last month): figures are
+    reported monthly, and counting the days of a month not reported yet would make nearly every
+    goal look behind near a month's end.
+    """
+    settled = month_start(today) - datetime.timedelta(days=1)
     flagged = []
     threatened = []  # (goal, landmark) for every goal at risk now
     changed = []
@@ -975,8 +981,8 @@ def goals_at_risk_refresh(*, today):
             if not upcoming:
                 continue
             landmark = upcoming[0]
-            actual = metric_get(goal.metric).actual(goal, facts, as_of=today).value
-            projected = projection(goal, actual, as_of=today, to=landmark.date)
+            actual = metric_get(goal.metric).actual(goal, facts, as_of=settled).value
+            projected = projection(goal, actual, as_of=settled, to=landmark.date)
             at_risk = projected is not None and projected < landmark.expected
             if at_risk:
                 threatened.append((goal, landmark))
@@ -991,22 +997,26 @@ def goals_at_risk_refresh(*, today):
             landmark_id__in=[landmark.pk for _goal, landmark in threatened]
         ).values_list("landmark_id", flat=True)
     )
-    opened = []
-    for goal, landmark in threatened:
-        if landmark.pk in reviewed:
-            continue
-        review, created = LandmarkReview.objects.get_or_create(
+    now = timezone.now()
+    early = [
+        LandmarkReview(
             landmark=landmark,
-            defaults={
-                "goal": goal,
-                "opened_at": timezone.now(),
-                "early": True,
-                "expected": landmark.expected,
-                "outcome": LandmarkReview.Outcome.AT_RISK,
-            },
+            goal=goal,
+            opened_at=now,
+            early=True,
+            expected=landmark.expected,
+            outcome=LandmarkReview.Outcome.AT_RISK,
         )
-        if created:
-            opened.append(review)
+        for goal, landmark in threatened
+        if landmark.pk not in reviewed
+    ]
+    # One insert; a review opened meanwhile by another run wins (one review per landmark).
+    LandmarkReview.objects.bulk_create(early, batch_size=CHUNK, ignore_conflicts=True)
+    opened = list(
+        LandmarkReview.objects.filter(
+            landmark_id__in=[review.landmark_id for review in early], opened_at=now, early=True
+        ).select_related("goal")
+    )
     notices.goals_at_risk_notify(flagged)
     notices.reviews_opened_notify(opened)
     return len(flagged)

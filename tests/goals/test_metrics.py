@@ -253,6 +253,10 @@ def lead_rollups(today, distributor, other_distributor):
     rollup(distributor, feb, "assigned", 50, grain=LeadRollup.Grain.DISTRIBUTOR_SOURCE)
     rollup(other_distributor, feb, "assigned", 40)
     rollup(other_distributor, feb, "dql", 40)
+    # The channel's own grain (per source, whole channel), as the lifecycle services keep it.
+    for month, stage, count in [(feb, "assigned", 46), (may, "assigned", 4), (feb, "dql", 41)]:
+        rollup(None, month, stage, count, grain=LeadRollup.Grain.CHANNEL_SOURCE)
+    rollup(None, may, "dql", 3, grain=LeadRollup.Grain.CHANNEL_SOURCE)
 
 
 def test_dql_conversion_is_dql_over_leads_handed_over(lead_rollups, distributor, today):
@@ -267,7 +271,7 @@ def test_leads_on_time_is_the_share_handed_over_not_answered_late(lead_rollups, 
     assert actual.value == D("70.00")  # (10 - 3) / 10
 
 
-def test_a_team_lead_ratio_reads_the_whole_channel(lead_rollups, today):
+def test_a_team_lead_ratio_reads_the_channels_rollups(lead_rollups, today):
     team = factories.GoalFactory(
         level="team", distributor=None, metric="dql_conversion", target=D("50")
     )

@@ -988,8 +988,9 @@ def test_the_early_warning_projects_the_run_rate_and_opens_the_review_early(
 ):
     assert services.goals_at_risk_refresh(today=today) == 1
     goal = fresh(behind)
-    # June 15 is day 166, June 30 day 181: 25,000 × 181 / 166
-    assert (goal.at_risk, goal.projection) == (True, D("27259.04"))
+    # The pace is read over complete months: May 31 is day 151, June 30 day 181;
+    # 25,000 × 181 / 151
+    assert (goal.at_risk, goal.projection) == (True, D("29966.89"))
     review = goal.reviews.get()
     assert (review.landmark.date, review.early, review.outcome, review.actual) == (
         datetime.date(2026, 6, 30),
@@ -1012,8 +1013,19 @@ def test_a_goal_on_pace_is_not_at_risk(today, euro, distributor, pumps):
     monthly_revenue(distributor, pumps, 5000, [datetime.date(2026, m, 1) for m in range(1, 6)])
     assert services.goals_at_risk_refresh(today=today) == 0
     goal = fresh(goal)
-    assert (goal.at_risk, goal.projection) == (False, D("27259.04"))
+    assert (goal.at_risk, goal.projection) == (False, D("29966.89"))
     assert not goal.reviews.exists()
+
+
+def test_the_pace_ignores_the_month_not_reported_yet(today, euro, distributor, pumps):
+    """Mid-June, June's revenue is not in: counting its days would make the goal look behind."""
+    goal = factories.goal_with_landmarks(
+        distributor=distributor, product_line=pumps, status="active", quarters=(10000, 29000)
+    )
+    monthly_revenue(distributor, pumps, 5000, [datetime.date(2026, m, 1) for m in range(1, 6)])
+    services.goals_at_risk_refresh(today=today)
+    # Over the days to June 15 the pace (25,000 × 181 / 166 = 27,259) would miss 29,000.
+    assert fresh(goal).at_risk is False
 
 
 def test_a_goal_still_at_risk_opens_its_next_landmarks_review_early_too(behind, today):
