@@ -21,6 +21,7 @@ from .models import (
     RevenueRecord,
 )
 from .pricing import priced_pairs_sql
+from .revenue_epoch import revenue_changed
 
 
 class DistributorSpec(Spec):
@@ -92,6 +93,11 @@ class RevenueSpec(DistributorSpec):
         ("product_line_id", ProductLine._meta.db_table),
         ("customer_category_id", CustomerCategory._meta.db_table),
     )
+
+    def after_publish(self, stage, *, now):
+        # Figures cached from the whole revenue table are stale once these rows commit.
+        super().after_publish(stage, now=now)
+        revenue_changed()
 
     def __init__(self, context):
         super().__init__(context)

@@ -53,6 +53,7 @@ from .models import (
 )
 from .notices import import_batch_notify
 from .pricing import priced_pairs_sql
+from .revenue_epoch import revenue_changed
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ def revenue_delete(*, record, by):
         deleted_by=by,
     )
     record.delete()
+    revenue_changed()
 
 
 def revenue_reprice(*, currency=None, since=None):
@@ -170,6 +172,7 @@ def revenue_reprice(*, currency=None, since=None):
                            OR t.rate_month IS DISTINCT FROM pr.rate_month)""",  # noqa: S608
                 priced_params + params,
             )
+            revenue_changed()
         else:
             cursor.execute(
                 f"""UPDATE {table} SET
@@ -185,6 +188,7 @@ def revenue_reprice(*, currency=None, since=None):
                 f"WHERE {condition}",
                 params,
             )
+            revenue_changed()
         return cursor.rowcount
 
 

@@ -262,6 +262,9 @@ LEAD_DEADLINE_BATCH = env.int("LEAD_DEADLINE_BATCH", default=2000)
 # baseline than GOAL_ABSURD_GROWTH_PCT, warns when a percentage target asks for more than
 # GOAL_WARN_POINTS points (refuses beyond three times that), and warns when the growth asked
 # passes the distributor's own trend by more than GOAL_TREND_MARGIN_POINTS.
+# Figures read from the whole revenue table (a team goal's channel revenue) are cached for this
+# long at most; any revenue write renews them at once (distributors.revenue_epoch).
+REVENUE_CACHE_SECONDS = env.int("REVENUE_CACHE_SECONDS", default=15 * 60)
 GOAL_ABSURD_GROWTH_PCT = env.int("GOAL_ABSURD_GROWTH_PCT", default=300)
 GOAL_WARN_POINTS = env.int("GOAL_WARN_POINTS", default=15)
 GOAL_TREND_MARGIN_POINTS = env.int("GOAL_TREND_MARGIN_POINTS", default=25)

@@ -57,11 +57,6 @@ def _metric_label(goal):
         return goal.metric
 
 
-def _scope(goal):
-    parts = [str(p) for p in (goal.product_line, goal.customer_category, goal.territory) if p]
-    return ", ".join(parts) or _("All business")
-
-
 def _goal_story(goal, styles):
     story = [Paragraph(_text(goal.title), styles["Heading2"])]
     if goal.description:
@@ -74,7 +69,7 @@ def _goal_story(goal, styles):
     }
     facts = [
         (_("Metric"), _metric_label(goal)),
-        (_("Scope"), _scope(goal)),
+        (_("Scope"), str(goal.scope_label)),
         (_("Baseline"), baseline),
         (_("Target"), f"{_number(goal.target)} {goal.unit}"),
         (_("Start"), _date(goal.start)),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F, Sum, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.utils.formats import number_format
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from distributors.models import RevenueRecord
 from distributors.periods import add_months, month_start
+from distributors.revenue_epoch import revenue_epoch
 from leads.models import Lead, LeadRollup
 
 HUNDRED = Decimal(100)
@@ -145,6 +147,21 @@ class Facts:
         return self._rows("won", distributor_id)
 
     def _load_revenue(self, distributor_ids):
+        if distributor_ids is None:
+            return self._channel_revenue()
+        return self._query_revenue(distributor_ids)
+
+    def _channel_revenue(self):
+        """The whole channel's revenue by month, line and category: a scan of the revenue table,
+        so kept in the cache under the table's epoch (renewed by every revenue write)."""
+        key = f"goals:channel-revenue:{revenue_epoch()}:{self.first:%Y-%m}:{self.last:%Y-%m}"
+        rows = cache.get(key)
+        if rows is None:
+            rows = dict(self._query_revenue(None))
+            cache.set(key, rows, settings.REVENUE_CACHE_SECONDS)
+        return rows
+
+    def _query_revenue(self, distributor_ids):
         rows = RevenueRecord.objects.filter(
             month__gte=self.first, month__lte=self.last, rate__isnull=False
         )

@@ -286,6 +286,16 @@ class Goal(models.Model):
         return self.due.year
 
     @property
+    def scope_label(self):
+        """Product line, customer category and territory named by the goal; else "All business"."""
+        parts = [
+            str(part)
+            for part in (self.product_line, self.customer_category, self.territory)
+            if part is not None
+        ]
+        return ", ".join(parts) or _("All business")
+
+    @property
     def metric_label(self):
         """The metric's name in the reader's language (its key if it left the registry)."""
         from .metrics import metric_get

@@ -2,11 +2,14 @@
 early warnings and overdue steps. A notice never fails the act it reports on."""
 
 import logging
+from collections import defaultdict
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from distributors.models import Distributor, Membership
 from leads.notices import _send, channel_managers, partner_admins
 from notifications.kinds import Delivery, Kind, register
 
@@ -34,10 +37,7 @@ def _other_side(goal, by):
 
 
 def _both_sides(goal):
-    people = {u.pk: u for u in channel_managers(goal.distributor_id)}
-    if goal.distributor_id:
-        people.update({u.pk: u for u in partner_admins(goal.distributor_id)})
-    return list(people.values())
+    return _both_sides_of([goal])(goal)
 
 
 def goal_proposed_notify(goal, *, by):
@@ -86,21 +86,41 @@ def amendment_decided_notify(amendment, *, by):
     )
 
 
-def _both_sides_cached():
-    """_both_sides looked up once per distributor (a job may report on thousands of goals)."""
-    known = {}
+def _both_sides_of(goals):
+    """goal → the people of both its sides, for many goals at once: a fixed number of queries
+    whatever the number of distributors (a daily run may report on thousands of goals)."""
+    distributor_ids = {goal.distributor_id for goal in goals if goal.distributor_id}
+    account_managers = dict(
+        Distributor.objects.filter(pk__in=distributor_ids, account_manager__is_active=True)
+        .values_list("pk", "account_manager")
+        .order_by()
+    )
+    users = get_user_model().objects.in_bulk(set(account_managers.values()))
+    everyone = None
+    admins = defaultdict(list)
+    for membership in Membership.objects.select_related("user").filter(
+        distributor_id__in=distributor_ids, role=Membership.Role.ADMIN, user__is_active=True
+    ):
+        admins[membership.distributor_id].append(membership.user)
 
     def lookup(goal):
-        if goal.distributor_id not in known:
-            known[goal.distributor_id] = _both_sides(goal)
-        return known[goal.distributor_id]
+        nonlocal everyone
+        manager = account_managers.get(goal.distributor_id)
+        if manager is not None:
+            managers = [users[manager]]
+        else:
+            if everyone is None:
+                everyone = channel_managers(None)
+            managers = everyone
+        people = {user.pk: user for user in [*managers, *admins.get(goal.distributor_id, [])]}
+        return list(people.values())
 
     return lookup
 
 
 def reviews_opened_notify(reviews):
     """Each review tells both sides of its goal (one notice per person, with a count)."""
-    both_sides = _both_sides_cached()
+    both_sides = _both_sides_of([review.goal for review in reviews])
     per_user = {}
     for review in reviews:
         for user in both_sides(review.goal):
@@ -120,7 +140,7 @@ def reviews_opened_notify(reviews):
 
 
 def goals_at_risk_notify(goals):
-    both_sides = _both_sides_cached()
+    both_sides = _both_sides_of(goals)
     per_user = {}
     for goal in goals:
         owners = both_sides(goal) if goal.distributor_id else [goal.owner] if goal.owner else []

@@ -198,6 +198,30 @@ def test_a_team_goal_sums_the_whole_channel(revenue, today):
     assert "the whole channel" in actual.how
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_team_goals_channel_revenue_follows_every_revenue_write(
+    revenue, today, manager, distributor
+):
+    """The channel's figures are cached; a push, a deletion or a re-pricing is seen at once."""
+    from distributors import services as distributor_services
+    from distributors.models import RevenueRecord
+
+    team = factories.GoalFactory(level="team", distributor=None, metric="revenue")
+    assert measure(team, today).value == D("23000.00")
+    distributor_services.revenue_push(
+        user=manager,
+        rows=[
+            {"distributor": "acme", "month": "2026-04", "product_line": "pumps", "amount": "500"}
+        ],
+    )
+    assert measure(team, today).value == D("23500.00")
+    pushed = RevenueRecord.objects.get(
+        distributor=distributor, month=datetime.date(2026, 4, 1), customer_category=None
+    )
+    distributor_services.revenue_delete(record=pushed, by=manager)
+    assert measure(team, today).value == D("23000.00")
+
+
 def won(distributor, country, region, value, closed, status="won"):
     return factories.LeadFactory(
         distributor=distributor,
