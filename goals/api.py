@@ -74,7 +74,7 @@ class GoalViewSet(viewsets.GenericViewSet):
     queryset = Goal.objects.none()
 
     def get_queryset(self):
-        return selectors.goal_queryset(visible_to=self.request.user).select_related(*ACCEPTED_BY)
+        return selectors.goal_queryset(visible_to=self.request.user).prefetch_related(*ACCEPTED_BY)
 
     def _render(self, goals, *, many=False):
         figures = {f.goal.pk: f for f in selectors.goal_figures(goals)}
@@ -99,7 +99,7 @@ class GoalViewSet(viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         goals = selectors.goal_queryset(
             visible_to=request.user, filters=query.filters()
-        ).select_related(*ACCEPTED_BY)
+        ).prefetch_related(*ACCEPTED_BY)
         page = self.paginate_queryset(goals)
         return self.get_paginated_response(self._render(page, many=True))
 

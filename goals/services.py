@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -992,6 +992,11 @@ def goals_at_risk_refresh(*, today):
                 goal.at_risk, goal.projection = at_risk, projected
                 changed.append(goal)
     Goal.objects.bulk_update(changed, ["at_risk", "projection"], batch_size=CHUNK)
+    if len(changed) >= CHUNK and connection.vendor == "postgresql":
+        # Thousands of goals just changed sides: without fresh statistics the planner takes the
+        # at-risk list (a partial index) for empty and joins it the slow way.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Goal._meta.db_table}")  # noqa: S608 - a model's own table
     reviewed = set(
         LandmarkReview.objects.filter(
             landmark_id__in=[landmark.pk for _goal, landmark in threatened]
