@@ -195,8 +195,15 @@ class Facts:
                 grain=LeadRollup.Grain.DISTRIBUTOR, distributor_id__in=distributor_ids
             )
             columns = ["distributor_id", "month", "stage"]
+        # Only the stages the lead metrics read (a rollup holds a dozen).
+        stages = {
+            stage
+            for metric in _METRICS.values()
+            if isinstance(metric, LeadRatio)
+            for stage in (*metric.numerator_stages, *metric.denominator_stages)
+        }
         rows = (
-            rows.filter(month__gte=self.first, month__lte=self.last)
+            rows.filter(month__gte=self.first, month__lte=self.last, stage__in=stages)
             .values_list(*columns)
             .annotate(count=Sum("count"))
             .order_by()
