@@ -239,6 +239,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "goals.tasks.goals_daily",
         "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=0),
     },
+    # Scoring: tonight's scorecards and rankings (the time is editable in django-celery-beat).
+    "scoring-nightly": {
+        "task": "scoring.tasks.scoring_nightly",
+        "schedule": crontab(
+            hour=env.int("SCORING_HOUR", default=2), minute=env.int("SCORING_MINUTE", default=30)
+        ),
+    },
     "notification-digests": {
         "task": "notifications.tasks.notification_digests_send",
         "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0),
@@ -268,6 +275,10 @@ REVENUE_CACHE_SECONDS = env.int("REVENUE_CACHE_SECONDS", default=15 * 60)
 GOAL_ABSURD_GROWTH_PCT = env.int("GOAL_ABSURD_GROWTH_PCT", default=300)
 GOAL_WARN_POINTS = env.int("GOAL_WARN_POINTS", default=15)
 GOAL_TREND_MARGIN_POINTS = env.int("GOAL_TREND_MARGIN_POINTS", default=25)
+# Scoring (README, "Scoring"): published runs kept this many days (trends, movement arrows);
+# a missed landmark still not accounted for this many days after its review opened is overdue.
+SCORING_RETENTION_DAYS = env.int("SCORING_RETENTION_DAYS", default=400)
+SCORING_ACCOUNTING_DAYS = env.int("SCORING_ACCOUNTING_DAYS", default=14)
 # Uploaded catalogue files (sales materials); served to portal users only, never publicly.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=25 * 1024 * 1024)

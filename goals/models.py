@@ -167,6 +167,12 @@ class Goal(models.Model):
     projection = models.DecimalField(
         _("projection"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
     )
+    # The actual as last measured by the daily job (over complete months, up to `actual_on`):
+    # what rankings read for goals still running.
+    actual = models.DecimalField(
+        _("last measured actual"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
+    )
+    actual_on = models.DateField(_("measured up to"), null=True, blank=True)
     # The result at the due date (set when the goal closes as achieved or missed).
     final_actual = models.DecimalField(
         _("final actual"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
@@ -230,6 +236,8 @@ class Goal(models.Model):
             "created_at",
             "at_risk",
             "projection",
+            "actual",
+            "actual_on",
             "smart_acknowledgements",
         ]
     )

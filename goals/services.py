@@ -977,21 +977,23 @@ def goals_at_risk_refresh(*, today):
     for goals in _chunks(Goal.objects.filter(status=Goal.Status.ACTIVE)):
         facts = Facts.for_goals(goals, as_of=today)
         for goal in goals:
-            upcoming = [lm for lm in goal.landmarks.all() if lm.date >= today]
-            if not upcoming:
-                continue
-            landmark = upcoming[0]
             actual = metric_get(goal.metric).actual(goal, facts, as_of=settled).value
-            projected = projection(goal, actual, as_of=settled, to=landmark.date)
+            upcoming = [lm for lm in goal.landmarks.all() if lm.date >= today]
+            landmark = upcoming[0] if upcoming else None
+            projected = (
+                projection(goal, actual, as_of=settled, to=landmark.date) if landmark else None
+            )
             at_risk = projected is not None and projected < landmark.expected
             if at_risk:
                 threatened.append((goal, landmark))
                 if not goal.at_risk:
                     flagged.append(goal)
-            if at_risk != goal.at_risk or projected != goal.projection:
+            if (at_risk, projected, actual) != (goal.at_risk, goal.projection, goal.actual):
                 goal.at_risk, goal.projection = at_risk, projected
+                goal.actual, goal.actual_on = actual, settled
                 changed.append(goal)
-    Goal.objects.bulk_update(changed, ["at_risk", "projection"], batch_size=CHUNK)
+    fields = ["at_risk", "projection", "actual", "actual_on"]
+    Goal.objects.bulk_update(changed, fields, batch_size=CHUNK)
     if len(changed) >= CHUNK and connection.vendor == "postgresql":
         # Thousands of goals just changed sides: without fresh statistics the planner takes the
         # at-risk list (a partial index) for empty and joins it the slow way.

@@ -1,4 +1,4 @@
-"""Scoring app: nightly scorecards and rankings (filled by a later issue)."""
+"""Scoring app: nightly scorecards and rankings, explained, for people and REST clients."""
 
 from django.apps import AppConfig
 
@@ -6,3 +6,4 @@ from django.apps import AppConfig
 class ScoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "scoring"
+    verbose_name = "Scoring"

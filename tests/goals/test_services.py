@@ -991,6 +991,8 @@ def test_the_early_warning_projects_the_run_rate_and_opens_the_review_early(
     # The pace is read over complete months: May 31 is day 151, June 30 day 181;
     # 25,000 × 181 / 151
     assert (goal.at_risk, goal.projection) == (True, D("29966.89"))
+    # The actual it measured is kept for the rankings, with the day it runs up to.
+    assert (goal.actual, goal.actual_on) == (D("25000.00"), datetime.date(2026, 5, 31))
     review = goal.reviews.get()
     assert (review.landmark.date, review.early, review.outcome, review.actual) == (
         datetime.date(2026, 6, 30),

@@ -1,0 +1,369 @@
+"""Scoring writes: model versions (weights), triggering a run (one at a time), the recompute
+itself, and publishing its snapshot.
+
+The recompute reads one aggregate per metric (`scoring.metrics`), normalises the aggregated frame
+with pandas (percentile within each metric's cohort, peer medians per tier), writes the run's
+scorecards and metric values under the run's id, then publishes in one short transaction.
+Readers only ever read the last published run, so a run that dies halfway shows nothing; its next
+attempt deletes what the dead one wrote and starts again. The same as-of date and model give the
+same figures.
+"""
+
+import logging
+import time
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from distributors.access import is_manufacturer
+from distributors.models import Distributor
+from drm.errors import NotAllowed, ValidationFailed
+
+from .metrics import HIGHER, metric_list
+from .models import MetricValue, Scorecard, ScoringModel, ScoringRun, ScoringWeight
+
+log = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+WRITE_BATCH = 5000
+# Distributors ranked: those the manufacturer works with (not onboarding, not terminated).
+RANKED_STATUSES = ("active", "probation")
+
+
+def _q(value, places=CENT):
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return Decimal(str(value)).quantize(places, rounding=ROUND_HALF_UP)
+
+
+# --- model versions ----------------------------------------------------------------------------
+
+
+def scoring_model_current():
+    """The newest version of the weights; the first is made from the metrics' defaults."""
+    model = ScoringModel.objects.prefetch_related("weight_rows").order_by("-version").first()
+    if model is None:
+        model = _model_create(
+            {m.key: m.default_weight for m in metric_list()}, by=None, note="defaults"
+        )
+    return model
+
+
+@transaction.atomic
+def _model_create(weights, *, by, note=""):
+    last = ScoringModel.objects.select_for_update().order_by("-version").first()
+    model = ScoringModel.objects.create(
+        version=(last.version + 1) if last else 1, created_by=by, note=note
+    )
+    ScoringWeight.objects.bulk_create(
+        ScoringWeight(model=model, metric=key, weight=weight) for key, weight in weights.items()
+    )
+    return model
+
+
+def scoring_model_publish(*, weights, by, note=""):
+    """New weights make a new version (older runs keep theirs); who and when are kept."""
+    if not is_manufacturer(by):
+        raise NotAllowed(_("Only the manufacturer's staff set the scoring weights."))
+    known = {m.key for m in metric_list()}
+    cleaned = {}
+    for key, weight in weights.items():
+        if key not in known:
+            raise ValidationFailed(_("Unknown metric."), field=key)
+        try:
+            weight = Decimal(str(weight))
+        except ArithmeticError:
+            raise ValidationFailed(_("A weight is a number."), field=key) from None
+        if weight < 0 or weight > 100:
+            raise ValidationFailed(_("A weight runs from 0 to 100."), field=key)
+        cleaned[key] = weight.quantize(CENT)
+    missing = known - set(cleaned)
+    current = scoring_model_current().weights
+    for key in missing:
+        cleaned[key] = current.get(key, Decimal(0))
+    if not any(cleaned.values()):
+        raise ValidationFailed(_("At least one metric needs a weight above zero."))
+    if cleaned == current:
+        raise ValidationFailed(_("The weights have not changed."))
+    return _model_create(cleaned, by=by, note=note)
+
+
+# --- triggering a run --------------------------------------------------------------------------
+
+
+def scoring_run_trigger(*, as_of=None, by=None):
+    """Queue a run for `as_of` (default: today) with the current weights.
+
+    Only one run at a time: while one is queued or running, a second trigger is refused (the
+    database holds the rule: a partial unique index). The run is enqueued after commit.
+    """
+    if by is not None and not is_manufacturer(by):
+        raise NotAllowed(_("Only the manufacturer's staff start a scoring run."))
+    as_of = as_of or timezone.localdate()
+    model = scoring_model_current()
+    try:
+        with transaction.atomic():
+            run = ScoringRun.objects.create(as_of=as_of, model=model, triggered_by=by)
+    except IntegrityError:
+        active = ScoringRun.objects.filter(status__in=ScoringRun.ACTIVE).first()
+        raise ValidationFailed(
+            _("A scoring run is already under way (as of %(as_of)s); wait for it to finish.")
+            % {"as_of": active.as_of if active else "?"},
+            field="status",
+        ) from None
+    from .tasks import scoring_run_task
+
+    transaction.on_commit(lambda: scoring_run_task.delay(run.pk))
+    return run
+
+
+# --- the recompute -----------------------------------------------------------------------------
+
+
+def _stage(run, name, started):
+    run.timings = {**run.timings, name: round(time.monotonic() - started, 3)}
+
+
+def scoring_run_execute(run_id):
+    """Compute and publish run `run_id` (idempotent: a finished run is left alone; a run a
+    killed worker left behind is cleaned and computed again)."""
+    with transaction.atomic():
+        run = ScoringRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status not in ScoringRun.ACTIVE:
+            return None
+        run.status = ScoringRun.Status.RUNNING
+        run.attempts += 1
+        run.started_at = timezone.now()
+        run.stage = "cleaning"
+        run.timings = {}
+        run.save(update_fields=["status", "attempts", "started_at", "stage", "timings"])
+    try:
+        # What an earlier attempt of this run wrote before it died.
+        MetricValue.objects.filter(run_id=run.pk).delete()
+        Scorecard.objects.filter(run_id=run.pk).delete()
+        frame, cards = scoring_compute(run)
+        _write(run, frame, cards)
+        _publish(run)
+    except Exception as exc:
+        log.exception("scoring run %s failed", run.pk)
+        ScoringRun.objects.filter(pk=run.pk).update(
+            status=ScoringRun.Status.FAILED,
+            error=_("The run failed; see the server log (%(kind)s).")
+            % {"kind": type(exc).__name__},
+            finished_at=timezone.now(),
+        )
+        raise
+    scoring_runs_prune()
+    return run
+
+
+def _progress(run, stage):
+    run.stage = stage
+    ScoringRun.objects.filter(pk=run.pk).update(stage=stage, timings=run.timings)
+
+
+def scoring_compute(run):
+    """(metric frame, scorecard frame) for `run`: one aggregate per metric, then pandas."""
+    as_of = run.as_of
+    weights = {key: Decimal(w) for key, w in run.model.weights.items()}
+    distributors = pd.DataFrame.from_records(
+        Distributor.objects.filter(status__in=RANKED_STATUSES).values_list(
+            "id", "tier_id", "region"
+        ),
+        columns=["distributor_id", "tier_id", "region"],
+    )
+    started = time.monotonic()
+    records = []
+    metrics = metric_list()
+    for index, metric in enumerate(metrics, start=1):
+        _progress(run, f"metrics {index}/{len(metrics)}")
+        for distributor_id, (numerator, denominator) in metric.inputs(as_of).items():
+            raw = metric.raw(numerator, denominator)
+            records.append(
+                (
+                    distributor_id,
+                    metric.key,
+                    float(raw) if raw is not None else None,
+                    numerator,
+                    denominator,
+                )
+            )
+    _stage(run, "metrics", started)
+    started = time.monotonic()
+    _progress(run, "normalise")
+    values = pd.DataFrame.from_records(
+        records, columns=["distributor_id", "metric", "raw", "numerator", "denominator"]
+    )
+    frame = _normalise(distributors, values, metrics, weights)
+    cards = _scorecards(distributors, frame, run)
+    _stage(run, "normalise", started)
+    return frame, cards
+
+
+def _normalise(distributors, values, metrics, weights):
+    """Every (distributor, metric) with its percentile in the metric's cohort (those with data),
+    its tier's peer median, weight and contribution."""
+    grid = distributors.merge(pd.DataFrame({"metric": [m.key for m in metrics]}), how="cross")
+    frame = grid.merge(values, on=["distributor_id", "metric"], how="left")
+    frame["normalised"] = float("nan")
+    for metric in metrics:
+        rows = (frame["metric"] == metric.key) & frame["raw"].notna()
+        cohort = frame.loc[rows, "raw"]
+        if cohort.empty:
+            continue
+        if len(cohort) == 1:
+            frame.loc[rows, "normalised"] = 100.0
+            continue
+        ranks = cohort.rank(method="average", ascending=metric.direction == HIGHER)
+        frame.loc[rows, "normalised"] = (ranks - 1) / (len(cohort) - 1) * 100
+    frame["peer_median"] = frame.groupby(["metric", "tier_id"])["raw"].transform("median")
+    frame["weight"] = frame["metric"].map(lambda key: float(weights.get(key, 0)))
+    with_data = frame["normalised"].notna() & (frame["weight"] > 0)
+    weight_with_data = (
+        frame["weight"].where(with_data, 0).groupby(frame["distributor_id"]).transform("sum")
+    )
+    frame["contribution"] = (frame["weight"] * frame["normalised"] / weight_with_data).where(
+        with_data
+    )
+    return frame
+
+
+def _rank(scores, group=None):
+    """Competition ranks (ties share the best rank), highest score first; NaN stays unranked."""
+    if group is None:
+        return scores.rank(method="min", ascending=False)
+    return scores.groupby(group).rank(method="min", ascending=False)
+
+
+def _scorecards(distributors, frame, run):
+    scored = frame.groupby("distributor_id")["contribution"].sum(min_count=1).rename("score")
+    cards = distributors.set_index("distributor_id").join(scored).reset_index()
+    cards["score"] = cards["score"].round(2)
+    cards["rank"] = _rank(cards["score"])
+    cards["rank_in_tier"] = _rank(cards["score"], cards["tier_id"])
+    cards["rank_in_region"] = _rank(cards["score"], cards["region"])
+    ranked = cards["score"].notna().sum()
+    # The share of ranked distributors this one scores at or above (ties share it).
+    below = cards["score"].rank(method="max", ascending=True)
+    cards["percentile"] = ((below - 1) / max(ranked - 1, 1) * 100).where(cards["score"].notna())
+    previous = (
+        ScoringRun.objects.filter(status=ScoringRun.Status.PUBLISHED, as_of__lte=run.as_of)
+        .exclude(pk=run.pk)
+        .order_by("-as_of", "-published_at")
+        .first()
+    )
+    if previous is not None:
+        before = pd.DataFrame.from_records(
+            Scorecard.objects.filter(run=previous).values_list("distributor_id", "rank", "score"),
+            columns=["distributor_id", "previous_rank", "previous_score"],
+        )
+        cards = cards.merge(before, on="distributor_id", how="left")
+        cards["rank_change"] = cards["previous_rank"] - cards["rank"]
+        cards["score_change"] = cards["score"] - cards["previous_score"].astype(float)
+    else:
+        cards["rank_change"] = float("nan")
+        cards["score_change"] = float("nan")
+    return cards
+
+
+def _int(value):
+    return None if pd.isna(value) else int(value)
+
+
+def _write(run, frame, cards):
+    started = time.monotonic()
+    _progress(run, "write")
+    MetricValue.objects.bulk_create(
+        (
+            MetricValue(
+                run=run,
+                distributor_id=int(row.distributor_id),
+                metric=row.metric,
+                raw=_q(row.raw, Decimal("0.0001")),
+                numerator=_q(row.numerator),
+                denominator=_q(row.denominator),
+                peer_median=_q(row.peer_median, Decimal("0.0001")),
+                normalised=_q(row.normalised),
+                weight=_q(row.weight),
+                contribution=_q(row.contribution),
+            )
+            for row in frame.itertuples(index=False)
+        ),
+        batch_size=WRITE_BATCH,
+    )
+    Scorecard.objects.bulk_create(
+        (
+            Scorecard(
+                run=run,
+                distributor_id=int(row.distributor_id),
+                tier_id=int(row.tier_id),
+                region=row.region or "",
+                score=_q(row.score),
+                rank=_int(row.rank),
+                rank_in_tier=_int(row.rank_in_tier),
+                rank_in_region=_int(row.rank_in_region),
+                percentile=_q(row.percentile),
+                rank_change=_int(row.rank_change),
+                score_change=_q(row.score_change),
+            )
+            for row in cards.itertuples(index=False)
+        ),
+        batch_size=WRITE_BATCH,
+    )
+    run.counts = {
+        "distributors": len(cards),
+        "ranked": int(cards["score"].notna().sum()),
+        "scorecards": len(cards),
+        "metric_values": len(frame),
+    }
+    _stage(run, "write", started)
+
+
+@transaction.atomic
+def _publish(run):
+    """One short transaction: the run becomes the one readers read."""
+    started = time.monotonic()
+    locked = ScoringRun.objects.select_for_update().get(pk=run.pk)
+    if locked.status != ScoringRun.Status.RUNNING:
+        return
+    _stage(run, "publish", started)
+    now = timezone.now()
+    ScoringRun.objects.filter(pk=run.pk).update(
+        status=ScoringRun.Status.PUBLISHED,
+        stage="",
+        published_at=now,
+        finished_at=now,
+        timings=run.timings,
+        counts=run.counts,
+    )
+
+
+def scoring_runs_prune():
+    """Drop published runs older than SCORING_RETENTION_DAYS (the newest always stays)."""
+    cutoff = timezone.now() - timezone.timedelta(days=settings.SCORING_RETENTION_DAYS)
+    newest = (
+        ScoringRun.objects.filter(status=ScoringRun.Status.PUBLISHED)
+        .order_by("-published_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    old = (
+        ScoringRun.objects.filter(created_at__lt=cutoff)
+        .exclude(pk=newest)
+        .exclude(status__in=ScoringRun.ACTIVE)
+    )
+    return old.delete()[0]
+
+
+def latest_run():
+    """The last published run, or None."""
+    return (
+        ScoringRun.objects.filter(status=ScoringRun.Status.PUBLISHED)
+        .select_related("model")
+        .order_by("-published_at", "-id")
+        .first()
+    )
