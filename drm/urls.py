@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("distributors.api_urls")),
     path("", include("leads.api_urls")),
     path("", include("goals.api_urls")),
+    path("", include("scoring.api_urls")),
 ]
 
 urlpatterns = [
@@ -61,6 +62,7 @@ urlpatterns = [
     path("", include("distributors.urls")),
     path("", include("leads.urls")),
     path("", include("goals.urls")),
+    path("", include("scoring.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
