@@ -61,6 +61,7 @@ from leads.models import (
 )
 from notifications.kinds import kind_list
 from notifications.models import Notification, NotificationPreference
+from scoring import services as scoring_services
 from tests import factories
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -141,6 +142,7 @@ def build_world(today):
     rate = factories.ExchangeRateFactory(currency="USD", month=month)
     leads = build_leads(users, owned, today)
     goals = build_goals(users, owned, today)
+    scoring = build_scoring(today)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
         persona: factories.NotificationFactory(
@@ -157,6 +159,7 @@ def build_world(today):
         notices=notices,
         **leads,
         **goals,
+        **scoring,
     )
 
 
@@ -313,6 +316,13 @@ def build_goals(users, owned, today):
         manager=manager, distributor=owned["acme"].distributor, note="activity-with-acme"
     )
     return {"team_goal": team_goal, "activity": activity}
+
+
+def build_scoring(today):
+    """A published scoring run ranks both distributors (the world's revenue, leads and goals)."""
+    run = scoring_services.scoring_run_trigger(as_of=today)
+    scoring_services.scoring_run_execute(run.pk)
+    return {"scoring_run": run}
 
 
 @pytest.fixture(scope="module")
