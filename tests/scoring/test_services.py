@@ -1,7 +1,6 @@
 """The scoring run: metrics on hand-computed data, normalisation and ranks with ties, the no-data
 rule, publishing, the single-run guard, weight versions, idempotence, a crash halfway."""
 
-import datetime
 from decimal import Decimal as D
 
 import pytest
@@ -11,40 +10,7 @@ from scoring import services
 from scoring.metrics import metric_get
 from scoring.models import MetricValue, Scorecard, ScoringRun
 from tests import factories
-
-AS_OF = datetime.date(2026, 6, 15)  # window: 2025-06 .. 2026-05
-
-
-@pytest.fixture
-def channel(today):
-    """Three distributors of one tier: acme sells 12,000 in the window (6,000 the year before),
-    bolt 12,000 (12,000 before), core 3,000 (none before); dormant has no figures at all."""
-    factories.ExchangeRateFactory(currency="EUR", month=datetime.date(2024, 1, 1), rate=1)
-    tier = factories.TierFactory(code="gold")
-    line = factories.ProductLineFactory(code="pumps")
-    made = {}
-    for code, now, before in (("acme", 12000, 6000), ("bolt", 12000, 12000), ("core", 3000, 0)):
-        distributor = factories.DistributorFactory(code=code, tier=tier, region="Europe")
-        made[code] = distributor
-        factories.RevenueRecordFactory(
-            distributor=distributor, product_line=line, month=datetime.date(2026, 1, 1), amount=now
-        )
-        if before:
-            factories.RevenueRecordFactory(
-                distributor=distributor,
-                product_line=line,
-                month=datetime.date(2025, 1, 1),
-                amount=before,
-            )
-    made["dormant"] = factories.DistributorFactory(code="dormant", tier=tier, region="Europe")
-    return made
-
-
-def run_now(as_of=AS_OF, by=None):
-    run = services.scoring_run_trigger(as_of=as_of, by=by)
-    services.scoring_run_execute(run.pk)
-    run.refresh_from_db()
-    return run
+from tests.scoring.conftest import AS_OF, run_now
 
 
 def card(run, distributor):

@@ -1,0 +1,307 @@
+"""REST API of scoring: the published ranking (JSON or CSV), one distributor's scorecard and its
+history, with ETag and Last-Modified from the last published run; and the runs, which the
+manufacturer's staff list, follow and start. Every read is scoped to the caller: a partner sees
+its own scorecard only, never another distributor's code or name."""
+
+import csv
+import hashlib
+import io
+
+from django.http import Http404
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, quote_etag
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, renderers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from distributors.access import HasPortalRole, is_manufacturer, user_membership, user_role
+from distributors.exports import neutralise
+from drm.api import Pagination
+from drm.errors import DomainError, ValidationFailed
+
+from . import selectors, services
+from .models import Scorecard, ScoringRun
+from .serializers import (
+    ScorecardAsOfSerializer,
+    ScorecardHistorySerializer,
+    ScorecardQuerySerializer,
+    ScorecardSerializer,
+    ScoringRunInputSerializer,
+    ScoringRunSerializer,
+)
+
+
+class RunUnderWay(DomainError):
+    """A second run while one is queued or running: the state conflicts, the input is fine."""
+
+    code = "conflict"
+    status = 409
+
+
+class IsManufacturer(BasePermission):
+    """The manufacturer's staff only, for reads too."""
+
+    def has_permission(self, request, view):
+        return is_manufacturer(request.user)
+
+
+class RankingCsvRenderer(renderers.BaseRenderer):
+    """The ranking as CSV: the view hands over {"headers": [...], "rows": [[...], ...]}."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([neutralise(h) for h in data["headers"]])
+        for row in data["rows"]:
+            writer.writerow(["" if cell is None else neutralise(cell) for cell in row])
+        return buffer.getvalue().encode(self.charset)
+
+
+NOT_FOUND = OpenApiResponse(
+    description="No published run with that as-of date, or no such distributor among those "
+    "you may see"
+)
+NOT_MODIFIED = OpenApiResponse(description="Not modified (If-None-Match / If-Modified-Since)")
+
+
+class ScorecardViewSet(viewsets.GenericViewSet):
+    """Scorecards of the published ranking. The manufacturer sees every distributor; a partner
+    its own scorecard only (its peers appear only as the tier's peer median in its metrics)."""
+
+    serializer_class = ScorecardSerializer
+    permission_classes = [HasPortalRole]
+    pagination_class = Pagination
+    filter_backends = []
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer]
+
+    def get_renderers(self):
+        # Only the ranking comes as CSV; a scorecard or a history asked for as CSV is a 404.
+        renderer_classes = list(self.renderer_classes)
+        if self.action == "list":
+            renderer_classes.append(RankingCsvRenderer)
+        return [renderer() for renderer in renderer_classes]
+
+    def get_queryset(self):
+        # Only for the browsable API and the schema; the actions read through the selectors.
+        return Scorecard.objects.none()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Errors keep the one JSON error shape even when the caller asked for CSV.
+        if response.status_code >= 400 and isinstance(
+            getattr(response, "accepted_renderer", None), RankingCsvRenderer
+        ):
+            response.accepted_renderer = renderers.JSONRenderer()
+            response.accepted_media_type = "application/json"
+        return response
+
+    # --- conditional requests ------------------------------------------------------------------
+
+    def _validators(self, request):
+        """(ETag, Last-Modified timestamp) of what this caller reads now, or (None, None) before
+        any run is published. A new publication changes both; the ETag also tells apart the
+        query, the caller's scope, the language and the format."""
+        run = self._latest = services.latest_run()
+        if run is None:
+            return None, None
+        membership = user_membership(request.user)
+        scope = membership.distributor_id if membership else "all"
+        accepted = getattr(request, "accepted_renderer", None)
+        parts = [
+            str(run.pk),
+            run.published_at.isoformat(),
+            request.get_full_path(),
+            str(user_role(request.user)),
+            str(scope),
+            get_language() or "",
+            getattr(accepted, "format", "") or "",
+        ]
+        digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+        return quote_etag(digest), int(run.published_at.timestamp())
+
+    def _conditional(self, request):
+        """(a 304 when the caller's copy is current or None, the validators to send)."""
+        validators = self._validators(request)
+        etag, last_modified = validators
+        if etag is None:
+            return None, validators
+        not_modified = get_conditional_response(
+            request._request, etag=etag, last_modified=last_modified
+        )
+        if not_modified is not None:
+            not_modified = self._with_validators(not_modified, validators)
+        return not_modified, validators
+
+    def _with_validators(self, response, validators):
+        etag, last_modified = validators
+        if etag is not None:
+            response["ETag"] = etag
+            response["Last-Modified"] = http_date(last_modified)
+        # What a caller sees depends on who it is: shared caches keep nothing.
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ("Authorization", "Cookie", "Accept", "Accept-Language"))
+        return response
+
+    def _run(self, as_of):
+        if as_of is None:
+            # Read once per request, with the validators.
+            return self._latest
+        run = selectors.published_run(as_of=as_of)
+        if run is None:
+            raise NotFound(_("No scoring run was published as of that date."))
+        return run
+
+    # --- actions -------------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="The published ranking: scorecards with their metrics (JSON, or CSV)",
+        description="The latest published run's scorecards, or with `as_of` the last published "
+        "run with that as-of date (none: 404). Before any run is published: an empty list. "
+        "A partner gets its own scorecard only. `?format=csv` (or `Accept: text/csv`) returns "
+        "the whole ranking, unpaginated: distributor, name, tier, region, score, rank, "
+        "rank_in_tier, rank_in_region, percentile, rank_change, then each metric's raw value "
+        "(one column per metric key). Answers carry ETag and Last-Modified; a current copy "
+        "gets 304.",
+        parameters=[ScorecardQuerySerializer],
+        responses={
+            (200, "application/json"): ScorecardSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+            304: NOT_MODIFIED,
+            400: OpenApiResponse(description="An invalid date, tier code or ordering"),
+            404: NOT_FOUND,
+        },
+    )
+    def list(self, request):
+        query = ScorecardQuerySerializer(
+            data={key: value for key, value in request.query_params.items() if value}
+        )
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        not_modified, validators = self._conditional(request)
+        if not_modified is not None:
+            return not_modified
+        run = self._run(data.get("as_of"))
+        if run is None:
+            cards = Scorecard.objects.none()
+        else:
+            cards = selectors.scorecard_list(
+                visible_to=request.user,
+                run=run,
+                filters={"tier": data.get("tier"), "region": data.get("region")},
+                ordering=data["ordering"],
+            )
+        if isinstance(request.accepted_renderer, RankingCsvRenderer):
+            headers, rows = selectors.ranking_rows(cards)
+            response = Response({"headers": headers, "rows": rows})
+            response["Content-Disposition"] = (
+                f'attachment; filename="scorecards-{run.as_of if run else "none"}.csv"'
+            )
+            return self._with_validators(response, validators)
+        page = selectors.scorecards_with_metrics(self.paginate_queryset(cards))
+        response = self.get_paginated_response(ScorecardSerializer(page, many=True).data)
+        return self._with_validators(response, validators)
+
+    @extend_schema(
+        summary="One distributor's scorecard with its metrics",
+        description="In the latest published run, or with `as_of` the last published run with "
+        "that as-of date. A partner: its own code only (another: 404).",
+        parameters=[ScorecardAsOfSerializer],
+        responses={200: ScorecardSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND},
+    )
+    def retrieve(self, request, code=None):
+        query = ScorecardAsOfSerializer(
+            data={key: value for key, value in request.query_params.items() if value}
+        )
+        query.is_valid(raise_exception=True)
+        not_modified, validators = self._conditional(request)
+        if not_modified is not None:
+            return not_modified
+        run = self._run(query.validated_data.get("as_of"))
+        card = None
+        if run is not None:
+            card = selectors.scorecard_get(visible_to=request.user, run=run, code=code)
+        if card is None:
+            raise Http404
+        (card,) = selectors.scorecards_with_metrics([card])
+        return self._with_validators(Response(ScorecardSerializer(card).data), validators)
+
+    @extend_schema(
+        summary="A distributor's score, rank and percentile in every published run",
+        description="Oldest as-of date first, for trends. A partner: its own code only "
+        "(another: 404).",
+        responses={
+            200: ScorecardHistorySerializer(many=True),
+            304: NOT_MODIFIED,
+            404: OpenApiResponse(description="No such distributor among those you may see"),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, code=None):
+        not_modified, validators = self._conditional(request)
+        if not_modified is not None:
+            return not_modified
+        cards = selectors.scorecard_history(visible_to=request.user, code=code)
+        if cards is None:
+            raise Http404
+        data = ScorecardHistorySerializer(cards, many=True).data
+        return self._with_validators(Response(data), validators)
+
+
+class ScoringRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Scoring runs, newest first, with their progress: the manufacturer's staff only."""
+
+    serializer_class = ScoringRunSerializer
+    permission_classes = [IsManufacturer]
+    pagination_class = Pagination
+    filter_backends = []
+    queryset = ScoringRun.objects.none()
+
+    def get_queryset(self):
+        return ScoringRun.objects.select_related("model", "triggered_by").order_by(
+            "-created_at", "-id"
+        )
+
+    @extend_schema(summary="Scoring runs, newest first")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One run and how far it is (stage, timings, counts)")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Start a run (as of today, or the date given) with the current weights",
+        description="The run is queued and computed in the background: follow it at "
+        "/api/v1/scoring-runs/{id}/. One run at a time: while one is queued or running, "
+        "a second is refused with 409.",
+        request=ScoringRunInputSerializer,
+        responses={
+            202: ScoringRunSerializer,
+            400: OpenApiResponse(description="An invalid date"),
+            403: OpenApiResponse(description="Not the manufacturer's staff"),
+            409: OpenApiResponse(description="A run is already under way"),
+        },
+    )
+    def create(self, request):
+        payload = ScoringRunInputSerializer(data=request.data or {})
+        payload.is_valid(raise_exception=True)
+        try:
+            run = services.scoring_run_trigger(
+                as_of=payload.validated_data["as_of"], by=request.user
+            )
+        except ValidationFailed as exc:
+            raise RunUnderWay(exc.message, field=exc.field) from None
+        run = self.get_queryset().get(pk=run.pk)
+        return Response(ScoringRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)

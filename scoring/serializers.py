@@ -1,0 +1,141 @@
+"""Shapes of the scoring API: scorecards with their metrics, a distributor's history, runs, and
+the query parameters the endpoints take."""
+
+from rest_framework import serializers
+
+from distributors.models import Tier
+
+from .metrics import HIGHER, LOWER
+from .models import Scorecard, ScoringRun
+from .selectors import DEFAULT_ORDERING, ORDERINGS
+
+# The stored precision of each figure (see MetricValue).
+FIGURE = {"max_digits": 20, "decimal_places": 4, "allow_null": True, "read_only": True}
+AMOUNT = {"max_digits": 22, "decimal_places": 2, "allow_null": True, "read_only": True}
+POINTS = {"max_digits": 6, "decimal_places": 2, "allow_null": True, "read_only": True}
+
+
+class MetricLineSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    direction = serializers.ChoiceField(
+        choices=[HIGHER, LOWER], help_text="Which way is better: higher or lower"
+    )
+    unit = serializers.CharField(help_text="money, percent, hours, count or ratio")
+    raw = serializers.DecimalField(**FIGURE, help_text="The measured value (null: no data)")
+    numerator = serializers.DecimalField(**AMOUNT)
+    denominator = serializers.DecimalField(**AMOUNT, help_text="null: a plain sum or count")
+    peer_median = serializers.DecimalField(**FIGURE, help_text="Median of the tier's peers")
+    normalised = serializers.DecimalField(
+        **POINTS, help_text="Percentile (0-100) among the distributors with data"
+    )
+    weight = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True)
+    contribution = serializers.DecimalField(
+        **POINTS, help_text="Points this metric adds to the score"
+    )
+    explanation = serializers.CharField(help_text="How the metric is measured")
+
+
+class ScorecardSerializer(serializers.ModelSerializer):
+    distributor = serializers.CharField(source="distributor.code", help_text="Distributor code")
+    name = serializers.CharField(source="distributor.name")
+    tier = serializers.CharField(source="tier.code", help_text="Tier code (at the run)")
+    as_of = serializers.DateField(source="run.as_of")
+    model_version = serializers.IntegerField(source="run.model.version")
+    metrics = MetricLineSerializer(many=True, source="metric_lines")
+
+    class Meta:
+        model = Scorecard
+        fields = [
+            "distributor",
+            "name",
+            "tier",
+            "region",
+            "score",
+            "rank",
+            "rank_in_tier",
+            "rank_in_region",
+            "percentile",
+            "rank_change",
+            "score_change",
+            "as_of",
+            "run",
+            "model_version",
+            "metrics",
+        ]
+        read_only_fields = fields
+
+
+class ScorecardHistorySerializer(serializers.ModelSerializer):
+    as_of = serializers.DateField(source="run.as_of")
+    published_at = serializers.DateTimeField(source="run.published_at")
+    model_version = serializers.IntegerField(source="run.model.version")
+
+    class Meta:
+        model = Scorecard
+        fields = [
+            "as_of",
+            "run",
+            "published_at",
+            "model_version",
+            "score",
+            "rank",
+            "percentile",
+            "rank_change",
+            "score_change",
+        ]
+        read_only_fields = fields
+
+
+class ScorecardQuerySerializer(serializers.Serializer):
+    """The scorecard list's query parameters."""
+
+    as_of = serializers.DateField(
+        required=False,
+        help_text="The last published run with this as-of date (none: 404); "
+        "left out: the latest published run",
+    )
+    tier = serializers.SlugRelatedField(
+        slug_field="code", queryset=Tier.objects.all(), required=False, help_text="Tier code"
+    )
+    region = serializers.CharField(required=False, max_length=60)
+    ordering = serializers.ChoiceField(
+        choices=list(ORDERINGS), required=False, default=DEFAULT_ORDERING
+    )
+
+
+class ScorecardAsOfSerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, help_text="The last published run with this as-of date (none: 404)"
+    )
+
+
+class ScoringRunSerializer(serializers.ModelSerializer):
+    model_version = serializers.IntegerField(source="model.version")
+    triggered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ScoringRun
+        fields = [
+            "id",
+            "status",
+            "as_of",
+            "model_version",
+            "stage",
+            "attempts",
+            "timings",
+            "counts",
+            "error",
+            "triggered_by",
+            "created_at",
+            "started_at",
+            "published_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ScoringRunInputSerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Default: today"
+    )
