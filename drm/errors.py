@@ -22,3 +22,10 @@ class ValidationFailed(DomainError):
 class NotAllowed(DomainError):
     code = "forbidden"
     status = 403
+
+
+class Conflict(DomainError):
+    """The request is fine but the state forbids it now (a run already under way)."""
+
+    code = "conflict"
+    status = 409

@@ -23,7 +23,6 @@ from rest_framework.response import Response
 from distributors.access import HasPortalRole, is_manufacturer, user_membership, user_role
 from distributors.exports import neutralise
 from drm.api import Pagination
-from drm.errors import DomainError, ValidationFailed
 
 from . import selectors, services
 from .models import Scorecard, ScoringRun
@@ -35,13 +34,6 @@ from .serializers import (
     ScoringRunInputSerializer,
     ScoringRunSerializer,
 )
-
-
-class RunUnderWay(DomainError):
-    """A second run while one is queued or running: the state conflicts, the input is fine."""
-
-    code = "conflict"
-    status = 409
 
 
 class IsManufacturer(BasePermission):
@@ -297,11 +289,7 @@ class ScoringRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request):
         payload = ScoringRunInputSerializer(data=request.data or {})
         payload.is_valid(raise_exception=True)
-        try:
-            run = services.scoring_run_trigger(
-                as_of=payload.validated_data["as_of"], by=request.user
-            )
-        except ValidationFailed as exc:
-            raise RunUnderWay(exc.message, field=exc.field) from None
+        # A run already under way is a Conflict: 409 with the one error shape.
+        run = services.scoring_run_trigger(as_of=payload.validated_data["as_of"], by=request.user)
         run = self.get_queryset().get(pk=run.pk)
         return Response(ScoringRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)

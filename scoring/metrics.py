@@ -61,6 +61,10 @@ class Metric:
         """{distributor id: (numerator, denominator)}; denominator None for plain sums."""
         raise NotImplementedError
 
+    def explain(self):
+        """How the metric is measured, in the reader's language, placeholders filled."""
+        return str(self.explanation)
+
     def raw(self, numerator, denominator):
         if denominator is None:
             return numerator
@@ -201,6 +205,9 @@ class OverdueAccountings(Metric):
     explanation = _(
         "Missed landmarks still not accounted for %(days)s days after their review opened."
     )
+
+    def explain(self):
+        return str(self.explanation) % {"days": settings.SCORING_ACCOUNTING_DAYS}
 
     def inputs(self, as_of, distributor_ids=None):
         limit = datetime.datetime.combine(

@@ -5,7 +5,6 @@ for a download."""
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import F
 
 from distributors.models import Distributor
@@ -81,11 +80,7 @@ class MetricLine:
 
 
 def metric_explanation(metric):
-    text = str(metric.explanation)
-    # Only OverdueAccountings' text has a placeholder; others hold a literal "%".
-    if "%(days)s" in text:
-        text = text % {"days": settings.SCORING_ACCOUNTING_DAYS}
-    return text
+    return metric.explain()
 
 
 def _line(value, metrics):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from distributors.access import is_manufacturer
 from distributors.models import Distributor
-from drm.errors import NotAllowed, ValidationFailed
+from drm.errors import Conflict, NotAllowed, ValidationFailed
 
 from .metrics import HIGHER, metric_list
 from .models import MetricValue, Scorecard, ScoringModel, ScoringRun, ScoringWeight
@@ -103,14 +103,17 @@ def scoring_run_trigger(*, as_of=None, by=None):
     """
     if by is not None and not is_manufacturer(by):
         raise NotAllowed(_("Only the manufacturer's staff start a scoring run."))
-    as_of = as_of or timezone.localdate()
+    today = timezone.localdate()
+    as_of = as_of or today
+    if as_of > today:
+        raise ValidationFailed(_("A run is as of today or an earlier day."), field="as_of")
     model = scoring_model_current()
     try:
         with transaction.atomic():
             run = ScoringRun.objects.create(as_of=as_of, model=model, triggered_by=by)
     except IntegrityError:
         active = ScoringRun.objects.filter(status__in=ScoringRun.ACTIVE).first()
-        raise ValidationFailed(
+        raise Conflict(
             _("A scoring run is already under way (as of %(as_of)s); wait for it to finish.")
             % {"as_of": active.as_of if active else "?"},
             field="status",

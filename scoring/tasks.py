@@ -27,9 +27,9 @@ def scoring_run_task(run_id):
 @shared_task
 def scoring_nightly():
     """Beat: queue tonight's run (refused quietly when one is already under way)."""
-    from drm.errors import ValidationFailed
+    from drm.errors import Conflict
 
     try:
         return services.scoring_run_trigger().pk
-    except ValidationFailed:
+    except Conflict:
         return None

@@ -1,11 +1,12 @@
 """The scoring run: metrics on hand-computed data, normalisation and ranks with ties, the no-data
 rule, publishing, the single-run guard, weight versions, idempotence, a crash halfway."""
 
+import datetime
 from decimal import Decimal as D
 
 import pytest
 
-from drm.errors import NotAllowed, ValidationFailed
+from drm.errors import Conflict, NotAllowed, ValidationFailed
 from scoring import services
 from scoring.metrics import metric_get
 from scoring.models import MetricValue, Scorecard, ScoringRun
@@ -84,9 +85,25 @@ def test_rerunning_the_same_date_gives_the_same_figures(channel):
 @pytest.mark.django_db
 def test_only_one_run_at_a_time(channel):
     services.scoring_run_trigger(as_of=AS_OF)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Conflict):
         services.scoring_run_trigger(as_of=AS_OF)
     assert ScoringRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_run_cannot_be_as_of_a_day_to_come(channel, today):
+    with pytest.raises(ValidationFailed) as refused:
+        services.scoring_run_trigger(as_of=today + datetime.timedelta(days=1))
+    assert refused.value.field == "as_of"
+    assert not ScoringRun.objects.exists()
+
+
+def test_every_metric_explains_itself_with_its_placeholders_filled():
+    from scoring.metrics import metric_list
+
+    for metric in metric_list():
+        text = metric.explain()
+        assert text and "%(" not in text
 
 
 @pytest.mark.django_db
