@@ -43,13 +43,19 @@
     var figure = spec.decimals ? new Intl.NumberFormat(locale, {
       maximumFractionDigits: spec.decimals }) : null;
     var tooltip = { callbacks: { label: function (item) {
-      var value = type === "doughnut" ? item.parsed : item.parsed[valueAxis];
-      return (item.dataset.label ? item.dataset.label + ": " : "") +
+      var value = type === "doughnut" ? item.parsed :
+        type === "radar" ? item.parsed.r : item.parsed[valueAxis];
+      // A scatter point may carry its own name ({x, y, label}).
+      var name = item.raw && item.raw.label ? item.raw.label : item.dataset.label;
+      return (name ? name + ": " : "") +
         (figure ? figure.format(value) : money(value, spec.currency));
     } } };
     var options = { responsive: true, maintainAspectRatio: false, animation: false, locale: locale,
                     plugins: { legend: { position: "bottom" }, tooltip: tooltip } };
-    if (type !== "doughnut") {
+    if (type === "radar") {
+      options.scales = { r: { min: 0, max: typeof spec.max === "number" ? spec.max : 100,
+                              ticks: { stepSize: 25 } } };
+    } else if (type !== "doughnut") {
       var categories = { stacked: stacked, ticks: { callback: function (value) {
         return label(this.getLabelForValue(value)); } } };
       var values = { stacked: stacked, beginAtZero: true,

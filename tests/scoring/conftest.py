@@ -51,3 +51,44 @@ def run_now(as_of=AS_OF, by=None):
     services.scoring_run_execute(run.pk)
     run.refresh_from_db()
     return run
+
+
+@pytest.fixture
+def page_channel(today, distributor, manager):
+    """For the page tests: acme sells 12,000 in the window (6,000 the year before), bolt 12,000 (12,000 before), zinc
+    3,000 (none before); acme (invested 4,000) and bolt (invested 8,000) have investments.
+    acme and zinc are managed by `manager`; zinc is in another region."""
+    factories.ExchangeRateFactory(currency="EUR", month=datetime.date(2024, 1, 1), rate=1)
+    tier = factories.TierFactory(code="gold", name="Gold")
+    line = factories.ProductLineFactory(code="pumps")
+    distributor.tier = tier
+    distributor.account_manager = manager
+    distributor.save()
+    made = {
+        "acme": distributor,
+        "bolt": factories.DistributorFactory(code="bolt", name="Bolt Traders", tier=tier),
+        "zinc": factories.DistributorFactory(
+            code="zinc", name="Zinc Wholesale", tier=tier, region="Asia", account_manager=manager
+        ),
+    }
+    for code, now, before in (("acme", 12000, 6000), ("bolt", 12000, 12000), ("zinc", 3000, 0)):
+        factories.RevenueRecordFactory(
+            distributor=made[code], product_line=line, month=datetime.date(2026, 1, 1), amount=now
+        )
+        if before:
+            factories.RevenueRecordFactory(
+                distributor=made[code],
+                product_line=line,
+                month=datetime.date(2025, 1, 1),
+                amount=before,
+            )
+    factories.InvestmentFactory(distributor=made["acme"], amount=4000, value=4000)
+    factories.InvestmentFactory(distributor=made["bolt"], amount=8000, value=8000)
+    return made
+
+
+@pytest.fixture
+def scored(page_channel):
+    """The channel with one published run."""
+    page_channel["run"] = run_now()
+    return page_channel

@@ -1,0 +1,56 @@
+"""Forms of the scoring pages: shape only; the rules live in services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from distributors.forms import ManagerChoiceField, manager_choices
+from distributors.models import Tier
+
+from .metrics import metric_list
+from .selectors import SORTS
+
+
+class RankingFilterForm(forms.Form):
+    tier = forms.ModelChoiceField(
+        Tier.objects.all(), required=False, to_field_name="code", label=_("Tier")
+    )
+    region = forms.CharField(required=False, max_length=60, label=_("Region"))
+    manager = ManagerChoiceField(
+        queryset=None, required=False, to_field_name="username", label=_("Account manager")
+    )
+    sort = forms.ChoiceField(choices=[(key, key) for key in SORTS], required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = manager_choices()
+
+
+class WeightsForm(forms.Form):
+    """One weight per metric of the registry, and a note on why they changed."""
+
+    note = forms.CharField(required=False, max_length=200, label=_("Why the change"))
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = current or {}
+        self.metrics = metric_list()
+        for metric in self.metrics:
+            self.fields[metric.key] = forms.DecimalField(
+                label=metric.label,
+                help_text=metric.explanation,
+                min_value=Decimal(0),
+                max_value=Decimal(100),
+                max_digits=6,
+                decimal_places=2,
+                initial=current.get(metric.key, metric.default_weight),
+            )
+        # The note last.
+        self.order_fields([m.key for m in self.metrics] + ["note"])
+
+    def weights(self):
+        return {m.key: self.cleaned_data[m.key] for m in self.metrics}
+
+    def weight_fields(self):
+        return [self[m.key] for m in self.metrics]

@@ -1,0 +1,309 @@
+"""Portal pages of scoring: the manager's dashboard, the ranking and its export, a distributor's
+scorecard (a partner's own only), the runs, the weights, and resources against revenue."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from distributors.access import (
+    is_manufacturer,
+    manufacturer_required,
+    partner_required,
+    portal_user_required,
+    user_membership,
+)
+from distributors.exports import csv_response, xlsx_response
+from distributors.models import Distributor
+from drm.errors import DomainError
+
+from . import selectors, services
+from .forms import RankingFilterForm, WeightsForm
+from .models import ScoringRun
+
+PAGE_SIZE = 50
+RUNS_PAGE_SIZE = 20
+SCATTER_POINTS = 2000
+
+
+def _form_errors_text(form):
+    return "\n".join(f"{name}: {error}" for name, errors in form.errors.items() for error in errors)
+
+
+# --- the dashboard -----------------------------------------------------------------------------
+
+
+@require_safe
+@manufacturer_required
+def dashboard(request):
+    context = selectors.dashboard(user=request.user)
+    context["reporting_currency"] = settings.REPORTING_CURRENCY
+    return render(request, "scoring/dashboard.html", context)
+
+
+# --- the ranking -------------------------------------------------------------------------------
+
+
+def _filtered_ranking(request, run):
+    """The filter form, the run's scorecards it selects and the sort; none when a value is
+    invalid (an invalid filter must never export everything)."""
+    form = RankingFilterForm(request.GET or None)
+    if not form.is_bound:
+        return form, selectors.ranking_list(run=run), "rank"
+    if not form.is_valid():
+        return form, selectors.ranking_list(run=run).none(), "rank"
+    sort = form.cleaned_data.get("sort") or "rank"
+    return form, selectors.ranking_list(run=run, filters=form.cleaned_data, sort=sort), sort
+
+
+@require_safe
+@manufacturer_required
+def rankings(request):
+    run = services.latest_run()
+    if run is None:
+        return render(request, "scoring/rankings.html", {"run": None, "form": RankingFilterForm()})
+    form, cards, sort = _filtered_ranking(request, run)
+    page = Paginator(cards, PAGE_SIZE).get_page(request.GET.get("page"))
+    histories = selectors.score_histories(distributor_ids=[c.distributor_id for c in page])
+    for card in page:
+        card.sparkline = selectors.sparkline(histories.get(card.distributor_id, []))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = request.GET.copy()
+    sort_query.pop("sort", None)
+    sort_query.pop("page", None)
+    return render(
+        request,
+        "scoring/rankings.html",
+        {
+            "run": run,
+            "form": form,
+            "page": page,
+            "sort": sort,
+            "buckets": selectors.score_buckets(cards),
+            "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+        },
+    )
+
+
+RANKING_COLUMNS = [
+    ("rank", lambda c: c.rank if c.rank is not None else ""),
+    ("code", lambda c: c.distributor.code),
+    ("name", lambda c: c.distributor.name),
+    ("tier", lambda c: c.tier.name),
+    ("region", lambda c: c.region),
+    ("account_manager", lambda c: c.distributor.account_manager_name),
+    ("score", lambda c: float(c.score) if c.score is not None else ""),
+    ("rank_in_tier", lambda c: c.rank_in_tier if c.rank_in_tier is not None else ""),
+    ("rank_in_region", lambda c: c.rank_in_region if c.rank_in_region is not None else ""),
+    ("percentile", lambda c: float(c.percentile) if c.percentile is not None else ""),
+    ("rank_change", lambda c: c.rank_change if c.rank_change is not None else ""),
+    ("score_change", lambda c: float(c.score_change) if c.score_change is not None else ""),
+]
+
+
+@require_safe
+@manufacturer_required
+def rankings_export(request):
+    run = services.latest_run()
+    if run is None:
+        raise Http404("No published run")
+    form, cards, _sort = _filtered_ranking(request, run)
+    if form.errors:
+        return HttpResponseBadRequest(
+            _("Invalid filter, nothing exported:") + "\n" + _form_errors_text(form),
+            content_type="text/plain; charset=utf-8",
+        )
+    headers = [name for name, _cell in RANKING_COLUMNS]
+    rows = ([cell(c) for _name, cell in RANKING_COLUMNS] for c in cards.iterator(chunk_size=1000))
+    filename = f"ranking-{run.as_of.isoformat()}"
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(filename, headers, list(rows), sheet="Ranking")
+    return csv_response(filename, headers, rows)
+
+
+# --- one distributor's scorecard ---------------------------------------------------------------
+
+
+def _radar_chart(rows, *, own_label):
+    return {
+        "labels": [str(row["metric"].label) for row in rows],
+        "datasets": [
+            {
+                "label": own_label,
+                "data": [
+                    float(row["value"].normalised) if row["value"].normalised is not None else None
+                    for row in rows
+                ],
+                "backgroundColor": "rgba(13, 110, 253, 0.2)",
+            },
+            {
+                "label": _("Peer median"),
+                "data": [row["peer_position"] for row in rows],
+                "backgroundColor": "rgba(253, 126, 20, 0.1)",
+            },
+        ],
+        "max": 100,
+        "decimals": 1,
+    }
+
+
+def _history_charts(history):
+    labels = [as_of.isoformat() for as_of, _score, _rank in history]
+    score = {
+        "labels": labels,
+        "datasets": [
+            {
+                "label": _("Score"),
+                "data": [float(s) if s is not None else None for _a, s, _r in history],
+            }
+        ],
+        "max": 100,
+        "decimals": 2,
+    }
+    rank = {
+        "labels": labels,
+        "datasets": [{"label": _("Rank"), "data": [r for _a, _s, r in history]}],
+    }
+    return score, rank
+
+
+@require_safe
+@portal_user_required
+def scorecard(request, code):
+    distributor = Distributor.objects.visible_to(request.user).filter(code=code).first()
+    if distributor is None:
+        raise Http404("No such distributor")
+    manufacturer = is_manufacturer(request.user)
+    card = selectors.scorecard_get(visible_to=request.user, code=code)
+    context = {"distributor": distributor, "card": card, "manufacturer": manufacturer}
+    if card is not None:
+        rows = selectors.scorecard_metrics(card)
+        history = selectors.score_history(distributor=distributor)
+        score_chart, rank_chart = _history_charts(history)
+        context.update(
+            rows=rows,
+            radar_chart=_radar_chart(
+                rows, own_label=distributor.code if manufacturer else _("You")
+            ),
+            score_chart=score_chart,
+            rank_chart=rank_chart,
+        )
+    return render(request, "scoring/scorecard.html", context)
+
+
+@require_safe
+@partner_required
+def my_scorecard(request):
+    return redirect("scoring:scorecard", code=user_membership(request.user).distributor.code)
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+@require_safe
+@manufacturer_required
+def run_list(request):
+    page = Paginator(selectors.run_list(), RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "scoring/runs.html",
+        {"page": page, "active": selectors.run_active(), "latest": services.latest_run()},
+    )
+
+
+@require_POST
+@manufacturer_required
+def run_trigger(request):
+    try:
+        run = services.scoring_run_trigger(by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Scoring run started (as of %(as_of)s).") % {"as_of": run.as_of}
+        )
+    return redirect("scoring:runs")
+
+
+@require_safe
+@manufacturer_required
+def run_progress(request, pk):
+    """The progress box of one run, polled by htmx while the run is queued or running."""
+    run = get_object_or_404(ScoringRun.objects.select_related("model"), pk=pk)
+    return render(request, "scoring/_run_progress.html", {"run": run})
+
+
+# --- weights -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@manufacturer_required
+def weights(request):
+    current = services.scoring_model_current()
+    form = WeightsForm(request.POST or None, current=current.weights)
+    if request.method == "POST" and form.is_valid():
+        try:
+            model = services.scoring_model_publish(
+                weights=form.weights(), by=request.user, note=form.cleaned_data["note"]
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Weights saved as version %(version)s; the next run uses them.")
+                % {"version": model.version},
+            )
+            return redirect("scoring:weights")
+    versions = Paginator(selectors.model_versions(), RUNS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "scoring/weights.html",
+        {"form": form, "current": current, "page": versions},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- resources against revenue -------------------------------------------------------------------
+
+
+def _scatter_chart(values):
+    return {
+        "labels": [],
+        "datasets": [
+            {
+                "label": _("Distributors"),
+                "data": [
+                    {
+                        "x": float(v.denominator),
+                        "y": float(v.numerator or 0),
+                        "label": v.distributor.code,
+                    }
+                    for v in values
+                ],
+            }
+        ],
+        "currency": settings.REPORTING_CURRENCY,
+    }
+
+
+@require_safe
+@manufacturer_required
+def resources(request):
+    run = services.latest_run()
+    context = {"run": run, "reporting_currency": settings.REPORTING_CURRENCY}
+    if run is not None:
+        values = selectors.resources_list(run=run)
+        context.update(
+            page=Paginator(values, PAGE_SIZE).get_page(request.GET.get("page")),
+            summary=selectors.resources_summary(run=run),
+            scatter_chart=_scatter_chart(values[:SCATTER_POINTS]),
+        )
+    return render(request, "scoring/resources.html", context)

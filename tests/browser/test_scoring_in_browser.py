@@ -1,0 +1,68 @@
+"""Scoring in a real browser: the manager's dashboard, the ranking and a scorecard draw their
+charts; a partner's scorecard draws its radar."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from scoring import services
+from scoring.models import ScoringRun
+from tests import factories
+from tests.browser.test_portal_in_browser import expect_chart_drawn, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def scored_channel(acme):
+    """acme and two peers with revenue last month and a published run as of today."""
+    # Not frozen: the browser keeps real time.
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    factories.ExchangeRateFactory(currency="EUR", month=last_month.replace(year=2020), rate=1)
+    tier = factories.TierFactory(code="gold")
+    line = factories.ProductLineFactory(code="pumps")
+    acme.tier = tier
+    acme.save()
+    peers = [factories.DistributorFactory(code=c, tier=tier) for c in ("bolt", "zinc")]
+    for distributor, amount in ((acme, 12000), (peers[0], 8000), (peers[1], 3000)):
+        factories.RevenueRecordFactory(
+            distributor=distributor, product_line=line, month=last_month, amount=amount
+        )
+    factories.InvestmentFactory(distributor=acme, date=last_month, amount=4000, value=4000)
+    run = services.scoring_run_trigger(as_of=today)
+    services.scoring_run_execute(run.pk)
+    assert ScoringRun.objects.get(pk=run.pk).status == ScoringRun.Status.PUBLISHED
+
+
+def test_the_manager_sees_the_dashboard_the_ranking_and_a_scorecard_drawn(
+    page, manager, distributor
+):
+    scored_channel(distributor)
+    log_in(page, manager)
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page.locator("#ranked")).to_have_text("3")
+    expect_chart_drawn(page, "buckets-chart")
+
+    page.goto("/scoring/rankings/")
+    expect(page.locator("#ranking-table tbody tr")).to_have_count(3)
+    expect_chart_drawn(page, "buckets-chart")
+    page.locator("#ranking-table a", has_text=distributor.name).click()
+
+    expect(page.locator("#metric-table")).to_be_visible()
+    expect_chart_drawn(page, "radar-chart")
+    expect_chart_drawn(page, "score-chart")
+    expect_chart_drawn(page, "rank-chart")
+
+
+def test_a_partner_sees_its_scorecard_drawn_with_peers_anonymous(page, partner, distributor):
+    scored_channel(distributor)
+    log_in(page, partner)
+    page.goto("/scoring/my/")
+    radar = expect_chart_drawn(page, "radar-chart")
+    labels = radar.evaluate("c => Chart.getChart(c).data.datasets.map(d => d.label)")
+    assert labels == ["You", "Peer median"]
+    expect(page.locator("main")).not_to_contain_text("bolt")

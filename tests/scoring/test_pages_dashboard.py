@@ -1,0 +1,91 @@
+"""The manager's dashboard at /dashboard/ (where "/" sends the manufacturer's people): what
+needs attention, with links to act, and the page_channel's headline figures."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from scoring.models import Scorecard
+from tests import factories
+from tests.scoring.conftest import run_now
+
+pytestmark = pytest.mark.django_db
+URL = reverse("scoring:dashboard")
+
+
+def test_home_sends_the_manager_to_the_dashboard_and_a_partner_to_its_page(login, manager, partner):
+    assert login(manager).get("/")["Location"] == URL
+    assert login(partner).get("/")["Location"] == reverse("distributors:mine")
+
+
+@pytest.mark.parametrize("persona", ["partner", "outsider", "nobody"])
+def test_others_get_403(login, persona, request):
+    assert login(request.getfixturevalue(persona)).get(URL).status_code == 403
+
+
+def test_before_any_run_the_attention_lists_still_show(login, manager, page_channel):
+    response = login(manager).get(URL)
+    assert response.status_code == 200
+    assert b'id="no-run"' in response.content and b'id="goals-at-risk"' in response.content
+
+
+def test_the_headline_figures_come_from_the_last_run(login, manager, scored):
+    response = login(manager).get(URL)
+    assert response.status_code == 200
+    headline = response.context["headline"]
+    assert headline["ranked"] == 3
+    scores = sorted(Scorecard.objects.filter(run=scored["run"]).values_list("score", flat=True))
+    assert Decimal(str(headline["median_score"])) == scores[1]
+    assert headline["revenue_t12m"] == Decimal("27000")
+    assert b'id="buckets-chart"' in response.content
+
+
+def test_the_bottom_quartile_is_listed_with_a_link_to_its_scorecard(login, manager, scored):
+    response = login(manager).get(URL)
+    assert [c.distributor.code for c in response.context["bottom"]] == ["zinc"]
+    assert reverse("scoring:scorecard", args=["zinc"]).encode() in response.content
+
+
+def test_distributors_falling_three_runs_in_a_row_are_listed(login, manager, scored):
+    runs = [scored["run"], run_now(), run_now()]
+    for run in runs:
+        Scorecard.objects.filter(run=run, distributor=scored["bolt"]).update(rank_change=-1)
+    # acme fell twice only.
+    for run in runs[1:]:
+        Scorecard.objects.filter(run=run, distributor=scored["acme"]).update(rank_change=-1)
+    response = login(manager).get(URL)
+    assert [c.distributor.code for c in response.context["falling"]] == ["bolt"]
+
+
+def test_fewer_than_three_runs_list_nobody_as_falling(login, manager, scored):
+    Scorecard.objects.update(rank_change=-1)
+    assert login(manager).get(URL).context["falling_count"] == 0
+
+
+def test_missed_landmarks_goals_at_risk_and_overdue_leads(login, manager, scored):
+    acme = scored["acme"]
+    review = factories.LandmarkReviewFactory(landmark__goal__distributor=acme)
+    factories.LandmarkReviewFactory(landmark__goal__distributor=acme, status="accounted")
+    goal = factories.GoalFactory(distributor=acme, at_risk=True, title="Pumps at risk")
+    factories.GoalFactory(distributor=acme, at_risk=False)
+    factories.LeadFactory(
+        status="assigned",
+        distributor=acme,
+        accept_deadline=timezone.now() - datetime.timedelta(hours=1),
+    )
+    factories.LeadFactory(
+        status="assigned",
+        distributor=acme,
+        accept_deadline=timezone.now() + datetime.timedelta(hours=1),
+    )
+    response = login(manager).get(URL)
+    assert response.context["missed"] == [review]
+    assert response.context["at_risk"] == [goal]
+    assert response.context["overdue_leads"] == 1
+    content = response.content.decode()
+    assert reverse("goals:review", args=[review.pk]) in content
+    assert reverse("goals:detail", args=[goal.pk]) in content
+    assert "/goals/?at_risk=on" in content and "/leads/?overdue=1" in content
