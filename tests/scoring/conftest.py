@@ -55,9 +55,9 @@ def run_now(as_of=AS_OF, by=None):
 
 @pytest.fixture
 def page_channel(today, distributor, manager):
-    """For the page tests: acme sells 12,000 in the window (6,000 the year before), bolt 12,000 (12,000 before), zinc
-    3,000 (none before); acme (invested 4,000) and bolt (invested 8,000) have investments.
-    acme and zinc are managed by `manager`; zinc is in another region."""
+    """For the page tests: acme sells 12,000 in the window (6,000 the year before), bolt
+    12,000 (12,000 before), zinc 3,000 (none before); acme (invested 4,000) and bolt (invested
+    8,000) have investments. acme and zinc are managed by `manager`; zinc is in another region."""
     factories.ExchangeRateFactory(currency="EUR", month=datetime.date(2024, 1, 1), rate=1)
     tier = factories.TierFactory(code="gold", name="Gold")
     line = factories.ProductLineFactory(code="pumps")
