@@ -62,6 +62,8 @@ from leads.models import (
 from notifications.kinds import kind_list
 from notifications.models import Notification, NotificationPreference
 from scoring import services as scoring_services
+from scoring.metrics import metric_list as scoring_metric_list
+from scoring.models import ScoringModel, ScoringRun
 from tests import factories
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -703,6 +705,18 @@ def account_form_body(world, o):
     }
 
 
+def scoring_runs(world, o):
+    return list(ScoringRun.objects.values_list("pk", "status"))
+
+
+def scoring_models(world, o):
+    return list(ScoringModel.objects.values_list("version", flat=True))
+
+
+def weights_body(world, o):
+    return {**{metric.key: "1" for metric in scoring_metric_list()}, "note": "flat weights"}
+
+
 def lead_count(world, o):
     return Lead.objects.count()
 
@@ -1016,6 +1030,23 @@ URLS = {
     "goals:quarterly": by("goals:quarterly", lambda o: o.distributor.code),
     "goals:activities": by("goals:activities"),
     "goals:annex": by("goals:annex", lambda o: o.distributor.code, lambda o: 2026),
+    "scoring:dashboard": by("scoring:dashboard"),
+    "scoring:rankings": by("scoring:rankings"),
+    "scoring:rankings-export": by("scoring:rankings-export"),
+    "scoring:scorecard": by("scoring:scorecard", lambda o: o.distributor.code),
+    "scoring:mine": by("scoring:mine"),
+    "scoring:runs": by("scoring:runs"),
+    "scoring:run-trigger": by("scoring:run-trigger"),
+    "scoring:run-progress": lambda w, o: reverse("scoring:run-progress", args=[w.scoring_run.pk]),
+    "scoring:weights": by("scoring:weights"),
+    "scoring:resources": by("scoring:resources"),
+    "api:scorecard-list": by("api:scorecard-list"),
+    "api:scorecard-detail": by("api:scorecard-detail", lambda o: o.distributor.code),
+    "api:scorecard-history": by("api:scorecard-history", lambda o: o.distributor.code),
+    "api:scoring-run-list": by("api:scoring-run-list"),
+    "api:scoring-run-detail": lambda w, o: reverse(
+        "api:scoring-run-detail", args=[w.scoring_run.pk]
+    ),
     "api:goal-list": by("api:goal-list"),
     "api:goal-check": by("api:goal-check"),
     "api:goal-detail": by("api:goal-detail", lambda o: o.goal.pk),
@@ -1099,7 +1130,7 @@ ROWS = [
     Row(
         "home",
         "GET",
-        page(got(302, to("/distributors/")), got(302, to("/my/")), got(302, to("/my/"))),
+        page(got(302, to("/dashboard/")), got(302, to("/my/")), got(302, to("/my/"))),
     ),
     Row("login", "GET", everyone(200)),
     Row(
@@ -2035,6 +2066,54 @@ ROWS = [
         nobody=403,
         anonymous=TO_LOGIN,
     ),
+    # --- scoring: the manufacturer's pages; a partner sees its own scorecard only ---
+    Row("scoring:dashboard", "GET", staff_page()),
+    Row("scoring:rankings", "GET", staff_page(got(200, shows(lambda o: [o.distributor.name])))),
+    Row(
+        "scoring:rankings-export",
+        "GET",
+        staff_page(got(200, shows(lambda o: [o.distributor.code]))),
+        query="?format=xlsx",
+    ),
+    Row(
+        "scoring:rankings-export",
+        "GET",
+        staff_page(got(200, shows(lambda o: [o.distributor.code]))),
+        query="?format=csv",
+    ),
+    *page_detail("scoring:scorecard", shows(lambda o: [o.distributor.name], whose="owner")),
+    Row(
+        "scoring:mine",
+        "GET",
+        page(
+            403,
+            got(302, to("/scoring/distributors/acme/")),
+            got(302, to("/scoring/distributors/rival/")),
+        ),
+    ),
+    Row("scoring:runs", "GET", staff_page()),
+    Row("scoring:run-trigger", "POST", staff_page(writes(302)), effect=scoring_runs),
+    Row("scoring:run-progress", "GET", staff_page()),
+    Row("scoring:weights", "GET", staff_page()),
+    Row(
+        "scoring:weights",
+        "POST",
+        staff_page(writes(302)),
+        body=weights_body,
+        effect=scoring_models,
+    ),
+    Row("scoring:resources", "GET", staff_page()),
+    # --- scoring over the API ---
+    Row(
+        "api:scorecard-list",
+        "GET",
+        api(got(200, lists("distributor", lambda o: o.distributor.code))),
+    ),
+    *api_detail("api:scorecard-detail", "distributor", lambda o: o.distributor.code),
+    *api_detail_list("api:scorecard-history", lambda o: None),
+    Row("api:scoring-run-list", "GET", api(200, 403, 403)),
+    Row("api:scoring-run-list", "POST", api(writes(202), 403, 403), effect=scoring_runs),
+    Row("api:scoring-run-detail", "GET", api(200, 403, 403)),
     # --- goals over the API ---
     Row(
         "api:goal-list",
