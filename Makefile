@@ -69,6 +69,7 @@ run: $(STAMP)
 	$(MANAGE) demo_data --quiet
 	$(MANAGE) demo_leads --quiet
 	$(MANAGE) demo_goals --quiet
+	$(MANAGE) scoring_run --quiet
 	$(MANAGE) collectstatic --noinput -v 0
 	@echo "Serving the demo portal on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	exec $(MANAGE) runserver 127.0.0.1:$(PORT) --noreload

@@ -95,11 +95,11 @@ def scoring_model_publish(*, weights, by, note=""):
 # --- triggering a run --------------------------------------------------------------------------
 
 
-def scoring_run_trigger(*, as_of=None, by=None):
-    """Queue a run for `as_of` (default: today) with the current weights.
+def scoring_run_create(*, as_of=None, by=None):
+    """A queued run for `as_of` (default: today) with the current weights, not yet enqueued.
 
-    Only one run at a time: while one is queued or running, a second trigger is refused (the
-    database holds the rule: a partial unique index). The run is enqueued after commit.
+    Only one run at a time: while one is queued or running, another is refused (the database
+    holds the rule: a partial unique index).
     """
     if by is not None and not is_manufacturer(by):
         raise NotAllowed(_("Only the manufacturer's staff start a scoring run."))
@@ -110,7 +110,7 @@ def scoring_run_trigger(*, as_of=None, by=None):
     model = scoring_model_current()
     try:
         with transaction.atomic():
-            run = ScoringRun.objects.create(as_of=as_of, model=model, triggered_by=by)
+            return ScoringRun.objects.create(as_of=as_of, model=model, triggered_by=by)
     except IntegrityError:
         active = ScoringRun.objects.filter(status__in=ScoringRun.ACTIVE).first()
         raise Conflict(
@@ -118,6 +118,11 @@ def scoring_run_trigger(*, as_of=None, by=None):
             % {"as_of": active.as_of if active else "?"},
             field="status",
         ) from None
+
+
+def scoring_run_trigger(*, as_of=None, by=None):
+    """Queue a run (see scoring_run_create) and enqueue its computation after commit."""
+    run = scoring_run_create(as_of=as_of, by=by)
     from .tasks import scoring_run_task
 
     transaction.on_commit(lambda: scoring_run_task.delay(run.pk))
