@@ -109,8 +109,8 @@ def test_a_run_whose_worker_is_killed_halfway_is_published_whole_by_the_next_wor
         **worker_env(private_unacked, slow=True),
     ) as worker:
         run = services.scoring_run_trigger(as_of=AS_OF)
+        # The bulk insert is one transaction: its rows appear all at once.
         wait_until(lambda: MetricValue.objects.filter(run=run).exists(), worker=worker)
-        time.sleep(0.5)  # the bulk insert is one transaction: all its rows are there at once
         half_written = set(MetricValue.objects.filter(run=run).values_list("pk", flat=True))
         assert len(half_written) == DISTRIBUTORS * metrics
         assert not Scorecard.objects.filter(run=run).exists()
