@@ -66,11 +66,15 @@ def channel(db):
 
 @pytest.fixture
 def private_unacked():
-    """Private unacked keys for the workers of this test, removed afterwards."""
+    """Private unacked keys for the workers of this test; they and its queues go afterwards."""
     suffix = f"scoring-kill-{os.getpid()}-{time.monotonic_ns()}"
     yield {"SCORING_TEST_UNACKED": suffix}
     client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
     client.delete(f"unacked-{suffix}", f"unacked_index-{suffix}", f"unacked_mutex-{suffix}")
+    # And the queues of this test's workers (a killed worker leaves its messages there).
+    for name in ("scoring-kill", "scoring-busy"):
+        queue = f"drm-{name}-{os.getpid()}"
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def worker_env(unacked, *, slow):
