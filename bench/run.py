@@ -12,8 +12,13 @@ Run with `make bench` (`SCALE=0.1 make bench` for a quick run). Sizes scale with
   and a 1,000,000-row MQL import (× SCALE) against a bare COPY: `lead import/copy ratio: X.XX`;
 - the goals (goal_bench.py): 10,000 distributors × 5 goals with 4 landmarks each and 1,000,000
   revenue rows (× SCALE) generated inside Postgres (the lead world's distributors), the goals
-  list (selectors now; the page and the API once they answer) and the daily at-risk refresh.
-BENCH_ONLY=goals runs the goal part alone (on a fresh database: it makes its distributors).
+  list (selectors now; the page and the API once they answer) and the daily at-risk refresh;
+- the scoring (scoring_bench.py): the full recompute of every distributor's scorecard over the
+  lead and goal worlds (10,000 distributors, 10,000,000 leads, 1,000,000 revenue rows × SCALE)
+  in a child process, its peak RSS, against one bare SQL aggregate of the same raw figures:
+  `recompute/floor ratio: X.XX`; and a per-distributor ORM loop at small scale.
+BENCH_ONLY=goals or BENCH_ONLY=scoring runs that part alone (on a fresh database: it makes its
+distributors, and the scoring part its leads and goals).
 It builds a throw-away database (`drm_bench`, or BENCH_DATABASE; the big import and the leads
 need Postgres).
 """
@@ -252,9 +257,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child-import", help=argparse.SUPPRESS)
     parser.add_argument("--kind", default="revenue", help=argparse.SUPPRESS)
+    parser.add_argument("--child-scoring", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_import:
         child_import(args.child_import, args.kind)
+        return
+    if args.child_scoring:
+        setup_django()
+        from scoring_bench import child_recompute
+
+        child_recompute()
         return
     started = time.perf_counter()
     scale = float(os.environ.get("SCALE", "1") or 1)
@@ -268,6 +280,17 @@ def main():
     from distributors import periods, selectors, services
     from distributors.models import Distributor, ImportBatch, ProductLine, RevenueRecord, Tier
     from tests import factories
+
+    if os.environ.get("BENCH_ONLY") == "scoring":
+        from scoring_bench import scoring_bench
+
+        if engine != "postgres":
+            raise SystemExit("the scoring bench needs Postgres")
+        manager = factories.ManagerFactory(username="bench-manager")
+        print(f"engine: {engine}; SCALE={scale:g}; the scoring part only")
+        scoring_bench(scale=scale, manager=manager, run_py=__file__)
+        print(f"wall time {time.perf_counter() - started:.0f} s")
+        return
 
     if os.environ.get("BENCH_ONLY") == "goals":
         from goal_bench import goal_bench
@@ -407,6 +430,14 @@ def main():
         goal_bench(scale=scale, manager=manager)
     else:
         print("goals    the generated goals need Postgres: skipped")
+
+    # 6. Scoring: the full recompute over the lead and goal worlds against a bare SQL floor.
+    if engine == "postgres":
+        from scoring_bench import scoring_bench
+
+        scoring_bench(scale=scale, manager=manager, run_py=__file__)
+    else:
+        print("scoring  the generated world needs Postgres: skipped")
     print(f"wall time {time.perf_counter() - started:.0f} s")
 
 

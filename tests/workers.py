@@ -23,8 +23,9 @@ def database_url():
 
 
 @contextlib.contextmanager
-def celery_worker(settings, name, **env):
-    """Run `celery worker` on a private queue against the test database; tasks go to it."""
+def celery_worker(settings, name, args=(), **env):
+    """Run `celery worker` on a private queue against the test database; tasks go to it.
+    `args` are more options for the worker (`--include module`)."""
     queue = f"drm-{name}-{os.getpid()}"
     env = {
         **os.environ,
@@ -36,6 +37,7 @@ def celery_worker(settings, name, **env):
     }
     command = [sys.executable, "-m", "celery", "-A", "drm", "worker", "-Q", queue]
     command += ["--pool=solo", "--loglevel=INFO", "--without-gossip", "--without-mingle"]
+    command += list(args)
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
