@@ -75,6 +75,10 @@ class ScoringRun(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
     )
+    # True while queued or running, NULL once published or failed: unique, so the database holds
+    # one run under way at most (a rule on the status itself would let a queued run stand beside
+    # a running one).
+    active = models.BooleanField(null=True, default=True, editable=False)
     triggered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -102,10 +106,11 @@ class ScoringRun(models.Model):
         verbose_name_plural = _("scoring runs")
         constraints = [
             # One run at a time: a second trigger while one is queued or running is refused.
-            models.UniqueConstraint(
-                fields=["status"],
-                condition=Q(status__in=("queued", "running")),
-                name="scoring_one_active_run",
+            models.UniqueConstraint(fields=["active"], name="scoring_one_run_under_way"),
+            models.CheckConstraint(
+                condition=Q(active=True, status__in=("queued", "running"))
+                | Q(active__isnull=True, status__in=("published", "failed")),
+                name="scoring_active_matches_status",
             ),
         ]
         indexes = [

@@ -160,6 +160,7 @@ def scoring_run_execute(run_id):
         log.exception("scoring run %s failed", run.pk)
         ScoringRun.objects.filter(pk=run.pk).update(
             status=ScoringRun.Status.FAILED,
+            active=None,
             error=_("The run failed; see the server log (%(kind)s).")
             % {"kind": type(exc).__name__},
             finished_at=timezone.now(),
@@ -342,6 +343,7 @@ def _publish(run):
     now = timezone.now()
     ScoringRun.objects.filter(pk=run.pk).update(
         status=ScoringRun.Status.PUBLISHED,
+        active=None,
         stage="",
         published_at=now,
         finished_at=now,

@@ -17,7 +17,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
-from drm.errors import ValidationFailed
+from drm.errors import Conflict
 from scoring import services
 from scoring.metrics import metric_list
 from scoring.models import MetricValue, Scorecard, ScoringRun
@@ -150,19 +150,11 @@ def test_a_run_whose_worker_is_killed_halfway_is_published_whole_by_the_next_wor
 def refused(**trigger):
     try:
         services.scoring_run_trigger(**trigger)
-    except ValidationFailed:
+    except Conflict:
         return True
     return False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "scoring_one_active_run is a unique index on `status` where status is queued or running: "
-        "it allows one queued run beside one running run, so a trigger during a run is accepted "
-        "(and its run then fails to start and stays queued)"
-    ),
-)
 def test_a_second_trigger_while_a_worker_computes_the_first_is_refused(
     settings, channel, private_unacked
 ):
