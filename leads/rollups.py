@@ -32,7 +32,7 @@ FACTS = (
     ("escalated", "ev.cause = 'escalated'", "''", "0", "0"),
     ("dql", "ev.to_status = 'dql'", "''", "0", "0"),
     ("opportunity", "ev.to_status = 'opportunity'", "''", "0", "0"),
-    ("won", "ev.to_status = 'won'", "''", "0", "0"),
+    ("won", "ev.to_status = 'won'", "''", "COALESCE(ev.won_value, 0)", "0"),
     ("lost", "ev.to_status = 'lost'", "ev.reason", "0", "0"),
 )
 
@@ -76,7 +76,7 @@ def _increments_sql(where):
         WITH ev AS (
             SELECT e.distributor_id AS d, l.source_id AS s, {_month_sql("e.at")} AS m,
                 e.from_status, e.to_status, e.cause, e.reason, e.late, e.waited_hours,
-                r.rating
+                r.rating, l.won_value
             FROM {event} e
             JOIN {lead} l ON l.id = e.lead_id
             LEFT JOIN {rejection} r

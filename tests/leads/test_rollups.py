@@ -127,3 +127,20 @@ def test_the_rebuild_command_repairs_rollups_that_were_tampered_with(busy_channe
     call_command("lead_rollups_rebuild", stdout=out)
     assert snapshot() == kept
     assert "rollup rows" in out.getvalue()
+
+
+def test_a_won_lead_adds_its_won_value_to_the_won_rollup(manager, partner, distributor):
+    factories.criteria_version_with_items()
+    lead = factories.LeadFactory(source=factories.LeadSourceFactory(code="web"))
+    services.lead_assign(lead=lead, distributor=distributor, by=manager)
+    services.lead_accept(lead=lead, by=partner)
+    lead = services.lead_qualify(lead=lead, by=partner, answers={"budget": True, "timeline": True})
+    lead = services.lead_convert(
+        lead=lead, by=partner, value="9000", expected_close=datetime.date(2026, 12, 31)
+    )
+    services.lead_win(lead=lead, by=partner, value="8500")
+    won = LeadRollup.objects.get(grain=LeadRollup.Grain.DISTRIBUTOR, stage="won")
+    assert (won.count, won.total) == (1, 8500)
+    before = won.total
+    rollups.rollups_rebuild()
+    assert LeadRollup.objects.get(grain=LeadRollup.Grain.DISTRIBUTOR, stage="won").total == before
