@@ -9,13 +9,15 @@ attempt deletes what the dead one wrote and starts again. The same as-of date an
 same figures.
 """
 
+import csv
+import io
 import logging
 import time
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,27 +285,68 @@ def _int(value):
     return None if pd.isna(value) else int(value)
 
 
+FOUR_PLACES = Decimal("0.0001")
+METRIC_VALUE_COLUMNS = (
+    "run_id",
+    "distributor_id",
+    "metric",
+    "raw",
+    "numerator",
+    "denominator",
+    "peer_median",
+    "normalised",
+    "weight",
+    "contribution",
+)
+
+
+def _metric_value_rows(run, frame):
+    for row in frame.itertuples(index=False):
+        yield (
+            run.pk,
+            int(row.distributor_id),
+            row.metric,
+            _q(row.raw, FOUR_PLACES),
+            _q(row.numerator),
+            _q(row.denominator),
+            _q(row.peer_median, FOUR_PLACES),
+            _q(row.normalised),
+            _q(row.weight),
+            _q(row.contribution),
+        )
+
+
+def _write_metric_values(run, frame):
+    """The run's (distributor, metric) rows: one COPY on Postgres (a model instance per row
+    cost four fifths of the run at 10,000 distributors), bulk_create elsewhere (the demo)."""
+    rows = _metric_value_rows(run, frame)
+    if connection.vendor != "postgresql":
+        MetricValue.objects.bulk_create(
+            (
+                MetricValue(**dict(zip(METRIC_VALUE_COLUMNS, values, strict=True)))
+                for values in rows
+            ),
+            batch_size=WRITE_BATCH,
+        )
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for values in rows:
+        writer.writerow(["" if value is None else value for value in values])
+    buffer.seek(0)
+    table = connection.ops.quote_name(MetricValue._meta.db_table)
+    columns = ", ".join(METRIC_VALUE_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)",  # noqa: S608
+            buffer,
+        )
+
+
 def _write(run, frame, cards):
     started = time.monotonic()
     _progress(run, "write")
-    MetricValue.objects.bulk_create(
-        (
-            MetricValue(
-                run=run,
-                distributor_id=int(row.distributor_id),
-                metric=row.metric,
-                raw=_q(row.raw, Decimal("0.0001")),
-                numerator=_q(row.numerator),
-                denominator=_q(row.denominator),
-                peer_median=_q(row.peer_median, Decimal("0.0001")),
-                normalised=_q(row.normalised),
-                weight=_q(row.weight),
-                contribution=_q(row.contribution),
-            )
-            for row in frame.itertuples(index=False)
-        ),
-        batch_size=WRITE_BATCH,
-    )
+    _write_metric_values(run, frame)
     Scorecard.objects.bulk_create(
         (
             Scorecard(
