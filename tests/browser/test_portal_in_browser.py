@@ -81,6 +81,8 @@ def test_manager_logs_in_and_sees_styled_list_and_drawn_revenue_chart(
 
     log_in(page, manager)
 
+    expect(page).to_have_url(path_is(live_server, "/dashboard/"))
+    page.goto(f"{live_server.url}/distributors/")
     expect(page).to_have_url(path_is(live_server, "/distributors/"))
     rows = page.locator("#distributor-table tbody tr")
     expect(rows).to_have_count(2)

@@ -17,11 +17,11 @@ def test_login_page_renders_the_form_with_local_styles(client):
     assert b"https://" not in response.content
 
 
-def test_manager_logs_in_and_lands_on_the_distributor_list(client, manager):
+def test_manager_logs_in_and_lands_on_the_dashboard(client, manager):
     response = client.post(
         reverse("login"), {"username": manager.username, "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("distributors:list")
+    assert response.redirect_chain[-1][0] == reverse("scoring:dashboard")
 
 
 def test_a_wrong_password_shows_an_error(client, manager):
