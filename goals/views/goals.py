@@ -432,8 +432,9 @@ def goal_detail(request, pk):
     return render(request, "goals/detail.html", _detail_context(request, goal))
 
 
-def _act(request, goal, do, done):
-    """A POSTed act: refused is 403, broken rules a message; back to the goal either way."""
+def act(request, back, do, done):
+    """A POSTed act: refused is 403, broken rules a message; back to `back` (an object with a
+    URL, or a URL) either way. The goal and review pages share it."""
     try:
         do()
     except NotAllowed as exc:
@@ -442,7 +443,11 @@ def _act(request, goal, do, done):
         messages.error(request, exc.message)
     else:
         messages.success(request, done)
-    return redirect("goals:detail", pk=goal.pk)
+    return redirect(back)
+
+
+def _act(request, goal, do, done):
+    return act(request, reverse("goals:detail", args=[goal.pk]), do, done)
 
 
 @require_POST

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -13,6 +14,7 @@ from drm.errors import DomainError, NotAllowed
 from .. import selectors, services
 from ..forms import AccountForm, ActionFormSet, ReviewFilterForm
 from ..models import LandmarkReview
+from .goals import act
 
 PAGE_SIZE = 50
 
@@ -111,15 +113,7 @@ def review_account(request, pk):
 
 
 def _act(request, review, do, done):
-    try:
-        do()
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect("goals:review", pk=review.pk)
+    return act(request, reverse("goals:review", args=[review.pk]), do, done)
 
 
 @require_POST
