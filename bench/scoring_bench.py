@@ -9,7 +9,9 @@
   12 before, leads handed over, accepted, DQL, late, won value, investments), read from the base
   tables rather than the rollups; and, for scale, the same figures from the rollups;
 - the naive way: a Python loop over 200 distributors asking every metric for that distributor
-  alone through the ORM, with the time projected to all of them.
+  alone through the ORM, with the time projected to all of them;
+- the API load run (api_load): /api/v1/scorecards/ served by gunicorn under locust against a
+  bare DRF endpoint, `scorecards/bare throughput ratio: X.XX`.
 Prints `recompute/floor ratio: X.XX` last.
 """
 
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import time
 
+from api_load import api_load_bench
 from scoring_world import scoring_world_build
 
 RATIO_TARGET = 1.5
@@ -246,6 +249,7 @@ def scoring_bench(*, scale, manager, run_py, log=print):
     )
     _check_figures(figures["run_id"], rows, log)
     naive_s, projected_s = naive(today, ranked, log)
+    load = api_load_bench(manager=manager, log=log)
     ratio = figures["total_s"] / floor_s
     log(f"scoring part: {time.perf_counter() - started:.0f} s")
     log(f"recompute/floor ratio: {ratio:.2f}")
@@ -256,4 +260,5 @@ def scoring_bench(*, scale, manager, run_py, log=print):
         "ratio": ratio,
         "peak_rss_mb": figures["peak_rss_mb"],
         "naive_projected_s": projected_s,
+        "api_load": load,
     }

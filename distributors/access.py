@@ -36,6 +36,18 @@ def user_membership(user):
     return user._drm_membership
 
 
+def user_portal_groups(user):
+    """Which of the portal's two groups (MANUFACTURER_ADMINS, CHANNEL_MANAGERS) the user is in,
+    read once per request (the API's token authentication reads them with the token)."""
+    if not hasattr(user, "_drm_groups"):
+        user._drm_groups = set(
+            user.groups.filter(name__in=(MANUFACTURER_ADMINS, CHANNEL_MANAGERS)).values_list(
+                "name", flat=True
+            )
+        )
+    return user._drm_groups
+
+
 def user_role(user):
     """The user's role, or None when the user has no business in the portal."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -47,7 +59,7 @@ def user_role(user):
         # A partner stays a partner even if someone ticked a staff box by mistake.
         role = Role.PARTNER_ADMIN if membership.role == "admin" else Role.PARTNER_REP
     else:
-        groups = set(user.groups.values_list("name", flat=True))
+        groups = user_portal_groups(user)
         if user.is_superuser or MANUFACTURER_ADMINS in groups:
             role = Role.ADMIN
         elif CHANNEL_MANAGERS in groups:

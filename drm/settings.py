@@ -167,7 +167,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "distributors.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -279,6 +279,9 @@ GOAL_TREND_MARGIN_POINTS = env.int("GOAL_TREND_MARGIN_POINTS", default=25)
 # a missed landmark still not accounted for this many days after its review opened is overdue.
 SCORING_RETENTION_DAYS = env.int("SCORING_RETENTION_DAYS", default=400)
 SCORING_ACCOUNTING_DAYS = env.int("SCORING_ACCOUNTING_DAYS", default=14)
+# How long the scorecards API keeps a rendered answer (per run, query, caller scope, language and
+# format) in the cache; 0 turns it off. A new run is new keys, so it never serves an old ranking.
+SCORING_API_CACHE_SECONDS = env.int("SCORING_API_CACHE_SECONDS", default=24 * 60 * 60)
 # Uploaded catalogue files (sales materials); served to portal users only, never publicly.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=25 * 1024 * 1024)

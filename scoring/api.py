@@ -7,7 +7,9 @@ import csv
 import hashlib
 import io
 
-from django.http import Http404
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
@@ -59,6 +61,14 @@ class RankingCsvRenderer(renderers.BaseRenderer):
         return buffer.getvalue().encode(self.charset)
 
 
+# Rendered answers kept in the cache under their ETag (which names the run, the query, the
+# caller's role and scope, the language and the format): a published run never changes, so a
+# second caller asking the same thing gets the same bytes without a query or a serializer.
+CACHED_FORMATS = ("json", "csv")
+CACHE_MAX_BYTES = 8 * 1024 * 1024
+CACHED_HEADERS = ("Content-Type", "Content-Disposition")
+
+
 NOT_FOUND = OpenApiResponse(
     description="No published run with that as-of date, or no such distributor among those "
     "you may see"
@@ -97,7 +107,44 @@ class ScorecardViewSet(viewsets.GenericViewSet):
         ):
             response.accepted_renderer = renderers.JSONRenderer()
             response.accepted_media_type = "application/json"
+        self._cache_store(response)
         return response
+
+    # --- the rendered-answer cache -------------------------------------------------------------
+
+    def _cache_key(self, request, validators):
+        etag = validators[0]
+        seconds = settings.SCORING_API_CACHE_SECONDS
+        accepted = getattr(getattr(request, "accepted_renderer", None), "format", "")
+        if etag is None or not seconds or accepted not in CACHED_FORMATS:
+            return None
+        return "scoring:api:" + etag.strip('"')
+
+    def _cached(self, request, validators):
+        """The rendered answer kept for these validators, or None (and remember where to keep
+        the one about to be made)."""
+        self._store_key = self._cache_key(request, validators)
+        if self._store_key is None:
+            return None
+        kept = cache.get(self._store_key)
+        if kept is None:
+            return None
+        self._store_key = None
+        content, headers = kept
+        response = HttpResponse(content)
+        for name, value in headers.items():
+            response[name] = value
+        return self._with_validators(response, validators)
+
+    def _cache_store(self, response):
+        key = getattr(self, "_store_key", None)
+        if key is None or response.status_code != 200 or not isinstance(response, Response):
+            return
+        response.render()
+        if len(response.content) > CACHE_MAX_BYTES:
+            return
+        headers = {name: response[name] for name in CACHED_HEADERS if name in response}
+        cache.set(key, (response.content, headers), settings.SCORING_API_CACHE_SECONDS)
 
     # --- conditional requests ------------------------------------------------------------------
 
@@ -184,6 +231,9 @@ class ScorecardViewSet(viewsets.GenericViewSet):
         not_modified, validators = self._conditional(request)
         if not_modified is not None:
             return not_modified
+        cached = self._cached(request, validators)
+        if cached is not None:
+            return cached
         run = self._run(data.get("as_of"))
         if run is None:
             cards = Scorecard.objects.none()
@@ -220,6 +270,9 @@ class ScorecardViewSet(viewsets.GenericViewSet):
         not_modified, validators = self._conditional(request)
         if not_modified is not None:
             return not_modified
+        cached = self._cached(request, validators)
+        if cached is not None:
+            return cached
         run = self._run(query.validated_data.get("as_of"))
         card = None
         if run is not None:
@@ -244,6 +297,9 @@ class ScorecardViewSet(viewsets.GenericViewSet):
         not_modified, validators = self._conditional(request)
         if not_modified is not None:
             return not_modified
+        cached = self._cached(request, validators)
+        if cached is not None:
+            return cached
         cards = selectors.scorecard_history(visible_to=request.user, code=code)
         if cards is None:
             raise Http404

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -393,6 +394,8 @@ def _publish(run):
         timings=run.timings,
         counts=run.counts,
     )
+    _latest_run_forget()
+    transaction.on_commit(_latest_run_forget)
 
 
 def scoring_runs_prune():
@@ -412,11 +415,27 @@ def scoring_runs_prune():
     return old.delete()[0]
 
 
+# The last published run, as every scorecard read asks for it first, kept in the cache between
+# publications: publishing forgets it (at once, and again after its commit, so that a reader
+# caught between the two cannot keep the old one), and it lives LATEST_RUN_SECONDS at most.
+LATEST_RUN_KEY = "scoring:latest-run"
+LATEST_RUN_SECONDS = 60
+NO_RUN = "none"
+
+
+def _latest_run_forget():
+    cache.delete(LATEST_RUN_KEY)
+
+
 def latest_run():
     """The last published run, or None."""
-    return (
-        ScoringRun.objects.filter(status=ScoringRun.Status.PUBLISHED)
-        .select_related("model")
-        .order_by("-published_at", "-id")
-        .first()
-    )
+    run = cache.get(LATEST_RUN_KEY)
+    if run is None:
+        run = (
+            ScoringRun.objects.filter(status=ScoringRun.Status.PUBLISHED)
+            .select_related("model")
+            .order_by("-published_at", "-id")
+            .first()
+        ) or NO_RUN
+        cache.add(LATEST_RUN_KEY, run, LATEST_RUN_SECONDS)
+    return None if run == NO_RUN else run

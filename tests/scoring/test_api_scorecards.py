@@ -379,3 +379,68 @@ def test_an_error_asked_for_as_csv_keeps_the_json_error_shape(token_client, mana
 @pytest.mark.django_db
 def test_only_the_ranking_comes_as_csv(token_client, manager, run):
     assert token_client(manager).get(history("acme"), {"format": "csv"}).status_code == 404
+
+
+# --- the rendered-answer cache -----------------------------------------------------------------
+
+
+def _queries_and_body(client, url, **extra):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **extra)
+    assert response.status_code == 200, response.content
+    return len(captured), response
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [LIST, LIST + "?format=csv", detail("acme"), history("acme")])
+def test_a_second_identical_read_is_served_from_the_cache_byte_for_byte(
+    token_client, manager, run, url
+):
+    client = token_client(manager)
+    first_queries, first = _queries_and_body(client, url)
+    second_queries, second = _queries_and_body(client, url)
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+    assert second["ETag"] == first["ETag"]
+    assert second.get("Content-Disposition") == first.get("Content-Disposition")
+    # The scorecards and their metrics are not read again.
+    assert second_queries < first_queries
+    assert not any("scoring_metricvalue" in q["sql"] for q in _capture(client, url))
+
+
+def _capture(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return captured.captured_queries
+
+
+@pytest.mark.django_db
+def test_a_partner_never_gets_the_managers_cached_ranking(token_client, manager, partner, run):
+    assert len(codes(token_client(manager).get(LIST))) > 1
+    assert codes(token_client(partner).get(LIST)) == ["acme"]
+    assert len(csv_rows(token_client(partner).get(LIST, {"format": "csv"}))) == 2
+
+
+@pytest.mark.django_db
+def test_a_new_publication_is_read_at_once_despite_the_cache(token_client, manager, run, channel):
+    client = token_client(manager)
+    before = client.get(LIST).json()
+    factories.RevenueRecordFactory(
+        distributor=factories.DistributorFactory(tier=channel["acme"].tier, region="Europe"),
+        product_line=factories.ProductLineFactory(code="pumps-x"),
+        month=datetime.date(2026, 2, 1),
+        amount=5000,
+    )
+    run_now()
+    after = client.get(LIST).json()
+    assert after["count"] == before["count"] + 1
+    assert after["results"][0]["run"] != before["results"][0]["run"]
+
+
+@pytest.mark.django_db
+def test_the_cache_can_be_turned_off(token_client, manager, run, settings):
+    settings.SCORING_API_CACHE_SECONDS = 0
+    client = token_client(manager)
+    first = client.get(LIST)
+    assert any("scoring_metricvalue" in q["sql"] for q in _capture(client, LIST))
+    assert client.get(LIST).content == first.content

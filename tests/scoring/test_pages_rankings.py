@@ -98,6 +98,7 @@ def test_the_query_count_does_not_grow_with_the_page(login, manager, scored):
         factories.DistributorFactory(code=f"more-{number}", tier=tier)
     run_now()
     run_now()
+    client.get(URL)  # the latest run, read again after the publication, is kept again
     with CaptureQueriesContext(connection) as many:
         response = client.get(URL)
     assert len(response.context["page"]) == 23
