@@ -131,17 +131,21 @@ def scorecards_with_metrics(cards):
     return cards
 
 
+# A distributor's scorecards over time: published runs only, oldest as-of first.
+HISTORY_ORDER = ("run__as_of", "run__published_at", "run_id")
+
+
+def _published_history(cards):
+    return cards.filter(run__status=ScoringRun.Status.PUBLISHED).order_by(*HISTORY_ORDER)
+
+
 def scorecard_history(*, visible_to, code):
     """Distributor `code`'s scorecards in every published run, oldest as-of first; None when
     the viewer may not see that distributor (a partner: another's code)."""
     if not Distributor.objects.visible_to(visible_to).filter(code=code).exists():
         return None
-    return (
-        Scorecard.objects.visible_to(visible_to)
-        .filter(distributor__code=code, run__status=ScoringRun.Status.PUBLISHED)
-        .select_related("run__model")
-        .order_by("run__as_of", "run__published_at", "run_id")
-    )
+    cards = Scorecard.objects.visible_to(visible_to).filter(distributor__code=code)
+    return _published_history(cards).select_related("run__model")
 
 
 def ranking_rows(cards):
@@ -327,11 +331,8 @@ def scorecard_metrics(card):
 
 def score_history(*, distributor):
     """[(as of, score, rank)] of the distributor over the published runs, oldest first."""
-    return list(
-        Scorecard.objects.filter(distributor=distributor, run__status=ScoringRun.Status.PUBLISHED)
-        .order_by("run__as_of", "run__published_at")
-        .values_list("run__as_of", "score", "rank")
-    )
+    cards = Scorecard.objects.filter(distributor=distributor)
+    return list(_published_history(cards).values_list("run__as_of", "score", "rank"))
 
 
 # --- runs and weights --------------------------------------------------------------------------
