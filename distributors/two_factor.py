@@ -13,6 +13,7 @@ import qrcode
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
@@ -92,9 +93,11 @@ def _throttled_message(why):
     seconds = (
         max(1, math.ceil((locked_until - timezone.now()).total_seconds())) if locked_until else 1
     )
-    return _("Too many wrong codes. Wait %(seconds)s seconds, then try again.") % {
-        "seconds": seconds
-    }
+    return ngettext(
+        "Too many wrong codes. Wait %(seconds)s second, then try again.",
+        "Too many wrong codes. Wait %(seconds)s seconds, then try again.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 def totp_device_confirm(*, user, code):

@@ -748,7 +748,10 @@ def two_factor_disable(request):
         try:
             two_factor.totp_device_remove(user=request.user, code=form.cleaned_data["code"])
         except DomainError as error:
-            form.add_error("code", error.message)
+            if error.field:
+                form.add_error(error.field, error.message)
+            else:
+                messages.error(request, error.message)
         else:
             messages.success(request, _("Two-factor authentication is off."))
             return redirect("distributors:two-factor")
