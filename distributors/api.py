@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -165,6 +166,12 @@ class InvestmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.investment_list(visible_to=self.request.user)
+
+
+class TwoFactorSessionScheme(SessionScheme):
+    """OpenAPI: the API's session authentication is still Django's session cookie."""
+
+    target_class = "distributors.authentication.SessionAuthentication"
 
 
 class TokenRequestSerializer(AuthTokenSerializer):
