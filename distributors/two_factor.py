@@ -108,7 +108,7 @@ def totp_device_confirm(*, user, code):
     device = totp_code_check(device=device, code=code)
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    # One app per user: older ones (a lost phone set up again by an admin) stop working.
+    # One app per user: any other (pending, or one set up from the shell) stops counting.
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     return device
 
