@@ -6,6 +6,7 @@ filter by distributor themselves.
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -102,6 +103,16 @@ def can_use_admin(user):
     if not (getattr(user, "is_active", False) and getattr(user, "is_staff", False)):
         return False
     return user.is_superuser or is_manufacturer(user)
+
+
+def two_factor_required(user):
+    """Must `user` use two-factor authentication everywhere? Manufacturer admins, when set so."""
+    return settings.TWO_FACTOR_REQUIRED_FOR_ADMINS and user_role(user) == Role.ADMIN
+
+
+def admin_site_requires_verification(user):
+    """The Django admin asks for a verified log-in of everyone it lets in, when set so."""
+    return settings.TWO_FACTOR_REQUIRED_FOR_ADMINS and can_use_admin(user)
 
 
 class VisibleToQuerySet(models.QuerySet):

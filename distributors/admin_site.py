@@ -1,9 +1,10 @@
-"""The Django admin site: open to the manufacturer's people, never to a partner."""
+"""The Django admin site: open to the manufacturer's people, never to a partner; with
+TWO_FACTOR_REQUIRED_FOR_ADMINS on, only after their second factor."""
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
-from .access import can_use_admin
+from .access import admin_site_requires_verification, can_use_admin
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -11,7 +12,12 @@ class PortalAdminSite(admin.AdminSite):
     site_title = "DRM portal admin"
 
     def has_permission(self, request):
-        return can_use_admin(request.user)
+        # With TWO_FACTOR_REQUIRED_FOR_ADMINS on, a password alone does not open the admin (the
+        # TwoFactorMiddleware sends such a user to enter its code, or to set up an app first).
+        user = request.user
+        if admin_site_requires_verification(user) and not user.is_verified():
+            return False
+        return can_use_admin(user)
 
 
 class PortalAdminConfig(AdminConfig):

@@ -1,4 +1,5 @@
-"""API token authentication that reads the caller's partner membership with its token.
+"""API authentication: tokens read with the caller's partner membership, and sessions that
+passed their second factor.
 
 DRF's TokenAuthentication reads the token and its user; every API view then asks for the user's
 role: its partner membership, else its portal groups. This one reads the membership (and its
@@ -11,6 +12,8 @@ the very next request: nothing is kept between requests.
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+
+from .two_factor import two_factor_step
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -28,3 +31,16 @@ class TokenAuthentication(authentication.TokenAuthentication):
         except ObjectDoesNotExist:
             user._drm_membership = None
         return user, token
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """Django's session (with DRF's CSRF check), refused while the log-in still owes its second
+    factor: a password alone does not open the API to a user who must also give a code."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and two_factor_step(result[0]) is not None:
+            raise exceptions.PermissionDenied(
+                _("Finish logging in first: enter the code from your authenticator app.")
+            )
+        return result

@@ -310,3 +310,20 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save")))
+
+
+class TwoFactorCodeForm(forms.Form):
+    """One code from the user's authenticator app (spaces allowed: apps show "123 456")."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "pattern": r"[0-9 ]*",
+            }
+        ),
+    )

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "axes",
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 CSS/JS as static files
     "simple_history",  # django-simple-history: the change history of distributors and others
+    "django_otp",  # two-factor authentication: authenticator apps (TOTP)
+    "django_otp.plugins.otp_totp",
     # ours, lowest first
     "notifications",
     "distributors",
@@ -60,6 +62,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # A log-in that owes a code (or an authenticator app) reaches nothing else first.
+    "distributors.middleware.TwoFactorMiddleware",
     "distributors.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -133,6 +139,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
+# Two-factor authentication (django-otp, authenticator apps): anyone may switch it on in
+# "Your settings"; with this on, manufacturer admins must, and the Django admin asks every user
+# it lets in for a verified log-in.
+TWO_FACTOR_REQUIRED_FOR_ADMINS = env.bool("TWO_FACTOR_REQUIRED_FOR_ADMINS", default=False)
+# The name authenticator apps show next to the user name.
+OTP_TOTP_ISSUER = env("TWO_FACTOR_ISSUER", default="DRM portal")
+# Wrong codes: the next try waits 1, 2, 4, 8... seconds (per user, across sessions).
+OTP_TOTP_THROTTLE_FACTOR = 1
+# The admin's device pages never show a key or its QR code once saved.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # E-mail (invitations, notifications, password resets): printed to the console unless
 # EMAIL_URL names a server.
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -168,7 +185,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "distributors.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Django's session, refused while the log-in still owes its second factor.
+        "distributors.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "drm.api.Pagination",

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -549,6 +550,10 @@ def languages(world, o):
     return sorted(UserProfile.objects.values_list("user__username", "language"))
 
 
+def two_factor_apps(world, o):
+    return sorted(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", "key"))
+
+
 def exchange_rates(world, o):
     return sorted(ExchangeRate.objects.values_list("currency", "month", "rate"))
 
@@ -925,6 +930,9 @@ URLS = {
     ),
     "distributors:profile": by("distributors:profile"),
     "distributors:language": by("distributors:language"),
+    "distributors:two-factor": by("distributors:two-factor"),
+    "distributors:two-factor-off": by("distributors:two-factor-off"),
+    "distributors:two-factor-verify": by("distributors:two-factor-verify"),
     "distributors:tiers": by("distributors:tiers"),
     "distributors:tier-create": by("distributors:tier-create"),
     "distributors:tier-edit": by("distributors:tier-edit", lambda o: o.distributor.tier.code),
@@ -1283,6 +1291,30 @@ ROWS = [
         {**everyone(writes(302)), "anonymous": got(302)},
         body=lambda w, o: {"language": "fr", "next": "/"},
         effect=languages,
+    ),
+    # --- two-factor authentication: anyone logged in sets up an app for itself; no persona has
+    # one, so a code confirms nothing, switches nothing off and leaves the code step at once ---
+    Row("distributors:two-factor", "GET", page(200, nobody=200)),
+    Row(
+        "distributors:two-factor",
+        "POST",
+        page(400, nobody=400),
+        body=lambda w, o: {"code": "123456"},
+        effect=two_factor_apps,
+    ),
+    Row(
+        "distributors:two-factor-off",
+        "POST",
+        page(400, nobody=400),
+        body=lambda w, o: {"code": "123456"},
+        effect=two_factor_apps,
+    ),
+    Row("distributors:two-factor-verify", "GET", page(got(302, to("/")), nobody=got(302, to("/")))),
+    Row(
+        "distributors:two-factor-verify",
+        "POST",
+        page(got(302, to("/")), nobody=got(302, to("/"))),
+        body=lambda w, o: {"code": "123456"},
     ),
     # --- reference data ---
     Row("distributors:tiers", "GET", staff_page()),
