@@ -120,6 +120,8 @@ class RevenueViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsPortalUser]
     filter_backends = FILTERS
     filterset_class = filters.RevenueFilter
+    # A push carries up to API_MAX_PUSH_ROWS rows: its own, stricter rate (API_BULK_RATE).
+    bulk_actions = ("create",)
 
     def get_permissions(self):
         if self.action == "create":

@@ -132,6 +132,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Reverse proxies in front of the portal, each appending to X-Forwarded-For. 0: the header is
+# ignored and the connection's address is the client's (a client-written header changes nothing).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The lockout, the API throttles and the password-reset throttle all read the client's address
+# here; axes' own X-Forwarded-For reading (django-ipware) is not installed nor used.
+AXES_CLIENT_IP_CALLABLE = "drm.proxies.client_address"
+# "Alice", "ALICE" and "alice" count as one username, so changing case resets nothing.
+AXES_USERNAME_CALLABLE = "drm.accounts.lockout_username"
 
 # E-mail (invitations, notifications, password resets): printed to the console unless
 # EMAIL_URL names a server.
@@ -180,8 +188,22 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drm.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", default="60/minute")},
+    # README, "Security and reliability": per token (else per user, else per client address),
+    # counted in the default cache; reads, writes and bulk actions each have their own budget.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "drm.throttling.AnonRateThrottle",
+        "drm.throttling.ReadRateThrottle",
+        "drm.throttling.WriteRateThrottle",
+        "drm.throttling.BulkRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", default="60/minute"),
+        "user_read": env("API_READ_RATE", default="1200/minute"),
+        "user_write": env("API_WRITE_RATE", default="300/minute"),
+        "bulk": env("API_BULK_RATE", default="30/minute"),
+    },
+    # DRF's own client address (used by nothing of ours) trusts the same proxies.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 API_MAX_PUSH_ROWS = env.int("API_MAX_PUSH_ROWS", default=5000)

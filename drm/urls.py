@@ -5,16 +5,22 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.http import require_http_methods, require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
 
 from distributors import views as distributor_views
 from drm.accounts import PasswordResetView
 from drm.health import healthz
+from drm.throttling import AnonRateThrottle
 
 form_methods = require_http_methods(["GET", "POST"])
 
 api_v1 = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    # DRF's token view has no throttle of its own; the anonymous rate applies (and django-axes).
+    path(
+        "auth/token/",
+        ObtainAuthToken.as_view(throttle_classes=[AnonRateThrottle]),
+        name="token",
+    ),
     path("", include("distributors.api_urls")),
     path("", include("leads.api_urls")),
     path("", include("goals.api_urls")),
