@@ -6,10 +6,13 @@ trip, not a list of timestamps. Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE
 (API_*_RATE in the environment) and are read on each request, so tests and benches can change them.
 """
 
+import functools
 import hashlib
+import math
 import time
 
 from django.core.cache import cache
+from django.shortcuts import render
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
@@ -32,6 +35,44 @@ def caller_ident(request):
     if key:
         return "token:" + hashlib.sha256(key.encode()).hexdigest()[:32]
     return f"user:{request.user.pk}"
+
+
+def spend(scope, ident, rate):
+    """Count one request of `ident` in `scope`: None while within `rate`, else seconds to wait."""
+    allowed, duration = parse_rate(rate)
+    now = time.time()
+    window = int(now // duration)
+    key = f"throttle:{scope}:{ident}:{window}"
+    cache.add(key, 0, duration + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, duration + 1)
+        count = 1
+    if count <= allowed:
+        return None
+    return (window + 1) * duration - now
+
+
+def bulk_rate_limited(view):
+    """A page's heavy POST (an upload, a recompute) spends the user's bulk budget, as the API's.
+
+    Past it the page answers 429 with Retry-After; the signed-in user is checked before.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(BulkRateThrottle.scope)
+        if request.method == "POST" and rate:
+            wait = spend(BulkRateThrottle.scope, f"user:{request.user.pk}", rate)
+            if wait is not None:
+                seconds = math.ceil(wait)
+                response = render(request, "429.html", {"seconds": seconds}, status=429)
+                response["Retry-After"] = str(seconds)
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class CallerRateThrottle(BaseThrottle):
@@ -58,20 +99,8 @@ class CallerRateThrottle(BaseThrottle):
         ident = self.ident(request)
         if ident is None:
             return True
-        allowed, duration = parse_rate(rate)
-        now = time.time()
-        window = int(now // duration)
-        key = f"throttle:{self.scope}:{ident}:{window}"
-        cache.add(key, 0, duration + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, duration + 1)
-            count = 1
-        if count <= allowed:
-            return True
-        self.retry_after = (window + 1) * duration - now
-        return False
+        self.retry_after = spend(self.scope, ident, rate)
+        return self.retry_after is None
 
     def wait(self):
         return self.retry_after
