@@ -1,12 +1,19 @@
 """API rate limits: 429 + Retry-After in the one error shape, per token, user or address."""
 
+import ast
 import datetime
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
 
 DISTRIBUTORS = "/api/v1/distributors/"
 REVENUE = "/api/v1/revenue/"
@@ -148,6 +155,34 @@ def test_behind_one_trusted_proxy_anonymous_calls_are_counted_by_the_address_it_
     assert_throttled(token_attempt(client, HTTP_X_FORWARDED_FOR="3.3.3.3, 203.0.113.7"))
     # Another client behind the same proxy has its own count.
     assert token_attempt(client, HTTP_X_FORWARDED_FOR="203.0.113.8").status_code == 400
+
+
+def test_every_rate_is_read_from_the_environment():
+    code = (
+        "from django.conf import settings; print(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'])"
+    )
+    env = {
+        **os.environ,
+        "API_ANON_RATE": "1/second",
+        "API_READ_RATE": "2/hour",
+        "API_WRITE_RATE": "3/day",
+        "API_BULK_RATE": "4/minute",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert ast.literal_eval(result.stdout.strip().splitlines()[-1]) == {
+        "anon": "1/second",
+        "user_read": "2/hour",
+        "user_write": "3/day",
+        "bulk": "4/minute",
+    }
 
 
 def test_the_default_rates_leave_the_portal_room(settings):
