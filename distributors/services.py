@@ -469,6 +469,7 @@ def _read_options():
         "max_columns": settings.IMPORT_MAX_COLUMNS,
         "max_line_bytes": settings.IMPORT_MAX_LINE_BYTES,
         "max_cell_chars": settings.IMPORT_MAX_CELL_CHARS,
+        "max_part_bytes": settings.IMPORT_MAX_XLSX_PART_BYTES,
     }
 
 

@@ -282,6 +282,9 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=512 * 1024 * 1024)
 IMPORT_MAX_UNPACK_RATIO = env.int("IMPORT_MAX_UNPACK_RATIO", default=100)
+# Sheets are streamed, but every other part of an .xlsx (the shared strings above all) is read
+# whole, at several times its size in memory: none may unpack past this.
+IMPORT_MAX_XLSX_PART_BYTES = env.int("IMPORT_MAX_XLSX_PART_BYTES", default=100 * 1024 * 1024)
 # No real import has more columns, longer lines (CSV) or longer values than these: a file that
 # does is refused (naming the line, or the row and column) before its rows are checked.
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)

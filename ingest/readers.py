@@ -26,6 +26,9 @@ from .checks import TYPED_NUMBER
 
 FIRST_DATA_ROW = 2
 SNIFF_BYTES = 64 * 1024
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+SHEET_PART = re.compile(r"^xl/worksheets/sheet\d+\.xml$")
+CONTENT_TYPES_MAX_BYTES = 1 << 20
 
 
 def normalise_header(name):
@@ -124,6 +127,7 @@ def read_chunks(
     max_columns=100,
     max_line_bytes=64 * 1024,
     max_cell_chars=10_000,
+    max_part_bytes=100 << 20,
 ):
     """Chunks of the file `name` read from the seekable binary `stream`."""
     kind = file_kind(name)
@@ -147,6 +151,7 @@ def read_chunks(
             max_unpacked_bytes=max_unpacked_bytes,
             max_ratio=max_ratio,
             max_columns=max_columns,
+            max_part_bytes=max_part_bytes,
         )
     seen = 0
     for rows, frame in chunks:
@@ -301,7 +306,7 @@ def csv_chunks(stream, *, chunk_rows, max_columns=100, max_line_bytes=None):
         refuse(_("The CSV file cannot be read: %(detail)s") % {"detail": detail})
 
 
-def check_zip(stream, *, max_unpacked_bytes, max_ratio):
+def check_zip(stream, *, max_unpacked_bytes, max_ratio, max_part_bytes=None):
     """Refuse an XLSX that would unpack to far more than its size, before unpacking anything."""
     try:
         archive = zipfile.ZipFile(stream)
@@ -325,7 +330,54 @@ def check_zip(stream, *, max_unpacked_bytes, max_ratio):
         )
     if "xl/workbook.xml" not in archive.namelist():
         refuse(_("The file is a zip archive but not an Excel .xlsx workbook."))
+    if max_part_bytes:
+        check_whole_parts(archive, max_part_bytes=max_part_bytes)
     stream.seek(0)
+
+
+def _sheet_parts(archive):
+    """The parts [Content_Types].xml declares as worksheets: the only ones read streaming."""
+    import defusedxml.ElementTree as ElementTree  # entity expansion and DTDs refused
+
+    try:
+        info = archive.getinfo("[Content_Types].xml")
+    except KeyError:
+        refuse(_("The file is not a readable Excel .xlsx workbook."))
+    if info.file_size > CONTENT_TYPES_MAX_BYTES:
+        refuse(_("The file is not a readable Excel .xlsx workbook."))
+    try:
+        root = ElementTree.fromstring(archive.read(info))
+    except Exception:  # noqa: BLE001 - a malformed or hostile XML part, whatever the error
+        refuse(_("The file is not a readable Excel .xlsx workbook."))
+    return {
+        element.get("PartName", "").lstrip("/")
+        for element in root
+        if element.tag.endswith("}Override") and element.get("ContentType") == WORKSHEET_TYPE
+    }
+
+
+def check_whole_parts(archive, *, max_part_bytes):
+    """Refuse a part that openpyxl would read whole (shared strings, styles…) past the limit.
+
+    Sheets are read a row at a time, but the shared strings (every distinct text of the
+    workbook) and the other parts are loaded whole, at several times their size in memory.
+    Only a part under xl/worksheets/ that the workbook declares as a worksheet is exempt.
+    """
+    sheets = {name for name in _sheet_parts(archive) if SHEET_PART.match(name)}
+    for info in archive.infolist():
+        if info.filename not in sheets and info.file_size > max_part_bytes:
+            refuse(
+                _(
+                    "The workbook's part %(part)s unpacks to %(size)s MB; parts other than "
+                    "the sheets are read whole, at most %(limit)s MB. Save the sheet as CSV "
+                    "and upload that."
+                )
+                % {
+                    "part": info.filename,
+                    "size": info.file_size // (1 << 20),
+                    "limit": max_part_bytes // (1 << 20),
+                }
+            )
 
 
 def _cell_text(value):
@@ -345,10 +397,17 @@ def _cell_text(value):
     return str(value).strip().replace(TYPED_NUMBER, "")
 
 
-def xlsx_chunks(stream, *, chunk_rows, max_unpacked_bytes, max_ratio, max_columns=100):
+def xlsx_chunks(
+    stream, *, chunk_rows, max_unpacked_bytes, max_ratio, max_columns=100, max_part_bytes=None
+):
     from openpyxl import load_workbook
 
-    check_zip(stream, max_unpacked_bytes=max_unpacked_bytes, max_ratio=max_ratio)
+    check_zip(
+        stream,
+        max_unpacked_bytes=max_unpacked_bytes,
+        max_ratio=max_ratio,
+        max_part_bytes=max_part_bytes,
+    )
     try:
         # read_only streams the sheet; data_only reads a formula cell as the result Excel stored
         # with it (openpyxl never evaluates a formula; one stored without a result reads blank).

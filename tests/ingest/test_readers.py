@@ -222,3 +222,107 @@ def test_an_empty_file_is_refused(name):
 def test_a_header_only_file_yields_no_rows():
     assert read("header.csv", (",".join(HEADER) + "\n").encode()) == []
     assert read("header.xlsx", workbook([])) == []
+
+
+def excel_workbook(rows, header=HEADER):
+    """A workbook as Excel writes it: every text in xl/sharedStrings.xml, cells pointing to it.
+
+    (openpyxl writes its texts inline, so the shared strings part is built here.)
+    """
+    strings, sheet_rows = [], []
+    for number, row in enumerate([header, *rows], start=1):
+        cells = []
+        for column, value in enumerate(row):
+            ref = f"{chr(65 + column)}{number}"
+            if isinstance(value, str):
+                strings.append(value)
+                cells.append(f'<c r="{ref}" t="s"><v>{len(strings) - 1}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+        sheet_rows.append(f'<row r="{number}">{"".join(cells)}</row>')
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    office = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{office}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{office}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{office}.sharedStrings+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{relationships}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{relationships}"><sheets>'
+            '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{relationships}/worksheet" '
+            'Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{relationships}/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<worksheet xmlns="{main}"><sheetData>{"".join(sheet_rows)}</sheetData></worksheet>'
+        ),
+        "xl/sharedStrings.xml": (
+            f'<sst xmlns="{main}">'
+            + "".join(f"<si><t>{text}</t></si>" for text in strings)
+            + "</sst>"
+        ),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_a_workbook_written_as_excel_writes_it_reads_its_shared_strings():
+    chunks = read("excel.xlsx", excel_workbook([["acme", "2026-01", "pumps", 10]]))
+    assert chunks[0][1][0]["product_line"] == "pumps"
+
+
+def test_shared_strings_past_the_part_limit_are_refused_before_they_are_read():
+    xlsx = excel_workbook([["acme", "2026-01", f"line {n}", 1] for n in range(2000)])
+    message = refusal("texts.xlsx", xlsx, max_part_bytes=20_000)
+    assert message.startswith("The workbook's part xl/sharedStrings.xml unpacks to")
+
+
+def test_a_big_sheet_is_streamed_and_not_held_to_the_part_limit():
+    xlsx = excel_workbook([[1, 2, 3, n] for n in range(2000)])
+    assert zipfile.ZipFile(io.BytesIO(xlsx)).getinfo("xl/worksheets/sheet1.xml").file_size > 20_000
+    chunks = read("numbers.xlsx", xlsx, max_part_bytes=20_000)
+    assert sum(len(records) for _rows, records in chunks) == 2000
+
+
+def test_a_sheet_the_workbook_does_not_declare_is_held_to_the_part_limit():
+    xlsx = rewrite(
+        excel_workbook([[1, 2, 3, n] for n in range(2000)]),
+        "[Content_Types].xml",
+        lambda xml: re.sub(rb'<Override PartName="/xl/worksheets/sheet1.xml"[^>]*/>', b"", xml),
+    )
+    message = refusal("undeclared.xlsx", xlsx, max_part_bytes=20_000)
+    assert message.startswith("The workbook's part xl/worksheets/sheet1.xml unpacks to")
+
+
+def test_a_workbook_with_an_entity_expansion_bomb_is_refused():
+    laughs = (
+        b'<!DOCTYPE sst [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+    )
+    xlsx = rewrite(
+        excel_workbook([["acme", "2026-01", "pumps", 1]]),
+        "xl/sharedStrings.xml",
+        lambda xml: laughs + xml.replace(b"acme", b"&c;"),
+    )
+    assert refusal("laughs.xlsx", xlsx) == "The file is not a readable Excel .xlsx workbook."
