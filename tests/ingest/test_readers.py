@@ -326,3 +326,15 @@ def test_a_workbook_with_an_entity_expansion_bomb_is_refused():
         lambda xml: laughs + xml.replace(b"acme", b"&c;"),
     )
     assert refusal("laughs.xlsx", xlsx) == "The file is not a readable Excel .xlsx workbook."
+
+
+@pytest.mark.parametrize("length", [10, 11])
+@pytest.mark.parametrize("before", [0, 1, 5, 50])
+def test_a_line_of_exactly_the_limit_passes_and_one_byte_more_is_refused(length, before):
+    content = b"a\n" + b"y\n" * before + b"x" * length + b"\n" + b"z\n"
+    if length <= 10:
+        chunks = read("edge.csv", content, max_line_bytes=10)
+        assert sum(len(records) for _rows, records in chunks) == before + 2
+    else:
+        message = refusal("edge.csv", content, max_line_bytes=10)
+        assert message.startswith(f"Line {before + 2} is longer than 10 bytes")
