@@ -11,6 +11,7 @@ PYTEST_ARGS ?=
 SCALE ?= 1
 
 VENV := .venv
+APPS := drm ingest notifications distributors leads goals scoring
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 # Stamps: reinstall only when pyproject.toml is newer than the last install.
@@ -33,7 +34,7 @@ run: export DEBUG := 1
 help:
 	@echo "make run    serve the demo portal on http://127.0.0.1:$(PORT) (SQLite, eager Celery)"
 	@echo "make test   import contract + test suite (PYTEST_ARGS='-k name -x' to narrow)"
-	@echo "make lint   ruff check, ruff format --check, lint-imports"
+	@echo "make lint   ruff check, ruff format --check, lint-imports, bandit (high severity)"
 	@echo "make bench  benchmarks against baselines (SCALE=0.1 for a quick run)"
 	@echo "make messages  refresh locale/fr from the code, then compile it (needs GNU gettext)"
 	@echo "make clean  remove .venv, db.sqlite3, collected static files and caches"
@@ -82,6 +83,7 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/bandit -c pyproject.toml -r $(APPS) --severity-level high --quiet
 
 # Uses Postgres when DATABASE_URL points to one (database drm_bench is dropped and re-created).
 bench: $(DEV_STAMP)

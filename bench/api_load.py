@@ -56,6 +56,9 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.token = token
         env = os.environ.copy()
+        # One token sends every request: the throttle stays in the path (its cache round trip is
+        # part of each request's cost) at a rate the run cannot reach, unless the caller sets one.
+        env.setdefault("API_READ_RATE", "100000000/minute")
         env.update(
             DJANGO_SETTINGS_MODULE="load_settings",
             REDIS_URL=CACHE_URL,

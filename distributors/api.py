@@ -13,6 +13,7 @@ from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from drm.errors import ValidationFailed
+from drm.throttling import AnonRateThrottle
 
 from . import filters, selectors, services
 from .access import HasPortalRole, IsPortalUser, two_factor_required
@@ -128,6 +129,8 @@ class RevenueViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsPortalUser]
     filter_backends = FILTERS
     filterset_class = filters.RevenueFilter
+    # A push carries up to API_MAX_PUSH_ROWS rows: its own, stricter rate (API_BULK_RATE).
+    bulk_actions = ("create",)
 
     def get_permissions(self):
         if self.action == "create":
@@ -190,6 +193,8 @@ class TokenObtainApi(ObtainAuthToken):
     when two-factor authentication is on for it: the password alone would get round it."""
 
     serializer_class = TokenRequestSerializer
+    # DRF's token view has no throttle of its own; the anonymous rate applies (and django-axes).
+    throttle_classes = [AnonRateThrottle]
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -32,7 +32,7 @@ from ingest.engine import (
     publish,
     push,
 )
-from ingest.readers import file_kind, read_chunks
+from ingest.readers import SIGNATURE_BYTES, check_content, file_kind, read_chunks
 from ingest.staging import Stage
 from ingest.uploads import too_large_message
 
@@ -466,6 +466,10 @@ def _read_options():
         "max_rows": settings.IMPORT_MAX_ROWS,
         "max_unpacked_bytes": settings.IMPORT_MAX_UNPACKED_BYTES,
         "max_ratio": settings.IMPORT_MAX_UNPACK_RATIO,
+        "max_columns": settings.IMPORT_MAX_COLUMNS,
+        "max_line_bytes": settings.IMPORT_MAX_LINE_BYTES,
+        "max_cell_chars": settings.IMPORT_MAX_CELL_CHARS,
+        "max_part_bytes": settings.IMPORT_MAX_XLSX_PART_BYTES,
     }
 
 
@@ -489,6 +493,10 @@ def import_batch_create(*, user, kind, uploaded_file, number_format="auto", opti
         raise ValidationFailed(too_large_message(uploaded_file.size), field="file")
     if uploaded_file.size == 0:
         raise ValidationFailed(_("The file is empty."), field="file")
+    # A PNG renamed .csv is refused on the form, before anything is stored.
+    uploaded_file.seek(0)
+    check_content(name, uploaded_file.read(SIGNATURE_BYTES))
+    uploaded_file.seek(0)
     membership = user_membership(user) if is_partner(user) else None
     batch = ImportBatch.objects.create(
         kind=kind,

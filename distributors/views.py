@@ -22,6 +22,7 @@ from django.views.decorators.http import (
 )
 
 from drm.errors import DomainError
+from drm.throttling import bulk_rate_limited
 from ingest.uploads import upload_refused
 
 from . import selectors, services, two_factor
@@ -451,6 +452,7 @@ def import_list(request):
 
 @require_http_methods(["GET", "POST"])
 @portal_user_required
+@bulk_rate_limited
 def import_create(request):
     allow_investments = is_manufacturer(request.user)
     form = ImportUploadForm(

@@ -1,9 +1,13 @@
-"""Forgotten passwords: Django's reset view, throttled, and silent about which accounts exist."""
+"""Forgotten passwords (throttled, silent about who has an account) and the lockout's username."""
+
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.urls import reverse_lazy
+
+from .proxies import client_address
 
 WINDOW_SECONDS = 60 * 60
 
@@ -37,10 +41,24 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         email = form.cleaned_data["email"].strip().lower()
-        client = self.request.META.get("REMOTE_ADDR", "")
+        client = client_address(self.request)
         # Both counters move on every request, so neither can be probed on its own.
         by_email = _spent(f"password-reset:email:{email}")
         by_client = _spent(f"password-reset:ip:{client}")
         if by_email or by_client:
             return super(auth_views.PasswordResetView, self).form_valid(form)
         return super().form_valid(form)
+
+
+def lockout_username(request, credentials=None):
+    """The username django-axes counts failures against: case, width and spaces do not matter.
+
+    Otherwise "Alice", "ALICE" and " alice" would each get their own allowance of failures.
+    """
+    if credentials:
+        name = credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+    else:
+        name = getattr(request, "data", request.POST).get(settings.AXES_USERNAME_FORM_FIELD)
+    if not isinstance(name, str):
+        return name
+    return unicodedata.normalize("NFKC", name).strip().casefold()

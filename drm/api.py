@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -81,6 +82,19 @@ def exception_handler(exc, context):
         message = f"{first[0]}: {first[1][0]}" if first[1] else _("Invalid input.")
         response.data = _error_body("invalid", message, fields)
         response.status_code = status.HTTP_400_BAD_REQUEST
+        return response
+    if isinstance(exc, exceptions.Throttled):
+        # DRF has set Retry-After (whole seconds) from exc.wait; the message says the same.
+        seconds = exc.wait or 1
+        response.data = _error_body(
+            "throttled",
+            ngettext(
+                "Too many requests; try again in %(seconds)d second.",
+                "Too many requests; try again in %(seconds)d seconds.",
+                seconds,
+            )
+            % {"seconds": seconds},
+        )
         return response
     detail = getattr(exc, "detail", str(exc))
     code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")

@@ -138,6 +138,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Reverse proxies in front of the portal, each appending to X-Forwarded-For. 0: the header is
+# ignored and the connection's address is the client's (a client-written header changes nothing).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The lockout, the API throttles and the password-reset throttle all read the client's address
+# here; axes' own X-Forwarded-For reading (django-ipware) is not installed nor used.
+AXES_CLIENT_IP_CALLABLE = "drm.proxies.client_address"
+# "Alice", "ALICE" and "alice" count as one username, so changing case resets nothing.
+AXES_USERNAME_CALLABLE = "drm.accounts.lockout_username"
 
 # Two-factor authentication (django-otp, authenticator apps): anyone may switch it on in
 # "Your settings"; with this on, manufacturer admins must, and the Django admin asks every user
@@ -198,8 +206,22 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drm.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", default="60/minute")},
+    # README, "Security and reliability": per token (else per user, else per client address),
+    # counted in the default cache; reads, writes and bulk actions each have their own budget.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "drm.throttling.AnonRateThrottle",
+        "drm.throttling.ReadRateThrottle",
+        "drm.throttling.WriteRateThrottle",
+        "drm.throttling.BulkRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", default="60/minute"),
+        "user_read": env("API_READ_RATE", default="1200/minute"),
+        "user_write": env("API_WRITE_RATE", default="300/minute"),
+        "bulk": env("API_BULK_RATE", default="30/minute"),
+    },
+    # DRF's own client address (used by nothing of ours) trusts the same proxies.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 API_MAX_PUSH_ROWS = env.int("API_MAX_PUSH_ROWS", default=5000)
@@ -278,6 +300,14 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=512 * 1024 * 1024)
 IMPORT_MAX_UNPACK_RATIO = env.int("IMPORT_MAX_UNPACK_RATIO", default=100)
+# Sheets are streamed, but every other part of an .xlsx (the shared strings above all) is read
+# whole, at several times its size in memory: none may unpack past this.
+IMPORT_MAX_XLSX_PART_BYTES = env.int("IMPORT_MAX_XLSX_PART_BYTES", default=100 * 1024 * 1024)
+# No real import has more columns, longer lines (CSV) or longer values than these: a file that
+# does is refused (naming the line, or the row and column) before its rows are checked.
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+IMPORT_MAX_LINE_BYTES = env.int("IMPORT_MAX_LINE_BYTES", default=64 * 1024)
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=10_000)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=25_000)
 IMPORT_EXPIRE_HOURS = env.int("IMPORT_EXPIRE_HOURS", default=72)
 IMPORT_STUCK_MINUTES = env.int("IMPORT_STUCK_MINUTES", default=60)

@@ -1120,6 +1120,18 @@ def criteria_acknowledge(*, version, by):
 # What the catalogue stores: documents, images and videos a partner opens on its own machine.
 MATERIAL_EXTENSIONS = ("pdf", "pptx", "docx", "xlsx", "png", "jpg", "jpeg", "mp4")
 MATERIAL_LINK_SCHEMES = ("http", "https")
+# How each of those files starts (an MP4 names its type at byte 4): a file whose content is not
+# what its extension says (an HTML page renamed .pdf, say) is refused.
+MATERIAL_SIGNATURES = {
+    "pdf": ((0, b"%PDF-"),),
+    "png": ((0, b"\x89PNG\r\n\x1a\n"),),
+    "jpg": ((0, b"\xff\xd8\xff"),),
+    "jpeg": ((0, b"\xff\xd8\xff"),),
+    "pptx": ((0, b"PK\x03\x04"),),
+    "docx": ((0, b"PK\x03\x04"),),
+    "xlsx": ((0, b"PK\x03\x04"),),
+    "mp4": ((4, b"ftyp"),),
+}
 MATERIAL_COMMENT_MAX = 2000
 
 
@@ -1139,6 +1151,18 @@ def _material_check_upload(upload):
         )
     if upload.size > settings.MATERIAL_MAX_BYTES:
         raise ValidationFailed(material_too_large_message(upload.size), field="file")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(
+        head[offset : offset + len(magic)] == magic
+        for offset, magic in MATERIAL_SIGNATURES[extension]
+    ):
+        raise ValidationFailed(
+            _("“%(name)s” is not a real .%(extension)s file; upload the file itself.")
+            % {"name": os.path.basename(upload.name), "extension": extension},
+            field="file",
+        )
 
 
 def material_too_large_message(size=None):

@@ -312,6 +312,8 @@ class ScoringRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     serializer_class = ScoringRunSerializer
     permission_classes = [IsManufacturer]
+    # Starting a run recomputes every scorecard: the stricter rate (API_BULK_RATE).
+    bulk_actions = ("create",)
     pagination_class = Pagination
     filter_backends = []
     queryset = ScoringRun.objects.none()

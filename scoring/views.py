@@ -19,6 +19,7 @@ from distributors.access import (
 from distributors.exports import csv_response, xlsx_response
 from distributors.models import Distributor
 from drm.errors import DomainError
+from drm.throttling import bulk_rate_limited
 
 from . import selectors, services
 from .forms import RankingFilterForm, WeightsForm
@@ -218,6 +219,7 @@ def run_list(request):
 
 @require_POST
 @manufacturer_required
+@bulk_rate_limited
 def run_trigger(request):
     try:
         run = services.scoring_run_trigger(by=request.user)

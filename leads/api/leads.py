@@ -140,6 +140,8 @@ class LeadViewSet(
     pagination_class = LeadPagination
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = LeadFilter
+    # A bulk push carries many leads: its own, stricter rate (API_BULK_RATE).
+    bulk_actions = ("bulk",)
 
     def get_permissions(self):
         if self.action in ("create", "bulk", "assign", "route"):

@@ -29,6 +29,7 @@ from distributors.access import (
 from distributors.exports import neutralise, xlsx_response
 from distributors.services import import_batch_create
 from drm.errors import DomainError, NotAllowed
+from drm.throttling import bulk_rate_limited
 from ingest.uploads import upload_refused
 
 from .. import routing, selectors, services
@@ -229,6 +230,7 @@ def lead_create(request):
 
 @require_http_methods(["GET", "POST"])
 @manufacturer_required
+@bulk_rate_limited
 def lead_import(request):
     """Upload a marketing tool's MQL file: checked and previewed on the shared import pages."""
     form = LeadImportForm(request.POST or None, request.FILES or None)

@@ -90,6 +90,45 @@ def test_a_file_of_another_type_is_refused_naming_the_file_field(manager, name, 
     assert not list(media.rglob("*.*"))
 
 
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("brochure.pdf", b"<html><script>alert(1)</script></html>"),
+        ("brochure.pdf", b"\x89PNG\r\n\x1a\n image"),
+        ("photo.png", b"%PDF-1.4 not a picture"),
+        ("deck.pptx", b"%PDF-1.4"),
+        ("clip.mp4", b"MZ\x90\0 a program"),
+    ],
+)
+def test_a_file_whose_content_is_not_its_type_is_refused(manager, media, name, content):
+    upload = SimpleUploadedFile(name, content)
+    with pytest.raises(ValidationFailed) as error:
+        services.material_save(
+            material=Material(title="Fake", kind="material", stage="any", file=upload), by=manager
+        )
+    assert error.value.field == "file"
+    assert error.value.message.startswith(f"“{name}” is not a real .")
+    assert not Material.objects.exists()
+    assert not list(media.rglob("*.*"))
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("deck.pptx", b"PK\x03\x04 slides"),
+        ("clip.mp4", b"\0\0\0\x18ftypmp42 video"),
+        ("photo.png", b"\x89PNG\r\n\x1a\n image"),
+    ],
+)
+def test_a_file_whose_content_matches_its_type_is_stored(manager, name, content):
+    upload = SimpleUploadedFile(name, content)
+    material = services.material_save(
+        material=Material(title="Real", kind="material", stage="any", file=upload), by=manager
+    )
+    with material.file.open("rb") as stored:
+        assert stored.read() == content
+
+
 def test_a_file_over_the_size_limit_is_refused(manager, settings, media):
     settings.MATERIAL_MAX_BYTES = 10
     with pytest.raises(ValidationFailed) as error:
@@ -103,8 +142,9 @@ def test_a_file_over_the_size_limit_is_refused(manager, settings, media):
 
 
 def test_an_upper_case_extension_is_accepted(manager):
+    photo = SimpleUploadedFile("PUMP.JPG", b"\xff\xd8\xff\xe0 photo", content_type="image/jpeg")
     material = services.material_save(
-        material=Material(title="Photo", kind="product", stage="any", file=pdf("PUMP.JPG")),
+        material=Material(title="Photo", kind="product", stage="any", file=photo),
         by=manager,
     )
     assert material.file.name.endswith("PUMP.JPG")
