@@ -277,6 +277,6 @@ def distributor_for_viewer(user, code):
 
     if not is_manufacturer(user):
         membership = user_membership(user)
-        if membership is None or membership.distributor.code != code:
+        if membership is None or membership.distributor.code.lower() != code.lower():
             return None
-    return Distributor.objects.visible_to(user).filter(code=code).first()
+    return Distributor.objects.visible_to(user).filter(code__caseless=code).first()

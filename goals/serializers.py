@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from distributors.models import CustomerCategory, Distributor, ProductLine, Territory
+from distributors.serializers import CodeRelatedField
 
 from .metrics import metric_list
 from .models import Activity, Amendment, BonusBand, Cause, Goal, Landmark, LandmarkReview
@@ -191,22 +192,19 @@ class GoalTermsSerializer(serializers.Serializer):
     parent = serializers.PrimaryKeyRelatedField(
         queryset=Goal.objects.none(), required=False, allow_null=True, help_text="Team goal id"
     )
-    product_line = serializers.SlugRelatedField(
-        slug_field="code",
+    product_line = CodeRelatedField(
         queryset=ProductLine.objects.all(),
         required=False,
         allow_null=True,
         help_text="Product line code",
     )
-    territory = serializers.SlugRelatedField(
-        slug_field="code",
+    territory = CodeRelatedField(
         queryset=Territory.objects.none(),
         required=False,
         allow_null=True,
         help_text="Territory code",
     )
-    customer_category = serializers.SlugRelatedField(
-        slug_field="code",
+    customer_category = CodeRelatedField(
         queryset=CustomerCategory.objects.all(),
         required=False,
         allow_null=True,
@@ -258,8 +256,7 @@ class GoalInputSerializer(GoalTermsSerializer):
     """A new goal: its level and, for a distributor goal, its distributor."""
 
     level = serializers.ChoiceField(choices=Goal.Level.choices)
-    distributor = serializers.SlugRelatedField(
-        slug_field="code",
+    distributor = CodeRelatedField(
         queryset=Distributor.objects.none(),
         required=False,
         allow_null=True,
@@ -410,8 +407,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 class ActivityInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Activity.Kind.choices)
-    distributor = serializers.SlugRelatedField(
-        slug_field="code",
+    distributor = CodeRelatedField(
         queryset=Distributor.objects.all(),
         required=False,
         allow_null=True,
@@ -430,8 +426,7 @@ class GoalQuerySerializer(serializers.Serializer):
     """The goals list's filters (query parameters)."""
 
     level = serializers.ChoiceField(choices=Goal.Level.choices, required=False)
-    distributor = serializers.SlugRelatedField(
-        slug_field="code",
+    distributor = CodeRelatedField(
         queryset=Distributor.objects.none(),
         required=False,
         help_text="Distributor code",
