@@ -31,7 +31,9 @@ def app_modules():
         package = importlib.import_module(app)
         yield package
         for info in pkgutil.walk_packages(package.__path__, prefix=f"{app}."):
-            if any(part in info.name for part in SKIPPED) or info.name.endswith("settings_production"):
+            if any(part in info.name for part in SKIPPED) or info.name.endswith(
+                "settings_production"
+            ):
                 continue
             yield importlib.import_module(info.name)
 
