@@ -11,6 +11,7 @@ from distributors.serializers import CodeRelatedField
 
 from .metrics import metric_list
 from .models import Activity, Amendment, BonusBand, Cause, Goal, Landmark, LandmarkReview
+from .selectors import step_owners_visible_to
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -373,11 +374,18 @@ class LandmarkReviewSerializer(serializers.ModelSerializer):
         return distributor.code if distributor else None
 
 
+class StepOwnerField(serializers.SlugRelatedField):
+    """A step's owner by username; to a partner, another distributor's user is unknown."""
+
+    def get_queryset(self):
+        return step_owners_visible_to(_user(self))
+
+
 class CorrectiveActionSerializer(serializers.Serializer):
     what = serializers.CharField(max_length=300, allow_blank=True)
-    owner = serializers.SlugRelatedField(
+    owner = StepOwnerField(
         slug_field="username",
-        queryset=get_user_model().objects.filter(is_active=True),
+        queryset=get_user_model().objects.none(),
         required=False,
         allow_null=True,
         default=None,

@@ -131,3 +131,28 @@ def test_pages_answer_a_real_code_like_a_made_up_one(client, partner, other_dist
     client.force_login(partner)
     status, _ = reads_the_same(lambda code: client.get(reverse(route, args=[code])))
     assert status in (403, 404)
+
+
+def test_a_corrective_actions_owner_answers_another_distributors_user_like_a_made_up_one(
+    partner, outsider, distributor, pumps, today
+):
+    goal = factories.goal_with_landmarks(
+        distributor=distributor, product_line=pumps, status="active"
+    )
+    review = factories.LandmarkReviewFactory(landmark=goal.landmarks.order_by("date").first())
+
+    def send(username):
+        body = {
+            "cause": "competition",
+            "explanation": "A rival cut prices.",
+            "actions": [{"what": "Call them", "owner": username, "due": "2026-07-31"}],
+        }
+        url = reverse("api:landmark-review-account", args=[review.pk])
+        return api(partner).post(url, body, format="json")
+
+    real = answer(send("outsider-test"), "outsider-test")
+    made_up = answer(send("nobody-at-all"), "nobody-at-all")
+    assert real == made_up
+    assert real[0] == 400
+    # Its own colleagues and the manufacturer's people are still owners it may name.
+    assert send("partner-test").status_code == 200

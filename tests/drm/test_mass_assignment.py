@@ -166,3 +166,64 @@ def test_scorecards_take_no_score_or_rank(someone, distributor, method):
     response = getattr(api(someone), method)(url, PROTECTED, format="json")
 
     assert response.status_code in (403, 405)
+
+
+def test_a_partner_admin_invites_only_reps_of_its_own_distributor(
+    client, partner, distributor, other_distributor, django_capture_on_commit_callbacks
+):
+    from distributors.models import Membership
+
+    client.force_login(partner)
+    with django_capture_on_commit_callbacks():
+        response = client.post(
+            reverse("distributors:user-invite"),
+            {
+                "email": "new.rep@acme.example",
+                "first_name": "New",
+                "last_name": "Rep",
+                "distributor": "rival",
+                "role": "admin",
+                "is_staff": "on",
+                "is_superuser": "on",
+            },
+        )
+
+    assert response.status_code == 302
+    membership = Membership.objects.select_related("user").get(user__email="new.rep@acme.example")
+    assert (membership.distributor.code, membership.role) == ("acme", "rep")
+    assert not (membership.user.is_staff or membership.user.is_superuser)
+
+
+def test_accounting_for_a_review_ignores_who_and_where(
+    partner, distributor, other_distributor, manager, pumps, today
+):
+    goal = factories.goal_with_landmarks(
+        distributor=distributor, product_line=pumps, status="active"
+    )
+    review = factories.LandmarkReviewFactory(landmark=goal.landmarks.order_by("date").first())
+    other_goal = factories.goal_with_landmarks(distributor=other_distributor, status="active")
+    measured = (review.outcome, review.actual, review.landmark_id)
+
+    response = api(partner).post(
+        reverse("api:landmark-review-account", args=[review.pk]),
+        {
+            **PROTECTED,
+            "goal": other_goal.pk,
+            "landmark": other_goal.landmarks.first().pk,
+            "outcome": "on_track",
+            "actual": "999999",
+            "closed_by": "manager-test",
+            "acknowledged_by": "manager-test",
+            "accounted_by": "manager-test",
+            "cause": "competition",
+            "explanation": "A rival cut prices.",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    review.refresh_from_db()
+    assert review.landmark.goal_id == goal.pk
+    assert review.accounted_by_id == partner.pk
+    assert review.closed_by_id is None and review.acknowledged_by_id is None
+    assert (review.outcome, review.actual, review.landmark_id) == measured
