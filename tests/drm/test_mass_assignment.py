@@ -225,5 +225,52 @@ def test_accounting_for_a_review_ignores_who_and_where(
     review.refresh_from_db()
     assert review.landmark.goal_id == goal.pk
     assert review.accounted_by_id == partner.pk
-    assert review.closed_by_id is None and review.acknowledged_by_id is None
+    # A partner admin's own accounting counts as acknowledged by it; never by the manager sent.
+    assert review.closed_by_id is None and review.acknowledged_by_id == partner.pk
     assert (review.outcome, review.actual, review.landmark_id) == measured
+
+
+def test_a_goals_co_setting_acts_ignore_who_and_where(
+    partner, distributor, other_distributor, outsider, manager, pumps, today
+):
+    goal = factories.goal_with_landmarks(distributor=distributor, product_line=pumps)
+    kept = ("distributor", "level", "owner", "manufacturer_accepted_by", "payout", "final_actual")
+    before = {name: row(goal)[name] for name in kept}
+
+    response = api(partner).post(
+        reverse("api:goal-propose", args=[goal.pk]), PROTECTED, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert Goal.objects.get(pk=goal.pk).status == "proposed"
+    assert {name: row(goal)[name] for name in kept} == before
+
+
+def test_rating_a_material_is_always_by_the_caller_for_its_own_distributor(
+    someone, distributor, other_distributor, outsider
+):
+    from leads.models import MaterialFeedback
+
+    material = factories.MaterialFactory()
+    response = api(someone).post(
+        reverse("api:material-rate", args=[material.pk]),
+        {**PROTECTED, "rating": 4, "by": outsider.pk, "material": 0, "stage": "won"},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    feedback = MaterialFeedback.objects.get()
+    assert (feedback.by_id, feedback.distributor_id) == (someone.pk, distributor.pk)
+
+
+def test_the_profile_page_changes_the_language_and_nothing_else(client, someone, distributor):
+    client.force_login(someone)
+    before = row(someone)
+
+    response = client.post(
+        reverse("distributors:profile"),
+        {"language": "fr", "is_staff": "on", "is_superuser": "on", "username": "boss"},
+    )
+
+    assert response.status_code == 302
+    assert row(someone) == before
