@@ -59,6 +59,11 @@ class CodeChoiceFilter(filters.ModelChoiceFilter):
 
     field_class = CodeFilterField
 
+    def __init__(self, *args, **kwargs):
+        # Named here too, so that the schema says a code (a string), not an id.
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(*args, **kwargs)
+
 
 def visible_territories(request):
     # A territory the caller cannot see answers like one that does not exist: nothing to probe.
