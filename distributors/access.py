@@ -98,11 +98,13 @@ def hidden_fields(user, model):
 def can_use_admin(user):
     """The Django admin: staff-flagged manufacturer users and superusers, never a partner.
 
-    The staff flag alone is not enough: a partner or a user without a role is turned away.
+    The staff flag alone is not enough: a partner or a user without a role is turned away. So is
+    the superuser flag: a membership makes a partner whatever boxes were ticked (see user_role),
+    and a superuser without one is a manufacturer admin anyway.
     """
     if not (getattr(user, "is_active", False) and getattr(user, "is_staff", False)):
         return False
-    return user.is_superuser or is_manufacturer(user)
+    return is_manufacturer(user)
 
 
 def two_factor_required(user):

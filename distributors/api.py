@@ -1,5 +1,6 @@
 """REST API of the distributors app: one ViewSet per resource, scoped through `visible_to`."""
 
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.authentication import SessionScheme
@@ -49,6 +50,13 @@ class DistributorViewSet(
     filterset_class = filters.DistributorFilter
     search_fields = ["code", "name"]
     lookup_field = "code"
+
+    def get_object(self):
+        # The code in any case, as everywhere else (`code__caseless`).
+        queryset = self.filter_queryset(self.get_queryset())
+        distributor = get_object_or_404(queryset, code__caseless=self.kwargs["code"])
+        self.check_object_permissions(self.request, distributor)
+        return distributor
 
     def get_queryset(self):
         if self.action == "history":

@@ -2,8 +2,10 @@
 
 from django import forms
 from django_filters import rest_framework as filters
+from django_filters.fields import ModelChoiceField
 
 from .countries import validate_country_code
+from .forms import CaselessCode
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
 
 
@@ -48,6 +50,21 @@ class CountryFilter(filters.CharFilter):
     field_class = CountryField
 
 
+class CodeFilterField(CaselessCode, ModelChoiceField):
+    pass
+
+
+class CodeChoiceFilter(filters.ModelChoiceFilter):
+    """`?tier=GOLD`: a row of the queryset named by its code in any case; unknown is a 400."""
+
+    field_class = CodeFilterField
+
+    def __init__(self, *args, **kwargs):
+        # Named here too, so that the schema says a code (a string), not an id.
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(*args, **kwargs)
+
+
 def visible_territories(request):
     # A territory the caller cannot see answers like one that does not exist: nothing to probe.
     return Territory.objects.visible_to(getattr(request, "user", None))
@@ -55,21 +72,17 @@ def visible_territories(request):
 
 class DistributorFilter(IncrementalFilterSet):
     # Unknown codes are a 400 naming the parameter, never a silently empty (or full) list.
-    tier = filters.ModelChoiceFilter(
-        queryset=Tier.objects.all(), to_field_name="code", help_text="Tier code"
-    )
+    tier = CodeChoiceFilter(queryset=Tier.objects.all(), help_text="Tier code")
     country = CountryFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
     region = filters.CharFilter(lookup_expr="iexact", help_text="Region, any case")
-    territory = filters.ModelChoiceFilter(
+    territory = CodeChoiceFilter(
         field_name="territories",
         queryset=visible_territories,
-        to_field_name="code",
         help_text="Code of a territory the distributor covers",
     )
-    product_line = filters.ModelChoiceFilter(
+    product_line = CodeChoiceFilter(
         field_name="product_lines",
         queryset=ProductLine.objects.all(),
-        to_field_name="code",
         help_text="Code of a product line the distributor carries",
     )
     status = filters.ChoiceFilter(choices=Distributor.Status.choices)
@@ -131,15 +144,19 @@ class ProductLineFilter(IncrementalFilterSet):
 
 
 class RevenueFilter(IncrementalFilterSet):
-    distributor = filters.CharFilter(field_name="distributor__code", help_text="Distributor code")
+    distributor = filters.CharFilter(
+        field_name="distributor__code", lookup_expr="caseless", help_text="Distributor code"
+    )
     month = filters.DateFromToRangeFilter(
         help_text="First day of the month; `month_after` and `month_before` are inclusive"
     )
     product_line = filters.CharFilter(
-        field_name="product_line__code", help_text="Product line code"
+        field_name="product_line__code", lookup_expr="caseless", help_text="Product line code"
     )
     customer_category = filters.CharFilter(
-        field_name="customer_category__code", help_text="Customer category code"
+        field_name="customer_category__code",
+        lookup_expr="caseless",
+        help_text="Customer category code",
     )
     ordering = StableOrderingFilter(
         fields=(
@@ -160,7 +177,9 @@ class RevenueFilter(IncrementalFilterSet):
 
 
 class InvestmentFilter(IncrementalFilterSet):
-    distributor = filters.CharFilter(field_name="distributor__code", help_text="Distributor code")
+    distributor = filters.CharFilter(
+        field_name="distributor__code", lookup_expr="caseless", help_text="Distributor code"
+    )
     date = filters.DateFromToRangeFilter(help_text="`date_after` and `date_before` are inclusive")
     kind = filters.ChoiceFilter(choices=Investment.Kind.choices)
     ordering = StableOrderingFilter(

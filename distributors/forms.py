@@ -5,12 +5,40 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 from .countries import validate_country_code
 from .models import Distributor, ImportBatch, Membership, ProductLine, Territory, Tier
 from .selectors import SORTS, DistributorScope
+
+
+class CaselessCode:
+    """A choice named by its code, in any case (`code__caseless`): forms, filters, API and
+    imports all match codes the same way."""
+
+    def __init__(self, queryset, **kwargs):
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(queryset, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, self.queryset.model):
+            return value
+        try:
+            return self.queryset.get(code__caseless=str(value))
+        except (ValueError, TypeError, ObjectDoesNotExist, MultipleObjectsReturned):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
+class CodeChoiceField(CaselessCode, forms.ModelChoiceField):
+    pass
 
 
 def manager_choices():
@@ -39,14 +67,12 @@ class DistributorFilterForm(forms.Form):
         label="Search",
         widget=forms.TextInput(attrs={"placeholder": "Code or name"}),
     )
-    tier = forms.ModelChoiceField(Tier.objects.all(), required=False, to_field_name="code")
+    tier = CodeChoiceField(Tier.objects.all(), required=False)
     country = forms.CharField(required=False, max_length=2)
     region = forms.CharField(required=False, max_length=60, label=_("Region"))
-    territory = forms.ModelChoiceField(
-        Territory.objects.all(), required=False, to_field_name="code", label=_("Territory")
-    )
-    product_line = forms.ModelChoiceField(
-        ProductLine.objects.all(), required=False, to_field_name="code", label=_("Product line")
+    territory = CodeChoiceField(Territory.objects.all(), required=False, label=_("Territory"))
+    product_line = CodeChoiceField(
+        ProductLine.objects.all(), required=False, label=_("Product line")
     )
     status = forms.ChoiceField(
         choices=[("", "Any status"), *Distributor.Status.choices], required=False

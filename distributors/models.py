@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,32 @@ REPORTING_DIGITS = 22
 RATE_DIGITS, RATE_PLACES = 20, 10
 MAX_RATE = Decimal("100000")
 MAX_UNITS = 2_147_483_647
+
+
+@models.SlugField.register_lookup
+class Caseless(models.Lookup):
+    """`code__caseless=value`: a code in any case, the one way codes are matched everywhere.
+
+    LOWER(code) = LOWER(value) is the expression of the unique index every code has (see
+    `caseless_unique`): at most one row matches, found through that index.
+    """
+
+    lookup_name = "caseless"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"LOWER({lhs}) = LOWER({rhs})", [*lhs_params, *rhs_params]
+
+
+def caseless_unique(model_name):
+    """Codes are unique in any case: `ACME` and `acme` cannot both exist, so files and API
+    clients that write a code in another case still name exactly one row."""
+    return models.UniqueConstraint(
+        Lower("code"),
+        name=f"{model_name}_code_unique_caseless",
+        violation_error_message=_("This code is taken (codes are the same in any case)."),
+    )
 
 
 class Tier(models.Model):
@@ -56,6 +82,7 @@ class Tier(models.Model):
 
     class Meta:
         ordering = ["rank"]
+        constraints = [caseless_unique("tier")]
 
     def __str__(self):
         return self.name
@@ -73,6 +100,7 @@ class Territory(models.Model):
     class Meta:
         ordering = ["code"]
         verbose_name_plural = _("territories")
+        constraints = [caseless_unique("territory")]
 
     def __str__(self):
         return f"{self.name} ({self.country})"
@@ -92,6 +120,7 @@ class ProductLine(models.Model):
 
     class Meta:
         ordering = ["code"]
+        constraints = [caseless_unique("productline")]
 
     def __str__(self):
         return self.name
@@ -105,6 +134,7 @@ class CustomerCategory(models.Model):
     class Meta:
         ordering = ["code"]
         verbose_name_plural = _("customer categories")
+        constraints = [caseless_unique("customercategory")]
 
     def __str__(self):
         return self.name
@@ -221,6 +251,7 @@ class Distributor(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
+            caseless_unique("distributor"),
             models.CheckConstraint(
                 condition=Q(contract_end__isnull=True)
                 | Q(contract_start__isnull=True)

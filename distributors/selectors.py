@@ -143,7 +143,7 @@ def distributor_get(*, visible_to, code):
         Distributor.objects.visible_to(visible_to)
         .select_related("tier", "account_manager")
         .prefetch_related("territories", "product_lines")
-        .get(code=code)
+        .get(code__caseless=code)
     )
 
 

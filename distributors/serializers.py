@@ -1,5 +1,6 @@
 """API shapes of the distributors app: they validate input and render output, nothing more."""
 
+from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
@@ -11,25 +12,38 @@ from .selectors import MONEY
 REPORTING_MONEY = {"max_digits": MONEY.max_digits, "decimal_places": MONEY.decimal_places}
 
 
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A related row named by its code, in any case (`code__caseless`, as imports and filters
+    match codes); written back as stored. A row outside the queryset reads as unknown."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return self.get_queryset().get(code__caseless=data)
+        except (TypeError, ValueError, ObjectDoesNotExist, MultipleObjectsReturned):
+            # Several rows: only codes without a case-insensitive unique index can do that.
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+
+
 class DistributorSerializer(serializers.ModelSerializer):
-    tier = serializers.SlugRelatedField(
-        slug_field="code", queryset=Tier.objects.all(), help_text="Tier code"
-    )
+    tier = CodeRelatedField(queryset=Tier.objects.all(), help_text="Tier code")
     tier_rank = serializers.IntegerField(
         source="tier.rank", read_only=True, help_text="1 is the top tier"
     )
     account_manager = serializers.SlugRelatedField(
         slug_field="username", read_only=True, help_text="Username of the account manager"
     )
-    territories = serializers.SlugRelatedField(
-        slug_field="code",
+    territories = CodeRelatedField(
         many=True,
         required=False,
         queryset=Territory.objects.all(),
         help_text="Territory codes",
     )
-    product_lines = serializers.SlugRelatedField(
-        slug_field="code",
+    product_lines = CodeRelatedField(
         many=True,
         required=False,
         queryset=ProductLine.objects.all(),

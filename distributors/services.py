@@ -615,6 +615,9 @@ def import_batch_validate(*, batch_id):
                 on_progress=progress,
             )
     except ValidationFailed as exc:
+        if exc.__cause__ is not None:
+            # What the uploader reads is plain; the reader's own error is for the log.
+            log.warning("import %s: file refused: %r", batch_id, exc.__cause__)
         stage.drop()
         _set(
             batch_id,

@@ -249,7 +249,9 @@ def distributor_create(request):
 @require_http_methods(["GET", "POST"])
 @manufacturer_required
 def distributor_edit(request, code):
-    distributor = get_object_or_404(Distributor.objects.visible_to(request.user), code=code)
+    distributor = get_object_or_404(
+        Distributor.objects.visible_to(request.user), code__caseless=code
+    )
     form = DistributorForm(request.POST or None, instance=distributor)
     if request.method == "POST" and form.is_valid():
         response = _save_distributor(request, form, created=False)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from distributors.access import HasPortalRole, is_manufacturer
+from distributors.filters import CodeChoiceFilter
 from distributors.models import Distributor
 from drm.api import Pagination
 from drm.errors import ValidationFailed
@@ -321,10 +322,9 @@ def visible_distributors(request):
 class ReviewFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=LandmarkReview.Status.choices)
     outcome = filters.ChoiceFilter(choices=LandmarkReview.Outcome.choices)
-    distributor = filters.ModelChoiceFilter(
+    distributor = CodeChoiceFilter(
         field_name="goal__distributor",
         queryset=visible_distributors,
-        to_field_name="code",
         help_text="Distributor code",
     )
     goal = filters.NumberFilter(field_name="goal_id", help_text="Goal id")

@@ -6,15 +6,14 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from distributors.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 from distributors.models import CustomerCategory, Distributor, ProductLine, Territory
 
 from .metrics import metric_choices
 from .models import ActionStep, Activity, BonusBand, Cause, Goal, LandmarkReview
+from .selectors import step_owner_choices
 from .services import Terms
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -357,13 +356,7 @@ class AmendmentForm(LinesMixin, forms.Form):
 
 def owner_choices(goal):
     """Who may own a step of `goal`: the manufacturer's people and the goal's distributor's."""
-    users = get_user_model().objects.filter(is_active=True)
-    manufacturer = Q(is_superuser=True) | Q(
-        groups__name__in=(MANUFACTURER_ADMINS, CHANNEL_MANAGERS)
-    )
-    if goal.distributor_id:
-        manufacturer |= Q(membership__distributor_id=goal.distributor_id)
-    return users.filter(manufacturer).distinct().order_by("username")
+    return step_owner_choices(distributor_id=goal.distributor_id)
 
 
 class StepForm(forms.Form):

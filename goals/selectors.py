@@ -5,10 +5,17 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from distributors.access import is_manufacturer, user_membership
+from distributors.access import (
+    CHANNEL_MANAGERS,
+    MANUFACTURER_ADMINS,
+    is_manufacturer,
+    is_partner,
+    user_membership,
+)
 from distributors.periods import month_start
 
 from .metrics import (
@@ -277,6 +284,27 @@ def distributor_for_viewer(user, code):
 
     if not is_manufacturer(user):
         membership = user_membership(user)
-        if membership is None or membership.distributor.code != code:
+        if membership is None or membership.distributor.code.lower() != code.lower():
             return None
-    return Distributor.objects.visible_to(user).filter(code=code).first()
+    return Distributor.objects.visible_to(user).filter(code__caseless=code).first()
+
+
+def step_owner_choices(*, distributor_id):
+    """Who may own a step of a goal of `distributor_id` (None: a team or support goal): the
+    manufacturer's people and that distributor's users."""
+    owners = Q(is_superuser=True) | Q(groups__name__in=(MANUFACTURER_ADMINS, CHANNEL_MANAGERS))
+    if distributor_id:
+        owners |= Q(membership__distributor_id=distributor_id)
+    return get_user_model().objects.filter(owners, is_active=True).distinct().order_by("username")
+
+
+def step_owners_visible_to(user):
+    """Usernames a caller may name as a step's owner: every active user for the manufacturer;
+    for a partner, the owners a goal of its own distributor may have, so that another
+    distributor's user reads like one that does not exist."""
+    if is_manufacturer(user):
+        return get_user_model().objects.filter(is_active=True)
+    membership = user_membership(user) if is_partner(user) else None
+    if membership is None:
+        return get_user_model().objects.none()
+    return step_owner_choices(distributor_id=membership.distributor_id)

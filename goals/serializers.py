@@ -7,9 +7,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from distributors.models import CustomerCategory, Distributor, ProductLine, Territory
+from distributors.serializers import CodeRelatedField
 
 from .metrics import metric_list
 from .models import Activity, Amendment, BonusBand, Cause, Goal, Landmark, LandmarkReview
+from .selectors import step_owners_visible_to
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -191,22 +193,19 @@ class GoalTermsSerializer(serializers.Serializer):
     parent = serializers.PrimaryKeyRelatedField(
         queryset=Goal.objects.none(), required=False, allow_null=True, help_text="Team goal id"
     )
-    product_line = serializers.SlugRelatedField(
-        slug_field="code",
+    product_line = CodeRelatedField(
         queryset=ProductLine.objects.all(),
         required=False,
         allow_null=True,
         help_text="Product line code",
     )
-    territory = serializers.SlugRelatedField(
-        slug_field="code",
+    territory = CodeRelatedField(
         queryset=Territory.objects.none(),
         required=False,
         allow_null=True,
         help_text="Territory code",
     )
-    customer_category = serializers.SlugRelatedField(
-        slug_field="code",
+    customer_category = CodeRelatedField(
         queryset=CustomerCategory.objects.all(),
         required=False,
         allow_null=True,
@@ -258,8 +257,7 @@ class GoalInputSerializer(GoalTermsSerializer):
     """A new goal: its level and, for a distributor goal, its distributor."""
 
     level = serializers.ChoiceField(choices=Goal.Level.choices)
-    distributor = serializers.SlugRelatedField(
-        slug_field="code",
+    distributor = CodeRelatedField(
         queryset=Distributor.objects.none(),
         required=False,
         allow_null=True,
@@ -376,11 +374,18 @@ class LandmarkReviewSerializer(serializers.ModelSerializer):
         return distributor.code if distributor else None
 
 
+class StepOwnerField(serializers.SlugRelatedField):
+    """A step's owner by username; to a partner, another distributor's user is unknown."""
+
+    def get_queryset(self):
+        return step_owners_visible_to(_user(self))
+
+
 class CorrectiveActionSerializer(serializers.Serializer):
     what = serializers.CharField(max_length=300, allow_blank=True)
-    owner = serializers.SlugRelatedField(
+    owner = StepOwnerField(
         slug_field="username",
-        queryset=get_user_model().objects.filter(is_active=True),
+        queryset=get_user_model().objects.none(),
         required=False,
         allow_null=True,
         default=None,
@@ -410,8 +415,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 class ActivityInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Activity.Kind.choices)
-    distributor = serializers.SlugRelatedField(
-        slug_field="code",
+    distributor = CodeRelatedField(
         queryset=Distributor.objects.all(),
         required=False,
         allow_null=True,
@@ -430,8 +434,7 @@ class GoalQuerySerializer(serializers.Serializer):
     """The goals list's filters (query parameters)."""
 
     level = serializers.ChoiceField(choices=Goal.Level.choices, required=False)
-    distributor = serializers.SlugRelatedField(
-        slug_field="code",
+    distributor = CodeRelatedField(
         queryset=Distributor.objects.none(),
         required=False,
         help_text="Distributor code",

@@ -301,9 +301,9 @@ def csv_chunks(stream, *, chunk_rows, max_columns=100, max_line_bytes=None):
             rows = pd.Series(frame.index.to_numpy() + FIRST_DATA_ROW, index=frame.index)
             yield rows, frame
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
         if isinstance(exc, pd.errors.EmptyDataError):
             refuse(_("The file is empty."))
+        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
         counts = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
         if counts:
             expected, line, seen = (int(n) for n in counts.groups())
@@ -314,7 +314,15 @@ def csv_chunks(stream, *, chunk_rows, max_columns=100, max_line_bytes=None):
                 )
                 % {"line": line, "seen": seen, "expected": expected}
             )
-        refuse(_("The CSV file cannot be read: %(detail)s") % {"detail": detail})
+        # The parser's own words (its internals, bits of the file) stay in the log: the caller
+        # logs them with the batch id (the exception's __cause__).
+        raise ValidationFailed(
+            _(
+                "The CSV file cannot be read: its rows are not all split into the same columns "
+                "(a stray quote or separator?). Save it again as CSV UTF-8 and upload it."
+            ),
+            field="file",
+        ) from exc
 
 
 def check_zip(stream, *, max_unpacked_bytes, max_ratio, max_part_bytes=None):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from distributors.countries import validate_country_code
+from distributors.forms import CodeChoiceField
 from distributors.models import Distributor, ImportBatch, ProductLine
 
 from .models import Criterion, Lead, LeadRejection, LeadSource, Material
@@ -46,7 +47,7 @@ class DistributorCodeInput(forms.TextInput):
         )
 
 
-class DistributorCodeField(forms.ModelChoiceField):
+class DistributorCodeField(CodeChoiceField):
     def label_from_instance(self, distributor):
         return f"{distributor.code} · {distributor.name}"
 
@@ -62,10 +63,9 @@ class LeadFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", _("Any status")), *Lead.Status.choices], required=False, label=_("Status")
     )
-    distributor = forms.ModelChoiceField(
+    distributor = CodeChoiceField(
         Distributor.objects.all(),
         required=False,
-        to_field_name="code",
         label=_("Distributor"),
         widget=DistributorCodeInput,
     )
@@ -173,9 +173,8 @@ class BulkForm(forms.Form):
     ACTIONS = [("assign", _("Assign to")), ("route", _("Route by the rules"))]
 
     action = forms.ChoiceField(choices=ACTIONS, label=_("Action"))
-    distributor = forms.ModelChoiceField(
+    distributor = CodeChoiceField(
         Distributor.objects.filter(status__in=["active", "probation"]),
-        to_field_name="code",
         required=False,
         label=_("Distributor"),
     )

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from distributors.models import Distributor, ProductLine
+from distributors.serializers import CodeRelatedField
 
 from .models import Lead, LeadRejection, LeadSource
 
@@ -99,9 +100,7 @@ class LeadSerializer(serializers.ModelSerializer):
 class LeadInputSerializer(serializers.Serializer):
     """A lead a manager (or a marketing tool with a manager's token) sends."""
 
-    source = serializers.SlugRelatedField(
-        slug_field="code", queryset=LeadSource.objects.all(), help_text="Lead source code"
-    )
+    source = CodeRelatedField(queryset=LeadSource.objects.all(), help_text="Lead source code")
     external_ref = serializers.CharField(max_length=100)
     company = serializers.CharField(max_length=200)
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -110,8 +109,7 @@ class LeadInputSerializer(serializers.Serializer):
     country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
     region = serializers.CharField(max_length=60, required=False, allow_blank=True)
     postcode = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    product_line = serializers.SlugRelatedField(
-        slug_field="code",
+    product_line = CodeRelatedField(
         queryset=ProductLine.objects.all(),
         required=False,
         allow_null=True,
@@ -148,9 +146,7 @@ class LeadBulkResultSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    distributor = serializers.SlugRelatedField(
-        slug_field="code", queryset=Distributor.objects.all(), help_text="Distributor code"
-    )
+    distributor = CodeRelatedField(queryset=Distributor.objects.all(), help_text="Distributor code")
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 

@@ -67,7 +67,7 @@ def scorecard_get(*, visible_to, code, run=None):
         return None
     return (
         Scorecard.objects.visible_to(visible_to)
-        .filter(run=run, distributor__code=code)
+        .filter(run=run, distributor__code__caseless=code)
         .select_related("distributor", "tier", "run__model")
         .first()
     )
@@ -142,9 +142,9 @@ def _published_history(cards):
 def scorecard_history(*, visible_to, code):
     """Distributor `code`'s scorecards in every published run, oldest as-of first; None when
     the viewer may not see that distributor (a partner: another's code)."""
-    if not Distributor.objects.visible_to(visible_to).filter(code=code).exists():
+    if not Distributor.objects.visible_to(visible_to).filter(code__caseless=code).exists():
         return None
-    cards = Scorecard.objects.visible_to(visible_to).filter(distributor__code=code)
+    cards = Scorecard.objects.visible_to(visible_to).filter(distributor__code__caseless=code)
     return _published_history(cards).select_related("run__model")
 
 

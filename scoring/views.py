@@ -176,7 +176,7 @@ def _history_charts(history):
 @require_safe
 @portal_user_required
 def scorecard(request, code):
-    distributor = Distributor.objects.visible_to(request.user).filter(code=code).first()
+    distributor = Distributor.objects.visible_to(request.user).filter(code__caseless=code).first()
     if distributor is None:
         raise Http404("No such distributor")
     manufacturer = is_manufacturer(request.user)

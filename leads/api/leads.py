@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from distributors.access import HasPortalRole, IsPortalUser, is_manufacturer, user_membership
-from distributors.filters import CountryFilter, IncrementalFilterSet
+from distributors.filters import CodeChoiceFilter, CountryFilter, IncrementalFilterSet
 from distributors.models import Distributor, ProductLine
-from distributors.serializers import HistoryChangeSerializer
+from distributors.serializers import CodeRelatedField, HistoryChangeSerializer
 from drm.api import Pagination
 from drm.errors import ValidationFailed
 
@@ -56,15 +56,11 @@ def visible_distributors(request):
 
 class LeadFilter(IncrementalFilterSet):
     status = filters.ChoiceFilter(choices=Lead.Status.choices)
-    distributor = filters.ModelChoiceFilter(
-        queryset=visible_distributors, to_field_name="code", help_text="Distributor code"
-    )
-    source = filters.ModelChoiceFilter(
-        queryset=LeadSource.objects.all(), to_field_name="code", help_text="Lead source code"
-    )
+    distributor = CodeChoiceFilter(queryset=visible_distributors, help_text="Distributor code")
+    source = CodeChoiceFilter(queryset=LeadSource.objects.all(), help_text="Lead source code")
     country = CountryFilter(help_text="ISO 3166-1 alpha-2 code")
-    product_line = filters.ModelChoiceFilter(
-        queryset=ProductLine.objects.all(), to_field_name="code", help_text="Product line code"
+    product_line = CodeChoiceFilter(
+        queryset=ProductLine.objects.all(), help_text="Product line code"
     )
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -307,15 +303,12 @@ class LeadSourceViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class FunnelQuery(serializers.Serializer):
-    distributor = serializers.SlugRelatedField(
-        slug_field="code",
+    distributor = CodeRelatedField(
         queryset=Distributor.objects.none(),
         required=False,
         help_text="Distributor code; a partner's own by default (managers: the channel)",
     )
-    source = serializers.SlugRelatedField(
-        slug_field="code", queryset=LeadSource.objects.all(), required=False
-    )
+    source = CodeRelatedField(queryset=LeadSource.objects.all(), required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

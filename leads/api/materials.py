@@ -12,7 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from distributors.access import IsPortalUser, is_manufacturer, is_partner
-from distributors.filters import IncrementalFilterSet, StableOrderingFilter
+from distributors.filters import CodeChoiceFilter, IncrementalFilterSet, StableOrderingFilter
 from distributors.models import ProductLine
 
 from .. import selectors, services
@@ -34,9 +34,8 @@ class MaterialFilter(IncrementalFilterSet):
         choices=Material.Stage.choices,
         help_text="Items mapped to this sales stage (`any`: items for every stage)",
     )
-    product_line = filters.ModelChoiceFilter(
+    product_line = CodeChoiceFilter(
         queryset=ProductLine.objects.all(),
-        to_field_name="code",
         help_text="Code of a product line: items for it (items for every line have none)",
     )
     is_active = filters.BooleanFilter(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from distributors.access import is_manufacturer, portal_user_required, user_membership
+from distributors.forms import CodeChoiceField
 from distributors.models import Distributor, Tier
 
 from .. import analytics
@@ -24,9 +25,8 @@ class MonthField(forms.DateField):
 class AnalyticsForm(forms.Form):
     start = MonthField(required=False, label=gettext_lazy("From"))
     end = MonthField(required=False, label=gettext_lazy("To"))
-    distributor = forms.ModelChoiceField(
+    distributor = CodeChoiceField(
         Distributor.objects.all(),
-        to_field_name="code",
         required=False,
         label=gettext_lazy("Distributor"),
         widget=DistributorCodeInput,
