@@ -11,8 +11,10 @@ from distributors.models import ImportBatch
 
 pytestmark = pytest.mark.django_db
 
-# The third line has more fields than the header: pandas' C parser says so in its own words.
-BROKEN = b"distributor,month,product_line,amount\nacme,2026-01,pumps,1\nacme,2026-02,pumps,1,2,3\n"
+# A quote opened on the third line and never closed: pandas' C parser says so in its own words.
+BROKEN = b'distributor,month,product_line,amount\nacme,2026-01,pumps,1\nacme,"2026-02,pumps,1\n'
+# The third line has more fields than the header.
+RAGGED = b"distributor,month,product_line,amount\nacme,2026-01,pumps,1\nacme,2026-02,pumps,1,2,3\n"
 
 
 def checked(user, content):
@@ -37,3 +39,11 @@ def test_an_unreadable_csv_gets_a_plain_message_and_the_details_go_to_the_log(
         assert all(raw not in error["message"] for error in batch.errors)
     logged = [r.getMessage() for r in caplog.records if r.name == "distributors.services"]
     assert any(f"import {batch.pk}:" in line and "Error tokenizing" in line for line in logged)
+
+
+def test_a_ragged_line_is_named_in_plain_words(partner, distributor):
+    batch = checked(partner, RAGGED)
+    assert batch.status == ImportBatch.Status.INVALID
+    assert batch.message == (
+        "Line 3 has 6 values but the header has 4 columns; check the separators and quotes."
+    )
