@@ -99,7 +99,11 @@ class PortalTask(Task):
             return None
         deliveries = self._key("deliveries")
         cache.add(deliveries, 0, MARK_SECONDS)
-        delivery = cache.incr(deliveries)
+        try:
+            delivery = cache.incr(deliveries)
+        except ValueError:  # the counter went meanwhile (the cache was cleared): start again
+            cache.set(deliveries, 1, MARK_SECONDS)
+            delivery = 1
         if delivery > max_deliveries():
             log.error(
                 "%s[%s] delivered %d times without finishing; giving up",

@@ -28,9 +28,7 @@ class ScoringRunTask(PortalTask):
 @shared_task(base=ScoringRunTask, bind=True)
 def scoring_run_task(self, run_id):
     # A transient error leaves the run running while another try is coming.
-    run = services.scoring_run_execute(
-        run_id, retry_coming=self.request.retries < self.max_retries
-    )
+    run = services.scoring_run_execute(run_id, retry_coming=self.request.retries < self.max_retries)
     return run.pk if run else None
 
 
