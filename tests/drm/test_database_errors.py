@@ -150,14 +150,15 @@ def draft(today, distributor, pumps, partner):
     return goal_services.goal_create(by=partner, terms=terms(distributor, pumps))
 
 
-# The notices to the other side are written last, after the goal and its acceptances.
+# The goal's history row is written last, after the goal and its acceptances.
+HISTORY = 'INSERT INTO "goals_historicalgoal"'
 NOTICE = 'INSERT INTO "notifications_notification"'
 
 
 def test_a_proposal_that_fails_at_its_last_statement_leaves_the_goal_a_draft(draft, partner):
     before = database_state()
 
-    with database_fails(on=NOTICE), pytest.raises(DatabaseError):
+    with database_fails(on=HISTORY), pytest.raises(DatabaseError):
         goal_services.goal_propose(goal=draft, by=partner)
 
     assert differences(before, database_state()) == []
@@ -171,12 +172,29 @@ def test_an_agreement_that_fails_at_its_last_statement_leaves_the_goal_proposed(
         proposed = goal_services.goal_propose(goal=draft, by=partner)
     before = database_state()
 
-    with database_fails(on=NOTICE), pytest.raises(DatabaseError):
+    with database_fails(on=HISTORY), pytest.raises(DatabaseError):
         goal_services.goal_accept(goal=proposed, by=manager)
 
     assert differences(before, database_state()) == []
     goal = Goal.objects.get(pk=draft.pk)
     assert goal.status == Goal.Status.PROPOSED and goal.manufacturer_accepted_at is None
+
+
+def test_a_notice_that_cannot_be_written_loses_the_notice_not_the_agreement(
+    draft, partner, manager
+):
+    """A lost notice must not undo the act it reports, silently least of all: the service
+    said "agreed" while its transaction was rolled back."""
+    with nothing_enqueued():
+        proposed = goal_services.goal_propose(goal=draft, by=partner)
+
+    with database_fails(on=NOTICE) as notices:
+        goal_services.goal_accept(goal=proposed, by=manager)
+
+    assert notices
+    goal = Goal.objects.get(pk=draft.pk)
+    assert goal.status in (Goal.Status.AGREED, Goal.Status.ACTIVE)
+    assert goal.manufacturer_accepted_by == manager
 
 
 @pytest.fixture
