@@ -43,6 +43,9 @@ TRANSIENT_ERRORS = (
     socket.timeout,
 )
 
+# What the cache (Redis) raises when it is away.
+CACHE_ERRORS = (redis.exceptions.RedisError, ConnectionError, TimeoutError)
+
 RETRY_BACKOFF_MAX = 300
 MAX_RETRIES = 5
 # Counters and done marks outlive any redelivery (the visibility timeout is under an hour).
@@ -90,20 +93,29 @@ class PortalTask(Task):
     def _key(self, what):
         return f"celery:{what}:{self.request.id}:{self.request.retries}"
 
+    def _delivered(self):
+        """This delivery's number for the message (1 on its first delivery)."""
+        key = self._key("deliveries")
+        cache.add(key, 0, MARK_SECONDS)
+        try:
+            return cache.incr(key)
+        except ValueError:  # the counter went meanwhile (the cache was cleared): start again
+            cache.set(key, 1, MARK_SECONDS)
+            return 1
+
     def __call__(self, *args, **kwargs):
         if self.request.called_directly or not self.request.id:
             return super().__call__(*args, **kwargs)
         done = f"celery:done:{self.request.id}"
-        if cache.get(done):
+        try:
+            already_done, delivery = cache.get(done), self._delivered()
+        except CACHE_ERRORS as exc:
+            # The marks are a safety net: with the cache away, run as if delivered once.
+            log.warning("%s[%s]: delivery not counted: %r", self.name, self.request.id, exc)
+            already_done, delivery = False, 1
+        if already_done:
             log.info("%s[%s] already ran to the end; not again", self.name, self.request.id)
             return None
-        deliveries = self._key("deliveries")
-        cache.add(deliveries, 0, MARK_SECONDS)
-        try:
-            delivery = cache.incr(deliveries)
-        except ValueError:  # the counter went meanwhile (the cache was cleared): start again
-            cache.set(deliveries, 1, MARK_SECONDS)
-            delivery = 1
         if delivery > max_deliveries():
             log.error(
                 "%s[%s] delivered %d times without finishing; giving up",
@@ -119,5 +131,8 @@ class PortalTask(Task):
             if is_transient(exc) and self.request.retries < self.max_retries:
                 raise self.retry(exc=exc, countdown=self.retry_countdown()) from exc
             raise
-        cache.set(done, 1, MARK_SECONDS)
+        try:
+            cache.set(done, 1, MARK_SECONDS)
+        except CACHE_ERRORS as exc:
+            log.warning("%s[%s]: not marked done: %r", self.name, self.request.id, exc)
         return result

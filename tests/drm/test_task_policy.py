@@ -22,10 +22,22 @@ calls = []
 @app.task(base=PortalTask, bind=True, name="tests.drm.flaky")
 def flaky(self, failures, error):
     """Fails `failures` times with `error` (a name below), then succeeds."""
-    calls.append(self.request.retries)
+    return fail_then_succeed(self, failures, error)
+
+
+def fail_then_succeed(task, failures, error):
+    calls.append(task.request.retries)
     if len(calls) <= failures:
         raise ERRORS[error]()
     return "done"
+
+
+@app.task(
+    base=PortalTask, bind=True, name="tests.drm.steady", retry_jitter=False, retry_backoff_max=6
+)
+def steady(self, failures, error):
+    """`flaky` without jitter and with a low cap: its waits are exact."""
+    return fail_then_succeed(self, failures, error)
 
 
 ERRORS = {
@@ -99,12 +111,10 @@ def test_a_task_is_not_retried_after_a_permanent_error(error):
     assert countdowns == []
 
 
-def test_the_retries_wait_1_2_4_8_seconds_up_to_the_cap(monkeypatch):
-    monkeypatch.setattr(flaky, "retry_jitter", False)
-    monkeypatch.setattr(flaky, "retry_backoff_max", 6)
-
+@pytest.mark.parametrize("error", ["operational", "smtp-451"])
+def test_the_retries_wait_1_2_4_8_seconds_up_to_the_cap(error):
     with retries_recorded() as countdowns:
-        result = flaky.apply(args=[5, "operational"])
+        result = steady.apply(args=[5, error])
 
     assert result.successful()
     assert countdowns == [1, 2, 4, 6, 6]
@@ -177,3 +187,17 @@ def test_a_retry_is_a_new_delivery_count(settings):
     assert result.successful()
     assert calls == [0, 1, 2, 3]
     assert [cache.get(f"celery:deliveries:retried:{n}") for n in range(4)] == [1, 1, 1, 1]
+
+
+def test_a_task_still_runs_when_the_cache_that_counts_deliveries_is_away(settings):
+    from tests.conftest import free_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nobody listens
+        }
+    }
+
+    assert flaky.apply(args=[0, "value"]).result == "done"
+    assert calls == [0]
