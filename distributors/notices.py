@@ -2,6 +2,7 @@
 
 import logging
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -44,7 +45,8 @@ OUTCOMES = {
 
 
 def import_batch_notify(*, batch_id):
-    """Tell the uploader how its import ended. Never fails the import it reports on."""
+    """Tell the uploader how its import ended. Never fails the import it reports on (a
+    savepoint: a database error here rolls back the notice alone, even inside a transaction)."""
     try:
         batch = (
             ImportBatch.objects.select_related("uploaded_by")
@@ -54,21 +56,25 @@ def import_batch_notify(*, batch_id):
         if batch.uploaded_by is None or batch.status not in OUTCOMES:
             return None
         kind, subject, body = OUTCOMES[batch.status]
-        return notify(
-            recipient=batch.uploaded_by,
-            kind=kind.slug,
-            subject=subject,
-            body=body,
-            link=reverse("distributors:import-detail", args=[batch.pk]),
-            context={
-                "filename": batch.filename,
-                "total": batch.total_rows if batch.status == S.VALIDATED else batch.processed_rows,
-                "new": batch.created_rows,
-                "replaced": batch.updated_rows,
-                "errors": batch.error_count,
-                "message": batch.message,
-            },
-        )
+        with transaction.atomic():
+            notice = notify(
+                recipient=batch.uploaded_by,
+                kind=kind.slug,
+                subject=subject,
+                body=body,
+                link=reverse("distributors:import-detail", args=[batch.pk]),
+                context={
+                    "filename": batch.filename,
+                    "total": batch.total_rows
+                    if batch.status == S.VALIDATED
+                    else batch.processed_rows,
+                    "new": batch.created_rows,
+                    "replaced": batch.updated_rows,
+                    "errors": batch.error_count,
+                    "message": batch.message,
+                },
+            )
+        return notice
     except Exception:  # noqa: BLE001 - a lost notice must not undo or fail an import
         log.exception("import %s: could not notify its uploader", batch_id)
         return None

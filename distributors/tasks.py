@@ -1,27 +1,24 @@
 """Celery tasks: thin wrappers that take ids and call one service each.
 
-Transient database errors are retried with backoff; when the retries run out, or any other
-error strikes, `on_failure` ends the batch as failed with a plain message (never the raw
-exception), so no import stays 'checking' or 'committing' for ever.
+The shared policy (drm/task_policy.py) retries transient errors with capped, jittered backoff;
+when the retries run out, any other error strikes, or the worker died on every delivery,
+`on_failure` ends the batch as failed with a plain message (never the raw exception), so no
+import stays 'checking' or 'committing' for ever.
 """
 
 import logging
 
-from celery import Task, shared_task
-from django.db import InterfaceError, OperationalError
+from celery import shared_task
 from django.utils.translation import gettext_lazy as _
+
+from drm.task_policy import PortalTask
 
 from . import services
 
 log = logging.getLogger(__name__)
 
-TRANSIENT = (OperationalError, InterfaceError)
 
-
-class ImportStepTask(Task):
-    autoretry_for = TRANSIENT
-    retry_backoff = True
-    max_retries = 5
+class ImportStepTask(PortalTask):
     failure_message = ""
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
@@ -46,12 +43,12 @@ def import_batch_commit_task(batch_id):
     services.import_batch_commit(batch_id=batch_id)
 
 
-@shared_task
+@shared_task(base=PortalTask)
 def import_batches_expire():
     return services.import_batches_expire()
 
 
-@shared_task(autoretry_for=(*TRANSIENT, OSError), retry_backoff=True, max_retries=5)
+@shared_task(base=PortalTask)
 def partner_user_invite_send_task(user_id, site_url):
-    # OSError covers SMTP errors and a mail server that does not answer.
+    # Sent once per message: a redelivered message that ran to the end does nothing (PortalTask).
     return services.partner_user_invite_send(user_id=user_id, site_url=site_url)

@@ -7,6 +7,7 @@ per lead. A notice is never allowed to fail the act it reports on.
 import logging
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -60,7 +61,11 @@ def channel_managers(distributor_id=None):
 def _send(recipients, **message):
     for user in recipients:
         try:
-            notify(recipient=user, **message)
+            # A savepoint per notice: a database error in one rolls back that notice alone.
+            # Without it, the caller's transaction was marked for rollback and its act undone
+            # silently, the service still answering that it was done.
+            with transaction.atomic():
+                notify(recipient=user, **message)
         except Exception:  # noqa: BLE001 - a lost notice must not undo the act it reports
             log.exception("could not notify %s of %s", user.pk, message.get("kind"))
 

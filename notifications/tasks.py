@@ -1,20 +1,18 @@
-"""Celery tasks of notifications: take ids, call one service, retry transient mail errors."""
-
-import smtplib
+"""Celery tasks of notifications: take ids, call one service; the shared retry policy
+(drm/task_policy.py) retries a mail server that is down or says "try again later"."""
 
 from celery import shared_task
 
+from drm.task_policy import PortalTask
+
 from . import services
 
-# SMTP refusals, a server that does not answer, a dropped connection: all worth another try.
-MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, OSError)
 
-
-@shared_task(autoretry_for=MAIL_ERRORS, retry_backoff=True, retry_jitter=True, max_retries=5)
+@shared_task(base=PortalTask)
 def notification_email_send(notification_id):
     return services.notification_email_send(notification_id=notification_id)
 
 
-@shared_task
+@shared_task(base=PortalTask)
 def notification_digests_send():
     return services.notification_digest_send_all()

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from distributors.access import is_manufacturer
 from distributors.models import Distributor
 from drm.errors import Conflict, NotAllowed, ValidationFailed
+from drm.task_policy import is_transient
 
 from .metrics import HIGHER, metric_list
 from .models import MetricValue, Scorecard, ScoringModel, ScoringRun, ScoringWeight
@@ -139,9 +140,37 @@ def _stage(run, name, started):
     run.timings = {**run.timings, name: round(time.monotonic() - started, 3)}
 
 
-def scoring_run_execute(run_id):
+def scoring_run_nightly():
+    """Tonight's run: queued, unless one for today is under way (Conflict) or already published
+    (returned as it is: a second delivery of the nightly job queues nothing)."""
+    done = ScoringRun.objects.filter(
+        as_of=timezone.localdate(), triggered_by=None, status=ScoringRun.Status.PUBLISHED
+    ).first()
+    return done or scoring_run_trigger()
+
+
+def scoring_run_fail(*, run_id, message):
+    """Mark a run that is still under way failed (its task gave up) and drop what its attempts
+    wrote, so that no half-written run stays behind; a finished run is kept."""
+    with transaction.atomic():
+        failed = ScoringRun.objects.filter(pk=run_id, status__in=ScoringRun.ACTIVE).update(
+            status=ScoringRun.Status.FAILED,
+            active=None,
+            error=str(message)[:500],
+            finished_at=timezone.now(),
+        )
+        if failed:
+            MetricValue.objects.filter(run_id=run_id).delete()
+            Scorecard.objects.filter(run_id=run_id).delete()
+    return failed
+
+
+def scoring_run_execute(run_id, *, retry_coming=False):
     """Compute and publish run `run_id` (idempotent: a finished run is left alone; a run a
-    killed worker left behind is cleaned and computed again)."""
+    killed worker left behind is cleaned and computed again).
+
+    On an error the run is marked failed, unless the error is transient and `retry_coming`
+    (the task will try again): then it stays running for the next attempt to clean and redo."""
     with transaction.atomic():
         run = ScoringRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status not in ScoringRun.ACTIVE:
@@ -160,13 +189,14 @@ def scoring_run_execute(run_id):
         _write(run, frame, cards)
         _publish(run)
     except Exception as exc:
+        if retry_coming and is_transient(exc):
+            log.warning("scoring run %s: %r; another attempt follows", run.pk, exc)
+            raise
         log.exception("scoring run %s failed", run.pk)
-        ScoringRun.objects.filter(pk=run.pk).update(
-            status=ScoringRun.Status.FAILED,
-            active=None,
-            error=_("The run failed; see the server log (%(kind)s).")
+        scoring_run_fail(
+            run_id=run.pk,
+            message=_("The run failed; see the server log (%(kind)s).")
             % {"kind": type(exc).__name__},
-            finished_at=timezone.now(),
         )
         raise
     scoring_runs_prune()

@@ -72,7 +72,7 @@ def private_unacked():
     client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
     client.delete(f"unacked-{suffix}", f"unacked_index-{suffix}", f"unacked_mutex-{suffix}")
     # And the queues of this test's workers (a killed worker leaves its messages there).
-    for name in ("scoring-kill", "scoring-busy"):
+    for name in ("scoring-kill", "scoring-busy", "scoring-doomed"):
         queue = f"drm-{name}-{os.getpid()}"
         client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
@@ -145,6 +145,46 @@ def test_a_run_whose_worker_is_killed_halfway_is_published_whole_by_the_next_wor
     assert not MetricValue.objects.filter(pk__in=half_written).exists()
     assert run.counts["scorecards"] == DISTRIBUTORS
     assert {"metrics", "normalise", "write", "publish"} <= set(run.timings)
+
+
+def test_a_run_whose_worker_is_killed_on_every_delivery_ends_failed_instead_of_looping(
+    settings, channel, private_unacked
+):
+    """The shared delivery cap (drm/task_policy.py), through real workers: each delivery is
+    counted before the task runs; past CELERY_TASK_MAX_DELIVERIES the task fails without running
+    and marks its run failed, dropping what the killed attempts wrote."""
+    env = {**worker_env(private_unacked, slow=True), "CELERY_TASK_MAX_DELIVERIES": "2"}
+    include = ["--include", "tests.scoring.slow_write"]
+    run = None
+    for attempt in (1, 2):
+        with celery_worker(settings, "scoring-doomed", args=include, **env) as worker:
+            if run is None:
+                run = services.scoring_run_trigger(as_of=AS_OF)
+            wait_until(
+                lambda attempt=attempt, run=run: (
+                    ScoringRun.objects.get(pk=run.pk).attempts == attempt
+                    and MetricValue.objects.filter(run=run).exists()
+                ),
+                timeout=90,
+                worker=worker,
+            )
+            kill(worker)
+
+    # The third delivery is one too many: the worker fails the task instead of running it.
+    with celery_worker(settings, "scoring-doomed", args=include, **env) as worker:
+        wait_until(
+            lambda: ScoringRun.objects.get(pk=run.pk).status == ScoringRun.Status.FAILED,
+            timeout=90,
+            worker=worker,
+        )
+
+    run.refresh_from_db()
+    assert run.attempts == 2
+    assert "DeliveriesExhausted" in run.error
+    assert not MetricValue.objects.filter(run=run).exists()
+    assert not Scorecard.objects.filter(run=run).exists()
+    # Nothing is left under way: the next run may start.
+    assert services.scoring_run_create(as_of=AS_OF).status == ScoringRun.Status.QUEUED
 
 
 def refused(**trigger):
