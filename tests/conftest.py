@@ -56,6 +56,17 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request served in French (LocaleMiddleware
+    activates the language for the thread and leaves it) must not make the next test French."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def today(time_machine):
     """Freeze the clock the code reads (`timezone.localdate()`) mid-month and return that day.
