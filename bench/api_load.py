@@ -51,7 +51,7 @@ def _redis_reachable():
 class Server:
     """gunicorn serving the portal (plus the bare endpoint) on a free loopback port."""
 
-    def __init__(self, token, **settings):
+    def __init__(self, token, database_url=None, **settings):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.token = token
@@ -71,6 +71,8 @@ class Server:
             PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
             **{name: str(value) for name, value in settings.items()},
         )
+        if database_url:
+            env["DATABASE_URL"] = database_url
         self.process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
             [
                 str(BIN / "gunicorn"),
@@ -116,21 +118,27 @@ class Server:
             self.process.kill()
 
 
-def _locust(server, user_class, env, workdir):
-    """One headless locust run; the stats rows of its CSV by name."""
-    prefix = Path(workdir) / user_class
+def run_locust(
+    server, user_classes, env, workdir, *, locustfile="locustfile.py", users=None, seconds=None
+):
+    """One headless locust run of `user_classes` (names in bench/`locustfile`) against
+    `server`: the stats rows of its CSV by request name (and "Aggregated"); each failure is
+    printed."""
+    users = users or USERS
+    seconds = seconds or SECONDS
+    prefix = Path(workdir) / "-".join(user_classes)
     result = subprocess.run(  # noqa: S603 (our own locust, fixed arguments)
         [
             str(BIN / "locust"),
             "-f",
-            str(ROOT / "bench" / "locustfile.py"),
+            str(ROOT / "bench" / locustfile),
             "--headless",
             "--users",
-            str(USERS),
+            str(users),
             "--spawn-rate",
-            str(USERS),
+            str(users),
             "--run-time",
-            f"{SECONDS}s",
+            f"{seconds}s",
             "--stop-timeout",
             "10",
             "--host",
@@ -140,13 +148,13 @@ def _locust(server, user_class, env, workdir):
             "--only-summary",
             "--loglevel",
             "ERROR",
-            user_class,
+            *user_classes,
         ],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
         check=False,
-        timeout=SECONDS + 120,
+        timeout=seconds + 120,
     )
     stats_path = Path(f"{prefix}_stats.csv")
     if not stats_path.exists():
@@ -157,7 +165,7 @@ def _locust(server, user_class, env, workdir):
     if failures_path.exists():
         with failures_path.open() as failures:
             for row in csv.DictReader(failures):
-                print(f"api load   FAILED {row['Name']}: {row['Error']} × {row['Occurrences']}")
+                print(f"locust   FAILED {row['Name']}: {row['Error']} × {row['Occurrences']}")
     return rows
 
 
@@ -210,7 +218,7 @@ def api_load_bench(*, manager, log=print):
         ):
             server = Server(token, **settings).wait()
             try:
-                rows = _locust(server, user_class, env, workdir)
+                rows = run_locust(server, [user_class], env, workdir)
             finally:
                 server.stop()
             figures[label] = _summary(rows)

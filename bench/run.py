@@ -17,8 +17,11 @@ Run with `make bench` (`SCALE=0.1 make bench` for a quick run). Sizes scale with
   lead and goal worlds (10,000 distributors, 10,000,000 leads, 1,000,000 revenue rows × SCALE)
   in a child process, its peak RSS, against one bare SQL aggregate of the same raw figures:
   `recompute/floor ratio: X.XX`; and a per-distributor ORM loop at small scale.
-BENCH_ONLY=goals or BENCH_ONLY=scoring runs that part alone (on a fresh database: it makes its
-distributors, and the scoring part its leads and goals).
+- the mixed load (mixed_load.py): the demo data in `<database>_demo`, gunicorn on loopback, locust
+  with a manager and a partner in the browser, their tokens and a throttle probe: each
+  endpoint's p95, the 429s with Retry-After, `mixed load errors: N`.
+BENCH_ONLY=goals, BENCH_ONLY=scoring or BENCH_ONLY=load runs that part alone (on a fresh
+database: it makes its distributors, and the scoring part its leads and goals).
 It builds a throw-away database (`drm_bench`, or BENCH_DATABASE; the big import and the leads
 need Postgres).
 """
@@ -281,6 +284,14 @@ def main():
     from distributors.models import Distributor, ImportBatch, ProductLine, RevenueRecord, Tier
     from tests import factories
 
+    if os.environ.get("BENCH_ONLY") == "load":
+        from mixed_load import mixed_load_bench
+
+        print(f"engine: {engine}; the mixed load run only")
+        mixed_load_bench()
+        print(f"wall time {time.perf_counter() - started:.0f} s")
+        return
+
     if os.environ.get("BENCH_ONLY") == "scoring":
         from scoring_bench import scoring_bench
 
@@ -438,6 +449,11 @@ def main():
         scoring_bench(scale=scale, manager=manager, run_py=__file__)
     else:
         print("scoring  the generated world needs Postgres: skipped")
+
+    # 7. Mixed load: manager, partner and API traffic over the demo data, the 429 path seen.
+    from mixed_load import mixed_load_bench
+
+    mixed_load_bench()
     print(f"wall time {time.perf_counter() - started:.0f} s")
 
 
