@@ -100,8 +100,10 @@ NEW_PASSWORD = "An0ther-Passw0rd!"
 EXEMPT = {
     "admin:": (
         "Django's AdminSite sends anyone who is not active staff to its login before a view runs; "
-        "its ~100 generated routes need object ids to probe. ROWS still check the entrance "
-        "(index, a changelist, a change form) for every persona."
+        "its ~140 generated routes need object ids and forms to probe as the superuser. ROWS "
+        "check the entrance (index, a changelist, a change form) for every persona, and "
+        "test_no_admin_route_lets_in_a_partner_... reads and posts every model route as a partner "
+        "and a role-less user (both staff-flagged) and as a channel manager."
     ),
 }
 
@@ -2623,6 +2625,41 @@ def test_a_method_a_route_does_not_take_is_refused_for_everyone_and_changes_noth
     assert not changed, f"a method {route} does not take changed {changed}"
 
 
+# --- the Django admin: its entrance turns away everyone but the manufacturer's staff ----------
+
+
+def admin_urls():
+    """A URL for each route of the admin site's models (an id the guard never gets to read)."""
+    for route, pattern in url_patterns():
+        if route.startswith("admin:") and pattern.name and pattern.name.count("_") >= 2:
+            yield route, reverse(route, args=["1"] * len(pattern.pattern.converters))
+
+
+@pytest.mark.django_db
+def test_no_admin_route_lets_in_a_partner_or_a_user_without_a_role_even_with_the_staff_flag(
+    world,
+):
+    """Every model's changelist, add, change, delete and history, and the user's password form,
+    read and posted: the admin's login page, and nothing changes."""
+    get_user_model().objects.filter(
+        pk__in=[world.users["partner"].pk, world.users["nobody"].pk]
+    ).update(is_staff=True)
+    before = database_state()
+    wrong = []
+    urls = list(admin_urls())
+    assert len(urls) > 50, urls
+    for route, url in urls:
+        for persona in ("partner", "nobody", "manager"):
+            client = client_for(world, persona, "session")
+            for method in ("GET", "POST"):
+                response = send(client, method, url, {})
+                if not refused_as(response, set(), {"/admin/login/"}):
+                    wrong.append(f"{method} {route} as {persona}: {response.status_code}")
+    assert not wrong, wrong
+    changed = changed_tables(before, database_state())
+    assert not changed, f"the admin changed {changed} for someone it should not let in"
+
+
 # --- lists and exports never leak through a filter ---------------------------------------------
 
 
@@ -2714,6 +2751,20 @@ LISTINGS = [
 # The partner admins of both distributors: each passes the other's code and id.
 PROBERS = {"partner": "rival", "outsider": "acme"}
 PROBERS_OWN = {"partner": "acme", "outsider": "rival"}
+# Filters that name an object rather than a distributor get the other's object too.
+OBJECT_FILTERS = {
+    "goal": lambda o: o.goal.pk,
+    "lead": lambda o: o.lead.pk,
+    "territory": lambda o: o.territory.code,
+}
+
+
+def probe_values(name, o):
+    """The other distributor's code and id, and its object when the filter names one."""
+    values = [o.distributor.code, o.distributor.pk]
+    if name in OBJECT_FILTERS:
+        values.append(OBJECT_FILTERS[name](o))
+    return [str(value) for value in values]
 
 
 def leak_markers(o):
@@ -2796,13 +2847,13 @@ def test_a_partner_filtering_by_another_distributor_gets_only_its_own_rows(world
     names = sorted(set(USUAL_FILTERS).union(*(filter_names(f) for f in listing.filters)))
     wrong = []
     for persona, other in PROBERS.items():
-        values = (other, str(world.owned[other].distributor.pk))
+        o = world.owned[other]
         client = client_for(world, persona, "token" if is_api_route(listing.route) else "session")
         refused = refused_to(persona, listing.route)
         queries = (
-            [{name: values[0] for name in names}]
+            [{name: other for name in names}]
             if refused
-            else [{name: value} for name in names for value in values]
+            else [{name: value} for name in names for value in probe_values(name, o)]
         )
         for params in queries:
             query = (listing.query + "&" if listing.query else "?") + urlencode(params)
