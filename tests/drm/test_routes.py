@@ -1,13 +1,18 @@
 """The route guard: every route and every method it answers has a row saying what each persona gets.
 
-A route, or a method on a route, without a row fails the suite. Rows check more than status codes:
-lists, pages and exports are read for whose rows they hold; a refused write is re-read from the
-database; where the status cannot tell yes from no (a commit that redirects either way, a token
-endpoint that answers 400 to everyone) the row judges the effect.
+The methods a route answers are read from its view (method decorators, a viewset's actions, a
+class's handlers); a route, or a method on a route, without a row fails the suite. Rows check more
+than status codes: lists, pages and exports are read for whose rows they hold; a write that is not
+allowed is re-read from the database, every table of it; where the status cannot tell yes from no
+(a commit that redirects either way, a token endpoint that answers 400 to everyone) the row judges
+the effect. Every method a route does not take is sent by every persona: 405 (or the refusal that
+persona gets anyway), nothing changed. Every filter of every list and export is sent the other
+distributor's code and id: the caller's own rows or none, and a count that matches them.
 
 Both distributors own objects: acme (partner, rep and colleague) and rival (the outsider), so a
 list that leaked would show the other's codes. API rows run with a session and with a DRF token.
-Adding a route means adding its URL to URLS and one Row per method to ROWS.
+Adding a route means one Row per method it takes in ROWS (`each_method` for a form), and for a
+route with arguments its URL in URLS; a list with filters also gets a Listing in LISTINGS.
 """
 
 import datetime
@@ -374,6 +379,7 @@ def world(django_db_setup, django_db_blocker):
             world = build_world(timezone.localdate())
             # Every test starts from this state (its writes are rolled back): read it once.
             world.state = database_state()
+            world.effects = {}
             yield world
         finally:
             transaction.set_rollback(True)
@@ -2507,6 +2513,14 @@ def changed_tables(before, after):
     return sorted(table for table in before if before[table] != after[table])
 
 
+def effect_at_start(world, row):
+    """The row's effect read in the world as every test finds it: once per effect and owner."""
+    key = (row.effect, row.owner)
+    if key not in world.effects:
+        world.effects[key] = row.effect(world, world.owned[row.owner or "acme"])
+    return world.effects[key]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "persona", "via"), list(cases()))
 def test_route_answers_each_persona_as_its_row_says(world, row, persona, via):
@@ -2514,7 +2528,7 @@ def test_route_answers_each_persona_as_its_row_says(world, row, persona, via):
     owned = world.owned[row.owner or "acme"]
     url = (row.url or url_builder(row.route))(world, owned) + row.query
     client = client_for(world, persona, via)
-    before = row.effect(world, owned) if row.effect else None
+    before = effect_at_start(world, row) if row.effect else None
     # A write that is not allowed is re-read table by table, whether or not the row names an effect.
     watched = row.method != "GET" and not expected.writes
 
