@@ -2762,6 +2762,7 @@ LIST_FILTERS = {
 
 LISTINGS = [
     *api_lists(),
+    Listing("api:scorecard-list", (ScorecardQuerySerializer, "ordering"), "?format=csv"),
     Listing("api:funnel", (FunnelQuery,)),
     Listing("distributors:list", (DistributorFilterForm,)),
     Listing("distributors:export", (DistributorFilterForm,)),
