@@ -1,35 +1,49 @@
 """The route guard: every route and every method it answers has a row saying what each persona gets.
 
-A route, or a method on a route, without a row fails the suite. Rows check more than status codes:
-lists, pages and exports are read for whose rows they hold; a refused write is re-read from the
-database; where the status cannot tell yes from no (a commit that redirects either way, a token
-endpoint that answers 400 to everyone) the row judges the effect.
+The methods a route answers are read from its view (method decorators, a viewset's actions, a
+class's handlers); a route, or a method on a route, without a row fails the suite. Rows check more
+than status codes: lists, pages and exports are read for whose rows they hold; a write that is not
+allowed is re-read from the database, every table of it; where the status cannot tell yes from no
+(a commit that redirects either way, a token endpoint that answers 400 to everyone) the row judges
+the effect. Every method a route does not take is sent by every persona: 405 (or the refusal that
+persona gets anyway), nothing changed. Every filter of every list and export is sent the other
+distributor's code and id: the caller's own rows or none, and a count that matches them.
 
 Both distributors own objects: acme (partner, rep and colleague) and rival (the outsider), so a
 list that leaked would show the other's codes. API rows run with a session and with a DRF token.
-Adding a route means adding its URL to URLS and one Row per method to ROWS.
+Adding a route means one Row per method it takes in ROWS (`each_method` for a form), and for a
+route with arguments its URL in URLS; a list with filters also gets a Listing in LISTINGS.
 """
 
 import datetime
+import functools
 import io
+import json
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
+import django_filters
 import openpyxl
 import pytest
 import time_machine
+from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import override_settings
+from django.core.paginator import Page
+from django.db import connection, transaction
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from distributors.forms import DistributorFilterForm, PartnerUserFilterForm
 from distributors.models import (
     Distributor,
     ExchangeRate,
@@ -40,6 +54,7 @@ from distributors.models import (
     UserProfile,
 )
 from distributors.periods import add_months
+from goals.forms import GoalFilterForm, ReviewFilterForm
 from goals.models import (
     ActionStep,
     Activity,
@@ -49,7 +64,10 @@ from goals.models import (
     Landmark,
     LandmarkReview,
 )
+from goals.serializers import GoalQuerySerializer
 from leads import services as lead_services
+from leads.api.leads import FunnelQuery
+from leads.forms import InboxFilterForm, LeadFilterForm, MaterialFilterForm
 from leads.models import (
     CriteriaAcknowledgement,
     CriteriaVersion,
@@ -60,11 +78,14 @@ from leads.models import (
     MaterialFeedback,
     RoutingDecision,
 )
+from leads.views.analytics import AnalyticsForm
 from notifications.kinds import kind_list
 from notifications.models import Notification, NotificationPreference
 from scoring import services as scoring_services
+from scoring.forms import RankingFilterForm
 from scoring.metrics import metric_list as scoring_metric_list
 from scoring.models import ScoringModel, ScoringRun
+from scoring.serializers import ScorecardQuerySerializer
 from tests import factories
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -85,8 +106,10 @@ NEW_PASSWORD = "An0ther-Passw0rd!"
 EXEMPT = {
     "admin:": (
         "Django's AdminSite sends anyone who is not active staff to its login before a view runs; "
-        "its ~100 generated routes need object ids to probe. ROWS still check the entrance "
-        "(index, a changelist, a change form) for every persona."
+        "its ~140 generated routes need object ids and forms to probe as the superuser. ROWS "
+        "check the entrance (index, a changelist, a change form) for every persona, and "
+        "test_no_admin_route_lets_in_a_partner_... reads and posts every model route as a partner "
+        "and a role-less user (both staff-flagged) and as a channel manager."
     ),
 }
 
@@ -156,6 +179,8 @@ def build_world(today):
     return SimpleNamespace(
         owned=owned,
         users=users,
+        sessions=sessions_of(users),
+        tokens={persona: Token.objects.create(user=user).key for persona, user in users.items()},
         today=today,
         rate=rate,
         tier=tier,
@@ -164,6 +189,19 @@ def build_world(today):
         **goals,
         **scoring,
     )
+
+
+def sessions_of(users):
+    """Each persona logged in once, for the whole module: a test sends the session's cookie.
+
+    (Logging in for each of thousands of requests would cost more than the requests.)
+    """
+    sessions = {}
+    for persona, user in users.items():
+        client = Client()
+        client.force_login(user)
+        sessions[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return sessions
 
 
 def build_leads(users, owned, today):
@@ -339,7 +377,11 @@ def world(django_db_setup, django_db_blocker):
     media = override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="drm-routes-media-"))
     with clock, media, django_db_blocker.unblock(), transaction.atomic():
         try:
-            yield build_world(timezone.localdate())
+            world = build_world(timezone.localdate())
+            # Every test starts from this state (its writes are rolled back): read it once.
+            world.state = database_state()
+            world.effects = {}
+            yield world
         finally:
             transaction.set_rollback(True)
 
@@ -867,6 +909,81 @@ def upload(world, o):
     return {"kind": "revenue", "file": SimpleUploadedFile("upload.csv", content.encode())}
 
 
+# --- the routes and the methods their views take ------------------------------------------
+
+
+def url_patterns(patterns=None, namespace=""):
+    """(route name, URLPattern) of every route the resolver knows, namespaces included."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name or str(pattern.pattern)
+            yield f"{namespace}{name}", pattern
+
+
+def route_names():
+    return (name for name, _pattern in url_patterns())
+
+
+def view_methods(view):
+    """The methods among METHODS that a view answers, read from the view itself.
+
+    `require_http_methods` (and `require_GET`, `require_POST`, `require_safe`) keep their list in
+    the closure of the function they wrap; a DRF viewset route knows its actions; a DRF APIView or
+    a Django class-based view answers the methods it has a handler for. A plain function answers
+    every method.
+    """
+    methods = set(METHODS)
+    layer = view
+    while layer is not None:
+        code = getattr(layer, "__code__", None)
+        if code is not None and "request_method_list" in code.co_freevars:
+            cell = layer.__closure__[code.co_freevars.index("request_method_list")]
+            methods &= {method.upper() for method in cell.cell_contents}
+        layer = getattr(layer, "__wrapped__", None)
+    view_class = getattr(view, "cls", None) or getattr(view, "view_class", None)
+    actions = getattr(view, "actions", None)
+    if actions:
+        methods &= {method.upper() for method in actions}
+    elif view_class is not None:
+        methods &= {
+            method.upper() for method in view_class.http_method_names if hasattr(view_class, method)
+        }
+    return methods
+
+
+def exempt(route):
+    return any(route.startswith(prefix) for prefix in EXEMPT)
+
+
+# The first pattern of a name wins, as in reverse().
+PATTERNS = dict(reversed(list(url_patterns())))
+ACCEPTED = {
+    route: view_methods(pattern.callback)
+    for route, pattern in PATTERNS.items()
+    if not exempt(route)
+}
+PROBED = sorted(ACCEPTED)
+
+
+def url_builder(route):
+    """Its entry in URLS, or for a route that takes no arguments its plain reverse()."""
+    if route in URLS:
+        return URLS[route]
+    pattern = PATTERNS.get(route)
+    if pattern is not None and not pattern.pattern.regex.groups:
+        return by(route)
+    return None
+
+
+def each_method(route, expected, **row):
+    """One row per method the route takes, all with the same expectations: for a form a persona
+    may open, an empty POST is a form error that changes nothing (every table is re-read)."""
+    return [Row(route, method, expected, **row) for method in sorted(ACCEPTED[route])]
+
+
 # --- the table ---------------------------------------------------------------------------------
 
 
@@ -881,6 +998,9 @@ class Row:
     body: Callable | None = None  # body(world, owned) for writes
     effect: Callable | None = None  # effect(world, owned): state that only an allowed write moves
     url: Callable | None = field(default=None, repr=False)
+    # Tables a write that is not allowed may still touch, each with its reason in a comment (a
+    # counter of wrong codes, say); every other table must be left as it was.
+    touches: tuple = ()
 
     @property
     def name(self):
@@ -2360,11 +2480,19 @@ ROWS = [
 # --- running a row -----------------------------------------------------------------------------
 
 
+def is_api_route(route):
+    return route.startswith("api:") or route in ("schema", "swagger-ui")
+
+
+def vias(is_api, persona):
+    """API routes are called with a session and with a DRF token; pages with a session."""
+    return ("session", "token") if is_api and persona != "anonymous" else ("session",)
+
+
 def cases():
     for row in ROWS:
         for persona in PERSONAS:
-            vias = ("session", "token") if row.is_api and persona != "anonymous" else ("session",)
-            for via in vias:
+            for via in vias(row.is_api, persona):
                 label = persona if via == "session" else f"{persona} with token"
                 yield pytest.param(row, persona, via, id=f"{row.name} | {label}")
 
@@ -2373,12 +2501,10 @@ def client_for(world, persona, via):
     client = APIClient()
     if persona == "anonymous":
         return client
-    user = world.users[persona]
     if via == "token":
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {world.tokens[persona]}")
     else:
-        client.force_login(user)
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[persona]
     return client
 
 
@@ -2388,14 +2514,55 @@ def send(client, method, url, body=None, is_api=False):
     return getattr(client, method.lower())(url, body, format="json" if is_api else "multipart")
 
 
+# What a refused request may still write: its session, and django-axes' record of a failed login.
+UNWATCHED_TABLES = ("django_session", "axes_")
+
+
+@functools.cache
+def database_state_query():
+    with connection.cursor() as cursor:
+        tables = sorted(
+            table
+            for table in connection.introspection.table_names(cursor)
+            if not table.startswith(UNWATCHED_TABLES)
+        )
+    quote = connection.ops.quote_name
+    # Table names come from the database's own catalogue, quoted: nothing from outside.
+    each = "(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {} t)"
+    columns = ", ".join(each.format(quote(table)) for table in tables)
+    return tables, f"SELECT {columns}"
+
+
+def database_state():
+    """Every row of every table, one hash per table, in one query."""
+    tables, query = database_state_query()
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        return dict(zip(tables, cursor.fetchone(), strict=True))
+
+
+def changed_tables(before, after):
+    return sorted(table for table in before if before[table] != after[table])
+
+
+def effect_at_start(world, row):
+    """The row's effect read in the world as every test finds it: once per effect and owner."""
+    key = (row.effect, row.owner)
+    if key not in world.effects:
+        world.effects[key] = row.effect(world, world.owned[row.owner or "acme"])
+    return world.effects[key]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "persona", "via"), list(cases()))
 def test_route_answers_each_persona_as_its_row_says(world, row, persona, via):
     expected = row.who[persona]
     owned = world.owned[row.owner or "acme"]
-    url = (row.url or URLS[row.route])(world, owned) + row.query
+    url = (row.url or url_builder(row.route))(world, owned) + row.query
     client = client_for(world, persona, via)
-    before = row.effect(world, owned) if row.effect else None
+    before = effect_at_start(world, row) if row.effect else None
+    # A write that is not allowed is re-read table by table, whether or not the row names an effect.
+    watched = row.method != "GET" and not expected.writes
 
     response = send(
         client, row.method, url, row.body(world, owned) if row.body else None, row.is_api
@@ -2408,6 +2575,13 @@ def test_route_answers_each_persona_as_its_row_says(world, row, persona, via):
             assert after != before, "an allowed write changed nothing"
         else:
             assert after == before, "a refused write changed the database"
+    if watched:
+        changed = [
+            table
+            for table in changed_tables(world.state, database_state())
+            if table not in row.touches
+        ]
+        assert not changed, f"a write that is not allowed changed {changed}"
     if expected.check:
         expected.check(
             SimpleNamespace(
@@ -2419,25 +2593,10 @@ def test_route_answers_each_persona_as_its_row_says(world, row, persona, via):
 # --- completeness: every route, every method -------------------------------------------------
 
 
-def route_names(patterns=None, namespace=""):
-    for pattern in get_resolver().url_patterns if patterns is None else patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from route_names(pattern.url_patterns, inner)
-        elif isinstance(pattern, URLPattern):
-            yield f"{namespace}{pattern.name}" if pattern.name else f"{namespace}{pattern.pattern}"
-
-
-def exempt(route):
-    return any(route.startswith(prefix) for prefix in EXEMPT)
-
-
-PROBED = sorted({route for route in route_names() if not exempt(route)})
-
-
 def test_every_route_has_a_url_to_probe():
-    missing = [route for route in PROBED if route not in URLS]
-    assert not missing, f"routes without a row in tests/drm/test_routes.py: {missing}"
+    """Routes with arguments need a URL in URLS (which objects to name); the others have theirs."""
+    missing = [route for route in PROBED if url_builder(route) is None]
+    assert not missing, f"routes without a URL in URLS (tests/drm/test_routes.py): {missing}"
 
 
 def test_no_row_describes_a_route_that_is_gone():
@@ -2455,23 +2614,338 @@ def test_each_exemption_still_matches_a_route():
     assert all(any(route.startswith(prefix) for route in routes) for prefix in EXEMPT)
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("route", PROBED)
-def test_every_method_a_route_accepts_has_a_row(world, route):
-    """As a superuser, whom no role check stops, only the method decides between 405 and not.
+def test_the_method_reading_sees_the_decorators_and_the_viewsets():
+    """The completeness guard is only as good as `view_methods`: a few routes it must read right."""
+    assert ACCEPTED["distributors:list"] == {"GET"}  # require_safe
+    assert ACCEPTED["distributors:edit"] == {"GET", "POST"}  # require_http_methods
+    assert ACCEPTED["leads:accept"] == {"POST"}  # require_POST
+    assert ACCEPTED["login"] == {"GET", "POST"}  # a decorated class-based view
+    assert ACCEPTED["logout"] == {"POST"}  # Django's LogoutView
+    assert ACCEPTED["api:distributor-detail"] == {"GET", "PUT", "PATCH"}  # a router's actions
+    assert ACCEPTED["api:goal-landmarks"] == {"GET", "PUT"}  # an @action
+    assert ACCEPTED["api:token"] == {"POST"}  # an APIView
+    assert ACCEPTED["api:funnel"] == {"GET"}
 
-    (DRF checks permissions before the method: a partner's PUT on a read-only list is a 403.)
-    """
-    if route not in URLS:
-        pytest.fail(f"{route} has no URL in URLS, so its methods cannot be probed")
-    url = URLS[route](world, world.owned["acme"])
-    accepted = {
-        method
-        for method in METHODS
-        if send(client_for(world, "admin", "session"), method, url, {}).status_code != 405
-    }
+
+@pytest.mark.parametrize("route", PROBED)
+def test_every_method_a_route_accepts_has_a_row(route):
+    """The methods each view declares (decorators, viewset actions, handlers) all have rows."""
     rowed = {row.method for row in ROWS if row.route == route}
-    unguarded = sorted(accepted - rowed)
+    unguarded = sorted(ACCEPTED[route] - rowed)
     assert not unguarded, f"{route} accepts {unguarded} but has no row for it"
-    stale = sorted(rowed - accepted)
-    assert not stale, f"{route} answers {stale} with 405 but a row expects more"
+    stale = sorted(rowed - ACCEPTED[route])
+    assert not stale, f"{route} does not accept {stale} but a row expects it to"
+
+
+# --- the methods a route does not take: 405, or a refusal before that, and nothing changes ----
+
+
+LOGIN_PAGES = {TO_LOGIN: "/accounts/login/", TO_ADMIN_LOGIN: "/admin/login/"}
+
+
+def refusals(route, method, persona):
+    """What `persona` may get for a `method` that `route` does not take: 405, or the refusal its
+    rows give it on that route before the method is looked at (401, 403, 404, a login page).
+
+    Rows about acme's objects only: the probe's URL names acme's. On the API, DRF checks
+    permissions before the method, and writes need a manufacturer role (`IsPortalUser`): anyone
+    else's write is a 403 there, the manufacturer's a 405.
+    """
+    statuses, logins = {405}, set()
+    if is_api_route(route) and method != "GET" and persona not in STAFF:
+        statuses.add(403)
+    for row in ROWS:
+        if row.route != route or row.owner not in (None, "acme"):
+            continue
+        expected = row.who[persona]
+        if expected in LOGIN_PAGES:
+            logins.add(LOGIN_PAGES[expected])
+        elif not expected.writes:
+            statuses |= expected.status & {401, 403, 404}
+    return statuses, logins
+
+
+def refused_as(response, statuses, logins):
+    if response.status_code == 302:
+        return any(response["Location"].startswith(login) for login in logins)
+    return response.status_code in statuses
+
+
+# The six people of the matrix: the superuser and a second partner admin of acme add nothing
+# before the method is looked at.
+SWEPT = ("anonymous", "nobody", "manager", "partner", "rep", "outsider")
+
+
+def refused_methods(route):
+    return sorted(set(METHODS) - ACCEPTED[route])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", [route for route in PROBED if refused_methods(route)])
+def test_a_method_a_route_does_not_take_is_refused_for_everyone_and_changes_nothing(world, route):
+    """Every persona (with a session, and with a token on the API) sends every other method."""
+    url = url_builder(route)(world, world.owned["acme"])
+    is_api = is_api_route(route)
+    wrong = []
+    for method in refused_methods(route):
+        for persona in SWEPT:
+            statuses, logins = refusals(route, method, persona)
+            for via in vias(is_api, persona):
+                response = send(client_for(world, persona, via), method, url, {}, is_api)
+                if not refused_as(response, statuses, logins):
+                    answer = response.get("Location", response.status_code)
+                    wrong.append(f"{method} as {persona} ({via}): {answer}")
+    assert not wrong, f"{route} answered a method it does not take: {wrong}"
+    changed = changed_tables(world.state, database_state())
+    assert not changed, f"a method {route} does not take changed {changed}"
+
+
+# --- the Django admin: its entrance turns away everyone but the manufacturer's staff ----------
+
+
+def admin_urls():
+    """A URL for each route of the admin site's models (an id the guard never gets to read)."""
+    for route, pattern in url_patterns():
+        if route.startswith("admin:") and pattern.name and pattern.name.count("_") >= 2:
+            yield route, reverse(route, args=["1"] * len(pattern.pattern.converters))
+
+
+@pytest.mark.django_db
+def test_no_admin_route_lets_in_a_partner_or_a_user_without_a_role_even_with_the_staff_flag(
+    world,
+):
+    """Every model's changelist, add, change, delete and history, and the user's password form,
+    read and posted: the admin's login page, and nothing changes."""
+    get_user_model().objects.filter(
+        pk__in=[world.users["partner"].pk, world.users["nobody"].pk]
+    ).update(is_staff=True)
+    before = database_state()
+    wrong = []
+    urls = list(admin_urls())
+    assert len(urls) > 50, urls
+    for route, url in urls:
+        for persona in ("partner", "nobody", "manager"):
+            client = client_for(world, persona, "session")
+            for method in ("GET", "POST"):
+                response = send(client, method, url, {})
+                if not refused_as(response, set(), {"/admin/login/"}):
+                    wrong.append(f"{method} {route} as {persona}: {response.status_code}")
+    assert not wrong, wrong
+    changed = changed_tables(before, database_state())
+    assert not changed, f"the admin changed {changed} for someone it should not let in"
+
+
+# --- lists and exports never leak through a filter ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A list, a page of rows or an export, and where its filter parameters are declared.
+
+    `filters`: FilterSets, forms or serializers (their fields are read, so a new filter is covered
+    the day it is declared) or plain parameter names a view reads itself.
+    """
+
+    route: str
+    filters: tuple = ()
+    query: str = ""
+
+    @property
+    def name(self):
+        return f"{self.route}{self.query}"
+
+
+# Every list tries these too: the names a hand-written view would most likely read.
+USUAL_FILTERS = ("distributor", "q", "search")
+
+
+def filter_names(source):
+    if isinstance(source, str):
+        return {source}
+    if issubclass(source, django_filters.FilterSet):
+        names = set()
+        for name, each in source.base_filters.items():
+            suffixes = getattr(each.field_class.widget, "suffixes", None)
+            names |= {f"{name}_{suffix}" for suffix in suffixes} if suffixes else {name}
+        return names
+    if issubclass(source, forms.BaseForm):
+        return set(source.base_fields)
+    return set(source._declared_fields)  # a DRF serializer of query parameters
+
+
+def api_lists():
+    """Every API route that answers GET with a viewset's `list`, and its FilterSet and search."""
+    for route, pattern in url_patterns():
+        actions = getattr(pattern.callback, "actions", None) or {}
+        if actions.get("get") != "list":
+            continue
+        viewset = pattern.callback.cls
+        filters = [viewset.filterset_class] if getattr(viewset, "filterset_class", None) else []
+        if getattr(viewset, "search_fields", None):
+            filters.append("search")
+        yield Listing(route, (*filters, *LIST_FILTERS.get(route, ())))
+
+
+# Lists whose parameters a view or a query serializer reads (API lists are found on their own).
+LIST_FILTERS = {
+    "api:goal-list": (GoalQuerySerializer,),
+    "api:scorecard-list": (ScorecardQuerySerializer, "ordering"),
+}
+
+LISTINGS = [
+    *api_lists(),
+    Listing("api:scorecard-list", (ScorecardQuerySerializer, "ordering"), "?format=csv"),
+    Listing("api:funnel", (FunnelQuery,)),
+    Listing("distributors:list", (DistributorFilterForm,)),
+    Listing("distributors:export", (DistributorFilterForm,)),
+    Listing("distributors:export", (DistributorFilterForm,), "?format=xlsx"),
+    Listing("distributors:users", (PartnerUserFilterForm,)),
+    Listing("distributors:imports"),
+    Listing("distributors:territories"),
+    Listing("distributors:my-revenue"),
+    Listing("distributors:my-revenue", (), "?format=csv"),
+    Listing("leads:list", (LeadFilterForm,)),
+    Listing("leads:export", (LeadFilterForm,)),
+    Listing("leads:export", (LeadFilterForm,), "?format=xlsx"),
+    Listing("leads:inbox", (InboxFilterForm,)),
+    Listing("leads:inbox", (InboxFilterForm,), "?format=csv"),
+    Listing("leads:inbox", (InboxFilterForm,), "?format=xlsx"),
+    Listing("leads:registrations", ("status",)),
+    Listing("leads:materials", (MaterialFilterForm,)),
+    Listing("leads:analytics", (AnalyticsForm,)),
+    Listing("goals:list", (GoalFilterForm,)),
+    Listing("goals:export", (GoalFilterForm,)),
+    Listing("goals:export", (GoalFilterForm,), "?format=xlsx"),
+    Listing("goals:reviews", (ReviewFilterForm,)),
+    Listing("goals:activities"),
+    Listing("scoring:rankings", (RankingFilterForm,)),
+    Listing("scoring:rankings-export", (RankingFilterForm,), "?format=csv"),
+    Listing("scoring:rankings-export", (RankingFilterForm,), "?format=xlsx"),
+    Listing("scoring:runs"),
+    Listing("notifications:inbox"),
+]
+# The partner admins of both distributors: each passes the other's code and id.
+PROBERS = {"partner": "rival", "outsider": "acme"}
+PROBERS_OWN = {"partner": "acme", "outsider": "rival"}
+# Filters that name an object rather than a distributor get the other's object too.
+OBJECT_FILTERS = {
+    "goal": lambda o: o.goal.pk,
+    "lead": lambda o: o.lead.pk,
+    "territory": lambda o: o.territory.code,
+}
+
+
+def probe_values(name, o):
+    """The other distributor's code and id, and its object when the filter names one."""
+    values = [o.distributor.code, o.distributor.pk]
+    if name in OBJECT_FILTERS:
+        values.append(OBJECT_FILTERS[name](o))
+    return [str(value) for value in values]
+
+
+def leak_markers(o):
+    """Strings only the rows of `o`'s distributor hold (never a filter value echoed back)."""
+    code = o.distributor.code
+    return [
+        o.distributor.name,
+        o.territory.name,
+        o.batch.filename,
+        o.investment.note,
+        o.review.explanation,
+        o.goal.title,
+        o.draft_goal.title,
+        o.lead.company,
+        o.offered.company,
+        o.registration.lead.company,
+        f"comment-by-{code}",
+        f"step-of-{code}",
+    ]
+
+
+def rows_of(response):
+    """(the text of the rows, how many rows, the count the answer gives or None)."""
+    kind = response["Content-Type"]
+    if kind.startswith("application/json"):
+        body = response.json()
+        rows = body.get("results", body) if isinstance(body, dict) else body
+        count = body.get("count") if isinstance(body, dict) and not body.get("next") else None
+        return json.dumps(rows), (len(rows) if isinstance(rows, list) else None), count
+    if kind.startswith("text/html"):
+        page = response.context.get("page") if response.context is not None else None
+        if isinstance(page, Page) and page.paginator.num_pages == 1:
+            return text_of(response), len(page.object_list), page.paginator.count
+        return text_of(response), None, None
+    text = text_of(response)  # CSV or XLSX: no filter value is echoed in an export
+    return text, None, None
+
+
+def leaks(response, *, persona, other, world):
+    """What of `other`'s rows the answer shows to `persona`."""
+    text, listed, count = rows_of(response)
+    found = [marker for marker in leak_markers(world.owned[other]) if marker in text]
+    # Outside a page (which echoes the filter), a whole value equal to the code is a leak too: a
+    # JSON string or a cell of an export.
+    whole = f'"{other}"' in text or re.search(rf"(^|[,\n]){other}([,\r\n]|$)", text, re.M)
+    if whole and not response["Content-Type"].startswith("text/html"):
+        found.append(other)
+    if count is not None and listed is not None and count != listed:
+        found.append(f"count {count} for {listed} rows")
+    page = response.context.get("page") if response.context is not None else None
+    if isinstance(page, Page):
+        own = world.owned[PROBERS_OWN[persona]].distributor.pk
+        for item in page.object_list:
+            whose = getattr(item, "distributor_id", None)
+            if isinstance(item, Distributor):
+                whose = item.pk
+            if whose not in (None, own):
+                found.append(f"{item!r} of distributor {whose}")
+    return found
+
+
+def refused_to(persona, route):
+    """True when the rows say `persona` may not GET `route` at all."""
+    return all(
+        row.who[persona].status <= {401, 403, 404} or row.who[persona] in LOGIN_PAGES
+        for row in ROWS
+        if row.route == route and row.method == "GET" and row.owner in (None, "acme")
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("listing", LISTINGS, ids=lambda listing: listing.name)
+def test_a_partner_filtering_by_another_distributor_gets_only_its_own_rows(world, listing):
+    """Each filter in turn names the other distributor by code, then by id: the answer is the
+    partner's own rows or none (an error is none), its count is the rows it lists, never a 500.
+
+    Where the partner may not open the list at all, one request with every filter is refused.
+    """
+    url = url_builder(listing.route)(world, world.owned["acme"])
+    names = sorted(set(USUAL_FILTERS).union(*(filter_names(f) for f in listing.filters)))
+    wrong = []
+    for persona, other in PROBERS.items():
+        o = world.owned[other]
+        client = client_for(world, persona, "token" if is_api_route(listing.route) else "session")
+        refused = refused_to(persona, listing.route)
+        queries = (
+            [{name: other for name in names}]
+            if refused
+            else [{name: value} for name in names for value in probe_values(name, o)]
+        )
+        for params in queries:
+            query = (listing.query + "&" if listing.query else "?") + urlencode(params)
+            response = client.get(url + query)
+            status = response.status_code
+            if refused:
+                to_login = status == 302 and "/login/" in response["Location"]
+                if status not in (401, 403, 404) and not to_login:
+                    wrong.append(f"{persona} {query}: {status}, not refused")
+                continue
+            if status not in (200, 302, 400):
+                wrong.append(f"{persona} {query}: {status}")
+                continue
+            if status == 302:
+                continue
+            found = leaks(response, persona=persona, other=other, world=world)
+            if found:
+                wrong.append(f"{persona} {query}: {found}")
+    assert not wrong, wrong
