@@ -97,7 +97,8 @@ def test_tasks_queued_before_a_broker_restart_each_run_exactly_once_after_it(
     ran = tmp_path / "ran.txt"
     tokens = [f"task-{n}" for n in range(TASKS)]
 
-    sender = Celery("restart-test", broker=broker.url)
+    # Not the current app: the portal's tasks must keep sending to the test run's broker.
+    sender = Celery("restart-test", broker=broker.url, set_as_current=False)
     sender.conf.task_serializer = "json"
     for token in tokens:
         sender.send_task("tests.drm.restart_tasks.record_run", args=[str(ran), token], queue=queue)
