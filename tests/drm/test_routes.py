@@ -1421,6 +1421,9 @@ ROWS = [
         page(400, nobody=400),
         body=lambda w, o: {"code": "123456"},
         effect=two_factor_apps,
+        # The page shown again with the error keeps a pending (unconfirmed) key for the user,
+        # so that the QR code it shows stays the same: a row of its own, never a confirmed app.
+        touches=("otp_totp_totpdevice",),
     ),
     Row(
         "distributors:two-factor-off",
@@ -1428,6 +1431,9 @@ ROWS = [
         page(400, nobody=400),
         body=lambda w, o: {"code": "123456"},
         effect=two_factor_apps,
+        # The page shown again with the error keeps a pending (unconfirmed) key for the user,
+        # so that the QR code it shows stays the same: a row of its own, never a confirmed app.
+        touches=("otp_totp_totpdevice",),
     ),
     Row("distributors:two-factor-verify", "GET", page(got(302, to("/")), nobody=got(302, to("/")))),
     Row(
