@@ -19,7 +19,10 @@ class DistributorSerializer(serializers.ModelSerializer):
         source="tier.rank", read_only=True, help_text="1 is the top tier"
     )
     account_manager = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="Username of the account manager"
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of the account manager",
     )
     territories = serializers.SlugRelatedField(
         slug_field="code",
@@ -118,7 +121,9 @@ class ProductLineSerializer(serializers.ModelSerializer):
 class RevenueSerializer(serializers.ModelSerializer):
     distributor = serializers.SlugRelatedField(slug_field="code", read_only=True)
     product_line = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    customer_category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    customer_category = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     reporting_amount = serializers.DecimalField(
         **REPORTING_MONEY,
         read_only=True,

@@ -7,9 +7,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from distributors.models import CustomerCategory, Distributor, ProductLine, Territory
+from drm.api import CodeField, IdField
 
 from .metrics import metric_list
-from .models import Activity, Amendment, BonusBand, Cause, Goal, Landmark, LandmarkReview
+from .models import (
+    Activity,
+    Amendment,
+    BonusBand,
+    Cause,
+    Goal,
+    Landmark,
+    LandmarkReview,
+    Side,
+)
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -50,21 +60,36 @@ class GoalSerializer(serializers.ModelSerializer):
     GoalFigures} from `selectors.goal_figures`, computed for the rows shown only)."""
 
     distributor = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text="Distributor code; null for team and support"
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Distributor code; null for team and support",
     )
-    parent = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Team goal id, or null")
-    product_line = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    territory = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    customer_category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Team goal id, or null"
+    )
+    product_line = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    territory = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    customer_category = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     attainment = serializers.SerializerMethodField(help_text="Actual as a % of the target")
     actual = serializers.SerializerMethodField(help_text="Measured from the portal's data")
     expected = serializers.SerializerMethodField(
         help_text="Where the landmarks say the goal should be today"
     )
     gap = serializers.SerializerMethodField(help_text="Actual against expected, in words")
-    manufacturer_accepted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    partner_accepted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    manufacturer_accepted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    partner_accepted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    # Read-only model fields lose allow_blank in DRF: a goal nobody proposed yet has "".
+    proposed_by_side = serializers.ChoiceField(
+        choices=Side.choices, read_only=True, allow_blank=True
+    )
     smart_acknowledgements = AcknowledgedWarningSerializer(many=True, read_only=True)
 
     get_attainment = _figure("attainment")
@@ -141,7 +166,9 @@ class LandmarkSerializer(serializers.ModelSerializer):
 
 class AmendmentSerializer(serializers.ModelSerializer):
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     changes = serializers.DictField(
         help_text='Only what changes: {"target": "125000.00", "due": "2026-12-31", '
         '"landmarks": [[date, value], ...], "bands": [[threshold, kind, amount], ...]}'
@@ -188,24 +215,24 @@ class GoalTermsSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     metric = serializers.ChoiceField(choices=[], required=False, help_text="Metric key")
-    parent = serializers.PrimaryKeyRelatedField(
+    parent = IdField(
         queryset=Goal.objects.none(), required=False, allow_null=True, help_text="Team goal id"
     )
-    product_line = serializers.SlugRelatedField(
+    product_line = CodeField(
         slug_field="code",
         queryset=ProductLine.objects.all(),
         required=False,
         allow_null=True,
         help_text="Product line code",
     )
-    territory = serializers.SlugRelatedField(
+    territory = CodeField(
         slug_field="code",
         queryset=Territory.objects.none(),
         required=False,
         allow_null=True,
         help_text="Territory code",
     )
-    customer_category = serializers.SlugRelatedField(
+    customer_category = CodeField(
         slug_field="code",
         queryset=CustomerCategory.objects.all(),
         required=False,
@@ -258,7 +285,7 @@ class GoalInputSerializer(GoalTermsSerializer):
     """A new goal: its level and, for a distributor goal, its distributor."""
 
     level = serializers.ChoiceField(choices=Goal.Level.choices)
-    distributor = serializers.SlugRelatedField(
+    distributor = CodeField(
         slug_field="code",
         queryset=Distributor.objects.none(),
         required=False,
@@ -309,7 +336,7 @@ class AmendSerializer(serializers.Serializer):
     landmarks = LandmarkInputSerializer(many=True, required=False)
     bands = BandInputSerializer(many=True, required=False)
     reason = serializers.CharField(allow_blank=True)
-    review = serializers.PrimaryKeyRelatedField(
+    review = IdField(
         queryset=LandmarkReview.objects.none(),
         required=False,
         allow_null=True,
@@ -340,9 +367,15 @@ class LandmarkReviewSerializer(serializers.ModelSerializer):
     goal_title = serializers.CharField(source="goal.title", read_only=True)
     distributor = serializers.SerializerMethodField(help_text="Distributor code, or null")
     landmark_date = serializers.DateField(source="landmark.date", read_only=True)
-    accounted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    accounted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    # Read-only model fields lose allow_blank in DRF: an open review's cause is "".
+    cause = serializers.ChoiceField(choices=Cause.choices, read_only=True, allow_blank=True)
     actions = ActionStepBriefSerializer(many=True, read_only=True, source="actions.all")
 
     class Meta:
@@ -378,7 +411,7 @@ class LandmarkReviewSerializer(serializers.ModelSerializer):
 
 class CorrectiveActionSerializer(serializers.Serializer):
     what = serializers.CharField(max_length=300, allow_blank=True)
-    owner = serializers.SlugRelatedField(
+    owner = CodeField(
         slug_field="username",
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,
@@ -410,7 +443,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 class ActivityInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Activity.Kind.choices)
-    distributor = serializers.SlugRelatedField(
+    distributor = CodeField(
         slug_field="code",
         queryset=Distributor.objects.all(),
         required=False,

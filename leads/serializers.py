@@ -3,8 +3,9 @@
 from rest_framework import serializers
 
 from distributors.models import Distributor, ProductLine
+from drm.api import CodeField
 
-from .models import Lead, LeadRejection, LeadSource
+from .models import Lead, LeadRejection, LeadSource, LostReason
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -19,12 +20,22 @@ class LeadSerializer(serializers.ModelSerializer):
     """A lead as its viewer may see it: a partner gets no contact details before accepting."""
 
     distributor = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text="Code of the distributor it is with, or null"
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Code of the distributor it is with, or null",
     )
     source = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    product_line = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product_line = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     owner = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="The partner rep working it"
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="The partner rep working it",
+    )
+    # Read-only model fields lose allow_blank in DRF: an open lead's reason is "".
+    lost_reason = serializers.ChoiceField(
+        choices=LostReason.choices, read_only=True, allow_blank=True
     )
     contact_hidden = serializers.SerializerMethodField(
         help_text="True when the contact fields are withheld: the distributor has not accepted yet"
@@ -65,6 +76,8 @@ class LeadSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        # Withheld (null) until the distributor accepts the lead.
+        extra_kwargs = {name: {"allow_null": True} for name in Lead.CONTACT_FIELDS}
 
     def _hidden(self, lead):
         request = self.context.get("request")
@@ -110,7 +123,7 @@ class LeadInputSerializer(serializers.Serializer):
     country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
     region = serializers.CharField(max_length=60, required=False, allow_blank=True)
     postcode = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    product_line = serializers.SlugRelatedField(
+    product_line = CodeField(
         slug_field="code",
         queryset=ProductLine.objects.all(),
         required=False,
