@@ -6,8 +6,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers, status
 from rest_framework.fields import empty
 from rest_framework.pagination import PageNumberPagination
@@ -82,6 +83,14 @@ def _error_body(code, message, fields=None, details=None):
     if details:
         body["details"] = details
     return {"error": body}
+
+
+def not_found(request, exception):
+    """handler404: under /api/ a path that names no route is a 404 in the one error shape too,
+    not the portal's HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_error_body("not_found", _("Not found.")), status=404)
+    return page_not_found(request, exception)
 
 
 def exception_handler(exc, context):

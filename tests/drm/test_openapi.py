@@ -124,3 +124,15 @@ def test_null_still_means_none_for_a_nullable_relation(db, token_client, manager
     )
     assert response.status_code == 201
     assert response.json()["distributor"] is None
+
+
+def test_an_api_path_that_names_no_route_is_a_404_in_the_one_error_shape(db, token_client, manager):
+    response = token_client(manager).get("/api/v1/distributors/a.b/")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found."}}
+
+
+def test_a_page_path_that_names_no_route_is_still_the_portals_page(db, client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
