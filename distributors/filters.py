@@ -33,10 +33,22 @@ class NoBlankValuesForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         for name, field in self.fields.items():
-            if isinstance(field, forms.CharField) or name not in self.data:
+            if isinstance(field, forms.CharField):
                 continue
-            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]
-            if not any(str(value).strip() for value in values):
+            # A range comes as two parameters: `date_after`, `date_before`.
+            suffixes = getattr(field.widget, "suffixes", None) or [""]
+            keys = [f"{name}_{suffix}" if suffix else name for suffix in suffixes]
+            values = [
+                value
+                for key in keys
+                if key in self.data
+                for value in (
+                    self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data[key]]
+                )
+            ]
+            if not values:
+                continue
+            if not all(str(value).strip() for value in values):
                 self.add_error(name, _("Give a value, or leave the parameter out."))
             elif isinstance(field, forms.NullBooleanField) and any(
                 str(value).strip().lower() not in BOOLEAN_WORDS for value in values

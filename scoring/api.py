@@ -340,7 +340,8 @@ class ScoringRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         },
     )
     def create(self, request):
-        payload = ScoringRunInputSerializer(data=request.data or {})
+        # No body is {} (all defaults); a JSON body that is not an object (null, a list) is a 400.
+        payload = ScoringRunInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         # A run already under way is a Conflict: 409 with the one error shape.
         run = services.scoring_run_trigger(as_of=payload.validated_data["as_of"], by=request.user)

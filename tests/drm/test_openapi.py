@@ -80,24 +80,56 @@ def test_a_lead_page_size_that_is_not_a_number_is_a_400(db, token_client, manage
 
 
 @pytest.mark.parametrize(
-    ("route", "parameter"),
+    ("route", "parameter", "field"),
     [
-        ("api:distributor-list", "updated_after"),
-        ("api:distributor-list", "status"),
-        ("api:distributor-list", "tier"),
-        ("api:investment-list", "kind"),
-        ("api:lead-list", "overdue"),
-        ("api:landmark-review-list", "status"),
-        ("api:goal-list", "level"),
-        ("api:scorecard-list", "tier"),
+        ("api:distributor-list", "updated_after", "updated_after"),
+        ("api:distributor-list", "status", "status"),
+        ("api:distributor-list", "tier", "tier"),
+        ("api:investment-list", "kind", "kind"),
+        ("api:investment-list", "date_before", "date"),
+        ("api:revenue-list", "month_after", "month"),
+        ("api:lead-list", "overdue", "overdue"),
+        ("api:landmark-review-list", "status", "status"),
+        ("api:goal-list", "level", "level"),
+        ("api:scorecard-list", "tier", "tier"),
     ],
 )
 def test_a_filter_given_without_a_value_is_a_400_naming_it(
-    db, token_client, manager, route, parameter
+    db, token_client, manager, route, parameter, field
 ):
     response = token_client(manager).get(reverse(route), {parameter: ""})
     assert response.status_code == 400
-    assert parameter in response.json()["error"]["fields"]
+    assert field in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("value", ["maybe", "yes please"])
+def test_a_yes_no_filter_takes_true_or_false_only(db, token_client, manager, value):
+    response = token_client(manager).get(reverse("api:product-line-list"), {"is_active": value})
+    assert response.status_code == 400
+    assert "is_active" in response.json()["error"]["fields"]
+
+
+def test_a_date_time_filter_with_a_far_offset_compares_in_utc(db, token_client, manager):
+    # -21:47 is a valid ISO 8601 offset that Postgres refuses (it answered 503).
+    response = token_client(manager).get(
+        reverse("api:distributor-list"), {"updated_after": "0194-11-02T06:51:57-21:47"}
+    )
+    assert response.status_code == 200
+
+
+def test_a_date_time_that_leaves_the_calendar_in_utc_is_a_400(db, token_client, manager):
+    response = token_client(manager).get(
+        reverse("api:lead-list"), {"created_after": "0001-01-01T00:00:00+05:00"}
+    )
+    assert response.status_code == 400
+    assert "created_after" in response.json()["error"]["fields"]
+
+
+def test_a_run_asked_for_with_a_body_that_is_not_an_object_is_a_400(db, token_client, manager):
+    response = token_client(manager).post(
+        reverse("api:scoring-run-list"), "null", content_type="application/json"
+    )
+    assert response.status_code == 400
 
 
 def test_free_text_filters_may_be_empty(db, token_client, manager, distributor):
