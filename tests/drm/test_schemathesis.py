@@ -25,8 +25,9 @@ import os
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
@@ -44,6 +45,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from goals.models import Amendment
 from leads import services as lead_services
 from leads.models import CriteriaVersion, Criterion, Lead
 from scoring import services as scoring_services
@@ -107,28 +109,35 @@ def build_world():
     Criterion.objects.create(version=version, code="budget", label="Budget confirmed")
     source = factories.LeadSourceFactory(code="fair", name="Spring fair")
     material = factories.MaterialFactory()
-    ids = {"revenue": [], "investments": [], "leads": [], "goals": [], "reviews": []}
-    ids["amendments"] = []
+    ids = set()
     for owner, partner in ((acme, users["partner"]), (rival, users["outsider"])):
         territory = factories.TerritoryFactory(code=f"terr-{owner.code}")
         owner.territories.add(territory)
         owner.product_lines.add(pumps)
-        ids["revenue"].append(
+        ids.add(
             factories.RevenueRecordFactory(
                 distributor=owner, product_line=pumps, month=month.replace(day=1)
             ).pk
         )
-        ids["investments"].append(factories.InvestmentFactory(distributor=owner, date=month).pk)
-        for stage in ("offered", "accepted", "dql"):
+        ids.add(factories.InvestmentFactory(distributor=owner, date=month).pk)
+        # A lead at each stage a partner acts on: offered, accepted, qualified, an opportunity.
+        for stage in ("offered", "accepted", "dql", "opportunity"):
             lead = factories.LeadFactory(source=source, company=f"{owner.code} {stage}")
             lead_services.lead_assign(lead=lead, distributor=owner, by=manager)
             if stage != "offered":
-                lead_services.lead_accept(lead=lead, by=partner)
-            if stage == "dql":
+                lead_services.lead_accept(lead=Lead.objects.get(pk=lead.pk), by=partner)
+            if stage in ("dql", "opportunity"):
                 lead_services.lead_qualify(
                     lead=Lead.objects.get(pk=lead.pk), by=partner, answers={"budget": True}
                 )
-            ids["leads"].append(lead.pk)
+            if stage == "opportunity":
+                lead_services.lead_convert(
+                    lead=Lead.objects.get(pk=lead.pk),
+                    by=partner,
+                    value="5000",
+                    expected_close=today + datetime.timedelta(days=30),
+                )
+            ids.add(lead.pk)
         goal = factories.goal_with_landmarks(
             distributor=owner,
             product_line=pumps,
@@ -137,12 +146,19 @@ def build_world():
             manufacturer_accepted_at=timezone.now(),
         )
         draft = factories.goal_with_landmarks(distributor=owner, quarters=(25000,))
-        ids["goals"] += [goal.pk, draft.pk]
         landmark = goal.landmarks.order_by("date").first()
-        ids["reviews"].append(
-            factories.LandmarkReviewFactory(landmark=landmark, goal=goal, actual=0).pk
+        review = factories.LandmarkReviewFactory(landmark=landmark, goal=goal, actual=0)
+        amendment = Amendment.objects.create(
+            goal=goal,
+            changes={"target": "130000.00"},
+            reason="A bigger market",
+            proposed_by=manager,
+            proposed_by_side="manufacturer",
+            proposed_at=timezone.now(),
         )
-    ids["leads"].append(factories.LeadFactory(source=source, company="Pool lead").pk)
+        ids |= {goal.pk, draft.pk, review.pk, amendment.pk}
+    ids.add(factories.LeadFactory(source=source, company="Pool lead").pk)
+    factories.ActivityFactory(manager=manager, distributor=acme)
     run = scoring_services.scoring_run_trigger(as_of=today)
     scoring_services.scoring_run_execute(run.pk)
     tokens = {name: Token.objects.create(user=user).key for name, user in users.items()}
@@ -150,16 +166,7 @@ def build_world():
         {
             "code": ["acme", "rival", "gold", "pumps", "terr-acme", "terr-rival", "fair"],
             "number": [version.number],
-            "id": sorted(
-                {
-                    *ids["revenue"],
-                    *ids["investments"],
-                    *ids["leads"],
-                    *ids["goals"],
-                    *ids["reviews"],
-                }
-                | {material.pk, run.pk}
-            ),
+            "id": sorted(ids | {material.pk, run.pk}),
         }
     )
     return tokens
@@ -230,7 +237,8 @@ def test_the_fuzzed_schema_is_the_served_one(world, db, token_client):
 
 def call_and_validate(case, world, persona):
     headers = {"Authorization": f"Token {world[persona]}"} if persona in world else {}
-    cache.clear()  # throttles count from zero for each example
+    for alias in django_settings.CACHES:  # throttles count from zero for each example
+        caches[alias].clear()
     with transaction.atomic():
         case.call_and_validate(headers=headers, checks=CHECKS)
         transaction.set_rollback(True)
