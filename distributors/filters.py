@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from django_filters.fields import IsoDateTimeField
+from django_filters.fields import BaseCSVField, IsoDateTimeField
 
 from .countries import validate_country_code
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
@@ -48,6 +48,8 @@ class NoBlankValuesForm(forms.Form):
             ]
             if not values:
                 continue
+            if isinstance(field, BaseCSVField):  # `ordering=a,b`: every item given
+                values = [part for value in values for part in str(value).split(",")]
             if not all(str(value).strip() for value in values):
                 self.add_error(name, _("Give a value, or leave the parameter out."))
             elif isinstance(field, forms.NullBooleanField) and any(

@@ -54,6 +54,14 @@ class Pagination(StrictPageSize, PageNumberPagination):
     def max_page_size(self):
         return settings.API_MAX_PAGE_SIZE
 
+    def get_page_number(self, request, paginator):
+        # `?page=` is no page at all, not the first one (a number that is no page is a 404).
+        if request.query_params.get(self.page_query_param, None) == "":
+            raise exceptions.ValidationError(
+                {self.page_query_param: [_("A whole number of at least 1.")]}
+            )
+        return super().get_page_number(request, paginator)
+
 
 class BlankRefused:
     """A writable relation given as "" is refused, not taken for null.

@@ -65,6 +65,18 @@ def test_a_page_size_that_is_not_a_whole_number_of_at_least_one_is_a_400(
     assert list(response.json()["error"]["fields"]) == ["page_size"]
 
 
+def test_a_blank_page_is_a_400_not_the_first_page(db, token_client, manager):
+    response = token_client(manager).get(reverse("api:lead-source-list"), {"page": ""})
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["page"]
+
+
+def test_an_ordering_with_blank_items_is_a_400(db, token_client, manager):
+    response = token_client(manager).get(reverse("api:territory-list"), {"ordering": ",,"})
+    assert response.status_code == 400
+    assert "ordering" in response.json()["error"]["fields"]
+
+
 def test_a_page_size_above_the_ceiling_is_the_ceiling(db, token_client, manager, settings):
     settings.API_MAX_PAGE_SIZE = 2
     for code in ("a1", "a2", "a3"):
