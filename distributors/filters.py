@@ -1,8 +1,11 @@
 """Query-string filters and orderings of the distributors API (django-filter FilterSets)."""
 
+import datetime
+
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from django_filters.fields import ModelChoiceField
+from django_filters.fields import BaseCSVField, IsoDateTimeField, ModelChoiceField
 
 from .countries import validate_country_code
 from .forms import CaselessCode
@@ -19,14 +22,79 @@ class StableOrderingFilter(filters.OrderingFilter):
         return qs
 
 
-class IncrementalFilterSet(filters.FilterSet):
+# What a yes/no filter takes; Django's NullBooleanField reads anything else as "no filter".
+BOOLEAN_WORDS = frozenset(("true", "false", "1", "0"))
+
+
+class NoBlankValuesForm(forms.Form):
+    """A filter named in the query string with no value is a 400 naming it, like a malformed one:
+    `?status=` would otherwise answer the unfiltered list. Free text (a CharField) may be empty.
+    A yes/no filter takes true, false, 1 or 0, not any word."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            if isinstance(field, forms.CharField):
+                continue
+            # A range comes as two parameters: `date_after`, `date_before`.
+            suffixes = getattr(field.widget, "suffixes", None) or [""]
+            keys = [f"{name}_{suffix}" if suffix else name for suffix in suffixes]
+            values = [
+                value
+                for key in keys
+                if key in self.data
+                for value in (
+                    self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data[key]]
+                )
+            ]
+            if not values:
+                continue
+            if isinstance(field, BaseCSVField):  # `ordering=a,b`: every item given
+                values = [part for value in values for part in str(value).split(",")]
+            if not all(str(value).strip() for value in values):
+                self.add_error(name, _("Give a value, or leave the parameter out."))
+            elif isinstance(field, forms.NullBooleanField) and any(
+                str(value).strip().lower() not in BOOLEAN_WORDS for value in values
+            ):
+                self.add_error(name, _("Give true or false."))
+        return cleaned
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date and time, turned to UTC here: Postgres refuses offsets beyond ±15:59
+    that ISO 8601 allows (a 503 otherwise), and a date at the very edge of the calendar that
+    leaves it once in UTC is invalid input, not a crash."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return value
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
+class StrictFilterSet(filters.FilterSet):
+    """Base of the API's FilterSets: blank values are refused like malformed ones."""
+
+    def get_form_class(self):
+        form = super().get_form_class()
+        return type(form.__name__, (NoBlankValuesForm, form), {})
+
+
+class IncrementalFilterSet(StrictFilterSet):
     """Base of every list's FilterSet: `?updated_after=` lets a BI tool fetch only what changed.
 
     Inclusive (`>=`): a client that passes the newest `updated_at` it stored may see that row
     again, but never misses one written in the same instant.
     """
 
-    updated_after = filters.IsoDateTimeFilter(
+    updated_after = UtcIsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text=(

@@ -4,6 +4,8 @@ from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from drm.api import BlankRefused
+
 from .access import hidden_fields
 from .codes import validate_country, validate_currency
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
@@ -12,7 +14,7 @@ from .selectors import MONEY
 REPORTING_MONEY = {"max_digits": MONEY.max_digits, "decimal_places": MONEY.decimal_places}
 
 
-class CodeRelatedField(serializers.SlugRelatedField):
+class CodeRelatedField(BlankRefused, serializers.SlugRelatedField):
     """A related row named by its code, in any case (`code__caseless`, as imports and filters
     match codes); written back as stored. A row outside the queryset reads as unknown."""
 
@@ -35,7 +37,10 @@ class DistributorSerializer(serializers.ModelSerializer):
         source="tier.rank", read_only=True, help_text="1 is the top tier"
     )
     account_manager = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="Username of the account manager"
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of the account manager",
     )
     territories = CodeRelatedField(
         many=True,
@@ -132,7 +137,9 @@ class ProductLineSerializer(serializers.ModelSerializer):
 class RevenueSerializer(serializers.ModelSerializer):
     distributor = serializers.SlugRelatedField(slug_field="code", read_only=True)
     product_line = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    customer_category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    customer_category = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     reporting_amount = serializers.DecimalField(
         **REPORTING_MONEY,
         read_only=True,

@@ -6,10 +6,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from rest_framework import exceptions, status
+from django.views.defaults import page_not_found
+from rest_framework import exceptions, serializers, status
+from rest_framework.fields import empty
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -20,12 +22,63 @@ from .errors import DomainError
 log = logging.getLogger(__name__)
 
 
-class Pagination(PageNumberPagination):
+class StrictPageSize:
+    """A page size that is not a whole number of at least 1 is a 400, not the default page.
+
+    Above the ceiling it is the ceiling (the schema says so); below 1 or not a number it would
+    otherwise be silently ignored, which is the "silently unfiltered" answer the API never gives.
+    """
+
     page_size_query_param = "page_size"
 
+    def get_page_size(self, request):
+        raw = request.query_params.getlist(self.page_size_query_param)
+        if not raw:
+            return self.page_size
+        value = raw[-1]
+        if not value.isascii() or not value.isdigit() or int(value) < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("A whole number of at least 1.")]}
+            )
+        return min(int(value), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] in (self.page_size_query_param, "page"):
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
+
+class Pagination(StrictPageSize, PageNumberPagination):
     @property
     def max_page_size(self):
         return settings.API_MAX_PAGE_SIZE
+
+    def get_page_number(self, request, paginator):
+        # `?page=` is no page at all, not the first one (a number that is no page is a 404).
+        if request.query_params.get(self.page_query_param, None) == "":
+            raise exceptions.ValidationError(
+                {self.page_query_param: [_("A whole number of at least 1.")]}
+            )
+        return super().get_page_number(request, paginator)
+
+
+class BlankRefused:
+    """A writable relation given as "" is refused, not taken for null.
+
+    DRF reads "" as null in every relational field, a habit of HTML forms; over JSON it would
+    clear a field that the caller misspelt. null, where the field allows it, still means none.
+    """
+
+    def run_validation(self, data=empty):
+        if data == "":
+            raise exceptions.ValidationError(_("This field may not be blank."), code="blank")
+        return super().run_validation(data)
+
+
+class IdField(BlankRefused, serializers.PrimaryKeyRelatedField):
+    """A related object by its id."""
 
 
 def _error_body(code, message, fields=None, details=None):
@@ -35,6 +88,14 @@ def _error_body(code, message, fields=None, details=None):
     if details:
         body["details"] = details
     return {"error": body}
+
+
+def not_found(request, exception):
+    """handler404: under /api/ a path that names no route is a 404 in the one error shape too,
+    not the portal's HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_error_body("not_found", _("Not found.")), status=404)
+    return page_not_found(request, exception)
 
 
 def exception_handler(exc, context):

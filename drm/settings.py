@@ -242,6 +242,14 @@ SPECTACULAR_SETTINGS = {
     },
     # Schema and docs for users with a portal role only, like the API they describe.
     "SERVE_PERMISSIONS": ["distributors.access.HasPortalRole"],
+    # The API's bodies are JSON. DRF also parses HTML forms (for the browsable API), where it
+    # reads an empty field as null: a form is no part of the contract the schema states.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Every operation's failures in the one error shape (drm.api.exception_handler).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "drm.openapi.error_responses",
+    ],
 }
 
 # Celery: with no REDIS_URL every task runs eagerly in-process (embedded demo).

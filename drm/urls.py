@@ -68,3 +68,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+# Unrouted paths under /api/ answer in the API's error shape; the rest get the portal's page.
+handler404 = "drm.api.not_found"

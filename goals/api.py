@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from distributors.access import HasPortalRole, is_manufacturer
-from distributors.filters import CodeChoiceFilter
+from distributors.filters import CodeChoiceFilter, StrictFilterSet
 from distributors.models import Distributor
 from drm.api import Pagination
 from drm.errors import ValidationFailed
@@ -94,7 +94,7 @@ class GoalViewSet(viewsets.GenericViewSet):
     )
     def list(self, request):
         query = GoalQuerySerializer(
-            data={key: value for key, value in request.query_params.items() if value},
+            data=dict(request.query_params.items()),
             context={"request": request},
         )
         query.is_valid(raise_exception=True)
@@ -234,7 +234,8 @@ class GoalViewSet(viewsets.GenericViewSet):
         summary="The goal's amendments, newest first",
         responses={200: AmendmentSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    # The whole list, unpaginated (the schema says so).
+    @action(detail=True, methods=["get"], pagination_class=None)
     def amendments(self, request, pk=None):
         goal = self.get_object()
         amendments = goal.amendments.select_related("proposed_by", "decided_by")
@@ -254,7 +255,7 @@ class GoalViewSet(viewsets.GenericViewSet):
         request=LandmarksInputSerializer,
         responses={200: LandmarkSerializer(many=True), **REFUSALS},
     )
-    @action(detail=True, methods=["get", "put"])
+    @action(detail=True, methods=["get", "put"], pagination_class=None)
     def landmarks(self, request, pk=None):
         goal = self.get_object()
         if request.method == "PUT":
@@ -319,7 +320,7 @@ def visible_distributors(request):
     return Distributor.objects.visible_to(getattr(request, "user", None))
 
 
-class ReviewFilter(filters.FilterSet):
+class ReviewFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=LandmarkReview.Status.choices)
     outcome = filters.ChoiceFilter(choices=LandmarkReview.Outcome.choices)
     distributor = CodeChoiceFilter(

@@ -8,9 +8,19 @@ from rest_framework import serializers
 
 from distributors.models import CustomerCategory, Distributor, ProductLine, Territory
 from distributors.serializers import CodeRelatedField
+from drm.api import BlankRefused, IdField
 
 from .metrics import metric_list
-from .models import Activity, Amendment, BonusBand, Cause, Goal, Landmark, LandmarkReview
+from .models import (
+    Activity,
+    Amendment,
+    BonusBand,
+    Cause,
+    Goal,
+    Landmark,
+    LandmarkReview,
+    Side,
+)
 from .selectors import step_owners_visible_to
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -52,21 +62,36 @@ class GoalSerializer(serializers.ModelSerializer):
     GoalFigures} from `selectors.goal_figures`, computed for the rows shown only)."""
 
     distributor = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text="Distributor code; null for team and support"
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Distributor code; null for team and support",
     )
-    parent = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Team goal id, or null")
-    product_line = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    territory = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    customer_category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Team goal id, or null"
+    )
+    product_line = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    territory = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    customer_category = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     attainment = serializers.SerializerMethodField(help_text="Actual as a % of the target")
     actual = serializers.SerializerMethodField(help_text="Measured from the portal's data")
     expected = serializers.SerializerMethodField(
         help_text="Where the landmarks say the goal should be today"
     )
     gap = serializers.SerializerMethodField(help_text="Actual against expected, in words")
-    manufacturer_accepted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    partner_accepted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    manufacturer_accepted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    partner_accepted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    # Read-only model fields lose allow_blank in DRF: a goal nobody proposed yet has "".
+    proposed_by_side = serializers.ChoiceField(
+        choices=Side.choices, read_only=True, allow_blank=True
+    )
     smart_acknowledgements = AcknowledgedWarningSerializer(many=True, read_only=True)
 
     get_attainment = _figure("attainment")
@@ -143,7 +168,9 @@ class LandmarkSerializer(serializers.ModelSerializer):
 
 class AmendmentSerializer(serializers.ModelSerializer):
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     changes = serializers.DictField(
         help_text='Only what changes: {"target": "125000.00", "due": "2026-12-31", '
         '"landmarks": [[date, value], ...], "bands": [[threshold, kind, amount], ...]}'
@@ -190,7 +217,7 @@ class GoalTermsSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     metric = serializers.ChoiceField(choices=[], required=False, help_text="Metric key")
-    parent = serializers.PrimaryKeyRelatedField(
+    parent = IdField(
         queryset=Goal.objects.none(), required=False, allow_null=True, help_text="Team goal id"
     )
     product_line = CodeRelatedField(
@@ -307,7 +334,7 @@ class AmendSerializer(serializers.Serializer):
     landmarks = LandmarkInputSerializer(many=True, required=False)
     bands = BandInputSerializer(many=True, required=False)
     reason = serializers.CharField(allow_blank=True)
-    review = serializers.PrimaryKeyRelatedField(
+    review = IdField(
         queryset=LandmarkReview.objects.none(),
         required=False,
         allow_null=True,
@@ -338,9 +365,15 @@ class LandmarkReviewSerializer(serializers.ModelSerializer):
     goal_title = serializers.CharField(source="goal.title", read_only=True)
     distributor = serializers.SerializerMethodField(help_text="Distributor code, or null")
     landmark_date = serializers.DateField(source="landmark.date", read_only=True)
-    accounted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    accounted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    # Read-only model fields lose allow_blank in DRF: an open review's cause is "".
+    cause = serializers.ChoiceField(choices=Cause.choices, read_only=True, allow_blank=True)
     actions = ActionStepBriefSerializer(many=True, read_only=True, source="actions.all")
 
     class Meta:
@@ -374,7 +407,7 @@ class LandmarkReviewSerializer(serializers.ModelSerializer):
         return distributor.code if distributor else None
 
 
-class StepOwnerField(serializers.SlugRelatedField):
+class StepOwnerField(BlankRefused, serializers.SlugRelatedField):
     """A step's owner by username; to a partner, another distributor's user is unknown."""
 
     def get_queryset(self):

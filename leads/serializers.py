@@ -5,7 +5,7 @@ from rest_framework import serializers
 from distributors.models import Distributor, ProductLine
 from distributors.serializers import CodeRelatedField
 
-from .models import Lead, LeadRejection, LeadSource
+from .models import Lead, LeadRejection, LeadSource, LostReason
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -20,12 +20,22 @@ class LeadSerializer(serializers.ModelSerializer):
     """A lead as its viewer may see it: a partner gets no contact details before accepting."""
 
     distributor = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text="Code of the distributor it is with, or null"
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Code of the distributor it is with, or null",
     )
     source = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    product_line = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product_line = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     owner = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="The partner rep working it"
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="The partner rep working it",
+    )
+    # Read-only model fields lose allow_blank in DRF: an open lead's reason is "".
+    lost_reason = serializers.ChoiceField(
+        choices=LostReason.choices, read_only=True, allow_blank=True
     )
     contact_hidden = serializers.SerializerMethodField(
         help_text="True when the contact fields are withheld: the distributor has not accepted yet"
@@ -66,6 +76,8 @@ class LeadSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        # Withheld (null) until the distributor accepts the lead.
+        extra_kwargs = {name: {"allow_null": True} for name in Lead.CONTACT_FIELDS}
 
     def _hidden(self, lead):
         request = self.context.get("request")

@@ -223,9 +223,7 @@ class ScorecardViewSet(viewsets.GenericViewSet):
         },
     )
     def list(self, request):
-        query = ScorecardQuerySerializer(
-            data={key: value for key, value in request.query_params.items() if value}
-        )
+        query = ScorecardQuerySerializer(data=dict(request.query_params.items()))
         query.is_valid(raise_exception=True)
         data = query.validated_data
         not_modified, validators = self._conditional(request)
@@ -263,9 +261,7 @@ class ScorecardViewSet(viewsets.GenericViewSet):
         responses={200: ScorecardSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND},
     )
     def retrieve(self, request, code=None):
-        query = ScorecardAsOfSerializer(
-            data={key: value for key, value in request.query_params.items() if value}
-        )
+        query = ScorecardAsOfSerializer(data=dict(request.query_params.items()))
         query.is_valid(raise_exception=True)
         not_modified, validators = self._conditional(request)
         if not_modified is not None:
@@ -292,7 +288,8 @@ class ScorecardViewSet(viewsets.GenericViewSet):
             404: OpenApiResponse(description="No such distributor among those you may see"),
         },
     )
-    @action(detail=True, methods=["get"])
+    # Every run, unpaginated (the schema says so).
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, code=None):
         not_modified, validators = self._conditional(request)
         if not_modified is not None:
@@ -345,7 +342,8 @@ class ScoringRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         },
     )
     def create(self, request):
-        payload = ScoringRunInputSerializer(data=request.data or {})
+        # No body is {} (all defaults); a JSON body that is not an object (null, a list) is a 400.
+        payload = ScoringRunInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         # A run already under way is a Conflict: 409 with the one error shape.
         run = services.scoring_run_trigger(as_of=payload.validated_data["as_of"], by=request.user)

@@ -112,7 +112,9 @@ class ScorecardAsOfSerializer(serializers.Serializer):
 
 class ScoringRunSerializer(serializers.ModelSerializer):
     model_version = serializers.IntegerField(source="model.version")
-    triggered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    triggered_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ScoringRun

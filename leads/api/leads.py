@@ -11,10 +11,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from distributors.access import HasPortalRole, IsPortalUser, is_manufacturer, user_membership
-from distributors.filters import CodeChoiceFilter, CountryFilter, IncrementalFilterSet
+from distributors.filters import (
+    CodeChoiceFilter,
+    CountryFilter,
+    IncrementalFilterSet,
+    UtcIsoDateTimeFilter,
+)
 from distributors.models import Distributor, ProductLine
 from distributors.serializers import CodeRelatedField, HistoryChangeSerializer
-from drm.api import Pagination
+from drm.api import Pagination, StrictPageSize
 from drm.errors import ValidationFailed
 
 from .. import analytics, selectors, services
@@ -35,7 +40,7 @@ from ..serializers import (
 )
 
 
-class LeadPagination(CursorPagination):
+class LeadPagination(StrictPageSize, CursorPagination):
     """Keyset pages, newest first: no COUNT and no deep OFFSET over millions of leads.
 
     By id, which grows with every lead entered: DRF's cursor keys on the first ordering field
@@ -45,7 +50,6 @@ class LeadPagination(CursorPagination):
 
     ordering = ("-id",)
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 500
 
 
@@ -62,8 +66,8 @@ class LeadFilter(IncrementalFilterSet):
     product_line = CodeChoiceFilter(
         queryset=ProductLine.objects.all(), help_text="Product line code"
     )
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     overdue = filters.BooleanFilter(
         method="filter_overdue", help_text="true: waiting for an answer past the deadline"
     )
