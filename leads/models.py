@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from distributors.access import VisibleToQuerySet, is_manufacturer, user_membership
 from distributors.codes import validate_country, validate_currency
+from distributors.models import caseless_unique
 
 MONEY_DIGITS = 16
 
@@ -35,6 +36,8 @@ class LeadSource(models.Model):
 
     class Meta:
         ordering = ["code"]
+        # Unique in any case, like the distributors' codes: imports match them in any case.
+        constraints = [caseless_unique("leadsource")]
         verbose_name = _("lead source")
         verbose_name_plural = _("lead sources")
 
