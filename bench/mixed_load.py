@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from api_load import BIN, CACHE_URL, Server, _redis_reachable, run_locust
 
@@ -34,18 +34,11 @@ USERS = [
 
 def _demo_database(log):
     """A fresh database with the demo in it; its URL."""
-    import psycopg2
+    from run import fresh_database
 
     url = os.environ["DATABASE_URL"]
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/')}_demo"
-    admin = psycopg2.connect(urlunsplit((parts.scheme, parts.netloc, "/postgres", "", "")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    demo_url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+    name = f"{urlsplit(url).path.lstrip('/')}_demo"
+    demo_url = fresh_database(url, name)
     env = {
         **os.environ,
         "DATABASE_URL": demo_url,

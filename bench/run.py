@@ -47,24 +47,30 @@ LINES = 10
 MONTHS = 50
 
 
+def fresh_database(url, name):
+    """Drop and create database `name` on the Postgres server of `url`; its URL."""
+    import psycopg2
+
+    parts = urlsplit(url)
+    admin = psycopg2.connect(urlunsplit((parts.scheme, parts.netloc, "/postgres", "", "")))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+
+
 def prepare_database():
     url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if url.startswith("postgres"):
         import psycopg2
 
-        parts = urlsplit(url)
         try:
-            admin = psycopg2.connect(urlunsplit((parts.scheme, parts.netloc, "/postgres", "", "")))
+            os.environ["DATABASE_URL"] = fresh_database(url, BENCH_DATABASE)
         except psycopg2.Error as exc:
             print(f"Postgres unreachable ({exc}); using SQLite, without the big import")
         else:
-            admin.autocommit = True
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
-                cursor.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-            admin.close()
-            bench_url = urlunsplit((parts.scheme, parts.netloc, f"/{BENCH_DATABASE}", "", ""))
-            os.environ["DATABASE_URL"] = bench_url
             return "postgres"
     path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
