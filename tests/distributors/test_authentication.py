@@ -25,14 +25,22 @@ def test_a_partners_membership_comes_with_its_token(token_client, partner):
     assert "distributors_membership" in queries[0] and "authtoken_token" in queries[0]
     # No second read of the membership: the role check used the one read with the token.
     assert not any(q.startswith('SELECT "distributors_membership"') for q in queries[1:])
-    assert not any("auth_group" in q for q in queries)
+    assert not any("auth_group" in q for q in queries[1:])
 
 
 @pytest.mark.django_db
-def test_a_managers_role_still_comes_from_its_group(token_client, manager):
+def test_a_managers_groups_come_with_its_token(token_client, manager):
     queries = _queries(token_client(manager))
+    assert "auth_group" in queries[0] and "authtoken_token" in queries[0]
     assert sum("auth_group" in q for q in queries) == 1
-    assert not any(q.startswith('SELECT "distributors_membership"') for q in queries[1:])
+
+
+@pytest.mark.django_db
+def test_a_manager_removed_from_its_group_is_refused_on_the_next_request(token_client, manager):
+    client = token_client(manager)
+    assert client.get(URL).status_code == 200
+    manager.groups.clear()
+    assert client.get(URL).status_code == 403
 
 
 @pytest.mark.django_db

@@ -444,3 +444,20 @@ def test_the_cache_can_be_turned_off(token_client, manager, run, settings):
     first = client.get(LIST)
     assert any("scoring_metricvalue" in q["sql"] for q in _capture(client, LIST))
     assert client.get(LIST).content == first.content
+
+
+@pytest.mark.django_db
+def test_a_kept_answer_is_served_gzipped_to_a_client_that_accepts_it(token_client, manager, run):
+    import gzip
+
+    client = token_client(manager)
+    plain = client.get(LIST)  # made and kept
+    zipped = client.get(LIST, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == plain.content
+    assert zipped["ETag"] == "W/" + plain["ETag"]
+    assert "Accept-Encoding" in zipped["Vary"]
+    # Either representation's ETag gets the 304; a client that does not accept gzip gets JSON.
+    assert client.get(LIST, HTTP_IF_NONE_MATCH=zipped["ETag"]).status_code == 304
+    again = client.get(LIST, HTTP_ACCEPT_ENCODING="identity")
+    assert "Content-Encoding" not in again and again.content == plain.content
