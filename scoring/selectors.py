@@ -148,23 +148,26 @@ def scorecard_history(*, visible_to, code):
     return _published_history(cards).select_related("run__model")
 
 
+# A scorecard's own columns, in the order the API item and the ranking download give them.
+RANKING_COLUMNS = (
+    "distributor",
+    "name",
+    "tier",
+    "region",
+    "score",
+    "rank",
+    "rank_in_tier",
+    "rank_in_region",
+    "percentile",
+    "rank_change",
+)
+
+
 def ranking_rows(cards):
     """(headers, rows) of the ranking download: the scorecard's columns, then each metric's raw
     value, read in one query for all `cards` (one run's)."""
     metrics = [m.key for m in metric_list()]
-    headers = [
-        "distributor",
-        "name",
-        "tier",
-        "region",
-        "score",
-        "rank",
-        "rank_in_tier",
-        "rank_in_region",
-        "percentile",
-        "rank_change",
-        *metrics,
-    ]
+    headers = [*RANKING_COLUMNS, *metrics]
     cards = list(cards)
     raws = defaultdict(dict)
     if cards:

@@ -7,7 +7,7 @@ from distributors.models import Tier
 
 from .metrics import HIGHER, LOWER
 from .models import Scorecard, ScoringRun
-from .selectors import DEFAULT_ORDERING, ORDERINGS
+from .selectors import DEFAULT_ORDERING, ORDERINGS, RANKING_COLUMNS
 
 # The stored precision of each figure (see MetricValue).
 FIGURE = {"max_digits": 20, "decimal_places": 4, "allow_null": True, "read_only": True}
@@ -47,16 +47,7 @@ class ScorecardSerializer(serializers.ModelSerializer):
     class Meta:
         model = Scorecard
         fields = [
-            "distributor",
-            "name",
-            "tier",
-            "region",
-            "score",
-            "rank",
-            "rank_in_tier",
-            "rank_in_region",
-            "percentile",
-            "rank_change",
+            *RANKING_COLUMNS,
             "score_change",
             "as_of",
             "run",
