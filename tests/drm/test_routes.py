@@ -287,7 +287,7 @@ def build_goals(users, owned, today):
         o.goal = factories.goal_with_landmarks(
             distributor=o.distributor,
             product_line=pumps,
-            title=f"goal-of-{code} 120,000 EUR",
+            subtitle=f"goal-of-{code} 120,000 EUR",
             status="active",
             manufacturer_accepted_by=manager,
             manufacturer_accepted_at=now,
@@ -321,7 +321,7 @@ def build_goals(users, owned, today):
         )
         o.amended_goal = factories.goal_with_landmarks(
             distributor=o.distributor,
-            title=f"amended-of-{code} 110,000 EUR",
+            subtitle=f"amended-of-{code} 110,000 EUR",
             status="active",
             quarters=(20000,),
         )
@@ -334,11 +334,11 @@ def build_goals(users, owned, today):
             proposed_at=now,
         )
         o.draft_goal = factories.goal_with_landmarks(
-            distributor=o.distributor, title=f"draft-of-{code} 100,000 EUR", quarters=(25000,)
+            distributor=o.distributor, subtitle=f"draft-of-{code} 100,000 EUR", quarters=(25000,)
         )
         o.proposed_goal = factories.goal_with_landmarks(
             distributor=o.distributor,
-            title=f"proposal-to-{code} 90,000 EUR",
+            subtitle=f"proposal-to-{code} 90,000 EUR",
             quarters=(20000,),
             status="proposed",
             proposed_by_side="manufacturer",
@@ -349,7 +349,7 @@ def build_goals(users, owned, today):
         level="team",
         distributor=None,
         owner=manager,
-        title="team-goal 2,000,000 EUR",
+        subtitle="team-goal 2,000,000 EUR",
         target=2_000_000,
         baseline=1_800_000,
     )
@@ -696,7 +696,7 @@ def goal_terms_body(world, o):
     return {
         "level": "distributor",
         "distributor": o.distributor.code,
-        "title": "Route guard goal of 50,000 EUR",
+        "subtitle": "Route guard goal of 50,000 EUR",
         "metric": "revenue",
         "baseline": "40000",
         "baseline_start": "2025-01-01",
@@ -727,7 +727,7 @@ def goal_form_body(world, o):
 def amendment_form_body(world, o):
     goal = o.goal
     return {
-        "title": goal.title,
+        "subtitle": goal.subtitle,
         "description": goal.description,
         "target": "125000",
         "start": goal.start.isoformat(),
@@ -2023,14 +2023,18 @@ ROWS = [
     Row("api:funnel", "GET", api(got(200, own_funnel))),
     Row("api:funnel", "GET", api(got(200, own_funnel)), query="?from=2026-01&to=2026-06"),
     # --- goals: pages (another distributor's goal, review, step or annex does not exist) ---
-    Row("goals:list", "GET", page(got(200, shows(lambda o: [o.goal.title, o.draft_goal.title])))),
+    Row(
+        "goals:list",
+        "GET",
+        page(got(200, shows(lambda o: [o.goal.subtitle, o.draft_goal.subtitle]))),
+    ),
     Row(
         "goals:export",
         "GET",
-        page(got(200, shows(lambda o: [o.goal.title]))),
+        page(got(200, shows(lambda o: [o.goal.subtitle]))),
         query="?format=xlsx",
     ),
-    Row("goals:export", "GET", page(got(200, shows(lambda o: [o.goal.title])))),
+    Row("goals:export", "GET", page(got(200, shows(lambda o: [o.goal.subtitle])))),
     Row("goals:create", "GET", page(200, rep=403)),
     Row(
         "goals:create",
@@ -2047,7 +2051,7 @@ ROWS = [
         body=goal_form_body,
         effect=goal_count,
     ),
-    *page_detail("goals:detail", shows(lambda o: [o.goal.title], whose="owner")),
+    *page_detail("goals:detail", shows(lambda o: [o.goal.subtitle], whose="owner")),
     *each_owner(
         "goals:edit",
         "GET",
@@ -2171,7 +2175,7 @@ ROWS = [
         body=lambda w, o: {"status": "done"},
         effect=active_goal_state,
     ),
-    Row("goals:reviews", "GET", page(got(200, shows(lambda o: [o.goal.title])))),
+    Row("goals:reviews", "GET", page(got(200, shows(lambda o: [o.goal.subtitle])))),
     *page_detail("goals:review", shows(lambda o: [o.review.explanation], whose="owner")),
     *each_owner(
         "goals:review-account",
@@ -2206,7 +2210,7 @@ ROWS = [
         anonymous=TO_LOGIN,
         effect=ok_review_state,
     ),
-    *page_detail("goals:quarterly", shows(lambda o: [o.goal.title], whose="owner")),
+    *page_detail("goals:quarterly", shows(lambda o: [o.goal.subtitle], whose="owner")),
     Row("goals:activities", "GET", staff_page()),
     Row(
         "goals:activities",
@@ -2276,7 +2280,7 @@ ROWS = [
     Row(
         "api:goal-list",
         "GET",
-        api(got(200, shows(lambda o: [o.goal.title, o.draft_goal.title]))),
+        api(got(200, shows(lambda o: [o.goal.subtitle, o.draft_goal.subtitle]))),
     ),
     Row(
         "api:goal-list",
@@ -2289,10 +2293,10 @@ ROWS = [
         "api:goal-check",
         "POST",
         api(200),
-        body=lambda w, o: {"title": "Be number one", "metric": "revenue"},
+        body=lambda w, o: {"subtitle": "Be number one", "metric": "revenue"},
         effect=goal_count,
     ),
-    *api_detail("api:goal-detail", "title", lambda o: o.goal.title),
+    *api_detail("api:goal-detail", "subtitle", lambda o: o.goal.subtitle),
     *each_owner(
         "api:goal-detail",
         "PATCH",
@@ -2858,8 +2862,8 @@ def leak_markers(o):
         o.batch.filename,
         o.investment.note,
         o.review.explanation,
-        o.goal.title,
-        o.draft_goal.title,
+        o.goal.subtitle,
+        o.draft_goal.subtitle,
         o.lead.company,
         o.offered.company,
         o.registration.lead.company,

@@ -83,7 +83,13 @@ def test_team_goals_of_the_year_have_distributor_goals_aligned_under_them(world)
         assert team.status == Goal.Status.ACTIVE
         rollup = selectors.team_rollup(team)
         assert len(rollup.children) >= 3
-        gaps.append(str(rollup.gap))
+        # The headline measures what the goal says it adds up, and the roll-up's line of the
+        # same name agrees with it.
+        headline = selectors.goal_figures([team])[0]
+        same = rollup.aligned if team.team_basis == "aligned" else rollup.channel
+        assert headline.value == same.value
+        gaps.append(str(headline.gap))
+    assert set(teams.values_list("team_basis", flat=True)) == {"channel", "aligned"}
     if timezone.localdate().month >= 3:  # the year's figures need a few months to tell
         assert any("behind" in gap for gap in gaps) and any("ahead" in gap for gap in gaps), gaps
 
