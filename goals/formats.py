@@ -14,7 +14,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 from django.conf import settings
-from django.utils.translation import get_language, gettext_lazy, to_locale
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 from .metrics import Unit, metric_get
@@ -268,11 +268,3 @@ class GoalTitle:
 
     def __str__(self):
         return goal_title(self.goal)
-
-
-UNIT_WORDS = {
-    Unit.MONEY: gettext_lazy("money"),
-    Unit.UNITS: gettext_lazy("units"),
-    Unit.PERCENT: gettext_lazy("percent"),
-    Unit.COUNT: gettext_lazy("count"),
-}
