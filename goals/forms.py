@@ -131,21 +131,21 @@ class TermsLinesMixin(LinesMixin):
     """The landmarks' rule and the typed lines: typed landmarks are used only when set by
     hand, and typing them while the portal proposes them is an error, not a silent loss."""
 
+    def landmarks_typed(self):
+        """Landmarks in the box other than those the form showed (line endings aside)."""
+        shown, _errors = parse_landmarks(self.initial.get("landmarks") or "")
+        return bool(self.landmark_rows) and self.landmark_rows != shown
+
     def clean(self):
         data = super().clean()
         rule = data.get("landmark_rule")
         if not rule:
             # A post that does not say (a script, an older page): landmarks typed anew are
             # by hand; otherwise the goal keeps its way.
-            typed = (data.get("landmarks") or "").strip() and "landmarks" in self.changed_data
+            typed = self.landmarks_typed()
             rule = LandmarkRule.MANUAL if typed else self.initial.get("landmark_rule")
             rule = data["landmark_rule"] = rule or LandmarkRule.LINEAR
-        if (
-            rule
-            and rule != LandmarkRule.MANUAL
-            and "landmarks" in self.changed_data
-            and (data.get("landmarks") or "").strip()
-        ):
+        if rule != LandmarkRule.MANUAL and self.landmarks_typed():
             self.add_error(
                 "landmarks",
                 _(

@@ -47,8 +47,8 @@ def goal_proposed_notify(goal, *, by, proposal=None):
 
     if proposal is not None and proposal.kind == "counter":
         body = _(
-            "Counter-proposal. What changed: %(changes)s. Why: %(reason)s. Accept it, or answer "
-            "with a counter-proposal."
+            "Counter-proposal.\nWhat changed: %(changes)s\nWhy: %(reason)s\nAccept it, or "
+            "answer with a counter-proposal."
         )
         context = {
             "title": GoalTitle(goal),
@@ -91,8 +91,8 @@ def amendment_proposed_notify(amendment, *, by):
         kind=AMENDMENT.slug,
         subject=_("An amendment awaits your answer: %(title)s"),
         body=_(
-            "The goal is agreed; the change applies once you accept it. What changes: "
-            "%(changes)s. Why: %(reason)s."
+            "The goal is agreed; the change applies once you accept it.\nWhat changes: "
+            "%(changes)s\nWhy: %(reason)s"
         ),
         link=reverse("goals:detail", args=[goal.pk]),
         context={

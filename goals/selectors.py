@@ -30,6 +30,10 @@ from .metrics import (
 )
 from .models import ActionStep, Amendment, Goal, LandmarkReview
 
+# What a goal's title is written from (`goals.formats.goal_title`), for the lists that name
+# goals through a review or a step.
+TITLE_RELATIONS = ("goal__product_line", "goal__customer_category", "goal__territory")
+
 GOAL_RELATIONS = (
     "distributor",
     "territory",
@@ -232,7 +236,13 @@ def review_queue(*, visible_to, status=None):
     """Landmark reviews the viewer may see, the open ones first."""
     reviews = (
         LandmarkReview.objects.visible_to(visible_to)
-        .select_related("goal__distributor", "landmark", "accounted_by", "acknowledged_by")
+        .select_related(
+            "goal__distributor",
+            *TITLE_RELATIONS,
+            "landmark",
+            "accounted_by",
+            "acknowledged_by",
+        )
         .annotate(action_count=Count("actions"))
     )
     if status:
@@ -241,7 +251,9 @@ def review_queue(*, visible_to, status=None):
 
 
 def steps_for(*, visible_to, goal=None, open_only=False):
-    steps = ActionStep.objects.visible_to(visible_to).select_related("goal", "owner", "review")
+    steps = ActionStep.objects.visible_to(visible_to).select_related(
+        "goal", *TITLE_RELATIONS, "owner", "review"
+    )
     if goal is not None:
         steps = steps.filter(goal=goal)
     if open_only:
@@ -300,12 +312,12 @@ def quarterly_review(*, distributor, quarter=None, as_of=None):
     reviews = list(
         LandmarkReview.objects.filter(goal__distributor=distributor)
         .filter(Q(landmark__date__range=(first, last)) | ~Q(status=LandmarkReview.Status.CLOSED))
-        .select_related("goal", "landmark")
+        .select_related("goal", *TITLE_RELATIONS, "landmark")
         .order_by("landmark__date")
     )
     steps = list(
         ActionStep.objects.filter(goal__in=[f.goal for f in figures])
-        .select_related("goal", "owner", "review")
+        .select_related("goal", *TITLE_RELATIONS, "owner", "review")
         .order_by("status", "due")
     )
     return Quarter(distributor, first, last, label, figures, reviews, steps)

@@ -154,6 +154,12 @@ class GoalSerializer(serializers.ModelSerializer):
     proposed_by_side = serializers.ChoiceField(
         choices=Side.choices, read_only=True, allow_blank=True
     )
+    team_basis = serializers.ChoiceField(
+        choices=TeamBasis.choices,
+        read_only=True,
+        allow_blank=True,
+        help_text="Team goals: what the actual adds up; empty for the others",
+    )
     smart_acknowledgements = AcknowledgedWarningSerializer(many=True, read_only=True)
 
     get_attainment = _figure("attainment")

@@ -479,9 +479,10 @@ def goal_create(*, by, terms):
     _apply_fields(goal, fields)
     _check_parent(goal)
     bands = _clean_bands(entered.bands)
-    _check(goal, entered, by, _clean_landmarks(entered.landmarks))
+    # The terms hold together first (errors that name their field), then the SMART check.
     landmarks = _settle_landmarks(goal, entered, current=[])
     _validate(goal, landmarks, bands)
+    _check(goal, entered, by, landmarks)
     _save(goal, by)
     _replace_landmarks(goal, landmarks, by)
     _replace_bands(goal, bands, by)

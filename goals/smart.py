@@ -258,6 +258,8 @@ def implied_growth(goal):
         return quantize(goal.target - goal.baseline)
     if not goal.baseline or not (goal.baseline_start and goal.baseline_end):
         return None
+    if not (goal.start and goal.due):
+        return None  # the time-bound check says what is missing
     per_day_target = goal.target / _days(goal.start, goal.due)
     per_day_baseline = goal.baseline / _days(goal.baseline_start, goal.baseline_end)
     if per_day_baseline <= 0:

@@ -91,6 +91,12 @@ def problems(goal, landmarks, bands):
         found.append(Problem(field, letter, message))
 
     metric = _metric(goal)
+    # Missing terms: the same words as the SMART check's, with the field they belong to.
+    for field in ("start", "due"):
+        if getattr(goal, field) is None:
+            add(field, "time_bound", _("Give a start and a due date."))
+    if goal.target is None:
+        add("target", "measurable", _("Give a target value."))
     if goal.start and goal.due and goal.due <= goal.start:
         add("due", "time_bound", _("The due date must come after the start."))
     if goal.baseline_start and goal.baseline_end and goal.baseline_end < goal.baseline_start:
@@ -365,7 +371,8 @@ def change_rows(goal, previous, changes):
 def change_summary(goal, previous, changes):
     """The changes in one line: "Target: €72,000 → €68,000; Landmarks: …"."""
     return "; ".join(
-        f"{row.label}: {row.old} → {row.new}" for row in change_rows(goal, previous, changes)
+        _("%(term)s: %(old)s → %(new)s") % {"term": row.label, "old": row.old, "new": row.new}
+        for row in change_rows(goal, previous, changes)
     )
 
 

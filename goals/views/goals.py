@@ -307,7 +307,12 @@ def goal_check(request):
     return render(
         request,
         "goals/_smart.html",
-        {"findings": findings_shown(findings), "error": error, "line_errors": line_errors},
+        {
+            "findings": findings_shown(findings),
+            "error": error,
+            "line_errors": line_errors,
+            "checked": True,
+        },
     )
 
 

@@ -327,7 +327,14 @@ def build_goals(users, owned, today):
         )
         o.amendment = Amendment.objects.create(
             goal=o.amended_goal,
-            changes={"target": "130000.00"},
+            changes={
+                "target": "130000.00",
+                "landmarks": [["2026-03-31", "20000.00"], ["2026-12-31", "130000.00"]],
+            },
+            previous={
+                "target": "120000.00",
+                "landmarks": [["2026-03-31", "20000.00"], ["2026-12-31", "120000.00"]],
+            },
             reason="A bigger market",
             proposed_by=manager,
             proposed_by_side="manufacturer",
@@ -733,6 +740,7 @@ def amendment_form_body(world, o):
         "start": goal.start.isoformat(),
         "due": goal.due.isoformat(),
         "exciting": "",
+        "landmark_rule": "linear",
         "landmarks": "",
         "bands": "",
         "reason": "A new customer",
@@ -2307,7 +2315,11 @@ ROWS = [
         anonymous=401,
         rep=403,
         url=lambda w, o: reverse("api:goal-detail", args=[o.draft_goal.pk]),
-        body=lambda w, o: {"target": "101000", "distributor": other_code(w, o)},
+        body=lambda w, o: {
+            "target": "101000",
+            "landmark_rule": "linear",
+            "distributor": other_code(w, o),
+        },
         effect=draft_goal_state,
     ),
     *each_owner(
@@ -2330,7 +2342,11 @@ ROWS = [
         nobody=403,
         anonymous=401,
         rep=403,
-        body=lambda w, o: {"target": "95000"},
+        body=lambda w, o: {
+            "target": "95000",
+            "landmark_rule": "linear",
+            "reason": "A smaller order book",
+        },
         effect=proposed_goal_state,
     ),
     *each_owner(
@@ -2370,7 +2386,11 @@ ROWS = [
         nobody=403,
         anonymous=401,
         rep=403,
-        body=lambda w, o: {"target": "125000", "reason": "A new customer"},
+        body=lambda w, o: {
+            "target": "125000",
+            "landmark_rule": "linear",
+            "reason": "A new customer",
+        },
         effect=active_goal_state,
     ),
     *api_detail_list("api:goal-amendments", lambda o: o.amendment.pk),
