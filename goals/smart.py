@@ -178,22 +178,14 @@ class MetricAndScope(Check):
 
 
 def author_texts(goal):
-    """[(field name, text)]: the author's own words on the goal, the ones the SMART check reads.
-
-    While the author writes the title, it is his; once titles are generated from the terms,
-    his words are the subtitle. Either way the description follows.
-    """
-    first = ("subtitle", goal.subtitle) if hasattr(goal, "subtitle") else ("title", goal.title)
-    return [first, ("description", goal.description)]
+    """[(field name, text)]: the author's own words on the goal, the ones the SMART check reads
+    (the title is written from the terms, so it cannot disagree with them)."""
+    return [("subtitle", goal.subtitle), ("description", goal.description)]
 
 
 def _text_label(name):
     """The sentence-opening name of an author's text in findings ("The subtitle ...")."""
-    return {
-        "title": _("The title"),
-        "subtitle": _("The subtitle"),
-        "description": _("The description"),
-    }[name]
+    return {"subtitle": _("The subtitle"), "description": _("The description")}[name]
 
 
 @register
@@ -210,14 +202,7 @@ class Wording(Check):
     letter = SPECIFIC
 
     def run(self, draft):
-        texts = author_texts(draft.goal)
-        name, first = texts[0]
-        # An author-written title must say something; a subtitle under a generated one may be
-        # left out.
-        if name == "title" and not (first or "").strip():
-            yield self.refuse(_("Give the goal a title that says what is to be achieved."))
-            return
-        for name, text in texts:
+        for name, text in author_texts(draft.goal):
             found = vague_phrase(text or "")
             if found is None or states_a_quantity(text):
                 continue
@@ -581,7 +566,7 @@ def implied_growth(goal):
     if not goal.baseline or not (goal.baseline_start and goal.baseline_end):
         return None
     if not (goal.start and goal.due):
-        return None  # refused as not time-bound; no rate per day without the days
+        return None  # the time-bound check says what is missing
     per_day_target = goal.target / _days(goal.start, goal.due)
     per_day_baseline = goal.baseline / _days(goal.baseline_start, goal.baseline_end)
     if per_day_baseline <= 0:
