@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Case, DecimalField, Sum, When
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from distributors.models import (
@@ -24,6 +23,7 @@ from distributors.models import (
 )
 from distributors.periods import add_months, complete_months
 
+from . import formats
 from .metrics import HUNDRED, Unit, metric_get, quantize
 from .models import BonusBand
 from .wording import (
@@ -230,27 +230,6 @@ _COUNTED = {
 }
 
 
-def _plain_number(value):
-    """`value` for the reader: grouped, with the decimals it has (up to two)."""
-    value = quantize(value)
-    places = 0 if value == value.to_integral_value() else 2
-    if places and (value * 10) == (value * 10).to_integral_value():
-        places = 1
-    return number_format(value, places, force_grouping=True)
-
-
-def _term(value, metric):
-    """A term's value with its unit, for the reader: "1,300,000 EUR", "30.4 %", "1,200 units"."""
-    number = _plain_number(value)
-    if metric.unit == Unit.MONEY:
-        return f"{number} {settings.REPORTING_CURRENCY}"
-    if metric.unit == Unit.PERCENT:
-        return f"{number} %"
-    if metric.unit == Unit.UNITS:
-        return f"{number} {metric.unit_label()}"
-    return number
-
-
 def _bands(draft):
     """The bonus bands in the draft; those the goal holds when the draft leaves them as they are."""
     if draft.bands:
@@ -274,9 +253,10 @@ class WordsAndTerms(Check):
     """Specific: what the author's words state agrees with the terms, from the first draft on.
 
     Each text (`author_texts`) is read (`wording.read`, `wording.names_in`) and held to them:
-    - an amount in the reporting currency, or with a k/M scale only, reads as the target, the
-      baseline, the increase between them, a landmark's value or a fixed bonus, rounded as it is
-      written ("72 k" is 71,500 up to 72,499.99); an amount in another currency is refused;
+    - an amount in the goal's currency, or with a k/M scale only, reads as the target, the
+      baseline or the increase between them, rounded as it is written ("72 k" is 71,500 up to
+      72,499.99); an amount in the bonus currency reads as a fixed bonus; any other currency is
+      refused;
     - a percentage reads as the target or baseline of a percentage metric, the growth the target
       implies over the baseline (per day of each period, or the plain ratio) for other metrics,
       or a bonus band's threshold or rate; points read as the change from the baseline;
@@ -316,21 +296,16 @@ class WordsAndTerms(Check):
 
     def _figure(self, label, figure, draft, metric):
         goal = draft.goal
-        reporting = settings.REPORTING_CURRENCY
-        if figure.kind == MONEY and figure.currency != reporting:
-            yield self.refuse(
-                _(
-                    "%(text)s names an amount in %(currency)s (%(words)s); the goal's amounts "
-                    "are in %(reporting)s."
-                )
-                % {
-                    "text": label,
-                    "currency": figure.currency,
-                    "words": figure.words,
-                    "reporting": reporting,
-                }
-            )
-            return
+        if figure.kind == MONEY:
+            currency, payout = formats.currency_of(goal), goal.payout_currency_code
+            fixed = [a for _t, kind, a in _bands(draft) if kind == BonusBand.Kind.FIXED]
+            if figure.currency != currency:
+                if figure.currency == payout and any(figure.matches(a) for a in fixed):
+                    return
+                yield self.refuse(self._currency_message(label, figure, currency, payout))
+                return
+            if payout != currency:
+                fixed = []  # bonuses are paid in another currency: none reads in this one
         if metric is None or goal.target is None:
             return
         if figure.kind == PERCENT:
@@ -341,16 +316,19 @@ class WordsAndTerms(Check):
             values = [goal.target, goal.baseline]
             if goal.baseline is not None:
                 values.append(goal.target - goal.baseline)
-            values.extend(expected for _day, expected in draft.landmarks)
-            if metric.unit == Unit.MONEY:
-                values.extend(a for _t, kind, a in _bands(draft) if kind == BonusBand.Kind.FIXED)
+            if figure.kind == MONEY:
+                values.extend(fixed)
             if any(figure.matches(value) for value in values):
                 return
-            words = {"text": label, "words": figure.words, "target": _term(goal.target, metric)}
+            words = {
+                "text": label,
+                "words": figure.words,
+                "target": formats.value_text(goal, goal.target, exact=True),
+            }
             if goal.baseline is None:
                 message = _("%(text)s names %(words)s; the target is %(target)s.") % words
             else:
-                words["baseline"] = _term(goal.baseline, metric)
+                words["baseline"] = formats.value_text(goal, goal.baseline, exact=True)
                 message = (
                     _(
                         "%(text)s names %(words)s; the target is %(target)s and the baseline "
@@ -359,6 +337,27 @@ class WordsAndTerms(Check):
                     % words
                 )
             yield self.refuse(message)
+
+    @staticmethod
+    def _currency_message(label, figure, currency, payout):
+        words = {
+            "text": label,
+            "currency": figure.currency,
+            "words": figure.words,
+            "reporting": currency,
+            "payout": payout,
+        }
+        if payout == currency:
+            message = _(
+                "%(text)s names an amount in %(currency)s (%(words)s); the goal's amounts are in "
+                "%(reporting)s."
+            )
+        else:
+            message = _(
+                "%(text)s names an amount in %(currency)s (%(words)s); the goal's amounts are in "
+                "%(reporting)s, and no bonus pays that amount in %(payout)s."
+            )
+        return message % words
 
     @staticmethod
     def _held_as_amount(figure, metric):
@@ -392,7 +391,11 @@ class WordsAndTerms(Check):
                 )
         if any(figure.matches(value) for value, _how in candidates):
             return
-        shown = [how % {"value": f"{_plain_number(v)} %"} for v, how in candidates if how]
+        shown = [
+            how % {"value": formats.percent_text(v, formats.decimals(quantize(v)))}
+            for v, how in candidates
+            if how
+        ]
         if shown:
             message = _("%(text)s names %(words)s; the terms give %(terms)s.") % {
                 "text": label,
@@ -414,7 +417,11 @@ class WordsAndTerms(Check):
             return
         yield self.refuse(
             _("%(text)s names %(words)s; the target is %(change)s points from the baseline.")
-            % {"text": label, "words": figure.words, "change": _plain_number(change)}
+            % {
+                "text": label,
+                "words": figure.words,
+                "change": formats.number_text(abs(change), formats.decimals(change)),
+            }
         )
 
     # --- periods
@@ -427,7 +434,12 @@ class WordsAndTerms(Check):
         if goal.baseline_start and goal.baseline_end and goal.baseline_start <= goal.baseline_end:
             base = (goal.baseline_start, goal.baseline_end)
         first, last = period.first, period.last
-        words = {"text": label, "period": period.words, "start": goal.start, "due": goal.due}
+        words = {
+            "text": label,
+            "period": period.words,
+            "start": formats.day_text(goal.start),
+            "due": formats.day_text(goal.due),
+        }
         if period.role == IN:
             if (
                 _inside(*span, (first, last))
@@ -451,7 +463,9 @@ class WordsAndTerms(Check):
                     "%(text)s names %(period)s, outside the goal's dates (%(start)s to %(due)s)."
                 )
             else:
-                words.update(base_start=base[0], base_end=base[1])
+                words.update(
+                    base_start=formats.day_text(base[0]), base_end=formats.day_text(base[1])
+                )
                 message = _(
                     "%(text)s names %(period)s, outside the goal's dates (%(start)s to %(due)s) "
                     "and its baseline period (%(base_start)s to %(base_end)s)."

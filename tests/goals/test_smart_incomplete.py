@@ -29,7 +29,7 @@ def complete(distributor, pumps):
     return {
         "level": "distributor",
         "distributor": distributor,
-        "title": "Pump revenue of 120,000 EUR in 2026",
+        "subtitle": "Pump revenue of 120,000 EUR in 2026",
         "description": "Pumps through the Bavarian dealers.",
         "metric": "revenue",
         "product_line": pumps,
@@ -66,7 +66,7 @@ def test_the_forms_live_check_answers_without_a_start(login, manager, pumps):
     data = {
         "level": "distributor",
         "distributor": "acme",
-        "title": "Pump revenue of 120,000 EUR in 2026",
+        "subtitle": "Pump revenue of 120,000 EUR in 2026",
         "metric": "revenue",
         "product_line": pumps.pk,
         "baseline": "100000",
@@ -109,7 +109,7 @@ TERMS = st.fixed_dictionaries(
         "baseline_end": maybe(DAYS),
         "start": maybe(DAYS),
         "due": maybe(DAYS),
-        "title": maybe(
+        "subtitle": maybe(
             st.one_of(
                 st.sampled_from(TEXTS), st.from_regex(r"[A-Za-z][\w ,.%€]{0,40}", fullmatch=True)
             )
@@ -124,7 +124,7 @@ TERMS = st.fixed_dictionaries(
 def test_any_terms_get_a_verdict_from_the_check(today, distributor, pumps, terms):
     fields = {**complete(distributor, pumps), **terms}
     fields["metric"] = fields["metric"] or ""
-    fields["title"] = fields["title"] or ""
+    fields["subtitle"] = fields["subtitle"] or ""
     fields["description"] = fields["description"] or ""
     verdict = smart_check(Draft(goal=Goal(**fields), landmarks=[], bands=[]))
     assert verdict.verdict in ("ok", "warnings", "refused")
@@ -151,7 +151,7 @@ def test_any_terms_get_a_verdict_from_the_service(today, partner, distributor, p
 def test_any_terms_get_a_verdict_from_the_api(partner, goal_body, terms):
     body = goal_body(
         **{
-            name: None if value is None else str(value) if name != "title" else value
+            name: None if value is None else str(value) if name != "subtitle" else value
             for name, value in terms.items()
         }
     )

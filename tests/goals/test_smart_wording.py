@@ -119,8 +119,8 @@ ACCEPTED = [
 ]
 
 
-def wording(title, description=""):
-    goal = Goal(title=title, description=description)
+def wording(subtitle, description=""):
+    goal = Goal(subtitle=subtitle, description=description)
     return list(Wording().run(Draft(goal=goal, landmarks=[], bands=[])))
 
 
@@ -132,7 +132,7 @@ def test_a_wish_is_refused_whatever_digits_it_carries(title):
         "specific",
         "refusal",
     )
-    assert finding.message.startswith("The title says “")
+    assert finding.message.startswith("The subtitle says “")
 
 
 @pytest.mark.parametrize("title", ACCEPTED)
@@ -166,24 +166,13 @@ def test_a_quantity_in_the_other_text_does_not_excuse_a_wish():
     assert wording("Be the market leader", "Pump revenue of 1.2 M EUR in 2027.")
 
 
-def test_an_empty_title_is_still_refused_while_the_author_writes_it():
-    [finding] = wording("  ")
-    assert "title" in finding.message
-
-
-def test_author_texts_read_the_subtitle_once_the_title_is_generated():
-    class Renamed:
-        subtitle = "Be number one"
-        description = "Through the dealers."
-
-    assert author_texts(Renamed()) == [
+def test_the_author_texts_are_the_subtitle_and_the_description():
+    goal = Goal(subtitle="Be number one", description="Through the dealers.")
+    assert author_texts(goal) == [
         ("subtitle", "Be number one"),
         ("description", "Through the dealers."),
     ]
-    assert author_texts(Goal(title="Mine", description="")) == [
-        ("title", "Mine"),
-        ("description", ""),
-    ]
+    assert wording("", "") == []  # a subtitle is optional: the title is written from the terms
 
 
 def test_descriptive_words_are_not_wishes():
