@@ -456,11 +456,15 @@ _PERIODS = re.compile(
     rf"|(?i:\bFY\s?-?(?P<fy>{_YEAR}|\d{{2}})\b)"
     rf"|(?<![\w.,'])(?P<y>{_YEAR})(?![\w]|[.,]\d)"
 )
+# Two periods joined by one of these name the span from the first to the last ("Jul 2026 – Jun
+# 2027", "du T3 2026 au T2 2027").
 _RANGE = re.compile(r"\s*(?:-|/|to|until|through|thru|au|a|jusqu'(?:a|en|au))\s*$", re.I)
+# The words before a period that make it a deadline ("by the end of", "d'ici fin") or the goal's
+# own period ("in", "en", "au", "for the year"), read in the folded text.
 _ROLE_BY = re.compile(
     r"(?:\bby|\bbefore|\buntil|\btill|\bthrough|\bno\s+later\s+than|\bd'ici(?:\s+a)?|\bavant"
-    r"|\bjusqu'(?:a|en|au)|\bau\s+plus\s+tard(?:\s+(?:en|le|au|a))?|\bend|\bfin|\bend-of)"
-    r"(?:\s+(?:the\s+)?end)?(?:\s+(?:of|de|du|d')|\s+la\s+fin\s+(?:de|du|d'))?"
+    r"|\bjusqu'(?:a|en|au)|\bau\s+plus\s+tard(?:\s+(?:en|le|au|a))?|\bend|\bfin)"
+    r"(?:\s+(?:the\s+)?end)?(?:[\s-]+(?:of|de|du)|\s+la\s+fin\s+(?:de|du|d'))?"
     r"(?:\s+(?:the|le|l'))?[\s-]*$"
 )
 _ROLE_IN = re.compile(

@@ -376,3 +376,19 @@ def goal_body_for_terms(goal_body):
         return goal_body(baseline="1100000", bands=None, **over)
 
     return body
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Grow pump revenue to 120,000 EUR over 2026.",
+        "Chiffre d'affaires pompes de 120 000 € en 2026, contre 100 000 € en 2025.",
+        "Objectif : 120 k€ sur l'année 2026, soit +20 % par rapport à 2025.",
+        "Pumps through the Bavarian dealers: +20 % on 2025, 120 k EUR by 31 December 2026.",
+        "From 100 k EUR (Jan 2025 – Dec 2025) to 120 k EUR (Jan 2026 – Dec 2026).",
+        "Pumps for the 2026 season; orders due 2026-12-31; ISO 9001 dealers, DN50 sizes.",
+        "Pumps, 24/7 service, 12 months of stock, 3 new dealers.",
+    ],
+)
+def test_descriptions_that_agree_with_the_terms_pass(today, distributor, pumps, description):
+    assert words(distributor, pumps, description=description) == []
