@@ -22,37 +22,14 @@ from distributors.models import Distributor
 from distributors.periods import MonthRange, add_months, current_month
 
 from .models import LeadRejection, LeadRollup, LeadSource, Stage
+from .rates import ACCEPTANCE, STEP_LABELS, STEPS, rate_get, rate_list
 from .rollups import BUCKETS, median_hours, rollups_epoch
 
 G = LeadRollup.Grain
 
-# The funnel's steps: (key, label, stage counted). A distributor's funnel starts with the
-# leads handed to it; the channel's with the MQLs that entered the pool.
-STEPS = (
-    ("mql", _("MQL"), Stage.MQL),
-    ("accepted", _("Accepted"), Stage.ACCEPTED),
-    ("dql", _("Distributor-qualified"), Stage.DQL),
-    ("opportunity", _("Opportunity"), Stage.OPPORTUNITY),
-    ("won", _("Won"), Stage.WON),
-)
-# Stage-to-stage rates: (key, label, numerator stage, denominator stage).
-RATES = (
-    ("acceptance", _("Accepted of handed over"), Stage.ACCEPTED, Stage.ASSIGNED),
-    ("qualification", _("DQL of accepted"), Stage.DQL, Stage.ACCEPTED),
-    ("conversion", _("Opportunity of DQL"), Stage.OPPORTUNITY, Stage.DQL),
-    ("win", _("Won of opportunities"), Stage.WON, Stage.OPPORTUNITY),
-    ("overall", _("Won of handed over"), Stage.WON, Stage.ASSIGNED),
-    ("late", _("Answered late or not at all"), Stage.LATE, Stage.ASSIGNED),
-    ("rejection", _("Rejected of handed over"), Stage.REJECTED, Stage.ASSIGNED),
-)
-# Peer comparison: the rates that matter, and whether higher is better.
-PEER_MEASURES = (
-    ("acceptance", True),
-    ("qualification", True),
-    ("win", True),
-    ("late", False),
-    ("median_accept_hours", False),
-)
+# Peer comparison: the rates that matter (leads.rates says which way is better) and the median
+# time to accept (lower is better).
+PEER_MEASURES = ("acceptance", "qualification", "win", "late", "median_accept_hours")
 MAX_MONTHS = 60
 # A peer median or percentile is shown only over at least this many other distributors: with
 # one peer, the median of two would give its figure away (2 × median − own value).
@@ -107,10 +84,7 @@ class Figures:
 
     @property
     def rates(self):
-        return {
-            key: _ratio(self.count(numerator), self.count(denominator))
-            for key, _label, numerator, denominator in RATES
-        }
+        return {rate.key: rate.value(self.count) for rate in rate_list()}
 
     @property
     def median_accept_hours(self):
@@ -142,10 +116,25 @@ def _figures(rows):
     return Figures(dict(counts), dict(histogram), hours, rating)
 
 
+def rate_figure(rate, count):
+    """One rate as every surface gives it: its name, value, numerator, denominator and the
+    denominator's key and name in words (`count(stage)` gives a stage's count)."""
+    numerator, denominator = rate.parts(count)
+    return {
+        "key": rate.key,
+        "label": str(rate.label),
+        "value": rate.value(count),
+        "numerator": numerator,
+        "denominator": denominator,
+        "of": rate.of,
+        "of_words": str(rate.of_words),
+    }
+
+
 def funnel(*, period, distributor=None, source=None):
     """The funnel of one distributor (from the leads handed to it) or of the channel (from the
-    MQLs that entered the pool): steps with counts and the rate from the step before, the
-    stage-to-stage rates, time to accept, the share past the deadline."""
+    MQLs that entered the pool): steps with counts and the rate that reaches each from the step
+    before (leads.rates), every rate with its numerator and denominator, time to accept."""
     figures = _figures(
         _rows(
             grain=_scope(distributor, source),
@@ -154,30 +143,33 @@ def funnel(*, period, distributor=None, source=None):
             source=source,
         )
     )
-    first_stage = Stage.ASSIGNED if distributor is not None else Stage.MQL
     steps = []
-    previous = None
-    for key, label, stage in STEPS:
-        count = figures.count(first_stage if key == "mql" else stage)
-        steps.append(
-            {
-                "key": key,
-                "label": str(_("Handed over")) if key == "mql" and distributor else str(label),
-                "count": count,
-                "rate": None if previous is None else _ratio(count, previous),
-            }
+    for key, stage, rate in STEPS:
+        if distributor is not None and stage == Stage.MQL:
+            continue  # a distributor gets leads handed over, never MQLs of its own
+        step = {"key": key, "label": str(STEP_LABELS[key]), "count": figures.count(stage)}
+        # The first step shown has no step before it on this funnel: no rate.
+        reached = rate_figure(rate, figures.count) if rate is not None and steps else None
+        step.update(
+            rate=reached["value"] if reached else None,
+            rate_key=rate.key if reached else None,
+            of=rate.of if reached else None,
+            of_words=reached["of_words"] if reached else "",
         )
-        previous = count
+        steps.append(step)
     return {
         "period": period,
         "steps": steps,
         "counts": figures.counts,
         "rates": figures.rates,
-        "rate_labels": {key: str(label) for key, label, _n, _d in RATES},
+        "rate_figures": [rate_figure(rate, figures.count) for rate in rate_list()],
         "median_accept_hours": figures.median_accept_hours,
         "mean_accept_hours": figures.mean_accept_hours,
         "average_rejection_rating": figures.average_rejection_rating,
     }
+
+
+TREND_RATES = ("acceptance", "late")
 
 
 def trend(*, period, distributor=None, source=None):
@@ -202,13 +194,11 @@ def trend(*, period, distributor=None, source=None):
         "dql": series[Stage.DQL],
         "opportunity": series[Stage.OPPORTUNITY],
         "won": series[Stage.WON],
-        "acceptance": [
-            _ratio(a, h)
-            for a, h in zip(series[Stage.ACCEPTED], series[Stage.ASSIGNED], strict=True)
-        ],
-        "late": [
-            _ratio(a, h) for a, h in zip(series[Stage.LATE], series[Stage.ASSIGNED], strict=True)
-        ],
+        # The month's rates as leads.rates defines them (a month's counts, its stages).
+        **{
+            key: [rate_get(key).value(by_month[month].__getitem__) for month in months]
+            for key in TREND_RATES
+        },
     }
 
 
@@ -242,7 +232,8 @@ def reasons(*, period, distributor=None, source=None):
 
 def source_yield(*, period, distributor=None):
     """Per lead source: MQLs (channel) or leads handed over, accepted, rejected, DQL, won, the
-    DQL yield (DQL of handed over), and the reason it is rejected for most."""
+    MQL → DQL conversion and the rejected (both of handed over), and the reason it is rejected
+    for most."""
     grain = G.CHANNEL_SOURCE if distributor is None else G.DISTRIBUTOR_SOURCE
     rows = _rows(grain=grain, period=period, distributor=distributor).filter(
         stage__in=[
@@ -280,8 +271,10 @@ def source_yield(*, period, distributor=None):
                 "rejected": counts[Stage.REJECTED],
                 "dql": counts[Stage.DQL],
                 "won": counts[Stage.WON],
-                "dql_yield": _ratio(counts[Stage.DQL], counts[Stage.ASSIGNED]),
-                "rejection_rate": _ratio(counts[Stage.REJECTED], counts[Stage.ASSIGNED]),
+                # The rates dql_conversion and rejection (leads.rates), under the names the
+                # API gave them first.
+                "dql_yield": rate_get("dql_conversion").value(counts.__getitem__),
+                "rejection_rate": rate_get("rejection").value(counts.__getitem__),
                 "top_reason": reason,
                 "top_reason_label": str(labels.get(reason, "")) if reason else "",
             }
@@ -390,14 +383,13 @@ def _per_distributor(period, distributors=None):
     return per
 
 
-_RATE_STAGES = {key: (numerator, denominator) for key, _label, numerator, denominator in RATES}
+MEDIAN_ACCEPT_HOURS = "median_accept_hours"
 
 
 def _measure(figures, key):
-    if key == "median_accept_hours":
+    if key == MEDIAN_ACCEPT_HOURS:
         return figures.median_accept_hours
-    numerator, denominator = _RATE_STAGES[key]  # the one rate, not all of them per peer
-    return _ratio(figures.count(numerator), figures.count(denominator))
+    return rate_get(key).value(figures.count)  # the one rate, not all of them per peer
 
 
 def _percentile(value, values, higher_is_better):
@@ -430,7 +422,9 @@ def peers(*, period, distributor):
     per = _per_distributor(period, distributors=tier_members)
     own = per.get(distributor.pk, Figures({}, {}, 0.0, 0.0))
     result = []
-    for key, higher in PEER_MEASURES:
+    for key in PEER_MEASURES:
+        rate = None if key == MEDIAN_ACCEPT_HOURS else rate_get(key)
+        higher = rate.higher_is_better if rate else False
         values = [v for v in (_measure(f, key) for f in per.values()) if v is not None]
         value = _measure(own, key)
         others = len(values) - (1 if value is not None else 0)
@@ -439,11 +433,9 @@ def peers(*, period, distributor):
         result.append(
             {
                 "key": key,
-                "label": str(
-                    dict((k, label) for k, label, _n, _d in RATES).get(
-                        key, _("Median time to accept (hours)")
-                    )
-                ),
+                "label": str(rate.label if rate else _("Median time to accept (hours)")),
+                "of": rate.of if rate else None,
+                "of_words": str(rate.of_words) if rate else "",
                 "value": value,
                 "peer_median": _median(values),
                 "percentile": _percentile(value, values, higher),
@@ -492,17 +484,18 @@ def distributor_table(*, period, tier=None, minimum=1, order="acceptance"):
 
 
 def _acceptance_counts(period, distributors):
-    """{distributor id: [handed over, accepted]} over the period: two stages of the
-    distributor grain, one row per distributor (the settled months from the cache)."""
+    """{distributor id: [handed over, accepted]} over the period: the two stages of the
+    acceptance rate (leads.rates) in the distributor grain, one row per distributor (the settled
+    months from the cache)."""
 
     def read(months):
         rows = (
             _rows(grain=G.DISTRIBUTOR, period=months, distributors=distributors)
-            .filter(stage__in=[Stage.ASSIGNED, Stage.ACCEPTED])
+            .filter(stage__in=[ACCEPTANCE.denominator, ACCEPTANCE.numerator])
             .values("distributor")
             .annotate(
-                handed=Sum("count", filter=Q(stage=Stage.ASSIGNED)),
-                accepted=Sum("count", filter=Q(stage=Stage.ACCEPTED)),
+                handed=Sum("count", filter=Q(stage=ACCEPTANCE.denominator)),
+                accepted=Sum("count", filter=Q(stage=ACCEPTANCE.numerator)),
             )
             .order_by()
         )

@@ -339,6 +339,33 @@ def _rate(value):
     return None if value is None else round(value, 4)
 
 
+class RateFigureSerializer(serializers.Serializer):
+    """One lead rate (leads.rates): numerator ÷ denominator, and what it is of."""
+
+    key = serializers.CharField()
+    label = serializers.CharField(help_text="Its name, in the caller's language")
+    value = serializers.FloatField(allow_null=True, help_text="null: nothing to divide")
+    numerator = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+    of = serializers.CharField(
+        help_text="The denominator: mql, handed_over, accepted, dql or opportunity"
+    )
+    of_words = serializers.CharField(help_text="The denominator in words, 'of handed over'")
+
+
+class FunnelStepSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="mql (the channel only), handed_over, accepted, dql, opportunity, won"
+    )
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    rate = serializers.FloatField(
+        allow_null=True, help_text="count ÷ the step before's (null: first step, or nothing)"
+    )
+    rate_key = serializers.CharField(allow_null=True, help_text="The rate's key in `rates`")
+    of = serializers.CharField(allow_null=True, help_text="The denominator's key")
+
+
 class FunnelApi(APIView):
     """Funnel counts and stage-to-stage rates for a period, from the monthly rollups.
 
@@ -357,9 +384,13 @@ class FunnelApi(APIView):
                     "distributor": serializers.CharField(allow_null=True),
                     "from": serializers.CharField(),
                     "to": serializers.CharField(),
-                    "steps": serializers.ListField(child=serializers.DictField()),
+                    "steps": FunnelStepSerializer(many=True),
                     "counts": serializers.DictField(child=serializers.IntegerField()),
-                    "rates": serializers.DictField(child=serializers.FloatField(allow_null=True)),
+                    "rates": serializers.DictField(
+                        child=serializers.FloatField(allow_null=True),
+                        help_text="Each rate's value by its key (see rate_figures)",
+                    ),
+                    "rate_figures": RateFigureSerializer(many=True),
                     "median_accept_hours": serializers.FloatField(allow_null=True),
                     "months": serializers.ListField(child=serializers.DictField()),
                     "reasons": serializers.ListField(child=serializers.DictField()),
@@ -407,11 +438,16 @@ class FunnelApi(APIView):
                     "label": s["label"],
                     "count": s["count"],
                     "rate": _rate(s["rate"]),
+                    "rate_key": s["rate_key"],
+                    "of": s["of"],
                 }
                 for s in funnel["steps"]
             ],
             "counts": funnel["counts"],
             "rates": {key: _rate(value) for key, value in funnel["rates"].items()},
+            "rate_figures": [
+                {**figure, "value": _rate(figure["value"])} for figure in funnel["rate_figures"]
+            ],
             "median_accept_hours": _rate(funnel["median_accept_hours"]),
             "months": months,
             "reasons": [
@@ -429,6 +465,7 @@ class FunnelApi(APIView):
             "peers": [
                 {
                     "measure": p["key"],
+                    "of": p["of"],
                     "value": _rate(p["value"]),
                     "peer_median": _rate(p["peer_median"]),
                     "percentile": _rate(p["percentile"]),

@@ -10,6 +10,8 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
+from leads.rates import rate_get
+
 register = template.Library()
 
 # Badge colour by status; "assigned" is "danger" once overdue, "warning" before.
@@ -66,6 +68,15 @@ def percent(value, places=0):
     if places:
         pattern = pattern.replace("#,##0", "#,##0." + "0" * places, 1)
     return format_percent(value, format=pattern, locale=locale)
+
+
+@register.filter
+def rate_of(value, key):
+    """A lead rate (leads.rates) as every page writes it: the percentage and its denominator,
+    "66% of handed over"; "–" when there is nothing to divide."""
+    if value is None:
+        return "–"
+    return f"{percent(value)} {rate_get(key).of_words}"
 
 
 @register.filter

@@ -15,6 +15,7 @@ from distributors.models import Distributor, Tier
 from .. import analytics
 from ..forms import DistributorCodeInput
 from ..models import LeadSource
+from ..rates import rate_get
 
 
 class MonthField(forms.DateField):
@@ -47,6 +48,10 @@ class AnalyticsForm(forms.Form):
             del self.fields["tier"]
 
 
+# The rates of a distributor's row in the channel's best and worst lists.
+DISTRIBUTOR_ROW_RATES = ("acceptance", "qualification", "late")
+
+
 def _funnel_chart(funnel):
     return {
         "labels": [step["label"] for step in funnel["steps"]],
@@ -73,16 +78,22 @@ def _reasons_chart(reasons):
     }
 
 
+def _rate_name(key):
+    """A rate's name with its denominator, as a chart's legend gives it."""
+    rate = rate_get(key)
+    return f"{rate.label} ({rate.of_words})"
+
+
 def _yield_chart(rows):
     return {
         "labels": [row["name"] for row in rows],
         "datasets": [
             {
-                "label": _("DQL of handed over"),
+                "label": _rate_name("dql_conversion"),
                 "data": [row["dql_yield"] or 0 for row in rows],
             },
             {
-                "label": _("Rejected of handed over"),
+                "label": _rate_name("rejection"),
                 "data": [row["rejection_rate"] or 0 for row in rows],
             },
         ],
@@ -115,7 +126,7 @@ def analytics_page(request):
     trend = analytics.trend(period=period, distributor=distributor, source=source)
     reasons = analytics.reasons(period=period, distributor=distributor, source=source)
     yields = analytics.source_yield(period=period, distributor=distributor)
-    first_label = _("Handed over") if distributor else _("MQL")
+    first_label = funnel["steps"][0]["label"]
     context = {
         "form": form,
         "manufacturer": manufacturer,
@@ -129,6 +140,10 @@ def analytics_page(request):
         "trend_chart": _trend_chart(trend, first_label),
         "reasons_chart": _reasons_chart(reasons),
         "yield_chart": _yield_chart(yields[:12]),
+        "rates": {key: rate_get(key) for key in ("dql_conversion", "rejection", "late")},
+        "rate_columns": [rate_get(key) for key in DISTRIBUTOR_ROW_RATES],
+        # A distributor's row links to its funnel over the same months.
+        "period_query": f"start={period.first:%Y-%m}&end={period.last:%Y-%m}",
     }
     if distributor is not None:
         context["peers"] = analytics.peers(period=period, distributor=distributor)

@@ -21,7 +21,7 @@ def test_a_partners_funnel_equals_the_case_counted_by_hand(token_client, partner
     body = response.json()
     assert (body["distributor"], body["from"], body["to"]) == ("acme", "2025-07", "2026-06")
     assert steps(body) == [
-        ("mql", 10, None),
+        ("handed_over", 10, None),
         ("accepted", 6, 0.6),
         ("dql", 3, 0.5),
         ("opportunity", 2, 0.6667),
@@ -36,6 +36,11 @@ def test_a_partners_funnel_equals_the_case_counted_by_hand(token_client, partner
         "overall": 0.1,
         "late": 0.2,
         "rejection": 0.2,
+        # Rates the funnel did not give before leads.rates declared them: a distributor has no
+        # MQLs of its own (nothing to divide), DQL of handed over, answered within the deadline.
+        "handover": None,
+        "dql_conversion": 0.3,
+        "on_time": 0.8,
     }
     assert body["median_accept_hours"] == 3.0
     counts = body["counts"]
@@ -104,6 +109,7 @@ def test_the_peers_are_anonymous(token_client, partner, peers):
     # acme 60 %; its peers 25 %, 100 %, 50 %: median 55 %, at least as good as 3 of 4.
     assert acceptance == {
         "measure": "acceptance",
+        "of": "handed_over",
         "value": 0.6,
         "peer_median": 0.55,
         "percentile": 75.0,
@@ -111,6 +117,7 @@ def test_the_peers_are_anonymous(token_client, partner, peers):
     }
     assert {key for row in body["peers"] for key in row} == {
         "measure",
+        "of",
         "value",
         "peer_median",
         "percentile",
@@ -131,7 +138,7 @@ def test_the_outsider_gets_its_own_figures_never_acmes(token_client, outsider, f
     response = token_client(outsider).get(URL)
     body = response.json()
     assert body["distributor"] == "rival"
-    assert steps(body)[:2] == [("mql", 5, None), ("accepted", 5, 1.0)]
+    assert steps(body)[:2] == [("handed_over", 5, None), ("accepted", 5, 1.0)]
     assert body["reasons"] == []
     assert "acme" not in response.content.decode()
     assert token_client(outsider).get(URL, {"distributor": "acme"}).status_code == 400
@@ -144,6 +151,7 @@ def test_a_manager_gets_the_channel_without_peers(token_client, manager, funnel_
     assert body["steps"][0]["label"] == "MQL"
     assert steps(body) == [
         ("mql", 15, None),
+        ("handed_over", 15, 1.0),
         ("accepted", 11, 0.7333),
         ("dql", 3, 0.2727),
         ("opportunity", 2, 0.6667),
