@@ -80,9 +80,19 @@ def test_the_partner_sees_the_peer_median_and_its_percentile_only(login, partner
     page = login(partner).get(URL).content.decode()
     # Acceptance in the tier: acme 60%, peers 25%, 100%, 50%: median 55%; acme does at
     # least as well as 3 of 4.
-    assert peer_row(page, "acceptance") == ["Accepted", "60% of handed over", "55% of handed over", "75"]
+    assert peer_row(page, "acceptance") == [
+        "Accepted",
+        "60% of handed over",
+        "55% of handed over",
+        "75",
+    ]
     # Distributor-qualified of accepted: acme 50%, the peers 0%: median 0%, acme the best of 4.
-    assert peer_row(page, "qualification") == ["Distributor-qualified", "50% of accepted", "0% of accepted", "100"]
+    assert peer_row(page, "qualification") == [
+        "Distributor-qualified",
+        "50% of accepted",
+        "0% of accepted",
+        "100",
+    ]
     assert "Against the other distributors of your tier (anonymous)" in page
     assert mentions(page, *OTHERS) == []
     assert "Handel GmbH" not in page
@@ -155,7 +165,12 @@ def test_the_manager_looks_at_one_distributor_against_its_tier(login, manager, p
     page = login(manager).get(URL, {"distributor": "acme"}).content.decode()
     assert "Leads of acme" in page
     assert kpi(page, "accepted") == ("6", "60% of handed over")
-    assert peer_row(page, "acceptance") == ["Accepted", "60% of handed over", "55% of handed over", "75"]
+    assert peer_row(page, "acceptance") == [
+        "Accepted",
+        "60% of handed over",
+        "55% of handed over",
+        "75",
+    ]
     assert "Against the other distributors of its tier" in page
 
 
