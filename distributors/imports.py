@@ -10,11 +10,13 @@ from django.utils.translation import gettext as _
 from ingest import checks
 from ingest.spec import Spec
 
+from .changes import data_changed
 from .codes import currency_codes
 from .models import (
     MAX_UNITS,
     MONEY_DIGITS,
     CustomerCategory,
+    DataChange,
     Distributor,
     Investment,
     ProductLine,
@@ -220,6 +222,11 @@ class InvestmentSpec(DistributorSpec):
     insert_columns = ("distributor_id", "date", "kind", "amount", "value", "note", "updated_at")
     update_columns = ("amount", "value", "note", "updated_at")
     references = (("distributor_id", Distributor._meta.db_table),)
+
+    def after_publish(self, stage, *, now):
+        # Scorecards computed before these rows commit no longer show the investments.
+        super().after_publish(stage, now=now)
+        data_changed(DataChange.Kind.INVESTMENTS)
 
     def parse(self, raw, errors):
         number_format = self.context.number_format

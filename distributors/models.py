@@ -643,3 +643,24 @@ class ImportBatch(models.Model):
     @property
     def staging_name(self):
         return f"ingest_stage_batch_{self.pk}"
+
+
+class DataChange(models.Model):
+    """When a kind of figures last changed: one row per kind, written by `data_changed` in the
+    transaction of the write (the revenue writes through `revenue_changed`, the investment
+    import). A scorecard page compares it with when its run was computed to say that the figures
+    moved on since. In the database rather than the cache, so that a cache flush hides nothing."""
+
+    class Kind(models.TextChoices):
+        REVENUE = "revenue", _("Revenue")
+        INVESTMENTS = "investments", _("Investments")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, unique=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("data change")
+        verbose_name_plural = _("data changes")
+
+    def __str__(self):
+        return f"{self.kind}: {self.changed_at:%Y-%m-%d %H:%M:%S}"

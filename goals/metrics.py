@@ -24,6 +24,7 @@ from distributors.models import RevenueRecord
 from distributors.periods import add_months, month_start
 from distributors.revenue_epoch import revenue_epoch
 from leads.models import Lead, LeadRollup
+from leads.rates import rate_get
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -674,8 +675,9 @@ class DqlConversion(LeadRatio):
     key = "dql_conversion"
     label = gettext_lazy("MQL → DQL conversion %")
     title_pattern = gettext_lazy("MQL → DQL conversion of %(amount)s %(period)s")
-    numerator_stages = ("dql",)
-    denominator_stages = ("assigned",)
+    # The stages of the lead rate of that name (leads.rates), as the funnel and scorecard read it.
+    numerator_stages = (rate_get("dql_conversion").numerator,)
+    denominator_stages = (rate_get("dql_conversion").denominator,)
 
     def explain(self, period, top, bottom):
         return _(
@@ -689,9 +691,9 @@ class LeadsOnTime(LeadRatio):
     key = "leads_on_time"
     label = gettext_lazy("Leads answered within the deadline %")
     title_pattern = gettext_lazy("%(amount)s of leads answered within the deadline %(period)s")
-    numerator_stages = ("late",)
-    denominator_stages = ("assigned",)
-    subtract = True
+    numerator_stages = (rate_get("on_time").numerator,)
+    denominator_stages = (rate_get("on_time").denominator,)
+    subtract = rate_get("on_time").complement
 
     def explain(self, period, top, bottom):
         return _(

@@ -28,7 +28,7 @@ from distributors.access import HasPortalRole, is_manufacturer, user_membership,
 from distributors.exports import neutralise
 from drm.api import Pagination
 
-from . import selectors, services
+from . import freshness, selectors, services
 from .models import Scorecard, ScoringRun
 from .serializers import (
     ScorecardAsOfSerializer,
@@ -173,9 +173,11 @@ class ScorecardViewSet(viewsets.GenericViewSet):
         """(ETag, Last-Modified timestamp) of what this caller reads now, or (None, None) before
         any run is published. A new publication changes both; the ETag also tells apart the
         query, the caller's scope, the language and the format."""
+        self._changes = {}
         run = self._latest = services.latest_run()
         if run is None:
             return None, None
+        changed = self._changed_since_run(run)
         membership = user_membership(request.user)
         scope = membership.distributor_id if membership else "all"
         accepted = getattr(request, "accepted_renderer", None)
@@ -187,9 +189,27 @@ class ScorecardViewSet(viewsets.GenericViewSet):
             str(scope),
             get_language() or "",
             getattr(accepted, "format", "") or "",
+            # What changed since the run is in the answer: a kept answer is never served once
+            # it no longer holds.
+            ",".join(changed),
         ]
         digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-        return quote_etag(digest), int(run.published_at.timestamp())
+        modified = max([run.published_at, *changed.values()])
+        return quote_etag(digest), int(modified.timestamp())
+
+    def _changed_since_run(self, run):
+        """{source: when} of the live figures changed since the run served (the latest, or the
+        one `as_of` names) was computed (scoring.freshness, one query); kept for the answer.
+        A history names no run's freshness: nothing."""
+        if self.action not in ("list", "retrieve"):
+            return {}
+        as_of = getattr(self, "_as_of", None)
+        served = run if as_of is None else selectors.published_run(as_of=as_of)
+        if served is None:
+            return {}
+        changed = freshness.run_changes(served)
+        self._changes = {served.pk: list(changed)}
+        return changed
 
     def _conditional(self, request):
         """(a 304 when the caller's copy is current or None, the validators to send)."""
@@ -249,6 +269,7 @@ class ScorecardViewSet(viewsets.GenericViewSet):
         query = ScorecardQuerySerializer(data=dict(request.query_params.items()))
         query.is_valid(raise_exception=True)
         data = query.validated_data
+        self._as_of = data.get("as_of")
         not_modified, validators = self._conditional(request)
         if not_modified is not None:
             return not_modified
@@ -273,7 +294,10 @@ class ScorecardViewSet(viewsets.GenericViewSet):
             )
             return self._with_validators(response, validators)
         page = selectors.scorecards_with_metrics(self.paginate_queryset(cards))
-        response = self.get_paginated_response(ScorecardSerializer(page, many=True).data)
+        context = {"changed_since_run": self._changes}
+        response = self.get_paginated_response(
+            ScorecardSerializer(page, many=True, context=context).data
+        )
         return self._with_validators(response, validators)
 
     @extend_schema(
@@ -286,6 +310,7 @@ class ScorecardViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, code=None):
         query = ScorecardAsOfSerializer(data=dict(request.query_params.items()))
         query.is_valid(raise_exception=True)
+        self._as_of = query.validated_data.get("as_of")
         not_modified, validators = self._conditional(request)
         if not_modified is not None:
             return not_modified
@@ -299,7 +324,8 @@ class ScorecardViewSet(viewsets.GenericViewSet):
         if card is None:
             raise Http404
         (card,) = selectors.scorecards_with_metrics([card])
-        return self._with_validators(Response(ScorecardSerializer(card).data), validators)
+        data = ScorecardSerializer(card, context={"changed_since_run": self._changes}).data
+        return self._with_validators(Response(data), validators)
 
     @extend_schema(
         summary="A distributor's score, rank and percentile in every published run",

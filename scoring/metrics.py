@@ -20,7 +20,8 @@ from distributors.models import Investment, RevenueRecord
 from distributors.periods import complete_months
 from goals.models import Goal, LandmarkReview
 from leads.models import LeadRollup
-from leads.rollups import median_hours
+from leads.rates import rate_get
+from leads.rollups import BUCKETS, median_hours
 
 HIGHER, LOWER = "higher", "lower"
 HUNDRED = Decimal(100)
@@ -42,6 +43,10 @@ def metric_get(key):
     return _METRICS[key]
 
 
+# Said by every metric that sums revenue in the reporting currency.
+NO_RATE = _("Revenue rows without an exchange rate for their month are left out.")
+
+
 def window(as_of):
     """The 12 complete months before `as_of`."""
     return complete_months(12, on=as_of)
@@ -55,15 +60,29 @@ class Metric:
     # raw = numerator / denominator × scale (None: the numerator itself)
     scale = HUNDRED
     default_weight = Decimal(1)
+    # How it is measured, in three parts the scorecard writes one after the other: what is
+    # counted over which months; what is left out or how it is counted (sentences shared by
+    # several metrics); and, when the figure is an estimate rather than an exact count, how it
+    # is estimated.
     explanation = ""
+    notes = ()
+    approximation = ""
+    # A lead rate's denominator (leads.rates): "handed_over"; None for the other metrics.
+    of = None
 
     def inputs(self, as_of, distributor_ids=None):
         """{distributor id: (numerator, denominator)}; denominator None for plain sums."""
         raise NotImplementedError
 
+    def placeholders(self):
+        """The values the explanation's texts name (%(days)s); none by default."""
+        return {}
+
     def explain(self):
         """How the metric is measured, in the reader's language, placeholders filled."""
-        return str(self.explanation)
+        values = self.placeholders()
+        texts = [self.explanation, *self.notes, self.approximation]
+        return " ".join((str(text) % values) if values else str(text) for text in texts if text)
 
     def raw(self, numerator, denominator):
         if denominator is None:
@@ -96,7 +115,11 @@ class TrailingRevenue(Metric):
     label = _("Revenue, trailing 12 months")
     unit = "money"
     default_weight = Decimal(2)
-    explanation = _("Revenue reported over the last 12 complete months, in the reporting currency.")
+    explanation = _(
+        "Revenue reported for the last 12 complete months before the as-of date, in the "
+        "reporting currency."
+    )
+    notes = (NO_RATE,)
 
     def inputs(self, as_of, distributor_ids=None):
         totals = _revenue(as_of, distributor_ids, window(as_of))
@@ -110,8 +133,11 @@ class RevenueGrowth(Metric):
     unit = "percent"
     default_weight = Decimal(2)
     explanation = _(
-        "Revenue of the last 12 complete months against the 12 before (change ÷ before)."
+        "Revenue of the last 12 complete months before the as-of date against the 12 months "
+        "before them: the change ÷ the revenue before. Left out when those earlier 12 months "
+        "have no revenue."
     )
+    notes = (NO_RATE,)
 
     def inputs(self, as_of, distributor_ids=None):
         recent = window(as_of)
@@ -132,8 +158,13 @@ class GoalAttainment(Metric):
     unit = "percent"
     default_weight = Decimal(2)
     explanation = _(
-        "Average attainment (capped at 200 %) of the distributor goals running in the last 12 "
-        "months: the final actual of settled goals, the last measured actual of active ones."
+        "Average attainment, each capped at 200 %, of the distributor goals with a target above "
+        "zero running in the last 12 complete months before the as-of date: the final actual of "
+        "settled goals, the actual of active ones. Goals never measured are left out."
+    )
+    approximation = _(
+        "An active goal counts with its actual as the goals' daily job last measured it, not "
+        "its actual on the as-of date."
     )
 
     def inputs(self, as_of, distributor_ids=None):
@@ -175,7 +206,10 @@ class LandmarkHitRate(Metric):
     key = "landmark_hit_rate"
     label = _("Landmarks hit")
     unit = "percent"
-    explanation = _("Landmarks reviewed in the last 12 months that were on track, of all reviewed.")
+    explanation = _(
+        "Landmarks dated in the last 12 complete months before the as-of date that their review "
+        "found on track ÷ those found on track or missed. Landmarks not reviewed yet are left out."
+    )
 
     def inputs(self, as_of, distributor_ids=None):
         months = window(as_of)
@@ -203,11 +237,16 @@ class OverdueAccountings(Metric):
     direction = LOWER
     unit = "count"
     explanation = _(
-        "Missed landmarks still not accounted for %(days)s days after their review opened."
+        "Missed landmarks dated from the first of the last 12 complete months on whose review "
+        "opened more than %(days)s days before the as-of date and is still not accounted for. "
+        "Left out when the distributor has no landmark reviewed in those months."
+    )
+    approximation = _(
+        "Whether a review is still open is read when the run is computed, not on the as-of date."
     )
 
-    def explain(self):
-        return str(self.explanation) % {"days": settings.SCORING_ACCOUNTING_DAYS}
+    def placeholders(self):
+        return {"days": settings.SCORING_ACCOUNTING_DAYS}
 
     def inputs(self, as_of, distributor_ids=None):
         limit = datetime.datetime.combine(
@@ -256,49 +295,74 @@ def _rollup_counts(as_of, distributor_ids, stages):
 
 
 class LeadRate(Metric):
+    """A rate of leads.rates over the window: its stages, its name and its denominator are the
+    ones every lead page uses, so the scorecard's figure is the funnel's over the same months."""
+
     unit = "percent"
-    top = ""
-    bottom = "assigned"
-    complement = False  # (bottom - top) / bottom
+    rate_key = ""
+
+    @property
+    def rate(self):
+        return rate_get(self.rate_key)
+
+    @property
+    def label(self):
+        return self.rate.label
+
+    @property
+    def of(self):
+        return self.rate.of
 
     def inputs(self, as_of, distributor_ids=None):
-        counts = _rollup_counts(as_of, distributor_ids, (self.top, self.bottom))
+        rate = self.rate
+        counts = _rollup_counts(as_of, distributor_ids, (rate.numerator, rate.denominator))
         result = {}
         for distributor_id, stages in counts.items():
-            bottom = stages.get(self.bottom, (0, 0))[0]
-            if not bottom:
-                continue
-            top = stages.get(self.top, (0, 0))[0]
-            result[distributor_id] = (
-                Decimal(bottom - top if self.complement else top),
-                Decimal(bottom),
-            )
+            top, bottom = rate.parts(lambda stage, stages=stages: stages.get(stage, (0, 0))[0])
+            if bottom:
+                result[distributor_id] = (Decimal(top), Decimal(bottom))
         return result
+
+
+# Lead moves are counted in the month they happen (flows, not cohorts): said once, in every
+# lead rate's explanation.
+FLOWS = _(
+    "Each move counts in the month it happened (a lead handed over in one month may be answered "
+    "in the next; a lead handed over twice counts twice)."
+)
 
 
 @register
 class DqlConversion(LeadRate):
     key = "dql_conversion"
-    label = _("MQL → DQL conversion")
-    top = "dql"
-    explanation = _("Leads qualified (DQL) of the leads handed over, last 12 months.")
+    rate_key = "dql_conversion"
+    explanation = _(
+        "Leads qualified (DQL) ÷ leads handed over, over the last 12 complete months before the "
+        "as-of date."
+    )
+    notes = (FLOWS,)
 
 
 @register
 class AcceptanceRate(LeadRate):
     key = "acceptance_rate"
-    label = _("Leads accepted")
-    top = "accepted"
-    explanation = _("Leads accepted of the leads handed over, last 12 months.")
+    rate_key = "acceptance"
+    explanation = _(
+        "Leads accepted ÷ leads handed over, over the last 12 complete months before the as-of "
+        "date."
+    )
+    notes = (FLOWS,)
 
 
 @register
 class DeadlineCompliance(LeadRate):
     key = "deadline_compliance"
-    label = _("Leads answered in time")
-    top = "late"
-    complement = True
-    explanation = _("Leads handed over and answered before their deadline, last 12 months.")
+    rate_key = "on_time"
+    explanation = _(
+        "Leads handed over less those answered late or not at all (taken back at the "
+        "deadline), ÷ leads handed over, over the last 12 complete months before the as-of date."
+    )
+    notes = (FLOWS,)
 
 
 @register
@@ -307,7 +371,18 @@ class TimeToAccept(Metric):
     label = _("Median time to accept")
     direction = LOWER
     unit = "hours"
-    explanation = _("Median hours from hand-over to acceptance, last 12 months.")
+    explanation = _(
+        "Median hours from hand-over to acceptance of the leads accepted in the last 12 complete "
+        "months before the as-of date."
+    )
+    approximation = _(
+        "An estimate: the median is read from the rollups' histogram of waiting times (buckets "
+        "starting at %(buckets)s hours), interpolated linearly within the bucket that holds it, "
+        "not from each lead's exact time; past %(last)s hours it is given as %(last)s."
+    )
+
+    def placeholders(self):
+        return {"buckets": ", ".join(str(lower) for lower in BUCKETS), "last": BUCKETS[-1]}
 
     def inputs(self, as_of, distributor_ids=None):
         months = window(as_of)
@@ -342,9 +417,11 @@ class RevenuePerInvestment(Metric):
     unit = "ratio"
     scale = Decimal(1)
     explanation = _(
-        "Revenue of the last 12 months divided by the value of the resources invested in the "
-        "distributor over the same months."
+        "Revenue of the last 12 complete months before the as-of date ÷ the value recorded for "
+        "the resources invested in the distributor over the same months. Left out without any "
+        "investment."
     )
+    notes = (NO_RATE,)
 
     def inputs(self, as_of, distributor_ids=None):
         months = window(as_of)

@@ -11,11 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distributors.models import Distributor
+from distributors.periods import complete_months
 from goals.models import Goal, LandmarkReview
 from goals.selectors import TITLE_RELATIONS
+from leads import analytics
+from leads.rates import rate_get
 from leads.selectors import lead_list
 
-from .metrics import metric_get, metric_list
+from .freshness import notes, run_changes, run_computed_at
+from .metrics import metric_get, metric_list, window
 from .models import MetricValue, Scorecard, ScoringModel, ScoringRun
 from .services import latest_run
 
@@ -84,6 +88,7 @@ class MetricLine:
     direction: str
     unit: str
     explanation: str
+    of: str | None = None  # a lead rate's denominator (leads.rates), None for other metrics
 
     def __getattr__(self, name):
         return getattr(self.value, name)
@@ -105,6 +110,7 @@ def _line(value, metrics):
         metric.direction,
         metric.unit,
         metric_explanation(metric),
+        metric.of,
     )
 
 
@@ -327,10 +333,24 @@ def scorecard_metrics(card):
             {
                 "metric": metric,
                 "value": value,
+                "explanation": metric_explanation(metric),
                 "peer_position": round(position, 1) if position is not None else 50.0,
+                **_rate_fractions(metric, value),
             }
         )
     return rows
+
+
+def _rate_fractions(metric, value):
+    """A lead rate's value and peer median as fractions, for the pages to write them as the
+    lead pages do ("66% of handed over"): numerator ÷ denominator, as the funnel computes it."""
+    if metric.of is None:
+        return {}
+    fraction = None
+    if value.denominator:
+        fraction = float(value.numerator) / float(value.denominator)
+    median = None if value.peer_median is None else float(value.peer_median) / float(metric.scale)
+    return {"rate_key": metric.rate_key, "fraction": fraction, "peer_fraction": median}
 
 
 def score_history(*, distributor):
@@ -381,7 +401,43 @@ def resources_summary(*, run):
     return {**summary, "median": _median(ratios)}
 
 
+# --- which run, and what moved on since ---------------------------------------------------------
+
+
+def run_freshness(run):
+    """What a page showing `run`'s figures says about them: the run, its as-of date, the months
+    it counts, when it was computed and published, and which live figures changed since
+    (scoring.freshness: one query). None without a run."""
+    if run is None:
+        return None
+    changes = list(run_changes(run))
+    return {
+        "run": run,
+        "window": window(run.as_of),
+        "computed_at": run_computed_at(run),
+        "changes": changes,
+        "notes": notes(changes),
+    }
+
+
 # --- the manager's dashboard --------------------------------------------------------------------
+
+# The channel's lead rates the dashboard's headline gives, each linking to the channel's funnel
+# over the same months (so the page it opens shows the same figure).
+HEADLINE_RATES = ("acceptance", "dql_conversion")
+
+
+def lead_headline(*, months):
+    """The channel's HEADLINE_RATES over `months`, read as the channel's funnel page reads them
+    (leads.analytics.funnel): the same figures, the same names and denominators."""
+    funnel = analytics.funnel(period=months)
+    figures = {figure["key"]: figure for figure in funnel["rate_figures"]}
+    return {
+        "months": months,
+        "query": f"start={months.first:%Y-%m}&end={months.last:%Y-%m}",
+        "rates": [{**figures[key], "rate": rate_get(key)} for key in HEADLINE_RATES],
+    }
+
 
 ATTENTION_LIMIT = 10
 
@@ -408,7 +464,12 @@ def falling_distributors(*, runs=3):
 def dashboard(*, user):
     """What needs the manager's attention, and the channel's headline figures."""
     run = latest_run()
-    context = {"run": run}
+    context = {"run": run, "freshness": run_freshness(run)}
+    # Over the months the run counts (those before today without a run), so that the headline's
+    # lead figures are the run's months beside its scores.
+    context["lead_headline"] = lead_headline(
+        months=window(run.as_of) if run is not None else complete_months(12)
+    )
     if run is not None:
         cards = Scorecard.objects.filter(run=run)
         bottom = (

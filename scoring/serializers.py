@@ -1,10 +1,12 @@
 """Shapes of the scoring API: scorecards with their metrics, a distributor's history, runs, and
 the query parameters the endpoints take."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from distributors.models import Tier
 
+from .freshness import run_computed_at
 from .metrics import HIGHER, LOWER
 from .models import Scorecard, ScoringRun
 from .selectors import DEFAULT_ORDERING, ORDERINGS, RANKING_COLUMNS
@@ -34,6 +36,11 @@ class MetricLineSerializer(serializers.Serializer):
         **POINTS, help_text="Points this metric adds to the score"
     )
     explanation = serializers.CharField(help_text="How the metric is measured")
+    of = serializers.CharField(
+        allow_null=True,
+        help_text="A lead rate's denominator, as the funnel names it (handed_over, accepted, "
+        "…): raw is numerator ÷ denominator × 100; null for the other metrics",
+    )
 
 
 class ScorecardSerializer(serializers.ModelSerializer):
@@ -41,6 +48,16 @@ class ScorecardSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="distributor.name")
     tier = serializers.CharField(source="tier.code", help_text="Tier code (at the run)")
     as_of = serializers.DateField(source="run.as_of")
+    computed_at = serializers.SerializerMethodField(
+        help_text="When the run read the figures (its start)"
+    )
+    published_at = serializers.DateTimeField(
+        source="run.published_at", help_text="When the run was published"
+    )
+    changed_since_run = serializers.SerializerMethodField(
+        help_text="The live figures changed since the run was computed, which a new run would "
+        "count: revenue, investments, leads (empty: none)"
+    )
     model_version = serializers.IntegerField(source="run.model.version")
     metrics = MetricLineSerializer(many=True, source="metric_lines")
 
@@ -51,10 +68,22 @@ class ScorecardSerializer(serializers.ModelSerializer):
             "score_change",
             "as_of",
             "run",
+            "computed_at",
+            "published_at",
+            "changed_since_run",
             "model_version",
             "metrics",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_computed_at(self, card):
+        return serializers.DateTimeField().to_representation(run_computed_at(card.run))
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_changed_since_run(self, card):
+        # Asked once per answer (scoring.freshness) and handed over by the view.
+        return list(self.context.get("changed_since_run", {}).get(card.run_id, []))
 
 
 class ScorecardHistorySerializer(serializers.ModelSerializer):

@@ -42,6 +42,7 @@ def _form_errors_text(form):
 def dashboard(request):
     context = selectors.dashboard(user=request.user)
     context["reporting_currency"] = settings.REPORTING_CURRENCY
+    context["manufacturer"] = True
     return render(request, "scoring/dashboard.html", context)
 
 
@@ -87,6 +88,8 @@ def rankings(request):
             "buckets": selectors.score_buckets(cards),
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
+            "freshness": selectors.run_freshness(run),
+            "manufacturer": True,
         },
     )
 
@@ -193,6 +196,7 @@ def scorecard(request, code):
             ),
             score_chart=score_chart,
             rank_chart=rank_chart,
+            freshness=selectors.run_freshness(card.run),
         )
     return render(request, "scoring/scorecard.html", context)
 

@@ -131,7 +131,8 @@ def test_each_scorecard_carries_every_metric_with_its_figures_and_explanation(
         "normalised": "75.00",
         "weight": "2.00",
         "contribution": "37.50",
-        "explanation": str(metric.explanation),
+        "explanation": metric.explain(),
+        "of": None,  # not a lead rate
     }
     growth = next(m for m in acme["metrics"] if m["key"] == "revenue_growth")
     assert growth["numerator"] == "6000.00" and growth["denominator"] == "6000.00"
