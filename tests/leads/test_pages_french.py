@@ -47,7 +47,27 @@ def test_the_analytics_write_rates_the_french_way(login, french_partner, manager
     services.lead_accept(lead=offered, by=french_partner)
     page = login(french_partner).get(reverse("leads:analytics")).content.decode()
     assert "Pourquoi les leads sont refusés" in page
-    assert "100\u00a0% de l'étape précédente" in page
+    # Each rate names what it is of: accepted of handed over.
+    assert 'data-rate="acceptance">100\u00a0% des confiés</div>' in page
+    assert "Réponse tardive ou absente\u00a0: 0\u00a0% des confiés" in page
+
+
+def test_the_channels_funnel_names_each_denominator_in_french(login, manager, distributor):
+    for number in range(2):
+        lead = services.lead_create(
+            by=manager,
+            source=factories.LeadSourceFactory(code="web"),
+            external_ref=f"W-{number}",
+            company="Brasserie",
+            country="FR",
+        )
+    services.lead_assign(lead=lead, distributor=distributor, by=manager)
+    client = login(manager)
+    client.cookies["django_language"] = "fr"
+    page = client.get(reverse("leads:analytics")).content.decode()
+    assert 'data-rate="handover">50\u00a0% des MQL</div>' in page
+    assert 'data-rate="acceptance">0\u00a0% des confiés</div>' in page
+    assert 'data-rate="qualification">–</div>' in page  # nothing accepted: no rate, not 0 %
 
 
 def test_the_api_names_an_illegal_move_in_french(token_client, partner, offered):
