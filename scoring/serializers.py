@@ -38,6 +38,7 @@ class MetricLineSerializer(serializers.Serializer):
     explanation = serializers.CharField(help_text="How the metric is measured")
     of = serializers.CharField(
         allow_null=True,
+        read_only=True,
         help_text="A lead rate's denominator, as the funnel names it (handed_over, accepted, "
         "…): raw is numerator ÷ denominator × 100; null for the other metrics",
     )
@@ -52,7 +53,7 @@ class ScorecardSerializer(serializers.ModelSerializer):
         help_text="When the run read the figures (its start)"
     )
     published_at = serializers.DateTimeField(
-        source="run.published_at", help_text="When the run was published"
+        source="run.published_at", read_only=True, help_text="When the run was published"
     )
     changed_since_run = serializers.SerializerMethodField(
         help_text="The live figures changed since the run was computed, which a new run would "

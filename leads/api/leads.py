@@ -342,28 +342,37 @@ def _rate(value):
 class RateFigureSerializer(serializers.Serializer):
     """One lead rate (leads.rates): numerator ÷ denominator, and what it is of."""
 
-    key = serializers.CharField()
-    label = serializers.CharField(help_text="Its name, in the caller's language")
-    value = serializers.FloatField(allow_null=True, help_text="null: nothing to divide")
-    numerator = serializers.IntegerField()
-    denominator = serializers.IntegerField()
-    of = serializers.CharField(
-        help_text="The denominator: mql, handed_over, accepted, dql or opportunity"
+    key = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True, help_text="Its name, in the caller's language")
+    value = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="null: nothing to divide"
     )
-    of_words = serializers.CharField(help_text="The denominator in words, 'of handed over'")
+    numerator = serializers.IntegerField(read_only=True)
+    denominator = serializers.IntegerField(read_only=True)
+    of = serializers.CharField(
+        read_only=True, help_text="The denominator: mql, handed_over, accepted, dql or opportunity"
+    )
+    of_words = serializers.CharField(
+        read_only=True, help_text="The denominator in words, 'of handed over'"
+    )
 
 
 class FunnelStepSerializer(serializers.Serializer):
     key = serializers.CharField(
-        help_text="mql (the channel only), handed_over, accepted, dql, opportunity, won"
+        read_only=True,
+        help_text="mql (the channel only), handed_over, accepted, dql, opportunity, won",
     )
-    label = serializers.CharField()
-    count = serializers.IntegerField()
+    label = serializers.CharField(read_only=True)
+    count = serializers.IntegerField(read_only=True)
     rate = serializers.FloatField(
-        allow_null=True, help_text="count ÷ the step before's (null: first step, or nothing)"
+        read_only=True,
+        allow_null=True,
+        help_text="count ÷ the step before's (null: first step, or nothing)",
     )
-    rate_key = serializers.CharField(allow_null=True, help_text="The rate's key in `rates`")
-    of = serializers.CharField(allow_null=True, help_text="The denominator's key")
+    rate_key = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The rate's key in `rates`"
+    )
+    of = serializers.CharField(read_only=True, allow_null=True, help_text="The denominator's key")
 
 
 class FunnelApi(APIView):
