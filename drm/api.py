@@ -78,7 +78,16 @@ class BlankRefused:
 
 
 class IdField(BlankRefused, serializers.PrimaryKeyRelatedField):
-    """A related object by its id."""
+    """A related object by its id: a whole number (as JSON or as digits). A fraction would
+    name the id below it, and a JSON number past a float's range (`1e400`, read as infinity)
+    would crash the lookup; an id past the column's range names no object."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.strip().isascii() and data.strip().isdigit():
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 def _error_body(code, message, fields=None, details=None):
