@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
 from distributors.periods import add_months, month_start
@@ -737,18 +738,28 @@ def review_acknowledge(*, review, by):
 
 
 def review_missing(review):
-    """What a review still lacks before it may close (empty: it may close)."""
+    """What a review still lacks before it may close, each a noun phrase (empty: it may close).
+
+    Accountability holds to the end: an action dropped since the accounting answers for
+    nothing any more; only a live one (to do, in progress or done) or an adjustment of the goal
+    that both sides accepted does.
+    """
     if review.outcome == LandmarkReview.Outcome.ON_TRACK:
         return []
     missing = []
     if review.outcome == LandmarkReview.Outcome.AT_RISK and review.actual is None:
-        missing.append(_("the landmark's date has not come yet"))
+        missing.append(_("the landmark's actual figure (its date has not come yet)"))
     if not review.cause or not review.explanation:
         missing.append(_("a cause and an explanation"))
-    has_action = review.actions.exists()
+    has_action = review.actions.exclude(status=ActionStep.Status.DROPPED).exists()
     has_adjustment = review.amendments.filter(status=Amendment.Status.ACCEPTED).exists()
     if not (has_action or has_adjustment):
-        missing.append(_("a corrective action or a goal adjustment agreed by both sides"))
+        missing.append(
+            _(
+                "a live corrective action (to do, in progress or done) or a goal adjustment "
+                "agreed by both sides"
+            )
+        )
     if review.goal.is_co_set and review.acknowledged_at is None:
         missing.append(_("the distributor admin's acknowledgement"))
     return missing
@@ -763,8 +774,10 @@ def review_close(*, review, by):
         raise ValidationFailed(_("This review is closed."), field="status")
     missing = review_missing(review)
     if missing:
+        separator = pgettext("between the items of a list", "; ")
         raise ValidationFailed(
-            _("The review cannot close without %(missing)s.") % {"missing": "; ".join(missing)},
+            _("The review cannot close yet. Still missing: %(missing)s.")
+            % {"missing": separator.join(missing)},
             field="status",
         )
     review.status = LandmarkReview.Status.CLOSED
