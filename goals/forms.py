@@ -10,9 +10,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from distributors.models import CustomerCategory, Distributor, ProductLine, Territory
+from drm.limits import text_limit
 
 from .metrics import metric_choices
-from .models import ActionStep, Activity, BonusBand, Cause, Goal, LandmarkReview
+from .models import (
+    ACKNOWLEDGEMENT_MAX_LENGTH,
+    ActionStep,
+    Activity,
+    Amendment,
+    BonusBand,
+    Cause,
+    Goal,
+    LandmarkReview,
+)
 from .selectors import step_owner_choices
 from .services import Terms
 
@@ -156,6 +166,7 @@ class GoalForm(LinesMixin, forms.Form):
     title = forms.CharField(max_length=200, label=gettext_lazy("Title"))
     description = forms.CharField(
         required=False,
+        max_length=text_limit(Goal, "description"),
         label=gettext_lazy("Specific description"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -187,6 +198,7 @@ class GoalForm(LinesMixin, forms.Form):
     due = forms.DateField(widget=DATE, label=gettext_lazy("Due"))
     exciting = forms.CharField(
         required=False,
+        max_length=text_limit(Goal, "exciting"),
         label=gettext_lazy("Why it matters"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -204,6 +216,7 @@ class GoalForm(LinesMixin, forms.Form):
     )
     acknowledgement = forms.CharField(
         required=False,
+        max_length=ACKNOWLEDGEMENT_MAX_LENGTH,
         label=gettext_lazy("Why the goal stands despite the SMART warnings"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -275,7 +288,11 @@ class GoalFilterForm(forms.Form):
         required=False,
         label=gettext_lazy("Level"),
     )
-    distributor = forms.SlugField(required=False, label=gettext_lazy("Distributor code"))
+    distributor = forms.SlugField(
+        required=False,
+        max_length=text_limit(Distributor, "code"),
+        label=gettext_lazy("Distributor code"),
+    )
     status = forms.ChoiceField(
         choices=[("", gettext_lazy("Any status")), *Goal.Status.choices],
         required=False,
@@ -298,7 +315,9 @@ class GoalFilterForm(forms.Form):
 
 class CloseForm(forms.Form):
     reason = forms.CharField(
-        label=gettext_lazy("Reason for closing"), widget=forms.Textarea(attrs={"rows": 2})
+        max_length=text_limit(Goal, "closed_reason"),
+        label=gettext_lazy("Reason for closing"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -308,6 +327,7 @@ class AmendmentForm(LinesMixin, forms.Form):
     title = forms.CharField(max_length=200, label=gettext_lazy("Title"))
     description = forms.CharField(
         required=False,
+        max_length=text_limit(Goal, "description"),
         label=gettext_lazy("Specific description"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -316,6 +336,7 @@ class AmendmentForm(LinesMixin, forms.Form):
     due = forms.DateField(widget=DATE, label=gettext_lazy("Due"))
     exciting = forms.CharField(
         required=False,
+        max_length=text_limit(Goal, "exciting"),
         label=gettext_lazy("Why it matters"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -332,7 +353,9 @@ class AmendmentForm(LinesMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     reason = forms.CharField(
-        label=gettext_lazy("Why the goal changes"), widget=forms.Textarea(attrs={"rows": 2})
+        max_length=text_limit(Amendment, "reason"),
+        label=gettext_lazy("Why the goal changes"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -386,7 +409,9 @@ class ReviewFilterForm(forms.Form):
 class AccountForm(forms.Form):
     cause = forms.ChoiceField(choices=Cause.choices, label=gettext_lazy("Cause"))
     explanation = forms.CharField(
-        label=gettext_lazy("Explanation"), widget=forms.Textarea(attrs={"rows": 3})
+        max_length=text_limit(LandmarkReview, "explanation"),
+        label=gettext_lazy("Explanation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -423,5 +448,8 @@ class ActivityForm(forms.Form):
     )
     date = forms.DateField(widget=DATE, label=gettext_lazy("Date"))
     note = forms.CharField(
-        required=False, label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 2})
+        required=False,
+        max_length=text_limit(Activity, "note"),
+        label=gettext_lazy("Note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -17,8 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from distributors.access import VisibleToQuerySet
+from drm.limits import PARAGRAPHS
 
 MONEY_DIGITS = 16
+# The reason given for standing by a goal despite the SMART check's warnings (kept in
+# `Goal.smart_acknowledgements`, hence no field of its own to carry the limit).
+ACKNOWLEDGEMENT_MAX_LENGTH = PARAGRAPHS
 
 
 class Side(models.TextChoices):
@@ -88,7 +92,7 @@ class Goal(models.Model):
         verbose_name=_("owner"),
     )
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("specific description"), blank=True)
+    description = models.TextField(_("specific description"), max_length=PARAGRAPHS, blank=True)
     metric = models.CharField(_("metric"), max_length=40)
     product_line = models.ForeignKey(
         "distributors.ProductLine",
@@ -127,6 +131,7 @@ class Goal(models.Model):
     due = models.DateField(_("due"))
     exciting = models.TextField(
         _("why it matters"),
+        max_length=PARAGRAPHS,
         blank=True,
         help_text=_("Exciting: why this goal matters, in the distributor's own words"),
     )
@@ -180,7 +185,7 @@ class Goal(models.Model):
     payout = models.DecimalField(
         _("bonus payout"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
     )
-    closed_reason = models.TextField(_("reason for closing"), blank=True)
+    closed_reason = models.TextField(_("reason for closing"), max_length=PARAGRAPHS, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -417,7 +422,7 @@ class LandmarkReview(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
     cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices, blank=True)
-    explanation = models.TextField(_("explanation"), blank=True)
+    explanation = models.TextField(_("explanation"), max_length=PARAGRAPHS, blank=True)
     accounted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -521,7 +526,7 @@ class Amendment(models.Model):
     # {"target": "120000.00", "due": "2027-12-31", "landmarks": [[date, value], ...],
     #  "bands": [[threshold, kind, amount], ...]}: only what changes.
     changes = models.JSONField(_("changes"))
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=PARAGRAPHS)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
     )
@@ -579,7 +584,7 @@ class Activity(models.Model):
         verbose_name=_("distributor"),
     )
     date = models.DateField(_("date"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=PARAGRAPHS, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")

@@ -9,9 +9,11 @@ from rest_framework import serializers
 from distributors.models import CustomerCategory, Distributor, ProductLine, Territory
 from distributors.serializers import CodeRelatedField
 from drm.api import BlankRefused, IdField
+from drm.limits import text_limit
 
 from .metrics import metric_list
 from .models import (
+    ACKNOWLEDGEMENT_MAX_LENGTH,
     Activity,
     Amendment,
     BonusBand,
@@ -215,7 +217,9 @@ class GoalTermsSerializer(serializers.Serializer):
     check and the co-setting rules are the services'."""
 
     title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limit(Goal, "description")
+    )
     metric = serializers.ChoiceField(choices=[], required=False, help_text="Metric key")
     parent = IdField(
         queryset=Goal.objects.none(), required=False, allow_null=True, help_text="Team goal id"
@@ -244,7 +248,9 @@ class GoalTermsSerializer(serializers.Serializer):
     target = serializers.DecimalField(**MONEY, required=False, allow_null=True)
     start = serializers.DateField(required=False)
     due = serializers.DateField(required=False)
-    exciting = serializers.CharField(required=False, allow_blank=True)
+    exciting = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limit(Goal, "exciting")
+    )
     landmarks = LandmarkInputSerializer(
         many=True, required=False, help_text="Replace the landmarks; left out: kept (or proposed)"
     )
@@ -253,6 +259,7 @@ class GoalTermsSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        max_length=ACKNOWLEDGEMENT_MAX_LENGTH,
         help_text="Why the goal stands despite the SMART check's warnings (kept with the goal)",
     )
 
@@ -315,25 +322,31 @@ class VerdictSerializer(serializers.Serializer):
 
 class LandmarksInputSerializer(serializers.Serializer):
     landmarks = LandmarkInputSerializer(many=True, allow_empty=True)
-    acknowledgement = serializers.CharField(required=False, allow_blank=True, default="")
+    acknowledgement = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=ACKNOWLEDGEMENT_MAX_LENGTH
+    )
 
 
 class CloseSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=text_limit(Goal, "closed_reason"))
 
 
 class AmendSerializer(serializers.Serializer):
     """Only what changes; the reason is kept with the amendment."""
 
     title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
-    exciting = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limit(Goal, "description")
+    )
+    exciting = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limit(Goal, "exciting")
+    )
     target = serializers.DecimalField(**MONEY, required=False)
     start = serializers.DateField(required=False)
     due = serializers.DateField(required=False)
     landmarks = LandmarkInputSerializer(many=True, required=False)
     bands = BandInputSerializer(many=True, required=False)
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=text_limit(Amendment, "reason"))
     review = IdField(
         queryset=LandmarkReview.objects.none(),
         required=False,
@@ -429,7 +442,9 @@ class CorrectiveActionSerializer(serializers.Serializer):
 
 class AccountSerializer(serializers.Serializer):
     cause = serializers.ChoiceField(choices=Cause.choices)
-    explanation = serializers.CharField(allow_blank=True)
+    explanation = serializers.CharField(
+        allow_blank=True, max_length=text_limit(LandmarkReview, "explanation")
+    )
     actions = CorrectiveActionSerializer(many=True, required=False, default=list)
 
 
@@ -456,7 +471,9 @@ class ActivityInputSerializer(serializers.Serializer):
         help_text="Distributor code, or null",
     )
     date = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limit(Activity, "note")
+    )
 
 
 class AnnexQuerySerializer(serializers.Serializer):

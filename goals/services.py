@@ -21,10 +21,12 @@ from distributors.access import Role, is_manufacturer, is_partner, user_membersh
 from distributors.periods import add_months, month_start
 from drm.errors import NotAllowed, ValidationFailed
 from drm.history import history_changes
+from drm.limits import text_check, text_within, texts_check
 
 from . import notices
 from .metrics import Facts, actuals_for, metric_get, projection, quantize
 from .models import (
+    ACKNOWLEDGEMENT_MAX_LENGTH,
     ActionStep,
     Activity,
     Amendment,
@@ -103,6 +105,7 @@ class Terms:
 
 
 def _apply_fields(goal, fields):
+    texts_check(Goal, fields)
     for name, value in fields.items():
         if name not in (*Goal.TERMS, "level", "distributor", "parent", "owner"):
             raise ValidationFailed(_("Unknown field."), field=name)
@@ -153,6 +156,12 @@ def _check(goal, terms, by, landmarks):
         )
     if verdict.warnings:
         reason = (terms.acknowledgement or "").strip()
+        text_within(
+            reason,
+            limit=ACKNOWLEDGEMENT_MAX_LENGTH,
+            label=_("Why the goal stands despite the SMART warnings"),
+            field="acknowledgement",
+        )
         if not reason:
             raise ValidationFailed(
                 _("The SMART check has warnings: say why the goal stands as it is."),
@@ -534,6 +543,7 @@ def goal_close(*, goal, by, reason):
         raise NotAllowed(_("Only the manufacturer closes a goal."))
     if not (reason or "").strip():
         raise ValidationFailed(_("Say why the goal is closed."), field="reason")
+    text_check(Goal, "closed_reason", reason.strip(), field="reason")
     _move(goal, Goal.Status.CLOSED)
     goal.closed_reason = reason.strip()
     _save(goal, by, "status", "closed_reason")
@@ -546,6 +556,7 @@ AMENDABLE = ("target", "start", "due", "title", "description", "exciting")
 
 
 def _amendment_changes(goal, fields, landmarks, bands):
+    texts_check(Goal, fields or {})
     changes = {}
     for name, value in (fields or {}).items():
         if name not in AMENDABLE:
@@ -578,6 +589,7 @@ def amendment_propose(*, goal, by, fields=None, landmarks=None, bands=None, reas
         )
     if not (reason or "").strip():
         raise ValidationFailed(_("Say why the goal changes."), field="reason")
+    text_check(Amendment, "reason", reason.strip())
     if review is not None and review.goal_id != goal.pk:
         raise ValidationFailed(_("This review is another goal's."), field="review")
     changes = _amendment_changes(goal, fields, landmarks, bands)
@@ -696,9 +708,11 @@ def review_account(*, review, by, cause, explanation, actions=()):
         raise ValidationFailed(_("Choose a cause from the list."), field="cause")
     if not (explanation or "").strip():
         raise ValidationFailed(_("Explain what happened."), field="explanation")
+    text_check(LandmarkReview, "explanation", explanation.strip())
     for what, owner, due in actions:
         if not (what or "").strip():
             raise ValidationFailed(_("Say what the corrective action is."), field="actions")
+        text_check(ActionStep, "what", what.strip(), field="actions")
         if due is None:
             raise ValidationFailed(_("A corrective action needs a due date."), field="actions")
         if owner is not None and not _may_own_step(owner, review.goal):
@@ -822,6 +836,7 @@ def step_add(*, goal, by, what, owner, due):
         raise ValidationFailed(_("The goal is over; its plan is closed."), field="status")
     if not (what or "").strip():
         raise ValidationFailed(_("Say what the step is."), field="what")
+    text_check(ActionStep, "what", what.strip())
     if owner is not None and not _may_own_step(owner, goal):
         raise ValidationFailed(
             _("The owner must work for the manufacturer or this distributor."), field="owner"
@@ -850,6 +865,7 @@ def activity_record(*, by, kind, distributor, date, note=""):
         raise ValidationFailed(_("Unknown kind of activity."), field="kind")
     if date > timezone.localdate():
         raise ValidationFailed(_("Log what has happened, not what is planned."), field="date")
+    text_check(Activity, "note", note or "")
     return Activity.objects.create(
         kind=kind, manager=by, distributor=distributor, date=date, note=note or ""
     )
