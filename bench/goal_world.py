@@ -134,10 +134,11 @@ def _goals(cursor, *, year, manager_id, now):
     base_start, base_end = datetime.date(year - 1, 1, 1), datetime.date(year - 1, 12, 31)
     common = {"start": start, "due": due, "bs": base_start, "be": base_end, "now": now}
     columns = (
-        "level, parent_id, distributor_id, owner_id, title, description, metric, "
+        "level, parent_id, distributor_id, owner_id, subtitle, description, metric, "
         "product_line_id, territory_id, customer_category_id, baseline, baseline_start, "
         "baseline_end, target, unit, start, due, exciting, status, proposed_by_side, "
-        "smart_acknowledgements, at_risk, closed_reason, created_at, updated_at"
+        "smart_acknowledgements, at_risk, closed_reason, landmark_rule, team_basis, "
+        "payout_currency, created_at, updated_at"
     )
     team_ids = {}
     for metric, unit in (("revenue", "EUR"), ("units", "units")):
@@ -146,7 +147,8 @@ def _goals(cursor, *, year, manager_id, now):
             INSERT INTO goals_goal ({columns})
             SELECT 'team', NULL, NULL, %(owner)s, 'Channel ' || %(metric)s || ' in ' || %(year)s,
                 '', %(metric)s, NULL, NULL, NULL, b, %(bs)s, %(be)s, round(b * 1.1), %(unit)s,
-                %(start)s, %(due)s, '', 'active', '', '[]'::jsonb, false, '', %(now)s, %(now)s
+                %(start)s, %(due)s, '', 'active', '', '[]'::jsonb, false, '', 'linear', 'channel',
+                '', %(now)s, %(now)s
             FROM (SELECT coalesce(sum(CASE WHEN %(metric)s = 'revenue' THEN reporting_amount
                     ELSE units END), 0) AS b
                 FROM distributors_revenuerecord
@@ -180,7 +182,7 @@ def _goals(cursor, *, year, manager_id, now):
             ({units})[1 + g.k], %(start)s, %(due)s, '', g.status,
             CASE WHEN g.status = 'draft' THEN '' ELSE 'manufacturer' END, '[]'::jsonb, false,
             CASE WHEN g.status = 'closed' THEN 'Replaced by a new plan.' ELSE '' END,
-            %(now)s, %(now)s
+            'linear', '', '', %(now)s, %(now)s
         FROM (
             SELECT y.*, coalesce(CASE y.k {targets} END, 0) AS t
             FROM (

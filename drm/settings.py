@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ActivityKindEnum": "goals.models.Activity.Kind",
         "LandmarkReviewStatusEnum": "goals.models.LandmarkReview.Status",
+        "BonusBandKindEnum": "goals.models.BonusBand.Kind",
     },
     # Schema and docs for users with a portal role only, like the API they describe.
     "SERVE_PERMISSIONS": ["distributors.access.HasPortalRole"],

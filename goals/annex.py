@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from . import selectors
-from .metrics import metric_get
+from .terms import terms_view
 
 TABLE_STYLE = TableStyle(
     [
@@ -29,19 +29,15 @@ TABLE_STYLE = TableStyle(
 
 
 def _text(value):
-    return escape(str(value)) if value not in (None, "") else "—"
-
-
-def _date(value):
-    return formats.date_format(value, "DATE_FORMAT") if value else "—"
+    # The Helvetica of the PDF encodes WinAnsi: a narrow no-break space (French grouping) is
+    # written as the no-break space it has.
+    if value in (None, ""):
+        return "—"
+    return escape(str(value).replace("\u202f", "\u00a0"))
 
 
 def _when(value):
     return formats.date_format(value, "DATETIME_FORMAT") if value else "—"
-
-
-def _number(value):
-    return formats.number_format(value, 2, force_grouping=True) if value is not None else "—"
 
 
 def _person(user):
@@ -50,61 +46,41 @@ def _person(user):
     return user.get_full_name() or user.get_username()
 
 
-def _metric_label(goal):
-    try:
-        return str(metric_get(goal.metric).label)
-    except LookupError:
-        return goal.metric
-
-
 def _goal_story(goal, styles):
-    story = [Paragraph(_text(goal.title), styles["Heading2"])]
-    if goal.description:
-        story.append(Paragraph(_text(goal.description), styles["BodyText"]))
-    baseline = _("%(value)s %(unit)s (%(first)s – %(last)s)") % {
-        "value": _number(goal.baseline),
-        "unit": goal.unit,
-        "first": _date(goal.baseline_start),
-        "last": _date(goal.baseline_end),
-    }
-    facts = [
-        (_("Metric"), _metric_label(goal)),
-        (_("Scope"), str(goal.scope_label)),
-        (_("Baseline"), baseline),
-        (_("Target"), f"{_number(goal.target)} {goal.unit}"),
-        (_("Start"), _date(goal.start)),
-        (_("Due"), _date(goal.due)),
-        (_("Why it matters"), goal.exciting or "—"),
-    ]
+    """One goal's terms, written by `goals.terms.terms_view` as the goal page writes them."""
+    terms = terms_view(goal)
     body = styles["BodyText"]
+    story = [Paragraph(_text(terms.title), styles["Heading2"])]
+    if terms.subtitle:
+        story.append(Paragraph(_text(terms.subtitle), body))
     table = Table(
-        [[Paragraph(_text(k), body), Paragraph(_text(v), body)] for k, v in facts],
+        [[Paragraph(_text(k), body), Paragraph(_text(v), body)] for k, v in terms.rows],
         colWidths=[40 * mm, 130 * mm],
     )
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story.append(table)
-    landmarks = list(goal.landmarks.all())
-    story.append(Paragraph(_("Landmarks"), styles["Heading3"]))
-    if landmarks:
+    story.append(Paragraph(_text(_("Landmarks")), styles["Heading3"]))
+    if terms.landmarks:
         rows = [[_("Date"), _("Expected value")]]
-        rows += [[_date(lm.date), f"{_number(lm.expected)} {goal.unit}"] for lm in landmarks]
+        rows += [[_text(day), _text(value)] for _day, day, value in terms.landmarks]
         table = Table(rows, colWidths=[50 * mm, 60 * mm])
         table.setStyle(TABLE_STYLE)
         story.append(table)
     else:
         story.append(Paragraph(_("None."), body))
-    bands = list(goal.bands.all())
-    story.append(Paragraph(_("Bonus bands"), styles["Heading3"]))
-    if bands:
+    story.append(
+        Paragraph(
+            _text(_("Bonus bands (paid in %(currency)s)") % {"currency": terms.payout_currency}),
+            styles["Heading3"],
+        )
+    )
+    if terms.bands:
         rows = [[_("Attainment from"), _("Payout kind"), _("Payout")]]
-        for band in bands:
-            amount = (
-                f"{_number(band.amount)} %"
-                if band.kind == band.Kind.PERCENT_ABOVE
-                else f"{_number(band.amount)} {goal.unit}"
-            )
-            rows.append([f"{_number(band.threshold)} %", band.get_kind_display(), amount])
-        table = Table(rows, colWidths=[40 * mm, 70 * mm, 50 * mm])
+        rows += [
+            [_text(threshold), _text(kind), Paragraph(_text(payout), body)]
+            for threshold, kind, payout in terms.bands
+        ]
+        table = Table(rows, colWidths=[40 * mm, 50 * mm, 80 * mm])
         table.setStyle(TABLE_STYLE)
         story.append(table)
     else:

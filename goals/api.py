@@ -30,6 +30,7 @@ from .serializers import (
     AmendSerializer,
     AnnexQuerySerializer,
     CloseSerializer,
+    CounterSerializer,
     GoalCheckSerializer,
     GoalInputSerializer,
     GoalQuerySerializer,
@@ -41,7 +42,8 @@ from .serializers import (
     VerdictSerializer,
 )
 
-ACCEPTED_BY = ("manufacturer_accepted_by", "partner_accepted_by")
+# The signed terms come with each goal: its landmarks and bands, one query each per page.
+ACCEPTED_BY = ("manufacturer_accepted_by", "partner_accepted_by", "landmarks", "bands")
 
 REFUSALS = {
     400: OpenApiResponse(description='The rules refuse it: {"error": {...}} says why'),
@@ -57,10 +59,7 @@ def _payload(serializer_class, request):
 
 
 def _terms(payload):
-    fields, landmarks, bands, acknowledgement = payload.terms()
-    return services.Terms(
-        fields=fields, landmarks=landmarks, bands=bands, acknowledgement=acknowledgement
-    )
+    return services.Terms(**payload.terms())
 
 
 class GoalViewSet(viewsets.GenericViewSet):
@@ -140,10 +139,13 @@ class GoalViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"])
     def check(self, request):
-        payload = _payload(GoalCheckSerializer, request)
-        fields, landmarks, bands, _acknowledgement = payload.terms()
+        entered = _payload(GoalCheckSerializer, request).terms()
         verdict = services.goal_smart_check(
-            by=request.user, fields=fields, landmarks=landmarks, bands=bands
+            by=request.user,
+            fields=entered["fields"],
+            landmarks=entered["landmarks"],
+            bands=entered["bands"],
+            landmark_rule=entered["landmark_rule"],
         )
         return Response(verdict.as_dict())
 
@@ -158,15 +160,16 @@ class GoalViewSet(viewsets.GenericViewSet):
         return self._answer(goal)
 
     @extend_schema(
-        summary="Answer the terms on the table with one's own (same body as entering a goal)",
-        description="Level and distributor are ignored. The goal goes back to the other side.",
-        request=GoalTermsSerializer,
+        summary="Answer the terms on the table with one's own, and why",
+        description="The body of a revision plus a required `reason`. The goal goes back to "
+        "the other side with what changed (old → new for every term) and the reason.",
+        request=CounterSerializer,
         responses={200: GoalSerializer, **REFUSALS},
     )
     @action(detail=True, methods=["post"])
     def counter(self, request, pk=None):
         goal = self.get_object()
-        payload = _payload(GoalTermsSerializer, request)
+        payload = _payload(CounterSerializer, request)
         goal = services.goal_counter(goal=goal, by=request.user, terms=_terms(payload))
         return self._answer(goal)
 
@@ -220,6 +223,7 @@ class GoalViewSet(viewsets.GenericViewSet):
             by=request.user,
             reason=data.pop("reason"),
             review=data.pop("review", None),
+            landmark_rule=data.pop("landmark_rule", None),
             fields=data,
             landmarks=None
             if landmarks is None
@@ -267,6 +271,8 @@ class GoalViewSet(viewsets.GenericViewSet):
                 terms=services.Terms(
                     fields={},
                     landmarks=rows,
+                    # No landmarks: the portal proposes them again.
+                    landmark_rule=None if rows else "linear",
                     acknowledgement=payload.validated_data["acknowledgement"],
                 ),
             )

@@ -40,7 +40,7 @@ from notifications.kinds import Delivery
 from notifications.models import NotificationPreference
 
 from . import notices, services
-from .models import ActionStep, Activity, BonusBand, Cause, Goal, LandmarkReview
+from .models import ActionStep, Activity, BonusBand, Cause, Goal, LandmarkReview, TeamBasis
 from .services import Terms
 
 SEED = 20240605
@@ -68,13 +68,6 @@ def rounded(value, step=None):
     value = Decimal(value)
     step = step or (THOUSAND if value >= 100_000 else Decimal(100))
     return (value / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
-
-
-def short_money(value):
-    value = Decimal(value)
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.2f} M {settings.REPORTING_CURRENCY}"
-    return f"{value / 1000:,.0f} k {settings.REPORTING_CURRENCY}"
 
 
 class Revenue:
@@ -271,12 +264,15 @@ class DemoGoals:
         )
         return services.goal_create(by=by, terms=terms)
 
-    def agree(self, goal, *, proposer, answerer, counter=None):
-        """Proposed by one side, accepted by the other (after a counter-proposal, if given)."""
+    def agree(self, goal, *, proposer, answerer, counter=None, reason=""):
+        """Proposed by one side, accepted by the other (after a counter-proposal, if given,
+        with its reason)."""
         services.goal_propose(goal=goal, by=proposer)
         if counter:
             services.goal_counter(
-                goal=goal, by=answerer, terms=Terms(fields=counter, acknowledgement=ACKNOWLEDGEMENT)
+                goal=goal,
+                by=answerer,
+                terms=Terms(fields=counter, acknowledgement=ACKNOWLEDGEMENT, reason=reason),
             )
             services.goal_accept(goal=goal, by=proposer)
         else:
@@ -299,7 +295,6 @@ class DemoGoals:
             level=Goal.Level.DISTRIBUTOR,
             distributor=distributor,
             parent=parent,
-            title=f"{what} of {short_money(target)} in {span}",
             description=(
                 f"{what} reported by {distributor.name} for {span}, in the reporting currency."
             ),
@@ -357,7 +352,6 @@ class DemoGoals:
             goal = self.create(
                 self.manager,
                 level=Goal.Level.SUPPORT,
-                title=f"{target} {label} in {self.year}",
                 description=f"{label.capitalize()} with my European distributors, as logged.",
                 metric=metric,
                 baseline=baseline,
@@ -382,7 +376,6 @@ class DemoGoals:
         self.revenue_team = self.create(
             self.manager,
             level=Goal.Level.TEAM,
-            title=f"Channel revenue of {short_money(target)} in {self.year}",
             description=TEAM_DESCRIPTION,
             metric="revenue",
             baseline=rounded(baseline, Decimal(100)),
@@ -437,7 +430,7 @@ class DemoGoals:
         self.line_team = self.create(
             self.manager,
             level=Goal.Level.TEAM,
-            title=f"{best.name} revenue of {short_money(team_target)} in {self.year}",
+            team_basis=TeamBasis.ALIGNED,
             description=(
                 f"{best.name}: the targets of the distributors launching the line, added up."
             ),
@@ -504,7 +497,11 @@ class DemoGoals:
             goal,
             proposer=partner,
             answerer=manager,
-            counter={"target": target, "title": f"Revenue of {short_money(target)} in {self.year}"},
+            counter={"target": target},
+            reason=(
+                "Last year's growth came from two one-off projects; the plan asks for 10 % on the "
+                "recurring business, as the other distributors of the region."
+            ),
         )
         lines = sorted(
             distributor.product_lines.all(),
@@ -536,7 +533,6 @@ class DemoGoals:
             manager,
             level=Goal.Level.DISTRIBUTOR,
             distributor=distributor,
-            title=f"Gross margin of {margin_base + Decimal('1.5')} % in {self.year}",
             description="Gross margin on everything sold, with fewer project discounts.",
             metric="margin_pct",
             baseline=margin_base,
@@ -646,14 +642,10 @@ class DemoGoals:
                     goal=goal,
                     by=partner,
                     terms=Terms(
-                        fields={
-                            "target": rounded(base * Decimal("1.04")),
-                            "title": fields["title"].replace(
-                                short_money(fields["target"]),
-                                short_money(rounded(base * Decimal("1.04"))),
-                            ),
-                        },
+                        fields={"target": rounded(base * Decimal("1.04"))},
                         acknowledgement=ACKNOWLEDGEMENT,
+                        reason="Two of our biggest customers froze their investment budgets for "
+                        "next year: 4 % is what our order book supports.",
                     ),
                 )
             elif story == "agreed":
@@ -756,12 +748,7 @@ class DemoGoals:
         amendment = services.amendment_propose(
             goal=amended,
             by=self.partner(amended.distributor),
-            fields={
-                "target": new_target,
-                "title": amended.title.replace(
-                    short_money(amended.target), short_money(new_target)
-                ),
-            },
+            fields={"target": new_target},
             reason="The biggest customer moved its purchasing to its German parent.",
             review=accounted,
         )

@@ -22,6 +22,9 @@ from .models import (
     Cause,
     Goal,
     LandmarkReview,
+    LandmarkRule,
+    Proposal,
+    TeamBasis,
 )
 from .selectors import step_owner_choices
 from .services import Terms
@@ -119,20 +122,76 @@ class LinesMixin:
 
 
 LANDMARKS_HELP = gettext_lazy(
-    'One landmark a line: a date and the value expected by then, like "2026-03-31 30000". '
-    "Left empty, the portal proposes them."
+    "Used when the landmarks are set by hand: one a line, a date and the value expected by "
+    'then, like "2026-03-31 30000". The last one is the target on the due date (added when '
+    "missing)."
 )
+SUBTITLE_HELP = gettext_lazy(
+    "The title is written from the terms (what, how much, when); say it in your own words here."
+)
+
+
+class TermsLinesMixin(LinesMixin):
+    """The landmarks' rule and the typed lines: typed landmarks are used only when set by
+    hand, and typing them while the portal proposes them is an error, not a silent loss."""
+
+    def landmarks_typed(self):
+        """Landmarks in the box other than those the form showed (line endings aside)."""
+        shown, _errors = parse_landmarks(self.initial.get("landmarks") or "")
+        return bool(self.landmark_rows) and self.landmark_rows != shown
+
+    def clean(self):
+        data = super().clean()
+        rule = data.get("landmark_rule")
+        if not rule:
+            # A post that does not say (a script, an older page): landmarks typed anew are
+            # by hand; otherwise the goal keeps its way.
+            typed = self.landmarks_typed()
+            rule = LandmarkRule.MANUAL if typed else self.initial.get("landmark_rule")
+            rule = data["landmark_rule"] = rule or LandmarkRule.LINEAR
+        if rule != LandmarkRule.MANUAL and self.landmarks_typed():
+            self.add_error(
+                "landmarks",
+                _(
+                    "You typed landmarks: choose “Set by hand” to keep them, or clear the box "
+                    "and let the portal propose them."
+                ),
+            )
+        return data
+
+    def landmarks_entered(self):
+        """The typed landmarks when set by hand, else None (the rule makes them)."""
+        if self.cleaned_data.get("landmark_rule") == LandmarkRule.MANUAL:
+            return self.landmark_rows
+        return None
+
+
+def _rule_field():
+    return forms.ChoiceField(
+        choices=LandmarkRule.choices,
+        initial=LandmarkRule.LINEAR,
+        required=False,
+        widget=forms.RadioSelect,
+        label=gettext_lazy("Landmarks"),
+        help_text=gettext_lazy(
+            "Proposed landmarks follow the target and the dates whenever they change; "
+            "landmarks set by hand are asked for again."
+        ),
+    )
+
+
 BANDS_HELP = gettext_lazy(
     "One band a line: attainment from (%), kind (fixed or percent_above) and payout, like "
     '"100 fixed 5000".'
 )
 
 
-class GoalForm(LinesMixin, forms.Form):
-    """A goal's terms. A partner admin's form fixes the level and its own distributor."""
+class GoalForm(TermsLinesMixin, forms.Form):
+    """A goal's terms. A partner admin's form fixes the level and its own distributor; a
+    counter-proposal says why."""
 
     TERM_FIELDS = (
-        "title",
+        "subtitle",
         "description",
         "metric",
         "product_line",
@@ -145,6 +204,7 @@ class GoalForm(LinesMixin, forms.Form):
         "start",
         "due",
         "exciting",
+        "team_basis",
     )
 
     level = forms.ChoiceField(choices=Goal.Level.choices, label=gettext_lazy("Level"))
@@ -163,7 +223,12 @@ class GoalForm(LinesMixin, forms.Form):
     owner = forms.ModelChoiceField(
         get_user_model().objects.all(), required=False, widget=forms.HiddenInput
     )
-    title = forms.CharField(max_length=200, label=gettext_lazy("Title"))
+    subtitle = forms.CharField(
+        max_length=200,
+        required=False,
+        label=gettext_lazy("Subtitle"),
+        help_text=SUBTITLE_HELP,
+    )
     description = forms.CharField(
         required=False,
         max_length=text_limit(Goal, "description"),
@@ -171,6 +236,15 @@ class GoalForm(LinesMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     metric = forms.ChoiceField(label=gettext_lazy("Metric"))
+    team_basis = forms.ChoiceField(
+        choices=[("", "—"), *TeamBasis.choices],
+        required=False,
+        label=gettext_lazy("A team goal is measured on"),
+        help_text=gettext_lazy(
+            "Team goals only: the whole channel's figure, or the sum of the distributor goals "
+            "aligned under it."
+        ),
+    )
     product_line = forms.ModelChoiceField(
         ProductLine.objects.all(), required=False, label=gettext_lazy("Product line")
     )
@@ -202,9 +276,10 @@ class GoalForm(LinesMixin, forms.Form):
         label=gettext_lazy("Why it matters"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    landmark_rule = _rule_field()
     landmarks = forms.CharField(
         required=False,
-        label=gettext_lazy("Landmarks"),
+        label=gettext_lazy("Landmarks set by hand"),
         help_text=LANDMARKS_HELP,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -221,12 +296,25 @@ class GoalForm(LinesMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, partner_distributor=None, editing=False, **kwargs):
+    reason = forms.CharField(
+        max_length=text_limit(Proposal, "reason"),
+        label=gettext_lazy("Why you answer with other terms"),
+        help_text=gettext_lazy("The other side reads it, with what changed, before it answers."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self, *args, partner_distributor=None, editing=False, countering=False, goal=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.landmark_rows, self.band_rows = [], []
         self.partner_distributor = partner_distributor
         self.editing = editing
         self.fields["metric"].choices = metric_choices()
+        if not countering:
+            self.fields.pop("reason")
+        if partner_distributor is not None or (goal is not None and goal.level != "team"):
+            self.fields.pop("team_basis")
         if partner_distributor is not None or editing:
             # The level, the distributor and the team goal are not a partner's to choose, and
             # do not change once a goal exists.
@@ -244,12 +332,14 @@ class GoalForm(LinesMixin, forms.Form):
             self.add_error("distributor", _("A distributor goal names its distributor."))
         if not self.editing and level and level != Goal.Level.DISTRIBUTOR:
             data["distributor"] = None
+        if "team_basis" in self.fields and level and level != Goal.Level.TEAM:
+            data["team_basis"] = ""
         return data
 
     def goal_fields(self):
         data = self.cleaned_data
         fields = {name: data.get(name) for name in self.TERM_FIELDS if name in data}
-        for name in ("description", "exciting"):
+        for name in ("subtitle", "description", "exciting", "team_basis"):
             if name in fields:
                 fields[name] = fields[name] or ""
         if not self.editing:
@@ -262,17 +352,20 @@ class GoalForm(LinesMixin, forms.Form):
         return fields
 
     def terms(self):
-        """Terms for the services: landmarks left empty are proposed (new) or kept (edit)."""
+        """Terms for the services: the landmarks' rule, and the landmarks typed when by hand."""
         return Terms(
             fields=self.goal_fields(),
-            landmarks=self.landmark_rows or ([] if not self.editing else None),
+            landmarks=self.landmarks_entered(),
+            landmark_rule=self.cleaned_data.get("landmark_rule"),
             bands=self.band_rows,
             acknowledgement=self.cleaned_data.get("acknowledgement", ""),
+            reason=self.cleaned_data.get("reason", ""),
         )
 
     @classmethod
     def initial_for(cls, goal):
         initial = {name: getattr(goal, name) for name in cls.TERM_FIELDS}
+        initial["landmark_rule"] = goal.landmark_rule
         initial["parent"] = goal.parent_id
         initial["landmarks"] = landmark_lines((lm.date, lm.expected) for lm in goal.landmarks.all())
         initial["bands"] = band_lines((b.threshold, b.kind, b.amount) for b in goal.bands.all())
@@ -321,10 +414,12 @@ class CloseForm(forms.Form):
     )
 
 
-class AmendmentForm(LinesMixin, forms.Form):
-    FIELDS = ("title", "description", "target", "start", "due", "exciting")
+class AmendmentForm(TermsLinesMixin, forms.Form):
+    FIELDS = ("subtitle", "description", "target", "start", "due", "exciting")
 
-    title = forms.CharField(max_length=200, label=gettext_lazy("Title"))
+    subtitle = forms.CharField(
+        max_length=200, required=False, label=gettext_lazy("Subtitle"), help_text=SUBTITLE_HELP
+    )
     description = forms.CharField(
         required=False,
         max_length=text_limit(Goal, "description"),
@@ -340,9 +435,10 @@ class AmendmentForm(LinesMixin, forms.Form):
         label=gettext_lazy("Why it matters"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    landmark_rule = _rule_field()
     landmarks = forms.CharField(
         required=False,
-        label=gettext_lazy("Landmarks"),
+        label=gettext_lazy("Landmarks set by hand"),
         help_text=LANDMARKS_HELP,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -365,13 +461,14 @@ class AmendmentForm(LinesMixin, forms.Form):
     def amendment_fields(self):
         data = self.cleaned_data
         fields = {name: data[name] for name in self.FIELDS}
-        fields["description"] = fields["description"] or ""
-        fields["exciting"] = fields["exciting"] or ""
+        for name in ("subtitle", "description", "exciting"):
+            fields[name] = fields[name] or ""
         return fields
 
     @classmethod
     def initial_for(cls, goal):
         initial = {name: getattr(goal, name) for name in cls.FIELDS}
+        initial["landmark_rule"] = goal.landmark_rule
         initial["landmarks"] = landmark_lines((lm.date, lm.expected) for lm in goal.landmarks.all())
         initial["bands"] = band_lines((b.threshold, b.kind, b.amount) for b in goal.bands.all())
         return initial

@@ -108,12 +108,41 @@ class Facts:
             return cls(as_of, as_of, set(), False)
         first = min(min(g.start, g.baseline_start or g.start) for g in goals)
         last = max(min(g.due, as_of) for g in goals)
-        return cls(
+        facts = cls(
             first=add_months(month_start(first), -extra_months),
             last=month_start(max(last, first)),
             distributor_ids={g.distributor_id for g in goals if g.distributor_id},
-            channel=any(g.distributor_id is None for g in goals),
+            channel=any(g.distributor_id is None and not g.is_aligned_team for g in goals),
         )
+        for goal in goals:
+            if goal.is_aligned_team:
+                facts.aligned(goal)
+        return facts
+
+    def aligned(self, goal):
+        """The distributor goals a team goal measured on them adds up: those aligned under it
+        and agreed by both sides (running or settled). Loaded once per team goal; their
+        distributors' rows join the batch's."""
+        aligned = self._cache.setdefault("aligned", {})
+        if goal.pk not in aligned:
+            from .models import Goal
+
+            children = (
+                list(
+                    Goal.objects.filter(parent_id=goal.pk, status__in=Goal.COUNTED)
+                    .select_related(*NAMED_RELATIONS)
+                    .order_by("id")
+                )
+                if goal.pk
+                else []
+            )
+            aligned[goal.pk] = children
+            wanted = {child.distributor_id for child in children} - self.distributor_ids
+            if wanted:
+                self.distributor_ids = self.distributor_ids | wanted
+                for key in [key for key in self._cache if key[1:] == ("distributors",)]:
+                    del self._cache[key]
+        return aligned[goal.pk]
 
     def _rows(self, kind, distributor_id):
         """The aggregated rows of source `kind` for one distributor, or the channel's (None).
@@ -294,12 +323,31 @@ class Metric:
     cumulative = True
     # Scope fields the metric cannot do without ("product_line", "territory", ...).
     requires = ()
+    # Scope fields it can measure by at all: a goal naming another would measure something
+    # else than its terms say (revenue reports carry no territory, say).
+    scopes = ()
     levels = ("team", "distributor")
     # A percentage that cannot pass 100 (a share, a rate).
     bounded = False
+    # The lowest value a target, a baseline or a landmark may take (revenue, units and counts
+    # are never negative; a growth rate may be, down to -100 %).
+    minimum = Decimal(0)
 
     def measure(self, goal, facts, period):
         raise NotImplementedError
+
+    def title(self, goal, *, amount, period):
+        """The goal's title from its terms: `amount` is the target as a title writes it."""
+        return self.title_pattern % {
+            "amount": amount,
+            "period": period,
+            **_scope_names(goal),
+        }
+
+    @property
+    def maximum(self):
+        """The highest value a term may take: 100 for a share or a rate, else none."""
+        return HUNDRED if self.bounded else None
 
     def unit_label(self):
         return {
@@ -313,7 +361,24 @@ class Metric:
         end = min(goal.due, as_of)
         if end < goal.start:
             return Actual(None, how=_("The goal has not started yet."))
-        return self.measure(goal, facts, Period.of(goal.start, end))
+        return self.measure_goal(goal, facts, Period.of(goal.start, end))
+
+    def measure_goal(self, goal, facts, period):
+        """The goal's value over `period`: its own scope's, or, for a team goal measured on the
+        distributor goals aligned under it, the sum of theirs over the same months."""
+        if not goal.is_aligned_team:
+            return self.measure(goal, facts, period)
+        aligned = facts.aligned(goal)
+        total = sum(
+            (self.measure(child, facts, period).value or Decimal(0) for child in aligned),
+            Decimal(0),
+        )
+        how = _(
+            "Sum over the %(count)s distributor goals aligned under this team goal (agreed, "
+            "running or settled), each over its own distributor and scope, for %(period)s: "
+            "%(total)s."
+        ) % {"count": len(aligned), "period": period.label, "total": _number(total, 2)}
+        return Actual(quantize(total), numerator=quantize(total), how=how)
 
     def series(self, goal, facts, *, as_of):
         """[(month, value to date)] from the goal's start to today (or its due date)."""
@@ -322,7 +387,10 @@ class Metric:
         points = []
         while month <= end:
             points.append(
-                (month, self.measure(goal, facts, Period(month_start(goal.start), month)).value)
+                (
+                    month,
+                    self.measure_goal(goal, facts, Period(month_start(goal.start), month)).value,
+                )
             )
             month = add_months(month, 1)
         return points
@@ -339,6 +407,14 @@ def _scope_words(goal):
     return ", ".join(parts)
 
 
+def _scope_names(goal):
+    return {
+        "line": str(goal.product_line) if goal.product_line_id else "",
+        "category": str(goal.customer_category) if goal.customer_category_id else "",
+        "territory": str(goal.territory) if goal.territory_id else "",
+    }
+
+
 def _who(goal):
     return str(goal.distributor.name) if goal.distributor_id else _("the whole channel")
 
@@ -353,6 +429,22 @@ def _number(value, places=0):
 
 class RevenueBase(Metric):
     """Reported revenue in the reporting currency over the goal's months and scope."""
+
+    scopes = ("product_line", "customer_category")
+
+    def title(self, goal, *, amount, period):
+        names = _scope_names(goal)
+        if names["line"] and names["category"]:
+            pattern = _("%(line)s revenue from %(category)s of %(amount)s %(period)s")
+        elif names["line"]:
+            pattern = _("%(line)s revenue of %(amount)s %(period)s")
+        elif names["category"]:
+            pattern = _("Revenue from %(category)s of %(amount)s %(period)s")
+        elif goal.level == "team":
+            pattern = _("Channel revenue of %(amount)s %(period)s")
+        else:
+            pattern = _("Revenue of %(amount)s %(period)s")
+        return pattern % {"amount": amount, "period": period, **names}
 
     def _rows(self, goal, facts, period, *, line=True, category=True):
         for month, line_id, category_id, amount, units, margin in facts.revenue(
@@ -415,6 +507,14 @@ class Units(RevenueBase):
     label = gettext_lazy("Units sold")
     unit = Unit.UNITS
 
+    def title(self, goal, *, amount, period):
+        names = _scope_names(goal)
+        if names["line"]:
+            pattern = _("%(amount)s units of %(line)s sold %(period)s")
+        else:
+            pattern = _("%(amount)s units sold %(period)s")
+        return pattern % {"amount": amount, "period": period, **names}
+
     def measure(self, goal, facts, period):
         rows = list(self._rows(goal, facts, period))
         total = sum((Decimal(u) for _a, u, _m in rows), Decimal(0))
@@ -436,6 +536,14 @@ class MarginPercent(RevenueBase):
     cumulative = False
     bounded = True
 
+    def title(self, goal, *, amount, period):
+        names = _scope_names(goal)
+        if names["line"]:
+            pattern = _("Gross margin on %(line)s of %(amount)s %(period)s")
+        else:
+            pattern = _("Gross margin of %(amount)s %(period)s")
+        return pattern % {"amount": amount, "period": period, **names}
+
     def measure(self, goal, facts, period):
         rows = list(self._rows(goal, facts, period))
         revenue = sum((Decimal(a) for a, _u, _m in rows), Decimal(0))
@@ -455,6 +563,15 @@ class Growth(RevenueBase):
     label = gettext_lazy("Revenue growth % (year on year)")
     unit = Unit.PERCENT
     cumulative = False
+    minimum = -HUNDRED
+
+    def title(self, goal, *, amount, period):
+        names = _scope_names(goal)
+        if names["line"]:
+            pattern = _("%(line)s revenue growth of %(amount)s %(period)s")
+        else:
+            pattern = _("Revenue growth of %(amount)s %(period)s")
+        return pattern % {"amount": amount, "period": period, **names}
 
     def measure(self, goal, facts, period):
         now = self._total(goal, facts, period)
@@ -480,7 +597,9 @@ class ProductLineShare(RevenueBase):
     unit = Unit.PERCENT
     cumulative = False
     requires = ("product_line",)
+    scopes = ("product_line", "customer_category")
     bounded = True
+    title_pattern = gettext_lazy("%(line)s share of the revenue of %(amount)s %(period)s")
 
     def measure(self, goal, facts, period):
         line = self._total(goal, facts, period)
@@ -503,6 +622,8 @@ class TerritoryRevenue(Metric):
     key = "territory_revenue"
     label = gettext_lazy("Revenue in a new territory (won leads)")
     requires = ("territory",)
+    scopes = ("territory",)
+    title_pattern = gettext_lazy("Revenue in %(territory)s of %(amount)s %(period)s (won leads)")
 
     def measure(self, goal, facts, period):
         territory = goal.territory
@@ -552,6 +673,7 @@ class LeadRatio(Metric):
 class DqlConversion(LeadRatio):
     key = "dql_conversion"
     label = gettext_lazy("MQL → DQL conversion %")
+    title_pattern = gettext_lazy("MQL → DQL conversion of %(amount)s %(period)s")
     numerator_stages = ("dql",)
     denominator_stages = ("assigned",)
 
@@ -566,6 +688,7 @@ class DqlConversion(LeadRatio):
 class LeadsOnTime(LeadRatio):
     key = "leads_on_time"
     label = gettext_lazy("Leads answered within the deadline %")
+    title_pattern = gettext_lazy("%(amount)s of leads answered within the deadline %(period)s")
     numerator_stages = ("late",)
     denominator_stages = ("assigned",)
     subtract = True
@@ -614,6 +737,7 @@ class ActivityCount(Metric):
 class TrainingsCompleted(ActivityCount):
     key = "trainings"
     label = gettext_lazy("Trainings completed")
+    title_pattern = gettext_lazy("%(amount)s trainings completed %(period)s")
     activity_kind = "training"
     levels = ALL_LEVELS
 
@@ -622,6 +746,7 @@ class TrainingsCompleted(ActivityCount):
 class VisitsHeld(ActivityCount):
     key = "visits"
     label = gettext_lazy("Visits held")
+    title_pattern = gettext_lazy("%(amount)s visits held %(period)s")
     activity_kind = "visit"
     levels = ALL_LEVELS
 
@@ -630,6 +755,7 @@ class VisitsHeld(ActivityCount):
 class OneToOnesHeld(ActivityCount):
     key = "one_to_ones"
     label = gettext_lazy("One-to-one meetings held")
+    title_pattern = gettext_lazy("%(amount)s one-to-one meetings held %(period)s")
     activity_kind = "one_to_one"
     levels = ("support",)
 
@@ -680,19 +806,6 @@ def projection(goal, actual, *, as_of, to):
         return None
     span = (to - goal.start).days + 1
     return quantize(Decimal(actual) * Decimal(span) / Decimal(elapsed))
-
-
-def gap_words(value, reference):
-    """ "ahead by 4 %", "behind by 12 %", "on target": never a bare signed number."""
-    if value is None or not reference:
-        return _("no figures yet")
-    gap = (Decimal(value) - Decimal(reference)) * HUNDRED / Decimal(reference)
-    rounded = gap.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        return _("on target")
-    if rounded > 0:
-        return _("ahead by %(percent)s %%") % {"percent": rounded}
-    return _("behind by %(percent)s %%") % {"percent": -rounded}
 
 
 # The relations the explanations name (`Actual.how`): loaded once for a batch, not per goal.

@@ -30,6 +30,17 @@ class Side(models.TextChoices):
     PARTNER = "partner", _("Distributor")
 
 
+class LandmarkRule(models.TextChoices):
+    LINEAR = "linear", _("Proposed evenly over time")
+    PROFILE = "profile", _("Proposed from last year's monthly profile")
+    MANUAL = "manual", _("Set by hand")
+
+
+class TeamBasis(models.TextChoices):
+    CHANNEL = "channel", _("The whole channel: all distributors")
+    ALIGNED = "aligned", _("The distributor goals aligned under it")
+
+
 class Goal(models.Model):
     class Level(models.TextChoices):
         TEAM = "team", _("Team goal")
@@ -63,6 +74,9 @@ class Goal(models.Model):
     # Statuses in which the terms are frozen: a change is an amendment both sides accept.
     FROZEN = (Status.AGREED, Status.ACTIVE)
     FINISHED = (Status.ACHIEVED, Status.MISSED, Status.CLOSED)
+    # Agreed by both sides, running or settled: what a team goal measured on its aligned
+    # distributor goals adds up, and what the contract annex prints.
+    COUNTED = (Status.AGREED, Status.ACTIVE, Status.ACHIEVED, Status.MISSED)
 
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
     parent = models.ForeignKey(
@@ -91,7 +105,14 @@ class Goal(models.Model):
         related_name="goals_owned",
         verbose_name=_("owner"),
     )
-    title = models.CharField(_("title"), max_length=200)
+    # The title is generated from the terms in the reader's language (`goals.formats.goal_title`)
+    # so that it can never contradict them; the author's own words are kept as a subtitle.
+    subtitle = models.CharField(
+        _("subtitle"),
+        max_length=200,
+        blank=True,
+        help_text=_("In your own words; the title is written from the terms"),
+    )
     description = models.TextField(_("specific description"), max_length=PARAGRAPHS, blank=True)
     metric = models.CharField(_("metric"), max_length=40)
     product_line = models.ForeignKey(
@@ -127,6 +148,18 @@ class Goal(models.Model):
         _("target"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
     )
     unit = models.CharField(_("unit"), max_length=10, blank=True)
+    # How the landmarks were made: by a rule, re-derived whenever the target or the dates change,
+    # or by hand, confirmed again by whoever changes them.
+    landmark_rule = models.CharField(
+        _("landmarks"),
+        max_length=20,
+        choices=LandmarkRule.choices,
+        default=LandmarkRule.LINEAR,
+    )
+    # What a team goal's actual adds up (empty for distributor and support goals).
+    team_basis = models.CharField(
+        _("team goal measured on"), max_length=20, choices=TeamBasis.choices, blank=True
+    )
     start = models.DateField(_("start"))
     due = models.DateField(_("due"))
     exciting = models.TextField(
@@ -185,6 +218,7 @@ class Goal(models.Model):
     payout = models.DecimalField(
         _("bonus payout"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
     )
+    payout_currency = models.CharField(_("payout currency"), max_length=3, blank=True)
     closed_reason = models.TextField(_("reason for closing"), max_length=PARAGRAPHS, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -199,7 +233,7 @@ class Goal(models.Model):
     # What the change history shows (goal_history).
     HISTORY_FIELDS = (
         "status",
-        "title",
+        "subtitle",
         "description",
         "metric",
         "product_line",
@@ -213,11 +247,13 @@ class Goal(models.Model):
         "start",
         "due",
         "exciting",
+        "landmark_rule",
+        "team_basis",
         "parent",
     )
     # The terms both sides agree on; once agreed, changing one takes an amendment.
     TERMS = (
-        "title",
+        "subtitle",
         "description",
         "metric",
         "product_line",
@@ -231,6 +267,8 @@ class Goal(models.Model):
         "start",
         "due",
         "exciting",
+        "landmark_rule",
+        "team_basis",
     )
 
     # Partners see their own distributor's goals; team and support goals are internal.
@@ -270,10 +308,17 @@ class Goal(models.Model):
         ]
 
     def __str__(self):
-        return self.title
+        return str(self.title)
 
     def get_absolute_url(self):
         return reverse("goals:detail", args=[self.pk])
+
+    @property
+    def title(self):
+        """The title written from the terms, in the active language."""
+        from .formats import goal_title
+
+        return goal_title(self)
 
     def can_move_to(self, status):
         return status in self.TRANSITIONS[self.Status(self.status)]
@@ -309,6 +354,19 @@ class Goal(models.Model):
         return ", ".join(parts) or _("All business")
 
     @property
+    def is_aligned_team(self):
+        """A team goal measured on the sum of the distributor goals aligned under it."""
+        return self.level == self.Level.TEAM and self.team_basis == TeamBasis.ALIGNED
+
+    @property
+    def payout_currency_code(self):
+        """The currency bonuses are paid in: the distributor's (its contract's), else the
+        reporting currency."""
+        if self.distributor_id and self.distributor.currency:
+            return self.distributor.currency
+        return settings.REPORTING_CURRENCY
+
+    @property
     def metric_label(self):
         """The metric's name in the reader's language (its key if it left the registry)."""
         from .metrics import metric_get
@@ -340,7 +398,10 @@ class BonusBand(models.Model):
         max_digits=MONEY_DIGITS,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("An amount in the reporting currency, or a percentage"),
+        help_text=_(
+            "A fixed amount in the distributor's currency, or a percentage of the revenue above "
+            "target"
+        ),
     )
 
     history = HistoricalRecords()
@@ -524,8 +585,10 @@ class Amendment(models.Model):
         verbose_name=_("adjustment for"),
     )
     # {"target": "120000.00", "due": "2027-12-31", "landmarks": [[date, value], ...],
-    #  "bands": [[threshold, kind, amount], ...]}: only what changes.
+    #  "bands": [[threshold, kind, amount], ...]}: only what changes; `previous` holds what
+    # those terms read before, in the same shape (`goals.terms`).
     changes = models.JSONField(_("changes"))
+    previous = models.JSONField(_("previous terms"), default=dict, blank=True)
     reason = models.TextField(_("reason"), max_length=PARAGRAPHS)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
@@ -557,6 +620,35 @@ class Amendment(models.Model):
 
     def __str__(self):
         return f"{self.goal} · {self.proposed_at:%Y-%m-%d}"
+
+
+class Proposal(models.Model):
+    """Terms put on the table by one side of a distributor goal: the first proposal, or a
+    counter-proposal with its reason and what it changed (old → new for every term)."""
+
+    class Kind(models.TextChoices):
+        PROPOSAL = "proposal", _("Proposal")
+        COUNTER = "counter", _("Counter-proposal")
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="proposals")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    side = models.CharField(_("side"), max_length=20, choices=Side.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"))
+    reason = models.TextField(_("reason"), max_length=PARAGRAPHS, blank=True)
+    # Only what changed against the terms on the table before (`goals.terms` shape).
+    previous = models.JSONField(_("previous terms"), default=dict, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="goal__distributor")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+
+    def __str__(self):
+        return f"{self.goal} · {self.get_kind_display()} · {self.at:%Y-%m-%d}"
 
 
 class Activity(models.Model):

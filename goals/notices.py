@@ -40,41 +40,72 @@ def _both_sides(goal):
     return _both_sides_of([goal])(goal)
 
 
-def goal_proposed_notify(goal, *, by):
+def goal_proposed_notify(goal, *, by, proposal=None):
+    """The other side hears of terms to answer; of a counter-proposal, what changed and why."""
+    from .formats import GoalTitle
+    from .terms import ChangeSummary
+
+    if proposal is not None and proposal.kind == "counter":
+        body = _(
+            "Counter-proposal.\nWhat changed: %(changes)s\nWhy: %(reason)s\nAccept it, or "
+            "answer with a counter-proposal."
+        )
+        context = {
+            "title": GoalTitle(goal),
+            "changes": ChangeSummary(goal, proposal.previous, proposal.changes),
+            "reason": proposal.reason,
+        }
+    else:
+        body = _("Accept it, or answer with a counter-proposal.")
+        context = {"title": GoalTitle(goal)}
     _send(
         _other_side(goal, by),
         kind=GOAL_PROPOSED.slug,
         subject=_("A goal awaits your answer: %(title)s"),
-        body=_("Accept it, or answer with a counter-proposal."),
+        body=body,
         link=reverse("goals:detail", args=[goal.pk]),
-        context={"title": goal.title},
+        context=context,
     )
 
 
 def goal_agreed_notify(goal, *, by):
+    from .formats import GoalTitle
+
     _send(
         [u for u in _both_sides(goal) if u.pk != by.pk],
         kind=GOAL_AGREED.slug,
         subject=_("Goal agreed: %(title)s"),
         body=_("Both sides have accepted the goal; it goes into the contract annex."),
         link=reverse("goals:detail", args=[goal.pk]),
-        context={"title": goal.title},
+        context={"title": GoalTitle(goal)},
     )
 
 
 def amendment_proposed_notify(amendment, *, by):
+    from .formats import GoalTitle
+    from .terms import ChangeSummary
+
     goal = amendment.goal
     _send(
         _other_side(goal, by),
         kind=AMENDMENT.slug,
         subject=_("An amendment awaits your answer: %(title)s"),
-        body=_("The goal is agreed; the change applies once you accept it."),
+        body=_(
+            "The goal is agreed; the change applies once you accept it.\nWhat changes: "
+            "%(changes)s\nWhy: %(reason)s"
+        ),
         link=reverse("goals:detail", args=[goal.pk]),
-        context={"title": goal.title},
+        context={
+            "title": GoalTitle(goal),
+            "changes": ChangeSummary(goal, amendment.previous, amendment.changes),
+            "reason": amendment.reason,
+        },
     )
 
 
 def amendment_decided_notify(amendment, *, by):
+    from .formats import GoalTitle
+
     goal = amendment.goal
     _send(
         [amendment.proposed_by],
@@ -82,7 +113,7 @@ def amendment_decided_notify(amendment, *, by):
         subject=_("Your amendment was %(decision)s: %(title)s"),
         body=_("See the goal's history for the terms now in force."),
         link=reverse("goals:detail", args=[goal.pk]),
-        context={"title": goal.title, "decision": amendment.get_status_display().lower()},
+        context={"title": GoalTitle(goal), "decision": amendment.get_status_display().lower()},
     )
 
 

@@ -18,17 +18,21 @@ from distributors.access import (
 )
 from distributors.periods import month_start
 
+from . import formats
 from .metrics import (
     Actual,
     Facts,
     actuals_for,
     attainment,
     expected_at,
-    gap_words,
     metric_get,
     quantize,
 )
 from .models import ActionStep, Amendment, Goal, LandmarkReview
+
+# What a goal's title is written from (`goals.formats.goal_title`), for the lists that name
+# goals through a review or a step.
+TITLE_RELATIONS = ("goal__product_line", "goal__customer_category", "goal__territory")
 
 GOAL_RELATIONS = (
     "distributor",
@@ -42,17 +46,44 @@ GOAL_RELATIONS = (
 
 @dataclass
 class GoalFigures:
-    """A goal with what the portal measures of it today."""
+    """A goal with what the portal measures of it today, and each figure written as every
+    surface writes it (`goals.formats`)."""
 
     goal: Goal
     actual: Actual
     attainment: Decimal | None
     expected: Decimal | None  # where the landmarks say it should be today
-    gap: str  # "behind by 12 %", in words
+    gap: str  # "behind by 12.0%", in words
 
     @property
     def value(self):
         return self.actual.value
+
+    @property
+    def value_text(self):
+        return formats.value_text(self.goal, self.value)
+
+    @property
+    def expected_text(self):
+        return formats.value_text(self.goal, self.expected)
+
+    @property
+    def target_text(self):
+        return formats.value_text(self.goal, self.goal.target, exact=True)
+
+    @property
+    def attainment_text(self):
+        return formats.attainment_text(self.attainment)
+
+
+def figures_of(goal, actual, expected):
+    return GoalFigures(
+        goal=goal,
+        actual=actual,
+        attainment=attainment(actual.value, goal.target),
+        expected=expected,
+        gap=formats.gap_text(goal, actual.value, expected),
+    )
 
 
 def goal_queryset(*, visible_to, filters=None):
@@ -81,7 +112,17 @@ def goal_queryset(*, visible_to, filters=None):
     if filters.get("metric"):
         goals = goals.filter(metric=filters["metric"])
     if filters.get("q"):
-        goals = goals.filter(title__icontains=filters["q"])
+        # Titles are written from the terms: the words to find are the author's and the
+        # names the terms carry.
+        words = filters["q"]
+        goals = goals.filter(
+            Q(subtitle__icontains=words)
+            | Q(description__icontains=words)
+            | Q(product_line__name__icontains=words)
+            | Q(customer_category__name__icontains=words)
+            | Q(territory__name__icontains=words)
+            | Q(distributor__name__icontains=words)
+        )
     return goals.order_by("due", "id")
 
 
@@ -99,17 +140,8 @@ def goal_figures(goals, *, as_of=None):
     actuals = actuals_for(goals, as_of=as_of)
     rows = []
     for goal in goals:
-        actual = actuals[goal.pk]
         expected = expected_at(goal, landmarks.get(goal.pk, []), min(as_of, goal.due))
-        rows.append(
-            GoalFigures(
-                goal=goal,
-                actual=actual,
-                attainment=attainment(actual.value, goal.target),
-                expected=expected,
-                gap=gap_words(actual.value, expected),
-            )
-        )
+        rows.append(figures_of(goal, actuals[goal.pk], expected))
     return rows
 
 
@@ -124,13 +156,7 @@ def goal_detail(goal, *, as_of=None):
     actual = metric.actual(goal, facts, as_of=as_of)
     landmarks = list(goal.landmarks.all())
     expected = expected_at(goal, landmarks, min(as_of, goal.due))
-    figures = GoalFigures(
-        goal=goal,
-        actual=actual,
-        attainment=attainment(actual.value, goal.target),
-        expected=expected,
-        gap=gap_words(actual.value, expected),
-    )
+    figures = figures_of(goal, actual, expected)
     series = metric.series(goal, facts, as_of=as_of)
     # The pace over complete months, as the early warning reads it (goals_at_risk_refresh).
     settled = month_start(as_of) - datetime.timedelta(days=1)
@@ -143,36 +169,66 @@ def goal_detail(goal, *, as_of=None):
 
 @dataclass
 class Rollup:
-    """A team goal against the sum of the distributor goals aligned under it."""
+    """A team goal seen both ways, each figure against its own target: the whole channel (all
+    distributors, in the goal's scope) against the team target, and the distributor goals
+    aligned under it (agreed, running or settled) against the sum of their own targets. The
+    goal's `team_basis` says which of the two is its headline."""
 
     goal: Goal
-    children: list  # [GoalFigures]
-    team: GoalFigures  # the team goal's own figures (the whole channel)
-    children_target: Decimal
-    children_actual: Decimal
-    expected: Decimal | None
-    coverage: str  # how the distributor targets add up against the team target, in words
-    gap: str  # how the distributor actuals stand against where the team should be, in words
+    children: list  # [GoalFigures] of every aligned goal not closed, counted or not
+    channel: GoalFigures  # the whole channel, against the team target
+    aligned: GoalFigures  # the aligned goals counted, against the sum of their targets
+    counted: int  # how many aligned goals are counted (agreed by both sides)
+    aligned_target: Decimal
+    coverage: str  # how the counted goals' targets add up against the team target, in words
+
+    @property
+    def aligned_target_text(self):
+        return formats.value_text(self.goal, self.aligned_target, exact=True)
+
+
+def _as_basis(goal, basis, target):
+    """An unsaved copy of the team goal measured on `basis` against `target`."""
+    copy = Goal(**{f.attname: getattr(goal, f.attname) for f in Goal._meta.concrete_fields})
+    copy.team_basis, copy.target = basis, target
+    return copy
 
 
 def team_rollup(goal, *, as_of=None):
+    from .models import TeamBasis
+
     as_of = as_of or timezone.localdate()
     children = goal_figures(
         goal.children.exclude(status=Goal.Status.CLOSED).select_related(*GOAL_RELATIONS),
         as_of=as_of,
     )
-    team = goal_figures([goal], as_of=as_of)[0]
-    children_target = sum((c.goal.target or Decimal(0) for c in children), Decimal(0))
-    children_actual = sum((c.value or Decimal(0) for c in children), Decimal(0))
+    counted = [c for c in children if c.goal.status in Goal.COUNTED]
+    aligned_target = quantize(sum((c.goal.target or Decimal(0) for c in counted), Decimal(0)))
+    channel_goal = _as_basis(goal, TeamBasis.CHANNEL, goal.target)
+    aligned_goal = _as_basis(goal, TeamBasis.ALIGNED, aligned_target)
+    landmarks = list(goal.landmarks.all())
+    facts = Facts.for_goals([channel_goal, aligned_goal], as_of=as_of)
+    day = min(as_of, goal.due)
+    channel = figures_of(
+        channel_goal,
+        actuals_for([channel_goal], as_of=as_of, facts=facts)[channel_goal.pk],
+        expected_at(goal, landmarks, day),
+    )
+    # The aligned goals should be where their own landmarks say, added up.
+    own = {c.goal.pk: c.expected for c in counted}
+    aligned = figures_of(
+        aligned_goal,
+        actuals_for([aligned_goal], as_of=as_of, facts=facts)[aligned_goal.pk],
+        quantize(sum((value or Decimal(0) for value in own.values()), Decimal(0))),
+    )
     return Rollup(
         goal=goal,
         children=children,
-        team=team,
-        children_target=quantize(children_target),
-        children_actual=quantize(children_actual),
-        expected=team.expected,
-        coverage=gap_words(children_target, goal.target),
-        gap=gap_words(children_actual, team.expected),
+        channel=channel,
+        aligned=aligned,
+        counted=len(counted),
+        aligned_target=aligned_target,
+        coverage=formats.gap_text(goal, aligned_target, goal.target),
     )
 
 
@@ -180,7 +236,13 @@ def review_queue(*, visible_to, status=None):
     """Landmark reviews the viewer may see, the open ones first."""
     reviews = (
         LandmarkReview.objects.visible_to(visible_to)
-        .select_related("goal__distributor", "landmark", "accounted_by", "acknowledged_by")
+        .select_related(
+            "goal__distributor",
+            *TITLE_RELATIONS,
+            "landmark",
+            "accounted_by",
+            "acknowledged_by",
+        )
         .annotate(action_count=Count("actions"))
     )
     if status:
@@ -189,7 +251,9 @@ def review_queue(*, visible_to, status=None):
 
 
 def steps_for(*, visible_to, goal=None, open_only=False):
-    steps = ActionStep.objects.visible_to(visible_to).select_related("goal", "owner", "review")
+    steps = ActionStep.objects.visible_to(visible_to).select_related(
+        "goal", *TITLE_RELATIONS, "owner", "review"
+    )
     if goal is not None:
         steps = steps.filter(goal=goal)
     if open_only:
@@ -248,12 +312,12 @@ def quarterly_review(*, distributor, quarter=None, as_of=None):
     reviews = list(
         LandmarkReview.objects.filter(goal__distributor=distributor)
         .filter(Q(landmark__date__range=(first, last)) | ~Q(status=LandmarkReview.Status.CLOSED))
-        .select_related("goal", "landmark")
+        .select_related("goal", *TITLE_RELATIONS, "landmark")
         .order_by("landmark__date")
     )
     steps = list(
         ActionStep.objects.filter(goal__in=[f.goal for f in figures])
-        .select_related("goal", "owner", "review")
+        .select_related("goal", *TITLE_RELATIONS, "owner", "review")
         .order_by("status", "due")
     )
     return Quarter(distributor, first, last, label, figures, reviews, steps)

@@ -11,6 +11,7 @@ from distributors.serializers import CodeRelatedField
 from drm.api import BlankRefused, IdField
 from drm.limits import text_limit
 
+from . import formats
 from .metrics import metric_list
 from .models import (
     ACKNOWLEDGEMENT_MAX_LENGTH,
@@ -21,7 +22,10 @@ from .models import (
     Goal,
     Landmark,
     LandmarkReview,
+    LandmarkRule,
+    Proposal,
     Side,
+    TeamBasis,
 )
 from .selectors import step_owners_visible_to
 
@@ -59,9 +63,68 @@ def _figure(name, **kwargs):
     return get
 
 
+class GoalLandmarkSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    expected = serializers.DecimalField(**MONEY)
+    display = serializers.SerializerMethodField(help_text="The value as the goal page writes it")
+
+    def get_display(self, landmark) -> str:
+        return formats.value_text(landmark.goal, landmark.expected, exact=True)
+
+
+class GoalBandSerializer(serializers.Serializer):
+    threshold = serializers.DecimalField(
+        max_digits=6, decimal_places=2, help_text="Attainment from which the band pays (%)"
+    )
+    kind = serializers.ChoiceField(choices=BonusBand.Kind.choices)
+    amount = serializers.DecimalField(
+        **MONEY,
+        help_text="fixed: an amount in `currency`; percent_above: a % of the revenue above target",
+    )
+    currency = serializers.SerializerMethodField(
+        help_text="The currency a fixed band pays in (the distributor's); null for a percentage"
+    )
+    display = serializers.SerializerMethodField(help_text="What the band pays, in words")
+
+    def get_currency(self, band) -> str | None:
+        return band.goal.payout_currency_code if band.kind == BonusBand.Kind.FIXED else None
+
+    def get_display(self, band) -> str:
+        return formats.band_text(band.goal, band)
+
+
+class GoalDisplaySerializer(serializers.Serializer):
+    """The goal's figures as the pages, the export and the annex write them, in the caller's
+    language: the same formatter everywhere."""
+
+    target = serializers.CharField()
+    baseline = serializers.CharField()
+    actual = serializers.CharField()
+    expected = serializers.CharField()
+    attainment = serializers.CharField()
+    gap = serializers.CharField()
+    projection = serializers.CharField()
+
+
 class GoalSerializer(serializers.ModelSerializer):
-    """A goal with what the portal measures of it today (context "figures": {goal id:
-    GoalFigures} from `selectors.goal_figures`, computed for the rows shown only)."""
+    """A goal with its signed terms (landmarks and bonus bands included) and what the portal
+    measures of it today (context "figures": {goal id: GoalFigures} from
+    `selectors.goal_figures`, computed for the rows shown only)."""
+
+    title = serializers.CharField(
+        read_only=True, help_text="Written from the terms, in the caller's language"
+    )
+    landmarks = GoalLandmarkSerializer(many=True, read_only=True, source="landmarks.all")
+    bands = GoalBandSerializer(many=True, read_only=True, source="bands.all")
+    bonus_currency = serializers.CharField(
+        source="payout_currency_code",
+        read_only=True,
+        help_text="The currency bonuses are paid in: the distributor's",
+    )
+    places = serializers.SerializerMethodField(
+        help_text="The decimals the goal's figures are shown with (its target's precision)"
+    )
+    display = serializers.SerializerMethodField()
 
     distributor = serializers.SlugRelatedField(
         slug_field="code",
@@ -94,6 +157,12 @@ class GoalSerializer(serializers.ModelSerializer):
     proposed_by_side = serializers.ChoiceField(
         choices=Side.choices, read_only=True, allow_blank=True
     )
+    team_basis = serializers.ChoiceField(
+        choices=TeamBasis.choices,
+        read_only=True,
+        allow_blank=True,
+        help_text="Team goals: what the actual adds up; empty for the others",
+    )
     smart_acknowledgements = AcknowledgedWarningSerializer(many=True, read_only=True)
 
     get_attainment = _figure("attainment")
@@ -105,6 +174,7 @@ class GoalSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "title",
+            "subtitle",
             "description",
             "level",
             "status",
@@ -123,10 +193,17 @@ class GoalSerializer(serializers.ModelSerializer):
             "start",
             "due",
             "exciting",
+            "team_basis",
+            "landmark_rule",
+            "landmarks",
+            "bands",
+            "bonus_currency",
+            "places",
             "attainment",
             "actual",
             "expected",
             "gap",
+            "display",
             "at_risk",
             "projection",
             "proposed_by_side",
@@ -137,6 +214,7 @@ class GoalSerializer(serializers.ModelSerializer):
             "smart_acknowledgements",
             "final_actual",
             "payout",
+            "payout_currency",
             "closed_reason",
             "created_at",
             "updated_at",
@@ -145,6 +223,22 @@ class GoalSerializer(serializers.ModelSerializer):
 
     def get_gap(self, goal) -> str:
         return str(self.context["figures"][goal.pk].gap)
+
+    def get_places(self, goal) -> int:
+        return formats.places(goal)
+
+    @extend_schema_field(GoalDisplaySerializer)
+    def get_display(self, goal):
+        figures = self.context["figures"][goal.pk]
+        return {
+            "target": figures.target_text,
+            "baseline": formats.value_text(goal, goal.baseline, exact=True),
+            "actual": figures.value_text,
+            "expected": figures.expected_text,
+            "attainment": figures.attainment_text,
+            "gap": str(figures.gap),
+            "projection": formats.value_text(goal, goal.projection),
+        }
 
 
 class LandmarkReviewBriefSerializer(serializers.ModelSerializer):
@@ -177,6 +271,10 @@ class AmendmentSerializer(serializers.ModelSerializer):
         help_text='Only what changes: {"target": "125000.00", "due": "2026-12-31", '
         '"landmarks": [[date, value], ...], "bands": [[threshold, kind, amount], ...]}'
     )
+    previous = serializers.DictField(
+        help_text="What those terms read before, in the same shape (empty for amendments "
+        "proposed before it was kept)"
+    )
 
     class Meta:
         model = Amendment
@@ -185,6 +283,7 @@ class AmendmentSerializer(serializers.ModelSerializer):
             "goal",
             "review",
             "changes",
+            "previous",
             "reason",
             "status",
             "proposed_by",
@@ -216,11 +315,28 @@ class GoalTermsSerializer(serializers.Serializer):
     """A goal's terms as its author enters them. Only the fields sent are passed on; the SMART
     check and the co-setting rules are the services'."""
 
-    title = serializers.CharField(max_length=200, required=False)
+    subtitle = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="In the author's words; the title is written from the terms",
+    )
     description = serializers.CharField(
         required=False, allow_blank=True, max_length=text_limit(Goal, "description")
     )
     metric = serializers.ChoiceField(choices=[], required=False, help_text="Metric key")
+    team_basis = serializers.ChoiceField(
+        choices=TeamBasis.choices,
+        required=False,
+        help_text="Team goals: what the actual adds up (default channel)",
+    )
+    landmark_rule = serializers.ChoiceField(
+        choices=LandmarkRule.choices,
+        required=False,
+        help_text="linear or profile: the portal proposes the landmarks and re-derives them "
+        "when the target or the dates change; manual: the landmarks sent (landmarks sent "
+        "without a rule are manual)",
+    )
     parent = IdField(
         queryset=Goal.objects.none(), required=False, allow_null=True, help_text="Team goal id"
     )
@@ -252,7 +368,10 @@ class GoalTermsSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=text_limit(Goal, "exciting")
     )
     landmarks = LandmarkInputSerializer(
-        many=True, required=False, help_text="Replace the landmarks; left out: kept (or proposed)"
+        many=True,
+        required=False,
+        help_text="Landmarks set by hand (the last one is the target on the due date, added "
+        "when missing); left out: re-derived by the rule, or kept when set by hand",
     )
     bands = BandInputSerializer(many=True, required=False, help_text="Replace the bonus bands")
     acknowledgement = serializers.CharField(
@@ -274,17 +393,30 @@ class GoalTermsSerializer(serializers.Serializer):
             self.fields["distributor"].queryset = Distributor.objects.visible_to(user)
 
     def terms(self):
-        """(fields, landmarks or None, bands or None, acknowledgement) for `services.Terms`."""
+        """The keyword arguments of `services.Terms`."""
         data = dict(self.validated_data)
         landmarks = data.pop("landmarks", None)
         bands = data.pop("bands", None)
-        acknowledgement = data.pop("acknowledgement", "")
-        return (
-            data,
-            None if landmarks is None else [(row["date"], row["expected"]) for row in landmarks],
-            None if bands is None else [(b["threshold"], b["kind"], b["amount"]) for b in bands],
-            acknowledgement,
-        )
+        return {
+            "acknowledgement": data.pop("acknowledgement", ""),
+            "landmark_rule": data.pop("landmark_rule", None),
+            "reason": data.pop("reason", ""),
+            "landmarks": None
+            if landmarks is None
+            else [(row["date"], row["expected"]) for row in landmarks],
+            "bands": None
+            if bands is None
+            else [(b["threshold"], b["kind"], b["amount"]) for b in bands],
+            "fields": data,
+        }
+
+
+class CounterSerializer(GoalTermsSerializer):
+    """The terms one answers with, and why (the other side reads both before it answers)."""
+
+    reason = serializers.CharField(
+        max_length=text_limit(Proposal, "reason"), help_text="Why you answer with other terms"
+    )
 
 
 class GoalInputSerializer(GoalTermsSerializer):
@@ -334,7 +466,7 @@ class CloseSerializer(serializers.Serializer):
 class AmendSerializer(serializers.Serializer):
     """Only what changes; the reason is kept with the amendment."""
 
-    title = serializers.CharField(max_length=200, required=False)
+    subtitle = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(
         required=False, allow_blank=True, max_length=text_limit(Goal, "description")
     )
@@ -344,7 +476,14 @@ class AmendSerializer(serializers.Serializer):
     target = serializers.DecimalField(**MONEY, required=False)
     start = serializers.DateField(required=False)
     due = serializers.DateField(required=False)
-    landmarks = LandmarkInputSerializer(many=True, required=False)
+    landmarks = LandmarkInputSerializer(
+        many=True, required=False, help_text="Landmarks set by hand (makes them manual)"
+    )
+    landmark_rule = serializers.ChoiceField(
+        choices=LandmarkRule.choices,
+        required=False,
+        help_text="linear or profile: the landmarks follow the amended target and dates",
+    )
     bands = BandInputSerializer(many=True, required=False)
     reason = serializers.CharField(allow_blank=True, max_length=text_limit(Amendment, "reason"))
     review = IdField(
@@ -388,6 +527,9 @@ class LandmarkReviewSerializer(serializers.ModelSerializer):
     # Read-only model fields lose allow_blank in DRF: an open review's cause is "".
     cause = serializers.ChoiceField(choices=Cause.choices, read_only=True, allow_blank=True)
     actions = ActionStepBriefSerializer(many=True, read_only=True, source="actions.all")
+    display = serializers.SerializerMethodField(
+        help_text="Expected and actual as the pages write them (the goal's precision and unit)"
+    )
 
     class Meta:
         model = LandmarkReview
@@ -412,8 +554,18 @@ class LandmarkReviewSerializer(serializers.ModelSerializer):
             "closed_by",
             "closed_at",
             "actions",
+            "display",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.DictField(child=serializers.CharField(), help_text="expected, actual")
+    )
+    def get_display(self, review):
+        return {
+            "expected": formats.value_text(review.goal, review.expected, exact=True),
+            "actual": formats.value_text(review.goal, review.actual),
+        }
 
     def get_distributor(self, review) -> str | None:
         distributor = review.goal.distributor

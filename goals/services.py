@@ -6,11 +6,14 @@ Each act locks its goal row (`select_for_update`) and re-reads it, so two people
 same proposal at once cannot both win; the loser gets a clear error naming the present status.
 """
 
+import copy
+import dataclasses
 import datetime
 import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -23,7 +26,7 @@ from drm.errors import NotAllowed, ValidationFailed
 from drm.history import history_changes
 from drm.limits import text_check, text_within, texts_check
 
-from . import notices
+from . import formats, notices
 from .metrics import Facts, actuals_for, metric_get, projection, quantize
 from .models import (
     ACKNOWLEDGEMENT_MAX_LENGTH,
@@ -35,9 +38,16 @@ from .models import (
     Goal,
     Landmark,
     LandmarkReview,
+    LandmarkRule,
+    Proposal,
     Side,
+    TeamBasis,
 )
-from .smart import Draft, smart_check
+from .smart import REFUSAL, Draft, Finding, smart_check
+from .terms import Problem as TermsProblem
+from .terms import difference as terms_difference
+from .terms import problems as terms_problems
+from .terms import snapshot as terms_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +106,16 @@ def _save(goal, by, *fields):
 @dataclass
 class Terms:
     """What a goal's author enters: its fields, landmarks [(date, value)], bands [(threshold,
-    kind, amount)], and the reason for accepting the SMART check's warnings."""
+    kind, amount)], how the landmarks are made (`landmark_rule`; landmarks typed in mean "by
+    hand"), the reason for accepting the SMART check's warnings, and (a counter-proposal) why
+    the terms change."""
 
     fields: dict
     landmarks: list | None = None
     bands: list | None = None
     acknowledgement: str = ""
+    landmark_rule: str | None = None
+    reason: str = ""
 
 
 def _apply_fields(goal, fields):
@@ -110,14 +124,83 @@ def _apply_fields(goal, fields):
         if name not in (*Goal.TERMS, "level", "distributor", "parent", "owner"):
             raise ValidationFailed(_("Unknown field."), field=name)
         setattr(goal, name, value)
+    goal.subtitle = (goal.subtitle or "").strip()
+    if goal.level == Goal.Level.TEAM and not goal.team_basis:
+        goal.team_basis = TeamBasis.CHANNEL
     try:
         metric = metric_get(goal.metric)
     except LookupError:
         metric = None
     if metric is not None:
-        goal.unit = metric.unit_label()
+        # The unit is the metric's, never typed: money in the reporting currency (a code, so
+        # that it reads the same in every language), units, a percentage or a count.
+        goal.unit = settings.REPORTING_CURRENCY if metric.unit == "money" else metric.unit
     if goal.baseline is None and goal.baseline_start and goal.baseline_end and metric:
         goal.baseline = baseline_from_data(goal)
+
+
+def _validate(goal, landmarks, bands):
+    """Refuse terms that do not hold together, naming the field at fault (`terms.problems`)."""
+    found = terms_problems(goal, landmarks, bands)
+    if found:
+        raise ValidationFailed(
+            found[0].message,
+            field=found[0].field,
+            details=[{"field": p.field, "letter": p.letter, "message": p.message} for p in found],
+        )
+
+
+def _settle_landmarks(goal, entered, *, current, kept=()):
+    """The landmarks the terms carry after a change: re-derived by the goal's rule from the
+    target and the dates (the reviewed ones of `kept` stay as they were), or, set by hand,
+    those typed in, else the current ones, which must still end on the target.
+
+    A landmark on the due date always exists and reads the target: when hand-set landmarks
+    stop before the due date, that one is added.
+    """
+    given = _clean_landmarks(entered.landmarks) if entered.landmarks else None
+    rule = entered.landmark_rule or (
+        LandmarkRule.MANUAL if given else goal.landmark_rule or LandmarkRule.LINEAR
+    )
+    if rule not in LandmarkRule.values:
+        raise ValidationFailed(_("Choose how the landmarks are set."), field="landmark_rule")
+    goal.landmark_rule = rule
+    if rule != LandmarkRule.MANUAL:
+        if given:
+            raise ValidationFailed(
+                _(
+                    "The portal proposes these landmarks from the target and the dates; to "
+                    "type them, set them by hand."
+                ),
+                field="landmarks",
+            )
+        try:
+            rows = dict(landmarks_propose(goal, method=rule))
+        except LookupError:
+            return []
+        rows.update({day: value for day, value in current if day in set(kept)})
+        return sorted(rows.items())
+    rows = list(given if given is not None else current)
+    if goal.due is None or goal.target is None:
+        return rows
+    if not any(day >= goal.due for day, _value in rows):
+        rows.append((goal.due, quantize(goal.target)))
+    elif given is None and rows[-1] != (goal.due, goal.target):
+        raise ValidationFailed(
+            _(
+                "The landmarks were set by hand: confirm them for a target of %(target)s due "
+                "on %(due)s (the last one reads %(value)s on %(day)s), or let the portal "
+                "propose them."
+            )
+            % {
+                "target": formats.value_text(goal, goal.target, exact=True),
+                "due": formats.day_text(goal.due),
+                "value": formats.value_text(goal, rows[-1][1], exact=True),
+                "day": formats.day_text(rows[-1][0]),
+            },
+            field="landmarks",
+        )
+    return sorted(rows)
 
 
 def baseline_from_data(goal):
@@ -270,11 +353,18 @@ def landmarks_propose(goal, *, method="linear", count=None):
     days = _landmark_days(goal.start, goal.due, count)
     metric = metric_get(goal.metric)
     target = Decimal(goal.target)
+    # Written with the target's precision: the last one is the target itself.
+    digits = formats.places(goal)
     if not metric.cumulative:
         base = Decimal(goal.baseline or 0)
         span = Decimal((goal.due - goal.start).days)
         return [
-            (day, quantize(base + (target - base) * Decimal((day - goal.start).days) / span))
+            (
+                day,
+                formats.quantized(
+                    base + (target - base) * Decimal((day - goal.start).days) / span, digits
+                ),
+            )
             for day in days
         ]
     shares = None
@@ -283,7 +373,10 @@ def landmarks_propose(goal, *, method="linear", count=None):
     if shares is None:
         span = Decimal((goal.due - goal.start).days + 1)
         shares = [Decimal((day - goal.start).days + 1) / span for day in days]
-    return [(day, quantize(target * share)) for day, share in zip(days, shares, strict=True)]
+    return [
+        (day, formats.quantized(target * share, digits))
+        for day, share in zip(days, shares, strict=True)
+    ]
 
 
 def _landmark_days(start, due, count):
@@ -358,30 +451,48 @@ def _check_parent(goal):
         )
 
 
-def goal_smart_check(*, by, fields, landmarks=None, bands=None):
-    """The SMART verdict for terms not yet saved (the form's live feedback, the API's check)."""
+def goal_smart_check(*, by, fields, landmarks=None, bands=None, landmark_rule=None):
+    """The SMART verdict for terms not yet saved (the form's live feedback, the API's check),
+    with what keeps the terms from holding together among its refusals."""
     goal = Goal(level=fields.get("level") or Goal.Level.DISTRIBUTOR, start=None, due=None)
     _apply_fields(goal, fields)
-    return smart_check(
-        Draft(goal=goal, landmarks=_clean_landmarks(landmarks), bands=_clean_bands(bands))
-    )
+    bands = _clean_bands(bands)
+    try:
+        rows = _settle_landmarks(
+            goal, Terms(fields={}, landmarks=landmarks, landmark_rule=landmark_rule), current=[]
+        )
+    except ValidationFailed as exc:
+        rows = _clean_landmarks(landmarks)
+        problems = [TermsProblem(exc.field or "landmarks", "measurable", exc.message)]
+    else:
+        problems = []
+    verdict = smart_check(Draft(goal=goal, landmarks=rows, bands=bands))
+    problems += terms_problems(goal, rows, bands)
+    seen = {finding.message for finding in verdict.findings}
+    verdict.findings += [
+        Finding(p.letter, f"terms_{p.field}", REFUSAL, p.message)
+        for p in problems
+        if p.message not in seen
+    ]
+    return verdict
 
 
 @transaction.atomic
 def goal_create(*, by, terms):
     """A new goal in draft. A partner admin may draft its own distributor's goals."""
-    fields = dict(terms.fields)
+    entered = terms
+    fields = dict(entered.fields)
     _author_scope(by, fields)
     goal = Goal(created_by=by, status=Goal.Status.DRAFT)
     if fields.get("level") != Goal.Level.DISTRIBUTOR:
         fields.setdefault("owner", by if is_manufacturer(by) else None)
     _apply_fields(goal, fields)
     _check_parent(goal)
-    landmarks = _clean_landmarks(terms.landmarks)
-    bands = _clean_bands(terms.bands)
-    _check(goal, terms, by, landmarks)
-    if not landmarks:
-        landmarks = landmarks_propose(goal)
+    bands = _clean_bands(entered.bands)
+    # The terms hold together first (errors that name their field), then the SMART check.
+    landmarks = _settle_landmarks(goal, entered, current=[])
+    _validate(goal, landmarks, bands)
+    _check(goal, entered, by, landmarks)
     _save(goal, by)
     _replace_landmarks(goal, landmarks, by)
     _replace_bands(goal, bands, by)
@@ -418,18 +529,27 @@ def goal_update(*, goal, by, terms):
     return goal
 
 
-def _revise(goal, by, terms):
-    fields = {k: v for k, v in terms.fields.items() if k not in ("level", "distributor")}
+def _current_rows(goal):
+    landmarks = [(lm.date, lm.expected) for lm in goal.landmarks.all()]
+    bands = [(b.threshold, b.kind, b.amount) for b in goal.bands.all()]
+    return landmarks, bands
+
+
+def _revise(goal, by, entered):
+    """Apply `entered` to a goal under negotiation: its landmarks re-derived or re-asked, the
+    whole of the terms checked before anything is saved."""
+    fields = {k: v for k, v in entered.fields.items() if k not in ("level", "distributor")}
+    current, current_bands = _current_rows(goal)
     _apply_fields(goal, fields)
     _check_parent(goal)
-    landmarks = _clean_landmarks(terms.landmarks) if terms.landmarks is not None else None
-    current = [(lm.date, lm.expected) for lm in goal.landmarks.all()]
-    _check(goal, terms, by, landmarks if landmarks is not None else current)
+    bands = _clean_bands(entered.bands) if entered.bands is not None else current_bands
+    landmarks = _settle_landmarks(goal, entered, current=current)
+    _validate(goal, landmarks, bands)
+    _check(goal, entered, by, landmarks)
     _save(goal, by)
-    if landmarks is not None:
-        _replace_landmarks(goal, landmarks, by)
-    if terms.bands is not None:
-        _replace_bands(goal, _clean_bands(terms.bands), by)
+    _replace_landmarks(goal, landmarks, by)
+    if entered.bands is not None:
+        _replace_bands(goal, bands, by)
 
 
 def _accept_for(goal, side, by, now):
@@ -466,25 +586,43 @@ def goal_propose(*, goal, by):
         _refuse_move(goal, Goal.Status.PROPOSED)
     if not goal.landmarks.exists():
         raise ValidationFailed(_("Plan at least one landmark first."), field="landmarks")
+    _validate(goal, *_current_rows(goal))
     _move(goal, Goal.Status.PROPOSED)
     goal.proposed_by_side = side
     _clear_acceptances(goal)
-    _accept_for(goal, side, by, timezone.now())
+    now = timezone.now()
+    _accept_for(goal, side, by, now)
     _save(goal, by, "status", "proposed_by_side", *ACCEPTANCE_FIELDS)
-    notices.goal_proposed_notify(goal, by=by)
+    proposal = Proposal.objects.create(
+        goal=goal, kind=Proposal.Kind.PROPOSAL, side=side, by=by, at=now
+    )
+    notices.goal_proposed_notify(goal, by=by, proposal=proposal)
     return goal
 
 
 @transaction.atomic
 def goal_counter(*, goal, by, terms):
-    """Answer the other side's terms with one's own: the goal goes back to them."""
+    """Answer the other side's terms with one's own, saying why: the goal goes back to them
+    with what changed (old → new for every term), which they read before they accept."""
+    entered = terms
     goal = _lock(goal)
     side = goal_side(by, goal)
     if goal.status not in (Goal.Status.PROPOSED, Goal.Status.COUNTER_PROPOSED):
         _refuse_move(goal, Goal.Status.COUNTER_PROPOSED)
     if goal.awaiting_side != side:
         raise NotAllowed(_("Your proposal is on the table; wait for the other side's answer."))
-    _revise(goal, by, terms)
+    reason = (entered.reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why you answer with other terms."), field="reason")
+    text_check(Proposal, "reason", reason)
+    before = terms_snapshot(goal)
+    _revise(goal, by, entered)
+    previous, changes = terms_difference(before, terms_snapshot(goal))
+    if not changes:
+        raise ValidationFailed(
+            _("Your counter-proposal changes nothing: accept the terms, or change one."),
+            field="reason",
+        )
     following = (
         Goal.Status.COUNTER_PROPOSED
         if goal.status == Goal.Status.PROPOSED
@@ -493,22 +631,35 @@ def goal_counter(*, goal, by, terms):
     _move(goal, following)
     goal.proposed_by_side = side
     _clear_acceptances(goal)
-    _accept_for(goal, side, by, timezone.now())
+    now = timezone.now()
+    _accept_for(goal, side, by, now)
     _save(goal, by, "status", "proposed_by_side", *ACCEPTANCE_FIELDS)
-    notices.goal_proposed_notify(goal, by=by)
+    proposal = Proposal.objects.create(
+        goal=goal,
+        kind=Proposal.Kind.COUNTER,
+        side=side,
+        by=by,
+        at=now,
+        reason=reason,
+        previous=previous,
+        changes=changes,
+    )
+    notices.goal_proposed_notify(goal, by=by, proposal=proposal)
     return goal
 
 
 @transaction.atomic
 def goal_accept(*, goal, by):
     """The side awaited accepts the terms on the table: the goal is agreed by both sides, and
-    active at once if its start has come."""
+    active at once if its start has come. Terms that do not hold together (entered before the
+    rules, say) are refused: they are countered, not signed."""
     goal = _lock(goal)
     side = goal_side(by, goal)
     if goal.status not in (Goal.Status.PROPOSED, Goal.Status.COUNTER_PROPOSED):
         _refuse_move(goal, Goal.Status.AGREED)
     if goal.awaiting_side != side:
         raise NotAllowed(_("Your proposal is on the table; wait for the other side's answer."))
+    _validate(goal, *_current_rows(goal))
     _accept_for(goal, side, by, timezone.now())
     _move(goal, Goal.Status.AGREED)
     if goal.start <= timezone.localdate():
@@ -552,33 +703,44 @@ def goal_close(*, goal, by, reason):
 
 # --- amendments of agreed goals ----------------------------------------------------------------
 
-AMENDABLE = ("target", "start", "due", "title", "description", "exciting")
+AMENDABLE = ("target", "start", "due", "subtitle", "description", "exciting")
 
 
-def _amendment_changes(goal, fields, landmarks, bands):
+def _amended(goal, *, fields, landmarks, bands, landmark_rule):
+    """The goal's terms as the amendment would leave them, checked: (draft, landmarks, bands).
+    Landmarks made by a rule follow a new target or new dates at once (those already reviewed
+    stay); hand-set ones are asked for again."""
     texts_check(Goal, fields or {})
-    changes = {}
+    draft = copy.copy(goal)
     for name, value in (fields or {}).items():
         if name not in AMENDABLE:
             raise ValidationFailed(_("This term cannot be amended."), field=name)
-        if getattr(goal, name) != value:
-            changes[name] = value.isoformat() if isinstance(value, datetime.date) else str(value)
-    if landmarks is not None:
-        rows = _clean_landmarks(landmarks)
-        if rows != [(lm.date, lm.expected) for lm in goal.landmarks.all()]:
-            changes["landmarks"] = [[d.isoformat(), str(v)] for d, v in rows]
-    if bands is not None:
-        rows = _clean_bands(bands)
-        if rows != [(b.threshold, b.kind, b.amount) for b in goal.bands.all()]:
-            changes["bands"] = [[str(t), k, str(a)] for t, k, a in rows]
-    return changes
+        setattr(draft, name, value)
+    draft.subtitle = (draft.subtitle or "").strip()
+    current, current_bands = _current_rows(goal)
+    reviewed = set(
+        LandmarkReview.objects.filter(goal=goal).values_list("landmark__date", flat=True)
+    )
+    rows = _settle_landmarks(
+        draft,
+        Terms(fields={}, landmarks=landmarks, landmark_rule=landmark_rule),
+        current=current,
+        kept=reviewed,
+    )
+    band_rows = _clean_bands(bands) if bands is not None else current_bands
+    _validate(draft, rows, band_rows)
+    return draft, rows, band_rows
 
 
 @transaction.atomic
-def amendment_propose(*, goal, by, fields=None, landmarks=None, bands=None, reason, review=None):
-    """Propose a change to a frozen goal's terms; it applies when the other side accepts.
+def amendment_propose(
+    *, goal, by, fields=None, landmarks=None, bands=None, reason, review=None, landmark_rule=None
+):
+    """Propose a change to a frozen goal's terms; it applies when the other side accepts it.
 
-    The manufacturer's own team and support goals take the change at once.
+    The amended terms are checked now (their domain, dates, landmarks, bands, the SMART check,
+    whose warnings the reason answers), not first at acceptance. The manufacturer's own team
+    and support goals take the change at once.
     """
     goal = _lock(goal)
     side = goal_side(by, goal)
@@ -592,17 +754,24 @@ def amendment_propose(*, goal, by, fields=None, landmarks=None, bands=None, reas
     text_check(Amendment, "reason", reason.strip())
     if review is not None and review.goal_id != goal.pk:
         raise ValidationFailed(_("This review is another goal's."), field="review")
-    changes = _amendment_changes(goal, fields, landmarks, bands)
-    if not changes:
-        raise ValidationFailed(_("The amendment changes nothing."))
     if goal.amendments.filter(status=Amendment.Status.PROPOSED).exists():
         raise ValidationFailed(
             _("An amendment is already on the table: decide on it first."), field="amendment"
         )
+    draft, rows, band_rows = _amended(
+        goal, fields=fields, landmarks=landmarks, bands=bands, landmark_rule=landmark_rule
+    )
+    previous, changes = terms_difference(
+        terms_snapshot(goal), terms_snapshot(draft, landmarks=rows, bands=band_rows)
+    )
+    if not changes:
+        raise ValidationFailed(_("The amendment changes nothing."))
+    _check(draft, Terms(fields={}, acknowledgement=reason), by, rows)
     amendment = Amendment.objects.create(
         goal=goal,
         review=review,
         changes=changes,
+        previous=previous,
         reason=reason.strip(),
         proposed_by=by,
         proposed_by_side=side,
@@ -615,28 +784,42 @@ def amendment_propose(*, goal, by, fields=None, landmarks=None, bands=None, reas
     return amendment
 
 
+def _term_value(name, value):
+    """A term read back from its JSON shape (`goals.terms.snapshot`)."""
+    if value is None:
+        return None
+    if name in ("start", "due", "baseline_start", "baseline_end"):
+        return datetime.date.fromisoformat(value)
+    if name in ("target", "baseline"):
+        return Decimal(value)
+    return value
+
+
 def _amendment_apply(goal, amendment, by):
-    changes = amendment.changes
-    fields = {}
-    for name in AMENDABLE:
+    changes = dict(amendment.changes)
+    if "title" in changes:  # proposed before titles were written from the terms
+        changes["subtitle"] = changes.pop("title")
+    for name in (*AMENDABLE, "landmark_rule"):
         if name in changes:
-            value = changes[name]
-            if name in ("start", "due"):
-                value = datetime.date.fromisoformat(value)
-            elif name == "target":
-                value = Decimal(value)
-            fields[name] = value
-    for name, value in fields.items():
-        setattr(goal, name, value)
-    if goal.due <= goal.start:
-        raise ValidationFailed(_("The due date must come after the start."), field="due")
+            setattr(goal, name, _term_value(name, changes[name]))
+    current, current_bands = _current_rows(goal)
+    rows = (
+        [(datetime.date.fromisoformat(d), Decimal(v)) for d, v in changes["landmarks"]]
+        if "landmarks" in changes
+        else current
+    )
+    band_rows = (
+        [(Decimal(t), k, Decimal(a)) for t, k, a in changes["bands"]]
+        if "bands" in changes
+        else current_bands
+    )
+    # The terms as they will stand are checked again: they must hold together when signed.
+    _validate(goal, rows, band_rows)
     _save(goal, by)
     if "landmarks" in changes:
-        rows = [(datetime.date.fromisoformat(d), Decimal(v)) for d, v in changes["landmarks"]]
         _replace_landmarks(goal, rows, by)
     if "bands" in changes:
-        rows = [(Decimal(t), k, Decimal(a)) for t, k, a in changes["bands"]]
-        _replace_bands(goal, rows, by)
+        _replace_bands(goal, band_rows, by)
     amendment.status = Amendment.Status.ACCEPTED
     amendment.decided_by, amendment.decided_at = by, timezone.now()
     amendment.save(update_fields=["status", "decided_by", "decided_at"])
@@ -876,23 +1059,52 @@ def activity_record(*, by, kind, distributor, date, note=""):
 
 @dataclass(frozen=True)
 class Payout:
+    """What a goal's actual earns: the band reached, the amount in `currency` (the currency it
+    is paid in), or None when a rate to convert it is missing (`missing_rate` names the
+    currency)."""
+
     band: BonusBand | None
-    amount: Decimal
+    amount: Decimal | None
     attainment: Decimal | None
+    currency: str = ""
+    missing_rate: str = ""
 
     @property
     def earned(self):
         return self.band is not None
 
+    @property
+    def text(self):
+        return formats.payout_text(self.amount, self.currency)
+
+
+def _rate(currency, month):
+    """Reporting-currency units one unit of `currency` was worth in `month` (the latest rate at
+    or before it, as revenue is priced), or None."""
+    from distributors.models import ExchangeRate
+
+    if currency == settings.REPORTING_CURRENCY:
+        return Decimal(1)
+    return (
+        ExchangeRate.objects.filter(currency=currency, month__lte=month)
+        .order_by("-month")
+        .values_list("rate", flat=True)
+        .first()
+    )
+
 
 def payout_for(goal, actual, bands=None):
     """The bonus `actual` earns: the highest band whose threshold the attainment reaches.
 
-    A fixed band pays its amount; a percentage band pays that share of the value above target.
+    A fixed band pays its amount, in the distributor's currency (the goal's payout currency).
+    A percentage band pays that share of the revenue above target; the revenue is measured in
+    the reporting currency, so the share is converted to the payout currency at the rate of the
+    due month.
     """
     from .metrics import attainment
 
     bands = sorted(bands if bands is not None else goal.bands.all(), key=lambda b: b.threshold)
+    currency = goal.payout_currency_code
     reached = attainment(actual, goal.target)
     band = None
     if reached is not None:
@@ -900,13 +1112,21 @@ def payout_for(goal, actual, bands=None):
             if reached >= candidate.threshold:
                 band = candidate
     if band is None:
-        return Payout(None, Decimal("0.00"), reached)
+        return Payout(None, Decimal("0.00"), reached, currency)
     if band.kind == BonusBand.Kind.FIXED:
-        amount = band.amount
-    else:
-        above = max(Decimal(actual) - Decimal(goal.target), Decimal(0))
-        amount = above * band.amount / HUNDRED
-    return Payout(band, quantize(amount), reached)
+        return Payout(band, quantize(band.amount), reached, currency)
+    above = max(Decimal(actual) - Decimal(goal.target), Decimal(0)) * band.amount / HUNDRED
+    measured_in = formats.currency_of(goal)
+    if measured_in == currency:
+        return Payout(band, quantize(above), reached, currency)
+    rate = (
+        _rate(currency, month_start(goal.due))
+        if measured_in == settings.REPORTING_CURRENCY
+        else None
+    )
+    if not rate:
+        return Payout(band, None, reached, currency, missing_rate=currency)
+    return Payout(band, quantize(above / Decimal(rate)), reached, currency)
 
 
 # --- the daily job -----------------------------------------------------------------------------
@@ -1075,8 +1295,9 @@ def goals_settle(*, today):
                 achieved = actual is not None and goal.target is not None and actual >= goal.target
                 goal.status = Goal.Status.ACHIEVED if achieved else Goal.Status.MISSED
                 goal.final_actual, goal.payout = actual, pay.amount
+                goal.payout_currency = pay.currency
                 goal.at_risk = False
-                _save(goal, None, "status", "final_actual", "payout", "at_risk")
+                _save(goal, None, "status", "final_actual", "payout", "payout_currency", "at_risk")
                 settled += 1
     return settled
 
@@ -1110,8 +1331,32 @@ LANDMARK_FIELDS = ("date", "expected")
 BAND_FIELDS = ("threshold", "kind", "amount")
 
 
+def _figure_text(goal, value):
+    try:
+        return formats.value_text(goal, Decimal(value), exact=True)
+    except (InvalidOperation, TypeError, ValueError):
+        return value
+
+
 def goal_history(goal):
-    """Every change to the goal's terms, landmarks and bonus bands: who, when, old → new."""
+    """Every change to the goal's terms, landmarks and bonus bands: who, when, old → new, the
+    figures written as everywhere else; and each proposal and counter-proposal with its
+    reason."""
+    from drm.history import Change
+
+    figure_labels = {
+        str(Goal._meta.get_field(name).verbose_name).capitalize() for name in ("target", "baseline")
+    } | {str(Landmark._meta.get_field("expected").verbose_name).capitalize()}
+
+    def written(change):
+        if change.field not in figure_labels:
+            return change
+        return dataclasses.replace(
+            change,
+            old=_figure_text(goal, change.old) if change.old else change.old,
+            new=_figure_text(goal, change.new) if change.new else change.new,
+        )
+
     changes = history_changes(
         Goal.history.filter(id=goal.pk),
         fields=Goal.HISTORY_FIELDS,
@@ -1122,14 +1367,29 @@ def goal_history(goal):
         Landmark.history.filter(goal_id=goal.pk),
         fields=LANDMARK_FIELDS,
         shown_on_create=("expected",),
-        subject=lambda record: _("landmark of %(day)s") % {"day": record.date},
+        subject=lambda record: _("landmark of %(day)s") % {"day": formats.day_text(record.date)},
     )
     changes += history_changes(
         BonusBand.history.filter(goal_id=goal.pk),
         fields=BAND_FIELDS,
         shown_on_create=("amount",),
         subject=lambda record: (
-            _("bonus band from %(threshold)s %%") % {"threshold": record.threshold}
+            _("bonus band from %(threshold)s")
+            % {"threshold": formats.threshold_text(record.threshold)}
         ),
     )
+    changes = [written(change) for change in changes]
+    # A counter-proposal's term changes are in the records above; its reason is here.
+    for proposal in goal.proposals.filter(kind=Proposal.Kind.COUNTER).select_related("by"):
+        changes.append(
+            Change(
+                when=proposal.at,
+                who=proposal.by,
+                action="changed",
+                subject=proposal.get_kind_display().lower(),
+                field=str(_("Reason")),
+                old=None,
+                new=proposal.reason,
+            )
+        )
     return sorted(changes, key=lambda change: change.when, reverse=True)

@@ -187,10 +187,8 @@ class Wording(Check):
 
     def run(self, draft):
         goal = draft.goal
-        text = f"{goal.title or ''}\n{goal.description or ''}"
-        if not (goal.title or "").strip():
-            yield self.refuse(_("Give the goal a title that says what is to be achieved."))
-            return
+        # The title is written from the terms; the author's own words are these.
+        text = f"{goal.subtitle or ''}\n{goal.description or ''}"
         match = VAGUE.search(text)
         if match and not NUMBER.search(text):
             yield self.refuse(
@@ -260,6 +258,8 @@ def implied_growth(goal):
         return quantize(goal.target - goal.baseline)
     if not goal.baseline or not (goal.baseline_start and goal.baseline_end):
         return None
+    if not (goal.start and goal.due):
+        return None  # the time-bound check says what is missing
     per_day_target = goal.target / _days(goal.start, goal.due)
     per_day_baseline = goal.baseline / _days(goal.baseline_start, goal.baseline_end)
     if per_day_baseline <= 0:

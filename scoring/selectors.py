@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from distributors.models import Distributor
 from goals.models import Goal, LandmarkReview
+from goals.selectors import TITLE_RELATIONS
 from leads.selectors import lead_list
 
 from .metrics import metric_get, metric_list
@@ -434,7 +435,7 @@ def dashboard(*, user):
     missed = (
         LandmarkReview.objects.visible_to(user)
         .filter(outcome=LandmarkReview.Outcome.MISSED, status=LandmarkReview.Status.OPEN)
-        .select_related("goal", "goal__distributor", "landmark")
+        .select_related("goal", "goal__distributor", *TITLE_RELATIONS, "landmark")
         .order_by("opened_at", "id")
     )
     context["missed"] = list(missed[:ATTENTION_LIMIT])
@@ -443,7 +444,7 @@ def dashboard(*, user):
     at_risk = (
         Goal.objects.visible_to(user)
         .filter(at_risk=True)
-        .select_related("distributor")
+        .select_related("distributor", "product_line", "customer_category", "territory")
         .order_by("due", "id")
     )
     context["at_risk"] = list(at_risk[:ATTENTION_LIMIT])

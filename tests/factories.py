@@ -283,7 +283,7 @@ class GoalFactory(factory.django.DjangoModelFactory):
 
     level = "distributor"
     distributor = factory.SubFactory(DistributorFactory)
-    title = "Revenue of 120,000 EUR in 2026"
+    subtitle = "Pumps through the Bavarian dealers"
     description = "Grow pump revenue to 120,000 EUR over 2026."
     metric = "revenue"
     baseline = Decimal("100000.00")
@@ -326,12 +326,17 @@ class ActivityFactory(factory.django.DjangoModelFactory):
 
 
 def goal_with_landmarks(quarters=(30000, 60000, 90000), **fields):
-    """A goal with landmarks at the ends of the first quarters (cumulative expected values)."""
+    """A goal with landmarks set by hand at the ends of the first quarters (cumulative expected
+    values) and, as the terms require, the target on the due date."""
+    fields.setdefault("landmark_rule", "manual")
     goal = GoalFactory(**fields)
     for index, value in enumerate(quarters):
         following = datetime.date(goal.start.year, 3 * (index + 1) % 12 + 1, 1)
         quarter_end = following - datetime.timedelta(days=1)
-        LandmarkFactory(goal=goal, date=quarter_end, expected=Decimal(value))
+        if quarter_end < goal.due:
+            LandmarkFactory(goal=goal, date=quarter_end, expected=Decimal(value))
+    if goal.target is not None:
+        LandmarkFactory(goal=goal, date=goal.due, expected=goal.target)
     return goal
 
 

@@ -23,7 +23,7 @@ from distributors.exports import csv_response, xlsx_response
 from distributors.periods import add_months, month_start
 from drm.errors import DomainError, NotAllowed
 
-from .. import selectors, services
+from .. import formats, selectors, services
 from ..forms import (
     AmendmentForm,
     CloseForm,
@@ -33,7 +33,8 @@ from ..forms import (
     StepStatusForm,
     landmark_lines,
 )
-from ..models import ActionStep, Amendment, Goal, Side
+from ..models import ActionStep, Amendment, Goal, LandmarkRule, Side
+from ..terms import basis_text, change_rows, terms_view
 
 PAGE_SIZE = 25
 EXPORT_CHUNK = 500
@@ -124,7 +125,7 @@ def goal_list(request):
     )
 
 
-def _decimal(value):
+def _number(value):
     return float(value) if value is not None else ""
 
 
@@ -133,15 +134,20 @@ EXPORT_COLUMNS = [
     (gettext_noop("level"), lambda f: f.goal.get_level_display()),
     (gettext_noop("distributor"), lambda f: f.goal.distributor.code if f.goal.distributor else ""),
     (gettext_noop("title"), lambda f: f.goal.title),
+    (gettext_noop("subtitle"), lambda f: f.goal.subtitle),
     (gettext_noop("metric"), lambda f: f.goal.metric),
     (gettext_noop("status"), lambda f: f.goal.get_status_display()),
-    (gettext_noop("target"), lambda f: _decimal(f.goal.target)),
+    (gettext_noop("target"), lambda f: _number(f.goal.target)),
     (gettext_noop("unit"), lambda f: f.goal.unit),
     (gettext_noop("start"), lambda f: f.goal.start.isoformat()),
     (gettext_noop("due"), lambda f: f.goal.due.isoformat()),
-    (gettext_noop("actual"), lambda f: _decimal(f.value)),
-    (gettext_noop("attainment_percent"), lambda f: _decimal(f.attainment)),
-    (gettext_noop("expected_today"), lambda f: _decimal(f.expected)),
+    # Measured figures at the target's precision, as the pages write them.
+    (gettext_noop("actual"), lambda f: _number(formats.value_number(f.goal, f.value))),
+    (
+        gettext_noop("attainment_percent"),
+        lambda f: _number(formats.quantized(f.attainment, 1)),
+    ),
+    (gettext_noop("expected_today"), lambda f: _number(formats.value_number(f.goal, f.expected))),
     (gettext_noop("gap"), lambda f: f.gap),
     (gettext_noop("at_risk"), lambda f: _("yes") if f.goal.at_risk else ""),
 ]
@@ -229,6 +235,8 @@ def goal_edit(request, pk):
         initial=GoalForm.initial_for(goal),
         partner_distributor=goal.distributor if side == Side.PARTNER else None,
         editing=True,
+        countering=countering,
+        goal=goal,
     )
     title = _("Counter-propose: %(title)s") if countering else _("Edit: %(title)s")
     title = title % {"title": goal.title}
@@ -286,10 +294,12 @@ def goal_check(request):
     error = ""
     findings = []
     try:
+        rule = form.cleaned_data.get("landmark_rule") or request.POST.get("landmark_rule")
         verdict = services.goal_smart_check(
             by=request.user,
             fields=fields,
-            landmarks=form.landmark_rows,
+            landmarks=form.landmark_rows if rule == LandmarkRule.MANUAL else None,
+            landmark_rule=rule if rule in LandmarkRule.values else None,
             bands=form.band_rows,
         )
         findings = [f.as_dict() for f in verdict.findings]
@@ -299,7 +309,12 @@ def goal_check(request):
     return render(
         request,
         "goals/_smart.html",
-        {"findings": findings_shown(findings), "error": error, "line_errors": line_errors},
+        {
+            "findings": findings_shown(findings),
+            "error": error,
+            "line_errors": line_errors,
+            "checked": True,
+        },
     )
 
 
@@ -367,8 +382,14 @@ def _chart(goal, series, landmarks, projected):
         datasets.append(
             {"label": _("Projection"), "data": projection, "spanGaps": True, "borderDash": [6, 4]}
         )
-    unit = goal.unit if goal.unit and len(goal.unit) == 3 else ("%" if goal.unit == "%" else "")
-    return {"labels": labels, "datasets": datasets, "currency": unit}
+    kind = formats.unit_kind(goal)
+    return {
+        "labels": labels,
+        "datasets": datasets,
+        "currency": formats.currency_of(goal) if kind == "money" else "",
+        "percent_values": kind == "percent",
+        "decimals": formats.places(goal),
+    }
 
 
 def _detail_context(request, goal, **forms):
@@ -399,14 +420,32 @@ def _detail_context(request, goal, **forms):
         and open_amendment.proposed_by_side == side,
         "steps": not finished,
     }
+    payout = services.payout_for(goal, figures.value, bands)
+    proposals = list(goal.proposals.select_related("by")[:1]) if negotiating else []
+    counter = proposals[0] if proposals and proposals[0].kind == "counter" else None
+    for amendment in amendments:
+        amendment.rows = change_rows(goal, amendment.previous, amendment.changes)
     context = {
         "goal": goal,
         "figures": figures,
         "projected": projected,
+        "projected_text": formats.value_text(goal, projected),
         "chart": _chart(goal, series, landmarks, projected),
+        "terms": terms_view(goal, landmarks, bands),
         "landmarks": landmarks,
         "bands": bands,
-        "payout": services.payout_for(goal, figures.value, bands),
+        "counter": counter,
+        "counter_rows": change_rows(goal, counter.previous, counter.changes) if counter else [],
+        "payout": payout,
+        "payout_index": next(
+            (i for i, band in enumerate(bands) if payout.band is not None and band == payout.band),
+            None,
+        ),
+        "basis_text": basis_text(goal),
+        "terms_due": formats.day_text(goal.due),
+        "settled_payout": formats.payout_text(goal.payout, goal.payout_currency)
+        if goal.payout is not None
+        else "",
         "history": services.goal_history(goal)[:100],
         "amendments": amendments,
         "open_amendment": open_amendment,
@@ -524,7 +563,8 @@ def amendment_create(request, pk):
                     goal=goal,
                     by=request.user,
                     fields=form.amendment_fields(),
-                    landmarks=form.landmark_rows,
+                    landmarks=form.landmarks_entered(),
+                    landmark_rule=form.cleaned_data["landmark_rule"],
                     bands=form.band_rows,
                     reason=form.cleaned_data["reason"],
                 )

@@ -17,6 +17,13 @@
                                            maximumFractionDigits: 0 }).format(value);
   }
 
+  // spec.percent_values: the figures are percentages already (30.4 means 30.4 %), written
+  // with spec.decimals decimals (a goal's target precision).
+  function hundredths(value, decimals) {
+    return new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: decimals || 0,
+                                           maximumFractionDigits: decimals || 0 }).format(value / 100);
+  }
+
   function label(text) {
     // "2026-03" → "mars 2026" / "Mar 2026"; anything else is shown as it is.
     var match = /^(\d{4})-(\d{2})$/.exec(text);
@@ -40,15 +47,16 @@
     var horizontal = canvas.dataset.horizontal === "true";
     var valueAxis = horizontal ? "x" : "y";
     // spec.decimals: figures that are not money nor counts (an average rating of 3.5).
-    var figure = spec.decimals ? new Intl.NumberFormat(locale, {
+    var figure = spec.decimals && !spec.percent_values ? new Intl.NumberFormat(locale, {
       maximumFractionDigits: spec.decimals }) : null;
     var tooltip = { callbacks: { label: function (item) {
       var value = type === "doughnut" ? item.parsed :
         type === "radar" ? item.parsed.r : item.parsed[valueAxis];
       // A scatter point may carry its own name ({x, y, label}).
       var name = item.raw && item.raw.label ? item.raw.label : item.dataset.label;
-      return (name ? name + ": " : "") +
-        (figure ? figure.format(value) : money(value, spec.currency));
+      var written = spec.percent_values ? hundredths(value, spec.decimals) :
+        figure ? figure.format(value) : money(value, spec.currency);
+      return (name ? name + ": " : "") + written;
     } } };
     var options = { responsive: true, maintainAspectRatio: false, animation: false, locale: locale,
                     plugins: { legend: { position: "bottom" }, tooltip: tooltip } };
@@ -60,6 +68,7 @@
         return label(this.getLabelForValue(value)); } } };
       var values = { stacked: stacked, beginAtZero: true,
                      ticks: { callback: function (value) {
+                       if (spec.percent_values) { return hundredths(value, spec.decimals); }
                        if (spec.currency === "%") { return percent.format(value); }
                        return (figure || wholeNumber).format(value); } },
                      title: { display: !!spec.currency && spec.currency !== "%",

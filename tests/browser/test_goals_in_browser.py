@@ -30,7 +30,7 @@ def test_a_partner_proposes_the_manager_counters_the_partner_accepts_and_downloa
     log_in(page, partner)
     page.goto("/goals/new/")
     form = page.locator("#goal-form")
-    form.get_by_label("Title").fill("Pump revenue of 120,000 EUR")
+    form.get_by_label("Subtitle").fill("The Bavarian dealers' pumps")
     form.get_by_label("Specific description").fill("Pumps through the Bavarian dealers.")
     form.get_by_label("Metric").select_option("revenue")
     form.get_by_label("Product line").select_option(label="Pumps")
@@ -41,14 +41,21 @@ def test_a_partner_proposes_the_manager_counters_the_partner_accepts_and_downloa
     form.get_by_label("Start").fill(start.isoformat())
     form.get_by_label("Due").fill(due.isoformat())
     form.get_by_label("Why it matters").fill("We become the pump dealer of the region.")
-    expect(page.locator("#smart-feedback .smart-findings")).to_be_visible()
+    expect(page.locator("#smart-feedback .smart-ok")).to_be_visible()
+    # Starting from the portal's proposal to edit it means setting the landmarks by hand.
     page.locator("#suggest-linear").click()
     expect(page.locator("#landmarks-proposed")).to_be_visible()
-    expect(page.locator("#id_landmarks")).to_contain_text(f"{due.isoformat()} 120000.00")
+    expect(page.locator("#id_landmarks")).to_contain_text(f"{due.isoformat()} 120000")
+    expect(page.locator("input[name=landmark_rule][value=manual]")).to_be_checked()
+    # Changed her mind: the portal proposes them (and re-derives them when the target moves).
+    page.locator("input[name=landmark_rule][value=linear]").check()
+    page.locator("#id_landmarks").fill("")
     form.get_by_label("Bonus bands").fill("100 fixed 5000")
     form.get_by_label("Why the goal stands despite the SMART warnings").fill("Agreed in May")
     page.locator("#goal-form button[type=submit]").click()
     expect(page.locator(".alert-success")).to_contain_text("Goal saved as a draft")
+    expect(page.locator("h1")).to_contain_text("Pumps revenue of 120 k EUR")
+    expect(page.locator("#subtitle")).to_have_text("The Bavarian dealers' pumps")
     expect_chart_drawn(page, "goal-chart")
     page.locator("#propose-goal").click()
     expect(page.locator("#goal-status")).to_have_text("Proposed")
@@ -62,13 +69,23 @@ def test_a_partner_proposes_the_manager_counters_the_partner_accepts_and_downloa
     page.locator("#goal-form").get_by_label("Why the goal stands despite the SMART warnings").fill(
         "Agreed in May"
     )
+    page.locator("#goal-form").get_by_label("Why you answer with other terms").fill(
+        "The new plant doubles the pump capacity."
+    )
     page.locator("#goal-form button[type=submit]").click()
     expect(page.locator("#goal-status")).to_have_text("Counter-proposed")
-    expect(page.locator("#target")).to_contain_text("125,000")
+    expect(page.locator("h1")).to_contain_text("Pumps revenue of 125 k EUR")
+    expect(page.locator("#terms")).to_contain_text("€125,000")
+    expect(page.locator("#landmarks tr").last).to_contain_text("€125,000")
 
     page.context.clear_cookies()
     log_in(page, partner)
     page.goto(f"/goals/{goal.pk}/")
+    # What changed, and why, before she answers.
+    changes = page.locator("#counter-changes")
+    expect(changes.locator("tr[data-term=target]")).to_contain_text("€120,000")
+    expect(changes.locator("tr[data-term=target]")).to_contain_text("€125,000")
+    expect(changes).to_contain_text("The new plant doubles the pump capacity.")
     page.locator("#accept-goal").click()
     expect(page.locator(".alert-success")).to_contain_text("agreed by both sides")
     with page.expect_download() as download_info:
@@ -78,4 +95,5 @@ def test_a_partner_proposes_the_manager_counters_the_partner_accepts_and_downloa
     pdf = Path(download.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    assert "Pump revenue of 120,000 EUR" in text
+    assert "Pumps revenue of 125 k EUR" in text and "€125,000" in text
+    assert "120 k" not in text and "€120,000" not in text

@@ -84,7 +84,7 @@ def test_a_partner_admins_new_goal_answers_a_real_code_like_a_made_up_one(
         body = {
             "level": "distributor",
             "distributor": code,
-            "title": "Pump revenue of 120,000 EUR in 2026",
+            "title": "The Bavarian pump plan",
             "metric": "revenue",
             "target": "120000",
             "start": "2026-01-01",

@@ -83,21 +83,21 @@ def test_a_partner_admins_goal_revision_changes_its_terms_and_nothing_else(
 
     response = api(partner).patch(
         reverse("api:goal-detail", args=[goal.pk]),
-        {**PROTECTED, "title": "Pump revenue of 125,000 EUR in 2026"},
+        {**PROTECTED, "subtitle": "Pumps through the southern dealers"},
         format="json",
     )
 
     assert response.status_code == 200, response.content
     after = row(goal)
-    assert after.pop("title") == "Pump revenue of 125,000 EUR in 2026"
-    before.pop("title")
+    assert after.pop("subtitle") == "Pumps through the southern dealers"
+    before.pop("subtitle")
     assert after == before
     # The rep may not revise at all.
     response = api(colleague).patch(
-        reverse("api:goal-detail", args=[goal.pk]), {**PROTECTED, "title": "x"}, format="json"
+        reverse("api:goal-detail", args=[goal.pk]), {**PROTECTED, "subtitle": "x"}, format="json"
     )
     assert response.status_code == 403
-    assert Goal.objects.get(pk=goal.pk).title == "Pump revenue of 125,000 EUR in 2026"
+    assert Goal.objects.get(pk=goal.pk).subtitle == "Pumps through the southern dealers"
 
 
 @pytest.fixture

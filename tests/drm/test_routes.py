@@ -287,7 +287,7 @@ def build_goals(users, owned, today):
         o.goal = factories.goal_with_landmarks(
             distributor=o.distributor,
             product_line=pumps,
-            title=f"goal-of-{code} 120,000 EUR",
+            subtitle=f"goal-of-{code} 120,000 EUR",
             status="active",
             manufacturer_accepted_by=manager,
             manufacturer_accepted_at=now,
@@ -321,24 +321,31 @@ def build_goals(users, owned, today):
         )
         o.amended_goal = factories.goal_with_landmarks(
             distributor=o.distributor,
-            title=f"amended-of-{code} 110,000 EUR",
+            subtitle=f"amended-of-{code} 110,000 EUR",
             status="active",
             quarters=(20000,),
         )
         o.amendment = Amendment.objects.create(
             goal=o.amended_goal,
-            changes={"target": "130000.00"},
+            changes={
+                "target": "130000.00",
+                "landmarks": [["2026-03-31", "20000.00"], ["2026-12-31", "130000.00"]],
+            },
+            previous={
+                "target": "120000.00",
+                "landmarks": [["2026-03-31", "20000.00"], ["2026-12-31", "120000.00"]],
+            },
             reason="A bigger market",
             proposed_by=manager,
             proposed_by_side="manufacturer",
             proposed_at=now,
         )
         o.draft_goal = factories.goal_with_landmarks(
-            distributor=o.distributor, title=f"draft-of-{code} 100,000 EUR", quarters=(25000,)
+            distributor=o.distributor, subtitle=f"draft-of-{code} 100,000 EUR", quarters=(25000,)
         )
         o.proposed_goal = factories.goal_with_landmarks(
             distributor=o.distributor,
-            title=f"proposal-to-{code} 90,000 EUR",
+            subtitle=f"proposal-to-{code} 90,000 EUR",
             quarters=(20000,),
             status="proposed",
             proposed_by_side="manufacturer",
@@ -349,7 +356,7 @@ def build_goals(users, owned, today):
         level="team",
         distributor=None,
         owner=manager,
-        title="team-goal 2,000,000 EUR",
+        subtitle="team-goal 2,000,000 EUR",
         target=2_000_000,
         baseline=1_800_000,
     )
@@ -696,7 +703,7 @@ def goal_terms_body(world, o):
     return {
         "level": "distributor",
         "distributor": o.distributor.code,
-        "title": "Route guard goal of 50,000 EUR",
+        "subtitle": "Route guard goal of 50,000 EUR",
         "metric": "revenue",
         "baseline": "40000",
         "baseline_start": "2025-01-01",
@@ -727,12 +734,13 @@ def goal_form_body(world, o):
 def amendment_form_body(world, o):
     goal = o.goal
     return {
-        "title": goal.title,
+        "subtitle": goal.subtitle,
         "description": goal.description,
         "target": "125000",
         "start": goal.start.isoformat(),
         "due": goal.due.isoformat(),
         "exciting": "",
+        "landmark_rule": "linear",
         "landmarks": "",
         "bands": "",
         "reason": "A new customer",
@@ -2023,14 +2031,18 @@ ROWS = [
     Row("api:funnel", "GET", api(got(200, own_funnel))),
     Row("api:funnel", "GET", api(got(200, own_funnel)), query="?from=2026-01&to=2026-06"),
     # --- goals: pages (another distributor's goal, review, step or annex does not exist) ---
-    Row("goals:list", "GET", page(got(200, shows(lambda o: [o.goal.title, o.draft_goal.title])))),
+    Row(
+        "goals:list",
+        "GET",
+        page(got(200, shows(lambda o: [o.goal.subtitle, o.draft_goal.subtitle]))),
+    ),
     Row(
         "goals:export",
         "GET",
-        page(got(200, shows(lambda o: [o.goal.title]))),
+        page(got(200, shows(lambda o: [o.goal.subtitle]))),
         query="?format=xlsx",
     ),
-    Row("goals:export", "GET", page(got(200, shows(lambda o: [o.goal.title])))),
+    Row("goals:export", "GET", page(got(200, shows(lambda o: [o.goal.subtitle])))),
     Row("goals:create", "GET", page(200, rep=403)),
     Row(
         "goals:create",
@@ -2047,7 +2059,7 @@ ROWS = [
         body=goal_form_body,
         effect=goal_count,
     ),
-    *page_detail("goals:detail", shows(lambda o: [o.goal.title], whose="owner")),
+    *page_detail("goals:detail", shows(lambda o: [o.goal.subtitle], whose="owner")),
     *each_owner(
         "goals:edit",
         "GET",
@@ -2171,7 +2183,7 @@ ROWS = [
         body=lambda w, o: {"status": "done"},
         effect=active_goal_state,
     ),
-    Row("goals:reviews", "GET", page(got(200, shows(lambda o: [o.goal.title])))),
+    Row("goals:reviews", "GET", page(got(200, shows(lambda o: [o.goal.subtitle])))),
     *page_detail("goals:review", shows(lambda o: [o.review.explanation], whose="owner")),
     *each_owner(
         "goals:review-account",
@@ -2206,7 +2218,7 @@ ROWS = [
         anonymous=TO_LOGIN,
         effect=ok_review_state,
     ),
-    *page_detail("goals:quarterly", shows(lambda o: [o.goal.title], whose="owner")),
+    *page_detail("goals:quarterly", shows(lambda o: [o.goal.subtitle], whose="owner")),
     Row("goals:activities", "GET", staff_page()),
     Row(
         "goals:activities",
@@ -2276,7 +2288,7 @@ ROWS = [
     Row(
         "api:goal-list",
         "GET",
-        api(got(200, shows(lambda o: [o.goal.title, o.draft_goal.title]))),
+        api(got(200, shows(lambda o: [o.goal.subtitle, o.draft_goal.subtitle]))),
     ),
     Row(
         "api:goal-list",
@@ -2289,10 +2301,10 @@ ROWS = [
         "api:goal-check",
         "POST",
         api(200),
-        body=lambda w, o: {"title": "Be number one", "metric": "revenue"},
+        body=lambda w, o: {"subtitle": "Be number one", "metric": "revenue"},
         effect=goal_count,
     ),
-    *api_detail("api:goal-detail", "title", lambda o: o.goal.title),
+    *api_detail("api:goal-detail", "subtitle", lambda o: o.goal.subtitle),
     *each_owner(
         "api:goal-detail",
         "PATCH",
@@ -2303,7 +2315,11 @@ ROWS = [
         anonymous=401,
         rep=403,
         url=lambda w, o: reverse("api:goal-detail", args=[o.draft_goal.pk]),
-        body=lambda w, o: {"target": "101000", "distributor": other_code(w, o)},
+        body=lambda w, o: {
+            "target": "101000",
+            "landmark_rule": "linear",
+            "distributor": other_code(w, o),
+        },
         effect=draft_goal_state,
     ),
     *each_owner(
@@ -2326,7 +2342,11 @@ ROWS = [
         nobody=403,
         anonymous=401,
         rep=403,
-        body=lambda w, o: {"target": "95000"},
+        body=lambda w, o: {
+            "target": "95000",
+            "landmark_rule": "linear",
+            "reason": "A smaller order book",
+        },
         effect=proposed_goal_state,
     ),
     *each_owner(
@@ -2366,7 +2386,11 @@ ROWS = [
         nobody=403,
         anonymous=401,
         rep=403,
-        body=lambda w, o: {"target": "125000", "reason": "A new customer"},
+        body=lambda w, o: {
+            "target": "125000",
+            "landmark_rule": "linear",
+            "reason": "A new customer",
+        },
         effect=active_goal_state,
     ),
     *api_detail_list("api:goal-amendments", lambda o: o.amendment.pk),
@@ -2858,8 +2882,8 @@ def leak_markers(o):
         o.batch.filename,
         o.investment.note,
         o.review.explanation,
-        o.goal.title,
-        o.draft_goal.title,
+        o.goal.subtitle,
+        o.draft_goal.subtitle,
         o.lead.company,
         o.offered.company,
         o.registration.lead.company,

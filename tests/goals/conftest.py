@@ -25,7 +25,7 @@ def goal_body(pumps):
         fields = {
             "level": "distributor",
             "distributor": "acme",
-            "title": "Pump revenue of 120,000 EUR in 2026",
+            "subtitle": "The Bavarian pump plan",
             "description": "Pumps through the Bavarian dealers.",
             "metric": "revenue",
             "product_line": "pumps",

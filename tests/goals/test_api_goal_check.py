@@ -32,7 +32,7 @@ def test_a_fine_goal_is_ok(partner, goal_body):
 
 
 def test_vague_wording_is_refused_as_not_specific(partner, goal_body):
-    verdict = check(partner, goal_body(title="Be number one", description=""))
+    verdict = check(partner, goal_body(subtitle="Be number one", description=""))
     assert verdict["verdict"] == "refused"
     assert ("specific", "vague_wording") in refusals(verdict)
 
@@ -76,7 +76,7 @@ def test_an_empty_draft_is_checked_not_rejected(manager):
 def test_checking_saves_nothing(partner, manager, goal_body):
     landmarks = [{"date": "2026-06-30", "expected": "60000"}]
     check(partner, goal_body(landmarks=landmarks))
-    check(manager, goal_body(title="Be number one"))
+    check(manager, goal_body(subtitle="Be number one"))
     assert Goal.objects.count() == 0
     assert Landmark.objects.count() == 0
 

@@ -57,13 +57,13 @@ def acme_goal(distributor, pumps):
 
 @pytest.fixture
 def rival_goal(other_distributor):
-    return factories.GoalFactory(distributor=other_distributor, title="Rival revenue 2026")
+    return factories.GoalFactory(distributor=other_distributor, subtitle="Rival revenue 2026")
 
 
 @pytest.fixture
 def team_goal(manager):
     return factories.GoalFactory(
-        level="team", distributor=None, owner=manager, title="Channel revenue 2026"
+        level="team", distributor=None, owner=manager, subtitle="Channel revenue 2026"
     )
 
 
@@ -145,7 +145,7 @@ def test_outsider_cannot_see_acmes_goal(outsider, acme_goal, rival_goal):
 def test_outsider_changes_nothing_of_acmes_goal(outsider, partner, acme_goal, goal_body):
     client = client_for(outsider)
     before = snapshot(acme_goal)
-    assert client.patch(one(acme_goal), {"title": "Ours now"}, format="json").status_code == 404
+    assert client.patch(one(acme_goal), {"subtitle": "Ours now"}, format="json").status_code == 404
     for name in ("propose", "accept", "activate"):
         assert client.post(act(name, acme_goal)).status_code == 404
     assert client.post(act("counter", acme_goal), goal_body(), format="json").status_code == 404
@@ -194,7 +194,7 @@ def test_list_query_count_does_not_grow_with_rows(manager, distributor, pumps):
         for index in range(count):
             goal = factories.goal_with_landmarks(
                 distributor=factories.DistributorFactory(),
-                title=f"Revenue {index}",
+                subtitle=f"Revenue {index}",
                 status="active",
                 manufacturer_accepted_by=manager,
             )
@@ -212,7 +212,7 @@ def test_list_query_count_does_not_grow_with_rows(manager, distributor, pumps):
 
 def test_list_is_paginated(manager, distributor):
     for index in range(3):
-        factories.GoalFactory(distributor=distributor, title=f"Revenue {index}")
+        factories.GoalFactory(distributor=distributor, subtitle=f"Revenue {index}")
     body = client_for(manager).get(LIST, {"page_size": 2}).json()
     assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
 
@@ -280,7 +280,7 @@ def test_manager_enters_and_activates_a_team_goal(manager, goal_body):
 
 def test_entry_refused_by_the_smart_check_says_which_letter(partner, goal_body):
     response = client_for(partner).post(
-        LIST, goal_body(title="Be number one", description=""), format="json"
+        LIST, goal_body(subtitle="Be number one", description=""), format="json"
     )
     assert response.status_code == 400
     error = response.json()["error"]
@@ -329,14 +329,27 @@ def test_entry_validates_its_shape(manager, goal_body):
 def test_partner_revises_its_draft(partner, acme_goal):
     response = client_for(partner).patch(
         one(acme_goal),
-        {"title": "Pump revenue of 125,000 EUR in 2026", "target": "125000"},
+        {"subtitle": "The southern dealers' plan", "target": "125000", "landmark_rule": "linear"},
         format="json",
     )
     assert response.status_code == 200, response.json()
     acme_goal.refresh_from_db()
     assert acme_goal.target == Decimal("125000.00")
-    assert acme_goal.title == "Pump revenue of 125,000 EUR in 2026"
+    assert acme_goal.subtitle == "The southern dealers' plan"
+    # The title is written from the terms: it follows the target.
+    assert response.json()["title"] == acme_goal.title == "Pumps revenue of 125 k EUR in 2026"
     assert acme_goal.description == "Grow pump revenue to 120,000 EUR over 2026."  # not sent
+    assert acme_goal.landmarks.last().expected == Decimal("125000.00")
+
+
+def test_a_new_target_asks_again_for_landmarks_set_by_hand(partner, acme_goal):
+    before = snapshot(acme_goal)
+    response = client_for(partner).patch(one(acme_goal), {"target": "125000"}, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["fields"] == {"landmarks": [error["message"]]}
+    assert "set by hand" in error["message"] and "€125,000" in error["message"]
+    assert snapshot(acme_goal) == before
 
 
 def test_partner_patch_of_distributor_status_and_level_changes_nothing(
@@ -355,7 +368,7 @@ def test_partner_patch_of_distributor_status_and_level_changes_nothing(
 
 def test_rep_cannot_revise(colleague, acme_goal):
     before = snapshot(acme_goal)
-    response = client_for(colleague).patch(one(acme_goal), {"title": "Mine"}, format="json")
+    response = client_for(colleague).patch(one(acme_goal), {"subtitle": "Mine"}, format="json")
     assert response.status_code == 403
     assert snapshot(acme_goal) == before
 
@@ -386,12 +399,18 @@ def test_partner_proposes_manager_counters_partner_accepts(partner, manager, goa
     assert response.json()["status"] == "proposed"
     assert response.json()["partner_accepted_by"] == "partner-test"
 
-    countered = goal_body(target="125000", title="Pump revenue of 125,000 EUR in 2026")
+    countered = goal_body(target="125000", reason="The new plant doubles the pump capacity.")
     response = manager_client.post(act("counter", goal), countered, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "counter_proposed"
     assert response.json()["target"] == "125000.00"
     assert response.json()["partner_accepted_by"] is None
+    # The proposed landmarks followed the new target.
+    assert response.json()["landmarks"][-1] == {
+        "date": "2026-12-31",
+        "expected": "125000.00",
+        "display": "€125,000",
+    }
 
     # Its own counter-proposal is not the manager's to accept.
     assert manager_client.post(act("accept", goal)).status_code == 403
@@ -416,7 +435,8 @@ def test_rep_cannot_propose_counter_or_accept(colleague, partner, acme_goal, goa
     manager = factories.ManagerFactory(username="another-manager")
     services.goal_propose(goal=acme_goal, by=manager)
     before = snapshot(acme_goal)
-    assert client.post(act("counter", acme_goal), goal_body(), format="json").status_code == 403
+    countered = goal_body(reason="We sell more.")
+    assert client.post(act("counter", acme_goal), countered, format="json").status_code == 403
     assert client.post(act("accept", acme_goal)).status_code == 403
     assert snapshot(acme_goal) == before
 
@@ -457,12 +477,19 @@ def test_amendment_proposed_by_the_partner_applies_once_the_manager_accepts(
 ):
     response = client_for(partner).post(
         act("amend", active_goal),
-        {"target": "110000", "reason": "A key customer closed."},
+        {"target": "110000", "landmark_rule": "linear", "reason": "A key customer closed."},
         format="json",
     )
     assert response.status_code == 201, response.json()
     amendment = response.json()
-    assert amendment["status"] == "proposed" and amendment["changes"] == {"target": "110000.00"}
+    assert amendment["status"] == "proposed"
+    # What changes, and what it was: the landmarks follow the target by the rule now chosen.
+    assert set(amendment["changes"]) == {"target", "landmark_rule", "landmarks"}
+    assert (amendment["previous"]["target"], amendment["changes"]["target"]) == (
+        "120000.00",
+        "110000.00",
+    )
+    assert amendment["changes"]["landmarks"][-1] == ["2026-12-31", "110000.00"]
     active_goal.refresh_from_db()
     assert active_goal.target == Decimal("120000.00")
 
@@ -482,14 +509,22 @@ def test_amendment_proposed_by_the_partner_applies_once_the_manager_accepts(
 def test_amendment_rejected_or_withdrawn(partner, manager, active_goal):
     amendment_id = (
         client_for(manager)
-        .post(act("amend", active_goal), {"due": "2026-11-30", "reason": "Audit."}, format="json")
+        .post(
+            act("amend", active_goal),
+            {"due": "2026-11-30", "landmark_rule": "linear", "reason": "Audit."},
+            format="json",
+        )
         .json()["id"]
     )
     response = client_for(partner).post(reverse("api:goal-amendment-reject", args=[amendment_id]))
     assert response.status_code == 200 and response.json()["status"] == "rejected"
     amendment_id = (
         client_for(manager)
-        .post(act("amend", active_goal), {"due": "2026-11-30", "reason": "Again."}, format="json")
+        .post(
+            act("amend", active_goal),
+            {"due": "2026-11-30", "landmark_rule": "linear", "reason": "Again."},
+            format="json",
+        )
         .json()["id"]
     )
     response = client_for(manager).post(reverse("api:goal-amendment-reject", args=[amendment_id]))
@@ -499,7 +534,7 @@ def test_amendment_rejected_or_withdrawn(partner, manager, active_goal):
 
 
 def test_amending_a_draft_or_changing_nothing_is_refused(manager, acme_goal, active_goal):
-    draft = factories.GoalFactory(distributor=acme_goal.distributor, title="Draft")
+    draft = factories.GoalFactory(distributor=acme_goal.distributor, subtitle="Draft")
     client = client_for(manager)
     response = client.post(act("amend", draft), {"target": "1", "reason": "x"}, format="json")
     assert response.status_code == 400
@@ -513,7 +548,11 @@ def test_amending_a_draft_or_changing_nothing_is_refused(manager, acme_goal, act
 def test_outsider_cannot_see_or_decide_acmes_amendment(outsider, manager, active_goal):
     amendment_id = (
         client_for(manager)
-        .post(act("amend", active_goal), {"target": "1", "reason": "x"}, format="json")
+        .post(
+            act("amend", active_goal),
+            {"target": "1000", "landmark_rule": "linear", "reason": "x"},
+            format="json",
+        )
         .json()["id"]
     )
     client = client_for(outsider)
@@ -531,7 +570,12 @@ def test_landmarks_with_their_reviews(colleague, acme_goal):
     first = acme_goal.landmarks.order_by("date").first()
     review = factories.LandmarkReviewFactory(landmark=first)
     body = client_for(colleague).get(act("landmarks", acme_goal)).json()
-    assert [row["date"] for row in body] == ["2026-03-31", "2026-06-30", "2026-09-30"]
+    assert [row["date"] for row in body] == [
+        "2026-03-31",
+        "2026-06-30",
+        "2026-09-30",
+        "2026-12-31",
+    ]
     assert body[0]["expected"] == "30000.00"
     assert body[0]["review"] == {
         "id": review.pk,
@@ -588,4 +632,7 @@ def test_landmark_outside_the_goals_dates_is_refused(partner, acme_goal):
         format="json",
     )
     assert response.status_code == 400
-    assert "time_bound" in response.json()["error"]["fields"]
+    error = response.json()["error"]
+    assert error["fields"] == {
+        "landmarks": ["The landmark of 30 Jun 2027 falls outside the goal's dates."]
+    }

@@ -83,7 +83,13 @@ def test_team_goals_of_the_year_have_distributor_goals_aligned_under_them(world)
         assert team.status == Goal.Status.ACTIVE
         rollup = selectors.team_rollup(team)
         assert len(rollup.children) >= 3
-        gaps.append(str(rollup.gap))
+        # The headline measures what the goal says it adds up, and the roll-up's line of the
+        # same name agrees with it.
+        headline = selectors.goal_figures([team])[0]
+        same = rollup.aligned if team.team_basis == "aligned" else rollup.channel
+        assert headline.value == same.value
+        gaps.append(str(headline.gap))
+    assert set(teams.values_list("team_basis", flat=True)) == {"channel", "aligned"}
     if timezone.localdate().month >= 3:  # the year's figures need a few months to tell
         assert any("behind" in gap for gap in gaps) and any("ahead" in gap for gap in gaps), gaps
 
@@ -149,3 +155,38 @@ def test_next_years_goals_are_in_negotiation(world):
         next_year.values_list("status", flat=True)
     )
     assert next_year.filter(start__gt=datetime.date.today()).exists()
+
+
+def test_every_demo_goal_holds_its_terms_together(world):
+    """The invariants of the terms over the whole demo, written through the services."""
+    from goals import formats, terms
+    from goals.metrics import metric_get
+
+    goals = Goal.objects.select_related("distributor", "product_line", "territory")
+    assert goals.count() > 50
+    for goal in goals.prefetch_related("landmarks", "bands"):
+        metric = metric_get(goal.metric)
+        landmarks = [(lm.date, lm.expected) for lm in goal.landmarks.all()]
+        bands = [(b.threshold, b.kind, b.amount) for b in goal.bands.all()]
+        assert terms.problems(goal, landmarks, bands) == [], goal.pk
+        assert landmarks[-1] == (goal.due, goal.target), goal.pk
+        if metric.cumulative:
+            assert [v for _d, v in landmarks] == sorted(v for _d, v in landmarks), goal.pk
+        assert formats.short_amount(goal, goal.target) in goal.title, goal.pk
+        for band in goal.bands.all():
+            text = formats.band_text(goal, band)
+            assert ("%" in text) == (band.kind == BonusBand.Kind.PERCENT_ABOVE), text
+    # Every counter-proposal says why, and what it changed.
+    from goals.models import Proposal
+
+    counters = Proposal.objects.filter(kind=Proposal.Kind.COUNTER)
+    assert counters.exists()
+    for counter in counters:
+        assert counter.reason and counter.changes and counter.previous
+    # The annex of the partner prints the gross margin goal's fixed bonus in euros.
+    distributor = Distributor.objects.get(code="adriatica")
+    margin = Goal.objects.get(
+        distributor=distributor, metric="margin_pct", due__year=timezone.localdate().year
+    )
+    assert [formats.band_text(margin, b) for b in margin.bands.all()] == ["€2,500"]
+    assert margin.title.startswith("Gross margin of ") and "%" in margin.title

@@ -20,7 +20,7 @@ def terms(distributor, pumps, **over):
     fields = {
         "level": "distributor",
         "distributor": distributor,
-        "title": "Pump revenue of 120,000 EUR in 2026",
+        "subtitle": "The Bavarian pump plan",
         "description": "Pumps through the Bavarian dealers.",
         "metric": "revenue",
         "product_line": pumps,
@@ -33,7 +33,7 @@ def terms(distributor, pumps, **over):
         "exciting": "We become the pump dealer of the region.",
     }
     fields.update(over)
-    return Terms(fields=fields, bands=[(100, "fixed", 5000)])
+    return Terms(fields=fields, bands=[(100, "fixed", 5000)], reason="Our order book says so.")
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from goals import metrics
-from goals.metrics import Facts, actuals_for, attainment, expected_at, gap_words, projection
+from goals.metrics import Facts, actuals_for, attainment, expected_at, projection
 from goals.models import Goal
 from leads.models import LeadRollup
 from tests import factories
@@ -451,18 +451,6 @@ def test_projection_of_a_level_stays_where_it_is():
     assert projection(
         g, D("23.5"), as_of=datetime.date(2026, 3, 1), to=datetime.date(2026, 12, 31)
     ) == D("23.5")
-
-
-def test_gap_words_say_behind_ahead_or_on_target_never_a_signed_number():
-    assert gap_words(D("88"), D("100")) == "behind by 12 %"
-    assert gap_words(D("104"), D("100")) == "ahead by 4 %"
-    assert gap_words(D("100.4"), D("100")) == "on target"
-    assert gap_words(D("99.6"), D("100")) == "on target"
-    assert gap_words(None, D("100")) == "no figures yet"
-    assert gap_words(D("5"), D("0")) == "no figures yet"
-    for value in ("50", "88", "150"):
-        assert "-" not in gap_words(D(value), D("100"))
-        assert "+" not in gap_words(D(value), D("100"))
 
 
 # --- query counts ------------------------------------------------------------------------------

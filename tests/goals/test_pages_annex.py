@@ -17,7 +17,7 @@ def text_of(pdf):
 @pytest.fixture
 def agreed(today, distributor, manager, partner):
     return factories.agreed_goal(
-        manager, partner, distributor=distributor, title="Pump revenue 2026", exciting="Leader"
+        manager, partner, distributor=distributor, subtitle="Pump revenue 2026", exciting="Leader"
     )
 
 
@@ -28,7 +28,8 @@ def test_manager_downloads_the_annex_with_goals_and_bonus_bands(login, manager, 
     assert response["Content-Disposition"] == 'attachment; filename="annex-acme-2026.pdf"'
     text = text_of(response.content)
     assert "Pump revenue 2026" in text and "Bonus bands" in text
-    assert "5,000.00" in text or "5000.00" in text
+    # The fixed bonus in the distributor's currency, as the goal page writes it.
+    assert "€5,000" in text and "10% of the revenue above target" in text
     assert "manager-test" in text and "partner-test" in text
 
 
@@ -48,7 +49,7 @@ def test_no_agreed_goal_that_year_is_a_clear_404(login, manager, agreed):
 
 
 def test_a_draft_goal_is_not_in_the_annex(login, manager, agreed, distributor):
-    factories.GoalFactory(distributor=distributor, title="Draft valves")
+    factories.GoalFactory(distributor=distributor, subtitle="Draft valves")
     text = text_of(login(manager).get(reverse("goals:annex", args=["acme", 2026])).content)
     assert "Draft valves" not in text
 
@@ -58,7 +59,7 @@ def test_the_annex_speaks_the_distributors_language(agreed, distributor):
     distributor.save()
     text = text_of(annex_pdf(distributor=distributor, year=2026))
     assert "Pump revenue 2026" in text
-    assert "décembre 2026" in text
+    assert "31 déc. 2026" in text
     for heading in ("Annexe au contrat", "Jalons", "Paliers de prime"):
         assert heading in text
     assert "Bonus bands" not in text

@@ -15,7 +15,7 @@ def test_the_api_check_refuses_vague_french_wording_with_a_french_reason(
         {
             "level": "distributor",
             "distributor": "acme",
-            "title": "Être leader",
+            "subtitle": "Être leader",
             "metric": "revenue",
         },
         format="json",
@@ -34,7 +34,7 @@ def test_the_api_check_refuses_vague_french_wording_with_a_french_reason(
 def test_the_api_check_names_what_is_missing_in_french(token_client, manager, distributor):
     response = token_client(manager).post(
         reverse("api:goal-check"),
-        {"level": "distributor", "distributor": "acme", "title": "CA de 10 000 EUR"},
+        {"level": "distributor", "distributor": "acme", "subtitle": "CA de 10 000 EUR"},
         format="json",
         HTTP_ACCEPT_LANGUAGE="fr",
     )
@@ -45,7 +45,7 @@ def test_the_api_check_names_what_is_missing_in_french(token_client, manager, di
 
 @pytest.mark.django_db
 def test_the_goals_list_is_in_french_for_a_french_reader(client, manager, distributor):
-    factories.GoalFactory(distributor=distributor, title="Objectif pompes 120 000 EUR")
+    factories.GoalFactory(distributor=distributor, subtitle="Objectif pompes 120 000 EUR")
     client.force_login(manager)
     client.cookies["django_language"] = "fr"
     page = client.get(reverse("goals:list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()

@@ -73,13 +73,18 @@ def test_propose_is_post_only(login, partner, today, distributor):
 
 
 def test_manager_activates_a_team_goal_and_sees_its_rollup_in_words(login, manager, today):
-    team = factories.GoalFactory(level="team", distributor=None, target=Decimal("200000"))
-    factories.goal_with_landmarks(parent=team, target=Decimal("150000"))
+    team = factories.GoalFactory(
+        level="team", distributor=None, target=Decimal("200000"), team_basis="channel"
+    )
+    factories.goal_with_landmarks(parent=team, target=Decimal("150000"), status="active")
+    factories.goal_with_landmarks(parent=team, target=Decimal("90000"), status="draft")
     login(manager).post(url(team, "goals:activate"))
     team.refresh_from_db()
     assert team.status == "active"
     body = login(manager).get(url(team)).content.decode()
-    assert "Team roll-up" in body and "behind by 25 %" in body
+    # Only the goal agreed by both sides counts: 150,000 against 200,000.
+    assert "Team roll-up" in body and "behind by 25.0%" in body
+    assert "The whole channel: all distributors" in body
 
 
 def test_manager_closes_a_goal_with_a_reason(login, manager, agreed):
@@ -106,10 +111,15 @@ def test_amendment_proposed_by_manager_is_accepted_by_partner(login, manager, pa
         start=agreed.start.isoformat(),
         due=agreed.due.isoformat(),
     )
+    # The landmarks were set by hand and end on the old target: they are asked for again.
+    response = login(manager).post(url(agreed, "goals:amend"), data)
+    assert response.status_code == 400
+    assert "the target is €130,000" in str(response.context["form"].errors["landmarks"])
+    data["landmarks"] = data["landmarks"].replace("120000.00", "130000")
     response = login(manager).post(url(agreed, "goals:amend"), data)
     assert response.status_code == 302
     amendment = Amendment.objects.get(goal=agreed)
-    assert set(amendment.changes) == {"target"}
+    assert set(amendment.changes) == {"target", "landmarks"}
     body = login(partner).get(url(agreed)).content.decode()
     assert 'id="accept-amendment"' in body
     login(partner).post(reverse("goals:amendment-accept", args=[amendment.pk]))

@@ -19,7 +19,7 @@ def form_data(pumps, **over):
     data = {
         "level": "distributor",
         "distributor": "acme",
-        "title": "Pump revenue of 120,000 EUR in 2026",
+        "subtitle": "The Bavarian pump plan",
         "description": "Pumps through the Bavarian dealers.",
         "metric": "revenue",
         "product_line": pumps.pk,
@@ -70,7 +70,9 @@ def test_rep_cannot_open_the_goal_form(login, colleague):
 
 
 def test_live_check_lists_findings_with_letter_and_severity(login, manager, today, pumps):
-    response = login(manager).post(reverse("goals:check"), form_data(pumps, description=""))
+    response = login(manager).post(
+        reverse("goals:check"), form_data(pumps, subtitle="Sell more pumps", description="")
+    )
     assert response.status_code == 200
     findings = response.context["findings"]
     assert findings
@@ -89,7 +91,8 @@ def test_suggested_landmarks_fill_the_rows(login, manager, today, pumps):
     data["method"] = "linear"
     response = login(manager).post(reverse("goals:landmarks-suggest"), data)
     body = response.content.decode()
-    assert "2026-03-31 " in body and "2026-12-31 120000.00" in body
+    # Whole euros, as the target is written; the last one is the target on the due date.
+    assert "2026-03-31 29589" in body and "2026-12-31 120000</textarea>" in body
 
 
 def test_manager_counters_a_partner_proposal_by_editing_it(login, manager, partner, today, pumps):
@@ -103,10 +106,21 @@ def test_manager_counters_a_partner_proposal_by_editing_it(login, manager, partn
     data = form_data(pumps, target="125000")
     data.pop("level"), data.pop("distributor")
     data["landmarks"] = page.context["form"].initial["landmarks"]
+    # A counter-proposal says why.
+    response = client.post(reverse("goals:edit", args=[goal.pk]), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["reason"]
+    data["reason"] = "The new plant doubles the pump capacity."
     response = client.post(reverse("goals:edit", args=[goal.pk]), data)
     assert response.status_code == 302, response.content.decode()[-3000:]
     goal.refresh_from_db()
     assert goal.status == "counter_proposed" and goal.awaiting_side == "partner"
+    # The landmarks the portal proposed followed the new target.
+    assert goal.landmarks.last().expected == goal.target
+    # The partner reads what changed, and why, before it answers.
+    body = login(partner).get(reverse("goals:detail", args=[goal.pk])).content.decode()
+    assert "The new plant doubles the pump capacity." in body
+    assert "€120,000" in body and "€125,000" in body
 
 
 def test_outsider_cannot_edit_acmes_goal(login, outsider, today, distributor):

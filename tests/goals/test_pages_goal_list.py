@@ -15,8 +15,10 @@ URL = reverse("goals:list")
 
 @pytest.fixture
 def goals(today, distributor, other_distributor):
-    ours = factories.goal_with_landmarks(distributor=distributor, title="Acme pumps 2026")
-    theirs = factories.goal_with_landmarks(distributor=other_distributor, title="Rival valves 2026")
+    ours = factories.goal_with_landmarks(distributor=distributor, subtitle="Acme pumps 2026")
+    theirs = factories.goal_with_landmarks(
+        distributor=other_distributor, subtitle="Rival valves 2026"
+    )
     return ours, theirs
 
 
@@ -79,12 +81,13 @@ def test_export_csv_is_scoped_to_the_partners_distributor(login, partner, goals)
     response = login(partner).get(reverse("goals:export"))
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    titles = [row[3] for row in rows[1:]]
-    assert titles == ["Acme pumps 2026"]
+    # The title is written from the terms; the author's words are the subtitle beside it.
+    assert rows[0][3:5] == ["title", "subtitle"]
+    assert [row[3:5] for row in rows[1:]] == [["Revenue of 120 k EUR in 2026", "Acme pumps 2026"]]
 
 
 def test_manager_exports_the_filtered_list_as_xlsx(login, manager, goals):
     response = login(manager).get(reverse("goals:export"), {"format": "xlsx", "q": "valves"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    values = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    values = [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert values == ["Rival valves 2026"]

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def goal(today, distributor, manager, partner):
-    goal = factories.agreed_goal(manager, partner, distributor=distributor, title="Acme pumps")
+    goal = factories.agreed_goal(manager, partner, distributor=distributor, subtitle="Acme pumps")
     factories.ActionStepFactory(goal=goal, what="Call the dealers")
     return goal
 

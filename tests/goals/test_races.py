@@ -29,7 +29,7 @@ def terms(distributor, pumps, target="120000"):
         fields={
             "level": "distributor",
             "distributor": distributor,
-            "title": "Pump revenue of 120,000 EUR in 2026",
+            "subtitle": "The Bavarian pump plan",
             "metric": "revenue",
             "product_line": pumps,
             "baseline": D("100000"),
@@ -38,7 +38,8 @@ def terms(distributor, pumps, target="120000"):
             "target": D(target),
             "start": datetime.date(2026, 1, 1),
             "due": datetime.date(2026, 12, 31),
-        }
+        },
+        reason="The order book of the spring says so.",
     )
 
 
@@ -189,9 +190,7 @@ def test_two_acceptances_of_one_amendment_apply_it_once(
     assert goal.target == D("110000.00")
     assert [lm.date.month for lm in goal.landmarks.all()] == [3, 8, 12]
     targets = [c for c in services.goal_history(goal) if c.field == "Target"]
-    assert [(c.old, c.new) for c in targets if c.action == "changed"] == [
-        ("120000.00", "110000.00")
-    ]
+    assert [(c.old, c.new) for c in targets if c.action == "changed"] == [("€120,000", "€110,000")]
 
 
 @pytest.mark.parametrize("attempt", range(3))

@@ -28,11 +28,18 @@ def pumps(distributor, manager):
     return line
 
 
-def terms(distributor, pumps, landmarks=None, bands=((100, "fixed", 5000),), **over):
+def terms(
+    distributor,
+    pumps,
+    landmarks=None,
+    bands=((100, "fixed", 5000),),
+    reason="The order book of the spring says so.",
+    **over,
+):
     fields = {
         "level": "distributor",
         "distributor": distributor,
-        "title": "Pump revenue of 120,000 EUR in 2026",
+        "subtitle": "The Bavarian pump plan",
         "description": "Pumps through the Bavarian dealers.",
         "metric": "revenue",
         "product_line": pumps,
@@ -44,13 +51,13 @@ def terms(distributor, pumps, landmarks=None, bands=((100, "fixed", 5000),), **o
         "due": datetime.date(2026, 12, 31),
     }
     fields.update(over)
-    return Terms(fields=fields, landmarks=landmarks, bands=list(bands))
+    return Terms(fields=fields, landmarks=landmarks, bands=list(bands), reason=reason)
 
 
 def team_terms(**over):
     fields = {
         "level": "team",
-        "title": "Channel revenue of 5 M EUR in 2026",
+        "subtitle": "Channel revenue of 5 M EUR in 2026",
         "metric": "revenue",
         "baseline": D("4500000"),
         "baseline_start": datetime.date(2025, 1, 1),
@@ -131,14 +138,14 @@ def test_a_manager_drafts_team_and_support_goals_that_he_owns(today, manager):
         by=manager,
         terms=team_terms(
             level="support",
-            title="Twelve one-to-one meetings in 2026",
+            subtitle="Twelve one-to-one meetings in 2026",
             metric="one_to_ones",
             baseline=D("8"),
             target=D("12"),
         ),
     )
     assert (team.owner, team.distributor, team.status) == (manager, None, "draft")
-    assert (support.owner, support.unit) == (manager, "times")
+    assert (support.owner, support.unit) == (manager, "count")
 
 
 def test_a_team_goal_naming_a_distributor_is_refused(today, manager, distributor):
@@ -373,7 +380,8 @@ def test_an_accepted_amendment_applies_its_terms_and_shows_in_the_history(active
         bands=[(100, "fixed", 4000), (110, "percent_above", 10)],
         reason="The pump range is delayed by a quarter.",
     )
-    assert amendment.changes["target"] == "110000"
+    assert amendment.changes["target"] == "110000.00"
+    assert amendment.previous["target"] == "120000.00"
     assert "due" not in amendment.changes  # unchanged terms are not part of it
     assert fresh(active).target == D("120000.00")  # nothing applies before the answer
     assert notices(partner, "goal_amendment") == 1
@@ -392,11 +400,12 @@ def test_an_accepted_amendment_applies_its_terms_and_shows_in_the_history(active
 
     history = services.goal_history(goal)
     target = [c for c in history if c.field == "Target" and c.action == "changed"]
-    assert [(c.who, c.old, c.new) for c in target] == [(partner, "120000.00", "110000.00")]
+    # Written as the pages write the figure.
+    assert [(c.who, c.old, c.new) for c in target] == [(partner, "€120,000", "€110,000")]
     landmark = [
-        c for c in history if c.subject == "landmark of 2026-06-30" and c.action == "changed"
+        c for c in history if c.subject == "landmark of 30 Jun 2026" and c.action == "changed"
     ]
-    assert (landmark[0].who, landmark[0].old, landmark[0].new) == (partner, "59506.85", "50000.00")
+    assert (landmark[0].who, landmark[0].old, landmark[0].new) == (partner, "€59,507", "€50,000")
     band_changed = [c for c in history if c.subject.startswith("bonus band from 100") and c.old]
     assert (band_changed[0].who, band_changed[0].old, band_changed[0].new) == (
         partner,
@@ -509,27 +518,29 @@ def unsaved(distributor, pumps, **fields):
 
 def test_linear_landmarks_fall_on_quarter_ends_with_cumulative_values(today, distributor, pumps):
     assert services.landmarks_propose(unsaved(distributor, pumps)) == [
-        (datetime.date(2026, 3, 31), D("29589.04")),  # 90 / 365 of 120,000
-        (datetime.date(2026, 6, 30), D("59506.85")),  # 181 / 365
-        (datetime.date(2026, 9, 30), D("89753.42")),  # 273 / 365
-        (datetime.date(2026, 12, 31), D("120000.00")),
+        # Whole euros, as the target is written: 90 / 365 of 120,000 …
+        (datetime.date(2026, 3, 31), D("29589")),
+        (datetime.date(2026, 6, 30), D("59507")),  # 181 / 365
+        (datetime.date(2026, 9, 30), D("89753")),  # 273 / 365
+        (datetime.date(2026, 12, 31), D("120000")),
     ]
 
 
 def test_linear_landmarks_in_even_steps(today, distributor, pumps):
     assert services.landmarks_propose(unsaved(distributor, pumps), count=2) == [
-        (datetime.date(2026, 7, 2), D("60164.38")),  # 183 / 365 of 120,000
-        (datetime.date(2026, 12, 31), D("120000.00")),
+        (datetime.date(2026, 7, 2), D("60164")),  # 183 / 365 of 120,000
+        (datetime.date(2026, 12, 31), D("120000")),
     ]
 
 
 def test_landmarks_of_a_level_step_from_the_baseline_to_the_target(today, distributor, pumps):
     goal = unsaved(distributor, pumps, metric="margin_pct", baseline=D("20"), target=D("30"))
     assert services.landmarks_propose(goal) == [
-        (datetime.date(2026, 3, 31), D("22.45")),  # 20 + 10 × 89 / 364
-        (datetime.date(2026, 6, 30), D("24.95")),  # 20 + 10 × 180 / 364
-        (datetime.date(2026, 9, 30), D("27.47")),  # 20 + 10 × 272 / 364
-        (datetime.date(2026, 12, 31), D("30.00")),
+        # A percentage keeps at least one decimal: 20 + 10 × 89 / 364 = 22.445 …
+        (datetime.date(2026, 3, 31), D("22.4")),
+        (datetime.date(2026, 6, 30), D("24.9")),  # 20 + 10 × 180 / 364
+        (datetime.date(2026, 9, 30), D("27.5")),  # 20 + 10 × 272 / 364
+        (datetime.date(2026, 12, 31), D("30.0")),
     ]
 
 
@@ -796,6 +807,7 @@ def test_a_dropped_action_beside_an_agreed_adjustment_lets_the_review_close(
         goal=missed.goal,
         by=partner,
         fields={"target": D("100000")},
+        landmark_rule="linear",
         reason="The plant cannot deliver before autumn.",
         review=missed,
     )
@@ -843,6 +855,7 @@ def test_an_accepted_amendment_for_the_review_stands_for_a_corrective_action(
         goal=missed.goal,
         by=partner,
         fields={"target": D("100000")},
+        landmark_rule="linear",
         reason="The market is down 15 %.",
         review=missed,
     )

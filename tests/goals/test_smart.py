@@ -30,7 +30,7 @@ def fields(distributor, pumps, **over):
     values = {
         "level": "distributor",
         "distributor": distributor,
-        "title": "Pump revenue of 120,000 EUR in 2026",
+        "subtitle": "Pump revenue of 120,000 EUR in 2026",
         "description": "Pumps through the Bavarian dealers.",
         "metric": "revenue",
         "product_line": pumps,
@@ -76,7 +76,7 @@ def test_a_fine_goal_passes(today, distributor, pumps):
 def test_vague_wording_without_a_number_is_refused_in_english_and_french(
     today, distributor, pumps, title
 ):
-    verdict = check(distributor, pumps, title=title, description="Through the dealers.")
+    verdict = check(distributor, pumps, subtitle=title, description="Through the dealers.")
     assert verdict.verdict == "refused"
     assert ("vague_wording", "specific") in found(verdict, "refusal")
 
@@ -85,14 +85,14 @@ def test_vague_wording_without_a_number_is_refused_in_english_and_french(
     "title", ["Sell more pumps: 120,000 EUR in 2026", "Vendre plus : 120 000 EUR en 2026"]
 )
 def test_vague_wording_with_a_number_is_allowed(today, distributor, pumps, title):
-    verdict = check(distributor, pumps, title=title, description="Through the dealers.")
+    verdict = check(distributor, pumps, subtitle=title, description="Through the dealers.")
     assert ("vague_wording", "specific") not in found(verdict)
     assert verdict.verdict == "ok"
 
 
 def test_vague_wording_is_refused_under_the_french_language_too(today, distributor, pumps):
     with translation.override("fr"):
-        verdict = check(distributor, pumps, title="Être leader", description="")
+        verdict = check(distributor, pumps, subtitle="Être leader", description="")
         assert verdict.verdict == "refused"
         assert ("vague_wording", "specific") in found(verdict, "refusal")
 
@@ -271,7 +271,7 @@ def test_goal_create_refuses_a_refusal_whatever_the_acknowledgement(
     today, distributor, pumps, partner
 ):
     terms = Terms(
-        fields=fields(distributor, pumps, title="Sell more", description=""),
+        fields=fields(distributor, pumps, subtitle="Sell more", description=""),
         acknowledgement="We really mean it.",
     )
     with pytest.raises(ValidationFailed) as refused:

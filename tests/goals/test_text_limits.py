@@ -21,6 +21,7 @@ from goals.models import (
     Amendment,
     Goal,
     LandmarkReview,
+    Proposal,
 )
 from goals.services import Terms
 from tests import factories
@@ -45,7 +46,8 @@ def stored():
     """Everything these writes could have changed."""
     return (
         list(Goal.objects.order_by("pk").values_list("description", "exciting", "closed_reason")),
-        list(Goal.objects.values_list("status", "smart_acknowledgements")),
+        list(Goal.objects.values_list("status", "target", "smart_acknowledgements")),
+        Proposal.objects.count(),
         Amendment.objects.count(),
         list(LandmarkReview.objects.values_list("status", "explanation")),
         ActionStep.objects.count(),
@@ -57,7 +59,7 @@ def goal_fields(distributor, pumps, **over):
     values = {
         "level": "distributor",
         "distributor": distributor,
-        "title": "Pump revenue of 120,000 EUR in 2026",
+        "subtitle": "The Bavarian pump plan",
         "description": "Pumps through the Bavarian dealers.",
         "metric": "revenue",
         "product_line": pumps,
@@ -112,6 +114,15 @@ SERVICE_CASES = {
             acknowledgement=too_long(ACKNOWLEDGEMENT_MAX_LENGTH),
         ),
     ),
+    "reason (counter-proposal)": lambda w: services.goal_counter(
+        goal=w.proposed,
+        by=w.manager,
+        terms=Terms(
+            fields={"target": D("125000")},
+            landmark_rule="linear",
+            reason=too_long(text_limit(Proposal, "reason")),
+        ),
+    ),
     "reason (closing)": lambda w: services.goal_close(
         goal=w.agreed, by=w.manager, reason=too_long(text_limit(Goal, "closed_reason"))
     ),
@@ -158,7 +169,15 @@ SERVICE_CASES = {
 
 
 @pytest.fixture
-def everything(today, distributor, pumps, manager, partner, agreed, review):
+def proposed(today, distributor, pumps, partner):
+    """A distributor goal the partner admin proposed: the manager's to answer."""
+    terms = Terms(fields=goal_fields(distributor, pumps), reason="The spring order book.")
+    goal = services.goal_create(by=partner, terms=terms)
+    return services.goal_propose(goal=goal, by=partner)
+
+
+@pytest.fixture
+def everything(today, distributor, pumps, manager, partner, agreed, review, proposed):
     from types import SimpleNamespace
 
     return SimpleNamespace(
@@ -168,6 +187,7 @@ def everything(today, distributor, pumps, manager, partner, agreed, review):
         partner=partner,
         agreed=agreed,
         review=review,
+        proposed=proposed,
     )
 
 
@@ -229,7 +249,7 @@ def api_cases(w):
             reverse("api:goal-list"),
             {
                 "level": "team",
-                "title": "Channel revenue of 5 M EUR in 2026",
+                "subtitle": "The channel plan",
                 "metric": "revenue",
                 "target": "5000000",
                 "start": "2026-01-01",
@@ -242,7 +262,7 @@ def api_cases(w):
             w.manager,
             "post",
             reverse("api:goal-list"),
-            {"level": "team", "title": "Grow", "acknowledgement": too_long(2000)},
+            {"level": "team", "subtitle": "Grow", "acknowledgement": too_long(2000)},
             "acknowledgement",
         ),
         (
@@ -302,7 +322,7 @@ def test_the_goal_form_refuses_a_description_over_its_limit(login, manager, toda
     data = {
         "level": "distributor",
         "distributor": "acme",
-        "title": "Pump revenue of 120,000 EUR in 2026",
+        "subtitle": "The Bavarian pump plan",
         "description": too_long(text_limit(Goal, "description")),
         "metric": "revenue",
         "product_line": pumps.pk,
@@ -333,7 +353,7 @@ def test_the_pages_refuse_text_over_its_limit_naming_the_field(login, everything
             everything.partner,
             reverse("goals:amend", args=[goal.pk]),
             {
-                "title": goal.title,
+                "subtitle": goal.subtitle,
                 "target": "110000",
                 "start": "2026-01-01",
                 "due": "2026-12-31",

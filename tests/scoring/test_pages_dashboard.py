@@ -69,7 +69,7 @@ def test_missed_landmarks_goals_at_risk_and_overdue_leads(login, manager, scored
     acme = scored["acme"]
     review = factories.LandmarkReviewFactory(landmark__goal__distributor=acme)
     factories.LandmarkReviewFactory(landmark__goal__distributor=acme, status="accounted")
-    goal = factories.GoalFactory(distributor=acme, at_risk=True, title="Pumps at risk")
+    goal = factories.GoalFactory(distributor=acme, at_risk=True, subtitle="Pumps at risk")
     factories.GoalFactory(distributor=acme, at_risk=False)
     factories.LeadFactory(
         status="assigned",

@@ -1,0 +1,29 @@
+"""Goal figures in templates, written by the one formatter (`goals.formats`)."""
+
+from django import template
+
+from goals import formats
+
+register = template.Library()
+
+
+@register.filter
+def goal_value(value, goal):
+    """A measured value of `goal` (actual, expected, projection) at its target's precision."""
+    return formats.value_text(goal, value)
+
+
+@register.filter
+def goal_term(value, goal):
+    """A value someone agreed on (target, baseline, landmark): its own decimals kept."""
+    return formats.value_text(goal, value, exact=True)
+
+
+@register.filter
+def attainment(value):
+    return formats.attainment_text(value)
+
+
+@register.filter
+def day(value):
+    return formats.day_text(value)
