@@ -1369,15 +1369,38 @@ def goal_history(goal):
         shown_on_create=("expected",),
         subject=lambda record: _("landmark of %(day)s") % {"day": formats.day_text(record.date)},
     )
-    changes += history_changes(
-        BonusBand.history.filter(goal_id=goal.pk),
-        fields=BAND_FIELDS,
-        shown_on_create=("amount",),
-        subject=lambda record: (
-            _("bonus band from %(threshold)s")
-            % {"threshold": formats.threshold_text(record.threshold)}
-        ),
-    )
+    kinds = {}  # a band's subject → its kind, to write its payout in its own unit
+
+    def band_subject(record):
+        subject = _("bonus band from %(threshold)s") % {
+            "threshold": formats.threshold_text(record.threshold)
+        }
+        kinds[subject] = record.kind
+        return subject
+
+    payout_label = str(BonusBand._meta.get_field("amount").verbose_name).capitalize()
+
+    def band_written(change):
+        if change.field != payout_label or change.subject not in kinds:
+            return change
+        kind = kinds[change.subject]
+        return dataclasses.replace(
+            change,
+            **{
+                side: formats.band_text(goal, (None, kind, Decimal(value))) if value else value
+                for side, value in (("old", change.old), ("new", change.new))
+            },
+        )
+
+    changes += [
+        band_written(change)
+        for change in history_changes(
+            BonusBand.history.filter(goal_id=goal.pk),
+            fields=BAND_FIELDS,
+            shown_on_create=("amount",),
+            subject=band_subject,
+        )
+    ]
     changes = [written(change) for change in changes]
     # A counter-proposal's term changes are in the records above; its reason is here.
     for proposal in goal.proposals.filter(kind=Proposal.Kind.COUNTER).select_related("by"):

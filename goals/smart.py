@@ -6,7 +6,7 @@ reason that is kept, a note only informs. The same checks run in the form (live)
 (`POST /api/v1/goals/check/`) and the services that save a goal.
 """
 
-import re
+import datetime
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
@@ -14,10 +14,31 @@ from django.conf import settings
 from django.db.models import Case, DecimalField, Sum, When
 from django.utils.translation import gettext as _
 
-from distributors.models import Distributor, RevenueRecord
+from distributors.models import (
+    CustomerCategory,
+    Distributor,
+    ProductLine,
+    RevenueRecord,
+    Territory,
+)
 from distributors.periods import add_months, complete_months
 
+from . import formats
 from .metrics import HUNDRED, Unit, metric_get, quantize
+from .models import BonusBand
+from .wording import (
+    BY,
+    COUNT,
+    IN,
+    MONEY,
+    PERCENT,
+    POINTS,
+    SCALED,
+    names_in,
+    read,
+    states_a_quantity,
+    vague_phrase,
+)
 
 SPECIFIC, MEASURABLE, ACHIEVABLE, REALISTIC, TIME_BOUND = (
     "specific",
@@ -121,30 +142,6 @@ def _metric(goal):
 
 # --- Specific ----------------------------------------------------------------------------------
 
-# Wishes that name no number: refused unless the text gives one. English and French.
-VAGUE_PHRASES = (
-    r"\bnumber\s+(one|1)\b",
-    r"\bn°\s*1\b",
-    r"\bbe(come)?\s+(the\s+)?(market\s+)?leaders?\b",
-    r"\bsell\s+more\b",
-    r"\bmore\s+sales\b",
-    r"\bincrease\s+(our\s+)?sales\b",
-    r"\bimprove\s+(our|the)\s+presence\b",
-    r"\bgrow\s+(the|our)\s+business\b",
-    r"\bdo\s+better\b",
-    r"\bbe\s+the\s+best\b",
-    r"\bêtre\s+(le\s+|les\s+)?leaders?\b",
-    r"\bdevenir\s+(le\s+)?leader\b",
-    r"\bnuméro\s+(un|1)\b",
-    r"\bvendre\s+(plus|davantage)\b",
-    r"\bplus\s+de\s+ventes\b",
-    r"\bamélior\w*\s+(notre|la|sa)\s+présence\b",
-    r"\bfaire\s+mieux\b",
-    r"\bêtre\s+le\s+meilleur\b",
-)
-VAGUE = re.compile("|".join(VAGUE_PHRASES), re.IGNORECASE)
-NUMBER = re.compile(r"\d")
-
 
 @register
 class MetricAndScope(Check):
@@ -180,27 +177,351 @@ class MetricAndScope(Check):
             yield self.refuse(_("A team or support goal covers no single distributor."))
 
 
+def author_texts(goal):
+    """[(field name, text)]: the author's own words on the goal, the ones the SMART check reads
+    (the title is written from the terms, so it cannot disagree with them)."""
+    return [("subtitle", goal.subtitle), ("description", goal.description)]
+
+
+def _text_label(name):
+    """The sentence-opening name of an author's text in findings ("The subtitle ...")."""
+    return {"subtitle": _("The subtitle"), "description": _("The description")}[name]
+
+
 @register
 class Wording(Check):
+    """Specific: no text of the author's may wish instead of setting a goal.
+
+    A vague phrase (`wording.VAGUE_PHRASES`) stands only in a text that also states a
+    measurable quantity with its unit: an amount with its currency or a k/M scale, a
+    percentage or points, a count of things named. A bare number, a rank ("number one") or a
+    year makes no wish a goal.
+    """
+
     key = "vague_wording"
     letter = SPECIFIC
 
     def run(self, draft):
-        goal = draft.goal
-        # The title is written from the terms; the author's own words are these.
-        text = f"{goal.subtitle or ''}\n{goal.description or ''}"
-        match = VAGUE.search(text)
-        if match and not NUMBER.search(text):
+        for name, text in author_texts(draft.goal):
+            found = vague_phrase(text or "")
+            if found is None or states_a_quantity(text):
+                continue
+            _phrase, words = found
             yield self.refuse(
                 _(
-                    "“%(phrase)s” is a wish, not a goal: say how much, of what, by when "
-                    "(for example “%(example)s”)."
+                    "%(text)s says “%(phrase)s”: a wish, not a goal. Say how much, of what, by "
+                    "when, with its unit (for example “%(example)s”); a number or a year alone "
+                    "does not make it measurable."
                 )
                 % {
-                    "phrase": match.group(0),
+                    "text": _text_label(name),
+                    "phrase": words,
                     "example": _("revenue of 1.2 M EUR from pumps in 2027"),
                 }
             )
+
+
+# What a count must count to be held to the terms, by metric ("12 visits" to a visits goal).
+_COUNTED = {
+    "units": "units",
+    "visits": "visits",
+    "trainings": "trainings",
+    "one_to_ones": "meetings",
+}
+
+
+def _bands(draft):
+    """The bonus bands in the draft; those the goal holds when the draft leaves them as they are."""
+    if draft.bands:
+        return [(Decimal(t), kind, Decimal(a)) for t, kind, a in draft.bands]
+    goal = draft.goal
+    if goal.pk:
+        return list(goal.bands.values_list("threshold", "kind", "amount"))
+    return []
+
+
+def _inside(first, last, outer):
+    return outer is not None and outer[0] <= first and last <= outer[1]
+
+
+def _overlaps(first, last, span):
+    return span is not None and first <= span[1] and span[0] <= last
+
+
+@register
+class WordsAndTerms(Check):
+    """Specific: what the author's words state agrees with the terms, from the first draft on.
+
+    Each text (`author_texts`) is read (`wording.read`, `wording.names_in`) and held to them:
+    - an amount in the goal's currency, or with a k/M scale only, reads as the target, the
+      baseline or the increase between them, rounded as it is written ("72 k" is 71,500 up to
+      72,499.99); an amount in the bonus currency reads as a fixed bonus; any other currency is
+      refused;
+    - a percentage reads as the target or baseline of a percentage metric, the growth the target
+      implies over the baseline (per day of each period, or the plain ratio) for other metrics,
+      or a bonus band's threshold or rate; points read as the change from the baseline;
+    - a count of units (visits, trainings, meetings) reads like an amount for a metric that
+      counts them;
+    - a period named as the goal's ("in 2027", "en 2027", "au T3 2026") holds the goal's
+      start…due or lies within it, or holds or lies within the baseline period; a deadline ("by
+      2027", "d'ici fin 2026") holds the due date (or begins the day after it), or lies within
+      the goal's dates; any other date, month, quarter, half or year overlaps the goal's dates
+      or its baseline period;
+    - a product line, territory or customer category named (any in the database, as stored, on
+      whole words) is the goal's own; the distributor's own name is not read for names.
+    Figures are judged only when the terms they answer to are given (the other checks refuse
+    what is missing), and only in the metric's unit: a money amount on a margin goal is no term.
+    """
+
+    key = "words_and_terms"
+    letter = SPECIFIC
+
+    def run(self, draft):
+        goal = draft.goal
+        texts = [(name, text) for name, text in author_texts(goal) if (text or "").strip()]
+        if not texts:
+            return
+        metric = _metric(goal)
+        scopes = self._scopes(goal)
+        for name, text in texts:
+            label = _text_label(name)
+            reading = read(text)
+            for figure in reading.figures:
+                yield from self._figure(label, figure, draft, metric)
+            for period in reading.periods:
+                yield from self._period(label, period, goal)
+            yield from self._names(label, text, goal, scopes)
+
+    # --- figures
+
+    def _figure(self, label, figure, draft, metric):
+        goal = draft.goal
+        if figure.kind == MONEY:
+            currency, payout = formats.currency_of(goal), goal.payout_currency_code
+            fixed = [a for _t, kind, a in _bands(draft) if kind == BonusBand.Kind.FIXED]
+            if figure.currency != currency:
+                if figure.currency == payout and any(figure.matches(a) for a in fixed):
+                    return
+                yield self.refuse(self._currency_message(label, figure, currency, payout))
+                return
+            if payout != currency:
+                fixed = []  # bonuses are paid in another currency: none reads in this one
+        if metric is None or goal.target is None:
+            return
+        if figure.kind == PERCENT:
+            yield from self._percent(label, figure, draft, metric)
+        elif figure.kind == POINTS:
+            yield from self._points(label, figure, goal, metric)
+        elif self._held_as_amount(figure, metric):
+            values = [goal.target, goal.baseline]
+            if goal.baseline is not None:
+                values.append(goal.target - goal.baseline)
+            if figure.kind == MONEY:
+                values.extend(fixed)
+            if any(figure.matches(value) for value in values):
+                return
+            words = {
+                "text": label,
+                "words": figure.words,
+                "target": formats.value_text(goal, goal.target, exact=True),
+            }
+            if goal.baseline is None:
+                message = _("%(text)s names %(words)s; the target is %(target)s.") % words
+            else:
+                words["baseline"] = formats.value_text(goal, goal.baseline, exact=True)
+                message = (
+                    _(
+                        "%(text)s names %(words)s; the target is %(target)s and the baseline "
+                        "%(baseline)s."
+                    )
+                    % words
+                )
+            yield self.refuse(message)
+
+    @staticmethod
+    def _currency_message(label, figure, currency, payout):
+        words = {
+            "text": label,
+            "currency": figure.currency,
+            "words": figure.words,
+            "reporting": currency,
+            "payout": payout,
+        }
+        if payout == currency:
+            message = _(
+                "%(text)s names an amount in %(currency)s (%(words)s); the goal's amounts are in "
+                "%(reporting)s."
+            )
+        else:
+            message = _(
+                "%(text)s names an amount in %(currency)s (%(words)s); the goal's amounts are in "
+                "%(reporting)s, and no bonus pays that amount in %(payout)s."
+            )
+        return message % words
+
+    @staticmethod
+    def _held_as_amount(figure, metric):
+        if figure.kind == MONEY:
+            return metric.unit == Unit.MONEY
+        if figure.kind == SCALED:
+            return metric.unit in (Unit.MONEY, Unit.UNITS, Unit.COUNT)
+        if figure.kind == COUNT:
+            return figure.counts == _COUNTED.get(metric.key)
+        return False
+
+    def _percent(self, label, figure, draft, metric):
+        goal = draft.goal
+        candidates = []  # (value, how the terms say it)
+        if metric.unit == Unit.PERCENT:
+            candidates.append((goal.target, _("a target of %(value)s")))
+            if goal.baseline is not None:
+                candidates.append((goal.baseline, _("a baseline of %(value)s")))
+        else:
+            growth = implied_growth(goal)
+            if growth is not None:
+                candidates.append((growth, _("%(value)s growth over the baseline")))
+            if goal.baseline:
+                plain = (goal.target - goal.baseline) * HUNDRED / goal.baseline
+                candidates.append((plain, ""))  # the same growth without the days: not shown
+        for threshold, kind, amount in _bands(draft):
+            candidates.append((threshold, _("a bonus band from %(value)s of the target")))
+            if kind == BonusBand.Kind.PERCENT_ABOVE:
+                candidates.append(
+                    (amount, _("a bonus of %(value)s of the revenue above the target"))
+                )
+        if any(figure.matches(value) for value, _how in candidates):
+            return
+        shown = [
+            how % {"value": formats.percent_text(v, formats.decimals(quantize(v)))}
+            for v, how in candidates
+            if how
+        ]
+        if shown:
+            message = _("%(text)s names %(words)s; the terms give %(terms)s.") % {
+                "text": label,
+                "words": figure.words,
+                "terms": ", ".join(shown),
+            }
+        else:
+            message = _("%(text)s names %(words)s, a percentage the terms do not give.") % {
+                "text": label,
+                "words": figure.words,
+            }
+        yield self.refuse(message)
+
+    def _points(self, label, figure, goal, metric):
+        if metric.unit != Unit.PERCENT or metric.key == "growth_pct" or goal.baseline is None:
+            return
+        change = goal.target - goal.baseline
+        if figure.matches(change):
+            return
+        yield self.refuse(
+            _("%(text)s names %(words)s; the target is %(change)s points from the baseline.")
+            % {
+                "text": label,
+                "words": figure.words,
+                "change": formats.number_text(abs(change), formats.decimals(change)),
+            }
+        )
+
+    # --- periods
+
+    def _period(self, label, period, goal):
+        if not (goal.start and goal.due) or goal.due < goal.start:
+            return  # refused as not time-bound
+        span = (goal.start, goal.due)
+        base = None
+        if goal.baseline_start and goal.baseline_end and goal.baseline_start <= goal.baseline_end:
+            base = (goal.baseline_start, goal.baseline_end)
+        first, last = period.first, period.last
+        words = {
+            "text": label,
+            "period": period.words,
+            "start": formats.day_text(goal.start),
+            "due": formats.day_text(goal.due),
+        }
+        if period.role == IN:
+            if (
+                _inside(*span, (first, last))
+                or _inside(first, last, span)
+                or (base and (_inside(*base, (first, last)) or _inside(first, last, base)))
+            ):
+                return
+            yield self.refuse(
+                _("%(text)s puts the goal in %(period)s; the goal runs from %(start)s to %(due)s.")
+                % words
+            )
+        elif period.role == BY:
+            if first - datetime.timedelta(days=1) <= goal.due <= last or _inside(first, last, span):
+                return
+            yield self.refuse(
+                _("%(text)s sets the deadline at %(period)s; the goal is due on %(due)s.") % words
+            )
+        elif not (_overlaps(first, last, span) or _overlaps(first, last, base)):
+            if base is None:
+                message = _(
+                    "%(text)s names %(period)s, outside the goal's dates (%(start)s to %(due)s)."
+                )
+            else:
+                words.update(
+                    base_start=formats.day_text(base[0]), base_end=formats.day_text(base[1])
+                )
+                message = _(
+                    "%(text)s names %(period)s, outside the goal's dates (%(start)s to %(due)s) "
+                    "and its baseline period (%(base_start)s to %(base_end)s)."
+                )
+            yield self.refuse(message % words)
+
+    # --- names
+
+    @staticmethod
+    def _scopes(goal):
+        """[(field, {id: name} of every row, the goal's own id)]: three small queries."""
+        return [
+            (field, dict(model.objects.values_list("pk", "name")), getattr(goal, f"{field}_id"))
+            for field, model in (
+                ("product_line", ProductLine),
+                ("territory", Territory),
+                ("customer_category", CustomerCategory),
+            )
+        ]
+
+    def _names(self, label, text, goal, scopes):
+        unnamed = [goal.distributor.name] if goal.distributor_id else []
+        for field, names, own in scopes:
+            for pk, words in names_in(text, names.items(), unnamed=unnamed):
+                if pk == own:
+                    continue
+                message = self._name_message(field, own)
+                yield self.refuse(
+                    message % {"text": label, "named": words, "own": names.get(own, "")}
+                )
+
+    @staticmethod
+    def _name_message(field, own):
+        if field == "product_line":
+            if own is None:
+                return _(
+                    "%(text)s names the product line %(named)s; the goal covers every product line."
+                )
+            return _(
+                "%(text)s names the product line %(named)s; the goal's product line is %(own)s."
+            )
+        if field == "territory":
+            if own is None:
+                return _(
+                    "%(text)s names the territory %(named)s; the goal covers no single territory."
+                )
+            return _("%(text)s names the territory %(named)s; the goal's territory is %(own)s.")
+        if own is None:
+            return _(
+                "%(text)s names the customer category %(named)s; the goal covers every customer "
+                "category."
+            )
+        return _(
+            "%(text)s names the customer category %(named)s; the goal's customer category is "
+            "%(own)s."
+        )
 
 
 # --- Measurable --------------------------------------------------------------------------------

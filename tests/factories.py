@@ -284,7 +284,7 @@ class GoalFactory(factory.django.DjangoModelFactory):
     level = "distributor"
     distributor = factory.SubFactory(DistributorFactory)
     subtitle = "Pumps through the Bavarian dealers"
-    description = "Grow pump revenue to 120,000 EUR over 2026."
+    description = "Revenue through the Bavarian dealers over 2026."
     metric = "revenue"
     baseline = Decimal("100000.00")
     baseline_start = datetime.date(2025, 1, 1)

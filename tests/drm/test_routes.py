@@ -287,7 +287,7 @@ def build_goals(users, owned, today):
         o.goal = factories.goal_with_landmarks(
             distributor=o.distributor,
             product_line=pumps,
-            subtitle=f"goal-of-{code} 120,000 EUR",
+            subtitle=f"goal-of-{code}",
             status="active",
             manufacturer_accepted_by=manager,
             manufacturer_accepted_at=now,
@@ -321,7 +321,7 @@ def build_goals(users, owned, today):
         )
         o.amended_goal = factories.goal_with_landmarks(
             distributor=o.distributor,
-            subtitle=f"amended-of-{code} 110,000 EUR",
+            subtitle=f"amended-of-{code}",
             status="active",
             quarters=(20000,),
         )
@@ -341,11 +341,11 @@ def build_goals(users, owned, today):
             proposed_at=now,
         )
         o.draft_goal = factories.goal_with_landmarks(
-            distributor=o.distributor, subtitle=f"draft-of-{code} 100,000 EUR", quarters=(25000,)
+            distributor=o.distributor, subtitle=f"draft-of-{code}", quarters=(25000,)
         )
         o.proposed_goal = factories.goal_with_landmarks(
             distributor=o.distributor,
-            subtitle=f"proposal-to-{code} 90,000 EUR",
+            subtitle=f"proposal-to-{code}",
             quarters=(20000,),
             status="proposed",
             proposed_by_side="manufacturer",
@@ -356,7 +356,7 @@ def build_goals(users, owned, today):
         level="team",
         distributor=None,
         owner=manager,
-        subtitle="team-goal 2,000,000 EUR",
+        subtitle="team-goal-of-the-channel",
         target=2_000_000,
         baseline=1_800_000,
     )

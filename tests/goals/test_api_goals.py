@@ -267,7 +267,14 @@ def test_rep_cannot_enter_a_goal(colleague, goal_body):
 
 
 def test_manager_enters_and_activates_a_team_goal(manager, goal_body):
-    body = goal_body(level="team", distributor=None, product_line=None, bands=None)
+    body = goal_body(
+        level="team",
+        distributor=None,
+        product_line=None,
+        bands=None,
+        subtitle="The channel's plan",
+        description="Through every dealer.",
+    )
     response = client_for(manager).post(LIST, body, format="json")
     assert response.status_code == 201, response.json()
     goal = Goal.objects.get(pk=response.json()["id"])
@@ -338,7 +345,7 @@ def test_partner_revises_its_draft(partner, acme_goal):
     assert acme_goal.subtitle == "The southern dealers' plan"
     # The title is written from the terms: it follows the target.
     assert response.json()["title"] == acme_goal.title == "Pumps revenue of 125 k EUR in 2026"
-    assert acme_goal.description == "Grow pump revenue to 120,000 EUR over 2026."  # not sent
+    assert acme_goal.description == "Revenue through the Bavarian dealers over 2026."  # not sent
     assert acme_goal.landmarks.last().expected == Decimal("125000.00")
 
 

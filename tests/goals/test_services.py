@@ -409,8 +409,8 @@ def test_an_accepted_amendment_applies_its_terms_and_shows_in_the_history(active
     band_changed = [c for c in history if c.subject.startswith("bonus band from 100") and c.old]
     assert (band_changed[0].who, band_changed[0].old, band_changed[0].new) == (
         partner,
-        "5000.00",
-        "4000.00",
+        "€5,000",
+        "€4,000",
     )
     assert any(
         c.subject.startswith("bonus band from 110") and c.action == "created" for c in history

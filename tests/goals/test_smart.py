@@ -174,8 +174,13 @@ def test_growth_above_nine_in_ten_peers_is_warned(today, euro, distributor, pump
     verdict = check(distributor, pumps)  # +20 %
     assert found(verdict) == {("ambition", "achievable")}
     assert "18.00" in verdict.warnings[0].message
-    assert check(distributor, pumps, target=D("121000")).verdict == "warnings"
-    assert check(distributor, pumps, target=D("117000")).verdict == "ok"  # +17 %
+    subtitle = "Pump revenue of %s EUR in 2026"
+    assert check(distributor, pumps, target=D(121000), subtitle=subtitle % "121,000").verdict == (
+        "warnings"
+    )
+    assert check(distributor, pumps, target=D(117000), subtitle=subtitle % "117,000").verdict == (
+        "ok"  # +17 %
+    )
 
 
 def test_peers_need_three_active_ones_of_the_same_tier_with_revenue_in_both_years(
@@ -194,7 +199,9 @@ def test_growth_well_above_the_distributors_own_trend_is_warned_as_not_realistic
 ):
     revenue(distributor, 100000, 100000, pumps)  # flat over the last 12 months
     assert check(distributor, pumps).verdict == "ok"  # +20 %: within 25 points of the trend
-    verdict = check(distributor, pumps, target=D("130000"))  # +30 %
+    verdict = check(
+        distributor, pumps, target=D("130000"), subtitle="Pump revenue of 130,000 EUR in 2026"
+    )  # +30 %
     assert found(verdict) == {("own_trend", "realistic")}
 
 
