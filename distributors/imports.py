@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from ingest import checks
 from ingest.spec import Spec
 
-from .changes import data_changed
 from .codes import currency_codes
+from .freshness import data_changed
 from .models import (
     MAX_UNITS,
     MONEY_DIGITS,
@@ -226,7 +226,7 @@ class InvestmentSpec(DistributorSpec):
     def after_publish(self, stage, *, now):
         # Scorecards computed before these rows commit no longer show the investments.
         super().after_publish(stage, now=now)
-        data_changed(DataChange.Kind.INVESTMENTS)
+        data_changed(DataChange.Source.INVESTMENTS)
 
     def parse(self, raw, errors):
         number_format = self.context.number_format

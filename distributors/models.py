@@ -646,16 +646,16 @@ class ImportBatch(models.Model):
 
 
 class DataChange(models.Model):
-    """When a kind of figures last changed: one row per kind, written by `data_changed` in the
-    transaction of the write (the revenue writes through `revenue_changed`, the investment
-    import). A scorecard page compares it with when its run was computed to say that the figures
-    moved on since. In the database rather than the cache, so that a cache flush hides nothing."""
+    """When a kind of data the scorecards are computed from last changed (revenue, investments):
+    one row per source, written by `freshness.data_changed` in the transaction of the write (the
+    revenue writes through `revenue_changed`, the investment import). Kept in the database: a
+    cache flush must not make stale figures look fresh."""
 
-    class Kind(models.TextChoices):
+    class Source(models.TextChoices):
         REVENUE = "revenue", _("Revenue")
         INVESTMENTS = "investments", _("Investments")
 
-    kind = models.CharField(max_length=20, choices=Kind.choices, unique=True)
+    source = models.CharField(max_length=20, choices=Source.choices, primary_key=True)
     changed_at = models.DateTimeField()
 
     class Meta:
@@ -663,4 +663,4 @@ class DataChange(models.Model):
         verbose_name_plural = _("data changes")
 
     def __str__(self):
-        return f"{self.kind}: {self.changed_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.source} {self.changed_at:%Y-%m-%d %H:%M}"

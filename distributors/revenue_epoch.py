@@ -12,7 +12,7 @@ import uuid
 from django.core.cache import cache
 from django.db import transaction
 
-from .changes import data_changed
+from .freshness import data_changed
 from .models import DataChange
 
 EPOCH_KEY = "distributors:revenue-epoch"
@@ -28,7 +28,7 @@ def revenue_epoch():
 
 def revenue_changed():
     """Renew the epoch once the caller's transaction commits (at once outside one), and record
-    in the caller's transaction when revenue changed (distributors.changes): the time a
+    in the caller's transaction when revenue changed (distributors.freshness): the time a
     scorecard page compares its run with, which a cache flush does not lose."""
-    data_changed(DataChange.Kind.REVENUE)
+    data_changed(DataChange.Source.REVENUE)
     transaction.on_commit(lambda: cache.set(EPOCH_KEY, uuid.uuid4().hex, None))

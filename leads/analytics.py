@@ -84,7 +84,7 @@ class Figures:
 
     @property
     def rates(self):
-        return {rate.key: rate.value(self.count) for rate in rate_list()}
+        return {rate.key: rate.value(self.counts) for rate in rate_list()}
 
     @property
     def median_accept_hours(self):
@@ -116,14 +116,14 @@ def _figures(rows):
     return Figures(dict(counts), dict(histogram), hours, rating)
 
 
-def rate_figure(rate, count):
+def rate_figure(rate, counts):
     """One rate as every surface gives it: its name, value, numerator, denominator and the
-    denominator's key and name in words (`count(stage)` gives a stage's count)."""
-    numerator, denominator = rate.parts(count)
+    denominator's key and name in words, from {stage: count}."""
+    numerator, denominator = rate.counts(counts)
     return {
         "key": rate.key,
         "label": str(rate.label),
-        "value": rate.value(count),
+        "value": rate.value(counts),
         "numerator": numerator,
         "denominator": denominator,
         "of": rate.of,
@@ -149,7 +149,7 @@ def funnel(*, period, distributor=None, source=None):
             continue  # a distributor gets leads handed over, never MQLs of its own
         step = {"key": key, "label": str(STEP_LABELS[key]), "count": figures.count(stage)}
         # The first step shown has no step before it on this funnel: no rate.
-        reached = rate_figure(rate, figures.count) if rate is not None and steps else None
+        reached = rate_figure(rate, figures.counts) if rate is not None and steps else None
         step.update(
             rate=reached["value"] if reached else None,
             rate_key=rate.key if reached else None,
@@ -162,7 +162,7 @@ def funnel(*, period, distributor=None, source=None):
         "steps": steps,
         "counts": figures.counts,
         "rates": figures.rates,
-        "rate_figures": [rate_figure(rate, figures.count) for rate in rate_list()],
+        "rate_figures": [rate_figure(rate, figures.counts) for rate in rate_list()],
         "median_accept_hours": figures.median_accept_hours,
         "mean_accept_hours": figures.mean_accept_hours,
         "average_rejection_rating": figures.average_rejection_rating,
@@ -195,10 +195,7 @@ def trend(*, period, distributor=None, source=None):
         "opportunity": series[Stage.OPPORTUNITY],
         "won": series[Stage.WON],
         # The month's rates as leads.rates defines them (a month's counts, its stages).
-        **{
-            key: [rate_get(key).value(by_month[month].__getitem__) for month in months]
-            for key in TREND_RATES
-        },
+        **{key: [rate_get(key).value(by_month[month]) for month in months] for key in TREND_RATES},
     }
 
 
@@ -273,8 +270,8 @@ def source_yield(*, period, distributor=None):
                 "won": counts[Stage.WON],
                 # The rates dql_conversion and rejection (leads.rates), under the names the
                 # API gave them first.
-                "dql_yield": rate_get("dql_conversion").value(counts.__getitem__),
-                "rejection_rate": rate_get("rejection").value(counts.__getitem__),
+                "dql_yield": rate_get("dql_conversion").value(counts),
+                "rejection_rate": rate_get("rejection").value(counts),
                 "top_reason": reason,
                 "top_reason_label": str(labels.get(reason, "")) if reason else "",
             }
@@ -389,7 +386,7 @@ MEDIAN_ACCEPT_HOURS = "median_accept_hours"
 def _measure(figures, key):
     if key == MEDIAN_ACCEPT_HOURS:
         return figures.median_accept_hours
-    return rate_get(key).value(figures.count)  # the one rate, not all of them per peer
+    return rate_get(key).value(figures.counts)  # the one rate, not all of them per peer
 
 
 def _percentile(value, values, higher_is_better):

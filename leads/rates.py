@@ -1,15 +1,16 @@
-"""The lead funnel's rates, each declared once: the stage it counts, the stage it divides by,
-and that denominator's name in words.
+"""The lead rates, each declared once: the stage it counts, the stage it divides by, and that
+denominator's key and name in words.
 
-Every surface that writes a lead rate reads it from here: the channel's and a distributor's
-funnel, the distributor rows, the partner's funnel, the funnel API, the scorecard's lead
-metrics and the lead goals. So "accepted" is accepted ÷ handed over wherever it is written,
-and each surface writes the denominator beside the percentage ("66 % of handed over").
+Every surface that writes a lead rate reads its definition here: the channel's and a
+distributor's funnel, the distributor rows, the partner's funnel, the funnel API, the scorecard's
+lead metrics, the lead goals and the dashboard. So "accepted" is accepted ÷ handed over wherever
+it is written, and each surface writes the denominator beside the percentage ("66% of handed
+over").
 
-The funnel's steps are MQL → handed over → accepted → DQL → opportunity → won; each step's
-rate is of the step before and carries that step's name. The other rates (DQL conversion,
-won overall, late, answered within the deadline, rejected) have names of their own. Counts are
-the rollups' monthly flows, not cohorts: a lead handed over twice (rejected, then routed again)
+The funnel's steps are MQL → handed over → accepted → DQL → opportunity → won; each step's rate
+is of the step before and carries that step's name. The other rates (MQL → DQL conversion, won
+overall, late, answered within the deadline, rejected) have names of their own. Counts are the
+rollups' monthly flows, not cohorts: a lead handed over twice (rejected, then routed again)
 counts twice among the handed over.
 """
 
@@ -26,11 +27,11 @@ class Denominator:
 
     key: str
     stage: str
-    words: str  # lazy: written after the percentage, "66 % of handed over"
+    words: str  # lazy: written after the percentage, "66% of handed over"
 
 
 DENOMINATORS = {
-    denominator.key: denominator
+    denominator.stage: denominator
     for denominator in (
         Denominator("mql", Stage.MQL, _("of MQLs")),
         Denominator("handed_over", Stage.ASSIGNED, _("of handed over")),
@@ -44,30 +45,34 @@ DENOMINATORS = {
 @dataclass(frozen=True)
 class Rate:
     key: str
-    label: str  # lazy
-    numerator: str  # the stage counted
-    of: str  # the key of its Denominator
-    # The share that did not reach the numerator's stage: (denominator − numerator) ÷ denominator.
+    label: str  # lazy: the rate's name ("Accepted")
+    numerator: str  # the stage counted above the line
+    denominator: str  # the stage counted below it
+    # (denominator − numerator) ÷ denominator: "answered within the deadline" counts the leads
+    # not late.
     complement: bool = False
     higher_is_better: bool = True
 
     @property
-    def denominator(self):
-        return DENOMINATORS[self.of].stage
+    def of(self):
+        """The denominator's key, as the API gives it: "handed_over"."""
+        return DENOMINATORS[self.denominator].key
 
     @property
     def of_words(self):
-        return DENOMINATORS[self.of].words
+        """The denominator in words, written after the percentage: "of handed over"."""
+        return DENOMINATORS[self.denominator].words
 
-    def parts(self, count):
-        """(numerator, denominator) where `count(stage)` gives a stage's count."""
-        bottom = count(self.denominator)
-        top = count(self.numerator)
+    def counts(self, counts):
+        """(numerator, denominator) from {stage: count}."""
+        bottom = counts.get(self.denominator, 0)
+        top = counts.get(self.numerator, 0)
         return (bottom - top if self.complement else top), bottom
 
-    def value(self, count):
-        """numerator ÷ denominator, None with nothing to divide (never a silent zero)."""
-        top, bottom = self.parts(count)
+    def value(self, counts):
+        """numerator ÷ denominator (a share, 0–1), None with nothing to divide (never a silent
+        zero)."""
+        top, bottom = self.counts(counts)
         return top / bottom if bottom else None
 
 
@@ -87,27 +92,40 @@ def rate_list():
     return list(_RATES.values())
 
 
-# The keys are the API's since the funnel had them; the labels name the step reached.
-HANDOVER = register(Rate("handover", _("Handed over"), Stage.ASSIGNED, "mql"))
-ACCEPTANCE = register(Rate("acceptance", _("Accepted"), Stage.ACCEPTED, "handed_over"))
-QUALIFICATION = register(Rate("qualification", _("Distributor-qualified"), Stage.DQL, "accepted"))
-CONVERSION = register(Rate("conversion", _("Opportunity"), Stage.OPPORTUNITY, "dql"))
-WIN = register(Rate("win", _("Won"), Stage.WON, "opportunity"))
-register(Rate("dql_conversion", _("MQL → DQL conversion"), Stage.DQL, "handed_over"))
-register(Rate("overall", _("Won overall"), Stage.WON, "handed_over"))
-register(
+# The keys are the API's since the funnel had them; a step's rate is named by the step it reaches.
+HANDOVER = register(Rate("handover", _("Handed over"), Stage.ASSIGNED, Stage.MQL))
+ACCEPTANCE = register(Rate("acceptance", _("Accepted"), Stage.ACCEPTED, Stage.ASSIGNED))
+QUALIFICATION = register(
+    Rate("qualification", _("Distributor-qualified"), Stage.DQL, Stage.ACCEPTED)
+)
+CONVERSION = register(Rate("conversion", _("Opportunity"), Stage.OPPORTUNITY, Stage.DQL))
+WIN = register(Rate("win", _("Won"), Stage.WON, Stage.OPPORTUNITY))
+# The first-class figure of seed 003: the leads a distributor qualified of those handed to it.
+DQL_CONVERSION = register(
+    Rate("dql_conversion", _("MQL → DQL conversion"), Stage.DQL, Stage.ASSIGNED)
+)
+OVERALL = register(Rate("overall", _("Won overall"), Stage.WON, Stage.ASSIGNED))
+LATE = register(
     Rate(
         "late",
         _("Answered late or not at all"),
         Stage.LATE,
-        "handed_over",
+        Stage.ASSIGNED,
         higher_is_better=False,
     )
 )
-register(
-    Rate("on_time", _("Answered within the deadline"), Stage.LATE, "handed_over", complement=True)
+ON_TIME = register(
+    Rate(
+        "on_time",
+        _("Answered within the deadline"),
+        Stage.LATE,
+        Stage.ASSIGNED,
+        complement=True,
+    )
 )
-register(Rate("rejection", _("Rejected"), Stage.REJECTED, "handed_over", higher_is_better=False))
+REJECTION = register(
+    Rate("rejection", _("Rejected"), Stage.REJECTED, Stage.ASSIGNED, higher_is_better=False)
+)
 
 # The funnel's steps in order: (key, stage counted, the rate that reaches it from the step
 # before). A distributor's funnel starts with the leads handed to it, the channel's with MQLs.
@@ -120,3 +138,5 @@ STEPS = (
     ("won", Stage.WON, WIN),
 )
 STEP_LABELS = {"mql": _("MQL")} | {key: rate.label for key, _stage, rate in STEPS if rate}
+# The rates that lead from one step to the next.
+FUNNEL = tuple(rate for _key, _stage, rate in STEPS if rate)

@@ -47,27 +47,27 @@ class Source:
 
 
 class StampedSource(Source):
-    """Figures whose writes stamp DataChange (distributors.changes): any write counts, whatever
+    """Figures whose writes stamp DataChange (distributors.freshness): any write counts, whatever
     month it is for (the stamp does not keep months). Its value is the stamp."""
 
-    kind = ""
+    source = ""
 
     def changed(self, since):
-        stamps = DataChange.objects.filter(kind=self.kind, changed_at__gt=since)
+        stamps = DataChange.objects.filter(source=self.source, changed_at__gt=since)
         return Subquery(stamps.values("changed_at")[:1])
 
 
 @register
 class Revenue(StampedSource):
     key = "revenue"
-    kind = DataChange.Kind.REVENUE
+    source = DataChange.Source.REVENUE
     note = _("Revenue changed since this run.")
 
 
 @register
 class Investments(StampedSource):
     key = "investments"
-    kind = DataChange.Kind.INVESTMENTS
+    source = DataChange.Source.INVESTMENTS
     note = _("Investments changed since this run.")
 
 

@@ -20,7 +20,7 @@ from distributors.models import Investment, RevenueRecord
 from distributors.periods import complete_months
 from goals.models import Goal, LandmarkReview
 from leads.models import LeadRollup
-from leads.rates import rate_get
+from leads.rates import ACCEPTANCE, DQL_CONVERSION, ON_TIME
 from leads.rollups import BUCKETS, median_hours
 
 HIGHER, LOWER = "higher", "lower"
@@ -299,11 +299,7 @@ class LeadRate(Metric):
     ones every lead page uses, so the scorecard's figure is the funnel's over the same months."""
 
     unit = "percent"
-    rate_key = ""
-
-    @property
-    def rate(self):
-        return rate_get(self.rate_key)
+    rate = None
 
     @property
     def label(self):
@@ -318,7 +314,7 @@ class LeadRate(Metric):
         counts = _rollup_counts(as_of, distributor_ids, (rate.numerator, rate.denominator))
         result = {}
         for distributor_id, stages in counts.items():
-            top, bottom = rate.parts(lambda stage, stages=stages: stages.get(stage, (0, 0))[0])
+            top, bottom = rate.counts({stage: pair[0] for stage, pair in stages.items()})
             if bottom:
                 result[distributor_id] = (Decimal(top), Decimal(bottom))
         return result
@@ -335,7 +331,7 @@ FLOWS = _(
 @register
 class DqlConversion(LeadRate):
     key = "dql_conversion"
-    rate_key = "dql_conversion"
+    rate = DQL_CONVERSION
     explanation = _(
         "Leads qualified (DQL) ÷ leads handed over, over the last 12 complete months before the "
         "as-of date."
@@ -346,7 +342,7 @@ class DqlConversion(LeadRate):
 @register
 class AcceptanceRate(LeadRate):
     key = "acceptance_rate"
-    rate_key = "acceptance"
+    rate = ACCEPTANCE
     explanation = _(
         "Leads accepted ÷ leads handed over, over the last 12 complete months before the as-of "
         "date."
@@ -357,7 +353,7 @@ class AcceptanceRate(LeadRate):
 @register
 class DeadlineCompliance(LeadRate):
     key = "deadline_compliance"
-    rate_key = "on_time"
+    rate = ON_TIME
     explanation = _(
         "Leads handed over less those answered late or not at all (taken back at the "
         "deadline), ÷ leads handed over, over the last 12 complete months before the as-of date."

@@ -350,7 +350,7 @@ def _rate_fractions(metric, value):
     if value.denominator:
         fraction = float(value.numerator) / float(value.denominator)
     median = None if value.peer_median is None else float(value.peer_median) / float(metric.scale)
-    return {"rate_key": metric.rate_key, "fraction": fraction, "peer_fraction": median}
+    return {"rate_key": metric.rate.key, "fraction": fraction, "peer_fraction": median}
 
 
 def score_history(*, distributor):

@@ -6,7 +6,6 @@ from rest_framework import serializers
 
 from distributors.models import Tier
 
-from .freshness import run_computed_at
 from .metrics import HIGHER, LOWER
 from .models import Scorecard, ScoringRun
 from .selectors import DEFAULT_ORDERING, ORDERINGS, RANKING_COLUMNS
@@ -49,8 +48,11 @@ class ScorecardSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="distributor.name")
     tier = serializers.CharField(source="tier.code", help_text="Tier code (at the run)")
     as_of = serializers.DateField(source="run.as_of")
-    computed_at = serializers.SerializerMethodField(
-        help_text="When the run read the figures (its start)"
+    computed_at = serializers.DateTimeField(
+        source="run.started_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When the run read the data its figures come from",
     )
     published_at = serializers.DateTimeField(
         source="run.published_at", read_only=True, help_text="When the run was published"
@@ -76,10 +78,6 @@ class ScorecardSerializer(serializers.ModelSerializer):
             "metrics",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.DateTimeField())
-    def get_computed_at(self, card):
-        return serializers.DateTimeField().to_representation(run_computed_at(card.run))
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_changed_since_run(self, card):

@@ -82,14 +82,14 @@ def rankings(request):
         "scoring/rankings.html",
         {
             "run": run,
+            "freshness": selectors.run_freshness(run),
+            "manufacturer": True,
             "form": form,
             "page": page,
             "sort": sort,
             "buckets": selectors.score_buckets(cards),
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
-            "freshness": selectors.run_freshness(run),
-            "manufacturer": True,
         },
     )
 

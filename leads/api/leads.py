@@ -24,6 +24,7 @@ from drm.errors import ValidationFailed
 
 from .. import analytics, selectors, services
 from ..models import Lead, LeadSource
+from ..rates import rate_list
 from ..serializers import (
     AssignSerializer,
     ConvertSerializer,
@@ -400,6 +401,11 @@ class FunnelApi(APIView):
                         help_text="Each rate's value by its key (see rate_figures)",
                     ),
                     "rate_figures": RateFigureSerializer(many=True),
+                    "rate_definitions": serializers.DictField(
+                        child=serializers.DictField(),
+                        help_text="Each rate by its key: its label, the numerator and denominator "
+                        "stages, complement, of (the denominator's key) and of_words",
+                    ),
                     "median_accept_hours": serializers.FloatField(allow_null=True),
                     "months": serializers.ListField(child=serializers.DictField()),
                     "reasons": serializers.ListField(child=serializers.DictField()),
@@ -457,6 +463,17 @@ class FunnelApi(APIView):
             "rate_figures": [
                 {**figure, "value": _rate(figure["value"])} for figure in funnel["rate_figures"]
             ],
+            "rate_definitions": {
+                rate.key: {
+                    "label": str(rate.label),
+                    "numerator": rate.numerator,
+                    "denominator": rate.denominator,
+                    "complement": rate.complement,
+                    "of": rate.of,
+                    "of_words": str(rate.of_words),
+                }
+                for rate in rate_list()
+            },
             "median_accept_hours": _rate(funnel["median_accept_hours"]),
             "months": months,
             "reasons": [

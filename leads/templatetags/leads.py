@@ -71,15 +71,6 @@ def percent(value, places=0):
 
 
 @register.filter
-def rate_of(value, key):
-    """A lead rate (leads.rates) as every page writes it: the percentage and its denominator,
-    "66% of handed over"; "–" when there is nothing to divide."""
-    if value is None:
-        return "–"
-    return f"{percent(value)} {rate_get(key).of_words}"
-
-
-@register.filter
 def hours(value):
     """Hours as "3.5 h" / "3,5 h" (a no-break space before the unit), or "–" without data."""
     if value is None:
@@ -91,3 +82,12 @@ def hours(value):
 def get_item(mapping, key):
     """mapping[key] in a template (None when absent)."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def percent_of(value, key):
+    """A lead rate (leads.rates) as every page writes it: the percentage and its denominator,
+    "66% of handed over"; "–" when there is nothing to divide."""
+    if value is None:
+        return "–"
+    return _("%(percent)s %(of)s") % {"percent": percent(value), "of": rate_get(key).of_words}

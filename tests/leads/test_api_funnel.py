@@ -28,20 +28,45 @@ def test_a_partners_funnel_equals_the_case_counted_by_hand(token_client, partner
         ("won", 1, 0.5),
     ]
     assert body["steps"][0]["label"] == "Handed over"
+    # Each step names the rate that leads to it and its denominator.
+    assert [(s["rate_key"], s["of"]) for s in body["steps"]] == [
+        (None, None),
+        ("acceptance", "handed_over"),
+        ("qualification", "accepted"),
+        ("conversion", "dql"),
+        ("win", "opportunity"),
+    ]
     assert body["rates"] == {
+        "handover": None,  # a distributor's funnel counts no MQL of its own
         "acceptance": 0.6,
         "qualification": 0.5,
         "conversion": 0.6667,
         "win": 0.5,
+        "dql_conversion": 0.3,
         "overall": 0.1,
         "late": 0.2,
-        "rejection": 0.2,
-        # Rates the funnel did not give before leads.rates declared them: a distributor has no
-        # MQLs of its own (nothing to divide), DQL of handed over, answered within the deadline.
-        "handover": None,
-        "dql_conversion": 0.3,
         "on_time": 0.8,
+        "rejection": 0.2,
     }
+    assert body["rate_definitions"]["acceptance"] == {
+        "label": "Accepted",
+        "numerator": "accepted",
+        "denominator": "assigned",
+        "complement": False,
+        "of": "handed_over",
+        "of_words": "of handed over",
+    }
+    figures = {figure["key"]: figure for figure in body["rate_figures"]}
+    assert figures["acceptance"] == {
+        "key": "acceptance",
+        "label": "Accepted",
+        "value": 0.6,
+        "numerator": 6,
+        "denominator": 10,
+        "of": "handed_over",
+        "of_words": "of handed over",
+    }
+    assert figures["on_time"]["numerator"] == 8  # the 10 handed over less the 2 late
     assert body["median_accept_hours"] == 3.0
     counts = body["counts"]
     assert {key: counts.get(key) for key in ("assigned", "rejected", "expired", "escalated")} == {

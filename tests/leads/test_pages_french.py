@@ -48,8 +48,8 @@ def test_the_analytics_write_rates_the_french_way(login, french_partner, manager
     page = login(french_partner).get(reverse("leads:analytics")).content.decode()
     assert "Pourquoi les leads sont refusés" in page
     # Each rate names what it is of: accepted of handed over.
-    assert 'data-rate="acceptance">100\u00a0% des confiés</div>' in page
-    assert "Réponse tardive ou absente\u00a0: 0\u00a0% des confiés" in page
+    assert 'data-rate="acceptance">100\u00a0% des leads confiés</div>' in page
+    assert "Réponse tardive ou absente\u00a0: 0\u00a0% des leads confiés" in page
 
 
 def test_the_channels_funnel_names_each_denominator_in_french(login, manager, distributor):
@@ -66,7 +66,7 @@ def test_the_channels_funnel_names_each_denominator_in_french(login, manager, di
     client.cookies["django_language"] = "fr"
     page = client.get(reverse("leads:analytics")).content.decode()
     assert 'data-rate="handover">50\u00a0% des MQL</div>' in page
-    assert 'data-rate="acceptance">0\u00a0% des confiés</div>' in page
+    assert 'data-rate="acceptance">0\u00a0% des leads confiés</div>' in page
     assert 'data-rate="qualification">–</div>' in page  # nothing accepted: no rate, not 0 %
 
 

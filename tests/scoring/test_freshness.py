@@ -12,7 +12,8 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from distributors.models import DataChange, ImportBatch
+from distributors import services as distributor_services
+from distributors.models import DataChange, ImportBatch, RevenueRecord
 from leads import services as lead_services
 from scoring import freshness
 from tests import factories
@@ -115,7 +116,30 @@ def test_the_note_survives_a_cache_flush(login, manager, scored, later, distribu
     revenue_changed()  # what every revenue write calls
     cache.clear()
     assert note(login(manager).get(DASHBOARD).content.decode()).startswith("Revenue changed")
-    assert DataChange.objects.get(kind="revenue").changed_at > scored["run"].started_at
+    assert DataChange.objects.get(source="revenue").changed_at > scored["run"].started_at
+
+
+def test_a_revenue_deletion_after_the_run_shows_the_note(login, manager, scored, later):
+    later()
+    distributor_services.revenue_delete(
+        record=RevenueRecord.objects.filter(distributor__code="bolt").first(), by=manager
+    )
+    page = login(manager).get(scorecard("bolt")).content.decode()
+    assert note(page).startswith("Revenue changed since this run.")
+
+
+def test_a_lead_moved_in_the_running_month_changes_no_run_of_today(login, manager, scored, later):
+    """A run as of today counts the complete months before it: a lead created today counts in
+    this month, which a new run would not count either; no note (it comes once June is over)."""
+    later()
+    lead_services.lead_create(
+        by=manager,
+        source=factories.LeadSourceFactory(code="web"),
+        external_ref="web-1",
+        company="Brasserie du Port",
+        country="DE",
+    )
+    assert note(login(manager).get(scorecard()).content.decode()) is None
 
 
 def test_a_revenue_write_rolled_back_leaves_no_note(manager, scored, later):

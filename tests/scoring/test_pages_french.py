@@ -78,5 +78,5 @@ def test_a_lead_rate_on_the_scorecard_names_its_denominator_in_french(
     client.force_login(partner)
     client.cookies["django_language"] = "fr"
     page = html.unescape(client.get(reverse("scoring:scorecard", args=["acme"])).content.decode())
-    assert "100\u00a0% des confiés" in page  # accepted, of handed over
+    assert "100\u00a0% des leads confiés" in page  # accepted, of handed over
     assert "l'entonnoir sur ces mois" in page
