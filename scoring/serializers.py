@@ -84,7 +84,7 @@ class ScorecardQuerySerializer(serializers.Serializer):
     as_of = serializers.DateField(
         required=False,
         help_text="The last published run with this as-of date (none: 404); "
-        "left out: the latest published run",
+        "left out: the current run (the published run with the latest as-of date)",
     )
     tier = serializers.SlugRelatedField(
         slug_field="code", queryset=Tier.objects.all(), required=False, help_text="Tier code"
@@ -103,6 +103,12 @@ class ScorecardAsOfSerializer(serializers.Serializer):
 
 class ScoringRunSerializer(serializers.ModelSerializer):
     model_version = serializers.IntegerField(source="model.version")
+    back_dated = serializers.BooleanField(
+        read_only=True,
+        help_text="A run with a later as-of date was published before it: history, never "
+        "the current ranking (GET /scorecards/ reads the published run with the latest as-of "
+        "date)",
+    )
     triggered_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
@@ -113,6 +119,7 @@ class ScoringRunSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "as_of",
+            "back_dated",
             "model_version",
             "stage",
             "attempts",
@@ -130,5 +137,9 @@ class ScoringRunSerializer(serializers.ModelSerializer):
 
 class ScoringRunInputSerializer(serializers.Serializer):
     as_of = serializers.DateField(
-        required=False, allow_null=True, default=None, help_text="Default: today"
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Default: today. From the first month of data the portal holds (revenue or "
+        "leads) to today; an earlier day than the current run's is published as history",
     )

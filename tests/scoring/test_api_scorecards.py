@@ -461,3 +461,24 @@ def test_a_kept_answer_is_served_gzipped_to_a_client_that_accepts_it(token_clien
     assert client.get(LIST, HTTP_IF_NONE_MATCH=zipped["ETag"]).status_code == 304
     again = client.get(LIST, HTTP_ACCEPT_ENCODING="identity")
     assert "Content-Encoding" not in again and again.content == plain.content
+
+
+@pytest.mark.django_db
+def test_a_back_dated_publication_changes_neither_the_ranking_nor_its_cached_answer(
+    token_client, manager, run
+):
+    client = token_client(manager)
+    first = client.get(LIST)
+    assert first.json()["results"][0]["as_of"] == "2026-06-15"
+    back_dated = run_now(as_of=EARLIER)
+    assert back_dated.status == "published"
+
+    assert client.get(LIST, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    again = client.get(LIST)
+    assert again["ETag"] == first["ETag"] and again.content == first.content
+    # Served from the kept answer: the scorecards are not read again.
+    assert not any("scoring_metricvalue" in q["sql"] for q in _capture(client, LIST))
+    assert {item["run"] for item in again.json()["results"]} == {run.pk}
+    # The back-dated run stays readable as history, by its date.
+    dated = client.get(LIST, {"as_of": EARLIER.isoformat()}).json()["results"]
+    assert {item["run"] for item in dated} == {back_dated.pk}
