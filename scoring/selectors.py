@@ -98,13 +98,17 @@ def _line(value, metrics):
     if metric is None:
         # A metric retired since the run: its figures stay, without the registry's words.
         return MetricLine(value, value.metric, value.metric, "", "", "")
+    explanation = metric_explanation(metric)
+    if value.missing_rates:
+        # The figure is short by what it could not price: it says so wherever it is read.
+        explanation = f"{explanation} {value.missing_rates_note}"
     return MetricLine(
         value,
         metric.key,
         str(metric.label),
         metric.direction,
         metric.unit,
-        metric_explanation(metric),
+        explanation,
     )
 
 

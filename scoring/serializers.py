@@ -33,7 +33,15 @@ class MetricLineSerializer(serializers.Serializer):
     contribution = serializers.DecimalField(
         **POINTS, help_text="Points this metric adds to the score"
     )
-    explanation = serializers.CharField(help_text="How the metric is measured")
+    explanation = serializers.CharField(
+        help_text="How the metric is measured (and what it left out for want of a rate)"
+    )
+    missing_rates = serializers.IntegerField(
+        allow_null=True,
+        read_only=True,
+        help_text="Won leads left out of the figure: their currency has no exchange rate for "
+        "the month they were won in (null: the metric converts no currency)",
+    )
 
 
 class ScorecardSerializer(serializers.ModelSerializer):

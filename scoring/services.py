@@ -256,7 +256,10 @@ def scoring_compute(run):
     metrics = metric_list()
     for index, metric in enumerate(metrics, start=1):
         _progress(run, f"metrics {index}/{len(metrics)}")
-        for distributor_id, (numerator, denominator) in metric.inputs(as_of).items():
+        for distributor_id, figures in metric.inputs(as_of).items():
+            # A metric that converts currencies adds how many figures it left out for want
+            # of a rate.
+            numerator, denominator, *missing_rates = figures
             raw = metric.raw(numerator, denominator)
             records.append(
                 (
@@ -265,13 +268,15 @@ def scoring_compute(run):
                     float(raw) if raw is not None else None,
                     numerator,
                     denominator,
+                    missing_rates[0] if missing_rates else None,
                 )
             )
     _stage(run, "metrics", started)
     started = time.monotonic()
     _progress(run, "normalise")
     values = pd.DataFrame.from_records(
-        records, columns=["distributor_id", "metric", "raw", "numerator", "denominator"]
+        records,
+        columns=["distributor_id", "metric", "raw", "numerator", "denominator", "missing_rates"],
     )
     frame = _normalise(distributors, values, metrics, weights)
     cards = _scorecards(distributors, frame, run)
@@ -361,6 +366,7 @@ METRIC_VALUE_COLUMNS = (
     "normalised",
     "weight",
     "contribution",
+    "missing_rates",
 )
 
 
@@ -377,6 +383,7 @@ def _metric_value_rows(run, frame):
             _q(row.normalised),
             _q(row.weight),
             _q(row.contribution),
+            _int(row.missing_rates),
         )
 
 

@@ -132,6 +132,7 @@ def test_each_scorecard_carries_every_metric_with_its_figures_and_explanation(
         "weight": "2.00",
         "contribution": "37.50",
         "explanation": str(metric.explanation),
+        "missing_rates": None,
     }
     growth = next(m for m in acme["metrics"] if m["key"] == "revenue_growth")
     assert growth["numerator"] == "6000.00" and growth["denominator"] == "6000.00"
@@ -482,3 +483,26 @@ def test_a_back_dated_publication_changes_neither_the_ranking_nor_its_cached_ans
     # The back-dated run stays readable as history, by its date.
     dated = client.get(LIST, {"as_of": EARLIER.isoformat()}).json()["results"]
     assert {item["run"] for item in dated} == {back_dated.pk}
+
+
+@pytest.mark.django_db
+def test_a_figure_short_of_values_without_a_rate_says_so(token_client, manager, won_channel):
+    run_now()
+    client = token_client(manager)
+
+    def won(code):
+        card = client.get(detail(code)).json()
+        return next(m for m in card["metrics"] if m["key"] == "won_from_leads")
+
+    acme, bolt = won("acme"), won("bolt")
+    assert (acme["raw"], acme["missing_rates"]) == ("2000.0000", 1)
+    assert acme["peer_median"] == "2500.0000"
+    assert acme["explanation"].endswith(
+        "1 won lead is left out: its currency has no exchange rate for the month it was won in."
+    )
+    assert (bolt["raw"], bolt["missing_rates"]) == ("3000.0000", 0)
+    assert "left out" not in bolt["explanation"]
+    revenue = next(
+        m for m in client.get(detail("acme")).json()["metrics"] if m["key"] == "revenue_t12m"
+    )
+    assert revenue["missing_rates"] is None

@@ -254,3 +254,37 @@ def test_pruning_keeps_the_current_run_even_when_a_back_dated_one_is_newer(chann
     services.scoring_runs_prune()
     assert list(ScoringRun.objects.values_list("pk", flat=True)) == [current.pk]
     assert back_dated.pk != current.pk
+
+
+# --- won revenue from leads, in the reporting currency ------------------------------------------
+
+
+@pytest.mark.django_db
+def test_won_revenue_from_leads_is_priced_and_leaves_out_what_has_no_rate(won_channel):
+    acme, bolt, core = (won_channel[c] for c in ("acme", "bolt", "core"))
+    run = run_now()
+    won = {d: value(run, d, "won_from_leads") for d in (acme, bolt, core)}
+    assert (won[acme].raw, won[acme].missing_rates) == (D("2000.0000"), 1)
+    assert (won[bolt].raw, won[bolt].missing_rates) == (D("3000.0000"), 0)
+    # Nothing of core's could be priced: no figure, not a zero, and said why.
+    assert (won[core].raw, won[core].missing_rates) == (None, 1)
+    assert won[core].normalised is None
+    # The tier's peer median compares reporting-currency figures: of 2,000 and 3,000.
+    assert won[acme].peer_median == D("2500.0000")
+    assert "1 won lead is left out" in won[acme].missing_rates_note
+    assert won[bolt].missing_rates_note == ""
+
+
+@pytest.mark.django_db
+def test_a_rate_arriving_later_prices_the_next_run(won_channel, manager):
+    from distributors import services as distributor_services
+
+    acme = won_channel["acme"]
+    first = run_now()
+    distributor_services.exchange_rate_set(
+        currency="PLN", month=datetime.date(2026, 2, 1), rate="0.2", by=manager
+    )
+    second = run_now()
+    assert value(first, acme, "won_from_leads").raw == D("2000.0000")
+    assert (value(second, acme, "won_from_leads").raw, value(second, acme,
+            "won_from_leads").missing_rates) == (D("3000.0000"), 0)  # fmt: skip
