@@ -225,7 +225,9 @@ def naive(as_of, count, log):
         for metric in metrics:
             inputs = metric.inputs(as_of, distributor_ids=[distributor_id])
             if distributor_id in inputs:
-                figures[(distributor_id, metric.key)] = metric.raw(*inputs[distributor_id])
+                # (numerator, denominator[, figures left out for want of a rate])
+                numerator, denominator, *_missing = inputs[distributor_id]
+                figures[(distributor_id, metric.key)] = metric.raw(numerator, denominator)
     elapsed = time.perf_counter() - start
     projected = elapsed / max(len(ids), 1) * count
     log(
