@@ -3,9 +3,13 @@
 import datetime
 
 from django import forms
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import BaseCSVField, IsoDateTimeField, ModelChoiceField
+from django_filters.filters import BaseCSVFilter
+from django_filters.utils import get_model_field
+from drf_spectacular.drainage import set_override
 
 from .countries import validate_country_code
 from .forms import CaselessCode
@@ -79,8 +83,59 @@ class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+# A number filter on a column nothing resolves (a `method=` filter): what a bigint holds.
+UNRESOLVED_NUMBER_DIGITS = 18
+
+
+def _number_column(model, field_name):
+    """The column a number filter compares with: a relation's target (an id), or None."""
+    field = get_model_field(model, field_name) if model is not None else None
+    if field is not None and field.is_relation:
+        field = field.target_field
+    return field
+
+
+def bound_number_filter(number_filter, model):
+    """Make a number filter take only what its column can hold, so that anything else is a
+    400 naming the filter, never a crash (SQLite cannot bind an integer past 64 bits) nor a
+    silent overflow: a whole number within the column's range for an integer or an id (ids
+    from 1), the column's digits for a decimal, a finite number for a float."""
+    column = _number_column(model, number_filter.field_name)
+    extra = number_filter.extra
+    if isinstance(column, models.FloatField):
+        number_filter.field_class = forms.FloatField  # refuses NaN and Infinity
+        return
+    if isinstance(column, models.DecimalField):
+        extra.setdefault("max_digits", column.max_digits)
+        extra.setdefault("decimal_places", column.decimal_places)
+        return
+    if isinstance(column, (models.IntegerField, models.AutoField)):
+        lowest, highest = connection.ops.integer_field_range(column.get_internal_type())
+        if column.primary_key:
+            lowest = 1
+        number_filter.field_class = forms.IntegerField  # no fraction, no exponent
+        extra.setdefault("min_value", lowest)
+        extra.setdefault("max_value", highest)
+        schema = {"type": "integer", "minimum": lowest, "maximum": highest}
+        if extra.get("help_text"):  # an override's schema is taken whole, description included
+            schema["description"] = str(extra["help_text"])
+        set_override(number_filter, "field", schema)
+        return
+    extra.setdefault("max_digits", UNRESOLVED_NUMBER_DIGITS)  # DecimalField: finite only
+
+
 class StrictFilterSet(filters.FilterSet):
-    """Base of the API's FilterSets: blank values are refused like malformed ones."""
+    """Base of the API's FilterSets: blank values are refused like malformed ones, and every
+    number filter, declared or generated, takes only what its column can hold."""
+
+    @classmethod
+    def get_filters(cls):
+        found = super().get_filters()
+        for each in found.values():
+            # A list of numbers (`?goal__in=1,2`) builds its field from its class: not one yet.
+            if isinstance(each, filters.NumberFilter) and not isinstance(each, BaseCSVFilter):
+                bound_number_filter(each, cls._meta.model)
+        return found
 
     def get_form_class(self):
         form = super().get_form_class()

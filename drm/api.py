@@ -15,6 +15,7 @@ from rest_framework.fields import empty
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
@@ -78,7 +79,16 @@ class BlankRefused:
 
 
 class IdField(BlankRefused, serializers.PrimaryKeyRelatedField):
-    """A related object by its id."""
+    """A related object by its id: a whole number (as JSON or as digits). A fraction would
+    name the id below it, and a JSON number past a float's range (`1e400`, read as infinity)
+    would crash the lookup; an id past the column's range names no object."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.strip().isascii() and data.strip().isdigit():
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 def _error_body(code, message, fields=None, details=None):
@@ -96,6 +106,32 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse(_error_body("not_found", _("Not found.")), status=404)
     return page_not_found(request, exception)
+
+
+def field_errors(detail, path=""):
+    """(field path, sentence) for each error of DRF's nested detail, in order.
+
+    Items of a list are `name[0]`, fields of an object `name.field`, so a corrective action
+    missing its date reads `actions[0].due: This field is required.`, never Python's text of
+    the nested dict. An object's own errors (non-field) stand under the object's path.
+    """
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if isinstance(key, int):  # a ListField's items come keyed by their index
+                inner = f"{path}[{key}]"
+            elif key == api_settings.NON_FIELD_ERRORS_KEY and path:
+                inner = path
+            else:
+                inner = f"{path}.{key}" if path else str(key)
+            yield from field_errors(value, inner)
+    elif isinstance(detail, list | tuple):
+        for index, item in enumerate(detail):
+            if isinstance(item, dict | list | tuple):  # a nested serializer's items; {} is valid
+                yield from field_errors(item, f"{path}[{index}]")
+            else:
+                yield path, str(item)
+    else:
+        yield path, str(detail)
 
 
 def exception_handler(exc, context):
@@ -131,16 +167,13 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        data = exc.detail
-        if isinstance(data, dict):
-            fields = {
-                key: [str(m) for m in (val if isinstance(val, list) else [val])]
-                for key, val in data.items()
-            }
-        else:
-            fields = {"non_field_errors": [str(m) for m in data]}
-        first = next(iter(fields.items()))
-        message = f"{first[0]}: {first[1][0]}" if first[1] else _("Invalid input.")
+        fields = {}
+        for path, text in field_errors(exc.detail):
+            fields.setdefault(path or api_settings.NON_FIELD_ERRORS_KEY, []).append(text)
+        if not fields:
+            fields = {api_settings.NON_FIELD_ERRORS_KEY: [_("Invalid input.")]}
+        path, texts = next(iter(fields.items()))
+        message = f"{path}: {texts[0]}"
         response.data = _error_body("invalid", message, fields)
         response.status_code = status.HTTP_400_BAD_REQUEST
         return response

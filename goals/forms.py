@@ -10,16 +10,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from distributors.models import CustomerCategory, Distributor, ProductLine, Territory
+from drm.limits import text_limit
 
 from .metrics import metric_choices
 from .models import (
+    ACKNOWLEDGEMENT_MAX_LENGTH,
     ActionStep,
     Activity,
+    Amendment,
     BonusBand,
     Cause,
     Goal,
     LandmarkReview,
     LandmarkRule,
+    Proposal,
     TeamBasis,
 )
 from .selectors import step_owner_choices
@@ -227,6 +231,7 @@ class GoalForm(TermsLinesMixin, forms.Form):
     )
     description = forms.CharField(
         required=False,
+        max_length=text_limit(Goal, "description"),
         label=gettext_lazy("Specific description"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -267,6 +272,7 @@ class GoalForm(TermsLinesMixin, forms.Form):
     due = forms.DateField(widget=DATE, label=gettext_lazy("Due"))
     exciting = forms.CharField(
         required=False,
+        max_length=text_limit(Goal, "exciting"),
         label=gettext_lazy("Why it matters"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -285,11 +291,13 @@ class GoalForm(TermsLinesMixin, forms.Form):
     )
     acknowledgement = forms.CharField(
         required=False,
+        max_length=ACKNOWLEDGEMENT_MAX_LENGTH,
         label=gettext_lazy("Why the goal stands despite the SMART warnings"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     reason = forms.CharField(
+        max_length=text_limit(Proposal, "reason"),
         label=gettext_lazy("Why you answer with other terms"),
         help_text=gettext_lazy("The other side reads it, with what changed, before it answers."),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -373,7 +381,11 @@ class GoalFilterForm(forms.Form):
         required=False,
         label=gettext_lazy("Level"),
     )
-    distributor = forms.SlugField(required=False, label=gettext_lazy("Distributor code"))
+    distributor = forms.SlugField(
+        required=False,
+        max_length=text_limit(Distributor, "code"),
+        label=gettext_lazy("Distributor code"),
+    )
     status = forms.ChoiceField(
         choices=[("", gettext_lazy("Any status")), *Goal.Status.choices],
         required=False,
@@ -396,7 +408,9 @@ class GoalFilterForm(forms.Form):
 
 class CloseForm(forms.Form):
     reason = forms.CharField(
-        label=gettext_lazy("Reason for closing"), widget=forms.Textarea(attrs={"rows": 2})
+        max_length=text_limit(Goal, "closed_reason"),
+        label=gettext_lazy("Reason for closing"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -408,6 +422,7 @@ class AmendmentForm(TermsLinesMixin, forms.Form):
     )
     description = forms.CharField(
         required=False,
+        max_length=text_limit(Goal, "description"),
         label=gettext_lazy("Specific description"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -416,6 +431,7 @@ class AmendmentForm(TermsLinesMixin, forms.Form):
     due = forms.DateField(widget=DATE, label=gettext_lazy("Due"))
     exciting = forms.CharField(
         required=False,
+        max_length=text_limit(Goal, "exciting"),
         label=gettext_lazy("Why it matters"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -433,7 +449,9 @@ class AmendmentForm(TermsLinesMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     reason = forms.CharField(
-        label=gettext_lazy("Why the goal changes"), widget=forms.Textarea(attrs={"rows": 2})
+        max_length=text_limit(Amendment, "reason"),
+        label=gettext_lazy("Why the goal changes"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -488,7 +506,9 @@ class ReviewFilterForm(forms.Form):
 class AccountForm(forms.Form):
     cause = forms.ChoiceField(choices=Cause.choices, label=gettext_lazy("Cause"))
     explanation = forms.CharField(
-        label=gettext_lazy("Explanation"), widget=forms.Textarea(attrs={"rows": 3})
+        max_length=text_limit(LandmarkReview, "explanation"),
+        label=gettext_lazy("Explanation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -525,5 +545,8 @@ class ActivityForm(forms.Form):
     )
     date = forms.DateField(widget=DATE, label=gettext_lazy("Date"))
     note = forms.CharField(
-        required=False, label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 2})
+        required=False,
+        max_length=text_limit(Activity, "note"),
+        label=gettext_lazy("Note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

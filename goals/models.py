@@ -17,8 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from distributors.access import VisibleToQuerySet
+from drm.limits import PARAGRAPHS
 
 MONEY_DIGITS = 16
+# The reason given for standing by a goal despite the SMART check's warnings (kept in
+# `Goal.smart_acknowledgements`, hence no field of its own to carry the limit).
+ACKNOWLEDGEMENT_MAX_LENGTH = PARAGRAPHS
 
 
 class Side(models.TextChoices):
@@ -109,7 +113,7 @@ class Goal(models.Model):
         blank=True,
         help_text=_("In your own words; the title is written from the terms"),
     )
-    description = models.TextField(_("specific description"), blank=True)
+    description = models.TextField(_("specific description"), max_length=PARAGRAPHS, blank=True)
     metric = models.CharField(_("metric"), max_length=40)
     product_line = models.ForeignKey(
         "distributors.ProductLine",
@@ -160,6 +164,7 @@ class Goal(models.Model):
     due = models.DateField(_("due"))
     exciting = models.TextField(
         _("why it matters"),
+        max_length=PARAGRAPHS,
         blank=True,
         help_text=_("Exciting: why this goal matters, in the distributor's own words"),
     )
@@ -214,7 +219,7 @@ class Goal(models.Model):
         _("bonus payout"), max_digits=MONEY_DIGITS, decimal_places=2, null=True, blank=True
     )
     payout_currency = models.CharField(_("payout currency"), max_length=3, blank=True)
-    closed_reason = models.TextField(_("reason for closing"), blank=True)
+    closed_reason = models.TextField(_("reason for closing"), max_length=PARAGRAPHS, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -478,7 +483,7 @@ class LandmarkReview(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
     cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices, blank=True)
-    explanation = models.TextField(_("explanation"), blank=True)
+    explanation = models.TextField(_("explanation"), max_length=PARAGRAPHS, blank=True)
     accounted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -584,7 +589,7 @@ class Amendment(models.Model):
     # those terms read before, in the same shape (`goals.terms`).
     changes = models.JSONField(_("changes"))
     previous = models.JSONField(_("previous terms"), default=dict, blank=True)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=PARAGRAPHS)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
     )
@@ -630,7 +635,7 @@ class Proposal(models.Model):
     side = models.CharField(_("side"), max_length=20, choices=Side.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("at"))
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), max_length=PARAGRAPHS, blank=True)
     # Only what changed against the terms on the table before (`goals.terms` shape).
     previous = models.JSONField(_("previous terms"), default=dict, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
@@ -671,7 +676,7 @@ class Activity(models.Model):
         verbose_name=_("distributor"),
     )
     date = models.DateField(_("date"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=PARAGRAPHS, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")

@@ -9,10 +9,12 @@ from rest_framework import serializers
 from distributors.models import CustomerCategory, Distributor, ProductLine, Territory
 from distributors.serializers import CodeRelatedField
 from drm.api import BlankRefused, IdField
+from drm.limits import text_limit
 
 from . import formats
 from .metrics import metric_list
 from .models import (
+    ACKNOWLEDGEMENT_MAX_LENGTH,
     Activity,
     Amendment,
     BonusBand,
@@ -21,6 +23,7 @@ from .models import (
     Landmark,
     LandmarkReview,
     LandmarkRule,
+    Proposal,
     Side,
     TeamBasis,
 )
@@ -318,7 +321,9 @@ class GoalTermsSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="In the author's words; the title is written from the terms",
     )
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limit(Goal, "description")
+    )
     metric = serializers.ChoiceField(choices=[], required=False, help_text="Metric key")
     team_basis = serializers.ChoiceField(
         choices=TeamBasis.choices,
@@ -359,7 +364,9 @@ class GoalTermsSerializer(serializers.Serializer):
     target = serializers.DecimalField(**MONEY, required=False, allow_null=True)
     start = serializers.DateField(required=False)
     due = serializers.DateField(required=False)
-    exciting = serializers.CharField(required=False, allow_blank=True)
+    exciting = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limit(Goal, "exciting")
+    )
     landmarks = LandmarkInputSerializer(
         many=True,
         required=False,
@@ -371,6 +378,7 @@ class GoalTermsSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        max_length=ACKNOWLEDGEMENT_MAX_LENGTH,
         help_text="Why the goal stands despite the SMART check's warnings (kept with the goal)",
     )
 
@@ -406,7 +414,9 @@ class GoalTermsSerializer(serializers.Serializer):
 class CounterSerializer(GoalTermsSerializer):
     """The terms one answers with, and why (the other side reads both before it answers)."""
 
-    reason = serializers.CharField(help_text="Why you answer with other terms")
+    reason = serializers.CharField(
+        max_length=text_limit(Proposal, "reason"), help_text="Why you answer with other terms"
+    )
 
 
 class GoalInputSerializer(GoalTermsSerializer):
@@ -444,19 +454,25 @@ class VerdictSerializer(serializers.Serializer):
 
 class LandmarksInputSerializer(serializers.Serializer):
     landmarks = LandmarkInputSerializer(many=True, allow_empty=True)
-    acknowledgement = serializers.CharField(required=False, allow_blank=True, default="")
+    acknowledgement = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=ACKNOWLEDGEMENT_MAX_LENGTH
+    )
 
 
 class CloseSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=text_limit(Goal, "closed_reason"))
 
 
 class AmendSerializer(serializers.Serializer):
     """Only what changes; the reason is kept with the amendment."""
 
     subtitle = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
-    exciting = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limit(Goal, "description")
+    )
+    exciting = serializers.CharField(
+        required=False, allow_blank=True, max_length=text_limit(Goal, "exciting")
+    )
     target = serializers.DecimalField(**MONEY, required=False)
     start = serializers.DateField(required=False)
     due = serializers.DateField(required=False)
@@ -469,7 +485,7 @@ class AmendSerializer(serializers.Serializer):
         help_text="linear or profile: the landmarks follow the amended target and dates",
     )
     bands = BandInputSerializer(many=True, required=False)
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=text_limit(Amendment, "reason"))
     review = IdField(
         queryset=LandmarkReview.objects.none(),
         required=False,
@@ -578,7 +594,9 @@ class CorrectiveActionSerializer(serializers.Serializer):
 
 class AccountSerializer(serializers.Serializer):
     cause = serializers.ChoiceField(choices=Cause.choices)
-    explanation = serializers.CharField(allow_blank=True)
+    explanation = serializers.CharField(
+        allow_blank=True, max_length=text_limit(LandmarkReview, "explanation")
+    )
     actions = CorrectiveActionSerializer(many=True, required=False, default=list)
 
 
@@ -605,7 +623,9 @@ class ActivityInputSerializer(serializers.Serializer):
         help_text="Distributor code, or null",
     )
     date = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limit(Activity, "note")
+    )
 
 
 class AnnexQuerySerializer(serializers.Serializer):

@@ -18,15 +18,18 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
 from distributors.periods import add_months, month_start
 from drm.errors import NotAllowed, ValidationFailed
 from drm.history import history_changes
+from drm.limits import text_check, text_within, texts_check
 
 from . import formats, notices
 from .metrics import Facts, actuals_for, metric_get, projection, quantize
 from .models import (
+    ACKNOWLEDGEMENT_MAX_LENGTH,
     ActionStep,
     Activity,
     Amendment,
@@ -116,6 +119,7 @@ class Terms:
 
 
 def _apply_fields(goal, fields):
+    texts_check(Goal, fields)
     for name, value in fields.items():
         if name not in (*Goal.TERMS, "level", "distributor", "parent", "owner"):
             raise ValidationFailed(_("Unknown field."), field=name)
@@ -235,6 +239,12 @@ def _check(goal, terms, by, landmarks):
         )
     if verdict.warnings:
         reason = (terms.acknowledgement or "").strip()
+        text_within(
+            reason,
+            limit=ACKNOWLEDGEMENT_MAX_LENGTH,
+            label=_("Why the goal stands despite the SMART warnings"),
+            field="acknowledgement",
+        )
         if not reason:
             raise ValidationFailed(
                 _("The SMART check has warnings: say why the goal stands as it is."),
@@ -604,6 +614,7 @@ def goal_counter(*, goal, by, terms):
     reason = (entered.reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Say why you answer with other terms."), field="reason")
+    text_check(Proposal, "reason", reason)
     before = terms_snapshot(goal)
     _revise(goal, by, entered)
     previous, changes = terms_difference(before, terms_snapshot(goal))
@@ -683,6 +694,7 @@ def goal_close(*, goal, by, reason):
         raise NotAllowed(_("Only the manufacturer closes a goal."))
     if not (reason or "").strip():
         raise ValidationFailed(_("Say why the goal is closed."), field="reason")
+    text_check(Goal, "closed_reason", reason.strip(), field="reason")
     _move(goal, Goal.Status.CLOSED)
     goal.closed_reason = reason.strip()
     _save(goal, by, "status", "closed_reason")
@@ -698,6 +710,7 @@ def _amended(goal, *, fields, landmarks, bands, landmark_rule):
     """The goal's terms as the amendment would leave them, checked: (draft, landmarks, bands).
     Landmarks made by a rule follow a new target or new dates at once (those already reviewed
     stay); hand-set ones are asked for again."""
+    texts_check(Goal, fields or {})
     draft = copy.copy(goal)
     for name, value in (fields or {}).items():
         if name not in AMENDABLE:
@@ -738,6 +751,7 @@ def amendment_propose(
         )
     if not (reason or "").strip():
         raise ValidationFailed(_("Say why the goal changes."), field="reason")
+    text_check(Amendment, "reason", reason.strip())
     if review is not None and review.goal_id != goal.pk:
         raise ValidationFailed(_("This review is another goal's."), field="review")
     if goal.amendments.filter(status=Amendment.Status.PROPOSED).exists():
@@ -877,9 +891,11 @@ def review_account(*, review, by, cause, explanation, actions=()):
         raise ValidationFailed(_("Choose a cause from the list."), field="cause")
     if not (explanation or "").strip():
         raise ValidationFailed(_("Explain what happened."), field="explanation")
+    text_check(LandmarkReview, "explanation", explanation.strip())
     for what, owner, due in actions:
         if not (what or "").strip():
             raise ValidationFailed(_("Say what the corrective action is."), field="actions")
+        text_check(ActionStep, "what", what.strip(), field="actions")
         if due is None:
             raise ValidationFailed(_("A corrective action needs a due date."), field="actions")
         if owner is not None and not _may_own_step(owner, review.goal):
@@ -919,18 +935,28 @@ def review_acknowledge(*, review, by):
 
 
 def review_missing(review):
-    """What a review still lacks before it may close (empty: it may close)."""
+    """What a review still lacks before it may close, each a noun phrase (empty: it may close).
+
+    Accountability holds to the end: an action dropped since the accounting answers for
+    nothing any more; only a live one (to do, in progress or done) or an adjustment of the goal
+    that both sides accepted does.
+    """
     if review.outcome == LandmarkReview.Outcome.ON_TRACK:
         return []
     missing = []
     if review.outcome == LandmarkReview.Outcome.AT_RISK and review.actual is None:
-        missing.append(_("the landmark's date has not come yet"))
+        missing.append(_("the landmark's actual figure (its date has not come yet)"))
     if not review.cause or not review.explanation:
         missing.append(_("a cause and an explanation"))
-    has_action = review.actions.exists()
+    has_action = review.actions.exclude(status=ActionStep.Status.DROPPED).exists()
     has_adjustment = review.amendments.filter(status=Amendment.Status.ACCEPTED).exists()
     if not (has_action or has_adjustment):
-        missing.append(_("a corrective action or a goal adjustment agreed by both sides"))
+        missing.append(
+            _(
+                "a live corrective action (to do, in progress or done) or a goal adjustment "
+                "agreed by both sides"
+            )
+        )
     if review.goal.is_co_set and review.acknowledged_at is None:
         missing.append(_("the distributor admin's acknowledgement"))
     return missing
@@ -945,8 +971,10 @@ def review_close(*, review, by):
         raise ValidationFailed(_("This review is closed."), field="status")
     missing = review_missing(review)
     if missing:
+        separator = pgettext("between the items of a list", "; ")
         raise ValidationFailed(
-            _("The review cannot close without %(missing)s.") % {"missing": "; ".join(missing)},
+            _("The review cannot close yet. Still missing: %(missing)s.")
+            % {"missing": separator.join(missing)},
             field="status",
         )
     review.status = LandmarkReview.Status.CLOSED
@@ -991,6 +1019,7 @@ def step_add(*, goal, by, what, owner, due):
         raise ValidationFailed(_("The goal is over; its plan is closed."), field="status")
     if not (what or "").strip():
         raise ValidationFailed(_("Say what the step is."), field="what")
+    text_check(ActionStep, "what", what.strip())
     if owner is not None and not _may_own_step(owner, goal):
         raise ValidationFailed(
             _("The owner must work for the manufacturer or this distributor."), field="owner"
@@ -1019,6 +1048,7 @@ def activity_record(*, by, kind, distributor, date, note=""):
         raise ValidationFailed(_("Unknown kind of activity."), field="kind")
     if date > timezone.localdate():
         raise ValidationFailed(_("Log what has happened, not what is planned."), field="date")
+    text_check(Activity, "note", note or "")
     return Activity.objects.create(
         kind=kind, manager=by, distributor=distributor, date=date, note=note or ""
     )

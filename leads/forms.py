@@ -11,8 +11,18 @@ from django.utils.translation import gettext_lazy as _
 from distributors.countries import validate_country_code
 from distributors.forms import CodeChoiceField
 from distributors.models import Distributor, ImportBatch, ProductLine
+from drm.limits import text_limit
 
-from .models import Criterion, Lead, LeadRejection, LeadSource, Material
+from .models import (
+    CriteriaVersion,
+    Criterion,
+    DealRegistration,
+    Lead,
+    LeadEvent,
+    LeadRejection,
+    LeadSource,
+    Material,
+)
 
 AGES = [("", _("Any age")), ("7", _("Last 7 days")), ("30", _("Last 30 days"))]
 AGES += [("90", _("Last 90 days")), ("365", _("Last 12 months"))]
@@ -204,7 +214,10 @@ class RejectForm(forms.Form):
     reason = forms.ChoiceField(choices=LeadRejection.Reason.choices, label=_("Reason"))
     contacted = forms.BooleanField(required=False, label=_("We contacted them"))
     text = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Comment")
+        required=False,
+        max_length=text_limit(LeadRejection, "text"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Comment"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -283,7 +296,7 @@ class CriteriaPublishForm(forms.Form):
     number = forms.IntegerField(widget=forms.HiddenInput)
     notes = forms.CharField(
         required=False,
-        max_length=4000,
+        max_length=text_limit(CriteriaVersion, "notes"),
         label=_("What changed"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Partner admins read this when they are asked to acknowledge the version."),
@@ -326,7 +339,10 @@ class LoseForm(forms.Form):
         label=_("Reason"),
     )
     note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Note")
+        required=False,
+        max_length=text_limit(LeadEvent, "note"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Note"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -386,6 +402,7 @@ class DecisionForm(forms.Form):
     )
     note = forms.CharField(
         required=False,
+        max_length=text_limit(DealRegistration, "decision_note"),
         widget=forms.Textarea(attrs={"rows": 2}),
         label=_("Note to the partner"),
         help_text=_("Required to decline"),

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from distributors.access import VisibleToQuerySet, is_manufacturer, user_membership
 from distributors.codes import validate_country, validate_currency
 from distributors.models import caseless_unique
+from drm.limits import PARAGRAPHS
 
 MONEY_DIGITS = 16
 
@@ -318,7 +319,7 @@ class LeadEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(_("note"), max_length=PARAGRAPHS, blank=True)
     cause = models.CharField(max_length=20, choices=Cause.choices, blank=True)
     # A rejection's reason code, or a loss's (Lead.LostReason).
     reason = models.CharField(max_length=30, blank=True)
@@ -359,7 +360,7 @@ class LeadRejection(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     contacted = models.BooleanField(_("contacted?"), default=False)
-    text = models.TextField(_("comment"), blank=True)
+    text = models.TextField(_("comment"), max_length=PARAGRAPHS, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -445,7 +446,7 @@ class CriteriaVersion(models.Model):
     """One version of the DQL checklist. A draft is edited; a published version is frozen."""
 
     number = models.PositiveIntegerField(_("version"), unique=True)
-    notes = models.TextField(_("what changed"), blank=True)
+    notes = models.TextField(_("what changed"), max_length=PARAGRAPHS, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -580,7 +581,7 @@ class DealRegistration(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(_("note"), blank=True)
+    decision_note = models.TextField(_("note"), max_length=PARAGRAPHS, blank=True)
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
 
@@ -611,7 +612,7 @@ class Material(models.Model):
         OPPORTUNITY = "opportunity", _("Opportunity")
 
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=PARAGRAPHS, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     product_line = models.ForeignKey(
         "distributors.ProductLine",
@@ -658,7 +659,7 @@ class MaterialFeedback(models.Model):
     rating = models.PositiveSmallIntegerField(
         _("rating (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), max_length=PARAGRAPHS, blank=True)
     at = models.DateTimeField()
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")

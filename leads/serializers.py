@@ -4,8 +4,9 @@ from rest_framework import serializers
 
 from distributors.models import Distributor, ProductLine
 from distributors.serializers import CodeRelatedField
+from drm.limits import text_limit
 
-from .models import Lead, LeadRejection, LeadSource, LostReason
+from .models import Lead, LeadEvent, LeadRejection, LeadSource, LostReason
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -116,7 +117,9 @@ class LeadInputSerializer(serializers.Serializer):
     external_ref = serializers.CharField(max_length=100)
     company = serializers.CharField(max_length=200)
     contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_email = serializers.EmailField(
+        max_length=text_limit(Lead, "contact_email"), required=False, allow_blank=True
+    )
     contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
     region = serializers.CharField(max_length=60, required=False, allow_blank=True)
@@ -166,7 +169,9 @@ class RejectSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5, help_text="Lead quality, 1 to 5")
     reason = serializers.ChoiceField(choices=LeadRejection.Reason.choices)
     contacted = serializers.BooleanField(default=False)
-    text = serializers.CharField(required=False, allow_blank=True, default="")
+    text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limit(LeadRejection, "text")
+    )
 
 
 class QualifySerializer(serializers.Serializer):
@@ -180,12 +185,16 @@ class QualifySerializer(serializers.Serializer):
 class ConvertSerializer(serializers.Serializer):
     value = serializers.DecimalField(**MONEY, min_value=0)
     expected_close = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limit(LeadEvent, "note")
+    )
 
 
 class WinSerializer(serializers.Serializer):
     value = serializers.DecimalField(**MONEY, min_value=0)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limit(LeadEvent, "note")
+    )
 
 
 class LoseSerializer(serializers.Serializer):
@@ -196,7 +205,9 @@ class LoseSerializer(serializers.Serializer):
             if choice[0] != Lead.LostReason.REGISTRATION_DECLINED
         ]
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limit(LeadEvent, "note")
+    )
 
 
 class EmptySerializer(serializers.Serializer):

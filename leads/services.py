@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
 from distributors.models import Distributor
 from drm.errors import NotAllowed, ValidationFailed
+from drm.limits import text_check, text_limit
 
 from . import notices, rollups
 from .models import (
@@ -61,6 +62,8 @@ class Moves:
         `answer`: the move answers a hand-over (accept, reject, expiry); the event records how
         long the distributor took and whether its deadline had passed.
         """
+        # Every note a person writes on a lead (assign, qualify, win, lose...) passes here.
+        text_check(LeadEvent, "note", note)
         if not lead.can_move_to(to):
             raise ValidationFailed(
                 _("A lead cannot go from %(current)s to %(asked)s.")
@@ -502,6 +505,7 @@ def lead_reject(*, lead, by, rating, reason, contacted=False, text=""):
         raise ValidationFailed(_("Rate the lead's quality from 1 to 5."), field="rating")
     if reason == LeadRejection.Reason.OTHER and not (text or "").strip():
         raise ValidationFailed(_("Say why in the comment when the reason is Other."), field="text")
+    text_check(LeadRejection, "text", text or "")
     lead = _lock(lead)
     membership = _partner_of(lead, by)
     if lead.status != Lead.Status.ASSIGNED:
@@ -827,6 +831,7 @@ def _locked_registration(registration):
 def deal_approve(*, registration, by, note=""):
     """The deal becomes the registering distributor's lead, accepted from the start."""
     _require_manufacturer(by, _("Only the manufacturer decides on registered deals."))
+    text_check(DealRegistration, "decision_note", note, field="note")
     registration = _locked_registration(registration)
     if registration.distributor.status not in (
         Distributor.Status.ACTIVE,
@@ -859,6 +864,7 @@ def deal_approve(*, registration, by, note=""):
 def deal_decline(*, registration, by, note):
     if not (note or "").strip():
         raise ValidationFailed(_("Tell the partner why the deal is declined."), field="note")
+    text_check(DealRegistration, "decision_note", note, field="note")
     _require_manufacturer(by, _("Only the manufacturer decides on registered deals."))
     registration = _locked_registration(registration)
     lead = _lock(registration.lead)
@@ -1070,6 +1076,7 @@ def criteria_publish(*, version, by, notes=""):
     from .selectors import criteria_changes
 
     _require_manufacturer(by, _("Only the manufacturer publishes qualification criteria."))
+    text_check(CriteriaVersion, "notes", notes)
     version = CriteriaVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
         raise ValidationFailed(
@@ -1142,7 +1149,7 @@ MATERIAL_SIGNATURES = {
     "xlsx": ((0, b"PK\x03\x04"),),
     "mp4": ((4, b"ftyp"),),
 }
-MATERIAL_COMMENT_MAX = 2000
+MATERIAL_COMMENT_MAX = text_limit(MaterialFeedback, "comment")
 
 
 def _material_check_upload(upload):
@@ -1197,6 +1204,7 @@ def material_validate(material):
         raise ValidationFailed(_("Give the item a title."), field="title")
     if not material.file and not material.url:
         raise ValidationFailed(_("Give a file or a link."), field="url")
+    text_check(Material, "description", material.description)
     # Only a file uploaded now is checked: a stored one passed when it came in.
     if material.file and not material.file._committed:
         _material_check_upload(material.file)
@@ -1261,12 +1269,7 @@ def material_rate(*, material, by, rating, comment="", lead=None):
         raise NotAllowed(_("Only partner users rate the catalogue."))
     if isinstance(rating, bool) or not (isinstance(rating, int) and 1 <= rating <= 5):
         raise ValidationFailed(_("Rate it from 1 to 5."), field="rating")
-    comment = (comment or "").strip()
-    if len(comment) > MATERIAL_COMMENT_MAX:
-        raise ValidationFailed(
-            _("Keep the comment under %(count)d characters.") % {"count": MATERIAL_COMMENT_MAX},
-            field="comment",
-        )
+    comment = text_check(MaterialFeedback, "comment", (comment or "").strip())
     if not material.is_active:
         raise ValidationFailed(_("This item is no longer in the catalogue."))
     stage = material.stage

@@ -28,6 +28,7 @@ from distributors.access import is_manufacturer
 from distributors.models import Distributor, RevenueRecord
 from distributors.periods import current_month, month_start
 from drm.errors import Conflict, NotAllowed, ValidationFailed
+from drm.limits import text_check
 from drm.task_policy import is_transient
 from leads.models import Lead
 
@@ -77,6 +78,7 @@ def scoring_model_publish(*, weights, by, note=""):
     """New weights make a new version (older runs keep theirs); who and when are kept."""
     if not is_manufacturer(by):
         raise NotAllowed(_("Only the manufacturer's staff set the scoring weights."))
+    text_check(ScoringModel, "note", note or "")
     known = {m.key for m in metric_list()}
     cleaned = {}
     for key, weight in weights.items():

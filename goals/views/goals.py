@@ -158,8 +158,10 @@ EXPORT_COLUMNS = [
 def goal_export(request):
     form, goals = _filtered(request)
     if form.errors:
+        errors = "\n".join(f"{name}: {e}" for name, errs in form.errors.items() for e in errs)
         return HttpResponseBadRequest(
-            _("Invalid filter, nothing exported."), content_type="text/plain; charset=utf-8"
+            _("Invalid filter, nothing exported:") + "\n" + errors,
+            content_type="text/plain; charset=utf-8",
         )
     goals = list(goals)
     rows = []

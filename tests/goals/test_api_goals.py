@@ -323,7 +323,9 @@ def test_entry_validates_its_shape(manager, goal_body):
     ):
         response = client.post(LIST, goal_body(**bad), format="json")
         assert response.status_code == 400, bad
-        assert next(iter(bad)) in response.json()["error"]["fields"]
+        # A nested error is named by its path: bands[0].kind.
+        name, fields = next(iter(bad)), response.json()["error"]["fields"]
+        assert any(path == name or path.startswith((f"{name}[", f"{name}.")) for path in fields)
     assert client.post(LIST, goal_body(level=None), format="json").status_code == 400
     assert not Goal.objects.exists()
 

@@ -69,7 +69,8 @@ def test_an_action_without_due_date_is_refused_on_the_form(login, partner, revie
 
 def test_closing_without_accounting_says_what_is_missing(login, manager, review):
     response = login(manager).post(reverse("goals:review-close", args=[review.pk]), follow=True)
-    assert "cannot close without" in response.content.decode()
+    body = response.content.decode()
+    assert "cannot close yet. Still missing: a cause and an explanation;" in body
 
 
 def test_partner_admin_acknowledges_a_managers_accounting(login, manager, partner, review):
@@ -100,3 +101,33 @@ def test_next_review_shows_whether_previous_actions_were_done(login, manager, re
     body = login(manager).get(reverse("goals:review", args=[later.pk])).content.decode()
     assert "Spring promotion" in body and "not done" in body
     assert datetime.date(2026, 3, 31) == review.landmark.date
+
+
+def test_a_review_whose_corrective_action_was_dropped_does_not_close(
+    client, manager, partner, review
+):
+    """Account with one action, acknowledge, drop the action, close: refused, still open to
+    a live action or an agreed adjustment (as the demo let it close with nothing left)."""
+    data = {
+        "cause": "pricing",
+        "explanation": "Price list late",
+        "actions-TOTAL_FORMS": "1",
+        "actions-INITIAL_FORMS": "0",
+        "actions-0-what": "Send the new price list",
+        "actions-0-due": "2026-07-31",
+    }
+    client.force_login(manager)
+    client.post(reverse("goals:review-account", args=[review.pk]), data)
+    client.force_login(partner)
+    client.post(reverse("goals:review-acknowledge", args=[review.pk]))
+    [action] = review.actions.all()
+    client.post(reverse("goals:step-status", args=[action.pk]), {"status": "dropped"})
+    action.refresh_from_db()
+    assert action.status == "dropped"
+
+    client.force_login(manager)
+    response = client.post(reverse("goals:review-close", args=[review.pk]), follow=True)
+
+    review.refresh_from_db()
+    assert (review.status, review.closed_by) == ("accounted", None)
+    assert "Still missing: a live corrective action" in response.content.decode()

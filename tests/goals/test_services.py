@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from drm.errors import NotAllowed, ValidationFailed
 from goals import services
@@ -673,16 +674,22 @@ def test_a_review_with_no_figures_is_opened_once(today, distributor, partner):
     assert notices(partner, "landmark_review") == 1
 
 
+LIVE_ACTION = (
+    "a live corrective action (to do, in progress or done) or a goal adjustment agreed by both "
+    "sides"
+)
+
+
 def test_a_missed_review_cannot_close_unaccounted(missed, manager):
     with pytest.raises(ValidationFailed) as refused:
         services.review_close(review=missed, by=manager)
     message = refused.value.message
     assert "a cause and an explanation" in message
-    assert "a corrective action or a goal adjustment" in message
+    assert "a live corrective action" in message
     assert "acknowledgement" in message
     assert services.review_missing(missed) == [
         "a cause and an explanation",
-        "a corrective action or a goal adjustment agreed by both sides",
+        LIVE_ACTION,
         "the distributor admin's acknowledgement",
     ]
 
@@ -753,15 +760,97 @@ def test_a_partner_admins_accounting_carries_the_acknowledgement(missed, manager
     assert LandmarkReview.objects.get(pk=missed.pk).status == "closed"
 
 
+def _accounted_with_one_action(review, manager, partner):
+    services.review_account(
+        review=review,
+        by=manager,
+        cause="supply",
+        explanation="The new pump was late from the plant.",
+        actions=[("Demo tour in April", partner, datetime.date(2026, 7, 15))],
+    )
+    services.review_acknowledge(review=review, by=partner)
+    return review.actions.get()
+
+
+def test_a_review_whose_only_corrective_action_was_dropped_does_not_close(missed, manager, partner):
+    """Accountability holds to the end: dropping the action after the acknowledgement leaves
+    the missed landmark unanswered."""
+    action = _accounted_with_one_action(missed, manager, partner)
+    services.step_set_status(step=action, by=partner, status=ActionStep.Status.DROPPED)
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.review_close(review=missed, by=manager)
+
+    assert refused.value.field == "status"
+    assert refused.value.message == f"The review cannot close yet. Still missing: {LIVE_ACTION}."
+    review = LandmarkReview.objects.get(pk=missed.pk)
+    assert services.review_missing(review) == [LIVE_ACTION]
+    assert review.status == "accounted"
+
+
+@pytest.mark.parametrize("status", ["todo", "doing", "done"])
+def test_a_review_closes_with_a_live_corrective_action(missed, manager, partner, status):
+    action = _accounted_with_one_action(missed, manager, partner)
+    services.step_set_status(step=action, by=partner, status=status)
+
+    services.review_close(review=missed, by=manager)
+
+    assert LandmarkReview.objects.get(pk=missed.pk).status == "closed"
+
+
+def test_a_dropped_action_beside_an_agreed_adjustment_lets_the_review_close(
+    missed, manager, partner
+):
+    action = _accounted_with_one_action(missed, manager, partner)
+    services.step_set_status(step=action, by=partner, status=ActionStep.Status.DROPPED)
+    amendment = services.amendment_propose(
+        goal=missed.goal,
+        by=partner,
+        fields={"target": D("100000")},
+        landmark_rule="linear",
+        reason="The plant cannot deliver before autumn.",
+        review=missed,
+    )
+    services.amendment_accept(amendment=amendment, by=manager)
+
+    services.review_close(review=missed, by=manager)
+
+    assert LandmarkReview.objects.get(pk=missed.pk).status == "closed"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            "The review cannot close yet. Still missing: a cause and an explanation; "
+            f"{LIVE_ACTION}; the distributor admin's acknowledgement.",
+        ),
+        (
+            "fr",
+            "La revue ne peut pas encore être close. Il manque encore : une cause et une "
+            "explication ; une action corrective en vigueur (à faire, en cours ou terminée) ou "
+            "un ajustement de l'objectif convenu par les deux parties ; la confirmation de "
+            "prise de connaissance par l'administrateur du distributeur.",
+        ),
+    ],
+)
+def test_the_refusal_to_close_is_one_sentence_listing_what_is_missing(
+    missed, manager, language, expected
+):
+    with translation.override(language), pytest.raises(ValidationFailed) as refused:
+        services.review_close(review=missed, by=manager)
+
+    assert refused.value.message == expected
+
+
 def test_an_accepted_amendment_for_the_review_stands_for_a_corrective_action(
     missed, manager, partner
 ):
     services.review_account(
         review=missed, by=partner, cause="market", explanation="Construction stalled."
     )
-    assert services.review_missing(LandmarkReview.objects.get(pk=missed.pk)) == [
-        "a corrective action or a goal adjustment agreed by both sides"
-    ]
+    assert services.review_missing(LandmarkReview.objects.get(pk=missed.pk)) == [LIVE_ACTION]
     amendment = services.amendment_propose(
         goal=missed.goal,
         by=partner,

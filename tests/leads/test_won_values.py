@@ -143,7 +143,7 @@ def test_the_kept_won_rollups_equal_a_recount(won_leads):
 def test_the_migration_gives_valued_leads_a_currency_and_splits_won_rollups_by_currency(
     won_leads, distributor
 ):
-    """leads/0007 on data as the code before it left them: a lead won without a currency and
+    """leads/0008 on data as the code before it left them: a lead won without a currency and
     one won total per month whatever the currencies. Backwards, then forwards again."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
@@ -162,8 +162,8 @@ def test_the_migration_gives_valued_leads_a_currency_and_splits_won_rollups_by_c
         # The rows the fixture wrote are checked now, not at a commit the test never makes.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     before, after = (
-        ("leads", "0006_source_code_unique_in_any_case"),
-        ("leads", "0007_rollup_won_currency"),
+        ("leads", "0007_free_text_limits"),
+        ("leads", "0008_rollup_won_currency"),
     )
     MigrationExecutor(connection).migrate([before])
     assert won_rows() == [(MARCH, 4, D("6500.00")), (APRIL, 1, D("1000.00"))]

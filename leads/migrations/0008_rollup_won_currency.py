@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('distributors', '0013_codes_unique_in_any_case'),
-        ('leads', '0006_source_code_unique_in_any_case'),
+        ('leads', '0007_free_text_limits'),
     ]
 
     operations = [
