@@ -634,7 +634,6 @@ def _values_currency(lead):
     currency to price it in."""
     if not lead.currency:
         lead.currency = lead.distributor.currency
-    return ["currency"]
 
 
 @transaction.atomic
@@ -651,7 +650,8 @@ def lead_convert(*, lead, by, value, expected_close, note=""):
     moves.move(lead, Lead.Status.OPPORTUNITY, by=by, note=note)
     lead.opportunity_value = value
     lead.expected_close = expected_close
-    _save(lead, by, ["status", "opportunity_value", "expected_close", *_values_currency(lead)])
+    _values_currency(lead)
+    _save(lead, by, ["status", "opportunity_value", "expected_close", "currency"])
     moves.count()
     return lead
 
@@ -665,8 +665,9 @@ def lead_win(*, lead, by, value, note=""):
     at = moves.move(lead, Lead.Status.WON, by=by, note=note)
     lead.won_value = value
     lead.closed_at = at
-    # Before the move is counted: the rollups keep the won value under this currency.
-    _save(lead, by, ["status", "won_value", "closed_at", *_values_currency(lead)])
+    # Saved before the move is counted: the rollups keep the won value under this currency.
+    _values_currency(lead)
+    _save(lead, by, ["status", "won_value", "closed_at", "currency"])
     moves.count()
     return lead
 
