@@ -11,6 +11,7 @@ from ingest import checks
 from ingest.spec import Spec
 
 from .codes import currency_codes
+from .freshness import data_changed
 from .models import (
     MAX_UNITS,
     MONEY_DIGITS,
@@ -220,6 +221,11 @@ class InvestmentSpec(DistributorSpec):
     insert_columns = ("distributor_id", "date", "kind", "amount", "value", "note", "updated_at")
     update_columns = ("amount", "value", "note", "updated_at")
     references = (("distributor_id", Distributor._meta.db_table),)
+
+    def after_publish(self, stage, *, now):
+        # The scorecards' revenue per unit invested is stale once these rows commit.
+        super().after_publish(stage, now=now)
+        data_changed("investments")
 
     def parse(self, raw, errors):
         number_format = self.context.number_format

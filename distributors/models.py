@@ -643,3 +643,22 @@ class ImportBatch(models.Model):
     @property
     def staging_name(self):
         return f"ingest_stage_batch_{self.pk}"
+
+
+class DataChange(models.Model):
+    """When a kind of data the scorecards are computed from last changed (revenue, investments),
+    kept in the database: a cache flush must not make stale figures look fresh."""
+
+    class Source(models.TextChoices):
+        REVENUE = "revenue", _("Revenue")
+        INVESTMENTS = "investments", _("Investments")
+
+    source = models.CharField(max_length=20, choices=Source.choices, primary_key=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("data change")
+        verbose_name_plural = _("data changes")
+
+    def __str__(self):
+        return f"{self.source} {self.changed_at:%Y-%m-%d %H:%M}"

@@ -24,5 +24,9 @@ def revenue_epoch():
 
 
 def revenue_changed():
-    """Renew the epoch once the caller's transaction commits (at once outside one)."""
+    """Renew the epoch once the caller's transaction commits (at once outside one), and stamp
+    the change where it outlives the cache (`freshness`)."""
+    from .freshness import data_changed
+
     transaction.on_commit(lambda: cache.set(EPOCH_KEY, uuid.uuid4().hex, None))
+    data_changed("revenue")

@@ -24,6 +24,7 @@ from distributors.periods import add_months, month_start
 from distributors.revenue_epoch import revenue_epoch
 from leads.models import LeadRollup
 from leads.pricing import unpriced_note, won_lead_values
+from leads.rates import DQL_CONVERSION, ON_TIME
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -637,21 +638,28 @@ class TerritoryRevenue(Metric):
 
 
 class LeadRatio(Metric):
+    """A lead rate as `leads.rates` defines it, over the goal's months."""
+
     unit = Unit.PERCENT
     cumulative = False
     bounded = True
-    numerator_stages = ()
-    denominator_stages = ()
-    subtract = False  # the value is (denominator - numerator) / denominator
+    rate = None
+
+    @property
+    def numerator_stages(self):
+        return (self.rate.numerator,)
+
+    @property
+    def denominator_stages(self):
+        return (self.rate.denominator,)
 
     def measure(self, goal, facts, period):
         counts = facts.lead_stages(goal.distributor_id)
-        top = sum(c for (m, s), c in counts.items() if m in period and s in self.numerator_stages)
-        bottom = sum(
-            c for (m, s), c in counts.items() if m in period and s in self.denominator_stages
-        )
-        if self.subtract:
-            top = bottom - top
+        totals = defaultdict(int)
+        for (month, stage), count in counts.items():
+            if month in period:
+                totals[stage] += count
+        top, bottom = self.rate.counts(totals)
         return Actual(
             ratio(top, bottom), Decimal(top), Decimal(bottom), self.explain(period, top, bottom)
         )
@@ -662,8 +670,7 @@ class DqlConversion(LeadRatio):
     key = "dql_conversion"
     label = gettext_lazy("MQL → DQL conversion %")
     title_pattern = gettext_lazy("MQL → DQL conversion of %(amount)s %(period)s")
-    numerator_stages = ("dql",)
-    denominator_stages = ("assigned",)
+    rate = DQL_CONVERSION
 
     def explain(self, period, top, bottom):
         return _(
@@ -677,9 +684,7 @@ class LeadsOnTime(LeadRatio):
     key = "leads_on_time"
     label = gettext_lazy("Leads answered within the deadline %")
     title_pattern = gettext_lazy("%(amount)s of leads answered within the deadline %(period)s")
-    numerator_stages = ("late",)
-    denominator_stages = ("assigned",)
-    subtract = True
+    rate = ON_TIME
 
     def explain(self, period, top, bottom):
         return _(

@@ -22,29 +22,21 @@ from distributors.models import Distributor
 from distributors.periods import MonthRange, add_months, current_month
 
 from .models import LeadRejection, LeadRollup, LeadSource, Stage
+from .rates import FUNNEL, rate_get, rate_list
 from .rollups import BUCKETS, median_hours, rollups_epoch
 
 G = LeadRollup.Grain
 
-# The funnel's steps: (key, label, stage counted). A distributor's funnel starts with the
-# leads handed to it; the channel's with the MQLs that entered the pool.
-STEPS = (
-    ("mql", _("MQL"), Stage.MQL),
-    ("accepted", _("Accepted"), Stage.ACCEPTED),
-    ("dql", _("Distributor-qualified"), Stage.DQL),
-    ("opportunity", _("Opportunity"), Stage.OPPORTUNITY),
-    ("won", _("Won"), Stage.WON),
-)
-# Stage-to-stage rates: (key, label, numerator stage, denominator stage).
-RATES = (
-    ("acceptance", _("Accepted of handed over"), Stage.ACCEPTED, Stage.ASSIGNED),
-    ("qualification", _("DQL of accepted"), Stage.DQL, Stage.ACCEPTED),
-    ("conversion", _("Opportunity of DQL"), Stage.OPPORTUNITY, Stage.DQL),
-    ("win", _("Won of opportunities"), Stage.WON, Stage.OPPORTUNITY),
-    ("overall", _("Won of handed over"), Stage.WON, Stage.ASSIGNED),
-    ("late", _("Answered late or not at all"), Stage.LATE, Stage.ASSIGNED),
-    ("rejection", _("Rejected of handed over"), Stage.REJECTED, Stage.ASSIGNED),
-)
+# The funnel's steps: MQL, then each step the rate of `leads.rates.FUNNEL` leads to. The
+# channel's funnel starts with the MQLs that entered the pool, a distributor's with the leads
+# handed to it.
+STEP_KEYS = {
+    Stage.ASSIGNED: "assigned",
+    Stage.ACCEPTED: "accepted",
+    Stage.DQL: "dql",
+    Stage.OPPORTUNITY: "opportunity",
+    Stage.WON: "won",
+}
 # Peer comparison: the rates that matter, and whether higher is better.
 PEER_MEASURES = (
     ("acceptance", True),
@@ -107,10 +99,7 @@ class Figures:
 
     @property
     def rates(self):
-        return {
-            key: _ratio(self.count(numerator), self.count(denominator))
-            for key, _label, numerator, denominator in RATES
-        }
+        return {rate.key: rate.value(self.counts) for rate in rate_list()}
 
     @property
     def median_accept_hours(self):
@@ -154,29 +143,42 @@ def funnel(*, period, distributor=None, source=None):
             source=source,
         )
     )
-    first_stage = Stage.ASSIGNED if distributor is not None else Stage.MQL
+    # Each step after the first carries the rate that leads to it, named by its denominator.
     steps = []
-    previous = None
-    for key, label, stage in STEPS:
-        count = figures.count(first_stage if key == "mql" else stage)
+    if distributor is None:
+        steps.append(_step("mql", _("MQL"), figures.count(Stage.MQL), None, figures))
+    for rate in FUNNEL:
+        if rate.denominator == Stage.MQL and distributor is not None:
+            steps.append(
+                _step("assigned", rate.label, figures.count(Stage.ASSIGNED), None, figures)
+            )
+            continue
         steps.append(
-            {
-                "key": key,
-                "label": str(_("Handed over")) if key == "mql" and distributor else str(label),
-                "count": count,
-                "rate": None if previous is None else _ratio(count, previous),
-            }
+            _step(
+                STEP_KEYS[rate.numerator], rate.label, figures.count(rate.numerator), rate, figures
+            )
         )
-        previous = count
     return {
         "period": period,
         "steps": steps,
         "counts": figures.counts,
         "rates": figures.rates,
-        "rate_labels": {key: str(label) for key, label, _n, _d in RATES},
+        "rate_labels": {rate.key: str(rate.label) for rate in rate_list()},
+        "rate_of": {rate.key: str(rate.of) for rate in rate_list()},
         "median_accept_hours": figures.median_accept_hours,
         "mean_accept_hours": figures.mean_accept_hours,
         "average_rejection_rating": figures.average_rejection_rating,
+    }
+
+
+def _step(key, label, count, rate, figures):
+    return {
+        "key": key,
+        "label": str(label),
+        "count": count,
+        "rate_key": rate.key if rate else None,
+        "rate": rate.value(figures.counts) if rate else None,
+        "of": str(rate.of) if rate else "",
     }
 
 
@@ -390,14 +392,10 @@ def _per_distributor(period, distributors=None):
     return per
 
 
-_RATE_STAGES = {key: (numerator, denominator) for key, _label, numerator, denominator in RATES}
-
-
 def _measure(figures, key):
     if key == "median_accept_hours":
         return figures.median_accept_hours
-    numerator, denominator = _RATE_STAGES[key]  # the one rate, not all of them per peer
-    return _ratio(figures.count(numerator), figures.count(denominator))
+    return rate_get(key).value(figures.counts)  # the one rate, not all of them per peer
 
 
 def _percentile(value, values, higher_is_better):
@@ -440,10 +438,11 @@ def peers(*, period, distributor):
             {
                 "key": key,
                 "label": str(
-                    dict((k, label) for k, label, _n, _d in RATES).get(
-                        key, _("Median time to accept (hours)")
-                    )
+                    _("Median time to accept (hours)")
+                    if key == "median_accept_hours"
+                    else rate_get(key).label
                 ),
+                "of": "" if key == "median_accept_hours" else str(rate_get(key).of),
                 "value": value,
                 "peer_median": _median(values),
                 "percentile": _percentile(value, values, higher),

@@ -52,7 +52,7 @@ class WeightsForm(forms.Form):
         for metric in self.metrics:
             self.fields[metric.key] = forms.DecimalField(
                 label=metric.label,
-                help_text=metric.explanation,
+                help_text=metric.explain(),
                 min_value=Decimal(0),
                 max_value=Decimal(100),
                 max_digits=6,

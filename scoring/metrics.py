@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Least
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from distributors.models import Investment, RevenueRecord
@@ -21,6 +22,7 @@ from distributors.periods import complete_months
 from goals.models import Goal, LandmarkReview
 from leads.models import LeadRollup
 from leads.pricing import won_values
+from leads.rates import ACCEPTANCE, DQL_CONVERSION, ON_TIME
 from leads.rollups import median_hours
 
 HIGHER, LOWER = "higher", "lower"
@@ -176,7 +178,11 @@ class LandmarkHitRate(Metric):
     key = "landmark_hit_rate"
     label = _("Landmarks hit")
     unit = "percent"
-    explanation = _("Landmarks reviewed in the last 12 months that were on track, of all reviewed.")
+    explanation = _(
+        "Landmarks dated in the last 12 complete months whose review found them on track ÷ "
+        "those reviewed as on track or missed (reviews opened early, their date not come yet, "
+        "are left out)."
+    )
 
     def inputs(self, as_of, distributor_ids=None):
         months = window(as_of)
@@ -257,49 +263,56 @@ def _rollup_counts(as_of, distributor_ids, stages):
 
 
 class LeadRate(Metric):
+    """A lead rate as `leads.rates` defines it (the funnel pages and the API read the same
+    definition), over the last 12 months; named with its denominator."""
+
     unit = "percent"
-    top = ""
-    bottom = "assigned"
-    complement = False  # (bottom - top) / bottom
+    rate = None
+
+    @property
+    def label(self):
+        return format_lazy("{}, {}", self.rate.label, self.rate.of)
 
     def inputs(self, as_of, distributor_ids=None):
-        counts = _rollup_counts(as_of, distributor_ids, (self.top, self.bottom))
+        counts = _rollup_counts(
+            as_of, distributor_ids, (self.rate.numerator, self.rate.denominator)
+        )
         result = {}
         for distributor_id, stages in counts.items():
-            bottom = stages.get(self.bottom, (0, 0))[0]
-            if not bottom:
-                continue
-            top = stages.get(self.top, (0, 0))[0]
-            result[distributor_id] = (
-                Decimal(bottom - top if self.complement else top),
-                Decimal(bottom),
-            )
+            top, bottom = self.rate.counts({stage: pair[0] for stage, pair in stages.items()})
+            if bottom:
+                result[distributor_id] = (Decimal(top), Decimal(bottom))
         return result
 
 
 @register
 class DqlConversion(LeadRate):
     key = "dql_conversion"
-    label = _("MQL → DQL conversion")
-    top = "dql"
-    explanation = _("Leads qualified (DQL) of the leads handed over, last 12 months.")
+    rate = DQL_CONVERSION
+    explanation = _(
+        "Leads qualified (DQL) ÷ leads handed over, counted in the monthly lead rollups of the "
+        "last 12 complete months."
+    )
 
 
 @register
 class AcceptanceRate(LeadRate):
     key = "acceptance_rate"
-    label = _("Leads accepted")
-    top = "accepted"
-    explanation = _("Leads accepted of the leads handed over, last 12 months.")
+    rate = ACCEPTANCE
+    explanation = _(
+        "Leads accepted ÷ leads handed over, counted in the monthly lead rollups of the last 12 "
+        "complete months."
+    )
 
 
 @register
 class DeadlineCompliance(LeadRate):
     key = "deadline_compliance"
-    label = _("Leads answered in time")
-    top = "late"
-    complement = True
-    explanation = _("Leads handed over and answered before their deadline, last 12 months.")
+    rate = ON_TIME
+    explanation = _(
+        "Leads handed over and answered before their deadline ÷ leads handed over, counted in "
+        "the monthly lead rollups of the last 12 complete months."
+    )
 
 
 @register
@@ -308,7 +321,12 @@ class TimeToAccept(Metric):
     label = _("Median time to accept")
     direction = LOWER
     unit = "hours"
-    explanation = _("Median hours from hand-over to acceptance, last 12 months.")
+    explanation = _(
+        "Median hours from hand-over to acceptance of the leads accepted in the last 12 complete "
+        "months. An approximation: the rollups keep a histogram of waits (buckets from 0, 1, 2, "
+        "4, 8, 12, 24, 48, 72, 120, 168 and 336 hours), and the median is interpolated within "
+        "the bucket that holds the middle lead (past 336 hours: 336)."
+    )
 
     def inputs(self, as_of, distributor_ids=None):
         months = window(as_of)

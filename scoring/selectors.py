@@ -330,6 +330,7 @@ def scorecard_metrics(card):
         rows.append(
             {
                 "metric": metric,
+                "explanation": metric.explain(),
                 "value": value,
                 "peer_position": round(position, 1) if position is not None else 50.0,
             }
@@ -467,3 +468,42 @@ def dashboard(*, user):
     context["at_risk_count"] = at_risk.count()
     context["now"] = timezone.now()
     return context
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Which run the figures come from, and what changed since it read the data."""
+
+    run: object
+    computed_at: object  # when the run started reading the data
+    changed: list  # the names of the data changed since ("Revenue", "Leads"…)
+
+    @property
+    def stale(self):
+        return bool(self.changed)
+
+    @property
+    def changed_text(self):
+        return ", ".join(self.changed)
+
+
+def run_freshness(run):
+    """The freshness of `run`'s figures: a data source counts as changed when it was written
+    after the run started reading (revenue and investments from their durable stamps, leads
+    from their last event). Two small indexed reads, whatever the data's size."""
+    from distributors.freshness import data_changed_at
+    from distributors.models import DataChange
+    from leads.models import LeadEvent
+
+    if run is None:
+        return None
+    computed_at = run.started_at or run.created_at
+    stamps = data_changed_at()
+    last_lead = LeadEvent.objects.order_by("-at").values_list("at", flat=True).first()
+    sources = [
+        (DataChange.Source.REVENUE.label, stamps.get(DataChange.Source.REVENUE)),
+        (DataChange.Source.INVESTMENTS.label, stamps.get(DataChange.Source.INVESTMENTS)),
+        (_("Leads"), last_lead),
+    ]
+    changed = [str(name) for name, at in sources if at is not None and at > computed_at]
+    return Freshness(run=run, computed_at=computed_at, changed=changed)

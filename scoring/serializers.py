@@ -49,6 +49,12 @@ class ScorecardSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="distributor.name")
     tier = serializers.CharField(source="tier.code", help_text="Tier code (at the run)")
     as_of = serializers.DateField(source="run.as_of")
+    computed_at = serializers.DateTimeField(
+        source="run.started_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When the run read the data its figures come from",
+    )
     model_version = serializers.IntegerField(source="run.model.version")
     metrics = MetricLineSerializer(many=True, source="metric_lines")
 
@@ -59,6 +65,7 @@ class ScorecardSerializer(serializers.ModelSerializer):
             "score_change",
             "as_of",
             "run",
+            "computed_at",
             "model_version",
             "metrics",
         ]

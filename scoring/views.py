@@ -42,6 +42,8 @@ def _form_errors_text(form):
 def dashboard(request):
     context = selectors.dashboard(user=request.user)
     context["reporting_currency"] = settings.REPORTING_CURRENCY
+    context["freshness"] = selectors.run_freshness(context.get("run"))
+    context["manufacturer"] = True
     return render(request, "scoring/dashboard.html", context)
 
 
@@ -81,6 +83,8 @@ def rankings(request):
         "scoring/rankings.html",
         {
             "run": run,
+            "freshness": selectors.run_freshness(run),
+            "manufacturer": True,
             "form": form,
             "page": page,
             "sort": sort,
@@ -193,6 +197,7 @@ def scorecard(request, code):
             ),
             score_chart=score_chart,
             rank_chart=rank_chart,
+            freshness=selectors.run_freshness(card.run),
         )
     return render(request, "scoring/scorecard.html", context)
 

@@ -24,6 +24,7 @@ from drm.errors import ValidationFailed
 
 from .. import analytics, selectors, services
 from ..models import Lead, LeadSource
+from ..rates import rate_list
 from ..serializers import (
     AssignSerializer,
     ConvertSerializer,
@@ -360,6 +361,11 @@ class FunnelApi(APIView):
                     "steps": serializers.ListField(child=serializers.DictField()),
                     "counts": serializers.DictField(child=serializers.IntegerField()),
                     "rates": serializers.DictField(child=serializers.FloatField(allow_null=True)),
+                    "rate_definitions": serializers.DictField(
+                        child=serializers.DictField(),
+                        help_text="Each rate's name, numerator and denominator stages, and "
+                        "its denominator in words (of)",
+                    ),
                     "median_accept_hours": serializers.FloatField(allow_null=True),
                     "months": serializers.ListField(child=serializers.DictField()),
                     "reasons": serializers.ListField(child=serializers.DictField()),
@@ -407,11 +413,23 @@ class FunnelApi(APIView):
                     "label": s["label"],
                     "count": s["count"],
                     "rate": _rate(s["rate"]),
+                    "rate_key": s["rate_key"],
+                    "of": s["of"],
                 }
                 for s in funnel["steps"]
             ],
             "counts": funnel["counts"],
             "rates": {key: _rate(value) for key, value in funnel["rates"].items()},
+            "rate_definitions": {
+                rate.key: {
+                    "label": str(rate.label),
+                    "numerator": rate.numerator,
+                    "denominator": rate.denominator,
+                    "complement": rate.complement,
+                    "of": str(rate.of),
+                }
+                for rate in rate_list()
+            },
             "median_accept_hours": _rate(funnel["median_accept_hours"]),
             "months": months,
             "reasons": [

@@ -80,3 +80,20 @@ def hours(value):
 def get_item(mapping, key):
     """mapping[key] in a template (None when absent)."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def percent_of(value, key):
+    """A lead rate with its denominator in words: "66% of handed over" (`leads.rates`)."""
+    from leads.rates import rate_get
+
+    return _("%(percent)s %(of)s") % {"percent": percent(value), "of": rate_get(key).of}
+
+
+@register.simple_tag
+def rate_name(key):
+    """A lead rate's name with its denominator: "Accepted, of handed over"."""
+    from leads.rates import rate_get
+
+    rate = rate_get(key)
+    return _("%(name)s, %(of)s") % {"name": rate.label, "of": rate.of}

@@ -66,7 +66,13 @@ def test_a_distributors_funnel_counts_and_rates_match_a_hand_computed_case(
     )
     funnel = analytics.funnel(period=period(), distributor=distributor)
     counts = [(step["key"], step["count"]) for step in funnel["steps"]]
-    assert counts == [("mql", 10), ("accepted", 6), ("dql", 3), ("opportunity", 1), ("won", 1)]
+    assert counts == [
+        ("assigned", 10),
+        ("accepted", 6),
+        ("dql", 3),
+        ("opportunity", 1),
+        ("won", 1),
+    ]
     rates = funnel["rates"]
     assert rates["acceptance"] == pytest.approx(0.6)
     assert rates["qualification"] == pytest.approx(0.5)

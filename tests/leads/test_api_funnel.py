@@ -21,21 +21,39 @@ def test_a_partners_funnel_equals_the_case_counted_by_hand(token_client, partner
     body = response.json()
     assert (body["distributor"], body["from"], body["to"]) == ("acme", "2025-07", "2026-06")
     assert steps(body) == [
-        ("mql", 10, None),
+        ("assigned", 10, None),
         ("accepted", 6, 0.6),
         ("dql", 3, 0.5),
         ("opportunity", 2, 0.6667),
         ("won", 1, 0.5),
     ]
     assert body["steps"][0]["label"] == "Handed over"
+    # Each step names the rate that leads to it and its denominator.
+    assert [(s["rate_key"], s["of"]) for s in body["steps"]] == [
+        (None, ""),
+        ("acceptance", "of handed over"),
+        ("qualification", "of accepted"),
+        ("conversion", "of DQL"),
+        ("win", "of opportunities"),
+    ]
     assert body["rates"] == {
+        "handover": None,  # a distributor's funnel counts no MQL of its own
         "acceptance": 0.6,
         "qualification": 0.5,
         "conversion": 0.6667,
         "win": 0.5,
+        "dql_conversion": 0.3,
         "overall": 0.1,
         "late": 0.2,
+        "on_time": 0.8,
         "rejection": 0.2,
+    }
+    assert body["rate_definitions"]["acceptance"] == {
+        "label": "Accepted",
+        "numerator": "accepted",
+        "denominator": "assigned",
+        "complement": False,
+        "of": "of handed over",
     }
     assert body["median_accept_hours"] == 3.0
     counts = body["counts"]
@@ -131,7 +149,7 @@ def test_the_outsider_gets_its_own_figures_never_acmes(token_client, outsider, f
     response = token_client(outsider).get(URL)
     body = response.json()
     assert body["distributor"] == "rival"
-    assert steps(body)[:2] == [("mql", 5, None), ("accepted", 5, 1.0)]
+    assert steps(body)[:2] == [("assigned", 5, None), ("accepted", 5, 1.0)]
     assert body["reasons"] == []
     assert "acme" not in response.content.decode()
     assert token_client(outsider).get(URL, {"distributor": "acme"}).status_code == 400
@@ -144,6 +162,7 @@ def test_a_manager_gets_the_channel_without_peers(token_client, manager, funnel_
     assert body["steps"][0]["label"] == "MQL"
     assert steps(body) == [
         ("mql", 15, None),
+        ("assigned", 15, 1.0),
         ("accepted", 11, 0.7333),
         ("dql", 3, 0.2727),
         ("opportunity", 2, 0.6667),

@@ -16,7 +16,9 @@ URL = reverse("leads:analytics")
 
 def kpi(page, step):
     found = re.search(
-        rf'data-step="{step}">([^<]*)</div>\s*(?:<div class="small">([^<]*)</div>)?', page
+        rf'data-step="{step}">([^<]*)</div>\s*'
+        r'(?:<div class="small funnel-rate"[^>]*>([^<]*)</div>)?',
+        page,
     )
     assert found, step
     return found.group(1), (found.group(2) or "").strip()
@@ -57,13 +59,13 @@ def test_the_partner_sees_its_funnel_as_counted_by_hand(login, partner, funnel_c
     assert response.status_code == 200
     page = response.content.decode()
     assert "Our lead funnel" in page
-    assert kpi(page, "mql") == ("10", "")  # handed over
-    assert kpi(page, "accepted") == ("6", "60% of the step before")
-    assert kpi(page, "dql") == ("3", "50% of the step before")
-    assert kpi(page, "opportunity") == ("2", "67% of the step before")
-    assert kpi(page, "won") == ("1", "50% of the step before")
+    assert kpi(page, "assigned") == ("10", "")  # a distributor's funnel starts handed over
+    assert kpi(page, "accepted") == ("6", "60% of handed over")
+    assert kpi(page, "dql") == ("3", "50% of accepted")
+    assert kpi(page, "opportunity") == ("2", "67% of DQL")
+    assert kpi(page, "won") == ("1", "50% of opportunities")
     assert '<div class="kpi" id="median-accept">3.0\xa0h</div>' in page
-    assert "20% answered late or never" in page
+    assert "answered late or never: 20% of handed over" in page
     assert table_rows(page, "reasons-table") == [
         ["No budget", "1", "50%", "2.0"],
         ["Not in our territory", "1", "50%", "4.0"],
@@ -79,9 +81,19 @@ def test_the_partner_sees_the_peer_median_and_its_percentile_only(login, partner
     page = login(partner).get(URL).content.decode()
     # Acceptance in the tier: acme 60%, peers 25%, 100%, 50%: median 55%; acme does at
     # least as well as 3 of 4.
-    assert peer_row(page, "acceptance") == ["Accepted of handed over", "60%", "55%", "75"]
+    assert peer_row(page, "acceptance") == [
+        'Accepted <small class="text-body-secondary">of handed over</small>',
+        "60%",
+        "55%",
+        "75",
+    ]
     # DQL of accepted: acme 50%, the peers 0%: median 0%, acme the best of 4.
-    assert peer_row(page, "qualification") == ["DQL of accepted", "50%", "0%", "100"]
+    assert peer_row(page, "qualification") == [
+        'Qualified (DQL) <small class="text-body-secondary">of accepted</small>',
+        "50%",
+        "0%",
+        "100",
+    ]
     assert "Against the other distributors of your tier (anonymous)" in page
     assert mentions(page, *OTHERS) == []
     assert "Handel GmbH" not in page
@@ -97,7 +109,12 @@ def test_with_too_few_peers_the_comparison_is_withheld(
         lead=services.lead_assign(lead=new_lead(), distributor=peer, by=manager), by=user
     )
     page = login(partner).get(URL).content.decode()
-    assert peer_row(page, "acceptance") == ["Accepted of handed over", "60%", "–", "–"]
+    assert peer_row(page, "acceptance") == [
+        'Accepted <small class="text-body-secondary">of handed over</small>',
+        "60%",
+        "–",
+        "–",
+    ]
 
 
 def test_a_partner_naming_another_distributor_still_sees_only_its_own_figures(
@@ -108,8 +125,8 @@ def test_a_partner_naming_another_distributor_still_sees_only_its_own_figures(
     for other in ("rival", "nope"):
         # Sent to the same page without the parameter: its own figures.
         page = client.get(URL, {"distributor": other}, follow=True).content.decode()
-        assert kpi(page, "mql") == ("10", "")
-        assert kpi(page, "accepted") == ("6", "60% of the step before")
+        assert kpi(page, "assigned") == ("10", "")
+        assert kpi(page, "accepted") == ("6", "60% of handed over")
         assert mentions(page, *OTHERS) == []
         assert "Select a valid choice" not in page
         assert table_rows(page, "reasons-table") == table_rows(own, "reasons-table")
@@ -131,8 +148,8 @@ def test_a_partner_cannot_tell_a_known_distributor_code_from_an_unknown_one(
 
 def test_the_outsider_sees_its_own_figures_never_acmes(login, outsider, funnel_case):
     page = login(outsider).get(URL, {"distributor": "acme"}, follow=True).content.decode()
-    assert kpi(page, "mql") == ("5", "")
-    assert kpi(page, "accepted") == ("5", "100% of the step before")
+    assert kpi(page, "assigned") == ("5", "")
+    assert kpi(page, "accepted") == ("5", "100% of handed over")
     assert mentions(page, "acme", "Acme Industrial Supply") == []
     assert "No rejection in this period." in page
 
@@ -141,8 +158,9 @@ def test_the_manager_sees_the_channel_and_ranks_the_distributors(login, manager,
     page = login(manager).get(URL).content.decode()
     assert "Lead analytics: the channel" in page
     assert kpi(page, "mql") == ("15", "")  # MQLs that entered the pool
-    assert kpi(page, "accepted") == ("11", "73% of the step before")
-    assert kpi(page, "dql") == ("3", "27% of the step before")
+    assert kpi(page, "assigned") == ("15", "100% of MQLs")
+    assert kpi(page, "accepted") == ("11", "73% of handed over")
+    assert kpi(page, "dql") == ("3", "27% of accepted")
     ranking = page[page.index('id="ranking"') :].split("</table>")[0]
     rows = re.findall(r'<a href="\?distributor=(\w+)">', ranking)
     assert rows == ["rival", "acme"]  # 100% then 60% accepted
@@ -152,8 +170,13 @@ def test_the_manager_sees_the_channel_and_ranks_the_distributors(login, manager,
 def test_the_manager_looks_at_one_distributor_against_its_tier(login, manager, peers):
     page = login(manager).get(URL, {"distributor": "acme"}).content.decode()
     assert "Leads of acme" in page
-    assert kpi(page, "accepted") == ("6", "60% of the step before")
-    assert peer_row(page, "acceptance") == ["Accepted of handed over", "60%", "55%", "75"]
+    assert kpi(page, "accepted") == ("6", "60% of handed over")
+    assert peer_row(page, "acceptance") == [
+        'Accepted <small class="text-body-secondary">of handed over</small>',
+        "60%",
+        "55%",
+        "75",
+    ]
     assert "Against the other distributors of its tier" in page
 
 

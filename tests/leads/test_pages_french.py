@@ -47,7 +47,7 @@ def test_the_analytics_write_rates_the_french_way(login, french_partner, manager
     services.lead_accept(lead=offered, by=french_partner)
     page = login(french_partner).get(reverse("leads:analytics")).content.decode()
     assert "Pourquoi les leads sont refusés" in page
-    assert "100\u00a0% de l'étape précédente" in page
+    assert "100\u00a0% des leads confiés" in page
 
 
 def test_the_api_names_an_illegal_move_in_french(token_client, partner, offered):
