@@ -386,7 +386,11 @@ class WonFromLeads(Metric):
     key = "won_from_leads"
     label = _("Won revenue from supplied leads")
     unit = "money"
-    explanation = _("Value of the leads won in the last 12 months, from the lead rollups.")
+    explanation = _(
+        "Value of the leads won in the last 12 complete months, from the lead rollups, each "
+        "priced in the reporting currency at the rate of the month it was won (a lead valued "
+        "without a currency in its distributor's)."
+    )
 
     def inputs(self, as_of, distributor_ids=None):
         """(value in the reporting currency, None, won leads left out for want of a rate) of
