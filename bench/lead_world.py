@@ -9,7 +9,8 @@ distributor of its country → (rejected, with a LeadRejection and an exclusion,
 routed to another one; or escalated back to the pool) → accepted → DQL → opportunity → won or
 lost, each step with its time, distributor, cause, reason, waited hours and lateness. Steps after
 `now` have not happened yet, so recent leads are still in the pool or waiting for an answer. The
-rollups are then rebuilt by `leads.rollups.rollups_rebuild()`.
+rollups are then rebuilt by `leads.rollups.rollups_rebuild()`. A lead's values are in its
+country's currency, and every currency has a monthly exchange rate over the world's two years.
 """
 
 import datetime
@@ -42,6 +43,24 @@ COUNTRIES = (  # (code, currency, name), most leads first
     ("IE", "EUR", "Ireland"),
     ("JP", "JPY", "Japan"),
 )
+# Roughly what one unit was worth in EUR: the world's monthly exchange rates wander around these,
+# so that every won value, in its lead's currency, has a rate for its month (as a portal whose
+# manager keeps the rates would).
+EUR_PER_UNIT = {
+    "EUR": 1.0,
+    "GBP": 1.17,
+    "USD": 0.92,
+    "PLN": 0.232,
+    "SEK": 0.087,
+    "CHF": 1.05,
+    "CAD": 0.67,
+    "DKK": 0.134,
+    "CZK": 0.040,
+    "NOK": 0.086,
+    "JPY": 0.0061,
+}
+# Months of rates back from the running month: the leads' 730 days and one month more.
+RATE_MONTHS = 26
 REGIONS = ("North", "South", "East", "West")
 SOURCES = (  # (code, name, kind), most leads first
     ("web-form", "Website contact form", "channel"),
@@ -183,6 +202,7 @@ class World:
     events: int = 0
     rejections: int = 0
     rollup_rows: int = 0
+    exchange_rates: int = 0
     partners: int = 0
     timings: dict = field(default_factory=dict)
     big_distributor_code: str = ""
@@ -252,6 +272,37 @@ def _reference_data(cursor, now):
         [now],
     )
     return tiers, lines, sources
+
+
+def _exchange_rates(cursor, *, now):
+    """A rate a month for every currency of the world but the reporting one, from before the
+    first lead to the running month (existing rates are kept)."""
+    from django.conf import settings
+
+    from distributors.models import ExchangeRate
+
+    reporting = settings.REPORTING_CURRENCY
+    if reporting not in EUR_PER_UNIT:
+        return 0
+    currencies = [c for c in EUR_PER_UNIT if c != reporting]
+    bases = ", ".join(f"{EUR_PER_UNIT[c] / EUR_PER_UNIT[reporting]!r}" for c in currencies)
+    table = connection.ops.quote_name(ExchangeRate._meta.db_table)
+    return _execute(
+        cursor,
+        f"""
+        INSERT INTO {table} (currency, month, rate, updated_at)
+        SELECT c.currency,
+            (date_trunc('month', %(now)s::timestamptz AT TIME ZONE %(tz)s)
+                - interval '1 month' * m)::date,
+            round((c.base * (1 + 0.03 * sin(m + length(c.currency) * ascii(c.currency))))
+                ::numeric, 8),
+            %(now)s
+        FROM unnest({_texts(currencies)}, ARRAY[{bases}]::float8[]) AS c(currency, base)
+        CROSS JOIN generate_series(0, {RATE_MONTHS - 1}) AS m
+        ON CONFLICT (currency, month) DO NOTHING
+        """,  # noqa: S608 - constants of this module
+        {"now": now, "tz": settings.TIME_ZONE},
+    )
 
 
 def _distributors(cursor, *, per_country, tiers, lines, now):
@@ -743,6 +794,7 @@ def world_build(*, scale, now=None, manager_id=None, bulk=True, log=print):
         cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         cursor.execute("SET LOCAL jit = off")
         tiers, lines, sources = _reference_data(cursor, now)
+        world.exchange_rates = _exchange_rates(cursor, now=now)
         world.distributors, world.partners = _distributors(
             cursor, per_country=per_country, tiers=tiers, lines=lines, now=now
         )

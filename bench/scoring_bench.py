@@ -6,8 +6,9 @@
   process (its peak RSS, VmHWM, is the worker's), with the run's own stage timings;
 - the floor in the same run: one bare SQL aggregate over the same revenue, lead, event and
   investment rows computing the raw figures per distributor (revenue of the 12 months and the
-  12 before, leads handed over, accepted, DQL, late, won value, investments), read from the base
-  tables rather than the rollups; and, for scale, the same figures from the rollups;
+  12 before, leads handed over, accepted, DQL, late, won value in the reporting currency with
+  the rate of its month, investments), read from the base tables rather than the rollups; and,
+  for scale, the same figures from the rollups;
 - the naive way: a Python loop over 200 distributors asking every metric for that distributor
   alone through the ORM, with the time projected to all of them;
 - the API load run (api_load): /api/v1/scorecards/ served by gunicorn under locust against a
@@ -92,13 +93,27 @@ FLOOR_SQL = """
             AND at < %(end)s::timestamp AT TIME ZONE %(tz)s
         GROUP BY distributor_id
     ),
-    won AS (
-        SELECT distributor_id AS d, sum(won_value) AS value
+    won_sums AS (
+        SELECT distributor_id AS d, currency AS c,
+            (date_trunc('month', closed_at AT TIME ZONE %(tz)s))::date AS m,
+            sum(won_value) AS value
         FROM leads_lead
         WHERE status = 'won' AND distributor_id IS NOT NULL
             AND closed_at >= %(first)s::timestamp AT TIME ZONE %(tz)s
             AND closed_at < %(end)s::timestamp AT TIME ZONE %(tz)s
-        GROUP BY distributor_id
+        GROUP BY 1, 2, 3
+    ),
+    won_rates AS (
+        SELECT p.c, p.m, CASE WHEN p.c = %(reporting)s THEN 1 ELSE (
+            SELECT r.rate FROM distributors_exchangerate r
+            WHERE r.currency = p.c AND r.month <= p.m ORDER BY r.month DESC LIMIT 1) END AS rate
+        FROM (SELECT DISTINCT c, m FROM won_sums) p
+    ),
+    won AS (
+        -- In the reporting currency with the rate of the month won; no rate: left out.
+        SELECT w.d, round(sum(w.value * r.rate), 2) AS value
+        FROM won_sums w JOIN won_rates r ON r.c = w.c AND r.m = w.m
+        GROUP BY w.d
     ),
     invested AS (
         SELECT distributor_id AS d, sum(value) AS value
@@ -116,11 +131,11 @@ FLOOR_SQL = """
 """
 
 ROLLUP_FLOOR_SQL = """
-    SELECT distributor_id, stage, sum(count), sum(total)
+    SELECT distributor_id, stage, currency, sum(count), sum(total)
     FROM leads_leadrollup
     WHERE grain = 1 AND month >= %(first)s AND month < %(end)s
         AND stage IN ('assigned', 'accepted', 'dql', 'late', 'won')
-    GROUP BY distributor_id, stage
+    GROUP BY distributor_id, stage, currency
 """
 
 
@@ -136,6 +151,7 @@ def _window_params(as_of):
         "end": window.end,
         "before": before.first,
         "tz": settings.TIME_ZONE,
+        "reporting": settings.REPORTING_CURRENCY,
     }
 
 
@@ -209,7 +225,9 @@ def naive(as_of, count, log):
         for metric in metrics:
             inputs = metric.inputs(as_of, distributor_ids=[distributor_id])
             if distributor_id in inputs:
-                figures[(distributor_id, metric.key)] = metric.raw(*inputs[distributor_id])
+                # (numerator, denominator[, figures left out for want of a rate])
+                numerator, denominator, *_missing = inputs[distributor_id]
+                figures[(distributor_id, metric.key)] = metric.raw(numerator, denominator)
     elapsed = time.perf_counter() - start
     projected = elapsed / max(len(ids), 1) * count
     log(

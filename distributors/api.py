@@ -10,10 +10,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from drm.errors import ValidationFailed
+from drm.search import DeclaredSearchFilter
 from drm.throttling import AnonRateThrottle
 
 from . import filters, selectors, services
@@ -31,8 +31,9 @@ from .serializers import (
 )
 from .two_factor import totp_device, totp_verify
 
-# Ordering lives in the FilterSets (public names such as `tier` instead of `tier__rank`).
-FILTERS = [DjangoFilterBackend, SearchFilter]
+# Ordering lives in the FilterSets (public names such as `tier` instead of `tier__rank`); `search`
+# is declared only on the lists that have `search_fields` (not revenue, not investments).
+FILTERS = [DjangoFilterBackend, DeclaredSearchFilter]
 
 
 class DistributorViewSet(

@@ -15,7 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, Sum, prefetch_related_objects
-from django.db.models.functions import TruncMonth
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +22,8 @@ from django.utils.translation import gettext_lazy
 from distributors.models import RevenueRecord
 from distributors.periods import add_months, month_start
 from distributors.revenue_epoch import revenue_epoch
-from leads.models import Lead, LeadRollup
+from leads.models import LeadRollup
+from leads.pricing import unpriced_note, won_lead_values
 from leads.rates import DQL_CONVERSION, ON_TIME
 
 HUNDRED = Decimal(100)
@@ -173,7 +173,8 @@ class Facts:
         return self._rows("leads", distributor_id)
 
     def won_leads(self, distributor_id):
-        """[(month, country, region, value)]: won leads by where they are."""
+        """[(month, country, region, value, unpriced)]: won leads by where they are, their value
+        in the reporting currency, and how many were left out for want of a rate."""
         return self._rows("won", distributor_id)
 
     def _load_revenue(self, distributor_ids):
@@ -247,27 +248,12 @@ class Facts:
         return by
 
     def _load_won(self, distributor_ids):
-        rows = Lead.objects.filter(
-            status=Lead.Status.WON,
-            closed_at__date__gte=self.first,
-            closed_at__date__lt=add_months(self.last, 1),
-        )
-        columns = ["closed_month", "country", "region"]
-        if distributor_ids is not None:
-            rows = rows.filter(distributor_id__in=distributor_ids)
-            columns.insert(0, "distributor_id")
-        rows = (
-            rows.annotate(closed_month=TruncMonth("closed_at"))
-            .values_list(*columns)
-            .annotate(value=Sum("won_value"))
-            .order_by()
+        rows = won_lead_values(
+            first=self.first, end=add_months(self.last, 1), distributor_ids=distributor_ids
         )
         by = defaultdict(list)
-        for row in rows:
-            distributor_id, rest = (row[0], row[1:]) if distributor_ids is not None else (None, row)
-            month, country, region, value = rest
-            month = month.date() if isinstance(month, datetime.datetime) else month
-            by[distributor_id].append((month, country, region, value or 0))
+        for distributor_id, month, country, region, won in rows:
+            by[distributor_id].append((month, country, region, won.value, won.unpriced))
         return by
 
     def activities(self):
@@ -629,14 +615,14 @@ class TerritoryRevenue(Metric):
     def measure(self, goal, facts, period):
         territory = goal.territory
         total = Decimal(0)
-        count = 0
-        for month, country, region, value in facts.won_leads(goal.distributor_id):
+        unpriced = 0
+        for month, country, region, value, left_out in facts.won_leads(goal.distributor_id):
             if month not in period or country != territory.country:
                 continue
             if territory.region and region != territory.region:
                 continue
             total += Decimal(value)
-            count += 1
+            unpriced += left_out
         how = _(
             "Value of the leads won by %(who)s in %(territory)s for %(period)s: %(total)s "
             "(revenue reports carry no territory, won leads do)."
@@ -646,6 +632,8 @@ class TerritoryRevenue(Metric):
             "period": period.label,
             "total": _money(total),
         }
+        if unpriced:
+            how = f"{how} {unpriced_note(unpriced)}"
         return Actual(quantize(total), numerator=quantize(total), how=how)
 
 

@@ -673,6 +673,7 @@ class Dist:
     code: str
     name: str
     country: str
+    currency: str
     tier: str
     accept_hours: int
     language: str
@@ -1215,11 +1216,15 @@ class Simulation:
                 self.lose(lead, dist, at)
                 return
             self.event(lead, "opportunity", at, by=dist.partner)
+            if not lead.currency:
+                # As lead_convert does: a lead valued without a currency takes its
+                # distributor's, and the distributor values it in that currency.
+                lead.currency = dist.currency
             base = lead.estimated_value or _round_money(
                 self.world.prices[self.world.line_codes.get(lead.product_line_id, "pumps")]
                 * 15
                 * math.exp(self.rng.gauss(0, 0.8))
-                / EUR_PER_UNIT[COUNTRIES[lead.country][1]]
+                / EUR_PER_UNIT[lead.currency]
             )
             lead.opportunity_value = _round_money(float(base) * self.rng.uniform(0.7, 1.6))
             close = at + self.days(70 * profile.pace, 0.5)
@@ -1403,7 +1408,8 @@ class World:
             region_manager = self.managers.get(d.region, fallback)
             manager = manager_by_user.get(d.account_manager_id, region_manager)
             self.dists[d.pk] = Dist(
-                id=d.pk, code=d.code, name=d.name, country=d.country, tier=d.tier.code,
+                id=d.pk, code=d.code, name=d.name, country=d.country, currency=d.currency,
+                tier=d.tier.code,
                 accept_hours=d.tier.accept_hours, language=d.language,
                 partner=partners.get(d.pk), manager=manager,
                 profile=distributor_profile(d.code, d.tier.code, d.status, seed),

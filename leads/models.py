@@ -112,6 +112,8 @@ class Lead(models.Model):
     estimated_value = models.DecimalField(
         _("estimated value"), max_digits=16, decimal_places=2, null=True, blank=True
     )
+    # The currency of every value of the lead (estimated, opportunity, won). A lead its distributor
+    # values without one takes the distributor's currency then (lead_convert, lead_win).
     currency = models.CharField(
         _("currency"), max_length=3, blank=True, validators=[validate_currency]
     )
@@ -735,9 +737,13 @@ class LeadRollup(models.Model):
     reason = models.CharField(max_length=30, blank=True, default="")
     # Time-to-accept histogram (stage accept_time): the bucket's index in rollups.BUCKETS.
     bucket = models.PositiveSmallIntegerField(default=0)
+    # The currency of `total` where it is money (stage won: the lead's currency), "" elsewhere.
+    # Won values are summed per currency and priced in the reporting currency when read
+    # (leads.pricing), so a rate that arrives later re-prices them and none is summed raw.
+    currency = models.CharField(max_length=3, blank=True, default="")
     count = models.IntegerField(default=0)
-    # Sum of the stage's amount: estimated value handed over, opportunity value, won value, or
-    # the quality rating of rejections (an average is total / count).
+    # Sum of the stage's amount: the won value (in `currency`), or the quality rating of
+    # rejections (an average is total / count).
     total = models.DecimalField(max_digits=22, decimal_places=2, default=0)
     # Sum of hours from hand-over to acceptance (stage accepted).
     hours = models.FloatField(default=0)
@@ -752,6 +758,7 @@ class LeadRollup(models.Model):
                 "stage",
                 "reason",
                 "bucket",
+                "currency",
                 name="lead_rollup_key",
             )
         ]

@@ -7,7 +7,8 @@ counts the services keep and a recount from scratch come from the same definitio
 
 Each event counts for the stages it marks (see FACTS) at three grains: distributor × source,
 distributor (all sources), and source for the whole channel. Rows are upserted in key order,
-so two transactions adding to the same rows never deadlock.
+so two transactions adding to the same rows never deadlock. Won values are kept per currency,
+raw: leads.pricing prices them with the rate of their month when they are read.
 """
 
 import uuid
@@ -21,30 +22,33 @@ from .models import Lead, LeadEvent, LeadRejection, LeadRollup
 # Lower bounds (hours) of the time-to-accept histogram's buckets; a median is read from it.
 BUCKETS = (0, 1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 336)
 
-# (stage, condition on the event, reason expression, total expression, hours expression)
+# (stage, condition on the event, reason expression, total expression, hours expression,
+# currency expression: the currency of a total that is money)
 FACTS = (
-    ("mql", "ev.to_status = 'mql' AND ev.from_status IN ('', 'new')", "''", "0", "0"),
-    ("assigned", "ev.to_status = 'assigned'", "''", "0", "0"),
-    ("accepted", "ev.to_status = 'accepted'", "''", "0", "COALESCE(ev.waited_hours, 0)"),
-    ("late", "ev.late", "''", "0", "0"),
-    ("rejected", "ev.cause = 'rejected'", "ev.reason", "COALESCE(ev.rating, 0)", "0"),
-    ("expired", "ev.cause IN ('expired', 'escalated')", "''", "0", "0"),
-    ("escalated", "ev.cause = 'escalated'", "''", "0", "0"),
-    ("dql", "ev.to_status = 'dql'", "''", "0", "0"),
-    ("opportunity", "ev.to_status = 'opportunity'", "''", "0", "0"),
-    ("won", "ev.to_status = 'won'", "''", "COALESCE(ev.won_value, 0)", "0"),
-    ("lost", "ev.to_status = 'lost'", "ev.reason", "0", "0"),
+    ("mql", "ev.to_status = 'mql' AND ev.from_status IN ('', 'new')", "''", "0", "0", "''"),
+    ("assigned", "ev.to_status = 'assigned'", "''", "0", "0", "''"),
+    ("accepted", "ev.to_status = 'accepted'", "''", "0", "COALESCE(ev.waited_hours, 0)", "''"),
+    ("late", "ev.late", "''", "0", "0", "''"),
+    ("rejected", "ev.cause = 'rejected'", "ev.reason", "COALESCE(ev.rating, 0)", "0", "''"),
+    ("expired", "ev.cause IN ('expired', 'escalated')", "''", "0", "0", "''"),
+    ("escalated", "ev.cause = 'escalated'", "''", "0", "0", "''"),
+    ("dql", "ev.to_status = 'dql'", "''", "0", "0", "''"),
+    ("opportunity", "ev.to_status = 'opportunity'", "''", "0", "0", "''"),
+    ("won", "ev.to_status = 'won'", "''", "COALESCE(ev.won_value, 0)", "0", "ev.currency"),
+    ("lost", "ev.to_status = 'lost'", "ev.reason", "0", "0", "''"),
 )
 
 
-def _month_sql(column):
+def month_sql(column):
+    """SQL of the month (its first day, in TIME_ZONE) of timestamp `column`; its parameters
+    are month_params()."""
     if connection.vendor == "postgresql":
         return f"(date_trunc('month', {column} AT TIME ZONE %s))::date"
     # SQLite keeps UTC text; the embedded demo runs in UTC.
     return f"date({column}, 'start of month')"
 
 
-def _month_params():
+def month_params():
     return [settings.TIME_ZONE] if connection.vendor == "postgresql" else []
 
 
@@ -56,27 +60,27 @@ def _bucket_sql(column):
 
 
 def _increments_sql(where):
-    """SELECT of (grain, distributor, month, source, stage, reason, bucket, count, total, hours)
-    for the events matching `where` (SQL on alias e), in key order."""
+    """SELECT of (grain, distributor, month, source, stage, reason, bucket, currency, count,
+    total, hours) for the events matching `where` (SQL on alias e), in key order."""
     event = connection.ops.quote_name(LeadEvent._meta.db_table)
     lead = connection.ops.quote_name(Lead._meta.db_table)
     rejection = connection.ops.quote_name(LeadRejection._meta.db_table)
     facts = [
         f"SELECT ev.d, ev.s, ev.m, '{stage}' AS stage, {reason} AS reason, 0 AS bucket, "  # noqa: S608
-        f"{total} AS total, {hours} AS hours FROM ev WHERE {condition}"
-        for stage, condition, reason, total, hours in FACTS
+        f"{currency} AS c, {total} AS total, {hours} AS hours FROM ev WHERE {condition}"
+        for stage, condition, reason, total, hours, currency in FACTS
     ]
     facts.append(
         "SELECT ev.d, ev.s, ev.m, 'accept_time', '', "  # noqa: S608
-        f"{_bucket_sql('ev.waited_hours')}, 0, 0 FROM ev "
+        f"{_bucket_sql('ev.waited_hours')}, '', 0, 0 FROM ev "
         "WHERE ev.to_status = 'accepted' AND ev.waited_hours IS NOT NULL"
     )
     union = "\n UNION ALL ".join(facts)
     return f"""
         WITH ev AS (
-            SELECT e.distributor_id AS d, l.source_id AS s, {_month_sql("e.at")} AS m,
+            SELECT e.distributor_id AS d, l.source_id AS s, {month_sql("e.at")} AS m,
                 e.from_status, e.to_status, e.cause, e.reason, e.late, e.waited_hours,
-                r.rating, l.won_value
+                r.rating, l.won_value, l.currency
             FROM {event} e
             JOIN {lead} l ON l.id = e.lead_id
             LEFT JOIN {rejection} r
@@ -86,17 +90,17 @@ def _increments_sql(where):
         ),
         facts AS ({union}),
         grains AS (
-            SELECT 0 AS grain, d, s, m, stage, reason, bucket, total, hours FROM facts
+            SELECT 0 AS grain, d, s, m, stage, reason, bucket, c, total, hours FROM facts
             UNION ALL
-            SELECT 1, d, NULL, m, stage, reason, bucket, total, hours FROM facts
+            SELECT 1, d, NULL, m, stage, reason, bucket, c, total, hours FROM facts
             WHERE d IS NOT NULL
             UNION ALL
-            SELECT 2, NULL, s, m, stage, reason, bucket, total, hours FROM facts
+            SELECT 2, NULL, s, m, stage, reason, bucket, c, total, hours FROM facts
         )
-        SELECT grain, d, m, s, stage, reason, bucket, count(*), sum(total), sum(hours)
+        SELECT grain, d, m, s, stage, reason, bucket, c, count(*), sum(total), sum(hours)
         FROM grains WHERE true
-        GROUP BY grain, d, m, s, stage, reason, bucket
-        ORDER BY grain, COALESCE(d, 0), m, COALESCE(s, 0), stage, reason, bucket
+        GROUP BY grain, d, m, s, stage, reason, bucket, c
+        ORDER BY grain, COALESCE(d, 0), m, COALESCE(s, 0), stage, reason, bucket, c
     """  # noqa: S608 - table names from the models, conditions from this module
 
 
@@ -104,16 +108,17 @@ def _add(where, params):
     table = connection.ops.quote_name(LeadRollup._meta.db_table)
     sql = f"""
         INSERT INTO {table}
-            (grain, distributor_id, month, source_id, stage, reason, bucket, count, total, hours)
+            (grain, distributor_id, month, source_id, stage, reason, bucket, currency, count,
+             total, hours)
         {_increments_sql(where)}
         ON CONFLICT (grain, COALESCE(distributor_id, 0), month, COALESCE(source_id, 0), stage,
-            reason, bucket)
+            reason, bucket, currency)
         DO UPDATE SET count = {table}.count + EXCLUDED.count,
             total = {table}.total + EXCLUDED.total,
             hours = {table}.hours + EXCLUDED.hours
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_month_params(), *params])
+        cursor.execute(sql, [*month_params(), *params])
 
 
 def events_count(event_ids):

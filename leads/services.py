@@ -628,6 +628,14 @@ def _amount(value, field):
     return amount.quantize(Decimal("0.01"))
 
 
+def _values_currency(lead):
+    """The lead's values are in its currency; a lead its distributor values without one (no
+    estimated value came with it) takes the distributor's, so that no value is left without a
+    currency to price it in."""
+    if not lead.currency:
+        lead.currency = lead.distributor.currency
+
+
 @transaction.atomic
 def lead_convert(*, lead, by, value, expected_close, note=""):
     """A qualified lead becomes an opportunity with a value and an expected close date."""
@@ -642,7 +650,8 @@ def lead_convert(*, lead, by, value, expected_close, note=""):
     moves.move(lead, Lead.Status.OPPORTUNITY, by=by, note=note)
     lead.opportunity_value = value
     lead.expected_close = expected_close
-    _save(lead, by, ["status", "opportunity_value", "expected_close"])
+    _values_currency(lead)
+    _save(lead, by, ["status", "opportunity_value", "expected_close", "currency"])
     moves.count()
     return lead
 
@@ -656,7 +665,9 @@ def lead_win(*, lead, by, value, note=""):
     at = moves.move(lead, Lead.Status.WON, by=by, note=note)
     lead.won_value = value
     lead.closed_at = at
-    _save(lead, by, ["status", "won_value", "closed_at"])
+    # Saved before the move is counted: the rollups keep the won value under this currency.
+    _values_currency(lead)
+    _save(lead, by, ["status", "won_value", "closed_at", "currency"])
     moves.count()
     return lead
 

@@ -249,10 +249,11 @@ class ScorecardViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="The published ranking: scorecards with their metrics (JSON, or CSV)",
-        description="The latest published run's scorecards, or with `as_of` the last published "
-        "run with that as-of date (none: 404). Before any run is published: an empty list. "
-        "A partner gets its own scorecard only. `?format=csv` (or `Accept: text/csv`) returns "
-        "the whole ranking, unpaginated: distributor, name, tier, region, score, rank, "
+        description="The current run's scorecards (the published run with the latest as-of "
+        "date; of two with the same date, the one published last), or with `as_of` the last "
+        "published run with that as-of date (none: 404). Before any run is published: an empty "
+        "list. A partner gets its own scorecard only. `?format=csv` (or `Accept: text/csv`) "
+        "returns the whole ranking, unpaginated: distributor, name, tier, region, score, rank, "
         "rank_in_tier, rank_in_region, percentile, rank_change, then each metric's raw value "
         "(one column per metric key). Answers carry ETag and Last-Modified; a current copy "
         "gets 304.",
@@ -302,7 +303,7 @@ class ScorecardViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="One distributor's scorecard with its metrics",
-        description="In the latest published run, or with `as_of` the last published run with "
+        description="In the current run, or with `as_of` the last published run with "
         "that as-of date. A partner: its own code only (another: 404).",
         parameters=[ScorecardAsOfSerializer],
         responses={200: ScorecardSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND},
@@ -365,9 +366,7 @@ class ScoringRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     queryset = ScoringRun.objects.none()
 
     def get_queryset(self):
-        return ScoringRun.objects.select_related("model", "triggered_by").order_by(
-            "-created_at", "-id"
-        )
+        return selectors.run_list().order_by("-created_at", "-id")
 
     @extend_schema(summary="Scoring runs, newest first")
     def list(self, request, *args, **kwargs):
@@ -380,12 +379,16 @@ class ScoringRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(
         summary="Start a run (as of today, or the date given) with the current weights",
         description="The run is queued and computed in the background: follow it at "
-        "/api/v1/scoring-runs/{id}/. One run at a time: while one is queued or running, "
-        "a second is refused with 409.",
+        "/api/v1/scoring-runs/{id}/. `as_of` lies from the first month of data the portal "
+        "holds (revenue or leads) to today. A run as of a day before the current run's is "
+        "back-dated: published as history, it never replaces the current ranking. One run at "
+        "a time: while one is queued or running, a second is refused with 409.",
         request=ScoringRunInputSerializer,
         responses={
             202: ScoringRunSerializer,
-            400: OpenApiResponse(description="An invalid date"),
+            400: OpenApiResponse(
+                description="An invalid date, or one outside the data's range (`as_of`)"
+            ),
             403: OpenApiResponse(description="Not the manufacturer's staff"),
             409: OpenApiResponse(description="A run is already under way"),
         },

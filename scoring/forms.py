@@ -27,6 +27,19 @@ class RankingFilterForm(forms.Form):
         self.fields["manager"].queryset = manager_choices()
 
 
+class RunTriggerForm(forms.Form):
+    """Starting a run: as of today, or of the day given (the service says which days may be)."""
+
+    as_of = forms.DateField(
+        required=False,
+        label=_("As of"),
+        help_text=_("Leave empty for today."),
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "form-control form-control-sm w-auto"}
+        ),
+    )
+
+
 class WeightsForm(forms.Form):
     """One weight per metric of the registry, and a note on why they changed."""
 

@@ -20,6 +20,7 @@ from distributors.models import Investment, RevenueRecord
 from distributors.periods import complete_months
 from goals.models import Goal, LandmarkReview
 from leads.models import LeadRollup
+from leads.pricing import won_values
 from leads.rates import ACCEPTANCE, DQL_CONVERSION, ON_TIME
 from leads.rollups import BUCKETS, median_hours
 
@@ -440,12 +441,20 @@ class WonFromLeads(Metric):
     key = "won_from_leads"
     label = _("Won revenue from supplied leads")
     unit = "money"
-    explanation = _("Value of the leads won in the last 12 months, from the lead rollups.")
+    explanation = _(
+        "Value of the leads won in the last 12 complete months, from the lead rollups, each "
+        "priced in the reporting currency at the rate of the month it was won (a lead valued "
+        "without a currency in its distributor's)."
+    )
 
     def inputs(self, as_of, distributor_ids=None):
-        counts = _rollup_counts(as_of, distributor_ids, ("won", "assigned"))
-        return {
-            d: (Decimal(stages.get("won", (0, 0))[1]), None)
-            for d, stages in counts.items()
-            if stages.get("assigned", (0, 0))[0] or stages.get("won", (0, 0))[0]
-        }
+        """(value in the reporting currency, None, won leads left out for want of a rate) of
+        every distributor handed leads or winning some; all its won leads without a rate: no
+        data (its figure is unknown, not zero)."""
+        handed = _rollup_counts(as_of, distributor_ids, ("assigned",))
+        won = won_values(months=window(as_of), distributor_ids=distributor_ids)
+        result = {d: (Decimal(0), None, 0) for d in handed}
+        for d, figure in won.items():
+            value = figure.value if figure.priced else None
+            result[d] = (value, None, figure.unpriced)
+        return result

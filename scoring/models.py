@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from distributors.access import VisibleToQuerySet
+from leads.pricing import unpriced_note
 
 
 class ScoringModel(models.Model):
@@ -176,6 +177,9 @@ class MetricValue(models.Model):
     normalised = models.DecimalField(max_digits=6, decimal_places=2, null=True)
     weight = models.DecimalField(max_digits=6, decimal_places=2)
     contribution = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    # Figures left out of `raw` for want of an exchange rate (won leads whose currency has no
+    # rate for their month); None where the metric converts no currency.
+    missing_rates = models.PositiveIntegerField(null=True)
 
     class Meta:
         ordering = ["metric"]
@@ -191,3 +195,8 @@ class MetricValue(models.Model):
     @property
     def has_data(self):
         return self.raw is not None
+
+    @property
+    def missing_rates_note(self):
+        """What the figure says about the values it left out for want of a rate ("" if none)."""
+        return unpriced_note(self.missing_rates)

@@ -6,7 +6,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ from leads.selectors import lead_list
 from .freshness import notes, run_changes, run_computed_at
 from .metrics import metric_get, metric_list, window
 from .models import MetricValue, Scorecard, ScoringModel, ScoringRun
-from .services import latest_run
+from .services import CURRENT_ORDER, latest_run
 
 # The orderings a caller may ask for; ties and the unranked (no score) come last, by code.
 ORDERINGS = {
@@ -40,8 +40,8 @@ DEFAULT_ORDERING = "rank"
 
 
 def published_run(*, as_of=None):
-    """The run readers read: the last published one, or the last published with that as-of
-    date; None when there is none."""
+    """The run readers read: the current one (services.CURRENT_ORDER), or the last published
+    with that as-of date; None when there is none."""
     if as_of is None:
         return latest_run()
     return (
@@ -103,13 +103,17 @@ def _line(value, metrics):
     if metric is None:
         # A metric retired since the run: its figures stay, without the registry's words.
         return MetricLine(value, value.metric, value.metric, "", "", "")
+    explanation = metric_explanation(metric)
+    if value.missing_rates:
+        # The figure is short by what it could not price: it says so wherever it is read.
+        explanation = f"{explanation} {value.missing_rates_note}"
     return MetricLine(
         value,
         metric.key,
         str(metric.label),
         metric.direction,
         metric.unit,
-        metric_explanation(metric),
+        explanation,
         metric.of,
     )
 
@@ -231,9 +235,9 @@ def _median(values):
 
 
 def published_runs():
-    return ScoringRun.objects.filter(status=ScoringRun.Status.PUBLISHED).order_by(
-        "-published_at", "-id"
-    )
+    """Published runs, the current one first, then by as-of date: the order of history (a
+    back-dated run takes its place by its date, not by when it was computed)."""
+    return ScoringRun.objects.filter(status=ScoringRun.Status.PUBLISHED).order_by(*CURRENT_ORDER)
 
 
 # --- the ranking -------------------------------------------------------------------------------
@@ -266,7 +270,7 @@ def score_histories(*, distributor_ids, runs=HISTORY_RUNS):
         return histories
     rows = (
         Scorecard.objects.filter(run_id__in=run_ids, distributor_id__in=distributor_ids)
-        .order_by("run__published_at", "run_id")
+        .order_by(*HISTORY_ORDER)
         .values_list("distributor_id", "score")
     )
     for distributor_id, score in rows:
@@ -363,7 +367,19 @@ def score_history(*, distributor):
 
 
 def run_list():
-    return ScoringRun.objects.select_related("model", "triggered_by")
+    """Every run, newest first, each with `back_dated`: a run with a later as-of date was
+    published before it, so it is (or, not yet published, will be) history that readers never
+    see as the current ranking."""
+    # One run at a time: a run is created only once the one before has finished, so the runs
+    # published before a run are those with a smaller id (timestamps may tie).
+    later_published_before = ScoringRun.objects.filter(
+        status=ScoringRun.Status.PUBLISHED,
+        as_of__gt=OuterRef("as_of"),
+        pk__lt=OuterRef("pk"),
+    )
+    return ScoringRun.objects.select_related("model", "triggered_by").annotate(
+        back_dated=Exists(later_published_before)
+    )
 
 
 def run_active():

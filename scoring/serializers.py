@@ -34,12 +34,20 @@ class MetricLineSerializer(serializers.Serializer):
     contribution = serializers.DecimalField(
         **POINTS, help_text="Points this metric adds to the score"
     )
-    explanation = serializers.CharField(help_text="How the metric is measured")
+    explanation = serializers.CharField(
+        help_text="How the metric is measured (and what it left out for want of a rate)"
+    )
     of = serializers.CharField(
         allow_null=True,
         read_only=True,
         help_text="A lead rate's denominator, as the funnel names it (handed_over, accepted, "
         "…): raw is numerator ÷ denominator × 100; null for the other metrics",
+    )
+    missing_rates = serializers.IntegerField(
+        allow_null=True,
+        read_only=True,
+        help_text="Won leads left out of the figure: their currency has no exchange rate for "
+        "the month they were won in (null: the metric converts no currency)",
     )
 
 
@@ -112,7 +120,7 @@ class ScorecardQuerySerializer(serializers.Serializer):
     as_of = serializers.DateField(
         required=False,
         help_text="The last published run with this as-of date (none: 404); "
-        "left out: the latest published run",
+        "left out: the current run (the published run with the latest as-of date)",
     )
     tier = serializers.SlugRelatedField(
         slug_field="code", queryset=Tier.objects.all(), required=False, help_text="Tier code"
@@ -131,6 +139,12 @@ class ScorecardAsOfSerializer(serializers.Serializer):
 
 class ScoringRunSerializer(serializers.ModelSerializer):
     model_version = serializers.IntegerField(source="model.version")
+    back_dated = serializers.BooleanField(
+        read_only=True,
+        help_text="A run with a later as-of date was published before it: history, never "
+        "the current ranking (GET /scorecards/ reads the published run with the latest as-of "
+        "date)",
+    )
     triggered_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
@@ -141,6 +155,7 @@ class ScoringRunSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "as_of",
+            "back_dated",
             "model_version",
             "stage",
             "attempts",
@@ -158,5 +173,9 @@ class ScoringRunSerializer(serializers.ModelSerializer):
 
 class ScoringRunInputSerializer(serializers.Serializer):
     as_of = serializers.DateField(
-        required=False, allow_null=True, default=None, help_text="Default: today"
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Default: today. From the first month of data the portal holds (revenue or "
+        "leads) to today; an earlier day than the current run's is published as history",
     )

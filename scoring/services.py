@@ -4,9 +4,10 @@ itself, and publishing its snapshot.
 The recompute reads one aggregate per metric (`scoring.metrics`), normalises the aggregated frame
 with pandas (percentile within each metric's cohort, peer medians per tier), writes the run's
 scorecards and metric values under the run's id, then publishes in one short transaction.
-Readers only ever read the last published run, so a run that dies halfway shows nothing; its next
-attempt deletes what the dead one wrote and starts again. The same as-of date and model give the
-same figures.
+Readers read the current run: the published run with the latest as-of date (of runs with the same
+date, the one published last), so a run that dies halfway shows nothing, and a back-dated
+recompute is history that never replaces the current ranking. A run that dies halfway is cleaned
+by its next attempt, which starts again. The same as-of date and model give the same figures.
 """
 
 import csv
@@ -19,14 +20,17 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distributors.access import is_manufacturer
-from distributors.models import Distributor
+from distributors.models import Distributor, RevenueRecord
+from distributors.periods import current_month, month_start
 from drm.errors import Conflict, NotAllowed, ValidationFailed
 from drm.limits import text_check
 from drm.task_policy import is_transient
+from leads.models import Lead
 
 from .metrics import HIGHER, metric_list
 from .models import MetricValue, Scorecard, ScoringModel, ScoringRun, ScoringWeight
@@ -101,18 +105,47 @@ def scoring_model_publish(*, weights, by, note=""):
 # --- triggering a run --------------------------------------------------------------------------
 
 
+def data_first_month():
+    """The first month of the data the portal holds (revenue reported or leads), or None."""
+    firsts = [RevenueRecord.objects.aggregate(first=Min("month"))["first"]]
+    first_lead = Lead.objects.aggregate(first=Min("created_at"))["first"]
+    if first_lead is not None:
+        firsts.append(month_start(timezone.localtime(first_lead).date()))
+    firsts = [first for first in firsts if first is not None]
+    return min(firsts) if firsts else None
+
+
+def scoring_as_of_check(as_of=None):
+    """The as-of date of a run (default: today), if a run may be computed as of it: from the
+    first month of data the portal holds to today (with no data yet, from the running month).
+
+    A run as of a day before any data ranked everyone on nothing, and once published it was
+    read as the ranking; so any other date is refused, naming `as_of`."""
+    today = timezone.localdate()
+    as_of = as_of or today
+    first = data_first_month() or current_month()
+    if not first <= as_of <= today:
+        raise ValidationFailed(
+            _(
+                "A run is as of a day from %(first)s (the first month of data the portal holds) "
+                "to today, %(today)s."
+            )
+            % {"first": first.isoformat(), "today": today.isoformat()},
+            field="as_of",
+        )
+    return as_of
+
+
 def scoring_run_create(*, as_of=None, by=None):
     """A queued run for `as_of` (default: today) with the current weights, not yet enqueued.
 
-    Only one run at a time: while one is queued or running, another is refused (the database
-    holds the rule: a partial unique index).
+    `as_of` lies within the data's range (scoring_as_of_check). Only one run at a time: while
+    one is queued or running, another is refused (the database holds the rule: a partial unique
+    index).
     """
     if by is not None and not is_manufacturer(by):
         raise NotAllowed(_("Only the manufacturer's staff start a scoring run."))
-    today = timezone.localdate()
-    as_of = as_of or today
-    if as_of > today:
-        raise ValidationFailed(_("A run is as of today or an earlier day."), field="as_of")
+    as_of = scoring_as_of_check(as_of)
     model = scoring_model_current()
     try:
         with transaction.atomic():
@@ -225,7 +258,10 @@ def scoring_compute(run):
     metrics = metric_list()
     for index, metric in enumerate(metrics, start=1):
         _progress(run, f"metrics {index}/{len(metrics)}")
-        for distributor_id, (numerator, denominator) in metric.inputs(as_of).items():
+        for distributor_id, figures in metric.inputs(as_of).items():
+            # A metric that converts currencies adds how many figures it left out for want
+            # of a rate.
+            numerator, denominator, *missing_rates = figures
             raw = metric.raw(numerator, denominator)
             records.append(
                 (
@@ -234,13 +270,15 @@ def scoring_compute(run):
                     float(raw) if raw is not None else None,
                     numerator,
                     denominator,
+                    missing_rates[0] if missing_rates else None,
                 )
             )
     _stage(run, "metrics", started)
     started = time.monotonic()
     _progress(run, "normalise")
     values = pd.DataFrame.from_records(
-        records, columns=["distributor_id", "metric", "raw", "numerator", "denominator"]
+        records,
+        columns=["distributor_id", "metric", "raw", "numerator", "denominator", "missing_rates"],
     )
     frame = _normalise(distributors, values, metrics, weights)
     cards = _scorecards(distributors, frame, run)
@@ -330,6 +368,7 @@ METRIC_VALUE_COLUMNS = (
     "normalised",
     "weight",
     "contribution",
+    "missing_rates",
 )
 
 
@@ -346,6 +385,7 @@ def _metric_value_rows(run, frame):
             _q(row.normalised),
             _q(row.weight),
             _q(row.contribution),
+            _int(row.missing_rates),
         )
 
 
@@ -410,12 +450,16 @@ def _write(run, frame, cards):
 
 @transaction.atomic
 def _publish(run):
-    """One short transaction: the run becomes the one readers read."""
+    """One short transaction: the run is published; it becomes the one readers read unless a
+    run with a later as-of date is published already (then it is history: back-dated)."""
     started = time.monotonic()
     locked = ScoringRun.objects.select_for_update().get(pk=run.pk)
     if locked.status != ScoringRun.Status.RUNNING:
         return
     _stage(run, "publish", started)
+    back_dated = ScoringRun.objects.filter(
+        status=ScoringRun.Status.PUBLISHED, as_of__gt=run.as_of
+    ).exists()
     now = timezone.now()
     ScoringRun.objects.filter(pk=run.pk).update(
         status=ScoringRun.Status.PUBLISHED,
@@ -426,30 +470,40 @@ def _publish(run):
         timings=run.timings,
         counts=run.counts,
     )
+    if back_dated:
+        # The current run stays current: its cached copy, and the API answers cached under it,
+        # stay right and are kept.
+        return
     _latest_run_forget()
     transaction.on_commit(_latest_run_forget)
 
 
 def scoring_runs_prune():
-    """Drop published runs older than SCORING_RETENTION_DAYS (the newest always stays)."""
+    """Drop published runs older than SCORING_RETENTION_DAYS (the current one always stays)."""
     cutoff = timezone.now() - timezone.timedelta(days=settings.SCORING_RETENTION_DAYS)
-    newest = (
+    current = (
         ScoringRun.objects.filter(status=ScoringRun.Status.PUBLISHED)
-        .order_by("-published_at")
+        .order_by(*CURRENT_ORDER)
         .values_list("pk", flat=True)
         .first()
     )
     old = (
         ScoringRun.objects.filter(created_at__lt=cutoff)
-        .exclude(pk=newest)
+        .exclude(pk=current)
         .exclude(status__in=ScoringRun.ACTIVE)
     )
     return old.delete()[0]
 
 
-# The last published run, as every scorecard read asks for it first, kept in the cache between
-# publications: publishing forgets it (at once, and again after its commit, so that a reader
-# caught between the two cannot keep the old one), and it lives LATEST_RUN_SECONDS at most.
+# Which published run is the current one, the one readers read: the latest as-of date, and of
+# runs with the same date the one published last. Ordered by publication instead, a recompute
+# as of an earlier day (or of 1900) would replace the ranking everyone reads.
+CURRENT_ORDER = ("-as_of", "-published_at", "-id")
+
+# The current run, as every scorecard read asks for it first, kept in the cache between
+# publications: publishing a run that becomes current forgets it (at once, and again after its
+# commit, so that a reader caught between the two cannot keep the old one); a back-dated
+# publication leaves it; it lives LATEST_RUN_SECONDS at most.
 LATEST_RUN_KEY = "scoring:latest-run"
 LATEST_RUN_SECONDS = 60
 NO_RUN = "none"
@@ -460,13 +514,13 @@ def _latest_run_forget():
 
 
 def latest_run():
-    """The last published run, or None."""
+    """The current run (see CURRENT_ORDER), or None."""
     run = cache.get(LATEST_RUN_KEY)
     if run is None:
         run = (
             ScoringRun.objects.filter(status=ScoringRun.Status.PUBLISHED)
             .select_related("model")
-            .order_by("-published_at", "-id")
+            .order_by(*CURRENT_ORDER)
             .first()
         ) or NO_RUN
         cache.add(LATEST_RUN_KEY, run, LATEST_RUN_SECONDS)

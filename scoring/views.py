@@ -22,7 +22,7 @@ from drm.errors import DomainError
 from drm.throttling import bulk_rate_limited
 
 from . import selectors, services
-from .forms import RankingFilterForm, WeightsForm
+from .forms import RankingFilterForm, RunTriggerForm, WeightsForm
 from .models import ScoringRun
 
 PAGE_SIZE = 50
@@ -217,7 +217,12 @@ def run_list(request):
     return render(
         request,
         "scoring/runs.html",
-        {"page": page, "active": selectors.run_active(), "latest": services.latest_run()},
+        {
+            "page": page,
+            "active": selectors.run_active(),
+            "latest": services.latest_run(),
+            "form": RunTriggerForm(),
+        },
     )
 
 
@@ -225,8 +230,12 @@ def run_list(request):
 @manufacturer_required
 @bulk_rate_limited
 def run_trigger(request):
+    form = RunTriggerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors_text(form))
+        return redirect("scoring:runs")
     try:
-        run = services.scoring_run_trigger(by=request.user)
+        run = services.scoring_run_trigger(as_of=form.cleaned_data["as_of"], by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

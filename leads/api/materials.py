@@ -7,13 +7,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.filters import SearchFilter
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from distributors.access import IsPortalUser, is_manufacturer, is_partner
 from distributors.filters import CodeChoiceFilter, IncrementalFilterSet, StableOrderingFilter
 from distributors.models import ProductLine
+from drm.search import DeclaredSearchFilter
 
 from .. import selectors, services
 from ..models import Lead, Material, MaterialFeedback
@@ -158,7 +158,7 @@ class MaterialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     serializer_class = MaterialSerializer
     permission_classes = [IsPortalUser]
-    filter_backends = [filters.DjangoFilterBackend, SearchFilter]
+    filter_backends = [filters.DjangoFilterBackend, DeclaredSearchFilter]
     filterset_class = MaterialFilter
     search_fields = ["title"]
 

@@ -131,3 +131,24 @@ def test_the_world_keeps_every_constraint(world):
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred foreign keys, checked now
     assert not Lead.objects.filter(status__in=Lead.OWNED, distributor__isnull=True).exists()
+
+
+def test_every_won_value_has_a_rate_and_the_rollups_price_it_as_the_leads_do(world):
+    from decimal import Decimal
+
+    from distributors.periods import MonthRange
+    from leads import pricing
+
+    assert world.exchange_rates > 0
+    months = MonthRange(first=datetime.date(2000, 1, 1), last=datetime.date(2100, 1, 1))
+    from_rollups = pricing.won_values(months=months)
+    from_leads = {}
+    for distributor_id, *_where, won in pricing.won_lead_values(
+        first=months.first, end=months.end, distributor_ids=list(from_rollups)
+    ):
+        value, leads = from_leads.get(distributor_id, (Decimal(0), 0))
+        from_leads[distributor_id] = (value + won.value, leads + won.leads)
+        assert won.unpriced == 0
+    assert from_rollups and len({won.value for won in from_rollups.values()}) > 1
+    assert {d: (won.value, won.leads) for d, won in from_rollups.items()} == from_leads
+    assert not Lead.objects.filter(status="won", currency="").exists()

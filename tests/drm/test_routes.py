@@ -2263,6 +2263,14 @@ ROWS = [
     ),
     Row("scoring:runs", "GET", staff_page()),
     Row("scoring:run-trigger", "POST", staff_page(writes(302)), effect=scoring_runs),
+    Row(
+        "scoring:run-trigger",
+        "POST",
+        staff_page(writes(302)),
+        variant="back-dated",
+        body=lambda w, o: {"as_of": f"{w.today:%Y-%m}-01"},
+        effect=scoring_runs,
+    ),
     Row("scoring:run-progress", "GET", staff_page()),
     Row("scoring:weights", "GET", staff_page()),
     Row(
@@ -2283,6 +2291,14 @@ ROWS = [
     *api_detail_list("api:scorecard-history", lambda o: None),
     Row("api:scoring-run-list", "GET", api(200, 403, 403)),
     Row("api:scoring-run-list", "POST", api(writes(202), 403, 403), effect=scoring_runs),
+    Row(
+        "api:scoring-run-list",
+        "POST",
+        api(writes(202), 403, 403),
+        variant="back-dated",
+        body=lambda w, o: {"as_of": f"{w.today:%Y-%m}-01"},
+        effect=scoring_runs,
+    ),
     Row("api:scoring-run-detail", "GET", api(200, 403, 403)),
     # --- goals over the API ---
     Row(

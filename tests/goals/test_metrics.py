@@ -222,12 +222,14 @@ def test_a_team_goals_channel_revenue_follows_every_revenue_write(
     assert measure(team, today).value == D("23000.00")
 
 
-def won(distributor, country, region, value, closed, status="won"):
+def won(distributor, country, region, value, closed, status="won", currency=None):
+    """A won lead; its value in `currency`, else (as lead_win gives it) its distributor's."""
     return factories.LeadFactory(
         distributor=distributor,
         status=status,
         country=country,
         region=region,
+        currency=currency or distributor.currency,
         won_value=D(value),
         closed_at=datetime.datetime.combine(closed, datetime.time(10), tzinfo=datetime.UTC),
     )
@@ -257,6 +259,21 @@ def test_territory_revenue_of_a_whole_country_counts_every_region(today, distrib
     won(distributor, "BE", "", 1000, datetime.date(2026, 3, 3))
     actual = measure(goal(distributor, "territory_revenue", territory=france), today)
     assert actual.value == D("12000.00")
+
+
+def test_territory_revenue_prices_each_won_lead_with_its_currencys_rate_and_flags_the_rest(
+    today, distributor
+):
+    france = factories.TerritoryFactory(country="FR", region="", name="France")
+    factories.ExchangeRateFactory(currency="USD", month=datetime.date(2026, 1, 1), rate="0.5")
+    factories.ExchangeRateFactory(currency="USD", month=datetime.date(2026, 4, 1), rate="0.8")
+    won(distributor, "FR", "Bretagne", 5000, datetime.date(2026, 3, 3))  # EUR: 5,000
+    won(distributor, "FR", "Bretagne", 1000, datetime.date(2026, 3, 3), currency="USD")  # 500
+    won(distributor, "FR", "Bretagne", 1000, datetime.date(2026, 5, 3), currency="USD")  # 800
+    won(distributor, "FR", "Bretagne", 9999, datetime.date(2026, 3, 3), currency="PLN")  # no rate
+    actual = measure(goal(distributor, "territory_revenue", territory=france), today)
+    assert actual.value == D("6300.00")
+    assert "6,300.00 EUR" in actual.how and "1 won lead is left out" in actual.how
 
 
 def rollup(distributor, month, stage, count, grain=LeadRollup.Grain.DISTRIBUTOR):

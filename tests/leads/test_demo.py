@@ -2,6 +2,7 @@
 
 import datetime
 from collections import Counter, defaultdict
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -14,7 +15,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from distributors.models import Distributor
-from leads import demo, rollups, selectors
+from distributors.periods import MonthRange
+from leads import demo, pricing, rollups, selectors
 from leads.models import (
     CriteriaAcknowledgement,
     CriteriaVersion,
@@ -228,6 +230,28 @@ def test_the_rollups_equal_a_recount_and_a_direct_count_of_the_events(world):
     }
     for key, count in rolled.items():
         assert direct[key] == count, key
+
+
+def test_won_values_have_a_currency_and_a_rate_and_the_rollups_price_them_as_the_leads_do(world):
+    valued = Lead.objects.filter(Q(opportunity_value__isnull=False) | Q(won_value__isnull=False))
+    # As lead_convert gives it: a lead valued without a currency takes its distributor's.
+    assert valued.exists() and not valued.filter(currency="").exists()
+    assert valued.exclude(distributor=None).exists()
+    months = MonthRange(first=datetime.date(2000, 1, 1), last=datetime.date(2100, 1, 1))
+    from_rollups = pricing.won_values(months=months)
+    from_leads = defaultdict(lambda: [Decimal(0), 0, 0])
+    for distributor_id, *_where, won in pricing.won_lead_values(
+        first=months.first, end=months.end, distributor_ids=list(from_rollups)
+    ):
+        totals = from_leads[distributor_id]
+        totals[0] += won.value
+        totals[1] += won.leads
+        totals[2] += won.unpriced
+    assert from_rollups
+    for distributor_id, won in from_rollups.items():
+        assert [won.value, won.leads, won.unpriced] == from_leads[distributor_id], distributor_id
+        # The demo loads a rate for every currency and month it wins in.
+        assert won.unpriced == 0, distributor_id
 
 
 def test_the_wrong_territory_distributor_rejects_most_of_its_leads_as_not_in_territory(world):

@@ -3,7 +3,9 @@
 import datetime
 
 import pytest
+from django.db.models import F
 
+from leads.models import LeadRollup
 from scoring import services
 from tests import factories
 
@@ -92,3 +94,25 @@ def scored(page_channel):
     """The channel with one published run."""
     page_channel["run"] = run_now()
     return page_channel
+
+
+def won_rollup(distributor, month, currency, count, total):
+    """`count` leads handed to `distributor` and won in `month` for `total` in `currency`."""
+    key = {"grain": LeadRollup.Grain.DISTRIBUTOR, "distributor": distributor, "month": month}
+    LeadRollup.objects.create(**key, stage="won", currency=currency, count=count, total=total)
+    handed, _ = LeadRollup.objects.get_or_create(**key, stage="assigned")
+    LeadRollup.objects.filter(pk=handed.pk).update(count=F("count") + count)
+
+
+@pytest.fixture
+def won_channel(channel):
+    """acme won 1,000 EUR, 2,000 USD and 5,000 PLN (no PLN rate); bolt 6,000 USD; core 300
+    in no currency at all (no rate can price it). USD is worth 0.5 from 2026-01."""
+    february = datetime.date(2026, 2, 1)
+    factories.ExchangeRateFactory(currency="USD", month=datetime.date(2026, 1, 1), rate="0.5")
+    won_rollup(channel["acme"], february, "EUR", 1, "1000")
+    won_rollup(channel["acme"], february, "USD", 2, "2000")
+    won_rollup(channel["acme"], february, "PLN", 1, "5000")
+    won_rollup(channel["bolt"], february, "USD", 1, "6000")
+    won_rollup(channel["core"], february, "", 1, "300")
+    return channel

@@ -133,6 +133,7 @@ def test_each_scorecard_carries_every_metric_with_its_figures_and_explanation(
         "contribution": "37.50",
         "explanation": metric.explain(),
         "of": None,  # not a lead rate
+        "missing_rates": None,
     }
     growth = next(m for m in acme["metrics"] if m["key"] == "revenue_growth")
     assert growth["numerator"] == "6000.00" and growth["denominator"] == "6000.00"
@@ -462,3 +463,47 @@ def test_a_kept_answer_is_served_gzipped_to_a_client_that_accepts_it(token_clien
     assert client.get(LIST, HTTP_IF_NONE_MATCH=zipped["ETag"]).status_code == 304
     again = client.get(LIST, HTTP_ACCEPT_ENCODING="identity")
     assert "Content-Encoding" not in again and again.content == plain.content
+
+
+@pytest.mark.django_db
+def test_a_back_dated_publication_changes_neither_the_ranking_nor_its_cached_answer(
+    token_client, manager, run
+):
+    client = token_client(manager)
+    first = client.get(LIST)
+    assert first.json()["results"][0]["as_of"] == "2026-06-15"
+    back_dated = run_now(as_of=EARLIER)
+    assert back_dated.status == "published"
+
+    assert client.get(LIST, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    again = client.get(LIST)
+    assert again["ETag"] == first["ETag"] and again.content == first.content
+    # Served from the kept answer: the scorecards are not read again.
+    assert not any("scoring_metricvalue" in q["sql"] for q in _capture(client, LIST))
+    assert {item["run"] for item in again.json()["results"]} == {run.pk}
+    # The back-dated run stays readable as history, by its date.
+    dated = client.get(LIST, {"as_of": EARLIER.isoformat()}).json()["results"]
+    assert {item["run"] for item in dated} == {back_dated.pk}
+
+
+@pytest.mark.django_db
+def test_a_figure_short_of_values_without_a_rate_says_so(token_client, manager, won_channel):
+    run_now()
+    client = token_client(manager)
+
+    def won(code):
+        card = client.get(detail(code)).json()
+        return next(m for m in card["metrics"] if m["key"] == "won_from_leads")
+
+    acme, bolt = won("acme"), won("bolt")
+    assert (acme["raw"], acme["missing_rates"]) == ("2000.0000", 1)
+    assert acme["peer_median"] == "2500.0000"
+    assert acme["explanation"].endswith(
+        "1 won lead is left out: its currency has no exchange rate for the month it was won in."
+    )
+    assert (bolt["raw"], bolt["missing_rates"]) == ("3000.0000", 0)
+    assert "left out" not in bolt["explanation"]
+    revenue = next(
+        m for m in client.get(detail("acme")).json()["metrics"] if m["key"] == "revenue_t12m"
+    )
+    assert revenue["missing_rates"] is None

@@ -99,3 +99,28 @@ def test_partners_and_users_without_a_role_are_refused_on_runs(
 def test_the_anonymous_must_log_in(api_client, channel):
     assert api_client.get(LIST).status_code == 401
     assert api_client.post(LIST, {}, format="json").status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_of", ["1900-01-01", "0001-01-01", "2024-12-31", "2026-06-16"])
+def test_a_run_as_of_a_day_outside_the_data_is_a_400_naming_as_of(
+    token_client, manager, channel, as_of
+):
+    # The channel's data starts in 2025-01; today is 2026-06-15.
+    response = token_client(manager).post(LIST, {"as_of": as_of}, format="json")
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert list(error["fields"]) == ["as_of"] and "2025-01-01" in error["message"]
+    assert not ScoringRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_back_dated_run_is_marked_as_such(token_client, manager, channel):
+    current = run_now()
+    client = token_client(manager)
+    queued = client.post(LIST, {"as_of": "2026-05-31"}, format="json").json()
+    assert queued["back_dated"] is True
+    services.scoring_run_execute(queued["id"])
+    results = {run["id"]: run["back_dated"] for run in client.get(LIST).json()["results"]}
+    assert results == {queued["id"]: True, current.pk: False}
+    assert client.get(detail(current.pk)).json()["back_dated"] is False

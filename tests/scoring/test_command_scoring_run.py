@@ -27,3 +27,10 @@ def test_the_command_refuses_a_bad_date_and_a_run_under_way(channel):
     with pytest.raises(CommandError, match="already under way"):
         call_command("scoring_run", "--quiet")
     assert not ScoringRun.objects.filter(status="published").exists()
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_day_before_the_data(channel):
+    with pytest.raises(CommandError, match="2025-01-01"):
+        call_command("scoring_run", "--as-of", "1900-01-01")
+    assert not ScoringRun.objects.exists()

@@ -228,18 +228,20 @@ def tuple_of_changes(item):
 
 
 def test_a_run_named_by_its_date_gets_its_own_note(token_client, manager, scored, later):
-    """An older run asked for with as_of: what changed since that run, not the latest's."""
+    """A run asked for with as_of: what changed since that run, not since the current one. A
+    back-dated run computed after a revenue write has nothing to say; the current run, computed
+    before it, has."""
     from distributors.revenue_epoch import revenue_changed
 
     later()
     revenue_changed()
     later()
-    run_now(as_of=datetime.date(2026, 6, 14))
+    run_now(as_of=datetime.date(2026, 6, 14))  # back-dated: history, the current run stays
     client = token_client(manager)
-    latest = client.get(LIST).json()["results"][0]
-    older = client.get(LIST, {"as_of": "2026-06-15"}).json()["results"][0]
-    assert latest["changed_since_run"] == []
-    assert older["changed_since_run"] == ["revenue"]
+    current = client.get(LIST).json()["results"][0]
+    older = client.get(LIST, {"as_of": "2026-06-14"}).json()["results"][0]
+    assert (current["as_of"], current["changed_since_run"]) == ("2026-06-15", ["revenue"])
+    assert (older["as_of"], older["changed_since_run"]) == ("2026-06-14", [])
 
 
 def test_the_freshness_costs_one_query(scored, later, django_assert_num_queries):

@@ -8,10 +8,6 @@ from django.utils import translation
 
 from scoring.metrics import metric_get, metric_list
 
-# Won revenue from leads is rewritten with the conversion of won values into the reporting
-# currency (another branch): its explanation follows that work.
-MONTHS_SAID_ELSEWHERE = {"won_from_leads"}
-
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_each_approximation_is_part_of_the_explanation(language):
@@ -46,8 +42,7 @@ def test_each_explanation_says_over_which_months(language):
     months = {"en": "12 complete months", "fr": "12 derniers mois complets"}[language]
     with translation.override(language):
         for metric in metric_list():
-            if metric.key not in MONTHS_SAID_ELSEWHERE:
-                assert months in metric.explain(), metric.key
+            assert months in metric.explain(), metric.key
 
 
 def test_the_lead_rates_say_what_they_divide_and_how_moves_count():

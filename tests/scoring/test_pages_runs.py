@@ -55,3 +55,31 @@ def test_progress_stops_polling_once_the_run_is_published(login, manager, page_c
     response = client.get(progress, HTTP_HX_REQUEST="true")
     assert b'data-status="published"' in response.content
     assert b"hx-get" not in response.content
+
+
+def test_a_run_as_of_a_day_before_the_data_is_refused_and_nothing_starts(
+    login, manager, page_channel
+):
+    response = login(manager).post(TRIGGER, {"as_of": "1900-01-01"}, follow=True)
+    assert "2025-01-01" in response.content.decode()
+    assert not ScoringRun.objects.exists()
+    response = login(manager).post(TRIGGER, {"as_of": "not a day"}, follow=True)
+    assert "as_of" in response.content.decode()
+    assert not ScoringRun.objects.exists()
+
+
+def test_a_back_dated_run_starts_from_the_page_and_is_marked_as_history(login, manager, scored):
+    client = login(manager)
+    client.post(TRIGGER, {"as_of": "2026-05-31"})
+    run = ScoringRun.objects.get(status="queued")
+    assert str(run.as_of) == "2026-05-31" and run.triggered_by == manager
+    services.scoring_run_execute(run.pk)
+    content = client.get(URL).content.decode()
+    row = content.split(f'data-run="{run.pk}"')[1].split("</tr>")[0]
+    assert "back-dated" in row
+    current = content.split(f'data-run="{scored["run"].pk}"')[1].split("</tr>")[0]
+    assert "back-dated" not in current
+    assert services.latest_run() == scored["run"]
+    client.cookies["django_language"] = "fr"
+    french = client.get(URL, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "rétroactif" in french.split(f'data-run="{run.pk}"')[1].split("</tr>")[0]

@@ -82,3 +82,15 @@ def test_my_scorecard_sends_a_partner_to_its_own(login, colleague, scored):
 
 def test_a_manager_has_no_my_scorecard(login, manager, scored):
     assert login(manager).get(reverse("scoring:mine")).status_code == 403
+
+
+def test_the_scorecard_says_what_a_figure_left_out_for_want_of_a_rate(login, manager, won_channel):
+    run_now()
+    client = login(manager)
+    page = client.get(url("acme")).content.decode()
+    row = page.split('data-metric="won_from_leads"')[1].split("</tr>")[0]
+    assert "1 won lead is left out" in row
+    client.cookies["django_language"] = "fr"
+    page = client.get(url("acme"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    row = page.split('data-metric="won_from_leads"')[1].split("</tr>")[0]
+    assert "1 affaire gagnée est laissée de côté" in row

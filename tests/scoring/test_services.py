@@ -5,9 +5,12 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.core.cache import cache
+from django.utils import timezone
 
 from drm.errors import Conflict, NotAllowed, ValidationFailed
-from scoring import services
+from leads.models import Lead
+from scoring import selectors, services
 from scoring.metrics import metric_get
 from scoring.models import MetricValue, Scorecard, ScoringRun
 from tests import factories
@@ -173,3 +176,115 @@ def test_goal_attainment_averages_settled_and_measured_goals_capped_at_200(chann
     assert (total, count) == (D("400"), 3)
     assert metric_get("goal_attainment").raw(total, count).quantize(D("0.01")) == D("133.33")
     assert channel["bolt"].pk not in metric_get("goal_attainment").inputs(AS_OF)
+
+
+# --- the as-of date and the current run ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_run_cannot_be_as_of_a_day_before_the_first_month_of_data(channel):
+    # The channel's first revenue is of 2025-01.
+    for day in (datetime.date(1900, 1, 1), datetime.date(1, 1, 1), datetime.date(2024, 12, 31)):
+        with pytest.raises(ValidationFailed) as refused:
+            services.scoring_run_trigger(as_of=day)
+        assert refused.value.field == "as_of" and "2025-01-01" in refused.value.message
+    assert not ScoringRun.objects.exists()
+    assert services.scoring_run_trigger(as_of=datetime.date(2025, 1, 1)).as_of.year == 2025
+
+
+@pytest.mark.django_db
+def test_leads_older_than_any_revenue_open_their_months_to_a_run(channel):
+    lead = factories.LeadFactory()
+    Lead.objects.filter(pk=lead.pk).update(
+        created_at=datetime.datetime(2024, 3, 20, 9, 0, tzinfo=datetime.UTC)
+    )
+    with pytest.raises(ValidationFailed):
+        services.scoring_run_create(as_of=datetime.date(2024, 2, 29))
+    assert services.scoring_run_create(as_of=datetime.date(2024, 3, 1)).as_of.month == 3
+
+
+@pytest.mark.django_db
+def test_without_any_data_a_run_is_as_of_a_day_of_the_running_month(today):
+    with pytest.raises(ValidationFailed) as refused:
+        services.scoring_run_create(as_of=today - datetime.timedelta(days=30))
+    assert refused.value.field == "as_of"
+    assert services.scoring_run_create(as_of=today.replace(day=1)).as_of == today.replace(day=1)
+
+
+EARLIER = datetime.date(2026, 5, 31)
+
+
+@pytest.mark.django_db
+def test_a_back_dated_run_is_history_and_never_replaces_the_current_one(channel):
+    current = run_now()
+    back_dated = run_now(as_of=EARLIER)
+
+    assert back_dated.status == ScoringRun.Status.PUBLISHED
+    assert (back_dated.published_at, back_dated.pk) > (current.published_at, current.pk)
+    assert services.latest_run() == current
+    assert selectors.published_run() == current
+    assert list(selectors.published_runs()) == [current, back_dated]
+    flags = dict(selectors.run_list().values_list("pk", "back_dated"))
+    assert flags == {current.pk: False, back_dated.pk: True}
+    # Of two runs with the same as-of date, the one published last is current.
+    again = run_now()
+    assert services.latest_run() == again
+    assert not selectors.run_list().get(pk=again.pk).back_dated
+
+
+@pytest.mark.django_db
+def test_a_back_dated_publication_keeps_the_cached_current_run(channel):
+    current = run_now()
+    assert services.latest_run() == current  # now kept in the cache
+    services.scoring_run_execute(services.scoring_run_trigger(as_of=EARLIER).pk)
+    kept = cache.get(services.LATEST_RUN_KEY)
+    assert kept is not None and kept.pk == current.pk
+    # A publication that becomes current forgets it.
+    newer = run_now()
+    assert cache.get(services.LATEST_RUN_KEY) is None
+    assert services.latest_run() == newer
+
+
+@pytest.mark.django_db
+def test_pruning_keeps_the_current_run_even_when_a_back_dated_one_is_newer(channel, settings):
+    current = run_now()
+    back_dated = run_now(as_of=EARLIER)
+    settings.SCORING_RETENTION_DAYS = 0
+    ScoringRun.objects.update(created_at=timezone.now() - datetime.timedelta(days=1))
+    services.scoring_runs_prune()
+    assert list(ScoringRun.objects.values_list("pk", flat=True)) == [current.pk]
+    assert back_dated.pk != current.pk
+
+
+# --- won revenue from leads, in the reporting currency ------------------------------------------
+
+
+@pytest.mark.django_db
+def test_won_revenue_from_leads_is_priced_and_leaves_out_what_has_no_rate(won_channel):
+    acme, bolt, core = (won_channel[c] for c in ("acme", "bolt", "core"))
+    run = run_now()
+    won = {d: value(run, d, "won_from_leads") for d in (acme, bolt, core)}
+    assert (won[acme].raw, won[acme].missing_rates) == (D("2000.0000"), 1)
+    assert (won[bolt].raw, won[bolt].missing_rates) == (D("3000.0000"), 0)
+    # Nothing of core's could be priced: no figure, not a zero, and said why.
+    assert (won[core].raw, won[core].missing_rates) == (None, 1)
+    assert won[core].normalised is None
+    # The tier's peer median compares reporting-currency figures: of 2,000 and 3,000.
+    assert won[acme].peer_median == D("2500.0000")
+    assert "1 won lead is left out" in won[acme].missing_rates_note
+    assert won[bolt].missing_rates_note == ""
+
+
+@pytest.mark.django_db
+def test_a_rate_arriving_later_prices_the_next_run(won_channel, manager):
+    from distributors import services as distributor_services
+
+    acme = won_channel["acme"]
+    first = run_now()
+    distributor_services.exchange_rate_set(
+        currency="PLN", month=datetime.date(2026, 2, 1), rate="0.2", by=manager
+    )
+    second = run_now()
+    assert value(first, acme, "won_from_leads").raw == D("2000.0000")
+    assert (value(second, acme, "won_from_leads").raw, value(second, acme,
+            "won_from_leads").missing_rates) == (D("3000.0000"), 0)  # fmt: skip
