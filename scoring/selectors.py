@@ -15,7 +15,6 @@ from distributors.periods import complete_months
 from goals.models import Goal, LandmarkReview
 from goals.selectors import TITLE_RELATIONS
 from leads import analytics
-from leads.rates import rate_get
 from leads.selectors import lead_list
 
 from .freshness import notes, run_changes, run_computed_at
@@ -336,8 +335,8 @@ def scorecard_metrics(card):
         rows.append(
             {
                 "metric": metric,
+                "explanation": metric.explain(),
                 "value": value,
-                "explanation": metric_explanation(metric),
                 "peer_position": round(position, 1) if position is not None else 50.0,
                 **_rate_fractions(metric, value),
             }
@@ -451,7 +450,7 @@ def lead_headline(*, months):
     return {
         "months": months,
         "query": f"start={months.first:%Y-%m}&end={months.last:%Y-%m}",
-        "rates": [{**figures[key], "rate": rate_get(key)} for key in HEADLINE_RATES],
+        "rates": [figures[key] for key in HEADLINE_RATES],
     }
 
 
