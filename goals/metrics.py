@@ -115,35 +115,38 @@ class Facts:
             distributor_ids={g.distributor_id for g in goals if g.distributor_id},
             channel=any(g.distributor_id is None and not g.is_aligned_team for g in goals),
         )
-        for goal in goals:
-            if goal.is_aligned_team:
-                facts.aligned(goal)
+        facts.aligned_load([goal.pk for goal in goals if goal.is_aligned_team and goal.pk])
         return facts
 
     def aligned(self, goal):
         """The distributor goals a team goal measured on them adds up: those aligned under it
-        and agreed by both sides (running or settled). Loaded once per team goal; their
-        distributors' rows join the batch's."""
-        aligned = self._cache.setdefault("aligned", {})
-        if goal.pk not in aligned:
-            from .models import Goal
+        and agreed by both sides (running or settled)."""
+        self.aligned_load([goal.pk] if goal.pk else [])
+        return self._cache.get("aligned", {}).get(goal.pk, [])
 
-            children = (
-                list(
-                    Goal.objects.filter(parent_id=goal.pk, status__in=Goal.COUNTED)
-                    .select_related(*NAMED_RELATIONS)
-                    .order_by("id")
-                )
-                if goal.pk
-                else []
-            )
-            aligned[goal.pk] = children
-            wanted = {child.distributor_id for child in children} - self.distributor_ids
-            if wanted:
-                self.distributor_ids = self.distributor_ids | wanted
-                for key in [key for key in self._cache if key[1:] == ("distributors",)]:
-                    del self._cache[key]
-        return aligned[goal.pk]
+    def aligned_load(self, team_ids):
+        """Load the aligned goals of the team goals `team_ids` not loaded yet, in one query;
+        their distributors' rows join the batch's."""
+        aligned = self._cache.setdefault("aligned", {})
+        wanted_ids = [pk for pk in team_ids if pk not in aligned]
+        if not wanted_ids:
+            return
+        from .models import Goal
+
+        for pk in wanted_ids:
+            aligned[pk] = []
+        children = (
+            Goal.objects.filter(parent_id__in=wanted_ids, status__in=Goal.COUNTED)
+            .select_related(*NAMED_RELATIONS)
+            .order_by("id")
+        )
+        for child in children:
+            aligned[child.parent_id].append(child)
+        wanted = {c.distributor_id for pk in wanted_ids for c in aligned[pk]} - self.distributor_ids
+        if wanted:
+            self.distributor_ids = self.distributor_ids | wanted
+            for key in [key for key in self._cache if key[1:] == ("distributors",)]:
+                del self._cache[key]
 
     def _rows(self, kind, distributor_id):
         """The aggregated rows of source `kind` for one distributor, or the channel's (None).
@@ -323,13 +326,15 @@ class Metric:
     def measure(self, goal, facts, period):
         raise NotImplementedError
 
+    # The title's words; `title_with_line` (when there is one) for a goal of one product line.
+    title_pattern = ""
+    title_with_line = ""
+
     def title(self, goal, *, amount, period):
         """The goal's title from its terms: `amount` is the target as a title writes it."""
-        return self.title_pattern % {
-            "amount": amount,
-            "period": period,
-            **_scope_names(goal),
-        }
+        names = _scope_names(goal)
+        pattern = self.title_with_line if names["line"] and self.title_with_line else None
+        return (pattern or self.title_pattern) % {"amount": amount, "period": period, **names}
 
     @property
     def maximum(self):
@@ -420,6 +425,8 @@ class RevenueBase(Metric):
     scopes = ("product_line", "customer_category")
 
     def title(self, goal, *, amount, period):
+        if self.title_pattern:  # a metric on the revenue that declares its own words
+            return super().title(goal, amount=amount, period=period)
         names = _scope_names(goal)
         if names["line"] and names["category"]:
             pattern = _("%(line)s revenue from %(category)s of %(amount)s %(period)s")
@@ -494,13 +501,8 @@ class Units(RevenueBase):
     label = gettext_lazy("Units sold")
     unit = Unit.UNITS
 
-    def title(self, goal, *, amount, period):
-        names = _scope_names(goal)
-        if names["line"]:
-            pattern = _("%(amount)s units of %(line)s sold %(period)s")
-        else:
-            pattern = _("%(amount)s units sold %(period)s")
-        return pattern % {"amount": amount, "period": period, **names}
+    title_pattern = gettext_lazy("%(amount)s units sold %(period)s")
+    title_with_line = gettext_lazy("%(amount)s units of %(line)s sold %(period)s")
 
     def measure(self, goal, facts, period):
         rows = list(self._rows(goal, facts, period))
@@ -523,13 +525,8 @@ class MarginPercent(RevenueBase):
     cumulative = False
     bounded = True
 
-    def title(self, goal, *, amount, period):
-        names = _scope_names(goal)
-        if names["line"]:
-            pattern = _("Gross margin on %(line)s of %(amount)s %(period)s")
-        else:
-            pattern = _("Gross margin of %(amount)s %(period)s")
-        return pattern % {"amount": amount, "period": period, **names}
+    title_pattern = gettext_lazy("Gross margin of %(amount)s %(period)s")
+    title_with_line = gettext_lazy("Gross margin on %(line)s of %(amount)s %(period)s")
 
     def measure(self, goal, facts, period):
         rows = list(self._rows(goal, facts, period))
@@ -552,13 +549,8 @@ class Growth(RevenueBase):
     cumulative = False
     minimum = -HUNDRED
 
-    def title(self, goal, *, amount, period):
-        names = _scope_names(goal)
-        if names["line"]:
-            pattern = _("%(line)s revenue growth of %(amount)s %(period)s")
-        else:
-            pattern = _("Revenue growth of %(amount)s %(period)s")
-        return pattern % {"amount": amount, "period": period, **names}
+    title_pattern = gettext_lazy("Revenue growth of %(amount)s %(period)s")
+    title_with_line = gettext_lazy("%(line)s revenue growth of %(amount)s %(period)s")
 
     def measure(self, goal, facts, period):
         now = self._total(goal, facts, period)

@@ -12,6 +12,7 @@ from goals.models import Goal
 from goals.services import Terms
 from goals.smart import Draft, smart_check
 from tests import factories
+from tests.goals.terms_data import goal_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -19,31 +20,8 @@ D = Decimal
 LANDMARKS = [(datetime.date(2026, 6, 30), D("60000")), (datetime.date(2026, 12, 31), D("120000"))]
 
 
-@pytest.fixture
-def pumps(distributor):
-    line = factories.ProductLineFactory(code="pumps", name="Pumps")
-    distributor.product_lines.add(line)
-    return line
-
-
 def fields(distributor, pumps, **over):
-    values = {
-        "level": "distributor",
-        "distributor": distributor,
-        "subtitle": "Pump revenue of 120,000 EUR in 2026",
-        "description": "Pumps through the Bavarian dealers.",
-        "metric": "revenue",
-        "product_line": pumps,
-        "baseline": D("100000"),
-        "baseline_start": datetime.date(2025, 1, 1),
-        "baseline_end": datetime.date(2025, 12, 31),
-        "target": D("120000"),
-        "unit": "EUR",
-        "start": datetime.date(2026, 1, 1),
-        "due": datetime.date(2026, 12, 31),
-    }
-    values.update(over)
-    return values
+    return goal_fields(distributor, pumps, unit="EUR", **over)
 
 
 def check(distributor, pumps, landmarks=LANDMARKS, **over):

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from goals import services
 from goals.models import Goal
 from goals.smart import Draft, smart_check
+from tests.goals.terms_data import goal_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -26,20 +27,7 @@ FUZZ = settings(
 
 
 def complete(distributor, pumps):
-    return {
-        "level": "distributor",
-        "distributor": distributor,
-        "subtitle": "Pump revenue of 120,000 EUR in 2026",
-        "description": "Pumps through the Bavarian dealers.",
-        "metric": "revenue",
-        "product_line": pumps,
-        "baseline": D("100000"),
-        "baseline_start": datetime.date(2025, 1, 1),
-        "baseline_end": datetime.date(2025, 12, 31),
-        "target": D("120000"),
-        "start": datetime.date(2026, 1, 1),
-        "due": datetime.date(2026, 12, 31),
-    }
+    return goal_fields(distributor, pumps)
 
 
 @pytest.mark.parametrize("missing", ["start", "due"])

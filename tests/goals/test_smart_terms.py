@@ -12,17 +12,11 @@ from rest_framework.test import APIClient
 from goals.models import Goal
 from goals.smart import Draft, smart_check
 from tests import factories
+from tests.goals.terms_data import goal_fields
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-@pytest.fixture
-def pumps(distributor):
-    line = factories.ProductLineFactory(code="pumps", name="Pumps")
-    distributor.product_lines.add(line)
-    return line
 
 
 @pytest.fixture
@@ -33,23 +27,7 @@ def valves(distributor):
 
 
 def fields(distributor, pumps, **over):
-    values = {
-        "level": "distributor",
-        "distributor": distributor,
-        "subtitle": "Pump revenue of 120,000 EUR in 2026",
-        "description": "Pumps through the Bavarian dealers.",
-        "metric": "revenue",
-        "product_line": pumps,
-        "baseline": D("100000"),
-        "baseline_start": datetime.date(2025, 1, 1),
-        "baseline_end": datetime.date(2025, 12, 31),
-        "target": D("120000"),
-        "unit": "EUR",
-        "start": datetime.date(2026, 1, 1),
-        "due": datetime.date(2026, 12, 31),
-    }
-    values.update(over)
-    return values
+    return goal_fields(distributor, pumps, unit="EUR", **over)
 
 
 def words(distributor, pumps, bands=(), **over):

@@ -25,6 +25,7 @@ from goals.models import (
 )
 from goals.services import Terms
 from tests import factories
+from tests.goals import terms_data
 
 pytestmark = pytest.mark.django_db
 
@@ -56,22 +57,9 @@ def stored():
 
 
 def goal_fields(distributor, pumps, **over):
-    values = {
-        "level": "distributor",
-        "distributor": distributor,
-        "subtitle": "The Bavarian pump plan",
-        "description": "Pumps through the Bavarian dealers.",
-        "metric": "revenue",
-        "product_line": pumps,
-        "baseline": D("100000"),
-        "baseline_start": datetime.date(2025, 1, 1),
-        "baseline_end": datetime.date(2025, 12, 31),
-        "target": D("120000"),
-        "start": datetime.date(2026, 1, 1),
-        "due": datetime.date(2026, 12, 31),
-    }
-    values.update(over)
-    return values
+    return terms_data.goal_fields(
+        distributor, pumps, **{"subtitle": "The Bavarian pump plan", **over}
+    )
 
 
 @pytest.fixture
