@@ -1,5 +1,6 @@
 """Distributors: profiles, territories, product lines, memberships, revenue and investments."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -278,6 +279,54 @@ class Distributor(models.Model):
         if manager is None:
             return ""
         return manager.get_full_name() or manager.get_username()
+
+    class Contract(models.TextChoices):
+        """Where the contract stands on a day (`contract_state`)."""
+
+        NONE = "none", _("No contract dates")
+        NOT_STARTED = "not_started", _("Not started yet")
+        RUNNING = "running", _("Running")
+        RENEWAL_DUE = "renewal_due", _("Renewal due")
+        ENDED = "ended", _("Ended")
+
+    def contract_days_left(self, today=None):
+        """Days from `today` to the contract's last day (0 on that day, negative once ended)."""
+        if self.contract_end is None:
+            return None
+        return (self.contract_end - (today or timezone.localdate())).days
+
+    def contract_state(self, today=None):
+        """Ended after its last day; renewal due within settings.CONTRACT_RENEWAL_DAYS of it."""
+        today = today or timezone.localdate()
+        if self.contract_start is None and self.contract_end is None:
+            return self.Contract.NONE
+        if self.contract_start and today < self.contract_start:
+            return self.Contract.NOT_STARTED
+        days_left = self.contract_days_left(today)
+        if days_left is None:
+            return self.Contract.RUNNING
+        if days_left < 0:
+            return self.Contract.ENDED
+        if days_left <= settings.CONTRACT_RENEWAL_DAYS:
+            return self.Contract.RENEWAL_DUE
+        return self.Contract.RUNNING
+
+    @classmethod
+    def contract_q(cls, state, today=None):
+        """The rows whose `contract_state` is `state` on `today`, as a filter (one rule)."""
+        today = today or timezone.localdate()
+        renewal_from = today + datetime.timedelta(days=settings.CONTRACT_RENEWAL_DAYS)
+        started = Q(contract_start__isnull=True) | Q(contract_start__lte=today)
+        return {
+            cls.Contract.NONE: Q(contract_start__isnull=True, contract_end__isnull=True),
+            cls.Contract.NOT_STARTED: Q(contract_start__gt=today),
+            cls.Contract.RUNNING: started
+            & ~Q(contract_start__isnull=True, contract_end__isnull=True)
+            & (Q(contract_end__isnull=True) | Q(contract_end__gt=renewal_from)),
+            cls.Contract.RENEWAL_DUE: started
+            & Q(contract_end__gte=today, contract_end__lte=renewal_from),
+            cls.Contract.ENDED: started & Q(contract_end__lt=today),
+        }[cls.Contract(state)]
 
     def clean(self):
         if self.contract_start and self.contract_end and self.contract_end < self.contract_start:
