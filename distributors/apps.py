@@ -9,4 +9,7 @@ class DistributorsConfig(AppConfig):
     verbose_name = "Distributors"
 
     def ready(self):
-        from . import notices  # noqa: F401 - registers the notification kinds
+        # notices registers the notification kinds; sections the record's own parts.
+        from . import notices, sections  # noqa: F401
+
+        sections.register()

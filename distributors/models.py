@@ -144,7 +144,8 @@ class CustomerCategory(models.Model):
 # Kept by name: `Distributor.history` becomes the records' manager, and save_with_links() writes
 # a record itself.
 DISTRIBUTOR_HISTORY = HistoricalRecords(
-    m2m_fields=["territories", "product_lines"], excluded_fields=["updated_at"]
+    m2m_fields=["territories", "product_lines"],
+    excluded_fields=["updated_at", "renewal_notice_for"],
 )
 
 
@@ -224,6 +225,9 @@ class Distributor(models.Model):
     product_lines = models.ManyToManyField(
         ProductLine, blank=True, related_name="distributors", verbose_name=_("product lines")
     )
+    # The contract end its account manager was last told is coming up (a renewed contract, with
+    # a new end, is told about again).
+    renewal_notice_for = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

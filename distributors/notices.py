@@ -4,10 +4,13 @@ import logging
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from notifications.kinds import Delivery, Kind, register
-from notifications.services import notify
+from notifications.services import notify, recipient_language
 
 from .models import ImportBatch
 
@@ -78,3 +81,31 @@ def import_batch_notify(*, batch_id):
     except Exception:  # noqa: BLE001 - a lost notice must not undo or fail an import
         log.exception("import %s: could not notify its uploader", batch_id)
         return None
+
+
+CONTRACT_RENEWAL = register(
+    Kind("contract_renewal", _("A distributor's contract is coming up for renewal"))
+)
+
+
+def contract_renewal_notify(*, distributor, today):
+    """Tell `distributor`'s account manager that its contract ends soon (in their language)."""
+    manager = distributor.account_manager
+    with translation.override(recipient_language(manager)):
+        end = date_format(distributor.contract_end, "DATE_FORMAT")
+    return notify(
+        recipient=manager,
+        kind=CONTRACT_RENEWAL.slug,
+        subject=_("The contract of %(name)s ends on %(end)s"),
+        body=ngettext_lazy(
+            "%(days)d day left. Agree the renewal, or the end of the contract, before then.",
+            "%(days)d days left. Agree the renewal, or the end of the contract, before then.",
+            "days",
+        ),
+        link=reverse("distributors:detail", args=[distributor.code]),
+        context={
+            "name": distributor.name,
+            "end": end,
+            "days": distributor.contract_days_left(today),
+        },
+    )

@@ -72,6 +72,15 @@ def distributor_scope_default(*, user):
     return DistributorScope.ALL
 
 
+def distributors_in_scope(*, visible_to, scope=DistributorScope.ALL):
+    """The distributors `visible_to` may see, kept to those it is account manager of when
+    `scope` is "mine": the one meaning of "my distributors" for every list and count."""
+    qs = Distributor.objects.visible_to(visible_to)
+    if scope == DistributorScope.MINE:
+        qs = qs.filter(account_manager=visible_to)
+    return qs
+
+
 def distributor_list(
     *, visible_to, filters=None, search="", sort="name", scope=DistributorScope.ALL, today=None
 ):
@@ -304,13 +313,31 @@ def revenue_report(*, distributor, months=24, today=None):
         .order_by("-month", "product_line__code", "currency")
     )
     reported = {row["month"] for row in rows}
+    unreported = _unreported(distributor, window, reported)
+    return {"window": window, "rows": rows, "unreported": unreported}
+
+
+def _unreported(distributor, window, reported):
     start = periods.month_start(distributor.contract_start) if distributor.contract_start else None
-    unreported = [
+    return [
         month
         for month in reversed(window.months)
         if month not in reported and (start is None or month >= start)
     ]
-    return {"window": window, "rows": rows, "unreported": unreported}
+
+
+def unreported_months(*, distributor, months=24, today=None):
+    """The complete months (newest first) of the last `months` in which `distributor` reported
+    no revenue, counted from its contract start: the months `revenue_report` lists, in one
+    small query."""
+    window = periods.complete_months(months, on=today)
+    reported = set(
+        RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return _unreported(distributor, window, reported)
 
 
 def tier_list():

@@ -12,7 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import ProtectedError, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -51,7 +51,7 @@ from .models import (
     Territory,
     UserProfile,
 )
-from .notices import import_batch_notify
+from .notices import contract_renewal_notify, import_batch_notify
 from .pricing import priced_pairs_sql
 from .revenue_epoch import revenue_changed
 
@@ -873,3 +873,34 @@ def revenue_push(*, user, rows, number_format="point"):
         )
     )
     return push(spec, rows, now=timezone.now())
+
+
+def contract_renewals_notify(*, today=None, batch=500):
+    """Tell each account manager, once per contract end, that a contract of theirs is due for
+    renewal (settings.CONTRACT_RENEWAL_DAYS). Idempotent: the end told about is recorded with a
+    conditional update, so two runs (or two workers) never tell twice; a renewed contract (a new
+    end) is told about again when its turn comes. Returns how many were told."""
+    today = today or timezone.localdate()
+    due = (
+        Distributor.objects.filter(
+            Distributor.contract_q(Distributor.Contract.RENEWAL_DUE, today),
+            account_manager__isnull=False,
+            account_manager__is_active=True,
+        )
+        .exclude(status=Distributor.Status.TERMINATED)
+        .exclude(renewal_notice_for=models.F("contract_end"))
+        .select_related("account_manager")
+        .order_by("pk")
+    )
+    told = 0
+    for distributor in due[:batch]:
+        with transaction.atomic():
+            claimed = (
+                Distributor.objects.filter(pk=distributor.pk)
+                .exclude(renewal_notice_for=distributor.contract_end)
+                .update(renewal_notice_for=distributor.contract_end)
+            )
+            if claimed:
+                contract_renewal_notify(distributor=distributor, today=today)
+                told += 1
+    return told

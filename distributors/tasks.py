@@ -52,3 +52,8 @@ def import_batches_expire():
 def partner_user_invite_send_task(user_id, site_url):
     # Sent once per message: a redelivered message that ran to the end does nothing (PortalTask).
     return services.partner_user_invite_send(user_id=user_id, site_url=site_url)
+
+
+@shared_task(base=PortalTask)
+def contract_renewals_notify():
+    return services.contract_renewals_notify()

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_from_request, gettext_lazy
@@ -25,7 +25,7 @@ from drm.errors import DomainError
 from drm.throttling import bulk_rate_limited
 from ingest.uploads import upload_refused
 
-from . import selectors, services, two_factor
+from . import record, selectors, services, two_factor
 from .access import (
     admin_site_requires_verification,
     hidden_fields,
@@ -53,7 +53,7 @@ from .forms import (
     TwoFactorCodeForm,
 )
 from .imports import SPECS
-from .models import Distributor, ExchangeRate, ImportBatch, Investment, Membership, Territory, Tier
+from .models import Distributor, ExchangeRate, ImportBatch, Membership, Territory, Tier
 
 PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 20
@@ -168,18 +168,18 @@ def distributor_export(request):
 
 
 def _detail_context(request, distributor):
-    summary = selectors.investment_summary(distributor=distributor)
+    """The 360° record: the contract up top, then each app's section (record.sections), one
+    timeline, the profile and its full change history."""
+    today = timezone.localdate()
+    days_left = distributor.contract_days_left(today)
     return {
         "distributor": distributor,
-        "chart": selectors.revenue_chart(distributor=distributor),
-        "investments": distributor.investments.order_by("-date")[:12],
-        "investment_chart": {
-            "labels": [Investment.Kind(row["kind"]).label for row in summary],
-            "datasets": [
-                {"label": str(_("Value")), "data": [float(row["value"]) for row in summary]}
-            ],
-        },
-        "return_on_investment": selectors.revenue_per_invested(distributor=distributor),
+        "contract_state": distributor.contract_state(today),
+        "contract_days_left": days_left,
+        "contract_days_ago": -days_left if days_left is not None and days_left < 0 else None,
+        "renewal_days": settings.CONTRACT_RENEWAL_DAYS,
+        "sections": record.sections(distributor, request.user, today=today),
+        "timeline": record.timeline(distributor, request.user),
         "members": distributor.memberships.select_related("user").order_by("user__username"),
         "can_edit": is_manufacturer(request.user),
         "hidden_fields": hidden_fields(request.user, Distributor),
@@ -208,6 +208,7 @@ def my_distributor(request):
         visible_to=request.user, code=membership.distributor.code
     )
     context = _detail_context(request, distributor)
+    context["todos"] = record.todos(request.user, distributor=distributor)
     context["imports"] = (
         ImportBatch.objects.visible_to(request.user)
         .select_related("uploaded_by")

@@ -281,6 +281,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "distributors.tasks.import_batches_expire",
         "schedule": 60 * 60,
     },
+    # Account managers are told of contracts due for renewal (CONTRACT_RENEWAL_DAYS).
+    "contract-renewals": {
+        "task": "distributors.tasks.contract_renewals_notify",
+        "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=10),
+    },
     # Leads past their accept deadline are re-routed or escalated.
     "lead-deadlines": {
         "task": "leads.tasks.leads_deadlines_enforce",

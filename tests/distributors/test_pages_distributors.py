@@ -195,11 +195,12 @@ def test_detail_shows_profile_chart_and_return_on_investment(
 ):
     response = login(manager).get(distributor.get_absolute_url())
     assert response.status_code == 200
-    chart = response.context["chart"]
+    revenue = {section.key: section.context for section in response.context["sections"]}["revenue"]
+    chart = revenue["chart"]
     assert [d["label"] for d in chart["datasets"]] == ["Pumps", "Valves"]
     assert chart["datasets"][0]["data"][-1] == 1000.0
     assert len(chart["labels"]) == 24
-    roi = response.context["return_on_investment"]
+    roi = revenue["return_on_investment"]
     assert roi["revenue"] == Decimal("1500.00")
     assert roi["ratio"] == Decimal("2.00")
     assert b'id="revenue-chart"' in response.content
