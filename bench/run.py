@@ -17,11 +17,15 @@ Run with `make bench` (`SCALE=0.1 make bench` for a quick run). Sizes scale with
   lead and goal worlds (10,000 distributors, 10,000,000 leads, 1,000,000 revenue rows × SCALE)
   in a child process, its peak RSS, against one bare SQL aggregate of the same raw figures:
   `recompute/floor ratio: X.XX`; and a per-distributor ORM loop at small scale.
+- the 360° record (record_bench.py): the distributor page of the distributor with the most leads
+  and of ordinary ones, the partner's home and the manager's dashboard with their "Waiting for
+  you", over the scoring world: median, p95 (target ≤ 100 ms) and query counts;
 - the mixed load (mixed_load.py): the demo data in `<database>_demo`, gunicorn on loopback, locust
   with a manager and a partner in the browser, their tokens and a throttle probe: each
   endpoint's p95, the 429s with Retry-After, `mixed load errors: N`.
-BENCH_ONLY=goals, BENCH_ONLY=scoring or BENCH_ONLY=load runs that part alone (on a fresh
-database: it makes its distributors, and the scoring part its leads and goals).
+BENCH_ONLY=goals, BENCH_ONLY=scoring, BENCH_ONLY=record or BENCH_ONLY=load runs that part alone
+(on a fresh database: it makes its distributors, and the scoring and record parts their leads
+and goals).
 It builds a throw-away database (`drm_bench`, or BENCH_DATABASE; the big import and the leads
 need Postgres).
 """
@@ -309,6 +313,22 @@ def main():
         print(f"wall time {time.perf_counter() - started:.0f} s")
         return
 
+    if os.environ.get("BENCH_ONLY") == "record":
+        from record_bench import record_bench
+        from scoring_world import scoring_world_build
+
+        if engine != "postgres":
+            raise SystemExit("the record bench needs Postgres")
+        manager = factories.ManagerFactory(username="bench-manager")
+        print(f"engine: {engine}; SCALE={scale:g}; the 360° record part only")
+        scoring_world_build(
+            scale=scale, today=datetime.date.today(), manager_id=manager.pk, log=print
+        )
+        call_command("scoring_run", "--quiet")
+        record_bench(manager=manager)
+        print(f"wall time {time.perf_counter() - started:.0f} s")
+        return
+
     if os.environ.get("BENCH_ONLY") == "goals":
         from goal_bench import goal_bench
 
@@ -453,10 +473,14 @@ def main():
         from scoring_bench import scoring_bench
 
         scoring_bench(scale=scale, manager=manager, run_py=__file__)
+        # 7. The 360° record: distributor pages, partner home and dashboard over that world.
+        from record_bench import record_bench
+
+        record_bench(manager=manager)
     else:
         print("scoring  the generated world needs Postgres: skipped")
 
-    # 7. Mixed load: manager, partner and API traffic over the demo data, the 429 path seen.
+    # 8. Mixed load: manager, partner and API traffic over the demo data, the 429 path seen.
     from mixed_load import mixed_load_bench
 
     mixed_load_bench()

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from notifications.kinds import Delivery, Kind, register
 from notifications.services import notify, recipient_language
@@ -89,23 +89,24 @@ CONTRACT_RENEWAL = register(
 
 
 def contract_renewal_notify(*, distributor, today):
-    """Tell `distributor`'s account manager that its contract ends soon (in their language)."""
+    """Tell `distributor`'s account manager that its contract ends soon, in their language (a
+    plural wording is chosen by the number of days, so the text is rendered here)."""
     manager = distributor.account_manager
+    days = distributor.contract_days_left(today)
     with translation.override(recipient_language(manager)):
-        end = date_format(distributor.contract_end, "DATE_FORMAT")
+        subject = gettext("The contract of %(name)s ends on %(end)s") % {
+            "name": distributor.name,
+            "end": date_format(distributor.contract_end, "DATE_FORMAT"),
+        }
+        body = ngettext(
+            "%(days)d day left. Agree the renewal, or the end of the contract, before then.",
+            "%(days)d days left. Agree the renewal, or the end of the contract, before then.",
+            days,
+        ) % {"days": days}
     return notify(
         recipient=manager,
         kind=CONTRACT_RENEWAL.slug,
-        subject=_("The contract of %(name)s ends on %(end)s"),
-        body=ngettext_lazy(
-            "%(days)d day left. Agree the renewal, or the end of the contract, before then.",
-            "%(days)d days left. Agree the renewal, or the end of the contract, before then.",
-            "days",
-        ),
+        subject=subject,
+        body=body,
         link=reverse("distributors:detail", args=[distributor.code]),
-        context={
-            "name": distributor.name,
-            "end": end,
-            "days": distributor.contract_days_left(today),
-        },
     )

@@ -49,6 +49,7 @@ class TodoRow:
     url: str
     due: datetime.date | datetime.datetime | None = None
     overdue: bool = False
+    due_word: str = ""  # what the date is, "ends" for a contract; "due" when empty
 
     @property
     def has_time(self):

@@ -148,6 +148,7 @@ def contracts_ending(viewer, *, distributor, scope, today):
                 text=distributor.name,
                 url=distributor.get_absolute_url(),
                 due=distributor.contract_end,
+                due_word=_("ends"),
             )
             for distributor in first
         ),

@@ -11,4 +11,6 @@ class GoalsConfig(AppConfig):
 
     def ready(self):
         # Registers the notification kinds goals sends; the metrics and checks register on import.
-        from . import metrics, notices, smart  # noqa: F401
+        from . import metrics, notices, sections, smart  # noqa: F401
+
+        sections.register()

@@ -10,4 +10,6 @@ class LeadsConfig(AppConfig):
 
     def ready(self):
         # Registers the notification kinds leads sends, and the MQL import with the engine.
-        from . import imports, notices  # noqa: F401
+        from . import imports, notices, sections  # noqa: F401
+
+        sections.register()

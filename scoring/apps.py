@@ -7,3 +7,8 @@ class ScoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "scoring"
     verbose_name = "Scoring"
+
+    def ready(self):
+        from . import sections
+
+        sections.register()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from distributors.forms import ManagerChoiceField, manager_choices
 from distributors.models import Tier
+from distributors.selectors import DistributorScope
 
 from .metrics import metric_list
 from .selectors import SORTS
@@ -67,3 +68,11 @@ class WeightsForm(forms.Form):
 
     def weight_fields(self):
         return [self[m.key] for m in self.metrics]
+
+
+class ScopeForm(forms.Form):
+    """The dashboard's "Waiting for you": over my distributors or all of them."""
+
+    scope = forms.ChoiceField(
+        choices=DistributorScope.choices, required=False, label=_("Distributors")
+    )

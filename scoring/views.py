@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from distributors import record
 from distributors.access import (
     is_manufacturer,
     manufacturer_required,
@@ -18,11 +19,12 @@ from distributors.access import (
 )
 from distributors.exports import csv_response, xlsx_response
 from distributors.models import Distributor
+from distributors.selectors import DistributorScope, distributor_scope_default
 from drm.errors import DomainError
 from drm.throttling import bulk_rate_limited
 
 from . import selectors, services
-from .forms import RankingFilterForm, RunTriggerForm, WeightsForm
+from .forms import RankingFilterForm, RunTriggerForm, ScopeForm, WeightsForm
 from .models import ScoringRun
 
 PAGE_SIZE = 50
@@ -40,10 +42,27 @@ def _form_errors_text(form):
 @require_safe
 @manufacturer_required
 def dashboard(request):
+    """What waits for the manager ("Waiting for you", over its distributors or all of them) and
+    the channel's headline figures."""
+    form = ScopeForm(request.GET or None)
+    default = distributor_scope_default(user=request.user)
+    status = 200
+    if form.is_bound and not form.is_valid():
+        # A scope that means nothing is said so, never read as "all".
+        messages.error(request, _form_errors_text(form))
+        scope, todos, status = default, [], 400
+    else:
+        scope = (form.cleaned_data.get("scope") if form.is_bound else "") or default
+        todos = record.todos(request.user, scope=scope)
     context = selectors.dashboard(user=request.user)
-    context["reporting_currency"] = settings.REPORTING_CURRENCY
-    context["manufacturer"] = True
-    return render(request, "scoring/dashboard.html", context)
+    context.update(
+        reporting_currency=settings.REPORTING_CURRENCY,
+        manufacturer=True,
+        todos=todos,
+        scope=scope,
+        scope_tabs=[{"value": value, "label": label} for value, label in DistributorScope.choices],
+    )
+    return render(request, "scoring/dashboard.html", context, status=status)
 
 
 # --- the ranking -------------------------------------------------------------------------------

@@ -118,6 +118,14 @@ def import_batches_expire(manager):
     return Job(distributor_tasks.import_batches_expire)
 
 
+def contract_renewals_notify(manager, distributor):
+    distributor.account_manager = manager
+    distributor.contract_start = datetime.date(2024, 1, 1)
+    distributor.contract_end = timezone.localdate() + datetime.timedelta(days=20)
+    distributor.save()
+    return Job(distributor_tasks.contract_renewals_notify)
+
+
 def partner_user_invite_send_task(manager, distributor):
     user = distributor_services.partner_user_invite(
         by=manager,
@@ -210,6 +218,7 @@ SCENARIOS = [
     import_batch_validate_task,
     import_batch_commit_task,
     import_batches_expire,
+    contract_renewals_notify,
     partner_user_invite_send_task,
     notification_email_send,
     notification_digests_send,
