@@ -111,6 +111,13 @@ def goal_timeline(distributor, viewer, limit):
         Amendment.Status.WITHDRAWN: _("Amendment withdrawn"),
     }
     entries = []
+    titles = {}  # a goal's title is written once, however many entries name it
+
+    def title(goal):
+        if goal.pk not in titles:
+            titles[goal.pk] = goal.title
+        return titles[goal.pk]
+
     agreed = (
         Goal.objects.visible_to(viewer)
         .filter(
@@ -126,7 +133,7 @@ def goal_timeline(distributor, viewer, limit):
         record.TimelineEntry(
             when=goal.agreed_at,
             kind=_("Goal agreed"),
-            text=goal.title,
+            text=title(goal),
             url=goal.get_absolute_url(),
             tone="success",
         )
@@ -142,7 +149,7 @@ def goal_timeline(distributor, viewer, limit):
         record.TimelineEntry(
             when=proposal.at,
             kind=proposal.get_kind_display(),
-            text=proposal.goal.title,
+            text=title(proposal.goal),
             url=proposal.goal.get_absolute_url(),
             who=_name(proposal.by),
             tone="primary",
@@ -159,7 +166,7 @@ def goal_timeline(distributor, viewer, limit):
         record.TimelineEntry(
             when=amendment.decided_at,
             kind=amendment_decided.get(amendment.status, _("Amendment")),
-            text=amendment.goal.title,
+            text=title(amendment.goal),
             url=amendment.goal.get_absolute_url(),
             who=_name(amendment.decided_by),
         )
@@ -181,7 +188,7 @@ def goal_timeline(distributor, viewer, limit):
             record.TimelineEntry(
                 when=review.closed_at if closed else review.accounted_at,
                 kind=_("Review closed") if closed else _("Review accounted for"),
-                text=f"{review.goal.title} · {date_format(review.landmark.date, SHORT)}",
+                text=f"{title(review.goal)} · {date_format(review.landmark.date, SHORT)}",
                 url=reverse("goals:review", args=[review.pk]),
                 who=_name(review.closed_by if closed else review.accounted_by),
                 tone="warning" if review.outcome == LandmarkReview.Outcome.MISSED else "info",

@@ -1,7 +1,6 @@
 """Leads' part of the distributor's 360° record: the leads waiting with their deadlines, those
 overdue, those accepted this month and the funnel in one line; lead events in the timeline."""
 
-import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q
@@ -14,7 +13,7 @@ from distributors.access import is_manufacturer
 from distributors.periods import month_start
 
 from . import analytics
-from .models import Lead, LeadEvent
+from .models import Lead, LeadEvent, Stage
 
 WAITING_SHOWN = 5
 
@@ -31,13 +30,12 @@ def leads_section(distributor, viewer, today):
     counts = waiting.aggregate(
         waiting=Count("pk"), overdue=Count("pk", filter=Q(accept_deadline__lt=now))
     )
-    accepted = LeadEvent.objects.filter(
-        distributor=distributor,
-        to_status=Lead.Status.ACCEPTED,
-        at__gte=datetime.datetime.combine(
-            month_start(today), datetime.time.min, tzinfo=timezone.get_current_timezone()
-        ),
-    ).count()
+    # The running month's acceptances as the analytics count them (the rollups the lifecycle
+    # services keep in step with each event).
+    month = month_start(today)
+    this_month = analytics.funnel(
+        period=analytics.month_range(month, month), distributor=distributor
+    )
     funnel = analytics.funnel(period=analytics.month_range(), distributor=distributor)
     if manufacturer:
         base = reverse("leads:list")
@@ -54,8 +52,8 @@ def leads_section(distributor, viewer, today):
         ],
         "waiting_count": counts["waiting"],
         "overdue_count": counts["overdue"],
-        "accepted_this_month": accepted,
-        "month": month_start(today),
+        "accepted_this_month": this_month["counts"].get(Stage.ACCEPTED, 0),
+        "month": month,
         "funnel": funnel,
         "waiting_url": waiting_url,
         "overdue_url": overdue_url,

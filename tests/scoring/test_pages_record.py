@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from distributors.models import ImportBatch
-from leads.models import Lead, LeadEvent
+from leads import services as lead_services
+from leads.models import Lead, LeadRejection
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -57,24 +58,13 @@ def record(scored, manager, partner):
     factories.ActivityFactory(manager=manager, distributor=acme, date=today, note="Stock review")
     lead_waiting(acme, hours_left=20)
     lead_waiting(acme, hours_left=-5)
-    accepted = factories.LeadFactory(status=Lead.Status.ACCEPTED, distributor=acme)
-    LeadEvent.objects.create(
-        lead=accepted,
-        at=timezone.now(),
-        from_status="assigned",
-        to_status="accepted",
-        distributor=acme,
-        by=partner,
-    )
-    rejected = factories.LeadFactory(company="Turned Down GmbH")
-    LeadEvent.objects.create(
-        lead=rejected,
-        at=timezone.now(),
-        from_status="assigned",
-        to_status="mql",
-        distributor=acme,
-        cause=LeadEvent.Cause.REJECTED,
-        by=partner,
+    # Accepted and rejected through the services, as the analytics count them.
+    lead_services.lead_accept(lead=lead_waiting(acme, hours_left=30), by=partner)
+    rejected = lead_waiting(acme, hours_left=40)
+    Lead.objects.filter(pk=rejected.pk).update(company="Turned Down GmbH")
+    rejected.refresh_from_db()
+    lead_services.lead_reject(
+        lead=rejected, by=partner, rating=2, reason=LeadRejection.Reason.NO_BUDGET
     )
     ImportBatch.objects.create(
         kind="revenue",
