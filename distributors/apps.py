@@ -9,4 +9,6 @@ class DistributorsConfig(AppConfig):
     verbose_name = "Distributors"
 
     def ready(self):
-        from . import notices  # noqa: F401 - registers the notification kinds
+        from . import collation, notices  # noqa: F401 - registers the notification kinds
+
+        collation.connect()  # names sort the reader's way on SQLite too

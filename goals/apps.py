@@ -10,5 +10,6 @@ class GoalsConfig(AppConfig):
     verbose_name = "Goals"
 
     def ready(self):
-        # Registers the notification kinds goals sends; the metrics and checks register on import.
-        from . import metrics, notices, smart  # noqa: F401
+        # Registers the notification kinds goals sends and the distributor list's goal attainment
+        # column; the metrics and checks register on import.
+        from . import columns, metrics, notices, smart  # noqa: F401

@@ -9,5 +9,6 @@ class LeadsConfig(AppConfig):
     verbose_name = "Leads"
 
     def ready(self):
-        # Registers the notification kinds leads sends, and the MQL import with the engine.
-        from . import imports, notices  # noqa: F401
+        # Registers the notification kinds leads sends, the MQL import with the engine, and the
+        # distributor list's overdue leads column.
+        from . import columns, imports, notices  # noqa: F401

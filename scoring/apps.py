@@ -7,3 +7,7 @@ class ScoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "scoring"
     verbose_name = "Scoring"
+
+    def ready(self):
+        # Adds the score and rank columns to the distributor list.
+        from . import columns  # noqa: F401
