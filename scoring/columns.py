@@ -2,6 +2,8 @@
 distributor's scorecard in the current published run (as `services.latest_run` finds it), rank
 overall."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db.models import DecimalField, OuterRef, PositiveIntegerField, Subquery
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -31,7 +33,11 @@ def _card(field, output_field):
 
 
 def score_text(value):
-    return number(value, 1)  # as the rankings and scorecards write it
+    """One decimal, half up, as the rankings and scorecards write it (`floatformat:1`), in the
+    reader's language."""
+    if value is None:
+        return number(None)
+    return number(Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP), 1)
 
 
 register(
