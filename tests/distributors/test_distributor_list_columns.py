@@ -5,7 +5,9 @@ attainment, overdue leads), the contract flag, names in the reader's order."""
 import csv
 import datetime
 import io
+import sqlite3
 from decimal import Decimal
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -493,3 +495,19 @@ def test_the_filterset_declares_the_pages_and_the_apis_parameters():
     assert {"q", "sort", "scope", "manager", "contract", "country", "region"} <= names
     assert {"ordering", "account_manager", "tier", "territory", "product_line"} <= names
     assert {"status", "updated_after"} <= names
+
+
+def test_a_sqlite_connection_learns_the_collations_so_the_same_query_runs_on_the_demo():
+    raw = sqlite3.connect(":memory:")
+    collation.register_sqlite_collations(None, SimpleNamespace(vendor="sqlite", connection=raw))
+    raw.execute("CREATE TABLE names (name TEXT)")
+    raw.executemany("INSERT INTO names VALUES (?)", [(name,) for name in NAMES])
+    queries = {
+        "fr-x-icu": 'SELECT name FROM names ORDER BY name COLLATE "fr-x-icu"',
+        "en-x-icu": 'SELECT name FROM names ORDER BY name COLLATE "en-x-icu"',
+        "und-x-icu": 'SELECT name FROM names ORDER BY name COLLATE "und-x-icu"',
+    }
+
+    for query in queries.values():
+        rows = raw.execute(query)
+        assert [row[0] for row in rows] == ["Ångström", "Léman", "Lombardia", "lyon", "Zeta"]
