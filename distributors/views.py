@@ -147,11 +147,14 @@ def distributor_list(request):
         for key in ("code", "name", "country", "tier", "status", "manager", "contract")
         + ("revenue", "potential")
     }
+    form = filterset.form
+    for bound in form:
+        bound.help_text = ""  # the API's parameter notes (English), not the page's
     return render(
         request,
         "distributors/list.html",
         {
-            "form": filterset.form,
+            "form": form,
             "page": page,
             "sort": sort,
             "sort_links": sort_links,

@@ -511,3 +511,10 @@ def test_a_sqlite_connection_learns_the_collations_so_the_same_query_runs_on_the
     for query in queries.values():
         rows = raw.execute(query)
         assert [row[0] for row in rows] == ["Ångström", "Léman", "Lombardia", "lyon", "Zeta"]
+
+
+def test_the_page_leaves_out_the_apis_parameter_notes(login, manager, channel):
+    html = login(manager).get(reverse("distributors:list")).content.decode()
+
+    assert "repeat for several" not in html
+    assert "form-text" not in html
