@@ -430,7 +430,9 @@ def main():
 
     def annotated():
         return list(
-            selectors.distributor_list(visible_to=manager, sort="-revenue", today=today)[:25]
+            selectors.distributor_list(visible_to=manager, today=today).order_by(
+                "-revenue_12m", "code"
+            )[:25]
         )
 
     def naive():

@@ -10,6 +10,7 @@ class DistributorsConfig(AppConfig):
 
     def ready(self):
         # notices registers the notification kinds; sections the record's own parts.
-        from . import notices, sections  # noqa: F401
+        from . import collation, notices, sections  # noqa: F401
 
+        collation.connect()  # names sort the reader's way on SQLite too
         sections.register()

@@ -5,8 +5,10 @@ import io
 
 import pandas as pd
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from . import columns as list_columns
 from .access import hidden_fields
 from .models import Distributor
 
@@ -75,12 +77,32 @@ def xlsx_response(filename, headers, rows, sheet="Export"):
     return response
 
 
-def distributor_table(distributors, *, viewer):
+def distributor_table(distributors, *, viewer, today=None):
     """Headers and lazy rows of a distributor export, without the fields `viewer` may not see.
 
-    `distributors` come from selectors.distributor_list (they carry `revenue_12m`).
+    `distributors` come from selectors.distributor_list (they carry `revenue_12m`, and the
+    registered list columns when asked for with `columns=None`). The contract and the
+    registered columns are written as the list page writes them (one formatter each).
     """
+    today = today or timezone.localdate()
     hidden = hidden_fields(viewer, Distributor)
     columns = [(header, cell) for header, cell in DISTRIBUTOR_COLUMNS if header not in hidden]
+    columns += [
+        (gettext_noop("contract"), lambda d: list_columns.contract_cell(d, today).label),
+        (
+            gettext_noop("contract_days_left"),
+            lambda d: _blank_if_none(list_columns.contract_cell(d, today).days_left),
+        ),
+    ]
+    columns += [(column.header, _cell_or_blank(column)) for column in list_columns.registered()]
     headers = [gettext(header) for header, _ in columns]
     return headers, ([cell(d) for _, cell in columns] for d in distributors)
+
+
+def _cell_or_blank(column):
+    """The page's text of the column; an empty cell where the page shows a dash."""
+    return lambda d: "" if column.value(d) is None else column.cell(d)
+
+
+def _blank_if_none(value):
+    return "" if value is None else value

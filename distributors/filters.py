@@ -1,19 +1,34 @@
 """Query-string filters and orderings of the distributors API (django-filter FilterSets)."""
 
 import datetime
+import functools
+import operator
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db import connection, models
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from django_filters.fields import BaseCSVField, IsoDateTimeField, ModelChoiceField
+from django_filters.constants import EMPTY_VALUES
+from django_filters.fields import (
+    BaseCSVField,
+    IsoDateTimeField,
+    ModelChoiceField,
+    MultipleChoiceField,
+)
 from django_filters.filters import BaseCSVFilter
 from django_filters.utils import get_model_field
 from drf_spectacular.drainage import set_override
 
+from . import columns as list_columns
+from .access import is_manufacturer
+from .collation import collated, sort_key
 from .countries import validate_country_code
-from .forms import CaselessCode
+from .forms import CaselessCode, manager_choices, manager_label
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
+from .selectors import DistributorScope
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -193,51 +208,229 @@ def visible_territories(request):
     return Territory.objects.visible_to(getattr(request, "user", None))
 
 
+def _present(values, *, upper=False):
+    """Distinct non-blank values, one spelling per value in any case, in the reader's order."""
+    found = {}
+    for value in values:
+        value = (value or "").strip()
+        if value:
+            found.setdefault(value.casefold(), value.upper() if upper else value)
+    return sorted(found.values(), key=sort_key)
+
+
+class PresentValuesField(MultipleChoiceField):
+    """Some of the values the distributors in sight carry (the choices), in any case; each comes
+    back spelled as its choice. A value none of them carries is an error naming the field."""
+
+    def to_python(self, value):
+        values = [str(v).strip() for v in super().to_python(value)]
+        if not values:
+            return values
+        spelled = {str(key).casefold(): key for key, _label in self.choices}
+        return [spelled.get(v.casefold(), v) for v in values]
+
+
+class PresentCountriesField(PresentValuesField):
+    def validate(self, value):
+        for code in value:
+            validate_country_code(code.upper())  # a malformed code says so, before "not present"
+        super().validate(value)
+
+
+class PresentValuesFilter(filters.MultipleChoiceFilter):
+    field_class = PresentValuesField
+
+
+class PresentCountriesFilter(PresentValuesFilter):
+    field_class = PresentCountriesField
+
+
+class ManagerFilterField(ModelChoiceField):
+    """Account managers listed by full name; the query string carries the username."""
+
+    def label_from_instance(self, user):
+        return manager_label(user)
+
+
+class ManagerFilter(filters.ModelChoiceFilter):
+    field_class = ManagerFilterField
+
+
+def visible_managers(request):
+    # Who manages the channel is the manufacturer's to filter by, not a partner's to probe.
+    user = getattr(request, "user", None)
+    return manager_choices() if is_manufacturer(user) else get_user_model().objects.none()
+
+
+# `?sort=` (the page) and `?ordering=` (the API) take the same names: a field (or what sorts
+# like it), or a registered column (`distributors.columns`). Some names are the page's, some
+# the API's, for the same order (`manager` sorts by full name, `account_manager` by username).
+ORDERINGS = {
+    "code": "code",
+    "name": "name",  # in the reader's language (`collation`)
+    "country": "country",
+    "tier": "tier__rank",
+    "status": "status",
+    "manager": "manager_name",
+    "account_manager": "account_manager__username",
+    "contract": "contract_end",  # the days left, soonest end first
+    "contract_end": "contract_end",
+    "revenue": "revenue_12m",
+    "revenue_12m": "revenue_12m",
+    "potential": "market_potential",
+    "market_potential": "market_potential",
+    "updated_at": "updated_at",
+}
+
+
+def ordering_choices():
+    """Every name, then each descending; called when a form is built, so that columns
+    registered by the apps above (in their ready()) are in."""
+    names = list(ORDERINGS) + [column.key for column in list_columns.registered()]
+    return [(name, name) for name in names] + [(f"-{name}", f"-{name}") for name in names]
+
+
+class DistributorOrderingFilter(filters.OrderingFilter):
+    """One or more names, comma-separated, `-` for descending; rows without a value come last
+    both ways, ties by code. A registered column is annotated when asked for."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["choices"] = ordering_choices
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        params = [param for param in value if param not in EMPTY_VALUES]
+        qs = list_columns.annotate(qs, [param.lstrip("-") for param in params])
+        order = []
+        for param in params:
+            descending, key = param.startswith("-"), param.lstrip("-")
+            column = list_columns.get(key)
+            if column is not None and key not in ORDERINGS:
+                order.append(column.ordering(descending))
+                continue
+            field = collated("name") if key == "name" else F(ORDERINGS[key])
+            order.append(field.desc(nulls_last=True) if descending else field.asc(nulls_last=True))
+        return qs.order_by(*order, "code")
+
+
 class DistributorFilter(IncrementalFilterSet):
-    # Unknown codes are a 400 naming the parameter, never a silently empty (or full) list.
-    tier = CodeChoiceFilter(queryset=Tier.objects.all(), help_text="Tier code")
-    country = CountryFilter(lookup_expr="iexact", help_text="ISO 3166-1 alpha-2 code")
-    region = filters.CharFilter(lookup_expr="iexact", help_text="Region, any case")
+    """The one filter of distributor lists: the manager's page, its CSV/XLSX export and
+    /api/v1/distributors/. Unknown or malformed values are errors naming the parameter (a 400
+    in the API and the export, a message on the page), never a silently empty or full list."""
+
+    q = filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text="Part of the code or the name, any case"
+    )
+    tier = CodeChoiceFilter(queryset=Tier.objects.all(), label=_("Tier"), help_text="Tier code")
+    country = PresentCountriesFilter(
+        method="filter_country",
+        choices=[],  # per request: the countries of the distributors in sight (__init__)
+        label=_("Country"),
+        help_text="ISO 3166-1 alpha-2 code, any case; repeat for several",
+    )
+    region = PresentValuesFilter(
+        method="filter_region",
+        choices=[],  # per request: the regions of the distributors in sight (__init__)
+        label=_("Region"),
+        help_text="Region, any case; repeat for several",
+    )
     territory = CodeChoiceFilter(
         field_name="territories",
         queryset=visible_territories,
+        label=_("Territory"),
         help_text="Code of a territory the distributor covers",
     )
     product_line = CodeChoiceFilter(
         field_name="product_lines",
         queryset=ProductLine.objects.all(),
+        label=_("Product line"),
         help_text="Code of a product line the distributor carries",
     )
-    status = filters.ChoiceFilter(choices=Distributor.Status.choices)
+    status = filters.ChoiceFilter(
+        choices=Distributor.Status.choices, label=_("Status"), empty_label=_("Any status")
+    )
+    contract = filters.ChoiceFilter(
+        method="filter_contract",
+        choices=Distributor.Contract.choices,
+        label=_("Contract"),
+        empty_label=_("Any contract"),
+        help_text=(
+            "Where the contract stands today: renewal_due (ends within CONTRACT_RENEWAL_DAYS), "
+            "ended, running, not_started, none (no dates)"
+        ),
+    )
+    manager = ManagerFilter(
+        field_name="account_manager",
+        queryset=visible_managers,
+        to_field_name="username",
+        label=_("Account manager"),
+        help_text="Username of the account manager (an unknown one is a 400)",
+    )
     account_manager = filters.CharFilter(
         field_name="account_manager__username", help_text="Username of the account manager"
     )
-    ordering = StableOrderingFilter(
-        fields=(
-            ("code", "code"),
-            ("name", "name"),
-            ("country", "country"),
-            ("tier__rank", "tier"),
-            ("status", "status"),
-            ("account_manager__username", "account_manager"),
-            ("contract_end", "contract_end"),
-            ("market_potential", "market_potential"),
-            ("revenue_12m", "revenue_12m"),
-            ("updated_at", "updated_at"),
-        )
+    scope = filters.ChoiceFilter(
+        method="filter_scope",
+        choices=DistributorScope.choices,
+        help_text="mine: the distributors the caller is account manager of (unless `manager` "
+        "is given); all: every one in sight",
     )
+    ordering = DistributorOrderingFilter(
+        help_text="Comma-separated; `-` for descending. Also score, rank, goal_attainment, "
+        "overdue_leads"
+    )
+    sort = DistributorOrderingFilter(help_text="Like `ordering` (the list page's name for it)")
 
     class Meta:
         model = Distributor
-        fields = [
-            "tier",
-            "country",
-            "region",
-            "territory",
-            "product_line",
-            "status",
-            "account_manager",
-        ]
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        seen = Distributor.objects.visible_to(getattr(self.request, "user", None)).order_by()
+        for name, values in (
+            (
+                "country",
+                lambda: _present(seen.values_list("country", flat=True).distinct(), upper=True),
+            ),
+            ("region", lambda: _present(seen.values_list("region", flat=True).distinct())),
+        ):
+            each = self.filters[name]
+            each.extra["choices"] = functools.partial(_as_choices, values)
+            each.__dict__.pop("_field", None)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country__in=[code.upper() for code in value])
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(functools.reduce(operator.or_, (Q(region__iexact=v) for v in value)))
+
+    def filter_contract(self, queryset, name, value):
+        return queryset.filter(Distributor.contract_q(value, timezone.localdate()))
+
+    def filter_scope(self, queryset, name, value):
+        if value != DistributorScope.MINE or self.chosen_manager():
+            return queryset
+        return queryset.filter(account_manager=getattr(self.request, "user", None))
+
+    def chosen_manager(self):
+        return self.form.cleaned_data.get("manager")
+
+    def chosen_scope(self):
+        """The scope the list holds: a chosen account manager means all distributors (the
+        manager filter already says whose to list: "mine" must not empty it)."""
+        if self.chosen_manager():
+            return DistributorScope.ALL
+        return self.form.cleaned_data.get("scope") or DistributorScope.ALL
+
+
+def _as_choices(values):
+    return [(value, value) for value in values()]
 
 
 class TerritoryFilter(IncrementalFilterSet):

@@ -9,9 +9,7 @@ from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, 
 from django.utils.translation import gettext_lazy as _
 
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
-from .countries import validate_country_code
-from .models import Distributor, ImportBatch, Membership, ProductLine, Territory, Tier
-from .selectors import SORTS, DistributorScope
+from .models import Distributor, ImportBatch, Membership, Territory, Tier
 
 
 class CaselessCode:
@@ -59,68 +57,6 @@ class ManagerChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, user):
         return manager_label(user)
-
-
-class DistributorFilterForm(forms.Form):
-    q = forms.CharField(
-        required=False,
-        label="Search",
-        widget=forms.TextInput(attrs={"placeholder": "Code or name"}),
-    )
-    tier = CodeChoiceField(Tier.objects.all(), required=False)
-    country = forms.CharField(required=False, max_length=2)
-    region = forms.CharField(required=False, max_length=60, label=_("Region"))
-    territory = CodeChoiceField(Territory.objects.all(), required=False, label=_("Territory"))
-    product_line = CodeChoiceField(
-        ProductLine.objects.all(), required=False, label=_("Product line")
-    )
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *Distributor.Status.choices], required=False
-    )
-    manager = ManagerChoiceField(
-        queryset=None, required=False, to_field_name="username", label=_("Account manager")
-    )
-    sort = forms.ChoiceField(
-        choices=[(key, key) for key in SORTS] + [(f"-{key}", f"-{key}") for key in SORTS],
-        required=False,
-    )
-    scope = forms.ChoiceField(choices=DistributorScope.choices, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = manager_choices()
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-
-    def clean_country(self):
-        country = self.cleaned_data["country"].strip().upper()
-        if country:
-            validate_country_code(country)
-        return country
-
-    def chosen_scope(self, default):
-        """The scope asked for, else `default`; a chosen account manager means all distributors.
-
-        The manager filter already says whose distributors to list: "mine" must not empty it.
-        """
-        data = self.cleaned_data if self.is_bound else {}
-        if data.get("manager"):
-            return DistributorScope.ALL
-        return data.get("scope") or default
-
-    def selector_filters(self):
-        data = self.cleaned_data
-        return {
-            "tier": data.get("tier"),
-            "country__iexact": data.get("country"),
-            "region__iexact": data.get("region"),
-            "territories": data.get("territory"),
-            "product_lines": data.get("product_line"),
-            "status": data.get("status"),
-            "account_manager": data.get("manager"),
-        }
 
 
 class DistributorForm(forms.ModelForm):

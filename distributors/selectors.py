@@ -20,8 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from drm.history import history_changes
 
+from . import columns as list_columns
 from . import periods
 from .access import Role, hidden_fields, user_role
+from .collation import collated
 from .models import (
     Distributor,
     ExchangeRate,
@@ -33,17 +35,6 @@ from .models import (
 )
 
 MONEY = DecimalField(max_digits=22, decimal_places=2)
-
-SORTS = {
-    "code": "code",
-    "name": "name",
-    "country": "country",
-    "tier": "tier__rank",
-    "status": "status",
-    "manager": "manager_name",
-    "revenue": "revenue_12m",
-    "potential": "market_potential",
-}
 
 
 def _window_revenue(window):
@@ -81,12 +72,13 @@ def distributors_in_scope(*, visible_to, scope=DistributorScope.ALL):
     return qs
 
 
-def distributor_list(
-    *, visible_to, filters=None, search="", sort="name", scope=DistributorScope.ALL, today=None
-):
-    """Distributors the user may see, with revenue over the last 12 complete months.
+def distributor_list(*, visible_to, columns=(), today=None):
+    """Distributors the user may see, with revenue over the last 12 complete months, by name in
+    the reader's language (then code). Filters, search, scope and sorting are the FilterSet's
+    (`filters.DistributorFilter`), the same for the list page, its export and the API.
 
-    `scope` "mine" keeps those whose account manager is `visible_to`.
+    `columns`: keys of registered list columns (`distributors.columns`) to annotate, or None for
+    all of them (the list page and its export).
 
     `revenue_12m` sums the rows priced in the reporting currency; `missing_rates` counts the
     rows of the window left out because no exchange rate is known for their currency and month,
@@ -134,16 +126,8 @@ def distributor_list(
             ),
         )
     )
-    if scope == DistributorScope.MINE:
-        qs = qs.filter(account_manager=visible_to)
-    for field, value in (filters or {}).items():
-        if value not in (None, "", []):
-            qs = qs.filter(**{field: value})
-    if search:
-        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
-    descending = sort.startswith("-")
-    key = SORTS.get(sort.lstrip("-"), "name")
-    return qs.order_by(f"-{key}" if descending else key, "code")
+    qs = list_columns.annotate(qs, columns, today=today)
+    return qs.order_by(collated("name"), "code")
 
 
 def distributor_get(*, visible_to, code):

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -25,6 +25,7 @@ from drm.errors import DomainError
 from drm.throttling import bulk_rate_limited
 from ingest.uploads import upload_refused
 
+from . import columns as list_columns
 from . import record, selectors, services, two_factor
 from .access import (
     admin_site_requires_verification,
@@ -40,8 +41,8 @@ from .access import (
     user_membership,
 )
 from .exports import csv_response, distributor_table, xlsx_response
+from .filters import DistributorFilter
 from .forms import (
-    DistributorFilterForm,
     DistributorForm,
     ExchangeRateForm,
     ImportUploadForm,
@@ -72,29 +73,25 @@ def home(request):
 
 
 def _filtered_distributors(request):
-    """The filter form, the distributors it selects, the sort and the scope.
+    """The FilterSet, the distributors it selects, the sort and the scope.
 
-    None at all when a value is invalid: an invalid value must never fall back to the unfiltered
+    The page and its export read the same FilterSet as the API (`filters.DistributorFilter`);
+    the page's form sends its empty fields, which mean "any" here (the API refuses them). No
+    row at all when a value is invalid: an invalid value must never fall back to the unfiltered
     list (an export of everything). The list and its export share this, so they share the scope.
     """
-    form = DistributorFilterForm(request.GET or None)
-    default_scope = selectors.distributor_scope_default(user=request.user)
-    if not form.is_bound:
-        queryset = selectors.distributor_list(visible_to=request.user, scope=default_scope)
-        return form, queryset, "name", default_scope
-    if not form.is_valid():
-        queryset = selectors.distributor_list(visible_to=request.user).none()
-        return form, queryset, "name", default_scope
-    sort = form.cleaned_data.get("sort") or "name"
-    scope = form.chosen_scope(default_scope)
-    queryset = selectors.distributor_list(
-        visible_to=request.user,
-        filters=form.selector_filters(),
-        search=form.cleaned_data.get("q") or "",
-        sort=sort,
-        scope=scope,
-    )
-    return form, queryset, sort, scope
+    data = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        given = [value for value in values if value.strip()]
+        if given:
+            data.setlist(key, given)
+    data.setdefault("scope", selectors.distributor_scope_default(user=request.user))
+    data.setdefault("sort", "name")
+    queryset = selectors.distributor_list(visible_to=request.user, columns=None)
+    filterset = DistributorFilter(data, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        return filterset, queryset.none(), data["sort"], data["scope"]
+    return filterset, filterset.qs, data["sort"], filterset.chosen_scope()
 
 
 def _form_errors_text(form):
@@ -116,11 +113,22 @@ def _top_revenue_chart(queryset, count=10):
     }
 
 
+def _sort_link(sort, key, descending_first=False):
+    """What a click on a header asks for: the other direction when sorted by it already."""
+    first, second = (f"-{key}", key) if descending_first else (key, f"-{key}")
+    return second if sort == first else first
+
+
 @require_safe
 @manufacturer_required
 def distributor_list(request):
-    form, queryset, sort, scope = _filtered_distributors(request)
+    filterset, queryset, sort, scope = _filtered_distributors(request)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    columns = list_columns.registered()
+    for row in page.object_list:
+        row.contract_cell = list_columns.contract_cell(row, today)
+        row.column_cells = [column.cell(row) for column in columns]
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = request.GET.copy()
@@ -134,6 +142,14 @@ def distributor_list(request):
             tab_query.pop(key, None)
         tab_query["scope"] = value
         scope_tabs.append({"value": value, "label": label, "query": tab_query.urlencode()})
+    sort_links = {
+        key: _sort_link(sort, key, descending_first=key in ("revenue", "potential"))
+        for key in ("code", "name", "country", "tier", "status", "manager", "contract")
+        + ("revenue", "potential")
+    }
+    form = filterset.form
+    for bound in form:
+        bound.help_text = ""  # the API's parameter notes (English), not the page's
     return render(
         request,
         "distributors/list.html",
@@ -141,6 +157,15 @@ def distributor_list(request):
             "form": form,
             "page": page,
             "sort": sort,
+            "sort_links": sort_links,
+            "columns": [
+                {
+                    "column": column,
+                    "sort": _sort_link(sort, column.key, column.descending_first),
+                    "active": sort.lstrip("-") == column.key,
+                }
+                for column in columns
+            ],
             "scope": scope,
             "scope_tabs": scope_tabs,
             "query": query.urlencode(),
@@ -155,10 +180,10 @@ def distributor_list(request):
 @require_safe
 @manufacturer_required
 def distributor_export(request):
-    form, queryset, _sort, _scope = _filtered_distributors(request)
-    if form.errors:
+    filterset, queryset, _sort, _scope = _filtered_distributors(request)
+    if filterset.errors:
         return HttpResponseBadRequest(
-            _("Invalid filter, nothing exported:") + "\n" + _form_errors_text(form),
+            _("Invalid filter, nothing exported:") + "\n" + _form_errors_text(filterset.form),
             content_type="text/plain; charset=utf-8",
         )
     headers, rows = distributor_table(queryset.iterator(chunk_size=1000), viewer=request.user)

@@ -10,7 +10,8 @@ class GoalsConfig(AppConfig):
     verbose_name = "Goals"
 
     def ready(self):
-        # Registers the notification kinds goals sends; the metrics and checks register on import.
-        from . import metrics, notices, sections, smart  # noqa: F401
+        # Registers the notification kinds goals sends, the distributor list's goal attainment
+        # column and the 360° record's sections; the metrics and checks register on import.
+        from . import columns, metrics, notices, sections, smart  # noqa: F401
 
         sections.register()

@@ -9,7 +9,8 @@ class LeadsConfig(AppConfig):
     verbose_name = "Leads"
 
     def ready(self):
-        # Registers the notification kinds leads sends, and the MQL import with the engine.
-        from . import imports, notices, sections  # noqa: F401
+        # Registers the notification kinds leads sends, the MQL import with the engine, the
+        # distributor list's overdue leads column and the 360° record's sections.
+        from . import columns, imports, notices, sections  # noqa: F401
 
         sections.register()

@@ -9,6 +9,7 @@ class ScoringConfig(AppConfig):
     verbose_name = "Scoring"
 
     def ready(self):
-        from . import sections
+        # Adds the score and rank columns to the distributor list and the record's section.
+        from . import columns, sections  # noqa: F401
 
         sections.register()

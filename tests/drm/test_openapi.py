@@ -145,9 +145,18 @@ def test_a_run_asked_for_with_a_body_that_is_not_an_object_is_a_400(db, token_cl
 
 
 def test_free_text_filters_may_be_empty(db, token_client, manager, distributor):
-    response = token_client(manager).get(reverse("api:distributor-list"), {"region": ""})
+    response = token_client(manager).get(
+        reverse("api:distributor-list"), {"q": "", "account_manager": ""}
+    )
     assert response.status_code == 200
     assert [row["code"] for row in response.json()["results"]] == ["acme"]
+
+
+def test_a_choice_among_present_values_may_not_be_empty(db, token_client, manager, distributor):
+    # `region` and `country` pick among the regions and countries present: no longer free text.
+    response = token_client(manager).get(reverse("api:distributor-list"), {"region": ""})
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["region"]
 
 
 def test_an_empty_code_for_a_relation_is_refused_not_taken_for_null(db, token_client, manager):

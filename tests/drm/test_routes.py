@@ -43,7 +43,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from distributors.forms import DistributorFilterForm, PartnerUserFilterForm
+from distributors.filters import DistributorFilter
+from distributors.forms import PartnerUserFilterForm
 from distributors.models import (
     Distributor,
     ExchangeRate,
@@ -2842,9 +2843,9 @@ LISTINGS = [
     *api_lists(),
     Listing("api:scorecard-list", (ScorecardQuerySerializer, "ordering"), "?format=csv"),
     Listing("api:funnel", (FunnelQuery,)),
-    Listing("distributors:list", (DistributorFilterForm,)),
-    Listing("distributors:export", (DistributorFilterForm,)),
-    Listing("distributors:export", (DistributorFilterForm,), "?format=xlsx"),
+    Listing("distributors:list", (DistributorFilter,)),
+    Listing("distributors:export", (DistributorFilter,)),
+    Listing("distributors:export", (DistributorFilter,), "?format=xlsx"),
     Listing("distributors:users", (PartnerUserFilterForm,)),
     Listing("distributors:imports"),
     Listing("distributors:territories"),
