@@ -316,6 +316,25 @@ CAUSES = {
 }
 
 
+# Why a lead routing left in the pool stays there: the rule that dropped its last candidates.
+WHY_LEFT = {
+    "territory": gettext_lazy("no distributor holds a territory for it"),
+    "active": gettext_lazy("no active distributor holds a territory for it"),
+    "product_line": gettext_lazy("no distributor of its territory carries its product line"),
+    "exclusion": gettext_lazy("every distributor that fits rejected it or let it expire"),
+    "capacity": gettext_lazy("every distributor that fits is at its lead capacity"),
+}
+
+
+def why_left(explanation):
+    """(rule code, words) for a routing that chose nobody: the rule that left no candidate."""
+    emptied = next(
+        (step["rule"] for step in (explanation or {}).get("rules", []) if step["kept"] == 0),
+        "territory",
+    )
+    return emptied, str(WHY_LEFT.get(emptied, rule_label(emptied)))
+
+
 def rule_label(code):
     for rule in RULES:
         if rule.code == code:

@@ -1,5 +1,6 @@
 """API shapes of the leads app: they validate input and render output, nothing more."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from distributors.models import Distributor, ProductLine
@@ -165,9 +166,18 @@ class AssignSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
+REASON_ERRORS = {
+    "required": _("Choose a reason."),
+    "null": _("Choose a reason."),
+}
+
+
 class RejectSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5, help_text="Lead quality, 1 to 5")
-    reason = serializers.ChoiceField(choices=LeadRejection.Reason.choices)
+    # Required, no default: a reason the caller did not choose would skew the analytics.
+    reason = serializers.ChoiceField(
+        choices=LeadRejection.Reason.choices, error_messages=REASON_ERRORS
+    )
     contacted = serializers.BooleanField(default=False)
     text = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=text_limit(LeadRejection, "text")
@@ -203,7 +213,8 @@ class LoseSerializer(serializers.Serializer):
             choice
             for choice in Lead.LostReason.choices
             if choice[0] != Lead.LostReason.REGISTRATION_DECLINED
-        ]
+        ],
+        error_messages=REASON_ERRORS,
     )
     note = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=text_limit(LeadEvent, "note")

@@ -709,11 +709,8 @@ def lead_expire(*, lead_id, now=None):
     with transaction.atomic():
         lead = (
             Lead.objects.select_for_update(of=("self",), skip_locked=True)
-            .filter(
-                pk=lead_id,
-                status=Lead.Status.ASSIGNED,
-                accept_deadline__lt=now,
-            )
+            .filter(pk=lead_id)
+            .overdue(now)
             .first()
         )
         if lead is None:
@@ -747,7 +744,7 @@ def leads_deadlines_enforce(*, now=None, limit=None):
     now = now or timezone.now()
     limit = limit or settings.LEAD_DEADLINE_BATCH
     ids = list(
-        Lead.objects.filter(status=Lead.Status.ASSIGNED, accept_deadline__lt=now)
+        Lead.objects.overdue(now)
         .order_by("accept_deadline", "pk")
         .values_list("pk", flat=True)[:limit]
     )
