@@ -21,6 +21,7 @@ from .models import (
     LeadEvent,
     LeadRejection,
     Material,
+    RoutingDecision,
 )
 
 
@@ -123,6 +124,16 @@ class AssignForm(forms.Form):
         label=_("Distributor"),
     )
     note = forms.CharField(required=False, max_length=500, label=_("Note"))
+    override_reason = forms.CharField(
+        required=False,
+        max_length=text_limit(RoutingDecision, "override_reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Reason to assign anyway"),
+        help_text=_(
+            "Needed only when the distributor is not active, holds no territory for the lead, "
+            "does not carry its product line or is at its lead capacity."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -355,6 +355,12 @@ class LeadEvent(models.Model):
     # whether the deadline had passed.
     waited_hours = models.FloatField(null=True, blank=True)
     late = models.BooleanField(default=False)
+    # A hand assignment against routing's warnings: the manager's reason (RoutingDecision has
+    # the warnings). Shown to the manufacturer's staff only.
+    # A default in the table too: imports and the bench write events in raw SQL.
+    override_reason = models.TextField(
+        _("reason to override"), max_length=PARAGRAPHS, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["at", "id"]
@@ -459,6 +465,11 @@ class RoutingDecision(models.Model):
         related_name="+",
     )
     explanation = models.JSONField(default=dict)
+    # Why a manager assigned by hand despite the warnings in `explanation["warnings"]`.
+    # A default in the table too: imports and the bench write events in raw SQL.
+    override_reason = models.TextField(
+        _("reason to override"), max_length=PARAGRAPHS, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

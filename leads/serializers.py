@@ -7,7 +7,7 @@ from distributors.models import Distributor, ProductLine
 from distributors.serializers import CodeRelatedField
 from drm.limits import text_limit
 
-from .models import Lead, LeadEvent, LeadRejection, LeadSource, LostReason
+from .models import Lead, LeadEvent, LeadRejection, LeadSource, LostReason, RoutingDecision
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -103,6 +103,7 @@ class LeadSerializer(serializers.ModelSerializer):
                     "at": decision.at.isoformat(),
                     "mode": decision.mode,
                     "distributor": decision.distributor.code if decision.distributor else None,
+                    "override_reason": decision.override_reason,
                     **explain(decision.explanation),
                 }
                 if decision
@@ -164,6 +165,17 @@ class LeadBulkResultSerializer(serializers.Serializer):
 class AssignSerializer(serializers.Serializer):
     distributor = CodeRelatedField(queryset=Distributor.objects.all(), help_text="Distributor code")
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=text_limit(RoutingDecision, "override_reason"),
+        help_text=(
+            "Why to assign anyway when the distributor is not active, holds no territory for "
+            "the lead, does not carry its product line or is at its lead capacity; without it "
+            "such an assignment is a 400 on override_reason listing the warnings in details"
+        ),
+    )
 
 
 REASON_ERRORS = {

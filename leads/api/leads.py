@@ -169,7 +169,11 @@ class LeadViewSet(
             pk,
             AssignSerializer,
             lambda lead, d: services.lead_assign(
-                lead=lead, distributor=d["distributor"], by=request.user, note=d["note"]
+                lead=lead,
+                distributor=d["distributor"],
+                by=request.user,
+                note=d["note"],
+                override_reason=d["override_reason"],
             ),
         )
 

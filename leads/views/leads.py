@@ -492,8 +492,10 @@ def _act(request, pk, *, form_class=None, form_name=None, do, done, form_kwargs=
         raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
         if form is not None:
-            # Shown on the form, with what the user entered still in it.
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            # Shown on the form, with what the user entered still in it; named items of the
+            # details (an assignment's warnings) each on a line of their own.
+            named = [d["message"] for d in exc.details if isinstance(d, dict) and "message" in d]
+            form.add_error(exc.field if exc.field in form.fields else None, [*named, exc.message])
             context = _detail_context(request, lead, **{form_name: form})
             return render(request, "leads/detail.html", context, status=400)
         messages.error(request, exc.message)
@@ -511,7 +513,11 @@ def lead_assign(request, pk):
         form_class=AssignForm,
         form_name="assign_form",
         do=lambda lead, data: services.lead_assign(
-            lead=lead, distributor=data["distributor"], by=request.user, note=data["note"]
+            lead=lead,
+            distributor=data["distributor"],
+            by=request.user,
+            note=data["note"],
+            override_reason=data["override_reason"],
         ),
         done=_("Lead assigned."),
     )
