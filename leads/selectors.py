@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
+    DateTimeField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -25,7 +26,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -635,7 +635,11 @@ def leads_to_accept(*, user, distributor=None):
     return (
         leads.select_related("source", "product_line", "owner", "distributor")
         .annotate(
-            time_left=ExpressionWrapper(F("accept_deadline") - Now(), output_field=DurationField())
+            # The app's clock, not the database's: what the pages show as time left.
+            time_left=ExpressionWrapper(
+                F("accept_deadline") - Value(timezone.now(), output_field=DateTimeField()),
+                output_field=DurationField(),
+            )
         )
         .order_by(F("accept_deadline").asc(nulls_last=True), "id")
     )
