@@ -105,14 +105,14 @@ def pages(*, manager, partner, small_partner, distributor, log=print):
         (
             f"distributor={distributor.code}",
             f"distributor={distributor.code}",
-            {"distributor": distributor},
+            {"distributor": distributor.code},
         ),
         (
             f"source={source.code}&country=DE",
             f"source={source.code}&country=DE",
-            {"source": source, "country": "DE"},
+            {"source": source.code, "country": "DE"},
         ),
-        ("overdue", "overdue=on", {"overdue": True}),
+        ("overdue", "overdue=on", {"overdue": "on"}),
     ]
     client = Client()
     client.force_login(manager)

@@ -20,12 +20,9 @@ from .models import (
     Lead,
     LeadEvent,
     LeadRejection,
-    LeadSource,
     Material,
+    RoutingDecision,
 )
-
-AGES = [("", _("Any age")), ("7", _("Last 7 days")), ("30", _("Last 30 days"))]
-AGES += [("90", _("Last 90 days")), ("365", _("Last 12 months"))]
 
 
 def _helper(button=None, *, method="post", tag=True):
@@ -62,58 +59,14 @@ class DistributorCodeField(CodeChoiceField):
         return f"{distributor.code} · {distributor.name}"
 
 
-class LeadFilterForm(forms.Form):
-    """The manager's list filters. An invalid value is an error, never an unfiltered list."""
-
-    q = forms.CharField(
-        required=False,
-        label=_("Search"),
-        widget=forms.TextInput(attrs={"placeholder": _("Company or reference")}),
-    )
-    status = forms.ChoiceField(
-        choices=[("", _("Any status")), *Lead.Status.choices], required=False, label=_("Status")
-    )
-    distributor = CodeChoiceField(
-        Distributor.objects.all(),
-        required=False,
-        label=_("Distributor"),
-        widget=DistributorCodeInput,
-    )
-    source = forms.ModelChoiceField(
-        LeadSource.objects.all(), required=False, to_field_name="code", label=_("Source")
-    )
-    country = CountryField(required=False, max_length=2, label=_("Country"))
-    product_line = forms.ModelChoiceField(
-        ProductLine.objects.all(), required=False, to_field_name="code", label=_("Product line")
-    )
-    age = forms.ChoiceField(choices=AGES, required=False, label=_("Created"))
-    overdue = forms.BooleanField(required=False, label=_("Past the accept deadline"))
-    escalated = forms.BooleanField(required=False, label=_("Escalated"))
-    after = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(method="get", tag=False)
-        self.helper.disable_csrf = True
-
-    def selector_filters(self):
-        data = self.cleaned_data
-        return {
-            "q": data.get("q", "").strip(),
-            "status": data.get("status"),
-            "distributor": data.get("distributor"),
-            "source": data.get("source"),
-            "country": data.get("country"),
-            "product_line": data.get("product_line"),
-            "age_days": int(data["age"]) if data.get("age") else None,
-            "overdue": data.get("overdue"),
-            "escalated": data.get("escalated"),
-        }
-
-
 class InboxFilterForm(forms.Form):
     view = forms.ChoiceField(
-        choices=[("open", _("Open")), ("mine", _("Mine")), ("closed", _("Closed"))],
+        choices=[
+            ("open", _("Open")),
+            ("to_accept", _("To accept")),
+            ("mine", _("Mine")),
+            ("closed", _("Closed")),
+        ],
         required=False,
     )
 
@@ -171,6 +124,16 @@ class AssignForm(forms.Form):
         label=_("Distributor"),
     )
     note = forms.CharField(required=False, max_length=500, label=_("Note"))
+    override_reason = forms.CharField(
+        required=False,
+        max_length=text_limit(RoutingDecision, "override_reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Reason to assign anyway"),
+        help_text=_(
+            "Needed only when the distributor is not active, holds no territory for the lead, "
+            "does not carry its product line or is at its lead capacity."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -211,7 +174,13 @@ class RejectForm(forms.Form):
         widget=forms.RadioSelect,
         label=_("Lead quality (1 poor – 5 excellent)"),
     )
-    reason = forms.ChoiceField(choices=LeadRejection.Reason.choices, label=_("Reason"))
+    # No reason is chosen for the partner: a pre-selected one would be sent untouched and
+    # skew the rejection analytics.
+    reason = forms.ChoiceField(
+        choices=[("", _("Choose a reason")), *LeadRejection.Reason.choices],
+        label=_("Reason"),
+        error_messages={"required": _("Choose a reason.")},
+    )
     contacted = forms.BooleanField(required=False, label=_("We contacted them"))
     text = forms.CharField(
         required=False,
@@ -330,13 +299,18 @@ class WinForm(forms.Form):
 
 
 class LoseForm(forms.Form):
+    # Nothing pre-selected, as RejectForm's reason.
     reason = forms.ChoiceField(
         choices=[
-            choice
-            for choice in Lead.LostReason.choices
-            if choice[0] != Lead.LostReason.REGISTRATION_DECLINED
+            ("", _("Choose a reason")),
+            *(
+                choice
+                for choice in Lead.LostReason.choices
+                if choice[0] != Lead.LostReason.REGISTRATION_DECLINED
+            ),
         ],
         label=_("Reason"),
+        error_messages={"required": _("Choose a reason.")},
     )
     note = forms.CharField(
         required=False,

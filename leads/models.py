@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -55,6 +56,16 @@ class LostReason(models.TextChoices):
     PRODUCT_FIT = "product_fit", _("Product did not fit")
     REGISTRATION_DECLINED = "registration_declined", _("Deal registration declined")
     OTHER = "other", _("Other")
+
+
+class LeadQuerySet(VisibleToQuerySet):
+    """Leads, with the list's named states spelled once (Lead.overdue_q, Lead.escalated_q)."""
+
+    def overdue(self, now=None):
+        return self.filter(Lead.overdue_q(now))
+
+    def escalated(self):
+        return self.filter(Lead.escalated_q())
 
 
 class Lead(models.Model):
@@ -187,7 +198,7 @@ class Lead(models.Model):
         "lost_reason",
     )
 
-    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+    objects = LeadQuerySet.as_manager(distributor_lookup="distributor")
     history = HistoricalRecords(
         excluded_fields=["updated_at", "created_at", "mql_score", "external_ref"]
     )
@@ -264,15 +275,32 @@ class Lead(models.Model):
     def can_move_to(self, status):
         return status in self.TRANSITIONS[self.Status(self.status)]
 
+    # The two states the lists, the deadline job, the dashboards and the to-dos name: each
+    # rule is written here only, as a Q for querysets and a property for one row.
+
+    @staticmethod
+    def overdue_q(now=None):
+        """Waiting for its distributor's answer past the accept deadline (the partial index
+        `lead_overdue` serves it)."""
+        return Q(status=Lead.Status.ASSIGNED, accept_deadline__lt=now or timezone.now())
+
+    @staticmethod
+    def escalated_q():
+        """Back in the pool because nobody else could take it when its deadline passed: a
+        manager must act."""
+        return Q(status=Lead.Status.MQL, escalated_at__isnull=False)
+
     @property
     def is_overdue(self):
-        from django.utils import timezone
-
         return (
             self.status == self.Status.ASSIGNED
             and self.accept_deadline is not None
             and self.accept_deadline < timezone.now()
         )
+
+    @property
+    def is_escalated(self):
+        return self.status == self.Status.MQL and self.escalated_at is not None
 
     @property
     def is_open(self):
@@ -327,6 +355,12 @@ class LeadEvent(models.Model):
     # whether the deadline had passed.
     waited_hours = models.FloatField(null=True, blank=True)
     late = models.BooleanField(default=False)
+    # A hand assignment against routing's warnings: the manager's reason (RoutingDecision has
+    # the warnings). Shown to the manufacturer's staff only.
+    # A default in the table too: imports and the bench write events in raw SQL.
+    override_reason = models.TextField(
+        _("reason to override"), max_length=PARAGRAPHS, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["at", "id"]
@@ -431,6 +465,11 @@ class RoutingDecision(models.Model):
         related_name="+",
     )
     explanation = models.JSONField(default=dict)
+    # Why a manager assigned by hand despite the warnings in `explanation["warnings"]`.
+    # A default in the table too: imports and the bench write events in raw SQL.
+    override_reason = models.TextField(
+        _("reason to override"), max_length=PARAGRAPHS, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

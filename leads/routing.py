@@ -186,10 +186,12 @@ class Decision:
     explanation: dict
 
 
-def candidates_load(*, countries=None):
-    """The distributors that might take leads in `countries` (all when None), with their open
-    leads, territories and product lines: four queries whatever their number."""
+def candidates_load(*, countries=None, ids=None):
+    """The distributors that might take leads in `countries` (all when None), or those of `ids`,
+    with their open leads, territories and product lines: four queries whatever their number."""
     distributors = Distributor.objects.select_related("tier")
+    if ids is not None:
+        distributors = distributors.filter(pk__in=list(ids))
     if countries is not None:
         links = Distributor.territories.through.objects.filter(
             distributor_id=OuterRef("pk"), territory__country__in=list(countries)
@@ -299,6 +301,49 @@ class Router:
             candidate.open_leads += count
 
 
+# --- a hand assignment, checked against the rules ----------------------------------------------
+
+# The rules a manager's own choice is checked against, by the name of the warning each gives.
+# Exclusions are no warning: a distributor that rejected the lead is refused outright.
+CHECKS = {"territory": TerritoryRule, "product_line": ProductLineRule, "capacity": CapacityRule}
+
+
+def assignment_warnings(lead, distributor_id):
+    """What routing would have held against handing `lead` to the distributor: [{"code",
+    "why", "params"}], "code" the warning's name (inactive, territory, product_line,
+    capacity) and "why"/"params" the dropped reason as routing words it (WHY_DROPPED).
+
+    The same candidate data and rules as routing (candidates_load, the rule classes); only
+    "inactive" is stricter than ActiveRule: a distributor on probation is warned about.
+    """
+    candidate = candidates_load(ids=[distributor_id]).get(distributor_id)
+    if candidate is None:
+        return []
+    warnings = []
+    if candidate.status != Distributor.Status.ACTIVE:
+        warnings.append(
+            {"code": "inactive", "why": "status", "params": {"status": candidate.status}}
+        )
+    context = Context(excluded={})
+    for code, rule_class in CHECKS.items():
+        rule = next(rule for rule in RULES if isinstance(rule, rule_class))
+        _kept, dropped = rule.apply(lead, [candidate], context)
+        if candidate.id in dropped:
+            why, params = dropped[candidate.id]
+            warnings.append({"code": code, "why": why, "params": params})
+    return warnings
+
+
+def warning_text(warning, code):
+    """One warning of assignment_warnings() in the reader's language, naming distributor `code`."""
+    template = WHY_DROPPED.get(warning["why"])
+    params = {"code": code, **warning.get("params", {})}
+    if warning["why"] == "status":
+        params["status"] = str(Distributor.Status(params["status"]).label)
+        return _("%(code)s is not active (%(status)s)") % params
+    return str(template) % params if template else warning["code"]
+
+
 # --- wording --------------------------------------------------------------------------------
 
 WHY_DROPPED = {
@@ -314,6 +359,25 @@ CAUSES = {
     "rejected": gettext_lazy("rejected it"),
     "expired": gettext_lazy("let it expire"),
 }
+
+
+# Why a lead routing left in the pool stays there: the rule that dropped its last candidates.
+WHY_LEFT = {
+    "territory": gettext_lazy("no distributor holds a territory for it"),
+    "active": gettext_lazy("no active distributor holds a territory for it"),
+    "product_line": gettext_lazy("no distributor of its territory carries its product line"),
+    "exclusion": gettext_lazy("every distributor that fits rejected it or let it expire"),
+    "capacity": gettext_lazy("every distributor that fits is at its lead capacity"),
+}
+
+
+def why_left(explanation):
+    """(rule code, words) for a routing that chose nobody: the rule that left no candidate."""
+    emptied = next(
+        (step["rule"] for step in (explanation or {}).get("rules", []) if step["kept"] == 0),
+        "territory",
+    )
+    return emptied, str(WHY_LEFT.get(emptied, rule_label(emptied)))
 
 
 def rule_label(code):
@@ -352,6 +416,8 @@ def explain(explanation):
         summary = _("No distributor fits: the lead stays in the pool for a manager.")
     elif explanation.get("why") == "only":
         summary = _("%(code)s is the only distributor left after the rules.") % {"code": chosen}
+    elif explanation.get("why") == "manual" and explanation.get("warnings"):
+        summary = _("Assigned by hand to %(code)s despite the warnings below.") % {"code": chosen}
     elif explanation.get("why") == "manual":
         summary = _("Assigned by hand to %(code)s.") % {"code": chosen}
     else:
@@ -365,4 +431,5 @@ def explain(explanation):
             "weight": top["weight"],
             "count": explanation.get("candidate_count", len(candidates)),
         }
-    return {"summary": summary, "steps": steps, "candidates": candidates}
+    warnings = [warning_text(w, chosen) for w in explanation.get("warnings", [])]
+    return {"summary": summary, "steps": steps, "candidates": candidates, "warnings": warnings}

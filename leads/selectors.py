@@ -7,14 +7,17 @@ every page view.
 
 import base64
 import binascii
-import datetime
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.core.paginator import Paginator
 from django.db.models import (
     Case,
     Count,
+    DateTimeField,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -23,11 +26,15 @@ from django.db.models import (
     Value,
     When,
 )
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
 
-from distributors.access import is_manufacturer, is_partner, user_membership
+from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
 from distributors.models import Distributor
+from distributors.selectors import DistributorScope, distributor_scope_default
+from drm.errors import ValidationFailed
 from drm.history import history_changes
 
 from .models import (
@@ -39,42 +46,42 @@ from .models import (
     LeadEvent,
     Material,
     MaterialFeedback,
+    RoutingDecision,
 )
 
 COUNT_CAP = 10_000
+# The partner inbox's view of the leads waiting for the reader's answer (leads_to_accept).
+INBOX_TO_ACCEPT = "to_accept"
+
+
+def _lead_rows(visible_to):
+    return Lead.objects.visible_to(visible_to).select_related(
+        "source", "distributor", "product_line", "owner"
+    )
+
+
+def lead_filterset(*, visible_to, data=None, request=None):
+    """The lead list's FilterSet (leads.filters.LeadFilter) bound to `data` (query parameters)
+    over the leads the viewer may see, newest first: `.qs` its rows, `.errors` what is wrong."""
+    from .filters import LeadFilter
+
+    request = request or SimpleNamespace(user=visible_to)
+    return LeadFilter(
+        data, queryset=_lead_rows(visible_to).order_by("-created_at", "-id"), request=request
+    )
 
 
 def lead_list(*, visible_to, filters=None):
-    """Leads the viewer may see, newest first, narrowed by `filters` (cleaned values):
-    status, distributor, source, country, product_line, age_days, overdue, escalated,
-    registered, q (company or reference)."""
-    filters = filters or {}
-    leads = Lead.objects.visible_to(visible_to).select_related(
-        "source", "distributor", "product_line", "owner"
-    )
-    if filters.get("status"):
-        leads = leads.filter(status=filters["status"])
-    if filters.get("distributor"):
-        leads = leads.filter(distributor=filters["distributor"])
-    if filters.get("source"):
-        leads = leads.filter(source=filters["source"])
-    if filters.get("country"):
-        leads = leads.filter(country=filters["country"])
-    if filters.get("product_line"):
-        leads = leads.filter(product_line=filters["product_line"])
-    if filters.get("age_days"):
-        since = timezone.now() - datetime.timedelta(days=filters["age_days"])
-        leads = leads.filter(created_at__gte=since)
-    if filters.get("overdue"):
-        leads = leads.filter(status=Lead.Status.ASSIGNED, accept_deadline__lt=timezone.now())
-    if filters.get("escalated"):
-        leads = leads.filter(escalated_at__isnull=False, status=Lead.Status.MQL)
-    if filters.get("owner"):
-        leads = leads.filter(owner=filters["owner"])
-    if filters.get("q"):
-        text = filters["q"]
-        leads = leads.filter(Q(company__icontains=text) | Q(external_ref=text))
-    return leads.order_by("-created_at", "-id")
+    """Leads the viewer may see, newest first, narrowed by `filters`: LeadFilter's query
+    parameters ({"status": "mql", "overdue": "1", "scope": "mine"}). An invalid value raises
+    ValidationFailed naming the parameter, never an unfiltered list."""
+    if not filters:
+        return _lead_rows(visible_to).order_by("-created_at", "-id")
+    filterset = lead_filterset(visible_to=visible_to, data=filters)
+    if not filterset.is_valid():
+        name, errors = next(iter(filterset.errors.items()))
+        raise ValidationFailed(f"{name}: {errors[0]}", field=name, details=filterset.errors)
+    return filterset.qs
 
 
 def cursor_encode(lead):
@@ -218,6 +225,31 @@ def lead_history(*, lead, viewer):
 
 def lead_latest_routing(*, lead):
     return lead.routings.select_related("distributor", "by").first()
+
+
+def leads_left_in_pool(*, lead_ids, since):
+    """The leads of `lead_ids` a routing since `since` left in the pool, and why: [{"lead",
+    "rule", "why"}] in id order, "rule" the routing rule that left no candidate (territory,
+    active, product_line, exclusion, capacity) and "why" its words. Two queries."""
+    from .routing import why_left
+
+    leads = {
+        lead.pk: lead
+        for lead in Lead.objects.filter(pk__in=list(lead_ids), status=Lead.Status.MQL)
+        .select_related("product_line")
+        .order_by("pk")
+    }
+    decisions = (
+        RoutingDecision.objects.filter(lead_id__in=list(leads), at__gte=since)
+        .order_by("lead_id", "-at", "-id")
+        .distinct("lead_id")
+    )
+    left = []
+    for decision in decisions:
+        if decision.distributor_id is None:
+            rule, why = why_left(decision.explanation)
+            left.append({"lead": leads[decision.lead_id], "rule": rule, "why": why})
+    return left
 
 
 GENERIC_DOMAINS = frozenset(
@@ -573,3 +605,97 @@ def material_feedback_list(*, visible_to, material):
         .select_related("by", "distributor", "lead")
         .order_by("-at", "-id")
     )
+
+
+# --- "Waiting for you": what a user has to act on, each with the page that lists the same rows --
+
+
+def leads_to_accept(*, user, distributor=None):
+    """Leads handed over and waiting for an answer that `user` gives, most urgent first (by
+    accept deadline), each annotated with `time_left` (a timedelta, negative once overdue).
+
+    A partner admin: its distributor's. A partner rep: those handed to it (Lead.owner, set by
+    lead_hand_to_rep). The manufacturer's staff accept nothing: none, unless `distributor` names
+    the distributor whose waiting leads they want. A partner naming another distributor gets
+    none. The same rows: leads_to_accept_url().
+    """
+    leads = Lead.objects.visible_to(user).filter(status=Lead.Status.ASSIGNED)
+    if is_manufacturer(user):
+        if distributor is None:
+            return leads.none()
+        leads = leads.filter(distributor=distributor)
+    else:
+        membership = user_membership(user)
+        if membership is None or (
+            distributor is not None and distributor.pk != membership.distributor_id
+        ):
+            return leads.none()
+        if user_role(user) != Role.PARTNER_ADMIN:
+            leads = leads.filter(owner=user)
+    return (
+        leads.select_related("source", "product_line", "owner", "distributor")
+        .annotate(
+            # The app's clock, not the database's: what the pages show as time left.
+            time_left=ExpressionWrapper(
+                F("accept_deadline") - Value(timezone.now(), output_field=DateTimeField()),
+                output_field=DurationField(),
+            )
+        )
+        .order_by(F("accept_deadline").asc(nulls_last=True), "id")
+    )
+
+
+def leads_to_accept_url(*, user, distributor=None):
+    """The page listing exactly leads_to_accept(user=user, distributor=distributor), or None:
+    the partner inbox's "To accept" view, or for the manufacturer's staff the lead list of
+    `distributor`'s waiting leads."""
+    if is_manufacturer(user):
+        if distributor is None:
+            return None
+        query = urlencode({"status": Lead.Status.ASSIGNED, "distributor": distributor.code})
+        return f"{reverse('leads:list')}?{query}&scope={DistributorScope.ALL}"
+    if user_membership(user) is None or not is_partner(user):
+        return None
+    return f"{reverse('leads:inbox')}?view={INBOX_TO_ACCEPT}"
+
+
+def _scope(user, scope):
+    return scope or distributor_scope_default(user=user)
+
+
+def leads_overdue(*, user, scope=None):
+    """For the manufacturer's staff: leads past their accept deadline (Lead.overdue_q), of the
+    distributors they manage (`scope` "mine") or all ("all"; None: the lead list's default
+    scope), newest first as the list shows them. Anyone else: none. The same rows:
+    leads_overdue_url()."""
+    if not is_manufacturer(user):
+        return Lead.objects.none()
+    return lead_list(visible_to=user, filters={"overdue": "1", "scope": _scope(user, scope)})
+
+
+def leads_overdue_url(*, user, scope=None):
+    """`/leads/?overdue=1&scope=…`: exactly leads_overdue(user=user, scope=scope), or None."""
+    if not is_manufacturer(user):
+        return None
+    return f"{reverse('leads:list')}?overdue=1&scope={_scope(user, scope)}"
+
+
+def registrations_to_approve(*, user, scope=None):
+    """For the manufacturer's staff: deal registrations waiting for a decision, of the
+    distributors they manage (`scope` "mine") or all ("all"; None: the page's default), newest
+    first. Anyone else (partners register, they do not decide): none. The same rows:
+    registrations_to_approve_url()."""
+    registrations = registration_list(visible_to=user, status=DealRegistration.Status.PENDING)
+    if not is_manufacturer(user):
+        return registrations.none()
+    if _scope(user, scope) == DistributorScope.MINE:
+        registrations = registrations.filter(distributor__account_manager=user)
+    return registrations
+
+
+def registrations_to_approve_url(*, user, scope=None):
+    """`/leads/registrations/?status=pending&scope=…`: exactly registrations_to_approve()."""
+    if not is_manufacturer(user):
+        return None
+    query = urlencode({"status": DealRegistration.Status.PENDING, "scope": _scope(user, scope)})
+    return f"{reverse('leads:registrations')}?{query}"

@@ -1,12 +1,13 @@
 """API shapes of the leads app: they validate input and render output, nothing more."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from distributors.models import Distributor, ProductLine
 from distributors.serializers import CodeRelatedField
 from drm.limits import text_limit
 
-from .models import Lead, LeadEvent, LeadRejection, LeadSource, LostReason
+from .models import Lead, LeadEvent, LeadRejection, LeadSource, LostReason, RoutingDecision
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -102,6 +103,7 @@ class LeadSerializer(serializers.ModelSerializer):
                     "at": decision.at.isoformat(),
                     "mode": decision.mode,
                     "distributor": decision.distributor.code if decision.distributor else None,
+                    "override_reason": decision.override_reason,
                     **explain(decision.explanation),
                 }
                 if decision
@@ -163,11 +165,31 @@ class LeadBulkResultSerializer(serializers.Serializer):
 class AssignSerializer(serializers.Serializer):
     distributor = CodeRelatedField(queryset=Distributor.objects.all(), help_text="Distributor code")
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=text_limit(RoutingDecision, "override_reason"),
+        help_text=(
+            "Why to assign anyway when the distributor is not active, holds no territory for "
+            "the lead, does not carry its product line or is at its lead capacity; without it "
+            "such an assignment is a 400 on override_reason listing the warnings in details"
+        ),
+    )
+
+
+REASON_ERRORS = {
+    "required": _("Choose a reason."),
+    "null": _("Choose a reason."),
+}
 
 
 class RejectSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5, help_text="Lead quality, 1 to 5")
-    reason = serializers.ChoiceField(choices=LeadRejection.Reason.choices)
+    # Required, no default: a reason the caller did not choose would skew the analytics.
+    reason = serializers.ChoiceField(
+        choices=LeadRejection.Reason.choices, error_messages=REASON_ERRORS
+    )
     contacted = serializers.BooleanField(default=False)
     text = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=text_limit(LeadRejection, "text")
@@ -203,7 +225,8 @@ class LoseSerializer(serializers.Serializer):
             choice
             for choice in Lead.LostReason.choices
             if choice[0] != Lead.LostReason.REGISTRATION_DECLINED
-        ]
+        ],
+        error_messages=REASON_ERRORS,
     )
     note = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=text_limit(LeadEvent, "note")

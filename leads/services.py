@@ -40,7 +40,7 @@ from .models import (
     MaterialFeedback,
     RoutingDecision,
 )
-from .routing import Router
+from .routing import Router, assignment_warnings, warning_text
 
 log = logging.getLogger(__name__)
 
@@ -274,9 +274,9 @@ def leads_push(*, by, rows, route=False, number_format="point"):
 # --- routing and assignment ------------------------------------------------------------------
 
 
-def _assign_locked(moves, lead, distributor, *, by, at, mode, explanation, note=""):
-    """Assign a locked lead; withdraws it from its current distributor first. Refuses a
-    distributor excluded from the lead. Returns False when it is already there."""
+def _refuse_unassignable(lead, distributor):
+    """Refuse a distributor that may never take the lead: one onboarding or terminated, or one
+    excluded from it (it rejected the lead or let it expire)."""
     if distributor.status not in (Distributor.Status.ACTIVE, Distributor.Status.PROBATION):
         # As the routing rules: a distributor onboarding or terminated takes no leads.
         raise ValidationFailed(
@@ -288,6 +288,14 @@ def _assign_locked(moves, lead, distributor, *, by, at, mode, explanation, note=
             % {"code": distributor.code},
             field="distributor",
         )
+
+
+def _assign_locked(
+    moves, lead, distributor, *, by, at, mode, explanation, note="", override_reason=""
+):
+    """Assign a locked lead; withdraws it from its current distributor first. Refuses a
+    distributor excluded from the lead. Returns False when it is already there."""
+    _refuse_unassignable(lead, distributor)
     if lead.status == Lead.Status.ASSIGNED and lead.distributor_id == distributor.pk:
         return False  # already there: assigning twice is one assignment
     if DealRegistration.objects.filter(lead=lead, status=DealRegistration.Status.PENDING).exists():
@@ -304,28 +312,63 @@ def _assign_locked(moves, lead, distributor, *, by, at, mode, explanation, note=
         moves.move(lead, Lead.Status.ASSIGNED, by=by)  # raises, naming both statuses
     cause = LeadEvent.Cause.MANUAL if mode == RoutingDecision.Mode.MANUAL else "routed"
     _hand_over(moves, lead, distributor, by=by, at=at, cause=cause, note=note)
+    if override_reason:
+        LeadEvent.objects.filter(pk=moves.event_ids[-1]).update(override_reason=override_reason)
     _save(lead, by, HANDOVER_FIELDS)
-    _decision(
+    decision = _decision(
         lead, mode=mode, by=by, distributor=distributor, explanation=explanation, at=at
-    ).save()
+    )
+    decision.override_reason = override_reason
+    decision.save()
     return True
 
 
-def _manual_explanation(distributor):
-    return {"chosen": distributor.code, "why": "manual", "rules": [], "candidates": []}
+def _manual_explanation(distributor, warnings=()):
+    explanation = {"chosen": distributor.code, "why": "manual", "rules": [], "candidates": []}
+    if warnings:
+        explanation["warnings"] = list(warnings)
+    return explanation
 
 
 @transaction.atomic
-def lead_assign(*, lead, distributor, by, note=""):
+def lead_assign(*, lead, distributor, by, note="", override_reason=None):
     """Hand a lead from the pool (or from its current distributor) to `distributor` by hand.
 
     Only an active (or probation) distributor takes leads; a new lead becomes MQL on the way,
     as when it is routed. The accept deadline is the distributor's tier's `accept_hours` from
     now. A distributor that rejected the lead or let it expire is never handed it again.
+
+    A manager's choice is checked against the routing rules (leads.routing.assignment_warnings:
+    not active, no territory for the lead, not carrying its product line, at its lead capacity).
+    With warnings it goes through only with an `override_reason`, kept on the hand-over's
+    LeadEvent and RoutingDecision (with the warnings); without one it is refused with
+    ValidationFailed on "override_reason", the warnings in its details. The pages and the API
+    always pass the user's reason ("" when none); None skips the check, for code that assigns
+    on purpose (demo data, scripts).
     """
     _require_manufacturer(by, _("Only the manufacturer's staff may assign leads."))
     lead = _lock(lead)
     distributor = Distributor.objects.select_related("tier").get(pk=distributor.pk)
+    reason = (override_reason or "").strip()
+    text_check(RoutingDecision, "override_reason", reason)
+    warnings = []
+    already_there = lead.status == Lead.Status.ASSIGNED and lead.distributor_id == distributor.pk
+    if override_reason is not None and not already_there:
+        _refuse_unassignable(lead, distributor)  # before any warning: no reason overrides these
+        warnings = assignment_warnings(lead, distributor.pk)
+        if warnings and not reason:
+            details = [
+                {"code": w["code"], "message": warning_text(w, distributor.code)} for w in warnings
+            ]
+            raise ValidationFailed(
+                _("Give a reason to assign the lead to %(code)s anyway: %(warnings)s.")
+                % {
+                    "code": distributor.code,
+                    "warnings": "; ".join(item["message"] for item in details),
+                },
+                field="override_reason",
+                details=details,
+            )
     moves = Moves()
     moved = _assign_locked(
         moves,
@@ -334,8 +377,9 @@ def lead_assign(*, lead, distributor, by, note=""):
         by=by,
         at=timezone.now(),
         mode=RoutingDecision.Mode.MANUAL,
-        explanation=_manual_explanation(distributor),
+        explanation=_manual_explanation(distributor, warnings),
         note=note,
+        override_reason=reason if warnings else "",
     )
     moves.count()
     if moved:
@@ -709,11 +753,8 @@ def lead_expire(*, lead_id, now=None):
     with transaction.atomic():
         lead = (
             Lead.objects.select_for_update(of=("self",), skip_locked=True)
-            .filter(
-                pk=lead_id,
-                status=Lead.Status.ASSIGNED,
-                accept_deadline__lt=now,
-            )
+            .filter(pk=lead_id)
+            .overdue(now)
             .first()
         )
         if lead is None:
@@ -747,7 +788,7 @@ def leads_deadlines_enforce(*, now=None, limit=None):
     now = now or timezone.now()
     limit = limit or settings.LEAD_DEADLINE_BATCH
     ids = list(
-        Lead.objects.filter(status=Lead.Status.ASSIGNED, accept_deadline__lt=now)
+        Lead.objects.overdue(now)
         .order_by("accept_deadline", "pk")
         .values_list("pk", flat=True)[:limit]
     )

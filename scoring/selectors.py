@@ -15,7 +15,7 @@ from distributors.periods import complete_months
 from goals.models import Goal, LandmarkReview
 from goals.selectors import TITLE_RELATIONS
 from leads import analytics
-from leads.selectors import lead_list
+from leads.selectors import leads_overdue, leads_overdue_url
 
 from .freshness import notes, run_changes, run_computed_at
 from .metrics import metric_get, metric_list, window
@@ -516,7 +516,9 @@ def dashboard(*, user):
     )
     context["missed"] = list(missed[:ATTENTION_LIMIT])
     context["missed_count"] = missed.count()
-    context["overdue_leads"] = lead_list(visible_to=user, filters={"overdue": True}).count()
+    # The whole channel's, as the other figures; the link lists exactly the counted leads.
+    context["overdue_leads"] = leads_overdue(user=user, scope="all").count()
+    context["overdue_leads_url"] = leads_overdue_url(user=user, scope="all")
     at_risk = (
         Goal.objects.visible_to(user)
         .filter(at_risk=True)

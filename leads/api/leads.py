@@ -11,18 +11,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from distributors.access import HasPortalRole, IsPortalUser, is_manufacturer, user_membership
-from distributors.filters import (
-    CodeChoiceFilter,
-    CountryFilter,
-    IncrementalFilterSet,
-    UtcIsoDateTimeFilter,
-)
-from distributors.models import Distributor, ProductLine
+from distributors.models import Distributor
 from distributors.serializers import CodeRelatedField, HistoryChangeSerializer
 from drm.api import Pagination, StrictPageSize
 from drm.errors import ValidationFailed
 
 from .. import analytics, selectors, services
+from ..filters import LeadFilter
 from ..models import Lead, LeadSource
 from ..rates import rate_list
 from ..serializers import (
@@ -52,47 +47,6 @@ class LeadPagination(StrictPageSize, CursorPagination):
     ordering = ("-id",)
     page_size = 50
     max_page_size = 500
-
-
-def visible_distributors(request):
-    # Another distributor's code answers like an unknown one: a partner learns nothing.
-    return Distributor.objects.visible_to(getattr(request, "user", None))
-
-
-class LeadFilter(IncrementalFilterSet):
-    status = filters.ChoiceFilter(choices=Lead.Status.choices)
-    distributor = CodeChoiceFilter(queryset=visible_distributors, help_text="Distributor code")
-    source = CodeChoiceFilter(queryset=LeadSource.objects.all(), help_text="Lead source code")
-    country = CountryFilter(help_text="ISO 3166-1 alpha-2 code")
-    product_line = CodeChoiceFilter(
-        queryset=ProductLine.objects.all(), help_text="Product line code"
-    )
-    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    overdue = filters.BooleanFilter(
-        method="filter_overdue", help_text="true: waiting for an answer past the deadline"
-    )
-    escalated = filters.BooleanFilter(
-        method="filter_escalated", help_text="true: back in the pool after nobody accepted it"
-    )
-
-    class Meta:
-        model = Lead
-        fields = []
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        overdue = selectors.lead_list(visible_to=self.request.user, filters={"overdue": True})
-        ids = overdue.values("pk")
-        return queryset.filter(pk__in=ids) if value else queryset.exclude(pk__in=ids)
-
-    def filter_escalated(self, queryset, name, value):
-        if value is None:
-            return queryset
-        if value:
-            return queryset.filter(escalated_at__isnull=False, status=Lead.Status.MQL)
-        return queryset.exclude(escalated_at__isnull=False, status=Lead.Status.MQL)
 
 
 def _acted(view, request, pk, serializer_class, do, *, code=status.HTTP_200_OK):
@@ -215,7 +169,11 @@ class LeadViewSet(
             pk,
             AssignSerializer,
             lambda lead, d: services.lead_assign(
-                lead=lead, distributor=d["distributor"], by=request.user, note=d["note"]
+                lead=lead,
+                distributor=d["distributor"],
+                by=request.user,
+                note=d["note"],
+                override_reason=d["override_reason"],
             ),
         )
 

@@ -29,7 +29,7 @@ def lead_status(lead):
     badge = format_html(
         '<span class="badge lead-status text-bg-{}">{}</span>', colour, lead.get_status_display()
     )
-    if lead.escalated_at and lead.status == "mql":
+    if lead.is_escalated:
         badge += format_html(' <span class="badge text-bg-danger">{}</span>', _("Escalated"))
     return badge
 

@@ -27,19 +27,20 @@ from distributors.access import (
     user_role,
 )
 from distributors.exports import neutralise, xlsx_response
+from distributors.selectors import distributor_scope_default
 from distributors.services import import_batch_create
 from drm.errors import DomainError, NotAllowed
 from drm.throttling import bulk_rate_limited
 from ingest.uploads import upload_refused
 
 from .. import routing, selectors, services
+from ..filters import SCOPE_TABS, page_data
 from ..forms import (
     AssignForm,
     BulkForm,
     ConvertForm,
     HandForm,
     InboxFilterForm,
-    LeadFilterForm,
     LeadForm,
     LeadImportForm,
     LoseForm,
@@ -77,32 +78,49 @@ def query_without(request, *names):
     return query.urlencode()
 
 
+def scope_tabs(request, scope):
+    """The "My distributors / All" tabs: each keeps the other filters and starts on the first
+    page."""
+    tabs = []
+    for value, label in SCOPE_TABS:
+        query = request.GET.copy()
+        for key in ("after", "page", "scope"):
+            query.pop(key, None)
+        query["scope"] = value
+        tabs.append({"value": value, "label": label, "query": query.urlencode()})
+    return tabs
+
+
 def _filtered(request):
-    """(form, leads) for the list and its export; no leads at all when a filter is invalid."""
-    form = LeadFilterForm(request.GET or None)
-    if not form.is_bound:
-        return form, selectors.lead_list(visible_to=request.user)
-    if not form.is_valid():
-        return form, Lead.objects.none()
-    return form, selectors.lead_list(visible_to=request.user, filters=form.selector_filters())
+    """(filterset, leads, scope) for the list and its export: the page's query string read by
+    the one LeadFilter the API reads too, the scope defaulting as the distributor list's. No
+    leads at all when a filter is invalid."""
+    data = page_data(request.GET)
+    data.setdefault("scope", distributor_scope_default(user=request.user))
+    filterset = selectors.lead_filterset(visible_to=request.user, data=data, request=request)
+    if not filterset.is_valid():
+        return filterset, Lead.objects.none(), data["scope"]
+    return filterset, filterset.qs, data["scope"]
 
 
 @require_safe
 @manufacturer_required
 def lead_list(request):
-    form, leads = _filtered(request)
+    filterset, leads, scope = _filtered(request)
     rows, after = selectors.keyset_page(leads, after=request.GET.get("after"), size=PAGE_SIZE)
     count, more = selectors.capped_count(leads)
     return render(
         request,
         "leads/list.html",
         {
-            "form": form,
+            "form": filterset.form,
             "leads": rows,
             "next_after": after,
             "count": count,
             "count_capped": more,
             "query": query_without(request, "after"),
+            "scope": scope,
+            "scope_tabs": scope_tabs(request, scope),
             "bulk_form": BulkForm(),
             "first_page": not request.GET.get("after"),
             "now": timezone.now(),
@@ -192,9 +210,9 @@ def _export(request, leads, name):
 @require_safe
 @manufacturer_required
 def lead_export(request):
-    form, leads = _filtered(request)
-    if form.errors:
-        errors = "\n".join(f"{name}: {e}" for name, errs in form.errors.items() for e in errs)
+    filterset, leads, _scope = _filtered(request)
+    if filterset.errors:
+        errors = "\n".join(f"{name}: {e}" for name, errs in filterset.errors.items() for e in errs)
         return HttpResponseBadRequest(
             _("Invalid filter, nothing exported:") + "\n" + errors,
             content_type="text/plain; charset=utf-8",
@@ -291,12 +309,14 @@ def lead_bulk(request):
                 % {"count": assigned},
             )
         else:
+            started = timezone.now()
             routed, left, skipped = services.leads_bulk_route(lead_ids=ids, by=request.user)
             messages.success(
                 request,
                 _("%(routed)d lead(s) routed; %(left)d left in the pool (no distributor fits).")
                 % {"routed": routed, "left": left},
             )
+            _say_left(request, selectors.leads_left_in_pool(lead_ids=ids, since=started))
         for lead_id, why in skipped[:10]:
             messages.warning(
                 request, _("Lead %(id)d skipped: %(why)s") % {"id": lead_id, "why": why}
@@ -304,6 +324,25 @@ def lead_bulk(request):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect(back)
+
+
+LEFT_NAMED = 20
+
+
+def _say_left(request, left):
+    """Name the leads the run left in the pool, each with why (the first LEFT_NAMED)."""
+    for item in left[:LEFT_NAMED]:
+        lead = item["lead"]
+        messages.warning(
+            request,
+            _("Left in the pool: %(company)s (lead %(id)d): %(why)s.")
+            % {"company": lead.company, "id": lead.pk, "why": item["why"]},
+        )
+    if len(left) > LEFT_NAMED:
+        messages.warning(
+            request,
+            _("…and %(count)d more left in the pool.") % {"count": len(left) - LEFT_NAMED},
+        )
 
 
 # --- the partner's inbox -----------------------------------------------------------------------
@@ -316,19 +355,24 @@ def lead_inbox(request):
     form = InboxFilterForm(request.GET or None)
     view = form.cleaned_data.get("view") if form.is_valid() else "open"
     view = view or "open"
-    leads = selectors.lead_inbox(
-        visible_to=request.user, mine=view == "mine", closed=view == "closed"
-    )
+    if view == selectors.INBOX_TO_ACCEPT:
+        # Exactly the "Waiting for you" to-do's rows (selectors.leads_to_accept).
+        leads = selectors.leads_to_accept(user=request.user)
+        count = leads.order_by().count
+    else:
+        leads = selectors.lead_inbox(
+            visible_to=request.user, mine=view == "mine", closed=view == "closed"
+        )
+        scope = {"mine": view == "mine", "closed": view == "closed"}
+
+        def count():
+            return selectors.lead_inbox_count(visible_to=request.user, **scope)
+
     if request.GET.get("format") in ("csv", "xlsx"):
         return _export(request, leads, "my-leads")
     # One distributor's leads: numbered pages are affordable, and the order is not a keyset.
     # The page count comes from a lean count, not from the listed rows' joins.
-    scope = {"mine": view == "mine", "closed": view == "closed"}
-    paginator = LeanCountPaginator(
-        leads,
-        INBOX_PAGE_SIZE,
-        count=lambda: selectors.lead_inbox_count(visible_to=request.user, **scope),
-    )
+    paginator = LeanCountPaginator(leads, INBOX_PAGE_SIZE, count=count)
     page = paginator.get_page(request.GET.get("page"))
     waiting, overdue = selectors.lead_inbox_waiting(visible_to=request.user, mine=view == "mine")
     membership = user_membership(request.user)
@@ -448,8 +492,10 @@ def _act(request, pk, *, form_class=None, form_name=None, do, done, form_kwargs=
         raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
         if form is not None:
-            # Shown on the form, with what the user entered still in it.
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            # Shown on the form, with what the user entered still in it; named items of the
+            # details (an assignment's warnings) each on a line of their own.
+            named = [d["message"] for d in exc.details if isinstance(d, dict) and "message" in d]
+            form.add_error(exc.field if exc.field in form.fields else None, [*named, exc.message])
             context = _detail_context(request, lead, **{form_name: form})
             return render(request, "leads/detail.html", context, status=400)
         messages.error(request, exc.message)
@@ -467,7 +513,11 @@ def lead_assign(request, pk):
         form_class=AssignForm,
         form_name="assign_form",
         do=lambda lead, data: services.lead_assign(
-            lead=lead, distributor=data["distributor"], by=request.user, note=data["note"]
+            lead=lead,
+            distributor=data["distributor"],
+            by=request.user,
+            note=data["note"],
+            override_reason=data["override_reason"],
         ),
         done=_("Lead assigned."),
     )

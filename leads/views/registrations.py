@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -16,9 +17,11 @@ from distributors.access import (
     partner_required,
     portal_user_required,
 )
+from distributors.selectors import distributor_scope_default
 from drm.errors import DomainError, NotAllowed
 
 from .. import selectors, services
+from ..filters import SCOPE_TABS, RegistrationFilter, page_data
 from ..forms import DealForm, DecisionForm
 from ..models import DealRegistration
 
@@ -61,23 +64,32 @@ def deal_register(request):
 @require_safe
 @portal_user_required
 def registration_list(request):
-    """Managers: the registrations waiting for a decision first, each with its possible
-    duplicates. Partners: their own distributor's registrations and the decisions."""
-    status = request.GET.get("status")
-    if status not in DealRegistration.Status.values:
-        status = DealRegistration.Status.PENDING if is_manufacturer(request.user) else None
-    registrations = selectors.registration_list(visible_to=request.user, status=status)
+    """Managers: the registrations waiting for a decision first (of their own distributors or
+    all, the scope defaulting as the distributor list's), each with its possible duplicates.
+    Partners: their own distributor's registrations and the decisions. An invalid filter lists
+    nothing and says why."""
+    manufacturer = is_manufacturer(request.user)
+    data = page_data(request.GET)
+    if manufacturer:
+        data.setdefault("status", DealRegistration.Status.PENDING)
+        data.setdefault("scope", distributor_scope_default(user=request.user))
+    filterset = RegistrationFilter(
+        data, queryset=selectors.registration_list(visible_to=request.user), request=request
+    )
+    registrations = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    status, scope = data.get("status", ""), data.get("scope", "")
     page = Paginator(registrations, PAGE_SIZE).get_page(request.GET.get("page"))
     pending = [
         registration.lead
         for registration in page.object_list
         if registration.status == DealRegistration.Status.PENDING
     ]
-    duplicates = selectors.deal_duplicates(leads=pending) if is_manufacturer(request.user) else {}
+    duplicates = selectors.deal_duplicates(leads=pending) if manufacturer else {}
     rows = [
         {"registration": registration, "duplicates": duplicates.get(registration.lead_id, [])}
         for registration in page.object_list
     ]
+    kept = {"scope": scope} if scope else {}
     return render(
         request,
         "leads/registrations.html",
@@ -85,10 +97,27 @@ def registration_list(request):
             "page": page,
             "rows": rows,
             "status": status,
-            "statuses": DealRegistration.Status.choices,
-            "manufacturer": is_manufacturer(request.user),
+            "scope": scope,
+            "errors": filterset.errors,
+            "status_tabs": [
+                {"value": value, "label": label, "query": urlencode({"status": value, **kept})}
+                for value, label in DealRegistration.Status.choices
+            ],
+            "scope_tabs": [
+                {
+                    "value": value,
+                    "label": label,
+                    "query": urlencode({"status": status, "scope": value}),
+                }
+                for value, label in SCOPE_TABS
+            ]
+            if manufacturer
+            else [],
+            "manufacturer": manufacturer,
             "decision_form": DecisionForm(),
-            "query": f"status={status}" if status else "",
+            "query": urlencode(
+                {key: value for key, value in (("status", status), ("scope", scope)) if value}
+            ),
         },
     )
 

@@ -68,7 +68,8 @@ from goals.models import (
 from goals.serializers import GoalQuerySerializer
 from leads import services as lead_services
 from leads.api.leads import FunnelQuery
-from leads.forms import InboxFilterForm, LeadFilterForm, MaterialFilterForm
+from leads.filters import LeadFilter, RegistrationFilter
+from leads.forms import InboxFilterForm, MaterialFilterForm
 from leads.models import (
     CriteriaAcknowledgement,
     CriteriaVersion,
@@ -2851,13 +2852,13 @@ LISTINGS = [
     Listing("distributors:territories"),
     Listing("distributors:my-revenue"),
     Listing("distributors:my-revenue", (), "?format=csv"),
-    Listing("leads:list", (LeadFilterForm,)),
-    Listing("leads:export", (LeadFilterForm,)),
-    Listing("leads:export", (LeadFilterForm,), "?format=xlsx"),
+    Listing("leads:list", (LeadFilter,)),
+    Listing("leads:export", (LeadFilter,)),
+    Listing("leads:export", (LeadFilter,), "?format=xlsx"),
     Listing("leads:inbox", (InboxFilterForm,)),
     Listing("leads:inbox", (InboxFilterForm,), "?format=csv"),
     Listing("leads:inbox", (InboxFilterForm,), "?format=xlsx"),
-    Listing("leads:registrations", ("status",)),
+    Listing("leads:registrations", (RegistrationFilter,)),
     Listing("leads:materials", (MaterialFilterForm,)),
     Listing("leads:analytics", (AnalyticsForm,)),
     Listing("goals:list", (GoalFilterForm,)),

@@ -386,13 +386,13 @@ def test_an_empty_push_is_a_400(token_client, manager):
 
 
 def test_a_manager_assigns_and_routes(token_client, manager, new_lead, distributor):
+    distributor.territories.add(factories.TerritoryFactory(country="DE", region=""))
     client = token_client(manager)
     lead = new_lead()
     response = client.post(act("assign", lead), {"distributor": "acme"}, format="json")
     assert response.status_code == 200, response.json()
     assert (response.json()["status"], response.json()["distributor"]) == ("assigned", "acme")
 
-    distributor.territories.add(factories.TerritoryFactory(country="DE", region=""))
     other = new_lead()
     response = client.post(act("route", other), format="json")
     assert (response.json()["status"], response.json()["distributor"]) == ("assigned", "acme")
@@ -656,6 +656,7 @@ def test_assigning_to_a_distributor_that_takes_no_leads_is_a_400(
 def test_a_manager_assigns_a_new_lead_by_hand_as_routing_would(
     token_client, manager, new_lead, distributor
 ):
+    distributor.territories.add(factories.TerritoryFactory(country="DE", region=""))
     lead = new_lead(status="new")
     response = token_client(manager).post(
         act("assign", lead), {"distributor": "acme"}, format="json"

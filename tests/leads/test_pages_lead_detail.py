@@ -414,6 +414,7 @@ def test_the_routing_explanation_is_shown_to_managers_only(
 def test_a_new_lead_offers_the_manager_an_assignment_that_works(
     login, manager, new_lead, distributor
 ):
+    distributor.territories.add(factories.TerritoryFactory(country="DE", region=""))
     lead = new_lead(status="new")
     client = login(manager)
     assert 'id="assign-form"' in client.get(detail(lead)).content.decode()
