@@ -54,7 +54,8 @@ from distributors.models import (
     UserProfile,
 )
 from distributors.periods import add_months
-from goals.forms import GoalFilterForm, ReviewFilterForm
+from goals.filters import ReviewFilter, StepFilter
+from goals.forms import GoalFilterForm
 from goals.models import (
     ActionStep,
     Activity,
@@ -2862,7 +2863,8 @@ LISTINGS = [
     Listing("goals:list", (GoalFilterForm,)),
     Listing("goals:export", (GoalFilterForm,)),
     Listing("goals:export", (GoalFilterForm,), "?format=xlsx"),
-    Listing("goals:reviews", (ReviewFilterForm,)),
+    Listing("goals:reviews", (ReviewFilter,)),
+    Listing("goals:steps", (StepFilter,)),
     Listing("goals:activities"),
     Listing("scoring:rankings", (RankingFilterForm,)),
     Listing("scoring:rankings-export", (RankingFilterForm,), "?format=csv"),
