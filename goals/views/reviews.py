@@ -44,7 +44,9 @@ def _tabs(request):
     return [
         {
             "label": label,
-            "url": f"{reverse('goals:reviews')}?{urlencode(query)}" if query else "?",
+            "url": f"{reverse('goals:reviews')}?{urlencode(query)}"
+            if query
+            else reverse("goals:reviews"),
             "active": asked == {key: str(value) for key, value in query.items()},
         }
         for label, query in TABS
