@@ -1160,6 +1160,7 @@ URLS = {
     "goals:step-add": by("goals:step-add", lambda o: o.goal.pk),
     "goals:step-status": by("goals:step-status", lambda o: o.step.pk),
     "goals:reviews": by("goals:reviews"),
+    "goals:steps": by("goals:steps"),
     "goals:review": by("goals:review", lambda o: o.review.pk),
     "goals:review-account": by("goals:review-account", lambda o: o.review.pk),
     "goals:review-acknowledge": by("goals:review-acknowledge", lambda o: o.review.pk),
@@ -2185,6 +2186,12 @@ ROWS = [
         effect=active_goal_state,
     ),
     Row("goals:reviews", "GET", page(got(200, shows(lambda o: [o.goal.subtitle])))),
+    # A rep sees the steps it owns only (the world's steps have no owner).
+    Row(
+        "goals:steps",
+        "GET",
+        page(got(200, shows(lambda o: [f"step-of-{o.distributor.code}"])), rep=got(200)),
+    ),
     *page_detail("goals:review", shows(lambda o: [o.review.explanation], whose="owner")),
     *each_owner(
         "goals:review-account",
