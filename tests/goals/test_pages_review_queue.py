@@ -213,7 +213,11 @@ def test_the_api_takes_the_same_filters_and_refuses_a_bad_value_naming_it(
     assert (row["next_act"], row["next_side"], row["overdue"]) == ("account", "partner", True)
     response = client.get(reverse("api:landmark-review-list"), {"accounting": "late"})
     assert response.status_code == 400 and "accounting" in response.content.decode()
-    body = token_client(manager).get(reverse("api:landmark-review-list"), {"accounting": "overdue"}).json()
+    body = (
+        token_client(manager)
+        .get(reverse("api:landmark-review-list"), {"accounting": "overdue"})
+        .json()
+    )
     assert [row["id"] for row in body["results"]] == [queue["late"].pk]
 
 

@@ -89,9 +89,7 @@ def test_a_late_correction_below_the_landmark_reopens_the_review_as_a_miss(
 
 def test_missed_and_accounted_reviews_are_never_closed_by_the_job(goal, distributor, pumps):
     revenue(distributor, pumps, "12000")
-    missed = factories.LandmarkReviewFactory(
-        landmark=goal.landmarks.order_by("date")[0], goal=goal
-    )
+    missed = factories.LandmarkReviewFactory(landmark=goal.landmarks.order_by("date")[0], goal=goal)
     assert services.reviews_close_on_track(today=datetime.date(2026, 6, 15)) == 0
     missed.refresh_from_db()
     assert (missed.status, missed.outcome) == ("open", "missed")

@@ -29,7 +29,11 @@ def test_a_review_is_ready_to_close_exactly_when_the_services_say_nothing_is_mis
     states.append((bare, NextAct.ACCOUNT, Side.PARTNER))
     by_manager = factories.LandmarkReviewFactory(landmark=landmarks[1], goal=goal)
     services.review_account(
-        review=by_manager, by=manager, cause="pricing", explanation="Late", actions=[("A", None, due)]
+        review=by_manager,
+        by=manager,
+        cause="pricing",
+        explanation="Late",
+        actions=[("A", None, due)],
     )
     states.append((by_manager, NextAct.ACKNOWLEDGE, Side.PARTNER))
     without_action = factories.LandmarkReviewFactory(landmark=landmarks[2], goal=goal)
