@@ -340,6 +340,9 @@ REVENUE_CACHE_SECONDS = env.int("REVENUE_CACHE_SECONDS", default=15 * 60)
 GOAL_ABSURD_GROWTH_PCT = env.int("GOAL_ABSURD_GROWTH_PCT", default=300)
 GOAL_WARN_POINTS = env.int("GOAL_WARN_POINTS", default=15)
 GOAL_TREND_MARGIN_POINTS = env.int("GOAL_TREND_MARGIN_POINTS", default=25)
+# An on-track landmark review closes itself this many days after its landmark's month ended
+# (the time distributors have to report a month): its figures are final then (README, Goals).
+GOAL_REVIEW_SETTLE_DAYS = env.int("GOAL_REVIEW_SETTLE_DAYS", default=30)
 # A contract ending within this many days is flagged "renewal due" (distributor page, list,
 # dashboard) and its account manager is told once by the daily job.
 CONTRACT_RENEWAL_DAYS = env.int("CONTRACT_RENEWAL_DAYS", default=90)

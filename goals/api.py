@@ -15,12 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from distributors.access import HasPortalRole, is_manufacturer
-from distributors.filters import CodeChoiceFilter, StrictFilterSet
-from distributors.models import Distributor
 from drm.api import Pagination
 from drm.errors import ValidationFailed
 
 from . import selectors, services
+from .filters import ReviewFilter
 from .models import Activity, Amendment, Goal, LandmarkReview
 from .serializers import (
     AccountSerializer,
@@ -319,26 +318,6 @@ class AmendmentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def reject(self, request, pk=None):
         amendment = services.amendment_reject(amendment=self.get_object(), by=request.user)
         return self._answer(amendment)
-
-
-def visible_distributors(request):
-    # Another distributor's code answers like an unknown one: a partner learns nothing.
-    return Distributor.objects.visible_to(getattr(request, "user", None))
-
-
-class ReviewFilter(StrictFilterSet):
-    status = filters.ChoiceFilter(choices=LandmarkReview.Status.choices)
-    outcome = filters.ChoiceFilter(choices=LandmarkReview.Outcome.choices)
-    distributor = CodeChoiceFilter(
-        field_name="goal__distributor",
-        queryset=visible_distributors,
-        help_text="Distributor code",
-    )
-    goal = filters.NumberFilter(field_name="goal_id", help_text="Goal id")
-
-    class Meta:
-        model = LandmarkReview
-        fields = []
 
 
 class LandmarkReviewViewSet(

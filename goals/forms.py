@@ -24,9 +24,10 @@ from .models import (
     LandmarkReview,
     LandmarkRule,
     Proposal,
+    Side,
     TeamBasis,
 )
-from .selectors import step_owner_choices
+from .selectors import step_owner_groups
 from .services import Terms
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -396,6 +397,11 @@ class GoalFilterForm(forms.Form):
     )
     metric = forms.ChoiceField(required=False, label=gettext_lazy("Metric"))
     at_risk = forms.BooleanField(required=False, label=gettext_lazy("At risk only"))
+    waiting = forms.ChoiceField(
+        choices=[("", gettext_lazy("Anyone")), ("me", gettext_lazy("Me"))],
+        required=False,
+        label=gettext_lazy("Waiting for an answer from"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -474,37 +480,64 @@ class AmendmentForm(TermsLinesMixin, forms.Form):
         return initial
 
 
-def owner_choices(goal):
-    """Who may own a step of `goal`: the manufacturer's people and the goal's distributor's."""
-    return step_owner_choices(distributor_id=goal.distributor_id)
+class OwnerField(forms.TypedChoiceField):
+    """A step's owner, offered by full name and grouped by side (`selectors.step_owner_groups`);
+    the value is the user's id, never a username."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("empty_value", None)
+        super().__init__(*args, **kwargs)
+        self.people = {}
+
+    def offer(self, goal, viewer=None):
+        groups = step_owner_groups(
+            distributor_id=goal.distributor_id if goal is not None else None,
+            goal=goal,
+            viewer=viewer,
+        )
+        self.people = {user.pk: user for _side, users in groups for user in users}
+        choices = [("", "—")]
+        for side, users in groups:
+            label = (
+                goal.distributor.name
+                if side == Side.PARTNER and goal is not None and goal.distributor_id
+                else Side(side).label
+            )
+            choices.append((label, [(user.pk, person_name(user)) for user in users]))
+        self.choices = choices
+
+    def clean(self, value):
+        value = super().clean(value)
+        return None if value is None else self.people[value]
+
+
+def person_name(user):
+    """A person as the other side knows them: the full name, else the username."""
+    return user.get_full_name() or user.get_username()
 
 
 class StepForm(forms.Form):
     what = forms.CharField(max_length=300, label=gettext_lazy("What"))
-    owner = forms.ModelChoiceField(
-        get_user_model().objects.none(), required=False, label=gettext_lazy("Owner")
-    )
+    owner = OwnerField(required=False, label=gettext_lazy("Owner"))
     due = forms.DateField(widget=DATE, label=gettext_lazy("Due"))
 
-    def __init__(self, *args, goal, **kwargs):
+    def __init__(self, *args, goal, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_choices(goal)
+        self.fields["owner"].offer(goal, viewer)
 
 
 class StepStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ActionStep.Status.choices)
 
 
-class ReviewFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[("", gettext_lazy("Any status")), *LandmarkReview.Status.choices],
-        required=False,
-        label=gettext_lazy("Status"),
-    )
-
-
 class AccountForm(forms.Form):
-    cause = forms.ChoiceField(choices=Cause.choices, label=gettext_lazy("Cause"))
+    # No cause is chosen for the user: a pre-selected one would be taken as given and bias
+    # what the causes add up to.
+    cause = forms.ChoiceField(
+        choices=[("", gettext_lazy("Choose a cause…")), *Cause.choices],
+        label=gettext_lazy("Cause"),
+    )
     explanation = forms.CharField(
         max_length=text_limit(LandmarkReview, "explanation"),
         label=gettext_lazy("Explanation"),
@@ -514,15 +547,13 @@ class AccountForm(forms.Form):
 
 class ActionForm(forms.Form):
     what = forms.CharField(max_length=300, required=False, label=gettext_lazy("Corrective action"))
-    owner = forms.ModelChoiceField(
-        get_user_model().objects.none(), required=False, label=gettext_lazy("Owner")
-    )
+    owner = OwnerField(required=False, label=gettext_lazy("Owner"))
     due = forms.DateField(required=False, widget=DATE, label=gettext_lazy("Due"))
 
-    def __init__(self, *args, goal=None, **kwargs):
+    def __init__(self, *args, goal=None, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
         if goal is not None:
-            self.fields["owner"].queryset = owner_choices(goal)
+            self.fields["owner"].offer(goal, viewer)
 
     def clean(self):
         data = super().clean()

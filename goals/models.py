@@ -6,12 +6,13 @@ leads and activities the portal holds. `Goal.TRANSITIONS` says which status may 
 services in `services.py` apply them under a row lock and record who accepted, and when.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -23,6 +24,8 @@ MONEY_DIGITS = 16
 # The reason given for standing by a goal despite the SMART check's warnings (kept in
 # `Goal.smart_acknowledgements`, hence no field of its own to carry the limit).
 ACKNOWLEDGEMENT_MAX_LENGTH = PARAGRAPHS
+# A step is due (on the to-do lists) from this many days before its date.
+STEP_DUE_DAYS = 7
 
 
 class Side(models.TextChoices):
@@ -339,6 +342,26 @@ class Goal(models.Model):
             return ""
         return Side.PARTNER if self.proposed_by_side == Side.MANUFACTURER else Side.MANUFACTURER
 
+    @classmethod
+    def awaiting_q(cls, side):
+        """`awaiting_side == side` as a filter: the terms on the table wait for `side`'s
+        answer (accept or counter)."""
+        negotiating = Q(status__in=(cls.Status.PROPOSED, cls.Status.COUNTER_PROPOSED))
+        if side == Side.PARTNER:
+            return negotiating & Q(proposed_by_side=Side.MANUFACTURER)
+        return negotiating & ~Q(proposed_by_side=Side.MANUFACTURER)
+
+    @classmethod
+    def amendment_awaiting_q(cls, side):
+        """An amendment on the table that `side` decides (the other side proposed it)."""
+        return Q(
+            Exists(
+                Amendment.objects.filter(
+                    goal=OuterRef("pk"), status=Amendment.Status.PROPOSED
+                ).exclude(proposed_by_side=side)
+            )
+        )
+
     @property
     def year(self):
         return self.due.year
@@ -451,6 +474,82 @@ class Cause(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+def accounting_deadline(as_of):
+    """The moment before which a review must have opened to be overdue on `as_of`: the start
+    (UTC) of the day SCORING_ACCOUNTING_DAYS before it."""
+    return datetime.datetime.combine(
+        as_of - datetime.timedelta(days=settings.SCORING_ACCOUNTING_DAYS),
+        datetime.time.min,
+        tzinfo=datetime.UTC,
+    )
+
+
+class NextAct(models.TextChoices):
+    """What a landmark review waits for next (`LandmarkReviewQuerySet.with_next_act`)."""
+
+    ACCOUNT = "account", _("Account for the landmark")
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge the accounting")
+    CLOSE = "close", _("Close the review")
+    FIGURES = "figures", _("Final figures (it then closes itself)")
+    NONE = "none", _("Nothing: closed")
+
+
+class LandmarkReviewQuerySet(VisibleToQuerySet):
+    def overdue(self, as_of):
+        return self.filter(LandmarkReview.overdue_q(as_of))
+
+    def with_next_act(self):
+        """Each review annotated with `next_act` (a NextAct) and `next_side` (the Side that
+        acts, "" for the portal or nobody): the same conditions `services.review_missing`,
+        `review_account`, `review_acknowledge` and `review_close` apply, set-based.
+
+        - account: a missed or at-risk review not accounted for, or accounted without a live
+          corrective action or an adjustment agreed by both sides (the distributor's side for
+          a distributor goal, the manufacturer's for its own goals);
+        - acknowledge: an accounting of a distributor goal the distributor's admin has not
+          signed off (the distributor's side);
+        - close: nothing missing any more (the manufacturer's side);
+        - figures: an on-track review (it closes itself once its figures are final,
+          `services.reviews_close_on_track`) or an early one whose landmark has not come.
+        """
+        Outcome, Status = LandmarkReview.Outcome, LandmarkReview.Status
+        answered = Exists(
+            ActionStep.objects.filter(review=OuterRef("pk")).exclude(
+                status=ActionStep.Status.DROPPED
+            )
+        ) | Exists(
+            Amendment.objects.filter(review=OuterRef("pk"), status=Amendment.Status.ACCEPTED)
+        )
+        closed = Q(status=Status.CLOSED)
+        on_track = Q(outcome=Outcome.ON_TRACK)
+        account = Q(outcome__in=(Outcome.MISSED, Outcome.AT_RISK)) & (
+            Q(status=Status.OPEN) | Q(cause="") | Q(explanation="") | ~answered
+        )
+        co_set = Q(goal__level=Goal.Level.DISTRIBUTOR)
+        acknowledge = co_set & Q(acknowledged_at__isnull=True)
+        figures = on_track | Q(outcome=Outcome.AT_RISK, actual__isnull=True)
+        return self.annotate(
+            next_act=Case(
+                When(closed, then=Value(NextAct.NONE)),
+                When(on_track, then=Value(NextAct.FIGURES)),
+                When(account, then=Value(NextAct.ACCOUNT)),
+                When(acknowledge, then=Value(NextAct.ACKNOWLEDGE)),
+                When(figures, then=Value(NextAct.FIGURES)),
+                default=Value(NextAct.CLOSE),
+                output_field=models.CharField(),
+            ),
+            next_side=Case(
+                When(closed | on_track, then=Value("")),
+                When(account & co_set, then=Value(Side.PARTNER)),
+                When(account, then=Value(Side.MANUFACTURER)),
+                When(acknowledge, then=Value(Side.PARTNER)),
+                When(figures, then=Value("")),
+                default=Value(Side.MANUFACTURER),
+                output_field=models.CharField(),
+            ),
+        )
+
+
 class LandmarkReview(models.Model):
     """A landmark looked back on: actual against expected, and for a miss, an accounting.
 
@@ -497,7 +596,7 @@ class LandmarkReview(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = VisibleToQuerySet.as_manager(distributor_lookup="goal__distributor")
+    objects = LandmarkReviewQuerySet.as_manager(distributor_lookup="goal__distributor")
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -511,6 +610,23 @@ class LandmarkReview(models.Model):
     @property
     def needs_accounting(self):
         return self.outcome in (self.Outcome.MISSED, self.Outcome.AT_RISK)
+
+    @classmethod
+    def overdue_q(cls, as_of):
+        """Overdue on `as_of`: a missed landmark still not accounted for, its review opened
+        more than SCORING_ACCOUNTING_DAYS before (the scorecards' "accountings overdue")."""
+        return Q(
+            outcome=cls.Outcome.MISSED,
+            status=cls.Status.OPEN,
+            opened_at__lt=accounting_deadline(as_of),
+        )
+
+    def is_overdue(self, as_of):
+        return (
+            self.outcome == self.Outcome.MISSED
+            and self.status == self.Status.OPEN
+            and self.opened_at < accounting_deadline(as_of)
+        )
 
 
 class ActionStep(models.Model):
@@ -564,6 +680,22 @@ class ActionStep(models.Model):
     @property
     def is_open(self):
         return self.status in (self.Status.TODO, self.Status.DOING)
+
+    OPEN = (Status.TODO, Status.DOING)
+
+    @classmethod
+    def open_q(cls):
+        return Q(status__in=cls.OPEN)
+
+    @classmethod
+    def overdue_q(cls, today):
+        """Open and past its due date."""
+        return cls.open_q() & Q(due__lt=today)
+
+    @classmethod
+    def due_q(cls, today):
+        """Open and due within STEP_DUE_DAYS, or overdue."""
+        return cls.open_q() & Q(due__lte=today + datetime.timedelta(days=STEP_DUE_DAYS))
 
 
 class Amendment(models.Model):

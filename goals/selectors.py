@@ -4,17 +4,21 @@ the rows shown, a team goal's roll-up, the review queue, and a distributor's qua
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from distributors.access import (
     CHANNEL_MANAGERS,
     MANUFACTURER_ADMINS,
+    Role,
     is_manufacturer,
     is_partner,
     user_membership,
+    user_role,
 )
 from distributors.periods import month_start
 
@@ -29,6 +33,7 @@ from .metrics import (
     quantize,
 )
 from .models import ActionStep, Amendment, Goal, LandmarkReview
+from .sides import own_side, waits_for_q
 
 # What a goal's title is written from (`goals.formats.goal_title`), for the lists that name
 # goals through a review or a step.
@@ -111,6 +116,9 @@ def goal_queryset(*, visible_to, filters=None):
         goals = goals.filter(parent_id=filters["parent"])
     if filters.get("metric"):
         goals = goals.filter(metric=filters["metric"])
+    if filters.get("waiting") == "me":
+        waiting = waiting_q(visible_to)
+        goals = goals.filter(waiting) if waiting is not None else goals.none()
     if filters.get("q"):
         # Titles are written from the terms: the words to find are the author's and the
         # names the terms carry.
@@ -233,21 +241,127 @@ def team_rollup(goal, *, as_of=None):
 
 
 def review_queue(*, visible_to, status=None):
-    """Landmark reviews the viewer may see, the open ones first."""
+    """Landmark reviews the viewer may see, each with what it waits for next and from which
+    side (`next_act`, `next_side`), the open ones first. The queue's filters are
+    `goals.filters.ReviewFilter`."""
     reviews = (
         LandmarkReview.objects.visible_to(visible_to)
         .select_related(
-            "goal__distributor",
+            "goal__distributor__account_manager",
             *TITLE_RELATIONS,
             "landmark",
             "accounted_by",
             "acknowledged_by",
         )
         .annotate(action_count=Count("actions"))
+        .with_next_act()
     )
     if status:
         reviews = reviews.filter(status=status)
     return reviews.order_by("status", "landmark__date", "id")
+
+
+def reviews_waiting_for(reviews, user):
+    """Of `reviews` (annotated `with_next_act`), those whose next act is `user`'s: the
+    services' side rule (`sides.own_side`: a rep speaks for no side, so none), and for the
+    manufacturer the reviews of the goals `user` answers for (`sides.answerable_q`)."""
+    side = own_side(user)
+    if side is None:
+        return reviews.none()
+    return reviews.filter(waits_for_q(user, side), next_side=side)
+
+
+def reviews_needing(user, distributor=None):
+    """The landmark reviews whose next act is `user`'s (account, acknowledge or close), as the
+    queue's "needs me" filter lists them; `distributor`: one distributor's only. The page that
+    lists exactly them: `reviews_needing_url(distributor)`."""
+    reviews = reviews_waiting_for(review_queue(visible_to=user), user)
+    if distributor is not None:
+        reviews = reviews.filter(goal__distributor=distributor)
+    return reviews
+
+
+def reviews_needing_url(distributor=None):
+    """The review queue's address listing `reviews_needing(user, distributor)`."""
+    return _url("goals:reviews", {"needs": "me"}, distributor)
+
+
+# The dashboard's "missed landmarks not accounted for", as the queue filters them.
+MISSED_NOT_ACCOUNTED = {"outcome": LandmarkReview.Outcome.MISSED, "status": "open"}
+
+
+def reviews_missed_not_accounted(user):
+    """Missed landmarks not accounted for that `user` may see (what
+    `reviews_missed_not_accounted_url()` lists)."""
+    return review_queue(visible_to=user).filter(
+        outcome=LandmarkReview.Outcome.MISSED, status=LandmarkReview.Status.OPEN
+    )
+
+
+def reviews_missed_not_accounted_url():
+    return _url("goals:reviews", MISSED_NOT_ACCOUNTED)
+
+
+def _url(route, query, distributor=None):
+    query = dict(query)
+    if distributor is not None:
+        query["distributor"] = distributor.code
+    return f"{reverse(route)}?{urlencode(query)}"
+
+
+def waiting_q(user):
+    """The goals that wait for `user`'s side to answer (None: `user` answers for no side):
+    terms on the table proposed by the other side (accept or counter, `Goal.awaiting_q`), or an
+    amendment the other side proposed (accept or reject); for the manufacturer, of the goals
+    `user` answers for (`sides.answerable_q`)."""
+    side = own_side(user)
+    if side is None:
+        return None
+    return (Goal.awaiting_q(side) | Goal.amendment_awaiting_q(side)) & waits_for_q(
+        user, side, goal=""
+    )
+
+
+def goals_waiting_for(user, distributor=None):
+    """Goals whose proposal, counter-proposal or open amendment waits for `user`'s side to
+    answer (`waiting_q`; a rep: none). The goals list shows exactly them with `?waiting=me`
+    (`goals_waiting_url`)."""
+    goals = goal_queryset(visible_to=user, filters={"waiting": "me"})
+    if distributor is not None:
+        goals = goals.filter(distributor=distributor)
+    return goals
+
+
+def goals_waiting_url(distributor=None):
+    return _url("goals:list", {"waiting": "me"}, distributor)
+
+
+def step_list(*, visible_to):
+    """The action steps `visible_to` may see, by due date: the manufacturer's people every
+    step, a partner admin its distributor's, a rep the steps it owns."""
+    steps = ActionStep.objects.visible_to(visible_to)
+    if user_role(visible_to) == Role.PARTNER_REP:
+        steps = steps.filter(owner=visible_to)
+    return steps.select_related(
+        "goal__distributor", *TITLE_RELATIONS, "owner", "review__landmark"
+    ).order_by("due", "id")
+
+
+def steps_due_for(user, distributor=None, *, today=None):
+    """The user's open steps due within STEP_DUE_DAYS or overdue: for the manufacturer's people
+    and reps the steps they own, for a partner admin its distributor's. Listed exactly by
+    `steps_due_url(user, distributor)`."""
+    steps = step_list(visible_to=user).filter(ActionStep.due_q(today or timezone.localdate()))
+    if user_role(user) != Role.PARTNER_ADMIN:
+        steps = steps.filter(owner=user)
+    if distributor is not None:
+        steps = steps.filter(goal__distributor=distributor)
+    return steps
+
+
+def steps_due_url(user, distributor=None):
+    owner = {} if user_role(user) == Role.PARTNER_ADMIN else {"owner": "me"}
+    return _url("goals:steps", {**owner, "state": "due"}, distributor)
 
 
 def steps_for(*, visible_to, goal=None, open_only=False):
@@ -353,18 +467,63 @@ def distributor_for_viewer(user, code):
     return Distributor.objects.visible_to(user).filter(code__caseless=code).first()
 
 
-def step_owner_choices(*, distributor_id):
-    """Who may own a step of a goal of `distributor_id` (None: a team or support goal): the
-    manufacturer's people and that distributor's users."""
-    owners = Q(is_superuser=True) | Q(groups__name__in=(MANUFACTURER_ADMINS, CHANNEL_MANAGERS))
+def _manufacturer_people():
+    return Q(is_superuser=True) | Q(groups__name__in=(MANUFACTURER_ADMINS, CHANNEL_MANAGERS))
+
+
+def step_owner_choices(*, distributor_id, goal=None, viewer=None):
+    """Who is offered as the owner of a step of a goal of `distributor_id` (None: a team or
+    support goal): that distributor's users, and of the manufacturer's people those relevant to
+    it, not every staff account: its account manager, the goal's owner, the managers who
+    logged an activity with it, and the manufacturer's viewer itself. A team or support goal:
+    every one of the manufacturer's people. Ordered by name, the manufacturer's people first."""
+    from distributors.models import Distributor
+
+    from .models import Activity
+
+    people = _manufacturer_people()
     if distributor_id:
-        owners |= Q(membership__distributor_id=distributor_id)
-    return get_user_model().objects.filter(owners, is_active=True).distinct().order_by("username")
+        relevant = Q(
+            pk__in=Distributor.objects.filter(pk=distributor_id).values("account_manager")
+        ) | Q(pk__in=Activity.objects.filter(distributor_id=distributor_id).values("manager"))
+        if goal is not None and goal.owner_id:
+            relevant |= Q(pk=goal.owner_id)
+        if viewer is not None and is_manufacturer(viewer):
+            relevant |= Q(pk=viewer.pk)
+        owners = (people & relevant) | Q(membership__distributor_id=distributor_id)
+    else:
+        owners = people
+    return (
+        get_user_model()
+        .objects.filter(owners, is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "id")
+    )
+
+
+def step_owner_groups(*, distributor_id, goal=None, viewer=None):
+    """`step_owner_choices` grouped by side: [(Side, [user, ...])], the manufacturer first;
+    each user carries `is_partner_user`."""
+    from distributors.models import Membership
+
+    users = list(step_owner_choices(distributor_id=distributor_id, goal=goal, viewer=viewer))
+    partners = set(
+        Membership.objects.filter(user__in=users, distributor_id=distributor_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    from .models import Side
+
+    groups = [
+        (Side.MANUFACTURER, [u for u in users if u.pk not in partners]),
+        (Side.PARTNER, [u for u in users if u.pk in partners]),
+    ]
+    return [(side, members) for side, members in groups if members]
 
 
 def step_owners_visible_to(user):
     """Usernames a caller may name as a step's owner: every active user for the manufacturer;
-    for a partner, the owners a goal of its own distributor may have, so that another
+    for a partner, the owners a goal of its own distributor is offered, so that another
     distributor's user reads like one that does not exist."""
     if is_manufacturer(user):
         return get_user_model().objects.filter(is_active=True)

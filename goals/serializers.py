@@ -3,6 +3,7 @@ services'. Codes stand for related objects (distributor, product line, territory
 category), usernames for people, ids for goals."""
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -23,6 +24,7 @@ from .models import (
     Landmark,
     LandmarkReview,
     LandmarkRule,
+    NextAct,
     Proposal,
     Side,
     TeamBasis,
@@ -530,6 +532,20 @@ class LandmarkReviewSerializer(serializers.ModelSerializer):
     display = serializers.SerializerMethodField(
         help_text="Expected and actual as the pages write them (the goal's precision and unit)"
     )
+    next_act = serializers.ChoiceField(
+        choices=NextAct.choices,
+        read_only=True,
+        help_text="What the review waits for next: account, acknowledge, close, figures (the "
+        "portal: final figures), none (closed)",
+    )
+    next_side = serializers.CharField(
+        read_only=True,
+        help_text='Whose act it is: "manufacturer", "partner" (the distributor), or "" (none)',
+    )
+    overdue = serializers.SerializerMethodField(
+        help_text="A missed landmark not accounted for SCORING_ACCOUNTING_DAYS after its "
+        "review opened"
+    )
 
     class Meta:
         model = LandmarkReview
@@ -555,8 +571,14 @@ class LandmarkReviewSerializer(serializers.ModelSerializer):
             "closed_at",
             "actions",
             "display",
+            "next_act",
+            "next_side",
+            "overdue",
         ]
         read_only_fields = fields
+
+    def get_overdue(self, review) -> bool:
+        return review.is_overdue(timezone.localdate())
 
     @extend_schema_field(
         serializers.DictField(child=serializers.CharField(), help_text="expected, actual")
@@ -649,6 +671,12 @@ class GoalQuerySerializer(serializers.Serializer):
         required=False, default=False, help_text="true: only goals flagged at risk"
     )
     metric = serializers.ChoiceField(choices=[], required=False, help_text="Metric key")
+    waiting = serializers.ChoiceField(
+        choices=[("me", "me")],
+        required=False,
+        help_text="me: only goals whose proposal, counter-proposal or amendment waits for the "
+        "caller's side to answer",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

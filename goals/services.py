@@ -43,6 +43,7 @@ from .models import (
     Side,
     TeamBasis,
 )
+from .sides import side_for
 from .smart import REFUSAL, Draft, Finding, smart_check
 from .terms import Problem as TermsProblem
 from .terms import difference as terms_difference
@@ -59,15 +60,8 @@ HUNDRED = Decimal(100)
 
 def goal_side(user, goal):
     """The side `user` speaks for on `goal`: the manufacturer, or the goal's distributor (its
-    partner admin only). Anyone else is refused."""
-    if is_manufacturer(user):
-        return Side.MANUFACTURER
-    membership = user_membership(user) if is_partner(user) else None
-    if membership is None or goal.distributor_id != membership.distributor_id:
-        raise NotAllowed(_("This goal is not your distributor's."))
-    if user_role(user) != Role.PARTNER_ADMIN:
-        raise NotAllowed(_("Only your distributor's admin can set goals; reps work the steps."))
-    return Side.PARTNER
+    partner admin only). Anyone else is refused (`sides.side_for`)."""
+    return side_for(user, goal.distributor_id)
 
 
 def _lock(goal):
@@ -1313,12 +1307,75 @@ def steps_overdue_notify(*, today):
     return notices.steps_overdue_notify(steps, today=today)
 
 
+def reviews_settled_before(today):
+    """Landmarks dated before this day have final figures on `today`: their month ended at
+    least GOAL_REVIEW_SETTLE_DAYS ago (the time distributors have to report a month)."""
+    return month_start(today - datetime.timedelta(days=settings.GOAL_REVIEW_SETTLE_DAYS))
+
+
+def reviews_close_on_track(*, today):
+    """On-track reviews close themselves once their figures are final (`reviews_settled_before`).
+
+    The actual is measured again as of the landmark's date, over the figures reported by now:
+    still at or above the expected value, the review closes (closed by the portal: no one);
+    below it (a late correction), the landmark is missed after all: the review reopens as a
+    miss to account for, from today, and its distributor is told as for any review opened.
+    Idempotent and batched: a chunk of goals at a time, one conditional update per chunk (a
+    review closed or changed meanwhile is left alone).
+    """
+    Outcome, Status = LandmarkReview.Outcome, LandmarkReview.Status
+    candidates = LandmarkReview.objects.filter(
+        outcome=Outcome.ON_TRACK, landmark__date__lt=reviews_settled_before(today)
+    ).exclude(status=Status.CLOSED)
+    closed = 0
+    reopened = []
+    for goals in _chunks(Goal.objects.filter(pk__in=candidates.values("goal_id"))):
+        reviews = {review.landmark_id: review for review in candidates.filter(goal__in=goals)}
+        facts = Facts.for_goals(goals, as_of=today)
+        holding, missed = [], []
+        for goal in goals:
+            metric = metric_get(goal.metric)
+            for landmark in goal.landmarks.all():
+                review = reviews.get(landmark.pk)
+                if review is None:
+                    continue
+                review.actual = metric.actual(goal, facts, as_of=landmark.date).value
+                on_track = review.actual is not None and review.actual >= review.expected
+                (holding if on_track else missed).append(review)
+        now = timezone.now()
+        with transaction.atomic():
+            LandmarkReview.objects.bulk_update(holding, ["actual"], batch_size=CHUNK)
+            closed += (
+                LandmarkReview.objects.filter(
+                    pk__in=[review.pk for review in holding], outcome=Outcome.ON_TRACK
+                )
+                .exclude(status=Status.CLOSED)
+                .update(status=Status.CLOSED, closed_by=None, closed_at=now)
+            )
+        for review in missed:
+            changed = (
+                LandmarkReview.objects.filter(pk=review.pk, outcome=Outcome.ON_TRACK)
+                .exclude(status=Status.CLOSED)
+                .update(
+                    outcome=Outcome.MISSED, actual=review.actual, status=Status.OPEN, opened_at=now
+                )
+            )
+            if changed:
+                reopened.append(review.pk)
+    notices.reviews_opened_notify(
+        list(LandmarkReview.objects.filter(pk__in=reopened).select_related("goal"))
+    )
+    return closed
+
+
 def goals_daily(*, today=None):
-    """The daily job: activate, open reviews, refresh the early warning, settle, remind."""
+    """The daily job: activate, open reviews, refresh the early warning, close the on-track
+    reviews whose figures are final, settle, remind."""
     today = today or timezone.localdate()
     return {
         "activated": goals_activate_started(today=today),
         "reviews_opened": reviews_open_due(today=today),
+        "reviews_closed": reviews_close_on_track(today=today),
         "at_risk": goals_at_risk_refresh(today=today),
         "settled": goals_settle(today=today),
         "overdue_steps": steps_overdue_notify(today=today),

@@ -25,6 +25,7 @@ urlpatterns = [
     path("goals/amendments/<int:pk>/accept/", views.amendment_accept, name="amendment-accept"),
     path("goals/amendments/<int:pk>/reject/", views.amendment_reject, name="amendment-reject"),
     # --- action plans ---
+    path("goals/steps/", views.step_list, name="steps"),
     path("goals/<int:pk>/steps/", views.step_add, name="step-add"),
     path("goals/steps/<int:pk>/status/", views.step_status, name="step-status"),
     # --- landmark reviews ---

@@ -7,7 +7,6 @@ investments. A distributor missing from the result, or with nothing to divide by
 for that metric: it is left out of the metric's cohort, never scored as a zero.
 """
 
-import datetime
 from collections import defaultdict
 from decimal import Decimal
 
@@ -250,11 +249,6 @@ class OverdueAccountings(Metric):
         return {"days": settings.SCORING_ACCOUNTING_DAYS}
 
     def inputs(self, as_of, distributor_ids=None):
-        limit = datetime.datetime.combine(
-            as_of - datetime.timedelta(days=settings.SCORING_ACCOUNTING_DAYS),
-            datetime.time.min,
-            tzinfo=datetime.UTC,
-        )
         months = window(as_of)
         rows = (
             _scoped(
@@ -264,10 +258,8 @@ class OverdueAccountings(Metric):
             )
             .values_list("goal__distributor_id")
             .annotate(
-                overdue=Count(
-                    "id",
-                    filter=Q(outcome="missed", status="open", opened_at__lt=limit),
-                ),
+                # The review queue's "overdue", defined once (`LandmarkReview.overdue_q`).
+                overdue=Count("id", filter=LandmarkReview.overdue_q(as_of)),
                 reviews=Count("id"),
             )
             .order_by()

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from distributors.models import Distributor
 from distributors.periods import complete_months
-from goals.models import Goal, LandmarkReview
-from goals.selectors import TITLE_RELATIONS
+from goals import selectors as goal_selectors
+from goals.models import Goal
 from leads import analytics
 from leads.selectors import leads_overdue, leads_overdue_url
 
@@ -508,14 +508,11 @@ def dashboard(*, user):
                 run=run, metric=metric_get("revenue_t12m").key
             ).aggregate(total=Sum("raw"))["total"],
         }
-    missed = (
-        LandmarkReview.objects.visible_to(user)
-        .filter(outcome=LandmarkReview.Outcome.MISSED, status=LandmarkReview.Status.OPEN)
-        .select_related("goal", "goal__distributor", *TITLE_RELATIONS, "landmark")
-        .order_by("opened_at", "id")
-    )
+    # The review queue's own filter, so that its link lists exactly the count.
+    missed = goal_selectors.reviews_missed_not_accounted(user).order_by("opened_at", "id")
     context["missed"] = list(missed[:ATTENTION_LIMIT])
     context["missed_count"] = missed.count()
+    context["missed_url"] = goal_selectors.reviews_missed_not_accounted_url()
     # The whole channel's, as the other figures; the link lists exactly the counted leads.
     context["overdue_leads"] = leads_overdue(user=user, scope="all").count()
     context["overdue_leads_url"] = leads_overdue_url(user=user, scope="all")

@@ -27,3 +27,11 @@ def attainment(value):
 @register.filter
 def day(value):
     return formats.day_text(value)
+
+
+@register.filter
+def person(user):
+    """A person by name as both sides know them (full name, else username); "—" for none."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()

@@ -21,6 +21,7 @@ from .goals import (
 )
 from .pages import activity_log, annex_download, quarterly_review
 from .reviews import review_account, review_acknowledge, review_close, review_detail, review_queue
+from .steps import step_list
 
 __all__ = [
     "activity_log",
@@ -46,5 +47,6 @@ __all__ = [
     "review_detail",
     "review_queue",
     "step_add",
+    "step_list",
     "step_status",
 ]

@@ -457,7 +457,7 @@ def _detail_context(request, goal, **forms):
         "step_statuses": ActionStep.Status.choices,
         "rollup": selectors.team_rollup(goal) if goal.level == Goal.Level.TEAM else None,
         "close_form": forms.get("close_form") or CloseForm(),
-        "step_form": forms.get("step_form") or StepForm(goal=goal),
+        "step_form": forms.get("step_form") or StepForm(goal=goal, viewer=user),
         "annex_year": goal.due.year,
         "annex_available": goal.distributor_id is not None
         and goal.status
@@ -632,7 +632,7 @@ def amendment_reject(request, pk):
 @portal_user_required
 def step_add(request, pk):
     goal = visible_goal(request, pk)
-    form = StepForm(request.POST, goal=goal)
+    form = StepForm(request.POST, goal=goal, viewer=request.user)
     if not form.is_valid():
         context = _detail_context(request, goal, step_form=form)
         return render(request, "goals/detail.html", context, status=400)

@@ -1,37 +1,100 @@
 """Landmark review pages: the queue, one review with its accounting, acknowledgement, closing."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from distributors.access import Role, is_manufacturer, portal_user_required, user_role
 from drm.errors import DomainError, NotAllowed
 
 from .. import selectors, services
-from ..forms import AccountForm, ActionFormSet, ReviewFilterForm
-from ..models import LandmarkReview
+from ..filters import ReviewFilter
+from ..forms import AccountForm, ActionFormSet
+from ..models import LandmarkReview, NextAct, Side
 from .goals import act
 
 PAGE_SIZE = 50
 
 
+# The queue's quick tabs: (label, query).
+TABS = (
+    (gettext_lazy("Needs me"), {"needs": "me"}),
+    (gettext_lazy("Overdue"), {"accounting": "overdue"}),
+    (gettext_lazy("Missed, not accounted for"), selectors.MISSED_NOT_ACCOUNTED),
+    (gettext_lazy("All open"), {"closed": "false"}),
+    (gettext_lazy("All"), {}),
+)
+SIDE_NAMES = {
+    Side.MANUFACTURER: gettext_lazy("the manufacturer"),
+    Side.PARTNER: gettext_lazy("the distributor"),
+    "": gettext_lazy("the portal"),
+}
+
+
+def _tabs(request):
+    asked = {key: value for key, value in request.GET.items() if key != "page"}
+    return [
+        {
+            "label": label,
+            "url": f"{reverse('goals:reviews')}?{urlencode(query)}"
+            if query
+            else reverse("goals:reviews"),
+            "active": asked == {key: str(value) for key, value in query.items()},
+        }
+        for label, query in TABS
+    ]
+
+
+def _rows(reviews, user):
+    """The page's reviews, each with what it needs, from whom, and whether from `user`."""
+    today = timezone.localdate()
+    ids = [review.pk for review in reviews]
+    mine = set(
+        selectors.reviews_waiting_for(
+            LandmarkReview.objects.filter(pk__in=ids).with_next_act(), user
+        ).values_list("pk", flat=True)
+    )
+    for review in reviews:
+        review.next_act_label = NextAct(review.next_act).label
+        review.next_side_label = SIDE_NAMES.get(review.next_side, "")
+        review.needs_me = review.pk in mine
+        review.overdue = review.is_overdue(today)
+    return reviews
+
+
 @require_safe
 @portal_user_required
 def review_queue(request):
-    form = ReviewFilterForm(request.GET or None)
-    status = form.cleaned_data.get("status") if form.is_valid() else None
-    reviews = selectors.review_queue(visible_to=request.user, status=status or None)
-    page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    reviews = ReviewFilter(
+        request.GET or None,
+        queryset=selectors.review_queue(visible_to=request.user),
+        request=request,
+    )
+    valid = not reviews.is_bound or reviews.is_valid()
+    listed = reviews.qs if valid else LandmarkReview.objects.none()
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    _rows(page.object_list, request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "goals/reviews.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": reviews.form,
+            "page": page,
+            "query": query.urlencode(),
+            "tabs": _tabs(request),
+            "manufacturer": is_manufacturer(request.user),
+        },
+        status=200 if valid else 400,
     )
 
 
@@ -70,7 +133,8 @@ def _context(request, review, account_form=None, action_forms=None):
         "may_close": is_manufacturer(user) and open_review,
         "account_form": account_form
         or AccountForm(initial={"cause": review.cause, "explanation": review.explanation}),
-        "action_forms": action_forms or ActionFormSet(prefix="actions", form_kwargs={"goal": goal}),
+        "action_forms": action_forms
+        or ActionFormSet(prefix="actions", form_kwargs={"goal": goal, "viewer": user}),
     }
 
 
@@ -86,7 +150,9 @@ def review_detail(request, pk):
 def review_account(request, pk):
     review = _visible_review(request, pk)
     form = AccountForm(request.POST)
-    actions = ActionFormSet(request.POST, prefix="actions", form_kwargs={"goal": review.goal})
+    actions = ActionFormSet(
+        request.POST, prefix="actions", form_kwargs={"goal": review.goal, "viewer": request.user}
+    )
     if form.is_valid() and actions.is_valid():
         rows = [
             (a["what"], a.get("owner"), a.get("due"))

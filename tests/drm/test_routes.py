@@ -55,7 +55,8 @@ from distributors.models import (
     UserProfile,
 )
 from distributors.periods import add_months
-from goals.forms import GoalFilterForm, ReviewFilterForm
+from goals.filters import ReviewFilter, StepFilter
+from goals.forms import GoalFilterForm
 from goals.models import (
     ActionStep,
     Activity,
@@ -1161,6 +1162,7 @@ URLS = {
     "goals:step-add": by("goals:step-add", lambda o: o.goal.pk),
     "goals:step-status": by("goals:step-status", lambda o: o.step.pk),
     "goals:reviews": by("goals:reviews"),
+    "goals:steps": by("goals:steps"),
     "goals:review": by("goals:review", lambda o: o.review.pk),
     "goals:review-account": by("goals:review-account", lambda o: o.review.pk),
     "goals:review-acknowledge": by("goals:review-acknowledge", lambda o: o.review.pk),
@@ -2186,6 +2188,12 @@ ROWS = [
         effect=active_goal_state,
     ),
     Row("goals:reviews", "GET", page(got(200, shows(lambda o: [o.goal.subtitle])))),
+    # A rep sees the steps it owns only (the world's steps have no owner).
+    Row(
+        "goals:steps",
+        "GET",
+        page(got(200, shows(lambda o: [f"step-of-{o.distributor.code}"])), rep=got(200)),
+    ),
     *page_detail("goals:review", shows(lambda o: [o.review.explanation], whose="owner")),
     *each_owner(
         "goals:review-account",
@@ -2864,7 +2872,8 @@ LISTINGS = [
     Listing("goals:list", (GoalFilterForm,)),
     Listing("goals:export", (GoalFilterForm,)),
     Listing("goals:export", (GoalFilterForm,), "?format=xlsx"),
-    Listing("goals:reviews", (ReviewFilterForm,)),
+    Listing("goals:reviews", (ReviewFilter,)),
+    Listing("goals:steps", (StepFilter,)),
     Listing("goals:activities"),
     Listing("scoring:rankings", (RankingFilterForm,)),
     Listing("scoring:rankings-export", (RankingFilterForm,), "?format=csv"),

@@ -89,3 +89,34 @@ def test_missed_landmarks_goals_at_risk_and_overdue_leads(login, manager, scored
     assert reverse("goals:review", args=[review.pk]) in content
     assert reverse("goals:detail", args=[goal.pk]) in content
     assert "/goals/?at_risk=on" in content and "/leads/?overdue=1" in content
+
+
+def test_the_missed_landmarks_link_lists_exactly_the_count_shown(
+    login, manager, partner, outsider, scored, distributor, other_distributor
+):
+    """The dashboard counts missed landmarks not accounted for; its link opens the review queue
+    on exactly those, for the manager; a partner's queue on that link lists its own, the same
+    selector's count (the dashboard is the manufacturer's)."""
+    from goals import selectors as goal_selectors
+
+    for owner in (scored["acme"], distributor, distributor, other_distributor):
+        factories.LandmarkReviewFactory(landmark__goal__distributor=owner)
+    factories.LandmarkReviewFactory(landmark__goal__distributor=distributor, status="accounted")
+    factories.LandmarkReviewFactory(landmark__goal__distributor=distributor, outcome="on_track")
+    factories.LandmarkReviewFactory(landmark__goal__distributor=distributor, status="closed")
+
+    page = login(manager).get(URL)
+    count = page.context["missed_count"]
+    assert count == 4
+    link = page.context["missed_url"]
+    assert f'href="{link.replace("&", "&amp;")}"' in page.content.decode()
+    listed = login(manager).get(link)
+    assert listed.status_code == 200
+    assert listed.context["page"].paginator.count == count
+    assert len(listed.context["page"].object_list) == count
+
+    for user, mine in ((partner, 3), (outsider, 1)):
+        expected = goal_selectors.reviews_missed_not_accounted(user)
+        assert expected.count() == mine
+        listed = login(user).get(link)
+        assert {r.pk for r in listed.context["page"].object_list} == {r.pk for r in expected}
