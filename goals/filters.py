@@ -50,16 +50,20 @@ class PersonFilter(filters.ModelChoiceFilter):
     field_class = PersonField
 
 
+SOMEONE = "someone"
+
+
 class ReviewFilter(StrictFilterSet):
     """The review queue's filters (page and API). Tabs: `needs=me`, `accounting=overdue`,
     `outcome=missed&status=open` (missed, not accounted for), `closed=false` (all open)."""
 
     needs = filters.ChoiceFilter(
-        choices=[(ME, _("Me"))],
+        choices=[(ME, _("Me")), (SOMEONE, _("Someone"))],
         method="filter_needs",
         label=_("Waiting for"),
         empty_label=_("Anyone"),
-        help_text="me: the reviews whose next act (account, acknowledge, close) is the caller's",
+        help_text="me: the reviews whose next act (account, acknowledge, close) is the caller's; "
+        "someone: those whose next act is anyone's (not only final figures)",
     )
     outcome = filters.ChoiceFilter(
         choices=LandmarkReview.Outcome.choices, label=_("Outcome"), empty_label=_("Any outcome")
@@ -100,6 +104,8 @@ class ReviewFilter(StrictFilterSet):
         fields = []
 
     def filter_needs(self, queryset, name, value):
+        if value == SOMEONE:
+            return queryset.filter(next_act__in=selectors.PERSON_ACTS)
         if value != ME:
             return queryset
         return selectors.reviews_waiting_for(queryset, self.request.user)

@@ -12,18 +12,13 @@ from distributors import record
 from distributors.access import is_manufacturer
 
 from . import selectors
-from .models import ActionStep, Activity, Amendment, Goal, LandmarkReview, Proposal
+from .models import ActionStep, Activity, Amendment, Goal, LandmarkReview, NextAct, Proposal
 from .selectors import TITLE_RELATIONS
 
 SHORT = "SHORT_DATE_FORMAT"
 GOALS_SHOWN = 8
 STEPS_SHOWN = 5
 ACTIVITIES_SHOWN = 5
-# Reviews that still wait for someone: a missed or at-risk landmark not yet accounted for, or
-# accounted for and not yet acknowledged or closed.
-WAITING_REVIEWS = Q(status=LandmarkReview.Status.OPEN, outcome__in=("missed", "at_risk")) | Q(
-    status=LandmarkReview.Status.ACCOUNTED
-)
 
 
 def _query(url, **params):
@@ -55,30 +50,27 @@ def goals_section(distributor, viewer, today):
 
 
 def reviews_section(distributor, viewer, today):
-    reviews = (
-        LandmarkReview.objects.visible_to(viewer)
-        .filter(WAITING_REVIEWS, goal__distributor=distributor)
-        .select_related("goal", "goal__distributor", *TITLE_RELATIONS, "landmark")
-        .order_by("landmark__date", "id")
-    )
-    shown = list(reviews[:GOALS_SHOWN])
+    """The reviews waiting for a person (an accounting, an acknowledgement, a close): those
+    the review queue lists with `?needs=someone&distributor=`."""
+    reviews = selectors.reviews_waiting_on_someone(viewer, distributor)
+    shown = list(reviews.order_by("landmark__date", "id")[:GOALS_SHOWN])
     count = len(shown) if len(shown) < GOALS_SHOWN else reviews.count()
     return {
         "reviews": shown,
         "count": count,
         "more": max(count - len(shown), 0),
-        "list_url": _query(reverse("goals:reviews"), distributor=distributor.code, waiting="on"),
+        "list_url": selectors.reviews_waiting_on_someone_url(distributor),
+        "mine_url": selectors.reviews_needing_url(distributor),
     }
 
 
 def steps_section(distributor, viewer, today):
     steps = (
-        ActionStep.objects.visible_to(viewer)
+        selectors.step_list(visible_to=viewer)
         .filter(
             goal__distributor=distributor,
             status__in=(ActionStep.Status.TODO, ActionStep.Status.DOING),
         )
-        .select_related("goal", "goal__distributor", *TITLE_RELATIONS, "owner")
         .order_by("due", "id")
     )
     counts = steps.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due__lt=today)))
@@ -87,7 +79,10 @@ def steps_section(distributor, viewer, today):
         "count": counts["total"],
         "overdue": counts["overdue"],
         "today": today,
-        "list_url": _query(reverse("goals:list"), distributor=distributor.code),
+        "list_url": _query(reverse("goals:steps"), distributor=distributor.code, state="open"),
+        "overdue_url": _query(
+            reverse("goals:steps"), distributor=distributor.code, state="overdue"
+        ),
         "activities": None,
     }
     if is_manufacturer(viewer):
@@ -203,6 +198,75 @@ def _name(user):
     return user.get_full_name() or user.get_username()
 
 
+def todo_goals_to_answer(viewer, *, distributor, scope, today):
+    """Proposals, counter-proposals and amendments waiting for the viewer's side (its own
+    acts: a manager's are those of the goals it answers for, whatever the scope)."""
+    goals = selectors.goals_waiting_for(viewer, distributor)
+    return record.Todo(
+        key="goals_to_answer",
+        label=_("Goal proposals and amendments to answer"),
+        count=goals.count(),
+        url=selectors.goals_waiting_url(distributor),
+        rows=tuple(
+            record.TodoRow(text=goal.title, url=goal.get_absolute_url())
+            for goal in goals[: record.TODO_PREVIEW]
+        ),
+        action=_("Accept, counter or reject the terms"),
+    )
+
+
+def todo_reviews(viewer, *, distributor, scope, today):
+    """Landmark reviews whose next act is the viewer's: account for, acknowledge or close."""
+    reviews = selectors.reviews_needing(viewer, distributor)
+    overdue = LandmarkReview.overdue_q(today)
+    counts = reviews.aggregate(count=Count("pk"), overdue=Count("pk", filter=overdue))
+    manufacturer = is_manufacturer(viewer)
+    return record.Todo(
+        key="reviews",
+        label=_("Landmark reviews to close")
+        if manufacturer
+        else _("Missed landmarks to account for or acknowledge"),
+        count=counts["count"],
+        overdue=counts["overdue"],
+        url=selectors.reviews_needing_url(distributor),
+        rows=tuple(
+            record.TodoRow(
+                text=f"{review.goal.title} · {NextAct(review.next_act).label}",
+                url=reverse("goals:review", args=[review.pk]),
+                due=review.landmark.date,
+                due_word=_("landmark of"),
+            )
+            for review in reviews[: record.TODO_PREVIEW]
+        ),
+        action=_("Close the reviews nothing is missing from any more")
+        if manufacturer
+        else _("Say what happened and what you will do"),
+    )
+
+
+def todo_steps(viewer, *, distributor, scope, today):
+    """The viewer's open action steps due within a week or overdue."""
+    steps = selectors.steps_due_for(viewer, distributor, today=today)
+    counts = steps.aggregate(count=Count("pk"), overdue=Count("pk", filter=Q(due__lt=today)))
+    return record.Todo(
+        key="steps_due",
+        label=_("Action steps due"),
+        count=counts["count"],
+        overdue=counts["overdue"],
+        url=selectors.steps_due_url(viewer, distributor),
+        rows=tuple(
+            record.TodoRow(
+                text=step.what,
+                url=step.goal.get_absolute_url(),
+                due=step.due,
+                overdue=step.due < today,
+            )
+            for step in steps[: record.TODO_PREVIEW]
+        ),
+        action=_("Do them, or say they are dropped"),
+    )
+
+
 def register():
     record.register_section(
         "goals", order=20, template="goals/record/_goals.html", build=goals_section
@@ -214,3 +278,6 @@ def register():
         "steps", order=70, template="goals/record/_steps.html", build=steps_section
     )
     record.register_timeline("goals", goal_timeline)
+    record.register_todo("goals_to_answer", order=20, build=todo_goals_to_answer)
+    record.register_todo("reviews", order=25, build=todo_reviews)
+    record.register_todo("steps_due", order=50, build=todo_steps)

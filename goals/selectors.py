@@ -32,7 +32,7 @@ from .metrics import (
     metric_get,
     quantize,
 )
-from .models import ActionStep, Amendment, Goal, LandmarkReview
+from .models import ActionStep, Amendment, Goal, LandmarkReview, NextAct
 from .sides import own_side, waits_for_q
 
 # What a goal's title is written from (`goals.formats.goal_title`), for the lists that name
@@ -259,6 +259,22 @@ def review_queue(*, visible_to, status=None):
     if status:
         reviews = reviews.filter(status=status)
     return reviews.order_by("status", "landmark__date", "id")
+
+
+# The acts a person does on a review (the rest wait for final figures, or for nothing).
+PERSON_ACTS = (NextAct.ACCOUNT, NextAct.ACKNOWLEDGE, NextAct.CLOSE)
+
+
+def reviews_waiting_on_someone(user, distributor):
+    """`distributor`'s reviews `user` may see whose next act is a person's (account,
+    acknowledge, close), as the queue's `?needs=someone&distributor=` lists them."""
+    return review_queue(visible_to=user).filter(
+        goal__distributor=distributor, next_act__in=PERSON_ACTS
+    )
+
+
+def reviews_waiting_on_someone_url(distributor):
+    return _url("goals:reviews", {"needs": "someone"}, distributor)
 
 
 def reviews_waiting_for(reviews, user):

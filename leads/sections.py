@@ -12,7 +12,7 @@ from distributors import record
 from distributors.access import is_manufacturer
 from distributors.periods import month_start
 
-from . import analytics
+from . import analytics, selectors
 from .models import Lead, LeadEvent, Stage
 
 WAITING_SHOWN = 5
@@ -100,8 +100,81 @@ def lead_timeline(distributor, viewer, limit):
     return entries
 
 
+def _preview(queryset, row):
+    return tuple(row(item) for item in queryset[: record.TODO_PREVIEW])
+
+
+def _lead_row(lead, now):
+    return record.TodoRow(
+        text=lead.company,
+        url=reverse("leads:detail", args=[lead.pk]),
+        due=lead.accept_deadline,
+        overdue=bool(lead.accept_deadline and lead.accept_deadline < now),
+    )
+
+
+def todo_leads_to_accept(viewer, *, distributor, scope, today):
+    """A partner's leads to accept or reject, most urgent first (a rep: those handed to it)."""
+    if distributor is None or is_manufacturer(viewer):
+        return None
+    leads = selectors.leads_to_accept(user=viewer, distributor=distributor)
+    now = timezone.now()
+    counts = leads.aggregate(
+        count=Count("pk"), overdue=Count("pk", filter=Q(accept_deadline__lt=now))
+    )
+    return record.Todo(
+        key="leads_to_accept",
+        label=_("Leads to accept"),
+        count=counts["count"],
+        overdue=counts["overdue"],
+        url=selectors.leads_to_accept_url(user=viewer, distributor=distributor),
+        rows=_preview(leads, lambda lead: _lead_row(lead, now)),
+        action=_("Accept or reject each one before its deadline"),
+    )
+
+
+def todo_leads_overdue(viewer, *, distributor, scope, today):
+    """A manager's leads past their accept deadline, over its scope."""
+    if distributor is not None or not is_manufacturer(viewer):
+        return None
+    leads = selectors.leads_overdue(user=viewer, scope=scope)
+    now = timezone.now()
+    return record.Todo(
+        key="leads_overdue",
+        label=_("Leads past their accept deadline"),
+        count=leads.count(),
+        url=selectors.leads_overdue_url(user=viewer, scope=scope),
+        rows=_preview(leads.select_related("distributor"), lambda lead: _lead_row(lead, now)),
+        action=_("Re-route them, or remind the distributor"),
+    )
+
+
+def todo_registrations(viewer, *, distributor, scope, today):
+    """A manager's deal registrations to approve or decline, over its scope."""
+    if distributor is not None or not is_manufacturer(viewer):
+        return None
+    registrations = selectors.registrations_to_approve(user=viewer, scope=scope)
+    return record.Todo(
+        key="registrations_to_approve",
+        label=_("Deal registrations to approve"),
+        count=registrations.count(),
+        url=selectors.registrations_to_approve_url(user=viewer, scope=scope),
+        rows=_preview(
+            registrations,
+            lambda registration: record.TodoRow(
+                text=f"{registration.lead.company} · {registration.distributor.name}",
+                url=selectors.registrations_to_approve_url(user=viewer, scope=scope),
+            ),
+        ),
+        action=_("Approve or decline each one"),
+    )
+
+
 def register():
     record.register_section(
         "leads", order=40, template="leads/record/_leads.html", build=leads_section
     )
     record.register_timeline("leads", lead_timeline)
+    record.register_todo("leads_to_accept", order=10, build=todo_leads_to_accept)
+    record.register_todo("leads_overdue", order=40, build=todo_leads_overdue)
+    record.register_todo("registrations_to_approve", order=30, build=todo_registrations)
