@@ -168,8 +168,13 @@ def _digest_pending():
     chosen = NotificationPreference.objects.filter(
         user=OuterRef("recipient"), kind=OuterRef("kind")
     )
-    return Notification.objects.unread().filter(emailed_at__isnull=True).filter(
-        Exists(chosen.filter(delivery=Delivery.DIGEST)) | (Q(kind__in=by_default) & ~Exists(chosen))
+    return (
+        Notification.objects.unread()
+        .filter(emailed_at__isnull=True)
+        .filter(
+            Exists(chosen.filter(delivery=Delivery.DIGEST))
+            | (Q(kind__in=by_default) & ~Exists(chosen))
+        )
     )
 
 
