@@ -3,8 +3,8 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.contrib.postgres.fields import ArrayField
+from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
 from django.template.loader import render_to_string
@@ -86,17 +86,13 @@ def notify(*, recipient, kind, subject, body, link="", context=None, acts=(), ac
 
 
 class _ArrayWithout(Func):
-    """An array without the elements of another (in its order)."""
+    """An array without the elements of another (in its order):
+    ARRAY(SELECT x FROM unnest(first) AS x WHERE NOT (x = ANY(second)))."""
 
     arity = 2
+    template = "ARRAY(SELECT x FROM unnest(%(expressions)s)))"
+    arg_joiner = ") AS x WHERE NOT (x = ANY("
     output_field = ArrayField(models.CharField(max_length=100))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        (array, array_params), (drop, drop_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        sql = f"ARRAY(SELECT x FROM unnest({array}) AS x WHERE NOT (x = ANY({drop})))"
-        return sql, [*array_params, *drop_params]
 
 
 def resolve(*, key=None, keys=()):
