@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from notifications.kinds import Delivery, Kind, register
-from notifications.services import notify
+from notifications.services import act_key, notify
 
 from .models import ImportBatch
 
@@ -44,6 +44,11 @@ OUTCOMES = {
 }
 
 
+def import_batch_commit_act(batch_id):
+    """The act a checked import asks of its uploader: commit it."""
+    return act_key("import", batch_id, "commit")
+
+
 def import_batch_notify(*, batch_id):
     """Tell the uploader how its import ended. Never fails the import it reports on (a
     savepoint: a database error here rolls back the notice alone, even inside a transaction)."""
@@ -73,6 +78,7 @@ def import_batch_notify(*, batch_id):
                     "errors": batch.error_count,
                     "message": batch.message,
                 },
+                acts=[import_batch_commit_act(batch.pk)] if batch.status == S.VALIDATED else (),
             )
         return notice
     except Exception:  # noqa: BLE001 - a lost notice must not undo or fail an import
