@@ -19,7 +19,7 @@ IMPORT_FAILED = register(
 )
 
 S = ImportBatch.Status
-# status: (kind, subject, body); bodies are filled from the batch's counts.
+# status: (kind, subject, body); bodies are filled from the batch's counts and message.
 OUTCOMES = {
     S.VALIDATED: (
         IMPORT_FINISHED,
@@ -34,12 +34,14 @@ OUTCOMES = {
     S.INVALID: (
         IMPORT_FAILED,
         _("Import %(filename)s has errors"),
-        _("%(errors)d error(s) found; nothing was imported. %(message)s"),
+        # The services' message says it all (how many errors, that nothing was imported):
+        # the notice repeating it said "nothing was imported" twice.
+        "%(message)s",
     ),
     S.FAILED: (
         IMPORT_FAILED,
         _("Import %(filename)s failed"),
-        _("Nothing was imported. %(message)s"),
+        "%(message)s",
     ),
 }
 

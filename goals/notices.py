@@ -136,10 +136,16 @@ def amendment_decided_notify(amendment, *, by):
     _send(
         [amendment.proposed_by],
         kind=AMENDMENT.slug,
-        subject=_("Your amendment was %(decision)s: %(title)s"),
+        # One sentence per decision: a status label put into the sentence was the caller's
+        # language, not the reader's.
+        subject=(
+            _("Your amendment was accepted: %(title)s")
+            if amendment.status == amendment.Status.ACCEPTED
+            else _("Your amendment was rejected: %(title)s")
+        ),
         body=_("See the goal's history for the terms now in force."),
         link=reverse("goals:detail", args=[goal.pk]),
-        context={"title": GoalTitle(goal), "decision": amendment.get_status_display().lower()},
+        context={"title": GoalTitle(goal)},
         actor=by,
     )
 
@@ -239,7 +245,11 @@ def steps_overdue_notify(steps, *, today):
             subject=ngettext_lazy(
                 "An action step is overdue", "%(count)d action steps are overdue", count
             ),
-            body=_("Mark them done, or agree on new dates."),
+            body=ngettext_lazy(
+                "Mark it done, or agree on a new date.",
+                "Mark them done, or agree on new dates.",
+                count,
+            ),
             link=reverse("goals:list"),
             context={"count": count},
             acts=[step_do(pk) for pk in ids],

@@ -158,9 +158,12 @@ def leads_escalated_notify(escalated):
                 "%(count)d leads need you: nobody accepted them in time",
                 count,
             ),
-            body=_(
+            body=ngettext_lazy(
+                "No other distributor fits after the deadline passed; assign it by hand or "
+                "close it.",
                 "No other distributor fits after the deadline passed; assign them by hand or "
-                "close them."
+                "close them.",
+                count,
             ),
             link=reverse("leads:list") + "?escalated=1",
             context={"count": count},
