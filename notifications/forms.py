@@ -24,7 +24,7 @@ class PreferencesForm(forms.Form):
         return {slug: delivery for slug, delivery in data.items() if delivery}
 
 
-class InboxFilterForm(forms.Form):
+class NotificationFilterForm(forms.Form):
     """`?show=unread` (neither read nor done: what the badge counts) or `?show=done`; an
     unknown value is an error, never the whole inbox."""
 

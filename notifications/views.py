@@ -40,9 +40,9 @@ def recipient_required(view):
 @require_safe
 @recipient_required
 def inbox(request):
-    from .forms import InboxFilterForm
+    from .forms import NotificationFilterForm
 
-    form = InboxFilterForm(request.GET)
+    form = NotificationFilterForm(request.GET)
     notifications = form.filter(Notification.objects.for_recipient(request.user))
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
