@@ -10,7 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications.kinds import Delivery, Kind, register
-from notifications.services import notify, recipient_language
+from notifications.services import act_key, notify, recipient_language
 
 from .models import ImportBatch
 
@@ -22,7 +22,7 @@ IMPORT_FAILED = register(
 )
 
 S = ImportBatch.Status
-# status: (kind, subject, body); bodies are filled from the batch's counts.
+# status: (kind, subject, body); bodies are filled from the batch's counts and message.
 OUTCOMES = {
     S.VALIDATED: (
         IMPORT_FINISHED,
@@ -37,14 +37,21 @@ OUTCOMES = {
     S.INVALID: (
         IMPORT_FAILED,
         _("Import %(filename)s has errors"),
-        _("%(errors)d error(s) found; nothing was imported. %(message)s"),
+        # The services' message says it all (how many errors, that nothing was imported):
+        # the notice repeating it said "nothing was imported" twice.
+        "%(message)s",
     ),
     S.FAILED: (
         IMPORT_FAILED,
         _("Import %(filename)s failed"),
-        _("Nothing was imported. %(message)s"),
+        "%(message)s",
     ),
 }
+
+
+def import_batch_commit_act(batch_id):
+    """The act a checked import asks of its uploader: commit it."""
+    return act_key("import", batch_id, "commit")
 
 
 def import_batch_notify(*, batch_id):
@@ -76,6 +83,7 @@ def import_batch_notify(*, batch_id):
                     "errors": batch.error_count,
                     "message": batch.message,
                 },
+                acts=[import_batch_commit_act(batch.pk)] if batch.status == S.VALIDATED else (),
             )
         return notice
     except Exception:  # noqa: BLE001 - a lost notice must not undo or fail an import

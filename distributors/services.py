@@ -35,6 +35,7 @@ from ingest.engine import (
 from ingest.readers import SIGNATURE_BYTES, check_content, file_kind, read_chunks
 from ingest.staging import Stage
 from ingest.uploads import too_large_message
+from notifications.services import resolve
 
 from . import periods
 from .access import Role, is_manufacturer, is_partner, user_membership, user_role
@@ -51,7 +52,7 @@ from .models import (
     Territory,
     UserProfile,
 )
-from .notices import contract_renewal_notify, import_batch_notify
+from .notices import contract_renewal_notify, import_batch_commit_act, import_batch_notify
 from .pricing import priced_pairs_sql
 from .revenue_epoch import revenue_changed
 
@@ -678,6 +679,7 @@ def import_batch_request_commit(*, batch, by):
     )
     if not moved:
         raise ValidationFailed(_("Only a checked import without errors can be committed."))
+    resolve(key=import_batch_commit_act(batch.pk))
     transaction.on_commit(lambda: _enqueue("commit", batch.pk))
 
 
@@ -846,6 +848,7 @@ def import_batches_expire(*, now=None):
             % {"hours": settings.IMPORT_EXPIRE_HOURS},
             finished_at=now,
         )
+        resolve(key=import_batch_commit_act(batch.pk))  # nothing left to commit
         changed += 1
     return changed
 

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext_lazy
 from distributors.models import Distributor, Membership
 from leads.notices import _send, channel_managers, partner_admins
 from notifications.kinds import Delivery, Kind, register
+from notifications.services import act_key
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,26 @@ GOAL_AT_RISK = register(Kind("goal_at_risk", _("Goals at risk of missing a landm
 STEP_OVERDUE = register(
     Kind("step_overdue", _("Action steps past their due date"), Delivery.DIGEST)
 )
+
+
+# The acts notices ask for: services resolve them when they are done (by anyone).
+def goal_answer(goal_id):
+    """Answer the terms on the table (accept or counter)."""
+    return act_key("goal", goal_id, "answer")
+
+
+def amendment_answer(amendment_id):
+    return act_key("amendment", amendment_id, "answer")
+
+
+def review_account(review_id):
+    """Look at an open landmark review and account for a miss."""
+    return act_key("review", review_id, "account")
+
+
+def step_do(step_id):
+    """Do an overdue action step (or drop it)."""
+    return act_key("step", step_id, "do")
 
 
 def _other_side(goal, by):
@@ -65,6 +86,8 @@ def goal_proposed_notify(goal, *, by, proposal=None):
         body=body,
         link=reverse("goals:detail", args=[goal.pk]),
         context=context,
+        acts=[goal_answer(goal.pk)],
+        actor=by,
     )
 
 
@@ -72,12 +95,13 @@ def goal_agreed_notify(goal, *, by):
     from .formats import GoalTitle
 
     _send(
-        [u for u in _both_sides(goal) if u.pk != by.pk],
+        _both_sides(goal),
         kind=GOAL_AGREED.slug,
         subject=_("Goal agreed: %(title)s"),
         body=_("Both sides have accepted the goal; it goes into the contract annex."),
         link=reverse("goals:detail", args=[goal.pk]),
         context={"title": GoalTitle(goal)},
+        actor=by,
     )
 
 
@@ -100,6 +124,8 @@ def amendment_proposed_notify(amendment, *, by):
             "changes": ChangeSummary(goal, amendment.previous, amendment.changes),
             "reason": amendment.reason,
         },
+        acts=[amendment_answer(amendment.pk)],
+        actor=by,
     )
 
 
@@ -110,10 +136,17 @@ def amendment_decided_notify(amendment, *, by):
     _send(
         [amendment.proposed_by],
         kind=AMENDMENT.slug,
-        subject=_("Your amendment was %(decision)s: %(title)s"),
+        # One sentence per decision: a status label put into the sentence was the caller's
+        # language, not the reader's.
+        subject=(
+            _("Your amendment was accepted: %(title)s")
+            if amendment.status == amendment.Status.ACCEPTED
+            else _("Your amendment was rejected: %(title)s")
+        ),
         body=_("See the goal's history for the terms now in force."),
         link=reverse("goals:detail", args=[goal.pk]),
-        context={"title": GoalTitle(goal), "decision": amendment.get_status_display().lower()},
+        context={"title": GoalTitle(goal)},
+        actor=by,
     )
 
 
@@ -155,9 +188,9 @@ def reviews_opened_notify(reviews):
     per_user = {}
     for review in reviews:
         for user in both_sides(review.goal):
-            person, count = per_user.get(user.pk, (user, 0))
-            per_user[user.pk] = (person, count + 1)
-    for user, count in per_user.values():
+            per_user.setdefault(user.pk, (user, []))[1].append(review.pk)
+    for user, ids in per_user.values():
+        count = len(ids)
         _send(
             [user],
             kind=REVIEW_OPENED.slug,
@@ -167,6 +200,7 @@ def reviews_opened_notify(reviews):
             body=_("Compare the actual with the landmark; a miss needs an accounting."),
             link=reverse("goals:reviews"),
             context={"count": count},
+            acts=[review_account(pk) for pk in ids],
         )
 
 
@@ -196,10 +230,10 @@ def steps_overdue_notify(steps, *, today):
 
     per_owner = {}
     for step in steps.select_related("owner"):
-        person, count = per_owner.get(step.owner_id, (step.owner, 0))
-        per_owner[step.owner_id] = (person, count + 1)
+        per_owner.setdefault(step.owner_id, (step.owner, []))[1].append(step.pk)
     sent = 0
-    for user, count in per_owner.values():
+    for user, ids in per_owner.values():
+        count = len(ids)
         # Once a day per owner, however many times the job runs.
         if Notification.objects.filter(
             recipient=user, kind=STEP_OVERDUE.slug, created_at__date=today
@@ -211,9 +245,14 @@ def steps_overdue_notify(steps, *, today):
             subject=ngettext_lazy(
                 "An action step is overdue", "%(count)d action steps are overdue", count
             ),
-            body=_("Mark them done, or agree on new dates."),
+            body=ngettext_lazy(
+                "Mark it done, or agree on a new date.",
+                "Mark them done, or agree on new dates.",
+                count,
+            ),
             link=reverse("goals:list"),
             context={"count": count},
+            acts=[step_do(pk) for pk in ids],
         )
         sent += 1
     return sent

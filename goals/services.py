@@ -25,6 +25,7 @@ from distributors.periods import add_months, month_start
 from drm.errors import NotAllowed, ValidationFailed
 from drm.history import history_changes
 from drm.limits import text_check, text_within, texts_check
+from notifications.services import resolve
 
 from . import formats, notices
 from .metrics import Facts, actuals_for, metric_get, projection, quantize
@@ -638,6 +639,7 @@ def goal_counter(*, goal, by, terms):
         previous=previous,
         changes=changes,
     )
+    resolve(key=notices.goal_answer(goal.pk))  # answered: the notice goes the other way now
     notices.goal_proposed_notify(goal, by=by, proposal=proposal)
     return goal
 
@@ -659,6 +661,7 @@ def goal_accept(*, goal, by):
     if goal.start <= timezone.localdate():
         _move(goal, Goal.Status.ACTIVE)
     _save(goal, by, "status", *ACCEPTANCE_FIELDS)
+    resolve(key=notices.goal_answer(goal.pk))
     notices.goal_agreed_notify(goal, by=by)
     return goal
 
@@ -692,6 +695,7 @@ def goal_close(*, goal, by, reason):
     _move(goal, Goal.Status.CLOSED)
     goal.closed_reason = reason.strip()
     _save(goal, by, "status", "closed_reason")
+    resolve(key=notices.goal_answer(goal.pk))  # nothing left to answer
     return goal
 
 
@@ -835,6 +839,7 @@ def amendment_accept(*, amendment, by):
     if side == amendment.proposed_by_side:
         raise NotAllowed(_("The other side accepts an amendment, not its author."))
     _amendment_apply(goal, amendment, by)
+    resolve(key=notices.amendment_answer(amendment.pk))
     notices.amendment_decided_notify(amendment, by=by)
     return amendment
 
@@ -852,6 +857,7 @@ def amendment_reject(*, amendment, by):
     )
     amendment.decided_by, amendment.decided_at = by, timezone.now()
     amendment.save(update_fields=["status", "decided_by", "decided_at"])
+    resolve(key=notices.amendment_answer(amendment.pk))  # rejected or withdrawn
     if amendment.status == Amendment.Status.REJECTED:
         notices.amendment_decided_notify(amendment, by=by)
     return amendment
@@ -912,6 +918,7 @@ def review_account(*, review, by, cause, explanation, actions=()):
         ActionStep.objects.create(
             goal=review.goal, review=review, what=what.strip(), owner=owner, due=due, created_by=by
         )
+    resolve(key=notices.review_account(review.pk))
     return review
 
 
@@ -925,6 +932,7 @@ def review_acknowledge(*, review, by):
         raise ValidationFailed(_("There is no accounting to acknowledge yet."), field="status")
     review.acknowledged_by, review.acknowledged_at = by, timezone.now()
     review.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    resolve(key=notices.review_account(review.pk))
     return review
 
 
@@ -974,6 +982,7 @@ def review_close(*, review, by):
     review.status = LandmarkReview.Status.CLOSED
     review.closed_by, review.closed_at = by, timezone.now()
     review.save(update_fields=["status", "closed_by", "closed_at"])
+    resolve(key=notices.review_account(review.pk))
     return review
 
 
@@ -1032,6 +1041,8 @@ def step_set_status(*, step, by, status):
     step.status = status
     step.done_at = timezone.now() if status == ActionStep.Status.DONE else None
     step.save(update_fields=["status", "done_at"])
+    if status in (ActionStep.Status.DONE, ActionStep.Status.DROPPED):
+        resolve(key=notices.step_do(step.pk))
     return step
 
 

@@ -16,7 +16,7 @@ from distributors.access import CHANNEL_MANAGERS
 from distributors.models import Distributor, Membership
 from notifications.kinds import Delivery, Kind, register
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import act_key, notify
 
 from .selectors import ACKNOWLEDGING_STATUSES
 
@@ -34,6 +34,27 @@ DEAL_DECIDED = register(Kind("deal_decided", _("Decisions on my deal registratio
 CRITERIA_PUBLISHED = register(
     Kind("criteria_published", _("New lead qualification criteria to acknowledge"))
 )
+
+
+# The acts notices ask for: services resolve them when they are done (by anyone).
+def lead_answer(lead_id):
+    """Accept or reject a lead handed to one's distributor."""
+    return act_key("lead", lead_id, "answer")
+
+
+def lead_place(lead_id):
+    """Assign by hand or close a lead nobody accepted in time (escalated)."""
+    return act_key("lead", lead_id, "place")
+
+
+def registration_decide(registration_id):
+    return act_key("registration", registration_id, "decide")
+
+
+def criteria_acknowledge(distributor_id):
+    """Acknowledge the current qualification criteria for a distributor (any version: the
+    acknowledgement of the current one answers the notices of earlier ones too)."""
+    return act_key("criteria", distributor_id, "acknowledge")
 
 
 def partner_admins(distributor_id):
@@ -70,9 +91,10 @@ def _send(recipients, **message):
             log.exception("could not notify %s of %s", user.pk, message.get("kind"))
 
 
-def _partner_admins_notify(counts, *, kind, subject, body):
+def _partner_admins_notify(counts, *, kind, subject, body, acts=None, actor=None):
     """{distributor id: number of leads} → one notice to each of its partner admins;
-    `subject` and `body` give the (plural-aware) text for a count."""
+    `subject` and `body` give the (plural-aware) text for a count; `acts`, what it asks
+    of each distributor."""
     for distributor_id, count in counts.items():
         _send(
             partner_admins(distributor_id),
@@ -81,13 +103,18 @@ def _partner_admins_notify(counts, *, kind, subject, body):
             body=body(count),
             link=reverse("leads:inbox"),
             context={"count": count},
+            acts=(acts or {}).get(distributor_id, ()),
+            actor=actor,
         )
 
 
-def leads_assigned_notify(counts):
-    """{distributor id: number of leads just handed to it} → its partner admins."""
+def leads_assigned_notify(handed, *, actor=None):
+    """{distributor id: ids of the leads just handed to it} → its partner admins, asked to
+    answer each; `actor`, who handed them (a manager), if anyone."""
     _partner_admins_notify(
-        counts,
+        {distributor_id: len(ids) for distributor_id, ids in handed.items() if ids},
+        acts={where: [lead_answer(pk) for pk in ids] for where, ids in handed.items()},
+        actor=actor,
         kind=LEAD_ASSIGNED,
         subject=lambda n: ngettext_lazy(
             "A new lead is waiting for you", "%(count)d new leads are waiting for you", n
@@ -115,14 +142,14 @@ def leads_taken_back_notify(counts):
     )
 
 
-def leads_escalated_notify(counts):
-    """{distributor id or None: number of leads escalated} → the channel managers."""
+def leads_escalated_notify(escalated):
+    """{distributor id or None: ids of the leads escalated} → the channel managers."""
     per_manager = {}
-    for distributor_id, count in counts.items():
+    for distributor_id, ids in escalated.items():
         for manager in channel_managers(distributor_id):
-            user, total = per_manager.get(manager.pk, (manager, 0))
-            per_manager[manager.pk] = (user, total + count)
-    for user, count in per_manager.values():
+            per_manager.setdefault(manager.pk, (manager, []))[1].extend(ids)
+    for user, ids in per_manager.values():
+        count = len(ids)
         _send(
             [user],
             kind=LEAD_ESCALATED.slug,
@@ -131,12 +158,16 @@ def leads_escalated_notify(counts):
                 "%(count)d leads need you: nobody accepted them in time",
                 count,
             ),
-            body=_(
+            body=ngettext_lazy(
+                "No other distributor fits after the deadline passed; assign it by hand or "
+                "close it.",
                 "No other distributor fits after the deadline passed; assign them by hand or "
-                "close them."
+                "close them.",
+                count,
             ),
             link=reverse("leads:list") + "?escalated=1",
             context={"count": count},
+            acts=[lead_place(pk) for pk in ids],
         )
 
 
@@ -148,6 +179,8 @@ def deal_registered_notify(registration):
         body=_("Check it for duplicates and approve or decline it."),
         link=reverse("leads:registrations"),
         context={"code": registration.distributor.code, "company": registration.lead.company},
+        acts=[registration_decide(registration.pk)],
+        actor=registration.registered_by,
     )
 
 
@@ -167,6 +200,7 @@ def deal_decided_notify(registration):
         body=registration.decision_note.replace("%", "%%"),
         link=reverse("leads:detail", args=[registration.lead_id]),
         context={"company": registration.lead.company},
+        actor=registration.decided_by,
     )
 
 
@@ -179,8 +213,8 @@ def criteria_published_notify(version):
         return
     link = f"{reverse('leads:criteria')}#v{version.number}"
     told = Notification.objects.filter(kind=CRITERIA_PUBLISHED.slug, link=link).values("recipient")
-    users = [
-        m.user
+    memberships = [
+        m
         for m in Membership.objects.select_related("user")
         .filter(
             role=Membership.Role.ADMIN,
@@ -190,11 +224,14 @@ def criteria_published_notify(version):
         .exclude(user__in=told)
         .order_by("user_id")
     ]
-    _send(
-        users,
-        kind=CRITERIA_PUBLISHED.slug,
-        subject=_("Lead qualification criteria v%(number)d are published"),
-        body=_("Read them and acknowledge them for your distributor."),
-        link=link,
-        context={"number": version.number},
-    )
+    for membership in memberships:
+        _send(
+            [membership.user],
+            kind=CRITERIA_PUBLISHED.slug,
+            subject=_("Lead qualification criteria v%(number)d are published"),
+            body=_("Read them and acknowledge them for your distributor."),
+            link=link,
+            context={"number": version.number},
+            acts=[criteria_acknowledge(membership.distributor_id)],
+            actor=version.published_by,
+        )

@@ -11,7 +11,7 @@ Every move writes a LeadEvent; each service adds its events to the monthly rollu
 import datetime
 import logging
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -23,6 +23,7 @@ from distributors.access import Role, is_manufacturer, is_partner, user_membersh
 from distributors.models import Distributor
 from drm.errors import NotAllowed, ValidationFailed
 from drm.limits import text_check, text_limit
+from notifications.services import resolve
 
 from . import notices, rollups
 from .models import (
@@ -142,6 +143,8 @@ def _require_manufacturer(by, message):
 
 def _hand_over(moves, lead, distributor, *, by, at, cause, note=""):
     """Hand a locked lead in the pool to `distributor`: deadline from its tier."""
+    if lead.escalated_at:
+        resolve(key=notices.lead_place(lead.pk))  # placed at last
     lead.distributor = distributor  # the event names the distributor the lead goes to
     moves.move(lead, Lead.Status.ASSIGNED, by=by, note=note, at=at, cause=cause)
     lead.owner = None
@@ -151,6 +154,7 @@ def _hand_over(moves, lead, distributor, *, by, at, cause, note=""):
 
 
 def _back_to_pool(moves, lead, *, by, at, cause, reason="", note="", answer=True):
+    resolve(key=notices.lead_answer(lead.pk))  # rejected, withdrawn or expired
     moves.move(
         lead, Lead.Status.MQL, by=by, at=at, cause=cause, reason=reason, note=note, answer=answer
     )
@@ -383,7 +387,9 @@ def lead_assign(*, lead, distributor, by, note="", override_reason=None):
     )
     moves.count()
     if moved:
-        transaction.on_commit(lambda: notices.leads_assigned_notify({distributor.pk: 1}))
+        transaction.on_commit(
+            lambda: notices.leads_assigned_notify({distributor.pk: [lead.pk]}, actor=by)
+        )
     return lead
 
 
@@ -401,7 +407,7 @@ def leads_bulk_assign(*, lead_ids, distributor, by):
     )
     moves = Moves()
     at = timezone.now()
-    assigned, skipped = 0, []
+    assigned, skipped = [], []
     for lead in leads:
         try:
             with transaction.atomic():
@@ -414,14 +420,16 @@ def leads_bulk_assign(*, lead_ids, distributor, by):
                     mode=RoutingDecision.Mode.MANUAL,
                     explanation=_manual_explanation(distributor),
                 ):
-                    assigned += 1
+                    assigned.append(lead.pk)
         except ValidationFailed as exc:
             # Refused before any event was written (the savepoint keeps it so anyway).
             skipped.append((lead.pk, exc.message))
     moves.count()
     if assigned:
-        transaction.on_commit(lambda: notices.leads_assigned_notify({distributor.pk: assigned}))
-    return assigned, skipped
+        transaction.on_commit(
+            lambda: notices.leads_assigned_notify({distributor.pk: assigned}, actor=by)
+        )
+    return len(assigned), skipped
 
 
 def _route_locked(moves, router, lead, *, by, at, mode):
@@ -464,7 +472,9 @@ def lead_route(*, lead, by):
         _save(lead, by, ["status"])
     moves.count()
     if distributor is not None:
-        transaction.on_commit(lambda: notices.leads_assigned_notify({distributor.pk: 1}))
+        transaction.on_commit(
+            lambda: notices.leads_assigned_notify({distributor.pk: [lead.pk]}, actor=by)
+        )
     return lead
 
 
@@ -477,7 +487,7 @@ def leads_route(*, lead_ids, by, mode=RoutingDecision.Mode.AUTO, chunk=500):
     if by is not None:
         _require_manufacturer(by, _("Only the manufacturer's staff may route leads."))
     ids = sorted(set(lead_ids))
-    handed = Counter()
+    handed = defaultdict(list)
     left = 0
     for start in range(0, len(ids), chunk):
         with transaction.atomic():
@@ -494,10 +504,10 @@ def leads_route(*, lead_ids, by, mode=RoutingDecision.Mode.AUTO, chunk=500):
                 if distributor is None:
                     left += 1
                 else:
-                    handed[distributor.pk] += 1
+                    handed[distributor.pk].append(lead.pk)
             moves.count()
-    notices.leads_assigned_notify(dict(handed))
-    return sum(handed.values()), left
+    notices.leads_assigned_notify(dict(handed), actor=by)
+    return sum(len(ids) for ids in handed.values()), left
 
 
 def leads_bulk_route(*, lead_ids, by):
@@ -536,6 +546,7 @@ def lead_accept(*, lead, by):
     lead.owner = lead.owner or by
     _save(lead, by, ["status", "owner"])
     moves.count()
+    resolve(key=notices.lead_answer(lead.pk))
     return lead
 
 
@@ -735,6 +746,7 @@ def lead_lose(*, lead, by, reason, note=""):
     lead.escalated_at = None
     _save(lead, by, ["status", "lost_reason", "closed_at", "escalated_at"])
     moves.count()
+    resolve(keys=[notices.lead_answer(lead.pk), notices.lead_place(lead.pk)])
     return lead
 
 
@@ -792,7 +804,7 @@ def leads_deadlines_enforce(*, now=None, limit=None):
         .order_by("accept_deadline", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    taken_back, handed, escalated = Counter(), Counter(), Counter()
+    taken_back, handed, escalated = Counter(), defaultdict(list), defaultdict(list)
     for lead_id in ids:
         outcome = lead_expire(lead_id=lead_id, now=now)
         if outcome is None:
@@ -800,13 +812,13 @@ def leads_deadlines_enforce(*, now=None, limit=None):
         old, new, was_escalated = outcome
         taken_back[old] += 1
         if was_escalated:
-            escalated[old] += 1
+            escalated[old].append(lead_id)
         else:
-            handed[new] += 1
+            handed[new].append(lead_id)
     notices.leads_taken_back_notify(dict(taken_back))
     notices.leads_assigned_notify(dict(handed))
     notices.leads_escalated_notify(dict(escalated))
-    return sum(handed.values()), sum(escalated.values())
+    return sum(map(len, handed.values())), sum(map(len, escalated.values()))
 
 
 # --- deal registration ---------------------------------------------------------------------
@@ -898,6 +910,7 @@ def deal_approve(*, registration, by, note=""):
     registration.decision_note = note
     registration.save()
     moves.count()
+    resolve(key=notices.registration_decide(registration.pk))
     transaction.on_commit(lambda: notices.deal_decided_notify(registration))
     return registration
 
@@ -928,6 +941,7 @@ def deal_decline(*, registration, by, note):
     registration.decision_note = note
     registration.save()
     moves.count()
+    resolve(key=notices.registration_decide(registration.pk))
     transaction.on_commit(lambda: notices.deal_decided_notify(registration))
     return registration
 
@@ -1171,6 +1185,7 @@ def criteria_acknowledge(*, version, by):
         distributor_id=membership.distributor_id,
         defaults={"by": by, "at": timezone.now()},
     )
+    resolve(key=notices.criteria_acknowledge(membership.distributor_id))
     return acknowledgement
 
 

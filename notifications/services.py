@@ -3,9 +3,10 @@
 import logging
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import models, transaction
+from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -48,13 +49,26 @@ def _render(text, context):
     return text % context if context else text
 
 
-def notify(*, recipient, kind, subject, body, link="", context=None):
+def act_key(thing, pk, act, *scope):
+    """The key of an act a notification asks for: act_key("goal", 12, "answer") is
+    "goal:12:answer". `scope` narrows it (whose act: act_key("criteria", 3, "acknowledge")
+    names a distributor's acknowledgement). The app that sends the notice and the service
+    that does the act build the same key; resolve() takes it."""
+    return ":".join(str(part) for part in (thing, pk, act, *scope))
+
+
+def notify(*, recipient, kind, subject, body, link="", context=None, acts=(), actor=None):
     """Leave `recipient` a notification and e-mail it after commit if it wants e-mail at once.
 
     `subject` and `body` are (lazy) translatable strings with %(name)s placeholders filled from
-    `context`; they are rendered in the recipient's language, not the caller's.
+    `context`; they are rendered in the recipient's language, not the caller's. `acts`: the keys
+    (act_key) of what it asks the recipient to do; once all are done (resolve), it is done.
+    `actor`: who did the act the notice reports; nobody is told of their own act, so the
+    actor gets nothing (returns None).
     """
     kind_get(kind)  # an unknown kind is a programming error: fail here, not in the task
+    if actor is not None and getattr(actor, "pk", None) == recipient.pk:
+        return None
     with translation.override(recipient_language(recipient)):
         notification = Notification.objects.create(
             recipient=recipient,
@@ -62,12 +76,47 @@ def notify(*, recipient, kind, subject, body, link="", context=None):
             subject=_render(subject, context)[:200],
             body=_render(body, context),
             link=link or "",
+            pending_acts=list(dict.fromkeys(acts)),
         )
     if recipient.email and delivery_for(user=recipient, kind=kind) == Delivery.IMMEDIATE:
         from .tasks import notification_email_send
 
         transaction.on_commit(lambda: notification_email_send.delay(notification.pk))
     return notification
+
+
+class _ArrayWithout(Func):
+    """An array without the elements of another (in its order):
+    ARRAY(SELECT x FROM unnest(first) AS x WHERE NOT (x = ANY(second)))."""
+
+    arity = 2
+    template = "ARRAY(SELECT x FROM unnest(%(expressions)s)))"
+    arg_joiner = ") AS x WHERE NOT (x = ANY("
+    output_field = ArrayField(models.CharField(max_length=100))
+
+
+def resolve(*, key=None, keys=()):
+    """The act `key` (or each of `keys`) is done, by whomever: every open notification that
+    asked for it, whoever its recipient, no longer does; one that asked for nothing else is
+    done now (it leaves the unread count, and is not e-mailed any more). One statement
+    whatever the number of keys or notifications; returns how many notifications it touched.
+    """
+    keys = [*([key] if key else []), *keys]
+    if not keys:
+        return 0
+    keys_value = Value(keys, output_field=ArrayField(models.CharField(max_length=100)))
+    return (
+        Notification.objects.open()
+        .filter(pending_acts__overlap=keys)
+        .update(
+            pending_acts=_ArrayWithout(F("pending_acts"), keys_value),
+            # In an UPDATE, the right-hand side reads the row as it was.
+            done_at=Case(
+                When(pending_acts__contained_by=keys, then=Value(timezone.now())),
+                default=F("done_at"),
+            ),
+        )
+    )
 
 
 def _message(*, user, subject, template, context):
@@ -81,7 +130,8 @@ def _message(*, user, subject, template, context):
 
 
 def notification_email_send(*, notification_id):
-    """E-mail one notification, once: a redelivered task finds it sent and does nothing.
+    """E-mail one notification, once: a redelivered task finds it sent and does nothing; one
+    done meanwhile (what it asked for was done) is not sent.
 
     The row is locked while the message goes out, so two deliveries cannot both send; an SMTP
     error rolls back only `emailed_at` (the caller retries), never the in-app copy.
@@ -90,7 +140,7 @@ def notification_email_send(*, notification_id):
         notification = (
             Notification.objects.select_for_update(of=("self",))
             .select_related("recipient")
-            .filter(pk=notification_id, emailed_at__isnull=True)
+            .filter(pk=notification_id, emailed_at__isnull=True, done_at__isnull=True)
             .first()
         )
         if notification is None:
@@ -109,13 +159,18 @@ def notification_email_send(*, notification_id):
 
 
 def _digest_pending():
-    """Unread, unsent notifications whose recipient takes their kind as a digest."""
+    """Unread, unsent, not done notifications whose recipient takes their kind as a digest."""
     by_default = [kind.slug for kind in kind_list() if kind.default_delivery == Delivery.DIGEST]
     chosen = NotificationPreference.objects.filter(
         user=OuterRef("recipient"), kind=OuterRef("kind")
     )
-    return Notification.objects.filter(read_at__isnull=True, emailed_at__isnull=True).filter(
-        Exists(chosen.filter(delivery=Delivery.DIGEST)) | (Q(kind__in=by_default) & ~Exists(chosen))
+    return (
+        Notification.objects.unread()
+        .filter(emailed_at__isnull=True)
+        .filter(
+            Exists(chosen.filter(delivery=Delivery.DIGEST))
+            | (Q(kind__in=by_default) & ~Exists(chosen))
+        )
     )
 
 

@@ -40,9 +40,19 @@ def recipient_required(view):
 @require_safe
 @recipient_required
 def inbox(request):
-    notifications = Notification.objects.for_recipient(request.user)
+    from .forms import NotificationFilterForm
+
+    form = NotificationFilterForm(request.GET)
+    notifications = form.filter(Notification.objects.for_recipient(request.user))
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"page": page, "form": form, "query": query.urlencode(), "show": request.GET.get("show")},
+        status=200 if form.is_valid() else 400,
+    )
 
 
 @require_POST

@@ -82,6 +82,7 @@ from leads.models import (
     RoutingDecision,
 )
 from leads.views.analytics import AnalyticsForm
+from notifications.forms import NotificationFilterForm
 from notifications.kinds import kind_list
 from notifications.models import Notification, NotificationPreference
 from scoring import services as scoring_services
@@ -2879,7 +2880,7 @@ LISTINGS = [
     Listing("scoring:rankings-export", (RankingFilterForm,), "?format=csv"),
     Listing("scoring:rankings-export", (RankingFilterForm,), "?format=xlsx"),
     Listing("scoring:runs"),
-    Listing("notifications:inbox"),
+    Listing("notifications:inbox", (NotificationFilterForm,)),
 ]
 # The partner admins of both distributors: each passes the other's code and id.
 PROBERS = {"partner": "rival", "outsider": "acme"}

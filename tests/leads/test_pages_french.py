@@ -81,12 +81,9 @@ def test_the_api_names_an_illegal_move_in_french(token_client, partner, offered)
 
 
 def test_a_french_partner_is_told_of_new_leads_in_french(french_partner, manager, distributor):
-    services.leads_bulk_assign(
-        lead_ids=[factories.LeadFactory().pk, factories.LeadFactory().pk],
-        distributor=distributor,
-        by=manager,
-    )
-    services.notices.leads_assigned_notify({distributor.pk: 2})
+    ids = [factories.LeadFactory().pk, factories.LeadFactory().pk]
+    services.leads_bulk_assign(lead_ids=ids, distributor=distributor, by=manager)
+    services.notices.leads_assigned_notify({distributor.pk: ids})
     notice = Notification.objects.filter(recipient=french_partner, kind="lead_assigned").last()
     assert notice.subject.startswith("2 ")
     assert "leads" in notice.subject and "attend" in notice.subject

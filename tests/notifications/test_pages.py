@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from notifications.models import Notification, NotificationPreference
 from tests import factories
+from tests.notifications.badge import unread_badge
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,60 @@ def test_a_user_without_a_role_gets_403(login, nobody):
     client = login(nobody)
     assert client.get("/notifications/").status_code == 403
     assert client.get("/notifications/preferences/").status_code == 403
+
+
+def test_a_done_notification_leaves_the_badge_and_shows_greyed_with_when(login, partner):
+    from notifications.services import resolve
+
+    notice(partner, "answer the goal", pending_acts=["goal:1:answer"])
+    notice(partner, "still to answer", pending_acts=["goal:2:answer"])
+    client = login(partner)
+    assert unread_badge(client) == 2
+
+    resolve(key="goal:1:answer")
+
+    assert unread_badge(client) == 1
+    html = client.get("/notifications/").content.decode()
+    done = html[html.index("notification-done") :]
+    assert done.index("answer the goal") < done.index("done ")
+    assert "still to answer" not in done[: done.index("</form>")]
+
+
+def test_the_inbox_shows_unread_or_done_ones_on_request(login, partner):
+    from notifications.services import resolve
+
+    notice(partner, "read one", read_at=timezone.now())
+    notice(partner, "unread one")
+    notice(partner, "done one", pending_acts=["goal:1:answer"])
+    resolve(key="goal:1:answer")
+    client = login(partner)
+
+    everything = client.get("/notifications/").content.decode()
+    unread = client.get("/notifications/?show=unread").content.decode()
+    done = client.get("/notifications/?show=done").content.decode()
+
+    assert all(s in everything for s in ("read one", "unread one", "done one"))
+    assert "unread one" in unread and ">read one<" not in unread and "done one" not in unread
+    assert "done one" in done and "unread one" not in done and ">read one<" not in done
+
+
+def test_an_unknown_show_value_is_a_400_naming_it_and_lists_nothing(login, partner):
+    notice(partner, "secret-ish")
+
+    response = login(partner).get("/notifications/?show=everything")
+
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert 'id="notifications-errors"' in text and "Show:" in text
+    assert "secret-ish" not in text
+
+
+def test_the_inbox_in_french_says_done_with_the_date(login, partner):
+    from notifications.services import resolve
+
+    notice(partner, "to answer", pending_acts=["goal:1:answer"])
+    resolve(key="goal:1:answer")
+
+    text = login(partner).get("/notifications/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "traitée le" in text and "Non lues" in text

@@ -1,4 +1,4 @@
-""""Waiting for you": on a partner's home (/my/) for its admin and its reps, and on the manager's
+""" "Waiting for you": on a partner's home (/my/) for its admin and its reps, and on the manager's
 dashboard over "my distributors" or all of them. Every item's count equals the rows of the list
 its link opens, and an item is gone once its work is done."""
 
@@ -68,9 +68,7 @@ def work(scored, manager, partner, colleague):
     return {"acme": acme, "proposed": proposed, "goal": goal}
 
 
-def test_the_partner_admin_sees_what_waits_for_it_and_each_count_is_its_list(
-    login, partner, work
-):
+def test_the_partner_admin_sees_what_waits_for_it_and_each_count_is_its_list(login, partner, work):
     client = login(partner)
     response = client.get(reverse("distributors:mine"))
     found = todos(response)

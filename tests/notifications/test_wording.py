@@ -1,0 +1,182 @@
+"""Every notice kind, sent through the real notice functions in English and in French, says
+each thing once: no sentence (or clause) of its subject and body, nor of the e-mail made of
+them, comes twice."""
+
+import datetime
+import re
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from distributors import services as distributors_services
+from distributors.models import ImportBatch
+from goals import notices as goals_notices
+from goals import services as goals_services
+from leads import notices as leads_notices
+from leads import services as leads_services
+from notifications.kinds import kind_list
+from notifications.models import Notification
+from tests import factories
+from tests.goals.test_services import terms
+
+# The e-mail's template, a kind's registry and this test must agree: a kind added to the
+# registry without a scenario here fails the completeness check below.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+READER_LANGUAGE = {"value": "en"}
+
+
+def reader_language(user):
+    return READER_LANGUAGE["value"]
+
+
+# Sentence and clause ends: . ! ? ; and line breaks (not the dot of "v2.1" or "1.5").
+CLAUSE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def clauses(text):
+    found = []
+    for part in CLAUSE_END.split(text):
+        words = re.sub(r"[^\w%]+", " ", part.lower()).split()
+        if len(words) >= 2:  # "Why:" or a lone figure is not a sentence
+            found.append(" ".join(words))
+    return found
+
+
+def repeated(text):
+    return [clause for clause, n in Counter(clauses(text)).items() if n > 1]
+
+
+def test_clauses_are_compared_without_case_or_punctuation():
+    text = "3 error(s) found; nothing was imported. 3 error(s) in 9 row(s); Nothing was imported."
+    assert repeated(text) == ["nothing was imported"]
+    assert repeated("Accept it.\nWhy: it is good. Accept it, or not.") == []
+
+
+@pytest.fixture
+def language(request, settings):
+    settings.NOTIFICATIONS_LANGUAGE = f"{__name__}.reader_language"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    READER_LANGUAGE["value"] = request.param
+    yield request.param
+    READER_LANGUAGE["value"] = "en"
+
+
+def send_every_kind(today, manager, partner, outsider, distributor, other_distributor):
+    """Each notice function, with what the services give it."""
+    distributor.account_manager = manager
+    distributor.save()
+    pumps = factories.ProductLineFactory(code="pumps", name="Pumps")
+    distributor.product_lines.add(pumps)
+    factories.ExchangeRateFactory(currency="EUR", month=datetime.date(2024, 1, 1), rate=1)
+
+    # Goals: proposed, countered, agreed, amended, amendment decided.
+    goal = goals_services.goal_create(by=manager, terms=terms(distributor, pumps))
+    goals_services.goal_propose(goal=goal, by=manager)
+    goals_services.goal_counter(
+        goal=goal,
+        by=partner,
+        terms=terms(distributor, pumps, target=Decimal("115000"), reason="Softer market."),
+    )
+    goals_services.goal_accept(goal=goal, by=manager)
+    amendment = goals_services.amendment_propose(
+        goal=goal, by=manager, fields={"target": Decimal("130000")}, reason="Strong market."
+    )
+    goals_services.amendment_reject(amendment=amendment, by=partner)
+    # Reviews, goals at risk, overdue steps.
+    missed = factories.goal_with_landmarks(
+        distributor=distributor, product_line=pumps, status="active"
+    )
+    goals_services.reviews_open_due(today=today)
+    goals_notices.goals_at_risk_notify([missed])
+    factories.ActionStepFactory(goal=missed, owner=partner, due=today - datetime.timedelta(days=1))
+    goals_services.steps_overdue_notify(today=today)
+
+    # Leads: one and two assigned, taken back, escalated; deals registered and decided;
+    # criteria published.
+    leads_services.lead_assign(lead=factories.LeadFactory(), distributor=distributor, by=manager)
+    leads_services.leads_bulk_assign(
+        lead_ids=[factories.LeadFactory().pk, factories.LeadFactory().pk],
+        distributor=distributor,
+        by=manager,
+    )
+    leads_notices.leads_taken_back_notify({distributor.pk: 1, other_distributor.pk: 2})
+    leads_notices.leads_escalated_notify({distributor.pk: [factories.LeadFactory().pk]})
+    for company, decide in (("Port", "approve"), ("Quai", "decline")):
+        registration = leads_services.deal_register(
+            by=partner, company=f"Brasserie du {company}", country="fr"
+        )
+        if decide == "approve":
+            leads_services.deal_approve(registration=registration, by=manager, note="Welcome.")
+        else:
+            leads_services.deal_decline(
+                registration=registration, by=manager, note="It duplicates an earlier lead."
+            )
+    draft = leads_services.criteria_draft(by=manager)
+    leads_services.criterion_save(
+        criterion=draft.items.model(version=draft, code="budget", label="Budget"), by=manager
+    )
+    leads_services.criteria_publish(version=draft, by=manager)
+
+    # Imports: checked, committed, with errors, failed (the services' own messages).
+    def upload(content):
+        return distributors_services.import_batch_create(
+            user=partner,
+            kind="revenue",
+            uploaded_file=SimpleUploadedFile("june.csv", content.encode()),
+        )
+
+    good = upload("distributor,month,product_line,amount\nacme,2026-05,pumps,10\n")
+    distributors_services.import_batch_request_commit(batch=good, by=partner)
+    upload("distributor,month,product_line,amount\nacme,2026-05,nope,x\nacme,2026-05,x,1\n")
+    stuck = ImportBatch.objects.create(
+        kind="revenue", filename="july.csv", uploaded_by=partner, status="validating"
+    )
+    ImportBatch.objects.filter(pk=stuck.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    distributors_services.import_batches_expire()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"], indirect=True)
+def test_no_notice_says_the_same_sentence_twice(
+    language, today, manager, partner, outsider, distributor, other_distributor
+):
+    send_every_kind(today, manager, partner, outsider, distributor, other_distributor)
+
+    sent = list(Notification.objects.select_related("recipient"))
+    assert {n.kind for n in sent} == {kind.slug for kind in kind_list()}
+    problems = []
+    for notice in sent:
+        found = repeated(f"{notice.subject}\n{notice.body}")
+        with translation.override(language):
+            mail = render_to_string(
+                "notifications/email/notification.txt",
+                {"user": notice.recipient, "notification": notice, "link": "https://x/"},
+            )
+        found += repeated(mail)
+        if found:
+            problems.append((notice.kind, notice.subject, notice.body, found))
+    assert problems == []
+    # A count of one reads in the singular; a decision in the reader's language.
+    said = {n.kind: n for n in sent if not n.subject[0].isdigit()}
+    expected = {
+        "en": {
+            "step_overdue": "Mark it done, or agree on a new date.",
+            "lead_escalated": "assign it by hand or close it.",
+            "goal_amendment": "Your amendment was rejected: ",
+        },
+        "fr": {
+            "step_overdue": "Marquez-la comme terminée, ou convenez d'une nouvelle date.",
+            "lead_escalated": "attribuez-le manuellement ou clôturez-le.",
+            "goal_amendment": "Votre avenant a été refusé : ",
+        },
+    }[language]
+    decided = expected.pop("goal_amendment")
+    assert Notification.objects.filter(kind="goal_amendment", subject__startswith=decided).exists()
+    for kind, words in expected.items():
+        assert words in said[kind].body, (kind, said[kind].body)
