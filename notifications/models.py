@@ -1,8 +1,6 @@
 """A notification to one user, and how that user wants each kind delivered."""
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,9 +34,6 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
-    # What the notification asks its reader to do, as keys ("goal:12:answer", see
-    # services.act_key) that are not done yet; empty for a notice that asks for nothing.
-    pending_acts = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     # When the last of its acts was done (by its reader or anyone else): it leaves the unread
     # count and is not e-mailed any more.
     done_at = models.DateTimeField(null=True, blank=True)
@@ -54,12 +49,6 @@ class Notification(models.Model):
                 condition=models.Q(read_at__isnull=True, done_at__isnull=True),
                 name="notification_unread_open_idx",
             ),
-            # resolve() finds the open notifications that ask for an act.
-            GinIndex(
-                fields=["pending_acts"],
-                condition=models.Q(done_at__isnull=True),
-                name="notification_pending_acts_idx",
-            ),
         ]
 
     def __str__(self):
@@ -70,8 +59,31 @@ class Notification(models.Model):
         return self.read_at is not None
 
     @property
+    def pending_acts(self):
+        """What the notification still asks its reader to do (act keys, in the order asked);
+        empty for a notice that asks for nothing, or once all of it is done."""
+        return [act.key for act in self.acts.order_by("id")]
+
+    @property
     def is_done(self):
         return self.done_at is not None
+
+
+class NotificationAct(models.Model):
+    """One act a notification asks for, by key ("goal:12:answer", see services.act_key); the
+    row goes once the act is done, by whomever (services.resolve). A table of its own rather
+    than an array column, so that the embedded SQLite demo runs the same code."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="acts")
+    key = models.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "key"], name="notification_act_once")
+        ]
+
+    def __str__(self):
+        return self.key
 
 
 class NotificationPreference(models.Model):

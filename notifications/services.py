@@ -3,10 +3,9 @@
 import logging
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
-from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -14,7 +13,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import ngettext
 
 from .kinds import Delivery, kind_get, kind_list
-from .models import Notification, NotificationPreference
+from .models import Notification, NotificationAct, NotificationPreference
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +75,10 @@ def notify(*, recipient, kind, subject, body, link="", context=None, acts=(), ac
             subject=_render(subject, context)[:200],
             body=_render(body, context),
             link=link or "",
-            pending_acts=list(dict.fromkeys(acts)),
         )
+    NotificationAct.objects.bulk_create(
+        [NotificationAct(notification=notification, key=key) for key in dict.fromkeys(acts)]
+    )
     if recipient.email and delivery_for(user=recipient, kind=kind) == Delivery.IMMEDIATE:
         from .tasks import notification_email_send
 
@@ -85,38 +86,29 @@ def notify(*, recipient, kind, subject, body, link="", context=None, acts=(), ac
     return notification
 
 
-class _ArrayWithout(Func):
-    """An array without the elements of another (in its order):
-    ARRAY(SELECT x FROM unnest(first) AS x WHERE NOT (x = ANY(second)))."""
-
-    arity = 2
-    template = "ARRAY(SELECT x FROM unnest(%(expressions)s)))"
-    arg_joiner = ") AS x WHERE NOT (x = ANY("
-    output_field = ArrayField(models.CharField(max_length=100))
-
-
 def resolve(*, key=None, keys=()):
     """The act `key` (or each of `keys`) is done, by whomever: every open notification that
     asked for it, whoever its recipient, no longer does; one that asked for nothing else is
-    done now (it leaves the unread count, and is not e-mailed any more). One statement
-    whatever the number of keys or notifications; returns how many notifications it touched.
+    done now (it leaves the unread count, and is not e-mailed any more). Three statements
+    whatever the number of keys or notifications; returns how many open notifications it
+    touched.
     """
     keys = [*([key] if key else []), *keys]
     if not keys:
         return 0
-    keys_value = Value(keys, output_field=ArrayField(models.CharField(max_length=100)))
-    return (
-        Notification.objects.open()
-        .filter(pending_acts__overlap=keys)
-        .update(
-            pending_acts=_ArrayWithout(F("pending_acts"), keys_value),
-            # In an UPDATE, the right-hand side reads the row as it was.
-            done_at=Case(
-                When(pending_acts__contained_by=keys, then=Value(timezone.now())),
-                default=F("done_at"),
-            ),
+    with transaction.atomic():
+        acts = NotificationAct.objects.filter(key__in=keys)
+        touched = set(
+            acts.filter(notification__done_at__isnull=True).values_list(
+                "notification_id", flat=True
+            )
         )
-    )
+        acts.delete()
+        if touched:
+            Notification.objects.filter(pk__in=touched, done_at__isnull=True).exclude(
+                Exists(NotificationAct.objects.filter(notification=OuterRef("pk")))
+            ).update(done_at=timezone.now())
+    return len(touched)
 
 
 def _message(*, user, subject, template, context):

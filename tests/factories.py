@@ -170,6 +170,12 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     body = "Something happened."
     link = "/imports/"
 
+    @factory.post_generation
+    def pending_acts(notification, create, keys, **kwargs):
+        """`pending_acts=["goal:1:answer"]`: what it asks its reader to do."""
+        for key in keys or ():
+            notification.acts.create(key=key)
+
 
 class LeadSourceFactory(factory.django.DjangoModelFactory):
     class Meta:

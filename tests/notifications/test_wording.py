@@ -141,6 +141,13 @@ def send_every_kind(today, manager, partner, outsider, distributor, other_distri
     )
     distributors_services.import_batches_expire()
 
+    # A contract coming up for renewal, told to its account manager.
+    distributor.account_manager = manager
+    distributor.contract_start = datetime.date(2024, 1, 1)
+    distributor.contract_end = today + datetime.timedelta(days=20)
+    distributor.save()
+    distributors_services.contract_renewals_notify(today=today)
+
 
 @pytest.mark.parametrize("language", ["en", "fr"], indirect=True)
 def test_no_notice_says_the_same_sentence_twice(
