@@ -223,7 +223,7 @@ def todo_reviews(viewer, *, distributor, scope, today):
     manufacturer = is_manufacturer(viewer)
     return record.Todo(
         key="reviews",
-        label=_("Landmark reviews to close")
+        label=_("Landmark reviews waiting for you")
         if manufacturer
         else _("Missed landmarks to account for or acknowledge"),
         count=counts["count"],
@@ -238,7 +238,7 @@ def todo_reviews(viewer, *, distributor, scope, today):
             )
             for review in reviews[: record.TODO_PREVIEW]
         ),
-        action=_("Close the reviews nothing is missing from any more")
+        action=_("Account for your own goals' misses; close the reviews nothing is missing from")
         if manufacturer
         else _("Say what happened and what you will do"),
     )
