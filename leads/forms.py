@@ -152,6 +152,11 @@ class BulkForm(forms.Form):
         label=_("Distributor"),
     )
     leads = forms.TypedMultipleChoiceField(coerce=int, label=_("Leads"))
+    override_reason = forms.CharField(
+        required=False,
+        max_length=text_limit(RoutingDecision, "override_reason"),
+        label=_("Reason to override the routing rules"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -394,14 +394,19 @@ def lead_assign(*, lead, distributor, by, note="", override_reason=None):
 
 
 @transaction.atomic
-def leads_bulk_assign(*, lead_ids, distributor, by):
+def leads_bulk_assign(*, lead_ids, distributor, by, override_reason=None):
     """Assign many leads to one distributor in one transaction (locked in id order).
 
-    Leads that cannot go to it (excluded, closed, already accepted) are skipped and named.
-    Returns (assigned count, [(lead id, reason)]).
+    Leads that cannot go to it (excluded, closed, already accepted) are skipped and named. Each
+    lead is checked against the routing rules as `lead_assign` checks one
+    (routing.assignment_warnings): with warnings it goes only with an `override_reason` (kept on
+    its event and decision), else it is skipped with the warnings named. None skips the check
+    (scripts, demo data). Returns (assigned count, [(lead id, reason)]).
     """
     _require_manufacturer(by, _("Only the manufacturer's staff may assign leads."))
     distributor = Distributor.objects.select_related("tier").get(pk=distributor.pk)
+    reason = (override_reason or "").strip()
+    text_check(RoutingDecision, "override_reason", reason)
     leads = list(
         Lead.objects.select_for_update(of=("self",)).filter(pk__in=list(lead_ids)).order_by("pk")
     )
@@ -409,8 +414,25 @@ def leads_bulk_assign(*, lead_ids, distributor, by):
     at = timezone.now()
     assigned, skipped = [], []
     for lead in leads:
+        already_there = (
+            lead.status == Lead.Status.ASSIGNED and lead.distributor_id == distributor.pk
+        )
         try:
             with transaction.atomic():
+                warnings = []
+                if override_reason is not None and not already_there:
+                    _refuse_unassignable(lead, distributor)  # no reason overrides these
+                    warnings = assignment_warnings(lead, distributor.pk)
+                if warnings and not reason:
+                    texts = "; ".join(warning_text(w, distributor.code) for w in warnings)
+                    skipped.append(
+                        (
+                            lead.pk,
+                            _("give a reason to assign it to %(code)s anyway: %(warnings)s")
+                            % {"code": distributor.code, "warnings": texts},
+                        )
+                    )
+                    continue
                 if _assign_locked(
                     moves,
                     lead,
@@ -418,7 +440,8 @@ def leads_bulk_assign(*, lead_ids, distributor, by):
                     by=by,
                     at=at,
                     mode=RoutingDecision.Mode.MANUAL,
-                    explanation=_manual_explanation(distributor),
+                    explanation=_manual_explanation(distributor, warnings),
+                    override_reason=reason if warnings else "",
                 ):
                     assigned.append(lead.pk)
         except ValidationFailed as exc:

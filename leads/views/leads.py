@@ -301,7 +301,10 @@ def lead_bulk(request):
     try:
         if form.cleaned_data["action"] == "assign":
             assigned, skipped = services.leads_bulk_assign(
-                lead_ids=ids, distributor=form.cleaned_data["distributor"], by=request.user
+                lead_ids=ids,
+                distributor=form.cleaned_data["distributor"],
+                by=request.user,
+                override_reason=form.cleaned_data["override_reason"],
             )
             messages.success(
                 request,

@@ -170,3 +170,36 @@ def test_partners_cannot_assign_even_with_a_reason(
         assert page_post(login(user), lead, override_reason="x").status_code == 403
         assert api_post(token_client(user), lead, override_reason="x").status_code in (403, 404)
     assert snapshot(lead) == before
+
+
+def bulk_post(client, *leads, **data):
+    return client.post(
+        reverse("leads:bulk"),
+        {"action": "assign", "distributor": "acme", "leads": [lead.pk for lead in leads], **data},
+        follow=True,
+    )
+
+
+def test_a_bulk_assignment_skips_and_names_the_leads_the_rules_object_to(
+    login, manager, new_lead, fitting, pumps
+):
+    fits = new_lead(product_line=pumps)
+    outside = new_lead(product_line=pumps, country="FR")
+    response = bulk_post(login(manager), fits, outside)
+    said = [str(message) for message in response.context["messages"]]
+    assert Lead.objects.get(pk=fits.pk).distributor == fitting
+    assert Lead.objects.get(pk=outside.pk).distributor is None
+    assert any(f"Lead {outside.pk} skipped" in m and "no territory in FR" in m for m in said)
+
+
+def test_a_bulk_assignment_with_a_reason_goes_through_and_keeps_it(
+    login, manager, new_lead, fitting, pumps
+):
+    outside = new_lead(product_line=pumps, country="FR")
+    bulk_post(login(manager), outside, override_reason="The French dealer asked for it")
+    assert Lead.objects.get(pk=outside.pk).distributor == fitting
+    event = LeadEvent.objects.filter(lead=outside, to_status="assigned").get()
+    assert event.override_reason == "The French dealer asked for it"
+    decision = RoutingDecision.objects.filter(lead=outside).get()
+    assert decision.override_reason == "The French dealer asked for it"
+    assert [w["code"] for w in decision.explanation["warnings"]] == ["territory"]

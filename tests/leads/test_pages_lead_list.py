@@ -175,6 +175,8 @@ def test_the_count_stops_at_the_cap_and_says_more_than(login, manager, new_lead,
 def test_bulk_assign_hands_the_ticked_leads_over_and_names_the_ones_it_skips(
     login, manager, partner, new_lead, distributor
 ):
+    # acme fits the leads (a DE territory): only the hard refusals are skipped.
+    distributor.territories.add(factories.TerritoryFactory(country="DE", region=""))
     free = new_lead(company="Free")
     also_free = new_lead(company="Also free")
     refused = services.lead_assign(lead=new_lead(), distributor=distributor, by=manager)
