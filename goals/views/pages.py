@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from distributors.access import is_manufacturer, manufacturer_required, portal_user_required
+from distributors.models import Distributor
 from drm.errors import DomainError
 
 from .. import selectors, services
@@ -51,7 +52,13 @@ def quarterly_review(request, code):
 @require_http_methods(["GET", "POST"])
 @manufacturer_required
 def activity_log(request):
-    form = ActivityForm(request.POST or None)
+    """The manager's activity log; `?distributor=code` (from a distributor's record) lists that
+    distributor's activities and starts the form on it. An unknown code lists nothing."""
+    code = request.GET.get("distributor", "").strip()
+    distributor = Distributor.objects.filter(code__caseless=code).first() if code else None
+    form = ActivityForm(
+        request.POST or None, initial={"distributor": distributor.code} if distributor else None
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.activity_record(by=request.user, **form.cleaned_data)
@@ -61,12 +68,19 @@ def activity_log(request):
             messages.success(request, _("Activity logged."))
             return redirect("goals:activities")
     activities = Activity.objects.select_related("manager", "distributor").order_by("-date", "-id")
+    status = 400 if form.errors else 200
+    if code:
+        if distributor is None:
+            messages.error(request, _("No distributor has the code %(code)s.") % {"code": code})
+            activities, status = activities.none(), 400
+        else:
+            activities = activities.filter(distributor=distributor)
     page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "goals/activities.html",
-        {"form": form, "page": page},
-        status=400 if form.errors else 200,
+        {"form": form, "page": page, "distributor": distributor},
+        status=status,
     )
 
 

@@ -34,3 +34,16 @@ def test_partners_get_403(login, partner, colleague, outsider):
     for user in (partner, colleague, outsider):
         assert login(user).get(URL).status_code == 403
         assert login(user).post(URL, {"kind": "visit"}).status_code == 403
+
+
+def test_from_a_distributors_record_the_log_lists_its_activities_and_starts_the_form_on_it(
+    login, manager, distributor, other_distributor
+):
+    factories.ActivityFactory(manager=manager, distributor=distributor, note="Acme visit")
+    factories.ActivityFactory(manager=manager, distributor=other_distributor, note="Rival call")
+    response = login(manager).get(reverse("goals:activities") + "?distributor=ACME")
+    assert response.status_code == 200
+    assert [a.note for a in response.context["page"].object_list] == ["Acme visit"]
+    assert response.context["form"].initial["distributor"] == "acme"
+    missing = login(manager).get(reverse("goals:activities") + "?distributor=nobody")
+    assert missing.status_code == 400 and not missing.context["page"].object_list
