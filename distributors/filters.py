@@ -512,3 +512,12 @@ class InvestmentFilter(IncrementalFilterSet):
     class Meta:
         model = Investment
         fields = ["distributor", "date", "kind"]
+
+
+def page_form(filterset):
+    """A FilterSet's form as a page shows it: without the parameter notes written for the API's
+    schema (English, for developers); the labels say what a person needs."""
+    form = filterset.form
+    for bound in form:
+        bound.help_text = ""
+    return form

@@ -41,7 +41,7 @@ from .access import (
     user_membership,
 )
 from .exports import csv_response, distributor_table, xlsx_response
-from .filters import DistributorFilter
+from .filters import DistributorFilter, page_form
 from .forms import (
     DistributorForm,
     ExchangeRateForm,
@@ -147,9 +147,7 @@ def distributor_list(request):
         for key in ("code", "name", "country", "tier", "status", "manager", "contract")
         + ("revenue", "potential")
     }
-    form = filterset.form
-    for bound in form:
-        bound.help_text = ""  # the API's parameter notes (English), not the page's
+    form = page_form(filterset)
     return render(
         request,
         "distributors/list.html",

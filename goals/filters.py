@@ -71,9 +71,11 @@ class ReviewFilter(StrictFilterSet):
     status = filters.ChoiceFilter(
         choices=LandmarkReview.Status.choices, label=_("Status"), empty_label=_("Any status")
     )
-    closed = filters.BooleanFilter(
+    closed = filters.ChoiceFilter(
+        choices=[("false", _("Not closed")), ("true", _("Closed"))],
         method="filter_closed",
         label=_("Closed"),
+        empty_label=_("Closed or not"),
         help_text="false: every review not closed yet; true: the closed ones",
     )
     accounting = filters.ChoiceFilter(
@@ -111,10 +113,10 @@ class ReviewFilter(StrictFilterSet):
         return selectors.reviews_waiting_for(queryset, self.request.user)
 
     def filter_closed(self, queryset, name, value):
-        if value is None:
+        if value not in ("true", "false"):
             return queryset
         closed = Q(status=LandmarkReview.Status.CLOSED)
-        return queryset.filter(closed if value else ~closed)
+        return queryset.filter(closed if value == "true" else ~closed)
 
     def filter_accounting(self, queryset, name, value):
         overdue = LandmarkReview.overdue_q(timezone.localdate())

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from distributors.access import Role, is_manufacturer, portal_user_required, user_role
+from distributors.filters import page_form
 from drm.errors import DomainError, NotAllowed
 
 from .. import selectors, services
@@ -88,7 +89,7 @@ def review_queue(request):
         request,
         "goals/reviews.html",
         {
-            "form": reviews.form,
+            "form": page_form(reviews),
             "page": page,
             "query": query.urlencode(),
             "tabs": _tabs(request),

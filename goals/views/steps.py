@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from distributors.access import is_manufacturer, portal_user_required
+from distributors.filters import page_form
 
 from .. import selectors
 from ..filters import StepFilter
@@ -33,7 +34,7 @@ def step_list(request):
         request,
         "goals/steps.html",
         {
-            "form": steps.form,
+            "form": page_form(steps),
             "page": page,
             "query": query.urlencode(),
             "today": timezone.localdate(),

@@ -27,6 +27,7 @@ from distributors.access import (
     user_role,
 )
 from distributors.exports import neutralise, xlsx_response
+from distributors.filters import page_form
 from distributors.selectors import distributor_scope_default
 from distributors.services import import_batch_create
 from drm.errors import DomainError, NotAllowed
@@ -113,7 +114,7 @@ def lead_list(request):
         request,
         "leads/list.html",
         {
-            "form": filterset.form,
+            "form": page_form(filterset),
             "leads": rows,
             "next_after": after,
             "count": count,
