@@ -268,8 +268,16 @@ PERSON_ACTS = (NextAct.ACCOUNT, NextAct.ACKNOWLEDGE, NextAct.CLOSE)
 def reviews_waiting_on_someone(user, distributor):
     """`distributor`'s reviews `user` may see whose next act is a person's (account,
     acknowledge, close), as the queue's `?needs=someone&distributor=` lists them."""
-    return review_queue(visible_to=user).filter(
-        goal__distributor=distributor, next_act__in=PERSON_ACTS
+    return _reviews_to_act_on(user).filter(goal__distributor=distributor, next_act__in=PERSON_ACTS)
+
+
+def _reviews_to_act_on(user):
+    """The queue's rows without its per-row action count (a GROUP BY over every column): what
+    a count and a short list of names need, on the pages that show them every morning."""
+    return (
+        LandmarkReview.objects.visible_to(user)
+        .select_related("goal__distributor", *TITLE_RELATIONS, "landmark")
+        .with_next_act()
     )
 
 
@@ -291,7 +299,7 @@ def reviews_needing(user, distributor=None):
     """The landmark reviews whose next act is `user`'s (account, acknowledge or close), as the
     queue's "needs me" filter lists them; `distributor`: one distributor's only. The page that
     lists exactly them: `reviews_needing_url(distributor)`."""
-    reviews = reviews_waiting_for(review_queue(visible_to=user), user)
+    reviews = reviews_waiting_for(_reviews_to_act_on(user), user).order_by("landmark__date", "id")
     if distributor is not None:
         reviews = reviews.filter(goal__distributor=distributor)
     return reviews
