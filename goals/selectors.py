@@ -274,8 +274,12 @@ def reviews_waiting_on_someone(user, distributor):
 def _reviews_to_act_on(user):
     """The queue's rows without its per-row action count (a GROUP BY over every column): what
     a count and a short list of names need, on the pages that show them every morning."""
+    # Closed and on-track reviews never wait for a person (`with_next_act`): left out before
+    # the per-row conditions are worked out, so a channel's settled reviews cost nothing.
     return (
         LandmarkReview.objects.visible_to(user)
+        .exclude(status=LandmarkReview.Status.CLOSED)
+        .exclude(outcome=LandmarkReview.Outcome.ON_TRACK)
         .select_related("goal__distributor", *TITLE_RELATIONS, "landmark")
         .with_next_act()
     )
@@ -317,8 +321,11 @@ MISSED_NOT_ACCOUNTED = {"outcome": LandmarkReview.Outcome.MISSED, "status": "ope
 def reviews_missed_not_accounted(user):
     """Missed landmarks not accounted for that `user` may see (what
     `reviews_missed_not_accounted_url()` lists)."""
-    return review_queue(visible_to=user).filter(
-        outcome=LandmarkReview.Outcome.MISSED, status=LandmarkReview.Status.OPEN
+    # The queue's rows, read without its per-row annotations (a count over a channel's reviews).
+    return (
+        LandmarkReview.objects.visible_to(user)
+        .filter(outcome=LandmarkReview.Outcome.MISSED, status=LandmarkReview.Status.OPEN)
+        .select_related("goal__distributor", *TITLE_RELATIONS, "landmark")
     )
 
 
