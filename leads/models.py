@@ -366,6 +366,8 @@ class LeadEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("lead event")
         verbose_name_plural = _("lead events")
+        # A distributor's latest events (its record's timeline) without sorting all of them.
+        indexes = [models.Index(fields=["distributor", "-at", "-id"], name="leadevent_dist_recent")]
 
     def __str__(self):
         return f"{self.lead_id}: {self.from_status or '-'} → {self.to_status}"
