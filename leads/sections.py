@@ -22,8 +22,8 @@ def leads_section(distributor, viewer, today):
     now = timezone.now()
     manufacturer = is_manufacturer(viewer)
     waiting = (
-        Lead.objects.visible_to(viewer)
-        .filter(distributor=distributor, status=Lead.Status.ASSIGNED)
+        selectors.waiting_for_answer(Lead.objects.visible_to(viewer))
+        .filter(distributor=distributor)
         .select_related("product_line")
         .order_by("accept_deadline", "id")
     )
