@@ -192,7 +192,9 @@ class DemoGoals:
             self.load_closed()
             at_risk = services.goals_at_risk_refresh(today=self.today)
             services.reviews_open_due(today=self.today)
-            self.step(f"daily job: {at_risk} goals newly at risk")
+            # As the daily job does: on-track reviews whose figures are final close themselves.
+            closed = services.reviews_close_on_track(today=self.today)
+            self.step(f"daily job: {at_risk} goals newly at risk, {closed} on-track reviews closed")
         summary = self.summary()
         if not quiet:
             for status, count in summary["statuses"].items():
