@@ -21,12 +21,6 @@ STEPS_SHOWN = 5
 ACTIVITIES_SHOWN = 5
 
 
-def _query(url, **params):
-    from urllib.parse import urlencode
-
-    return f"{url}?{urlencode(params)}"
-
-
 def goals_section(distributor, viewer, today):
     year = today.year
     goals = selectors.goal_queryset(
@@ -40,9 +34,9 @@ def goals_section(distributor, viewer, today):
         "count": counts["total"],
         "at_risk": counts["at_risk"],
         "more": max(counts["total"] - len(figures), 0),
-        "list_url": _query(reverse("goals:list"), distributor=distributor.code, year=year),
-        "at_risk_url": _query(
-            reverse("goals:list"), distributor=distributor.code, year=year, at_risk="on"
+        "list_url": selectors.list_url("goals:list", {"year": year}, distributor),
+        "at_risk_url": selectors.list_url(
+            "goals:list", {"year": year, "at_risk": "on"}, distributor
         ),
         "quarterly_url": reverse("goals:quarterly", args=[distributor.code]),
         "annex_url": reverse("goals:annex", args=[distributor.code, year]),
@@ -79,10 +73,8 @@ def steps_section(distributor, viewer, today):
         "count": counts["total"],
         "overdue": counts["overdue"],
         "today": today,
-        "list_url": _query(reverse("goals:steps"), distributor=distributor.code, state="open"),
-        "overdue_url": _query(
-            reverse("goals:steps"), distributor=distributor.code, state="overdue"
-        ),
+        "list_url": selectors.list_url("goals:steps", {"state": "open"}, distributor),
+        "overdue_url": selectors.list_url("goals:steps", {"state": "overdue"}, distributor),
         "activities": None,
     }
     if is_manufacturer(viewer):
@@ -91,9 +83,7 @@ def steps_section(distributor, viewer, today):
             .select_related("manager")
             .order_by("-date", "-id")[:ACTIVITIES_SHOWN]
         )
-        context["activities_url"] = _query(
-            reverse("goals:activities"), distributor=distributor.code
-        )
+        context["activities_url"] = selectors.list_url("goals:activities", {}, distributor)
     return context
 
 

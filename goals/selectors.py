@@ -286,7 +286,7 @@ def _reviews_to_act_on(user):
 
 
 def reviews_waiting_on_someone_url(distributor):
-    return _url("goals:reviews", {"needs": "someone"}, distributor)
+    return list_url("goals:reviews", {"needs": "someone"}, distributor)
 
 
 def reviews_waiting_for(reviews, user):
@@ -311,7 +311,7 @@ def reviews_needing(user, distributor=None):
 
 def reviews_needing_url(distributor=None):
     """The review queue's address listing `reviews_needing(user, distributor)`."""
-    return _url("goals:reviews", {"needs": "me"}, distributor)
+    return list_url("goals:reviews", {"needs": "me"}, distributor)
 
 
 # The dashboard's "missed landmarks not accounted for", as the queue filters them.
@@ -330,10 +330,11 @@ def reviews_missed_not_accounted(user):
 
 
 def reviews_missed_not_accounted_url():
-    return _url("goals:reviews", MISSED_NOT_ACCOUNTED)
+    return list_url("goals:reviews", MISSED_NOT_ACCOUNTED)
 
 
-def _url(route, query, distributor=None):
+def list_url(route, query, distributor=None):
+    """The address of the list `route` filtered by `query` (and `distributor`, by its code)."""
     query = dict(query)
     if distributor is not None:
         query["distributor"] = distributor.code
@@ -364,7 +365,7 @@ def goals_waiting_for(user, distributor=None):
 
 
 def goals_waiting_url(distributor=None):
-    return _url("goals:list", {"waiting": "me"}, distributor)
+    return list_url("goals:list", {"waiting": "me"}, distributor)
 
 
 def step_list(*, visible_to):
@@ -392,7 +393,7 @@ def steps_due_for(user, distributor=None, *, today=None):
 
 def steps_due_url(user, distributor=None):
     owner = {} if user_role(user) == Role.PARTNER_ADMIN else {"owner": "me"}
-    return _url("goals:steps", {**owner, "state": "due"}, distributor)
+    return list_url("goals:steps", {**owner, "state": "due"}, distributor)
 
 
 def steps_for(*, visible_to, goal=None, open_only=False):
