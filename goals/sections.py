@@ -26,8 +26,10 @@ def goals_section(distributor, viewer, today):
     goals = selectors.goal_queryset(
         visible_to=viewer, filters={"distributor": distributor.code, "year": year}
     ).exclude(status=Goal.Status.CLOSED)
-    counts = goals.aggregate(total=Count("pk"), at_risk=Count("pk", filter=Q(at_risk=True)))
-    figures = selectors.goal_figures(goals[:GOALS_SHOWN], as_of=today)
+    shown, counts = record.head_and_counts(
+        goals, GOALS_SHOWN, total=Count("pk"), at_risk=Count("pk", filter=Q(at_risk=True))
+    )
+    figures = selectors.goal_figures(shown, as_of=today)
     return {
         "year": year,
         "figures": figures,
@@ -47,12 +49,13 @@ def reviews_section(distributor, viewer, today):
     """The reviews waiting for a person (an accounting, an acknowledgement, a close): those
     the review queue lists with `?needs=someone&distributor=`."""
     reviews = selectors.reviews_waiting_on_someone(viewer, distributor)
-    shown = list(reviews.order_by("landmark__date", "id")[:GOALS_SHOWN])
-    count = reviews.count()  # always asked: the page's queries do not vary with the data
+    shown, counts = record.head_and_counts(
+        reviews.order_by("landmark__date", "id"), GOALS_SHOWN, total=Count("pk")
+    )
     return {
         "reviews": shown,
-        "count": count,
-        "more": max(count - len(shown), 0),
+        "count": counts["total"],
+        "more": max(counts["total"] - len(shown), 0),
         "list_url": selectors.reviews_waiting_on_someone_url(distributor),
         "mine_url": selectors.reviews_needing_url(distributor),
     }
@@ -67,9 +70,11 @@ def steps_section(distributor, viewer, today):
         )
         .order_by("due", "id")
     )
-    counts = steps.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due__lt=today)))
+    shown, counts = record.head_and_counts(
+        steps, STEPS_SHOWN, total=Count("pk"), overdue=Count("pk", filter=Q(due__lt=today))
+    )
     context = {
-        "steps": list(steps[:STEPS_SHOWN]),
+        "steps": shown,
         "count": counts["total"],
         "overdue": counts["overdue"],
         "today": today,
@@ -191,25 +196,27 @@ def _name(user):
 def todo_goals_to_answer(viewer, *, distributor, scope, today):
     """Proposals, counter-proposals and amendments waiting for the viewer's side (its own
     acts: a manager's are those of the goals it answers for, whatever the scope)."""
-    goals = selectors.goals_waiting_for(viewer, distributor)
+    goals, counts = record.head_and_counts(
+        selectors.goals_waiting_for(viewer, distributor), record.TODO_PREVIEW, count=Count("pk")
+    )
     return record.Todo(
         key="goals_to_answer",
         label=_("Goal proposals and amendments to answer"),
-        count=goals.count(),
+        count=counts["count"],
         url=selectors.goals_waiting_url(distributor),
-        rows=tuple(
-            record.TodoRow(text=goal.title, url=goal.get_absolute_url())
-            for goal in goals[: record.TODO_PREVIEW]
-        ),
+        rows=tuple(record.TodoRow(text=goal.title, url=goal.get_absolute_url()) for goal in goals),
         action=_("Accept, counter or reject the terms"),
     )
 
 
 def todo_reviews(viewer, *, distributor, scope, today):
     """Landmark reviews whose next act is the viewer's: account for, acknowledge or close."""
-    reviews = selectors.reviews_needing(viewer, distributor)
-    overdue = LandmarkReview.overdue_q(today)
-    counts = reviews.aggregate(count=Count("pk"), overdue=Count("pk", filter=overdue))
+    reviews, counts = record.head_and_counts(
+        selectors.reviews_needing(viewer, distributor),
+        record.TODO_PREVIEW,
+        count=Count("pk"),
+        overdue=Count("pk", filter=LandmarkReview.overdue_q(today)),
+    )
     manufacturer = is_manufacturer(viewer)
     return record.Todo(
         key="reviews",
@@ -226,7 +233,7 @@ def todo_reviews(viewer, *, distributor, scope, today):
                 due=review.landmark.date,
                 due_word=_("landmark of"),
             )
-            for review in reviews[: record.TODO_PREVIEW]
+            for review in reviews
         ),
         action=_("Account for your own goals' misses; close the reviews nothing is missing from")
         if manufacturer
@@ -236,8 +243,12 @@ def todo_reviews(viewer, *, distributor, scope, today):
 
 def todo_steps(viewer, *, distributor, scope, today):
     """The viewer's open action steps due within a week or overdue."""
-    steps = selectors.steps_due_for(viewer, distributor, today=today)
-    counts = steps.aggregate(count=Count("pk"), overdue=Count("pk", filter=Q(due__lt=today)))
+    steps, counts = record.head_and_counts(
+        selectors.steps_due_for(viewer, distributor, today=today),
+        record.TODO_PREVIEW,
+        count=Count("pk"),
+        overdue=Count("pk", filter=Q(due__lt=today)),
+    )
     return record.Todo(
         key="steps_due",
         label=_("Action steps due"),
@@ -251,7 +262,7 @@ def todo_steps(viewer, *, distributor, scope, today):
                 due=step.due,
                 overdue=step.due < today,
             )
-            for step in steps[: record.TODO_PREVIEW]
+            for step in steps
         ),
         action=_("Do them, or say they are dropped"),
     )
