@@ -37,7 +37,9 @@ from .sides import own_side, waits_for_q
 
 # What a goal's title is written from (`goals.formats.goal_title`), for the lists that name
 # goals through a review or a step.
-TITLE_RELATIONS = ("goal__product_line", "goal__customer_category", "goal__territory")
+# What a goal's title reads besides the goal: from the goal, and from a row that names one.
+TITLE_OWN_RELATIONS = ("product_line", "customer_category", "territory")
+TITLE_RELATIONS = tuple(f"goal__{relation}" for relation in TITLE_OWN_RELATIONS)
 
 GOAL_RELATIONS = (
     "distributor",
