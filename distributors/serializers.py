@@ -4,7 +4,7 @@ from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from drm.api import BlankRefused, NamedSerializer
+from drm.api import BlankRefused, NamedFields
 
 from .access import hidden_fields
 from .codes import validate_country, validate_currency
@@ -132,7 +132,7 @@ def _iso(value, validator):
     return value
 
 
-class TerritorySerializer(NamedSerializer):
+class TerritorySerializer(NamedFields, serializers.ModelSerializer):
     region = serializers.CharField(
         read_only=True, help_text="Region as written (in English; filters match it)"
     )
@@ -155,7 +155,7 @@ class TerritorySerializer(NamedSerializer):
         return region_display(territory.region)
 
 
-class ProductLineSerializer(NamedSerializer):
+class ProductLineSerializer(NamedFields, serializers.ModelSerializer):
     class Meta:
         model = ProductLine
         fields = ["code", "name", "name_en", "name_fr", "is_active", "updated_at"]

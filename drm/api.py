@@ -91,10 +91,11 @@ class IdField(BlankRefused, serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
-class NamedSerializer(serializers.ModelSerializer):
-    """A reference row's names: `name` in the request's language (Accept-Language, or the
-    user's own language), `name_en` and `name_fr` whatever it is (`name_fr` is the English name
-    where no French name is set, as French readers see it). See `drm.names`."""
+class NamedFields(serializers.Serializer):
+    """A reference row's names, mixed into its ModelSerializer: `name` in the request's language
+    (Accept-Language, or the user's own language), `name_en` and `name_fr` whatever it is
+    (`name_fr` is the English name where no French name is set, as French readers see it).
+    Read only. See `drm.names`."""
 
     name = serializers.CharField(
         source="display_name",
