@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils.translation import gettext_lazy as _
 
 from drm.history import history_changes
+from drm.names import display_name_sql
 
 from . import columns as list_columns
 from . import periods
@@ -150,11 +151,12 @@ def revenue_chart(*, distributor, months=24, today=None):
     totals = defaultdict(dict)
     for row in (
         RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
-        .values("month", "product_line__name")
+        .annotate(line=display_name_sql("product_line__"))
+        .values("month", "line")
         .annotate(total=Sum("reporting_amount"))
         .order_by()
     ):
-        by_month = totals[row["product_line__name"]]
+        by_month = totals[row["line"]]
         by_month[row["month"]] = by_month.get(row["month"], 0.0) + float(row["total"] or 0)
     return {
         "labels": [month.strftime("%Y-%m") for month in window.months],
@@ -305,7 +307,8 @@ def revenue_report(*, distributor, months=24, today=None):
     window = periods.complete_months(months, on=today)
     rows = list(
         RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
-        .values("month", "product_line__code", "product_line__name", "currency")
+        .annotate(product_line_name=display_name_sql("product_line__"))
+        .values("month", "product_line__code", "product_line_name", "currency")
         .annotate(
             amount=Sum("amount"),
             units=Sum("units"),

@@ -123,14 +123,17 @@ def goal_queryset(*, visible_to, filters=None):
         goals = goals.filter(waiting) if waiting is not None else goals.none()
     if filters.get("q"):
         # Titles are written from the terms: the words to find are the author's and the
-        # names the terms carry.
+        # names the terms carry (in either language).
         words = filters["q"]
         goals = goals.filter(
             Q(subtitle__icontains=words)
             | Q(description__icontains=words)
             | Q(product_line__name__icontains=words)
+            | Q(product_line__name_fr__icontains=words)
             | Q(customer_category__name__icontains=words)
+            | Q(customer_category__name_fr__icontains=words)
             | Q(territory__name__icontains=words)
+            | Q(territory__name_fr__icontains=words)
             | Q(distributor__name__icontains=words)
         )
     return goals.order_by("due", "id")
