@@ -19,6 +19,8 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="insecure-embedded-demo-key-do-not-use-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form (expired token, cookies off) gets the portal's page and a way back.
+CSRF_FAILURE_VIEW = "drm.error_pages.csrf_failure"
 
 INSTALLED_APPS = [
     # django.contrib.admin, with a site that only the manufacturer's people may enter
