@@ -185,11 +185,13 @@ class Supervisor:
     def run(self, name, command, env):
         """Run one step to its end; None when a signal stopped it, else its exit code."""
         child = self.start(name, command, env)
+        began = time.monotonic()
         while child.running():
             if self.stop_signal is not None:
                 return None
             self.pump(0.2)
         self.drain(child)
+        self.say(f"done in {time.monotonic() - began:.1f}s", name)
         return child.process.returncode
 
     def stop(self):
