@@ -18,26 +18,15 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-# `make run` always serves the embedded default, whatever a local .env says: SQLite file,
-# Celery eager, no Redis.
-run: export DJANGO_SETTINGS_MODULE := drm.settings
-run: export DATABASE_URL := sqlite:///$(CURDIR)/db.sqlite3
-run: export REDIS_URL :=
-run: export CACHE_URL :=
-run: export CELERY_BROKER_URL := memory://
-run: export CELERY_TASK_ALWAYS_EAGER := 1
-run: export ALLOWED_HOSTS := 127.0.0.1,localhost
-run: export DEBUG := 1
-
 .PHONY: help run test lint bench messages install install-dev clean
 
 help:
-	@echo "make run    serve the demo portal on http://127.0.0.1:$(PORT) (SQLite, eager Celery)"
+	@echo "make run    serve the demo portal on http://127.0.0.1:$(PORT) (SQLite, Celery worker and beat)"
 	@echo "make test   import contract + test suite (PYTEST_ARGS='-k name -x' to narrow)"
 	@echo "make lint   ruff check, ruff format --check, lint-imports, bandit (high severity)"
 	@echo "make bench  benchmarks against baselines (SCALE=0.1 for a quick run)"
 	@echo "make messages  refresh locale/fr from the code, then compile it (needs GNU gettext)"
-	@echo "make clean  remove .venv, db.sqlite3, collected static files and caches"
+	@echo "make clean  remove .venv, the demo's databases, e-mails and cache, collected static files"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { \
@@ -53,8 +42,10 @@ $(PY):
 		echo "error: could not create $(VENV) (Debian/Ubuntu: apt-get install python3-venv)" >&2; \
 		exit 1; }
 
+# --no-compile: modules are compiled when first imported, not all of them at install (a fresh
+# clone's `make run` answers sooner).
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -e .
 	@touch $@
 
 $(DEV_STAMP): pyproject.toml | $(PY)
@@ -65,15 +56,10 @@ install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
+# The embedded default, whatever a local .env says (drm/embedded.py): SQLite file, DEBUG off,
+# gunicorn, a Celery worker and beat on a broker in a SQLite file; Ctrl-C stops all of it.
 run: $(STAMP)
-	$(MANAGE) migrate --noinput -v 0
-	$(MANAGE) demo_data --quiet
-	$(MANAGE) demo_leads --quiet
-	$(MANAGE) demo_goals --quiet
-	$(MANAGE) scoring_run --quiet
-	$(MANAGE) collectstatic --noinput -v 0
-	@echo "Serving the demo portal on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	exec $(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
+	exec $(PY) -m drm.embedded --port $(PORT)
 
 test: $(DEV_STAMP)
 	$(VENV)/bin/lint-imports
@@ -96,4 +82,5 @@ messages: $(DEV_STAMP)
 	$(MANAGE) compilemessages -l fr --ignore=.venv
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-journal .import_linter_cache
+	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm \
+		celery-broker.sqlite3* demo-cache mail .import_linter_cache

@@ -9,7 +9,6 @@ from django.db import DatabaseError, IntegrityError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers, status
 from rest_framework.fields import empty
 from rest_framework.pagination import PageNumberPagination
@@ -18,6 +17,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import error_pages
 from .errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,16 @@ def not_found(request, exception):
     not the portal's HTML page."""
     if request.path.startswith("/api/"):
         return JsonResponse(_error_body("not_found", _("Not found.")), status=404)
-    return page_not_found(request, exception)
+    return error_pages.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: under /api/ the one error shape, saying nothing of the cause; the portal's
+    page elsewhere."""
+    if request.path.startswith("/api/"):
+        message = _("The server could not finish the request; nothing was changed. Try again.")
+        return JsonResponse(_error_body("server_error", message), status=500)
+    return error_pages.server_error(request)
 
 
 def field_errors(detail, path=""):

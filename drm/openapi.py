@@ -21,7 +21,7 @@ ERROR_SCHEMA = {
                         "What went wrong, for programs: invalid, not_authenticated, "
                         "authentication_failed, permission_denied, forbidden, not_found, "
                         "method_not_allowed, not_acceptable, unsupported_media_type, "
-                        "conflict, throttled, unavailable…"
+                        "conflict, throttled, unavailable, server_error…"
                     ),
                 },
                 "message": {"type": "string", "description": "What went wrong, for people."},

@@ -19,6 +19,8 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="insecure-embedded-demo-key-do-not-use-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form (expired token, cookies off) gets the portal's page and a way back.
+CSRF_FAILURE_VIEW = "drm.error_pages.csrf_failure"
 
 INSTALLED_APPS = [
     # django.contrib.admin, with a site that only the manufacturer's people may enter
@@ -108,6 +110,18 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and not env.bool(
     "DATABASE_JIT", default=False
 ):
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default runs web, worker and beat on one SQLite file. WAL lets them read
+    # while one of them writes; IMMEDIATE takes the write lock when a transaction begins, so two
+    # transactions that read and then write wait for each other instead of one failing with
+    # "database is locked"; a writer waits up to SQLITE_TIMEOUT seconds for the lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env.int("SQLITE_TIMEOUT", default=60),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 if env("TEST_DATABASE_NAME", default=""):
     # Lets parallel test runs on one Postgres server keep out of each other's way.
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
@@ -121,6 +135,10 @@ if REDIS_URL:
             "LOCATION": env("CACHE_URL", default=REDIS_URL),
         }
     }
+elif env("CACHE_URL", default=""):
+    # Without Redis, a cache URL of django-environ: `make run` gives its web, worker and beat one
+    # directory (filecache:///path), so that a write in one process renews what the others cached.
+    CACHES = {"default": env.cache_url("CACHE_URL")}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -186,7 +204,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers the files that whitenoise serves when DEBUG is off.
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -260,7 +279,8 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Celery: with no REDIS_URL every task runs eagerly in-process (embedded demo).
+# Celery: with no REDIS_URL every task runs eagerly in-process, unless a broker is named: `make run`
+# runs a worker and beat on kombu's SQLAlchemy transport over a SQLite file (sqla+sqlite:///path).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 # Eager tasks (demo, tests) fail like a worker's: on_failure records it, the page stays up.
@@ -279,8 +299,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_MAX_DELIVERIES = env.int("CELERY_TASK_MAX_DELIVERIES", default=3)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Redis re-delivers an unacked task after this; it must outlast the hard time limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+if CELERY_BROKER_URL.startswith(("sqla+", "sqlalchemy+")):
+    # The SQLAlchemy transport hands these to create_engine: a publisher waits for SQLite's lock
+    # instead of failing. It has no broadcast, so no remote control (`celery inspect`).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+else:
+    # Redis re-delivers an unacked task after this; it must outlast the hard time limit.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="drm")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -296,7 +322,8 @@ CELERY_BEAT_SCHEDULE = {
     # Leads past their accept deadline are re-routed or escalated.
     "lead-deadlines": {
         "task": "leads.tasks.leads_deadlines_enforce",
-        "schedule": 60 * env.int("LEAD_DEADLINE_CHECK_MINUTES", default=5),
+        # Seconds; a fraction of a minute is allowed (tests run the demo's beat every 3 s).
+        "schedule": max(1, round(60 * env.float("LEAD_DEADLINE_CHECK_MINUTES", default=5))),
     },
     # Goals: landmark reviews, the early warning, settlement of goals past due, reminders.
     "goals-daily": {

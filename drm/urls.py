@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.decorators.http import require_http_methods, require_safe
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -11,6 +13,13 @@ from drm.accounts import PasswordResetView
 from drm.health import healthz
 
 form_methods = require_http_methods(["GET", "POST"])
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links: the portal's icon, under /static/."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))
+
 
 api_v1 = [
     # auth/token/ (name "token") is distributors' own: it asks for the second factor too.
@@ -66,8 +75,13 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]
 
-# Unrouted paths under /api/ answer in the API's error shape; the rest get the portal's page.
+# The portal's own error pages (drm/error_pages.py); under /api/ a missing route and a server
+# error answer in the API's error shape instead.
+handler400 = "drm.error_pages.bad_request"
+handler403 = "drm.error_pages.permission_denied"
 handler404 = "drm.api.not_found"
+handler500 = "drm.api.server_error"

@@ -74,7 +74,7 @@ def main(argv):
         if require:
             print(f"tests: REQUIRE_SERVICES=1 but a service is missing ({why})", file=sys.stderr)
             return 2
-        for name in ("DATABASE_URL", "REDIS_URL"):
+        for name in ("DATABASE_URL", "REDIS_URL", "CACHE_URL"):
             os.environ.pop(name, None)
         os.environ["DRM_SERVICES"] = "0"
         print(f"tests: SQLITE ONLY, real-service tests are SKIPPED ({why})", flush=True)

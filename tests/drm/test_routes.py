@@ -1233,6 +1233,7 @@ URLS = {
     "schema": by("schema"),
     "swagger-ui": by("swagger-ui"),
     "healthz": by("healthz"),
+    "favicon": by("favicon"),
     "admin:index": by("admin:index"),
     "admin:distributors_distributor_changelist": by("admin:distributors_distributor_changelist"),
     "admin:distributors_distributor_change": by(
@@ -2538,6 +2539,7 @@ ROWS = [
     ),
     # --- operations and the admin site ---
     Row("healthz", "GET", everyone(200)),
+    Row("favicon", "GET", everyone(got(301, to("/static/favicon.ico")))),
     Row("admin:index", "GET", ADMIN_ONLY),
     Row("admin:distributors_distributor_changelist", "GET", ADMIN_ONLY),
     Row("admin:distributors_distributor_change", "GET", ADMIN_ONLY, owner="acme"),
