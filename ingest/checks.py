@@ -74,7 +74,10 @@ class About:
 
     def render(self, mask):
         template = self.template
-        return self.raw[mask].map(lambda value: template.replace("{value}", f"'{value}'"))
+        # A typed spreadsheet number is named as the reader sees it, without its marker.
+        return self.raw[mask].map(
+            lambda value: template.replace("{value}", f"'{value.removeprefix(TYPED_NUMBER)}'")
+        )
 
 
 def about(raw, text):

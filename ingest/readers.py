@@ -14,8 +14,10 @@ as the result Excel stored with it, a CSV cell is text whatever it starts with.
 import codecs
 import csv
 import io
+import math
 import re
 import zipfile
+from decimal import Decimal
 
 import pandas as pd
 from django.utils.translation import gettext as _
@@ -407,8 +409,17 @@ def _cell_text(value):
     if isinstance(value, int):
         return TYPED_NUMBER + str(value)
     if isinstance(value, float):
-        # A number cell: canonical digits, no separators, so no convention can misread it.
-        text = format(value, ".10f").rstrip("0").rstrip(".")
+        # A number cell: canonical digits, no separators, so no convention can misread it. The
+        # shortest digits that are this float (1234567.89, not 1234567.8899999999), or its 15
+        # significant digits, all a spreadsheet keeps (0.1 + 0.2 is 0.3, not 0.30000000000000004).
+        if not math.isfinite(value):
+            return str(value)
+        text = repr(value)
+        if len(text.split("e")[0].replace("-", "").replace(".", "").lstrip("0")) > 15:
+            text = format(value, ".15g")
+        text = format(Decimal(text), "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
         return TYPED_NUMBER + text
     if hasattr(value, "isoformat"):
         text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()

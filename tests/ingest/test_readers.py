@@ -338,3 +338,18 @@ def test_a_line_of_exactly_the_limit_passes_and_one_byte_more_is_refused(length,
     else:
         message = refusal("edge.csv", content, max_line_bytes=10)
         assert message.startswith(f"Line {before + 2} is longer than 10 bytes")
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (1234567.89, "1234567.89"),  # not 1234567.8899999999: a money figure reads as written
+        (0.1 + 0.2, "0.3"),  # a formula's result, to the 15 digits a spreadsheet keeps
+        (12000.0, "12000"),
+        (0.00001, "0.00001"),
+        (99999999999.99, "99999999999.99"),
+    ],
+)
+def test_a_workbooks_number_cell_reads_as_its_shortest_digits(number, text):
+    [(_rows, records)] = read("numbers.xlsx", workbook([["acme", "2026-01", "pumps", number]]))
+    assert records[0]["amount"] == "\x01" + text
