@@ -153,7 +153,7 @@ def preview(spec, stage, *, staged, head, changes):
         result.skipped = stored
     rows = {row["row"]: row for row in spec.preview(stage.head(head))}
     olds = stage.stored_values(row_numbers=list(rows))
-    if spec.replaces and changes:
+    if spec.replaces and changes and changed:
         changed_rows = stage.stored_values(changed_only=True, limit=changes)
         olds.update(changed_rows)
         missing = [n for n in changed_rows if n not in rows]
