@@ -125,3 +125,18 @@ def test_a_french_reader_downloads_templates_explained_in_french(login, partner)
     guide = book.worksheets[1]
     assert guide.title == "Colonnes"
     assert next(guide.iter_rows(values_only=True))[0] == "Colonne"
+
+
+def test_rows_added_under_the_example_keep_their_numbers_in_errors_and_nothing_is_written(
+    login, partner, distributor
+):
+    factories.ProductLineFactory(code="pumps")
+    template = download(login(partner), "revenue", "csv").decode()
+    filled = template + "acme,2026-01,pumps,,,100,,\nacme,2026-02,pumps,,,ten,,\n"
+
+    batch = checked(partner, "revenue", "filled.csv", filled.encode())
+
+    assert batch.status == ImportBatch.Status.INVALID
+    assert [(e["row"], e["column"]) for e in batch.errors] == [(5, "amount")]
+    assert "'ten' is not a number" in batch.errors[0]["message"]
+    assert nothing_stored()
