@@ -44,7 +44,7 @@ def test_every_column_of_every_kind_is_listed_with_meaning_format_and_example(
         assert sorted(rows) == sorted(c.name for c in spec.columns)
         for column in spec.columns:
             group, meaning, fmt, example = rows[column.name]
-            assert meaning and f'<code class="fw-semibold">{column.name}</code>' in html
+            assert meaning and f"<strong><code>{column.name}</code></strong>" in html
             if not column.ignored:
                 assert fmt and example, column.name
                 assert group == ("Required columns" if column.required else "Optional columns")
