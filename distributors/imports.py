@@ -449,7 +449,8 @@ register(InvestmentSpec)
 class CodeList:
     """Codes a column takes (`Column.codes` names it), listed on the import codes page.
 
-    `rows(user)`: a queryset of objects with `code` and `name` that `user` may see;
+    `rows(user)`: a queryset of objects with `code` and `name` (and `display_name`, the name in
+    the reader's language, where there is one) that `user` may see;
     `manufacturer_only`: the list serves only imports partners do not make.
     """
 
@@ -479,21 +480,23 @@ register_codes(
     CodeList(
         "product_lines",
         gettext_lazy("Product lines"),
-        lambda user: ProductLine.objects.only("code", "name").order_by("code"),
+        lambda user: ProductLine.objects.only("code", "name", "name_fr").order_by("code"),
     )
 )
 register_codes(
     CodeList(
         "customer_categories",
         gettext_lazy("Customer categories"),
-        lambda user: CustomerCategory.objects.only("code", "name").order_by("code"),
+        lambda user: CustomerCategory.objects.only("code", "name", "name_fr").order_by("code"),
     )
 )
 register_codes(
     CodeList(
         "territories",
         gettext_lazy("Territories"),
-        lambda user: Territory.objects.visible_to(user).only("code", "name").order_by("code"),
+        lambda user: (
+            Territory.objects.visible_to(user).only("code", "name", "name_fr").order_by("code")
+        ),
     )
 )
 

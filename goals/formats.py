@@ -17,6 +17,8 @@ from django.conf import settings
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
+from drm.french import day_one
+
 from .metrics import Unit, metric_get
 
 MAX_PLACES = 2
@@ -215,10 +217,11 @@ def _month_text(day):
 
 
 def day_text(day):
-    """A date spelled so that no reader takes the day for the month: "31 Dec 2027"."""
+    """A date spelled so that no reader takes the day for the month: "31 Dec 2027" ("1er févr.
+    2027" in French)."""
     if day is None:
         return "—"
-    return format_date(day, "d MMM y", locale=_locale())
+    return day_one(format_date(day, "d MMM y", locale=_locale()))
 
 
 def _month_end(day):

@@ -37,7 +37,9 @@ from .sides import own_side, waits_for_q
 
 # What a goal's title is written from (`goals.formats.goal_title`), for the lists that name
 # goals through a review or a step.
-TITLE_RELATIONS = ("goal__product_line", "goal__customer_category", "goal__territory")
+# What a goal's title reads besides the goal: from the goal, and from a row that names one.
+TITLE_OWN_RELATIONS = ("product_line", "customer_category", "territory")
+TITLE_RELATIONS = tuple(f"goal__{relation}" for relation in TITLE_OWN_RELATIONS)
 
 GOAL_RELATIONS = (
     "distributor",
@@ -121,14 +123,17 @@ def goal_queryset(*, visible_to, filters=None):
         goals = goals.filter(waiting) if waiting is not None else goals.none()
     if filters.get("q"):
         # Titles are written from the terms: the words to find are the author's and the
-        # names the terms carry.
+        # names the terms carry (in either language).
         words = filters["q"]
         goals = goals.filter(
             Q(subtitle__icontains=words)
             | Q(description__icontains=words)
             | Q(product_line__name__icontains=words)
+            | Q(product_line__name_fr__icontains=words)
             | Q(customer_category__name__icontains=words)
+            | Q(customer_category__name_fr__icontains=words)
             | Q(territory__name__icontains=words)
+            | Q(territory__name_fr__icontains=words)
             | Q(distributor__name__icontains=words)
         )
     return goals.order_by("due", "id")

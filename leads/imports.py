@@ -12,7 +12,7 @@ from dataclasses import replace
 import pandas as pd
 from django.db import connection
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from distributors.codes import currency_codes
 from distributors.countries import country_codes
@@ -330,10 +330,18 @@ class LeadSpec(Spec):
             )
         )
         routed, left = leads_route(lead_ids=lead_ids, by=None, mode="import")
-        note = _("Routed %(routed)d lead(s); %(left)d left in the pool for a manager.") % {
-            "routed": routed,
-            "left": left,
-        }
+        note = " ".join(
+            (
+                ngettext("Routed %(routed)d lead.", "Routed %(routed)d leads.", routed)
+                % {"routed": routed},
+                ngettext(
+                    "%(left)d left in the pool for a manager.",
+                    "%(left)d left in the pool for a manager.",
+                    left,
+                )
+                % {"left": left},
+            )
+        )
         ImportBatch.objects.filter(pk=batch_id).update(
             options={**batch.options, "routed": True},
             message=f"{batch.message} {note}"[:500],
@@ -366,7 +374,7 @@ register_codes(
     CodeList(
         "lead_sources",
         gettext_lazy("Lead sources"),
-        lambda user: LeadSource.objects.only("code", "name").order_by("code"),
+        lambda user: LeadSource.objects.only("code", "name", "name_fr").order_by("code"),
         manufacturer_only=True,
     )
 )

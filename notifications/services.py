@@ -12,6 +12,8 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import ngettext
 
+from drm.french import interpolate
+
 from .kinds import Delivery, kind_get, kind_list
 from .models import Notification, NotificationAct, NotificationPreference
 
@@ -44,8 +46,8 @@ def delivery_for(*, user, kind):
 
 
 def _render(text, context):
-    text = str(text)
-    return text % context if context else text
+    # In the recipient's language (the caller overrides it), "de" elided before a name in French.
+    return interpolate(text, context)
 
 
 def act_key(thing, pk, act, *scope):

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from distributors.models import Distributor
+from distributors.models import Distributor, ProductLine, UserProfile
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,14 @@ def test_a_manager_sees_every_list_of_codes(login, manager, reference):
     }
     html = response.content.decode()
     assert 'id="codes-lead_sources"' in html and "Centrifugal pumps" in html
+
+
+def test_a_french_reader_reads_the_french_names_of_the_codes(login, manager, reference):
+    ProductLine.objects.filter(code="pumps").update(name_fr="Pompes centrifuges")
+    UserProfile.objects.create(user=manager, language="fr")
+    html = login(manager).get(reverse("distributors:import-codes")).content.decode()
+    assert "Pompes centrifuges" in html and "Centrifugal pumps" not in html
+    assert "Codes pour les imports" in html
 
 
 def test_a_partner_sees_its_own_distributor_and_territories_and_no_lead_sources(

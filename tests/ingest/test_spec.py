@@ -49,7 +49,7 @@ def test_a_column_given_in_two_languages_is_a_repeated_column():
     spec = RevenueSpec(Context())
     with pytest.raises(ValidationFailed) as error:
         spec.check_columns(frame(["distributor", "month", "product_line", "amount", "montant"]))
-    assert "repeated column(s): amount" in error.value.message
+    assert "repeated column: amount" in error.value.message
 
 
 def test_the_headers_do_not_depend_on_the_active_language():
