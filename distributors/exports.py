@@ -8,12 +8,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from ingest.spec import quote
+
 from . import columns as list_columns
 from .access import hidden_fields
 from .models import Distributor
 from .regions import region_display
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Header (named after the model field where there is one) → cell of a distributor row. Headers
 # are written in the reader's language (gettext at export time; marked here for the catalogue).
@@ -42,11 +42,10 @@ DISTRIBUTOR_COLUMNS = [
 def neutralise(value):
     """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
 
-    Numbers stay numbers: only text is at risk (OWASP "CSV injection").
+    Numbers stay numbers: only text is at risk (OWASP "CSV injection"). The imports read a
+    value so quoted back as it was (`ingest.spec.quote` / `unquote`).
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    return quote(value) if isinstance(value, str) else value
 
 
 def csv_response(filename, headers, rows):

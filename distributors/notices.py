@@ -23,17 +23,19 @@ IMPORT_FAILED = register(
 )
 
 S = ImportBatch.Status
-# status: (kind, subject, body); bodies are filled from the batch's counts and message.
+# status: (kind, subject, body); bodies are filled from the batch's counts and message. The
+# message is written in the uploader's language, the recipient's: its counts (new, changed,
+# unchanged, skipped) are said once, in the services.
 OUTCOMES = {
     S.VALIDATED: (
         IMPORT_FINISHED,
         _("Import %(filename)s is checked and ready to commit"),
-        _("%(total)d row(s) ready: %(new)d new, %(replaced)d replace stored figures."),
+        "%(message)s",
     ),
     S.COMMITTED: (
         IMPORT_FINISHED,
         _("Import %(filename)s is done"),
-        _("Imported %(total)d row(s): %(new)d new, %(replaced)d replaced."),
+        "%(message)s",
     ),
     S.INVALID: (
         IMPORT_FAILED,
@@ -84,7 +86,9 @@ def import_batch_notify(*, batch_id):
                     "errors": batch.error_count,
                     "message": batch.message,
                 },
-                acts=[import_batch_commit_act(batch.pk)] if batch.status == S.VALIDATED else (),
+                acts=[import_batch_commit_act(batch.pk)]
+                if batch.status == S.VALIDATED and batch.total_rows
+                else (),
             )
         return notice
     except Exception:  # noqa: BLE001 - a lost notice must not undo or fail an import

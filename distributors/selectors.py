@@ -323,6 +323,25 @@ def revenue_report(*, distributor, months=24, today=None):
     return {"window": window, "rows": rows, "unreported": unreported}
 
 
+def revenue_records(*, distributor, window):
+    """A distributor's stored revenue rows in `window`, one per month, product line and
+    customer category, with the codes an import names them by (the revenue export's rows)."""
+    return (
+        RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
+        .values(
+            "month",
+            "product_line__code",
+            "customer_category__code",
+            "currency",
+            "amount",
+            "units",
+            "margin",
+            "reporting_amount",
+        )
+        .order_by("-month", "product_line__code", "customer_category__code")
+    )
+
+
 def _unreported(distributor, window, reported):
     start = periods.month_start(distributor.contract_start) if distributor.contract_start else None
     return [

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import ProtectedError, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext, ngettext
@@ -29,13 +29,14 @@ from ingest.engine import (
     check_into_stage,
     errors_csv_text,
     lock_table,
+    preview,
     publish,
     push,
 )
 from ingest.readers import SIGNATURE_BYTES, check_content, file_kind, read_chunks
 from ingest.staging import Stage
 from ingest.uploads import too_large_message
-from notifications.services import resolve
+from notifications.services import recipient_language, resolve
 
 from . import periods, regions
 from .access import Role, is_manufacturer, is_partner, user_membership, user_role
@@ -481,6 +482,8 @@ def territory_delete(*, territory, by):
 # --- imports ------------------------------------------------------------------------------
 
 PREVIEW_ROWS = 20
+# Rows that change stored figures, each shown old → new before the commit (the counts say all).
+PREVIEW_CHANGES = 1000
 
 
 def _context(*, number_format=None, scope_id=None):
@@ -619,11 +622,24 @@ def _stage(batch):
     return Stage(batch.staging_name, SPECS[batch.kind](context))
 
 
+def _uploader_language(batch_id):
+    """The language the uploader reads: the check's messages and errors are stored in it."""
+    user_id = ImportBatch.objects.filter(pk=batch_id).values_list("uploaded_by", flat=True).first()
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return recipient_language(user) if user else settings.LANGUAGE_CODE
+
+
 def import_batch_validate(*, batch_id):
     """Check every row into the batch's staging table; store the preview or the errors.
 
     Writes no figures. The file is read once: the checked rows wait in staging for the commit.
+    Messages and errors are written in the uploader's language.
     """
+    with translation.override(_uploader_language(batch_id)):
+        _validate(batch_id)
+
+
+def _validate(batch_id):
     claimed = ImportBatch.objects.filter(
         pk=batch_id, status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.VALIDATING]
     ).update(status=ImportBatch.Status.VALIDATING)
@@ -635,6 +651,7 @@ def import_batch_validate(*, batch_id):
     )
     stage = Stage(batch.staging_name, spec)
     errors = ErrorLog()
+    comments = []
 
     def progress(done):
         _set(batch_id, processed_rows=done, total_rows=done)
@@ -643,7 +660,7 @@ def import_batch_validate(*, batch_id):
         with _batch_file(batch_id) as stream:
             outcome = check_into_stage(
                 spec,
-                read_chunks(batch.filename, stream, **_read_options()),
+                read_chunks(batch.filename, stream, **_read_options(), comment_rows=comments),
                 stage,
                 errors,
                 on_progress=progress,
@@ -681,35 +698,57 @@ def import_batch_validate(*, batch_id):
         )
         import_batch_notify(batch_id=batch_id)
         return
-    updates = stage.existing_count()
-    created = outcome.staged - updates
-    if spec.replaces:
-        message = _("%(total)d row(s) ready: %(new)d new, %(replaced)d replace stored figures.")
+    shown = preview(spec, stage, staged=outcome.staged, head=PREVIEW_ROWS, changes=PREVIEW_CHANGES)
+    if not outcome.total:
+        message = _("The file holds no row to import.")
+    elif spec.replaces:
+        message = _(
+            "%(total)d row(s) ready: %(new)d new, %(changed)d change stored figures, "
+            "%(unchanged)d unchanged."
+        ) % {
+            "total": outcome.total,
+            "new": shown.new,
+            "changed": shown.changed,
+            "unchanged": shown.unchanged,
+        }
     else:
         message = _("%(total)d row(s) ready: %(new)d new, %(replaced)d already stored (skipped).")
+        message %= {"total": outcome.total, "new": shown.new, "replaced": shown.skipped}
+    if comments:
+        message += " " + ngettext(
+            "%(count)d row starting with # skipped (row %(rows)s).",
+            "%(count)d rows starting with # skipped (rows %(rows)s).",
+            len(comments),
+        ) % {"count": len(comments), "rows": _some_rows(comments)}
     _set(
         batch_id,
         status=ImportBatch.Status.VALIDATED,
         errors=[],
         error_count=0,
         number_format_used=used,
-        preview=spec.preview(stage.head(PREVIEW_ROWS)),
+        preview=shown.rows,
         total_rows=outcome.total,
         processed_rows=outcome.total,
-        created_rows=created,
-        updated_rows=updates,
-        message=message % {"total": outcome.total, "new": created, "replaced": updates},
+        created_rows=shown.new,
+        updated_rows=shown.changed if spec.replaces else shown.skipped,
+        message=message[:500],
     )
     import_batch_notify(batch_id=batch_id)
+
+
+def _some_rows(numbers, shown=5):
+    text = ", ".join(str(n) for n in numbers[:shown])
+    return text + ("…" if len(numbers) > shown else "")
 
 
 def import_batch_request_commit(*, batch, by):
     """Queue the commit of a checked batch. Only its uploader's side may commit it."""
     if not ImportBatch.objects.visible_to(by).filter(pk=batch.pk).exists():
         raise NotAllowed(_("You may not commit this import."))
-    moved = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALIDATED).update(
-        status=ImportBatch.Status.COMMITTING, processed_rows=0
-    )
+    checked = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.VALIDATED)
+    if checked.filter(total_rows=0).exists():
+        raise ValidationFailed(_("The file holds no row to import: there is nothing to commit."))
+    moved = checked.update(status=ImportBatch.Status.COMMITTING, processed_rows=0)
     if not moved:
         raise ValidationFailed(_("Only a checked import without errors can be committed."))
     resolve(key=import_batch_commit_act(batch.pk))
@@ -717,7 +756,15 @@ def import_batch_request_commit(*, batch, by):
 
 
 def import_batch_commit(*, batch_id):
-    """Publish the staged rows of a checked batch in one transaction: all of it, or none of it."""
+    """Publish the staged rows of a checked batch in one transaction: all of it, or none of it.
+
+    A stored row that the file repeats unchanged is left as it is (counted as unchanged).
+    """
+    with translation.override(_uploader_language(batch_id)):
+        _commit(batch_id)
+
+
+def _commit(batch_id):
     batch = (
         ImportBatch.objects.defer("content", "errors_csv")
         .filter(pk=batch_id, status=ImportBatch.Status.COMMITTING)
@@ -753,10 +800,14 @@ def import_batch_commit(*, batch_id):
                 return
             created, updated = publish(stage.spec, stage, now=timezone.now())
             if stage.spec.replaces:
-                message = _("Imported %(total)d row(s): %(new)d new, %(replaced)d replaced.") % {
-                    "total": created + updated,
+                message = _(
+                    "Imported %(total)d row(s): %(new)d new, %(replaced)d replaced, "
+                    "%(unchanged)d unchanged."
+                ) % {
+                    "total": batch.total_rows,
                     "new": created,
                     "replaced": updated,
+                    "unchanged": batch.total_rows - created - updated,
                 }
             else:
                 message = _("Imported %(new)d new row(s); %(skipped)d already stored.") % {

@@ -49,4 +49,11 @@ urlpatterns = [
     path("imports/<int:pk>/errors.csv", views.import_errors, name="import-errors"),
     path("imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
     path("imports/template/<str:kind>.csv", views.import_template, name="import-template"),
+    path(
+        "imports/template/<str:kind>.xlsx",
+        views.import_template,
+        {"file_format": "xlsx"},
+        name="import-template-xlsx",
+    ),
+    path("imports/codes/", views.import_codes, name="import-codes"),
 ]

@@ -23,6 +23,7 @@ from django.views.decorators.http import (
 
 from drm.errors import DomainError
 from drm.throttling import bulk_rate_limited
+from ingest.templates import csv_template, xlsx_template
 from ingest.uploads import upload_refused
 
 from . import columns as list_columns
@@ -54,7 +55,7 @@ from .forms import (
     TierForm,
     TwoFactorCodeForm,
 )
-from .imports import SPECS
+from .imports import CODE_LISTS, SPECS, RevenueSpec, import_kind_help, import_preview
 from .models import Distributor, ExchangeRate, ImportBatch, Membership, Territory, Tier
 
 PAGE_SIZE = 25
@@ -523,11 +524,12 @@ def import_create(request):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             return redirect("distributors:import-detail", pk=batch.pk)
-    specs = {
-        kind: SPECS[kind]
-        for kind in (["revenue", "investment"] if allow_investments else ["revenue"])
-    }
-    return render(request, "distributors/imports/create.html", {"form": form, "specs": specs})
+    kinds = ["revenue", "investment"] if allow_investments else ["revenue"]
+    return render(
+        request,
+        "distributors/imports/create.html",
+        {"form": form, "helps": [import_kind_help(kind) for kind in kinds]},
+    )
 
 
 def _visible_batch(request, pk):
@@ -544,11 +546,38 @@ def _batch_context(batch):
     return {"batch": batch, "done": done, "total": total, "percent": percent}
 
 
+def _preview_context(batch):
+    """The preview's rows as the reader reads them: the changes to stored rows, old → new, and
+    the first rows of the file; the counts of new, changed and unchanged rows."""
+    spec = SPECS[batch.kind]
+    headers, rows = import_preview(
+        spec, batch.preview or [], default_currency=settings.REPORTING_CURRENCY
+    )
+    replaces = bool(spec.update_columns)
+    return {
+        "preview_headers": headers,
+        "changes": [(row, cells) for row, cells in rows if row.get("status") == "changed"],
+        "first_rows": [(row, cells) for row, cells in rows][: services.PREVIEW_ROWS],
+        "replaces": replaces,
+        "counts": {
+            "new": batch.created_rows,
+            "changed": batch.updated_rows if replaces else 0,
+            "skipped": 0 if replaces else batch.updated_rows,
+            "unchanged": max(batch.total_rows - batch.created_rows - batch.updated_rows, 0)
+            if replaces
+            else 0,
+        },
+    }
+
+
 @require_safe
 @portal_user_required
 def import_detail(request, pk):
     batch = _visible_batch(request, pk)
-    return render(request, "distributors/imports/detail.html", _batch_context(batch))
+    context = _batch_context(batch)
+    if batch.preview:
+        context.update(_preview_context(batch))
+    return render(request, "distributors/imports/detail.html", context)
 
 
 @require_safe
@@ -587,17 +616,43 @@ def import_errors(request, pk):
 
 @require_safe
 @portal_user_required
-def import_template(request, kind):
-    """A file with the headers only: nothing in it fails the checks or lands by mistake."""
+def import_template(request, kind, file_format="csv"):
+    """A file to fill: the headers, an example row marked as one (CSV) or a sheet that explains
+    each column (XLSX). Uploaded as it is, it checks cleanly with no row to import."""
     spec = SPECS.get(kind)
     if spec is None:
         raise Http404("No such template")
     if spec.manufacturer_only and not is_manufacturer(request.user):
         raise PermissionDenied
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
-    response.write(",".join(spec.required + spec.optional) + "\n")
+    if file_format == "xlsx":
+        codes_url = request.build_absolute_uri(reverse("distributors:import-codes"))
+        response = HttpResponse(
+            xlsx_template(spec, codes_url=codes_url),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(csv_template(spec), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.{file_format}"'
     return response
+
+
+CODES_PAGE_SIZE = 100
+
+
+@require_safe
+@portal_user_required
+def import_codes(request):
+    """The codes an import file may use, each list as its reader may see it: a partner sees its
+    own distributor and territories only, and not the lists of imports it does not make."""
+    manufacturer = is_manufacturer(request.user)
+    lists = []
+    for code_list in CODE_LISTS.values():
+        if code_list.manufacturer_only and not manufacturer:
+            continue
+        rows = code_list.rows(request.user)
+        page = Paginator(rows, CODES_PAGE_SIZE).get_page(request.GET.get(f"{code_list.key}_page"))
+        lists.append({"key": code_list.key, "title": code_list.title, "page": page})
+    return render(request, "distributors/imports/codes.html", {"lists": lists})
 
 
 # --- exchange rates -----------------------------------------------------------------------
@@ -648,18 +703,6 @@ def exchange_rate_delete(request, pk):
 
 # --- revenue report -----------------------------------------------------------------------
 
-# Headers in the reader's language (a report for people; imports read their own headers).
-REVENUE_COLUMNS = (
-    gettext_lazy("month"),
-    gettext_lazy("product_line"),
-    gettext_lazy("currency"),
-    gettext_lazy("amount"),
-    gettext_lazy("units"),
-    gettext_lazy("margin"),
-    gettext_lazy("reporting_currency"),
-    gettext_lazy("reporting_amount"),
-)
-
 
 @require_safe
 @portal_user_required
@@ -680,31 +723,41 @@ def revenue_report(request, code=None):
     report = selectors.revenue_report(distributor=distributor)
     export = request.GET.get("format")
     if export in ("csv", "xlsx"):
-        rows = [
-            [
-                row["month"].strftime("%Y-%m"),
-                row["product_line__code"],
-                row["currency"],
-                float(row["amount"]),
-                row["units"],
-                float(row["margin"]),
-                settings.REPORTING_CURRENCY,
-                None if row["missing_rates"] else float(row["reporting_total"]),
-            ]
-            for row in report["rows"]
-        ]
-        window = report["window"]
-        name = f"revenue-{distributor.code}-{window.first:%Y-%m}-{window.last:%Y-%m}"
-        headers = [str(header) for header in REVENUE_COLUMNS]
-        if export == "xlsx":
-            return xlsx_response(name, headers, rows, sheet=str(gettext_lazy("Revenue")))
-        return csv_response(name, headers, rows)
+        return _revenue_export(distributor, report["window"], export)
     context = {
         "distributor": distributor,
         "report": report,
         "reporting_currency": settings.REPORTING_CURRENCY,
     }
     return render(request, "distributors/revenue_report.html", context)
+
+
+def _revenue_export(distributor, window, file_format):
+    """The distributor's stored revenue rows, one per month, product line and customer
+    category, under the revenue import's columns (headers in the reader's language, which the
+    import reads too): the file can be imported again as it is."""
+    values = {
+        "distributor": lambda row: distributor.code,
+        "month": lambda row: row["month"].strftime("%Y-%m"),
+        "product_line": lambda row: row["product_line__code"],
+        "customer_category": lambda row: row["customer_category__code"] or "",
+        "currency": lambda row: row["currency"],
+        "amount": lambda row: row["amount"],
+        "units": lambda row: row["units"],
+        "margin": lambda row: row["margin"],
+        "reporting_currency": lambda row: settings.REPORTING_CURRENCY,
+        "reporting_amount": lambda row: row["reporting_amount"],
+    }
+    columns = RevenueSpec.columns
+    headers = [str(column.header()) for column in columns]
+    rows = [
+        [values[column.name](row) for column in columns]
+        for row in selectors.revenue_records(distributor=distributor, window=window)
+    ]
+    name = f"revenue-{distributor.code}-{window.first:%Y-%m}-{window.last:%Y-%m}"
+    if file_format == "xlsx":
+        return xlsx_response(name, headers, rows, sheet=str(gettext_lazy("Revenue")))
+    return csv_response(name, headers, rows)
 
 
 # --- the user's own settings --------------------------------------------------------------

@@ -10,6 +10,18 @@ import datetime
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# What each check accepts, in words for the import pages' help (Column.format).
+CODE_FORMAT = gettext_lazy("A code from the list, in any case.")
+DECIMAL_FORMAT = gettext_lazy(
+    "A number, not negative, with at most 2 decimals: 1234.50, 1,234.50 or 1 234,50 "
+    "(the separators as chosen on upload, or detected)."
+)
+INTEGER_FORMAT = gettext_lazy("A whole number, not negative: 12 or 1,200.")
+MONTH_FORMAT = gettext_lazy("A month: 2026-03, 03/2026 or 2026-03-01; not a month to come.")
+DAY_FORMAT = gettext_lazy("A day: 2026-03-15 or 15/03/2026; not a day to come.")
+TEXT_FORMAT = gettext_lazy("Text, up to %(count)d characters.")
 
 # XLSX numeric cells come through with this prefix and a canonical value ("1234.5"): they are
 # numbers already, so no separator convention applies to them (see readers.xlsx_chunks).
@@ -74,7 +86,10 @@ class About:
 
     def render(self, mask):
         template = self.template
-        return self.raw[mask].map(lambda value: template.replace("{value}", f"'{value}'"))
+        # A typed spreadsheet number is named as the reader sees it, without its marker.
+        return self.raw[mask].map(
+            lambda value: template.replace("{value}", f"'{value.removeprefix(TYPED_NUMBER)}'")
+        )
 
 
 def about(raw, text):

@@ -90,7 +90,8 @@ def check_into_stage(spec, chunks, stage, errors, *, on_progress=None):
     """Check every chunk with `spec` and COPY the good rows into `stage` (created afresh).
 
     Decides the number format on the first chunk that shows it, unless the context declares one.
-    Returns a CheckOutcome; errors go to the ErrorLog `errors`.
+    Returns a CheckOutcome; errors go to the ErrorLog `errors`, naming each column by its header
+    in the file. A file of headers only checks its headers and stages nothing.
     """
     context = spec.context
     outcome = CheckOutcome(number_format=context.number_format)
@@ -100,24 +101,78 @@ def check_into_stage(spec, chunks, stage, errors, *, on_progress=None):
         if first:
             spec.check_columns(raw)
             first = False
+        raw = spec.canonical(raw)
+        if raw.empty:
+            continue
         if context.number_format is None and spec.number_columns:
             columns = [raw[c] for c in spec.number_columns if c in raw.columns]
             if columns:
                 context.number_format = detect_number_format(pd.concat(columns))
                 outcome.number_format = context.number_format
         staged, row_errors = spec.check(rows, raw)
-        errors.add_frame(row_errors.frame())
+        found = row_errors.frame()
+        if not found.empty:
+            found["column"] = found["column"].map(spec.as_in_file)
+        errors.add_frame(found)
         stage.append(staged)
         outcome.total += len(raw)
         outcome.staged += len(staged)
         if on_progress:
             on_progress(outcome.total)
     if first:
-        raise ValidationFailed(_("The file has headers but no rows."), field="file")
+        raise ValidationFailed(_("The file is empty."), field="file")
     stage.analyze()
     for row, earlier in stage.repeated_rows(limit=1_000_000):
         errors.add(row, "", _("repeats the figures of row %(row)d") % {"row": earlier})
     return outcome
+
+
+@dataclass
+class Preview:
+    """What a commit of the staged rows would do, and rows to show it with.
+
+    `rows`: the first rows of the file and every row that changes a stored one (up to a limit),
+    by row number; each carries `status` (new, changed, unchanged, or skipped for a kind that
+    keeps stored rows) and `old`, the stored value of each column it changes.
+    """
+
+    rows: list
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+
+
+def preview(spec, stage, *, staged, head, changes):
+    """The Preview of `staged` rows in `stage`: counts, the first `head` rows, the first
+    `changes` rows that change a stored row."""
+    stored, changed = stage.compare_counts()
+    result = Preview(rows=[], new=staged - stored)
+    if spec.replaces:
+        result.changed, result.unchanged = changed, stored - changed
+    else:
+        result.skipped = stored
+    rows = {row["row"]: row for row in spec.preview(stage.head(head))}
+    olds = stage.stored_values(row_numbers=list(rows))
+    if spec.replaces and changes and changed:
+        changed_rows = stage.stored_values(changed_only=True, limit=changes)
+        olds.update(changed_rows)
+        missing = [n for n in changed_rows if n not in rows]
+        rows.update((row["row"], row) for row in spec.preview(stage.rows(missing)))
+    olds = {
+        number: {name: spec.stored_text(name, value) for name, value in old.items()}
+        for number, old in olds.items()
+    }
+    for number, row in rows.items():
+        if number not in olds:
+            row["status"], row["old"] = "new", {}
+        elif not spec.replaces:
+            row["status"], row["old"] = "skipped", {}
+        else:
+            row["old"] = olds[number]
+            row["status"] = "changed" if row["old"] else "unchanged"
+    result.rows = [rows[n] for n in sorted(rows)]
+    return result
 
 
 def lock_key(table):
@@ -172,7 +227,9 @@ def check_references(spec, stage):
 def publish(spec, stage, *, now):
     """Upsert every staged row into the target in the caller's transaction: (created, updated).
 
-    A spec without update columns skips rows whose key is stored (updated is then 0).
+    A spec without update columns skips rows whose key is stored (updated is then 0). A stored
+    row equal to its staged one in every update column but the touched ones (a timestamp) is
+    left as it is, and not counted as updated.
 
     One `INSERT … SELECT … ON CONFLICT (natural key) DO UPDATE`: concurrent imports of the same
     new keys wait for each other instead of failing, and nothing is ever duplicated.
@@ -187,9 +244,17 @@ def publish(spec, stage, *, now):
         f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
         for c in spec.update_columns
     )
+    differs = " OR ".join(
+        f"{table}.{connection.ops.quote_name(c)} IS DISTINCT FROM "
+        f"EXCLUDED.{connection.ops.quote_name(c)}"
+        for c in spec.update_columns
+        if c not in spec.touched_columns
+    )
     select, params = spec.select_sql(stage, now=now)
     conflict = ", ".join(spec.key_sql(None))
     action = f"DO UPDATE SET {updates}" if spec.update_columns else "DO NOTHING"
+    if spec.update_columns and differs:
+        action += f" WHERE {differs}"
     upsert = (
         f"INSERT INTO {table} ({columns}) {select} "  # noqa: S608
         f"ON CONFLICT ({conflict}) {action}"
@@ -203,12 +268,10 @@ def publish(spec, stage, *, now):
             )
             created, total = cursor.fetchone()
         else:
-            total = stage.count()
-            updated = stage.existing_count()
+            created = stage.count() - stage.existing_count()
             cursor.execute(upsert, params)
-            created = total - updated
-            if not spec.update_columns:
-                total = created  # the stored rows were skipped, not rewritten
+            # SQLite counts the rows an upsert inserted or updated; the skipped ones are not.
+            total = cursor.rowcount if spec.update_columns else created
     spec.after_publish(stage, now=now)
     return created, total - created
 

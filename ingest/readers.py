@@ -14,8 +14,11 @@ as the result Excel stored with it, a CSV cell is text whatever it starts with.
 import codecs
 import csv
 import io
+import math
 import re
+import unicodedata
 import zipfile
+from decimal import Decimal
 
 import pandas as pd
 from django.utils.translation import gettext as _
@@ -32,7 +35,13 @@ CONTENT_TYPES_MAX_BYTES = 1 << 20
 
 
 def normalise_header(name):
-    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+    """'Product line', 'product-line ' → 'product_line'; accents dropped ('Unités' → 'unites')."""
+    folded = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", folded.strip().lower()).strip("_")
+
+
+# A row whose first cell starts with this is a comment (a template's example row): skipped.
+COMMENT = "#"
 
 
 # What a mislabelled upload usually is, by its first bytes.
@@ -128,8 +137,14 @@ def read_chunks(
     max_line_bytes=64 * 1024,
     max_cell_chars=10_000,
     max_part_bytes=100 << 20,
+    comment_rows=None,
 ):
-    """Chunks of the file `name` read from the seekable binary `stream`."""
+    """Chunks of the file `name` read from the seekable binary `stream`.
+
+    Rows blank in every cell and rows whose first cell starts with COMMENT are left out (they
+    keep their numbers); the numbers of the comment rows are appended to `comment_rows` when it
+    is a list. A file of headers only yields one chunk without rows (its headers are checked).
+    """
     kind = file_kind(name)
     stream.seek(0, io.SEEK_END)
     if stream.tell() == 0:
@@ -154,6 +169,7 @@ def read_chunks(
             max_part_bytes=max_part_bytes,
         )
     seen = 0
+    empty = None
     for rows, frame in chunks:
         seen = int(rows.iloc[-1]) - FIRST_DATA_ROW + 1 if len(rows) else seen
         if seen > max_rows:
@@ -163,11 +179,22 @@ def read_chunks(
             )
         # Rows blank in every cell are spreadsheet noise, not data (they keep their numbers).
         filled = (frame != "").any(axis=1)
+        if len(frame.columns):
+            comment = frame.iloc[:, 0].str.startswith(COMMENT)
+            if comment.any():
+                if comment_rows is not None:
+                    comment_rows.extend(int(n) for n in rows[comment])
+                filled &= ~comment
         if not filled.all():
             frame, rows = frame[filled], rows[filled]
         if len(frame):
             check_cell_sizes(rows, frame, max_cell_chars=max_cell_chars)
+            empty = False
             yield rows, frame
+        elif empty is None:
+            empty = (rows, frame)
+    if empty:
+        yield empty
 
 
 def check_columns_count(count, *, max_columns):
@@ -407,8 +434,17 @@ def _cell_text(value):
     if isinstance(value, int):
         return TYPED_NUMBER + str(value)
     if isinstance(value, float):
-        # A number cell: canonical digits, no separators, so no convention can misread it.
-        text = format(value, ".10f").rstrip("0").rstrip(".")
+        # A number cell: canonical digits, no separators, so no convention can misread it. The
+        # shortest digits that are this float (1234567.89, not 1234567.8899999999), or its 15
+        # significant digits, all a spreadsheet keeps (0.1 + 0.2 is 0.3, not 0.30000000000000004).
+        if not math.isfinite(value):
+            return str(value)
+        text = repr(value)
+        if len(text.split("e")[0].replace("-", "").replace(".", "").lstrip("0")) > 15:
+            text = format(value, ".15g")
+        text = format(Decimal(text), "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
         return TYPED_NUMBER + text
     if hasattr(value, "isoformat"):
         text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
@@ -463,8 +499,8 @@ def xlsx_chunks(
         raise
     except Exception:  # noqa: BLE001
         refuse(_("The file is not a readable Excel .xlsx workbook."))
-    if buffer:
-        yield _xlsx_frame(buffer, rows, columns)
+    if buffer or number == FIRST_DATA_ROW:
+        yield _xlsx_frame(buffer, rows, columns)  # a sheet of headers only: one empty chunk
     workbook.close()
 
 

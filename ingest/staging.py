@@ -7,6 +7,7 @@ database as the target, so publishing is one set-based statement.
 
 import io
 import re
+from decimal import Decimal
 
 import pandas as pd
 import pyarrow as pa
@@ -108,20 +109,92 @@ class Stage:
             cursor.execute(sql)
             return cursor.fetchall()
 
-    def existing_count(self):
-        """How many staged rows replace a stored row (same natural key)."""
-        table = connection.ops.quote_name(self.spec.table)
-        match = " AND ".join(
+    def _match(self):
+        return " AND ".join(
             f"{t} = {s}"
             for t, s in zip(self.spec.key_sql("t"), self.spec.key_sql("s"), strict=True)
         )
+
+    def _compared(self):
+        """(name, staged SQL, stored SQL) of each column the spec compares."""
+        return [
+            (name, *(sql.format(s="s.", t="t.") for sql in self.spec.compare_sql(name)))
+            for name in self.spec.compared
+        ]
+
+    def _differs(self):
+        tests = [f"({s} IS DISTINCT FROM {t})" for _name, s, t in self._compared()]
+        return "(" + " OR ".join(tests) + ")" if tests else "(1 = 0)"
+
+    def existing_count(self):
+        """How many staged rows have a stored row with the same natural key."""
+        return self.compare_counts()[0]
+
+    def compare_counts(self):
+        """(stored, changed): staged rows whose key is stored, and those of them whose compared
+        columns differ from the stored row's."""
+        table = connection.ops.quote_name(self.spec.table)
         sql = (
-            f"SELECT count(*) FROM {self.qname} s WHERE EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM {table} t WHERE {match})"
+            f"SELECT count(*), count(CASE WHEN {self._differs()} THEN 1 END) "  # noqa: S608
+            f"FROM {self.qname} s JOIN {table} t ON {self._match()}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql)
-            return cursor.fetchone()[0]
+            stored, changed = cursor.fetchone()
+        return stored, changed or 0
+
+    def stored_values(self, *, row_numbers=None, changed_only=False, limit=None):
+        """{row_no: {column: stored value}} for staged rows whose key is stored: the compared
+        columns whose stored value differs from the staged one (none for an unchanged row).
+
+        `row_numbers`: only those rows; `changed_only`: only rows with a difference, the first
+        `limit` of them by row number.
+        """
+        compared = self._compared()
+        table = connection.ops.quote_name(self.spec.table)
+        selected = ", ".join(
+            ["s.row_no"]
+            + [t for _name, _s, t in compared]
+            + [f"CASE WHEN ({s} IS DISTINCT FROM {t}) THEN 1 ELSE 0 END" for _n, s, t in compared]
+        )
+        where, params = ["true"], []
+        if row_numbers is not None:
+            if not row_numbers:
+                return {}
+            where.append(f"s.row_no IN ({', '.join(['%s'] * len(row_numbers))})")
+            params.extend(int(n) for n in row_numbers)
+        if changed_only:
+            where.append(self._differs())
+        sql = (
+            f"SELECT {selected} FROM {self.qname} s JOIN {table} t ON {self._match()} "  # noqa: S608
+            f"WHERE {' AND '.join(where)} ORDER BY s.row_no"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        count = len(compared)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {
+                row[0]: {
+                    name: _plain(row[1 + i])
+                    for i, (name, _s, _t) in enumerate(compared)
+                    if row[1 + count + i]
+                }
+                for row in cursor.fetchall()
+            }
+
+    def rows(self, row_numbers):
+        """The staged rows with these numbers, as a frame (like `head`)."""
+        if not row_numbers:
+            return pd.DataFrame(columns=self.column_names)
+        marks = ", ".join(["%s"] * len(row_numbers))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(self.column_names)} FROM {self.qname} "  # noqa: S608
+                f"WHERE row_no IN ({marks}) ORDER BY row_no",
+                [int(n) for n in row_numbers],
+            )
+            return pd.DataFrame(cursor.fetchall(), columns=self.column_names)
 
     def head(self, count):
         with connection.cursor() as cursor:
@@ -130,6 +203,19 @@ class Stage:
                 f"ORDER BY row_no LIMIT {int(count)}"
             )
             return pd.DataFrame(cursor.fetchall(), columns=self.column_names)
+
+
+def _plain(value):
+    """A stored value as the preview's text: numbers without exponent or float noise."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format(Decimal(str(value)), "f")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def _csv_bytes(frame):

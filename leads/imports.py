@@ -7,17 +7,25 @@ each new lead's event and adds it to the rollups. Routing the new leads, when as
 the same job once they are committed.
 """
 
+from dataclasses import replace
+
 import pandas as pd
 from django.db import connection
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from distributors.codes import currency_codes
 from distributors.countries import country_codes
-from distributors.imports import register
+from distributors.imports import (
+    CURRENCY_FORMAT,
+    PRODUCT_LINE,
+    CodeList,
+    register,
+    register_codes,
+)
 from distributors.models import ImportBatch, ProductLine
 from ingest import checks
-from ingest.spec import Spec
+from ingest.spec import CODE, INTEGER, MONEY, Column, Spec
 
 from . import rollups
 from .models import MONEY_DIGITS, Lead, LeadEvent, LeadSource
@@ -25,22 +33,117 @@ from .models import MONEY_DIGITS, Lead, LeadEvent, LeadSource
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
+PRODUCT_LINE_MEANING = gettext_lazy("The product line the prospect asks about; routing reads it.")
+EXPORTED = gettext_lazy(
+    "Written by the lead export; ignored on import (a lead imported again is skipped)."
+)
+
+
 class LeadSpec(Spec):
     kind = "lead"
     manufacturer_only = True
-    required = ("source", "external_ref", "company", "country")
-    optional = (
-        "contact_name",
-        "contact_email",
-        "contact_phone",
-        "region",
-        "postcode",
-        "product_line",
-        "estimated_value",
-        "currency",
-        "mql_score",
+    columns = (
+        Column(
+            gettext_noop("source"),
+            gettext_lazy("Where the lead came from: a lead source's code."),
+            checks.CODE_FORMAT,
+            "website",
+            required=True,
+            kind=CODE,
+            codes="lead_sources",
+        ),
+        Column(
+            gettext_noop("external_ref"),
+            gettext_lazy(
+                "The lead's reference in the marketing tool. A lead whose source and reference "
+                "are stored already is skipped, so a file can be imported twice."
+            ),
+            example="HS-104233",
+            required=True,
+            max_length=100,
+        ),
+        Column(
+            gettext_noop("company"),
+            gettext_lazy("The prospect's company."),
+            example="Hydro Ouest SARL",
+            required=True,
+            max_length=200,
+        ),
+        Column(
+            gettext_noop("country"),
+            gettext_lazy("The prospect's country; routing reads it."),
+            gettext_lazy("An ISO 3166-1 two-letter country code: FR, DE, US…"),
+            "FR",
+            required=True,
+            kind=CODE,
+        ),
+        Column(
+            gettext_noop("contact_name"),
+            gettext_lazy("The person to contact."),
+            example="Claire Martin",
+            max_length=200,
+        ),
+        Column(
+            gettext_noop("contact_email"),
+            gettext_lazy("The contact's e-mail address."),
+            gettext_lazy("An e-mail address, up to 254 characters."),
+            "claire.martin@example.com",
+            max_length=254,
+        ),
+        Column(
+            gettext_noop("contact_phone"),
+            gettext_lazy("The contact's phone number."),
+            example="+33 2 40 00 00 00",
+            max_length=40,
+        ),
+        Column(
+            gettext_noop("region"),
+            gettext_lazy("The region within the country; routing may read it."),
+            example="Pays de la Loire",
+            max_length=60,
+        ),
+        Column(
+            gettext_noop("postcode"),
+            gettext_lazy("The prospect's postcode; routing may read it."),
+            example="44000",
+            max_length=20,
+        ),
+        replace(PRODUCT_LINE, required=False, meaning=PRODUCT_LINE_MEANING),
+        Column(
+            gettext_noop("estimated_value"),
+            gettext_lazy("What the deal may be worth, in the row's currency."),
+            checks.DECIMAL_FORMAT,
+            "25000.00",
+            number=True,
+            kind=MONEY,
+            currency="currency",
+        ),
+        Column(
+            gettext_noop("currency"),
+            gettext_lazy("The currency of the estimated value; required with one."),
+            CURRENCY_FORMAT,
+            "EUR",
+            kind=CODE,
+        ),
+        Column(
+            gettext_noop("mql_score"),
+            gettext_lazy("Marketing's score of the lead; blank for 0."),
+            gettext_lazy("A whole number from 0 to 100."),
+            "72",
+            number=True,
+            kind=INTEGER,
+        ),
+        *(
+            Column(name, EXPORTED, ignored=True)
+            for name in (
+                gettext_noop("id"),
+                gettext_noop("status"),
+                gettext_noop("distributor"),
+                gettext_noop("accept_deadline"),
+                gettext_noop("created_at"),
+            )
+        ),
     )
-    number_columns = ("estimated_value", "mql_score")
     stage_columns = (
         ("source_id", "integer"),
         ("external_ref", "varchar(100)"),
@@ -99,17 +202,17 @@ class LeadSpec(Spec):
             unknown=_("unknown lead source {value}"),
         )
         checks.required(raw["external_ref"], "external_ref", errors)
-        reference = checks.text(raw["external_ref"], "external_ref", errors, max_length=100)
+        reference = self.text(raw, "external_ref", errors)
         checks.required(raw["company"], "company", errors)
-        company = checks.text(raw["company"], "company", errors, max_length=200)
-        contact_name = checks.text(raw["contact_name"], "contact_name", errors, max_length=200)
-        email = checks.text(raw["contact_email"], "contact_email", errors, max_length=254)
+        company = self.text(raw, "company", errors)
+        contact_name = self.text(raw, "contact_name", errors)
+        email = self.text(raw, "contact_email", errors)
         errors.add(
             (raw["contact_email"] != "") & ~raw["contact_email"].str.match(EMAIL),
             "contact_email",
             checks.about(raw["contact_email"], _("is not an e-mail address")),
         )
-        phone = checks.text(raw["contact_phone"], "contact_phone", errors, max_length=40)
+        phone = self.text(raw, "contact_phone", errors)
         checks.required(raw["country"], "country", errors)
         country = raw["country"].str.upper()
         errors.add(
@@ -117,8 +220,8 @@ class LeadSpec(Spec):
             "country",
             checks.about(raw["country"], _("is not an ISO 3166-1 alpha-2 country code")),
         )
-        region = checks.text(raw["region"], "region", errors, max_length=60)
-        postcode = checks.text(raw["postcode"], "postcode", errors, max_length=20)
+        region = self.text(raw, "region", errors)
+        postcode = self.text(raw, "postcode", errors)
         product_line = checks.code_lookup(
             raw["product_line"],
             "product_line",
@@ -267,3 +370,11 @@ class LeadSpec(Spec):
 
 
 register(LeadSpec)
+register_codes(
+    CodeList(
+        "lead_sources",
+        gettext_lazy("Lead sources"),
+        lambda user: LeadSource.objects.only("code", "name", "name_fr").order_by("code"),
+        manufacturer_only=True,
+    )
+)

@@ -28,6 +28,7 @@ from distributors.access import (
 )
 from distributors.exports import neutralise, xlsx_response
 from distributors.filters import page_form
+from distributors.imports import import_kind_help
 from distributors.selectors import distributor_scope_default
 from distributors.services import import_batch_create
 from drm.errors import DomainError, NotAllowed
@@ -271,9 +272,9 @@ def lead_import(request):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             return redirect("distributors:import-detail", pk=batch.pk)
-    # The columns, not the spec class: a template would call the class.
-    columns = {"required": LeadSpec.required, "optional": LeadSpec.optional}
-    return render(request, "leads/import.html", {"form": form, "columns": columns})
+    return render(
+        request, "leads/import.html", {"form": form, "help": import_kind_help(LeadSpec.kind)}
+    )
 
 
 @require_POST

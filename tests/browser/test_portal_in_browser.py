@@ -145,9 +145,11 @@ def test_partner_uploads_checks_and_commits_revenue_then_sees_row_errors(
     expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
     preview = page.locator("#import-preview tbody tr")
     expect(preview).to_have_count(2)
-    expect(preview.first).to_contain_text("2026-09")
+    expect(preview.first).to_contain_text("September 2026")
     page.locator("#commit-button").click()
-    expect(page.locator("#import-message")).to_contain_text("Imported 2 row(s): 2 new, 0 replaced.")
+    expect(page.locator("#import-message")).to_contain_text(
+        "Imported 2 row(s): 2 new, 0 replaced, 0 unchanged."
+    )
     expect(page.locator("#import-status-label")).to_have_text("Committed")
     expect(page.locator("#commit-button")).to_have_count(0)
     assert RevenueRecord.objects.filter(distributor=distributor).count() == 2

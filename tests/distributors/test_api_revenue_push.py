@@ -39,6 +39,15 @@ def test_partner_pushes_its_own_figures_and_a_repeat_replaces_them(token_client,
     assert RevenueRecord.objects.get(month="2026-03-01").amount == Decimal("150.00")
 
 
+def test_a_row_pushed_again_unchanged_is_left_as_it_was(token_client, partner, pumps):
+    client = token_client(partner)
+    client.post(URL, {"rows": [row()]}, format="json")
+    stamp = RevenueRecord.objects.get().updated_at
+    again = client.post(URL, {"rows": [row()]}, format="json")
+    assert again.json() == {"created": 0, "updated": 0}
+    assert RevenueRecord.objects.get().updated_at == stamp
+
+
 def test_partner_cannot_push_for_another_distributor_and_nothing_is_saved(
     token_client, partner, other_distributor, pumps
 ):

@@ -135,12 +135,14 @@ def test_partner_does_not_see_manager_uploads_in_the_list(login, partner, manage
     assert [b.pk for b in response.context["page"].object_list] == [mine.pk]
 
 
-def test_template_download_holds_the_headers_and_nothing_else(login, partner):
+def test_template_download_holds_the_headers_and_an_example_row_marked_as_one(login, partner):
     response = login(partner).get(reverse("distributors:import-template", args=["revenue"]))
     lines = response.content.decode().splitlines()
-    assert lines == [
-        "distributor,month,product_line,amount,customer_category,units,margin,currency"
-    ]
+    assert (
+        lines[0] == "distributor,month,product_line,customer_category,currency,amount,units,margin"
+    )
+    assert lines[2] == "# atlantique,2026-03,pumps,oem,EUR,12000.00,8,3000.00"
+    assert all(line.startswith(("#", '"#')) for line in lines[1:])
 
 
 def test_partner_cannot_download_the_investment_template(login, partner):

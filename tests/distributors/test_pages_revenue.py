@@ -57,11 +57,18 @@ def test_partner_exports_its_own_revenue_only(login, partner, figures):
     client = login(partner)
     body = client.get(reverse("distributors:my-revenue"), {"format": "csv"}).content.decode()
     rows = list(csv.reader(io.StringIO(body)))
-    assert rows[0][:4] == ["month", "product_line", "currency", "amount"]
-    assert [row[3] for row in rows[1:]] == ["1200.0", "800.0"]
+    assert rows[0][:6] == [
+        "distributor",
+        "month",
+        "product_line",
+        "customer_category",
+        "currency",
+        "amount",
+    ]
+    assert [(row[0], row[5]) for row in rows[1:]] == [("acme", "1200.00"), ("acme", "800.00")]
     xlsx = client.get(reverse("distributors:my-revenue"), {"format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    assert [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)] == [1200, 800]
+    assert [row[5] for row in sheet.iter_rows(min_row=2, values_only=True)] == [1200, 800]
 
 
 def test_partner_cannot_open_another_distributors_report(login, partner, figures):

@@ -92,7 +92,11 @@ def test_a_french_partner_reads_its_revenue_report_in_french(login, partner, dis
     assert "Mois non encore déclarés" in page
     assert "1\u202f234,50\u00a0€" in page
     export = login(partner).get(reverse("distributors:my-revenue"), {"format": "csv"})
-    assert export.content.decode().splitlines()[0].startswith("mois,gamme,devise,montant")
+    assert (
+        export.content.decode()
+        .splitlines()[0]
+        .startswith("distributeur,mois,gamme,categorie_client,devise,montant")
+    )
 
 
 def test_form_errors_come_back_in_french(login, manager):

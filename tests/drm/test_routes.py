@@ -168,6 +168,7 @@ def build_world(today):
                 uploaded_by=uploader,
                 distributor=owner,
                 status=ImportBatch.Status.VALIDATED,
+                total_rows=1,
             ),
         )
     rate = factories.ExchangeRateFactory(currency="USD", month=month)
@@ -545,9 +546,10 @@ def is_owners(key, ident):
 
 
 def template_for_caller(ctx):
-    """The template holds the headers only: no distributor's code, not even the caller's."""
+    """The template holds the headers and a made-up example: no distributor's code, not even
+    the caller's (a workbook: its headers, and its guide to the columns)."""
     text = text_of(ctx.response)
-    assert text.startswith("distributor,")
+    assert text.startswith("distributor")
     for code in ctx.world.owned:
         assert code not in text, (code, text)
 
@@ -1053,6 +1055,10 @@ URLS = {
     "distributors:import-status": by("distributors:import-status", lambda o: o.batch.pk),
     "distributors:import-commit": by("distributors:import-commit", lambda o: o.batch.pk),
     "distributors:import-template": by("distributors:import-template", lambda o: "revenue"),
+    "distributors:import-template-xlsx": by(
+        "distributors:import-template-xlsx", lambda o: "revenue"
+    ),
+    "distributors:import-codes": by("distributors:import-codes"),
     "distributors:import-errors": by("distributors:import-errors", lambda o: o.batch.pk),
     "distributors:my-revenue": by("distributors:my-revenue"),
     "distributors:revenue": by("distributors:revenue", lambda o: o.distributor.code),
@@ -1376,6 +1382,20 @@ ROWS = [
         staff_page(),
         url=lambda w, o: reverse("distributors:import-template", args=["investment"]),
         variant="investment",
+    ),
+    Row("distributors:import-template-xlsx", "GET", page(got(200, template_for_caller))),
+    Row(
+        "distributors:import-template-xlsx",
+        "GET",
+        staff_page(),
+        url=lambda w, o: reverse("distributors:import-template-xlsx", args=["investment"]),
+        variant="investment",
+    ),
+    # The codes a file may use: a partner's own distributor and territories, nobody else's.
+    Row(
+        "distributors:import-codes",
+        "GET",
+        page(got(200, shows(lambda o: [o.distributor.code, o.distributor.name, o.territory.code]))),
     ),
     # --- figures pages ---
     *page_detail("distributors:import-errors", shows(lambda o: [], whose="owner")),
@@ -2879,6 +2899,7 @@ LISTINGS = [
     Listing("distributors:export", (DistributorFilter,), "?format=xlsx"),
     Listing("distributors:users", (PartnerUserFilterForm,)),
     Listing("distributors:imports"),
+    Listing("distributors:import-codes", ("distributors_page", "territories_page")),
     Listing("distributors:territories"),
     Listing("distributors:my-revenue"),
     Listing("distributors:my-revenue", (), "?format=csv"),

@@ -219,9 +219,34 @@ def test_an_empty_file_is_refused(name):
     assert refusal(name, b"") == "The file is empty."
 
 
-def test_a_header_only_file_yields_no_rows():
-    assert read("header.csv", (",".join(HEADER) + "\n").encode()) == []
-    assert read("header.xlsx", workbook([])) == []
+def test_a_header_only_file_yields_one_chunk_without_rows_for_its_headers_to_be_checked():
+    for name, content in (
+        ("header.csv", (",".join(HEADER) + "\n").encode()),
+        ("header.xlsx", workbook([])),
+    ):
+        chunks = list(read_chunks(name, io.BytesIO(content), **LIMITS))
+        assert len(chunks) == 1
+        rows, frame = chunks[0]
+        assert list(rows) == [] and frame.empty
+        assert list(frame.columns) == HEADER
+
+
+@pytest.mark.parametrize("name", ["rows.csv", "rows.xlsx"])
+def test_a_row_whose_first_cell_starts_with_a_hash_is_a_comment_skipped_with_its_number(name):
+    rows = [
+        ["# an example follows", "", "", ""],
+        ["#acme", "2026-01", "pumps", "10"],
+        ["acme", "2026-02", "pumps", "#5"],
+    ]
+    if name.endswith(".csv"):
+        content = "\n".join(",".join(row) for row in [HEADER, *rows]).encode() + b"\n"
+    else:
+        content = workbook(rows)
+    comments = []
+    chunks = list(read_chunks(name, io.BytesIO(content), **LIMITS, comment_rows=comments))
+    assert comments == [2, 3]
+    assert [list(rows) for rows, _frame in chunks] == [[4]]
+    assert chunks[0][1].iloc[0]["amount"] == "#5"  # only the first cell makes a comment
 
 
 def excel_workbook(rows, header=HEADER):
@@ -338,3 +363,26 @@ def test_a_line_of_exactly_the_limit_passes_and_one_byte_more_is_refused(length,
     else:
         message = refusal("edge.csv", content, max_line_bytes=10)
         assert message.startswith(f"Line {before + 2} is longer than 10 bytes")
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (1234567.89, "1234567.89"),  # not 1234567.8899999999: a money figure reads as written
+        (0.1 + 0.2, "0.3"),  # a formula's result, to the 15 digits a spreadsheet keeps
+        (12000.0, "12000"),
+        (0.00001, "0.00001"),
+        (99999999999.99, "99999999999.99"),
+    ],
+)
+def test_a_workbooks_number_cell_reads_as_its_shortest_digits(number, text):
+    [(_rows, records)] = read("numbers.xlsx", workbook([["acme", "2026-01", "pumps", number]]))
+    assert records[0]["amount"] == "\x01" + text
+
+
+def test_headers_are_read_without_case_spaces_or_accents():
+    from ingest.readers import normalise_header
+
+    assert normalise_header(" Unités ") == "unites"
+    assert normalise_header("Catégorie client") == "categorie_client"
+    assert normalise_header("Product-Line") == "product_line"
