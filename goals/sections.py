@@ -226,7 +226,9 @@ def todo_goals_to_answer(viewer, *, distributor, scope, today):
 def todo_reviews(viewer, *, distributor, scope, today):
     """Landmark reviews whose next act is the viewer's: account for, acknowledge or close."""
     reviews, counts = record.head_and_counts(
-        selectors.reviews_needing(viewer, distributor),
+        selectors.reviews_needing(viewer, distributor)
+        .select_related(None)
+        .select_related("goal", *TITLE_RELATIONS, "landmark"),
         record.TODO_PREVIEW,
         count=Count("pk"),
         overdue=Count("pk", filter=LandmarkReview.overdue_q(today)),
