@@ -4,7 +4,7 @@ the co-setting acts (propose, counter, accept, activate, close), amendments and 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,9 +29,10 @@ from ..forms import (
     CloseForm,
     GoalFilterForm,
     GoalForm,
+    LandmarkFormSet,
     StepForm,
     StepStatusForm,
-    landmark_lines,
+    landmark_initial,
 )
 from ..models import ActionStep, Amendment, Goal, LandmarkRule, Side
 from ..terms import basis_text, change_rows, terms_view
@@ -176,27 +177,138 @@ def goal_export(request):
     return csv_response(name, headers, rows)
 
 
-# --- entry, the live SMART check, suggested landmarks ------------------------------------------
+# --- entry, the live SMART check, proposed landmarks ------------------------------------------
 
 
-def _form_page(request, form, *, goal=None, title, status=200, findings=None):
-    return render(
-        request,
-        "goals/form.html",
-        {
-            "form": form,
-            "goal": goal,
-            "title": title,
-            "findings": findings_shown(findings or []),
-            "cancel_url": goal.get_absolute_url() if goal else reverse("goals:list"),
-        },
-        status=status,
-    )
+def _units(draft):
+    """What the form writes beside the numbers of `draft`'s terms."""
+    return {
+        "value_unit": formats.unit_symbol(draft),
+        "payout_unit": formats.currency_symbol(draft.payout_currency_code),
+    }
 
 
-def _domain_error_on_form(form, exc):
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+def _proposal(draft, rule):
+    """The landmarks `rule` proposes for `draft`'s terms so far ([] until they allow it)."""
+    if rule not in (LandmarkRule.LINEAR, LandmarkRule.PROFILE) or not draft.metric:
+        return []
+    try:
+        return services.landmarks_propose(draft, method=rule)
+    except (LookupError, DomainError, ArithmeticError, TypeError):
+        return []
+
+
+def _posted_rule(form):
+    if form.is_bound:
+        rule = form.data.get("landmark_rule")
+        if rule in LandmarkRule.values:
+            return rule
+    return form.initial.get("landmark_rule") or LandmarkRule.LINEAR
+
+
+def _landmarks_section(form, draft, *, goal=None, switched_from=None):
+    """The landmark rows as the page shows them: proposed by the goal's rule (written out, not
+    posted), or set by hand (rows to edit; when the hand takes over from a rule, its proposal
+    is where the rows start)."""
+    rule = _posted_rule(form)
+    context = {"rule": rule, "form": form, "goal": goal, **_units(draft)}
+    if rule != LandmarkRule.MANUAL:
+        if form.is_bound or goal is None:
+            rows = _proposal(draft, rule)
+        else:
+            rows = [(lm.date, lm.expected) for lm in goal.landmarks.all()]
+        return context | {
+            "shown": rule,
+            "formset": LandmarkFormSet(prefix="landmarks"),
+            "proposed": [
+                (formats.day_text(day), formats.value_text(draft, value, exact=True))
+                for day, value in rows
+            ],
+        }
+    formset = form.landmark_formset
+    started_from = ""
+    if switched_from is not None:
+        rows = _proposal(draft, switched_from or LandmarkRule.LINEAR)
+        formset = LandmarkFormSet(prefix="landmarks", initial=landmark_initial(rows))
+        started_from = bool(rows)
+    return context | {"shown": LandmarkRule.MANUAL, "formset": formset, "started": started_from}
+
+
+def _smart_context(by, terms, *, checked):
+    """The SMART check of the terms a form holds (what the live check shows): the findings,
+    the error that kept it from running, and whether all five letters hold."""
+    findings, error = [], ""
+    if checked:
+        fields, rule, landmarks, bands = terms
+        try:
+            verdict = services.goal_smart_check(
+                by=by, fields=fields, landmarks=landmarks, landmark_rule=rule, bands=bands
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            findings = findings_shown([f.as_dict() for f in verdict.findings])
+    return {
+        "findings": findings,
+        "error": error,
+        "checked": checked,
+        "smart_holds": checked
+        and not error
+        and not any(f["severity"] in ("refusal", "warning") for f in findings),
+    }
+
+
+def _draft_fields(form, goal=None):
+    """The terms the form holds so far (valid or not), for a draft goal and the live check."""
+    data = getattr(form, "cleaned_data", {})
+    names = (*GoalForm.TERM_FIELDS, "level", "distributor", "parent")
+    fields = {name: data.get(name) for name in names if name in data}
+    if goal is not None:
+        fields |= {"level": goal.level, "distributor": goal.distributor, "parent": goal.parent}
+    elif "level" not in fields and getattr(form, "partner_distributor", None) is not None:
+        fields["level"] = Goal.Level.DISTRIBUTOR
+        fields["distributor"] = form.partner_distributor
+    return {
+        name: value
+        for name, value in fields.items()
+        if value is not None or name in ("baseline", "target", "start", "due")
+    }
+
+
+def _form_terms(form, goal=None):
+    """(fields, landmark rule, landmarks set by hand or None, bands) of what the form holds so
+    far; a form not yet posted holds the goal's terms (none for a new goal)."""
+    if form.is_bound:
+        form.is_valid()  # what holds of the post is at hand, errors or not
+        rule = form.cleaned_data.get("landmark_rule") or _posted_rule(form)
+        landmarks = form.landmark_rows if rule == LandmarkRule.MANUAL else None
+        return _draft_fields(form, goal), rule, landmarks, form.band_rows
+    if goal is None:
+        return {}, LandmarkRule.LINEAR, None, None
+    fields = {name: getattr(goal, name) for name in GoalForm.TERM_FIELDS}
+    fields |= {"level": goal.level, "distributor": goal.distributor, "parent": goal.parent}
+    rule = goal.landmark_rule
+    landmarks = [(lm.date, lm.expected) for lm in goal.landmarks.all()]
+    bands = [(b.threshold, b.kind, b.amount) for b in goal.bands.all()]
+    return fields, rule, landmarks if rule == LandmarkRule.MANUAL else None, bands
+
+
+def _form_page(request, form, *, goal=None, title, status=200, amending=False):
+    terms = _form_terms(form, goal)
+    draft = services.goal_draft(fields=terms[0], goal=goal)
+    context = {
+        "form": form,
+        "goal": goal,
+        "title": title,
+        "amending": amending,
+        "cancel_url": goal.get_absolute_url() if goal else reverse("goals:list"),
+        "landmarks": _landmarks_section(form, draft, goal=goal),
+        **_units(draft),
+    }
+    if not amending:
+        checked = form.is_bound or goal is not None
+        context |= _smart_context(request.user, terms, checked=checked)
+    return render(request, "goals/form.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -214,8 +326,8 @@ def goal_create(request):
         except NotAllowed as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            _domain_error_on_form(form, exc)
-            return _form_page(request, form, title=title, status=400, findings=exc.details)
+            form.add_domain_error(exc)
+            return _form_page(request, form, title=title, status=400)
         messages.success(request, _("Goal saved as a draft."))
         return redirect(goal)
     return _form_page(request, form, title=title, status=400 if form.errors else 200)
@@ -247,10 +359,8 @@ def goal_edit(request, pk):
         except NotAllowed as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            _domain_error_on_form(form, exc)
-            return _form_page(
-                request, form, goal=goal, title=title, status=400, findings=exc.details
-            )
+            form.add_domain_error(exc)
+            return _form_page(request, form, goal=goal, title=title, status=400)
         messages.success(
             request,
             _("Your counter-proposal is sent.") if countering else _("The goal is saved."),
@@ -259,29 +369,41 @@ def goal_edit(request, pk):
     return _form_page(request, form, goal=goal, title=title, status=400 if form.errors else 200)
 
 
+def _posted_goal(request):
+    """The goal a live part of the form works on (an edit, a counter-proposal, an amendment),
+    if the form says one: one the user sees, else 404."""
+    pk = request.POST.get("goal", "")
+    if not pk:
+        return None
+    if not pk.isdigit():
+        raise Http404
+    return visible_goal(request, int(pk))
+
+
 def _form_for_partial(request):
-    """The goal form bound to what was typed so far (valid or not) and its usable values."""
-    editing = request.POST.get("editing") == "1"
-    form = GoalForm(
-        request.POST,
-        partner_distributor=_partner_distributor(request.user),
-        editing=editing,
-    )
+    """The form of the page bound to what was typed so far (valid or not), the goal it edits,
+    and the terms it holds."""
+    goal = _posted_goal(request)
+    if goal is not None and request.POST.get("amending") == "1":
+        form = AmendmentForm(request.POST, initial=AmendmentForm.initial_for(goal))
+        form.is_valid()
+        return form, goal, _draft_fields(form, goal)
+    if goal is not None:
+        form = GoalForm(
+            request.POST,
+            initial=GoalForm.initial_for(goal),
+            partner_distributor=_partner_distributor(request.user),
+            editing=True,
+            goal=goal,
+        )
+    else:
+        form = GoalForm(
+            request.POST,
+            partner_distributor=_partner_distributor(request.user),
+            editing=request.POST.get("editing") == "1",
+        )
     form.is_valid()
-    data = form.cleaned_data
-    fields = {name: data.get(name) for name in GoalForm.TERM_FIELDS if name in data}
-    for name in ("level", "distributor", "parent"):
-        if name in data:
-            fields[name] = data[name]
-    if "level" not in fields and form.partner_distributor is not None:
-        fields["level"] = Goal.Level.DISTRIBUTOR
-        fields["distributor"] = form.partner_distributor
-    fields = {
-        name: value
-        for name, value in fields.items()
-        if value is not None or name in ("baseline", "target", "start", "due")
-    }
-    return form, fields
+    return form, goal, _draft_fields(form, goal)
 
 
 @require_POST
@@ -290,57 +412,31 @@ def goal_check(request):
     """The live SMART feedback: the form posts what is typed; a partial lists the findings."""
     if not may_author(request.user):
         raise PermissionDenied
-    form, fields = _form_for_partial(request)
-    error = ""
-    findings = []
-    try:
-        rule = form.cleaned_data.get("landmark_rule") or request.POST.get("landmark_rule")
-        verdict = services.goal_smart_check(
-            by=request.user,
-            fields=fields,
-            landmarks=form.landmark_rows if rule == LandmarkRule.MANUAL else None,
-            landmark_rule=rule if rule in LandmarkRule.values else None,
-            bands=form.band_rows,
-        )
-        findings = [f.as_dict() for f in verdict.findings]
-    except DomainError as exc:
-        error = exc.message
-    line_errors = [e for name in ("landmarks", "bands") for e in form.errors.get(name, [])]
-    return render(
-        request,
-        "goals/_smart.html",
-        {
-            "findings": findings_shown(findings),
-            "error": error,
-            "line_errors": line_errors,
-            "checked": True,
-        },
-    )
+    form, goal, _fields = _form_for_partial(request)
+    terms = _form_terms(form, goal)
+    draft = services.goal_draft(fields=terms[0], goal=goal)
+    context = _smart_context(request.user, terms, checked=True)
+    return render(request, "goals/_smart.html", context | _units(draft))
 
 
 @require_POST
 @portal_user_required
 def landmarks_suggest(request):
-    """Landmarks the portal proposes for the form's current values, as the landmarks field."""
+    """The landmark rows for the form's current terms: those the rule proposes, or, when the
+    hand takes over from a rule, rows to edit that start from its proposal. Rows already set
+    by hand are the author's: nothing to send (204)."""
     if not may_author(request.user):
         raise PermissionDenied
-    form, fields = _form_for_partial(request)
-    goal = Goal(level=fields.get("level") or Goal.Level.DISTRIBUTOR)
-    for name, value in fields.items():
-        setattr(goal, name, value)
-    method = "profile" if request.POST.get("method") == "profile" else "linear"
-    try:
-        rows = services.landmarks_propose(goal, method=method) if goal.metric else []
-    except (LookupError, DomainError):
-        rows = []
-    return render(
-        request,
-        "goals/_landmarks_field.html",
-        {
-            "text": landmark_lines(rows) if rows else request.POST.get("landmarks", ""),
-            "proposed": bool(rows),
-        },
-    )
+    form, goal, fields = _form_for_partial(request)
+    draft = services.goal_draft(fields=fields, goal=goal)
+    shown = request.POST.get("landmarks_shown", "")
+    switched_from = None
+    if _posted_rule(form) == LandmarkRule.MANUAL:
+        if shown == LandmarkRule.MANUAL:
+            return HttpResponse(status=204)
+        switched_from = shown if shown in LandmarkRule.values else LandmarkRule.LINEAR
+    context = _landmarks_section(form, draft, goal=goal, switched_from=switched_from)
+    return render(request, "goals/_landmarks.html", context)
 
 
 # --- one goal ----------------------------------------------------------------------------------
@@ -571,7 +667,7 @@ def amendment_create(request, pk):
             except NotAllowed as exc:
                 raise PermissionDenied(exc.message) from exc
             except DomainError as exc:
-                _domain_error_on_form(form, exc)
+                form.add_domain_error(exc)
             else:
                 messages.success(
                     request,
@@ -581,18 +677,8 @@ def amendment_create(request, pk):
                 )
                 return redirect(goal)
         status = 400
-    return render(
-        request,
-        "goals/form.html",
-        {
-            "form": form,
-            "goal": goal,
-            "title": _("Amend: %(title)s") % {"title": goal.title},
-            "amending": True,
-            "cancel_url": goal.get_absolute_url(),
-        },
-        status=status,
-    )
+    title = _("Amend: %(title)s") % {"title": goal.title}
+    return _form_page(request, form, goal=goal, title=title, status=status, amending=True)
 
 
 def _visible_amendment(request, pk):

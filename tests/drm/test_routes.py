@@ -91,6 +91,7 @@ from scoring.metrics import metric_list as scoring_metric_list
 from scoring.models import ScoringModel, ScoringRun
 from scoring.serializers import ScorecardQuerySerializer
 from tests import factories
+from tests.goals.rows import bands_data, landmarks_data
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 STAFF = ("manager", "admin")
@@ -719,7 +720,7 @@ def goal_terms_body(world, o):
 
 
 def goal_form_body(world, o):
-    """The goal form as a browser posts it (codes for the distributor, landmarks one a line)."""
+    """The goal form as a browser posts it (codes for the distributor, landmark rows)."""
     body = {
         key: value
         for key, value in goal_terms_body(world, o).items()
@@ -729,8 +730,9 @@ def goal_form_body(world, o):
         **body,
         "baseline_start": "2025-01-01",
         "baseline_end": "2025-12-31",
-        "landmarks": "2026-09-30 25000",
-        "bands": "",
+        "landmark_rule": "manual",
+        **landmarks_data(("2026-09-30", "25000")),
+        **bands_data(),
         "acknowledgement": "",
     }
 
@@ -745,8 +747,8 @@ def amendment_form_body(world, o):
         "due": goal.due.isoformat(),
         "exciting": "",
         "landmark_rule": "linear",
-        "landmarks": "",
-        "bands": "",
+        **landmarks_data(),
+        **bands_data(),
         "reason": "A new customer",
     }
 
