@@ -9,8 +9,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from distributors.forms import DistributorPicker
 from distributors.models import CustomerCategory, Distributor, ProductLine, Territory
 from drm.limits import text_limit
+from drm.widgets import PickerSelect
 
 from .metrics import metric_choices
 from .models import (
@@ -65,6 +67,14 @@ class RowForm(forms.Form):
             )
             if isinstance(field, forms.DecimalField):
                 field.widget.attrs.update({"inputmode": "decimal", "step": "any"})
+
+    def is_present(self):
+        """Is the row on the page? One removed there is not posted at all."""
+        return not self.is_bound or any(key.startswith(f"{self.prefix}-") for key in self.data)
+
+    def has_changed(self):
+        # A row not posted is no row, whatever its columns' defaults.
+        return self.is_present() and super().has_changed()
 
 
 class LandmarkRowForm(RowForm):
@@ -180,13 +190,7 @@ class RowFormSet(forms.BaseFormSet):
         not), each numbered by its place."""
         if not self.is_given():
             return []
-        forms_ = self.forms
-        if self.is_bound:
-            forms_ = [
-                form
-                for form in forms_
-                if any(key.startswith(f"{form.prefix}-") for key in self.data)
-            ]
+        forms_ = [form for form in self.forms if form.is_present()]
         for number, form in enumerate(forms_, start=1):
             form.row_number = number
             form.heading = self._heading(number)
@@ -302,6 +306,7 @@ class TermsRowsMixin:
             initial=None if bound else self.initial.get("bands"),
         )
         self.landmark_rows, self.band_rows = None, None
+        self.row_errors = []  # every row's errors, each line naming its row
 
     def _clean_rows(self):
         for formset, name in ((self.landmark_formset, "landmark"), (self.band_formset, "band")):
@@ -311,6 +316,7 @@ class TermsRowsMixin:
                 setattr(self, f"{name}_rows", formset.rows())
             else:
                 for line in formset.error_summary():
+                    self.row_errors.append(line)
                     self.add_error(None, line)
 
     def landmarks_typed(self):
@@ -418,7 +424,7 @@ class GoalForm(TermsRowsMixin, forms.Form):
         required=False,
         to_field_name="code",
         label=gettext_lazy("Distributor"),
-        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Distributor code")}),
+        widget=DistributorPicker,
     )
     owner = forms.ModelChoiceField(
         get_user_model().objects.all(), required=False, widget=forms.HiddenInput
@@ -446,10 +452,16 @@ class GoalForm(TermsRowsMixin, forms.Form):
         ),
     )
     product_line = forms.ModelChoiceField(
-        ProductLine.objects.all(), required=False, label=gettext_lazy("Product line")
+        ProductLine.objects.all(),
+        required=False,
+        label=gettext_lazy("Product line"),
+        widget=PickerSelect,
     )
     territory = forms.ModelChoiceField(
-        Territory.objects.all(), required=False, label=gettext_lazy("Territory")
+        Territory.objects.all(),
+        required=False,
+        label=gettext_lazy("Territory"),
+        widget=PickerSelect,
     )
     customer_category = forms.ModelChoiceField(
         CustomerCategory.objects.all(), required=False, label=gettext_lazy("Customer category")
@@ -509,6 +521,11 @@ class GoalForm(TermsRowsMixin, forms.Form):
             self.fields.pop("reason")
         if partner_distributor is not None or (goal is not None and goal.level != "team"):
             self.fields.pop("team_basis")
+        if partner_distributor is not None:
+            # A partner names its own territories only.
+            self.fields["territory"].queryset = Territory.objects.filter(
+                distributors=partner_distributor
+            )
         if partner_distributor is not None or editing:
             # The level, the distributor and the team goal are not a partner's to choose, and
             # do not change once a goal exists.
@@ -580,7 +597,8 @@ class GoalFilterForm(forms.Form):
     distributor = forms.SlugField(
         required=False,
         max_length=text_limit(Distributor, "code"),
-        label=gettext_lazy("Distributor code"),
+        label=gettext_lazy("Distributor"),
+        widget=DistributorPicker,
     )
     status = forms.ChoiceField(
         choices=[("", gettext_lazy("Any status")), *Goal.Status.choices],
@@ -757,7 +775,7 @@ class ActivityForm(forms.Form):
         required=False,
         to_field_name="code",
         label=gettext_lazy("Distributor"),
-        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Distributor code")}),
+        widget=DistributorPicker,
     )
     date = forms.DateField(widget=DATE, label=gettext_lazy("Date"))
     note = forms.CharField(

@@ -234,9 +234,10 @@ def _landmarks_section(form, draft, *, goal=None, switched_from=None):
     return context | {"shown": LandmarkRule.MANUAL, "formset": formset, "started": started_from}
 
 
-def _smart_context(by, terms, *, checked):
+def _smart_context(by, terms, *, checked, row_errors=()):
     """The SMART check of the terms a form holds (what the live check shows): the findings,
-    the error that kept it from running, and whether all five letters hold."""
+    the error that kept it from running, the rows to fix first, and whether all five letters
+    hold (not while a row is wrong: the check did not see it)."""
     findings, error = [], ""
     if checked:
         fields, rule, landmarks, bands = terms
@@ -251,9 +252,11 @@ def _smart_context(by, terms, *, checked):
     return {
         "findings": findings,
         "error": error,
+        "row_errors": list(row_errors),
         "checked": checked,
         "smart_holds": checked
         and not error
+        and not row_errors
         and not any(f["severity"] in ("refusal", "warning") for f in findings),
     }
 
@@ -307,7 +310,9 @@ def _form_page(request, form, *, goal=None, title, status=200, amending=False):
     }
     if not amending:
         checked = form.is_bound or goal is not None
-        context |= _smart_context(request.user, terms, checked=checked)
+        context |= _smart_context(
+            request.user, terms, checked=checked, row_errors=getattr(form, "row_errors", [])
+        )
     return render(request, "goals/form.html", context, status=status)
 
 
@@ -415,7 +420,7 @@ def goal_check(request):
     form, goal, _fields = _form_for_partial(request)
     terms = _form_terms(form, goal)
     draft = services.goal_draft(fields=terms[0], goal=goal)
-    context = _smart_context(request.user, terms, checked=True)
+    context = _smart_context(request.user, terms, checked=True, row_errors=form.row_errors)
     return render(request, "goals/_smart.html", context | _units(draft))
 
 

@@ -1044,6 +1044,7 @@ URLS = {
     "distributors:detail": by("distributors:detail", lambda o: o.distributor.code),
     "distributors:edit": by("distributors:edit", lambda o: o.distributor.code),
     "distributors:mine": by("distributors:mine"),
+    "distributors:pick": by("distributors:pick"),
     "distributors:imports": by("distributors:imports"),
     "distributors:import-create": by("distributors:import-create"),
     "distributors:import-detail": by("distributors:import-detail", lambda o: o.batch.pk),
@@ -1298,6 +1299,14 @@ ROWS = [
     Row("password_change_done", "GET", page(200, nobody=200)),
     # --- manager pages ---
     Row("distributors:list", "GET", staff_page(got(200, shows(code_and_name)))),
+    # The pickers' search: the distributors in sight, by code or name, and none other.
+    Row("distributors:pick", "GET", page(got(200, shows(code_and_name)))),
+    Row(
+        "distributors:pick",
+        "GET",
+        page(got(200, shows(code_and_name))),
+        query="?q=a&status=active&status=probation&status=onboarding",
+    ),
     # "All distributors" widens a channel manager's default "mine" list: still staff only.
     Row(
         "distributors:list",
