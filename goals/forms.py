@@ -258,13 +258,13 @@ class RowFormSet(forms.BaseFormSet):
 class LandmarkRows(RowFormSet):
     row_name = gettext_lazy("Landmark %(number)s")
     key = "date"
-    same_key = gettext_lazy("the date is the same as landmark %(number)s's")
+    same_key = gettext_lazy("the same date as landmark %(number)s")
 
 
 class BandRows(RowFormSet):
     row_name = gettext_lazy("Bonus band %(number)s")
     key = "threshold"
-    same_key = gettext_lazy("the attainment is the same as bonus band %(number)s's")
+    same_key = gettext_lazy("the same attainment as bonus band %(number)s")
 
 
 LandmarkFormSet = forms.formset_factory(

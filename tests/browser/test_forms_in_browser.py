@@ -15,8 +15,6 @@ from tests.browser.test_portal_in_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = "/tmp/forms-shots"
-
 
 def _dates():
     today = timezone.localdate()
@@ -84,7 +82,6 @@ def test_a_partner_adds_and_removes_landmark_and_band_rows_and_proposes_the_goal
     page.locator("#goal-form").get_by_label("Why the goal stands despite the SMART warnings").fill(
         "Agreed in May"
     )
-    page.screenshot(path=f"{SHOTS}/rows.png", full_page=True)
     page.locator("#goal-submit").click()
     expect(page.locator(".alert-success")).to_contain_text("Goal saved as a draft")
     page.locator("#propose-goal").click()
@@ -119,7 +116,6 @@ def test_the_smart_check_stays_after_a_refused_save(page, manager, distributor):
     expect(
         page.locator("#landmark-rows tbody tr").first.locator("input[name$=-date]")
     ).to_have_attribute("aria-invalid", "true")
-    page.screenshot(path=f"{SHOTS}/refused.png", full_page=True)
     assert not Goal.objects.exists()
 
 
@@ -212,7 +208,6 @@ def test_at_phone_width_pages_do_not_scroll_sideways_and_figures_hold_together(
     for path in ("/distributors/", "/goals/new/"):
         page.goto(path)
         page.wait_for_load_state("networkidle")
-        page.screenshot(path=f"{SHOTS}/phone{path.replace('/', '-')}.png", full_page=True)
         assert _overflow(page) <= 0, path
         assert page.evaluate(BROKEN_FIGURES) == [], path
     # The distributor list keeps its first column in sight while the table scrolls.
@@ -233,10 +228,10 @@ def test_the_french_navbar_fits_on_one_line_at_1366(page, persona, request):
     log_in(page, user)
     _french(page)
     nav = page.locator("nav.navbar")
-    page.screenshot(path=f"{SHOTS}/navbar-fr-{persona}.png")
     tops = page.evaluate(
-        "() => Array.from(document.querySelectorAll('nav.navbar .nav-link, nav.navbar .navbar-brand,"
-        " #language-switcher button')).map(el => Math.round(el.getBoundingClientRect().top))"
+        "() => Array.from(document.querySelectorAll("
+        "'nav.navbar .nav-link, nav.navbar .navbar-brand, #language-switcher button'))"
+        ".map(el => Math.round(el.getBoundingClientRect().top))"
     )
     assert max(tops) - min(tops) <= 8, tops
     heights = page.evaluate(

@@ -38,6 +38,9 @@ def form_data(pumps, **over):
         **landmarks_data(),
         **bands_data(("100", "fixed", "5000")),
     }
+    for prefix in ("landmarks-", "bands-"):
+        if any(key.startswith(prefix) for key in over):  # the rows given replace the default's
+            data = {key: value for key, value in data.items() if not key.startswith(prefix)}
     data.update(over)
     return data
 
