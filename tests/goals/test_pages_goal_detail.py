@@ -176,3 +176,36 @@ def pumps_revenue(agreed, distributor):
             month=datetime.date(2026, month, 1),
             amount=Decimal("25000"),
         )
+
+
+def test_an_amendment_shows_the_landmarks_its_rule_proposes_for_the_new_target(
+    login, manager, agreed
+):
+    client = login(manager)
+    page = client.get(url(agreed, "goals:amend"))
+    assert 'name="landmarks-0-date"' in page.content.decode()  # set by hand: rows to edit
+    response = client.post(
+        reverse("goals:landmarks-suggest"),
+        {
+            "goal": agreed.pk,
+            "amending": "1",
+            "target": "130000",
+            "start": agreed.start.isoformat(),
+            "due": agreed.due.isoformat(),
+            "landmark_rule": "linear",
+            "landmarks_shown": "manual",
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="landmarks-proposed"' in body and "€130,000" in body
+    assert 'name="landmarks-0-date"' not in body  # proposed: shown, not posted
+
+
+def test_the_live_parts_of_the_form_refuse_a_goal_out_of_sight(login, outsider, agreed):
+    response = login(outsider).post(
+        reverse("goals:landmarks-suggest"), {"goal": agreed.pk, "landmark_rule": "linear"}
+    )
+    assert response.status_code == 404
+    response = login(outsider).post(reverse("goals:check"), {"goal": agreed.pk})
+    assert response.status_code == 404
