@@ -35,14 +35,14 @@ from .services import Terms
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _number_messages(missing, not_number, too_long, **extra):
+def _number_messages(missing, not_number, too_long, too_precise, **extra):
     """Error messages of a number in a row, each naming its column."""
     return {
         "required": missing,
         "invalid": not_number,
         "max_digits": too_long,
         "max_whole_digits": too_long,
-        "max_decimal_places": gettext_lazy("at most two decimals"),
+        "max_decimal_places": too_precise,
         **extra,
     }
 
@@ -96,6 +96,7 @@ class LandmarkRowForm(RowForm):
             gettext_lazy("the value is missing"),
             gettext_lazy("the value is not a number"),
             gettext_lazy("the value has too many digits"),
+            gettext_lazy("the value has more than two decimals"),
         ),
     )
 
@@ -117,6 +118,7 @@ class BandRowForm(RowForm):
             gettext_lazy("the attainment is missing"),
             gettext_lazy("the attainment is not a number"),
             gettext_lazy("the attainment has too many digits"),
+            gettext_lazy("the attainment has more than two decimals"),
             min_value=gettext_lazy("the attainment cannot be negative"),
             max_value=gettext_lazy("the attainment is at most 1,000 % of the target"),
         ),
@@ -139,6 +141,7 @@ class BandRowForm(RowForm):
             gettext_lazy("the payout is missing"),
             gettext_lazy("the payout is not a number"),
             gettext_lazy("the payout has too many digits"),
+            gettext_lazy("the payout has more than two decimals"),
             min_value=gettext_lazy("the payout cannot be negative"),
         ),
     )
