@@ -22,6 +22,8 @@ from django_filters.filters import BaseCSVFilter
 from django_filters.utils import get_model_field
 from drf_spectacular.drainage import set_override
 
+from drm.widgets import PickerSelect
+
 from . import columns as list_columns
 from .access import is_manufacturer
 from .collation import collated, sort_key
@@ -342,12 +344,14 @@ class DistributorFilter(IncrementalFilterSet):
         queryset=visible_territories,
         label=_("Territory"),
         help_text="Code of a territory the distributor covers",
+        widget=PickerSelect,
     )
     product_line = CodeChoiceFilter(
         field_name="product_lines",
         queryset=ProductLine.objects.all(),
         label=_("Product line"),
         help_text="Code of a product line the distributor carries",
+        widget=PickerSelect,
     )
     status = filters.ChoiceFilter(
         choices=Distributor.Status.choices, label=_("Status"), empty_label=_("Any status")

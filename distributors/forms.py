@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from drm.widgets import PickerCodeInput, PickerSelectMultiple
+
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 from .models import Distributor, ImportBatch, Membership, Territory, Tier
 
@@ -37,6 +39,20 @@ class CaselessCode:
 
 class CodeChoiceField(CaselessCode, forms.ModelChoiceField):
     pass
+
+
+class DistributorPicker(PickerCodeInput):
+    """A distributor typed by its code, or found by part of its code or name as one types
+    (among those the user sees; `statuses` narrow them): a channel of thousands is too many for
+    a drop-down, whose options alone would cost more than the rest of the page."""
+
+    def __init__(self, attrs=None, *, statuses=None):
+        super().__init__(
+            attrs,
+            url="distributors:pick",
+            params={"status": list(statuses)} if statuses else None,
+            placeholder=_("Code or name"),
+        )
 
 
 def manager_choices():
@@ -82,6 +98,8 @@ class DistributorForm(forms.ModelForm):
         widgets = {
             "contract_start": forms.DateInput(attrs={"type": "date"}),
             "contract_end": forms.DateInput(attrs={"type": "date"}),
+            "territories": PickerSelectMultiple,
+            "product_lines": PickerSelectMultiple,
         }
 
     def __init__(self, *args, **kwargs):
@@ -254,8 +272,11 @@ class ExchangeRateForm(forms.Form):
 
 
 def _distributor_field(**kwargs):
-    return forms.ModelChoiceField(
-        Distributor.objects.order_by("code"), to_field_name="code", label=_("Distributor"), **kwargs
+    return CodeChoiceField(
+        Distributor.objects.order_by("code"),
+        label=_("Distributor"),
+        widget=DistributorPicker,
+        **kwargs,
     )
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     IntegerField,
@@ -14,6 +15,7 @@ from django.db.models import (
     Sum,
     TextChoices,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils.translation import gettext_lazy as _
@@ -131,6 +133,22 @@ def distributor_list(*, visible_to, columns=(), today=None):
     )
     qs = list_columns.annotate(qs, columns, today=today)
     return qs.order_by(collated("name"), "code")
+
+
+PICK_LIMIT = 20
+
+
+def distributor_pick(*, visible_to, query="", statuses=(), limit=PICK_LIMIT):
+    """[(code, name)] of the distributors in `visible_to`'s sight whose code or name holds
+    `query`, the one whose code it is first, for a picker that searches as one types."""
+    found = Distributor.objects.visible_to(visible_to)
+    query = (query or "").strip()
+    if query:
+        found = found.filter(Q(code__icontains=query) | Q(name__icontains=query))
+    if statuses:
+        found = found.filter(status__in=statuses)
+    exact = Case(When(code__iexact=query, then=Value(0)), default=Value(1))
+    return list(found.order_by(exact, "code").values_list("code", "name")[:limit])
 
 
 def distributor_get(*, visible_to, code):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("distributors/<slug:code>/", views.distributor_detail, name="detail"),
     path("distributors/<slug:code>/edit/", views.distributor_edit, name="edit"),
     path("my/", views.my_distributor, name="mine"),
+    path("pickers/distributors/", views.distributor_pick, name="pick"),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/language/", views.language_switch, name="language"),
     path("accounts/two-factor/", views.two_factor_setup, name="two-factor"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -213,6 +213,20 @@ def _detail_context(request, distributor):
             HISTORY_PAGE_SIZE,
         ).get_page(request.GET.get("history_page")),
     }
+
+
+@require_safe
+@portal_user_required
+def distributor_pick(request):
+    """The distributors in the caller's sight whose code or name holds `?q=` (JSON), for the
+    pickers that search as one types; `?status=` (repeated) keeps those in a status."""
+    statuses = [s for s in request.GET.getlist("status") if s in Distributor.Status.values]
+    rows = selectors.distributor_pick(
+        visible_to=request.user, query=request.GET.get("q", "")[:100], statuses=statuses
+    )
+    return JsonResponse(
+        {"results": [{"value": code, "text": f"{code} · {name}"} for code, name in rows]}
+    )
 
 
 @require_safe

@@ -10,6 +10,7 @@ from django_filters.fields import ModelChoiceField
 
 from distributors.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS, is_manufacturer
 from distributors.filters import CodeChoiceFilter, StrictFilterSet
+from distributors.forms import DistributorPicker
 from distributors.models import Distributor
 
 from . import selectors
@@ -89,8 +90,9 @@ class ReviewFilter(StrictFilterSet):
     distributor = CodeChoiceFilter(
         field_name="goal__distributor",
         queryset=visible_distributors,
-        label=_("Distributor code"),
+        label=_("Distributor"),
         help_text="Distributor code",
+        widget=DistributorPicker,
     )
     account_manager = PersonFilter(
         field_name="goal__distributor__account_manager",
@@ -153,8 +155,9 @@ class StepFilter(StrictFilterSet):
     distributor = CodeChoiceFilter(
         field_name="goal__distributor",
         queryset=visible_distributors,
-        label=_("Distributor code"),
+        label=_("Distributor"),
         help_text="Distributor code",
+        widget=DistributorPicker,
     )
 
     class Meta:

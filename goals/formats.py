@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 from django.conf import settings
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
@@ -121,6 +121,26 @@ def value_text(goal, value, *, exact=False):
     if kind == Unit.UNITS:
         return _("%(number)s units") % {"number": number_text(value, digits)}
     return number_text(value, digits)
+
+
+def currency_symbol(code):
+    """A currency as the reader writes it beside an amount: "€", "£", "CHF"."""
+    return get_currency_symbol(code, locale=_locale())
+
+
+def unit_symbol(goal):
+    """What a value of `goal`'s metric is counted in, as a form writes it beside the number:
+    "€", "%", "units"; empty for a count, or before a metric is chosen."""
+    if _metric(goal) is None:
+        return ""
+    kind = unit_kind(goal)
+    if kind == Unit.MONEY:
+        return currency_symbol(currency_of(goal))
+    if kind == Unit.PERCENT:
+        return "%"
+    if kind == Unit.UNITS:
+        return _("units")
+    return ""
 
 
 def value_number(goal, value):

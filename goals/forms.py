@@ -1,16 +1,18 @@
 """Forms of the goals pages: shape only (the SMART check and the co-setting rules live in
-services). Landmarks and bonus bands are typed as lines, one row a line."""
+services). Landmarks and bonus bands are rows edited in the page (formsets)."""
 
-import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from distributors.forms import DistributorPicker
 from distributors.models import CustomerCategory, Distributor, ProductLine, Territory
 from drm.limits import text_limit
+from drm.widgets import PickerSelect
 
 from .metrics import metric_choices
 from .models import (
@@ -33,138 +35,350 @@ from .services import Terms
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def landmark_lines(rows):
-    """[(date, value)] → the textarea's text."""
-    return "\n".join(f"{day:%Y-%m-%d} {value}" for day, value in rows)
+def _number_messages(missing, not_number, too_long, too_precise, **extra):
+    """Error messages of a number in a row, each naming its column."""
+    return {
+        "required": missing,
+        "invalid": not_number,
+        "max_digits": too_long,
+        "max_whole_digits": too_long,
+        "max_decimal_places": too_precise,
+        **extra,
+    }
 
 
-def band_lines(rows):
-    return "\n".join(f"{threshold} {kind} {amount}" for threshold, kind, amount in rows)
+class RowForm(forms.Form):
+    """A row of a table of inputs: each input is named by its row and its column headers
+    (`aria-labelledby`) and described by its error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        table = (self.prefix or "").rsplit("-", 1)[0]
+        for name, field in self.fields.items():
+            select = isinstance(field.widget, forms.Select)
+            field.widget.attrs.update(
+                {
+                    "class": "form-select form-select-sm"
+                    if select
+                    else "form-control form-control-sm",
+                    "aria-labelledby": f"{self.prefix}-name {table}-col-{name}",
+                    "aria-describedby": f"{self.prefix}-{name}-error",
+                }
+            )
+            if isinstance(field, forms.DecimalField):
+                field.widget.attrs.update({"inputmode": "decimal", "step": "any"})
+
+    def is_present(self):
+        """Is the row on the page? One removed there is not posted at all."""
+        return not self.is_bound or any(key.startswith(f"{self.prefix}-") for key in self.data)
+
+    def has_changed(self):
+        # A row not posted is no row, whatever its columns' defaults.
+        return self.is_present() and super().has_changed()
 
 
-def _number(text):
-    try:
-        return Decimal(text.replace(",", "."))
-    except (InvalidOperation, ValueError):
+class LandmarkRowForm(RowForm):
+    """One landmark: the value expected by a date."""
+
+    date = forms.DateField(
+        widget=DATE,
+        label=gettext_lazy("Date"),
+        error_messages={
+            "required": gettext_lazy("the date is missing"),
+            "invalid": gettext_lazy("the date is not a valid date"),
+        },
+    )
+    value = forms.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        label=gettext_lazy("Expected value"),
+        error_messages=_number_messages(
+            gettext_lazy("the value is missing"),
+            gettext_lazy("the value is not a number"),
+            gettext_lazy("the value has too many digits"),
+            gettext_lazy("the value has more than two decimals"),
+        ),
+    )
+
+    def row(self):
+        return (self.cleaned_data["date"], self.cleaned_data["value"])
+
+
+class BandRowForm(RowForm):
+    """One bonus band: from an attainment of the target, a fixed amount or a share of the
+    revenue above target."""
+
+    threshold = forms.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        min_value=0,
+        max_value=1000,
+        label=gettext_lazy("Attainment from"),
+        error_messages=_number_messages(
+            gettext_lazy("the attainment is missing"),
+            gettext_lazy("the attainment is not a number"),
+            gettext_lazy("the attainment has too many digits"),
+            gettext_lazy("the attainment has more than two decimals"),
+            min_value=gettext_lazy("the attainment cannot be negative"),
+            max_value=gettext_lazy("the attainment is at most 1,000 % of the target"),
+        ),
+    )
+    kind = forms.ChoiceField(
+        choices=BonusBand.Kind.choices,
+        initial=BonusBand.Kind.FIXED,
+        label=gettext_lazy("Pays"),
+        error_messages={
+            "required": gettext_lazy("choose what the band pays"),
+            "invalid_choice": gettext_lazy("choose what the band pays"),
+        },
+    )
+    amount = forms.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        min_value=0,
+        label=gettext_lazy("Payout"),
+        error_messages=_number_messages(
+            gettext_lazy("the payout is missing"),
+            gettext_lazy("the payout is not a number"),
+            gettext_lazy("the payout has too many digits"),
+            gettext_lazy("the payout has more than two decimals"),
+            min_value=gettext_lazy("the payout cannot be negative"),
+        ),
+    )
+
+    def row(self):
+        data = self.cleaned_data
+        return (data["threshold"], data["kind"], data["amount"])
+
+
+class RowFormSet(forms.BaseFormSet):
+    """Rows edited in the page, added and removed there. A row left empty, removed from the
+    page or ticked for removal is no row. Each row is named by its place on the page
+    ("Landmark 3") in the errors, which name the column too.
+
+    A post without the formset (a script, an older page) gives no rows at all: `rows()` is
+    None, and the terms keep what they had."""
+
+    row_name = gettext_lazy("Row %(number)s")
+    key = ""  # the column that tells rows apart (two rows cannot share it)
+    same_key = gettext_lazy("the same as row %(number)s")
+
+    def _construct_form(self, i, **kwargs):
+        # Every row may be left empty: an empty row is ignored, never "required".
+        kwargs.setdefault("empty_permitted", True)
+        kwargs.setdefault("use_required_attribute", False)
+        return super()._construct_form(i, **kwargs)
+
+    def total_form_count(self):
+        # An empty table still shows one blank row to fill in, with or without JavaScript.
+        count = super().total_form_count()
+        return count if self.is_bound or count else 1
+
+    def is_given(self):
+        return not self.is_bound or f"{self.prefix}-TOTAL_FORMS" in self.data
+
+    def _heading(self, number):
+        """ "Landmark 3", the number in a span the page renumbers when rows come and go."""
+        before, _placeholder, after = str(self.row_name).partition("%(number)s")
+        return format_html("{}<span data-row-number>{}</span>{}", before, number, after)
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        form.heading = self._heading("")
+        return form
+
+    def shown_forms(self):
+        """The rows the page shows, in its order: those posted (rows removed in the page are
+        not), each numbered by its place."""
+        if not self.is_given():
+            return []
+        forms_ = [form for form in self.forms if form.is_present()]
+        for number, form in enumerate(forms_, start=1):
+            form.row_number = number
+            form.heading = self._heading(number)
+        return forms_
+
+    def _kept(self):
+        return [
+            form
+            for form in self.shown_forms()
+            if form.has_changed()
+            and not (self.can_delete and self._should_delete_form(form))
+            and form.is_valid()
+            and form.cleaned_data
+        ]
+
+    def clean(self):
+        seen = {}
+        for form in self._kept():
+            value = form.cleaned_data.get(self.key)
+            if value in seen:
+                form.add_error(
+                    self.key,
+                    self.same_key % {"number": seen[value]},
+                )
+            else:
+                seen[value] = form.row_number
+
+    def rows(self):
+        """The rows as tuples, in the page's order; None when the post did not carry them."""
+        if not self.is_given():
+            return None
+        return [form.row() for form in self._kept()]
+
+    def row_label(self, form):
+        return self.row_name % {"number": getattr(form, "row_number", "")}
+
+    def error_summary(self):
+        """Every error as one line naming its row: "Landmark 3: the date is missing"."""
+        lines = [str(error) for error in self.non_form_errors()]
+        for form in self.shown_forms():
+            for errors in form.errors.values():
+                lines += [
+                    _("%(row)s: %(message)s") % {"row": self.row_label(form), "message": error}
+                    for error in errors
+                ]
+        return lines
+
+    def form_for(self, key):
+        """The shown row whose key column reads `key` (a landmark's date, a band's threshold,
+        as an error's details write them)."""
+        for form in self._kept():
+            value = form.cleaned_data.get(self.key)
+            if isinstance(value, Decimal):
+                try:
+                    found = value == Decimal(str(key))
+                except InvalidOperation:
+                    found = False
+            else:
+                found = str(value) == str(key)
+            if found:
+                return form
         return None
 
 
-def parse_landmarks(text):
-    """ "YYYY-MM-DD value" lines → [(date, Decimal)]; errors name the row."""
-    rows, errors = [], []
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = line.split()
-        day = value = None
-        if len(parts) == 2:
-            try:
-                day = datetime.date.fromisoformat(parts[0])
-            except ValueError:
-                day = None
-            value = _number(parts[1])
-        if day is None or value is None:
-            errors.append(
-                _(
-                    'Landmark row %(row)d ("%(line)s"): write a date and a value, like '
-                    '"2026-03-31 30000".'
-                )
-                % {"row": number, "line": line.strip()}
-            )
-            continue
-        rows.append((day, value))
-    return rows, errors
+class LandmarkRows(RowFormSet):
+    row_name = gettext_lazy("Landmark %(number)s")
+    key = "date"
+    same_key = gettext_lazy("the same date as landmark %(number)s")
 
 
-def parse_bands(text):
-    """ "threshold kind amount" lines → [(Decimal, kind, Decimal)]; errors name the row."""
-    rows, errors = [], []
-    kinds = BonusBand.Kind.values
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = line.split()
-        if len(parts) != 3 or parts[1] not in kinds:
-            errors.append(
-                _(
-                    'Bonus band row %(row)d ("%(line)s"): write a threshold %%, a kind (%(kinds)s) '
-                    'and an amount, like "100 fixed 5000".'
-                )
-                % {"row": number, "line": line.strip(), "kinds": ", ".join(kinds)}
-            )
-            continue
-        threshold, amount = _number(parts[0]), _number(parts[2])
-        if threshold is None or amount is None:
-            errors.append(
-                _('Bonus band row %(row)d ("%(line)s"): the threshold and the amount are numbers.')
-                % {"row": number, "line": line.strip()}
-            )
-            continue
-        rows.append((threshold, parts[1], amount))
-    return rows, errors
+class BandRows(RowFormSet):
+    row_name = gettext_lazy("Bonus band %(number)s")
+    key = "threshold"
+    same_key = gettext_lazy("the same attainment as bonus band %(number)s")
 
 
-class LinesMixin:
-    """Cleans the `landmarks` and `bands` textareas into rows (self.landmark_rows, ...)."""
-
-    def clean_landmarks(self):
-        rows, errors = parse_landmarks(self.cleaned_data.get("landmarks"))
-        if errors:
-            raise forms.ValidationError(errors)
-        self.landmark_rows = rows
-        return self.cleaned_data.get("landmarks")
-
-    def clean_bands(self):
-        rows, errors = parse_bands(self.cleaned_data.get("bands"))
-        if errors:
-            raise forms.ValidationError(errors)
-        self.band_rows = rows
-        return self.cleaned_data.get("bands")
-
-
-LANDMARKS_HELP = gettext_lazy(
-    "Used when the landmarks are set by hand: one a line, a date and the value expected by "
-    'then, like "2026-03-31 30000". The last one is the target on the due date (added when '
-    "missing)."
+LandmarkFormSet = forms.formset_factory(
+    LandmarkRowForm, formset=LandmarkRows, extra=0, can_delete=True, max_num=100
 )
-SUBTITLE_HELP = gettext_lazy(
-    "The title is written from the terms (what, how much, when); say it in your own words here."
+BandFormSet = forms.formset_factory(
+    BandRowForm, formset=BandRows, extra=1, can_delete=True, max_num=20
 )
 
 
-class TermsLinesMixin(LinesMixin):
-    """The landmarks' rule and the typed lines: typed landmarks are used only when set by
-    hand, and typing them while the portal proposes them is an error, not a silent loss."""
+def landmark_initial(rows):
+    """[(date, value)] → the landmark rows' initial values."""
+    return [{"date": day, "value": value} for day, value in rows]
+
+
+def band_initial(rows):
+    return [
+        {"threshold": threshold, "kind": kind, "amount": amount} for threshold, kind, amount in rows
+    ]
+
+
+class TermsRowsMixin:
+    """The landmark and bonus band rows of a set of terms, and how the landmarks are made.
+
+    Landmarks proposed by a rule are shown, not posted; rows posted are the landmarks set by
+    hand. Rows changed while the portal proposes the landmarks are an error, not a silent loss.
+    """
+
+    def _init_rows(self):
+        bound = self.is_bound
+        self.landmark_formset = LandmarkFormSet(
+            self.data if bound else None,
+            prefix="landmarks",
+            initial=None if bound else self.initial.get("landmarks"),
+        )
+        self.band_formset = BandFormSet(
+            self.data if bound else None,
+            prefix="bands",
+            initial=None if bound else self.initial.get("bands"),
+        )
+        self.landmark_rows, self.band_rows = None, None
+        self.row_errors = []  # every row's errors, each line naming its row
+
+    def _clean_rows(self):
+        for formset, name in ((self.landmark_formset, "landmark"), (self.band_formset, "band")):
+            if not formset.is_given():
+                continue  # not posted: the terms keep what they have
+            if formset.is_valid():
+                setattr(self, f"{name}_rows", formset.rows())
+            else:
+                for line in formset.error_summary():
+                    self.row_errors.append(line)
+                    self.add_error(None, line)
 
     def landmarks_typed(self):
-        """Landmarks in the box other than those the form showed (line endings aside)."""
-        shown, _errors = parse_landmarks(self.initial.get("landmarks") or "")
+        """Landmark rows posted other than those the form showed."""
+        shown = [(row["date"], row["value"]) for row in self.initial.get("landmarks") or []]
         return bool(self.landmark_rows) and self.landmark_rows != shown
 
     def clean(self):
         data = super().clean()
+        self._clean_rows()
         rule = data.get("landmark_rule")
         if not rule:
-            # A post that does not say (a script, an older page): landmarks typed anew are
+            # A post that does not say (a script, an older page): landmarks sent anew are
             # by hand; otherwise the goal keeps its way.
             typed = self.landmarks_typed()
             rule = LandmarkRule.MANUAL if typed else self.initial.get("landmark_rule")
             rule = data["landmark_rule"] = rule or LandmarkRule.LINEAR
         if rule != LandmarkRule.MANUAL and self.landmarks_typed():
             self.add_error(
-                "landmarks",
+                "landmark_rule",
                 _(
-                    "You typed landmarks: choose “Set by hand” to keep them, or clear the box "
-                    "and let the portal propose them."
+                    "You changed the landmarks: choose “Set by hand” to keep them, or let the "
+                    "portal propose them."
                 ),
             )
         return data
 
     def landmarks_entered(self):
-        """The typed landmarks when set by hand, else None (the rule makes them)."""
+        """The landmark rows when set by hand, else None (the rule makes them)."""
         if self.cleaned_data.get("landmark_rule") == LandmarkRule.MANUAL:
             return self.landmark_rows
         return None
+
+    def add_domain_error(self, exc):
+        """A service's refusal on the form: at the row and the column it names (a landmark's
+        date, say), with the row's name in the summary; else at its field, else on top."""
+        placed = False
+        formsets = {"landmarks": self.landmark_formset, "bands": self.band_formset}
+        for detail in exc.details or []:
+            formset = formsets.get(detail.get("field"))
+            row = formset.form_for(detail["at"]) if formset and detail.get("at") else None
+            if row is None:
+                continue
+            message = detail.get("row_message") or detail["message"]
+            column = detail.get("column") if detail.get("column") in row.fields else None
+            row.add_error(column, message)
+            self.add_error(
+                None,
+                _("%(row)s: %(message)s") % {"row": formset.row_label(row), "message": message},
+            )
+            placed = True
+        if not placed:
+            field = exc.field if exc.field in self.fields else None
+            self.add_error(field, exc.message)
+
+
+SUBTITLE_HELP = gettext_lazy(
+    "The title is written from the terms (what, how much, when); say it in your own words here."
+)
 
 
 def _rule_field():
@@ -181,13 +395,7 @@ def _rule_field():
     )
 
 
-BANDS_HELP = gettext_lazy(
-    "One band a line: attainment from (%), kind (fixed or percent_above) and payout, like "
-    '"100 fixed 5000".'
-)
-
-
-class GoalForm(TermsLinesMixin, forms.Form):
+class GoalForm(TermsRowsMixin, forms.Form):
     """A goal's terms. A partner admin's form fixes the level and its own distributor; a
     counter-proposal says why."""
 
@@ -219,7 +427,7 @@ class GoalForm(TermsLinesMixin, forms.Form):
         required=False,
         to_field_name="code",
         label=gettext_lazy("Distributor"),
-        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Distributor code")}),
+        widget=DistributorPicker,
     )
     owner = forms.ModelChoiceField(
         get_user_model().objects.all(), required=False, widget=forms.HiddenInput
@@ -247,10 +455,16 @@ class GoalForm(TermsLinesMixin, forms.Form):
         ),
     )
     product_line = forms.ModelChoiceField(
-        ProductLine.objects.all(), required=False, label=gettext_lazy("Product line")
+        ProductLine.objects.all(),
+        required=False,
+        label=gettext_lazy("Product line"),
+        widget=PickerSelect,
     )
     territory = forms.ModelChoiceField(
-        Territory.objects.all(), required=False, label=gettext_lazy("Territory")
+        Territory.objects.all(),
+        required=False,
+        label=gettext_lazy("Territory"),
+        widget=PickerSelect,
     )
     customer_category = forms.ModelChoiceField(
         CustomerCategory.objects.all(), required=False, label=gettext_lazy("Customer category")
@@ -278,18 +492,6 @@ class GoalForm(TermsLinesMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     landmark_rule = _rule_field()
-    landmarks = forms.CharField(
-        required=False,
-        label=gettext_lazy("Landmarks set by hand"),
-        help_text=LANDMARKS_HELP,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    bands = forms.CharField(
-        required=False,
-        label=gettext_lazy("Bonus bands"),
-        help_text=BANDS_HELP,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
     acknowledgement = forms.CharField(
         required=False,
         max_length=ACKNOWLEDGEMENT_MAX_LENGTH,
@@ -305,10 +507,16 @@ class GoalForm(TermsLinesMixin, forms.Form):
     )
 
     def __init__(
-        self, *args, partner_distributor=None, editing=False, countering=False, goal=None, **kwargs
+        self,
+        *args,
+        partner_distributor=None,
+        editing=False,
+        countering=False,
+        goal=None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.landmark_rows, self.band_rows = [], []
+        self._init_rows()
         self.partner_distributor = partner_distributor
         self.editing = editing
         self.fields["metric"].choices = metric_choices()
@@ -316,6 +524,11 @@ class GoalForm(TermsLinesMixin, forms.Form):
             self.fields.pop("reason")
         if partner_distributor is not None or (goal is not None and goal.level != "team"):
             self.fields.pop("team_basis")
+        if partner_distributor is not None:
+            # A partner names its own territories only.
+            self.fields["territory"].queryset = Territory.objects.filter(
+                distributors=partner_distributor
+            )
         if partner_distributor is not None or editing:
             # The level, the distributor and the team goal are not a partner's to choose, and
             # do not change once a goal exists.
@@ -368,8 +581,10 @@ class GoalForm(TermsLinesMixin, forms.Form):
         initial = {name: getattr(goal, name) for name in cls.TERM_FIELDS}
         initial["landmark_rule"] = goal.landmark_rule
         initial["parent"] = goal.parent_id
-        initial["landmarks"] = landmark_lines((lm.date, lm.expected) for lm in goal.landmarks.all())
-        initial["bands"] = band_lines((b.threshold, b.kind, b.amount) for b in goal.bands.all())
+        initial["landmarks"] = landmark_initial(
+            (lm.date, lm.expected) for lm in goal.landmarks.all()
+        )
+        initial["bands"] = band_initial((b.threshold, b.kind, b.amount) for b in goal.bands.all())
         return initial
 
 
@@ -385,7 +600,8 @@ class GoalFilterForm(forms.Form):
     distributor = forms.SlugField(
         required=False,
         max_length=text_limit(Distributor, "code"),
-        label=gettext_lazy("Distributor code"),
+        label=gettext_lazy("Distributor"),
+        widget=DistributorPicker,
     )
     status = forms.ChoiceField(
         choices=[("", gettext_lazy("Any status")), *Goal.Status.choices],
@@ -420,7 +636,7 @@ class CloseForm(forms.Form):
     )
 
 
-class AmendmentForm(TermsLinesMixin, forms.Form):
+class AmendmentForm(TermsRowsMixin, forms.Form):
     FIELDS = ("subtitle", "description", "target", "start", "due", "exciting")
 
     subtitle = forms.CharField(
@@ -442,18 +658,6 @@ class AmendmentForm(TermsLinesMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     landmark_rule = _rule_field()
-    landmarks = forms.CharField(
-        required=False,
-        label=gettext_lazy("Landmarks set by hand"),
-        help_text=LANDMARKS_HELP,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    bands = forms.CharField(
-        required=False,
-        label=gettext_lazy("Bonus bands"),
-        help_text=BANDS_HELP,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
     reason = forms.CharField(
         max_length=text_limit(Amendment, "reason"),
         label=gettext_lazy("Why the goal changes"),
@@ -462,7 +666,7 @@ class AmendmentForm(TermsLinesMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.landmark_rows, self.band_rows = [], []
+        self._init_rows()
 
     def amendment_fields(self):
         data = self.cleaned_data
@@ -475,8 +679,10 @@ class AmendmentForm(TermsLinesMixin, forms.Form):
     def initial_for(cls, goal):
         initial = {name: getattr(goal, name) for name in cls.FIELDS}
         initial["landmark_rule"] = goal.landmark_rule
-        initial["landmarks"] = landmark_lines((lm.date, lm.expected) for lm in goal.landmarks.all())
-        initial["bands"] = band_lines((b.threshold, b.kind, b.amount) for b in goal.bands.all())
+        initial["landmarks"] = landmark_initial(
+            (lm.date, lm.expected) for lm in goal.landmarks.all()
+        )
+        initial["bands"] = band_initial((b.threshold, b.kind, b.amount) for b in goal.bands.all())
         return initial
 
 
@@ -572,7 +778,7 @@ class ActivityForm(forms.Form):
         required=False,
         to_field_name="code",
         label=gettext_lazy("Distributor"),
-        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Distributor code")}),
+        widget=DistributorPicker,
     )
     date = forms.DateField(widget=DATE, label=gettext_lazy("Date"))
     note = forms.CharField(

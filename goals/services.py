@@ -141,7 +141,7 @@ def _validate(goal, landmarks, bands):
         raise ValidationFailed(
             found[0].message,
             field=found[0].field,
-            details=[{"field": p.field, "letter": p.letter, "message": p.message} for p in found],
+            details=[p.as_detail() for p in found],
         )
 
 
@@ -288,7 +288,15 @@ def _clean_bands(rows):
         if threshold < 0 or amount < 0:
             raise ValidationFailed(_("Bonus figures cannot be negative."), field="bands")
         if kind == BonusBand.Kind.PERCENT_ABOVE and amount > HUNDRED:
-            raise ValidationFailed(_("A payout rate cannot pass 100 %."), field="bands")
+            problem = TermsProblem(
+                "bands",
+                "measurable",
+                _("A payout rate cannot pass 100 %."),
+                at=threshold,
+                column="amount",
+                row_message=_("a share of the revenue above target cannot pass 100 %"),
+            )
+            raise ValidationFailed(problem.message, field="bands", details=[problem.as_detail()])
         cleaned.append((threshold, kind, amount))
     thresholds = [row[0] for row in cleaned]
     if len(set(thresholds)) != len(thresholds):
@@ -444,6 +452,25 @@ def _check_parent(goal):
         raise ValidationFailed(
             _("Only a distributor goal aligns under a team goal."), field="parent"
         )
+
+
+def goal_draft(*, fields, goal=None):
+    """An unsaved goal with `fields` over `goal`'s terms (a new goal without one): what a form
+    shows while its terms are typed (the landmarks a rule proposes, the units). Fields that do
+    not hold are left out; nothing is saved."""
+    if goal is None:
+        draft = Goal(level=fields.get("level") or Goal.Level.DISTRIBUTOR, start=None, due=None)
+    else:
+        draft = copy.copy(goal)
+    try:
+        _apply_fields(draft, fields)
+    except ValidationFailed:
+        for name, value in fields.items():  # what holds, one field at a time
+            try:
+                _apply_fields(draft, {name: value})
+            except ValidationFailed:
+                continue
+    return draft
 
 
 def goal_smart_check(*, by, fields, landmarks=None, bands=None, landmark_rule=None):

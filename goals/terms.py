@@ -47,6 +47,18 @@ class Problem:
     field: str
     letter: str  # the SMART letter it belongs to (the live check lists it there)
     message: str
+    # A problem of one landmark or bonus band: the row (its date, or the band's threshold),
+    # the column at fault and what is wrong with it in a few words, for a form to show there.
+    at: object = None
+    column: str = ""
+    row_message: str = ""
+
+    def as_detail(self):
+        """The problem as an error's detail (the API's `details`, the form's row errors)."""
+        detail = {"field": self.field, "letter": self.letter, "message": self.message}
+        if self.at is not None:
+            detail |= {"at": _json(self.at), "column": self.column, "row_message": self.row_message}
+        return detail
 
 
 def _metric(goal):
@@ -159,20 +171,39 @@ def _landmark_problems(goal, metric, landmarks):
     for day, value in landmarks:
         label = what % {"day": formats.day_text(day)}
         if goal.start and goal.due and not (goal.start <= day <= goal.due):
+            if day < goal.start:
+                short = _("the date comes before the goal's start (%(start)s)") % {
+                    "start": formats.day_text(goal.start)
+                }
+            else:
+                short = _("the date comes after the goal's due date (%(due)s)") % {
+                    "due": formats.day_text(goal.due)
+                }
             yield Problem(
                 "landmarks",
                 "time_bound",
                 _("%(landmark)s falls outside the goal's dates.") % {"landmark": label},
+                at=day,
+                column="date",
+                row_message=short,
             )
         message = _domain_problem(goal, metric, value, "landmarks", label)
         if message:
-            yield Problem("landmarks", "measurable", message)
+            short = _domain_problem(goal, metric, value, "landmarks", _("the value"))
+            yield Problem(
+                "landmarks", "measurable", message, at=day, column="value", row_message=short
+            )
         if metric.cumulative and previous is not None and value < previous:
             yield Problem(
                 "landmarks",
                 "measurable",
                 _("%(landmark)s is below the one before: a sum to date never goes down.")
                 % {"landmark": label},
+                at=day,
+                column="value",
+                row_message=_(
+                    "the value is below the landmark before: a sum to date never goes down"
+                ),
             )
         previous = value
     day, value = landmarks[-1]
@@ -190,40 +221,60 @@ def _landmark_problems(goal, metric, landmarks):
                 "target": formats.value_text(goal, goal.target, exact=True),
                 "due": formats.day_text(goal.due),
             },
+            at=day,
+            column="value" if day == goal.due else "date",
+            row_message=_("the last landmark is the target, %(target)s, on the due date, %(due)s")
+            % {
+                "target": formats.value_text(goal, goal.target, exact=True),
+                "due": formats.day_text(goal.due),
+            },
         )
 
 
 def _band_problems(goal, metric, bands):
     thresholds = set()
     for threshold, kind, amount in bands or []:
+
+        def problem(message, column, short, threshold=threshold):
+            return Problem(
+                "bands", "measurable", message, at=threshold, column=column, row_message=short
+            )
+
         if threshold in thresholds:
-            yield Problem("bands", "measurable", _("Two bonus bands start at the same attainment."))
+            yield problem(
+                _("Two bonus bands start at the same attainment."),
+                "threshold",
+                _("another band starts at the same attainment"),
+            )
         thresholds.add(threshold)
         if not (0 <= threshold <= 1000):
-            yield Problem(
-                "bands",
-                "measurable",
+            yield problem(
                 _("A bonus band starts between 0 and 1,000 % of the target (%(threshold)s).")
                 % {"threshold": formats.threshold_text(threshold)},
+                "threshold",
+                _("the attainment is between 0 and 1,000 % of the target"),
             )
         if amount < 0:
-            yield Problem("bands", "measurable", _("A bonus cannot be negative."))
+            yield problem(
+                _("A bonus cannot be negative."), "amount", _("the payout cannot be negative")
+            )
         if kind == "percent_above":
             if metric.unit != Unit.MONEY:
-                yield Problem(
-                    "bands",
-                    "measurable",
+                yield problem(
                     _(
                         "“%(metric)s” is not an amount of money: a bonus on it pays a fixed "
                         "amount, not a share of the revenue above target."
                     )
                     % {"metric": metric.label},
+                    "kind",
+                    _("“%(metric)s” is not an amount of money: the band pays a fixed amount")
+                    % {"metric": metric.label},
                 )
             elif amount > 100:
-                yield Problem(
-                    "bands",
-                    "measurable",
+                yield problem(
                     _("A share of the revenue above target cannot pass 100 %."),
+                    "amount",
+                    _("a share of the revenue above target cannot pass 100 %"),
                 )
 
 

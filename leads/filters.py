@@ -22,6 +22,7 @@ from distributors.filters import (
 )
 from distributors.models import Distributor, ProductLine
 from distributors.selectors import DistributorScope
+from drm.widgets import PickerSelect
 
 from .forms import DistributorCodeInput
 from .models import DealRegistration, Lead, LeadSource
@@ -121,7 +122,10 @@ class LeadFilter(ScopeFilterMixin, IncrementalFilterSet):
     )
     country = CountryFilter(label=_("Country"), help_text="ISO 3166-1 alpha-2 code")
     product_line = CodeChoiceFilter(
-        queryset=ProductLine.objects.all(), label=_("Product line"), help_text="Product line code"
+        queryset=ProductLine.objects.all(),
+        label=_("Product line"),
+        help_text="Product line code",
+        widget=PickerSelect,
     )
     age = filters.ChoiceFilter(
         choices=AGES,

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from distributors.countries import validate_country_code
-from distributors.forms import CodeChoiceField
+from distributors.forms import CodeChoiceField, DistributorPicker
 from distributors.models import Distributor, ImportBatch, ProductLine
 from drm.limits import text_limit
+from drm.widgets import PickerSelect
 
 from .models import (
     CriteriaVersion,
@@ -44,14 +45,16 @@ class CountryField(forms.CharField):
         return value
 
 
-class DistributorCodeInput(forms.TextInput):
-    """A distributor typed by its code: a channel of thousands is too many for a drop-down
-    (rendering its options alone would cost more than the rest of the page)."""
+# The statuses a lead may be assigned to.
+ASSIGNABLE = ["active", "probation"]
 
-    def __init__(self, attrs=None):
-        super().__init__(
-            {"placeholder": _("Distributor code"), "autocomplete": "off", **(attrs or {})}
-        )
+
+class DistributorCodeInput(DistributorPicker):
+    """A distributor picker (`distributors.forms.DistributorPicker`); `assignable` offers only
+    those a lead may go to."""
+
+    def __init__(self, attrs=None, *, assignable=False):
+        super().__init__(attrs, statuses=ASSIGNABLE if assignable else None)
 
 
 class DistributorCodeField(CodeChoiceField):
@@ -104,6 +107,7 @@ class LeadForm(forms.ModelForm):
             "currency",
             "mql_score",
         ]
+        widgets = {"product_line": PickerSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,9 +123,10 @@ class LeadForm(forms.ModelForm):
 
 class AssignForm(forms.Form):
     distributor = DistributorCodeField(
-        Distributor.objects.filter(status__in=["active", "probation"]).order_by("code"),
+        Distributor.objects.filter(status__in=ASSIGNABLE).order_by("code"),
         to_field_name="code",
         label=_("Distributor"),
+        widget=DistributorCodeInput(assignable=True),
     )
     note = forms.CharField(required=False, max_length=500, label=_("Note"))
     override_reason = forms.CharField(
@@ -147,9 +152,13 @@ class BulkForm(forms.Form):
 
     action = forms.ChoiceField(choices=ACTIONS, label=_("Action"))
     distributor = CodeChoiceField(
-        Distributor.objects.filter(status__in=["active", "probation"]),
+        Distributor.objects.filter(status__in=ASSIGNABLE),
         required=False,
         label=_("Distributor"),
+        widget=DistributorCodeInput(
+            {"class": "form-control form-control-sm", "aria-label": _("Distributor")},
+            assignable=True,
+        ),
     )
     leads = forms.TypedMultipleChoiceField(coerce=int, label=_("Leads"))
     override_reason = forms.CharField(
@@ -362,6 +371,7 @@ class DealForm(forms.ModelForm):
             "estimated_value",
             "currency",
         ]
+        widgets = {"product_line": PickerSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -423,6 +433,7 @@ class MaterialFilterForm(forms.Form):
         to_field_name="code",
         label=_("Product line"),
         empty_label=_("Any product line"),
+        widget=PickerSelect,
     )
     stage = forms.ChoiceField(
         choices=[("", _("All stages")), *Material.Stage.choices],
@@ -477,7 +488,7 @@ class MaterialForm(forms.ModelForm):
             "url",
             "is_active",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}), "product_line": PickerSelect}
 
     def __init__(self, *args, **kwargs):
         from django.conf import settings

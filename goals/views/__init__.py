@@ -1,21 +1,17 @@
 """Pages of the goals app: goals (list, form, one goal, co-setting, amendments, steps), landmark
 reviews, and the distributor pages (quarterly review, activity log, contract annex)."""
 
+from .entry import amendment_create, goal_check, goal_create, goal_edit, landmarks_suggest
 from .goals import (
     amendment_accept,
-    amendment_create,
     amendment_reject,
     goal_accept,
     goal_activate,
-    goal_check,
     goal_close,
-    goal_create,
     goal_detail,
-    goal_edit,
     goal_export,
     goal_list,
     goal_propose,
-    landmarks_suggest,
     step_add,
     step_status,
 )

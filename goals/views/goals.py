@@ -1,5 +1,6 @@
-"""Goal pages: the list and its export, the form with the live SMART check, one goal's page,
-the co-setting acts (propose, counter, accept, activate, close), amendments and action steps."""
+"""Goal pages: the list and its export, one goal's page, the co-setting acts (propose,
+accept, activate, close), the decisions on amendments and action steps. The forms that enter
+terms are in `entry`."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from distributors.access import (
     Role,
@@ -25,15 +26,12 @@ from drm.errors import DomainError, NotAllowed
 
 from .. import formats, selectors, services
 from ..forms import (
-    AmendmentForm,
     CloseForm,
     GoalFilterForm,
-    GoalForm,
     StepForm,
     StepStatusForm,
-    landmark_lines,
 )
-from ..models import ActionStep, Amendment, Goal, LandmarkRule, Side
+from ..models import ActionStep, Amendment, Goal
 from ..terms import basis_text, change_rows, terms_view
 
 PAGE_SIZE = 25
@@ -174,173 +172,6 @@ def goal_export(request):
     if request.GET.get("format") == "xlsx":
         return xlsx_response(name, headers, rows, sheet=_("Goals"))
     return csv_response(name, headers, rows)
-
-
-# --- entry, the live SMART check, suggested landmarks ------------------------------------------
-
-
-def _form_page(request, form, *, goal=None, title, status=200, findings=None):
-    return render(
-        request,
-        "goals/form.html",
-        {
-            "form": form,
-            "goal": goal,
-            "title": title,
-            "findings": findings_shown(findings or []),
-            "cancel_url": goal.get_absolute_url() if goal else reverse("goals:list"),
-        },
-        status=status,
-    )
-
-
-def _domain_error_on_form(form, exc):
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
-
-
-@require_http_methods(["GET", "POST"])
-@portal_user_required
-def goal_create(request):
-    if not may_author(request.user):
-        raise PermissionDenied
-    partner_distributor = _partner_distributor(request.user)
-    initial = {"level": Goal.Level.DISTRIBUTOR}
-    form = GoalForm(request.POST or None, initial=initial, partner_distributor=partner_distributor)
-    title = _("New goal")
-    if request.method == "POST" and form.is_valid():
-        try:
-            goal = services.goal_create(by=request.user, terms=form.terms())
-        except NotAllowed as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            _domain_error_on_form(form, exc)
-            return _form_page(request, form, title=title, status=400, findings=exc.details)
-        messages.success(request, _("Goal saved as a draft."))
-        return redirect(goal)
-    return _form_page(request, form, title=title, status=400 if form.errors else 200)
-
-
-@require_http_methods(["GET", "POST"])
-@portal_user_required
-def goal_edit(request, pk):
-    """Revise a draft or one's own proposal; on the other side's proposal, counter it."""
-    goal = visible_goal(request, pk)
-    side = viewer_side(request.user, goal)
-    if side is None:
-        raise PermissionDenied
-    countering = goal.awaiting_side == side
-    form = GoalForm(
-        request.POST or None,
-        initial=GoalForm.initial_for(goal),
-        partner_distributor=goal.distributor if side == Side.PARTNER else None,
-        editing=True,
-        countering=countering,
-        goal=goal,
-    )
-    title = _("Counter-propose: %(title)s") if countering else _("Edit: %(title)s")
-    title = title % {"title": goal.title}
-    if request.method == "POST" and form.is_valid():
-        act = services.goal_counter if countering else services.goal_update
-        try:
-            act(goal=goal, by=request.user, terms=form.terms())
-        except NotAllowed as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            _domain_error_on_form(form, exc)
-            return _form_page(
-                request, form, goal=goal, title=title, status=400, findings=exc.details
-            )
-        messages.success(
-            request,
-            _("Your counter-proposal is sent.") if countering else _("The goal is saved."),
-        )
-        return redirect(goal)
-    return _form_page(request, form, goal=goal, title=title, status=400 if form.errors else 200)
-
-
-def _form_for_partial(request):
-    """The goal form bound to what was typed so far (valid or not) and its usable values."""
-    editing = request.POST.get("editing") == "1"
-    form = GoalForm(
-        request.POST,
-        partner_distributor=_partner_distributor(request.user),
-        editing=editing,
-    )
-    form.is_valid()
-    data = form.cleaned_data
-    fields = {name: data.get(name) for name in GoalForm.TERM_FIELDS if name in data}
-    for name in ("level", "distributor", "parent"):
-        if name in data:
-            fields[name] = data[name]
-    if "level" not in fields and form.partner_distributor is not None:
-        fields["level"] = Goal.Level.DISTRIBUTOR
-        fields["distributor"] = form.partner_distributor
-    fields = {
-        name: value
-        for name, value in fields.items()
-        if value is not None or name in ("baseline", "target", "start", "due")
-    }
-    return form, fields
-
-
-@require_POST
-@portal_user_required
-def goal_check(request):
-    """The live SMART feedback: the form posts what is typed; a partial lists the findings."""
-    if not may_author(request.user):
-        raise PermissionDenied
-    form, fields = _form_for_partial(request)
-    error = ""
-    findings = []
-    try:
-        rule = form.cleaned_data.get("landmark_rule") or request.POST.get("landmark_rule")
-        verdict = services.goal_smart_check(
-            by=request.user,
-            fields=fields,
-            landmarks=form.landmark_rows if rule == LandmarkRule.MANUAL else None,
-            landmark_rule=rule if rule in LandmarkRule.values else None,
-            bands=form.band_rows,
-        )
-        findings = [f.as_dict() for f in verdict.findings]
-    except DomainError as exc:
-        error = exc.message
-    line_errors = [e for name in ("landmarks", "bands") for e in form.errors.get(name, [])]
-    return render(
-        request,
-        "goals/_smart.html",
-        {
-            "findings": findings_shown(findings),
-            "error": error,
-            "line_errors": line_errors,
-            "checked": True,
-        },
-    )
-
-
-@require_POST
-@portal_user_required
-def landmarks_suggest(request):
-    """Landmarks the portal proposes for the form's current values, as the landmarks field."""
-    if not may_author(request.user):
-        raise PermissionDenied
-    form, fields = _form_for_partial(request)
-    goal = Goal(level=fields.get("level") or Goal.Level.DISTRIBUTOR)
-    for name, value in fields.items():
-        setattr(goal, name, value)
-    method = "profile" if request.POST.get("method") == "profile" else "linear"
-    try:
-        rows = services.landmarks_propose(goal, method=method) if goal.metric else []
-    except (LookupError, DomainError):
-        rows = []
-    return render(
-        request,
-        "goals/_landmarks_field.html",
-        {
-            "text": landmark_lines(rows) if rows else request.POST.get("landmarks", ""),
-            "proposed": bool(rows),
-        },
-    )
 
 
 # --- one goal ----------------------------------------------------------------------------------
@@ -546,53 +377,6 @@ def goal_close(request, pk):
 
 
 # --- amendments --------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@portal_user_required
-def amendment_create(request, pk):
-    goal = visible_goal(request, pk)
-    if viewer_side(request.user, goal) is None:
-        raise PermissionDenied
-    form = AmendmentForm(request.POST or None, initial=AmendmentForm.initial_for(goal))
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.amendment_propose(
-                    goal=goal,
-                    by=request.user,
-                    fields=form.amendment_fields(),
-                    landmarks=form.landmarks_entered(),
-                    landmark_rule=form.cleaned_data["landmark_rule"],
-                    bands=form.band_rows,
-                    reason=form.cleaned_data["reason"],
-                )
-            except NotAllowed as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                _domain_error_on_form(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("The amendment is proposed; it applies once the other side accepts it.")
-                    if goal.is_co_set
-                    else _("The goal is amended."),
-                )
-                return redirect(goal)
-        status = 400
-    return render(
-        request,
-        "goals/form.html",
-        {
-            "form": form,
-            "goal": goal,
-            "title": _("Amend: %(title)s") % {"title": goal.title},
-            "amending": True,
-            "cancel_url": goal.get_absolute_url(),
-        },
-        status=status,
-    )
 
 
 def _visible_amendment(request, pk):

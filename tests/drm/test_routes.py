@@ -92,6 +92,7 @@ from scoring.metrics import metric_list as scoring_metric_list
 from scoring.models import ScoringModel, ScoringRun
 from scoring.serializers import ScorecardQuerySerializer
 from tests import factories
+from tests.goals.rows import bands_data, landmarks_data
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 STAFF = ("manager", "admin")
@@ -726,7 +727,7 @@ def goal_terms_body(world, o):
 
 
 def goal_form_body(world, o):
-    """The goal form as a browser posts it (codes for the distributor, landmarks one a line)."""
+    """The goal form as a browser posts it (codes for the distributor, landmark rows)."""
     body = {
         key: value
         for key, value in goal_terms_body(world, o).items()
@@ -736,8 +737,9 @@ def goal_form_body(world, o):
         **body,
         "baseline_start": "2025-01-01",
         "baseline_end": "2025-12-31",
-        "landmarks": "2026-09-30 25000",
-        "bands": "",
+        "landmark_rule": "manual",
+        **landmarks_data(("2026-09-30", "25000")),
+        **bands_data(),
         "acknowledgement": "",
     }
 
@@ -752,8 +754,8 @@ def amendment_form_body(world, o):
         "due": goal.due.isoformat(),
         "exciting": "",
         "landmark_rule": "linear",
-        "landmarks": "",
-        "bands": "",
+        **landmarks_data(),
+        **bands_data(),
         "reason": "A new customer",
     }
 
@@ -1049,6 +1051,7 @@ URLS = {
     "distributors:detail": by("distributors:detail", lambda o: o.distributor.code),
     "distributors:edit": by("distributors:edit", lambda o: o.distributor.code),
     "distributors:mine": by("distributors:mine"),
+    "distributors:pick": by("distributors:pick"),
     "distributors:imports": by("distributors:imports"),
     "distributors:import-create": by("distributors:import-create"),
     "distributors:import-detail": by("distributors:import-detail", lambda o: o.batch.pk),
@@ -1309,6 +1312,14 @@ ROWS = [
     Row("password_change_done", "GET", page(200, nobody=200)),
     # --- manager pages ---
     Row("distributors:list", "GET", staff_page(got(200, shows(code_and_name)))),
+    # The pickers' search: the distributors in sight, by code or name, and none other.
+    Row("distributors:pick", "GET", page(got(200, shows(code_and_name)))),
+    Row(
+        "distributors:pick",
+        "GET",
+        page(got(200, shows(code_and_name))),
+        query="?q=a&status=active&status=probation&status=onboarding",
+    ),
     # "All distributors" widens a channel manager's default "mine" list: still staff only.
     Row(
         "distributors:list",

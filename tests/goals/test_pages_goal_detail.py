@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from goals.models import Amendment, Goal
 from tests import factories
+from tests.goals.rows import shown_rows_data
 
 pytestmark = pytest.mark.django_db
 
@@ -102,20 +103,25 @@ def test_partner_cannot_close(login, partner, agreed):
 def test_amendment_proposed_by_manager_is_accepted_by_partner(login, manager, partner, agreed):
     response = login(manager).get(url(agreed, "goals:amend"))
     assert response.status_code == 200
-    data = dict(response.context["form"].initial)
+    form = response.context["form"]
+    data = {k: v for k, v in form.initial.items() if k not in ("landmarks", "bands")}
     data.update(
         target="130000",
         reason="New dealer signed",
-        landmarks=response.context["form"].initial["landmarks"],
-        bands=response.context["form"].initial["bands"],
         start=agreed.start.isoformat(),
         due=agreed.due.isoformat(),
     )
-    # The landmarks were set by hand and end on the old target: they are asked for again.
+    data |= shown_rows_data(form)
+    # The landmarks were set by hand and end on the old target: they are asked for again, at
+    # the row that reads the old one.
     response = login(manager).post(url(agreed, "goals:amend"), data)
     assert response.status_code == 400
-    assert "the target is €130,000" in str(response.context["form"].errors["landmarks"])
-    data["landmarks"] = data["landmarks"].replace("120000.00", "130000")
+    last = len(form.initial["landmarks"])
+    errors = response.context["form"].non_field_errors()
+    assert any(
+        e.startswith(f"Landmark {last}: the last landmark is the target, €130,000") for e in errors
+    ), errors
+    data[f"landmarks-{last - 1}-value"] = "130000"
     response = login(manager).post(url(agreed, "goals:amend"), data)
     assert response.status_code == 302
     amendment = Amendment.objects.get(goal=agreed)
@@ -170,3 +176,36 @@ def pumps_revenue(agreed, distributor):
             month=datetime.date(2026, month, 1),
             amount=Decimal("25000"),
         )
+
+
+def test_an_amendment_shows_the_landmarks_its_rule_proposes_for_the_new_target(
+    login, manager, agreed
+):
+    client = login(manager)
+    page = client.get(url(agreed, "goals:amend"))
+    assert 'name="landmarks-0-date"' in page.content.decode()  # set by hand: rows to edit
+    response = client.post(
+        reverse("goals:landmarks-suggest"),
+        {
+            "goal": agreed.pk,
+            "amending": "1",
+            "target": "130000",
+            "start": agreed.start.isoformat(),
+            "due": agreed.due.isoformat(),
+            "landmark_rule": "linear",
+            "landmarks_shown": "manual",
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="landmarks-proposed"' in body and "€130,000" in body
+    assert 'name="landmarks-0-date"' not in body  # proposed: shown, not posted
+
+
+def test_the_live_parts_of_the_form_refuse_a_goal_out_of_sight(login, outsider, agreed):
+    response = login(outsider).post(
+        reverse("goals:landmarks-suggest"), {"goal": agreed.pk, "landmark_rule": "linear"}
+    )
+    assert response.status_code == 404
+    response = login(outsider).post(reverse("goals:check"), {"goal": agreed.pk})
+    assert response.status_code == 404
