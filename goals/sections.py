@@ -23,9 +23,16 @@ ACTIVITIES_SHOWN = 5
 
 def goals_section(distributor, viewer, today):
     year = today.year
-    goals = selectors.goal_queryset(
-        visible_to=viewer, filters={"distributor": distributor.code, "year": year}
-    ).exclude(status=Goal.Status.CLOSED)
+    goals = (
+        selectors.goal_queryset(
+            visible_to=viewer, filters={"distributor": distributor.code, "year": year}
+        )
+        .exclude(status=Goal.Status.CLOSED)
+        # What a title reads, joined: for a handful of goals, six tables plan in a millisecond
+        # where the list's five prefetches are five queries.
+        .prefetch_related(None)
+        .select_related("distributor", *TITLE_OWN_RELATIONS)
+    )
     shown, counts = record.head_and_counts(
         goals, GOALS_SHOWN, total=Count("pk"), at_risk=Count("pk", filter=Q(at_risk=True))
     )
