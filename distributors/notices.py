@@ -5,10 +5,10 @@ import logging
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from drm.formats import long_date
 from notifications.kinds import Delivery, Kind, register
 from notifications.services import act_key, notify, recipient_language
 
@@ -104,7 +104,7 @@ def contract_renewal_notify(*, distributor, today):
     with translation.override(recipient_language(manager)):
         subject = gettext("The contract of %(name)s ends on %(end)s") % {
             "name": distributor.name,
-            "end": date_format(distributor.contract_end, "DATE_FORMAT"),
+            "end": long_date(distributor.contract_end),
         }
         body = ngettext(
             "%(days)d day left. Agree the renewal, or the end of the contract, before then.",

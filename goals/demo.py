@@ -36,6 +36,7 @@ from django.utils import timezone
 from distributors.models import Distributor, RevenueRecord
 from distributors.periods import add_months, month_start
 from drm.errors import ValidationFailed
+from drm.formats import month_range
 from notifications.kinds import Delivery
 from notifications.models import NotificationPreference
 
@@ -291,7 +292,7 @@ class DemoGoals:
         span = (
             str(start.year)
             if (start.month, due.month, due.day) == (1, 12, 31) and start.year == due.year
-            else f"{start:%b %Y} – {due:%b %Y}"
+            else month_range(start, due)
         )
         return dict(
             level=Goal.Level.DISTRIBUTOR,

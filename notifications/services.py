@@ -1,5 +1,6 @@
 """Sending notifications: the in-app copy first, then e-mail now, in the digest, or never."""
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -11,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import ngettext
+
+from drm.formats import date_time, long_date
 
 from .kinds import Delivery, kind_get, kind_list
 from .models import Notification, NotificationAct, NotificationPreference
@@ -44,8 +47,20 @@ def delivery_for(*, user, kind):
 
 
 def _render(text, context):
+    """`text` with its placeholders filled, in the active (the recipient's) language: a date
+    or date-time of `context` is written as the recipient reads it."""
     text = str(text)
-    return text % context if context else text
+    if not context:
+        return text
+    return text % {name: _written(value) for name, value in context.items()}
+
+
+def _written(value):
+    if isinstance(value, datetime.datetime):
+        return date_time(value)
+    if isinstance(value, datetime.date):
+        return long_date(value)
+    return value
 
 
 def act_key(thing, pk, act, *scope):

@@ -403,7 +403,7 @@ def test_an_accepted_amendment_applies_its_terms_and_shows_in_the_history(active
     # Written as the pages write the figure.
     assert [(c.who, c.old, c.new) for c in target] == [(partner, "€120,000", "€110,000")]
     landmark = [
-        c for c in history if c.subject == "landmark of 30 Jun 2026" and c.action == "changed"
+        c for c in history if c.subject == "landmark of 30 June 2026" and c.action == "changed"
     ]
     assert (landmark[0].who, landmark[0].old, landmark[0].new) == (partner, "€59,507", "€50,000")
     band_changed = [c for c in history if c.subject.startswith("bonus band from 100") and c.old]
