@@ -33,6 +33,7 @@ from .models import (
     Territory,
     Tier,
 )
+from .templatetags.money import money
 
 MONEY = DecimalField(max_digits=22, decimal_places=2)
 
@@ -330,6 +331,12 @@ def territory_list(*, visible_to):
     )
 
 
+# The history's amounts with their currency (the market potential is in the reporting one).
+HISTORY_WRITTEN = {
+    "market_potential": lambda value, record: money(value, settings.REPORTING_CURRENCY),
+}
+
+
 def distributor_history(*, distributor, viewer):
     """Who changed what and when on `distributor` and its partner users' memberships, newest
     first, without the fields `viewer` may not see.
@@ -341,6 +348,7 @@ def distributor_history(*, distributor, viewer):
         fields=Distributor.HISTORY_FIELDS,
         hidden=hidden_fields(viewer, Distributor),
         subject=lambda record: distributor.name,
+        written=HISTORY_WRITTEN,
     )
     members = history_changes(
         Membership.history.filter(distributor_id=distributor.pk).select_related("user"),

@@ -159,8 +159,8 @@ def test_partners_never_learn_that_an_internal_field_changed(manager, partner, d
         "manager-test",
         "changed",
         "Market potential",
-        "1000000.00",
-        "123.00",
+        "€1,000,000.00",
+        "€123.00",
     )
     # What the partner sees: the distributor created, its own membership; nothing else.
     assert sorted(line[2] for line in lines(history(distributor, partner))) == ["", "Role"]
