@@ -81,18 +81,18 @@ def csv_response(filename, headers, rows):
 def xlsx_response(filename, headers, rows, sheet="Export"):
     frame = pd.DataFrame([[_xlsx_cell(cell) for cell in row] for row in rows], columns=headers)
     buffer = io.BytesIO()
-    with pd.ExcelWriter(
-        buffer,
-        engine="openpyxl",
-        date_format=spreadsheet_format(SHORT_DATE),
-        datetime_format=spreadsheet_format(DATE_TIME),
-    ) as writer:
+    day, moment = spreadsheet_format(SHORT_DATE), spreadsheet_format(DATE_TIME)
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, index=False, sheet_name=sheet)
-        # openpyxl would still store a text cell that starts with "=" as a formula.
         for row in writer.sheets[sheet].iter_rows():
             for cell in row:
+                # openpyxl would still store a text cell that starts with "=" as a formula.
                 if cell.data_type == "f":
                     cell.data_type = "s"
+                elif isinstance(cell.value, datetime.datetime):
+                    cell.number_format = moment
+                elif isinstance(cell.value, datetime.date):
+                    cell.number_format = day
     response = HttpResponse(
         buffer.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
