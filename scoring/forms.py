@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from distributors.forms import ManagerChoiceField, manager_choices
 from distributors.models import Tier
 from distributors.selectors import DistributorScope
+from drm.formats import DateInput
 
 from .metrics import metric_list
 from .selectors import SORTS
@@ -35,9 +36,7 @@ class RunTriggerForm(forms.Form):
         required=False,
         label=_("As of"),
         help_text=_("Leave empty for today."),
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "form-control form-control-sm w-auto"}
-        ),
+        widget=DateInput(attrs={"class": "form-control form-control-sm w-auto"}),
     )
 
 

@@ -21,6 +21,7 @@ The template filters (`drm.formats.tags`) are built in: every template may use t
 
 import datetime
 
+from django import forms
 from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import get_language
@@ -141,3 +142,17 @@ def spreadsheet_format(kind=SHORT_DATE):
     for char in formats.get_format(kind):
         written.append(_SPREADSHEET.get(char, char if not char.isalpha() else ""))
     return "".join(written).strip()
+
+
+# --- forms ----------------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is ISO 8601 whatever the language (the picker shows
+    it in the reader's locale): Django's own DateInput writes the locale's first input format
+    ("31/12/2027" in French), which a date input cannot read, so it shows empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")

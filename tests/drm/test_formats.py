@@ -183,3 +183,12 @@ def test_no_template_picks_a_date_format_of_its_own():
                 if not in_link:
                     offending.append(f"{path.relative_to(ROOT)}:{number}: {match.group(0)}")
     assert offending == []
+
+
+def test_date_pickers_get_iso_values_in_every_language(login, manager, distributor):
+    """A date input reads only ISO 8601: in French, Django's own widget wrote 31/12/2027 there,
+    which the browser showed as empty (and a save would have cleared the contract's dates)."""
+    page = login(manager).get(
+        reverse("distributors:edit", args=[distributor.code]), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert 'type="date" name="contract_end" value="2027-12-31"' in page.content.decode()
