@@ -428,7 +428,7 @@ def test_an_amended_due_date_shows_in_the_history(active, manager, partner):
     goal = fresh(active)
     assert goal.due == datetime.date(2027, 3, 31)
     due = [c for c in services.goal_history(goal) if c.field == "Due"]
-    assert [(c.who, c.old, c.new) for c in due] == [(manager, "2026-12-31", "2027-03-31")]
+    assert [(c.who, c.old, c.new) for c in due] == [(manager, "31/12/2026", "31/03/2027")]
 
 
 def test_the_author_of_an_amendment_cannot_accept_it(active, manager):
