@@ -11,6 +11,7 @@ from .models import (
     Investment,
     Membership,
     ProductLine,
+    Region,
     RevenueRecord,
     Territory,
     Tier,
@@ -19,27 +20,40 @@ from .models import (
 
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
-    list_display = ("rank", "code", "name")
+    list_display = ("rank", "code", "name", "name_fr")
+    fields = ("code", "name", "name_fr", "rank", "accept_hours", "lead_weight", "max_open_leads")
 
 
 @admin.register(Territory)
 class TerritoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "country", "region")
+    list_display = ("code", "name", "name_fr", "country", "region")
     list_filter = ("country", "region")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_fr")
+    fields = ("code", "name", "name_fr", "country", "region")
 
 
 @admin.register(ProductLine)
 class ProductLineAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "is_active")
+    list_display = ("code", "name", "name_fr", "is_active")
     list_filter = ("is_active",)
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_fr")
+    fields = ("code", "name", "name_fr", "is_active")
 
 
 @admin.register(CustomerCategory)
 class CustomerCategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name")
-    search_fields = ("code", "name")
+    list_display = ("code", "name", "name_fr")
+    search_fields = ("code", "name", "name_fr")
+    fields = ("code", "name", "name_fr")
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    """A region's French name; distributors and territories write the English name."""
+
+    list_display = ("name", "name_fr")
+    search_fields = ("name", "name_fr")
+    fields = ("name", "name_fr")
 
 
 class MembershipInline(admin.TabularInline):

@@ -27,6 +27,7 @@ from .models import (
     Investment,
     Membership,
     ProductLine,
+    Region,
     RevenueRecord,
     Territory,
     Tier,
@@ -76,6 +77,30 @@ CUSTOMER_CATEGORIES = [
     ("utilities", "Water & energy utilities"),
 ]
 
+# What French readers see of the reference data above (the English name where none is given).
+TIERS_FR = {"platinum": "Platine", "gold": "Or", "silver": "Argent", "bronze": "Bronze"}
+PRODUCT_LINES_FR = {
+    "actuators": "Actionneurs",
+    "controllers": "Régulateurs de procédé",
+    "dosing-pumps": "Pompes doseuses",
+    "drives": "Variateurs de vitesse",
+    "filtration": "Systèmes de filtration",
+    "flow-meters": "Débitmètres",
+    "level-sensors": "Capteurs de niveau",
+    "motors": "Moteurs électriques",
+    "pressure-sensors": "Capteurs de pression",
+    "pumps": "Pompes centrifuges",
+    "spare-parts": "Pièces détachées et kits d'entretien",
+    "valves": "Vannes industrielles",
+}
+CUSTOMER_CATEGORIES_FR = {
+    "contractors": "Installateurs et entreprises",
+    "industry": "Industrie de procédés",
+    "oem": "Constructeurs (OEM)",
+    "public": "Secteur public",
+    "utilities": "Services d'eau et d'énergie",
+}
+
 COUNTRIES = {
     "AT": ("Central Europe", "EUR"),
     "CH": ("Central Europe", "CHF"),
@@ -92,6 +117,15 @@ COUNTRIES = {
     "BR": ("Latin America", "BRL"),
     "AU": ("Asia Pacific", "AUD"),
     "JP": ("Asia Pacific", "JPY"),
+}
+REGIONS_FR = {
+    "Central Europe": "Europe centrale",
+    "Western Europe": "Europe de l'Ouest",
+    "Southern Europe": "Europe du Sud",
+    "Nordics": "Pays nordiques",
+    "North America": "Amérique du Nord",
+    "Latin America": "Amérique latine",
+    "Asia Pacific": "Asie-Pacifique",
 }
 SOUTHERN_HEMISPHERE = {"AU", "BR"}
 # Roughly what one unit was worth in EUR; demo rates wander around these.
@@ -146,6 +180,44 @@ TERRITORIES = {
     "us-south": "US South",
     "us-southwest": "US Southwest",
     "us-west": "US West",
+}
+TERRITORIES_FR = {
+    "at": "Autriche",
+    "au-east": "Est de l'Australie",
+    "au-north": "Nord de l'Australie",
+    "au-west": "Ouest de l'Australie",
+    "br-north": "Nord du Brésil",
+    "br-southeast": "Sud-Est du Brésil",
+    "ca-east": "Est du Canada",
+    "ca-west": "Ouest du Canada",
+    "ch-german": "Suisse alémanique",
+    "ch-romandy": "Suisse romande",
+    "de-east": "Est de l'Allemagne",
+    "de-north": "Nord de l'Allemagne",
+    "de-south": "Sud de l'Allemagne",
+    "de-west": "Ouest de l'Allemagne",
+    "es-centre": "Centre de l'Espagne",
+    "es-east": "Est de l'Espagne",
+    "fr-north": "Nord de la France",
+    "fr-south": "Sud de la France",
+    "fr-west": "Ouest de la France",
+    "gb-england": "Angleterre et pays de Galles",
+    "gb-scotland": "Écosse",
+    "it-north": "Italie du Nord",
+    "it-south": "Italie du Sud",
+    "jp-kansai": "Kansai",
+    "jp-kanto": "Kantō",
+    "jp-tohoku": "Tōhoku",
+    "nl": "Pays-Bas",
+    "pl-north": "Nord de la Pologne",
+    "pl-south": "Sud de la Pologne",
+    "se-north": "Nord de la Suède",
+    "se-south": "Sud de la Suède",
+    "us-midwest": "Midwest des États-Unis",
+    "us-northeast": "Nord-Est des États-Unis",
+    "us-south": "Sud des États-Unis",
+    "us-southwest": "Sud-Ouest des États-Unis",
+    "us-west": "Ouest des États-Unis",
 }
 
 ACTIVE = Distributor.Status.ACTIVE
@@ -415,6 +487,7 @@ class DemoLoader:
                 code=code,
                 defaults={
                     "name": name,
+                    "name_fr": TIERS_FR.get(code, ""),
                     "rank": rank,
                     "accept_hours": accept_hours,
                     "lead_weight": lead_weight,
@@ -423,24 +496,37 @@ class DemoLoader:
         self.product_lines = {}
         for code, name, _ in PRODUCT_LINES:
             line, _ = ProductLine.objects.update_or_create(
-                code=code, defaults={"name": name, "is_active": True}
+                code=code,
+                defaults={
+                    "name": name,
+                    "name_fr": PRODUCT_LINES_FR.get(code, ""),
+                    "is_active": True,
+                },
             )
             self.product_lines[code] = line
         self.categories = {}
         for code, name in CUSTOMER_CATEGORIES:
             self.categories[code], _ = CustomerCategory.objects.update_or_create(
-                code=code, defaults={"name": name}
+                code=code, defaults={"name": name, "name_fr": CUSTOMER_CATEGORIES_FR.get(code, "")}
             )
         self.territories = {}
         for code, name in TERRITORIES.items():
             country = code.split("-")[0].upper()
             self.territories[code], _ = Territory.objects.update_or_create(
                 code=code,
-                defaults={"name": name, "country": country, "region": COUNTRIES[country][0]},
+                defaults={
+                    "name": name,
+                    "name_fr": TERRITORIES_FR.get(code, ""),
+                    "country": country,
+                    "region": COUNTRIES[country][0],
+                },
             )
+        for name, name_fr in REGIONS_FR.items():
+            Region.objects.update_or_create(name=name, defaults={"name_fr": name_fr})
         self.step(
             f"{len(TIERS)} tiers, {len(PRODUCT_LINES)} product lines, "
-            f"{len(CUSTOMER_CATEGORIES)} customer categories, {len(TERRITORIES)} territories"
+            f"{len(CUSTOMER_CATEGORIES)} customer categories, {len(TERRITORIES)} territories, "
+            f"{len(REGIONS_FR)} regions (names in English and French)"
         )
 
     # --- people

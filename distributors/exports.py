@@ -19,6 +19,7 @@ from drm.formats import DATE_TIME, SHORT_DATE, spreadsheet_format
 from . import columns as list_columns
 from .access import hidden_fields
 from .models import Distributor
+from .regions import region_display
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,9 +29,9 @@ DISTRIBUTOR_COLUMNS = [
     (gettext_noop("code"), lambda d: d.code),
     (gettext_noop("name"), lambda d: d.name),
     (gettext_noop("country"), lambda d: d.country),
-    (gettext_noop("region"), lambda d: d.region),
+    (gettext_noop("region"), lambda d: region_display(d.region)),
     (gettext_noop("currency"), lambda d: d.currency),
-    (gettext_noop("tier"), lambda d: d.tier.name),
+    (gettext_noop("tier"), lambda d: d.tier.display_name),
     (gettext_noop("status"), lambda d: d.get_status_display()),
     (gettext_noop("account_manager"), lambda d: d.account_manager_name),
     (gettext_noop("contract_start"), lambda d: d.contract_start or ""),

@@ -28,6 +28,7 @@ from .collation import collated, sort_key
 from .countries import validate_country_code
 from .forms import CaselessCode, manager_choices, manager_label
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
+from .regions import region_display
 from .selectors import DistributorScope
 
 
@@ -390,15 +391,20 @@ class DistributorFilter(IncrementalFilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         seen = Distributor.objects.visible_to(getattr(self.request, "user", None)).order_by()
-        for name, values in (
+        for name, values, label in (
             (
                 "country",
                 lambda: _present(seen.values_list("country", flat=True).distinct(), upper=True),
+                str,
             ),
-            ("region", lambda: _present(seen.values_list("region", flat=True).distinct())),
+            (
+                "region",
+                lambda: _present(seen.values_list("region", flat=True).distinct()),
+                region_display,
+            ),
         ):
             each = self.filters[name]
-            each.extra["choices"] = functools.partial(_as_choices, values)
+            each.extra["choices"] = functools.partial(_as_choices, values, label)
             each.__dict__.pop("_field", None)
 
     def filter_q(self, queryset, name, value):
@@ -429,8 +435,8 @@ class DistributorFilter(IncrementalFilterSet):
         return self.form.cleaned_data.get("scope") or DistributorScope.ALL
 
 
-def _as_choices(values):
-    return [(value, value) for value in values()]
+def _as_choices(values, label):
+    return [(value, label(value)) for value in values()]
 
 
 class TerritoryFilter(IncrementalFilterSet):

@@ -132,8 +132,21 @@ class TierForm(ReferenceForm):
 
     class Meta:
         model = Tier
-        fields = ["code", "name", "rank", "accept_hours", "lead_weight", "max_open_leads"]
-        labels = {"code": _("Code"), "name": _("Name"), "rank": _("Rank")}
+        fields = [
+            "code",
+            "name",
+            "name_fr",
+            "rank",
+            "accept_hours",
+            "lead_weight",
+            "max_open_leads",
+        ]
+        labels = {
+            "code": _("Code"),
+            "name": _("Name (English)"),
+            "name_fr": _("Name (French)"),
+            "rank": _("Rank"),
+        }
         help_texts = {"rank": _("1 is the top tier; each tier has its own rank.")}
 
     def __init__(self, *args, **kwargs):
@@ -158,17 +171,34 @@ class TerritoryForm(ReferenceForm):
 
     class Meta:
         model = Territory
-        fields = ["code", "name", "country", "region"]
+        fields = ["code", "name", "name_fr", "country", "region"]
         labels = {
             "code": _("Code"),
-            "name": _("Name"),
+            "name": _("Name (English)"),
+            "name_fr": _("Name (French)"),
             "country": _("Country"),
             "region": _("Region"),
         }
-        help_texts = {"country": _("ISO 3166-1 alpha-2 code, e.g. DE, FR, US.")}
+        help_texts = {
+            "country": _("ISO 3166-1 alpha-2 code, e.g. DE, FR, US."),
+            "region": _(
+                "In English, as distributors write it; its French name is on the regions page."
+            ),
+        }
 
     def clean_country(self):
         return self.cleaned_data["country"].strip().upper()
+
+
+class RegionNameForm(forms.Form):
+    """One region's French name; the region itself is the text distributors and territories
+    write, which is not edited here."""
+
+    name = forms.CharField(max_length=60, widget=forms.HiddenInput)
+    name_fr = forms.CharField(max_length=120, required=False, label=_("Name (French)"), strip=True)
+
+
+RegionNameFormSet = forms.formset_factory(RegionNameForm, extra=0, max_num=500, validate_max=True)
 
 
 class ImportUploadForm(forms.Form):

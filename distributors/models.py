@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from drm.names import FrenchNamed
+
 from .access import VisibleToQuerySet
 from .codes import validate_country, validate_currency
 from .countries import validate_country_code
@@ -53,11 +55,11 @@ def caseless_unique(model_name):
     )
 
 
-class Tier(models.Model):
+class Tier(FrenchNamed):
     """A commercial tier; `rank` orders them (1 is the top tier)."""
 
     code = models.SlugField(max_length=20, unique=True)
-    name = models.CharField(max_length=60)
+    name = models.CharField(_("name"), max_length=60)
     rank = models.PositiveSmallIntegerField(unique=True)
     accept_hours = models.PositiveSmallIntegerField(
         _("hours to accept a lead"),
@@ -85,13 +87,10 @@ class Tier(models.Model):
         ordering = ["rank"]
         constraints = [caseless_unique("tier")]
 
-    def __str__(self):
-        return self.name
 
-
-class Territory(models.Model):
+class Territory(FrenchNamed):
     code = models.SlugField(max_length=30, unique=True)
-    name = models.CharField(max_length=120)
+    name = models.CharField(_("name"), max_length=120)
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
     region = models.CharField(max_length=60, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -104,7 +103,7 @@ class Territory(models.Model):
         constraints = [caseless_unique("territory")]
 
     def __str__(self):
-        return f"{self.name} ({self.country})"
+        return f"{self.display_name} ({self.country})"
 
     def clean(self):
         try:
@@ -113,9 +112,9 @@ class Territory(models.Model):
             raise ValidationError({"country": exc.messages}) from exc
 
 
-class ProductLine(models.Model):
+class ProductLine(FrenchNamed):
     code = models.SlugField(max_length=30, unique=True)
-    name = models.CharField(max_length=120)
+    name = models.CharField(_("name"), max_length=120)
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -123,13 +122,10 @@ class ProductLine(models.Model):
         ordering = ["code"]
         constraints = [caseless_unique("productline")]
 
-    def __str__(self):
-        return self.name
 
-
-class CustomerCategory(models.Model):
+class CustomerCategory(FrenchNamed):
     code = models.SlugField(max_length=30, unique=True)
-    name = models.CharField(max_length=120)
+    name = models.CharField(_("name"), max_length=120)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
@@ -137,8 +133,26 @@ class CustomerCategory(models.Model):
         verbose_name_plural = _("customer categories")
         constraints = [caseless_unique("customercategory")]
 
-    def __str__(self):
-        return self.name
+
+class Region(FrenchNamed):
+    """The French name of a region. Distributors and territories write their region as text, in
+    English (filters, rankings within a region and routing match that text, in any case); a row
+    here gives the name French readers see. See `distributors.regions`."""
+
+    name = models.CharField(_("name"), max_length=60)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="region_name_unique_caseless",
+                violation_error_message=_("This region already has a row (in any case)."),
+            )
+        ]
 
 
 # Kept by name: `Distributor.history` becomes the records' manager, and save_with_links() writes

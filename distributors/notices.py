@@ -9,6 +9,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from drm.formats import long_date
+from drm.french import interpolate
 from notifications.kinds import Delivery, Kind, register
 from notifications.services import act_key, notify, recipient_language
 
@@ -102,10 +103,13 @@ def contract_renewal_notify(*, distributor, today):
     manager = distributor.account_manager
     days = distributor.contract_days_left(today)
     with translation.override(recipient_language(manager)):
-        subject = gettext("The contract of %(name)s ends on %(end)s") % {
-            "name": distributor.name,
-            "end": long_date(distributor.contract_end),
-        }
+        subject = interpolate(
+            gettext("The contract of %(name)s ends on %(end)s"),
+            {
+                "name": distributor.name,
+                "end": long_date(distributor.contract_end),
+            },
+        )
         body = ngettext(
             "%(days)d day left. Agree the renewal, or the end of the contract, before then.",
             "%(days)d days left. Agree the renewal, or the end of the contract, before then.",

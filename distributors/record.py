@@ -18,6 +18,7 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import Window
 from django.utils import timezone
 
 TIMELINE_LENGTH = 15  # entries on the distributor page; each source gives at most this many
@@ -102,6 +103,23 @@ class BuiltSection:
     key: str
     template: str
     context: dict[str, Any]
+
+
+def head_and_counts(queryset, size, **counts):
+    """The first `size` rows of `queryset` and its counts, in one query: each count is a window
+    over the whole filtered set (`total=Count("pk")`, `overdue=Count("pk", filter=Q(...))`)
+    read off the first row; with no row every count is 0. For a distributor's short lists
+    (goals, steps, reviews): the window reads every matching row, where a LIMIT alone stops
+    early, so a list of thousands keeps its count in a query of its own."""
+    aliases = {name: f"window_{name}" for name in counts}
+    rows = list(
+        queryset.annotate(
+            **{aliases[name]: Window(expression) for name, expression in counts.items()}
+        )[:size]
+    )
+    if not rows:
+        return rows, dict.fromkeys(counts, 0)
+    return rows, {name: getattr(rows[0], alias) for name, alias in aliases.items()}
 
 
 def sections(distributor, viewer, *, today=None):

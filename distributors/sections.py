@@ -2,6 +2,8 @@
 reported, profile changes and committed imports in the timeline, and two to-do items (months to
 report for a partner admin, contracts due for renewal for a manager)."""
 
+from decimal import Decimal
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,7 +18,9 @@ PROFILE_FIELDS = ("status", "contract_start", "contract_end", "tier", "account_m
 
 
 def revenue_section(distributor, viewer, today):
-    summary = selectors.investment_summary(distributor=distributor, today=today)
+    summary = selectors.investment_summary(
+        distributor=distributor, months=selectors.INVESTMENT_MONTHS, today=today
+    )
     return {
         "chart": selectors.revenue_chart(distributor=distributor, today=today),
         "investments": distributor.investments.order_by("-date")[:12],
@@ -27,7 +31,10 @@ def revenue_section(distributor, viewer, today):
             ],
         },
         "return_on_investment": selectors.revenue_per_invested(
-            distributor=distributor, today=today
+            distributor=distributor,
+            months=selectors.INVESTMENT_MONTHS,
+            today=today,
+            invested=sum((row["value"] or Decimal(0) for row in summary), Decimal(0)),
         ),
         "unreported": selectors.unreported_months(distributor=distributor, today=today),
         "revenue_url": reverse("distributors:revenue", args=[distributor.code])

@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils.translation import gettext_lazy as _
 
 from drm.history import history_changes
+from drm.names import display_name_sql
 
 from . import columns as list_columns
 from . import periods
@@ -36,6 +37,8 @@ from .models import (
 from .templatetags.money import money
 
 MONEY = DecimalField(max_digits=22, decimal_places=2)
+# The window a distributor's investments and its revenue per invested value are read over.
+INVESTMENT_MONTHS = 12
 
 
 def _window_revenue(window):
@@ -149,11 +152,12 @@ def revenue_chart(*, distributor, months=24, today=None):
     totals = defaultdict(dict)
     for row in (
         RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
-        .values("month", "product_line__name")
+        .annotate(line=display_name_sql("product_line__"))
+        .values("month", "line")
         .annotate(total=Sum("reporting_amount"))
         .order_by()
     ):
-        by_month = totals[row["product_line__name"]]
+        by_month = totals[row["line"]]
         by_month[row["month"]] = by_month.get(row["month"], 0.0) + float(row["total"] or 0)
     return {
         "labels": [month.strftime("%Y-%m") for month in window.months],
@@ -168,7 +172,7 @@ def revenue_chart(*, distributor, months=24, today=None):
     }
 
 
-def investment_summary(*, distributor, months=12, today=None):
+def investment_summary(*, distributor, months=INVESTMENT_MONTHS, today=None):
     """Investment value per kind over the last `months` complete months, reporting currency."""
     window = periods.complete_months(months, on=today)
     return list(
@@ -179,47 +183,72 @@ def investment_summary(*, distributor, months=12, today=None):
     )
 
 
+def _pricing_groups(revenue_qs):
+    """`revenue_qs` grouped by currency, month and the rate that priced it, in one query: each
+    group's reporting total, its rows left out for want of a rate and its rows priced."""
+    return list(
+        revenue_qs.values("currency", "month", "rate_month", "rate")
+        .annotate(
+            total=Sum("reporting_amount"),
+            missing=Count("id", filter=Q(reporting_amount__isnull=True)),
+            priced=Count("id", filter=Q(rate_month__isnull=False)),
+        )
+        .order_by("currency", "month", "rate_month")
+    )
+
+
+def _problems_of(groups):
+    missing, stale = {}, []
+    age = settings.EXCHANGE_RATE_MAX_AGE_MONTHS
+    for row in groups:
+        if row["missing"]:
+            key = (row["currency"], row["month"])
+            missing[key] = missing.get(key, 0) + row["missing"]
+        if row["priced"] and periods.add_months(row["rate_month"], age) < row["month"]:
+            stale.append(
+                {
+                    **{k: row[k] for k in ("currency", "month", "rate_month", "rate")},
+                    "rows": row["priced"],
+                }
+            )
+    return {
+        "missing": [
+            {"currency": currency, "month": month, "rows": rows}
+            for (currency, month), rows in sorted(missing.items())
+        ],
+        "stale": stale,
+    }
+
+
 def rate_problems(revenue_qs):
     """What is wrong with the pricing of some revenue rows, for a warning next to a figure.
 
     - `missing`: (currency, month, rows) left out of reporting sums for want of a rate;
-    - `stale`: (currency, month, rate month, rows) priced with a rate older than
+    - `stale`: (currency, month, rate month, rate, rows) priced with a rate older than
       EXCHANGE_RATE_MAX_AGE_MONTHS.
     """
-    missing = list(
-        revenue_qs.filter(reporting_amount__isnull=True)
-        .values("currency", "month")
-        .annotate(rows=Count("id"))
-        .order_by("currency", "month")
-    )
-    stale = []
-    age = settings.EXCHANGE_RATE_MAX_AGE_MONTHS
-    priced = (
-        revenue_qs.filter(rate_month__isnull=False)
-        .values("currency", "month", "rate_month", "rate")
-        .annotate(rows=Count("id"))
-        .order_by("currency", "month")
-    )
-    for row in priced:
-        if periods.add_months(row["rate_month"], age) < row["month"]:
-            stale.append(row)
-    return {"missing": missing, "stale": stale}
+    return _problems_of(_pricing_groups(revenue_qs))
 
 
-def revenue_per_invested(*, distributor, months=12, today=None):
+def revenue_per_invested(*, distributor, months=INVESTMENT_MONTHS, today=None, invested=None):
     """Revenue (reporting currency) per unit of invested value over `months` complete months.
 
     Returns revenue, invested, ratio (None when nothing was invested), the period, and the rows
     left out for want of an exchange rate (`missing_rates`: then the ratio is flagged as low).
+    `invested`: the window's invested value when the caller has it already (the sum of
+    `investment_summary` over the same months), else read here.
     """
     window = periods.complete_months(months, on=today)
-    revenue_rows = RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
-    revenue = revenue_rows.aggregate(total=Sum("reporting_amount"))["total"] or Decimal(0)
-    invested = Investment.objects.filter(distributor=distributor, **window.day_filter()).aggregate(
-        total=Sum("value")
-    )["total"] or Decimal(0)
+    groups = _pricing_groups(
+        RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
+    )
+    revenue = sum((row["total"] or Decimal(0) for row in groups), Decimal(0))
+    if invested is None:
+        invested = Investment.objects.filter(
+            distributor=distributor, **window.day_filter()
+        ).aggregate(total=Sum("value"))["total"] or Decimal(0)
     ratio = (revenue / invested).quantize(Decimal("0.01")) if invested else None
-    problems = rate_problems(revenue_rows)
+    problems = _problems_of(groups)
     return {
         "months": months,
         "period": window,
@@ -279,7 +308,8 @@ def revenue_report(*, distributor, months=24, today=None):
     window = periods.complete_months(months, on=today)
     rows = list(
         RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
-        .values("month", "product_line__code", "product_line__name", "currency")
+        .annotate(product_line_name=display_name_sql("product_line__"))
+        .values("month", "product_line__code", "product_line_name", "currency")
         .annotate(
             amount=Sum("amount"),
             units=Sum("units"),

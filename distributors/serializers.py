@@ -4,11 +4,12 @@ from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from drm.api import BlankRefused
+from drm.api import BlankRefused, NamedFields
 
 from .access import hidden_fields
 from .codes import validate_country, validate_currency
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
+from .regions import region_display
 from .selectors import MONEY
 
 REPORTING_MONEY = {"max_digits": MONEY.max_digits, "decimal_places": MONEY.decimal_places}
@@ -36,6 +37,10 @@ class DistributorSerializer(serializers.ModelSerializer):
     tier_rank = serializers.IntegerField(
         source="tier.rank", read_only=True, help_text="1 is the top tier"
     )
+    tier_name = serializers.CharField(
+        source="tier.display_name", read_only=True, help_text="Tier in the request's language"
+    )
+    region_name = serializers.SerializerMethodField(help_text="Region in the request's language")
     account_manager = serializers.SlugRelatedField(
         slug_field="username",
         read_only=True,
@@ -78,9 +83,11 @@ class DistributorSerializer(serializers.ModelSerializer):
             "name",
             "country",
             "region",
+            "region_name",
             "currency",
             "tier",
             "tier_rank",
+            "tier_name",
             "status",
             "contract_start",
             "contract_end",
@@ -105,6 +112,9 @@ class DistributorSerializer(serializers.ModelSerializer):
             data.pop(name, None)
         return data
 
+    def get_region_name(self, distributor) -> str:
+        return region_display(distributor.region)
+
     def validate_currency(self, value):
         return _iso(value, validate_currency)
 
@@ -122,16 +132,33 @@ def _iso(value, validator):
     return value
 
 
-class TerritorySerializer(serializers.ModelSerializer):
+class TerritorySerializer(NamedFields, serializers.ModelSerializer):
+    region = serializers.CharField(
+        read_only=True, help_text="Region as written (in English; filters match it)"
+    )
+    region_name = serializers.SerializerMethodField(help_text="Region in the request's language")
+
     class Meta:
         model = Territory
-        fields = ["code", "name", "country", "region", "updated_at"]
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "name_fr",
+            "country",
+            "region",
+            "region_name",
+            "updated_at",
+        ]
+
+    def get_region_name(self, territory) -> str:
+        return region_display(territory.region)
 
 
-class ProductLineSerializer(serializers.ModelSerializer):
+class ProductLineSerializer(NamedFields, serializers.ModelSerializer):
     class Meta:
         model = ProductLine
-        fields = ["code", "name", "is_active", "updated_at"]
+        fields = ["code", "name", "name_en", "name_fr", "is_active", "updated_at"]
 
 
 class RevenueSerializer(serializers.ModelSerializer):

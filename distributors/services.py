@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 
 from drm.errors import NotAllowed, ValidationFailed
@@ -37,7 +37,7 @@ from ingest.staging import Stage
 from ingest.uploads import too_large_message
 from notifications.services import resolve
 
-from . import periods
+from . import periods, regions
 from .access import Role, is_manufacturer, is_partner, user_membership, user_role
 from .codes import currency_codes
 from .imports import SPECS, RevenueSpec
@@ -47,6 +47,7 @@ from .models import (
     ExchangeRate,
     ImportBatch,
     Membership,
+    Region,
     RevenueDeletion,
     RevenueRecord,
     Territory,
@@ -421,6 +422,35 @@ def territory_save(*, territory, by):
 
 
 @transaction.atomic
+def region_names_save(*, names, by):
+    """Set the French names of regions: `names` is {region as written: French name}; an empty
+    French name shows the region as written. Regions match in any case. Raises
+    ValidationFailed (naming the region) and changes nothing when one is too long."""
+    _require_manufacturer(by)
+    limit = Region._meta.get_field("name_fr").max_length
+    for name, name_fr in names.items():
+        name, name_fr = name.strip(), (name_fr or "").strip()
+        if not name or len(name) > Region._meta.get_field("name").max_length:
+            raise ValidationFailed(_("There is no region %(name)s.") % {"name": name})
+        if len(name_fr) > limit:
+            raise ValidationFailed(
+                _("The French name of %(name)s is longer than %(limit)d characters.")
+                % {"name": name, "limit": limit},
+                field="name_fr",
+            )
+        region = Region.objects.select_for_update().filter(name__iexact=name).first()
+        if region is None:
+            if name_fr:
+                Region.objects.create(name=name, name_fr=name_fr)
+        elif region.name_fr != name_fr:
+            region.name_fr = name_fr
+            region.save(update_fields=["name_fr", "updated_at"])
+    # Read again from now on in this process, and once the names are committed.
+    regions.forget()
+    transaction.on_commit(regions.forget)
+
+
+@transaction.atomic
 def territory_delete(*, territory, by):
     """Delete a territory no distributor covers.
 
@@ -436,9 +466,12 @@ def territory_delete(*, territory, by):
     )
     if covering:
         raise ValidationFailed(
-            _(
-                "%(name)s is covered by %(count)d distributor(s): %(codes)s. Remove it from "
-                "them first; nothing was deleted."
+            ngettext(
+                "%(name)s is covered by %(count)d distributor: %(codes)s. Remove it from it "
+                "first; nothing was deleted.",
+                "%(name)s is covered by %(count)d distributors: %(codes)s. Remove it from "
+                "them first; nothing was deleted.",
+                len(covering),
             )
             % {"name": territory, "count": len(covering), "codes": _some(covering)}
         )

@@ -41,6 +41,7 @@ urlpatterns = [
     path("territories/new/", views.territory_create, name="territory-create"),
     path("territories/<slug:code>/edit/", views.territory_edit, name="territory-edit"),
     path("territories/<slug:code>/delete/", views.territory_delete, name="territory-delete"),
+    path("regions/", views.region_list, name="regions"),
     path("imports/", views.import_list, name="imports"),
     path("imports/new/", views.import_create, name="import-create"),
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),

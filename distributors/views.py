@@ -27,7 +27,7 @@ from drm.throttling import bulk_rate_limited
 from ingest.uploads import upload_refused
 
 from . import columns as list_columns
-from . import record, selectors, services, two_factor
+from . import record, regions, selectors, services, two_factor
 from .access import (
     admin_site_requires_verification,
     hidden_fields,
@@ -50,6 +50,7 @@ from .forms import (
     PartnerUserFilterForm,
     PartnerUserInviteForm,
     ProfileForm,
+    RegionNameFormSet,
     TerritoryForm,
     TierForm,
     TwoFactorCodeForm,
@@ -460,6 +461,27 @@ def territory_delete(request, code):
         lambda: services.territory_delete(territory=territory, by=request.user),
     )
     return redirect("distributors:territories")
+
+
+@require_http_methods(["GET", "POST"])
+@manufacturer_required
+def region_list(request):
+    """Every region written on a distributor or a territory, with its French name to set."""
+    rows = regions.regions_in_use()
+    initial = [{"name": row["name"], "name_fr": row["fr"]} for row in rows]
+    formset = RegionNameFormSet(request.POST or None, initial=initial, prefix="regions")
+    if request.method == "POST" and formset.is_valid():
+        names = {form.cleaned_data["name"]: form.cleaned_data["name_fr"] for form in formset}
+        try:
+            services.region_names_save(names=names, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("French names of the regions saved."))
+            return redirect("distributors:regions")
+    counts = {row["name"].lower(): row for row in rows}
+    lines = [(form, counts.get(str(form["name"].value()).lower())) for form in formset]
+    return render(request, "distributors/regions.html", {"formset": formset, "lines": lines})
 
 
 # --- imports ------------------------------------------------------------------------------

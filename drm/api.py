@@ -91,6 +91,25 @@ class IdField(BlankRefused, serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class NamedFields(serializers.Serializer):
+    """A reference row's names, mixed into its ModelSerializer: `name` in the request's language
+    (Accept-Language, or the user's own language), `name_en` and `name_fr` whatever it is
+    (`name_fr` is the English name where no French name is set, as French readers see it).
+    Read only. See `drm.names`."""
+
+    name = serializers.CharField(
+        source="display_name",
+        read_only=True,
+        help_text="Name in the request's language (Accept-Language: en or fr)",
+    )
+    name_en = serializers.CharField(read_only=True, help_text="Name in English")
+    name_fr = serializers.CharField(
+        source="french_name",
+        read_only=True,
+        help_text="Name in French (the English name where none is set)",
+    )
+
+
 def _error_body(code, message, fields=None, details=None):
     body = {"code": code, "message": message}
     if fields:

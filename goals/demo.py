@@ -31,12 +31,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from distributors.models import Distributor, RevenueRecord
 from distributors.periods import add_months, month_start
 from drm.errors import ValidationFailed
-from drm.formats import month_range
+from drm.formats import month_range, year_month
 from notifications.kinds import Delivery
 from notifications.models import NotificationPreference
 
@@ -48,12 +48,81 @@ SEED = 20240605
 MANAGER = "manager"
 TEAM_DESCRIPTION = "The channel team's plan for the year, agreed at the kick-off meeting."
 ACKNOWLEDGEMENT = "Agreed at the annual business review; the plan behind it is in the minutes."
+# What both sides write to a French-speaking distributor: its goals, reviews, steps and the
+# manager's notes of their meetings are in French, so that its contract annex is French in
+# content, not only in labels.
+FRENCH = {
+    ACKNOWLEDGEMENT: (
+        "Convenu lors de la revue d'affaires annuelle ; le plan qui le sous-tend figure au "
+        "compte rendu."
+    ),
+    "Growth we can both plan stock and people for.": (
+        "Une croissance pour laquelle nous pouvons prévoir, ensemble, le stock et les équipes."
+    ),
+    "Visit: stock review and the pipeline of open projects.": (
+        "Visite : revue du stock et du portefeuille de projets ouverts."
+    ),
+    "One-to-one with the managing director: the quarter's figures.": (
+        "Entretien individuel avec le directeur général : les chiffres du trimestre."
+    ),
+    "Product training for the sales team.": "Formation produits pour l'équipe commerciale.",
+    "Call: lead follow-up.": "Appel : suivi des leads.",
+    "Two of our biggest customers froze their investment budgets for next year: 4 % is what "
+    "our order book supports.": (
+        "Deux de nos plus gros clients ont gelé leurs budgets d'investissement pour l'an "
+        "prochain : notre carnet de commandes justifie 4 %."
+    ),
+    "A competitor cut prices by 15 % on our two biggest tenders.": (
+        "Un concurrent a baissé ses prix de 15 % sur nos deux plus gros appels d'offres."
+    ),
+    "Offer the project price list to the top 20 installers": (
+        "Proposer la liste de prix projets aux 20 premiers installateurs"
+    ),
+    "Joint visit to the two lost accounts": "Visite conjointe des deux comptes perdus",
+    "Two months of back orders on the main pump range after the plant move.": (
+        "Deux mois de commandes en souffrance sur la gamme de pompes principale après le "
+        "déménagement de l'usine."
+    ),
+    "Weekly back-order call until the backlog is cleared": (
+        "Point hebdomadaire sur les commandes en souffrance jusqu'à résorption du retard"
+    ),
+    "The biggest customer moved its purchasing to its German parent.": (
+        "Le plus gros client a transféré ses achats à sa maison mère allemande."
+    ),
+    "Train the two new sales reps on the range": (
+        "Former les deux nouveaux commerciaux à la gamme"
+    ),
+    "Stock the fast movers in the southern warehouse": (
+        "Stocker les références à forte rotation dans l'entrepôt du sud"
+    ),
+    "Quarterly pipeline review with the sales director": (
+        "Revue trimestrielle du portefeuille avec le directeur commercial"
+    ),
+    "The new plant opens a month later than planned.": (
+        "La nouvelle usine ouvre un mois plus tard que prévu."
+    ),
+}
+
+
+def says(distributor, text):
+    """`text` as it is written to `distributor`: in French to a French-speaking one."""
+    if distributor is not None and distributor.language == "fr":
+        return FRENCH[text]
+    return text
+
+
 # Guaranteed stories: a distributor on probation misses, a rising one is on track.
 FALLING = ("polder", "sicilia", "prairie")
 PARTNER_DISTRIBUTOR = "adriatica"
 # Bonus bands of the annex: a fixed amount at the target, a share of the revenue above 105 %.
 DAY = datetime.timedelta(days=1)
 THOUSAND = Decimal(1000)
+
+
+def _month_fr(day):
+    """`janvier 2026`: a month as a French text writes it (the SMART check reads it)."""
+    with translation.override("fr"):
+        return year_month(day)
 
 
 def year_end(year):
@@ -263,7 +332,10 @@ class DemoGoals:
         bands = fields.pop("bands", None)
         landmarks = fields.pop("landmarks", None)
         terms = Terms(
-            fields=fields, bands=bands, landmarks=landmarks, acknowledgement=ACKNOWLEDGEMENT
+            fields=fields,
+            bands=bands,
+            landmarks=landmarks,
+            acknowledgement=says(fields.get("distributor"), ACKNOWLEDGEMENT),
         )
         return services.goal_create(by=by, terms=terms)
 
@@ -275,7 +347,11 @@ class DemoGoals:
             services.goal_counter(
                 goal=goal,
                 by=answerer,
-                terms=Terms(fields=counter, acknowledgement=ACKNOWLEDGEMENT, reason=reason),
+                terms=Terms(
+                    fields=counter,
+                    acknowledgement=says(goal.distributor, ACKNOWLEDGEMENT),
+                    reason=reason,
+                ),
             )
             services.goal_accept(goal=goal, by=proposer)
         else:
@@ -288,19 +364,30 @@ class DemoGoals:
         baseline = self.revenue.total(
             baseline_start, add_months(start, -1), distributor=distributor, line=line
         )
-        what = f"{line.name} revenue" if line else "Revenue"
-        span = (
-            str(start.year)
-            if (start.month, due.month, due.day) == (1, 12, 31) and start.year == due.year
-            else month_range(start, due)
-        )
+        whole_year = (start.month, due.month, due.day) == (1, 12, 31) and start.year == due.year
+        if distributor.language == "fr":
+            what = f"Chiffre d'affaires « {line.french_name} »" if line else "Chiffre d'affaires"
+            span = (
+                f"l'année {start.year}"
+                if whole_year
+                else f"la période de {_month_fr(start)} à {_month_fr(due)}"
+            )
+            description = (
+                f"{what} déclaré par {distributor.name} sur {span}, dans la devise de reporting."
+            )
+        else:
+            what = f"{line.name} revenue" if line else "Revenue"
+            span = str(start.year) if whole_year else month_range(start, due)
+            description = (
+                f"{what} reported by {distributor.name} for {span}, in the reporting currency."
+            )
+        if "exciting" not in more:
+            more["exciting"] = says(distributor, "Growth we can both plan stock and people for.")
         return dict(
             level=Goal.Level.DISTRIBUTOR,
             distributor=distributor,
             parent=parent,
-            description=(
-                f"{what} reported by {distributor.name} for {span}, in the reporting currency."
-            ),
+            description=description,
             metric="new_line_revenue" if line else "revenue",
             product_line=line,
             baseline=rounded(baseline, Decimal(100)),
@@ -309,7 +396,6 @@ class DemoGoals:
             target=target,
             start=start,
             due=due,
-            exciting=more.pop("exciting", "Growth we can both plan stock and people for."),
             **more,
         )
 
@@ -338,7 +424,11 @@ class DemoGoals:
         }
         for kind, distributor, day in rows:
             services.activity_record(
-                by=self.manager, kind=kind, distributor=distributor, date=day, note=notes[kind]
+                by=self.manager,
+                kind=kind,
+                distributor=distributor,
+                date=day,
+                note=says(distributor, notes[kind]),
             )
         last_year = defaultdict(int)
         for kind, _distributor, day in rows:
@@ -646,9 +736,12 @@ class DemoGoals:
                     by=partner,
                     terms=Terms(
                         fields={"target": rounded(base * Decimal("1.04"))},
-                        acknowledgement=ACKNOWLEDGEMENT,
-                        reason="Two of our biggest customers froze their investment budgets for "
-                        "next year: 4 % is what our order book supports.",
+                        acknowledgement=says(distributor, ACKNOWLEDGEMENT),
+                        reason=says(
+                            distributor,
+                            "Two of our biggest customers froze their investment budgets for "
+                            "next year: 4 % is what our order book supports.",
+                        ),
                     ),
                 )
             elif story == "agreed":
@@ -715,15 +808,17 @@ class DemoGoals:
             review=closed,
             by=self.partner(distributor),
             cause=Cause.COMPETITION,
-            explanation="A competitor cut prices by 15 % on our two biggest tenders.",
+            explanation=says(
+                distributor, "A competitor cut prices by 15 % on our two biggest tenders."
+            ),
             actions=[
                 (
-                    "Offer the project price list to the top 20 installers",
+                    says(distributor, "Offer the project price list to the top 20 installers"),
                     self.partner(distributor),
                     self.today - 30 * DAY,
                 ),
                 (
-                    "Joint visit to the two lost accounts",
+                    says(distributor, "Joint visit to the two lost accounts"),
                     self.acting(distributor),
                     self.today + 20 * DAY,
                 ),
@@ -732,15 +827,18 @@ class DemoGoals:
         services.review_close(review=closed, by=self.acting(distributor))
         # Accounted by the manager: waits for the distributor admin's acknowledgement.
         accounted = next((r for r in missed[1:] if r.goal_id != closed.goal_id), missed[1])
+        late = accounted.goal.distributor
         services.review_account(
             review=accounted,
-            by=self.acting(accounted.goal.distributor),
+            by=self.acting(late),
             cause=Cause.SUPPLY,
-            explanation="Two months of back orders on the main pump range after the plant move.",
+            explanation=says(
+                late, "Two months of back orders on the main pump range after the plant move."
+            ),
             actions=[
                 (
-                    "Weekly back-order call until the backlog is cleared",
-                    self.acting(accounted.goal.distributor),
+                    says(late, "Weekly back-order call until the backlog is cleared"),
+                    self.acting(late),
                     self.today + 14 * DAY,
                 )
             ],
@@ -752,7 +850,10 @@ class DemoGoals:
             goal=amended,
             by=self.partner(amended.distributor),
             fields={"target": new_target},
-            reason="The biggest customer moved its purchasing to its German parent.",
+            reason=says(
+                amended.distributor,
+                "The biggest customer moved its purchasing to its German parent.",
+            ),
             review=accounted,
         )
         services.amendment_accept(amendment=amendment, by=self.acting(amended.distributor))
@@ -762,7 +863,7 @@ class DemoGoals:
         done = services.step_add(
             goal=running,
             by=partner,
-            what="Train the two new sales reps on the range",
+            what=says(running.distributor, "Train the two new sales reps on the range"),
             owner=partner,
             due=self.today - 45 * DAY,
         )
@@ -770,14 +871,14 @@ class DemoGoals:
         services.step_add(
             goal=running,
             by=partner,
-            what="Stock the fast movers in the southern warehouse",
+            what=says(running.distributor, "Stock the fast movers in the southern warehouse"),
             owner=partner,
             due=self.today + 40 * DAY,
         )
         services.step_add(
             goal=running,
             by=self.acting(running.distributor),
-            what="Quarterly pipeline review with the sales director",
+            what=says(running.distributor, "Quarterly pipeline review with the sales director"),
             owner=self.acting(running.distributor),
             due=self.today - 10 * DAY,
         )
@@ -795,7 +896,7 @@ class DemoGoals:
                 goal=other,
                 by=self.acting(other.distributor),
                 fields={"target": rounded(other.target * Decimal("0.97"))},
-                reason="The new plant opens a month later than planned.",
+                reason=says(other.distributor, "The new plant opens a month later than planned."),
             )
         self.step(f"{len(goals)} twelve-month goals, {opened} reviews opened, stories told")
 

@@ -23,6 +23,7 @@ from distributors.models import RevenueRecord
 from distributors.periods import add_months, month_start
 from distributors.revenue_epoch import revenue_epoch
 from drm.formats import month_range
+from drm.french import interpolate
 from leads.models import LeadRollup
 from leads.pricing import unpriced_note, won_lead_values
 from leads.rates import DQL_CONVERSION, ON_TIME
@@ -336,7 +337,9 @@ class Metric:
         """The goal's title from its terms: `amount` is the target as a title writes it."""
         names = _scope_names(goal)
         pattern = self.title_with_line if names["line"] and self.title_with_line else None
-        return (pattern or self.title_pattern) % {"amount": amount, "period": period, **names}
+        return interpolate(
+            pattern or self.title_pattern, {"amount": amount, "period": period, **names}
+        )
 
     @property
     def maximum(self):
@@ -440,7 +443,7 @@ class RevenueBase(Metric):
             pattern = _("Channel revenue of %(amount)s %(period)s")
         else:
             pattern = _("Revenue of %(amount)s %(period)s")
-        return pattern % {"amount": amount, "period": period, **names}
+        return interpolate(pattern, {"amount": amount, "period": period, **names})
 
     def _rows(self, goal, facts, period, *, line=True, category=True):
         for month, line_id, category_id, amount, units, margin in facts.revenue(
@@ -585,14 +588,15 @@ class ProductLineShare(RevenueBase):
     def measure(self, goal, facts, period):
         line = self._total(goal, facts, period)
         everything = self._total(goal, facts, period, line=False)
-        how = _(
-            "Revenue of %(line)s divided by all revenue for %(period)s: %(part)s / %(whole)s."
-        ) % {
-            "line": goal.product_line,
-            "period": period.label,
-            "part": _money(line),
-            "whole": _money(everything),
-        }
+        how = interpolate(
+            _("Revenue of %(line)s divided by all revenue for %(period)s: %(part)s / %(whole)s."),
+            {
+                "line": goal.product_line,
+                "period": period.label,
+                "part": _money(line),
+                "whole": _money(everything),
+            },
+        )
         return Actual(ratio(line, everything), quantize(line), quantize(everything), how)
 
 
@@ -711,12 +715,9 @@ class ActivityCount(Metric):
         else:
             whose = _who(goal)
             how = _("%(kind)s logged with %(whose)s for %(period)s: %(count)s.")
-        how = how % {
-            "kind": self.label,
-            "whose": whose,
-            "period": period.label,
-            "count": count,
-        }
+        how = interpolate(
+            how, {"kind": self.label, "whose": whose, "period": period.label, "count": count}
+        )
         return Actual(Decimal(count), numerator=Decimal(count), how=how)
 
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,7 +38,9 @@ from .sides import own_side, waits_for_q
 
 # What a goal's title is written from (`goals.formats.goal_title`), for the lists that name
 # goals through a review or a step.
-TITLE_RELATIONS = ("goal__product_line", "goal__customer_category", "goal__territory")
+# What a goal's title reads besides the goal: from the goal, and from a row that names one.
+TITLE_OWN_RELATIONS = ("product_line", "customer_category", "territory")
+TITLE_RELATIONS = tuple(f"goal__{relation}" for relation in TITLE_OWN_RELATIONS)
 
 GOAL_RELATIONS = (
     "distributor",
@@ -121,14 +124,17 @@ def goal_queryset(*, visible_to, filters=None):
         goals = goals.filter(waiting) if waiting is not None else goals.none()
     if filters.get("q"):
         # Titles are written from the terms: the words to find are the author's and the
-        # names the terms carry.
+        # names the terms carry (in either language).
         words = filters["q"]
         goals = goals.filter(
             Q(subtitle__icontains=words)
             | Q(description__icontains=words)
             | Q(product_line__name__icontains=words)
+            | Q(product_line__name_fr__icontains=words)
             | Q(customer_category__name__icontains=words)
+            | Q(customer_category__name_fr__icontains=words)
             | Q(territory__name__icontains=words)
+            | Q(territory__name_fr__icontains=words)
             | Q(distributor__name__icontains=words)
         )
     return goals.order_by("due", "id")
@@ -240,10 +246,23 @@ def team_rollup(goal, *, as_of=None):
     )
 
 
+# The queue's order: the open reviews first, then by landmark.
+REVIEW_QUEUE_ORDER = ("status", "landmark__date", "id")
+
+
 def review_queue(*, visible_to, status=None):
     """Landmark reviews the viewer may see, each with what it waits for next and from which
     side (`next_act`, `next_side`), the open ones first. The queue's filters are
     `goals.filters.ReviewFilter`."""
+    # The corrective actions counted in a subquery, not a GROUP BY over every column: Postgres
+    # works a subquery out for the rows a page shows only.
+    actions = (
+        ActionStep.objects.filter(review=OuterRef("pk"))
+        .order_by()
+        .values("review")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     reviews = (
         LandmarkReview.objects.visible_to(visible_to)
         .select_related(
@@ -253,12 +272,28 @@ def review_queue(*, visible_to, status=None):
             "accounted_by",
             "acknowledged_by",
         )
-        .annotate(action_count=Count("actions"))
+        .annotate(action_count=Coalesce(Subquery(actions), 0))
         .with_next_act()
     )
     if status:
         reviews = reviews.filter(status=status)
-    return reviews.order_by("status", "landmark__date", "id")
+    return reviews.order_by(*REVIEW_QUEUE_ORDER)
+
+
+def review_page(reviews, number, *, size):
+    """Page `number` of the queue `reviews` (`review_queue`, filtered): the page is found over
+    the reviews' ids, ordered with the landmark alone, and only its rows are read with their
+    goal, distributor and people. One query joining ten tables over a channel's 100,000
+    reviews took seconds; this reads ten tables for `size` rows."""
+    from django.core.paginator import Paginator
+
+    page = Paginator(reviews.select_related(None).values_list("pk", flat=True), size).get_page(
+        number
+    )
+    ids = list(page.object_list)
+    rows = {review.pk: review for review in reviews.filter(pk__in=ids)}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
 
 
 # The acts a person does on a review (the rest wait for final figures, or for nothing).

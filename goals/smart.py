@@ -22,6 +22,8 @@ from distributors.models import (
     Territory,
 )
 from distributors.periods import add_months, complete_months
+from drm.french import interpolate
+from drm.names import name_in
 
 from . import formats
 from .metrics import HUNDRED, Unit, metric_get, quantize
@@ -476,25 +478,30 @@ class WordsAndTerms(Check):
 
     @staticmethod
     def _scopes(goal):
-        """[(field, {id: name} of every row, the goal's own id)]: three small queries."""
-        return [
-            (field, dict(model.objects.values_list("pk", "name")), getattr(goal, f"{field}_id"))
-            for field, model in (
-                ("product_line", ProductLine),
-                ("territory", Territory),
-                ("customer_category", CustomerCategory),
-            )
-        ]
+        """[(field, [(id, name)] in English and in French, {id: name as the reader reads it},
+        the goal's own id)]: three small queries. A text may name a row in either language."""
+        scopes = []
+        for field, model in (
+            ("product_line", ProductLine),
+            ("territory", Territory),
+            ("customer_category", CustomerCategory),
+        ):
+            rows = list(model.objects.values_list("pk", "name", "name_fr"))
+            names = [(pk, name) for pk, name, _fr in rows]
+            names += [(pk, name_fr) for pk, _name, name_fr in rows if name_fr]
+            shown = {pk: name_in(name, name_fr) for pk, name, name_fr in rows}
+            scopes.append((field, names, shown, getattr(goal, f"{field}_id")))
+        return scopes
 
     def _names(self, label, text, goal, scopes):
         unnamed = [goal.distributor.name] if goal.distributor_id else []
-        for field, names, own in scopes:
-            for pk, words in names_in(text, names.items(), unnamed=unnamed):
+        for field, names, shown, own in scopes:
+            for pk, words in names_in(text, names, unnamed=unnamed):
                 if pk == own:
                     continue
                 message = self._name_message(field, own)
                 yield self.refuse(
-                    message % {"text": label, "named": words, "own": names.get(own, "")}
+                    message % {"text": label, "named": words, "own": shown.get(own, "")}
                 )
 
     @staticmethod
@@ -740,7 +747,9 @@ class Fit(Check):
             return
         distributor = goal.distributor
         if distributor.status == "terminated":
-            yield self.refuse(_("%(name)s's contract is terminated.") % {"name": distributor.name})
+            yield self.refuse(
+                interpolate(_("%(name)s's contract is terminated."), {"name": distributor.name})
+            )
         elif distributor.status != "active":
             yield self.warn(
                 _("%(name)s is not active (%(status)s).")
@@ -756,8 +765,10 @@ class Fit(Check):
             )
         if goal.territory_id and not distributor.territories.filter(pk=goal.territory_id).exists():
             yield self.refuse(
-                _("%(territory)s is not one of %(name)s's territories.")
-                % {"territory": goal.territory, "name": distributor.name}
+                interpolate(
+                    _("%(territory)s is not one of %(name)s's territories."),
+                    {"territory": goal.territory, "name": distributor.name},
+                )
             )
 
 

@@ -336,7 +336,8 @@ def term_text(goal, term, value, *, names=None):
 
 
 def relation_names(*term_dicts):
-    """{(term, code): name} for the product lines, territories and categories named."""
+    """{(term, code): name in the reader's language} for the product lines, territories and
+    categories named."""
     from distributors.models import CustomerCategory, ProductLine, Territory
 
     models = {
@@ -348,8 +349,8 @@ def relation_names(*term_dicts):
     for term, model in models.items():
         codes = {d.get(term) for d in term_dicts if d.get(term)}
         if codes:
-            for code, name in model.objects.filter(code__in=codes).values_list("code", "name"):
-                names[(term, code)] = name
+            for row in model.objects.filter(code__in=codes).only("code", "name", "name_fr"):
+                names[(term, row.code)] = row.display_name
     return names
 
 

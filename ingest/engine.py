@@ -11,6 +11,7 @@ from decimal import Decimal
 import pandas as pd
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from drm.errors import ValidationFailed
 
@@ -251,7 +252,12 @@ def push(spec, rows, *, now):
             )
             if errors.count:
                 raise ValidationFailed(
-                    _("%(count)d error(s); nothing was saved.") % {"count": errors.count},
+                    ngettext(
+                        "%(count)d error; nothing was saved.",
+                        "%(count)d errors; nothing was saved.",
+                        errors.count,
+                    )
+                    % {"count": errors.count},
                     details=errors.shown,
                 )
             return publish(spec, stage, now=now)

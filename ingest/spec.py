@@ -2,6 +2,7 @@
 
 import pandas as pd
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from drm.errors import ValidationFailed
 
@@ -54,11 +55,20 @@ class Spec:
         repeated = sorted({c for c in present if present.count(c) > 1})
         problems = []
         if missing:
-            problems.append(_("missing column(s): %(names)s") % {"names": ", ".join(missing)})
+            problems.append(
+                ngettext("missing column: %(names)s", "missing columns: %(names)s", len(missing))
+                % {"names": ", ".join(missing)}
+            )
         if unknown:
-            problems.append(_("unknown column(s): %(names)s") % {"names": ", ".join(unknown)})
+            problems.append(
+                ngettext("unknown column: %(names)s", "unknown columns: %(names)s", len(unknown))
+                % {"names": ", ".join(unknown)}
+            )
         if repeated:
-            problems.append(_("repeated column(s): %(names)s") % {"names": ", ".join(repeated)})
+            problems.append(
+                ngettext("repeated column: %(names)s", "repeated columns: %(names)s", len(repeated))
+                % {"names": ", ".join(repeated)}
+            )
         if problems:
             expected = ", ".join(self.required)
             if self.optional:

@@ -260,7 +260,7 @@ def source_yield(*, period, distributor=None):
         result.append(
             {
                 "source": source.code,
-                "name": source.name,
+                "name": source.display_name,
                 "kind": source.kind,
                 "mql": counts[Stage.MQL],
                 "assigned": counts[Stage.ASSIGNED],

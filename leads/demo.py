@@ -140,6 +140,23 @@ class SourcePlan:
     id: int | None = None  # the stored LeadSource
 
 
+# What French readers see of the demo's lead sources (by code; the fairs by their prefix).
+SOURCES_FR = {
+    "website": "Formulaire de contact du site web",
+    "google-ads-pumps": "Google Ads – pompes",
+    "sales-desk": "Appels entrants – service commercial",
+    "newsletter-utilities": "Lettre d'information – eau et services publics",
+    "linkedin-giveaway": "Jeu-concours LinkedIn – kit de démarrage capteurs",
+    "partner-webinar": "Webinaire partenaires",
+}
+
+
+def source_name_fr(source):
+    if source.code.startswith("hannover-messe-"):
+        return source.name.replace("Hannover Messe", "Salon de Hanovre")
+    return SOURCES_FR.get(source.code, "")
+
+
 def _monday_on_or_after(day):
     return day + datetime.timedelta(days=(7 - day.weekday()) % 7)
 
@@ -566,6 +583,26 @@ DECLINE_NOTES = (
     "Registered after our own lead was handed over.",
     "Outside your territory.",
 )
+APPROVAL_NOTE = "Approved: new project, no overlap."
+# What French-speaking distributors write, and what their manager writes to them (same order).
+LOSS_NOTES_FR = {
+    "price": ("Concurrent moins cher de 15 %.", "Budget réduit, offre la moins chère retenue."),
+    "competitor": ("Le fournisseur en place a été retenu.", "Perdu face à un concurrent local."),
+    "no_decision": ("Le client ne répond plus.", "Décision reportée sine die."),
+    "timing": ("Projet reporté à l'an prochain.", "Arrêt d'usine reporté."),
+    "not_qualified": ("Pas de vrai projet derrière la demande.", "Trop petit pour une visite."),
+    "product_fit": (
+        "Certification ATEX demandée, que nous ne pouvons pas fournir.",
+        "Plage de débit trop grande.",
+    ),
+}
+DECLINE_NOTES_FR = (
+    "Il existe déjà un lead ouvert chez un autre distributeur.",
+    "Compte clé servi directement par le fabricant.",
+    "Enregistré après la remise de notre propre lead.",
+    "En dehors de votre territoire.",
+)
+APPROVAL_NOTE_FR = "Approuvé : nouveau projet, sans recouvrement."
 
 # --- criteria and materials ---------------------------------------------------------------
 
@@ -620,6 +657,23 @@ MATERIALS = (
     ("Trade-in bonus 2024 (ended)", "promotion", "pumps", "opportunity",
      "Last year's pump trade-in campaign.", {"opportunity": 2.9}),
 )  # fmt: skip
+# The items published in French too, for French-speaking partners (who alone rate them).
+FRENCH_MATERIALS = (
+    ("Guide de sélection des pompes centrifuges", "material", "pumps", "accepted",
+     "Tableaux de dimensionnement et choix pas à pas de la pompe adaptée à un point de "
+     "fonctionnement.", {"accepted": 4.7, "dql": 4.3}),
+    ("Brochure de l'entreprise 2025", "material", None, "any",
+     "Seize pages sur l'entreprise, ses usines et sa gamme de produits.",
+     {"any": 3.4, "assigned": 3.6}),
+    ("Script d'appel de qualification", "material", None, "accepted",
+     "Un script d'appel de dix minutes qui parcourt la liste de contrôle DQL.",
+     {"accepted": 4.5}),
+    ("Programme de remplacement des moteurs", "promotion", "motors", "dql",
+     "Prime de reprise pour le remplacement des moteurs IE1/IE2 par des moteurs IE4.",
+     {"dql": 4.2, "opportunity": 4.4}),
+)  # fmt: skip
+FRENCH_TITLES = {title for title, *_ in FRENCH_MATERIALS}
+MATERIALS = MATERIALS + FRENCH_MATERIALS
 # (English, French) comments by how the item was rated.
 MATERIAL_COMMENTS = {
     "good": (("Exactly what the customer needed.", "Used it in every visit this month.",
@@ -1240,7 +1294,8 @@ class Simulation:
 
     def lose(self, lead, dist, at):
         reason = self.pick(LOSS_REASONS[lead.status])
-        note = self.rng.choice(LOSS_NOTES[reason]) if self.chance(0.4) else ""
+        notes = LOSS_NOTES_FR if dist.language == "fr" else LOSS_NOTES
+        note = self.rng.choice(notes[reason]) if self.chance(0.4) else ""
         self.close(lead, "lost", at, by=dist.partner, reason=reason, note=note)
 
     def on_win(self, lead, at, data):
@@ -1334,7 +1389,8 @@ class Simulation:
         self.hand_over(lead, dist, at, by=manager, cause=LeadEvent.Cause.APPROVED)
         self.event(lead, "accepted", at, by=manager, cause=LeadEvent.Cause.APPROVED, answer=True)
         lead.owner = dist.partner
-        note = "Approved: new project, no overlap." if self.chance(0.5) else ""
+        approval = APPROVAL_NOTE_FR if dist.language == "fr" else APPROVAL_NOTE
+        note = approval if self.chance(0.5) else ""
         self.registrations.append(
             [lead.pk, dist.id, dist.partner, lead.arrival, "approved", manager, at, note]
         )
@@ -1343,7 +1399,7 @@ class Simulation:
     def on_declined(self, lead, at, data):
         dist, _ = lead.registration
         manager = dist.manager.user_id
-        note = self.rng.choice(DECLINE_NOTES)
+        note = self.rng.choice(DECLINE_NOTES_FR if dist.language == "fr" else DECLINE_NOTES)
         self.close(
             lead, "lost", at, by=manager, cause=LeadEvent.Cause.DECLINED,
             reason=LostReason.REGISTRATION_DECLINED, note=note,
@@ -1520,7 +1576,12 @@ class DemoLeads:
         ids = {}
         for source in sources:
             row, _ = LeadSource.objects.update_or_create(
-                code=source.code, defaults={"name": source.name, "kind": source.kind}
+                code=source.code,
+                defaults={
+                    "name": source.name,
+                    "name_fr": source_name_fr(source),
+                    "kind": source.kind,
+                },
             )
             ids[source.code] = row.pk
         return ids
@@ -1774,6 +1835,8 @@ class DemoLeads:
         for (material, created), (*_, means) in zip(materials, MATERIALS, strict=True):
             for stage, mean in means.items():
                 for dist in raters:
+                    if material.title in FRENCH_TITLES and dist.language != "fr":
+                        continue
                     if rng.random() > 0.45:
                         continue
                     rating = max(1, min(5, round(rng.gauss(mean, 0.75))))

@@ -10,6 +10,7 @@ the same job once they are committed.
 import pandas as pd
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from distributors.codes import currency_codes
 from distributors.countries import country_codes
@@ -226,10 +227,18 @@ class LeadSpec(Spec):
             )
         )
         routed, left = leads_route(lead_ids=lead_ids, by=None, mode="import")
-        note = _("Routed %(routed)d lead(s); %(left)d left in the pool for a manager.") % {
-            "routed": routed,
-            "left": left,
-        }
+        note = " ".join(
+            (
+                ngettext("Routed %(routed)d lead.", "Routed %(routed)d leads.", routed)
+                % {"routed": routed},
+                ngettext(
+                    "%(left)d left in the pool for a manager.",
+                    "%(left)d left in the pool for a manager.",
+                    left,
+                )
+                % {"left": left},
+            )
+        )
         ImportBatch.objects.filter(pk=batch_id).update(
             options={**batch.options, "routed": True},
             message=f"{batch.message} {note}"[:500],

@@ -19,11 +19,12 @@ from distributors.access import VisibleToQuerySet, is_manufacturer, user_members
 from distributors.codes import validate_country, validate_currency
 from distributors.models import caseless_unique
 from drm.limits import PARAGRAPHS
+from drm.names import FrenchNamed
 
 MONEY_DIGITS = 16
 
 
-class LeadSource(models.Model):
+class LeadSource(FrenchNamed):
     """Where leads come from: a campaign, a channel, or partners registering their own deals."""
 
     class Kind(models.TextChoices):
@@ -42,9 +43,6 @@ class LeadSource(models.Model):
         constraints = [caseless_unique("leadsource")]
         verbose_name = _("lead source")
         verbose_name_plural = _("lead sources")
-
-    def __str__(self):
-        return self.name
 
 
 class LostReason(models.TextChoices):

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from distributors.models import Distributor, ProductLine
 from distributors.serializers import CodeRelatedField
+from drm.api import NamedFields
 from drm.limits import text_limit
 
 from .models import Lead, LeadEvent, LeadRejection, LeadSource, LostReason, RoutingDecision
@@ -12,10 +13,10 @@ from .models import Lead, LeadEvent, LeadRejection, LeadSource, LostReason, Rout
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
-class LeadSourceSerializer(serializers.ModelSerializer):
+class LeadSourceSerializer(NamedFields, serializers.ModelSerializer):
     class Meta:
         model = LeadSource
-        fields = ["code", "name", "kind", "updated_at"]
+        fields = ["code", "name", "name_en", "name_fr", "kind", "updated_at"]
 
 
 class LeadSerializer(serializers.ModelSerializer):

@@ -850,7 +850,11 @@ def leads_deadlines_enforce(*, now=None, limit=None):
 def partner_source():
     source, _created = LeadSource.objects.get_or_create(
         code=PARTNER_SOURCE,
-        defaults={"name": "Partner-registered deals", "kind": LeadSource.Kind.PARTNER},
+        defaults={
+            "name": "Partner-registered deals",
+            "name_fr": "Affaires enregistrées par les partenaires",
+            "kind": LeadSource.Kind.PARTNER,
+        },
     )
     return source
 

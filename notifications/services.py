@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import ngettext
 
 from drm.formats import date_time, long_date
+from drm.french import interpolate
 
 from .kinds import Delivery, kind_get, kind_list
 from .models import Notification, NotificationAct, NotificationPreference
@@ -48,11 +49,11 @@ def delivery_for(*, user, kind):
 
 def _render(text, context):
     """`text` with its placeholders filled, in the active (the recipient's) language: a date
-    or date-time of `context` is written as the recipient reads it."""
-    text = str(text)
-    if not context:
-        return text
-    return text % {name: _written(value) for name, value in context.items()}
+    or date-time of `context` is written as the recipient reads it, and in French "de" is
+    elided before a name."""
+    if context:
+        context = {name: _written(value) for name, value in context.items()}
+    return interpolate(text, context)
 
 
 def _written(value):

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import services
@@ -70,7 +71,13 @@ def notification_open(request, pk):
 @recipient_required
 def read_all(request):
     count = services.notification_read_all(user=request.user)
-    messages.success(request, _("%(count)d notification(s) marked read.") % {"count": count})
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d notification marked read.", "%(count)d notifications marked read.", count
+        )
+        % {"count": count},
+    )
     return redirect("notifications:inbox")
 
 

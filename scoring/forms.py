@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from distributors.forms import ManagerChoiceField, manager_choices
 from distributors.models import Tier
+from distributors.regions import region_written
 from distributors.selectors import DistributorScope
 from drm.formats import DateInput
 
@@ -27,6 +28,10 @@ class RankingFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["manager"].queryset = manager_choices()
+
+    def clean_region(self):
+        # A French reader may type the region as it reads it.
+        return region_written(self.cleaned_data["region"])
 
 
 class RunTriggerForm(forms.Form):

@@ -19,6 +19,7 @@ from distributors.access import (
 )
 from distributors.exports import csv_response, xlsx_response
 from distributors.models import Distributor
+from distributors.regions import region_display
 from distributors.selectors import DistributorScope, distributor_scope_default
 from drm.errors import DomainError
 from drm.throttling import bulk_rate_limited
@@ -117,8 +118,8 @@ RANKING_COLUMNS = [
     ("rank", lambda c: c.rank if c.rank is not None else ""),
     ("code", lambda c: c.distributor.code),
     ("name", lambda c: c.distributor.name),
-    ("tier", lambda c: c.tier.name),
-    ("region", lambda c: c.region),
+    ("tier", lambda c: c.tier.display_name),
+    ("region", lambda c: region_display(c.region)),
     ("account_manager", lambda c: c.distributor.account_manager_name),
     ("score", lambda c: float(c.score) if c.score is not None else ""),
     ("rank_in_tier", lambda c: c.rank_in_tier if c.rank_in_tier is not None else ""),

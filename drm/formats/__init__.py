@@ -27,6 +27,8 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from drm.french import day_one
+
 SHORT_DATE = "SHORT_DATE_FORMAT"
 LONG_DATE = "DATE_FORMAT"
 DATE_TIME = "SHORT_DATETIME_FORMAT"
@@ -57,11 +59,7 @@ def long_date(value):
     is "1er" (1er février 2026), which no date format can write."""
     if value in (None, ""):
         return ""
-    day = _day(value)
-    text = formats.date_format(day, LONG_DATE)
-    if day.day == 1 and _language().startswith("fr") and text.startswith("1 "):
-        text = "1er " + text[2:]
-    return text
+    return day_one(formats.date_format(_day(value), LONG_DATE))
 
 
 def date_time(value):

@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -81,7 +80,7 @@ def review_queue(request):
     )
     valid = not reviews.is_bound or reviews.is_valid()
     listed = reviews.qs if valid else LandmarkReview.objects.none()
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.review_page(listed, request.GET.get("page"), size=PAGE_SIZE)
     _rows(page.object_list, request.user)
     query = request.GET.copy()
     query.pop("page", None)

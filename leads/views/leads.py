@@ -317,8 +317,18 @@ def lead_bulk(request):
             routed, left, skipped = services.leads_bulk_route(lead_ids=ids, by=request.user)
             messages.success(
                 request,
-                _("%(routed)d lead(s) routed; %(left)d left in the pool (no distributor fits).")
-                % {"routed": routed, "left": left},
+                " ".join(
+                    (
+                        ngettext("%(routed)d lead routed.", "%(routed)d leads routed.", routed)
+                        % {"routed": routed},
+                        ngettext(
+                            "%(left)d left in the pool (no distributor fits).",
+                            "%(left)d left in the pool (no distributor fits).",
+                            left,
+                        )
+                        % {"left": left},
+                    )
+                ),
             )
             _say_left(request, selectors.leads_left_in_pool(lead_ids=ids, since=started))
         for lead_id, why in skipped[:10]:

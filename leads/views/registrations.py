@@ -19,6 +19,7 @@ from distributors.access import (
 )
 from distributors.selectors import distributor_scope_default
 from drm.errors import DomainError, NotAllowed
+from drm.french import interpolate
 
 from .. import selectors, services
 from ..filters import SCOPE_TABS, RegistrationFilter, page_data
@@ -140,8 +141,10 @@ def registration_decide(request, pk):
             )
             messages.success(
                 request,
-                _("Approved: %(company)s is %(code)s's lead.")
-                % {"company": registration.lead.company, "code": registration.distributor.code},
+                interpolate(
+                    _("Approved: %(company)s is %(code)s's lead."),
+                    {"company": registration.lead.company, "code": registration.distributor.code},
+                ),
             )
         else:
             services.deal_decline(

@@ -77,8 +77,11 @@ def test_allowed_users_read_the_partners_territory(request, token_client, person
     assert body == {
         "code": "bavaria",
         "name": "Bavaria",
+        "name_en": "Bavaria",
+        "name_fr": "Bavaria",
         "country": "DE",
         "region": "Europe",
+        "region_name": "Europe",
     }
 
 
@@ -153,6 +156,8 @@ def test_every_portal_user_reads_the_whole_product_catalogue(
     assert body == {
         "code": "valves",
         "name": "Valves",
+        "name_en": "Valves",
+        "name_fr": "Valves",
         "is_active": True,
     }
 

@@ -78,7 +78,7 @@ def test_manager_pushes_for_any_distributor(
 def test_unknown_fields_are_refused(token_client, manager, distributor, pumps):
     response = token_client(manager).post(URL, {"rows": [row(colour="red")]}, format="json")
     assert response.status_code == 400
-    assert "unknown column(s): colour" in response.json()["error"]["message"]
+    assert "unknown column: colour" in response.json()["error"]["message"]
 
 
 def test_too_many_rows_are_refused(token_client, manager, distributor, pumps, settings):

@@ -66,4 +66,5 @@ def test_the_notice_reads_in_the_managers_language(today, manager, ending):
     UserProfile.objects.update_or_create(user=manager, defaults={"language": "fr"})
     services.contract_renewals_notify(today=today)
     [notice] = notices(manager)
-    assert notice.subject.startswith("Le contrat de ") and "20 jours restants" in notice.body
+    # "de" elided before the distributor's name (Acme…): French grammar, not only words.
+    assert notice.subject.startswith("Le contrat d'Acme ") and "20 jours restants" in notice.body

@@ -241,3 +241,17 @@ def test_partners_of_us_distributors_read_dates_month_first(demo, client):
     client.force_login(user)
     page = client.get("/my/", HTTP_ACCEPT_LANGUAGE="en-GB")
     assert b'<html lang="en-us" data-format-locale="en-US"' in page.content
+
+
+def test_the_demo_reference_data_has_french_names_that_french_partners_read(demo, client):
+    from distributors.models import CustomerCategory, ProductLine, Region, Territory, Tier
+
+    for model in (Tier, ProductLine, CustomerCategory, Territory):
+        assert not model.objects.filter(name_fr="").exists(), model
+    regions = set(Distributor.objects.values_list("region", flat=True))
+    assert regions <= set(Region.objects.exclude(name_fr="").values_list("name", flat=True))
+    client.force_login(get_user_model().objects.get(username="partner-loire"))
+    page = client.get("/my/").content.decode()
+    # Loire is a gold distributor of Western Europe covering the north of France.
+    assert "Europe de l&#x27;Ouest" in page and "Nord de la France" in page
+    assert "Western Europe" not in page and "Northern France" not in page

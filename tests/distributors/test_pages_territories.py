@@ -94,7 +94,7 @@ def test_deleting_a_covered_territory_shows_why_and_changes_nothing(
     )
 
     [message] = [str(m) for m in response.context["messages"]]
-    assert "covered by 1 distributor(s): acme" in message
+    assert "covered by 1 distributor: acme" in message
     assert list(distributor.territories.all()) == [north]
 
 

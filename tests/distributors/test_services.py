@@ -145,10 +145,10 @@ def test_a_row_repeated_in_the_same_file_is_an_error(manager, distributor, lines
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
-        ("distributor,month,amount\nacme,2026-01,1\n", "missing column(s): product_line"),
+        ("distributor,month,amount\nacme,2026-01,1\n", "missing column: product_line"),
         (
             "distributor,month,product_line,amount,colour\nacme,2026-01,pumps,1,red\n",
-            "unknown column(s): colour",
+            "unknown column: colour",
         ),
         ("distributor,month,product_line,amount\n", "headers but no rows"),
         (

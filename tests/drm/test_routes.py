@@ -49,6 +49,7 @@ from distributors.models import (
     Distributor,
     ExchangeRate,
     ImportBatch,
+    Region,
     RevenueRecord,
     Territory,
     Tier,
@@ -623,6 +624,10 @@ def territory_rows(world, o):
     return sorted(Territory.objects.values_list("code", "name", "country"))
 
 
+def region_rows(world, o):
+    return sorted(Region.objects.values_list("name", "name_fr"))
+
+
 def tokens(world, o):
     return sorted(Token.objects.values_list("user_id", "key", "created"))
 
@@ -1070,6 +1075,7 @@ URLS = {
     "distributors:tier-edit": by("distributors:tier-edit", lambda o: o.distributor.tier.code),
     "distributors:tier-delete": by("distributors:tier-delete", lambda o: o.distributor.tier.code),
     "distributors:territories": by("distributors:territories"),
+    "distributors:regions": by("distributors:regions"),
     "distributors:territory-create": by("distributors:territory-create"),
     "distributors:territory-edit": by("distributors:territory-edit", lambda o: o.territory.code),
     "distributors:territory-delete": by(
@@ -1504,6 +1510,19 @@ ROWS = [
         staff_page(got(302)),
         owner="acme",
         effect=territory_rows,
+    ),
+    Row("distributors:regions", "GET", staff_page()),
+    Row(
+        "distributors:regions",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {
+            "regions-TOTAL_FORMS": "1",
+            "regions-INITIAL_FORMS": "1",
+            "regions-0-name": "Europe",
+            "regions-0-name_fr": "Europe (fr)",
+        },
+        effect=region_rows,
     ),
     # --- partner users: partner admins manage their own distributor's, reps nothing ---
     Row(

@@ -102,3 +102,24 @@ def test_env_example_lists_every_variable_the_settings_read():
 
     assert read, "found no env(...) calls: did the settings stop using django-environ?"
     assert read - listed == set(), "add these to .env.example with a comment"
+
+
+@pytest.mark.django_db
+def test_postgres_jit_is_off_unless_asked(settings):
+    """Postgres's JIT spent 0.9 s compiling the review queue's count at the bench's scale; the
+    portal's connections turn it off (DATABASE_JIT=1 turns it back on)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Postgres only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'drm.settings'; "
+        "django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options', ''))"
+    )
+    env = {**os.environ, "DATABASE_JIT": "1"}
+    on = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert "jit=off" not in on.stdout, on.stderr

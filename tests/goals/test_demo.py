@@ -195,3 +195,36 @@ def test_every_demo_goal_holds_its_terms_together(world):
     )
     assert [formats.band_text(margin, b) for b in margin.bands.all()] == ["€2,500"]
     assert margin.title.startswith("Gross margin of ") and "%" in margin.title
+
+
+def test_a_french_distributors_goals_and_annex_are_french_in_content(world):
+    """Its goals are described, acknowledged and signed in French: the annex reads French
+    throughout, not only its labels; its product lines are named in French."""
+    import io
+
+    from pypdf import PdfReader
+
+    from goals.annex import annex_pdf
+    from goals.models import ActionStep, Activity, LandmarkReview
+
+    year = timezone.localdate().year
+    french = Distributor.objects.filter(language="fr")
+    assert french.exists()
+    goals = Goal.objects.filter(distributor__in=french)
+    assert goals.exists()
+    for goal in goals:
+        assert "Chiffre d'affaires" in goal.description and "reported by" not in goal.description
+        assert goal.exciting and "Growth we" not in goal.exciting
+    notes = Activity.objects.filter(distributor__in=french).values_list("note", flat=True)
+    assert notes and all("Visit:" not in n and "Call:" not in n for n in notes)
+    english = ("competitor cut", "back orders", "sales reps", "pipeline review")
+    for review in LandmarkReview.objects.filter(goal__distributor__in=french):
+        assert not any(word in (review.explanation or "") for word in english)
+    for step in ActionStep.objects.filter(goal__distributor__in=french):
+        assert not any(word in step.what for word in english)
+    distributor = next(d for d in french if selectors.annex_goals(distributor=d, year=year))
+    pdf = annex_pdf(distributor=distributor, year=year)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Annexe au contrat" in text and "Chiffre d'affaires" in text
+    for english_word in ("reported by", "reporting currency", "Growth we", "Agreed at"):
+        assert english_word not in text, english_word

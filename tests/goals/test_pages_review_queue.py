@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from goals import selectors, services
+from goals.models import ActionStep
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +236,31 @@ def test_the_queue_reads_a_fixed_number_of_queries_whatever_its_rows(
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("goals:reviews"), {"closed": "false"})
     assert len(many) == len(few)
+
+
+def test_a_page_of_the_queue_is_the_queues_order_and_counts_each_reviews_actions(
+    login, queue, manager, partner, distributor
+):
+    """The page is found over the reviews' ids and only its rows are read in full: page 2 holds
+    the rows after page 1 in the queue's order, each with its own corrective actions."""
+    from goals.views import reviews as review_views
+
+    goal = factories.agreed_goal(manager, partner, distributor=distributor)
+    for index in range(3):
+        _review(goal, index)
+    review_views.PAGE_SIZE, size = 3, review_views.PAGE_SIZE
+    try:
+        client = login(manager)
+        pages = [
+            client.get(reverse("goals:reviews"), {"page": number}).context["page"]
+            for number in (1, 2, 3)
+        ]
+    finally:
+        review_views.PAGE_SIZE = size
+    shown = [review.pk for page in pages for review in page.object_list]
+    expected = list(selectors.review_queue(visible_to=manager).values_list("pk", flat=True))
+    assert shown == expected[: len(shown)] and len(shown) == min(9, len(expected))
+    counts = {review.pk: review.action_count for page in pages for review in page.object_list}
+    for pk, count in counts.items():
+        assert count == ActionStep.objects.filter(review_id=pk).count()
+    assert any(counts.values())

@@ -133,7 +133,7 @@ def test_imported_leads_are_routed_in_the_same_job_when_asked(manager, sources, 
         ),
         manager,
     )
-    assert "Routed 3 lead(s); 1 left in the pool" in batch.message
+    assert "Routed 3 leads. 1 left in the pool" in batch.message
     assert Lead.objects.filter(status="assigned", distributor=distributor).count() == 3
     assert Lead.objects.get(country="IT").status == "mql"
     assert batch.options["routed"] is True

@@ -225,7 +225,7 @@ def test_bulk_routing_names_each_lead_left_in_the_pool_and_why(
     ids = [routed.pk, nowhere.pk, no_line.pk, rejected.pk, at_cap.pk]
     response = login(manager).post(reverse("leads:bulk"), {"action": "route", "leads": ids})
     said = [str(m) for m in get_messages(response.wsgi_request)]
-    assert "1 lead(s) routed; 4 left in the pool (no distributor fits)." in said
+    assert "1 lead routed. 4 left in the pool (no distributor fits)." in said
     expected = {
         nowhere: "no distributor holds a territory for it",
         no_line: "no distributor of its territory carries its product line",

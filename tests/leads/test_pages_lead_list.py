@@ -233,7 +233,7 @@ def test_bulk_route_routes_the_pool_leads_and_names_the_ones_it_skips(
     )
     assert response.status_code == 302
     said = notes(response)
-    assert "1 lead(s) routed; 1 left in the pool (no distributor fits)." in said
+    assert "1 lead routed. 1 left in the pool (no distributor fits)." in said
     assert any(note.startswith(f"Lead {accepted.pk} skipped:") for note in said), said
     fits.refresh_from_db()
     assert (fits.status, fits.distributor) == ("assigned", distributor)

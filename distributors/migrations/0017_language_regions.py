@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('distributors', '0015_contract_renewal_notice'),
+        ('distributors', '0016_french_names'),
     ]
 
     operations = [
