@@ -322,8 +322,10 @@ def money(value):
 # --- the plan: what one distributor looks like --------------------------------------------
 
 
-# Distributors in these countries prefer French for e-mails, documents and their partners' pages.
+# Distributors in these countries prefer French, or US English (its dates month first), for
+# e-mails, documents and their partners' pages; the others the channel's English.
 FRENCH_SPEAKING = {"FR": "fr"}
+LANGUAGES_BY_COUNTRY = {**FRENCH_SPEAKING, "US": "en-us"}
 
 
 class DistributorPlan:
@@ -610,7 +612,7 @@ class DemoLoader:
                     "contract_end": plan.contract_end,
                     "account_manager": self.manager_for(plan, users),
                     "market_potential": money(round(plan.market_potential_eur / rate, -3)),
-                    "language": FRENCH_SPEAKING.get(plan.country, "en"),
+                    "language": LANGUAGES_BY_COUNTRY.get(plan.country, "en"),
                 },
             )
             distributor.territories.set([self.territories[code] for code in plan.territories])
@@ -638,7 +640,8 @@ class DemoLoader:
             fields=("distributor_id", "role"),
             existing=Membership.objects.filter(user__in=[row.user for row in rows]),
         )
-        # Partners of French-speaking distributors see the portal in French from their first login.
+        # Partners of French-speaking (or US) distributors see the portal in their language (and
+        # dates) from their first login.
         for row in rows:
             if row.distributor.language != "en":
                 UserProfile.objects.update_or_create(

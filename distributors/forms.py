@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from drm.formats import DateInput
 from drm.widgets import PickerCodeInput, PickerSelectMultiple
 
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
@@ -96,8 +97,8 @@ class DistributorForm(forms.ModelForm):
             "product_lines",
         ]
         widgets = {
-            "contract_start": forms.DateInput(attrs={"type": "date"}),
-            "contract_end": forms.DateInput(attrs={"type": "date"}),
+            "contract_start": DateInput(),
+            "contract_end": DateInput(),
             "territories": PickerSelectMultiple,
             "product_lines": PickerSelectMultiple,
         }

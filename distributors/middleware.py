@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.views import APIView
 
+from drm.formats import regional_variant
+
 from .access import user_language
 from .two_factor import Step, two_factor_step
 
@@ -14,7 +16,9 @@ from .two_factor import Step, two_factor_step
 class UserLanguageMiddleware:
     """After LocaleMiddleware and authentication: a user's saved language wins over the browser's.
 
-    API clients authenticate in the view (tokens), so for them Accept-Language decides.
+    A language saved or switched to without a region ("en") takes the browser's region when the
+    portal knows it ("en-us": dates month first). API clients authenticate in the view (tokens),
+    so for them Accept-Language decides.
     """
 
     def __init__(self, get_response):
@@ -22,12 +26,16 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         language = user_language(getattr(request, "user", None), fallback=None)
-        if language:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
+        chosen = regional_variant(
+            language or getattr(request, "LANGUAGE_CODE", ""),
+            request.headers.get("Accept-Language", ""),
+        )
+        if chosen and chosen != translation.get_language():
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
         response = self.get_response(request)
         if language:
-            response.headers.setdefault("Content-Language", language)
+            response.headers.setdefault("Content-Language", chosen)
         return response
 
 

@@ -5,11 +5,11 @@ import logging
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from drm.french import day_one, interpolate
+from drm.formats import long_date
+from drm.french import interpolate
 from notifications.kinds import Delivery, Kind, register
 from notifications.services import act_key, notify, recipient_language
 
@@ -111,7 +111,7 @@ def contract_renewal_notify(*, distributor, today):
             gettext("The contract of %(name)s ends on %(end)s"),
             {
                 "name": distributor.name,
-                "end": day_one(date_format(distributor.contract_end, "DATE_FORMAT")),
+                "end": long_date(distributor.contract_end),
             },
         )
         body = ngettext(

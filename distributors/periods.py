@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from drm.formats import month_range
+
 
 def today():
     return timezone.localdate()
@@ -51,7 +53,8 @@ class MonthRange:
 
     @property
     def label(self):
-        return f"{self.first:%Y-%m} – {self.last:%Y-%m}"
+        """ "April 2025 – March 2026", in the reader's language (drm.formats)."""
+        return month_range(self.first, self.last)
 
 
 def complete_months(count=12, *, on=None):

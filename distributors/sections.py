@@ -5,9 +5,10 @@ report for a partner admin, contracts due for renewal for a manager)."""
 from decimal import Decimal
 
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from drm.formats import year_month
 
 from . import record, selectors
 from .access import Role, is_manufacturer, user_role
@@ -123,7 +124,7 @@ def months_to_report(viewer, *, distributor, scope, today):
         url=reverse("distributors:my-revenue") + "#unreported-months",
         rows=tuple(
             record.TodoRow(
-                text=date_format(month, "YEAR_MONTH_FORMAT"),
+                text=year_month(month),
                 url=reverse("distributors:import-create"),
             )
             for month in months[: record.TODO_PREVIEW]

@@ -36,6 +36,7 @@ from .models import (
     Territory,
     Tier,
 )
+from .templatetags.money import money
 
 MONEY = DecimalField(max_digits=22, decimal_places=2)
 # The window a distributor's investments and its revenue per invested value are read over.
@@ -397,6 +398,12 @@ def territory_list(*, visible_to):
     )
 
 
+# The history's amounts with their currency (the market potential is in the reporting one).
+HISTORY_WRITTEN = {
+    "market_potential": lambda value, record: money(value, settings.REPORTING_CURRENCY),
+}
+
+
 def distributor_history(*, distributor, viewer):
     """Who changed what and when on `distributor` and its partner users' memberships, newest
     first, without the fields `viewer` may not see.
@@ -408,6 +415,7 @@ def distributor_history(*, distributor, viewer):
         fields=Distributor.HISTORY_FIELDS,
         hidden=hidden_fields(viewer, Distributor),
         subject=lambda record: distributor.name,
+        written=HISTORY_WRITTEN,
     )
     members = history_changes(
         Membership.history.filter(distributor_id=distributor.pk).select_related("user"),

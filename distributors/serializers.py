@@ -255,5 +255,15 @@ class HistoryChangeSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     subject = serializers.CharField(help_text="The record: the distributor or a partner user")
     field = serializers.CharField(help_text="Label of the field; empty for a whole record")
-    old = serializers.CharField(allow_null=True)
-    new = serializers.CharField(allow_null=True)
+    old = serializers.CharField(
+        allow_null=True,
+        help_text="The value before, as a person reads it in the caller's language: choice "
+        "labels, names, amounts with their currency, dates in the reader's format",
+    )
+    new = serializers.CharField(allow_null=True, help_text="The value after, written as `old`")
+    old_value = serializers.CharField(
+        allow_null=True,
+        help_text="The value before, for machines: ISO 8601 dates and date-times, plain "
+        "decimals, choice codes, ids",
+    )
+    new_value = serializers.CharField(allow_null=True, help_text="The value after, as `old_value`")

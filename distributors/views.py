@@ -22,6 +22,7 @@ from django.views.decorators.http import (
 )
 
 from drm.errors import DomainError
+from drm.formats import year_month
 from drm.throttling import bulk_rate_limited
 from ingest.templates import csv_template, xlsx_template
 from ingest.uploads import upload_refused
@@ -689,7 +690,7 @@ def exchange_rates(request):
                 _("Rate saved: %(currency)s %(month)s; the revenue it applies to is re-priced.")
                 % {
                     "currency": form.cleaned_data["currency"].upper(),
-                    "month": form.cleaned_data["month"].strftime("%Y-%m"),
+                    "month": year_month(form.cleaned_data["month"]),
                 },
             )
             return redirect("distributors:exchange-rates")

@@ -7,13 +7,16 @@ the caller scopes the records and names the fields its viewer may not see.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils.formats import date_format
+from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import get_m2m_reverse_field_name
+
+from drm.formats import date_time, short_date
 
 ACTIONS = {
     "created": _("created"),
@@ -31,8 +34,11 @@ class Change:
     action: str  # "created", "changed" or "deleted"
     subject: str  # which record: "Acme Industrial Supply", "jane@acme.example"
     field: str  # the field's label; "" for a record created or deleted without details
-    old: str | None
+    old: str | None  # as the reader reads it: "€72,000.00", "31/12/2026", "Probation"
     new: str | None
+    # The same values for machines (the API): ISO dates, plain decimals, choice codes, ids.
+    old_value: str | None = None
+    new_value: str | None = None
 
     @property
     def action_label(self):
@@ -45,14 +51,16 @@ class Change:
         return self.who.get_full_name() or self.who.get_username()
 
 
-def history_changes(records, *, fields, hidden=(), subject=str, shown_on_create=()):
+def history_changes(records, *, fields, hidden=(), subject=str, shown_on_create=(), written=None):
     """The changes recorded in `records` (a historical queryset), newest first.
 
     `fields` names the tracked fields (and many-to-many fields) worth showing; `hidden` those
     the viewer may not see: their values and the fact that they changed are both left out.
     `subject(record)` names the record a change belongs to; `shown_on_create` are the fields
     whose first value a "created" line shows. Records of several objects may be mixed: each is
-    compared with the previous record of the same object.
+    compared with the previous record of the same object. `written` maps a field to
+    `f(value, record) -> text` for values only the caller can write (an amount with its
+    currency); the others are written by their kind (`_text`).
 
     A fixed number of queries whatever the number of records: one for the records (with their
     users), one per many-to-many field, one per foreign key that changed. Each record is compared
@@ -73,6 +81,13 @@ def history_changes(records, *, fields, hidden=(), subject=str, shown_on_create=
         previous[object_id] = record
         raw.extend(_record_changes(record, before, scalar, m2m, shown_on_create))
     labels = _foreign_key_labels(model, raw)
+    written = written or {}
+
+    def text(record, name, value):
+        if name in written and value is not None and value != "":
+            return str(written[name](value, record))
+        return _text(model, name, value, labels)
+
     changes = [
         Change(
             when=record.history_date,
@@ -80,8 +95,10 @@ def history_changes(records, *, fields, hidden=(), subject=str, shown_on_create=
             action=action,
             subject=str(subject(record)),
             field=_label(model, name),
-            old=_text(model, name, old, labels),
-            new=_text(model, name, new, labels),
+            old=text(record, name, old),
+            new=text(record, name, new),
+            old_value=_machine(old),
+            new_value=_machine(new),
         )
         for record, action, name, old, new in raw
     ]
@@ -159,7 +176,8 @@ def _label(model, name):
 
 
 def _text(model, name, value, labels):
-    """A value as a person reads it: choice labels, object names, dates in the locale."""
+    """A value as a person reads it: choice labels, object names, dates and numbers in the
+    reader's locale (drm.formats: the short date, the date-time)."""
     if value is None or value == "":
         return None
     if isinstance(value, frozenset):
@@ -172,7 +190,32 @@ def _text(model, name, value, labels):
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, datetime.datetime):
-        return date_format(value, "DATETIME_FORMAT")
+        return date_time(value)
     if isinstance(value, datetime.date):
+        return short_date(value)
+    if isinstance(value, Decimal | float | int):
+        return _number(value)
+    return str(value)
+
+
+def _number(value):
+    """Grouped the reader's way, with the decimals it has: 72,000 / 72 000; 1,234.5."""
+    if isinstance(value, Decimal):
+        value = value.normalize() if value == value.to_integral() else value
+        places = max(-value.as_tuple().exponent, 0)
+    else:
+        places = None
+    return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+def _machine(value):
+    """A value as the API gives it: ISO dates, plain numbers, choice codes, ids."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, frozenset):
+        return ", ".join(sorted(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.date):  # and date-times
         return value.isoformat()
     return str(value)

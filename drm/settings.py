@@ -94,6 +94,8 @@ TEMPLATES = [
                 "distributors.context_processors.portal",
                 "notifications.context_processors.unread",
             ],
+            # Dates as the reader writes them (short_date, long_date, date_time, year_month).
+            "builtins": ["drm.formats.tags"],
         },
     },
 ]
@@ -197,7 +199,13 @@ NOTIFICATIONS_LANGUAGE = "distributors.access.recipient_language"
 PASSWORD_RESET_RATE = env.int("PASSWORD_RESET_RATE", default=5)
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("fr", "Français")]
+# "en" is the European channel's English (dates day first); "en-us" the same words with the
+# dates month first, for a browser that asks for US English, a user or a distributor that
+# chooses it. Both read the one English text; the switcher shows EN and FR.
+LANGUAGES = [("en", "English"), ("en-us", "English (United States)"), ("fr", "Français")]
+# One format module per locale (drm/formats/<locale>/formats.py): the kinds of date in
+# drm/formats/__init__.py.
+FORMAT_MODULE_PATH = ["drm.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True

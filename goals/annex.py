@@ -6,13 +6,15 @@ reportlab's standard Helvetica fonts encode WinAnsi, which covers French accents
 import io
 from xml.sax.saxutils import escape
 
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from drm.formats import date_time
 
 from . import selectors
 from .terms import terms_view
@@ -37,7 +39,7 @@ def _text(value):
 
 
 def _when(value):
-    return formats.date_format(value, "DATETIME_FORMAT") if value else "—"
+    return date_time(value) if value else "—"
 
 
 def _person(user):

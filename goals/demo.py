@@ -27,16 +27,16 @@ from collections import defaultdict
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.dates import format_date
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from distributors.models import Distributor, RevenueRecord
 from distributors.periods import add_months, month_start
 from drm.errors import ValidationFailed
+from drm.formats import month_range, year_month
 from notifications.kinds import Delivery
 from notifications.models import NotificationPreference
 
@@ -121,7 +121,8 @@ THOUSAND = Decimal(1000)
 
 def _month_fr(day):
     """`janvier 2026`: a month as a French text writes it (the SMART check reads it)."""
-    return format_date(day, "MMMM y", locale="fr")
+    with translation.override("fr"):
+        return year_month(day)
 
 
 def year_end(year):
@@ -376,7 +377,7 @@ class DemoGoals:
             )
         else:
             what = f"{line.name} revenue" if line else "Revenue"
-            span = str(start.year) if whole_year else f"{start:%b %Y} – {due:%b %Y}"
+            span = str(start.year) if whole_year else month_range(start, due)
             description = (
                 f"{what} reported by {distributor.name} for {span}, in the reporting currency."
             )

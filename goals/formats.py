@@ -11,13 +11,12 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale
-from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 from django.conf import settings
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
-from drm.french import day_one
+from drm.formats import long_date, year_month
 
 from .metrics import Unit, metric_get
 
@@ -233,15 +232,15 @@ def short_amount(goal, value):
 
 
 def _month_text(day):
-    return format_date(day, "MMM y", locale=_locale())
+    return year_month(day)
 
 
 def day_text(day):
-    """A date spelled so that no reader takes the day for the month: "31 Dec 2027" ("1er févr.
-    2027" in French)."""
+    """A date of the terms, spelled out (drm.formats' long date): "31 December 2027",
+    "December 31, 2027", "1er février 2028"."""
     if day is None:
         return "—"
-    return day_one(format_date(day, "d MMM y", locale=_locale()))
+    return long_date(day)
 
 
 def _month_end(day):

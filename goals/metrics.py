@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from distributors.models import RevenueRecord
 from distributors.periods import add_months, month_start
 from distributors.revenue_epoch import revenue_epoch
+from drm.formats import month_range
 from drm.french import interpolate
 from leads.models import LeadRollup
 from leads.pricing import unpriced_note, won_lead_values
@@ -82,7 +83,8 @@ class Period:
 
     @property
     def label(self):
-        return f"{self.first:%Y-%m} – {self.last:%Y-%m}"
+        """ "April 2025 – March 2026", in the reader's language (drm.formats)."""
+        return month_range(self.first, self.last)
 
 
 # --- the facts a batch of goals reads ----------------------------------------------------------

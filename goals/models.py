@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from distributors.access import VisibleToQuerySet
+from drm.formats import short_date
 from drm.limits import PARAGRAPHS
 
 MONEY_DIGITS = 16
@@ -461,7 +462,7 @@ class Landmark(models.Model):
         indexes = [models.Index(fields=["date"], name="landmark_date")]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d}: {self.expected}"
+        return f"{short_date(self.date)}: {self.expected}"
 
 
 class Cause(models.TextChoices):
@@ -605,7 +606,7 @@ class LandmarkReview(models.Model):
         indexes = [models.Index(fields=["status", "opened_at"], name="review_status_opened")]
 
     def __str__(self):
-        return f"{self.goal} · {self.landmark.date:%Y-%m-%d}"
+        return f"{self.goal} · {short_date(self.landmark.date)}"
 
     @property
     def needs_accounting(self):
@@ -751,7 +752,7 @@ class Amendment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.goal} · {self.proposed_at:%Y-%m-%d}"
+        return f"{self.goal} · {short_date(self.proposed_at)}"
 
 
 class Proposal(models.Model):
@@ -780,7 +781,7 @@ class Proposal(models.Model):
         verbose_name_plural = _("proposals")
 
     def __str__(self):
-        return f"{self.goal} · {self.get_kind_display()} · {self.at:%Y-%m-%d}"
+        return f"{self.goal} · {self.get_kind_display()} · {short_date(self.at)}"
 
 
 class Activity(models.Model):
@@ -823,4 +824,4 @@ class Activity(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} · {self.date:%Y-%m-%d}"
+        return f"{self.get_kind_display()} · {short_date(self.date)}"

@@ -5,17 +5,16 @@ what happened to them in the timeline."""
 from django.db.models import Count, Q
 from django.db.models.functions import Greatest
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from distributors import record
 from distributors.access import is_manufacturer
+from drm.formats import short_date
 
 from . import selectors
 from .models import ActionStep, Activity, Amendment, Goal, LandmarkReview, NextAct, Proposal
 from .selectors import TITLE_OWN_RELATIONS, TITLE_RELATIONS
 
-SHORT = "SHORT_DATE_FORMAT"
 GOALS_SHOWN = 8
 STEPS_SHOWN = 5
 ACTIVITIES_SHOWN = 5
@@ -199,7 +198,7 @@ def goal_timeline(distributor, viewer, limit):
             record.TimelineEntry(
                 when=review.closed_at if closed else review.accounted_at,
                 kind=_("Review closed") if closed else _("Review accounted for"),
-                text=f"{titles[review.goal_id]} · {date_format(review.landmark.date, SHORT)}",
+                text=f"{titles[review.goal_id]} · {short_date(review.landmark.date)}",
                 url=reverse("goals:review", args=[review.pk]),
                 who=_name(review.closed_by if closed else review.accounted_by),
                 tone="warning" if review.outcome == LandmarkReview.Outcome.MISSED else "info",

@@ -1448,8 +1448,8 @@ def goal_history(goal):
             return change
         return dataclasses.replace(
             change,
-            old=_figure_text(goal, change.old) if change.old else change.old,
-            new=_figure_text(goal, change.new) if change.new else change.new,
+            old=_figure_text(goal, change.old_value) if change.old_value else change.old,
+            new=_figure_text(goal, change.new_value) if change.new_value else change.new,
         )
 
     changes = history_changes(
@@ -1483,7 +1483,7 @@ def goal_history(goal):
             change,
             **{
                 side: formats.band_text(goal, (None, kind, Decimal(value))) if value else value
-                for side, value in (("old", change.old), ("new", change.new))
+                for side, value in (("old", change.old_value), ("new", change.new_value))
             },
         )
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from distributors.countries import validate_country_code
 from distributors.forms import CodeChoiceField, DistributorPicker
 from distributors.models import Distributor, ImportBatch, ProductLine
+from drm.formats import DateInput
 from drm.limits import text_limit
 from drm.widgets import PickerSelect
 
@@ -295,9 +296,7 @@ class ConvertForm(forms.Form):
     value = forms.DecimalField(
         max_digits=16, decimal_places=2, min_value=0, label=_("Opportunity value")
     )
-    expected_close = forms.DateField(
-        label=_("Expected close"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expected_close = forms.DateField(label=_("Expected close"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -34,6 +34,7 @@ from django.utils.http import urlencode
 from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
 from distributors.models import Distributor
 from distributors.selectors import DistributorScope, distributor_scope_default
+from distributors.templatetags.money import money, number
 from drm.errors import ValidationFailed
 from drm.history import history_changes
 
@@ -211,6 +212,10 @@ def lead_timeline(*, lead, viewer):
     return list(events.order_by("at", "id"))
 
 
+def _amount(value, record):
+    return money(value, record.currency) if record.currency else number(value, 2)
+
+
 def lead_history(*, lead, viewer):
     """Who changed what on the lead. Partners never see the distributor field (a lead may have
     been with another distributor) nor changes made before it was handed to them."""
@@ -227,6 +232,8 @@ def lead_history(*, lead, viewer):
         hidden=hidden,
         subject=lambda record: record.company,
         shown_on_create=("status", "company"),
+        # Amounts in the lead's own currency (a plain number while it has none).
+        written=dict.fromkeys(("estimated_value", "opportunity_value", "won_value"), _amount),
     )
     if since is not None:
         # Compared with the record before, but shown only from the hand-over on.

@@ -1,5 +1,6 @@
 """Sending notifications: the in-app copy first, then e-mail now, in the digest, or never."""
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import ngettext
 
+from drm.formats import date_time, long_date
 from drm.french import interpolate
 
 from .kinds import Delivery, kind_get, kind_list
@@ -46,8 +48,20 @@ def delivery_for(*, user, kind):
 
 
 def _render(text, context):
-    # In the recipient's language (the caller overrides it), "de" elided before a name in French.
+    """`text` with its placeholders filled, in the active (the recipient's) language: a date
+    or date-time of `context` is written as the recipient reads it, and in French "de" is
+    elided before a name."""
+    if context:
+        context = {name: _written(value) for name, value in context.items()}
     return interpolate(text, context)
+
+
+def _written(value):
+    if isinstance(value, datetime.datetime):
+        return date_time(value)
+    if isinstance(value, datetime.date):
+        return long_date(value)
+    return value
 
 
 def act_key(thing, pk, act, *scope):

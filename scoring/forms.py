@@ -9,6 +9,7 @@ from distributors.forms import ManagerChoiceField, manager_choices
 from distributors.models import Tier
 from distributors.regions import region_written
 from distributors.selectors import DistributorScope
+from drm.formats import DateInput
 
 from .metrics import metric_list
 from .selectors import SORTS
@@ -40,9 +41,7 @@ class RunTriggerForm(forms.Form):
         required=False,
         label=_("As of"),
         help_text=_("Leave empty for today."),
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "form-control form-control-sm w-auto"}
-        ),
+        widget=DateInput(attrs={"class": "form-control form-control-sm w-auto"}),
     )
 
 

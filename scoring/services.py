@@ -28,6 +28,7 @@ from distributors.access import is_manufacturer
 from distributors.models import Distributor, RevenueRecord
 from distributors.periods import current_month, month_start
 from drm.errors import Conflict, NotAllowed, ValidationFailed
+from drm.formats import long_date
 from drm.limits import text_check
 from drm.task_policy import is_transient
 from leads.models import Lead
@@ -130,7 +131,7 @@ def scoring_as_of_check(as_of=None):
                 "A run is as of a day from %(first)s (the first month of data the portal holds) "
                 "to today, %(today)s."
             )
-            % {"first": first.isoformat(), "today": today.isoformat()},
+            % {"first": long_date(first), "today": long_date(today)},
             field="as_of",
         )
     return as_of

@@ -137,8 +137,8 @@ EXPORT_COLUMNS = [
     (gettext_noop("status"), lambda f: f.goal.get_status_display()),
     (gettext_noop("target"), lambda f: _number(f.goal.target)),
     (gettext_noop("unit"), lambda f: f.goal.unit),
-    (gettext_noop("start"), lambda f: f.goal.start.isoformat()),
-    (gettext_noop("due"), lambda f: f.goal.due.isoformat()),
+    (gettext_noop("start"), lambda f: f.goal.start),
+    (gettext_noop("due"), lambda f: f.goal.due),
     # Measured figures at the target's precision, as the pages write them.
     (gettext_noop("actual"), lambda f: _number(formats.value_number(f.goal, f.value))),
     (

@@ -26,7 +26,7 @@ from distributors.access import (
     user_membership,
     user_role,
 )
-from distributors.exports import neutralise, xlsx_response
+from distributors.exports import csv_cell, neutralise, xlsx_response
 from distributors.filters import page_form
 from distributors.imports import import_kind_help
 from distributors.selectors import distributor_scope_default
@@ -161,9 +161,9 @@ COLUMNS = [
     ),
     (
         gettext_noop("accept_deadline"),
-        lambda lead, show: lead.accept_deadline.isoformat() if lead.accept_deadline else "",
+        lambda lead, show: lead.accept_deadline or "",
     ),
-    (gettext_noop("created_at"), lambda lead, show: lead.created_at.isoformat()),
+    (gettext_noop("created_at"), lambda lead, show: lead.created_at),
 ]
 # What a partner's export leaves out: whom else the lead concerns is not its business.
 PARTNER_HIDDEN = {"distributor"}
@@ -202,7 +202,7 @@ def _export(request, leads, name):
     def stream():
         yield writer.writerow([neutralise(h) for h in headers])
         for row in rows():
-            yield writer.writerow([neutralise(cell) for cell in row])
+            yield writer.writerow([csv_cell(cell) for cell in row])
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'

@@ -3,10 +3,14 @@
   "use strict";
   var palette = ["#0d6efd", "#20c997", "#fd7e14", "#6f42c1", "#dc3545", "#198754",
                  "#0dcaf0", "#ffc107", "#6c757d", "#d63384", "#6610f2", "#adb5bd"];
-  // <html lang> is the language Django activated: numbers and months are written its way.
-  var locale = document.documentElement.lang || "en";
+  // The reader's format locale (drm.formats: "en-GB" for the channel's English, "en-US", "fr-FR"),
+  // else <html lang>: numbers, months and days are written its way.
+  var root = document.documentElement;
+  var locale = root.dataset.formatLocale || root.lang || "en-GB";
   var wholeNumber = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   var monthName = new Intl.DateTimeFormat(locale, { month: "short", year: "numeric" });
+  // The short date of the pages: 31/12/2026, 12/31/2026.
+  var dayName = new Intl.DateTimeFormat(locale, { day: "2-digit", month: "2-digit", year: "numeric" });
 
   var percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
 
@@ -25,10 +29,13 @@
   }
 
   function label(text) {
-    // "2026-03" → "mars 2026" / "Mar 2026"; anything else is shown as it is.
-    var match = /^(\d{4})-(\d{2})$/.exec(text);
+    // The data carry ISO dates: "2026-03" → "mars 2026" / "Mar 2026"; "2026-03-31" →
+    // "31/03/2026" / "03/31/2026"; anything else is shown as it is.
+    var match = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(text);
     if (!match) { return text; }
-    return monthName.format(new Date(Number(match[1]), Number(match[2]) - 1, 1));
+    var year = Number(match[1]), month = Number(match[2]) - 1;
+    if (match[3]) { return dayName.format(new Date(year, month, Number(match[3]))); }
+    return monthName.format(new Date(year, month, 1));
   }
 
   function draw(canvas) {
@@ -49,7 +56,13 @@
     // spec.decimals: figures that are not money nor counts (an average rating of 3.5).
     var figure = spec.decimals && !spec.percent_values ? new Intl.NumberFormat(locale, {
       maximumFractionDigits: spec.decimals }) : null;
-    var tooltip = { callbacks: { label: function (item) {
+    var tooltip = { callbacks: {
+      // The category (a month, a day) as the axis writes it, not as the data carry it.
+      title: function (items) {
+        if (!items.length || type === "scatter") { return ""; }
+        return label(String(items[0].label));
+      },
+      label: function (item) {
       var value = type === "doughnut" ? item.parsed :
         type === "radar" ? item.parsed.r : item.parsed[valueAxis];
       // A scatter point may carry its own name ({x, y, label}).

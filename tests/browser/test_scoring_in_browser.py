@@ -66,3 +66,36 @@ def test_a_partner_sees_its_scorecard_drawn_with_peers_anonymous(page, partner, 
     labels = radar.evaluate("c => Chart.getChart(c).data.datasets.map(d => d.label)")
     assert labels == ["You", "Peer median"]
     expect(page.locator("main")).not_to_contain_text("bolt")
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "score"),
+    [("en", "%d/%m/%Y", "12.5"), ("en-us", "%m/%d/%Y", "12.5"), ("fr", "%d/%m/%Y", "12,5")],
+)
+def test_the_score_history_axis_and_tooltips_write_days_and_figures_as_the_reader(
+    page, partner, distributor, language, day, score
+):
+    """The charts carry ISO days ("2026-03-31"); the axis and the tooltip write them, and the
+    figures, in the reader's locale: day first in English and French, month first in US English."""
+    from distributors.models import UserProfile
+
+    scored_channel(distributor)
+    UserProfile.objects.create(user=partner, language=language)
+    as_of = timezone.localdate()
+    # A British browser: "en" stays day first (a US one would make it "en-us").
+    page.set_extra_http_headers({"Accept-Language": "en-GB,en;q=0.9"})
+    log_in(page, partner)
+    page.goto("/scoring/my/")
+    canvas = expect_chart_drawn(page, "score-chart")
+
+    ticks = canvas.evaluate("c => Chart.getChart(c).scales.x.ticks.map(t => t.label)")
+    assert ticks == [as_of.strftime(day)]
+    title, label = canvas.evaluate(
+        """c => { const chart = Chart.getChart(c);
+                  const callbacks = chart.options.plugins.tooltip.callbacks;
+                  const item = { label: chart.data.labels[0], parsed: { y: 12.5 },
+                                 dataset: { label: "S" }, raw: 12.5 };
+                  return [callbacks.title([item]), callbacks.label(item)]; }"""
+    )
+    assert title == as_of.strftime(day)
+    assert label == f"S: {score}"

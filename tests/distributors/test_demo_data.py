@@ -231,8 +231,16 @@ def test_partners_of_french_distributors_see_the_portal_in_french(demo, client):
         assert Distributor.objects.get(code=code).language == "fr"
     client.force_login(get_user_model().objects.get(username="partner-loire"))
     page = client.get("/my/", HTTP_ACCEPT_LANGUAGE="en")
-    assert b'<html lang="fr">' in page.content
+    assert b'<html lang="fr" ' in page.content
     assert b"Chiffre d'affaires par mois" in page.content
+
+
+def test_partners_of_us_distributors_read_dates_month_first(demo, client):
+    user = get_user_model().objects.get(username="partner-great-lakes")
+    assert Distributor.objects.get(code="great-lakes").language == "en-us"
+    client.force_login(user)
+    page = client.get("/my/", HTTP_ACCEPT_LANGUAGE="en-GB")
+    assert b'<html lang="en-us" data-format-locale="en-US"' in page.content
 
 
 def test_the_demo_reference_data_has_french_names_that_french_partners_read(demo, client):

@@ -159,8 +159,8 @@ def test_partners_never_learn_that_an_internal_field_changed(manager, partner, d
         "manager-test",
         "changed",
         "Market potential",
-        "1000000.00",
-        "123.00",
+        "€1,000,000.00",
+        "€123.00",
     )
     # What the partner sees: the distributor created, its own membership; nothing else.
     assert sorted(line[2] for line in lines(history(distributor, partner))) == ["", "Role"]
@@ -194,3 +194,61 @@ def test_the_partners_page_shows_its_history_without_internal_fields(
 def test_the_outsider_gets_404_for_the_partners_distributor_page(login, outsider, distributor):
     response = login(outsider).get(reverse("distributors:detail", args=[distributor.code]))
     assert response.status_code == 404
+
+
+# --- values written for people ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "old_end", "new_end", "potential"),
+    [
+        ("en", "31/12/2027", "30/06/2028", "€250,000.00"),
+        ("en-us", "12/31/2027", "06/30/2028", "€250,000.00"),
+        ("fr", "31/12/2027", "30/06/2028", "250\u202f000,00\u00a0€"),
+    ],
+)
+def test_history_writes_dates_and_amounts_as_the_reader_does(
+    manager, distributor, language, old_end, new_end, potential
+):
+    import datetime
+
+    from django.utils import translation
+
+    distributor.contract_end = datetime.date(2028, 6, 30)
+    distributor.market_potential = 250000
+    services.distributor_save(distributor=distributor, by=manager)
+    with translation.override(language):
+        changes = {str(c.field): c for c in history(distributor, manager)}
+        end, potential_label = (
+            str(Distributor._meta.get_field(name).verbose_name).capitalize()
+            for name in ("contract_end", "market_potential")
+        )
+    assert (changes[end].old, changes[end].new) == (old_end, new_end)
+    assert changes[end].new_value == "2028-06-30"
+    assert changes[potential_label].new == potential
+    assert changes[potential_label].new_value == "250000.00"
+
+
+def test_the_api_history_gives_the_text_and_the_iso_value(token_client, manager, distributor):
+    import datetime
+
+    distributor.contract_end = datetime.date(2028, 6, 30)
+    services.distributor_save(distributor=distributor, by=manager)
+    url = reverse("api:distributor-history", args=[distributor.code])
+    first = token_client(manager).get(url, HTTP_ACCEPT_LANGUAGE="fr").json()["results"][0]
+    assert (first["old"], first["new"]) == ("31/12/2027", "30/06/2028")
+    assert (first["old_value"], first["new_value"]) == ("2027-12-31", "2028-06-30")
+
+
+def test_a_leads_history_writes_its_amounts_in_its_currency(manager, distributor):
+    from django.utils import translation
+
+    from leads.selectors import lead_history
+
+    lead = factories.LeadFactory(estimated_value=72000, currency="EUR")
+    lead.estimated_value = 80000
+    lead.save()
+    with translation.override("fr"):
+        change = next(c for c in lead_history(lead=lead, viewer=manager) if c.field)
+    assert (change.old, change.new) == ("72\u202f000,00\u00a0€", "80\u202f000,00\u00a0€")
+    assert "72000" not in f"{change.old}{change.new}"

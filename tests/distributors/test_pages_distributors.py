@@ -9,6 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from distributors import exports, periods, selectors
 from distributors.models import Distributor
@@ -135,6 +137,31 @@ def test_xlsx_export_stores_formula_like_text_as_text(login, manager, distributo
     assert sheet["A1"].value == "code"
     assert sheet["B2"].value == "'+cmd|' /C calc'!A0"
     assert sheet["B2"].data_type == "s"
+
+
+@pytest.mark.parametrize(
+    ("accept", "number_format"),
+    [("en-GB", "dd/mm/yyyy"), ("en-US", "mm/dd/yyyy"), ("fr", "dd/mm/yyyy")],
+)
+def test_exports_give_iso_dates_in_csv_and_real_dates_in_xlsx(
+    login, manager, distributor, accept, number_format
+):
+    """CSV files are for scripts and re-import: ISO 8601. XLSX cells are dates a spreadsheet
+    sorts and computes with, shown in the reader's short date."""
+    client = login(manager)
+    url = reverse("distributors:export")
+    with translation.override(accept.lower()):
+        start_header, end_header = gettext("contract_start"), gettext("contract_end")
+    text = client.get(url, {"format": "csv"}, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert (rows[0][start_header], rows[0][end_header]) == ("2024-01-01", "2027-12-31")
+
+    response = client.get(url, {"format": "xlsx"}, HTTP_ACCEPT_LANGUAGE=accept)
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    headers = [cell.value for cell in sheet[1]]
+    start = sheet.cell(row=2, column=headers.index(start_header) + 1)
+    assert start.is_date and start.value.date() == distributor.contract_start
+    assert start.number_format == number_format
 
 
 @pytest.fixture

@@ -641,5 +641,5 @@ def test_landmark_outside_the_goals_dates_is_refused(partner, acme_goal):
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["fields"] == {
-        "landmarks": ["The landmark of 30 Jun 2027 falls outside the goal's dates."]
+        "landmarks": ["The landmark of 30 June 2027 falls outside the goal's dates."]
     }

@@ -237,7 +237,7 @@ def test_the_figures_are_written_with_their_targets_precision_and_unit(
 ):
     client = reader(login, manager, "en")
     margin = page_figures(client, world["margin"])
-    assert margin["landmarks"][-1] == ["31 Dec 2026", "30.4%"]
+    assert margin["landmarks"][-1] == ["31 December 2026", "30.4%"]
     assert margin["bands"] == [["100%", "€2,500"]]
     assert margin["actual"] == "30.2%"  # 2,980.12 / 9,876.54
     revenue = page_figures(client, world["revenue"])

@@ -117,7 +117,7 @@ def test_revenue_without_an_exchange_rate_is_left_out(revenue, distributor, toda
 
 def test_revenue_how_names_the_period_and_the_figures(revenue, distributor, lines, today):
     actual = measure(goal(distributor, "revenue", product_line=lines[0]), today)
-    assert "2026-01 – 2026-06" in actual.how
+    assert "January 2026 – June 2026" in actual.how
     assert "3,000.00 EUR" in actual.how
     assert "Acme Industrial Supply" in actual.how and "Pumps" in actual.how
     assert "2 monthly figures" in actual.how
@@ -159,7 +159,7 @@ def test_growth_compares_with_the_same_months_a_year_earlier(revenue, distributo
     # January–June 2026: 7,000; January–June 2025: 500 + 3,500 = 4,000 → +75 %
     assert actual.value == D("75.00")
     assert actual.denominator == D("4000.00")
-    assert "2025-01 – 2025-06" in actual.how and "2026-01 – 2026-06" in actual.how
+    assert "January 2025 – June 2025" in actual.how and "January 2026 – June 2026" in actual.how
 
 
 def test_growth_without_last_years_figures_has_no_value(revenue, distributor, lines, today):
@@ -344,7 +344,7 @@ def activities(today, manager, distributor, other_distributor):
 def test_trainings_count_those_held_with_the_goals_distributor(activities, distributor, today):
     actual = measure(goal(distributor, "trainings", target=D("4"), unit="times"), today)
     assert actual.value == D(2)  # by either manager, with acme only, in 2026
-    assert "2026-01 – 2026-06" in actual.how and ": 2." in actual.how
+    assert "January 2026 – June 2026" in actual.how and ": 2." in actual.how
 
 
 def test_visits_of_a_distributor_goal_leave_out_visits_elsewhere(activities, distributor, today):

@@ -59,7 +59,7 @@ def test_the_annex_speaks_the_distributors_language(agreed, distributor):
     distributor.save()
     text = text_of(annex_pdf(distributor=distributor, year=2026))
     assert "Pump revenue 2026" in text
-    assert "31 déc. 2026" in text
+    assert "31 décembre 2026" in text
     for heading in ("Annexe au contrat", "Jalons", "Paliers de prime"):
         assert heading in text
     assert "Bonus bands" not in text

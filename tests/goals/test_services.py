@@ -403,7 +403,7 @@ def test_an_accepted_amendment_applies_its_terms_and_shows_in_the_history(active
     # Written as the pages write the figure.
     assert [(c.who, c.old, c.new) for c in target] == [(partner, "€120,000", "€110,000")]
     landmark = [
-        c for c in history if c.subject == "landmark of 30 Jun 2026" and c.action == "changed"
+        c for c in history if c.subject == "landmark of 30 June 2026" and c.action == "changed"
     ]
     assert (landmark[0].who, landmark[0].old, landmark[0].new) == (partner, "€59,507", "€50,000")
     band_changed = [c for c in history if c.subject.startswith("bonus band from 100") and c.old]
@@ -428,7 +428,7 @@ def test_an_amended_due_date_shows_in_the_history(active, manager, partner):
     goal = fresh(active)
     assert goal.due == datetime.date(2027, 3, 31)
     due = [c for c in services.goal_history(goal) if c.field == "Due"]
-    assert [(c.who, c.old, c.new) for c in due] == [(manager, "2026-12-31", "2027-03-31")]
+    assert [(c.who, c.old, c.new) for c in due] == [(manager, "31/12/2026", "31/03/2027")]
 
 
 def test_the_author_of_an_amendment_cannot_accept_it(active, manager):

@@ -221,28 +221,32 @@ def test_counts_agree_with_a_metric_that_counts_them(today, distributor, pumps):
         ("Pump revenue of 120,000 EUR, 2026-2027", None),
         (
             "Pump revenue of 120,000 EUR in 2027",
-            "The subtitle puts the goal in 2027; the goal runs from 1 Jan 2026 to 31 Dec 2026.",
+            "The subtitle puts the goal in 2027; the goal runs from 1 January 2026 to "
+            "31 December 2026.",
         ),
         (
             "Chiffre d'affaires pompes de 120 000 EUR en 2027",
-            "The subtitle puts the goal in 2027; the goal runs from 1 Jan 2026 to 31 Dec 2026.",
+            "The subtitle puts the goal in 2027; the goal runs from 1 January 2026 to "
+            "31 December 2026.",
         ),
         (
             "Pump revenue of 120,000 EUR in H1 2027",
-            "The subtitle puts the goal in H1 2027; the goal runs from 1 Jan 2026 to 31 Dec 2026.",
+            "The subtitle puts the goal in H1 2027; the goal runs from 1 January 2026 to "
+            "31 December 2026.",
         ),
         (
             "Pump revenue of 120,000 EUR by 2028",
-            "The subtitle sets the deadline at 2028; the goal is due on 31 Dec 2026.",
+            "The subtitle sets the deadline at 2028; the goal is due on 31 December 2026.",
         ),
         (
             "Pump revenue of 120,000 EUR, as in 2024",
-            "The subtitle puts the goal in 2024; the goal runs from 1 Jan 2026 to 31 Dec 2026.",
+            "The subtitle puts the goal in 2024; the goal runs from 1 January 2026 to "
+            "31 December 2026.",
         ),
         (
             "Pump revenue of 120,000 EUR after the 2023 slump",
-            "The subtitle names 2023, outside the goal's dates (1 Jan 2026 to 31 Dec 2026) and its "
-            "baseline period (1 Jan 2025 to 31 Dec 2025).",
+            "The subtitle names 2023, outside the goal's dates (1 January 2026 to 31 December "
+            "2026) and its baseline period (1 January 2025 to 31 December 2025).",
         ),
     ],
 )

@@ -194,7 +194,7 @@ def test_the_other_side_reads_what_changed_and_why_in_the_notice_the_page_and_th
 
     notice = Notification.objects.get(recipient=partner, kind="goal_proposed", body__contains="76")
     assert "Target: €72,000 → €76,000" in notice.body
-    assert "Due: 31 Dec 2027 → 30 Nov 2027" in notice.body
+    assert "Due: 31 December 2027 → 30 November 2027" in notice.body
     assert "The new plant in Verona opens in spring." in notice.body
     assert (
         "Pumps" not in notice.subject and "Filtration systems revenue of 76 k EUR" in notice.subject

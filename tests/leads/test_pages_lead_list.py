@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from leads import selectors, services
 from leads.models import Lead
@@ -315,6 +316,23 @@ def test_formula_like_text_is_neutralised_in_both_exports(login, manager, new_le
     cell = sheet.cell(row=2, column=headers.index("company") + 1)
     assert cell.value == '\'=HYPERLINK("http://evil.example")'
     assert cell.data_type == "s"
+
+
+def test_the_exports_date_a_lead_in_iso_for_csv_and_as_a_date_time_cell_for_xlsx(
+    login, manager, new_lead
+):
+    lead = new_lead()
+    client = login(manager)
+    row = csv_rows(client.get(EXPORT, {"format": "csv"}))[0]
+    assert row["created_at"] == lead.created_at.isoformat()
+    response = client.get(EXPORT, {"format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en-US")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    headers = [cell.value for cell in sheet[1]]
+    cell = sheet.cell(row=2, column=headers.index("created_at") + 1)
+    assert cell.is_date and cell.number_format == "mm/dd/yyyy h:mm AM/PM"
+    # The portal's clock (TIME_ZONE), to the second.
+    local = timezone.localtime(lead.created_at).replace(tzinfo=None, microsecond=0)
+    assert cell.value.replace(microsecond=0) == local
 
 
 def test_the_list_query_count_does_not_grow_with_the_leads(

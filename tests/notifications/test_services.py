@@ -110,6 +110,37 @@ def test_subject_and_body_are_rendered_in_the_recipients_language(settings, part
     assert (notification.subject, notification.body) == ("fr", "fr")
 
 
+@pytest.mark.parametrize(
+    ("language", "subject", "body"),
+    [
+        ("fr", "Due 1er février 2027", "At 04/03/2026 17:05"),
+        ("en-us", "Due February 1, 2027", "At 03/04/2026 5:05 PM"),
+        ("en", "Due 1 February 2027", "At 04/03/2026 17:05"),
+    ],
+)
+def test_dates_of_a_notice_are_written_as_its_recipient_reads_them(
+    settings, partner, language, subject, body
+):
+    """Whoever sends it: a date of the context as a long date, a date-time as a date-time."""
+    import datetime
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    UserProfile.objects.create(user=partner, language=language)
+    with translation.override("fr" if language != "fr" else "en"):
+        notification = services.notify(
+            recipient=partner,
+            kind="import_failed",
+            subject="Due %(day)s",
+            body="At %(moment)s",
+            context={
+                "day": datetime.date(2027, 2, 1),
+                "moment": datetime.datetime(2026, 3, 4, 17, 5, tzinfo=datetime.UTC),
+            },
+            link="/",
+        )
+    assert (notification.subject, notification.body) == (subject, body)
+
+
 def test_recipient_language_falls_back_to_the_site_language(settings, partner):
     assert services.recipient_language(partner) == settings.LANGUAGE_CODE
     UserProfile.objects.create(user=partner, language="")

@@ -22,6 +22,7 @@ from notifications.kinds import kind_list
 from notifications.models import Notification
 from tests import factories
 from tests.goals.test_services import terms
+from tests.placeholders import placeholders
 
 # The e-mail's template, a kind's registry and this test must agree: a kind added to the
 # registry without a scenario here fails the completeness check below.
@@ -187,3 +188,34 @@ def test_no_notice_says_the_same_sentence_twice(
     assert Notification.objects.filter(kind="goal_amendment", subject__startswith=decided).exists()
     for kind, words in expected.items():
         assert words in said[kind].body, (kind, said[kind].body)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"], indirect=True)
+def test_no_notice_nor_its_e_mail_leaves_a_placeholder(
+    language, today, manager, partner, outsider, distributor, other_distributor
+):
+    """Every kind, as the notice functions send it: its subject and body, its e-mail (text and
+    HTML) and the digest listing it, in the reader's language, with every placeholder filled."""
+    send_every_kind(today, manager, partner, outsider, distributor, other_distributor)
+
+    sent = list(Notification.objects.select_related("recipient"))
+    assert {n.kind for n in sent} == {kind.slug for kind in kind_list()}
+    texts = []
+    with translation.override(language):
+        for notice in sent:
+            context = {"user": notice.recipient, "notification": notice, "link": "https://x/"}
+            texts += [notice.subject, notice.body]
+            texts += [
+                render_to_string(f"notifications/email/notification.{kind}", context)
+                for kind in ("txt", "html")
+            ]
+        items = [(notice, "https://x/") for notice in sent]
+        texts += [
+            render_to_string(
+                f"notifications/email/digest.{kind}",
+                {"user": partner, "items": items, "inbox": "https://x/n/"},
+            )
+            for kind in ("txt", "html")
+        ]
+    found = [(hit, text[:80]) for text in texts for hit in placeholders(text)]
+    assert found == []

@@ -110,7 +110,7 @@ def test_a_run_as_of_a_day_outside_the_data_is_a_400_naming_as_of(
     response = token_client(manager).post(LIST, {"as_of": as_of}, format="json")
     assert response.status_code == 400, response.content
     error = response.json()["error"]
-    assert list(error["fields"]) == ["as_of"] and "2025-01-01" in error["message"]
+    assert list(error["fields"]) == ["as_of"] and "1 January 2025" in error["message"]
     assert not ScoringRun.objects.exists()
 
 

@@ -72,9 +72,9 @@ def test_each_page_says_which_run_and_when_it_was_computed_and_published(
     for user, url in ((manager, DASHBOARD), (manager, RANKINGS), (partner, scorecard())):
         page = login(user).get(url).content.decode()
         info = run_info(page)
-        assert f"Scoring run {run.pk} as of 06/15/2026" in info
-        assert "over the 12 complete months 2025-06 – 2026-05" in info
-        assert "computed 06/15/2026 noon, published 06/15/2026 noon." in info
+        assert f"Scoring run {run.pk} as of 15/06/2026" in info
+        assert "over the 12 complete months June 2025 – May 2026" in info
+        assert "computed 15/06/2026 12:00, published 15/06/2026 12:00." in info
         assert note(page) is None, url
 
 

@@ -53,11 +53,11 @@ def test_the_run_its_dates_and_what_changed_since_read_in_french(
     client.force_login(manager)
     for url in (reverse("scoring:dashboard"), reverse("scoring:rankings")):
         page = html.unescape(client.get(url).content.decode())
-        assert "à la date du 15/06/2026, sur les 12 mois complets 2025-06 – 2026-05" in page
+        assert "à la date du 15/06/2026, sur les 12 mois complets juin 2025 – mai 2026" in page
         assert "Le chiffre d'affaires a changé depuis ce calcul." in page
         assert "Relancer la notation" in page
     dashboard = client.get(reverse("scoring:dashboard")).content.decode()
-    assert "Accepté, le réseau, 2025-06 – 2026-05" in dashboard
+    assert "Accepté, le réseau, juin 2025 – mai 2026" in dashboard
     assert "Conversion MQL → DQL, le réseau" in dashboard
     client.force_login(partner)
     page = html.unescape(client.get(reverse("scoring:scorecard", args=["acme"])).content.decode())

@@ -61,7 +61,7 @@ def test_a_run_as_of_a_day_before_the_data_is_refused_and_nothing_starts(
     login, manager, page_channel
 ):
     response = login(manager).post(TRIGGER, {"as_of": "1900-01-01"}, follow=True)
-    assert "2025-01-01" in response.content.decode()
+    assert "1 January 2025" in response.content.decode()
     assert not ScoringRun.objects.exists()
     response = login(manager).post(TRIGGER, {"as_of": "not a day"}, follow=True)
     assert "as_of" in response.content.decode()
