@@ -479,12 +479,13 @@ class RevenueRecord(models.Model):
 
     The foreign keys carry no database constraint: the import engine checks and locks the
     referenced rows set-wise at publish time, which costs a fraction of per-row FK triggers
-    (see README, "Imports").
+    (see docs/user-guide-managers.md, "Importing").
     """
 
     # No FK constraints and no per-column indexes: the natural key's index (distributor first)
     # serves lookups by distributor; product lines and categories are looked up rarely (their
-    # deletion) and every extra index slows each import row (see README, "Imports").
+    # deletion) and every extra index slows each import row (see docs/user-guide-managers.md,
+    # "Importing").
     distributor = models.ForeignKey(
         Distributor,
         on_delete=models.CASCADE,

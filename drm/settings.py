@@ -240,7 +240,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drm.api.exception_handler",
-    # README, "Security and reliability": per token (else per user, else per client address),
+    # docs/operator-guide.md, "Security and reliability": per token (else per user, else per
+    # client address),
     # counted in the default cache; reads, writes and bulk actions each have their own budget.
     "DEFAULT_THROTTLE_CLASSES": [
         "drm.throttling.AnonRateThrottle",
@@ -353,8 +354,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # Domain settings
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="EUR")
-# Imports (README, "Imports"): an upload larger than IMPORT_MAX_BYTES is cut off while it
-# streams in; the row cap and the XLSX unpacking limits keep one file from exhausting a worker.
+# Imports (docs/user-guide-managers.md, "Importing"): an upload larger than IMPORT_MAX_BYTES
+# is cut off while it streams in; the row cap and the XLSX unpacking limits keep one file from
+# exhausting a worker.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=512 * 1024 * 1024)
@@ -372,10 +374,10 @@ IMPORT_EXPIRE_HOURS = env.int("IMPORT_EXPIRE_HOURS", default=72)
 IMPORT_STUCK_MINUTES = env.int("IMPORT_STUCK_MINUTES", default=60)
 # Leads: how many overdue leads one run of the deadline job handles (the next run takes the rest).
 LEAD_DEADLINE_BATCH = env.int("LEAD_DEADLINE_BATCH", default=2000)
-# Goals (README, "Goals"): the SMART check refuses a target implying more growth over its
-# baseline than GOAL_ABSURD_GROWTH_PCT, warns when a percentage target asks for more than
-# GOAL_WARN_POINTS points (refuses beyond three times that), and warns when the growth asked
-# passes the distributor's own trend by more than GOAL_TREND_MARGIN_POINTS.
+# Goals (docs/user-guide-managers.md, "Goals"): the SMART check refuses a target implying more
+# growth over its baseline than GOAL_ABSURD_GROWTH_PCT, warns when a percentage target asks for
+# more than GOAL_WARN_POINTS points (refuses beyond three times that), and warns when the growth
+# asked passes the distributor's own trend by more than GOAL_TREND_MARGIN_POINTS.
 # Figures read from the whole revenue table (a team goal's channel revenue) are cached for this
 # long at most; any revenue write renews them at once (distributors.revenue_epoch).
 REVENUE_CACHE_SECONDS = env.int("REVENUE_CACHE_SECONDS", default=15 * 60)
@@ -383,12 +385,14 @@ GOAL_ABSURD_GROWTH_PCT = env.int("GOAL_ABSURD_GROWTH_PCT", default=300)
 GOAL_WARN_POINTS = env.int("GOAL_WARN_POINTS", default=15)
 GOAL_TREND_MARGIN_POINTS = env.int("GOAL_TREND_MARGIN_POINTS", default=25)
 # An on-track landmark review closes itself this many days after its landmark's month ended
-# (the time distributors have to report a month): its figures are final then (README, Goals).
+# (the time distributors have to report a month): its figures are final then
+# (docs/user-guide-managers.md, "Goals").
 GOAL_REVIEW_SETTLE_DAYS = env.int("GOAL_REVIEW_SETTLE_DAYS", default=30)
 # A contract ending within this many days is flagged "renewal due" (distributor page, list,
 # dashboard) and its account manager is told once by the daily job.
 CONTRACT_RENEWAL_DAYS = env.int("CONTRACT_RENEWAL_DAYS", default=90)
-# Scoring (README, "Scoring"): published runs kept this many days (trends, movement arrows);
+# Scoring (docs/user-guide-managers.md, "Scoring"): published runs kept this many days (trends,
+# movement arrows);
 # a missed landmark still not accounted for this many days after its review opened is overdue.
 SCORING_RETENTION_DAYS = env.int("SCORING_RETENTION_DAYS", default=400)
 SCORING_ACCOUNTING_DAYS = env.int("SCORING_ACCOUNTING_DAYS", default=14)
