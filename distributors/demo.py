@@ -757,7 +757,10 @@ class DemoLoader:
                             kind=kind,
                             amount=money(quantity),
                             value=money(value),
-                            note="Demo data",
+                            # The distributor's own words: a French distributor's notes in French.
+                            note="Données de démonstration"
+                            if plan.country in FRENCH_SPEAKING
+                            else "Demo data",
                         )
                     )
         created, updated = upsert(
