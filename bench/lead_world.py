@@ -261,8 +261,8 @@ def _reference_data(cursor, now):
     _execute(
         cursor,
         f"""
-        INSERT INTO {territory} (code, name, country, region, updated_at)
-        SELECT lower(c.code) || '-' || lower(r.region), c.name || ' ' || r.region, c.code,
+        INSERT INTO {territory} (code, name, name_fr, country, region, updated_at)
+        SELECT lower(c.code) || '-' || lower(r.region), c.name || ' ' || r.region, '', c.code,
             r.region, %s
         FROM unnest({_texts([c[0] for c in COUNTRIES])}, {_texts([c[2] for c in COUNTRIES])})
             AS c(code, name)

@@ -131,10 +131,11 @@ def test_when_the_navbar_cannot_be_drawn_the_500_page_still_answers_without_it(
         {
             **settings.TEMPLATES[0],
             "OPTIONS": {
+                **settings.TEMPLATES[0]["OPTIONS"],
                 "context_processors": [
                     *settings.TEMPLATES[0]["OPTIONS"]["context_processors"],
                     "tests.drm.test_error_pages.failing_context_processor",
-                ]
+                ],
             },
         }
     ]

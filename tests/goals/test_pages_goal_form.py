@@ -83,7 +83,7 @@ def test_a_landmark_past_the_due_date_is_named_by_its_row(login, manager, today,
     response = login(manager).post(CREATE, data)
     assert response.status_code == 400
     errors = response.context["form"].non_field_errors()
-    assert "Landmark 3: the date comes after the goal's due date (31 Dec 2026)" in errors
+    assert "Landmark 3: the date comes after the goal's due date (31 December 2026)" in errors
     page = parse(response.content.decode())
     assert page.find(attr=("name", "landmarks-2-date")).attrs.get("aria-invalid") == "true"
     assert not Goal.objects.exists()
@@ -195,7 +195,7 @@ def test_landmarks_proposed_by_the_rule_are_shown_with_their_unit(login, manager
     page = parse(response.content.decode())
     rows = [row.text() for row in page.find(id="landmarks-proposed").find(tag="tbody").iter()]
     # Whole euros, as the target is written; the last one is the target on the due date.
-    assert "31 Mar 2026 €29,589" in rows and "31 Dec 2026 €120,000" in rows
+    assert "31 March 2026 €29,589" in rows and "31 December 2026 €120,000" in rows
     # Proposed landmarks are shown, not posted.
     assert page.find(attr=("name", "landmarks-0-date")) is None
 
