@@ -539,10 +539,18 @@ class LandmarkReviewQuerySet(VisibleToQuerySet):
                 default=Value(NextAct.CLOSE),
                 output_field=models.CharField(),
             ),
+            # `account` spelled once (its two EXISTS are most of the SQL a filter on the side
+            # repeats): the side that accounts is the distributor's for a co-set goal.
             next_side=Case(
                 When(closed | on_track, then=Value("")),
-                When(account & co_set, then=Value(Side.PARTNER)),
-                When(account, then=Value(Side.MANUFACTURER)),
+                When(
+                    account,
+                    then=Case(
+                        When(co_set, then=Value(Side.PARTNER)),
+                        default=Value(Side.MANUFACTURER),
+                        output_field=models.CharField(),
+                    ),
+                ),
                 When(acknowledge, then=Value(Side.PARTNER)),
                 When(figures, then=Value("")),
                 default=Value(Side.MANUFACTURER),
