@@ -195,7 +195,9 @@ def test_every_surface_gives_each_rate_as_the_same_division_named_the_same(
         # The dashboard's headline: the channel's figures over the run's months, and the page it
         # links to shows the same.
         dashboard = login(manager).get(DASHBOARD).content.decode()
-        headline = cell(dashboard, r'data-rate="acceptance">.*?class="kpi lead-rate">(.*?)</div>')
+        headline = cell(
+            dashboard, r'data-rate="acceptance">.*?class="kpi lead-rate[^"]*">(.*?)</div>'
+        )
         assert headline == acceptance[2]
         link = cell(dashboard, r'data-rate="acceptance">.*?class="funnel-link" href="([^"]+)"')
         linked = login(manager).get(link.replace("&amp;", "&")).content.decode()
