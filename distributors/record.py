@@ -122,6 +122,28 @@ def head_and_counts(queryset, size, **counts):
     return rows, {name: getattr(rows[0], alias) for name, alias in aliases.items()}
 
 
+SHARED = "_record_shared"
+
+
+def share_within_page(distributor):
+    """Let the builders of one page of `distributor` share what two of them read (the waiting
+    leads of the leads section and of the partner's to-do, the months not reported): the page
+    calls this once on the instance it hands to every builder, and the memo lives as long as
+    that instance, the request."""
+    setattr(distributor, SHARED, {})
+
+
+def shared(distributor, key, build):
+    """`build()`, once per page when share_within_page() was called on `distributor` (else every
+    time): `key` names what is built, with whatever it depends on besides the distributor."""
+    memo = getattr(distributor, SHARED, None) if distributor is not None else None
+    if memo is None:
+        return build()
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
+
+
 def sections(distributor, viewer, *, today=None):
     """The sections of `distributor`'s page as `viewer` sees them, in order."""
     today = today or timezone.localdate()

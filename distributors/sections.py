@@ -17,6 +17,15 @@ from .models import Distributor, ImportBatch, Investment
 PROFILE_FIELDS = ("status", "contract_start", "contract_end", "tier", "account_manager")
 
 
+def _unreported(distributor, today):
+    """The months not reported yet, read once for the revenue section and the partner's to-do."""
+    return record.shared(
+        distributor,
+        ("unreported", today),
+        lambda: selectors.unreported_months(distributor=distributor, today=today),
+    )
+
+
 def revenue_section(distributor, viewer, today):
     summary = selectors.investment_summary(
         distributor=distributor, months=selectors.INVESTMENT_MONTHS, today=today
@@ -36,7 +45,7 @@ def revenue_section(distributor, viewer, today):
             today=today,
             invested=sum((row["value"] or Decimal(0) for row in summary), Decimal(0)),
         ),
-        "unreported": selectors.unreported_months(distributor=distributor, today=today),
+        "unreported": _unreported(distributor, today),
         "revenue_url": reverse("distributors:revenue", args=[distributor.code])
         if is_manufacturer(viewer)
         else reverse("distributors:my-revenue"),
@@ -116,7 +125,7 @@ def months_to_report(viewer, *, distributor, scope, today):
     """A partner admin's months of revenue not reported yet: the list on its revenue page."""
     if distributor is None or user_role(viewer) != Role.PARTNER_ADMIN:
         return None
-    months = selectors.unreported_months(distributor=distributor, today=today)
+    months = _unreported(distributor, today)
     return record.Todo(
         key="months_to_report",
         label=_("Months of revenue not reported yet"),

@@ -198,6 +198,7 @@ def _detail_context(request, distributor):
     timeline, the profile and its full change history."""
     today = timezone.localdate()
     days_left = distributor.contract_days_left(today)
+    record.share_within_page(distributor)
     return {
         "distributor": distributor,
         "contract_state": distributor.contract_state(today),

@@ -3,13 +3,13 @@ overdue, those accepted this month and the funnel in one line; lead events in th
 
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import is_manufacturer
+from distributors.access import Role, is_manufacturer, user_role
 from distributors.periods import month_start
 
 from . import analytics, selectors
@@ -18,18 +18,33 @@ from .models import Lead, LeadEvent, Stage
 WAITING_SHOWN = 5
 
 
+def _waiting(distributor, viewer):
+    """The leads of `distributor` waiting for an answer as `viewer` sees them, most urgent
+    first: the first WAITING_SHOWN and their counts (waiting, overdue) in one query, shared by
+    the leads section and a partner admin's to-do (the same rows)."""
+
+    def build():
+        now = timezone.now()
+        leads = (
+            selectors.waiting_for_answer(Lead.objects.visible_to(viewer))
+            .filter(distributor=distributor)
+            .select_related("product_line")
+            .order_by(F("accept_deadline").asc(nulls_last=True), "id")
+        )
+        rows, counts = record.head_and_counts(
+            leads,
+            WAITING_SHOWN,
+            waiting=Count("pk"),
+            overdue=Count("pk", filter=Q(accept_deadline__lt=now)),
+        )
+        return now, rows, counts
+
+    return record.shared(distributor, ("leads_waiting", viewer.pk), build)
+
+
 def leads_section(distributor, viewer, today):
-    now = timezone.now()
+    now, waiting, counts = _waiting(distributor, viewer)
     manufacturer = is_manufacturer(viewer)
-    waiting = (
-        selectors.waiting_for_answer(Lead.objects.visible_to(viewer))
-        .filter(distributor=distributor)
-        .select_related("product_line")
-        .order_by("accept_deadline", "id")
-    )
-    counts = waiting.aggregate(
-        waiting=Count("pk"), overdue=Count("pk", filter=Q(accept_deadline__lt=now))
-    )
     # The running month's acceptances as the analytics count them (the rollups the lifecycle
     # services keep in step with each event).
     month = month_start(today)
@@ -48,7 +63,7 @@ def leads_section(distributor, viewer, today):
     return {
         "waiting": [
             {"lead": lead, "overdue": lead.accept_deadline and lead.accept_deadline < now}
-            for lead in waiting[:WAITING_SHOWN]
+            for lead in waiting
         ],
         "waiting_count": counts["waiting"],
         "overdue_count": counts["overdue"],
@@ -117,18 +132,25 @@ def todo_leads_to_accept(viewer, *, distributor, scope, today):
     """A partner's leads to accept or reject, most urgent first (a rep: those handed to it)."""
     if distributor is None or is_manufacturer(viewer):
         return None
-    leads = selectors.leads_to_accept(user=viewer, distributor=distributor)
-    now = timezone.now()
-    counts = leads.aggregate(
-        count=Count("pk"), overdue=Count("pk", filter=Q(accept_deadline__lt=now))
-    )
+    if user_role(viewer) == Role.PARTNER_ADMIN:
+        # Its distributor's waiting leads: the rows the leads section read.
+        now, rows, counts = _waiting(distributor, viewer)
+        rows = rows[: record.TODO_PREVIEW]
+    else:
+        now = timezone.now()
+        rows, counts = record.head_and_counts(
+            selectors.leads_to_accept(user=viewer, distributor=distributor).select_related(None),
+            record.TODO_PREVIEW,
+            waiting=Count("pk"),
+            overdue=Count("pk", filter=Q(accept_deadline__lt=now)),
+        )
     return record.Todo(
         key="leads_to_accept",
         label=_("Leads to accept"),
-        count=counts["count"],
+        count=counts["waiting"],
         overdue=counts["overdue"],
         url=selectors.leads_to_accept_url(user=viewer, distributor=distributor),
-        rows=_preview(leads, lambda lead: _lead_row(lead, now)),
+        rows=tuple(_lead_row(lead, now) for lead in rows),
         action=_("Accept or reject each one before its deadline"),
     )
 
