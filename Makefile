@@ -8,6 +8,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Processes the tests run in (pytest-xdist); 0: one, in this process.
+TEST_WORKERS ?= 2
 SCALE ?= 1
 
 VENV := .venv
@@ -63,7 +65,7 @@ run: $(STAMP)
 
 test: $(DEV_STAMP)
 	$(VENV)/bin/lint-imports
-	$(PY) tests/run.py $(PYTEST_ARGS)
+	TEST_WORKERS=$(TEST_WORKERS) $(PY) tests/run.py $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

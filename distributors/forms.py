@@ -9,7 +9,7 @@ from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, 
 from django.utils.translation import gettext_lazy as _
 
 from drm.formats import DateInput
-from drm.widgets import PickerCodeInput, PickerSelectMultiple
+from drm.widgets import LanguageSelect, PickerCodeInput, PickerSelectMultiple
 
 from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 from .models import Distributor, ImportBatch, Membership, Territory, Tier
@@ -97,6 +97,7 @@ class DistributorForm(forms.ModelForm):
             "product_lines",
         ]
         widgets = {
+            "language": LanguageSelect(),
             "contract_start": DateInput(),
             "contract_end": DateInput(),
             "territories": PickerSelectMultiple,
@@ -318,6 +319,7 @@ class ProfileForm(forms.Form):
         label=_("Language"),
         choices=[("", _("As my browser asks"))] + list(settings.LANGUAGES),
         required=False,
+        widget=LanguageSelect(),
     )
 
     def __init__(self, *args, **kwargs):

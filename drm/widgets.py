@@ -54,3 +54,14 @@ class PickerCodeInput(forms.TextInput):
         if placeholder:
             attrs["placeholder"] = placeholder
         super().__init__(_attrs("one", attrs, url, params))
+
+
+class LanguageSelect(forms.Select):
+    """A choice of languages, each named in its own language and marked so (`lang`), as a screen
+    reader reads it and as a French page may say "English"."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option

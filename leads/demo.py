@@ -1809,6 +1809,7 @@ class DemoLeads:
         rng = random.Random(f"{seed}:materials")
         materials = []
         for number, (title, kind, line, stage, description, _) in enumerate(MATERIALS):
+            language = "fr" if title in FRENCH_TITLES else "en"
             url = f"{MEDIA}{_slug(title) or number}"
             material, _ = Material.objects.update_or_create(
                 url=url,
@@ -1819,6 +1820,7 @@ class DemoLeads:
                     "product_line_id": world.lines.get(line) if line else None,
                     "stage": stage,
                     "is_active": "(ended)" not in title,
+                    "language": language,
                 },
             )
             created = now - (700 - number * 37) * DAY

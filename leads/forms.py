@@ -13,7 +13,7 @@ from distributors.forms import CodeChoiceField, DistributorPicker
 from distributors.models import Distributor, ImportBatch, ProductLine
 from drm.formats import DateInput
 from drm.limits import text_limit
-from drm.widgets import PickerSelect
+from drm.widgets import LanguageSelect, PickerSelect
 
 from .models import (
     CriteriaVersion,
@@ -439,6 +439,12 @@ class MaterialFilterForm(forms.Form):
         required=False,
         label=_("Sales stage"),
     )
+    language = forms.ChoiceField(
+        choices=[("", _("Any language")), *Material._meta.get_field("language").choices],
+        required=False,
+        label=_("Language"),
+        widget=LanguageSelect,
+    )
     shown = forms.ChoiceField(
         choices=[
             ("", _("Shown or hidden")),
@@ -460,6 +466,7 @@ class MaterialFilterForm(forms.Form):
             "kind": data.get("kind"),
             "product_line": data.get("product_line"),
             "stage": data.get("stage"),
+            "language": data.get("language"),
             "is_active": {"yes": True, "no": False}.get(data.get("shown")),
         }
 
@@ -482,12 +489,17 @@ class MaterialForm(forms.ModelForm):
             "kind",
             "stage",
             "product_line",
+            "language",
             "description",
             "file",
             "url",
             "is_active",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4}), "product_line": PickerSelect}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "product_line": PickerSelect,
+            "language": LanguageSelect,
+        }
 
     def __init__(self, *args, **kwargs):
         from django.conf import settings

@@ -666,6 +666,13 @@ class Material(models.Model):
     file = models.FileField(_("file"), upload_to="materials/%Y/%m/", blank=True)
     url = models.URLField(_("link"), blank=True)
     is_active = models.BooleanField(_("shown to partners"), default=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=[(code, name) for code, name in settings.LANGUAGES if "-" not in code],
+        blank=True,
+        help_text=_("The language it is written in; empty: any (a drawing, a price list)"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -494,15 +494,24 @@ def criteria_history(*, visible_to, page=None, size=10):
     ]
 
 
-def materials_for_lead(*, lead):
-    """The catalogue items a partner sees on a lead: its product line (or any), its stage."""
+def materials_for_lead(*, lead, language=None):
+    """The catalogue items a partner sees on a lead: its product line (or any), its stage.
+    With `language` (the reader's), the items in that language or in none come first, those
+    written in another language after them."""
     stage = lead.status if lead.status in Material.Stage.values else None
     materials = Material.objects.filter(is_active=True).select_related("product_line")
     line = Q(product_line__isnull=True)
     if lead.product_line_id:
         line |= Q(product_line_id=lead.product_line_id)
     stages = [Material.Stage.ANY] + ([stage] if stage else [])
-    return materials.filter(line, stage__in=stages).order_by("kind", "title")
+    materials = materials.filter(line, stage__in=stages)
+    if language:
+        base = language.split("-")[0]
+        materials = materials.annotate(
+            foreign=Case(When(Q(language="") | Q(language=base), then=0), default=1)
+        ).order_by("foreign", "kind", "title")
+        return materials
+    return materials.order_by("kind", "title")
 
 
 def material_feedback_on_lead(*, lead, by):
@@ -529,7 +538,7 @@ def _materials_visible(viewer):
 
 def _materials_filtered(materials, filters):
     filters = filters or {}
-    for name in ("kind", "stage", "product_line"):
+    for name in ("kind", "stage", "product_line", "language"):
         if filters.get(name):
             materials = materials.filter(**{name: filters[name]})
     if filters.get("is_active") is not None:

@@ -59,6 +59,16 @@ class ScoringWeight(models.Model):
     def __str__(self):
         return f"{self.metric}: {self.weight}"
 
+    @property
+    def metric_label(self):
+        """The metric's name in the reader's language (its key, for a metric no longer defined)."""
+        from .metrics import metric_get
+
+        try:
+            return metric_get(self.metric).label
+        except KeyError:
+            return self.metric
+
 
 class ScoringRun(models.Model):
     class Status(models.TextChoices):

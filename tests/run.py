@@ -92,7 +92,24 @@ def main(argv):
     os.environ.setdefault("CELERY_QUEUE", f"drm-test-{os.getpid()}")
     import pytest
 
-    return pytest.main(argv)
+    return pytest.main(with_workers(argv))
+
+
+def with_workers(argv):
+    """TEST_WORKERS=N (make test: 2, the machine's cores) runs the tests in N processes
+    (pytest-xdist), a test file each at a time, each process with its own test database, cache
+    database and Celery queue (tests/xdist_env.py). 0, or an explicit -n, leaves argv as is."""
+    # The plugin is imported before pytest puts the project on the path, in every process.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, root)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [root, os.environ.get("PYTHONPATH", "")])
+    )
+    workers = os.environ.get("TEST_WORKERS", "0")
+    if workers in ("", "0", "1") or any(arg == "-n" or arg.startswith("-n") for arg in argv):
+        return ["-p", "tests.xdist_env", *argv]
+    print(f"tests: {workers} processes (pytest-xdist, a file each at a time)", flush=True)
+    return ["-p", "tests.xdist_env", "-n", workers, "--dist", "loadfile", *argv]
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from distributors.access import (
@@ -443,7 +443,7 @@ def _detail_context(request, lead, **forms):
         "history": selectors.lead_history(lead=lead, viewer=request.user)[:50],
         "now": timezone.now(),
         "criteria": version,
-        "materials": selectors.materials_for_lead(lead=lead),
+        "materials": selectors.materials_for_lead(lead=lead, language=get_language()),
         "qualification": lead.qualifications.select_related("version").first(),
         "registration": getattr(lead, "registration", None),
     }

@@ -65,3 +65,17 @@ def test_a_weight_out_of_range_is_a_field_error(login, manager, db):
     response = login(manager).post(URL, form_data(revenue_t12m="101"))
     assert response.status_code == 400
     assert response.context["form"].errors["revenue_t12m"]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_each_version_names_its_metrics_in_the_readers_language(login, manager, language):
+    from django.utils import translation
+
+    from scoring.metrics import metric_get
+
+    response = login(manager).get(URL, HTTP_ACCEPT_LANGUAGE=language)
+    versions = response.content.decode().split('id="versions"')[1]
+    with translation.override(language):
+        label = str(metric_get("acceptance_rate").label)
+    assert label in versions
+    assert "acceptance_rate" not in versions
