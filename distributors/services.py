@@ -690,8 +690,12 @@ def _validate(batch_id):
             error_count=errors.count,
             errors_csv=errors.csv_gzip(),
             number_format_used=used,
-            message=_("%(errors)d error(s) in %(total)d row(s); nothing was imported.")
-            % {"errors": errors.count, "total": outcome.total},
+            message=ngettext(
+                "%(errors)d error in %(total)s; nothing was imported.",
+                "%(errors)d errors in %(total)s; nothing was imported.",
+                errors.count,
+            )
+            % {"errors": errors.count, "total": _rows(outcome.total)},
             total_rows=outcome.total,
             processed_rows=outcome.total,
             finished_at=timezone.now(),
@@ -703,17 +707,17 @@ def _validate(batch_id):
         message = _("The file holds no row to import.")
     elif spec.replaces:
         message = _(
-            "%(total)d row(s) ready: %(new)d new, %(changed)d change stored figures, "
+            "%(total)s ready: %(new)d new, %(changed)d change stored figures, "
             "%(unchanged)d unchanged."
         ) % {
-            "total": outcome.total,
+            "total": _rows(outcome.total),
             "new": shown.new,
             "changed": shown.changed,
             "unchanged": shown.unchanged,
         }
     else:
-        message = _("%(total)d row(s) ready: %(new)d new, %(replaced)d already stored (skipped).")
-        message %= {"total": outcome.total, "new": shown.new, "replaced": shown.skipped}
+        message = _("%(total)s ready: %(new)d new, %(replaced)d already stored (skipped).")
+        message %= {"total": _rows(outcome.total), "new": shown.new, "replaced": shown.skipped}
     if comments:
         message += " " + ngettext(
             "%(count)d row starting with # skipped (row %(rows)s).",
@@ -734,6 +738,11 @@ def _validate(batch_id):
         message=message[:500],
     )
     import_batch_notify(batch_id=batch_id)
+
+
+def _rows(count):
+    """ "1 row", "12 rows": a count of a file's rows, in the language being spoken."""
+    return ngettext("%(count)d row", "%(count)d rows", count) % {"count": count}
 
 
 def _some_rows(numbers, shown=5):
@@ -801,16 +810,20 @@ def _commit(batch_id):
             created, updated = publish(stage.spec, stage, now=timezone.now())
             if stage.spec.replaces:
                 message = _(
-                    "Imported %(total)d row(s): %(new)d new, %(replaced)d replaced, "
+                    "Imported %(total)s: %(new)d new, %(replaced)d replaced, "
                     "%(unchanged)d unchanged."
                 ) % {
-                    "total": batch.total_rows,
+                    "total": _rows(batch.total_rows),
                     "new": created,
                     "replaced": updated,
                     "unchanged": batch.total_rows - created - updated,
                 }
             else:
-                message = _("Imported %(new)d new row(s); %(skipped)d already stored.") % {
+                message = ngettext(
+                    "Imported %(new)d new row; %(skipped)d already stored.",
+                    "Imported %(new)d new rows; %(skipped)d already stored.",
+                    created,
+                ) % {
                     "new": created,
                     "skipped": batch.total_rows - created,
                 }

@@ -148,7 +148,7 @@ def test_partner_uploads_checks_and_commits_revenue_then_sees_row_errors(
     expect(preview.first).to_contain_text("September 2026")
     page.locator("#commit-button").click()
     expect(page.locator("#import-message")).to_contain_text(
-        "Imported 2 row(s): 2 new, 0 replaced, 0 unchanged."
+        "Imported 2 rows: 2 new, 0 replaced, 0 unchanged."
     )
     expect(page.locator("#import-status-label")).to_have_text("Committed")
     expect(page.locator("#commit-button")).to_have_count(0)

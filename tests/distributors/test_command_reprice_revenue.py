@@ -24,4 +24,4 @@ def test_rates_loaded_directly_are_applied_by_the_command():
     call_command("reprice_revenue", stdout=out)
     record.refresh_from_db()
     assert record.reporting_amount == record.amount * Decimal("0.5")
-    assert "0 row(s) still lack a rate" in out.getvalue()
+    assert "0 rows still lack a rate" in out.getvalue()

@@ -53,7 +53,7 @@ def test_the_preview_counts_new_changed_and_unchanged_rows_and_writes_nothing(pa
     batch = checked(partner, FILE)
     assert batch.status == ImportBatch.Status.VALIDATED
     assert (batch.total_rows, batch.created_rows, batch.updated_rows) == (3, 1, 1)
-    assert batch.message == ("3 row(s) ready: 1 new, 1 change stored figures, 1 unchanged.")
+    assert batch.message == ("3 rows ready: 1 new, 1 change stored figures, 1 unchanged.")
     assert [(row["row"], row["status"], row["old"]) for row in batch.preview] == [
         (2, "changed", {"amount": "12000.00"}),
         (3, "unchanged", {}),
@@ -107,7 +107,7 @@ def test_committing_replaces_the_changed_figure_and_leaves_the_unchanged_row_as_
     services.import_batch_commit(batch_id=batch.pk)
     batch.refresh_from_db()
     assert (batch.created_rows, batch.updated_rows) == (1, 1)
-    assert batch.message == "Imported 3 row(s): 1 new, 1 replaced, 1 unchanged."
+    assert batch.message == "Imported 3 rows: 1 new, 1 replaced, 1 unchanged."
     assert RevenueRecord.objects.get(
         product_line__code="pumps", month=datetime.date(2026, 1, 1)
     ).amount == Decimal("13500.00")

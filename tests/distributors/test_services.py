@@ -85,7 +85,7 @@ def test_reimporting_the_same_file_replaces_figures_without_duplicates(
     assert (batch.total_rows, batch.created_rows, batch.updated_rows) == (3, 0, 1)
     assert "0 new, 1 change stored figures, 2 unchanged" in batch.message
     commit(batch, manager)
-    assert batch.message == "Imported 3 row(s): 0 new, 1 replaced, 2 unchanged."
+    assert batch.message == "Imported 3 rows: 0 new, 1 replaced, 2 unchanged."
     assert RevenueRecord.objects.count() == 3
     assert RevenueRecord.objects.get(
         distributor=distributor, product_line=lines[0]

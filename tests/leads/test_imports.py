@@ -64,7 +64,7 @@ def test_a_checked_file_shows_a_preview_and_writes_nothing_until_committed(manag
     assert batch.status == ImportBatch.Status.VALIDATED, batch.errors
     assert batch.preview[0]["company"] == "Company 1"
     assert batch.preview[0]["country"] == "DE"
-    assert "3 row(s) ready: 3 new" in batch.message
+    assert "3 rows ready: 3 new" in batch.message
     assert not Lead.objects.exists()
     batch = commit(batch, manager)
     assert batch.status == ImportBatch.Status.COMMITTED
@@ -100,7 +100,7 @@ def test_importing_the_same_file_again_skips_every_stored_lead(manager, sources)
     batch = upload(manager, HEADER + rows(4))  # one new row
     assert "1 new, 3 already stored (skipped)" in batch.message
     batch = commit(batch, manager)
-    assert batch.message == "Imported 1 new row(s); 3 already stored."
+    assert batch.message == "Imported 1 new row; 3 already stored."
     assert Lead.objects.count() == 4
     assert LeadEvent.objects.count() == 4
 

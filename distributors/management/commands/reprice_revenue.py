@@ -20,4 +20,7 @@ class Command(BaseCommand):
             lock_table(RevenueRecord._meta.db_table)
             changed = services.revenue_reprice(currency=(currency or "").upper() or None)
         missing = RevenueRecord.objects.filter(reporting_amount__isnull=True).count()
-        self.stdout.write(f"{changed} row(s) re-priced; {missing} row(s) still lack a rate.")
+        self.stdout.write(
+            f"{changed} {'row' if changed == 1 else 'rows'} re-priced; "
+            f"{missing} {'row' if missing == 1 else 'rows'} still lack a rate."
+        )
