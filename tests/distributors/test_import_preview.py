@@ -80,7 +80,8 @@ def test_a_french_reader_reads_old_and_new_figures_in_french(login, partner, sto
     UserProfile.objects.create(user=partner, language="fr")
     batch = checked(partner, FILE)
     assert batch.message == (
-        "3 ligne(s) prête(s) : 1 nouvelle(s), 1 modifient des chiffres enregistrés, 1 inchangée(s)."
+        "3 lignes à importer — nouvelles : 1, modifiant des chiffres enregistrés : 1, "
+        "inchangées : 1."
     )
     page = login(partner).get(reverse("distributors:import-detail", args=[batch.pk]))
     html = page.content.decode()
