@@ -1,8 +1,8 @@
 """The first hour, walked in Chromium over the demo (`make run`'s data): as the manager, the
 partner admin and the French partner, every page of the navbar and the first detail page each
-one links to, at desktop width and at a phone's 390 px. No page is an error or a debug page,
-none shows a raw placeholder, a French page holds no English but proper names, and nothing is
-wider than the phone."""
+one links to, at desktop width (1366 px) and at a phone's 390 px. No page is an error or a debug
+page, none shows a raw placeholder, a French page holds no English but proper names, and nothing
+is wider than the window."""
 
 import re
 from io import StringIO
@@ -66,6 +66,9 @@ def look(page, path, *, french):
     found += [f"raw {hit!r}" for hit in placeholders("\n".join(texts))]
     if french:
         found += [f"English {text!r}" for text in english(texts)]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > DESKTOP["width"]:
+        found.append(f"{width} px wide at {DESKTOP['width']} px")
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(50)
     width = page.evaluate("document.documentElement.scrollWidth")
