@@ -510,6 +510,10 @@ class MaterialForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["product_line"].queryset = ProductLine.objects.order_by("name")
         self.fields["product_line"].empty_label = _("Every product line")
+        self.fields["language"].choices = [
+            ("", _("Any language")),
+            *Material._meta.get_field("language").choices,
+        ]
         self.fields["file"].help_text = _("%(types)s; at most %(limit)s. Or give a link.") % {
             "types": ", ".join(f".{extension}" for extension in MATERIAL_EXTENSIONS),
             "limit": filesizeformat(settings.MATERIAL_MAX_BYTES),
@@ -522,6 +526,7 @@ class MaterialForm(forms.ModelForm):
             Row(Column("title", css_class="col-md-6"), Column("kind"), Column("stage")),
             Row(
                 Column("product_line", css_class="col-md-6"),
+                Column("language"),
                 Column("is_active", css_class="pt-md-4"),
             ),
             "description",
