@@ -243,8 +243,8 @@ def serve(supervisor, *, port, directory, demo):
 
     every = commands(port)
     services = [supervisor.start("web", every.pop("web"), base)]
-    # The worker and beat start once the demo is loaded: its leads are written in one long
-    # transaction that they would otherwise wait on for SQLite's lock.
+    # The worker and beat start once the demo is loaded: their first jobs (deadlines, scoring)
+    # should see the whole demo, not the part written so far.
     loader = None
     if demo:
         loader = supervisor.start("demo", [sys.executable, "-m", "drm.embedded", LOAD_DEMO], setup)

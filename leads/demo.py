@@ -5,7 +5,9 @@ real routing rules (`leads.routing.Router`) over the demo distributors, and reco
 services would have written: one LeadEvent per move, a RoutingDecision per hand-over, rejections
 with their exclusions, expiries re-routed or escalated, qualifications against the criteria
 version current at the time, opportunities, wins and losses, deal registrations. Then everything
-is written with bulk_create and the rollups are recounted from the events.
+is written with bulk_create, in short transactions under a staging reference (STAGING), and
+published at once with the rollups recounted from the events: a load that stops halfway shows
+nothing of itself as the demo's, and the next run clears what it staged.
 
 The stories it tells (who is who):
 - FAST, bavaria-fluid, answers within an hour or two and qualifies and wins more than its peers;
@@ -35,6 +37,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Max, Min, OuterRef, Subquery
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from distributors.demo import COUNTRIES, EUR_PER_UNIT, MANAGERS, PRODUCT_LINES
@@ -65,6 +68,10 @@ SEED = 20240603
 LEADS = 20_000
 DAYS = 730
 PREFIX = "demo-"
+# A lead being written carries STAGING before its reference, until the load publishes it.
+STAGING = "staging-"
+# Rows per transaction when the leads are written.
+CHUNK = 2000
 
 FAST = "bavaria-fluid"
 SLOW = "schwarzwald"
@@ -1453,6 +1460,13 @@ class World:
         for region in regions:
             self.managers.setdefault(region, fallback)
         self.candidates = candidates_load()
+        # The demo leads a --replace run removes when it publishes do not count as open: the
+        # simulation plays the world without them, as it did before they were written.
+        replaced = Counter(
+            demo_leads().filter(status__in=Lead.OWNED).values_list("distributor_id", flat=True)
+        )
+        for candidate in self.candidates.values():
+            candidate.open_leads -= replaced[candidate.id]
         partners = {}
         memberships = Membership.objects.filter(role=Membership.Role.ADMIN).order_by("user_id")
         for distributor_id, user_id in memberships.values_list("distributor_id", "user_id"):
@@ -1527,6 +1541,10 @@ class DemoLeads:
             raise ValidationFailed("Ask for at least 100 leads.")
         self.quiet = quiet
         self.started = time.monotonic()
+        # A load that stopped halfway left staged leads nobody sees as the demo's: clear them.
+        if staged := staged_leads().count():
+            leads_delete(STAGING)
+            self.step(f"removed {staged} leads a load that stopped halfway had staged")
         existing = demo_leads().count()
         if existing and not replace:
             self.write(
@@ -1537,9 +1555,6 @@ class DemoLeads:
         # Whole minutes: two runs in the same minute with the same seed write the same data.
         now = (now or timezone.now()).replace(second=0, microsecond=0)
         with transaction.atomic():
-            if existing:
-                demo_leads_delete()
-                self.step(f"removed the {existing} earlier demo leads")
             sources = sources_plan(now)
             source_ids = self.load_sources(sources)
             for source in sources:
@@ -1547,14 +1562,23 @@ class DemoLeads:
             versions = self.load_criteria(now)
             world = World(seed=seed, versions=versions, partner_source_obj=partner_source())
             self.load_acknowledgements(world, versions, now, seed)
-            simulation = Simulation(world=world, leads=leads, seed=seed, now=now)
-            simulation.run(sources)
-            self.step(f"simulated {len(simulation.leads)} leads, {len(simulation.events)} events")
-            pks = self.write_leads(simulation)
-            self.step("leads, events, routing decisions, rejections and qualifications written")
+        simulation = Simulation(world=world, leads=leads, seed=seed, now=now)
+        simulation.run(sources)
+        self.step(f"simulated {len(simulation.leads)} leads, {len(simulation.events)} events")
+        # Written in short transactions under the staging prefix, so a log-in or a click while
+        # the demo loads waits for one chunk, not for the whole load (SQLite has one writer).
+        pks = self.write_leads(simulation)
+        self.step("leads, events, routing decisions, rejections and qualifications staged")
+        # Published at once: the earlier demo leads (--replace) give way to the staged ones, and
+        # the rollups are recounted, in one transaction.
+        with transaction.atomic():
+            if existing:
+                leads_delete(PREFIX)
+                self.step(f"removed the {existing} earlier demo leads")
+            staged_leads().update(external_ref=Substr("external_ref", len(STAGING) + 1))
             self.load_materials(world, simulation, pks, now, seed)
             rows = rollups.rollups_rebuild()
-            self.step(f"{rows} rollup rows recounted from the events")
+            self.step(f"published; {rows} rollup rows recounted from the events")
         summary = demo_summary(simulation)
         summary["seconds"] = time.monotonic() - self.started
         if not quiet:
@@ -1674,7 +1698,7 @@ class DemoLeads:
             rows.append(
                 Lead(
                     source_id=lead.source.id,
-                    external_ref=lead.ref,
+                    external_ref=STAGING + lead.ref,
                     company=lead.company,
                     contact_name=lead.contact_name,
                     contact_email=lead.contact_email,
@@ -1699,13 +1723,14 @@ class DemoLeads:
                     closed_at=lead.closed_at,
                 )
             )
-        Lead.objects.bulk_create(rows, batch_size=2000)
+        in_chunks(Lead, rows)
         pks = [row.pk for row in rows]
         if None in pks:  # a backend that returns no ids from a bulk insert
-            by_ref = dict(demo_leads().values_list("external_ref", "pk"))
-            pks = [by_ref[lead.ref] for lead in leads]
+            by_ref = dict(staged_leads().values_list("external_ref", "pk"))
+            pks = [by_ref[STAGING + lead.ref] for lead in leads]
         pk = {lead.pk: pks[index] for index, lead in enumerate(leads)}
-        LeadEvent.objects.bulk_create(
+        in_chunks(
+            LeadEvent,
             (
                 LeadEvent(
                     lead_id=pk[lead], at=at, from_status=from_status, to_status=to_status,
@@ -1716,9 +1741,9 @@ class DemoLeads:
                 for (at, lead, from_status, to_status, distributor, by, cause, reason, note,
                      waited, late) in sorted(simulation.events, key=lambda row: row[0])
             ),
-            batch_size=5000,
         )  # fmt: skip
-        RoutingDecision.objects.bulk_create(
+        in_chunks(
+            RoutingDecision,
             (
                 RoutingDecision(
                     lead_id=pk[lead],
@@ -1730,9 +1755,9 @@ class DemoLeads:
                 )  # fmt: skip
                 for lead, at, by, mode, distributor, explanation in simulation.decisions
             ),
-            batch_size=2000,
         )
-        LeadRejection.objects.bulk_create(
+        in_chunks(
+            LeadRejection,
             (
                 LeadRejection(
                     lead_id=pk[lead],
@@ -1748,16 +1773,16 @@ class DemoLeads:
                     simulation.rejections
                 )
             ),
-            batch_size=5000,
         )
-        LeadExclusion.objects.bulk_create(
+        in_chunks(
+            LeadExclusion,
             (
                 LeadExclusion(lead_id=pk[lead], distributor_id=distributor, cause=cause, at=at)
                 for lead, distributor, cause, at in simulation.exclusions
             ),
-            batch_size=5000,
         )
-        LeadQualification.objects.bulk_create(
+        in_chunks(
+            LeadQualification,
             (
                 LeadQualification(
                     lead_id=pk[lead],
@@ -1769,22 +1794,24 @@ class DemoLeads:
                 )  # fmt: skip
                 for lead, version, answers, by, at in simulation.qualifications
             ),
-            batch_size=5000,
         )
-        DealRegistration.objects.bulk_create(
-            DealRegistration(
-                lead_id=pk[lead],
-                distributor_id=distributor,
-                registered_by_id=by,
-                registered_at=at,
-                status=status,
-                decided_by_id=decided_by,
-                decided_at=decided_at,
-                decision_note=note,
-            )  # fmt: skip
-            for lead, distributor, by, at, status, decided_by, decided_at, note in (
-                simulation.registrations
-            )
+        in_chunks(
+            DealRegistration,
+            (
+                DealRegistration(
+                    lead_id=pk[lead],
+                    distributor_id=distributor,
+                    registered_by_id=by,
+                    registered_at=at,
+                    status=status,
+                    decided_by_id=decided_by,
+                    decided_at=decided_at,
+                    decision_note=note,
+                )  # fmt: skip
+                for lead, distributor, by, at, status, decided_by, decided_at, note in (
+                    simulation.registrations
+                )
+            ),
         )
         if connection.vendor == "postgresql":
             # Fresh tables have no statistics yet: plan the updates and the recount on real ones.
@@ -1795,10 +1822,12 @@ class DemoLeads:
         # first event and last changed at its last (aggregates over the lead's events, which
         # the lead_id index finds).
         events = LeadEvent.objects.filter(lead=OuterRef("pk")).order_by().values("lead")
-        demo_leads().update(
-            created_at=Subquery(events.annotate(first=Min("at")).values("first")),
-            updated_at=Subquery(events.annotate(last=Max("at")).values("last")),
-        )
+        for chunk in batched(sorted(pks), CHUNK):
+            with transaction.atomic():
+                Lead.objects.filter(pk__in=chunk).update(
+                    created_at=Subquery(events.annotate(first=Min("at")).values("first")),
+                    updated_at=Subquery(events.annotate(last=Max("at")).values("last")),
+                )
         return pk
 
     # --- materials
@@ -1894,15 +1923,37 @@ class DemoLeads:
         self.write("\n".join(lines))
 
 
+def batched(rows, size):
+    rows = iter(rows)
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
+
+
+def in_chunks(model, rows):
+    """bulk_create, CHUNK rows per transaction."""
+    for chunk in batched(rows, CHUNK):
+        with transaction.atomic():
+            model.objects.bulk_create(chunk)
+
+
 def demo_leads():
     return Lead.objects.filter(external_ref__startswith=PREFIX)
 
 
+def staged_leads():
+    """Leads a load is writing, or a load that stopped halfway wrote: not the demo's yet."""
+    return Lead.objects.filter(external_ref__startswith=STAGING)
+
+
 def demo_leads_delete():
-    """Remove the demo's own leads and everything hanging off them (rollups are recounted
-    after). Set-based deletes: the lead history's per-row delete signal is bypassed on purpose."""
-    leads = demo_leads()
-    ids = leads.values("pk")
+    leads_delete(PREFIX)
+
+
+def leads_delete(prefix):
+    """Remove the leads whose reference starts with prefix (the demo's own, or staged ones) and
+    everything hanging off them (rollups are recounted after). Set-based deletes: the lead
+    history's per-row delete signal is bypassed on purpose."""
+    ids = Lead.objects.filter(external_ref__startswith=prefix).values("pk")
     MaterialFeedback.objects.filter(lead__in=ids).update(lead=None)
     for model in (
         LeadEvent,
@@ -1916,7 +1967,7 @@ def demo_leads_delete():
     Lead.history.model.objects.filter(id__in=ids).delete()
     table = connection.ops.quote_name(Lead._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE external_ref LIKE %s", [f"{PREFIX}%"])  # noqa: S608
+        cursor.execute(f"DELETE FROM {table} WHERE external_ref LIKE %s", [f"{prefix}%"])  # noqa: S608
 
 
 def demo_summary(simulation):

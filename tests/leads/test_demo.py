@@ -385,3 +385,42 @@ def test_demo_leads_refuses_production_settings_unless_forced(world):
     production = override_settings(SETTINGS_MODULE="drm.settings_production")
     with production, pytest.raises(CommandError, match="--force"):
         load()
+
+
+def test_a_load_that_stops_halfway_changes_nothing_shown_and_the_next_run_redoes_it(
+    world, monkeypatch
+):
+    before = row_counts()
+    refs = set(demo.demo_leads().values_list("external_ref", flat=True))
+
+    def stop(*args, **kwargs):
+        raise RuntimeError("the machine stopped")
+
+    # The leads are staged in chunks; the load stops as it publishes them.
+    monkeypatch.setattr(demo.DemoLeads, "load_materials", stop)
+    with pytest.raises(RuntimeError):
+        demo.DemoLeads(lambda line: None).load(leads=300, replace=True, quiet=True)
+
+    assert set(demo.demo_leads().values_list("external_ref", flat=True)) == refs
+    staged = demo.staged_leads()
+    assert staged.exists()
+    assert not demo.demo_leads().filter(pk__in=staged.values("pk")).exists()
+    assert LeadEvent.objects.filter(lead__in=staged).exists()
+
+    monkeypatch.undo()
+    output = load()
+
+    # The demo was loaded: nothing to redo, but what the stopped load staged is gone.
+    assert "nothing to do" in output
+    assert not demo.staged_leads().exists()
+    assert row_counts() == before
+
+    load("--replace")
+
+    assert not demo.staged_leads().exists()
+    assert abs(demo.demo_leads().count() - before["leads.Lead"]) <= 5
+    assert (
+        not LeadEvent.objects.exclude(lead__in=demo.demo_leads())
+        .filter(lead__external_ref__startswith=demo.STAGING)
+        .exists()
+    )
