@@ -74,14 +74,15 @@ def _reviews(cursor, *, today, now):
         cursor,
         f"""
         INSERT INTO goals_landmarkreview (landmark_id, goal_id, opened_at, early, expected,
-            actual, outcome, status, cause, explanation, accounted_at)
+            actual, outcome, status, cause, explanation, accounted_at, next_act, next_side)
         SELECT l.id, l.goal_id, l.date + interval '1 day', false, l.expected,
             round(l.expected * (0.7 + 0.5 * {_u(24, "l.id")})::numeric, 2),
             CASE WHEN {_u(25, "l.id")} < 0.4 THEN 'missed' ELSE 'on_track' END,
             CASE WHEN {_u(25, "l.id")} >= 0.4 THEN 'closed'
                 WHEN {_u(26, "l.id")} < 0.5 THEN 'accounted' ELSE 'open' END,
             '', '',
-            CASE WHEN {_u(25, "l.id")} < 0.4 AND {_u(26, "l.id")} < 0.5 THEN %(now)s END
+            CASE WHEN {_u(25, "l.id")} < 0.4 AND {_u(26, "l.id")} < 0.5 THEN %(now)s END,
+            '', ''
         FROM goals_landmark l JOIN goals_goal g ON g.id = l.goal_id
         WHERE l.date < %(today)s AND g.status IN ('active', 'achieved', 'missed')
         ON CONFLICT DO NOTHING
@@ -132,6 +133,10 @@ def scoring_world_build(*, scale, today=None, now=None, manager_id=None, bulk=Tr
         if not Investment.objects.filter(distributor__code__startswith="L").exists():
             _investments(cursor, count=distributors, today=today, now=now)
         world.reviews = _reviews(cursor, today=today, now=now)
+        # Their next act stored from the rule, as the services store it (one UPDATE).
+        from goals.models import LandmarkReview
+
+        LandmarkReview.objects.next_act_refresh()
         _actuals(cursor)
     with connection.cursor() as cursor:
         for table in ("distributors_investment", "goals_landmarkreview", "goals_goal"):

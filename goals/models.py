@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -486,7 +486,7 @@ def accounting_deadline(as_of):
 
 
 class NextAct(models.TextChoices):
-    """What a landmark review waits for next (`LandmarkReviewQuerySet.with_next_act`)."""
+    """What a landmark review waits for next (`LandmarkReviewQuerySet.next_act_computed`)."""
 
     ACCOUNT = "account", _("Account for the landmark")
     ACKNOWLEDGE = "acknowledge", _("Acknowledge the accounting")
@@ -499,9 +499,27 @@ class LandmarkReviewQuerySet(VisibleToQuerySet):
     def overdue(self, as_of):
         return self.filter(LandmarkReview.overdue_q(as_of))
 
-    def with_next_act(self):
-        """Each review annotated with `next_act` (a NextAct) and `next_side` (the Side that
-        acts, "" for the portal or nobody): the same conditions `services.review_missing`,
+    def next_act_refresh(self):
+        """Store each review's `next_act` and `next_side` as the rule says they are now (one
+        UPDATE): every write that changes what the rule reads (the review, its corrective
+        actions, its accepted adjustments) calls it, through `goals.services`."""
+        computed = LandmarkReview.objects.filter(pk=OuterRef("pk")).next_act_computed()
+        return self.update(
+            next_act=Subquery(computed.values("computed_act")[:1]),
+            next_side=Subquery(computed.values("computed_side")[:1]),
+        )
+
+    def next_act_stale(self):
+        """The reviews whose stored next act is not what the rule says (none, unless a write
+        skipped `next_act_refresh`)."""
+        return self.next_act_computed().exclude(
+            next_act=F("computed_act"), next_side=F("computed_side")
+        )
+
+    def next_act_computed(self):
+        """Each review annotated with `computed_act` (a NextAct) and `computed_side` (the Side
+        that acts, "" for the portal or nobody): the rule, which `next_act_refresh` stores as
+        `next_act` and `next_side`. The same conditions `services.review_missing`,
         `review_account`, `review_acknowledge` and `review_close` apply, set-based.
 
         - account: a missed or at-risk review not accounted for, or accounted without a live
@@ -530,7 +548,7 @@ class LandmarkReviewQuerySet(VisibleToQuerySet):
         acknowledge = co_set & Q(acknowledged_at__isnull=True)
         figures = on_track | Q(outcome=Outcome.AT_RISK, actual__isnull=True)
         return self.annotate(
-            next_act=Case(
+            computed_act=Case(
                 When(closed, then=Value(NextAct.NONE)),
                 When(on_track, then=Value(NextAct.FIGURES)),
                 When(account, then=Value(NextAct.ACCOUNT)),
@@ -541,7 +559,7 @@ class LandmarkReviewQuerySet(VisibleToQuerySet):
             ),
             # `account` spelled once (its two EXISTS are most of the SQL a filter on the side
             # repeats): the side that accounts is the distributor's for a co-set goal.
-            next_side=Case(
+            computed_side=Case(
                 When(closed | on_track, then=Value("")),
                 When(
                     account,
@@ -604,6 +622,17 @@ class LandmarkReview(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # What it waits for next and from which side, as `LandmarkReviewQuerySet.next_act_computed`
+    # says; stored by `next_act_refresh` after every write, so the queues and to-dos filter on
+    # two columns instead of working the rule out per row on every page.
+    next_act = models.CharField(
+        _("next act"),
+        max_length=20,
+        choices=NextAct.choices,
+        default=NextAct.ACCOUNT,
+        editable=False,
+    )
+    next_side = models.CharField(_("next side"), max_length=20, blank=True, editable=False)
 
     objects = LandmarkReviewQuerySet.as_manager(distributor_lookup="goal__distributor")
 

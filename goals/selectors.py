@@ -273,7 +273,6 @@ def review_queue(*, visible_to, status=None):
             "acknowledged_by",
         )
         .annotate(action_count=Coalesce(Subquery(actions), 0))
-        .with_next_act()
     )
     if status:
         reviews = reviews.filter(status=status)
@@ -309,14 +308,11 @@ def reviews_waiting_on_someone(user, distributor):
 def _reviews_to_act_on(user):
     """The queue's rows without its per-row action count (a GROUP BY over every column): what
     a count and a short list of names need, on the pages that show them every morning."""
-    # Closed and on-track reviews never wait for a person (`with_next_act`): left out before
-    # the per-row conditions are worked out, so a channel's settled reviews cost nothing.
+    # The stored next act (closed and on-track reviews never wait for a person).
     return (
         LandmarkReview.objects.visible_to(user)
-        .exclude(status=LandmarkReview.Status.CLOSED)
-        .exclude(outcome=LandmarkReview.Outcome.ON_TRACK)
+        .filter(next_act__in=PERSON_ACTS)
         .select_related("goal__distributor", *TITLE_RELATIONS, "landmark")
-        .with_next_act()
     )
 
 
@@ -325,7 +321,7 @@ def reviews_waiting_on_someone_url(distributor):
 
 
 def reviews_waiting_for(reviews, user):
-    """Of `reviews` (annotated `with_next_act`), those whose next act is `user`'s: the
+    """Of `reviews`, those whose (stored) next act is `user`'s: the
     services' side rule (`sides.own_side`: a rep speaks for no side, so none), and for the
     manufacturer the reviews of the goals `user` answers for (`sides.answerable_q`)."""
     side = own_side(user)

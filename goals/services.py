@@ -848,6 +848,8 @@ def _amendment_apply(goal, amendment, by):
     amendment.status = Amendment.Status.ACCEPTED
     amendment.decided_by, amendment.decided_at = by, timezone.now()
     amendment.save(update_fields=["status", "decided_by", "decided_at"])
+    if amendment.review_id:  # an agreed adjustment answers for the review's miss
+        reviews_next_act_refresh([amendment.review_id])
 
 
 def _lock_amendment(amendment):
@@ -891,6 +893,16 @@ def amendment_reject(*, amendment, by):
 
 
 # --- landmark reviews --------------------------------------------------------------------------
+
+
+def reviews_next_act_refresh(ids):
+    """Store what the reviews `ids` wait for next, from the rule (`LandmarkReviewQuerySet.
+    next_act_refresh`). Every write here that changes what the rule reads calls it (the daily
+    job repairs any it missed: `reviews_next_act_stale_repair`). Returns the rows rewritten."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    return LandmarkReview.objects.filter(pk__in=ids).next_act_refresh()
 
 
 def _review_lock(review):
@@ -945,6 +957,7 @@ def review_account(*, review, by, cause, explanation, actions=()):
         ActionStep.objects.create(
             goal=review.goal, review=review, what=what.strip(), owner=owner, due=due, created_by=by
         )
+    reviews_next_act_refresh([review.pk])
     resolve(key=notices.review_account(review.pk))
     return review
 
@@ -959,6 +972,7 @@ def review_acknowledge(*, review, by):
         raise ValidationFailed(_("There is no accounting to acknowledge yet."), field="status")
     review.acknowledged_by, review.acknowledged_at = by, timezone.now()
     review.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    reviews_next_act_refresh([review.pk])
     resolve(key=notices.review_account(review.pk))
     return review
 
@@ -1009,6 +1023,7 @@ def review_close(*, review, by):
     review.status = LandmarkReview.Status.CLOSED
     review.closed_by, review.closed_at = by, timezone.now()
     review.save(update_fields=["status", "closed_by", "closed_at"])
+    reviews_next_act_refresh([review.pk])
     resolve(key=notices.review_account(review.pk))
     return review
 
@@ -1068,6 +1083,8 @@ def step_set_status(*, step, by, status):
     step.status = status
     step.done_at = timezone.now() if status == ActionStep.Status.DONE else None
     step.save(update_fields=["status", "done_at"])
+    if step.review_id:  # a dropped corrective action answers for nothing any more
+        reviews_next_act_refresh([step.review_id])
     if status in (ActionStep.Status.DONE, ActionStep.Status.DROPPED):
         resolve(key=notices.step_do(step.pk))
     return step
@@ -1228,7 +1245,7 @@ def _review_complete(goal, landmark, actual):
         else LandmarkReview.Outcome.MISSED
     )
     if existing is None:
-        return LandmarkReview.objects.create(
+        review = LandmarkReview.objects.create(
             landmark=landmark,
             goal=goal,
             opened_at=timezone.now(),
@@ -1236,9 +1253,12 @@ def _review_complete(goal, landmark, actual):
             actual=actual,
             outcome=outcome,
         )
-    existing.actual, existing.outcome, existing.expected = actual, outcome, landmark.expected
-    existing.save(update_fields=["actual", "outcome", "expected"])
-    return existing
+    else:
+        review = existing
+        review.actual, review.outcome, review.expected = actual, outcome, landmark.expected
+        review.save(update_fields=["actual", "outcome", "expected"])
+    reviews_next_act_refresh([review.pk])
+    return review
 
 
 def goals_at_risk_refresh(*, today):
@@ -1305,6 +1325,7 @@ def goals_at_risk_refresh(*, today):
             landmark_id__in=[review.landmark_id for review in early], opened_at=now, early=True
         ).select_related("goal")
     )
+    reviews_next_act_refresh([review.pk for review in opened])
     notices.goals_at_risk_notify(flagged)
     notices.reviews_opened_notify(opened)
     return len(flagged)
@@ -1390,6 +1411,7 @@ def reviews_close_on_track(*, today):
                 .exclude(status=Status.CLOSED)
                 .update(status=Status.CLOSED, closed_by=None, closed_at=now)
             )
+            reviews_next_act_refresh([review.pk for review in holding])
         for review in missed:
             changed = (
                 LandmarkReview.objects.filter(pk=review.pk, outcome=Outcome.ON_TRACK)
@@ -1400,10 +1422,20 @@ def reviews_close_on_track(*, today):
             )
             if changed:
                 reopened.append(review.pk)
+    reviews_next_act_refresh(reopened)
     notices.reviews_opened_notify(
         list(LandmarkReview.objects.filter(pk__in=reopened).select_related("goal"))
     )
     return closed
+
+
+def reviews_next_act_stale_repair():
+    """The daily repair: rewrite the stored next act of the reviews whose rule says otherwise
+    (none, unless a write skipped `reviews_next_act_refresh`); returns how many, logged."""
+    stale = list(LandmarkReview.objects.next_act_stale().values_list("pk", flat=True))
+    if stale:
+        log.warning("%d landmark reviews had a stale next act; repaired", len(stale))
+    return reviews_next_act_refresh(stale)
 
 
 def goals_daily(*, today=None):
@@ -1415,6 +1447,7 @@ def goals_daily(*, today=None):
         "reviews_opened": reviews_open_due(today=today),
         "reviews_closed": reviews_close_on_track(today=today),
         "at_risk": goals_at_risk_refresh(today=today),
+        "next_acts_repaired": reviews_next_act_stale_repair(),
         "settled": goals_settle(today=today),
         "overdue_steps": steps_overdue_notify(today=today),
     }

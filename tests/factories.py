@@ -379,10 +379,30 @@ class LandmarkReviewFactory(factory.django.DjangoModelFactory):
     actual = Decimal("15000.00")
     outcome = "missed"
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Its next act stored, as the services store it when they open a review.
+        review = super()._create(model_class, *args, **kwargs)
+        from goals.services import reviews_next_act_refresh
+
+        reviews_next_act_refresh([review.pk])
+        review.refresh_from_db(fields=["next_act", "next_side"])
+        return review
+
 
 class ActionStepFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "goals.ActionStep"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A corrective action answers for its review: the review's next act changes with it.
+        step = super()._create(model_class, *args, **kwargs)
+        if step.review_id:
+            from goals.services import reviews_next_act_refresh
+
+            reviews_next_act_refresh([step.review_id])
+        return step
 
     goal = factory.SubFactory(GoalFactory)
     what = "Call every pump dealer"

@@ -58,9 +58,9 @@ def _rows(reviews, user):
     today = timezone.localdate()
     ids = [review.pk for review in reviews]
     mine = set(
-        selectors.reviews_waiting_for(
-            LandmarkReview.objects.filter(pk__in=ids).with_next_act(), user
-        ).values_list("pk", flat=True)
+        selectors.reviews_waiting_for(LandmarkReview.objects.filter(pk__in=ids), user).values_list(
+            "pk", flat=True
+        )
     )
     for review in reviews:
         review.next_act_label = NextAct(review.next_act).label

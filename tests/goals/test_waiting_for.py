@@ -1,8 +1,9 @@
 """What waits for the viewer: the rule a review's next act and a goal's awaited answer follow
-is the services' own, read set-based (`with_next_act`, `Goal.awaiting_q`), and the goals list's
-`?waiting=me` shows exactly `goals_waiting_for`."""
+is the services' own, read set-based (`next_act_computed`, stored by every write;
+`Goal.awaiting_q`), and the goals list's `?waiting=me` shows exactly `goals_waiting_for`."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -15,7 +16,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _next(review):
-    return LandmarkReview.objects.with_next_act().get(pk=review.pk)
+    """The review's stored next act, which must be what the rule says now."""
+    row = LandmarkReview.objects.next_act_computed().get(pk=review.pk)
+    assert (row.next_act, row.next_side) == (row.computed_act, row.computed_side)
+    return row
 
 
 def test_a_review_is_ready_to_close_exactly_when_the_services_say_nothing_is_missing(
@@ -136,3 +140,57 @@ def test_waiting_takes_me_only_on_the_page_and_the_api(login, token_client, wait
         waiting["by_manager"].pk,
         waiting["amended"].pk,
     }
+
+
+def _stale():
+    return list(LandmarkReview.objects.next_act_stale().values_list("pk", flat=True))
+
+
+def test_every_service_that_changes_what_a_review_waits_for_stores_it(
+    today, distributor, manager, partner
+):
+    goal = factories.agreed_goal(manager, partner, distributor=distributor)
+    first, second, *_ = goal.landmarks.order_by("date")
+    due = datetime.date(2026, 7, 1)
+    # Opened by the daily job (the landmark's date has passed): a miss to account for.
+    opened = services._review_complete(goal, first, Decimal("1"))
+    assert (opened.next_act, _stale()) == (NextAct.ACCOUNT, [])
+    services.review_account(
+        review=opened, by=manager, cause="pricing", explanation="Late", actions=[("A", None, due)]
+    )
+    assert (_next(opened).next_act, _stale()) == (NextAct.ACKNOWLEDGE, [])
+    services.review_acknowledge(review=opened, by=partner)
+    assert (_next(opened).next_act, _stale()) == (NextAct.CLOSE, [])
+    step = opened.actions.get()
+    services.step_set_status(step=step, by=partner, status="dropped")
+    assert (_next(opened).next_act, _stale()) == (NextAct.ACCOUNT, [])
+    services.step_set_status(step=step, by=partner, status="todo")
+    assert _next(opened).next_act == NextAct.CLOSE
+    services.review_close(review=opened, by=manager)
+    assert (_next(opened).next_act, _next(opened).next_side, _stale()) == (NextAct.NONE, "", [])
+
+    # A miss answered by an adjustment of the goal both sides accept, not by an action.
+    other = services._review_complete(goal, second, Decimal("1"))
+    services.review_account(review=other, by=partner, cause="market", explanation="Cold")
+    assert _next(other).next_act == NextAct.ACCOUNT
+    amendment = services.amendment_propose(
+        goal=goal, by=partner, fields={"description": "Fewer fairs."}, reason="Cold.", review=other
+    )
+    services.amendment_accept(amendment=amendment, by=manager)
+    assert (_next(other).next_act, _stale()) == (NextAct.CLOSE, [])
+
+
+def test_the_daily_job_repairs_a_stored_next_act_the_rule_disagrees_with(
+    today, distributor, manager, partner
+):
+    goal = factories.agreed_goal(manager, partner, distributor=distributor)
+    review = factories.LandmarkReviewFactory(landmark=goal.landmarks.first(), goal=goal)
+    # A write that skipped the services (an import, a hand-made SQL fix).
+    LandmarkReview.objects.filter(pk=review.pk).update(next_act=NextAct.NONE, next_side="")
+    assert _stale() == [review.pk]
+    assert list(selectors.reviews_needing(partner)) == []
+
+    assert services.goals_daily(today=today)["next_acts_repaired"] == 1
+
+    assert _stale() == []
+    assert review in selectors.reviews_needing(partner)

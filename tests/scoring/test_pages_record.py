@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from distributors.models import ImportBatch
+from goals import services as goal_services
 from leads import services as lead_services
 from leads.models import Lead, LeadRejection
 from tests import factories
@@ -52,6 +53,7 @@ def record(scored, manager, partner):
     review.accounted_by = partner
     review.accounted_at = timezone.now()
     review.save()
+    goal_services.reviews_next_act_refresh([review.pk])
     factories.ActionStepFactory(
         goal=goal, what="Call the dealers", due=today - datetime.timedelta(days=3)
     )
