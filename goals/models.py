@@ -640,7 +640,21 @@ class LandmarkReview(models.Model):
         ordering = ["-opened_at", "-id"]
         verbose_name = _("landmark review")
         verbose_name_plural = _("landmark reviews")
-        indexes = [models.Index(fields=["status", "opened_at"], name="review_status_opened")]
+        indexes = [
+            models.Index(fields=["status", "opened_at"], name="review_status_opened"),
+            # The to-dos and "needs me": the few reviews waiting for a person, by side.
+            models.Index(
+                fields=["next_side", "next_act"],
+                condition=Q(next_act__in=("account", "acknowledge", "close")),
+                name="review_waiting_person",
+            ),
+            # The dashboard's "missed landmarks not accounted for", newest first.
+            models.Index(
+                fields=["opened_at", "id"],
+                condition=Q(outcome="missed", status="open"),
+                name="review_missed_open",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.goal} · {short_date(self.landmark.date)}"

@@ -93,4 +93,20 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="landmarkreview",
+            index=models.Index(
+                condition=models.Q(("next_act__in", ("account", "acknowledge", "close"))),
+                fields=["next_side", "next_act"],
+                name="review_waiting_person",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="landmarkreview",
+            index=models.Index(
+                condition=models.Q(("outcome", "missed"), ("status", "open")),
+                fields=["opened_at", "id"],
+                name="review_missed_open",
+            ),
+        ),
     ]
