@@ -309,6 +309,12 @@ class Goal(models.Model):
             models.Index(fields=["level", "status", "due", "id"], name="goal_level_status_due"),
             models.Index(fields=["due", "id"], name="goal_due"),
             models.Index(fields=["due", "id"], name="goal_at_risk_due", condition=Q(at_risk=True)),
+            # The goals whose terms are on the table (`awaiting_q`): few, among a channel's all.
+            models.Index(
+                fields=["due", "id"],
+                name="goal_negotiating_due",
+                condition=Q(status__in=("proposed", "counter_proposed")),
+            ),
         ]
 
     def __str__(self):
@@ -353,15 +359,20 @@ class Goal(models.Model):
         return negotiating & ~Q(proposed_by_side=Side.MANUFACTURER)
 
     @classmethod
-    def amendment_awaiting_q(cls, side):
-        """An amendment on the table that `side` decides (the other side proposed it)."""
-        return Q(
-            Exists(
-                Amendment.objects.filter(
-                    goal=OuterRef("pk"), status=Amendment.Status.PROPOSED
-                ).exclude(proposed_by_side=side)
-            )
+    def waiting_for_q(cls, side):
+        """The goals whose terms (`awaiting_q`) or open amendment wait for `side`'s answer.
+
+        As ids from a UNION of the two small sets (a partial index finds the goals under
+        negotiation): an OR of the two conditions made Postgres walk every goal of the channel.
+        """
+        negotiating = cls.objects.filter(cls.awaiting_q(side)).order_by().values("pk")
+        amended = (
+            Amendment.objects.filter(status=Amendment.Status.PROPOSED)
+            .exclude(proposed_by_side=side)
+            .order_by()
+            .values("goal_id")
         )
+        return Q(pk__in=negotiating.union(amended))
 
     @property
     def year(self):

@@ -380,9 +380,7 @@ def waiting_q(user):
     side = own_side(user)
     if side is None:
         return None
-    return (Goal.awaiting_q(side) | Goal.amendment_awaiting_q(side)) & waits_for_q(
-        user, side, goal=""
-    )
+    return Goal.waiting_for_q(side) & waits_for_q(user, side, goal="")
 
 
 def goals_waiting_for(user, distributor=None):
