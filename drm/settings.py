@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "distributors",
     "leads",
     "goals",
+    "funds",
     "scoring",
 ]
 
@@ -402,6 +403,13 @@ SCORING_API_CACHE_SECONDS = env.int("SCORING_API_CACHE_SECONDS", default=24 * 60
 # Uploaded catalogue files (sales materials); served to portal users only, never publicly.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=25 * 1024 * 1024)
+# Market development funds (docs/operator-guide.md, "Settings"): a partner claims an approved
+# request within FUNDS_CLAIM_DAYS after its activity ends; a proof file (PDF, JPEG, PNG, CSV,
+# XLSX) is at most FUNDS_PROOF_MAX_BYTES; FUNDS_PROOF_SCAN is the dotted path of a callable(file)
+# that raises or returns False to refuse a file (a virus scanner), empty for none.
+FUNDS_CLAIM_DAYS = env.int("FUNDS_CLAIM_DAYS", default=60)
+FUNDS_PROOF_MAX_BYTES = env.int("FUNDS_PROOF_MAX_BYTES", default=10 * 1024 * 1024)
+FUNDS_PROOF_SCAN = env("FUNDS_PROOF_SCAN", default="")
 # A revenue figure priced with a rate older than this many months is flagged as stale.
 EXCHANGE_RATE_MAX_AGE_MONTHS = env.int("EXCHANGE_RATE_MAX_AGE_MONTHS", default=3)
 # Request bodies other than files (an API push of API_MAX_PUSH_ROWS rows fits).

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from distributors import services as distributors_services
 from distributors.models import ImportBatch
+from funds import services as funds_services
 from goals import notices as goals_notices
 from goals import services as goals_services
 from leads import notices as leads_notices
@@ -59,8 +60,9 @@ def test_clauses_are_compared_without_case_or_punctuation():
 
 
 @pytest.fixture
-def language(request, settings):
+def language(request, settings, tmp_path):
     settings.NOTIFICATIONS_LANGUAGE = f"{__name__}.reader_language"
+    settings.MEDIA_ROOT = tmp_path  # the proof file of a fund claim
     settings.CELERY_TASK_ALWAYS_EAGER = True
     READER_LANGUAGE["value"] = request.param
     yield request.param
@@ -141,6 +143,44 @@ def send_every_kind(today, manager, partner, outsider, distributor, other_distri
         updated_at=timezone.now() - datetime.timedelta(days=1)
     )
     distributors_services.import_batches_expire()
+
+    # Funds: a request to decide, approved in part, its claim due soon, claimed, approved,
+    # paid.
+    fund = funds_services.fund_create(
+        by=manager,
+        name="Co-op 2026",
+        name_fr="Coop 2026",
+        kind="budget",
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 12, 31),
+        expires_on=datetime.date(2027, 3, 31),
+    )
+    funds_services.allocation_set(
+        fund=fund, distributor=distributor, amount=Decimal("10000"), by=manager
+    )
+    request = funds_services.request_submit(
+        by=partner,
+        fund=fund,
+        activity_type="event",
+        title="Open house",
+        start=today,
+        end=today,
+        planned_cost=Decimal("4000"),
+    )
+    funds_services.request_approve(
+        request=request, by=manager, amount=Decimal("1500"), reason="A shared stand."
+    )
+    funds_services.requests_claim_due_notify(
+        today=request.claim_deadline - datetime.timedelta(days=3)
+    )
+    claim = funds_services.claim_submit(
+        by=partner,
+        request=request,
+        actual_cost=Decimal("3000"),
+        files=[SimpleUploadedFile("invoice.pdf", b"%PDF-1.7\n%%EOF\n")],
+    )
+    funds_services.claim_approve(claim=claim, by=manager)
+    funds_services.claim_pay(claim=claim, by=manager, reference="SEPA-1", paid_on=today)
 
     # A contract coming up for renewal, told to its account manager.
     distributor.account_manager = manager
