@@ -70,6 +70,7 @@ urlpatterns = [
     path("", include("distributors.urls")),
     path("", include("leads.urls")),
     path("", include("goals.urls")),
+    path("", include("funds.urls")),
     path("", include("scoring.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
