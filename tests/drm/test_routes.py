@@ -23,6 +23,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -56,6 +57,9 @@ from distributors.models import (
     UserProfile,
 )
 from distributors.periods import add_months
+from funds import services as funds_services
+from funds.filters import BalanceFilter, RequestFilter
+from funds.models import Allocation, Claim, Fund, FundRequest
 from goals.filters import ReviewFilter, StepFilter
 from goals.forms import GoalFilterForm
 from goals.models import (
@@ -92,6 +96,8 @@ from scoring.metrics import metric_list as scoring_metric_list
 from scoring.models import ScoringModel, ScoringRun
 from scoring.serializers import ScorecardQuerySerializer
 from tests import factories
+from tests.funds import files as funds_files
+from tests.funds.factories import AccrualFundFactory, FundFactory
 from tests.goals.rows import bands_data, landmarks_data
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -175,6 +181,7 @@ def build_world(today):
     rate = factories.ExchangeRateFactory(currency="USD", month=month)
     leads = build_leads(users, owned, today)
     goals = build_goals(users, owned, today)
+    funds = build_funds(users, owned, today)
     scoring = build_scoring(today)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
@@ -194,6 +201,7 @@ def build_world(today):
         notices=notices,
         **leads,
         **goals,
+        **funds,
         **scoring,
     )
 
@@ -371,6 +379,51 @@ def build_goals(users, owned, today):
         manager=manager, distributor=owned["acme"].distributor, note="activity-with-acme"
     )
     return {"team_goal": team_goal, "activity": activity}
+
+
+def build_funds(users, owned, today):
+    """A budget fund allocated to both distributors, each with a request submitted, one
+    approved whose activity is over (to claim), one claimed with a proof file (to decide) and
+    one whose claim is approved (to pay); and an accrual fund not accrued yet. Made by the
+    services (the approved activity submitted a month ago, when it was still ahead)."""
+    manager = users["manager"]
+    fund = FundFactory(name="Co-op 2026", name_fr="Coop 2026")
+    accrual_fund = AccrualFundFactory(name="Accrual 2026", period_end=datetime.date(2026, 12, 31))
+    month_ago = FROZEN_NOW - datetime.timedelta(days=45)
+    for code, partner in (("acme", users["partner"]), ("rival", users["outsider"])):
+        o = owned[code]
+        funds_services.allocation_set(
+            fund=fund, distributor=o.distributor, amount=Decimal("20000"), by=manager
+        )
+
+        def ask(title, start, end, partner=partner):
+            return funds_services.request_submit(
+                by=partner, fund=fund, activity_type="trade_show", title=title,
+                start=start, end=end, planned_cost=Decimal("2000"),
+            )  # fmt: skip
+
+        with time_machine.travel(month_ago, tick=False):
+            past = [
+                funds_services.request_approve(
+                    request=ask(f"{kind}-activity-of-{code}", month_ago.date(), month_ago.date()),
+                    by=manager,
+                )
+                for kind in ("approved", "claimed", "paid")
+            ]
+        o.fund_approved, claimed, to_pay = past
+        o.fund_submitted = ask(f"submitted-activity-of-{code}", today, today)
+        o.fund_claim, o.fund_claim_approved = (
+            funds_services.claim_submit(
+                by=partner,
+                request=made,
+                actual_cost=Decimal("1500"),
+                files=[SimpleUploadedFile(f"invoice-{code}.pdf", funds_files.PDF)],
+            )
+            for made in (claimed, to_pay)
+        )
+        funds_services.claim_approve(claim=o.fund_claim_approved, by=manager)
+        o.fund_proof = o.fund_claim.proofs.get()
+    return {"fund": fund, "accrual_fund": accrual_fund}
 
 
 def build_scoring(today):
@@ -686,6 +739,47 @@ draft_goal_state = goal_state(lambda w, o: o.draft_goal)
 proposed_goal_state = goal_state(lambda w, o: o.proposed_goal)
 amended_goal_state = goal_state(lambda w, o: o.amended_goal)
 team_goal_state = goal_state(lambda w, o: w.team_goal)
+
+
+def fund_count(world, o):
+    return Fund.objects.count()
+
+
+def fund_form_body(world, o):
+    return {
+        "name": "Spring co-op",
+        "kind": "budget",
+        "period_start": "2026-07-01",
+        "period_end": "2026-09-30",
+        "expires_on": "2026-12-31",
+        "cost_share_percent": "50",
+    }
+
+
+def allocations_of(name):
+    def effect(world, o):
+        fund = getattr(world, name)
+        return sorted(Allocation.objects.filter(fund=fund).values_list("distributor_id", "amount"))
+
+    return effect
+
+
+def request_state(name):
+    def effect(world, o):
+        made = getattr(o, name)
+        row = FundRequest.objects.filter(pk=made.pk).values("status", "approved_amount").get()
+        row["claims"] = Claim.objects.filter(request=made).count()
+        return row
+
+    return effect
+
+
+def claim_state(name):
+    def effect(world, o):
+        claim = getattr(o, name)
+        return Claim.objects.filter(pk=claim.pk).values("status", "paid_on").get()
+
+    return effect
 
 
 def goal_count(world, o):
@@ -1186,6 +1280,16 @@ URLS = {
     "goals:quarterly": by("goals:quarterly", lambda o: o.distributor.code),
     "goals:activities": by("goals:activities"),
     "goals:annex": by("goals:annex", lambda o: o.distributor.code, lambda o: 2026),
+    "funds:detail": lambda w, o: reverse("funds:detail", args=[w.fund.pk]),
+    "funds:allocate": lambda w, o: reverse("funds:allocate", args=[w.fund.pk]),
+    "funds:accrue": lambda w, o: reverse("funds:accrue", args=[w.accrual_fund.pk]),
+    "funds:request": by("funds:request", lambda o: o.fund_submitted.pk),
+    "funds:request-decide": by("funds:request-decide", lambda o: o.fund_submitted.pk),
+    "funds:request-cancel": by("funds:request-cancel", lambda o: o.fund_submitted.pk),
+    "funds:claim-submit": by("funds:claim-submit", lambda o: o.fund_approved.pk),
+    "funds:claim-decide": by("funds:claim-decide", lambda o: o.fund_claim.pk),
+    "funds:claim-pay": by("funds:claim-pay", lambda o: o.fund_claim_approved.pk),
+    "funds:proof": by("funds:proof", lambda o: o.fund_proof.pk),
     "scoring:dashboard": by("scoring:dashboard"),
     "scoring:rankings": by("scoring:rankings"),
     "scoring:rankings-export": by("scoring:rankings-export"),
@@ -2086,6 +2190,126 @@ ROWS = [
     Row("api:lead-source-detail", "GET", api(200)),
     Row("api:funnel", "GET", api(got(200, own_funnel))),
     Row("api:funnel", "GET", api(got(200, own_funnel)), query="?from=2026-01&to=2026-06"),
+    # --- funds: pages (another distributor's request, claim or proof does not exist) ---
+    Row("funds:list", "GET", page(got(200, shows(lambda o: [])))),
+    Row("funds:create", "GET", staff_page()),
+    Row(
+        "funds:create",
+        "POST",
+        page(writes(302), 403, 403),
+        body=fund_form_body,
+        effect=fund_count,
+    ),
+    Row("funds:detail", "GET", page(got(200, shows(lambda o: [o.distributor.name])))),
+    Row(
+        "funds:allocate",
+        "POST",
+        page(writes(302), 403, 403),
+        body=lambda w, o: {"distributor": o.distributor.code, "amount": "25000"},
+        effect=allocations_of("fund"),
+    ),
+    Row("funds:accrue", "POST", page(writes(302), 403, 403), effect=allocations_of("accrual_fund")),
+    Row("funds:balances-export", "GET", page(got(200, shows(lambda o: [o.distributor.code])))),
+    Row(
+        "funds:balances-export",
+        "GET",
+        page(got(200, shows(lambda o: [o.distributor.code]))),
+        query="?format=xlsx",
+    ),
+    Row("funds:requests", "GET", page(got(200, shows(lambda o: [o.fund_submitted.title])))),
+    Row(
+        "funds:requests-export",
+        "GET",
+        page(got(200, shows(lambda o: [o.fund_submitted.title]))),
+    ),
+    Row(
+        "funds:requests-export",
+        "GET",
+        page(got(200, shows(lambda o: [o.fund_submitted.title]))),
+        query="?format=xlsx",
+    ),
+    Row("funds:request-create", "GET", page(403, 200, 200)),
+    Row(
+        "funds:request-create",
+        "POST",
+        page(403, writes(302), writes(302)),
+        body=lambda w, o: {
+            "fund": w.fund.pk,
+            "activity_type": "event",
+            "title": "Open day",
+            "start": "2026-07-01",
+            "end": "2026-07-01",
+            "planned_cost": "800",
+        },  # fmt: skip
+        effect=lambda w, o: FundRequest.objects.count(),
+    ),
+    *page_detail("funds:request", shows(lambda o: [o.fund_submitted.title], whose="owner")),
+    *each_owner(
+        "funds:request-decide",
+        "POST",
+        staff=writes(302),
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        body=lambda w, o: {"decision": "approve"},
+        effect=request_state("fund_submitted"),
+    ),
+    *each_owner(
+        "funds:request-cancel",
+        "POST",
+        staff=403,
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        effect=request_state("fund_submitted"),
+    ),
+    *each_owner(
+        "funds:claim-submit",
+        "POST",
+        staff=403,
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        body=lambda w, o: {
+            "actual_cost": "1800",
+            "files": SimpleUploadedFile("invoice.pdf", funds_files.PDF),
+        },
+        effect=request_state("fund_approved"),
+    ),
+    *each_owner(
+        "funds:claim-decide",
+        "POST",
+        staff=writes(302),
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        body=lambda w, o: {"decision": "reject", "reason": "No invoice for the stand."},
+        effect=claim_state("fund_claim"),
+    ),
+    *each_owner(
+        "funds:claim-pay",
+        "POST",
+        staff=writes(302),
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        body=lambda w, o: {"reference": "SEPA-1", "paid_on": "2026-06-15"},
+        effect=claim_state("fund_claim_approved"),
+    ),
+    *each_owner(
+        "funds:proof",
+        "GET",
+        staff=200,
+        own=200,
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+    ),
     # --- goals: pages (another distributor's goal, review, step or annex does not exist) ---
     Row(
         "goals:list",
@@ -2930,6 +3154,13 @@ LISTINGS = [
     Listing("goals:steps", (StepFilter,)),
     Listing("goals:activities"),
     Listing("scoring:rankings", (RankingFilterForm,)),
+    Listing("funds:list"),
+    Listing("funds:requests", (RequestFilter,)),
+    Listing("funds:requests-export", (RequestFilter,)),
+    Listing("funds:requests-export", (RequestFilter,), "?format=xlsx"),
+    Listing("funds:balances-export", (BalanceFilter,)),
+    Listing("funds:balances-export", (BalanceFilter,), "?format=xlsx"),
+    Listing("funds:detail"),
     Listing("scoring:rankings-export", (RankingFilterForm,), "?format=csv"),
     Listing("scoring:rankings-export", (RankingFilterForm,), "?format=xlsx"),
     Listing("scoring:runs"),
