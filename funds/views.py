@@ -274,7 +274,7 @@ def request_detail(request, pk, forms=None, status=200):
         "may_pay": manufacturer and claim_status == "approved",
         "decision_form": forms.get("decision") or DecisionForm(),
         "claim_form": forms.get("claim") or ClaimForm(),
-        "claim_decision_form": forms.get("claim_decision") or DecisionForm(),
+        "claim_decision_form": forms.get("claim_decision") or DecisionForm(prefix="claim"),
         "payment_form": forms.get("payment") or PaymentForm(initial={"paid_on": today}),
     }
     return _page(request, "funds/request.html", context, status=status)
@@ -355,7 +355,7 @@ def _visible_claim_request(request, pk):
 @manufacturer_required
 def claim_decide(request, pk):
     fund_request, claim = _visible_claim_request(request, pk)
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, prefix="claim")
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -2287,7 +2287,7 @@ ROWS = [
         other=403,
         nobody=403,
         anonymous=TO_LOGIN,
-        body=lambda w, o: {"decision": "reject", "reason": "No invoice for the stand."},
+        body=lambda w, o: {"claim-decision": "reject", "claim-reason": "No invoice for the stand."},
         effect=claim_state("fund_claim"),
     ),
     *each_owner(

@@ -130,7 +130,9 @@ def test_a_partner_asks_the_manager_decides_in_part_the_partner_claims_and_is_pa
     assert 'filename="invoice.pdf"' in download["Content-Disposition"]
 
     manager_client = login(manager)
-    manager_client.post(reverse("funds:claim-decide", args=[claim.pk]), {"decision": "approve"})
+    manager_client.post(
+        reverse("funds:claim-decide", args=[claim.pk]), {"claim-decision": "approve"}
+    )
     response = manager_client.post(
         reverse("funds:claim-pay", args=[claim.pk]),
         {"reference": "SEPA-2026-0711", "paid_on": AFTER.isoformat()},
@@ -207,7 +209,9 @@ def test_a_partner_sees_only_its_own_distributors_requests_balances_and_proofs(
     page = client.get(reverse("funds:detail", args=[made.allocation.fund.pk]))
     assert page.status_code in (200, 404)
     assert made.allocation.distributor.name not in text(page)
-    refused = client.post(reverse("funds:claim-decide", args=[claim.pk]), {"decision": "reject"})
+    refused = client.post(
+        reverse("funds:claim-decide", args=[claim.pk]), {"claim-decision": "reject"}
+    )
     assert refused.status_code == 403
 
 
