@@ -11,5 +11,7 @@ class FundsConfig(AppConfig):
     verbose_name = _("Funds")
 
     def ready(self):
-        # Registers the notification kinds funds sends.
-        from . import notices  # noqa: F401
+        # Registers the notification kinds funds sends, and its "Waiting for you" items.
+        from . import notices, sections  # noqa: F401
+
+        sections.register()

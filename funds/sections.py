@@ -1,0 +1,63 @@
+"""What funds adds to the day's "Waiting for you" (`distributors.record`): a manager's requests
+and claims to decide, a partner's approved activities to claim before their deadline. The count
+is the list's own: the request list's `needs=me` (`funds.filters.requests_waiting_for`)."""
+
+from urllib.parse import urlencode
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from distributors import record
+from distributors.access import is_manufacturer
+
+from . import selectors
+from .filters import requests_waiting_for
+from .models import FundRequest
+
+
+def waiting_url(distributor=None):
+    query = {"needs": "me"}
+    if distributor is not None:
+        query["distributor"] = distributor.code
+    return f"{reverse('funds:requests')}?{urlencode(query)}"
+
+
+def todo_fund_requests(viewer, *, distributor, scope, today):
+    manufacturer = is_manufacturer(viewer)
+    if distributor is None and not manufacturer:
+        return None
+    requests = requests_waiting_for(selectors.request_list(visible_to=viewer), viewer)
+    if distributor is not None:
+        requests = requests.filter(allocation__distributor=distributor)
+    rows, counts = record.head_and_counts(
+        requests.select_related(None).order_by("claim_deadline", "submitted_at", "pk"),
+        record.TODO_PREVIEW,
+        count=Count("pk"),
+    )
+    if manufacturer:
+        label = _("Fund requests and claims to decide")
+        action = _("Approve, in full or in part, or reject")
+    else:
+        label = _("Approved activities to claim")
+        action = _("Claim each one with its proof before its deadline")
+    return record.Todo(
+        key="fund_requests",
+        label=label,
+        count=counts["count"],
+        url=waiting_url(distributor),
+        rows=tuple(
+            record.TodoRow(
+                text=row.title,
+                url=reverse("funds:request", args=[row.pk]),
+                due=row.claim_deadline if row.status == FundRequest.Status.APPROVED else None,
+                due_word=_("claim by"),
+            )
+            for row in rows
+        ),
+        action=action,
+    )
+
+
+def register():
+    record.register_todo("fund_requests", order=45, build=todo_fund_requests)
