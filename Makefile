@@ -85,4 +85,4 @@ messages: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm \
-		celery-broker.sqlite3* demo-cache mail .import_linter_cache
+		celery-broker.sqlite3* demo-cache mail media .import_linter_cache

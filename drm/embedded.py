@@ -2,16 +2,17 @@
 
 It prepares the SQLite database (migrations, the demo's distributors and logins, static files),
 starts the web server (gunicorn, DEBUG off, static files served by whitenoise) and loads the rest
-of the demo (leads, goals, the first scorecards) beside it; then it queues every job of the beat
-schedule once, so that a trial sees at once what the night would do, and starts a Celery worker
+of the demo (leads, goals, funds, the first scorecards) beside it; then it queues every job of the
+beat schedule once, so that a trial sees at once what the night would do, and starts a Celery worker
 and Celery beat on a broker kept in a SQLite file (kombu's SQLAlchemy transport). Ctrl-C (or
 SIGTERM) stops web, worker and beat together.
 
     python -m drm.embedded [--port 8000] [--directory DIR] [--no-demo]
 
 Everything the demo writes lives in DIR (the project directory by default): db.sqlite3,
-celery-broker.sqlite3, the cache its processes share (demo-cache/), the e-mails it sends (mail/)
-and the collected static files (staticfiles/). The runner itself never sets Django up: only
+celery-broker.sqlite3, the cache its processes share (demo-cache/), the e-mails it sends (mail/),
+the files uploaded to it (media/: the demo funds' proof files) and the collected static files
+(staticfiles/). The runner itself never sets Django up: only
 its children do.
 """
 
@@ -48,6 +49,7 @@ def environment(directory, *, port):
         "CELERY_BROKER_URL": f"sqla+sqlite:///{directory / 'celery-broker.sqlite3'}",
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "EMAIL_URL": f"filemail:///{directory / 'mail'}",
+        "MEDIA_ROOT": str(directory / "media"),
         "STATIC_ROOT": str(directory / "staticfiles"),
         "PYTHONUNBUFFERED": "1",
     }
@@ -278,7 +280,8 @@ def serve(supervisor, *, port, directory, demo):
 
 
 def load_demo():
-    """The demo's background part: leads, goals and the first scoring run (each idempotent), then
+    """The demo's background part: leads, goals, funds and the first scoring run (each
+    idempotent; the funds before the scores, whose first scorecards weigh their payments), then
     every job of the beat schedule queued once for the worker."""
     import django
     from celery.exceptions import AlwaysEagerIgnored
@@ -292,8 +295,10 @@ def load_demo():
     # The loaders run their own tasks in-process; these go to the worker all the same.
     warnings.filterwarnings("ignore", category=AlwaysEagerIgnored)
 
-    print("loading the demo's leads, goals and first scorecards (worker and beat start next)")
-    for command in ("demo_leads", "demo_goals", "scoring_run"):
+    print(
+        "loading the demo's leads, goals, funds and first scorecards (worker and beat start next)"
+    )
+    for command in ("demo_leads", "demo_goals", "demo_funds", "scoring_run"):
         call_command(command, quiet=True)
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         app.send_task(entry["task"])

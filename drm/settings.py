@@ -340,6 +340,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "goals.tasks.goals_daily",
         "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=0),
     },
+    # Funds: approved requests past their claim deadline expire, claims due soon are reminded.
+    "funds-daily": {
+        "task": "funds.tasks.funds_daily",
+        "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=20),
+    },
     # Scoring: tonight's scorecards and rankings (the time is editable in django-celery-beat).
     "scoring-nightly": {
         "task": "scoring.tasks.scoring_nightly",
