@@ -27,12 +27,14 @@ DETAIL = re.compile(r"^/[\w/-]*?/[\w-]*\d[\w-]*/$|^/distributors/[a-z0-9-]+/$")
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
+def demo(transactional_db, settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.MEDIA_ROOT = tmp_path  # the funds' proof files
     for command, *args in (
         ("demo_data",),
         ("demo_leads", "--leads", "300"),
         ("demo_goals",),
+        ("demo_funds",),
         ("scoring_run",),
     ):
         call_command(command, *args, "--quiet", stdout=StringIO())
