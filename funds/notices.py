@@ -59,8 +59,9 @@ class FundName:
         return self.fund.display_name
 
 
-def _link(distributor):
-    return reverse("distributors:detail", args=[distributor.code])
+def _link(request):
+    """The request's page: where every act on it and its claim is done."""
+    return reverse("funds:request", args=[request.pk])
 
 
 def _partner_side(request):
@@ -94,7 +95,7 @@ def request_submitted_notify(request, *, by):
             "%(distributor)s asks %(amount)s of %(fund)s for %(title)s, from %(start)s to "
             "%(end)s (planned cost %(cost)s). Approve it, in full or in part, or reject it."
         ),
-        link=_link(distributor),
+        link=_link(request),
         context=_context(
             request,
             amount=Money(request.requested_amount),
@@ -129,7 +130,7 @@ def request_decided_notify(request, *, by):
         kind=REQUEST_DECIDED.slug,
         subject=subject,
         body=body,
-        link=_link(_distributor(request)),
+        link=_link(request),
         context=_context(
             request,
             amount=Money(request.approved_amount),
@@ -152,7 +153,7 @@ def claims_due_notify(requests):
                 "%(amount)s is approved for it. Without a claim with proof by %(deadline)s, "
                 "the approval expires."
             ),
-            link=_link(_distributor(request)),
+            link=_link(request),
             context=_context(
                 request, amount=Money(request.approved_amount), deadline=request.claim_deadline
             ),
@@ -175,7 +176,7 @@ def claim_submitted_notify(claim, *, by):
             "%(count)d proof files. Approve it, in full or in part, or reject it.",
             count,
         ),
-        link=_link(distributor),
+        link=_link(request),
         context=_context(
             request,
             amount=Money(claim.claimed_amount),
@@ -205,7 +206,7 @@ def claim_decided_notify(claim, *, by):
         kind=CLAIM_DECIDED.slug,
         subject=subject,
         body=body,
-        link=_link(_distributor(request)),
+        link=_link(request),
         context=_context(
             request,
             amount=Money(claim.approved_amount),
@@ -224,7 +225,7 @@ def claim_paid_notify(claim, *, by):
         kind=CLAIM_PAID.slug,
         subject=_("Fund claim paid: %(title)s"),
         body=_("%(amount)s was paid on %(paid_on)s (reference %(reference)s)."),
-        link=_link(distributor),
+        link=_link(request),
         context=_context(
             request,
             amount=Money(claim.approved_amount),

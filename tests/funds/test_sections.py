@@ -51,3 +51,16 @@ def test_nothing_waits_once_the_request_is_claimed(login, claimed, partner):
     client = login(partner)
 
     assert todo(client.get(reverse("distributors:mine")), "fund_requests") is None
+
+
+def test_the_managers_notice_of_a_request_opens_the_request_where_it_is_decided(
+    login, submit, manager
+):
+    from notifications.models import Notification
+
+    made = submit()
+    notice = Notification.objects.get(recipient=manager)
+
+    assert notice.link == reverse("funds:request", args=[made.pk])
+    page = login(manager).get(notice.link)
+    assert 'id="decision-form"' in page.content.decode()
