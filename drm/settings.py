@@ -276,6 +276,7 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "goals.models.Activity.Kind",
         "LandmarkReviewStatusEnum": "goals.models.LandmarkReview.Status",
         "BonusBandKindEnum": "goals.models.BonusBand.Kind",
+        "FundKindEnum": "funds.models.Fund.Kind",
     },
     # Schema and docs for users with a portal role only, like the API they describe.
     "SERVE_PERMISSIONS": ["distributors.access.HasPortalRole"],

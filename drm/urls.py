@@ -26,6 +26,7 @@ api_v1 = [
     path("", include("distributors.api_urls")),
     path("", include("leads.api_urls")),
     path("", include("goals.api_urls")),
+    path("", include("funds.api_urls")),
     path("", include("scoring.api_urls")),
 ]
 

@@ -45,6 +45,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from funds import services as fund_services
 from goals.models import Amendment
 from leads import services as lead_services
 from leads.models import CriteriaVersion, Criterion, Lead
@@ -159,6 +160,32 @@ def build_world():
         ids |= {goal.pk, draft.pk, review.pk, amendment.pk}
     ids.add(factories.LeadFactory(source=source, company="Pool lead").pk)
     factories.ActivityFactory(manager=manager, distributor=acme)
+    # A fund with both distributors' allocations, a request submitted and one approved each
+    # (claims carry files: none here, so that the fuzzed calls write none either).
+    fund = fund_services.fund_create(
+        by=manager,
+        name="Co-op",
+        kind="budget",
+        period_start=today.replace(month=1, day=1),
+        period_end=today.replace(month=12, day=31),
+        expires_on=today.replace(month=12, day=31),
+    )
+    ids.add(fund.pk)
+    for owner, partner in ((acme, users["partner"]), (rival, users["outsider"])):
+        fund_services.allocation_set(fund=fund, distributor=owner, amount="10000", by=manager)
+        for title in ("Waiting", "Approved"):
+            fund_request = fund_services.request_submit(
+                by=partner,
+                fund=fund,
+                activity_type="event",
+                title=title,
+                start=today,
+                end=today,
+                planned_cost="1000",
+            )
+            if title == "Approved":
+                fund_services.request_approve(request=fund_request, by=manager)
+            ids.add(fund_request.pk)
     run = scoring_services.scoring_run_trigger(as_of=today)
     scoring_services.scoring_run_execute(run.pk)
     tokens = {name: Token.objects.create(user=user).key for name, user in users.items()}
