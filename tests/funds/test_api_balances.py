@@ -154,26 +154,22 @@ def export(user, **query):
 def test_the_export_writes_the_selectors_figures_for_the_callers_rows(busy, manager, partner):
     rows = list(csv.reader(io.StringIO(export(partner).content.decode())))
     assert rows[0] == [
-        "fund_id",
-        "fund",
-        "distributor",
-        "distributor_name",
-        *FIGURES,
-        "currency",
+        "Fund",
+        "Distributor code",
+        "Distributor",
+        *[f"{name.capitalize()} (EUR)" for name in FIGURES],
     ]
     [row] = selectors.balances(visible_to=partner)
     assert rows[1:] == [
         [
-            str(row.fund_id),
             row.fund.display_name,
             "acme",
             row.distributor.name,
-            *[str(float(getattr(row, name))) for name in FIGURES],
-            "EUR",
+            *[str(getattr(row, name)) for name in FIGURES],
         ]
     ]
     every = list(csv.reader(io.StringIO(export(manager, distributor="rival").content.decode())))
-    assert [line[2] for line in every[1:]] == ["rival"]
+    assert [line[1] for line in every[1:]] == ["rival"]
     assert export(manager, format="xlsx")["Content-Type"].startswith(
         "application/vnd.openxmlformats"
     )

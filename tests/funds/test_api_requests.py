@@ -357,7 +357,7 @@ def test_the_export_holds_the_rows_the_filters_give(submit, manager, partner, ri
     response = export(partner)
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert response.status_code == 200
-    assert rows[0][:3] == ["id", "fund", "distributor"]
+    assert rows[0][:3] == ["Id", "Fund", "Distributor code"]
     assert [row[0] for row in rows[1:]] == [str(mine.pk)]  # never rival's
     every = list(csv.reader(io.StringIO(export(manager).content.decode())))
     assert {row[0] for row in every[1:]} == {str(mine.pk), str(rival_request.pk)}
