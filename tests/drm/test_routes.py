@@ -1281,6 +1281,23 @@ URLS = {
     "goals:activities": by("goals:activities"),
     "goals:annex": by("goals:annex", lambda o: o.distributor.code, lambda o: 2026),
     "funds:detail": lambda w, o: reverse("funds:detail", args=[w.fund.pk]),
+    "api:fund-detail": lambda w, o: reverse("api:fund-detail", args=[w.fund.pk]),
+    "api:fund-accrue": lambda w, o: reverse("api:fund-accrue", args=[w.accrual_fund.pk]),
+    "api:fund-allocation": lambda w, o: reverse(
+        "api:fund-allocation", args=[w.fund.pk, o.distributor.code]
+    ),
+    "api:fund-request-detail": by("api:fund-request-detail", lambda o: o.fund_submitted.pk),
+    "api:fund-request-approve": by("api:fund-request-approve", lambda o: o.fund_submitted.pk),
+    "api:fund-request-reject": by("api:fund-request-reject", lambda o: o.fund_submitted.pk),
+    "api:fund-request-cancel": by("api:fund-request-cancel", lambda o: o.fund_submitted.pk),
+    "api:fund-request-claim": by("api:fund-request-claim", lambda o: o.fund_approved.pk),
+    "api:fund-claim-detail": by("api:fund-claim-detail", lambda o: o.fund_claim.pk),
+    "api:fund-claim-approve": by("api:fund-claim-approve", lambda o: o.fund_claim.pk),
+    "api:fund-claim-reject": by("api:fund-claim-reject", lambda o: o.fund_claim.pk),
+    "api:fund-claim-pay": by("api:fund-claim-pay", lambda o: o.fund_claim_approved.pk),
+    "api:fund-claim-proof": by(
+        "api:fund-claim-proof", lambda o: o.fund_claim.pk, lambda o: o.fund_proof.pk
+    ),
     "funds:allocate": lambda w, o: reverse("funds:allocate", args=[w.fund.pk]),
     "funds:accrue": lambda w, o: reverse("funds:accrue", args=[w.accrual_fund.pk]),
     "funds:request": by("funds:request", lambda o: o.fund_submitted.pk),
@@ -2586,6 +2603,140 @@ ROWS = [
         effect=scoring_runs,
     ),
     Row("api:scoring-run-detail", "GET", api(200, 403, 403)),
+    # --- funds over the API ---
+    Row("api:fund-list", "GET", api(200)),
+    Row(
+        "api:fund-list",
+        "POST",
+        api(writes(201), 403, 403),
+        body=fund_form_body,
+        effect=fund_count,
+    ),
+    Row("api:fund-detail", "GET", api(200)),
+    Row(
+        "api:fund-accrue", "POST", api(writes(200), 403, 403), effect=allocations_of("accrual_fund")
+    ),
+    *each_owner(
+        "api:fund-allocation",
+        "PUT",
+        staff=writes(200),
+        own=403,
+        other=403,  # refused before the code is looked up: the same answer for any code
+        nobody=403,
+        anonymous=401,
+        body=lambda w, o: {"amount": "30000"},
+        effect=allocations_of("fund"),
+    ),
+    Row("api:fund-balance-list", "GET", api(got(200, shows(lambda o: [o.distributor.code])))),
+    Row(
+        "api:fund-request-list",
+        "GET",
+        api(got(200, shows(lambda o: [o.fund_submitted.title]))),
+    ),
+    Row(
+        "api:fund-request-list",
+        "POST",
+        api(403, writes(201), writes(201)),
+        body=lambda w, o: {
+            "fund": w.fund.pk,
+            "activity_type": "event",
+            "title": "Open day",
+            "start": "2026-07-01",
+            "end": "2026-07-01",
+            "planned_cost": "800",
+        },  # fmt: skip
+        effect=lambda w, o: FundRequest.objects.count(),
+    ),
+    *api_detail("api:fund-request-detail", "title", lambda o: o.fund_submitted.title),
+    *each_owner(
+        "api:fund-request-approve",
+        "POST",
+        staff=writes(200),
+        own=403,
+        other=404,
+        nobody=403,
+        anonymous=401,
+        body=lambda w, o: {"amount": "500", "reason": "A part only"},
+        effect=request_state("fund_submitted"),
+    ),
+    *each_owner(
+        "api:fund-request-reject",
+        "POST",
+        staff=writes(200),
+        own=403,
+        other=404,
+        nobody=403,
+        anonymous=401,
+        body=lambda w, o: {"reason": "Not this year"},
+        effect=request_state("fund_submitted"),
+    ),
+    *each_owner(
+        "api:fund-request-cancel",
+        "POST",
+        staff=403,
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        effect=request_state("fund_submitted"),
+    ),
+    *each_owner(
+        "api:fund-request-claim",
+        "POST",
+        staff=403,
+        own=writes(201),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        body=lambda w, o: {
+            "actual_cost": "1800",
+            "files": SimpleUploadedFile("invoice.pdf", funds_files.PDF),
+        },
+        effect=request_state("fund_approved"),
+    ),
+    Row("api:fund-claim-list", "GET", api(got(200, shows(lambda o: [o.distributor.code])))),
+    *api_detail("api:fund-claim-detail", "id", lambda o: o.fund_claim.pk),
+    *each_owner(
+        "api:fund-claim-approve",
+        "POST",
+        staff=writes(200),
+        own=403,
+        other=404,
+        nobody=403,
+        anonymous=401,
+        effect=claim_state("fund_claim"),
+    ),
+    *each_owner(
+        "api:fund-claim-reject",
+        "POST",
+        staff=writes(200),
+        own=403,
+        other=404,
+        nobody=403,
+        anonymous=401,
+        body=lambda w, o: {"reason": "No invoice for the stand"},
+        effect=claim_state("fund_claim"),
+    ),
+    *each_owner(
+        "api:fund-claim-pay",
+        "POST",
+        staff=writes(200),
+        own=403,
+        other=404,
+        nobody=403,
+        anonymous=401,
+        body=lambda w, o: {"reference": "SEPA-1", "paid_on": "2026-06-15"},
+        effect=claim_state("fund_claim_approved"),
+    ),
+    *each_owner(
+        "api:fund-claim-proof",
+        "GET",
+        staff=200,
+        own=200,
+        other=404,
+        nobody=403,
+        anonymous=401,
+    ),
     # --- goals over the API ---
     Row(
         "api:goal-list",
@@ -2844,7 +2995,10 @@ def client_for(world, persona, via):
 def send(client, method, url, body=None, is_api=False):
     if method == "GET":
         return client.get(url)
-    return getattr(client, method.lower())(url, body, format="json" if is_api else "multipart")
+    # An API body that carries a file goes as a form, as a client uploading it sends it.
+    uploads = is_api and any(hasattr(value, "read") for value in (body or {}).values())
+    form = uploads or not is_api
+    return getattr(client, method.lower())(url, body, format="multipart" if form else "json")
 
 
 # What a refused request may still write: its session, and django-axes' record of a failed login.
