@@ -4,6 +4,7 @@ is the list's own: the request list's `needs=me` (`funds.filters.requests_waitin
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -59,5 +60,30 @@ def todo_fund_requests(viewer, *, distributor, scope, today):
     )
 
 
+FUNDS_SHOWN = 5
+
+
+def funds_section(distributor, viewer, today):
+    """The distributor's balance in each fund not expired yet (the figures of every other
+    funds page, `selectors.balances`), with the way to its requests; hidden where it has none."""
+    rows = list(
+        selectors.balances(visible_to=viewer, distributor=distributor, today=today).filter(
+            fund__expires_on__gte=today
+        )[:FUNDS_SHOWN]
+    )
+    if not rows:
+        return None
+    query = urlencode({"distributor": distributor.code})
+    return {
+        "rows": rows,
+        "requests_url": f"{reverse('funds:requests')}?{query}",
+        "may_request": not is_manufacturer(viewer),
+        "currency": settings.REPORTING_CURRENCY,
+    }
+
+
 def register():
+    record.register_section(
+        "funds", order=65, template="funds/record/_funds.html", build=funds_section
+    )
     record.register_todo("fund_requests", order=45, build=todo_fund_requests)

@@ -64,3 +64,19 @@ def test_the_managers_notice_of_a_request_opens_the_request_where_it_is_decided(
     assert notice.link == reverse("funds:request", args=[made.pk])
     page = login(manager).get(notice.link)
     assert 'id="decision-form"' in page.content.decode()
+
+
+def test_the_distributor_page_shows_its_balance_in_each_fund_as_the_funds_pages_do(
+    login, approved, manager, partner
+):
+    made = approved()
+    code = made.allocation.distributor.code
+    for user, url in (
+        (manager, reverse("distributors:detail", args=[code])),
+        (partner, reverse("distributors:mine")),
+    ):
+        html = login(user).get(url).content.decode()
+        section = html[html.index('id="section-funds"') :]
+        assert str(made.allocation.fund) in section
+        assert 'amount reserved">€2,000.00<' in section
+        assert 'amount available fw-semibold">€8,000.00<' in section
