@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from distributors.forms import DistributorPicker
 from distributors.models import Distributor, Region, Tier
+from drm.limits import text_limit
 from leads.models import LeadSource, Material
 
-from .models import ActivityType, Fund
+from .models import ActivityType, Fund, FundRequest
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -72,6 +73,7 @@ class RequestForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"),
+        max_length=text_limit(FundRequest, "description"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What you will do, for whom, and the materials you will use."),
@@ -110,7 +112,10 @@ class DecisionForm(forms.Form):
         **MONEY,
     )
     reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"),
+        max_length=text_limit(FundRequest, "decision_reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
