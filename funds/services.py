@@ -168,6 +168,26 @@ def _save(row, by, *fields):
     row.save(update_fields=list(fields) if fields else None)
 
 
+def _reason(row, reason, *, required, message):
+    """The reason of a decision on `row` (a request or a claim), checked like its field."""
+    return _text(
+        type(row), "decision_reason", reason, field="reason", required=required, message=message
+    )
+
+
+def _decide(row, by, status, *, reason, amount=None):
+    """Record the manufacturer's decision on a request or a claim: its new status, the amount
+    approved (an approval), the reason, who and when."""
+    _move(row, status)
+    fields = ["status", "decision_reason", "decided_by", "decided_at"]
+    if amount is not None:
+        row.approved_amount = amount
+        fields.append("approved_amount")
+    row.decision_reason = reason
+    row.decided_by, row.decided_at = by, timezone.now()
+    _save(row, by, *fields)
+
+
 # --- funds and allocations ---------------------------------------------------------------------
 
 
@@ -540,11 +560,9 @@ def request_approve(*, request, by, amount=None, reason=""):
             % {"requested": _amount_text(request.requested_amount)},
             field="amount",
         )
-    reason = _text(
-        FundRequest,
-        "decision_reason",
+    reason = _reason(
+        request,
         reason,
-        field="reason",
         required=amount < request.requested_amount,
         message=_("Say why less than requested is approved."),
     )
@@ -557,11 +575,7 @@ def request_approve(*, request, by, amount=None, reason=""):
             % {"amount": _amount_text(amount), "available": _amount_text(available)},
             field="amount",
         )
-    _move(request, FundRequest.Status.APPROVED)
-    request.approved_amount = amount
-    request.decision_reason = reason
-    request.decided_by, request.decided_at = by, timezone.now()
-    _save(request, by, "status", "approved_amount", "decision_reason", "decided_by", "decided_at")
+    _decide(request, by, FundRequest.Status.APPROVED, reason=reason, amount=amount)
     resolve(key=notices.request_decide(request.pk))
     notices.request_decided_notify(request, by=by)
     return request
@@ -573,17 +587,10 @@ def request_reject(*, request, by, reason):
     claimed yet (its reservation goes back to the balance)."""
     _require_manufacturer(by, _("Only the manufacturer rejects fund requests."))
     request = _request_lock(request)
-    _move(request, FundRequest.Status.REJECTED)
-    request.decision_reason = _text(
-        FundRequest,
-        "decision_reason",
-        reason,
-        field="reason",
-        required=True,
-        message=_("Say why the request is rejected."),
-    )
-    request.decided_by, request.decided_at = by, timezone.now()
-    _save(request, by, "status", "decision_reason", "decided_by", "decided_at")
+    if not request.can_move_to(FundRequest.Status.REJECTED):
+        _status_refused(request, FundRequest.Status.REJECTED)
+    reason = _reason(request, reason, required=True, message=_("Say why the request is rejected."))
+    _decide(request, by, FundRequest.Status.REJECTED, reason=reason)
     resolve(keys=[notices.request_decide(request.pk), notices.request_claim(request.pk)])
     notices.request_decided_notify(request, by=by)
     return request
@@ -893,18 +900,13 @@ def claim_approve(*, claim, by, amount=None, reason=""):
             % {"claimed": _amount_text(ceiling)},
             field="amount",
         )
-    claim.decision_reason = _text(
-        Claim,
-        "decision_reason",
+    reason = _reason(
+        claim,
         reason,
-        field="reason",
         required=amount < claim.claimed_amount,
         message=_("Say why less than claimed is approved."),
     )
-    _move(claim, Claim.Status.APPROVED)
-    claim.approved_amount = amount
-    claim.decided_by, claim.decided_at = by, timezone.now()
-    _save(claim, by, "status", "approved_amount", "decision_reason", "decided_by", "decided_at")
+    _decide(claim, by, Claim.Status.APPROVED, reason=reason, amount=amount)
     resolve(key=notices.claim_decide(claim.pk))
     notices.claim_decided_notify(claim, by=by)
     return claim
@@ -916,17 +918,10 @@ def claim_reject(*, claim, by, reason):
     goes back to the balance."""
     _require_manufacturer(by, _("Only the manufacturer rejects claims."))
     claim = _claim_lock(claim)
-    _move(claim, Claim.Status.REJECTED)
-    claim.decision_reason = _text(
-        Claim,
-        "decision_reason",
-        reason,
-        field="reason",
-        required=True,
-        message=_("Say why the claim is rejected."),
-    )
-    claim.decided_by, claim.decided_at = by, timezone.now()
-    _save(claim, by, "status", "decision_reason", "decided_by", "decided_at")
+    if not claim.can_move_to(Claim.Status.REJECTED):
+        _status_refused(claim, Claim.Status.REJECTED)
+    reason = _reason(claim, reason, required=True, message=_("Say why the claim is rejected."))
+    _decide(claim, by, Claim.Status.REJECTED, reason=reason)
     request = claim.request
     _move(request, FundRequest.Status.CLOSED)
     _save(request, by, "status")

@@ -20,6 +20,7 @@ from distributors.access import (
     user_membership,
 )
 from distributors.filters import page_form
+from drm.acts import act
 from drm.errors import DomainError, NotAllowed
 
 from . import selectors, services
@@ -49,18 +50,6 @@ def _fail(form, exc):
     if isinstance(exc, NotAllowed):
         raise PermissionDenied(exc.message) from exc
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
-def _act(request, back, do, done):
-    try:
-        do()
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect(back)
 
 
 # --- funds -------------------------------------------------------------------------------------
@@ -162,7 +151,7 @@ def fund_allocate(request, pk):
 @manufacturer_required
 def fund_accrue(request, pk):
     fund = _visible_fund(request, pk)
-    return _act(
+    return act(
         request,
         reverse("funds:detail", args=[fund.pk]),
         lambda: services.fund_accrue(fund=fund, by=request.user),
@@ -316,7 +305,7 @@ def request_decide(request, pk):
 @portal_user_required
 def request_cancel(request, pk):
     fund_request = _visible_request(request, pk)
-    return _act(
+    return act(
         request,
         reverse("funds:request", args=[pk]),
         lambda: services.request_cancel(request=fund_request, by=request.user),

@@ -22,7 +22,8 @@ from distributors.access import (
 )
 from distributors.exports import csv_response, xlsx_response
 from distributors.periods import add_months, month_start
-from drm.errors import DomainError, NotAllowed
+from drm.acts import act
+from drm.errors import NotAllowed
 
 from .. import formats, selectors, services
 from ..forms import (
@@ -302,20 +303,6 @@ def _detail_context(request, goal, **forms):
 def goal_detail(request, pk):
     goal = visible_goal(request, pk)
     return render(request, "goals/detail.html", _detail_context(request, goal))
-
-
-def act(request, back, do, done):
-    """A POSTed act: refused is 403, broken rules a message; back to `back` (an object with a
-    URL, or a URL) either way. The goal and review pages share it."""
-    try:
-        do()
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect(back)
 
 
 def _act(request, goal, do, done):

@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from distributors.access import Role, is_manufacturer, portal_user_required, user_role
 from distributors.filters import page_form
+from drm.acts import act
 from drm.errors import DomainError, NotAllowed
 
 from .. import selectors, services
 from ..filters import ReviewFilter
 from ..forms import AccountForm, ActionFormSet
 from ..models import LandmarkReview, NextAct, Side
-from .goals import act
 
 PAGE_SIZE = 50
 

@@ -1,0 +1,22 @@
+"""A page's POSTed act, the same way on every page: refused is 403, a broken rule is a message,
+done is a message; back to where the act was asked either way."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+
+from .errors import DomainError, NotAllowed
+
+
+def act(request, back, do, done):
+    """Run `do()`; then back to `back` (a URL, or an object with one) with `done` as the
+    message, or the rule it broke. NotAllowed is a 403."""
+    try:
+        do()
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect(back)
