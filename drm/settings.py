@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "leads",
     "goals",
     "funds",
+    "incentives",
     "scoring",
 ]
 

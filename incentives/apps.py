@@ -1,0 +1,12 @@
+"""Incentives app: rebate and incentive programmes (volume, units and growth rebates, SPIFFs),
+their accruals from the revenue the portal holds, advances and true-ups, and each
+distributor's one statement of what it has earned (goal bonuses included)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IncentivesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "incentives"
+    verbose_name = _("Incentives")
