@@ -347,6 +347,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "funds.tasks.funds_daily",
         "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=20),
     },
+    # Incentive programmes: every programme under way accrues from the revenue held.
+    "programmes-accrue": {
+        "task": "incentives.tasks.programmes_accrue",
+        "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=30),
+    },
     # Scoring: tonight's scorecards and rankings (the time is editable in django-celery-beat).
     "scoring-nightly": {
         "task": "scoring.tasks.scoring_nightly",

@@ -117,6 +117,18 @@ class Step:
     rate: Decimal
 
 
+@dataclass(frozen=True)
+class Outlook:
+    """A standing's tier reached, the next one and what it takes to reach it (`gap`: revenue
+    for revenue and growth programmes, units for a units programme), and what it is expected
+    to earn at its pace so far."""
+
+    reached: Step | None
+    following: Step | None
+    gap: Decimal | None
+    expected: Decimal
+
+
 class Programme(FrenchNamed):
     """A rebate or incentive programme for one period.
 
@@ -333,6 +345,39 @@ class Programme(FrenchNamed):
                 reached = step
                 following = steps[index + 1] if index + 1 < len(steps) else None
         return reached, following
+
+    def outlook(self, standing, today=None):
+        """Where `standing` is heading: what it will have earned at the end of the period at
+        its pace so far (revenue and units of the months counted, extended over the whole
+        period), the next tier and what it takes to reach it, in revenue or in units."""
+        today = today or timezone.localdate()
+        steps = self.steps()
+        reached, following = self.step_reached(standing.measure, steps)
+        expected = standing.earned
+        through = standing.through
+        if through is not None and not self.is_over(today):
+            last = through.replace(day=calendar.monthrange(through.year, through.month)[1])
+            elapsed = (min(last, self.period_end) - self.period_start).days + 1
+            whole = (self.period_end - self.period_start).days + 1
+            if 0 < elapsed < whole:
+                stretch = Decimal(whole) / Decimal(elapsed)
+                expected = self.earned_for(
+                    revenue=standing.revenue * stretch,
+                    units=standing.units * stretch,
+                    baseline=standing.baseline,
+                    steps=steps,
+                )
+        gap = None
+        if following is not None:
+            if self.basis == self.Basis.GROWTH:
+                if standing.baseline:
+                    needed = standing.baseline * (1 + following.threshold / HUNDRED)
+                    gap = max(cents(needed - standing.revenue), ZERO)
+            elif standing.measure is not None:
+                gap = max(following.threshold - standing.measure, ZERO)
+        return Outlook(
+            reached=reached, following=following, gap=gap, expected=max(expected, standing.earned)
+        )
 
     def eligible_distributors(self):
         """The distributors in the programme: those named; none named, those of its tiers and

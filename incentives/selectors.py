@@ -1,0 +1,206 @@
+"""Reads of incentive programmes, always scoped to the viewer: the programmes, each one's
+standings, the earnings ledger, and a distributor's one statement (programmes and goal bonuses).
+
+The figures of a distributor in a programme, in the reporting currency:
+
+- earned: what its revenue of the period earns, as the last accrual measured it (the sum of its
+  accrual and restatement entries);
+- paid: its advances and true-ups (a negative true-up recovers an overpaid advance);
+- due: earned − paid (negative: paid in advance more than earned);
+- expected: what it will have earned at the end of the period at its pace so far.
+
+A goal's bonus is earned when the goal is achieved (`Goal.payout`, in the goal's payout
+currency) and paid when its payment is recorded (a bonus_payment entry).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from goals.models import Goal
+
+from .models import MONEY_DIGITS, ZERO, Entry, Programme, Standing
+
+MONEY = DecimalField(max_digits=MONEY_DIGITS + 4, decimal_places=2)
+FIGURES = ("earned", "paid", "due")
+
+
+def _paid_subquery(**match):
+    paid = (
+        Entry.objects.filter(kind__in=(Entry.Kind.ADVANCE, Entry.Kind.TRUE_UP), **match)
+        .order_by()
+        .values("distributor_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(paid, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+def programme_list(*, visible_to, kind=None):
+    """The programmes the viewer may see, each with its figures summed over what the viewer may
+    see of it (a partner: its own standing)."""
+    programmes = Programme.objects.visible_to(visible_to).select_related("product_line")
+    if kind:
+        programmes = programmes.filter(kind=kind)
+    standings = Standing.objects.visible_to(visible_to).filter(programme=OuterRef("pk"))
+    entries = Entry.objects.visible_to(visible_to).filter(
+        programme=OuterRef("pk"), kind__in=(Entry.Kind.ADVANCE, Entry.Kind.TRUE_UP)
+    )
+
+    def total(rows, column):
+        summed = rows.order_by().values("programme_id").annotate(total=Sum(column)).values("total")
+        return Coalesce(Subquery(summed, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+    counted = (
+        standings.order_by().values("programme_id").annotate(total=Sum(Value(1))).values("total")
+    )
+    return programmes.annotate(
+        earned=total(standings, "earned"),
+        paid=total(entries, "amount"),
+        participants=Coalesce(Subquery(counted), Value(0)),
+    ).annotate(due=F("earned") - F("paid"))
+
+
+def standing_list(*, programme, visible_to, search=""):
+    """The standings of `programme` the viewer may see, best earner first, each with what it
+    was paid and what is due."""
+    standings = (
+        Standing.objects.visible_to(visible_to)
+        .filter(programme=programme)
+        .select_related("distributor")
+        .annotate(
+            paid=_paid_subquery(
+                programme_id=OuterRef("programme_id"), distributor_id=OuterRef("distributor_id")
+            )
+        )
+        .annotate(due=F("earned") - F("paid"))
+        .order_by("-earned", "distributor__code")
+    )
+    if search:
+        standings = standings.filter(
+            Q(distributor__code__icontains=search) | Q(distributor__name__icontains=search)
+        )
+    return standings
+
+
+def standing_totals(standings):
+    """The sums of earned, paid and due over `standings` (a `standing_list`), one query."""
+    totals = standings.order_by().aggregate(
+        earned=Coalesce(Sum("earned"), Value(ZERO), output_field=MONEY),
+        paid=Coalesce(Sum("paid"), Value(ZERO), output_field=MONEY),
+    )
+    totals["due"] = totals["earned"] - totals["paid"]
+    return totals
+
+
+def entry_list(*, visible_to, distributor=None, programme=None, kind=None):
+    entries = Entry.objects.visible_to(visible_to).select_related(
+        "distributor", "programme", "goal", "settlement"
+    )
+    if distributor is not None:
+        entries = entries.filter(distributor=distributor)
+    if programme is not None:
+        entries = entries.filter(programme=programme)
+    if kind:
+        entries = entries.filter(kind=kind)
+    return entries.order_by("-date", "-id")
+
+
+@dataclass
+class ProgrammeLine:
+    programme: Programme
+    standing: Standing
+    paid: Decimal
+    outlook: object
+
+    @property
+    def due(self):
+        return self.standing.earned - self.paid
+
+
+@dataclass
+class BonusLine:
+    goal: Goal
+    payment: Entry | None
+
+    @property
+    def paid(self):
+        return self.payment.amount if self.payment else ZERO
+
+    @property
+    def due(self):
+        return self.goal.payout - self.paid
+
+
+@dataclass
+class Statement:
+    """One distributor's earnings: its programmes, its goal bonuses, and the totals by currency
+    ({currency: {"earned", "paid", "due"}}); every line's figures add up to the totals."""
+
+    programmes: list = field(default_factory=list)
+    bonuses: list = field(default_factory=list)
+    totals: dict = field(default_factory=dict)
+
+
+def statement(*, distributor, visible_to, today=None):
+    """`distributor`'s statement as the viewer may see it (nothing of another's)."""
+    from django.conf import settings
+
+    today = today or timezone.localdate()
+    totals = defaultdict(lambda: dict.fromkeys(FIGURES, ZERO))
+    result = Statement()
+    standings = (
+        Standing.objects.visible_to(visible_to)
+        .filter(distributor=distributor)
+        .select_related("programme__product_line")
+        .prefetch_related("programme__payout_tiers")
+        .annotate(
+            paid=_paid_subquery(
+                programme_id=OuterRef("programme_id"), distributor_id=OuterRef("distributor_id")
+            )
+        )
+        .order_by("-programme__period_start", "programme__name")
+    )
+    currency = settings.REPORTING_CURRENCY
+    for standing in standings:
+        programme = standing.programme
+        line = ProgrammeLine(programme, standing, standing.paid, programme.outlook(standing, today))
+        result.programmes.append(line)
+        totals[currency]["earned"] += standing.earned
+        totals[currency]["paid"] += standing.paid
+    goals = (
+        Goal.objects.filter(
+            distributor=distributor,
+            distributor__in=_visible_distributors(visible_to),
+            status=Goal.Status.ACHIEVED,
+            payout__gt=0,
+        )
+        .select_related("distributor")
+        .order_by("-due", "pk")
+    )
+    payments = {
+        entry.goal_id: entry
+        for entry in Entry.objects.visible_to(visible_to).filter(
+            distributor=distributor, kind=Entry.Kind.BONUS_PAYMENT
+        )
+    }
+    for goal in goals:
+        bonus = BonusLine(goal, payments.get(goal.pk))
+        result.bonuses.append(bonus)
+        code = goal.payout_currency or goal.payout_currency_code
+        totals[code]["earned"] += goal.payout
+        totals[code]["paid"] += bonus.paid
+    for figures in totals.values():
+        figures["due"] = figures["earned"] - figures["paid"]
+    result.totals = dict(sorted(totals.items()))
+    return result
+
+
+def _visible_distributors(user):
+    from distributors.models import Distributor
+
+    return Distributor.objects.visible_to(user).values("pk")
