@@ -72,6 +72,7 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("goals.urls")),
     path("", include("funds.urls")),
+    path("", include("incentives.urls")),
     path("", include("scoring.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -346,12 +346,12 @@ class Programme(FrenchNamed):
                 following = steps[index + 1] if index + 1 < len(steps) else None
         return reached, following
 
-    def outlook(self, standing, today=None):
+    def outlook(self, standing, today=None, steps=None):
         """Where `standing` is heading: what it will have earned at the end of the period at
         its pace so far (revenue and units of the months counted, extended over the whole
         period), the next tier and what it takes to reach it, in revenue or in units."""
         today = today or timezone.localdate()
-        steps = self.steps()
+        steps = steps if steps is not None else self.steps()
         reached, following = self.step_reached(standing.measure, steps)
         expected = standing.earned
         through = standing.through

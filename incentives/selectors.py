@@ -17,13 +17,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from goals.models import Goal
 
-from .models import MONEY_DIGITS, ZERO, Entry, Programme, Standing
+from .models import CENT, MONEY_DIGITS, ZERO, Entry, Programme, Standing
 
 MONEY = DecimalField(max_digits=MONEY_DIGITS + 4, decimal_places=2)
 FIGURES = ("earned", "paid", "due")
@@ -89,12 +90,17 @@ def standing_list(*, programme, visible_to, search=""):
 
 def standing_totals(standings):
     """The sums of earned, paid and due over `standings` (a `standing_list`), one query."""
-    totals = standings.order_by().aggregate(
-        earned=Coalesce(Sum("earned"), Value(ZERO), output_field=MONEY),
-        paid=Coalesce(Sum("paid"), Value(ZERO), output_field=MONEY),
-    )
-    totals["due"] = totals["earned"] - totals["paid"]
-    return totals
+    inner = standings.order_by().values("earned", "paid")
+    sql, params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(earned), 0), COALESCE(SUM(paid), 0) "  # noqa: S608 - ORM SQL
+            f"FROM ({sql}) AS standing",
+            params,
+        )
+        earned, paid = cursor.fetchone()
+    earned, paid = Decimal(earned).quantize(CENT), Decimal(paid).quantize(CENT)
+    return {"earned": earned, "paid": paid, "due": earned - paid}
 
 
 def entry_list(*, visible_to, distributor=None, programme=None, kind=None):

@@ -35,6 +35,7 @@ def test_a_partner_asks_claims_with_proof_and_is_paid_what_the_manager_approved(
     services.allocation_set(fund=fund, distributor=distributor, amount=Decimal("10000"), by=manager)
 
     log_in(page, partner)
+    page.locator("#funds-menu").click()
     page.locator("#funds-link").click()
     expect(page.locator("#fund-table")).to_contain_text("Co-op EMEA")
     expect(page.locator("#fund-table .available").first).to_have_text("€10,000.00")
@@ -96,5 +97,6 @@ def test_a_partner_asks_claims_with_proof_and_is_paid_what_the_manager_approved(
     expect(page.locator("#paid")).to_contain_text("SEPA-LYON-1")
     expect(page.locator("#allocation-balance .paid")).to_have_text("€1,000.00")
     expect(page.locator("#allocation-balance .available")).to_have_text("€9,000.00")
+    page.locator("#funds-menu").click()
     page.locator("#funds-link").click()
     expect(page.locator("#fund-table .paid").first).to_have_text("€1,000.00")
