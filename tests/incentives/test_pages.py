@@ -209,7 +209,7 @@ def test_the_manager_picks_a_distributors_statement_and_pays_its_goal_bonus(
     url = reverse("incentives:statement")
 
     text = client.get(url, {"distributor": "acme"}).content.decode()
-    assert 'data-goal="%d"' % goal.pk in text
+    assert f'data-goal="{goal.pk}"' in text
     assert "€2,740.00" in text  # 240 from the rebate + the bonus, earned; nothing paid
 
     response = client.post(
