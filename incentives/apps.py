@@ -10,3 +10,9 @@ class IncentivesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "incentives"
     verbose_name = _("Incentives")
+
+    def ready(self):
+        # Registers its section of the distributor's 360° record.
+        from . import sections
+
+        sections.register()

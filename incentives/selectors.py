@@ -152,14 +152,11 @@ class Statement:
     totals: dict = field(default_factory=dict)
 
 
-def statement(*, distributor, visible_to, today=None):
-    """`distributor`'s statement as the viewer may see it (nothing of another's)."""
-    from django.conf import settings
-
-    today = today or timezone.localdate()
-    totals = defaultdict(lambda: dict.fromkeys(FIGURES, ZERO))
-    result = Statement()
-    standings = (
+def standing_figures(*, distributor, visible_to):
+    """`distributor`'s standings the viewer may see, latest programme first, each with what it
+    was paid (`paid`) and its programme's tiers at hand: the statement's lines, one query and
+    one for the tiers."""
+    return (
         Standing.objects.visible_to(visible_to)
         .filter(distributor=distributor)
         .select_related("programme__product_line")
@@ -169,8 +166,19 @@ def statement(*, distributor, visible_to, today=None):
                 programme_id=OuterRef("programme_id"), distributor_id=OuterRef("distributor_id")
             )
         )
-        .order_by("-programme__period_start", "programme__name")
+        .annotate(due=F("earned") - F("paid"))
+        .order_by("-programme__period_start", "programme__name", "programme_id")
     )
+
+
+def statement(*, distributor, visible_to, today=None):
+    """`distributor`'s statement as the viewer may see it (nothing of another's)."""
+    from django.conf import settings
+
+    today = today or timezone.localdate()
+    totals = defaultdict(lambda: dict.fromkeys(FIGURES, ZERO))
+    result = Statement()
+    standings = standing_figures(distributor=distributor, visible_to=visible_to)
     currency = settings.REPORTING_CURRENCY
     for standing in standings:
         programme = standing.programme

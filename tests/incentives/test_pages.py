@@ -280,3 +280,28 @@ def test_the_programme_page_costs_the_same_queries_whatever_the_number_of_distri
         client.get(url)
 
     assert len(many) == len(few)
+
+
+def test_the_distributor_record_shows_its_programmes_with_the_statements_figures(
+    client, manager, partner, accrued
+):
+    client.force_login(manager)
+    text = client.get(reverse("distributors:detail", args=["acme"])).content.decode()
+    assert 'id="section-earnings"' in text
+    assert "€240.00" in text and "€38,000 more for 3%" in text
+    assert reverse("incentives:statement") + "?distributor=acme" in text
+
+    client.force_login(partner)
+    text = client.get(reverse("distributors:mine")).content.decode()
+    assert 'id="section-earnings"' in text and "€50.00" not in text
+
+
+def test_the_record_leaves_out_the_section_of_a_distributor_in_no_programme(
+    client, manager, other_distributor, make_programme
+):
+    make_programme(distributors=[factories.DistributorFactory()])
+    client.force_login(manager)
+
+    text = client.get(reverse("distributors:detail", args=["rival"])).content.decode()
+
+    assert 'id="section-earnings"' not in text
