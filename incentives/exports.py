@@ -22,7 +22,7 @@ STANDING_COLUMNS = (
     (gettext_lazy("Measure"), lambda row: row.measure),
     (money_header("Earned"), lambda row: row.earned),
     (money_header("Paid"), lambda row: row.paid),
-    (money_header("Due"), lambda row: row.due),
+    (money_header("Due", "amount due"), lambda row: row.due),
     (gettext_lazy("Counted up to"), lambda row: row.through),
     (gettext_lazy("Rows without an exchange rate"), lambda row: row.unpriced),
 )

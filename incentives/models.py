@@ -416,7 +416,7 @@ class PayoutTier(models.Model):
         help_text=_("Revenue, units or growth (%) from which the rate applies"),
     )
     rate = models.DecimalField(
-        _("rate"),
+        _("payout rate"),
         max_digits=12,
         decimal_places=4,
         validators=[MinValueValidator(ZERO)],
