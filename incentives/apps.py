@@ -12,7 +12,7 @@ class IncentivesConfig(AppConfig):
     verbose_name = _("Incentives")
 
     def ready(self):
-        # Registers its section of the distributor's 360° record.
-        from . import sections
+        # Registers the notification kinds it sends, and its section of the 360° record.
+        from . import notices, sections  # noqa: F401
 
         sections.register()

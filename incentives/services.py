@@ -26,6 +26,7 @@ from funds.services import _percent as percent_input
 from funds.services import _require_manufacturer, _text
 from goals.models import Goal
 
+from . import notices
 from .models import (
     HUNDRED,
     SPIFF_MAX_DAYS,
@@ -221,6 +222,8 @@ def programme_create(
     programme.tiers.set(eligible_tiers)
     programme.regions.set(regions)
     programme.distributors.set(distributors)
+    if not programme.is_over():
+        notices.programme_opened_notify(programme, by=by)
     return programme
 
 
@@ -566,7 +569,7 @@ def programme_advance(*, programme, through, by, reference, paid_on):
     percent = programme.advance_percent
     try:
         with transaction.atomic():
-            return _settle(
+            settlement = _settle(
                 programme,
                 kind=Settlement.Kind.ADVANCE,
                 through=through,
@@ -581,6 +584,8 @@ def programme_advance(*, programme, through, by, reference, paid_on):
         raise ValidationFailed(
             _("This quarter's advance is already paid."), field="through"
         ) from None
+    notices.settlement_notify(settlement, by=by)
+    return settlement
 
 
 @transaction.atomic
@@ -620,6 +625,7 @@ def programme_true_up(*, programme, by, reference, paid_on):
         raise ValidationFailed(
             _("Everything earned is already paid: there is nothing to settle."), field="paid_on"
         )
+    notices.settlement_notify(settlement, by=by)
     return settlement
 
 
@@ -636,7 +642,7 @@ def bonus_pay(*, goal, by, reference, paid_on):
         raise ValidationFailed(_("This bonus is already paid."), field="goal")
     try:
         with transaction.atomic():
-            return Entry.objects.create(
+            entry = Entry.objects.create(
                 distributor_id=goal.distributor_id,
                 goal=goal,
                 kind=Entry.Kind.BONUS_PAYMENT,
@@ -648,3 +654,5 @@ def bonus_pay(*, goal, by, reference, paid_on):
             )
     except IntegrityError:
         raise ValidationFailed(_("This bonus is already paid."), field="goal") from None
+    notices.bonus_paid_notify(entry, by=by)
+    return entry

@@ -357,3 +357,36 @@ def test_a_partner_creates_accrues_and_pays_nothing(partner, make_programme):
         services.programme_accrue(programme=programme, by=partner)
     with refused(NotAllowed):
         services.programme_true_up(programme=programme, by=partner, reference="x", paid_on=JAN)
+
+
+def test_partner_admins_hear_of_a_new_programme_and_of_what_they_are_paid(
+    distributor,
+    other_distributor,
+    manager,
+    partner,
+    outsider,
+    revenue,
+    make_programme,
+    time_machine,
+):
+    from notifications.models import Notification
+
+    programme = make_programme(distributors=[distributor])
+    assert Notification.objects.filter(recipient=partner, kind="programme_opened").count() == 1
+    assert not Notification.objects.filter(recipient=outsider).exists()
+
+    revenue(distributor, JAN, "20000")
+    time_machine.move_to(datetime.datetime(2027, 1, 20, 12, tzinfo=datetime.UTC), tick=False)
+    services.programme_true_up(
+        programme=programme, by=manager, reference="TU-2026", paid_on=datetime.date(2027, 1, 20)
+    )
+
+    [paid] = Notification.objects.filter(recipient=partner, kind="programme_paid")
+    assert "€400.00" in paid.body and "TU-2026" in paid.body
+
+    goal = factories.GoalFactory(
+        distributor=distributor, status=Goal.Status.ACHIEVED, payout=D("2500.00")
+    )
+    services.bonus_pay(goal=goal, by=manager, reference="BON-1", paid_on=JAN)
+    [bonus] = Notification.objects.filter(recipient=partner, kind="goal_bonus_paid")
+    assert "€2,500.00" in bonus.body

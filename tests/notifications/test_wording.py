@@ -17,6 +17,7 @@ from distributors.models import ImportBatch
 from funds import services as funds_services
 from goals import notices as goals_notices
 from goals import services as goals_services
+from incentives import services as incentives_services
 from leads import notices as leads_notices
 from leads import services as leads_services
 from notifications.kinds import kind_list
@@ -181,6 +182,34 @@ def send_every_kind(today, manager, partner, outsider, distributor, other_distri
     )
     funds_services.claim_approve(claim=claim, by=manager)
     funds_services.claim_pay(claim=claim, by=manager, reference="SEPA-1", paid_on=today)
+
+    # Incentives: a programme opened to the distributor, its first quarter's advance paid, and a
+    # goal bonus paid.
+    programme = incentives_services.programme_create(
+        by=manager,
+        name="Volume rebate 2026",
+        name_fr="Remise sur volume 2026",
+        basis="revenue",
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 12, 31),
+        tiers=[("0", "2")],
+        schedule="quarterly",
+        distributors=[distributor],
+    )
+    factories.RevenueRecordFactory(
+        distributor=distributor, month=datetime.date(2026, 1, 1), amount=Decimal("20000")
+    )
+    incentives_services.programme_advance(
+        programme=programme,
+        through=datetime.date(2026, 3, 31),
+        by=manager,
+        reference="ADV-Q1",
+        paid_on=today,
+    )
+    bonus_goal = factories.GoalFactory(
+        distributor=distributor, status="achieved", payout=Decimal("2500.00")
+    )
+    incentives_services.bonus_pay(goal=bonus_goal, by=manager, reference="BON-1", paid_on=today)
 
     # A contract coming up for renewal, told to its account manager.
     distributor.account_manager = manager
