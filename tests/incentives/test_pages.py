@@ -305,3 +305,32 @@ def test_the_record_leaves_out_the_section_of_a_distributor_in_no_programme(
     text = client.get(reverse("distributors:detail", args=["rival"])).content.decode()
 
     assert 'id="section-earnings"' not in text
+
+
+def test_the_manager_first_picks_whose_statement_and_an_unknown_code_says_so(client, manager):
+    client.force_login(manager)
+    url = reverse("incentives:statement")
+
+    assert 'id="statement-picker"' in client.get(url).content.decode()
+    response = client.get(url, {"distributor": "nobody-has-this"})
+    assert response.status_code == 400
+    assert 'id="statement-totals"' not in response.content.decode()
+
+
+def test_the_statement_costs_the_same_queries_whatever_the_number_of_entries(
+    client, manager, distributor, accrued, revenue, make_programme
+):
+    client.force_login(manager)
+    url = reverse("incentives:statement")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url, {"distributor": "acme"})
+    for month in (2, 3, 4):
+        revenue(distributor, datetime.date(2026, month, 1), "9000")
+        services.programme_accrue(programme=accrued)
+    services.programme_accrue(programme=make_programme(name="Second"))
+    factories.GoalFactory(distributor=distributor, status=Goal.Status.ACHIEVED, payout=D("100"))
+
+    with CaptureQueriesContext(connection) as many:
+        client.get(url, {"distributor": "acme"})
+
+    assert len(many) == len(few)
