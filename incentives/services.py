@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 # Tiers a programme may have (each is a term of the SQL that measures it).
 MAX_TIERS = 10
 MAX_RATE = Decimal("100000000")
+# A tier's figure as a statement's parameter. SQLite binds a Decimal as text, and text compares
+# above every number there (m >= '100.00' is never true): cast, it is a number on both databases.
+NUMBER = "CAST(%s AS NUMERIC)"
 
 
 # --- programmes --------------------------------------------------------------------------------
@@ -288,7 +291,7 @@ def earned_sql(programme, steps):
     if programme.method == Programme.Method.RETROACTIVE:
         cases = []
         for step in reversed(steps):
-            cases.append("WHEN m >= %s THEN %s")
+            cases.append(f"WHEN m >= {NUMBER} THEN {NUMBER}")
             params += [step.threshold, step.rate]
         earned = f"(CASE {' '.join(cases)} ELSE 0 END) * {base} / {scale}"
     else:
@@ -298,12 +301,15 @@ def earned_sql(programme, steps):
             if upper is None:
                 top, top_params = "m", []
             else:
-                top, top_params = "(CASE WHEN m < %s THEN m ELSE %s END)", [upper, upper]
-            terms.append(f"(CASE WHEN m > %s THEN ({top} - %s) * %s ELSE 0 END)")
+                top, top_params = (
+                    f"(CASE WHEN m < {NUMBER} THEN m ELSE {NUMBER} END)",
+                    [upper, upper],
+                )
+            terms.append(f"(CASE WHEN m > {NUMBER} THEN ({top} - {NUMBER}) * {NUMBER} ELSE 0 END)")
             params += [step.threshold, *top_params, step.threshold, step.rate]
         earned = f"({' + '.join(terms)}) / {scale}"
     if programme.cap is not None:
-        earned = f"(CASE WHEN {earned} > %s THEN %s ELSE {earned} END)"
+        earned = f"(CASE WHEN {earned} > {NUMBER} THEN {NUMBER} ELSE {earned} END)"
         params = [*params, programme.cap, programme.cap, *params]
     return f"ROUND({earned}, 2)", params
 
