@@ -1,11 +1,12 @@
 """The mixed load run of `make bench`: manager, partner and API traffic over the demo data.
 
 A throw-away Postgres database (`<BENCH_DATABASE>_demo`) gets the demo (`demo_data`,
-`demo_leads`, `demo_goals`, `demo_funds`, `scoring_run`: ~40 distributors, ~20,000 leads, goals,
-funds, a published run); gunicorn serves the portal on loopback with the API's read budget at
-BENCH_MIXED_READ_RATE (120/minute) per token; locust (headless, bounded, bench/locust_mixed.py)
-runs for BENCH_MIXED_SECONDS (30) with a manager and a partner in the browser (logged in through
-the form), a BI tool with each one's token, and a probe token reading back to back past its budget.
+`demo_leads`, `demo_goals`, `demo_funds`, `demo_incentives`, `scoring_run`: ~40 distributors,
+~20,000 leads, goals, funds, incentive programmes, a published run); gunicorn serves the portal
+on loopback with the API's read budget at BENCH_MIXED_READ_RATE (120/minute) per token; locust
+(headless, bounded, bench/locust_mixed.py) runs for BENCH_MIXED_SECONDS (30) with a manager and
+a partner in the browser (logged in through the form), a BI tool with each one's token, and a
+probe token reading back to back past its budget.
 Prints each endpoint's requests, failures, median and p95, the 429s the probe got (with
 Retry-After), and `mixed load errors: N` (target 0).
 """
@@ -53,6 +54,7 @@ def _demo_database(log):
         ["demo_leads", "--quiet"],
         ["demo_goals", "--quiet"],
         ["demo_funds", "--quiet"],
+        ["demo_incentives", "--quiet"],
         ["scoring_run", "--quiet"],
     ):
         subprocess.run(  # noqa: S603 (our own manage.py, fixed arguments)

@@ -2,10 +2,10 @@
 
 It prepares the SQLite database (migrations, the demo's distributors and logins, static files),
 starts the web server (gunicorn, DEBUG off, static files served by whitenoise) and loads the rest
-of the demo (leads, goals, funds, the first scorecards) beside it; then it queues every job of the
-beat schedule once, so that a trial sees at once what the night would do, and starts a Celery worker
-and Celery beat on a broker kept in a SQLite file (kombu's SQLAlchemy transport). Ctrl-C (or
-SIGTERM) stops web, worker and beat together.
+of the demo (leads, goals, funds, incentives, the first scorecards) beside it; then it queues every
+job of the beat schedule once, so that a trial sees at once what the night would do, and starts a
+Celery worker and Celery beat on a broker kept in a SQLite file (kombu's SQLAlchemy transport).
+Ctrl-C (or SIGTERM) stops web, worker and beat together.
 
     python -m drm.embedded [--port 8000] [--directory DIR] [--no-demo]
 
@@ -280,9 +280,10 @@ def serve(supervisor, *, port, directory, demo):
 
 
 def load_demo():
-    """The demo's background part: leads, goals, funds and the first scoring run (each
-    idempotent; the funds before the scores, whose first scorecards weigh their payments), then
-    every job of the beat schedule queued once for the worker."""
+    """The demo's background part: leads, goals, funds, incentives and the first scoring run
+    (each idempotent; the funds before the scores, whose first scorecards weigh their payments;
+    the incentives after the goals, whose bonuses they pay), then every job of the beat schedule
+    queued once for the worker."""
     import django
     from celery.exceptions import AlwaysEagerIgnored
 
@@ -296,9 +297,10 @@ def load_demo():
     warnings.filterwarnings("ignore", category=AlwaysEagerIgnored)
 
     print(
-        "loading the demo's leads, goals, funds and first scorecards (worker and beat start next)"
+        "loading the demo's leads, goals, funds, incentives and first scorecards (worker and beat "
+        "start next)"
     )
-    for command in ("demo_leads", "demo_goals", "demo_funds", "scoring_run"):
+    for command in ("demo_leads", "demo_goals", "demo_funds", "demo_incentives", "scoring_run"):
         call_command(command, quiet=True)
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         app.send_task(entry["task"])

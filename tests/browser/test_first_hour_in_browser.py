@@ -35,6 +35,7 @@ def demo(transactional_db, settings, tmp_path):
         ("demo_leads", "--leads", "300"),
         ("demo_goals",),
         ("demo_funds",),
+        ("demo_incentives",),
         ("scoring_run",),
     ):
         call_command(command, *args, "--quiet", stdout=StringIO())

@@ -1,7 +1,8 @@
 """Nothing raw reaches a user: over the demo (`make run`'s data: demo_data, demo_leads, demo_goals,
-demo_funds and a published scoring run), every page a manager, a partner admin, a partner rep and
-a French partner reach from the navbar (and the detail pages, exports and PDFs those link to), and
-the e-mails the portal sends them, carry no unfilled placeholder, in English and in French."""
+demo_funds, demo_incentives and a published scoring run), every page a manager, a partner admin,
+a partner rep and a French partner reach from the navbar (and the detail pages, exports and PDFs
+those link to), and the e-mails the portal sends them, carry no unfilled placeholder, in English
+and in French."""
 
 import datetime
 import re
@@ -49,6 +50,7 @@ def demo(django_db_setup, django_db_blocker):
             ("demo_leads", "--leads", "1500"),
             ("demo_goals",),
             ("demo_funds",),
+            ("demo_incentives",),
             ("scoring_run",),
         ):
             call_command(command, *args, "--quiet", stdout=StringIO())
