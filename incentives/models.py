@@ -294,6 +294,26 @@ class Programme(FrenchNamed):
             return []
         return month_weights(self.baseline_start, self.baseline_end)
 
+    def counted_weights(self, *, end=None, today=None):
+        """The months the measure counts (with their weights) and, for growth, the baseline's
+        months it is compared with: up to `end` (an advance's quarter end), else the whole
+        period. Growth is measured to date, month for month: while the period runs, its
+        complete months (those before `today`'s) against as many first months of the baseline,
+        so that half a year is not compared with a whole one."""
+        weights = self.weights()
+        if end is not None:
+            weights = [(month, weight) for month, weight in weights if month <= end]
+        baseline = self.baseline_weights()
+        if self.basis != self.Basis.GROWTH:
+            return weights, baseline
+        cutoff = end
+        if cutoff is None and today is not None and today <= self.period_end:
+            cutoff = today.replace(day=1) - datetime.timedelta(days=1)
+        if cutoff is not None and cutoff < self.period_end:
+            weights = [(month, weight) for month, weight in weights if month <= cutoff]
+            baseline = baseline[: len(weights)]
+        return weights, baseline
+
     def measure_of(self, revenue, units, baseline):
         """The figure the tiers are read on: revenue, units, or growth in % of the baseline
         (none without a baseline revenue: growth from nothing cannot be measured)."""
@@ -305,12 +325,13 @@ class Programme(FrenchNamed):
             return (Decimal(revenue) - Decimal(baseline)) * HUNDRED / Decimal(baseline)
         return Decimal(revenue)
 
-    def earned_for(self, *, revenue, units, baseline=None, steps=None):
+    def earned_for(self, *, revenue, units, baseline=None, steps=None, measure=None):
         """What a distributor earns from `revenue` and `units` of the period (and `baseline`, the
         baseline period's revenue, for growth): the one definition of the payout, which
         `services.earned_sql` writes in SQL."""
         steps = sorted(steps if steps is not None else self.steps(), key=lambda s: s.threshold)
-        measure = self.measure_of(revenue, units, baseline)
+        if measure is None:
+            measure = self.measure_of(revenue, units, baseline)
         if measure is None or not steps:
             return Decimal("0.00")
         base, scale = (
@@ -361,11 +382,17 @@ class Programme(FrenchNamed):
             whole = (self.period_end - self.period_start).days + 1
             if 0 < elapsed < whole:
                 stretch = Decimal(whole) / Decimal(elapsed)
+                # Growth to date keeps its rate at the same pace: the measure stays.
+                growth = self.basis == self.Basis.GROWTH
                 expected = self.earned_for(
                     revenue=standing.revenue * stretch,
                     units=standing.units * stretch,
-                    baseline=standing.baseline,
                     steps=steps,
+                    measure=(
+                        self.measure_of(standing.revenue, standing.units, standing.baseline)
+                        if growth
+                        else None
+                    ),
                 )
         gap = None
         if following is not None:

@@ -259,11 +259,14 @@ def _revenue_sql(programme, weights, *, with_units):
             "SUM(CASE WHEN reporting_amount IS NULL THEN 1 ELSE 0 END) AS unpriced",
             "MAX(month) AS through",
         ]
-    conditions = ["month >= %s", "month <= %s"]
-    params += [
-        connection.ops.adapt_datefield_value(weights[0][0]),
-        connection.ops.adapt_datefield_value(weights[-1][0]),
-    ]
+    if weights:
+        conditions = ["month >= %s", "month <= %s"]
+        params += [
+            connection.ops.adapt_datefield_value(weights[0][0]),
+            connection.ops.adapt_datefield_value(weights[-1][0]),
+        ]
+    else:  # no month counted yet (growth in its period's first month)
+        conditions = ["1 = 0"]
     if programme.product_line_id is not None:
         conditions.append("product_line_id = %s")
         params.append(programme.product_line_id)
@@ -324,21 +327,18 @@ def _eligible_sql(programme):
     return f"{sql} UNION {kept_sql}", [*params, *kept_params]
 
 
-def measured_sql(programme, *, end=None):
+def measured_sql(programme, *, end=None, today=None):
     """Per participant: revenue, units, baseline, rows without a rate, last month counted, the
-    measure m and what it earns, for the period up to `end` (by default the whole period)."""
+    measure m and what it earns, for the period up to `end` (by default the whole period; growth
+    to date as of `today`, see `Programme.counted_weights`)."""
     steps = programme.steps()
-    weights = [
-        (month, weight) for month, weight in programme.weights() if end is None or month <= end
-    ]
+    weights, baseline_weights = programme.counted_weights(end=end, today=today)
     eligible_sql, params = _eligible_sql(programme)
     revenue_sql, revenue_params = _revenue_sql(programme, weights, with_units=True)
     params += revenue_params
     baseline_join, baseline_column = "", "CAST(NULL AS NUMERIC)"
     if programme.basis == Programme.Basis.GROWTH:
-        baseline_sql, baseline_params = _revenue_sql(
-            programme, programme.baseline_weights(), with_units=False
-        )
+        baseline_sql, baseline_params = _revenue_sql(programme, baseline_weights, with_units=False)
         baseline_join = f"LEFT JOIN ({baseline_sql}) b ON b.d = e.d"
         baseline_column = "COALESCE(b.revenue, 0)"
         params += baseline_params
@@ -381,7 +381,7 @@ def programme_accrue(*, programme, by=None, today=None):
     day = connection.ops.adapt_datefield_value(today)
     standing = connection.ops.quote_name(Standing._meta.db_table)
     entry = connection.ops.quote_name(Entry._meta.db_table)
-    measured, params = measured_sql(programme)
+    measured, params = measured_sql(programme, today=today)
     kept = f"{standing}.earned"
     never = "'1900-01-01'"
     changed = " OR ".join(

@@ -390,3 +390,42 @@ def test_partner_admins_hear_of_a_new_programme_and_of_what_they_are_paid(
     services.bonus_pay(goal=goal, by=manager, reference="BON-1", paid_on=JAN)
     [bonus] = Notification.objects.filter(recipient=partner, kind="goal_bonus_paid")
     assert "€2,500.00" in bonus.body
+
+
+def test_growth_is_measured_to_date_against_the_same_months_of_the_baseline(
+    distributor, manager, revenue, make_programme
+):
+    programme = make_programme(
+        basis="growth",
+        schedule="quarterly",
+        baseline_start=datetime.date(2025, 1, 1),
+        baseline_end=datetime.date(2025, 12, 31),
+        tiers=[("5", "1"), ("10", "2")],
+    )
+    for month in range(1, 13):
+        revenue(distributor, datetime.date(2025, month, 1), "10000")
+    for month in range(1, 6):  # January to May: +10 % on the same months of 2025
+        revenue(distributor, datetime.date(2026, month, 1), "11000")
+    revenue(distributor, datetime.date(2026, 6, 1), "500")  # June is not over: not counted
+
+    services.programme_accrue(programme=programme)
+
+    mine = standing(programme, distributor)
+    assert (mine.revenue, mine.baseline, mine.measure) == (
+        D("55000.00"),
+        D("50000.00"),
+        D("10.00"),
+    )
+    assert mine.earned == D("1100.00")  # 2 % of 55,000
+    outlook = Programme.objects.get(pk=programme.pk).outlook(mine)
+    # The same growth over the year: 2 % of 55,000 × 365 / 151 days counted.
+    assert outlook.expected == D("2658.94")
+
+    q1 = services.programme_advance(
+        programme=programme,
+        through=datetime.date(2026, 3, 31),
+        by=manager,
+        reference="ADV-Q1",
+        paid_on=datetime.date(2026, 4, 10),
+    )
+    assert q1.total == D("660.00")  # Q1 against Q1 2025: +10 %, 2 % of 33,000
