@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incentives import services
-from incentives.models import Entry, Programme, Standing, month_weights
+from incentives.models import Entry, Programme, Standing
 from tests import factories
 from tests.incentives.conftest import programme_fields
 
@@ -106,7 +107,7 @@ def test_the_accrual_stores_what_the_payout_rule_defines(manager, terms, rows, b
         (
             amount * weight
             for month, amount, _count in {m: (m, a, c) for m, a, c in rows}.values()
-            for weight_month, weight in month_weights(programme.period_start, programme.period_end)
+            for weight_month, weight in programme.counted_weights(today=timezone.localdate())[0]
             if weight_month == month
         ),
         D(0),
