@@ -278,6 +278,9 @@ SPECTACULAR_SETTINGS = {
         "LandmarkReviewStatusEnum": "goals.models.LandmarkReview.Status",
         "BonusBandKindEnum": "goals.models.BonusBand.Kind",
         "FundKindEnum": "funds.models.Fund.Kind",
+        "ProgrammeKindEnum": "incentives.models.Programme.Kind",
+        "SettlementKindEnum": "incentives.models.Settlement.Kind",
+        "EntryKindEnum": "incentives.models.Entry.Kind",
     },
     # Schema and docs for users with a portal role only, like the API they describe.
     "SERVE_PERMISSIONS": ["distributors.access.HasPortalRole"],

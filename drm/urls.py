@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("leads.api_urls")),
     path("", include("goals.api_urls")),
     path("", include("funds.api_urls")),
+    path("", include("incentives.api_urls")),
     path("", include("scoring.api_urls")),
 ]
 

@@ -21,7 +21,17 @@ import pytest
 from django import forms
 from rest_framework import serializers
 
-APPS = ("drm", "ingest", "notifications", "distributors", "leads", "goals", "funds", "scoring")
+APPS = (
+    "drm",
+    "ingest",
+    "notifications",
+    "distributors",
+    "leads",
+    "goals",
+    "funds",
+    "incentives",
+    "scoring",
+)
 SNAPSHOT = Path(__file__).with_name("writable_fields.json")
 SKIPPED = (".migrations", ".management", ".demo")
 
