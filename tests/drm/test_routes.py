@@ -72,6 +72,10 @@ from goals.models import (
     LandmarkReview,
 )
 from goals.serializers import GoalQuerySerializer
+from incentives import services as incentive_services
+from incentives.filters import StandingFilter
+from incentives.models import Entry, Programme, Settlement, Standing
+from incentives.serializers import StatementQuerySerializer
 from leads import services as lead_services
 from leads.api.leads import FunnelQuery
 from leads.filters import LeadFilter, RegistrationFilter
@@ -183,6 +187,7 @@ def build_world(today):
     goals = build_goals(users, owned, today)
     funds = build_funds(users, owned, today)
     scoring = build_scoring(today)
+    incentives = build_incentives(users, owned, today)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
         persona: factories.NotificationFactory(
@@ -203,6 +208,7 @@ def build_world(today):
         **goals,
         **funds,
         **scoring,
+        **incentives,
     )
 
 
@@ -426,6 +432,37 @@ def build_funds(users, owned, today):
     return {"fund": fund, "accrual_fund": accrual_fund}
 
 
+def build_incentives(users, owned, today):
+    """A programme open to both distributors, paid quarterly, and one that ended last month, both
+    accrued (their standings and ledgers); a programme for each distributor alone, not accrued
+    yet; and each distributor's achieved goal with a bonus to pay. Made by the services."""
+    manager = users["manager"]
+    tiers = [("0", "1"), ("100000", "2")]
+    programme = incentive_services.programme_create(
+        by=manager, name="Volume rebate 2026", basis="revenue", schedule="quarterly",
+        period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 12, 31),
+        tiers=tiers,
+    )  # fmt: skip
+    last_month = add_months(today, -1).replace(day=1)
+    ended = incentive_services.programme_create(
+        by=manager, name="Spring push", basis="revenue", period_start=last_month,
+        period_end=today.replace(day=1) - datetime.timedelta(days=1), tiers=tiers,
+    )  # fmt: skip
+    for made in (programme, ended):
+        incentive_services.programme_accrue(programme=made, by=manager)
+    for index, code in enumerate(("acme", "rival"), start=1):
+        o = owned[code]
+        o.programme = incentive_services.programme_create(
+            by=manager, name=f"Named rebate {index}", basis="units", tiers=tiers,
+            period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 12, 31),
+            distributors=[o.distributor],
+        )  # fmt: skip
+        o.bonus_goal = factories.GoalFactory(
+            distributor=o.distributor, status="achieved", payout=Decimal("1500")
+        )
+    return {"programme": programme, "ended_programme": ended}
+
+
 def build_scoring(today):
     """A published scoring run ranks both distributors (the world's revenue, leads and goals)."""
     run = scoring_services.scoring_run_trigger(as_of=today)
@@ -588,6 +625,19 @@ def lists(key, ident):
         got_ids = {row[key] for row in ctx.response.json()["results"]}
         want = {ident(o) for code, o in ctx.world.owned.items() if code in SCOPE[ctx.persona]}
         assert got_ids == want
+
+    return check
+
+
+def holds(key, ident):
+    """A JSON list holds the object of each distributor in the caller's scope and none of
+    another's (rows of nobody's, shared by all, may be there too), and no other's code or name."""
+
+    def check(ctx):
+        got_ids = {row[key] for row in ctx.response.json()["results"]}
+        for code, o in ctx.world.owned.items():
+            assert (ident(o) in got_ids) == (code in SCOPE[ctx.persona]), (code, got_ids)
+        shows(lambda o: [])(ctx)
 
     return check
 
@@ -780,6 +830,34 @@ def claim_state(name):
         return Claim.objects.filter(pk=claim.pk).values("status", "paid_on").get()
 
     return effect
+
+
+def programme_count(world, o):
+    return Programme.objects.count()
+
+
+def programme_body(world, o):
+    return {
+        "name": "Route guard rebate",
+        "basis": "revenue",
+        "period_start": "2026-07-01",
+        "period_end": "2026-12-31",
+        "tiers": [{"threshold": "0", "rate": "1"}],
+    }
+
+
+def owners_standings(world, o):
+    return sorted(
+        Standing.objects.filter(programme=o.programme).values_list("distributor_id", "earned")
+    )
+
+
+def settlements(world, o):
+    return sorted(Settlement.objects.values_list("programme_id", "kind", "through"))
+
+
+def bonus_payments(world, o):
+    return sorted(Entry.objects.filter(kind="bonus_payment").values_list("goal_id", "amount"))
 
 
 def goal_count(world, o):
@@ -1297,6 +1375,15 @@ URLS = {
     "api:fund-claim-pay": by("api:fund-claim-pay", lambda o: o.fund_claim_approved.pk),
     "api:fund-claim-proof": by(
         "api:fund-claim-proof", lambda o: o.fund_claim.pk, lambda o: o.fund_proof.pk
+    ),
+    "api:programme-detail": by("api:programme-detail", lambda o: o.programme.pk),
+    "api:programme-accrue": by("api:programme-accrue", lambda o: o.programme.pk),
+    "api:programme-advance": lambda w, o: reverse("api:programme-advance", args=[w.programme.pk]),
+    "api:programme-true-up": lambda w, o: reverse(
+        "api:programme-true-up", args=[w.ended_programme.pk]
+    ),
+    "api:programme-standings": lambda w, o: reverse(
+        "api:programme-standings", args=[w.programme.pk]
     ),
     "funds:allocate": lambda w, o: reverse("funds:allocate", args=[w.fund.pk]),
     "funds:accrue": lambda w, o: reverse("funds:accrue", args=[w.accrual_fund.pk]),
@@ -2737,6 +2824,84 @@ ROWS = [
         nobody=403,
         anonymous=401,
     ),
+    # --- incentives over the API (another distributor's programme does not exist) ---
+    Row("api:programme-list", "GET", api(got(200, holds("id", lambda o: o.programme.pk)))),
+    Row(
+        "api:programme-list",
+        "POST",
+        api(writes(201), 403, 403),
+        body=programme_body,
+        effect=programme_count,
+    ),
+    *api_detail("api:programme-detail", "id", lambda o: o.programme.pk),
+    Row(
+        "api:programme-detail",
+        "GET",
+        api(200),
+        variant="open to all",
+        url=lambda w, o: reverse("api:programme-detail", args=[w.programme.pk]),
+    ),
+    *each_owner(
+        "api:programme-accrue",
+        "POST",
+        staff=writes(200),
+        own=403,
+        other=403,  # refused before the programme is looked up: the same answer for any id
+        nobody=403,
+        anonymous=401,
+        effect=owners_standings,
+    ),
+    Row(
+        "api:programme-advance",
+        "POST",
+        api(writes(201), 403, 403),
+        body=lambda w, o: {"through": "2026-03-31", "reference": "ADV-Q1", "paid_on": "2026-04-10"},
+        effect=settlements,
+    ),
+    Row(
+        "api:programme-true-up",
+        "POST",
+        api(writes(201), 403, 403),
+        body=lambda w, o: {"reference": "TU-1", "paid_on": f"{w.today}"},
+        effect=settlements,
+    ),
+    # The programme open to all: each partner reads its own standing, never the other's.
+    Row("api:programme-standings", "GET", api(got(200, shows(code_and_name)))),
+    *each_owner(
+        "api:programme-standings",
+        "GET",
+        staff=200,
+        own=200,
+        other=404,
+        nobody=403,
+        anonymous=401,
+        variant="named",
+        url=lambda w, o: reverse("api:programme-standings", args=[o.programme.pk]),
+    ),
+    Row("api:earning-list", "GET", api(got(200, shows(lambda o: [o.distributor.code])))),
+    # A partner's own statement by default; the manufacturer names the distributor.
+    Row("api:earning-statement", "GET", api(400, got(200, shows(code_and_name)))),
+    *each_owner(
+        "api:earning-statement",
+        "GET",
+        staff=got(200, shows(code_and_name, whose="owner")),
+        own=got(200, shows(code_and_name, whose="owner")),
+        other=400,  # another's code answers like an unknown one
+        nobody=403,
+        anonymous=401,
+        url=lambda w, o: f"{reverse('api:earning-statement')}?distributor={o.distributor.code}",
+    ),
+    *each_owner(
+        "api:bonus-payment-list",
+        "POST",
+        staff=writes(201),
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=401,
+        body=lambda w, o: {"goal": o.bonus_goal.pk, "reference": "BON-1", "paid_on": f"{w.today}"},
+        effect=bonus_payments,
+    ),
     # --- goals over the API ---
     Row(
         "api:goal-list",
@@ -3283,6 +3448,8 @@ LISTINGS = [
     *api_lists(),
     Listing("api:scorecard-list", (ScorecardQuerySerializer, "ordering"), "?format=csv"),
     Listing("api:funnel", (FunnelQuery,)),
+    Listing("api:programme-standings", (StandingFilter,)),
+    Listing("api:earning-statement", (StatementQuerySerializer,)),
     Listing("distributors:list", (DistributorFilter,)),
     Listing("distributors:export", (DistributorFilter,)),
     Listing("distributors:export", (DistributorFilter,), "?format=xlsx"),
