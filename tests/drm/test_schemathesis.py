@@ -47,6 +47,7 @@ from schemathesis.specs.openapi.checks import (
 
 from funds import services as fund_services
 from goals.models import Amendment
+from incentives import services as incentive_services
 from leads import services as lead_services
 from leads.models import CriteriaVersion, Criterion, Lead
 from scoring import services as scoring_services
@@ -186,6 +187,21 @@ def build_world():
             if title == "Approved":
                 fund_services.request_approve(request=fund_request, by=manager)
             ids.add(fund_request.pk)
+    # A programme open to both distributors, paid quarterly, accrued (standings and ledger), and
+    # each one's achieved goal with a bonus to pay.
+    programme = incentive_services.programme_create(
+        by=manager,
+        name="Rebate",
+        basis="revenue",
+        schedule="quarterly",
+        period_start=today.replace(month=1, day=1),
+        period_end=today.replace(month=12, day=31),
+        tiers=[("0", "1"), ("100000", "2")],
+    )
+    incentive_services.programme_accrue(programme=programme, by=manager)
+    ids.add(programme.pk)
+    for owner in (acme, rival):
+        factories.GoalFactory(distributor=owner, status="achieved", payout="1500")
     run = scoring_services.scoring_run_trigger(as_of=today)
     scoring_services.scoring_run_execute(run.pk)
     tokens = {name: Token.objects.create(user=user).key for name, user in users.items()}
