@@ -217,6 +217,16 @@ def test_a_partners_statement_is_its_own_by_default(partner, colleague, earnings
         assert client_for(user).get(STATEMENT, {"distributor": "ACME"}).json() == body
 
 
+def test_a_bi_tool_reads_the_statement_with_its_token(token_client, partner, earnings):
+    response = token_client(partner).get(STATEMENT)
+    assert response.status_code == 200, response.json()
+    assert response.json()["totals"]["EUR"] == {
+        "earned": "2740.00",
+        "paid": "2500.00",
+        "due": "240.00",
+    }
+
+
 def test_the_statement_is_the_selectors_line_for_line(manager, partner, earnings, distributor):
     statement = selectors.statement(distributor=distributor, visible_to=manager)
     body = client_for(manager).get(STATEMENT, {"distributor": "acme"}).json()

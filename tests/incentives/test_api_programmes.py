@@ -95,6 +95,13 @@ def test_a_manager_sees_every_programme_with_its_tiers_eligibility_and_figures(
     assert older_row["running"] is False and older_row["accrued_at"] is None
     assert named_row["distributors"] == ["acme", "rival"]
     assert named_row["created_by"] == "manager-test"
+    french = client_for(manager).get(
+        route("programme-detail", accrued.pk), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert (french.json()["name"], french.json()["name_en"]) == (
+        "Remise sur volume 2026",
+        "Volume rebate 2026",
+    )
 
 
 def test_a_partner_sees_the_programmes_its_distributor_is_in_with_its_own_figures_only(
@@ -127,6 +134,12 @@ def test_the_outsider_gets_nothing_of_a_programme_for_acme(outsider, make_progra
     assert ids(client.get(LIST)) == []
     refused(client.get(route("programme-detail", acmes.pk)), 404)
     refused(client.get(route("programme-standings", acmes.pk)), 404)
+
+
+def test_an_anonymous_caller_is_asked_to_authenticate(api_client, accrued):
+    for url in (LIST, route("programme-detail", accrued.pk)):
+        refused(api_client.get(url), 401)
+    refused(api_client.post(route("programme-accrue", accrued.pk)), 401)
 
 
 def test_nobody_without_a_role_reads_programmes(nobody, accrued):
