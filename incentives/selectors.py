@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -91,7 +92,10 @@ def standing_list(*, programme, visible_to, search=""):
 def standing_totals(standings):
     """The sums of earned, paid and due over `standings` (a `standing_list`), one query."""
     inner = standings.order_by().values("earned", "paid")
-    sql, params = inner.query.sql_with_params()
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a list filtered down to nothing (an invalid filter)
+        return {"earned": ZERO, "paid": ZERO, "due": ZERO}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COALESCE(SUM(earned), 0), COALESCE(SUM(paid), 0) "  # noqa: S608 - ORM SQL

@@ -144,7 +144,12 @@ def programme_detail(request, pk, forms=None, status=200):
         "today": today,
         "eligible_tiers": programme.tiers.order_by("rank"),
         "regions": programme.regions.order_by("name"),
-        "named": programme.distributors.order_by("code"),
+        # A partner learns no other distributor's name from a programme they share.
+        "named": programme.distributors.order_by("code")
+        if manufacturer
+        else programme.distributors.filter(
+            pk=getattr(user_membership(user), "distributor_id", None)
+        ),
     }
     if manufacturer:
         context.update(
@@ -251,6 +256,12 @@ def _statement_distributor(request):
 @require_safe
 @portal_user_required
 def statement(request, payment_forms=None, status=200):
+    if "distributor" in request.GET and not is_manufacturer(request.user):
+        # A partner's statement is its own: the parameter is dropped, never echoed back.
+        query = request.GET.copy()
+        query.pop("distributor")
+        rest = query.urlencode()
+        return redirect(reverse("incentives:statement") + (f"?{rest}" if rest else ""))
     distributor, picker = _statement_distributor(request)
     context = {"distributor": distributor, "picker": picker, "payment_forms": payment_forms or {}}
     if picker is not None and picker.is_bound and not picker.is_valid():

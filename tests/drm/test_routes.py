@@ -73,7 +73,8 @@ from goals.models import (
 )
 from goals.serializers import GoalQuerySerializer
 from incentives import services as incentive_services
-from incentives.filters import StandingFilter
+from incentives.filters import EntryFilter, ProgrammeFilter, StandingFilter
+from incentives.forms import StatementForm
 from incentives.models import Entry, Programme, Settlement, Standing
 from incentives.serializers import StatementQuerySerializer
 from leads import services as lead_services
@@ -846,6 +847,23 @@ def programme_body(world, o):
     }
 
 
+def programme_form_body(world, o):
+    return {
+        "name": "Route guard rebate",
+        "kind": "rebate",
+        "basis": "revenue",
+        "period_start": "2026-07-01",
+        "period_end": "2026-12-31",
+        "method": "retroactive",
+        "schedule": "at_end",
+        "advance_percent": "100",
+        "tiers-TOTAL_FORMS": "5",
+        "tiers-INITIAL_FORMS": "0",
+        "tiers-0-threshold": "0",
+        "tiers-0-rate": "1",
+    }
+
+
 def owners_standings(world, o):
     return sorted(
         Standing.objects.filter(programme=o.programme).values_list("distributor_id", "earned")
@@ -1376,6 +1394,18 @@ URLS = {
     "api:fund-claim-proof": by(
         "api:fund-claim-proof", lambda o: o.fund_claim.pk, lambda o: o.fund_proof.pk
     ),
+    "incentives:list": by("incentives:list"),
+    "incentives:create": by("incentives:create"),
+    "incentives:statement": by("incentives:statement"),
+    "incentives:ledger-export": by("incentives:ledger-export"),
+    "incentives:bonus-pay": by("incentives:bonus-pay", lambda o: o.bonus_goal.pk),
+    "incentives:detail": by("incentives:detail", lambda o: o.programme.pk),
+    "incentives:standings-export": lambda w, o: reverse(
+        "incentives:standings-export", args=[w.programme.pk]
+    ),
+    "incentives:accrue": by("incentives:accrue", lambda o: o.programme.pk),
+    "incentives:advance": lambda w, o: reverse("incentives:advance", args=[w.programme.pk]),
+    "incentives:true-up": lambda w, o: reverse("incentives:true-up", args=[w.ended_programme.pk]),
     "api:programme-detail": by("api:programme-detail", lambda o: o.programme.pk),
     "api:programme-accrue": by("api:programme-accrue", lambda o: o.programme.pk),
     "api:programme-advance": lambda w, o: reverse("api:programme-advance", args=[w.programme.pk]),
@@ -2824,6 +2854,90 @@ ROWS = [
         nobody=403,
         anonymous=401,
     ),
+    # --- incentives: pages (another distributor's programme does not exist) ---
+    Row("incentives:list", "GET", page(got(200, shows(lambda o: [])))),
+    Row("incentives:create", "GET", staff_page()),
+    Row(
+        "incentives:create",
+        "POST",
+        page(writes(302), 403, 403),
+        body=programme_form_body,
+        effect=programme_count,
+    ),
+    *page_detail("incentives:detail", shows(lambda o: [o.programme.name], whose="owner")),
+    # The programme open to all: each partner sees its own standing, never the other's.
+    Row(
+        "incentives:detail",
+        "GET",
+        page(got(200, shows(code_and_name))),
+        variant="open to all",
+        url=lambda w, o: reverse("incentives:detail", args=[w.programme.pk]),
+    ),
+    Row("incentives:standings-export", "GET", page(got(200, shows(code_and_name)))),
+    Row(
+        "incentives:standings-export",
+        "GET",
+        page(got(200, shows(code_and_name))),
+        query="?format=xlsx",
+    ),
+    *each_owner(
+        "incentives:accrue",
+        "POST",
+        staff=writes(302),
+        own=403,
+        other=403,  # refused before the programme is looked up: the same answer for any id
+        nobody=403,
+        anonymous=TO_LOGIN,
+        effect=owners_standings,
+    ),
+    Row(
+        "incentives:advance",
+        "POST",
+        page(writes(302), 403, 403),
+        body=lambda w, o: {"through": "2026-03-31", "reference": "ADV-Q1", "paid_on": "2026-04-10"},
+        effect=settlements,
+    ),
+    Row(
+        "incentives:true-up",
+        "POST",
+        page(writes(302), 403, 403),
+        body=lambda w, o: {"true_up-reference": "TU-1", "true_up-paid_on": f"{w.today}"},
+        effect=settlements,
+    ),
+    # The manager first picks whose statement; a partner reads its own, whatever it asks.
+    Row("incentives:statement", "GET", page(200, got(200, shows(code_and_name)))),
+    *each_owner(
+        "incentives:statement",
+        "GET",
+        staff=got(200, shows(code_and_name, whose="owner")),
+        own=got(302, to("/incentives/earnings/")),  # a partner's own: the parameter dropped
+        other=got(302, to("/incentives/earnings/")),
+        nobody=403,
+        anonymous=TO_LOGIN,
+        variant="named",
+        url=lambda w, o: f"{reverse('incentives:statement')}?distributor={o.distributor.code}",
+    ),
+    Row("incentives:ledger-export", "GET", page(got(200, shows(lambda o: [o.distributor.code])))),
+    Row(
+        "incentives:ledger-export",
+        "GET",
+        page(got(200, shows(lambda o: [o.distributor.code]))),
+        query="?format=xlsx",
+    ),
+    *each_owner(
+        "incentives:bonus-pay",
+        "POST",
+        staff=writes(302),
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        body=lambda w, o: {
+            f"bonus-{o.bonus_goal.pk}-reference": "BON-1",
+            f"bonus-{o.bonus_goal.pk}-paid_on": f"{w.today}",
+        },
+        effect=bonus_payments,
+    ),
     # --- incentives over the API (another distributor's programme does not exist) ---
     Row("api:programme-list", "GET", api(got(200, holds("id", lambda o: o.programme.pk)))),
     Row(
@@ -3449,6 +3563,13 @@ LISTINGS = [
     Listing("api:scorecard-list", (ScorecardQuerySerializer, "ordering"), "?format=csv"),
     Listing("api:funnel", (FunnelQuery,)),
     Listing("api:programme-standings", (StandingFilter,)),
+    Listing("incentives:list", (ProgrammeFilter,)),
+    # The programme page's standings read the filters of their export (the open programme).
+    Listing("incentives:standings-export", (StandingFilter,)),
+    Listing("incentives:standings-export", (StandingFilter,), "?format=xlsx"),
+    Listing("incentives:statement", (EntryFilter, StatementForm)),
+    Listing("incentives:ledger-export", (EntryFilter,)),
+    Listing("incentives:ledger-export", (EntryFilter,), "?format=xlsx"),
     Listing("api:earning-statement", (StatementQuerySerializer,)),
     Listing("distributors:list", (DistributorFilter,)),
     Listing("distributors:export", (DistributorFilter,)),

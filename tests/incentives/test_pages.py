@@ -193,7 +193,10 @@ def test_a_partners_statement_is_its_own_whatever_it_asks(client, partner, accru
     client.force_login(partner)
 
     response = client.get(reverse("incentives:statement"), {"distributor": "rival"})
+    assert response.status_code == 302
+    assert response.url == reverse("incentives:statement")
 
+    response = client.get(response.url)
     text = response.content.decode()
     assert response.status_code == 200
     assert "€240.00" in text and "€50.00" not in text
@@ -334,3 +337,12 @@ def test_the_statement_costs_the_same_queries_whatever_the_number_of_entries(
         client.get(url, {"distributor": "acme"})
 
     assert len(many) == len(few)
+
+
+def test_an_invalid_standings_filter_lists_nothing_and_totals_nothing(client, manager, accrued):
+    client.force_login(manager)
+
+    response = client.get(reverse("incentives:detail", args=[accrued.pk]), {"due": "perhaps"})
+
+    assert response.status_code == 400
+    assert 'data-distributor="acme"' not in response.content.decode()
