@@ -13,6 +13,11 @@ Run with `make bench` (`SCALE=0.1 make bench` for a quick run). Sizes scale with
 - the goals (goal_bench.py): 10,000 distributors × 5 goals with 4 landmarks each and 1,000,000
   revenue rows (× SCALE) generated inside Postgres (the lead world's distributors), the goals
   list (selectors now; the page and the API once they answer) and the daily at-risk refresh;
+- the incentives (incentive_bench.py): over the goal world's distributors and revenue, a yearly
+  rebate programme's accrual (`incentives.services.programme_accrue`) and an accrual fund's
+  (`funds.services.fund_accrue`), first run, rerun and after a restatement, against a bare SQL
+  aggregate of the year's revenue per distributor: `accrual/floor ratio: X.XX` and
+  `fund accrual/floor ratio: X.XX`, the figures checked against the aggregate's;
 - the scoring (scoring_bench.py): the full recompute of every distributor's scorecard over the
   lead and goal worlds (10,000 distributors, 10,000,000 leads, 1,000,000 revenue rows × SCALE)
   in a child process, its peak RSS, against one bare SQL aggregate of the same raw figures:
@@ -23,9 +28,9 @@ Run with `make bench` (`SCALE=0.1 make bench` for a quick run). Sizes scale with
 - the mixed load (mixed_load.py): the demo data in `<database>_demo`, gunicorn on loopback, locust
   with a manager and a partner in the browser, their tokens and a throttle probe: each
   endpoint's p95, the 429s with Retry-After, `mixed load errors: N`.
-BENCH_ONLY=goals, BENCH_ONLY=scoring, BENCH_ONLY=record or BENCH_ONLY=load runs that part alone
-(on a fresh database: it makes its distributors, and the scoring and record parts their leads
-and goals).
+BENCH_ONLY=goals, BENCH_ONLY=incentives, BENCH_ONLY=scoring, BENCH_ONLY=record or
+BENCH_ONLY=load runs that part alone (on a fresh database: it makes its distributors, the
+incentives part the goal world, and the scoring and record parts their leads and goals).
 It builds a throw-away database (`drm_bench`, or BENCH_DATABASE; the big import and the leads
 need Postgres).
 """
@@ -340,6 +345,17 @@ def main():
         print(f"wall time {time.perf_counter() - started:.0f} s")
         return
 
+    if os.environ.get("BENCH_ONLY") == "incentives":
+        from incentive_bench import incentive_bench
+
+        if engine != "postgres":
+            raise SystemExit("the incentives bench needs Postgres")
+        manager = factories.ManagerFactory(username="bench-manager")
+        print(f"engine: {engine}; SCALE={scale:g}; the incentives part only")
+        incentive_bench(scale=scale, manager=manager)
+        print(f"wall time {time.perf_counter() - started:.0f} s")
+        return
+
     big_rows = max(1000, round(1_000_000 * scale))
     count = max(100, -(-big_rows // (LINES * MONTHS)))
     manager = factories.ManagerFactory(username="bench-manager")
@@ -469,6 +485,15 @@ def main():
         goal_bench(scale=scale, manager=manager)
     else:
         print("goals    the generated goals need Postgres: skipped")
+
+    # 5b. Incentives: a rebate programme and an accrual fund accrued over the goal world's
+    # revenue, against a bare aggregate of the same revenue.
+    if engine == "postgres":
+        from incentive_bench import incentive_bench
+
+        incentive_bench(scale=scale, manager=manager)
+    else:
+        print("incentives the generated revenue needs Postgres: skipped")
 
     # 6. Scoring: the full recompute over the lead and goal worlds against a bare SQL floor.
     if engine == "postgres":
