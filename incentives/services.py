@@ -46,6 +46,8 @@ MAX_RATE = Decimal("100000000")
 # A tier's figure as a statement's parameter. SQLite binds a Decimal as text, and text compares
 # above every number there (m >= '100.00' is never true): cast, it is a number on both databases.
 NUMBER = "CAST(%s AS NUMERIC)"
+# The accrual's temporary table: every participant measured, dropped with the transaction.
+MEASURED = "incentives_measured"
 
 
 # --- programmes --------------------------------------------------------------------------------
@@ -363,8 +365,10 @@ def measured_sql(programme, *, end=None, today=None):
 def programme_accrue(*, programme, by=None, today=None):
     """Measure every participant of `programme` from the revenue the portal holds and write
     what changed into the ledger: an accrual as new months come in, a restatement when revenue
-    already counted was corrected. Set-based: one statement measures and stores every standing,
-    one writes the ledger's differences, whatever the number of distributors.
+    already counted was corrected. Set-based, whatever the number of distributors: one
+    statement measures every participant into a temporary table (a read, which Postgres may
+    spread over parallel workers, as it never does a statement that writes), one stores the
+    standings that changed and writes their differences into the ledger.
 
     A distributor whose revenue of the period has a currency without an exchange rate keeps its
     earnings as they were (its `unpriced` rows are counted and shown) until the rate is entered.
@@ -382,68 +386,105 @@ def programme_accrue(*, programme, by=None, today=None):
     standing = connection.ops.quote_name(Standing._meta.db_table)
     entry = connection.ops.quote_name(Entry._meta.db_table)
     measured, params = measured_sql(programme, today=today)
-    kept = f"{standing}.earned"
     never = "'1900-01-01'"
-    changed = " OR ".join(
-        f"COALESCE({standing}.{column}, -1) <> COALESCE(EXCLUDED.{column}, -1)"
-        for column in ("revenue", "units", "baseline", "measure", "unpriced")
+    # Each participant beside its standing (s.*, none for a newcomer): what the standing will
+    # hold (a distributor waiting for an exchange rate keeps its earnings and last month), and
+    # whether its figures moved or its ledger is behind (`ledgered`, the part of `earned` the
+    # ledger holds, as of `ledgered_through`). Only the rows with something to write go on.
+    moved = " OR ".join(
+        [
+            f"COALESCE(y.s_{column}, -1) <> COALESCE(y.{column}, -1)"
+            for column in ("revenue", "units", "baseline", "measure", "unpriced")
+        ]
+        + [
+            f"(y.unpriced = 0 AND (y.s_earned <> y.earned OR "
+            f"COALESCE(y.s_through, {never}) <> COALESCE(y.through, {never})))"
+        ]
     )
-    upsert = f"""
-        INSERT INTO {standing} (programme_id, distributor_id, revenue, units, baseline, measure,
-            earned, through, ledgered, ledgered_through, unpriced, updated_at)
-        SELECT %s, x.d, x.revenue, x.units, x.baseline, ROUND(x.m, 2),
-            CASE WHEN x.unpriced > 0 THEN 0 ELSE x.earned END, x.through, 0, NULL, x.unpriced, %s
-        FROM ({measured}) x
-        WHERE true
-        ON CONFLICT (programme_id, distributor_id) DO UPDATE SET
-            revenue = EXCLUDED.revenue, units = EXCLUDED.units, baseline = EXCLUDED.baseline,
-            measure = EXCLUDED.measure, unpriced = EXCLUDED.unpriced,
-            earned = CASE WHEN EXCLUDED.unpriced > 0 THEN {kept} ELSE EXCLUDED.earned END,
-            through = CASE WHEN EXCLUDED.unpriced > 0 THEN {standing}.through
-                ELSE EXCLUDED.through END,
-            updated_at = EXCLUDED.updated_at
-        WHERE {changed}
-            OR (EXCLUDED.unpriced = 0 AND ({kept} <> EXCLUDED.earned
-                OR COALESCE({standing}.through, {never}) <> COALESCE(EXCLUDED.through, {never})))
+    behind = (
+        "y.new_earned <> y.s_ledgered OR (y.new_through IS NOT NULL AND "
+        "(y.s_ledgered_through IS NULL OR y.s_ledgered_through <> y.new_through))"
+    )
+    changes = f"""
+        SELECT z.*,
+            CASE WHEN z.fresh OR z.behind THEN z.new_through ELSE z.s_ledgered_through END
+                AS new_ledgered_through,
+            CASE WHEN z.fresh OR z.moved THEN %s ELSE z.s_updated_at END AS new_updated_at
+        FROM (
+            SELECT y.*, ({moved}) AS moved, ({behind}) AS behind
+            FROM (
+                SELECT x.d, x.revenue, x.units, x.baseline, ROUND(x.m, 2) AS measure,
+                    x.unpriced, x.earned, x.through, s.id IS NULL AS fresh,
+                    s.revenue AS s_revenue, s.units AS s_units, s.baseline AS s_baseline,
+                    s.measure AS s_measure, s.unpriced AS s_unpriced, s.earned AS s_earned,
+                    s.through AS s_through, s.ledgered AS s_ledgered,
+                    s.ledgered_through AS s_ledgered_through, s.updated_at AS s_updated_at,
+                    CASE WHEN x.unpriced > 0 THEN COALESCE(s.earned, 0) ELSE x.earned END
+                        AS new_earned,
+                    CASE WHEN x.unpriced > 0 AND s.id IS NOT NULL THEN s.through
+                        ELSE x.through END AS new_through
+                FROM {MEASURED} x
+                LEFT JOIN {standing} s ON s.programme_id = %s AND s.distributor_id = x.d
+            ) y
+        ) z
+        WHERE z.fresh OR z.moved OR z.behind
     """  # noqa: S608
-    ledger = f"""
+    # The standings written (`up`, run to completion though nothing reads it), and the ledger's
+    # entries: what `earned` moved away from what the ledger held.
+    write = f"""
+        WITH c AS MATERIALIZED ({changes}),
+        up AS (
+            INSERT INTO {standing} (programme_id, distributor_id, revenue, units, baseline,
+                measure, earned, through, ledgered, ledgered_through, unpriced, updated_at)
+            SELECT %s, c.d, c.revenue, c.units, c.baseline, c.measure, c.new_earned,
+                c.new_through, c.new_earned, c.new_ledgered_through, c.unpriced,
+                c.new_updated_at
+            FROM c
+            ON CONFLICT (programme_id, distributor_id) DO UPDATE SET
+                revenue = EXCLUDED.revenue, units = EXCLUDED.units,
+                baseline = EXCLUDED.baseline, measure = EXCLUDED.measure,
+                earned = EXCLUDED.earned, through = EXCLUDED.through,
+                ledgered = EXCLUDED.ledgered, ledgered_through = EXCLUDED.ledgered_through,
+                unpriced = EXCLUDED.unpriced, updated_at = EXCLUDED.updated_at
+        )
         INSERT INTO {entry} (distributor_id, programme_id, goal_id, settlement_id, kind, amount,
             currency, "date", reference, created_by_id, created_at)
-        SELECT distributor_id, programme_id, NULL, NULL,
-            CASE WHEN ledgered_through IS NOT NULL AND through = ledgered_through
+        SELECT c.d, %s, NULL, NULL,
+            CASE WHEN c.s_ledgered_through IS NOT NULL AND c.new_through = c.s_ledgered_through
                 THEN %s ELSE %s END,
-            earned - ledgered, %s, %s, '', %s, %s
-        FROM {standing}
-        WHERE programme_id = %s AND earned <> ledgered
-    """  # noqa: S608
-    settle = f"""
-        UPDATE {standing} SET ledgered = earned, ledgered_through = through
-        WHERE programme_id = %s AND (earned <> ledgered
-            OR (through IS NOT NULL AND (ledgered_through IS NULL OR ledgered_through <> through)))
+            c.new_earned - COALESCE(c.s_ledgered, 0), %s, %s, '', %s, %s
+        FROM c
+        WHERE c.new_earned <> COALESCE(c.s_ledgered, 0)
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(upsert, [programme.pk, at, *params])
+        cursor.execute(f"CREATE TEMPORARY TABLE {MEASURED} ON COMMIT DROP AS {measured}", params)
         cursor.execute(
-            ledger,
+            write,
             [
+                at,
+                programme.pk,
+                programme.pk,
+                programme.pk,
                 Entry.Kind.RESTATEMENT,
                 Entry.Kind.ACCRUAL,
                 settings.REPORTING_CURRENCY,
                 day,
                 getattr(by, "pk", None),
                 at,
-                programme.pk,
             ],
         )
         changed_count = cursor.rowcount
-        cursor.execute(settle, [programme.pk])
+        # Every participant measured has its standing now, and there is no other standing.
+        cursor.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE unpriced > 0) FROM {MEASURED}"  # noqa: S608
+        )
+        measured_count, unpriced_count = cursor.fetchone()
+        cursor.execute(f"DROP TABLE {MEASURED}")
     Programme.objects.filter(pk=programme.pk).update(accrued_at=stamp)
-    counts = Standing.objects.filter(programme=programme).values_list("unpriced", flat=True)
-    counts = list(counts)
     return {
-        "measured": len(counts),
+        "measured": measured_count,
         "changed": max(changed_count, 0),
-        "unpriced": sum(1 for count in counts if count),
+        "unpriced": unpriced_count,
     }
 
 
