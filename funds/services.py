@@ -17,8 +17,9 @@ import zipfile
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -331,12 +332,47 @@ def _sql(queryset):
     return queryset.query.sql_with_params()
 
 
+# The columns simple_history writes beside the tracked ones: `_history_sql` refuses a history
+# model with others, which it would leave empty.
+HISTORY_COLUMNS = {
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user_id",
+}
+# The accrual's temporary table: each eligible distributor's new allocation, dropped with the
+# transaction.
+ACCRUED = "funds_accrued"
+
+
+def _history_sql(model, source):
+    """An INSERT … SELECT of `model`'s history rows from `source` (a query of its tracked
+    columns and `history_type`), the rows `bulk_history_create` would write: the date and the
+    user as the two parameters, an empty change reason."""
+    history = model.history.model
+    tracked = [field.column for field in history.tracked_fields]
+    own = {field.column for field in history._meta.concrete_fields} - set(tracked)
+    if own != HISTORY_COLUMNS:
+        raise ImproperlyConfigured(f"{history.__name__} has the columns {sorted(own)}")
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for column in tracked)
+    values = ", ".join(f"s.{quote(column)}" for column in tracked)
+    return f"""
+        INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date,
+            history_change_reason, history_type, history_user_id)
+        SELECT {values}, %s, '', s.history_type, %s FROM ({source}) s
+    """  # noqa: S608 - names from the models
+
+
 @transaction.atomic
 def fund_accrue(*, fund, by, today=None):
     """Set every eligible distributor's allocation in an accrual fund to the fund's share of
     the revenue it reported in the fund's period (the months the period touches, valued in the
-    reporting currency): one statement for the whole fund, whatever the number of
-    distributors. Again later, it takes the revenue reported since.
+    reporting currency), whatever the number of distributors: one statement measures every
+    eligible distributor into a temporary table (a read, which Postgres may spread over
+    parallel workers, as it never does a statement that writes), one writes the allocations
+    that changed and their history. Again later, it takes the revenue reported since.
 
     An allocation never falls below what its requests and claims already hold (revenue
     corrected downwards after an approval): it stays at that. Revenue without an exchange rate
@@ -354,69 +390,84 @@ def fund_accrue(*, fund, by, today=None):
         month__gte=month_start(fund.period_start),
         month__lte=fund.period_end,
     ).order_by()
-    unpriced = sorted(
-        set(revenue.filter(reporting_amount__isnull=True).values_list("currency", flat=True))
-    )
-    if unpriced:
-        raise ValidationFailed(
-            _(
-                "Revenue of the period in %(currencies)s has no exchange rate yet; enter the "
-                "rates, then accrue."
-            )
-            % {"currencies": ", ".join(unpriced)},
-            field="fund",
-        )
-    # The allocations that exist are locked: no approval can add to what they hold while their
-    # floor is read (new rows hold nothing).
-    before = dict(
-        Allocation.objects.select_for_update().filter(fund=fund).values_list("pk", "amount")
-    )
+    table = connection.ops.quote_name(Allocation._meta.db_table)
     eligible_sql, eligible_params = _sql(eligible)
     revenue_sql, revenue_params = _sql(
-        revenue.values(d=F("distributor_id")).annotate(total=Sum("reporting_amount"))
+        revenue.values(d=F("distributor_id")).annotate(
+            total=Sum("reporting_amount"),
+            unpriced=Count("pk", filter=Q(reporting_amount__isnull=True)),
+        )
     )
     held = with_balances(Allocation.objects.filter(fund=fund)).order_by()
     used_sql, used_params = _sql(held.values("used", d=F("distributor_id")))
-    table = connection.ops.quote_name(Allocation._meta.db_table)
-    stamp = timezone.now()
-    at = connection.ops.adapt_datetimefield_value(stamp)
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
     accrued = "ROUND(COALESCE(r.total, 0) * %s / 100, 2)"
-    sql = f"""
-        INSERT INTO {table} (fund_id, distributor_id, amount, created_at, updated_at)
-        SELECT %s, e.d,
-            CASE WHEN {accrued} > COALESCE(u.used, 0) THEN {accrued} ELSE COALESCE(u.used, 0) END,
-            %s, %s
+    measure = f"""
+        CREATE TEMPORARY TABLE {ACCRUED} ON COMMIT DROP AS
+        SELECT e.d,
+            CASE WHEN {accrued} > COALESCE(u.used, 0) THEN {accrued} ELSE COALESCE(u.used, 0) END
+                AS amount,
+            COALESCE(r.unpriced, 0) AS unpriced
         FROM ({eligible_sql}) e
         LEFT JOIN ({revenue_sql}) r ON r.d = e.d
         LEFT JOIN ({used_sql}) u ON u.d = e.d
-        WHERE true
-        ON CONFLICT (fund_id, distributor_id)
-        DO UPDATE SET amount = EXCLUDED.amount, updated_at = EXCLUDED.updated_at
-        WHERE {table}.amount <> EXCLUDED.amount
     """  # noqa: S608 - table names from the models, subqueries compiled by the ORM
-    percent = fund.accrual_percent
-    params = [
-        fund.pk,
-        percent,
-        percent,
-        at,
-        at,
-        *eligible_params,
-        *revenue_params,
-        *used_params,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    # Who changed each allocation, and when: the history the other acts write row by row.
-    after = list(Allocation.objects.filter(fund=fund))
-    created = [row for row in after if row.pk not in before]
-    changed = [row for row in after if row.pk in before and row.amount != before[row.pk]]
-    Allocation.history.bulk_history_create(created, default_user=by, default_date=stamp)
-    Allocation.history.bulk_history_create(
-        changed, update=True, default_user=by, default_date=stamp
+    # The allocations to write (new, or of another amount) and whether each is new; then the
+    # upsert, and the history of the rows it wrote: '+' created, '~' changed.
+    write = f"""
+        WITH c AS MATERIALIZED (
+            SELECT x.d, x.amount, a.id IS NULL AS fresh FROM {ACCRUED} x
+            LEFT JOIN {table} a ON a.fund_id = %s AND a.distributor_id = x.d
+            WHERE a.id IS NULL OR a.amount <> x.amount
+        ),
+        up AS (
+            INSERT INTO {table} (fund_id, distributor_id, amount, created_at, updated_at)
+            SELECT %s, c.d, c.amount, %s, %s FROM c
+            ON CONFLICT (fund_id, distributor_id)
+            DO UPDATE SET amount = EXCLUDED.amount, updated_at = EXCLUDED.updated_at
+            WHERE {table}.amount <> EXCLUDED.amount
+            RETURNING *
+        )
+    """  # noqa: S608
+    written = (
+        "SELECT up.*, CASE WHEN c.fresh THEN '+' ELSE '~' END AS history_type "
+        "FROM up JOIN c ON c.d = up.distributor_id"
     )
-    touched = created + changed
-    return len(touched)
+    lock = (
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} "  # noqa: S608
+        "WHERE fund_id = %s FOR UPDATE) locked"
+    )
+    percent = fund.accrual_percent
+    with connection.cursor() as cursor:
+        # The allocations that exist are locked: no approval can add to what they hold while
+        # their floor is read (new rows hold nothing).
+        cursor.execute(lock, [fund.pk])
+        cursor.execute(measure, [percent, percent, *eligible_params, *revenue_params, *used_params])
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {ACCRUED} WHERE unpriced > 0)")  # noqa: S608
+        if cursor.fetchone()[0]:
+            unpriced = sorted(
+                set(
+                    revenue.filter(reporting_amount__isnull=True).values_list("currency", flat=True)
+                )
+            )
+            raise ValidationFailed(
+                _(
+                    "Revenue of the period in %(currencies)s has no exchange rate yet; enter "
+                    "the rates, then accrue."
+                )
+                % {"currencies": ", ".join(unpriced)},
+                field="fund",
+            )
+        params = [fund.pk, fund.pk, at, at]
+        # Who changed each allocation, and when: the history the other acts write row by row.
+        if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            cursor.execute(write + _history_sql(Allocation, written), [*params, at, by.pk])
+            touched = cursor.rowcount
+        else:
+            cursor.execute(f"{write} SELECT count(*) FROM up", params)  # noqa: S608
+            touched = cursor.fetchone()[0]
+        cursor.execute(f"DROP TABLE {ACCRUED}")
+    return touched
 
 
 # --- requests ----------------------------------------------------------------------------------
