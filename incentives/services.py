@@ -46,8 +46,9 @@ MAX_RATE = Decimal("100000000")
 # A tier's figure as a statement's parameter. SQLite binds a Decimal as text, and text compares
 # above every number there (m >= '100.00' is never true): cast, it is a number on both databases.
 NUMBER = "CAST(%s AS NUMERIC)"
-# The accrual's temporary table: every participant measured, dropped with the transaction.
+# The accrual's temporary tables: every participant measured, and those with something to write.
 MEASURED = "incentives_measured"
+CHANGES = "incentives_changes"
 
 
 # --- programmes --------------------------------------------------------------------------------
@@ -429,41 +430,42 @@ def programme_accrue(*, programme, by=None, today=None):
         ) z
         WHERE z.fresh OR z.moved OR z.behind
     """  # noqa: S608
-    # The standings written (`up`, run to completion though nothing reads it), and the ledger's
-    # entries: what `earned` moved away from what the ledger held.
-    write = f"""
-        WITH c AS MATERIALIZED ({changes}),
-        up AS (
-            INSERT INTO {standing} (programme_id, distributor_id, revenue, units, baseline,
-                measure, earned, through, ledgered, ledgered_through, unpriced, updated_at)
-            SELECT %s, c.d, c.revenue, c.units, c.baseline, c.measure, c.new_earned,
-                c.new_through, c.new_earned, c.new_ledgered_through, c.unpriced,
-                c.new_updated_at
-            FROM c
-            ON CONFLICT (programme_id, distributor_id) DO UPDATE SET
-                revenue = EXCLUDED.revenue, units = EXCLUDED.units,
-                baseline = EXCLUDED.baseline, measure = EXCLUDED.measure,
-                earned = EXCLUDED.earned, through = EXCLUDED.through,
-                ledgered = EXCLUDED.ledgered, ledgered_through = EXCLUDED.ledgered_through,
-                unpriced = EXCLUDED.unpriced, updated_at = EXCLUDED.updated_at
-        )
+    # The ledger's entries (what `earned` moved away from what the ledger held), then the
+    # standings written: two statements over the changes kept in a second temporary table, the
+    # same on Postgres and on SQLite (the one-command demo's database).
+    ledger = f"""
         INSERT INTO {entry} (distributor_id, programme_id, goal_id, settlement_id, kind, amount,
             currency, "date", reference, created_by_id, created_at)
         SELECT c.d, %s, NULL, NULL,
             CASE WHEN c.s_ledgered_through IS NOT NULL AND c.new_through = c.s_ledgered_through
                 THEN %s ELSE %s END,
             c.new_earned - COALESCE(c.s_ledgered, 0), %s, %s, '', %s, %s
-        FROM c
+        FROM {CHANGES} c
         WHERE c.new_earned <> COALESCE(c.s_ledgered, 0)
     """  # noqa: S608
+    upsert = f"""
+        INSERT INTO {standing} (programme_id, distributor_id, revenue, units, baseline,
+            measure, earned, through, ledgered, ledgered_through, unpriced, updated_at)
+        SELECT %s, c.d, c.revenue, c.units, c.baseline, c.measure, c.new_earned,
+            c.new_through, c.new_earned, c.new_ledgered_through, c.unpriced,
+            c.new_updated_at
+        FROM {CHANGES} c
+        WHERE true
+        ON CONFLICT (programme_id, distributor_id) DO UPDATE SET
+            revenue = EXCLUDED.revenue, units = EXCLUDED.units,
+            baseline = EXCLUDED.baseline, measure = EXCLUDED.measure,
+            earned = EXCLUDED.earned, through = EXCLUDED.through,
+            ledgered = EXCLUDED.ledgered, ledgered_through = EXCLUDED.ledgered_through,
+            unpriced = EXCLUDED.unpriced, updated_at = EXCLUDED.updated_at
+    """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {MEASURED} ON COMMIT DROP AS {measured}", params)
+        for table in (MEASURED, CHANGES):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {MEASURED} AS {measured}", params)
+        cursor.execute(f"CREATE TEMPORARY TABLE {CHANGES} AS {changes}", [at, programme.pk])
         cursor.execute(
-            write,
+            ledger,
             [
-                at,
-                programme.pk,
-                programme.pk,
                 programme.pk,
                 Entry.Kind.RESTATEMENT,
                 Entry.Kind.ACCRUAL,
@@ -474,17 +476,20 @@ def programme_accrue(*, programme, by=None, today=None):
             ],
         )
         changed_count = cursor.rowcount
+        cursor.execute(upsert, [programme.pk])
         # Every participant measured has its standing now, and there is no other standing.
         cursor.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE unpriced > 0) FROM {MEASURED}"  # noqa: S608
+            f"SELECT COUNT(*), SUM(CASE WHEN unpriced > 0 THEN 1 ELSE 0 END) "  # noqa: S608
+            f"FROM {MEASURED}"
         )
         measured_count, unpriced_count = cursor.fetchone()
-        cursor.execute(f"DROP TABLE {MEASURED}")
+        for table in (MEASURED, CHANGES):
+            cursor.execute(f"DROP TABLE {table}")
     Programme.objects.filter(pk=programme.pk).update(accrued_at=stamp)
     return {
         "measured": measured_count,
         "changed": max(changed_count, 0),
-        "unpriced": unpriced_count,
+        "unpriced": unpriced_count or 0,
     }
 
 
