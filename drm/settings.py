@@ -350,6 +350,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "funds.tasks.funds_daily",
         "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=20),
     },
+    # Funds: the incremental revenue of the paid activities and programmes whose effect window
+    # is over, before the scoring reads it.
+    "impact-estimates": {
+        "task": "funds.tasks.impact_estimates_refresh",
+        "schedule": crontab(hour=env.int("IMPACT_HOUR", default=1), minute=30),
+    },
     # Incentive programmes: every programme under way accrues from the revenue held.
     "programmes-accrue": {
         "task": "incentives.tasks.programmes_accrue",

@@ -11,7 +11,8 @@ class FundsConfig(AppConfig):
     verbose_name = _("Funds")
 
     def ready(self):
-        # Registers the notification kinds funds sends, and its "Waiting for you" items.
-        from . import notices, sections  # noqa: F401
+        # Registers the notification kinds funds sends, its "Waiting for you" items, and fund
+        # activities as treatments of the impact estimates.
+        from . import notices, sections, treatments  # noqa: F401
 
         sections.register()

@@ -1,5 +1,6 @@
 """Market development funds and co-op: funds, each distributor's allocation, requests made
-before an activity, claims with proof after it, and their payment.
+before an activity, claims with proof after it, their payment, and what the money bought (the
+stored impact estimates of paid activities and programmes, `ImpactEstimate`).
 
 Every amount is in the reporting currency (settings.REPORTING_CURRENCY). The rules of one row
 live here (which status may follow which, the manufacturer's share of a cost, who a fund is
@@ -11,6 +12,7 @@ import os
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -18,11 +20,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from simple_history.models import HistoricalRecords
 
 from distributors.access import VisibleToQuerySet, is_manufacturer, is_partner, user_membership
 from drm.limits import ONE_LINE, PARAGRAPHS
 from drm.names import FrenchNamed
+
+from . import impact
 
 MONEY_DIGITS = 16
 PERCENT_DIGITS = 5
@@ -544,3 +549,192 @@ class ProofFile(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+# How each estimation method is named to the reader, with the number of distributors it
+# compared with (funds.impact words its labels in English only, for logs and tests).
+METHOD_NAMES = {
+    "did_matched": ngettext_lazy(
+        "Difference-in-differences against %(count)d matched peer",
+        "Difference-in-differences against %(count)d matched peers",
+        "count",
+    ),
+    "synthetic_control": ngettext_lazy(
+        "Synthetic control from %(count)d donor distributor",
+        "Synthetic control from %(count)d donor distributors",
+        "count",
+    ),
+}
+METHOD_HELP = {
+    "did_matched": _(
+        "The change in revenue from the 12 months before to the effect window, against the "
+        "same change of the distributors most like it before (in level and trend of revenue) "
+        "that received nothing comparable in those months."
+    ),
+    "synthetic_control": _(
+        "No distributor was enough like it: a weighted blend of distributors that received "
+        "nothing comparable, fitted to follow its revenue over the 12 months before, stands in "
+        "for what it would have sold."
+    ),
+}
+# Why no estimate could be made, in the reader's language: the codes of funds.impact.REASONS.
+REASON_TEXTS = {
+    "too_few_pre_months": _(
+        "The distributor's revenue history before the activity or programme is shorter than "
+        "the 12 months the comparison needs."
+    ),
+    "post_window_incomplete": _(
+        "The effect window (the months of the activity or programme and the two after them) is "
+        "not over, or not reported, yet."
+    ),
+    "treated_missing_months": _(
+        "The distributor did not report every month of the 12 before and of the effect window."
+    ),
+    "treated_non_positive_revenue": _(
+        "The distributor reported a month at zero or below in the window: a change in % cannot "
+        "describe it."
+    ),
+    "no_untreated_distributors": _(
+        "No distributor that received nothing comparable reported every month of the window."
+    ),
+    "too_few_untreated_distributors": _(
+        "Fewer than two distributors that received nothing comparable reported every month of "
+        "the window."
+    ),
+    "nothing_estimated": _("None of the estimates could be made."),
+}
+
+
+class ImpactEstimate(models.Model):
+    """The incremental revenue one treatment brought one distributor, against comparable
+    distributors that did not receive it (`funds.impact`): a paid fund activity, or an
+    incentive programme (one row per participant), as the nightly job last computed it
+    (`funds.estimates.impact_estimates_refresh`).
+
+    `kind` and `subject_id` name the treatment: a source of `funds.treatments` (the fund
+    request's or the programme's id; no foreign key, so that incentives, above funds, writes
+    rows of its own kind). Money is in the reporting currency. `low`/`high` bound
+    `incremental` at `confidence`; `effect_percent` is revenue above what it would have been;
+    `actual` is the revenue over the effect window (`first_month` to `effect_end`). When no
+    estimate could be made, `reason` holds a code of `funds.impact.REASONS` and the figures
+    are empty. `draws` are the samples of the incremental revenue under the method's error
+    model (little-endian float64, to the cent), for roll-ups to `combine`. `invested` is what
+    the manufacturer paid the distributor for the treatment. `overlaps` counts the other
+    treatments the distributor received in the same months, whose effect the estimate cannot
+    tell from this one's. `digest` fingerprints what the estimate was computed from (every
+    distributor's revenue over the window, the distributors left out of the comparison, the
+    method's parameters): the job recomputes a row only when it changes.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20)
+    subject_id = models.PositiveBigIntegerField()
+    distributor = models.ForeignKey(
+        "distributors.Distributor",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("distributor"),
+    )
+    first_month = models.DateField(_("first month"))
+    last_month = models.DateField(_("last month"))
+    effect_end = models.DateField(_("end of the effect window"))
+    method = models.CharField(_("method"), max_length=30)
+    incremental = models.DecimalField(
+        _("incremental revenue"), max_digits=MONEY_DIGITS + 2, decimal_places=2, null=True
+    )
+    low = models.DecimalField(max_digits=MONEY_DIGITS + 2, decimal_places=2, null=True)
+    high = models.DecimalField(max_digits=MONEY_DIGITS + 2, decimal_places=2, null=True)
+    confidence = models.DecimalField(max_digits=3, decimal_places=2)
+    effect_percent = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    actual = models.DecimalField(max_digits=MONEY_DIGITS + 2, decimal_places=2, null=True)
+    peers = models.PositiveIntegerField(default=0)
+    pre_months = models.PositiveSmallIntegerField(default=0)
+    post_months = models.PositiveSmallIntegerField(default=0)
+    pre_rmse = models.FloatField(null=True)
+    reason = models.CharField(max_length=40, blank=True)
+    draws = models.BinaryField(default=b"")
+    invested = money_field(_("invested"), default=ZERO)
+    overlaps = models.PositiveIntegerField(default=0)
+    digest = models.CharField(max_length=64)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+
+    class Meta:
+        ordering = ["kind", "subject_id", "distributor"]
+        verbose_name = _("impact estimate")
+        verbose_name_plural = _("impact estimates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_id", "distributor"], name="impactestimate_unique"
+            ),
+            # Estimated: every figure; refused: a reason and no figure.
+            models.CheckConstraint(
+                condition=(
+                    Q(reason="")
+                    & Q(incremental__isnull=False)
+                    & Q(low__isnull=False)
+                    & Q(high__isnull=False)
+                )
+                | (~Q(reason="") & Q(incremental__isnull=True)),
+                name="impactestimate_figures_or_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["distributor", "effect_end"], name="impactestimate_distributor"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.subject_id} · {self.distributor_id}: {self.incremental}"
+
+    @property
+    def is_estimated(self):
+        return not self.reason
+
+    @property
+    def confidence_percent(self):
+        return round(self.confidence * HUNDRED)
+
+    @property
+    def per_invested(self):
+        """Incremental revenue per unit paid; None when nothing was paid or estimated."""
+        if not self.is_estimated or not self.invested:
+            return None
+        return self.incremental / self.invested
+
+    @property
+    def method_text(self):
+        """The method named in the reader's language, with how many it compared with."""
+        name = METHOD_NAMES.get(self.method)
+        if name is None or not self.is_estimated:
+            return ""
+        return name % {"count": self.peers}
+
+    @property
+    def method_help(self):
+        return METHOD_HELP.get(self.method, "") if self.is_estimated else ""
+
+    @property
+    def reason_text(self):
+        return REASON_TEXTS.get(self.reason, self.reason)
+
+    def draws_array(self):
+        return np.frombuffer(bytes(self.draws), dtype="<f8")
+
+    def as_estimate(self):
+        """The row as a `funds.impact.Estimate`, for `impact.combine`."""
+        return impact.Estimate(
+            distributor=self.distributor_id,
+            method=self.method,
+            method_label="",
+            incremental=None if self.incremental is None else float(self.incremental),
+            low=None if self.low is None else float(self.low),
+            high=None if self.high is None else float(self.high),
+            confidence=float(self.confidence),
+            effect_percent=None if self.effect_percent is None else float(self.effect_percent),
+            actual=None if self.actual is None else float(self.actual),
+            peers=self.peers,
+            pre_months=self.pre_months,
+            post_months=self.post_months,
+            reason=self.reason,
+            draws=self.draws_array(),
+        )

@@ -12,7 +12,8 @@ class IncentivesConfig(AppConfig):
     verbose_name = _("Incentives")
 
     def ready(self):
-        # Registers the notification kinds it sends, and its section of the 360° record.
-        from . import notices, sections  # noqa: F401
+        # Registers the notification kinds it sends, its section of the 360° record, and
+        # programmes as treatments of the impact estimates (funds.treatments).
+        from . import notices, sections, treatments  # noqa: F401
 
         sections.register()
