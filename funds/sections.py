@@ -65,17 +65,21 @@ FUNDS_SHOWN = 5
 
 def funds_section(distributor, viewer, today):
     """The distributor's balance in each fund not expired yet (the figures of every other
-    funds page, `selectors.balances`), with the way to its requests; hidden where it has none."""
+    funds page, `selectors.balances`), with the way to its requests, and what the money
+    bought it (its impact estimates added up per kind: fund activities, programmes); hidden
+    where it has neither."""
     rows = list(
         selectors.balances(visible_to=viewer, distributor=distributor, today=today).filter(
             fund__expires_on__gte=today
         )[:FUNDS_SHOWN]
     )
-    if not rows:
+    impacts = selectors.distributor_impacts(distributor, visible_to=viewer)
+    if not rows and not impacts:
         return None
     query = urlencode({"distributor": distributor.code})
     return {
         "rows": rows,
+        "impacts": impacts,
         "requests_url": f"{reverse('funds:requests')}?{query}",
         "may_request": not is_manufacturer(viewer),
         "currency": settings.REPORTING_CURRENCY,

@@ -1,5 +1,6 @@
 """Reads of funds, always scoped to the viewer: the balance of each allocation (the one
-definition every surface reads), and the lists of funds, requests and claims.
+definition every surface reads), the lists of funds, requests and claims, and what the money
+bought (the stored impact estimates, added up per request, fund, activity type, distributor).
 
 The balance of an allocation, in the reporting currency:
 
@@ -15,14 +16,45 @@ The balance of an allocation, in the reporting currency:
   refuse any act that would take it there).
 """
 
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db import connection
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from leads.models import Lead
 
-from .models import MONEY_DIGITS, ZERO, Allocation, Claim, Fund, FundRequest
+from . import impact, treatments
+from .models import (
+    MONEY_DIGITS,
+    REASON_TEXTS,
+    ZERO,
+    ActivityType,
+    Allocation,
+    Claim,
+    Fund,
+    FundRequest,
+    ImpactEstimate,
+)
+
+FUND_REQUEST = treatments.FundActivities.kind
 
 MONEY = DecimalField(max_digits=MONEY_DIGITS + 4, decimal_places=2)
 
@@ -167,3 +199,166 @@ def balance_totals(balances, *, per_fund=False):
     if per_fund:
         return {row[0]: dict(zip(FIGURES, row[1:], strict=True)) for row in rows}
     return dict(zip(FIGURES, rows[0], strict=True))
+
+
+# --- what the money bought ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImpactRollup:
+    """Stored impact estimates added up (`impact.combine`), as the pages show them: the sum of
+    their incremental revenue with its interval, the revenue it lies in, what was paid for it,
+    how many estimates were made and how many could not be. One estimate alone reads as
+    itself (its method, its peers)."""
+
+    incremental: float | None
+    low: float | None
+    high: float | None
+    confidence: float
+    effect_percent: float | None
+    actual: float | None
+    invested: Decimal
+    count: int
+    refused: int
+    first_month: datetime.date
+    effect_end: datetime.date
+    computed_at: datetime.datetime
+    single: ImpactEstimate | None = None
+    reasons: tuple = ()
+
+    @property
+    def is_estimated(self):
+        return self.count > 0
+
+    @property
+    def confidence_percent(self):
+        return round(self.confidence * 100)
+
+    @property
+    def per_invested(self):
+        """Incremental revenue per unit paid; None when nothing was paid."""
+        if not self.is_estimated or not self.invested:
+            return None
+        return Decimal(repr(self.incremental)) / self.invested
+
+    @property
+    def peers(self):
+        return self.single.peers if self.single is not None else None
+
+    @property
+    def overlaps(self):
+        return self.single.overlaps if self.single is not None else 0
+
+    @property
+    def method_text(self):
+        if self.single is not None:
+            return self.single.method_text
+        return ngettext("Sum of %(count)d estimate", "Sum of %(count)d estimates", self.count) % {
+            "count": self.count
+        }
+
+    @property
+    def method_help(self):
+        if self.single is not None:
+            return self.single.method_help
+        return _(
+            "Each activity or distributor is estimated on its own against comparable "
+            "distributors that did not receive it; the interval is that of the sum."
+        )
+
+    @property
+    def reason_text(self):
+        """Why nothing could be estimated: the reason every estimate gives, or a summary."""
+        if len(self.reasons) == 1:
+            return REASON_TEXTS[self.reasons[0]]
+        return REASON_TEXTS["nothing_estimated"]
+
+
+def estimate_list(*, visible_to, kind=None, subjects=None, distributor=None):
+    """The stored impact estimates `visible_to` may see (a partner: its own distributor's),
+    narrowed to one kind of treatment, some treatments (ids, or a queryset of them), one
+    distributor."""
+    rows = ImpactEstimate.objects.visible_to(visible_to)
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    if subjects is not None:
+        rows = rows.filter(subject_id__in=subjects)
+    if distributor is not None:
+        rows = rows.filter(distributor=distributor)
+    return rows.order_by("pk")
+
+
+def impact_rollup(rows):
+    """The `ImpactRollup` of stored estimates (a list or a queryset), None when there are none."""
+    rows = list(rows)
+    if not rows:
+        return None
+    combined = impact.combine(row.as_estimate() for row in rows)
+    made = [row for row in rows if row.is_estimated]
+    return ImpactRollup(
+        incremental=combined.incremental,
+        low=combined.low,
+        high=combined.high,
+        confidence=combined.confidence,
+        effect_percent=combined.effect_percent,
+        actual=combined.actual,
+        invested=sum((row.invested for row in made), ZERO),
+        count=len(made),
+        refused=len(rows) - len(made),
+        first_month=min(row.first_month for row in rows),
+        effect_end=max(row.effect_end for row in rows),
+        computed_at=max(row.computed_at for row in rows),
+        single=rows[0] if len(rows) == 1 else None,
+        reasons=tuple(sorted({row.reason for row in rows if row.reason})),
+    )
+
+
+def request_impact(fund_request, *, visible_to):
+    """The stored estimate of a fund request's activity, or None (not paid, not due yet, or
+    not computed yet)."""
+    return estimate_list(
+        visible_to=visible_to, kind=FUND_REQUEST, subjects=[fund_request.pk]
+    ).first()
+
+
+def fund_impact(fund, *, visible_to):
+    """What the fund's paid activities bought, added up (a partner: its own): one query."""
+    requests = FundRequest.objects.filter(allocation__fund=fund).values("pk")
+    return impact_rollup(estimate_list(visible_to=visible_to, kind=FUND_REQUEST, subjects=requests))
+
+
+def activity_type_impacts(*, visible_to, months):
+    """[(activity type label, rollup)] of the activities whose effect window ended in `months`
+    (a MonthRange: the scorecard's 12 complete months, so that a page reads a year's
+    activities, not all there ever were), per activity type with estimates in the choices'
+    order, then (None, rollup) of them all: one query."""
+    activity = FundRequest.objects.filter(pk=OuterRef("subject_id")).values("activity_type")
+    rows = (
+        estimate_list(visible_to=visible_to, kind=FUND_REQUEST)
+        .filter(**months.month_filter("effect_end"))
+        .annotate(activity_type=Subquery(activity))
+    )
+    by_type = defaultdict(list)
+    for row in rows:
+        by_type[row.activity_type].append(row)
+    if not by_type:
+        return []
+    every = [row for group in by_type.values() for row in group]
+    return [
+        (label, impact_rollup(by_type[value]))
+        for value, label in ActivityType.choices
+        if value in by_type
+    ] + [(None, impact_rollup(every))]
+
+
+def distributor_impacts(distributor, *, visible_to):
+    """[(treatment source, rollup)] of what each kind of treatment bought `distributor` (fund
+    activities, programmes), in the sources' order: one query."""
+    by_kind = defaultdict(list)
+    for row in estimate_list(visible_to=visible_to, distributor=distributor):
+        by_kind[row.kind].append(row)
+    return [
+        (source, impact_rollup(by_kind[source.kind]))
+        for source in treatments.source_list()
+        if source.kind in by_kind
+    ]

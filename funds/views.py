@@ -20,10 +20,11 @@ from distributors.access import (
     user_membership,
 )
 from distributors.filters import page_form
+from distributors.periods import complete_months, month_start
 from drm.acts import act
 from drm.errors import DomainError, NotAllowed
 
-from . import selectors, services
+from . import selectors, services, treatments
 from .filters import RequestFilter
 from .forms import (
     AllocationForm,
@@ -34,7 +35,7 @@ from .forms import (
     RequestForm,
     zero_when_empty,
 )
-from .models import Fund, FundRequest, ProofFile
+from .models import Claim, Fund, FundRequest, ProofFile
 
 PAGE_SIZE = 50
 
@@ -65,6 +66,9 @@ def fund_list(request):
     by_fund = selectors.balance_totals(balances, per_fund=True)
     for fund in funds:
         fund.figures = by_fund.get(fund.pk)
+    # What the funds bought: the activities whose effect window ended in the last 12 complete
+    # months (the scorecard's).
+    impact_months = complete_months(12, on=today)
     return _page(
         request,
         "funds/list.html",
@@ -73,6 +77,10 @@ def fund_list(request):
             "today": today,
             "manufacturer": is_manufacturer(user),
             "totals": selectors.balance_totals(balances),
+            "activity_impacts": selectors.activity_type_impacts(
+                visible_to=user, months=impact_months
+            ),
+            "impact_months": impact_months,
         },
     )
 
@@ -110,6 +118,7 @@ def fund_detail(request, pk, allocation_form=None, status=200):
         "funds/detail.html",
         {
             "fund": fund,
+            "impact": selectors.fund_impact(fund, visible_to=request.user),
             "page": page,
             "totals": selectors.balance_totals(balances),
             "manufacturer": manufacturer,
@@ -247,6 +256,8 @@ def request_detail(request, pk, forms=None, status=200):
     approved = fund_request.status == FundRequest.Status.APPROVED
     claim_status = claim.status if claim else None
     balance = selectors.allocation_balance(fund_request.allocation, today=today)
+    paid = claim_status == Claim.Status.PAID
+    impact_end = treatments.effect_end(fund_request.end)
     context = {
         "fund_request": fund_request,
         "claim": claim,
@@ -265,6 +276,11 @@ def request_detail(request, pk, forms=None, status=200):
         "claim_form": forms.get("claim") or ClaimForm(),
         "claim_decision_form": forms.get("claim_decision") or DecisionForm(prefix="claim"),
         "payment_form": forms.get("payment") or PaymentForm(initial={"paid_on": today}),
+        # What the activity bought, once paid: its estimate, or when it will be made.
+        "paid": paid,
+        "impact": selectors.request_impact(fund_request, visible_to=user) if paid else None,
+        "impact_end": impact_end,
+        "impact_due": impact_end < month_start(today),
     }
     return _page(request, "funds/request.html", context, status=status)
 

@@ -19,15 +19,19 @@ from distributors.access import (
     user_membership,
 )
 from distributors.filters import page_form
+from distributors.periods import month_start
 from distributors.templatetags.money import money
 from drm.acts import act
 from drm.errors import DomainError, NotAllowed
+from funds.selectors import estimate_list, impact_rollup
+from funds.treatments import effect_end
 from goals.models import Goal
 
 from . import selectors, services
 from .filters import EntryFilter, ProgrammeFilter, StandingFilter
 from .forms import AdvanceForm, PaymentForm, ProgrammeForm, StatementForm, TierFormSet, tier_rows
 from .models import Programme, Settlement
+from .treatments import Programmes
 
 PAGE_SIZE = 50
 
@@ -132,6 +136,7 @@ def programme_detail(request, pk, forms=None, status=200):
         day for day in programme.advance_dates() if day < today and day not in paid_quarters
     ]
     forms = forms or {}
+    impact_end = effect_end(programme.period_end)
     context = {
         "programme": programme,
         "steps": programme.payout_tiers.all(),
@@ -150,6 +155,13 @@ def programme_detail(request, pk, forms=None, status=200):
         else programme.distributors.filter(
             pk=getattr(user_membership(user), "distributor_id", None)
         ),
+        # What the programme bought (a partner: its own distributor), once its effect window
+        # is over: every participant's estimate added up.
+        "impact": impact_rollup(
+            estimate_list(visible_to=user, kind=Programmes.kind, subjects=[programme.pk])
+        ),
+        "impact_end": impact_end,
+        "impact_due": impact_end < month_start(today),
     }
     if manufacturer:
         context.update(
