@@ -3,8 +3,9 @@
 Each metric returns {distributor id: (numerator, denominator)} from one aggregate query over the
 window (the 12 complete months before the as-of date), reading the smallest table that holds the
 figure: revenue records, the lead rollups (never the leads), goals and their reviews,
-investments. A distributor missing from the result, or with nothing to divide by, has no data
-for that metric: it is left out of the metric's cohort, never scored as a zero.
+investments, the impact estimates. A distributor missing from the result, or with nothing to
+divide by, has no data for that metric: it is left out of the metric's cohort, never scored as
+a zero.
 """
 
 from collections import defaultdict
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from distributors.models import Investment, RevenueRecord
 from distributors.periods import complete_months
+from funds.models import ImpactEstimate
 from goals.models import Goal, LandmarkReview
 from leads.models import LeadRollup
 from leads.pricing import won_values
@@ -425,6 +427,45 @@ class RevenuePerInvestment(Metric):
             d: (Decimal(revenue.get(d) or 0), Decimal(total))
             for d, total in invested.items()
             if total
+        }
+
+
+@register
+class IncrementalRevenuePerInvestment(Metric):
+    """Fed from the stored impact estimates (funds.estimates): what each paid fund activity and
+    incentive programme added to the distributor's revenue, against comparable distributors
+    that did not receive it, per unit of what it cost."""
+
+    key = "incremental_per_investment"
+    label = _("Incremental revenue per unit invested")
+    unit = "ratio"
+    scale = Decimal(1)
+    explanation = _(
+        "Incremental revenue estimated for the paid fund activities and the incentive "
+        "programmes whose effect window ended in the last 12 complete months before the as-of "
+        "date ÷ what the manufacturer paid for them. Left out without any such estimate made."
+    )
+    approximation = _(
+        "An estimate: each activity's or programme's incremental revenue is measured against "
+        "comparable distributors that did not receive it (difference-in-differences against "
+        "matched peers, or a synthetic control), as the nightly estimates last computed them."
+    )
+
+    def inputs(self, as_of, distributor_ids=None):
+        months = window(as_of)
+        rows = (
+            _scoped(
+                ImpactEstimate.objects.filter(reason="", **months.month_filter("effect_end")),
+                distributor_ids,
+            )
+            .values_list("distributor_id")
+            .annotate(incremental=Sum("incremental"), invested=Sum("invested"))
+            .order_by()
+        )
+        return {
+            d: (Decimal(incremental), Decimal(invested))
+            for d, incremental, invested in rows
+            if invested
         }
 
 
