@@ -1,5 +1,5 @@
 """Every write on incentive programmes: a programme and its tiers, the accrual that measures
-every participant from the revenue the portal holds (one statement per programme, whatever the
+every participant from the revenue the portal holds (the same few set-based statements whatever the
 number of distributors), the quarterly advances, the true-up, and the payment of goal bonuses
 into the same ledger.
 
