@@ -1,7 +1,7 @@
 """Every write on incentive programmes: a programme and its tiers, the accrual that measures
-every participant from the revenue the portal holds (the same few set-based statements whatever the
-number of distributors), the quarterly advances, the true-up, and the payment of goal bonuses
-into the same ledger.
+every participant from the revenue the portal holds (the same few set-based statements whatever
+the number of distributors), the quarterly advances, the true-up, and the payment of goal
+bonuses into the same ledger.
 
 An accrual, an advance and a true-up of one programme take turns (each locks the programme's
 row): an advance never reads a standing half-written. A refusal raises a domain error naming
