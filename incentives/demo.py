@@ -122,6 +122,11 @@ def demo_programmes():
     return Programme.objects.filter(names)
 
 
+def french_number(value):
+    """A whole number as a French reader groups it: 1 000 000 (narrow no-break spaces)."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
 class Reports:
     """The demo's revenue as the distributors reported it: the rows of `months` are set aside
     (`hold`) and each month comes back on its report day (`report`), so that an accrual or an
@@ -501,6 +506,13 @@ class DemoIncentives:
                         "what is accrued is advanced after each quarter; the true-up settles the "
                         "year in January."
                     ),
+                    description_fr=(
+                        f"Une part du chiffre d'affaires de l'année selon le volume : 1 %, 2 % à "
+                        f"partir de {french_number(middle)} de chiffre d'affaires, 3 % à partir de "
+                        f"{french_number(top)}, sur "
+                        "la totalité dès la première vente. 80 % du cumulé est versé en acompte "
+                        "après chaque trimestre ; la régularisation solde l'année en janvier."
+                    ),
                     basis=Programme.Basis.REVENUE,
                     period_start=start,
                     period_end=end,
@@ -585,6 +597,12 @@ class DemoIncentives:
                         f"+5 % against {year - 1}, 2 % for +10 %, on all of it. Gold and "
                         "silver distributors; 80 % of what is accrued is advanced quarterly."
                     ),
+                    description_fr=(
+                        f"Pour croître plus vite que le marché : 1 % du chiffre d'affaires {year} "
+                        f"pour +5 % par rapport à {year - 1}, 2 % pour +10 %, sur la totalité. "
+                        "Distributeurs or et argent ; 80 % du cumulé est versé en acompte chaque "
+                        "trimestre."
+                    ),
                     basis=Programme.Basis.GROWTH,
                     period_start=start,
                     period_end=end,
@@ -616,6 +634,11 @@ class DemoIncentives:
                         "per drive sold in the year, €15 from 150 drives, €20 from 300, on "
                         "every drive. Paid after the year."
                     ),
+                    description_fr=(
+                        "Les trois distributeurs qui lancent les nouveaux variateurs de vitesse : "
+                        "10 € par variateur vendu dans l'année, 15 € à partir de 150 variateurs, "
+                        "20 € à partir de 300, sur chaque variateur. Versé après l'année."
+                    ),
                     basis=Programme.Basis.UNITS,
                     product_line=ProductLine.objects.filter(code=LAUNCH_LINE).first(),
                     period_start=datetime.date(year, 1, 1),
@@ -644,6 +667,11 @@ class DemoIncentives:
                         "A month to put dosing pumps in front of water treatment customers: "
                         "€10 per pump sold, €20 per pump from the 16th, €30 from the 41st, up "
                         "to €800 per distributor."
+                    ),
+                    description_fr=(
+                        "Un mois pour présenter les pompes doseuses aux clients du traitement de "
+                        "l'eau : 10 € par pompe vendue, 20 € par pompe à partir de la 16e, 30 € à "
+                        "partir de la 41e, jusqu'à 800 € par distributeur."
                     ),
                     basis=Programme.Basis.UNITS,
                     product_line=ProductLine.objects.filter(code=SPIFF_LINE).first(),

@@ -27,6 +27,12 @@ class ProgrammeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    description_fr = forms.CharField(
+        label=_("Description in French"),
+        max_length=text_limit(Programme, "description_fr"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     basis = forms.ChoiceField(label=_("What is measured"), choices=Programme.Basis.choices)
     product_line = forms.ModelChoiceField(
         label=_("Product line"),

@@ -27,7 +27,7 @@ from simple_history.models import HistoricalRecords
 
 from distributors.access import VisibleToQuerySet, is_manufacturer, is_partner, user_membership
 from drm.limits import ONE_LINE, PARAGRAPHS
-from drm.names import FrenchNamed
+from drm.names import FrenchNamed, name_in
 
 MONEY_DIGITS = 16
 MEASURE_DIGITS = 18
@@ -164,6 +164,12 @@ class Programme(FrenchNamed):
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REBATE)
     description = models.TextField(_("description"), max_length=PARAGRAPHS, blank=True)
+    description_fr = models.TextField(
+        _("description in French"),
+        max_length=PARAGRAPHS,
+        blank=True,
+        help_text=_("What French readers see; empty: the English description"),
+    )
     basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
     product_line = models.ForeignKey(
         "distributors.ProductLine",
@@ -277,6 +283,11 @@ class Programme(FrenchNamed):
                 condition=Q(cap__isnull=True) | Q(cap__gt=0), name="programme_cap_positive"
             ),
         ]
+
+    @property
+    def display_description(self):
+        """The description in the reader's language (the English one where no French is set)."""
+        return name_in(self.description, self.description_fr)
 
     @property
     def pays_per_unit(self):
@@ -473,7 +484,10 @@ class Standing(models.Model):
     the rate reached and what that earns. `ledgered` is the part of `earned` the ledger holds:
     the accrual writes the difference as an entry."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="standings")
+    # The unique (programme, distributor) index serves lookups by programme.
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="standings", db_index=False
+    )
     distributor = models.ForeignKey(
         "distributors.Distributor", on_delete=models.CASCADE, related_name="+"
     )
@@ -559,17 +573,35 @@ class Entry(models.Model):
     EARNED = (Kind.ACCRUAL, Kind.RESTATEMENT)
     PAID = (Kind.ADVANCE, Kind.TRUE_UP, Kind.BONUS_PAYMENT)
 
+    # Indexed by the composite and partial indexes of Meta: most entries are accruals, with
+    # neither goal nor settlement, and a ledger is read by distributor and date or by programme
+    # and distributor (what it was paid).
     distributor = models.ForeignKey(
-        "distributors.Distributor", on_delete=models.PROTECT, related_name="+"
+        "distributors.Distributor", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     programme = models.ForeignKey(
-        Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+        Programme,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
     )
     goal = models.ForeignKey(
-        "goals.Goal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "goals.Goal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     settlement = models.ForeignKey(
-        Settlement, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+        Settlement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount = models.DecimalField(_("amount"), max_digits=MONEY_DIGITS, decimal_places=2)
@@ -602,7 +634,16 @@ class Entry(models.Model):
                 fields=["goal"], condition=Q(kind="bonus_payment"), name="entry_bonus_paid_once"
             ),
         ]
-        indexes = [models.Index(fields=["distributor", "date"], name="entry_distributor_date")]
+        indexes = [
+            models.Index(fields=["distributor", "date"], name="entry_distributor_date"),
+            models.Index(fields=["programme", "distributor"], name="entry_programme_distributor"),
+            models.Index(
+                fields=["settlement"],
+                condition=Q(settlement__isnull=False),
+                name="entry_settlement",
+            ),
+            models.Index(fields=["goal"], condition=Q(goal__isnull=False), name="entry_goal"),
+        ]
 
     def __str__(self):
         return f"{self.distributor_id} {self.date} {self.kind}: {self.amount} {self.currency}"

@@ -97,6 +97,7 @@ class ProgrammeSerializer(NamedFields, serializers.ModelSerializer):
     )
     # Read-only model fields lose allow_blank in DRF: most programmes have no description.
     description = serializers.CharField(read_only=True, allow_blank=True)
+    description_fr = serializers.CharField(read_only=True, allow_blank=True)
 
     get_currency = _currency
 
@@ -109,6 +110,7 @@ class ProgrammeSerializer(NamedFields, serializers.ModelSerializer):
             "name_fr",
             "kind",
             "description",
+            "description_fr",
             "basis",
             "product_line",
             "period_start",
@@ -174,6 +176,13 @@ class ProgrammeInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+    )
+    description_fr = serializers.CharField(
+        max_length=text_limit(Programme, "description_fr"),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What French readers see; empty: the English description",
     )
     basis = serializers.ChoiceField(
         choices=Programme.Basis.choices,

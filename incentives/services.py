@@ -115,6 +115,7 @@ def programme_create(
     name_fr="",
     kind=Programme.Kind.REBATE,
     description="",
+    description_fr="",
     product_line=None,
     baseline_start=None,
     baseline_end=None,
@@ -132,6 +133,7 @@ def programme_create(
     name = _text(Programme, "name", name, required=True, message=_("Give the programme a name."))
     name_fr = _text(Programme, "name_fr", name_fr)
     description = _text(Programme, "description", description)
+    description_fr = _text(Programme, "description_fr", description_fr)
     kind = _choice(kind, Programme.Kind, field="kind", message=_("Choose a rebate or a SPIFF."))
     basis = _choice(basis, Programme.Basis, field="basis", message=_("Choose what is measured."))
     method = _choice(
@@ -208,6 +210,7 @@ def programme_create(
         name_fr=name_fr,
         kind=kind,
         description=description,
+        description_fr=description_fr,
         basis=basis,
         product_line=product_line,
         period_start=period_start,

@@ -30,7 +30,7 @@ from goals.models import Goal
 from . import selectors, services
 from .filters import EntryFilter, ProgrammeFilter, StandingFilter
 from .forms import AdvanceForm, PaymentForm, ProgrammeForm, StatementForm, TierFormSet, tier_rows
-from .models import Programme, Settlement
+from .models import Entry, Programme, Settlement
 from .treatments import Programmes
 
 PAGE_SIZE = 50
@@ -259,7 +259,7 @@ def _statement_distributor(request):
     """Whose statement: a partner's own; the manufacturer's pick (`?distributor=code`)."""
     if not is_manufacturer(request.user):
         return user_membership(request.user).distributor, None
-    form = StatementForm(request.GET or None)
+    form = StatementForm(request.GET if "distributor" in request.GET else None)
     if form.is_bound and form.is_valid():
         return form.cleaned_data["distributor"], form
     return None, form
@@ -278,22 +278,25 @@ def statement(request, payment_forms=None, status=200):
     context = {"distributor": distributor, "picker": picker, "payment_forms": payment_forms or {}}
     if picker is not None and picker.is_bound and not picker.is_valid():
         status = 400
+    # The ledger's filters are read (and an invalid one named) whoever the statement is of.
+    entries = (
+        selectors.entry_list(visible_to=request.user, distributor=distributor)
+        if distributor is not None
+        else Entry.objects.none()
+    )
+    filterset, page, query, valid = _filtered(
+        request, EntryFilter, entries, ignore=("distributor",)
+    )
+    context.update(form=page_form(filterset), page=page, query=query)
+    status = status if valid else 400
     if distributor is not None:
-        entries = selectors.entry_list(visible_to=request.user, distributor=distributor)
-        filterset, page, query, valid = _filtered(
-            request, EntryFilter, entries, ignore=("distributor",)
-        )
         today = timezone.localdate()
         context.update(
             statement=selectors.statement(
                 distributor=distributor, visible_to=request.user, today=today
             ),
-            form=page_form(filterset),
-            page=page,
-            query=query,
             today=today,
         )
-        status = status if valid else 400
     return _page(request, "incentives/statement.html", context, status=status)
 
 
