@@ -390,6 +390,8 @@ def fund_accrue(*, fund, by, today=None):
         month__gte=month_start(fund.period_start),
         month__lte=fund.period_end,
     ).order_by()
+    if connection.vendor != "postgresql":
+        return _fund_accrue_portable(fund, by, eligible, revenue)
     table = connection.ops.quote_name(Allocation._meta.db_table)
     eligible_sql, eligible_params = _sql(eligible)
     revenue_sql, revenue_params = _sql(
@@ -468,6 +470,75 @@ def fund_accrue(*, fund, by, today=None):
             touched = cursor.fetchone()[0]
         cursor.execute(f"DROP TABLE {ACCRUED}")
     return touched
+
+
+def _fund_accrue_portable(fund, by, eligible, revenue):
+    """`fund_accrue` on a database without Postgres's data-modifying statements (SQLite, the
+    one-command demo's): the same allocations and history, in an upsert then a history written
+    from Python."""
+    unpriced = sorted(
+        set(revenue.filter(reporting_amount__isnull=True).values_list("currency", flat=True))
+    )
+    if unpriced:
+        raise ValidationFailed(
+            _(
+                "Revenue of the period in %(currencies)s has no exchange rate yet; enter the "
+                "rates, then accrue."
+            )
+            % {"currencies": ", ".join(unpriced)},
+            field="fund",
+        )
+    # The allocations that exist are locked: no approval can add to what they hold while their
+    # floor is read (new rows hold nothing).
+    before = dict(
+        Allocation.objects.select_for_update().filter(fund=fund).values_list("pk", "amount")
+    )
+    eligible_sql, eligible_params = _sql(eligible)
+    revenue_sql, revenue_params = _sql(
+        revenue.values(d=F("distributor_id")).annotate(total=Sum("reporting_amount"))
+    )
+    held = with_balances(Allocation.objects.filter(fund=fund)).order_by()
+    used_sql, used_params = _sql(held.values("used", d=F("distributor_id")))
+    table = connection.ops.quote_name(Allocation._meta.db_table)
+    stamp = timezone.now()
+    at = connection.ops.adapt_datetimefield_value(stamp)
+    accrued = "ROUND(COALESCE(r.total, 0) * %s / 100, 2)"
+    sql = f"""
+        INSERT INTO {table} (fund_id, distributor_id, amount, created_at, updated_at)
+        SELECT %s, e.d,
+            CASE WHEN {accrued} > COALESCE(u.used, 0) THEN {accrued} ELSE COALESCE(u.used, 0) END,
+            %s, %s
+        FROM ({eligible_sql}) e
+        LEFT JOIN ({revenue_sql}) r ON r.d = e.d
+        LEFT JOIN ({used_sql}) u ON u.d = e.d
+        WHERE true
+        ON CONFLICT (fund_id, distributor_id)
+        DO UPDATE SET amount = EXCLUDED.amount, updated_at = EXCLUDED.updated_at
+        WHERE {table}.amount <> EXCLUDED.amount
+    """  # noqa: S608 - table names from the models, subqueries compiled by the ORM
+    percent = fund.accrual_percent
+    params = [
+        fund.pk,
+        percent,
+        percent,
+        at,
+        at,
+        *eligible_params,
+        *revenue_params,
+        *used_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    # Who changed each allocation, and when: the history the other acts write row by row.
+    after = list(Allocation.objects.filter(fund=fund))
+    created = [row for row in after if row.pk not in before]
+    changed = [row for row in after if row.pk in before and row.amount != before[row.pk]]
+    Allocation.history.bulk_history_create(created, default_user=by, default_date=stamp)
+    Allocation.history.bulk_history_create(
+        changed, update=True, default_user=by, default_date=stamp
+    )
+    touched = created + changed
+    return len(touched)
 
 
 # --- requests ----------------------------------------------------------------------------------
