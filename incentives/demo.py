@@ -418,6 +418,7 @@ class DemoIncentives:
                 by=self.manager,
                 reference=reference,
                 paid_on=day,
+                today=day,
             )
 
         return run
@@ -440,7 +441,11 @@ class DemoIncentives:
             if programme is None or not programme.is_over(day):
                 return None
             return services.programme_true_up(
-                programme=programme, by=self.manager, reference=reference, paid_on=day
+                programme=programme,
+                by=self.manager,
+                reference=reference,
+                paid_on=day,
+                today=day,
             )
 
         return run

@@ -589,13 +589,15 @@ def _payment(reference, paid_on):
 
 
 @transaction.atomic
-def programme_advance(*, programme, through, by, reference, paid_on):
+def programme_advance(*, programme, through, by, reference, paid_on, today=None):
     """Pay the quarterly advance up to the quarter ending `through`: to each participant,
     `advance_percent` of what the revenue up to that day earns (the tiers read on the measure
     to date), less what it was already paid. Once per quarter, once the quarter is over."""
     _require_manufacturer(by, _("Only the manufacturer pays programmes."))
     reference, paid_on = _payment(reference, paid_on)
-    programme_accrue(programme=programme, by=by)
+    # The ledger brought up to date first (as of `today`: the demo's past days), so that the
+    # statement shows what was accrued beside what is paid.
+    programme_accrue(programme=programme, by=by, today=today)
     programme = Programme.objects.get(pk=programme.pk)
     if programme.schedule != Programme.Schedule.QUARTERLY:
         raise ValidationFailed(
@@ -604,7 +606,7 @@ def programme_advance(*, programme, through, by, reference, paid_on):
     through = date_input(through, field="through")
     if through not in programme.advance_dates():
         raise ValidationFailed(_("Choose one of the programme's quarter ends."), field="through")
-    if through >= timezone.localdate():
+    if through >= (today or timezone.localdate()):
         raise ValidationFailed(
             _("The quarter ends on %(date)s: pay its advance after that.")
             % {"date": long_date(through)},
@@ -644,16 +646,16 @@ def programme_advance(*, programme, through, by, reference, paid_on):
 
 
 @transaction.atomic
-def programme_true_up(*, programme, by, reference, paid_on):
+def programme_true_up(*, programme, by, reference, paid_on, today=None):
     """Settle the programme once its period is over: to each participant, what it earned less
     what it was paid (advances and earlier true-ups): negative when advances paid more, an
     amount to recover. Again after a restatement, it settles only the difference. A distributor
     whose revenue waits for an exchange rate is left for the next true-up."""
     _require_manufacturer(by, _("Only the manufacturer pays programmes."))
     reference, paid_on = _payment(reference, paid_on)
-    programme_accrue(programme=programme, by=by)
+    programme_accrue(programme=programme, by=by, today=today)
     programme = Programme.objects.get(pk=programme.pk)
-    if not programme.is_over():
+    if not programme.is_over(today):
         raise ValidationFailed(
             _("The programme runs until %(date)s: settle it after that.")
             % {"date": long_date(programme.period_end)},

@@ -276,6 +276,14 @@ def test_this_years_growth_bonus_runs_with_the_advances_of_the_quarters_over(wor
         assert standing.baseline == Decimal(baseline).quantize(Decimal("0.01"))
     # Growth to date pays its advances.
     assert growth.settlements.filter(kind=Settlement.Kind.ADVANCE, total__gt=0).exists()
+    # An advance measures as of its own day: it restates nothing the nightly accrual counted.
+    paid_days = set(growth.settlements.values_list("paid_on", flat=True))
+    restated = set(
+        Entry.objects.filter(programme=growth, kind=Entry.Kind.RESTATEMENT).values_list(
+            "date", flat=True
+        )
+    )
+    assert not paid_days & restated
 
 
 def test_a_spiff_rewards_one_line_for_a_few_weeks_by_incremental_tiers_up_to_its_cap(world):
