@@ -295,6 +295,7 @@ def statement(request, payment_forms=None, status=200):
             statement=selectors.statement(
                 distributor=distributor, visible_to=request.user, today=today
             ),
+            chart=selectors.earnings_chart(distributor=distributor, visible_to=request.user),
             today=today,
         )
     return _page(request, "incentives/statement.html", context, status=status)

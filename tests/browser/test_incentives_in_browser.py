@@ -50,5 +50,6 @@ def test_a_manager_sets_up_a_rebate_and_the_partner_sees_what_it_earned(
     page.get_by_role("link", name="Our earnings").click()
     expect(page.locator("#statement-totals .earned")).to_have_text("€240.00")
     expect(page.locator("#ledger-table")).to_contain_text("Accrual")
+    expect(page.locator("#earnings-chart")).to_have_attribute("data-rendered", "true")
     page.locator("#statement-programmes").get_by_role("link", name="Volume rebate").click()
     expect(page.locator("#my-standing")).to_contain_text("€38,000")

@@ -346,3 +346,26 @@ def test_an_invalid_standings_filter_lists_nothing_and_totals_nothing(client, ma
 
     assert response.status_code == 400
     assert 'data-distributor="acme"' not in response.content.decode()
+
+
+def test_the_statement_charts_what_was_earned_and_paid_month_by_month(
+    client, manager, distributor, accrued, revenue, time_machine
+):
+    revenue(distributor, datetime.date(2026, 2, 1), "40000")  # 52,000: 3 %, 1,560
+    time_machine.move_to(datetime.datetime(2026, 7, 2, 12, tzinfo=datetime.UTC), tick=False)
+    services.programme_accrue(programme=accrued)
+    services.programme_advance(
+        programme=accrued,
+        through=datetime.date(2026, 3, 31),
+        by=manager,
+        reference="ADV-Q1",
+        paid_on=datetime.date(2026, 7, 2),
+    )
+    client.force_login(manager)
+
+    chart = client.get(reverse("incentives:statement"), {"distributor": "acme"}).context["chart"]
+
+    assert chart["labels"] == ["2026-06", "2026-07"]
+    earned, paid = (dataset["data"] for dataset in chart["datasets"])
+    assert earned == [240.0, 1560.0]  # cumulative, as the ledger adds up
+    assert paid == [0.0, 1560.0]
