@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Case,
@@ -34,7 +35,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -115,6 +116,57 @@ def balances(*, visible_to, fund=None, distributor=None, today=None):
     if distributor is not None:
         allocations = allocations.filter(distributor=distributor)
     return with_balances(allocations, today=today).order_by("fund__period_start", "fund_id", "pk")
+
+
+def fund_chart(fund, *, visible_to, allocated):
+    """The fund's money over time, as `visible_to` may see it (a partner: its own allocation):
+    at the end of each month, what had been approved and what had been paid since the fund
+    began (cumulative, in the reporting currency), beside what is allocated today. Two grouped
+    queries; a spec for static/js/charts.js, or None before any approval."""
+    approved = (
+        FundRequest.objects.visible_to(visible_to)
+        .filter(allocation__fund=fund, status__in=FundRequest.DECIDED_FOR)
+        .annotate(month=TruncMonth("decided_at"))
+        .values("month")
+        .annotate(total=Sum("approved_amount"))
+        .order_by("month")
+    )
+    paid = (
+        Claim.objects.visible_to(visible_to)
+        .filter(request__allocation__fund=fund, status=Claim.Status.PAID)
+        .annotate(month=TruncMonth("paid_on"))
+        .values("month")
+        .annotate(total=Sum("approved_amount"))
+        .order_by("month")
+    )
+    by_month = {}
+    for name, rows in (("approved", approved), ("paid", paid)):
+        for row in rows:
+            by_month.setdefault(f"{row['month']:%Y-%m}", {})[name] = row["total"]
+    if not by_month:
+        return None
+    labels = sorted(by_month)
+    running = {"approved": ZERO, "paid": ZERO}
+    series = {"approved": [], "paid": []}
+    for label in labels:
+        for name in running:
+            running[name] += by_month[label].get(name) or ZERO
+            series[name].append(float(running[name]))
+    return {
+        "labels": labels,
+        "currency": settings.REPORTING_CURRENCY,
+        "datasets": [
+            {
+                "label": _("Allocated"),
+                "data": [float(allocated or ZERO)] * len(labels),
+                "fill": False,
+                "borderDash": [6, 4],
+                "pointRadius": 0,
+            },
+            {"label": _("Approved"), "data": series["approved"], "fill": False, "stepped": True},
+            {"label": _("Paid"), "data": series["paid"], "fill": False, "stepped": True},
+        ],
+    }
 
 
 def allocation_balance(allocation, *, today=None):

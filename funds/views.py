@@ -113,6 +113,7 @@ def fund_detail(request, pk, allocation_form=None, status=200):
     balances = selectors.balances(visible_to=request.user, fund=fund, today=today)
     page = Paginator(balances, PAGE_SIZE).get_page(request.GET.get("page"))
     manufacturer = is_manufacturer(request.user)
+    totals = selectors.balance_totals(balances)
     return _page(
         request,
         "funds/detail.html",
@@ -120,7 +121,10 @@ def fund_detail(request, pk, allocation_form=None, status=200):
             "fund": fund,
             "impact": selectors.fund_impact(fund, visible_to=request.user),
             "page": page,
-            "totals": selectors.balance_totals(balances),
+            "totals": totals,
+            "chart": selectors.fund_chart(
+                fund, visible_to=request.user, allocated=totals["allocated"]
+            ),
             "manufacturer": manufacturer,
             "allocation_form": allocation_form or (AllocationForm() if manufacturer else None),
             "expired": fund.is_expired(today),

@@ -256,3 +256,25 @@ def test_the_funds_pages_read_in_the_readers_language(login, claimed, partner, l
         assert word in text(page), url
         if language == "fr":
             assert "Claimed" not in text(page) and "Available" not in text(page), url
+
+
+def test_the_fund_page_charts_what_was_approved_and_paid_and_only_its_own_to_a_partner(
+    login, manager, partner, outsider, claimed, fund
+):
+    from funds import services
+
+    claim = claimed(actual_cost="3600.00")  # approved 2,000 in June; claimed 1,800 in July
+    services.claim_approve(claim=claim, by=manager)
+    services.claim_pay(claim=claim, by=manager, reference="SEPA-9", paid_on=AFTER)
+    url = reverse("funds:detail", args=[fund.pk])
+
+    chart = login(manager).get(url).context["chart"]
+
+    assert chart["labels"] == ["2026-06", "2026-07"]
+    allocated, approved, paid = (dataset["data"] for dataset in chart["datasets"])
+    assert allocated == [10000.0, 10000.0]
+    assert approved == [2000.0, 2000.0]
+    assert paid == [0.0, 1800.0]
+    assert login(partner).get(url).context["chart"]["labels"] == ["2026-06", "2026-07"]
+    response = login(outsider).get(url)
+    assert response.status_code == 404 or response.context["chart"] is None
