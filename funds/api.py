@@ -25,8 +25,8 @@ from distributors.models import Distributor
 from drm.api import Pagination
 
 from . import selectors, services
-from .filters import BalanceFilter, ClaimFilter, FundFilter, RequestFilter
-from .models import Allocation, Claim, Fund, FundRequest
+from .filters import BalanceFilter, ClaimFilter, FundFilter, ImpactEstimateFilter, RequestFilter
+from .models import Allocation, Claim, Fund, FundRequest, ImpactEstimate
 from .serializers import (
     AllocationInputSerializer,
     BalanceSerializer,
@@ -41,6 +41,7 @@ from .serializers import (
     FundRequestRejectSerializer,
     FundRequestSerializer,
     FundSerializer,
+    ImpactEstimateSerializer,
 )
 
 REFUSALS = {
@@ -164,6 +165,31 @@ class BalanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         summary="Balances: allocated, reserved, claimed, paid, expired and available",
         description="allocated = reserved + claimed + paid + expired + available, per fund and "
         "distributor, in the reporting currency.",
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class ImpactEstimateViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """What each paid activity and each programme bought each distributor: the stored estimates
+    of `funds.estimates` (the pages' figures). A partner sees its distributor's only."""
+
+    serializer_class = ImpactEstimateSerializer
+    permission_classes = [HasPortalRole]
+    pagination_class = Pagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = ImpactEstimateFilter
+    queryset = ImpactEstimate.objects.none()
+
+    def get_queryset(self):
+        return selectors.estimate_list(visible_to=self.request.user).select_related("distributor")
+
+    @extend_schema(
+        summary="Impact estimates: the incremental revenue each treatment bought",
+        description="Difference-in-differences against matched peers, or a synthetic control "
+        "where there are none; `low`–`high` at `confidence`; in the reporting currency.",
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

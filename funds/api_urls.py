@@ -10,5 +10,6 @@ router.register("funds", api.FundViewSet, basename="fund")
 router.register("fund-balances", api.BalanceViewSet, basename="fund-balance")
 router.register("fund-requests", api.FundRequestViewSet, basename="fund-request")
 router.register("fund-claims", api.ClaimViewSet, basename="fund-claim")
+router.register("impact-estimates", api.ImpactEstimateViewSet, basename="impact-estimate")
 
 urlpatterns = router.urls

@@ -17,7 +17,7 @@ from distributors.forms import DistributorPicker
 from distributors.models import Distributor
 from leads.filters import FlagFilter
 
-from .models import ActivityType, Allocation, Claim, Fund, FundRequest
+from .models import ActivityType, Allocation, Claim, Fund, FundRequest, ImpactEstimate
 
 ME = "me"
 
@@ -179,3 +179,32 @@ class BalanceFilter(StrictFilterSet):
     class Meta:
         model = Allocation
         fields = []
+
+
+class ImpactEstimateFilter(StrictFilterSet):
+    """The stored impact estimates: a kind of treatment, one treatment, a distributor, those
+    made (or refused)."""
+
+    kind = filters.ChoiceFilter(
+        choices=[("fund_request", _("Fund activity")), ("programme", _("Incentive programme"))],
+        label=_("Kind"),
+        empty_label=_("Any kind"),
+    )
+    subject = filters.NumberFilter(
+        field_name="subject_id",
+        label=_("Treatment"),
+        help_text="The fund request's or programme's id",
+    )
+    distributor = _distributor_filter("distributor")
+    made = FlagFilter(
+        method="filter_made",
+        label=_("Estimated"),
+        help_text="true: the estimates made; false: those refused, with their reason",
+    )
+
+    class Meta:
+        model = ImpactEstimate
+        fields = []
+
+    def filter_made(self, queryset, name, value):
+        return queryset.filter(reason="") if value else queryset.exclude(reason="")

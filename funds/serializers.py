@@ -171,6 +171,53 @@ class BalanceSerializer(serializers.Serializer):
     get_currency = _currency
 
 
+class ImpactEstimateSerializer(serializers.Serializer):
+    """What one treatment (a paid fund activity, an incentive programme) bought one distributor,
+    as the nightly job stored it (read only): the incremental revenue with its interval, the
+    method named, or why no estimate could be made."""
+
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.CharField(
+        read_only=True, help_text="The treatment: fund_request (a paid activity) or programme"
+    )
+    subject = serializers.IntegerField(
+        source="subject_id", read_only=True, help_text="The fund request's or programme's id"
+    )
+    distributor = serializers.CharField(
+        source="distributor.code", read_only=True, help_text="Distributor code"
+    )
+    first_month = serializers.DateField(read_only=True)
+    last_month = serializers.DateField(read_only=True)
+    effect_end = serializers.DateField(
+        read_only=True, help_text="The last month of the effect window (the last month + lag)"
+    )
+    method = serializers.CharField(read_only=True)
+    method_text = serializers.CharField(read_only=True, help_text="In the request's language")
+    incremental = serializers.DecimalField(
+        **TOTAL, read_only=True, allow_null=True, help_text="Incremental revenue"
+    )
+    low = serializers.DecimalField(**TOTAL, read_only=True, allow_null=True)
+    high = serializers.DecimalField(**TOTAL, read_only=True, allow_null=True)
+    confidence = serializers.DecimalField(max_digits=3, decimal_places=2, read_only=True)
+    effect_percent = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, allow_null=True
+    )
+    actual = serializers.DecimalField(**TOTAL, read_only=True, allow_null=True)
+    invested = serializers.DecimalField(**TOTAL, read_only=True)
+    peers = serializers.IntegerField(read_only=True)
+    overlaps = serializers.IntegerField(
+        read_only=True, help_text="Other treatments of the distributor in the same months"
+    )
+    reason = serializers.CharField(
+        read_only=True, help_text="Why no estimate could be made (a code); empty when made"
+    )
+    reason_text = serializers.CharField(read_only=True, help_text="In the request's language")
+    computed_at = serializers.DateTimeField(read_only=True)
+    currency = serializers.SerializerMethodField(help_text="ISO 4217 code of every amount")
+
+    get_currency = _currency
+
+
 # --- requests ----------------------------------------------------------------------------------
 
 

@@ -102,7 +102,7 @@ from scoring.models import ScoringModel, ScoringRun
 from scoring.serializers import ScorecardQuerySerializer
 from tests import factories
 from tests.funds import files as funds_files
-from tests.funds.factories import AccrualFundFactory, FundFactory
+from tests.funds.factories import AccrualFundFactory, FundFactory, ImpactEstimateFactory
 from tests.goals.rows import bands_data, landmarks_data
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -430,6 +430,8 @@ def build_funds(users, owned, today):
         )
         funds_services.claim_approve(claim=o.fund_claim_approved, by=manager)
         o.fund_proof = o.fund_claim.proofs.get()
+        # What an activity of the distributor bought, as the nightly job stores it.
+        o.impact = ImpactEstimateFactory(subject_id=o.fund_approved.pk, distributor=o.distributor)
     return {"fund": fund, "accrual_fund": accrual_fund}
 
 
@@ -1388,6 +1390,7 @@ URLS = {
     "api:fund-request-cancel": by("api:fund-request-cancel", lambda o: o.fund_submitted.pk),
     "api:fund-request-claim": by("api:fund-request-claim", lambda o: o.fund_approved.pk),
     "api:fund-claim-detail": by("api:fund-claim-detail", lambda o: o.fund_claim.pk),
+    "api:impact-estimate-detail": by("api:impact-estimate-detail", lambda o: o.impact.pk),
     "api:fund-claim-approve": by("api:fund-claim-approve", lambda o: o.fund_claim.pk),
     "api:fund-claim-reject": by("api:fund-claim-reject", lambda o: o.fund_claim.pk),
     "api:fund-claim-pay": by("api:fund-claim-pay", lambda o: o.fund_claim_approved.pk),
@@ -2765,6 +2768,12 @@ ROWS = [
         effect=lambda w, o: FundRequest.objects.count(),
     ),
     *api_detail("api:fund-request-detail", "title", lambda o: o.fund_submitted.title),
+    Row(
+        "api:impact-estimate-list",
+        "GET",
+        api(got(200, shows(lambda o: [o.distributor.code]))),
+    ),
+    *api_detail("api:impact-estimate-detail", "id", lambda o: o.impact.pk),
     *each_owner(
         "api:fund-request-approve",
         "POST",
