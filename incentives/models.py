@@ -127,6 +127,7 @@ class Outlook:
     following: Step | None
     gap: Decimal | None
     expected: Decimal
+    over: bool = False  # the period is over: no tier is left to reach
 
 
 class Programme(FrenchNamed):
@@ -406,6 +407,9 @@ class Programme(FrenchNamed):
                     ),
                 )
         gap = None
+        over = self.is_over(today)
+        if over:
+            following = None
         if following is not None:
             if self.basis == self.Basis.GROWTH:
                 if standing.baseline:
@@ -414,7 +418,11 @@ class Programme(FrenchNamed):
             elif standing.measure is not None:
                 gap = max(following.threshold - standing.measure, ZERO)
         return Outlook(
-            reached=reached, following=following, gap=gap, expected=max(expected, standing.earned)
+            reached=reached,
+            following=following,
+            gap=gap,
+            expected=max(expected, standing.earned),
+            over=over,
         )
 
     def eligible_distributors(self):

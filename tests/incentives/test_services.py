@@ -429,3 +429,20 @@ def test_growth_is_measured_to_date_against_the_same_months_of_the_baseline(
         paid_on=datetime.date(2026, 4, 10),
     )
     assert q1.total == D("660.00")  # Q1 against Q1 2025: +10 %, 2 % of 33,000
+
+
+def test_once_the_period_is_over_no_tier_is_left_to_reach(distributor, revenue, make_programme):
+    programme = make_programme(
+        period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 3, 31)
+    )
+    revenue(distributor, JAN, "12000")
+    services.programme_accrue(programme=programme)
+
+    outlook = programme.outlook(standing(programme, distributor))
+
+    assert outlook.over and outlook.following is None and outlook.gap is None
+    assert outlook.expected == D("240.00")
+    running = make_programme(name="Running")
+    services.programme_accrue(programme=running)
+    ahead = running.outlook(standing(running, distributor))
+    assert not ahead.over and ahead.gap == D("38000.00")
