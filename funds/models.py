@@ -54,6 +54,32 @@ def cents(value):
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def tier_and_region_match(model, distributor):
+    """A condition on `model` (a fund, a programme: anything with `tiers` and `regions`) that
+    holds where `distributor` is of its tiers and of its regions, a list left empty meaning any;
+    the twin of `distributors_of_tiers_and_regions`. A region is matched in any case."""
+    owner = model._meta.model_name
+    tiers = model.tiers.through.objects.filter(**{owner: OuterRef("pk")})
+    regions = model.regions.through.objects.filter(**{owner: OuterRef("pk")})
+    return (~Exists(tiers) | Exists(tiers.filter(tier_id=distributor.tier_id))) & (
+        ~Exists(regions) | Exists(regions.filter(region__name__iexact=distributor.region))
+    )
+
+
+def distributors_of_tiers_and_regions(owner):
+    """The distributors not terminated that are of `owner`'s tiers and regions (a fund's, a
+    programme's; a list left empty: any), a region matched as distributors write it, any case."""
+    from distributors.models import Distributor
+
+    eligible = Distributor.objects.exclude(status=Distributor.Status.TERMINATED)
+    if owner.tiers.exists():
+        eligible = eligible.filter(tier__in=owner.tiers.all())
+    names = [name.lower() for name in owner.regions.values_list("name", flat=True)]
+    if names:
+        eligible = eligible.alias(region_key=Lower("region")).filter(region_key__in=names)
+    return eligible
+
+
 class FundQuerySet(models.QuerySet):
     def eligible_for(self, distributor):
         """The funds `distributor` may draw on by tier and region (either list empty: any);
@@ -62,12 +88,7 @@ class FundQuerySet(models.QuerySet):
 
         if distributor.status == Distributor.Status.TERMINATED:
             return self.none()
-        tiers = Fund.tiers.through.objects.filter(fund=OuterRef("pk"))
-        regions = Fund.regions.through.objects.filter(fund=OuterRef("pk"))
-        return self.filter(
-            ~Exists(tiers) | Exists(tiers.filter(tier_id=distributor.tier_id)),
-            ~Exists(regions) | Exists(regions.filter(region__name__iexact=distributor.region)),
-        )
+        return self.filter(tier_and_region_match(Fund, distributor))
 
     def visible_to(self, user):
         """Everything for the manufacturer; a partner sees the funds its distributor has an
@@ -195,15 +216,7 @@ class Fund(FrenchNamed):
     def eligible_distributors(self):
         """The distributors the fund is for: of its tiers and regions (a list left empty: any),
         not terminated. A region is matched as distributors write it, in any case."""
-        from distributors.models import Distributor
-
-        eligible = Distributor.objects.exclude(status=Distributor.Status.TERMINATED)
-        if self.tiers.exists():
-            eligible = eligible.filter(tier__in=self.tiers.all())
-        names = [name.lower() for name in self.regions.values_list("name", flat=True)]
-        if names:
-            eligible = eligible.alias(region_key=Lower("region")).filter(region_key__in=names)
-        return eligible
+        return distributors_of_tiers_and_regions(self)
 
     def is_eligible(self, distributor):
         return self.eligible_distributors().filter(pk=distributor.pk).exists()

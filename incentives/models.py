@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -28,6 +27,7 @@ from simple_history.models import HistoricalRecords
 from distributors.access import VisibleToQuerySet, is_manufacturer, is_partner, user_membership
 from drm.limits import ONE_LINE, PARAGRAPHS
 from drm.names import FrenchNamed, name_in
+from funds.models import distributors_of_tiers_and_regions, tier_and_region_match
 
 MONEY_DIGITS = 16
 MEASURE_DIGITS = 18
@@ -93,18 +93,9 @@ class ProgrammeQuerySet(models.QuerySet):
         if distributor.status == Distributor.Status.TERMINATED:
             return self.none()
         named = Programme.distributors.through.objects.filter(programme=OuterRef("pk"))
-        tiers = Programme.tiers.through.objects.filter(programme=OuterRef("pk"))
-        regions = Programme.regions.through.objects.filter(programme=OuterRef("pk"))
         return self.filter(
             Exists(named.filter(distributor_id=distributor.pk))
-            | (
-                ~Exists(named)
-                & (~Exists(tiers) | Exists(tiers.filter(tier_id=distributor.tier_id)))
-                & (
-                    ~Exists(regions)
-                    | Exists(regions.filter(region__name__iexact=distributor.region))
-                )
-            )
+            | (~Exists(named) & tier_and_region_match(Programme, distributor))
         )
 
 
@@ -428,17 +419,13 @@ class Programme(FrenchNamed):
     def eligible_distributors(self):
         """The distributors in the programme: those named; none named, those of its tiers and
         regions (a list left empty: any), not terminated."""
-        from distributors.models import Distributor
-
-        eligible = Distributor.objects.exclude(status=Distributor.Status.TERMINATED)
         if self.distributors.exists():
-            return eligible.filter(pk__in=self.distributors.values("pk"))
-        if self.tiers.exists():
-            eligible = eligible.filter(tier__in=self.tiers.all())
-        names = [name.lower() for name in self.regions.values_list("name", flat=True)]
-        if names:
-            eligible = eligible.alias(region_key=Lower("region")).filter(region_key__in=names)
-        return eligible
+            from distributors.models import Distributor
+
+            return Distributor.objects.exclude(status=Distributor.Status.TERMINATED).filter(
+                pk__in=self.distributors.values("pk")
+            )
+        return distributors_of_tiers_and_regions(self)
 
     def is_over(self, today=None):
         return (today or timezone.localdate()) > self.period_end
