@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "funds",
     "incentives",
     "scoring",
+    "partnership",
 ]
 
 MIDDLEWARE = [

@@ -75,6 +75,7 @@ urlpatterns = [
     path("", include("funds.urls")),
     path("", include("incentives.urls")),
     path("", include("scoring.urls")),
+    path("", include("partnership.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -1,0 +1,19 @@
+"""Partnership app: the partner programme. This part: the training catalogue (courses and the
+certifications they give), the completions of each partner user, and the certificates they hold
+until they expire."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PartnershipConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "partnership"
+    verbose_name = _("Partner programme")
+
+    def ready(self):
+        # Registers its notification kinds, its section of the 360° record, its panels on the
+        # lead and goal pages, and the goals' "trainings completed" metric read from completions.
+        from . import metrics, notices, sections  # noqa: F401
+
+        sections.register()

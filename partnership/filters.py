@@ -1,0 +1,135 @@
+"""The filters of the training lists (django-filter FilterSets), each read by its page, its
+export and its API alike: courses, completions and certificates.
+
+An invalid value is an error naming the parameter, never an unfiltered list. A distributor the
+caller may not see answers like one that does not exist.
+"""
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from distributors.filters import CodeChoiceFilter, StrictFilterSet
+from distributors.forms import DistributorPicker
+from distributors.models import ProductLine
+from funds.filters import visible_distributors
+
+from . import selectors
+from .models import STATUS_LABELS, Certification, Completion, Course
+
+
+class CourseFilter(StrictFilterSet):
+    """The catalogue: a title, a product line, a language, a certification."""
+
+    q = filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text="Part of the title or code, any case"
+    )
+    product_line = CodeChoiceFilter(
+        field_name="product_lines",
+        queryset=ProductLine.objects.all(),
+        label=_("Product line"),
+        empty_label=_("Any product line"),
+        help_text="Product line code",
+    )
+    language = filters.ChoiceFilter(
+        choices=settings.LANGUAGES, label=_("Language"), empty_label=_("Any language")
+    )
+    certification = CodeChoiceFilter(
+        queryset=Certification.objects.all(),
+        label=_("Certification"),
+        empty_label=_("Any certification"),
+        help_text="Certification code: the courses that give it",
+    )
+
+    class Meta:
+        model = Course
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(code__icontains=value))
+
+
+def visible_courses(request):
+    return selectors.course_list(visible_to=getattr(request, "user", None))
+
+
+class CompletionFilter(StrictFilterSet):
+    """Completions: a distributor, a course, a person, a source, a span of dates."""
+
+    distributor = CodeChoiceFilter(
+        field_name="distributor",
+        queryset=visible_distributors,
+        label=_("Distributor"),
+        help_text="Distributor code",
+        widget=DistributorPicker,
+    )
+    course = CodeChoiceFilter(
+        queryset=Course.objects.all(),
+        label=_("Course"),
+        empty_label=_("Any course"),
+        help_text="Course code",
+    )
+    person = filters.CharFilter(
+        method="filter_person",
+        label=_("Person"),
+        help_text="Part of the user's name, username or e-mail, any case",
+    )
+    source = filters.ChoiceFilter(
+        choices=Completion.Source.choices, label=_("Source"), empty_label=_("Any source")
+    )
+    completed_from = filters.DateFilter(
+        field_name="completed_on", lookup_expr="gte", label=_("From"), help_text="YYYY-MM-DD"
+    )
+    completed_to = filters.DateFilter(
+        field_name="completed_on", lookup_expr="lte", label=_("To"), help_text="YYYY-MM-DD"
+    )
+
+    class Meta:
+        model = Completion
+        fields = []
+
+    def filter_person(self, queryset, name, value):
+        return queryset.filter(
+            Q(user__username__icontains=value)
+            | Q(user__first_name__icontains=value)
+            | Q(user__last_name__icontains=value)
+            | Q(user__email__icontains=value)
+        )
+
+
+class CertificateFilter(StrictFilterSet):
+    """Certificates: a distributor, a certification, a status (valid, expiring, expired)."""
+
+    distributor = CodeChoiceFilter(
+        field_name="distributor",
+        queryset=visible_distributors,
+        label=_("Distributor"),
+        help_text="Distributor code",
+        widget=DistributorPicker,
+    )
+    certification = CodeChoiceFilter(
+        field_name="course__certification",
+        queryset=Certification.objects.all(),
+        label=_("Certification"),
+        empty_label=_("Any certification"),
+        help_text="Certification code",
+    )
+    status = filters.ChoiceFilter(
+        method="filter_status",
+        choices=list(STATUS_LABELS.items()),
+        label=_("Status"),
+        empty_label=_("Any status"),
+        help_text=(
+            "valid: ends after the next 60 days or never; expiring: ends within 60 days; "
+            "expired: has ended"
+        ),
+    )
+
+    class Meta:
+        model = Completion
+        fields = []
+
+    def filter_status(self, queryset, name, value):
+        return selectors.status_filter(queryset, value, timezone.localdate())

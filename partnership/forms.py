@@ -1,0 +1,130 @@
+"""The forms of the training pages: they check the shape of what is typed; the services check
+the rules (a field carries the name the service's errors use, so an error lands on it)."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from distributors.access import is_manufacturer, user_membership
+from distributors.models import ProductLine
+from drm.limits import text_limit
+from funds.forms import DATE
+
+from .models import MAX_DURATION_MINUTES, MAX_VALIDITY_MONTHS, Certification, Course
+
+
+def _lines():
+    return forms.ModelMultipleChoiceField(
+        label=_("Product lines"),
+        queryset=ProductLine.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: it concerns every product line."),
+    )
+
+
+class CertificationForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=30)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    name_fr = forms.CharField(label=_("Name in French"), max_length=120, required=False)
+    passing = forms.CharField(
+        label=_("What passing means"),
+        max_length=text_limit(Certification, "passing"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    passing_fr = forms.CharField(
+        label=_("What passing means, in French"),
+        max_length=text_limit(Certification, "passing_fr"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    validity_months = forms.IntegerField(
+        label=_("Valid for (months)"),
+        min_value=1,
+        max_value=MAX_VALIDITY_MONTHS,
+        required=False,
+        help_text=_("Empty: it does not expire."),
+    )
+    product_lines = _lines()
+
+
+class CourseForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=30)
+    title = forms.CharField(label=_("Title"), max_length=text_limit(Course, "title"))
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=text_limit(Course, "description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=1, max_value=MAX_DURATION_MINUTES
+    )
+    url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+    material = forms.FileField(
+        label=_("Material"),
+        required=False,
+        help_text=_("A PDF, JPEG, PNG or XLSX file; a course needs a link or a material."),
+    )
+    certification = forms.ModelChoiceField(
+        label=_("Certification"),
+        queryset=Certification.objects.order_by("name"),
+        required=False,
+        empty_label=_("None: passing it certifies nothing"),
+    )
+    product_lines = _lines()
+    active = forms.BooleanField(label=_("In the catalogue"), required=False, initial=True)
+
+
+class CompletionForm(forms.Form):
+    """Who passed which course, when. The manufacturer names any partner user by username or
+    e-mail; a partner admin picks one of its team."""
+
+    user = forms.ModelChoiceField(label=_("Person"), queryset=get_user_model().objects.none())
+    course = forms.ModelChoiceField(
+        label=_("Course"), queryset=Course.objects.filter(active=True).order_by("title")
+    )
+    completed_on = forms.DateField(label=_("Completed on"), widget=DATE)
+    score = forms.IntegerField(label=_("Score (%)"), min_value=0, max_value=100, required=False)
+
+    def __init__(self, *args, viewer, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = get_user_model().objects.filter(is_active=True, membership__isnull=False)
+        if is_manufacturer(viewer):
+            self.fields["user"] = PartnerUserField(queryset=users)
+        else:
+            own = user_membership(viewer)
+            self.fields["user"].queryset = users.filter(
+                membership__distributor_id=own.distributor_id if own else None
+            ).order_by("first_name", "last_name", "username")
+            self.fields["user"].label_from_instance = _person
+
+
+def _person(user):
+    return user.get_full_name() or user.get_username()
+
+
+class PartnerUserField(forms.CharField):
+    """A partner user named by its username or e-mail (a channel has too many people for a
+    drop-down)."""
+
+    def __init__(self, *, queryset, **kwargs):
+        self.queryset = queryset
+        kwargs.setdefault("label", _("Person"))
+        kwargs.setdefault("help_text", _("The partner user's username or e-mail"))
+        super().__init__(max_length=254, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        found = list(self.queryset.filter(Q(username__iexact=value) | Q(email__iexact=value))[:2])
+        if len(found) != 1:
+            raise forms.ValidationError(
+                _("No partner user has this username or e-mail.")
+                if not found
+                else _("Several partner users have this e-mail: give the username.")
+            )
+        return found[0]

@@ -1,0 +1,242 @@
+"""The training catalogue and what partner users have passed of it.
+
+A course (a title in its language, the product lines it covers, how long it takes, a link or an
+uploaded material) may give a certification: passing the course certifies its user for the
+certification's validity period. A completion records that a partner user passed a course on a
+date, from the portal, an LMS export or the API. A user holds a certification while one of its
+completions of a course giving it has not expired (`Completion.expires_on`, from the
+certification's validity when it was recorded); passing the course again renews it.
+"""
+
+import calendar
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from distributors.access import VisibleToQuerySet
+from distributors.models import caseless_unique
+from drm.limits import ONE_LINE, PARAGRAPHS
+from drm.names import FrenchNamed, name_in
+
+# A certificate is "expiring" this many days before its end: its holder and the partner admins
+# hear of it then, and the pages flag it.
+EXPIRING_DAYS = 60
+MAX_VALIDITY_MONTHS = 120
+MAX_DURATION_MINUTES = 100_000
+
+
+def add_months_to_day(day, months):
+    """`day` plus `months`, on the same day of the month or the month's last (31 Jan + 1 month is
+    28 or 29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class Certification(FrenchNamed):
+    """What passing a course makes a user: "Certified installer", valid for so many months."""
+
+    code = models.SlugField(
+        _("code"), max_length=30, help_text=_("The code an LMS export or the API names it by")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    passing = models.TextField(
+        _("what passing means"),
+        max_length=PARAGRAPHS,
+        blank=True,
+        help_text=_("What a certified user can do, or what the test checks"),
+    )
+    passing_fr = models.TextField(
+        _("what passing means, in French"), max_length=PARAGRAPHS, blank=True
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        _("valid for (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_VALIDITY_MONTHS)],
+        help_text=_("Empty: it does not expire"),
+    )
+    product_lines = models.ManyToManyField(
+        "distributors.ProductLine",
+        blank=True,
+        related_name="certifications",
+        verbose_name=_("product lines"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [caseless_unique("certification")]
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+
+    @property
+    def display_passing(self):
+        return name_in(self.passing, self.passing_fr)
+
+    def expiry_after(self, day):
+        """The last day a certificate earned on `day` is valid, or None (it does not expire)."""
+        if self.validity_months is None:
+            return None
+        return add_months_to_day(day, self.validity_months) - datetime.timedelta(days=1)
+
+
+class Course(models.Model):
+    """A course of the catalogue, in one language."""
+
+    code = models.SlugField(
+        _("code"), max_length=30, help_text=_("The code an LMS export or the API names it by")
+    )
+    title = models.CharField(_("title"), max_length=ONE_LINE)
+    description = models.TextField(_("description"), max_length=PARAGRAPHS, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    product_lines = models.ManyToManyField(
+        "distributors.ProductLine",
+        blank=True,
+        related_name="courses",
+        verbose_name=_("product lines"),
+    )
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_MINUTES)],
+    )
+    url = models.URLField(
+        _("link"), blank=True, help_text=_("Where the course is taken (the LMS, a video)")
+    )
+    material = models.FileField(
+        _("material"),
+        upload_to="training/%Y/%m/",
+        blank=True,
+        help_text=_("A PDF, a slide deck or a document handed to the learners"),
+    )
+    certification = models.ForeignKey(
+        Certification,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="courses",
+        verbose_name=_("certification"),
+        help_text=_("What passing this course certifies, if anything"),
+    )
+    active = models.BooleanField(
+        _("in the catalogue"),
+        default=True,
+        help_text=_("A course taken out of the catalogue keeps its completions"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [caseless_unique("course")]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def __str__(self):
+        return self.title
+
+
+class Completion(models.Model):
+    """A partner user passed a course on a date. Its distributor is the user's when it was
+    recorded: a rep who moves on leaves its history where it was earned."""
+
+    class Source(models.TextChoices):
+        PORTAL = "portal", _("Recorded in the portal")
+        IMPORT = "import", _("Imported from an LMS export")
+        API = "api", _("Pushed through the API")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="completions",
+        verbose_name=_("user"),
+    )
+    distributor = models.ForeignKey(
+        "distributors.Distributor",
+        on_delete=models.CASCADE,
+        related_name="completions",
+        verbose_name=_("distributor"),
+        db_index=False,  # the (distributor, completed_on) index serves it
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="completions", verbose_name=_("course")
+    )
+    completed_on = models.DateField(_("completed on"))
+    expires_on = models.DateField(
+        _("valid until"),
+        null=True,
+        blank=True,
+        help_text=_("The last day the certification it gives is held; empty: it does not expire"),
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.PORTAL)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The expiry its holder and partner admins were last told of (a renewal is told again).
+    expiry_notice_for = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleToQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-completed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course", "completed_on"],
+                name="completion_once_a_day",
+                violation_error_message=_(
+                    "This user's completion of this course on this day is already recorded."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("completed_on")),
+                name="completion_expires_after_completed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["distributor", "completed_on"], name="completion_distributor"),
+            models.Index(fields=["expires_on"], name="completion_expiry"),
+        ]
+        verbose_name = _("completion")
+        verbose_name_plural = _("completions")
+
+    def __str__(self):
+        return f"{self.user} · {self.course} · {self.completed_on.isoformat()}"
+
+    def status(self, today):
+        """ "valid", "expiring" (within EXPIRING_DAYS of its end), "expired", or "" (the course
+        gives no certification)."""
+        return certificate_status(
+            self.expires_on, today, certifies=self.course.certification_id is not None
+        )
+
+
+def certificate_status(expires_on, today, *, certifies=True):
+    """The one reading of a certificate's end: "valid", "expiring", "expired" ("" when nothing
+    is certified)."""
+    if not certifies:
+        return ""
+    if expires_on is None:
+        return "valid"
+    if expires_on < today:
+        return "expired"
+    if expires_on <= today + datetime.timedelta(days=EXPIRING_DAYS):
+        return "expiring"
+    return "valid"
+
+
+STATUS_LABELS = {
+    "valid": _("valid"),
+    "expiring": _("expiring"),
+    "expired": _("expired"),
+}
