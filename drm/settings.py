@@ -362,6 +362,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incentives.tasks.programmes_accrue",
         "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=30),
     },
+    # Training: certificates ending within 60 days are told to their holders and partner admins.
+    "certificates-expiring": {
+        "task": "partnership.tasks.certificates_expiring_notify",
+        "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=40),
+    },
     # Scoring: tonight's scorecards and rankings (the time is editable in django-celery-beat).
     "scoring-nightly": {
         "task": "scoring.tasks.scoring_nightly",

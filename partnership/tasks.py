@@ -1,0 +1,23 @@
+"""Celery tasks of the partner programme: the daily notice of certificates about to expire.
+
+A thin wrapper that calls one service under the shared policy (drm/task_policy.py). Idempotent:
+a certificate is told of once per end date (`Completion.expiry_notice_for`)."""
+
+import logging
+
+from celery import shared_task
+
+from drm.task_policy import PortalTask
+
+from . import services
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(base=PortalTask)
+def certificates_expiring_notify():
+    """Beat, once a day: tell the holders and partner admins of the certificates ending within
+    EXPIRING_DAYS (60)."""
+    told = services.certificates_expiring_notify()
+    log.info("certificates about to expire told: %d", told)
+    return told
