@@ -297,10 +297,17 @@ def load_demo():
     warnings.filterwarnings("ignore", category=AlwaysEagerIgnored)
 
     print(
-        "loading the demo's leads, goals, funds, incentives and first scorecards (worker and beat "
-        "start next)"
+        "loading the demo's leads, goals, funds, incentives, training and first scorecards (worker "
+        "and beat start next)"
     )
-    for command in ("demo_leads", "demo_goals", "demo_funds", "demo_incentives", "scoring_run"):
+    for command in (
+        "demo_leads",
+        "demo_goals",
+        "demo_funds",
+        "demo_incentives",
+        "demo_training",
+        "scoring_run",
+    ):
         call_command(command, quiet=True)
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         app.send_task(entry["task"])

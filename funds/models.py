@@ -603,7 +603,7 @@ REASON_TEXTS = {
     "treated_missing_months": _(
         "The distributor did not report every month of the 12 before and of the effect window."
     ),
-    "treated_non_positive_revenue": _(
+    "treated_non_positive_revenue": _(  # xgettext:no-python-format
         "The distributor reported a month at zero or below in the window: a change in % cannot "
         "describe it."
     ),

@@ -1,0 +1,248 @@
+"""The demo training behind `manage.py demo_training`: a catalogue of courses and
+certifications, and two years of completions by the demo's partner people, written through the
+partnership services.
+
+What it shows (dates are counted back from the real today):
+- three certifications: "Certified pump installer" (24 months), "Certified drives engineer"
+  (12 months) and "Safety on site" (which does not expire), named in English and French;
+- seven courses in English or French, on product lines, with links to the (fictitious) LMS, one
+  taken out of the catalogue;
+- for `adriatica` (the `partner` login) and `atlantique` (`partner-atlantique`, French) a small
+  team: the partner admin and three reps each (no password: they cannot log in), with
+  certificates valid, expiring within 60 days (so "Certificates to renew" shows on their home
+  page) and expired, and one renewed;
+- for every other distributor, its partner admin passes one to three courses at dates spread
+  over the two years, so the certificates page, the record's section and the goals' "trainings
+  completed" metric have something to read.
+
+A second run finds the demo catalogue and does nothing; --replace deletes the demo's
+completions, courses, certifications and reps and loads them again.
+"""
+
+import datetime
+import random
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from distributors.models import Distributor, Membership, ProductLine
+from drm.errors import ValidationFailed
+
+from . import services
+from .models import Certification, Completion, Course
+
+MANAGER = "manager"
+TEAMS = ("adriatica", "atlantique")
+REP_NAMES = {
+    "adriatica": (("Giulia", "Bianchi"), ("Marco", "Esposito"), ("Sara", "Romano")),
+    "atlantique": (("Claire", "Martin"), ("Hugo", "Bernard"), ("Léa", "Dubois")),
+}
+REP_PREFIX = "demo-rep-"
+LMS = "https://learning.demo.drm.example/courses/"
+CERTIFICATIONS = (
+    # code, name, name_fr, passing, passing_fr, months, product lines
+    (
+        "pump-installer",
+        "Certified pump installer",
+        "Installateur de pompes certifié",
+        "Sizes, installs and commissions centrifugal pumps; passed the practical test.",
+        "Dimensionne, installe et met en service les pompes centrifuges ; a réussi l'épreuve "
+        "pratique.",
+        24,
+        ("pumps",),
+    ),
+    (
+        "drives-engineer",
+        "Certified drives engineer",
+        "Ingénieur variateurs certifié",
+        "Configures variable speed drives and diagnoses their faults.",
+        "Paramètre les variateurs de vitesse et diagnostique leurs défauts.",
+        12,
+        ("drives",),
+    ),
+    (
+        "site-safety",
+        "Safety on site",
+        "Sécurité sur site",
+        "Knows the safety rules of an installation site.",
+        "Connaît les règles de sécurité d'un chantier d'installation.",
+        None,
+        (),
+    ),
+)
+COURSES = (
+    # code, title, language, minutes, certification, product lines, active
+    (
+        "pumps-101",
+        "Centrifugal pumps: installation and commissioning",
+        "en",
+        240,
+        "pump-installer",
+        ("pumps",),
+        True,
+    ),
+    (
+        "pompes-101",
+        "Pompes centrifuges : installation et mise en service",
+        "fr",
+        240,
+        "pump-installer",
+        ("pumps",),
+        True,
+    ),
+    (
+        "drives-201",
+        "Variable speed drives: set-up and diagnosis",
+        "en",
+        180,
+        "drives-engineer",
+        ("drives",),
+        True,
+    ),
+    ("safety-1", "Safety on an installation site", "en", 60, "site-safety", (), True),
+    ("dosing-intro", "Dosing pumps for water treatment", "en", 45, None, ("dosing-pumps",), True),
+    ("valves-fr", "Les vannes industrielles en pratique", "fr", 90, None, ("valves",), True),
+    ("pumps-2019", "Pump range 2019 (replaced)", "en", 60, None, ("pumps",), False),
+)
+DAY = datetime.timedelta(days=1)
+
+
+class DemoTraining:
+    def __init__(self, write=print):
+        self.write = write
+
+    def load(self, *, replace=False, quiet=False, force=False):
+        production = str(settings.SETTINGS_MODULE or "").endswith("settings_production")
+        if production and not force:
+            raise ValidationFailed(
+                "Refusing to load demo training under production settings; pass --force to seed "
+                "a staging site on purpose."
+            )
+        self.manager = get_user_model().objects.filter(username=MANAGER).first()
+        if self.manager is None or not Distributor.objects.filter(code=TEAMS[0]).exists():
+            raise ValidationFailed("The demo channel is missing: run `manage.py demo_data` first.")
+        started = time.monotonic()
+        codes = [row[0] for row in COURSES]
+        if Course.objects.filter(code__in=codes).exists():
+            if not replace:
+                self.write("The demo training is loaded already; nothing to do.")
+                return None
+            self.delete()
+        self.today = timezone.localdate()
+        self.rng = random.Random(21)  # noqa: S311 - demo data, not a secret
+        with transaction.atomic():
+            certifications = self.load_catalogue()
+            count = self.load_completions(certifications)
+        message = (
+            f"Demo training: {len(CERTIFICATIONS)} certifications, {len(COURSES)} courses, "
+            f"{count} completions in {time.monotonic() - started:.1f} s"
+        )
+        self.write(message)
+        return count
+
+    def delete(self):
+        with transaction.atomic():
+            Completion.objects.filter(course__code__in=[row[0] for row in COURSES]).delete()
+            Course.objects.filter(code__in=[row[0] for row in COURSES]).delete()
+            Certification.objects.filter(code__in=[row[0] for row in CERTIFICATIONS]).delete()
+            get_user_model().objects.filter(username__startswith=REP_PREFIX).delete()
+
+    def load_catalogue(self):
+        lines = ProductLine.objects.in_bulk(field_name="code")
+        certifications = {}
+        for code, name, name_fr, passing, passing_fr, months, on in CERTIFICATIONS:
+            certifications[code] = services.certification_save(
+                by=self.manager,
+                code=code,
+                name=name,
+                name_fr=name_fr,
+                passing=passing,
+                passing_fr=passing_fr,
+                validity_months=months,
+                product_lines=[lines[line] for line in on if line in lines],
+            )
+        for code, title, language, minutes, certification, on, active in COURSES:
+            services.course_save(
+                by=self.manager,
+                code=code,
+                title=title,
+                language=language,
+                duration_minutes=minutes,
+                url=f"{LMS}{code}",
+                certification=certifications.get(certification),
+                product_lines=[lines[line] for line in on if line in lines],
+                active=active,
+            )
+        return certifications
+
+    def team(self, distributor):
+        """The distributor's partner admin and its demo reps (made here: no password)."""
+        User = get_user_model()
+        people = [m.user for m in distributor.memberships.select_related("user")]
+        for index, (first, last) in enumerate(REP_NAMES[distributor.code], start=1):
+            username = f"{REP_PREFIX}{distributor.code}-{index}"
+            user = User(
+                username=username,
+                email=f"{username}@demo.drm.example",
+                first_name=first,
+                last_name=last,
+            )
+            user.set_unusable_password()
+            user.save()
+            Membership.objects.create(user=user, distributor=distributor, role="rep")
+            people.append(user)
+        return people
+
+    def record(self, user, code, day):
+        day = min(day, self.today)
+        course = Course.objects.get(code=code)
+        try:
+            services.completion_record(
+                user=user,
+                course=course,
+                completed_on=day,
+                by=self.manager,
+                score=self.rng.randint(70, 100),
+                source=self.rng.choice(
+                    [Completion.Source.PORTAL, Completion.Source.IMPORT, Completion.Source.API]
+                ),
+                today=self.today,
+            )
+        except ValidationFailed:
+            return 0  # the same course the same day: once
+        return 1
+
+    def load_completions(self, certifications):
+        count = 0
+        today = self.today
+        for code in TEAMS:
+            distributor = Distributor.objects.get(code=code)
+            french = distributor.language == "fr" or code == "atlantique"
+            pumps = "pompes-101" if french else "pumps-101"
+            admin, first, second, third = self.team(distributor)[:4]
+            # Valid for long: passed two months ago (24 months).
+            count += self.record(admin, pumps, today - 60 * DAY)
+            count += self.record(admin, "safety-1", today - 400 * DAY)
+            # Expiring within 60 days: 12 months less three weeks ago.
+            count += self.record(first, "drives-201", today - 344 * DAY)
+            count += self.record(first, "dosing-intro", today - 30 * DAY)
+            # Expired, then renewed.
+            count += self.record(second, pumps, today - 760 * DAY)
+            count += self.record(second, pumps, today - 20 * DAY)
+            # Expired, not renewed: 24 months and a month ago.
+            count += self.record(third, pumps, today - 760 * DAY)
+            count += self.record(third, "valves-fr", today - 100 * DAY)
+        others = (
+            Membership.objects.filter(role="admin")
+            .exclude(distributor__code__in=TEAMS)
+            .select_related("user")
+            .order_by("distributor__code")
+        )
+        choices = [row[0] for row in COURSES if row[6]]
+        for membership in others:
+            for code in self.rng.sample(choices, self.rng.randint(1, 3)):
+                count += self.record(membership.user, code, today - self.rng.randint(5, 700) * DAY)
+        return count
