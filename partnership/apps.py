@@ -14,6 +14,7 @@ class PartnershipConfig(AppConfig):
     def ready(self):
         # Registers its notification kinds, its section of the 360° record, its panels on the
         # lead and goal pages, and the goals' "trainings completed" metric read from completions.
-        from . import metrics, notices, sections  # noqa: F401
+        from . import metrics, notices, panels, sections  # noqa: F401
 
         sections.register()
+        panels.register()

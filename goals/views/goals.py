@@ -22,6 +22,7 @@ from distributors.access import (
 )
 from distributors.exports import csv_response, xlsx_response
 from distributors.periods import add_months, month_start
+from drm import panels
 from drm.acts import act
 from drm.errors import NotAllowed
 
@@ -294,6 +295,7 @@ def _detail_context(request, goal, **forms):
         "annex_available": goal.distributor_id is not None
         and goal.status
         in (Goal.Status.AGREED, Goal.Status.ACTIVE, Goal.Status.ACHIEVED, Goal.Status.MISSED),
+        "panels": panels.build("goal", goal=goal, viewer=user),
     }
     return context
 

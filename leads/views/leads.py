@@ -31,6 +31,7 @@ from distributors.filters import page_form
 from distributors.imports import import_kind_help
 from distributors.selectors import distributor_scope_default
 from distributors.services import import_batch_create
+from drm import panels
 from drm.errors import DomainError, NotAllowed
 from drm.throttling import bulk_rate_limited
 from ingest.uploads import upload_refused
@@ -446,6 +447,7 @@ def _detail_context(request, lead, **forms):
         "materials": selectors.materials_for_lead(lead=lead, language=get_language()),
         "qualification": lead.qualifications.select_related("version").first(),
         "registration": getattr(lead, "registration", None),
+        "panels": panels.build("lead", lead=lead, viewer=request.user),
     }
     if manufacturer:
         routing_decision = selectors.lead_latest_routing(lead=lead)

@@ -21,6 +21,7 @@ from distributors.access import (
     partner_required,
     portal_user_required,
 )
+from drm import panels
 from drm.errors import DomainError
 from ingest.uploads import upload_refused
 
@@ -87,6 +88,9 @@ def material_list(request):
         "page": page,
         "query": query_without(request, "page"),
         "manufacturer": manufacturer,
+        "panels": panels.build(
+            "materials", product_line=filters.get("product_line"), viewer=request.user
+        ),
     }
     if manufacturer:
         context["stages"] = Material.Stage

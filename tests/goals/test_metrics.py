@@ -341,10 +341,21 @@ def activities(today, manager, distributor, other_distributor):
     return colleague_manager
 
 
-def test_trainings_count_those_held_with_the_goals_distributor(activities, distributor, today):
+def test_a_distributor_training_goal_counts_courses_passed_not_the_managers_log(
+    activities, distributor, today
+):
+    # Its people's completions (the partnership app's, tests/partnership/test_metric.py), not the
+    # trainings a channel manager logged holding with it.
     actual = measure(goal(distributor, "trainings", target=D("4"), unit="times"), today)
-    assert actual.value == D(2)  # by either manager, with acme only, in 2026
-    assert "January 2026 – June 2026" in actual.how and ": 2." in actual.how
+    assert actual.value == D(0)
+    assert "January 2026 – June 2026" in actual.how and ": 0." in actual.how
+
+
+def test_a_support_training_goal_counts_the_trainings_its_owner_held(activities, manager, today):
+    support = factories.GoalFactory(
+        level="support", distributor=None, owner=manager, metric="trainings", target=D("12")
+    )
+    assert measure(support, today).value == D(2)  # with acme and with rival, in 2026
 
 
 def test_visits_of_a_distributor_goal_leave_out_visits_elsewhere(activities, distributor, today):
@@ -365,11 +376,6 @@ def test_a_support_visit_goal_counts_visits_with_no_distributor_too(activities, 
         level="support", distributor=None, owner=manager, metric="visits", target=D("12")
     )
     assert measure(support, today).value == D(2)
-
-
-def test_a_team_training_goal_counts_the_whole_channel(activities, today):
-    team = factories.GoalFactory(level="team", distributor=None, metric="trainings", target=D("9"))
-    assert measure(team, today).value == D(3)
 
 
 def test_a_goal_not_started_has_no_value(revenue, distributor, today):

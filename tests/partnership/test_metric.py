@@ -41,3 +41,24 @@ def test_a_distributor_goal_counts_the_courses_its_people_passed(
     actual = metric.actual(goal, facts, as_of=today)
     assert actual.value == 2
     assert "2" in actual.how
+
+
+def test_a_team_goal_counts_the_courses_passed_across_the_channel(
+    manager, rep, outsider, course, today
+):
+    services.completion_record(
+        user=rep, course=course, completed_on=datetime.date(2026, 2, 3), by=manager
+    )
+    services.completion_record(
+        user=outsider, course=course, completed_on=datetime.date(2026, 3, 3), by=manager
+    )
+    team = factories.GoalFactory(
+        level="team",
+        distributor=None,
+        metric="trainings",
+        target=Decimal(9),
+        baseline=Decimal(0),
+        unit="",
+    )
+    actual = metric_get("trainings").actual(team, Facts.for_goals([team], as_of=today), as_of=today)
+    assert actual.value == 2

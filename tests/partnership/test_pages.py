@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from partnership import services
 from partnership.models import Completion, Course
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +170,22 @@ def test_the_record_shows_certified_people_and_what_ends_soon(
     assert b"2 people certified today" in page.content
     mine = login(partner).get(reverse("distributors:mine"))
     assert b"Certificates to renew" in mine.content
+
+
+def test_a_leads_page_shows_the_training_on_its_product_line(
+    login, manager, partner, rep, course, plain_course, distributor, today
+):
+    from distributors.models import ProductLine
+
+    pumps = ProductLine.objects.create(code="pumps", name="Centrifugal pumps")
+    course.product_lines.set([pumps])
+    plain_course.product_lines.set([ProductLine.objects.create(code="valves", name="Valves")])
+    services.completion_record(user=rep, course=course, completed_on=today, by=manager)
+    lead = factories.LeadFactory(distributor=distributor, product_line=pumps, status="accepted")
+    page = login(partner).get(reverse("leads:detail", args=[lead.pk]))
+    assert b'id="training-panel"' in page.content
+    assert b"Pump installation" in page.content
+    assert b"Meet the range" not in page.content  # another product line's course
+    assert b"1 person of the distributor certified" in page.content
+    materials = login(partner).get(reverse("leads:materials"), {"product_line": "pumps"})
+    assert b"Training on Centrifugal pumps" in materials.content
