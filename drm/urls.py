@@ -29,6 +29,7 @@ api_v1 = [
     path("", include("funds.api_urls")),
     path("", include("incentives.api_urls")),
     path("", include("scoring.api_urls")),
+    path("", include("partnership.api_urls")),
 ]
 
 urlpatterns = [

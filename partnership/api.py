@@ -1,0 +1,276 @@
+"""REST API of the training catalogue: courses and certifications (every portal user reads them,
+the manufacturer writes them), completions (pushed by an LMS or an integration: the manufacturer
+for any partner user, a partner admin for its own team) and the certificates they give. Every
+read is scoped to the caller (`visible_to`: another distributor's completion is a 404); every
+write is one service, which decides who may do it."""
+
+import os
+
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from distributors.access import HasPortalRole, IsPortalUser
+from drm.api import Pagination
+
+from . import selectors, services
+from .filters import CertificateFilter, CompletionFilter, CourseFilter
+from .models import Certification, Completion, Course
+from .serializers import (
+    CertificateSerializer,
+    CertificationInputSerializer,
+    CertificationSerializer,
+    CompletionInputSerializer,
+    CompletionSerializer,
+    CourseInputSerializer,
+    CourseSerializer,
+)
+
+REFUSALS = {
+    400: OpenApiResponse(description='The rules refuse it: {"error": {...}} names the field'),
+    403: OpenApiResponse(description="Not yours to do"),
+    404: OpenApiResponse(description="No such row among those you may see"),
+}
+MANUFACTURER = "The manufacturer's staff only (403 for a partner)."
+RECORDERS = (
+    "The manufacturer, for any partner user; a partner admin, for the users of its own "
+    "distributor (403 for a rep)."
+)
+
+
+def _payload(serializer_class, request):
+    payload = serializer_class(data=request.data, context={"request": request})
+    payload.is_valid(raise_exception=True)
+    return payload.validated_data
+
+
+class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The course catalogue. Every portal user reads it (a partner: the courses in the
+    catalogue; the manufacturer also those taken out); the manufacturer writes it."""
+
+    serializer_class = CourseSerializer
+    permission_classes = [IsPortalUser]
+    pagination_class = Pagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = CourseFilter
+    queryset = Course.objects.none()
+
+    def get_queryset(self):
+        return selectors.course_list(visible_to=self.request.user).order_by("title", "pk")
+
+    def get_object(self):
+        # A write reads the course as it is, whatever the list's filters say.
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def _answer(self, course, code=status.HTTP_200_OK):
+        return Response(CourseSerializer(self.get_queryset().get(pk=course.pk)).data, status=code)
+
+    @extend_schema(summary="Courses of the catalogue, by title")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One course")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Add a course to the catalogue",
+        description=MANUFACTURER + " JSON: a course needs a `url` here (its material is "
+        "uploaded on its page, not through the API).",
+        request=CourseInputSerializer,
+        responses={201: CourseSerializer, **REFUSALS},
+    )
+    def create(self, request):
+        data = _payload(CourseInputSerializer, request)
+        course = services.course_save(by=request.user, **data)
+        return self._answer(course, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a course (every field; its material stays as it is)",
+        description=MANUFACTURER + " A course with a material may leave `url` empty.",
+        request=CourseInputSerializer,
+        responses={200: CourseSerializer, **REFUSALS},
+    )
+    def update(self, request, pk=None):
+        course = self.get_object()
+        data = _payload(CourseInputSerializer, request)
+        course = services.course_save(by=request.user, course=course, **data)
+        return self._answer(course)
+
+    @extend_schema(
+        summary="Download the course's material",
+        description="Any portal user who may see the course. Sent as an attachment.",
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such course among those you see, or no material"),
+        },
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def material(self, request, pk=None):
+        course = self.get_object()
+        if not course.material:
+            raise NotFound(_("This course has no material."))
+        try:
+            handle = course.material.storage.open(course.material.name, "rb")
+        except FileNotFoundError as exc:
+            raise NotFound(_("The file is missing from storage.")) from exc
+        response = FileResponse(
+            handle, as_attachment=True, filename=os.path.basename(course.material.name)
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class CertificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Certifications: what passing a course makes a user, for how long. Every portal user reads
+    them; the manufacturer writes them."""
+
+    serializer_class = CertificationSerializer
+    permission_classes = [IsPortalUser]
+    pagination_class = Pagination
+    filter_backends = []
+    queryset = Certification.objects.none()
+
+    def get_queryset(self):
+        return selectors.certification_list()
+
+    def _answer(self, certification, code=status.HTTP_200_OK):
+        certification = self.get_queryset().get(pk=certification.pk)
+        return Response(CertificationSerializer(certification).data, status=code)
+
+    @extend_schema(summary="Certifications, by name")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One certification")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Define a certification",
+        description=MANUFACTURER,
+        request=CertificationInputSerializer,
+        responses={201: CertificationSerializer, **REFUSALS},
+    )
+    def create(self, request):
+        data = _payload(CertificationInputSerializer, request)
+        certification = services.certification_save(by=request.user, **data)
+        return self._answer(certification, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a certification (every field)",
+        description=MANUFACTURER + " A new validity applies to what is passed from then on; "
+        "the certificates already earned keep their end.",
+        request=CertificationInputSerializer,
+        responses={200: CertificationSerializer, **REFUSALS},
+    )
+    def update(self, request, pk=None):
+        certification = self.get_object()
+        data = _payload(CertificationInputSerializer, request)
+        certification = services.certification_save(
+            by=request.user, certification=certification, **data
+        )
+        return self._answer(certification)
+
+
+class CompletionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Completions: a partner user passed a course on a date. The manufacturer sees all; a
+    partner its own distributor's. Pushed by an LMS or an integration (source `api`)."""
+
+    serializer_class = CompletionSerializer
+    permission_classes = [HasPortalRole]
+    pagination_class = Pagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = CompletionFilter
+    queryset = Completion.objects.none()
+
+    def get_queryset(self):
+        return (
+            selectors.completion_list(visible_to=self.request.user)
+            .select_related("recorded_by")
+            .order_by("-completed_on", "-pk")
+        )
+
+    def get_object(self):
+        # The acts read the row as it is, whatever the list's filters say.
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+    @extend_schema(summary="Completions, newest first")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One completion")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Record that a partner user passed a course (pushed through the API)",
+        description=RECORDERS + " A user the caller may not name (another distributor's) "
+        "answers like an unknown one: a 400 naming `username`. The certificate it gives runs "
+        "for the certification's validity from `completed_on`; the same course passed twice "
+        "the same day is a 400.",
+        request=CompletionInputSerializer,
+        responses={201: CompletionSerializer, **REFUSALS},
+    )
+    def create(self, request):
+        data = _payload(CompletionInputSerializer, request)
+        completion = services.completion_record(
+            by=request.user,
+            user=data["username"],
+            course=data["course"],
+            completed_on=data["completed_on"],
+            score=data["score"],
+            source=Completion.Source.API,
+        )
+        completion = self.get_queryset().get(pk=completion.pk)
+        return Response(self.get_serializer(completion).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Take back a completion recorded by mistake",
+        description="The manufacturer, or a partner admin for its own distributor's (403 for a "
+        "rep). The certificate it gave goes with it.",
+        request=None,
+        responses={204: None, **REFUSALS},
+    )
+    def destroy(self, request, pk=None):
+        services.completion_delete(completion=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CertificateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Certificates held: one row per person and certification, the latest end of its
+    completions (`partnership.selectors.certificate_list`). A partner sees its own people's."""
+
+    serializer_class = CertificateSerializer
+    permission_classes = [HasPortalRole]
+    pagination_class = Pagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = CertificateFilter
+    queryset = Completion.objects.none()
+
+    def get_queryset(self):
+        return selectors.certificate_list(visible_to=self.request.user)
+
+    @extend_schema(
+        summary="Certificates held, the soonest to end first",
+        description="valid: ends after the next 60 days or never (`ends` null); expiring: ends "
+        "within 60 days; expired: has ended. Passing a course again renews it.",
+    )
+    def list(self, request, *args, **kwargs):
+        rows = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(rows)
+        rows = selectors.certificates_read(page, timezone.localdate())
+        return self.get_paginated_response(CertificateSerializer(rows, many=True).data)

@@ -1,0 +1,14 @@
+"""REST routes of the training catalogue, mounted under /api/v1/ beside the other apps' routes."""
+
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
+# No root view of its own: /api/v1/ is the distributors router's (one "api-root").
+router = SimpleRouter()
+router.register("courses", api.CourseViewSet, basename="course")
+router.register("certifications", api.CertificationViewSet, basename="certification")
+router.register("completions", api.CompletionViewSet, basename="completion")
+router.register("certificates", api.CertificateViewSet, basename="certificate")
+
+urlpatterns = router.urls

@@ -1,0 +1,358 @@
+"""API shapes of the training catalogue: they validate input and render output; the rules are the
+services'. Ids stand for courses, certifications and completions in the URL; codes for courses,
+certifications, product lines and distributors in bodies and rows; usernames for people."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import MultipleObjectsReturned
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from distributors.access import is_manufacturer, user_membership
+from distributors.models import ProductLine
+from distributors.serializers import CodeRelatedField
+from drm.api import BlankRefused, NamedFields
+from drm.limits import text_limit
+
+from .models import (
+    MAX_DURATION_MINUTES,
+    MAX_VALIDITY_MONTHS,
+    STATUS_LABELS,
+    Certification,
+    Completion,
+    Course,
+)
+
+STATUSES = list(STATUS_LABELS)
+
+
+def _person(user):
+    return user.get_full_name() or user.get_username()
+
+
+# --- certifications ----------------------------------------------------------------------------
+
+
+class CertificationSerializer(NamedFields, serializers.ModelSerializer):
+    passing = serializers.CharField(
+        source="display_passing",
+        read_only=True,
+        help_text="What passing means, in the request's language",
+    )
+    passing_en = serializers.CharField(source="passing", read_only=True, allow_blank=True)
+    passing_fr = serializers.CharField(read_only=True, allow_blank=True)
+    validity_months = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="How long a certificate runs; null: for ever"
+    )
+    product_lines = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        read_only=True,
+        help_text="Product line codes; empty: every product line",
+    )
+
+    class Meta:
+        model = Certification
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_en",
+            "name_fr",
+            "passing",
+            "passing_en",
+            "passing_fr",
+            "validity_months",
+            "product_lines",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CertificationInputSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=text_limit(Certification, "code"),
+        help_text="Letters, digits, hyphens or underscores; unique in any case",
+    )
+    name = serializers.CharField(max_length=text_limit(Certification, "name"))
+    name_fr = serializers.CharField(
+        max_length=text_limit(Certification, "name_fr"),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What French readers see; empty: the English name",
+    )
+    passing = serializers.CharField(
+        max_length=text_limit(Certification, "passing"),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What a certified user can do, or what the test checks",
+    )
+    passing_fr = serializers.CharField(
+        max_length=text_limit(Certification, "passing_fr"),
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    validity_months = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_VALIDITY_MONTHS,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="How long a certificate runs; null: it does not expire",
+    )
+    product_lines = CodeRelatedField(
+        many=True,
+        required=False,
+        default=list,
+        queryset=ProductLine.objects.all(),
+        help_text="Product line codes; none: every product line",
+    )
+
+
+# --- courses -----------------------------------------------------------------------------------
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    """A course of the catalogue, with how many of the people the caller may see passed it."""
+
+    language = serializers.ChoiceField(
+        choices=Course._meta.get_field("language").choices, read_only=True
+    )
+    product_lines = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        read_only=True,
+        help_text="Product line codes; empty: every product line",
+    )
+    certification = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Code of the certification passing it gives; null: none",
+    )
+    # Read-only model fields lose allow_blank in DRF: a course may have no link.
+    url = serializers.CharField(read_only=True, allow_blank=True)
+    description = serializers.CharField(read_only=True, allow_blank=True)
+    material = serializers.SerializerMethodField(
+        help_text="Path of the material's download (same authentication); null: no material"
+    )
+    passed_by = serializers.IntegerField(
+        read_only=True, help_text="People who passed it, among those you may see"
+    )
+
+    class Meta:
+        model = Course
+        fields = [
+            "id",
+            "code",
+            "title",
+            "description",
+            "language",
+            "product_lines",
+            "duration_minutes",
+            "url",
+            "material",
+            "certification",
+            "active",
+            "passed_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_material(self, course) -> str | None:
+        return reverse("api:course-material", args=[course.pk]) if course.material else None
+
+
+class CourseInputSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=text_limit(Course, "code"),
+        help_text="Letters, digits, hyphens or underscores; unique in any case",
+    )
+    title = serializers.CharField(max_length=text_limit(Course, "title"))
+    description = serializers.CharField(
+        max_length=text_limit(Course, "description"),
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    language = serializers.ChoiceField(
+        choices=Course._meta.get_field("language").choices, help_text="The course's language"
+    )
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=MAX_DURATION_MINUTES)
+    url = serializers.URLField(
+        max_length=text_limit(Course, "url"),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Where the course is taken; required unless the course has a material "
+        "(uploaded on its page)",
+    )
+    certification = CodeRelatedField(
+        queryset=Certification.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Code of the certification passing it gives; null: none",
+    )
+    product_lines = CodeRelatedField(
+        many=True,
+        required=False,
+        default=list,
+        queryset=ProductLine.objects.all(),
+        help_text="Product line codes; none: every product line",
+    )
+    active = serializers.BooleanField(
+        default=True, help_text="In the catalogue (false: only the manufacturer sees it)"
+    )
+
+
+# --- completions -------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PartnerUserField(BlankRefused, serializers.RelatedField):
+    """A partner user named by username or e-mail, in any case. The queryset holds those the
+    caller may name: anyone else (another distributor's) reads as unknown."""
+
+    default_error_messages = {
+        "does_not_exist": _("No partner user has this username or e-mail."),
+        "several": _("Several partner users have this e-mail: give the username."),
+        "invalid": _("Give a username or an e-mail."),
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not data.strip():
+            self.fail("invalid")
+        value = data.strip()
+        try:
+            return self.get_queryset().get(Q(username__iexact=value) | Q(email__iexact=value))
+        except MultipleObjectsReturned:
+            self.fail("several")
+        except (get_user_model().DoesNotExist, ValueError, TypeError):
+            self.fail("does_not_exist")
+
+    def to_representation(self, user):
+        return user.get_username()
+
+
+class CompletionSerializer(serializers.ModelSerializer):
+    """A completion, with the status of the certificate it gives (context: `today`)."""
+
+    username = serializers.CharField(source="user.username", read_only=True)
+    person = serializers.SerializerMethodField(help_text="The user's full name, or username")
+    distributor = serializers.CharField(
+        source="distributor.code",
+        read_only=True,
+        help_text="Code of the distributor the user was at when it was recorded",
+    )
+    course = serializers.CharField(source="course.code", read_only=True, help_text="Course code")
+    course_title = serializers.CharField(source="course.title", read_only=True)
+    certification = serializers.SlugRelatedField(
+        source="course.certification",
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Code of the certification it gives; null: the course certifies nothing",
+    )
+    expires_on = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="The certificate's last day; null: it does not expire (or certifies nothing)",
+    )
+    status = serializers.SerializerMethodField(
+        help_text="valid, expiring (ends within 60 days), expired; empty: certifies nothing"
+    )
+    score = serializers.IntegerField(read_only=True, allow_null=True, help_text="%")
+    recorded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Completion
+        fields = [
+            "id",
+            "username",
+            "person",
+            "distributor",
+            "course",
+            "course_title",
+            "certification",
+            "completed_on",
+            "expires_on",
+            "status",
+            "score",
+            "source",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_person(self, completion) -> str:
+        return _person(completion.user)
+
+    def get_status(self, completion) -> str:
+        return completion.status(self.context["today"])
+
+
+class CompletionInputSerializer(serializers.Serializer):
+    username = PartnerUserField(
+        queryset=get_user_model().objects.none(),
+        help_text="Username or e-mail of a partner user: the manufacturer names anyone's, a "
+        "partner admin one of its own distributor",
+    )
+    course = CodeRelatedField(queryset=Course.objects.none(), help_text="Course code")
+    completed_on = serializers.DateField(help_text="The day it was passed: today or before")
+    score = serializers.IntegerField(
+        min_value=0, max_value=100, required=False, allow_null=True, default=None, help_text="%"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        people = get_user_model().objects.filter(is_active=True, membership__isnull=False)
+        courses = Course.objects.all()
+        if not is_manufacturer(user):
+            own = user_membership(user)
+            people = people.filter(membership__distributor_id=own.distributor_id if own else None)
+            courses = courses.filter(active=True)
+        self.fields["username"].queryset = people
+        self.fields["course"].queryset = courses
+
+
+# --- certificates ------------------------------------------------------------------------------
+
+
+class CertificateSerializer(serializers.Serializer):
+    """A person's standing in a certification, as `partnership.selectors.certificates_read`
+    reads it (read only)."""
+
+    username = serializers.CharField(source="user__username", read_only=True)
+    person = serializers.CharField(read_only=True, help_text="Full name, or username")
+    distributor = serializers.CharField(
+        source="distributor__code", read_only=True, help_text="Distributor code"
+    )
+    certification = serializers.CharField(
+        source="certification.code", read_only=True, help_text="Certification code"
+    )
+    certification_name = serializers.CharField(
+        source="certification.display_name", read_only=True, help_text="In the request's language"
+    )
+    last_passed = serializers.DateField(
+        read_only=True, help_text="The last day a course giving it was passed"
+    )
+    ends = serializers.DateField(
+        read_only=True, allow_null=True, help_text="Its last valid day; null: it does not expire"
+    )
+    status = serializers.ChoiceField(
+        choices=STATUSES,
+        read_only=True,
+        help_text="valid: ends after the next 60 days or never; expiring: within 60 days; "
+        "expired: has ended",
+    )
