@@ -73,7 +73,7 @@ class CertificationSerializer(NamedFields, serializers.ModelSerializer):
 
 
 class CertificationInputSerializer(serializers.Serializer):
-    code = serializers.CharField(
+    code = serializers.SlugField(
         max_length=text_limit(Certification, "code"),
         help_text="Letters, digits, hyphens or underscores; unique in any case",
     )
@@ -170,7 +170,7 @@ class CourseSerializer(serializers.ModelSerializer):
 
 
 class CourseInputSerializer(serializers.Serializer):
-    code = serializers.CharField(
+    code = serializers.SlugField(
         max_length=text_limit(Course, "code"),
         help_text="Letters, digits, hyphens or underscores; unique in any case",
     )
@@ -230,6 +230,8 @@ class PartnerUserField(BlankRefused, serializers.RelatedField):
         if not isinstance(data, str) or not data.strip():
             self.fail("invalid")
         value = data.strip()
+        if "\x00" in value:  # no such name, and the database would refuse to compare it
+            self.fail("does_not_exist")
         try:
             return self.get_queryset().get(Q(username__iexact=value) | Q(email__iexact=value))
         except MultipleObjectsReturned:
