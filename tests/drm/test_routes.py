@@ -22,7 +22,7 @@ import json
 import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -95,6 +95,9 @@ from leads.views.analytics import AnalyticsForm
 from notifications.forms import NotificationFilterForm
 from notifications.kinds import kind_list
 from notifications.models import Notification, NotificationPreference
+from partnership import services as partnership_services
+from partnership.filters import CertificateFilter, CompletionFilter, CourseFilter
+from partnership.models import Certification, Completion, Course
 from scoring import services as scoring_services
 from scoring.forms import RankingFilterForm
 from scoring.metrics import metric_list as scoring_metric_list
@@ -189,6 +192,7 @@ def build_world(today):
     funds = build_funds(users, owned, today)
     scoring = build_scoring(today)
     incentives = build_incentives(users, owned, today)
+    training = build_training(users, owned, today)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
         persona: factories.NotificationFactory(
@@ -210,6 +214,7 @@ def build_world(today):
         **funds,
         **scoring,
         **incentives,
+        **training,
     )
 
 
@@ -464,6 +469,32 @@ def build_incentives(users, owned, today):
             distributor=o.distributor, status="achieved", payout=Decimal("1500")
         )
     return {"programme": programme, "ended_programme": ended}
+
+
+def build_training(users, owned, today):
+    """The catalogue: a certification and a course giving it, with a material file; each
+    distributor's rep passed the course a month ago (acme's rep, rival's rep). Made by the
+    services."""
+    manager = users["manager"]
+    certification = partnership_services.certification_save(
+        by=manager, code="installer", name="Certified installer", validity_months=12
+    )
+    course = partnership_services.course_save(
+        by=manager, code="pumps-101", title="Pump installation", language="en",
+        duration_minutes=90, url="https://lms.example.test/pumps-101",
+        material=SimpleUploadedFile("pump-guide.pdf", funds_files.PDF),
+        certification=certification,
+    )  # fmt: skip
+    for o in owned.values():
+        o.learner = o.hand_to
+        o.completion = partnership_services.completion_record(
+            user=o.learner,
+            course=course,
+            completed_on=today - datetime.timedelta(days=30),
+            by=manager,
+            today=today,
+        )
+    return {"course": course, "certification": certification}
 
 
 def build_scoring(today):
@@ -878,6 +909,60 @@ def settlements(world, o):
 
 def bonus_payments(world, o):
     return sorted(Entry.objects.filter(kind="bonus_payment").values_list("goal_id", "amount"))
+
+
+def course_rows(world, o):
+    return sorted(Course.objects.values_list("code", "title", "active", "url", "certification_id"))
+
+
+def certification_rows(world, o):
+    return sorted(Certification.objects.values_list("code", "name", "validity_months"))
+
+
+def completion_rows(world, o):
+    return sorted(Completion.objects.values_list("pk", "user_id", "course_id", "completed_on"))
+
+
+def course_form_body(world, o):
+    return {
+        "code": "route-course",
+        "title": "Route guard course",
+        "language": "en",
+        "duration_minutes": "30",
+        "url": "https://lms.example.test/route",
+        "active": "on",
+    }
+
+
+def course_json(world, o):
+    return {
+        "code": "route-course",
+        "title": "Route guard course",
+        "language": "en",
+        "duration_minutes": 30,
+        "url": "https://lms.example.test/route",
+        "certification": "installer",
+    }
+
+
+def course_change_json(world, o):
+    return {**course_json(world, o), "code": "pumps-101", "title": "Pump installation v2"}
+
+
+def certification_json(world, o):
+    return {"code": "route-cert", "name": "Route guard certificate", "validity_months": 12}
+
+
+def own_learners_only(ctx):
+    """The completions and certificates of the caller's scope, by their learner's name, and
+    none of another distributor's."""
+    text = text_of(ctx.response)
+    for code, o in ctx.world.owned.items():
+        if code in SCOPE[ctx.persona]:
+            assert o.learner.username in text, f"{o.learner.username!r} missing"
+        else:
+            assert o.learner.username not in text, f"{o.learner.username!r} leaked to {ctx.persona}"
+    shows(lambda o: [])(ctx)
 
 
 def goal_count(world, o):
@@ -1418,6 +1503,21 @@ URLS = {
     "api:programme-standings": lambda w, o: reverse(
         "api:programme-standings", args=[w.programme.pk]
     ),
+    "partnership:course": lambda w, o: reverse("partnership:course", args=[w.course.pk]),
+    "partnership:course-edit": lambda w, o: reverse("partnership:course-edit", args=[w.course.pk]),
+    "partnership:course-material": lambda w, o: reverse(
+        "partnership:course-material", args=[w.course.pk]
+    ),
+    "partnership:certification-edit": lambda w, o: reverse(
+        "partnership:certification-edit", args=[w.certification.pk]
+    ),
+    "partnership:completion-delete": by("partnership:completion-delete", lambda o: o.completion.pk),
+    "api:course-detail": lambda w, o: reverse("api:course-detail", args=[w.course.pk]),
+    "api:course-material": lambda w, o: reverse("api:course-material", args=[w.course.pk]),
+    "api:certification-detail": lambda w, o: reverse(
+        "api:certification-detail", args=[w.certification.pk]
+    ),
+    "api:completion-detail": by("api:completion-detail", lambda o: o.completion.pk),
     "funds:allocate": lambda w, o: reverse("funds:allocate", args=[w.fund.pk]),
     "funds:accrue": lambda w, o: reverse("funds:accrue", args=[w.accrual_fund.pk]),
     "funds:request": by("funds:request", lambda o: o.fund_submitted.pk),
@@ -3025,6 +3125,172 @@ ROWS = [
         body=lambda w, o: {"goal": o.bonus_goal.pk, "reference": "BON-1", "paid_on": f"{w.today}"},
         effect=bonus_payments,
     ),
+    # --- training: pages (the catalogue is everyone's; completions and certificates each
+    # distributor's own; another distributor's completion does not exist) ---
+    Row("partnership:courses", "GET", page(got(200, shows(lambda o: [])))),
+    Row("partnership:course-create", "GET", staff_page()),
+    Row(
+        "partnership:course-create",
+        "POST",
+        staff_page(writes(302)),
+        body=course_form_body,
+        effect=course_rows,
+    ),
+    Row("partnership:course", "GET", page(got(200, own_learners_only))),
+    Row("partnership:course-edit", "GET", staff_page()),
+    Row(
+        "partnership:course-edit",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {
+            **course_form_body(w, o),
+            "code": "pumps-101",
+            "certification": w.certification.pk,
+        },
+        effect=course_rows,
+    ),
+    Row("partnership:course-material", "GET", page(200)),
+    Row("partnership:certifications", "GET", page(200)),
+    Row("partnership:certification-create", "GET", staff_page()),
+    Row(
+        "partnership:certification-create",
+        "POST",
+        staff_page(writes(302)),
+        body=certification_json,
+        effect=certification_rows,
+    ),
+    Row("partnership:certification-edit", "GET", staff_page()),
+    Row(
+        "partnership:certification-edit",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {"code": "installer", "name": "Installer v2", "validity_months": "24"},
+        effect=certification_rows,
+    ),
+    Row("partnership:completions", "GET", page(got(200, own_learners_only))),
+    Row("partnership:completions-export", "GET", page(got(200, own_learners_only))),
+    Row(
+        "partnership:completions-export",
+        "GET",
+        page(got(200, own_learners_only)),
+        query="?format=xlsx",
+    ),
+    # Recording: the manufacturer names anyone by username, a partner admin picks one of its team
+    # (by id): each form refuses the other's shape; another distributor's person is unknown. A
+    # rep may not record at all (403 whoever it names).
+    Row("partnership:completion-create", "GET", page(200, rep=403)),
+    *(
+        replace(row, who={**row.who, "rep": expect(403)})
+        for variant, staff, own, user in (
+            ("by username", writes(302), 400, lambda o: o.learner.username),
+            ("picked", 400, writes(302), lambda o: o.learner.pk),
+        )
+        for row in each_owner(
+            "partnership:completion-create",
+            "POST",
+            staff=staff,
+            own=own,
+            other=400,
+            nobody=403,
+            anonymous=TO_LOGIN,
+            variant=variant,
+            body=lambda w, o, user=user: {
+                "user": user(o),
+                "course": w.course.pk,
+                "completed_on": f"{w.today}",
+            },
+            effect=completion_rows,
+        )
+    ),
+    *each_owner(
+        "partnership:completion-delete",
+        "POST",
+        staff=writes(302),
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        rep=403,
+        effect=completion_rows,
+    ),
+    Row("partnership:certificates", "GET", page(got(200, own_learners_only))),
+    Row("partnership:certificates-export", "GET", page(got(200, own_learners_only))),
+    Row(
+        "partnership:certificates-export",
+        "GET",
+        page(got(200, own_learners_only)),
+        query="?format=xlsx",
+    ),
+    # --- training over the API ---
+    Row("api:course-list", "GET", api(200)),
+    Row(
+        "api:course-list",
+        "POST",
+        api(writes(201), 403, 403),
+        body=course_json,
+        effect=course_rows,
+    ),
+    Row("api:course-detail", "GET", api(200)),
+    Row(
+        "api:course-detail",
+        "PUT",
+        api(writes(200), 403, 403),
+        body=course_change_json,
+        effect=course_rows,
+    ),
+    Row("api:course-material", "GET", api(200)),
+    Row("api:certification-list", "GET", api(200)),
+    Row(
+        "api:certification-list",
+        "POST",
+        api(writes(201), 403, 403),
+        body=certification_json,
+        effect=certification_rows,
+    ),
+    Row("api:certification-detail", "GET", api(200)),
+    Row(
+        "api:certification-detail",
+        "PUT",
+        api(writes(200), 403, 403),
+        body=lambda w, o: {"code": "installer", "name": "Installer v2", "validity_months": 24},
+        effect=certification_rows,
+    ),
+    Row(
+        "api:completion-list",
+        "GET",
+        api(got(200, lists("id", lambda o: o.completion.pk))),
+    ),
+    # Pushed for the owner's rep: another distributor's person answers like an unknown one.
+    *each_owner(
+        "api:completion-list",
+        "POST",
+        staff=writes(201),
+        own=writes(201),
+        other=400,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        body=lambda w, o: {
+            "username": o.learner.username,
+            "course": "pumps-101",
+            "completed_on": f"{w.today}",
+            "score": 75,
+        },
+        effect=completion_rows,
+    ),
+    *api_detail("api:completion-detail", "id", lambda o: o.completion.pk),
+    *each_owner(
+        "api:completion-detail",
+        "DELETE",
+        staff=writes(204),
+        own=writes(204),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        effect=completion_rows,
+    ),
+    Row("api:certificate-list", "GET", api(got(200, own_learners_only))),
     # --- goals over the API ---
     Row(
         "api:goal-list",
@@ -3616,6 +3882,13 @@ LISTINGS = [
     Listing("scoring:rankings-export", (RankingFilterForm,), "?format=xlsx"),
     Listing("scoring:runs"),
     Listing("notifications:inbox", (NotificationFilterForm,)),
+    Listing("partnership:courses", (CourseFilter,)),
+    Listing("partnership:completions", (CompletionFilter,)),
+    Listing("partnership:completions-export", (CompletionFilter,)),
+    Listing("partnership:completions-export", (CompletionFilter,), "?format=xlsx"),
+    Listing("partnership:certificates", (CertificateFilter,)),
+    Listing("partnership:certificates-export", (CertificateFilter,)),
+    Listing("partnership:certificates-export", (CertificateFilter,), "?format=xlsx"),
 ]
 # The partner admins of both distributors: each passes the other's code and id.
 PROBERS = {"partner": "rival", "outsider": "acme"}
