@@ -31,6 +31,7 @@ APPS = (
     "funds",
     "incentives",
     "scoring",
+    "partnership",
 )
 SNAPSHOT = Path(__file__).with_name("writable_fields.json")
 SKIPPED = (".migrations", ".management", ".demo")
@@ -134,6 +135,9 @@ def test_protected_fields_are_writable_nowhere_a_partner_writes():
         "goals.serializers.CorrectiveActionSerializer": {"owner"},
         # Only ever nested read-only in LandmarkReviewSerializer.
         "goals.serializers.ActionStepBriefSerializer": {"owner"},
+        # A completion's test score (%), not a ranking: the service lets only the manufacturer
+        # or the learner's own partner admin record it.
+        "partnership.serializers.CompletionInputSerializer": {"score"},
     }
     offending = {
         name: sorted(protected & set(fields) - allowed.get(name, set()))
