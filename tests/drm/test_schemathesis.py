@@ -50,6 +50,7 @@ from goals.models import Amendment
 from incentives import services as incentive_services
 from leads import services as lead_services
 from leads.models import CriteriaVersion, Criterion, Lead
+from partnership import services as partnership_services
 from scoring import services as scoring_services
 from tests import factories
 
@@ -202,6 +203,26 @@ def build_world():
     ids.add(programme.pk)
     for owner in (acme, rival):
         factories.GoalFactory(distributor=owner, status="achieved", payout="1500")
+    # The training catalogue: a certification, a course giving it (a link, no material file) and
+    # each distributor's completion of it.
+    certification = partnership_services.certification_save(
+        by=manager, code="installer", name="Certified installer", validity_months=12
+    )
+    course = partnership_services.course_save(
+        by=manager,
+        code="pumps-101",
+        title="Pump installation",
+        language="en",
+        duration_minutes=90,
+        url="https://lms.example.test/pumps-101",
+        certification=certification,
+    )
+    ids |= {certification.pk, course.pk}
+    for learner in (users["rep"], users["outsider"]):
+        completion = partnership_services.completion_record(
+            user=learner, course=course, completed_on=today, by=manager
+        )
+        ids.add(completion.pk)
     run = scoring_services.scoring_run_trigger(as_of=today)
     scoring_services.scoring_run_execute(run.pk)
     tokens = {name: Token.objects.create(user=user).key for name, user in users.items()}
