@@ -12,7 +12,13 @@ from distributors.models import ProductLine
 from drm.limits import text_limit
 from funds.forms import DATE
 
-from .models import MAX_DURATION_MINUTES, MAX_VALIDITY_MONTHS, Certification, Course
+from .models import (
+    MAX_DURATION_MINUTES,
+    MAX_VALIDITY_MONTHS,
+    AgreementVersion,
+    Certification,
+    Course,
+)
 
 
 def _lines():
@@ -128,3 +134,32 @@ class PartnerUserField(forms.CharField):
                 else _("Several partner users have this e-mail: give the username.")
             )
         return found[0]
+
+
+class AgreementForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=text_limit(AgreementVersion, "title"))
+    body = forms.CharField(
+        label=_("Terms"),
+        max_length=text_limit(AgreementVersion, "body"),
+        widget=forms.Textarea(attrs={"rows": 12}),
+    )
+    body_fr = forms.CharField(
+        label=_("Terms in French"),
+        max_length=text_limit(AgreementVersion, "body_fr"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+    )
+    summary = forms.CharField(
+        label=_("What changed"),
+        max_length=text_limit(AgreementVersion, "summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown to partners asked to accept it again."),
+    )
+
+
+class AcceptForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("I have read the terms and accept them for my distributor."), required=True
+    )

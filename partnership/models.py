@@ -1,4 +1,7 @@
-"""The training catalogue and what partner users have passed of it.
+"""The partner programme's data: the training catalogue and what partner users have passed of
+it, and the partner agreement's versions and their acceptances.
+
+The training catalogue and what partner users have passed of it.
 
 A course (a title in its language, the product lines it covers, how long it takes, a link or an
 uploaded material) may give a certification: passing the course certifies its user for the
@@ -27,6 +30,8 @@ from drm.names import FrenchNamed, name_in
 EXPIRING_DAYS = 60
 MAX_VALIDITY_MONTHS = 120
 MAX_DURATION_MINUTES = 100_000
+# The agreement's terms: a long contract fits.
+AGREEMENT_LENGTH = 100_000
 
 
 def add_months_to_day(day, months):
@@ -240,3 +245,80 @@ STATUS_LABELS = {
     "expiring": _("expiring"),
     "expired": _("expired"),
 }
+
+
+class AgreementVersion(models.Model):
+    """A version of the partner agreement's terms. The latest published is the current one: a
+    partner admin accepts it for its distributor, and a new version asks every distributor
+    again."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=ONE_LINE)
+    body = models.TextField(_("terms"), max_length=AGREEMENT_LENGTH)
+    body_fr = models.TextField(
+        _("terms in French"),
+        max_length=AGREEMENT_LENGTH,
+        blank=True,
+        help_text=_("What French readers see; empty: the English terms"),
+    )
+    summary = models.TextField(
+        _("what changed"),
+        max_length=PARAGRAPHS,
+        blank=True,
+        help_text=_("Shown to partners asked to accept it again"),
+    )
+    published_at = models.DateTimeField(_("published at"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("agreement version")
+        verbose_name_plural = _("agreement versions")
+
+    def __str__(self):
+        return f"{self.title} (v{self.number})"
+
+    @property
+    def display_body(self):
+        return name_in(self.body, self.body_fr)
+
+
+class AgreementAcceptance(models.Model):
+    """A partner admin accepted a version of the agreement for its distributor: who, when, which
+    version (kept as it was: versions are never edited)."""
+
+    version = models.ForeignKey(
+        AgreementVersion,
+        on_delete=models.PROTECT,
+        related_name="acceptances",
+        verbose_name=_("version"),
+    )
+    distributor = models.ForeignKey(
+        "distributors.Distributor",
+        on_delete=models.CASCADE,
+        related_name="agreement_acceptances",
+        verbose_name=_("distributor"),
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    # The name as it was when accepted: a user renamed or gone still names who accepted.
+    accepted_by_name = models.CharField(max_length=ONE_LINE)
+    accepted_at = models.DateTimeField(_("accepted at"))
+
+    objects = VisibleToQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-accepted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "distributor"], name="agreement_accepted_once"
+            )
+        ]
+        verbose_name = _("agreement acceptance")
+        verbose_name_plural = _("agreement acceptances")

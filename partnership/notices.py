@@ -50,3 +50,51 @@ def certificate_expiring_notify(completion):
             "course": completion.course.title,
         },
     )
+
+
+AGREEMENT_TO_ACCEPT = register(
+    Kind("agreement_to_accept", _("A new version of the partner agreement to accept"))
+)
+
+
+def agreement_published_notify(version_id, *, by_id=None):
+    """Every partner admin of a distributor not terminated is asked to accept the new version;
+    the notice is done once its distributor has accepted (whoever of its admins did)."""
+    from django.contrib.auth import get_user_model
+
+    from distributors.models import Distributor, Membership
+    from notifications.services import act_key
+
+    from .models import AgreementVersion
+
+    version = AgreementVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        return 0
+    actor = get_user_model().objects.filter(pk=by_id).first() if by_id else None
+    admins = (
+        Membership.objects.select_related("user")
+        .filter(role=Membership.Role.ADMIN, user__is_active=True)
+        .exclude(distributor__status=Distributor.Status.TERMINATED)
+        .order_by("distributor_id", "user_id")
+    )
+    told = 0
+    for membership in admins.iterator(chunk_size=500):
+        _send(
+            [membership.user],
+            kind=AGREEMENT_TO_ACCEPT.slug,
+            subject=_("Please accept the partner agreement: %(title)s (version %(number)s)"),
+            body=_(
+                "A new version of the partner agreement was published on %(published)s. Read it "
+                "and accept it for your distributor."
+            ),
+            link=reverse("partnership:agreement"),
+            context={
+                "title": version.title,
+                "number": version.number,
+                "published": version.published_at,
+            },
+            acts=[act_key("agreement", version.pk, "accept", membership.distributor_id)],
+            actor=actor,
+        )
+        told += 1
+    return told

@@ -79,7 +79,53 @@ def todo_certificates(viewer, *, distributor, scope, today):
     )
 
 
+def agreement_section(distributor, viewer, today):
+    """Whether the distributor accepted the current agreement (who, when); hidden while none is
+    published."""
+    from .models import AgreementAcceptance
+    from .services import agreement_current
+
+    current = agreement_current()
+    if current is None:
+        return None
+    accepted = AgreementAcceptance.objects.filter(version=current, distributor=distributor).first()
+    return {"current": current, "accepted": accepted, "url": reverse("partnership:agreement")}
+
+
+def todo_agreement(viewer, *, distributor, scope, today):
+    """A partner admin's distributor has not accepted the current agreement."""
+    from distributors.access import Role, user_role
+
+    from .models import AgreementAcceptance
+    from .services import agreement_current
+
+    if distributor is None or user_role(viewer) != Role.PARTNER_ADMIN:
+        return None
+    current = agreement_current()
+    if (
+        current is None
+        or AgreementAcceptance.objects.filter(version=current, distributor=distributor).exists()
+    ):
+        return None
+    url = reverse("partnership:agreement")
+    return record.Todo(
+        key="agreement",
+        label=_("Partner agreement to accept"),
+        count=1,
+        url=url,
+        rows=(record.TodoRow(text=f"{current.title} (v{current.number})", url=url),),
+        action=_("Read the terms and accept them for your distributor"),
+    )
+
+
 def register():
+    record.register_section(
+        "agreement",
+        order=69,
+        template="partnership/record/_agreement.html",
+        build=agreement_section,
+    )
+    record.register_todo("agreement", order=5, build=todo_agreement)
     record.register_section(
         "training",
         order=68,

@@ -129,3 +129,34 @@ def training_for(*, product_line_ids, distributor_id, today):
             distinct=True,
         ),
     ).order_by("-passed_by", "title")
+
+
+def agreement_standing(*, version, visible_to):
+    """The distributors the viewer may see (terminated ones left out), each with its acceptance
+    of `version`: `accepted_at` and `accepted_by_name` (None: not accepted yet)."""
+    from django.db.models import OuterRef, Subquery
+
+    from distributors.models import Distributor
+
+    from .models import AgreementAcceptance
+
+    accepted = AgreementAcceptance.objects.filter(
+        version=version, distributor=OuterRef("pk")
+    ).order_by()
+    return (
+        Distributor.objects.visible_to(visible_to)
+        .exclude(status=Distributor.Status.TERMINATED)
+        .annotate(
+            accepted_at=Subquery(accepted.values("accepted_at")[:1]),
+            accepted_by_name=Subquery(accepted.values("accepted_by_name")[:1]),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def acceptance_list(*, visible_to):
+    from .models import AgreementAcceptance
+
+    return AgreementAcceptance.objects.visible_to(visible_to).select_related(
+        "version", "distributor"
+    )

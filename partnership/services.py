@@ -19,6 +19,8 @@ from funds.services import PROOF_EXTENSIONS, _content_is, _require_manufacturer,
 from . import notices
 from .models import (
     EXPIRING_DAYS,
+    AgreementAcceptance,
+    AgreementVersion,
     MAX_DURATION_MINUTES,
     MAX_VALIDITY_MONTHS,
     Certification,
@@ -333,3 +335,71 @@ def certificates_expiring_notify(*, today=None):
         Completion.objects.filter(pk=completion.pk).update(expiry_notice_for=completion.expires_on)
         told += 1
     return told
+
+
+# --- the partner agreement ---------------------------------------------------------------------
+
+
+def agreement_current():
+    """The version partners are asked to accept: the latest published, or None."""
+    return AgreementVersion.objects.order_by("-number").first()
+
+
+@transaction.atomic
+def agreement_publish(*, by, title, body, body_fr="", summary=""):
+    """Publish a new version of the agreement: it becomes the current one, and every partner
+    admin of a distributor not terminated is asked to accept it."""
+    _require_manufacturer(by, _("Only the manufacturer publishes the agreement."))
+    title = _text(AgreementVersion, "title", title, required=True, message=_("Give it a title."))
+    body = _text(
+        AgreementVersion, "body", body, required=True, message=_("Write the agreement's terms.")
+    )
+    body_fr = _text(AgreementVersion, "body_fr", body_fr)
+    summary = _text(AgreementVersion, "summary", summary)
+    # One publication at a time: the numbers follow each other without a gap or a repeat.
+    last = AgreementVersion.objects.select_for_update().order_by("-number").first()
+    version = AgreementVersion.objects.create(
+        number=(last.number + 1) if last else 1,
+        title=title,
+        body=body,
+        body_fr=body_fr,
+        summary=summary,
+        published_at=timezone.now(),
+        published_by=by,
+    )
+    from .tasks import agreement_published_notify
+
+    transaction.on_commit(lambda: agreement_published_notify.delay(version.pk, by.pk))
+    return version
+
+
+@transaction.atomic
+def agreement_accept(*, version, by):
+    """`by`, a partner admin, accepts `version` (the current one) for its distributor: who and
+    when are kept with the version."""
+    if user_role(by) != Role.PARTNER_ADMIN:
+        raise NotAllowed(_("Only a partner admin accepts the agreement for its distributor."))
+    distributor_id = user_membership(by).distributor_id
+    current = agreement_current()
+    if current is None or version.pk != current.pk:
+        raise ValidationFailed(
+            _("This version is no longer the current one: read and accept the current one."),
+            field="version",
+        )
+    acceptance, created = AgreementAcceptance.objects.get_or_create(
+        version=version,
+        distributor_id=distributor_id,
+        defaults={
+            "accepted_by": by,
+            "accepted_by_name": by.get_full_name() or by.get_username(),
+            "accepted_at": timezone.now(),
+        },
+    )
+    if not created:
+        raise ValidationFailed(
+            _("Your distributor has accepted this version already."), field="version"
+        )
+    from notifications.services import act_key, resolve
+
+    resolve(key=act_key("agreement", version.pk, "accept", distributor_id))
+    return acceptance

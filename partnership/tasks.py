@@ -21,3 +21,11 @@ def certificates_expiring_notify():
     told = services.certificates_expiring_notify()
     log.info("certificates about to expire told: %d", told)
     return told
+
+
+@shared_task(base=PortalTask)
+def agreement_published_notify(version_id, by_id=None):
+    """After a new version is published: ask every partner admin to accept it."""
+    from . import notices
+
+    return notices.agreement_published_notify(version_id, by_id=by_id)

@@ -34,4 +34,8 @@ urlpatterns = [
         exports.certificates_export,
         name="certificates-export",
     ),
+    path("agreement/", views.agreement, name="agreement"),
+    path("agreement/new/", views.agreement_publish, name="agreement-publish"),
+    path("agreement/accept/", views.agreement_accept, name="agreement-accept"),
+    path("agreement/v<int:number>/", views.agreement_version, name="agreement-version"),
 ]

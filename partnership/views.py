@@ -7,6 +7,7 @@ import os
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,8 +28,8 @@ from drm.errors import DomainError, NotAllowed
 
 from . import selectors, services
 from .filters import CertificateFilter, CompletionFilter, CourseFilter
-from .forms import CertificationForm, CompletionForm, CourseForm
-from .models import Certification, Completion, Course
+from .forms import AcceptForm, AgreementForm, CertificationForm, CompletionForm, CourseForm
+from .models import AgreementVersion, Certification, Completion, Course
 
 PAGE_SIZE = 50
 
@@ -278,4 +279,120 @@ def certificate_list(request):
         "partnership/certificates.html",
         {"form": page_form(filterset), "page": page, "query": query},
         status=200 if valid else 400,
+    )
+
+
+# --- the partner agreement ---------------------------------------------------------------------
+
+
+# The manager's list of distributors by acceptance: `?status=pending|accepted`, `?q=`.
+ACCEPTANCE_STATUSES = ("pending", "accepted")
+
+
+@require_safe
+@portal_user_required
+def agreement(request):
+    return _agreement_page(request)
+
+
+def _agreement_page(request, accept_form=None, status=200):
+    """The current agreement: the manager's view of who accepted it, the partner's own
+    acceptance (and, for a partner admin, the way to accept)."""
+    current = services.agreement_current()
+    manufacturer = is_manufacturer(request.user)
+    context = {"current": current, "tab": "agreement"}
+    if manufacturer:
+        context["versions"] = AgreementVersion.objects.all()[:20]
+        if current is not None:
+            standing = selectors.agreement_standing(version=current, visible_to=request.user)
+            counts = standing.aggregate(
+                total=Count("pk"), accepted=Count("pk", filter=Q(accepted_at__isnull=False))
+            )
+            shown = request.GET.get("status", "")
+            if shown not in ("", *ACCEPTANCE_STATUSES):
+                status = 400
+                messages.error(request, _("Choose pending or accepted."))
+                standing = standing.none()
+            elif shown == "pending":
+                standing = standing.filter(accepted_at__isnull=True)
+            elif shown == "accepted":
+                standing = standing.filter(accepted_at__isnull=False)
+            search = request.GET.get("q", "").strip()
+            if search:
+                standing = standing.filter(Q(code__icontains=search) | Q(name__icontains=search))
+            page = Paginator(standing, PAGE_SIZE).get_page(request.GET.get("page"))
+            query = request.GET.copy()
+            query.pop("page", None)
+            context.update(
+                page=page,
+                query=query.urlencode(),
+                counts=counts,
+                shown=shown,
+                search=search,
+            )
+    else:
+        acceptances = selectors.acceptance_list(visible_to=request.user)
+        context["acceptances"] = acceptances[:20]
+        context["accepted"] = (
+            acceptances.filter(version=current).first() if current is not None else None
+        )
+        if current is not None and context["accepted"] is None and may_record(request.user):
+            context["accept_form"] = accept_form or AcceptForm(initial={"version": current.pk})
+    return _page(request, "partnership/agreement.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@manufacturer_required
+def agreement_publish(request):
+    current = services.agreement_current()
+    initial = None
+    if current is not None:
+        initial = {"title": current.title, "body": current.body, "body_fr": current.body_fr}
+    form = AgreementForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.agreement_publish(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _fail(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Version %(number)s is published; every partner admin is asked to accept it.")
+                % {"number": version.number},
+            )
+            return redirect("partnership:agreement")
+    status = 400 if request.method == "POST" else 200
+    return _page(
+        request,
+        "partnership/agreement_form.html",
+        {"form": form, "current": current},
+        status=status,
+    )
+
+
+@require_safe
+@portal_user_required
+def agreement_version(request, number):
+    version = get_object_or_404(AgreementVersion, number=number)
+    return _page(
+        request,
+        "partnership/agreement_version.html",
+        {"version": version, "current": services.agreement_current()},
+    )
+
+
+@require_POST
+@portal_user_required
+def agreement_accept(request):
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        return _agreement_page(request, accept_form=form, status=400)
+    version = AgreementVersion.objects.filter(pk=form.cleaned_data["version"]).first()
+    if version is None:
+        raise Http404
+    return act(
+        request,
+        reverse("partnership:agreement"),
+        lambda: services.agreement_accept(version=version, by=request.user),
+        _("You accepted the partner agreement for your distributor."),
     )

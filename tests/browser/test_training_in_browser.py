@@ -21,6 +21,7 @@ def test_a_course_is_defined_passed_and_certifies_the_rep(page, manager, partner
     today = timezone.localdate()
 
     log_in(page, manager)
+    page.locator("#programme-menu").click()
     page.locator("#training-link").click()
     page.locator("#training-tabs").get_by_role("link", name="Certifications").click()
     page.locator("#new-certification").click()
