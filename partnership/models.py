@@ -322,3 +322,6 @@ class AgreementAcceptance(models.Model):
         ]
         verbose_name = _("agreement acceptance")
         verbose_name_plural = _("agreement acceptances")
+
+    def __str__(self):
+        return f"{self.distributor_id} · v{self.version_id} · {self.accepted_by_name}"

@@ -19,10 +19,10 @@ from funds.services import PROOF_EXTENSIONS, _content_is, _require_manufacturer,
 from . import notices
 from .models import (
     EXPIRING_DAYS,
-    AgreementAcceptance,
-    AgreementVersion,
     MAX_DURATION_MINUTES,
     MAX_VALIDITY_MONTHS,
+    AgreementAcceptance,
+    AgreementVersion,
     Certification,
     Completion,
     Course,
