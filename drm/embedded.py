@@ -305,7 +305,7 @@ def load_demo():
         "demo_goals",
         "demo_funds",
         "demo_incentives",
-        "demo_training",
+        "demo_programme",
         "scoring_run",
     ):
         call_command(command, quiet=True)

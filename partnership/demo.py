@@ -1,6 +1,6 @@
-"""The demo training behind `manage.py demo_training`: a catalogue of courses and
-certifications, and two years of completions by the demo's partner people, written through the
-partnership services.
+"""The demo partner programme behind `manage.py demo_programme`: a catalogue of courses and
+certifications, two years of completions by the demo's partner people, and two versions of the
+partner agreement with their acceptances, written through the partnership services.
 
 What it shows (dates are counted back from the real today):
 - three certifications: "Certified pump installer" (24 months), "Certified drives engineer"
@@ -15,8 +15,13 @@ What it shows (dates are counted back from the real today):
   over the two years, so the certificates page, the record's section and the goals' "trainings
   completed" metric have something to read.
 
+- the partner agreement: version 1 published fourteen months ago and accepted by every partner
+  admin within a few weeks; version 2 (new fees for market development funds) published ten days
+  ago, accepted by about half of the distributors, `atlantique` among them; `adriatica` has not
+  accepted it yet, so "Partner agreement to accept" heads the `partner` login's home page.
+
 A second run finds the demo catalogue and does nothing; --replace deletes the demo's
-completions, courses, certifications and reps and loads them again.
+completions, courses, certifications, reps and agreement and loads them again.
 """
 
 import datetime
@@ -32,7 +37,7 @@ from distributors.models import Distributor, Membership, ProductLine
 from drm.errors import ValidationFailed
 
 from . import services
-from .models import Certification, Completion, Course
+from .models import AgreementAcceptance, AgreementVersion, Certification, Completion, Course
 
 MANAGER = "manager"
 TEAMS = ("adriatica", "atlantique")
@@ -108,9 +113,36 @@ COURSES = (
     ("pumps-2019", "Pump range 2019 (replaced)", "en", 60, None, ("pumps",), False),
 )
 DAY = datetime.timedelta(days=1)
+AGREEMENT_TITLE = "Distribution agreement"
+AGREEMENT = (
+    "1. Territory. The distributor sells the manufacturer's products in the territories its "
+    "profile lists.\n\n2. Reporting. The distributor reports its revenue by product line each "
+    "month, by the 10th of the next.\n\n3. Leads. A lead handed over is accepted or declined "
+    "before its deadline.\n\n4. Training. The distributor keeps at least one certified person "
+    "per product line it sells.\n\n5. Term. The agreement runs with the contract dates of the "
+    "distributor's profile."
+)
+AGREEMENT_FR = (
+    "1. Territoire. Le distributeur vend les produits du fabricant dans les territoires de son "
+    "profil.\n\n2. Déclarations. Le distributeur déclare son chiffre d'affaires par gamme chaque "
+    "mois, avant le 10 du mois suivant.\n\n3. Leads. Un lead transmis est accepté ou refusé "
+    "avant son échéance.\n\n4. Formation. Le distributeur garde au moins une personne certifiée "
+    "par gamme qu'il vend.\n\n5. Durée. Le contrat court selon les dates de contrat du profil "
+    "du distributeur."
+)
+FEES = (
+    "\n\n6. Market development funds. A claim is paid within 30 days of its approval; the "
+    "manufacturer's share is set per fund."
+)
+FEES_FR = (
+    "\n\n6. Fonds de développement marketing. Une demande de remboursement est payée dans les 30 "
+    "jours suivant son approbation ; la part du fabricant est fixée par fonds."
+)
+# Of the distributors, those that accepted version 2 already (besides atlantique): one in two.
+SECOND_VERSION_LEFT = ("adriatica",)
 
 
-class DemoTraining:
+class DemoProgramme:
     def __init__(self, write=print):
         self.write = write
 
@@ -136,9 +168,11 @@ class DemoTraining:
         with transaction.atomic():
             certifications = self.load_catalogue()
             count = self.load_completions(certifications)
+            accepted = self.load_agreement()
         message = (
-            f"Demo training: {len(CERTIFICATIONS)} certifications, {len(COURSES)} courses, "
-            f"{count} completions in {time.monotonic() - started:.1f} s"
+            f"Demo partner programme: {len(CERTIFICATIONS)} certifications, {len(COURSES)} "
+            f"courses, {count} completions, 2 agreement versions and {accepted} acceptances in "
+            f"{time.monotonic() - started:.1f} s"
         )
         self.write(message)
         return count
@@ -149,6 +183,8 @@ class DemoTraining:
             Course.objects.filter(code__in=[row[0] for row in COURSES]).delete()
             Certification.objects.filter(code__in=[row[0] for row in CERTIFICATIONS]).delete()
             get_user_model().objects.filter(username__startswith=REP_PREFIX).delete()
+            AgreementAcceptance.objects.all().delete()
+            AgreementVersion.objects.all().delete()
 
     def load_catalogue(self):
         lines = ProductLine.objects.in_bulk(field_name="code")
@@ -246,3 +282,47 @@ class DemoTraining:
             for code in self.rng.sample(choices, self.rng.randint(1, 3)):
                 count += self.record(membership.user, code, today - self.rng.randint(5, 700) * DAY)
         return count
+
+    def load_agreement(self):
+        """Version 1, accepted by every partner admin; version 2, ten days old, by one in two
+        (atlantique among them, adriatica not). Dated after the acts, as the other demos do."""
+        now = timezone.now()
+        admins = list(
+            Membership.objects.filter(role="admin")
+            .exclude(user__username__startswith=REP_PREFIX)
+            .select_related("user", "distributor")
+            .order_by("distributor__code")
+        )
+        first = services.agreement_publish(
+            by=self.manager, title=AGREEMENT_TITLE, body=AGREEMENT, body_fr=AGREEMENT_FR
+        )
+        accepted = 0
+        for index, membership in enumerate(admins):
+            acceptance = services.agreement_accept(version=first, by=membership.user)
+            AgreementAcceptance.objects.filter(pk=acceptance.pk).update(
+                accepted_at=now - datetime.timedelta(days=420 - index % 30)
+            )
+            accepted += 1
+        AgreementVersion.objects.filter(pk=first.pk).update(
+            published_at=now - datetime.timedelta(days=425)
+        )
+        second = services.agreement_publish(
+            by=self.manager,
+            title=AGREEMENT_TITLE,
+            body=AGREEMENT + FEES,
+            body_fr=AGREEMENT_FR + FEES_FR,
+            summary="A new article 6: how market development fund claims are paid.",
+        )
+        for index, membership in enumerate(admins):
+            code = membership.distributor.code
+            if code in SECOND_VERSION_LEFT or (code != "atlantique" and index % 2):
+                continue
+            acceptance = services.agreement_accept(version=second, by=membership.user)
+            AgreementAcceptance.objects.filter(pk=acceptance.pk).update(
+                accepted_at=now - datetime.timedelta(days=9 - index % 8, hours=index % 7)
+            )
+            accepted += 1
+        AgreementVersion.objects.filter(pk=second.pk).update(
+            published_at=now - datetime.timedelta(days=10)
+        )
+        return accepted

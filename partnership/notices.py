@@ -68,13 +68,16 @@ def agreement_published_notify(version_id, *, by_id=None):
     from .models import AgreementVersion
 
     version = AgreementVersion.objects.filter(pk=version_id).first()
-    if version is None:
-        return 0
+    latest = AgreementVersion.objects.order_by("-number").first()
+    if version is None or version != latest:
+        return 0  # a later version is out: it asks for itself
     actor = get_user_model().objects.filter(pk=by_id).first() if by_id else None
     admins = (
         Membership.objects.select_related("user")
         .filter(role=Membership.Role.ADMIN, user__is_active=True)
         .exclude(distributor__status=Distributor.Status.TERMINATED)
+        # Those whose distributor accepted it already (the job runs after the commit) are done.
+        .exclude(distributor__agreement_acceptances__version=version)
         .order_by("distributor_id", "user_id")
     )
     told = 0

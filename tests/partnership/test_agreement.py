@@ -118,3 +118,16 @@ def test_an_outsider_never_sees_another_distributors_acceptance(login, partner, 
     page = login(outsider).get(reverse("partnership:agreement"))
     assert b"partner-test" not in page.content
     assert b'id="accept-form"' in page.content
+
+
+def test_the_notice_skips_distributors_that_accepted_and_versions_replaced(
+    manager, partner, outsider
+):
+    from partnership import notices
+
+    first = services.agreement_publish(by=manager, title="Agreement", body="Terms.")
+    services.agreement_accept(version=first, by=partner)
+    assert notices.agreement_published_notify(first.pk) == 1  # the outsider only
+    assert not Notification.objects.filter(recipient=partner).exists()
+    services.agreement_publish(by=manager, title="Agreement", body="New terms.")
+    assert notices.agreement_published_notify(first.pk) == 0  # replaced: the new one asks
