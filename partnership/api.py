@@ -1,8 +1,10 @@
-"""REST API of the training catalogue: courses and certifications (every portal user reads them,
-the manufacturer writes them), completions (pushed by an LMS or an integration: the manufacturer
-for any partner user, a partner admin for its own team) and the certificates they give. Every
-read is scoped to the caller (`visible_to`: another distributor's completion is a 404); every
-write is one service, which decides who may do it."""
+"""REST API of the partner programme: the training catalogue, courses and certifications (every
+portal user reads them, the manufacturer writes them), completions (pushed by an LMS or an
+integration: the manufacturer for any partner user, a partner admin for its own team) and the
+certificates they give; the partner agreement, its versions (the manufacturer publishes them) and
+the distributors' acceptances (a partner admin accepts the current version). Every read is scoped
+to the caller (`visible_to`: another distributor's completion is a 404); every write is one
+service, which decides who may do it."""
 
 import os
 
@@ -11,20 +13,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from distributors.access import HasPortalRole, IsPortalUser
+from distributors.access import HasPortalRole, IsPortalUser, is_manufacturer
+from distributors.models import Distributor
 from drm.api import Pagination
 
 from . import selectors, services
-from .filters import CertificateFilter, CompletionFilter, CourseFilter
-from .models import Certification, Completion, Course
+from .filters import (
+    AcceptanceFilter,
+    AgreementStandingFilter,
+    CertificateFilter,
+    CompletionFilter,
+    CourseFilter,
+)
+from .models import AgreementAcceptance, AgreementVersion, Certification, Completion, Course
 from .serializers import (
+    AgreementAcceptanceSerializer,
+    AgreementAcceptInputSerializer,
+    AgreementStandingSerializer,
+    AgreementVersionInputSerializer,
+    AgreementVersionSerializer,
     CertificateSerializer,
     CertificationInputSerializer,
     CertificationSerializer,
@@ -274,3 +289,137 @@ class CertificateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(rows)
         rows = selectors.certificates_read(page, timezone.localdate())
         return self.get_paginated_response(CertificateSerializer(rows, many=True).data)
+
+
+# --- the partner agreement ---------------------------------------------------------------------
+
+
+class IsManufacturer(BasePermission):
+    """The manufacturer's staff only, for reads too."""
+
+    def has_permission(self, request, view):
+        return is_manufacturer(request.user)
+
+
+NUMBER = OpenApiParameter(
+    "number", int, OpenApiParameter.PATH, description="Version number, as in v3"
+)
+
+
+def _current_number():
+    current = services.agreement_current()
+    return current.number if current is not None else None
+
+
+class AgreementVersionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Published versions of the partner agreement, newest first, looked up by version number.
+    Every portal user reads them; the manufacturer publishes a new one."""
+
+    serializer_class = AgreementVersionSerializer
+    permission_classes = [IsPortalUser]
+    pagination_class = Pagination
+    filter_backends = []
+    lookup_field = "number"
+    lookup_value_regex = "[0-9]+"
+    queryset = AgreementVersion.objects.none()
+
+    def get_queryset(self):
+        return AgreementVersion.objects.order_by("-number")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["current_number"] = _current_number()
+        return context
+
+    @extend_schema(summary="Versions of the partner agreement, newest first")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One version of the partner agreement", parameters=[NUMBER])
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Publish a new version of the agreement",
+        description=MANUFACTURER + " It takes the next number and becomes the current version: "
+        "every partner admin of a distributor not terminated is asked to accept it.",
+        request=AgreementVersionInputSerializer,
+        responses={201: AgreementVersionSerializer, **REFUSALS},
+    )
+    def create(self, request):
+        data = _payload(AgreementVersionInputSerializer, request)
+        version = services.agreement_publish(by=request.user, **data)
+        answer = AgreementVersionSerializer(version, context={"current_number": version.number})
+        return Response(answer.data, status=status.HTTP_201_CREATED)
+
+
+class AgreementAcceptanceViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Acceptances of the agreement: which distributor accepted which version, who and when.
+    The manufacturer sees all; a partner its own distributor's."""
+
+    serializer_class = AgreementAcceptanceSerializer
+    permission_classes = [HasPortalRole]
+    pagination_class = Pagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = AcceptanceFilter
+    queryset = AgreementAcceptance.objects.none()
+
+    def get_queryset(self):
+        return (
+            selectors.acceptance_list(visible_to=self.request.user)
+            .select_related("accepted_by")
+            .order_by("-accepted_at", "-pk")
+        )
+
+    @extend_schema(summary="Acceptances of the agreement, newest first")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One acceptance")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Accept the current version for your distributor",
+        description="A partner admin only (403 for a rep or the manufacturer), for its own "
+        "distributor, once a version. A version that is not the current one, or one already "
+        "accepted, is a 400 naming `version`.",
+        request=AgreementAcceptInputSerializer,
+        responses={201: AgreementAcceptanceSerializer, **REFUSALS},
+    )
+    def create(self, request):
+        data = _payload(AgreementAcceptInputSerializer, request)
+        acceptance = services.agreement_accept(version=data["version"], by=request.user)
+        acceptance = self.get_queryset().get(pk=acceptance.pk)
+        return Response(self.get_serializer(acceptance).data, status=status.HTTP_201_CREATED)
+
+
+class AgreementStandingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Where each distributor (terminated ones left out) stands on the current version: accepted
+    (who, when) or not yet. The manufacturer's staff only."""
+
+    serializer_class = AgreementStandingSerializer
+    permission_classes = [IsManufacturer]
+    pagination_class = Pagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = AgreementStandingFilter
+    queryset = Distributor.objects.none()
+
+    def get_queryset(self):
+        current = services.agreement_current()
+        standing = selectors.agreement_standing(version=current, visible_to=self.request.user)
+        return standing if current is not None else standing.none()
+
+    @extend_schema(
+        summary="The distributors' acceptance of the current version",
+        description="The manufacturer's staff only. Every distributor not terminated, by "
+        "name; `accepted_at` and `accepted_by_name` are null where it is not accepted yet. "
+        "No version published yet: an empty list.",
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

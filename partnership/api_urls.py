@@ -1,4 +1,5 @@
-"""REST routes of the training catalogue, mounted under /api/v1/ beside the other apps' routes."""
+"""REST routes of the training catalogue and the partner agreement, mounted under /api/v1/ beside
+the other apps' routes."""
 
 from rest_framework.routers import SimpleRouter
 
@@ -10,5 +11,10 @@ router.register("courses", api.CourseViewSet, basename="course")
 router.register("certifications", api.CertificationViewSet, basename="certification")
 router.register("completions", api.CompletionViewSet, basename="completion")
 router.register("certificates", api.CertificateViewSet, basename="certificate")
+router.register("agreement-versions", api.AgreementVersionViewSet, basename="agreement-version")
+router.register(
+    "agreement-acceptances", api.AgreementAcceptanceViewSet, basename="agreement-acceptance"
+)
+router.register("agreement-standing", api.AgreementStandingViewSet, basename="agreement-standing")
 
 urlpatterns = router.urls

@@ -1,5 +1,5 @@
 """The filters of the training lists (django-filter FilterSets), each read by its page, its
-export and its API alike: courses, completions and certificates.
+export and its API alike: courses, completions, certificates and agreement acceptances.
 
 An invalid value is an error naming the parameter, never an unfiltered list. A distributor the
 caller may not see answers like one that does not exist.
@@ -13,11 +13,11 @@ from django_filters import rest_framework as filters
 
 from distributors.filters import CodeChoiceFilter, StrictFilterSet
 from distributors.forms import DistributorPicker
-from distributors.models import ProductLine
+from distributors.models import Distributor, ProductLine
 from funds.filters import visible_distributors
 
 from . import selectors
-from .models import STATUS_LABELS, Certification, Completion, Course
+from .models import STATUS_LABELS, AgreementAcceptance, Certification, Completion, Course
 
 
 class CourseFilter(StrictFilterSet):
@@ -133,3 +133,50 @@ class CertificateFilter(StrictFilterSet):
 
     def filter_status(self, queryset, name, value):
         return selectors.status_filter(queryset, value, timezone.localdate())
+
+
+class AcceptanceFilter(StrictFilterSet):
+    """Acceptances of the partner agreement: a distributor, a version."""
+
+    distributor = CodeChoiceFilter(
+        field_name="distributor",
+        queryset=visible_distributors,
+        label=_("Distributor"),
+        help_text="Distributor code",
+        widget=DistributorPicker,
+    )
+    version = filters.NumberFilter(
+        field_name="version__number", label=_("Version"), help_text="Version number"
+    )
+
+    class Meta:
+        model = AgreementAcceptance
+        fields = []
+
+
+STANDING_STATUSES = [("pending", _("Not accepted yet")), ("accepted", _("Accepted"))]
+
+
+class AgreementStandingFilter(StrictFilterSet):
+    """The distributors' standing on the current version: accepted or not, a code or name."""
+
+    status = filters.ChoiceFilter(
+        method="filter_status",
+        choices=STANDING_STATUSES,
+        label=_("Status"),
+        empty_label=_("Any status"),
+        help_text="pending: not accepted yet; accepted: accepted",
+    )
+    q = filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text="Part of the code or name, any case"
+    )
+
+    class Meta:
+        model = Distributor
+        fields = []
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(accepted_at__isnull=value == "pending")
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))

@@ -1,6 +1,7 @@
-"""API shapes of the training catalogue: they validate input and render output; the rules are the
-services'. Ids stand for courses, certifications and completions in the URL; codes for courses,
-certifications, product lines and distributors in bodies and rows; usernames for people."""
+"""API shapes of the training catalogue and of the partner agreement: they validate input and
+render output; the rules are the services'. Ids stand for courses, certifications, completions and
+acceptances in the URL, numbers for agreement versions; codes for courses, certifications, product
+lines and distributors in bodies and rows; usernames for people."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import MultipleObjectsReturned
@@ -21,6 +22,8 @@ from .models import (
     MAX_DURATION_MINUTES,
     MAX_VALIDITY_MONTHS,
     STATUS_LABELS,
+    AgreementAcceptance,
+    AgreementVersion,
     Certification,
     Completion,
     Course,
@@ -357,4 +360,101 @@ class CertificateSerializer(serializers.Serializer):
         read_only=True,
         help_text="valid: ends after the next 60 days or never; expiring: within 60 days; "
         "expired: has ended",
+    )
+
+
+# --- the partner agreement ---------------------------------------------------------------------
+
+
+class AgreementVersionSerializer(serializers.ModelSerializer):
+    """A published version of the partner agreement (context: `current_number`)."""
+
+    number = serializers.IntegerField(read_only=True, help_text="Version number: 1, 2, ...")
+    # Read-only model fields lose allow_blank in DRF: a version may have neither.
+    body_fr = serializers.CharField(
+        read_only=True, allow_blank=True, help_text="The terms in French; empty: none"
+    )
+    summary = serializers.CharField(
+        read_only=True, allow_blank=True, help_text="What changed against the version before"
+    )
+    current = serializers.SerializerMethodField(
+        help_text="The latest published version: the one partner admins are asked to accept"
+    )
+
+    class Meta:
+        model = AgreementVersion
+        fields = ["number", "title", "body", "body_fr", "summary", "published_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, version) -> bool:
+        return version.number == self.context.get("current_number")
+
+
+class AgreementVersionInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=text_limit(AgreementVersion, "title"))
+    body = serializers.CharField(
+        max_length=text_limit(AgreementVersion, "body"), help_text="The terms, in English"
+    )
+    body_fr = serializers.CharField(
+        max_length=text_limit(AgreementVersion, "body_fr"),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What French readers see; empty: the English terms",
+    )
+    summary = serializers.CharField(
+        max_length=text_limit(AgreementVersion, "summary"),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What changed: shown to partners asked to accept it again",
+    )
+
+
+class AgreementAcceptanceSerializer(serializers.ModelSerializer):
+    """A distributor's acceptance of a version: who, when (the name as it was then)."""
+
+    version = serializers.IntegerField(
+        source="version.number", read_only=True, help_text="Version number"
+    )
+    distributor = serializers.CharField(
+        source="distributor.code", read_only=True, help_text="Distributor code"
+    )
+    accepted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Username of the partner admin"
+    )
+    accepted_by_name = serializers.CharField(
+        read_only=True, help_text="Their full name (or username) when they accepted"
+    )
+
+    class Meta:
+        model = AgreementAcceptance
+        fields = ["id", "version", "distributor", "accepted_by", "accepted_by_name", "accepted_at"]
+        read_only_fields = fields
+
+
+class AgreementAcceptInputSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Number of the version accepted: the current one",
+    )
+
+    def validate_version(self, number):
+        version = AgreementVersion.objects.filter(number=number).first()
+        if version is None:
+            raise serializers.ValidationError(_("No version of the agreement has this number."))
+        return version
+
+
+class AgreementStandingSerializer(serializers.Serializer):
+    """A distributor and its acceptance of the current version (read only)."""
+
+    distributor = serializers.CharField(source="code", read_only=True, help_text="Code")
+    name = serializers.CharField(read_only=True)
+    accepted_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="null: not accepted yet"
+    )
+    accepted_by_name = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Who accepted it; null: not accepted yet"
     )
