@@ -60,9 +60,8 @@ def test_every_portal_user_reads_the_versions_and_which_is_current(
         "published_at": row["published_at"],
         "current": False,
     }
-    assert client_for(partner).get(route("agreement-version-detail", second.number)).json()[
-        "summary"
-    ] == ("Fees")
+    latest = client_for(partner).get(route("agreement-version-detail", second.number)).json()
+    assert latest["summary"] == "Fees"
     refused(client_for(partner).get(route("agreement-version-detail", 3)), 404)
 
 
