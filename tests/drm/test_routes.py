@@ -97,7 +97,13 @@ from notifications.kinds import kind_list
 from notifications.models import Notification, NotificationPreference
 from partnership import services as partnership_services
 from partnership.filters import CertificateFilter, CompletionFilter, CourseFilter
-from partnership.models import Certification, Completion, Course
+from partnership.models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    Certification,
+    Completion,
+    Course,
+)
 from scoring import services as scoring_services
 from scoring.forms import RankingFilterForm
 from scoring.metrics import metric_list as scoring_metric_list
@@ -193,6 +199,7 @@ def build_world(today):
     scoring = build_scoring(today)
     incentives = build_incentives(users, owned, today)
     training = build_training(users, owned, today)
+    agreement = build_agreement(users, owned)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
         persona: factories.NotificationFactory(
@@ -215,6 +222,7 @@ def build_world(today):
         **scoring,
         **incentives,
         **training,
+        **agreement,
     )
 
 
@@ -495,6 +503,22 @@ def build_training(users, owned, today):
             today=today,
         )
     return {"course": course, "certification": certification}
+
+
+def build_agreement(users, owned):
+    """The partner agreement: version 1, accepted by each distributor's admin (acme's partner,
+    rival's outsider), then version 2, the current one, that neither has accepted yet. Made by
+    the services."""
+    manager = users["manager"]
+    old = partnership_services.agreement_publish(
+        by=manager, title="Distribution agreement", body="The terms of version 1."
+    )
+    for o, admin in ((owned["acme"], users["partner"]), (owned["rival"], users["outsider"])):
+        o.acceptance = partnership_services.agreement_accept(version=old, by=admin)
+    current = partnership_services.agreement_publish(
+        by=manager, title="Distribution agreement", body="The terms of version 2.", summary="Fees"
+    )
+    return {"agreement": current, "old_agreement": old}
 
 
 def build_scoring(today):
@@ -962,6 +986,34 @@ def own_learners_only(ctx):
             assert o.learner.username in text, f"{o.learner.username!r} missing"
         else:
             assert o.learner.username not in text, f"{o.learner.username!r} leaked to {ctx.persona}"
+    shows(lambda o: [])(ctx)
+
+
+def agreement_versions(world, o):
+    return sorted(AgreementVersion.objects.values_list("number", "title", "body"))
+
+
+def acceptance_rows(world, o):
+    return sorted(AgreementAcceptance.objects.values_list("version_id", "distributor_id"))
+
+
+def agreement_json(world, o):
+    return {"title": "Route guard agreement", "body": "The terms of version 3."}
+
+
+def own_acceptances_only(ctx):
+    """The manufacturer reads every distributor's standing; a partner its own distributor's
+    acceptances (who accepted), none of another's."""
+    if ctx.persona in STAFF:
+        shows(code_and_name)(ctx)
+        return
+    text = text_of(ctx.response)
+    for code, o in ctx.world.owned.items():
+        name = o.acceptance.accepted_by_name
+        if code in SCOPE[ctx.persona]:
+            assert name in text, f"{name!r} missing"
+        else:
+            assert name not in text, f"{name!r} leaked to {ctx.persona}"
     shows(lambda o: [])(ctx)
 
 
@@ -1518,6 +1570,15 @@ URLS = {
         "api:certification-detail", args=[w.certification.pk]
     ),
     "api:completion-detail": by("api:completion-detail", lambda o: o.completion.pk),
+    "partnership:agreement-version": lambda w, o: reverse(
+        "partnership:agreement-version", args=[w.old_agreement.number]
+    ),
+    "api:agreement-version-detail": lambda w, o: reverse(
+        "api:agreement-version-detail", args=[w.old_agreement.number]
+    ),
+    "api:agreement-acceptance-detail": by(
+        "api:agreement-acceptance-detail", lambda o: o.acceptance.pk
+    ),
     "funds:allocate": lambda w, o: reverse("funds:allocate", args=[w.fund.pk]),
     "funds:accrue": lambda w, o: reverse("funds:accrue", args=[w.accrual_fund.pk]),
     "funds:request": by("funds:request", lambda o: o.fund_submitted.pk),
@@ -3291,6 +3352,77 @@ ROWS = [
         effect=completion_rows,
     ),
     Row("api:certificate-list", "GET", api(got(200, own_learners_only))),
+    # --- the partner agreement: the manufacturer publishes, each distributor's partner admin
+    # accepts the current version (version 2, which neither has accepted), a partner sees its own
+    # distributor's acceptances only ---
+    Row("partnership:agreement", "GET", page(got(200, own_acceptances_only))),
+    Row(
+        "partnership:agreement",
+        "GET",
+        page(got(200, shows(lambda o: []))),
+        query="?status=pending&q=a",
+    ),
+    # The manufacturer's filter: a partner's page has none to refuse.
+    Row("partnership:agreement", "GET", page(400, 200), query="?status=nope"),
+    Row("partnership:agreement-publish", "GET", staff_page()),
+    Row(
+        "partnership:agreement-publish",
+        "POST",
+        staff_page(writes(302)),
+        body=agreement_json,
+        effect=agreement_versions,
+    ),
+    Row(
+        "partnership:agreement-accept",
+        "POST",
+        page(403, writes(302), rep=403),
+        body=lambda w, o: {"version": w.agreement.pk, "confirm": "on"},
+        effect=acceptance_rows,
+    ),
+    Row(
+        "partnership:agreement-accept",
+        "POST",
+        page(403, got(302), rep=403),
+        variant="older version",
+        body=lambda w, o: {"version": w.old_agreement.pk, "confirm": "on"},
+        effect=acceptance_rows,
+    ),
+    Row("partnership:agreement-version", "GET", page(200)),
+    Row("api:agreement-version-list", "GET", api(200)),
+    Row(
+        "api:agreement-version-list",
+        "POST",
+        api(writes(201), 403, 403),
+        body=agreement_json,
+        effect=agreement_versions,
+    ),
+    Row("api:agreement-version-detail", "GET", api(200)),
+    Row(
+        "api:agreement-acceptance-list",
+        "GET",
+        api(got(200, lists("id", lambda o: o.acceptance.pk))),
+    ),
+    Row(
+        "api:agreement-acceptance-list",
+        "POST",
+        api(403, writes(201), rep=403),
+        body=lambda w, o: {"version": w.agreement.number},
+        effect=acceptance_rows,
+    ),
+    Row(
+        "api:agreement-acceptance-list",
+        "POST",
+        api(403, 400, rep=403),
+        variant="older version",
+        body=lambda w, o: {"version": w.old_agreement.number},
+        effect=acceptance_rows,
+    ),
+    *api_detail("api:agreement-acceptance-detail", "id", lambda o: o.acceptance.pk),
+    Row(
+        "api:agreement-standing-list",
+        "GET",
+        api(got(200, holds("distributor", lambda o: o.distributor.code)), 403, 403),
+    ),
     # --- goals over the API ---
     Row(
         "api:goal-list",
