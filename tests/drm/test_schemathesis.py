@@ -223,13 +223,19 @@ def build_world():
             user=learner, course=course, completed_on=today, by=manager
         )
         ids.add(completion.pk)
+    # The partner agreement: version 1 accepted by both distributors' admins, version 2 current
+    # and accepted by neither (a partner admin's acceptance goes through).
+    agreement = partnership_services.agreement_publish(by=manager, title="Agreement", body="v1")
+    for admin in (users["partner"], users["outsider"]):
+        ids.add(partnership_services.agreement_accept(version=agreement, by=admin).pk)
+    partnership_services.agreement_publish(by=manager, title="Agreement", body="v2")
     run = scoring_services.scoring_run_trigger(as_of=today)
     scoring_services.scoring_run_execute(run.pk)
     tokens = {name: Token.objects.create(user=user).key for name, user in users.items()}
     REAL.update(
         {
             "code": ["acme", "rival", "gold", "pumps", "terr-acme", "terr-rival", "fair"],
-            "number": [version.number],
+            "number": [version.number, 2],
             "id": sorted(ids | {material.pk, run.pk}),
         }
     )
