@@ -632,7 +632,8 @@ class Investment(models.Model):
 
 
 class ImportBatch(models.Model):
-    """One uploaded revenue or investment file on its way from preview to commit.
+    """One uploaded file (revenue, investments, leads, training completions) on its way from
+    preview to commit.
 
     The checked rows wait in a staging table (`ingest.staging`) between check and commit; the
     file itself is kept only until the batch is committed or expires.
@@ -642,6 +643,7 @@ class ImportBatch(models.Model):
         REVENUE = "revenue", _("Revenue")
         INVESTMENT = "investment", _("Investments")
         LEAD = "lead", _("Leads (MQL)")
+        COMPLETION = "completion", _("Training completions")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be checked")
