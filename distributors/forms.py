@@ -220,14 +220,8 @@ RegionNameFormSet = forms.formset_factory(RegionNameForm, extra=0, max_num=500, 
 
 
 class ImportUploadForm(forms.Form):
-    # Figures only: leads have their own upload page (leads:import).
-    kind = forms.ChoiceField(
-        choices=[
-            (ImportBatch.Kind.REVENUE, _("Revenue")),
-            (ImportBatch.Kind.INVESTMENT, _("Investments")),
-        ],
-        label=_("What the file holds"),
-    )
+    # The kinds registered for this page (`kinds`): leads have their own page (leads:import).
+    kind = forms.ChoiceField(choices=(), label=_("What the file holds"))
     file = forms.FileField(
         label=_("File"), help_text=_("A .csv (UTF-8) or .xlsx file; first row holds the headers.")
     )
@@ -242,10 +236,9 @@ class ImportUploadForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, allow_investments=True, **kwargs):
+    def __init__(self, *args, kinds=(ImportBatch.Kind.REVENUE,), **kwargs):
         super().__init__(*args, **kwargs)
-        if not allow_investments:
-            self.fields["kind"].choices = [(ImportBatch.Kind.REVENUE, _("Revenue"))]
+        self.fields["kind"].choices = [(kind, ImportBatch.Kind(kind).label) for kind in kinds]
         self.helper = FormHelper()
         self.helper.add_input(Submit("upload", _("Upload and check")))
 

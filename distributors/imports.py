@@ -430,16 +430,29 @@ class InvestmentSpec(DistributorSpec):
 
 
 SPECS = {}
+# The kinds the shared upload page offers (leads have a page of their own, with its options).
+UPLOAD_PAGE_KINDS = []
 
 
-def register(spec):
-    """Add a kind of import; apps above this one register theirs in their ready()."""
+def register(spec, *, upload_page=False):
+    """Add a kind of import; apps above this one register theirs in their ready().
+
+    `upload_page`: offered on the shared upload page (distributors:import-create), where
+    `?kind=` preselects it.
+    """
     SPECS[spec.kind] = spec
+    if upload_page and spec.kind not in UPLOAD_PAGE_KINDS:
+        UPLOAD_PAGE_KINDS.append(spec.kind)
     return spec
 
 
-register(RevenueSpec)
-register(InvestmentSpec)
+def upload_page_kinds(*, manufacturer):
+    """The kinds the shared upload page offers its reader, in the order they were registered."""
+    return [kind for kind in UPLOAD_PAGE_KINDS if manufacturer or not SPECS[kind].manufacturer_only]
+
+
+register(RevenueSpec, upload_page=True)
+register(InvestmentSpec, upload_page=True)
 
 
 # --- the codes a file may use -------------------------------------------------------------

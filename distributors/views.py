@@ -56,7 +56,14 @@ from .forms import (
     TierForm,
     TwoFactorCodeForm,
 )
-from .imports import CODE_LISTS, SPECS, RevenueSpec, import_kind_help, import_preview
+from .imports import (
+    CODE_LISTS,
+    SPECS,
+    RevenueSpec,
+    import_kind_help,
+    import_preview,
+    upload_page_kinds,
+)
 from .models import Distributor, ExchangeRate, ImportBatch, Membership, Territory, Tier
 
 PAGE_SIZE = 25
@@ -519,9 +526,12 @@ def import_list(request):
 @portal_user_required
 @bulk_rate_limited
 def import_create(request):
-    allow_investments = is_manufacturer(request.user)
+    kinds = upload_page_kinds(manufacturer=is_manufacturer(request.user))
+    # `?kind=` preselects one (the training page's "Import from an LMS export" link).
+    asked = request.GET.get("kind")
+    initial = {"kind": asked} if asked in kinds else {}
     form = ImportUploadForm(
-        request.POST or None, request.FILES or None, allow_investments=allow_investments
+        request.POST or None, request.FILES or None, kinds=kinds, initial=initial
     )
     refused = upload_refused(request)
     if refused:
@@ -540,7 +550,6 @@ def import_create(request):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             return redirect("distributors:import-detail", pk=batch.pk)
-    kinds = ["revenue", "investment"] if allow_investments else ["revenue"]
     return render(
         request,
         "distributors/imports/create.html",

@@ -13,8 +13,9 @@ class PartnershipConfig(AppConfig):
 
     def ready(self):
         # Registers its notification kinds, its section of the 360° record, its panels on the
-        # lead and goal pages, and the goals' "trainings completed" metric read from completions.
-        from . import metrics, notices, panels, sections  # noqa: F401
+        # lead and goal pages, the goals' "trainings completed" metric read from completions, and
+        # the import of completions from an LMS export (with the course codes it takes).
+        from . import imports, metrics, notices, panels, sections  # noqa: F401
 
         sections.register()
         panels.register()
