@@ -74,7 +74,10 @@ class CompletionSpec(Spec):
         ),
         Column(
             gettext_noop("score"),
-            gettext_lazy("The test's score, in %; blank: none, or the one stored kept."),
+            gettext_lazy(
+                "The score of the course's test, out of 100. Blank: none (a completion imported "
+                "again keeps its stored score)."
+            ),
             gettext_lazy("A whole number from 0 to 100."),
             "85",
             number=True,
