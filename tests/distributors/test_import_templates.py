@@ -14,12 +14,13 @@ from distributors.imports import SPECS
 from distributors.models import ImportBatch, Investment, RevenueRecord, UserProfile
 from drm.errors import ValidationFailed
 from leads.models import Lead
+from partnership.models import Completion, Course
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 CASES = [("partner", "revenue"), ("manager", "revenue"), ("manager", "investment")]
-CASES += [("manager", "lead")]
+CASES += [("manager", "lead"), ("manager", "completion")]
 
 
 def download(client, kind, file_format):
@@ -41,7 +42,10 @@ def checked(user, kind, name, content):
 
 def nothing_stored():
     return not (
-        RevenueRecord.objects.exists() or Investment.objects.exists() or Lead.objects.exists()
+        RevenueRecord.objects.exists()
+        or Investment.objects.exists()
+        or Lead.objects.exists()
+        or Completion.objects.exists()
     )
 
 
@@ -76,9 +80,14 @@ def examples_exist(db):
     factories.ProductLineFactory(code="pumps")
     factories.CustomerCategoryFactory(code="oem")
     factories.LeadSourceFactory(code="website")
+    factories.MembershipFactory(
+        user=factories.UserFactory(username="claire", email="claire.martin@example.com"),
+        distributor=factories.DistributorFactory(code="acme"),
+    )
+    Course.objects.create(code="pumps-101", title="Pumps", language="en", duration_minutes=60)
 
 
-@pytest.mark.parametrize("kind", ["revenue", "investment", "lead"])
+@pytest.mark.parametrize("kind", ["revenue", "investment", "lead", "completion"])
 def test_the_csv_example_row_is_a_valid_row_once_its_mark_is_removed(
     login, manager, examples_exist, kind
 ):

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from distributors.models import Distributor, ProductLine, UserProfile
+from partnership.models import Course
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +21,7 @@ def reference(distributor, other_distributor):
     distributor.territories.add(north)
     other_distributor.territories.add(south)
     factories.LeadSourceFactory(code="fair", name="Trade fair")
+    Course.objects.create(code="pumps-101", title="Pump installation", duration_minutes=90)
 
 
 def listed(response):
@@ -38,9 +40,11 @@ def test_a_manager_sees_every_list_of_codes(login, manager, reference):
         "customer_categories": ["oem"],
         "territories": ["de-north", "de-south"],
         "lead_sources": ["fair"],
+        "courses": ["pumps-101"],
     }
     html = response.content.decode()
     assert 'id="codes-lead_sources"' in html and "Centrifugal pumps" in html
+    assert 'id="codes-courses"' in html and "Pump installation" in html
 
 
 def test_a_french_reader_reads_the_french_names_of_the_codes(login, manager, reference):

@@ -28,7 +28,7 @@ def column_rows(response, kind):
     ("user", "url", "kinds"),
     [
         ("partner", "distributors:import-create", ["revenue"]),
-        ("manager", "distributors:import-create", ["revenue", "investment"]),
+        ("manager", "distributors:import-create", ["revenue", "investment", "completion"]),
         ("manager", "leads:import", ["lead"]),
     ],
 )
@@ -57,7 +57,7 @@ def test_every_column_of_every_kind_is_listed_with_meaning_format_and_example(
 def test_a_coded_column_links_to_its_codes(login, manager):
     html = login(manager).get(reverse("distributors:import-create")).content.decode()
     codes = reverse("distributors:import-codes")
-    for key in ("distributors", "product_lines", "customer_categories"):
+    for key in ("distributors", "product_lines", "customer_categories", "courses"):
         assert f'href="{codes}#codes-{key}"' in html
     lead_page = login(manager).get(reverse("leads:import")).content.decode()
     assert f'href="{codes}#codes-lead_sources"' in lead_page

@@ -1259,6 +1259,11 @@ def upload(world, o):
     return {"kind": "revenue", "file": SimpleUploadedFile("upload.csv", content.encode())}
 
 
+def completion_upload(world, o):
+    content = f"user,course,completed_on,score\nrep-test,pumps-101,{world.today:%Y-%m-%d},90\n"
+    return {"kind": "completion", "file": SimpleUploadedFile("upload.csv", content.encode())}
+
+
 # --- the routes and the methods their views take ------------------------------------------
 
 
@@ -1775,6 +1780,17 @@ ROWS = [
         body=upload,
         effect=batches,
     ),
+    # Training completions from an LMS export are the manufacturer's: a partner's form refuses
+    # the kind (the page answers, nothing is stored), and `?kind=` preselects nothing for it.
+    Row("distributors:import-create", "GET", page(200), query="?kind=completion"),
+    Row(
+        "distributors:import-create",
+        "POST",
+        page(writes(302, upload_belongs_to_caller), 200),
+        body=completion_upload,
+        effect=batches,
+        variant="completion",
+    ),
     *page_detail("distributors:import-detail", shows(batch_file, whose="owner")),
     *page_detail("distributors:import-status", shows(lambda o: [], whose="owner")),
     # Redirects whether or not the batch moved: the effect decides.
@@ -1803,6 +1819,16 @@ ROWS = [
         staff_page(),
         url=lambda w, o: reverse("distributors:import-template-xlsx", args=["investment"]),
         variant="investment",
+    ),
+    *(
+        Row(
+            route,
+            "GET",
+            staff_page(),
+            url=lambda w, o, route=route: reverse(route, args=["completion"]),
+            variant="completion",
+        )
+        for route in ("distributors:import-template", "distributors:import-template-xlsx")
     ),
     # The codes a file may use: a partner's own distributor and territories, nobody else's.
     Row(
