@@ -524,6 +524,19 @@ class InvestmentFilter(IncrementalFilterSet):
         fields = ["distributor", "date", "kind"]
 
 
+def page_data(query):
+    """A page's query string as filter data: its form sends every field, the empty ones
+    included, and an empty field there means "any" (the API refuses an empty parameter)."""
+    data = query.copy()
+    for key in list(data):
+        values = [value for value in data.getlist(key) if value.strip()]
+        if values:
+            data.setlist(key, values)
+        else:
+            del data[key]
+    return data
+
+
 def page_form(filterset):
     """A FilterSet's form as a page shows it: without the parameter notes written for the API's
     schema (English, for developers); the labels say what a person needs."""

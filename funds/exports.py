@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from distributors.access import portal_user_required
 from distributors.exports import csv_response, xlsx_response
+from distributors.filters import page_data
 
 from . import selectors
 from .filters import BalanceFilter, RequestFilter
@@ -91,7 +92,9 @@ def _respond(request, name, columns, rows, sheet):
 @portal_user_required
 def balances_export(request):
     balances = BalanceFilter(
-        request.GET, queryset=selectors.balances(visible_to=request.user), request=request
+        page_data(request.GET),
+        queryset=selectors.balances(visible_to=request.user),
+        request=request,
     )
     if not balances.is_valid():
         return _invalid(balances)
@@ -102,7 +105,7 @@ def balances_export(request):
 @portal_user_required
 def requests_export(request):
     requests = RequestFilter(
-        request.GET,
+        page_data(request.GET),
         queryset=selectors.request_list(visible_to=request.user)
         .select_related("claim")
         .order_by("-submitted_at", "-pk"),

@@ -19,7 +19,7 @@ from distributors.access import (
     portal_user_required,
     user_membership,
 )
-from distributors.filters import page_form
+from distributors.filters import page_data, page_form
 from distributors.periods import complete_months, month_start
 from drm.acts import act
 from drm.errors import DomainError, NotAllowed
@@ -179,7 +179,7 @@ def fund_accrue(request, pk):
 @portal_user_required
 def request_list(request):
     requests = RequestFilter(
-        request.GET or None,
+        page_data(request.GET) or None,
         queryset=selectors.request_list(visible_to=request.user).order_by("-submitted_at", "-pk"),
         request=request,
     )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from distributors.access import portal_user_required
+from distributors.filters import page_data
 from funds.exports import _invalid, _respond, money_header
 
 from . import selectors
@@ -44,7 +45,7 @@ def standings_export(request, pk):
     if programme is None:
         raise Http404
     standings = StandingFilter(
-        request.GET,
+        page_data(request.GET),
         queryset=selectors.standing_list(programme=programme, visible_to=request.user),
         request=request,
     )
@@ -59,7 +60,9 @@ def standings_export(request, pk):
 @portal_user_required
 def ledger_export(request):
     entries = EntryFilter(
-        request.GET, queryset=selectors.entry_list(visible_to=request.user), request=request
+        page_data(request.GET),
+        queryset=selectors.entry_list(visible_to=request.user),
+        request=request,
     )
     if not entries.is_valid():
         return _invalid(entries)

@@ -18,7 +18,7 @@ from distributors.access import (
     portal_user_required,
     user_membership,
 )
-from distributors.filters import page_form
+from distributors.filters import page_data, page_form
 from distributors.periods import month_start
 from distributors.templatetags.money import money
 from drm.acts import act
@@ -55,7 +55,7 @@ def _fail(form, exc):
 def _filtered(request, filterset_class, queryset, *, ignore=()):
     """`queryset` filtered by the page's query (less the parameters in `ignore`, which the page
     applies itself); an invalid filter shows no row (and says why)."""
-    data = request.GET.copy()
+    data = page_data(request.GET)
     for name in ignore:
         data.pop(name, None)
     filterset = filterset_class(data or None, queryset=queryset, request=request)

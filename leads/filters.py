@@ -194,16 +194,3 @@ class RegistrationFilter(ScopeFilterMixin, StrictFilterSet):
     class Meta:
         model = DealRegistration
         fields = []
-
-
-def page_data(query):
-    """A page's query string as filter data: its form sends every field, the empty ones
-    included, and an empty field there means "any" (the API refuses an empty parameter)."""
-    data = query.copy()
-    for key in list(data):
-        values = [value for value in data.getlist(key) if value.strip()]
-        if values:
-            data.setlist(key, values)
-        else:
-            del data[key]
-    return data

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from distributors.access import portal_user_required
+from distributors.filters import page_data
 from funds.exports import _invalid, _respond
 
 from . import selectors
@@ -46,7 +47,7 @@ CERTIFICATE_COLUMNS = (
 @portal_user_required
 def completions_export(request):
     completions = CompletionFilter(
-        request.GET,
+        page_data(request.GET),
         queryset=selectors.completion_list(visible_to=request.user).order_by(
             "-completed_on", "-pk"
         ),
@@ -61,7 +62,9 @@ def completions_export(request):
 @portal_user_required
 def certificates_export(request):
     certificates = CertificateFilter(
-        request.GET, queryset=selectors.certificate_list(visible_to=request.user), request=request
+        page_data(request.GET),
+        queryset=selectors.certificate_list(visible_to=request.user),
+        request=request,
     )
     if not certificates.is_valid():
         return _invalid(certificates)

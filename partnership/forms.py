@@ -70,7 +70,12 @@ class CourseForm(forms.Form):
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"), min_value=1, max_value=MAX_DURATION_MINUTES
     )
-    url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+    url = forms.URLField(
+        label=_("Link"),
+        max_length=text_limit(Course, "url"),
+        required=False,
+        assume_scheme="https",
+    )
     material = forms.FileField(
         label=_("Material"),
         required=False,

@@ -22,12 +22,17 @@ from distributors.access import (
     portal_user_required,
     user_role,
 )
-from distributors.filters import page_form
+from distributors.filters import page_data, page_form
 from drm.acts import act
 from drm.errors import DomainError, NotAllowed
 
 from . import selectors, services
-from .filters import CertificateFilter, CompletionFilter, CourseFilter
+from .filters import (
+    AgreementStandingFilter,
+    CertificateFilter,
+    CompletionFilter,
+    CourseFilter,
+)
 from .forms import AcceptForm, AgreementForm, CertificationForm, CompletionForm, CourseForm
 from .models import AgreementVersion, Certification, Completion, Course
 
@@ -56,7 +61,7 @@ def _fail(form, exc):
 
 
 def _filtered(request, filterset_class, queryset):
-    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
+    filterset = filterset_class(page_data(request.GET) or None, queryset=queryset, request=request)
     valid = not filterset.is_bound or filterset.is_valid()
     rows = filterset.qs if valid else queryset.none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -285,10 +290,6 @@ def certificate_list(request):
 # --- the partner agreement ---------------------------------------------------------------------
 
 
-# The manager's list of distributors by acceptance: `?status=pending|accepted`, `?q=`.
-ACCEPTANCE_STATUSES = ("pending", "accepted")
-
-
 @require_safe
 @portal_user_required
 def agreement(request):
@@ -308,28 +309,10 @@ def _agreement_page(request, accept_form=None, status=200):
             counts = standing.aggregate(
                 total=Count("pk"), accepted=Count("pk", filter=Q(accepted_at__isnull=False))
             )
-            shown = request.GET.get("status", "")
-            if shown not in ("", *ACCEPTANCE_STATUSES):
+            filterset, page, query, valid = _filtered(request, AgreementStandingFilter, standing)
+            if not valid:
                 status = 400
-                messages.error(request, _("Choose pending or accepted."))
-                standing = standing.none()
-            elif shown == "pending":
-                standing = standing.filter(accepted_at__isnull=True)
-            elif shown == "accepted":
-                standing = standing.filter(accepted_at__isnull=False)
-            search = request.GET.get("q", "").strip()
-            if search:
-                standing = standing.filter(Q(code__icontains=search) | Q(name__icontains=search))
-            page = Paginator(standing, PAGE_SIZE).get_page(request.GET.get("page"))
-            query = request.GET.copy()
-            query.pop("page", None)
-            context.update(
-                page=page,
-                query=query.urlencode(),
-                counts=counts,
-                shown=shown,
-                search=search,
-            )
+            context.update(page=page, query=query, counts=counts, form=page_form(filterset))
     else:
         acceptances = selectors.acceptance_list(visible_to=request.user)
         context["acceptances"] = acceptances[:20]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from distributors.access import Role, is_manufacturer, portal_user_required, user_role
-from distributors.filters import page_form
+from distributors.filters import page_data, page_form
 from drm.acts import act
 from drm.errors import DomainError, NotAllowed
 
@@ -74,7 +74,7 @@ def _rows(reviews, user):
 @portal_user_required
 def review_queue(request):
     reviews = ReviewFilter(
-        request.GET or None,
+        page_data(request.GET) or None,
         queryset=selectors.review_queue(visible_to=request.user),
         request=request,
     )

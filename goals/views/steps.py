@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from distributors.access import is_manufacturer, portal_user_required
-from distributors.filters import page_form
+from distributors.filters import page_data, page_form
 
 from .. import selectors
 from ..filters import StepFilter
@@ -20,7 +20,7 @@ PAGE_SIZE = 50
 @portal_user_required
 def step_list(request):
     steps = StepFilter(
-        request.GET or None,
+        page_data(request.GET) or None,
         queryset=selectors.step_list(visible_to=request.user),
         request=request,
     )

@@ -27,7 +27,7 @@ from distributors.access import (
     user_role,
 )
 from distributors.exports import csv_cell, neutralise, xlsx_response
-from distributors.filters import page_form
+from distributors.filters import page_data, page_form
 from distributors.imports import import_kind_help
 from distributors.selectors import distributor_scope_default
 from distributors.services import import_batch_create
@@ -37,7 +37,7 @@ from drm.throttling import bulk_rate_limited
 from ingest.uploads import upload_refused
 
 from .. import routing, selectors, services
-from ..filters import SCOPE_TABS, page_data
+from ..filters import SCOPE_TABS
 from ..forms import (
     AssignForm,
     BulkForm,

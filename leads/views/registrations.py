@@ -17,12 +17,13 @@ from distributors.access import (
     partner_required,
     portal_user_required,
 )
+from distributors.filters import page_data
 from distributors.selectors import distributor_scope_default
 from drm.errors import DomainError, NotAllowed
 from drm.french import interpolate
 
 from .. import selectors, services
-from ..filters import SCOPE_TABS, RegistrationFilter, page_data
+from ..filters import SCOPE_TABS, RegistrationFilter
 from ..forms import DealForm, DecisionForm
 from ..models import DealRegistration
 
