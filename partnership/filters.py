@@ -5,7 +5,6 @@ An invalid value is an error naming the parameter, never an unfiltered list. A d
 caller may not see answers like one that does not exist.
 """
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +16,14 @@ from distributors.models import Distributor, ProductLine
 from funds.filters import visible_distributors
 
 from . import selectors
-from .models import STATUS_LABELS, AgreementAcceptance, Certification, Completion, Course
+from .models import (
+    STATUS_LABELS,
+    AgreementAcceptance,
+    Certification,
+    Completion,
+    Course,
+    language_choices,
+)
 
 
 class CourseFilter(StrictFilterSet):
@@ -34,7 +40,7 @@ class CourseFilter(StrictFilterSet):
         help_text="Product line code",
     )
     language = filters.ChoiceFilter(
-        choices=settings.LANGUAGES, label=_("Language"), empty_label=_("Any language")
+        choices=language_choices, label=_("Language"), empty_label=_("Any language")
     )
     certification = CodeChoiceFilter(
         queryset=Certification.objects.all(),

@@ -2,7 +2,6 @@
 the rules (a field carries the name the service's errors use, so an error lands on it)."""
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +17,7 @@ from .models import (
     AgreementVersion,
     Certification,
     Course,
+    language_choices,
 )
 
 
@@ -66,7 +66,7 @@ class CourseForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("Language"), choices=language_choices)
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"), min_value=1, max_value=MAX_DURATION_MINUTES
     )

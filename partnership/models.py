@@ -34,6 +34,16 @@ MAX_DURATION_MINUTES = 100_000
 AGREEMENT_LENGTH = 100_000
 
 
+def language_choices():
+    """The portal's languages named in the reader's language ("Anglais" to a French reader):
+    a callable, so that a form or filter built once reads them at each request."""
+    from django.utils.translation import get_language_info
+
+    return [
+        (code, get_language_info(code)["name_translated"]) for code, _name in settings.LANGUAGES
+    ]
+
+
 def add_months_to_day(day, months):
     """`day` plus `months`, on the same day of the month or the month's last (31 Jan + 1 month is
     28 or 29 Feb)."""

@@ -22,6 +22,8 @@ from leads import notices as leads_notices
 from leads import services as leads_services
 from notifications.kinds import kind_list
 from notifications.models import Notification
+from partnership import notices as partnership_notices
+from partnership import services as partnership_services
 from tests import factories
 from tests.goals.test_services import terms
 from tests.placeholders import placeholders
@@ -217,6 +219,28 @@ def send_every_kind(today, manager, partner, outsider, distributor, other_distri
     distributor.contract_end = today + datetime.timedelta(days=20)
     distributor.save()
     distributors_services.contract_renewals_notify(today=today)
+
+    # Training: a certificate about to expire; the partner agreement: a version to accept.
+    certification = partnership_services.certification_save(
+        by=manager, code="installer", name="Certified installer", validity_months=12
+    )
+    course = partnership_services.course_save(
+        by=manager,
+        code="pumps-101",
+        title="Pump installation",
+        language="en",
+        duration_minutes=60,
+        url="https://lms.example.test/pumps-101",
+        certification=certification,
+    )
+    partnership_services.completion_record(
+        user=partner, course=course, completed_on=today - datetime.timedelta(days=340), by=manager
+    )
+    partnership_services.certificates_expiring_notify(today=today)
+    version = partnership_services.agreement_publish(
+        by=manager, title="Distribution agreement", body="Terms."
+    )
+    partnership_notices.agreement_published_notify(version.pk, by_id=manager.pk)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"], indirect=True)
