@@ -114,6 +114,7 @@ COURSES = (
 )
 DAY = datetime.timedelta(days=1)
 AGREEMENT_TITLE = "Distribution agreement"
+AGREEMENT_TITLE_FR = "Contrat de distribution"
 AGREEMENT = (
     "1. Territory. The distributor sells the manufacturer's products in the territories its "
     "profile lists.\n\n2. Reporting. The distributor reports its revenue by product line each "
@@ -294,7 +295,11 @@ class DemoProgramme:
             .order_by("distributor__code")
         )
         first = services.agreement_publish(
-            by=self.manager, title=AGREEMENT_TITLE, body=AGREEMENT, body_fr=AGREEMENT_FR
+            by=self.manager,
+            title=AGREEMENT_TITLE,
+            title_fr=AGREEMENT_TITLE_FR,
+            body=AGREEMENT,
+            body_fr=AGREEMENT_FR,
         )
         accepted = 0
         for index, membership in enumerate(admins):
@@ -309,9 +314,12 @@ class DemoProgramme:
         second = services.agreement_publish(
             by=self.manager,
             title=AGREEMENT_TITLE,
+            title_fr=AGREEMENT_TITLE_FR,
             body=AGREEMENT + FEES,
             body_fr=AGREEMENT_FR + FEES_FR,
             summary="A new article 6: how market development fund claims are paid.",
+            summary_fr="Un nouvel article 6 : comment sont payées les demandes sur les fonds de "
+            "développement marketing.",
         )
         for index, membership in enumerate(admins):
             code = membership.distributor.code

@@ -143,6 +143,11 @@ class PartnerUserField(forms.CharField):
 
 class AgreementForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=text_limit(AgreementVersion, "title"))
+    title_fr = forms.CharField(
+        label=_("Title in French"),
+        max_length=text_limit(AgreementVersion, "title_fr"),
+        required=False,
+    )
     body = forms.CharField(
         label=_("Terms"),
         max_length=text_limit(AgreementVersion, "body"),
@@ -160,6 +165,12 @@ class AgreementForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Shown to partners asked to accept it again."),
+    )
+    summary_fr = forms.CharField(
+        label=_("What changed, in French"),
+        max_length=text_limit(AgreementVersion, "summary_fr"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

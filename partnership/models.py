@@ -264,6 +264,12 @@ class AgreementVersion(models.Model):
 
     number = models.PositiveIntegerField(_("version"), unique=True, editable=False)
     title = models.CharField(_("title"), max_length=ONE_LINE)
+    title_fr = models.CharField(
+        _("title in French"),
+        max_length=ONE_LINE,
+        blank=True,
+        help_text=_("What French readers see; empty: the English title"),
+    )
     body = models.TextField(_("terms"), max_length=AGREEMENT_LENGTH)
     body_fr = models.TextField(
         _("terms in French"),
@@ -277,6 +283,7 @@ class AgreementVersion(models.Model):
         blank=True,
         help_text=_("Shown to partners asked to accept it again"),
     )
+    summary_fr = models.TextField(_("what changed, in French"), max_length=PARAGRAPHS, blank=True)
     published_at = models.DateTimeField(_("published at"))
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -288,11 +295,19 @@ class AgreementVersion(models.Model):
         verbose_name_plural = _("agreement versions")
 
     def __str__(self):
-        return f"{self.title} (v{self.number})"
+        return f"{self.display_title} (v{self.number})"
+
+    @property
+    def display_title(self):
+        return name_in(self.title, self.title_fr)
 
     @property
     def display_body(self):
         return name_in(self.body, self.body_fr)
+
+    @property
+    def display_summary(self):
+        return name_in(self.summary, self.summary_fr)
 
 
 class AgreementAcceptance(models.Model):

@@ -52,6 +52,16 @@ def certificate_expiring_notify(completion):
     )
 
 
+class AgreementTitle:
+    """A version's title in the reader's language, written when it is read."""
+
+    def __init__(self, version):
+        self.version = version
+
+    def __str__(self):
+        return self.version.display_title
+
+
 AGREEMENT_TO_ACCEPT = register(
     Kind("agreement_to_accept", _("A new version of the partner agreement to accept"))
 )
@@ -92,7 +102,7 @@ def agreement_published_notify(version_id, *, by_id=None):
             ),
             link=reverse("partnership:agreement"),
             context={
-                "title": version.title,
+                "title": AgreementTitle(version),
                 "number": version.number,
                 "published": version.published_at,
             },

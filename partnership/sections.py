@@ -113,7 +113,7 @@ def todo_agreement(viewer, *, distributor, scope, today):
         label=_("Partner agreement to accept"),
         count=1,
         url=url,
-        rows=(record.TodoRow(text=f"{current.title} (v{current.number})", url=url),),
+        rows=(record.TodoRow(text=str(current), url=url),),
         action=_("Read the terms and accept them for your distributor"),
     )
 

@@ -374,8 +374,14 @@ class AgreementVersionSerializer(serializers.ModelSerializer):
     body_fr = serializers.CharField(
         read_only=True, allow_blank=True, help_text="The terms in French; empty: none"
     )
+    title_fr = serializers.CharField(
+        read_only=True, allow_blank=True, help_text="The title in French; empty: none"
+    )
     summary = serializers.CharField(
         read_only=True, allow_blank=True, help_text="What changed against the version before"
+    )
+    summary_fr = serializers.CharField(
+        read_only=True, allow_blank=True, help_text="What changed, in French; empty: none"
     )
     current = serializers.SerializerMethodField(
         help_text="The latest published version: the one partner admins are asked to accept"
@@ -383,7 +389,17 @@ class AgreementVersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AgreementVersion
-        fields = ["number", "title", "body", "body_fr", "summary", "published_at", "current"]
+        fields = [
+            "number",
+            "title",
+            "title_fr",
+            "body",
+            "body_fr",
+            "summary",
+            "summary_fr",
+            "published_at",
+            "current",
+        ]
         read_only_fields = fields
 
     def get_current(self, version) -> bool:
@@ -391,11 +407,26 @@ class AgreementVersionSerializer(serializers.ModelSerializer):
 
 
 class AgreementVersionInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=text_limit(AgreementVersion, "title"))
+    # Lengths count what is sent, as the schema says (the service trims what it keeps).
+    title = serializers.CharField(
+        trim_whitespace=False,
+        max_length=text_limit(AgreementVersion, "title"),
+    )
+    title_fr = serializers.CharField(
+        trim_whitespace=False,
+        max_length=text_limit(AgreementVersion, "title_fr"),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What French readers see; empty: the English title",
+    )
     body = serializers.CharField(
-        max_length=text_limit(AgreementVersion, "body"), help_text="The terms, in English"
+        trim_whitespace=False,
+        max_length=text_limit(AgreementVersion, "body"),
+        help_text="The terms, in English",
     )
     body_fr = serializers.CharField(
+        trim_whitespace=False,
         max_length=text_limit(AgreementVersion, "body_fr"),
         required=False,
         allow_blank=True,
@@ -403,11 +434,20 @@ class AgreementVersionInputSerializer(serializers.Serializer):
         help_text="What French readers see; empty: the English terms",
     )
     summary = serializers.CharField(
+        trim_whitespace=False,
         max_length=text_limit(AgreementVersion, "summary"),
         required=False,
         allow_blank=True,
         default="",
         help_text="What changed: shown to partners asked to accept it again",
+    )
+    summary_fr = serializers.CharField(
+        trim_whitespace=False,
+        max_length=text_limit(AgreementVersion, "summary_fr"),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What changed, in French",
     )
 
 

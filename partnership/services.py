@@ -346,7 +346,7 @@ def agreement_current():
 
 
 @transaction.atomic
-def agreement_publish(*, by, title, body, body_fr="", summary=""):
+def agreement_publish(*, by, title, body, title_fr="", body_fr="", summary="", summary_fr=""):
     """Publish a new version of the agreement: it becomes the current one, and every partner
     admin of a distributor not terminated is asked to accept it."""
     _require_manufacturer(by, _("Only the manufacturer publishes the agreement."))
@@ -354,16 +354,20 @@ def agreement_publish(*, by, title, body, body_fr="", summary=""):
     body = _text(
         AgreementVersion, "body", body, required=True, message=_("Write the agreement's terms.")
     )
+    title_fr = _text(AgreementVersion, "title_fr", title_fr)
     body_fr = _text(AgreementVersion, "body_fr", body_fr)
     summary = _text(AgreementVersion, "summary", summary)
+    summary_fr = _text(AgreementVersion, "summary_fr", summary_fr)
     # One publication at a time: the numbers follow each other without a gap or a repeat.
     last = AgreementVersion.objects.select_for_update().order_by("-number").first()
     version = AgreementVersion.objects.create(
         number=(last.number + 1) if last else 1,
         title=title,
+        title_fr=title_fr,
         body=body,
         body_fr=body_fr,
         summary=summary,
+        summary_fr=summary_fr,
         published_at=timezone.now(),
         published_by=by,
     )

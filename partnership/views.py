@@ -330,7 +330,12 @@ def agreement_publish(request):
     current = services.agreement_current()
     initial = None
     if current is not None:
-        initial = {"title": current.title, "body": current.body, "body_fr": current.body_fr}
+        initial = {
+            "title": current.title,
+            "title_fr": current.title_fr,
+            "body": current.body,
+            "body_fr": current.body_fr,
+        }
     form = AgreementForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -131,3 +131,25 @@ def test_the_notice_skips_distributors_that_accepted_and_versions_replaced(
     assert not Notification.objects.filter(recipient=partner).exists()
     services.agreement_publish(by=manager, title="Agreement", body="New terms.")
     assert notices.agreement_published_notify(first.pk) == 0  # replaced: the new one asks
+
+
+def test_a_french_reader_reads_the_title_terms_and_changes_in_french(login, manager, partner):
+    from django.utils import translation
+
+    services.agreement_publish(
+        by=manager,
+        title="Distribution agreement",
+        title_fr="Contrat de distribution",
+        body="Terms.",
+        body_fr="Conditions.",
+        summary="Fees",
+        summary_fr="Frais",
+    )
+    client = login(partner)
+    page = client.get(reverse("partnership:agreement"), HTTP_ACCEPT_LANGUAGE="fr")
+    text = page.content.decode()
+    assert "Contrat de distribution" in text and "Conditions." in text and "Frais" in text
+    assert "Distribution agreement" not in text
+    with translation.override("en"):
+        page = client.get(reverse("partnership:agreement"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Distribution agreement" in page.content.decode()

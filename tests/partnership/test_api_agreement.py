@@ -54,9 +54,11 @@ def test_every_portal_user_reads_the_versions_and_which_is_current(
     assert row == {
         "number": 1,
         "title": "Distribution agreement",
+        "title_fr": "",
         "body": "Terms.",
         "body_fr": "Conditions.",
         "summary": "",
+        "summary_fr": "",
         "published_at": row["published_at"],
         "current": False,
     }
@@ -70,15 +72,22 @@ def test_a_user_without_a_role_reads_no_version(nobody, first):
 
 
 def test_the_manager_publishes_a_version_through_the_api(manager, first):
-    body = {"title": "Agreement 2027", "body": "New terms.", "summary": "Territories"}
+    body = {
+        "title": "Agreement 2027",
+        "title_fr": "Contrat 2027",
+        "body": "New terms.",
+        "summary": "Territories",
+    }
     response = client_for(manager).post(VERSIONS, body, format="json")
     assert response.status_code == 201, response.content
     assert response.json() | {"published_at": None} == {
         "number": 2,
         "title": "Agreement 2027",
+        "title_fr": "Contrat 2027",
         "body": "New terms.",
         "body_fr": "",
         "summary": "Territories",
+        "summary_fr": "",
         "published_at": None,
         "current": True,
     }
