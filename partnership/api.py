@@ -18,12 +18,12 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from distributors.access import HasPortalRole, IsPortalUser, is_manufacturer
+from distributors.access import HasPortalRole, IsPortalUser
 from distributors.models import Distributor
 from drm.api import Pagination
+from goals.api import IsManufacturer
 
 from . import selectors, services
 from .filters import (
@@ -292,13 +292,6 @@ class CertificateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 # --- the partner agreement ---------------------------------------------------------------------
-
-
-class IsManufacturer(BasePermission):
-    """The manufacturer's staff only, for reads too."""
-
-    def has_permission(self, request, view):
-        return is_manufacturer(request.user)
 
 
 NUMBER = OpenApiParameter(

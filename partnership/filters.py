@@ -57,10 +57,6 @@ class CourseFilter(StrictFilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(code__icontains=value))
 
 
-def visible_courses(request):
-    return selectors.course_list(visible_to=getattr(request, "user", None))
-
-
 class CompletionFilter(StrictFilterSet):
     """Completions: a distributor, a course, a person, a source, a span of dates."""
 
