@@ -165,18 +165,26 @@ DISTRIBUTOR_HISTORY = HistoricalRecords(
 
 class Distributor(models.Model):
     class Status(models.TextChoices):
+        APPLICANT = "applicant", _("Applicant")
         ONBOARDING = "onboarding", _("Onboarding")
         ACTIVE = "active", _("Active")
         PROBATION = "probation", _("Probation")
         TERMINATED = "terminated", _("Terminated")
+        DECLINED = "declined", _("Declined")
 
-    # Which status may follow which: terminated is final.
+    # Which status may follow which: terminated and declined are final. An applicant (from the
+    # public application form) is approved into onboarding or declined, with a reason, on its
+    # application's page (partnership), not by editing the profile.
     TRANSITIONS = {
+        Status.APPLICANT: {Status.ONBOARDING, Status.DECLINED},
         Status.ONBOARDING: {Status.ACTIVE, Status.TERMINATED},
         Status.ACTIVE: {Status.PROBATION, Status.TERMINATED},
         Status.PROBATION: {Status.ACTIVE, Status.TERMINATED},
         Status.TERMINATED: set(),
+        Status.DECLINED: set(),
     }
+    # Not (or no longer) part of the channel: no funds, incentives, agreement or notices.
+    OUTSIDE_CHANNEL = (Status.APPLICANT, Status.DECLINED, Status.TERMINATED)
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=200)

@@ -63,6 +63,11 @@ log = logging.getLogger(__name__)
 
 # --- distributors -------------------------------------------------------------------------
 
+# Callables (current distributor, new status) that raise ValidationFailed when an app above holds
+# a status change back: the partner programme keeps an onboarding distributor from going active
+# before its journey opens access. Registered by those apps' AppConfig.ready().
+STATUS_GUARDS = []
+
 
 @transaction.atomic
 def distributor_save(*, distributor, by, changed_status=None, territories=None, product_lines=None):
@@ -98,6 +103,9 @@ def distributor_save(*, distributor, by, changed_status=None, territories=None, 
             },
             field="status",
         )
+    if current and changed_status and changed_status != current.status:
+        for guard in STATUS_GUARDS:
+            guard(current, changed_status)
     if changed_status:
         distributor.status = changed_status
     if (
@@ -987,7 +995,7 @@ def contract_renewals_notify(*, today=None, batch=500):
             account_manager__isnull=False,
             account_manager__is_active=True,
         )
-        .exclude(status=Distributor.Status.TERMINATED)
+        .exclude(status__in=Distributor.OUTSIDE_CHANNEL)
         .exclude(renewal_notice_for=models.F("contract_end"))
         .select_related("account_manager")
         .order_by("pk")

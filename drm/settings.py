@@ -200,6 +200,8 @@ NOTIFICATIONS_AUDIENCE = "distributors.access.user_role"
 NOTIFICATIONS_LANGUAGE = "distributors.access.recipient_language"
 # Password reset requests per e-mail address and per client address, per hour.
 PASSWORD_RESET_RATE = env.int("PASSWORD_RESET_RATE", default=5)
+# Applications the public form takes from one client address in an hour.
+APPLICATION_RATE = env.int("APPLICATION_RATE", default=5)
 
 LANGUAGE_CODE = "en"
 # "en" is the European channel's English (dates day first); "en-us" the same words with the
@@ -366,6 +368,17 @@ CELERY_BEAT_SCHEDULE = {
     "certificates-expiring": {
         "task": "partnership.tasks.certificates_expiring_notify",
         "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=40),
+    },
+    # Onboarding: steps the portal checks (first revenue, first training…) are marked done, and
+    # the journeys they complete open access, every 30 minutes.
+    "onboarding-checks": {
+        "task": "partnership.tasks.onboardings_refresh",
+        "schedule": crontab(minute="*/30"),
+    },
+    # Onboarding: steps due within 3 days, or overdue, are told to their owners once.
+    "onboarding-steps-due": {
+        "task": "partnership.tasks.steps_due_notify",
+        "schedule": crontab(hour=env.int("GOALS_DAILY_HOUR", default=5), minute=45),
     },
     # Scoring: tonight's scorecards and rankings (the time is editable in django-celery-beat).
     "scoring-nightly": {

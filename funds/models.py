@@ -67,11 +67,12 @@ def tier_and_region_match(model, distributor):
 
 
 def distributors_of_tiers_and_regions(owner):
-    """The distributors not terminated that are of `owner`'s tiers and regions (a fund's, a
-    programme's; a list left empty: any), a region matched as distributors write it, any case."""
+    """The distributors in the channel (not applicants, declined or terminated) of `owner`'s
+    tiers and regions (a fund's, a programme's; a list left empty: any), a region matched as
+    distributors write it, any case."""
     from distributors.models import Distributor
 
-    eligible = Distributor.objects.exclude(status=Distributor.Status.TERMINATED)
+    eligible = Distributor.objects.exclude(status__in=Distributor.OUTSIDE_CHANNEL)
     if owner.tiers.exists():
         eligible = eligible.filter(tier__in=owner.tiers.all())
     names = [name.lower() for name in owner.regions.values_list("name", flat=True)]
@@ -83,10 +84,10 @@ def distributors_of_tiers_and_regions(owner):
 class FundQuerySet(models.QuerySet):
     def eligible_for(self, distributor):
         """The funds `distributor` may draw on by tier and region (either list empty: any);
-        none for a terminated distributor (the twin of `Fund.eligible_distributors`)."""
+        none for one outside the channel (the twin of `Fund.eligible_distributors`)."""
         from distributors.models import Distributor
 
-        if distributor.status == Distributor.Status.TERMINATED:
+        if distributor.status in Distributor.OUTSIDE_CHANNEL:
             return self.none()
         return self.filter(tier_and_region_match(Fund, distributor))
 
@@ -215,7 +216,7 @@ class Fund(FrenchNamed):
 
     def eligible_distributors(self):
         """The distributors the fund is for: of its tiers and regions (a list left empty: any),
-        not terminated. A region is matched as distributors write it, in any case."""
+        in the channel. A region is matched as distributors write it, in any case."""
         return distributors_of_tiers_and_regions(self)
 
     def is_eligible(self, distributor):

@@ -471,7 +471,7 @@ class DemoIncentives:
         """The 2 % and 3 % thresholds, read off the year's revenue of the distributors in the
         programme: its median and its top sixth, to one significant digit, so that they stand in
         each of the three tiers."""
-        eligible = Distributor.objects.exclude(status=Distributor.Status.TERMINATED)
+        eligible = Distributor.objects.exclude(status__in=Distributor.OUTSIDE_CHANNEL)
         totals = sorted(
             total
             for total in RevenueRecord.objects.filter(

@@ -87,10 +87,10 @@ class ProgrammeQuerySet(models.QuerySet):
 
     def eligible_for(self, distributor):
         """The programmes open to `distributor`: it is named, or (none named) it is of their tiers
-        and regions (a list left empty: any). None for a terminated distributor."""
+        and regions (a list left empty: any). None for one outside the channel."""
         from distributors.models import Distributor
 
-        if distributor.status == Distributor.Status.TERMINATED:
+        if distributor.status in Distributor.OUTSIDE_CHANNEL:
             return self.none()
         named = Programme.distributors.through.objects.filter(programme=OuterRef("pk"))
         return self.filter(
@@ -418,11 +418,11 @@ class Programme(FrenchNamed):
 
     def eligible_distributors(self):
         """The distributors in the programme: those named; none named, those of its tiers and
-        regions (a list left empty: any), not terminated."""
+        regions (a list left empty: any), in the channel."""
         if self.distributors.exists():
             from distributors.models import Distributor
 
-            return Distributor.objects.exclude(status=Distributor.Status.TERMINATED).filter(
+            return Distributor.objects.exclude(status__in=Distributor.OUTSIDE_CHANNEL).filter(
                 pk__in=self.distributors.values("pk")
             )
         return distributors_of_tiers_and_regions(self)

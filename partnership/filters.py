@@ -22,6 +22,9 @@ from .models import (
     Certification,
     Completion,
     Course,
+    Journey,
+    JourneyStep,
+    Onboarding,
     language_choices,
 )
 
@@ -182,3 +185,67 @@ class AgreementStandingFilter(StrictFilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+ONBOARDING_STATES = [
+    ("applicant", _("Application to decide")),
+    ("open", _("In progress")),
+    ("complete", _("Complete")),
+    ("stopped", _("Stopped (declined)")),
+]
+
+
+class OnboardingFilter(StrictFilterSet):
+    """Onboardings: their state, whose move it is, overdue ones, a journey, a code or name."""
+
+    state = filters.ChoiceFilter(
+        method="filter_state",
+        choices=ONBOARDING_STATES,
+        label=_("State"),
+        empty_label=_("Any state"),
+        help_text="applicant: application to decide; open: in progress; complete; stopped",
+    )
+    waiting_on = filters.ChoiceFilter(
+        field_name="next_side",
+        choices=JourneyStep.Side.choices,
+        label=_("Next step by"),
+        empty_label=_("Anyone"),
+        help_text="Who does the next step: manufacturer or partner",
+    )
+    overdue = filters.BooleanFilter(
+        method="filter_overdue",
+        label=_("Overdue"),
+        help_text="true: a step to do is past its day",
+    )
+    journey = filters.ModelChoiceFilter(
+        queryset=Journey.objects.all(),
+        label=_("Journey"),
+        empty_label=_("Any journey"),
+        help_text="Journey id",
+    )
+    q = filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text="Part of the code or name, any case"
+    )
+
+    class Meta:
+        model = Onboarding
+        fields = []
+
+    def filter_state(self, queryset, name, value):
+        if value == "applicant":
+            return queryset.filter(distributor__status=Distributor.Status.APPLICANT)
+        if value == "open":
+            return queryset.filter(completed_at__isnull=True, stopped_at__isnull=True).exclude(
+                distributor__status=Distributor.Status.APPLICANT
+            )
+        if value == "complete":
+            return queryset.filter(completed_at__isnull=False)
+        return queryset.filter(stopped_at__isnull=False)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(overdue__gt=0) if value else queryset.filter(overdue=0)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(distributor__code__icontains=value) | Q(distributor__name__icontains=value)
+        )

@@ -11,12 +11,17 @@ from distributors.models import ProductLine
 from drm.limits import text_limit
 from funds.forms import DATE
 
+from .journeys import check_choices
 from .models import (
     MAX_DURATION_MINUTES,
     MAX_VALIDITY_MONTHS,
     AgreementVersion,
+    Application,
     Certification,
     Course,
+    Journey,
+    JourneyStep,
+    StepProgress,
     language_choices,
 )
 
@@ -179,3 +184,128 @@ class AcceptForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I have read the terms and accept them for my distributor."), required=True
     )
+
+
+# --- onboarding journeys ---------------------------------------------------------------------
+
+
+class JourneyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=text_limit(Journey, "name"))
+    name_fr = forms.CharField(
+        label=_("Name in French"), max_length=text_limit(Journey, "name_fr"), required=False
+    )
+    for_applications = forms.BooleanField(
+        label=_("Started by applications"),
+        required=False,
+        help_text=_("A distributor applying through the public form starts this journey."),
+    )
+
+
+def _blank_first(choices):
+    return [("", "—"), *choices()]
+
+
+class StepForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=text_limit(JourneyStep, "title"))
+    title_fr = forms.CharField(
+        label=_("Title in French"), max_length=text_limit(JourneyStep, "title_fr"), required=False
+    )
+    side = forms.ChoiceField(label=_("Done by"), choices=JourneyStep.Side.choices)
+    due_days = forms.IntegerField(
+        label=_("Due after (days)"),
+        min_value=0,
+        max_value=3650,
+        help_text=_("Days after the journey starts."),
+    )
+    evidence = forms.ChoiceField(label=_("Evidence"), choices=JourneyStep.Evidence.choices)
+    portal_check = forms.ChoiceField(
+        label=_("Portal check"),
+        choices=lambda: _blank_first(check_choices),
+        required=False,
+        help_text=_("For a step checked by the portal: the figure that shows it done."),
+    )
+    opens_access = forms.BooleanField(
+        label=_("Opens access"),
+        required=False,
+        help_text=_("Until this step is done the distributor stays onboarding: no leads."),
+    )
+    position = forms.IntegerField(
+        label=_("Position"),
+        min_value=1,
+        max_value=999,
+        required=False,
+        help_text=_("Empty: after the last step."),
+    )
+
+
+class StepDoneForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), max_length=text_limit(StepProgress, "note"), required=False
+    )
+    evidence = forms.FileField(label=_("File"), required=False)
+
+
+class StartForm(forms.Form):
+    journey = forms.ModelChoiceField(label=_("Journey"), queryset=Journey.objects.all())
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=Application.Decision.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=text_limit(Application, "reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required to decline: the applicant reads it in the e-mail."),
+    )
+    invite_contact = forms.BooleanField(
+        label=_("Invite the contact as its partner admin"),
+        required=False,
+        initial=True,
+    )
+
+
+def _countries():
+    import babel
+    from django.utils.translation import get_language
+
+    from distributors.countries import country_codes
+
+    names = babel.Locale.parse((get_language() or "en").replace("-", "_")).territories
+    return [("", "—")] + sorted(
+        ((code, names.get(code, code)) for code in country_codes()), key=lambda c: c[1]
+    )
+
+
+class ApplicationForm(forms.Form):
+    """The public application. `fax` is a trap left empty by people (hidden from them) and
+    filled by bots; `started` is a signed time, so that a form sent back within seconds, or
+    days later, is refused (see views.apply)."""
+
+    company = forms.CharField(label=_("Company name"), max_length=200)
+    country = forms.ChoiceField(label=_("Country"), choices=_countries)
+    contact_name = forms.CharField(
+        label=_("Your name"), max_length=text_limit(Application, "contact_name")
+    )
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    website = forms.CharField(label=_("Website"), max_length=200, required=False)
+    product_lines = forms.ModelMultipleChoiceField(
+        label=_("Product lines you want to sell"),
+        queryset=ProductLine.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    message = forms.CharField(
+        label=_("About your company"),
+        max_length=text_limit(Application, "message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Markets, customers, team, what you sell today."),
+    )
+    fax = forms.CharField(required=False, label="Fax")
+    started = forms.CharField(widget=forms.HiddenInput)

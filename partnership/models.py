@@ -350,3 +350,228 @@ class AgreementAcceptance(models.Model):
 
     def __str__(self):
         return f"{self.distributor_id} · v{self.version_id} · {self.accepted_by_name}"
+
+
+# --- onboarding journeys ------------------------------------------------------------------
+
+
+class Journey(models.Model):
+    """The steps a new distributor goes through, defined once by the manufacturer. The one
+    marked `for_applications` is started by the public application form; the others are
+    started by a manager for a distributor onboarding."""
+
+    name = models.CharField(_("name"), max_length=120)
+    name_fr = models.CharField(
+        _("name in French"),
+        max_length=120,
+        blank=True,
+        help_text=_("What French readers see; empty: the English name"),
+    )
+    for_applications = models.BooleanField(
+        _("started by applications"),
+        default=False,
+        help_text=_("A distributor applying through the public form starts this journey"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("onboarding journey")
+        verbose_name_plural = _("onboarding journeys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["for_applications"],
+                condition=Q(for_applications=True),
+                name="journey_one_for_applications",
+                violation_error_message=_("Another journey is already started by applications."),
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return name_in(self.name, self.name_fr)
+
+
+class JourneyStep(models.Model):
+    """One step of a journey: who does it (the manufacturer's staff or the partner), how many
+    days after the start it is due, and what shows it done: a tick, a file, or a figure the
+    portal already holds (`portal_check`, a key of `partnership.journeys.CHECKS`), which no one
+    ticks."""
+
+    class Side(models.TextChoices):
+        MANUFACTURER = "manufacturer", _("Manufacturer")
+        PARTNER = "partner", _("Partner")
+
+    class Evidence(models.TextChoices):
+        TICK = "tick", _("A tick")
+        FILE = "file", _("A file")
+        CHECK = "check", _("Checked by the portal")
+
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="steps", verbose_name=_("journey")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    title = models.CharField(_("title"), max_length=ONE_LINE)
+    title_fr = models.CharField(
+        _("title in French"),
+        max_length=ONE_LINE,
+        blank=True,
+        help_text=_("What French readers see; empty: the English title"),
+    )
+    side = models.CharField(_("done by"), max_length=20, choices=Side.choices)
+    due_days = models.PositiveSmallIntegerField(
+        _("due after (days)"),
+        validators=[MaxValueValidator(3650)],
+        help_text=_("Days after the journey starts"),
+    )
+    evidence = models.CharField(_("evidence"), max_length=10, choices=Evidence.choices)
+    portal_check = models.CharField(_("portal check"), max_length=40, blank=True)
+    opens_access = models.BooleanField(
+        _("opens access"),
+        default=False,
+        help_text=_(
+            "Until this step is done the distributor stays onboarding: no leads are routed to it"
+        ),
+    )
+
+    class Meta:
+        ordering = ["journey", "position", "pk"]
+        verbose_name = _("journey step")
+        verbose_name_plural = _("journey steps")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey"],
+                condition=Q(opens_access=True),
+                name="journey_step_one_opens_access",
+                violation_error_message=_("Another step of this journey already opens access."),
+            ),
+            models.CheckConstraint(
+                condition=Q(evidence="check", portal_check__gt="")
+                | (~Q(evidence="check") & Q(portal_check="")),
+                name="journey_step_check_when_checked",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_title
+
+    @property
+    def display_title(self):
+        return name_in(self.title, self.title_fr)
+
+
+class Onboarding(models.Model):
+    """A distributor's way through a journey. Complete once every step is done; stopped when
+    its application is declined."""
+
+    distributor = models.OneToOneField(
+        "distributors.Distributor",
+        on_delete=models.CASCADE,
+        related_name="onboarding",
+        verbose_name=_("distributor"),
+    )
+    journey = models.ForeignKey(
+        Journey, on_delete=models.PROTECT, related_name="onboardings", verbose_name=_("journey")
+    )
+    started_on = models.DateField(_("started on"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    objects = VisibleToQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]
+        verbose_name = _("onboarding")
+        verbose_name_plural = _("onboardings")
+
+    def __str__(self):
+        return f"{self.distributor_id} · {self.journey_id}"
+
+    @property
+    def is_open(self):
+        return self.completed_at is None and self.stopped_at is None
+
+
+class StepProgress(models.Model):
+    """Where one distributor stands on one step: due on a day, done (when, by whom: no one for
+    a portal check) with its evidence."""
+
+    onboarding = models.ForeignKey(
+        Onboarding, on_delete=models.CASCADE, related_name="progress", verbose_name=_("onboarding")
+    )
+    step = models.ForeignKey(
+        JourneyStep, on_delete=models.CASCADE, related_name="progress", verbose_name=_("step")
+    )
+    due_on = models.DateField(_("due on"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    evidence_file = models.FileField(upload_to="onboarding/%Y/%m/", blank=True)
+    evidence_name = models.CharField(max_length=ONE_LINE, blank=True)
+    note = models.CharField(_("note"), max_length=ONE_LINE, blank=True)
+    # The due day its owners were last told about (once per due day).
+    due_notice_for = models.DateField(null=True, blank=True, editable=False)
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="onboarding__distributor")
+
+    class Meta:
+        ordering = ["onboarding", "step__position", "step_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["onboarding", "step"], name="step_progress_once")
+        ]
+        indexes = [models.Index(fields=["done_at", "due_on"])]
+        verbose_name = _("step progress")
+        verbose_name_plural = _("step progress")
+
+    def __str__(self):
+        return f"{self.onboarding_id} · {self.step_id}"
+
+
+class Application(models.Model):
+    """What a prospective distributor sent through the public form, and the manager's decision."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    distributor = models.OneToOneField(
+        "distributors.Distributor",
+        on_delete=models.CASCADE,
+        related_name="application",
+        verbose_name=_("distributor"),
+    )
+    contact_name = models.CharField(_("contact name"), max_length=ONE_LINE)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), max_length=ONE_LINE, blank=True)
+    message = models.TextField(_("about the company"), max_length=PARAGRAPHS, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
+    reason = models.TextField(_("reason"), max_length=PARAGRAPHS, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+
+    def __str__(self):
+        return f"{self.distributor_id} · {self.contact_name}"

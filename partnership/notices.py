@@ -85,7 +85,7 @@ def agreement_published_notify(version_id, *, by_id=None):
     admins = (
         Membership.objects.select_related("user")
         .filter(role=Membership.Role.ADMIN, user__is_active=True)
-        .exclude(distributor__status=Distributor.Status.TERMINATED)
+        .exclude(distributor__status__in=Distributor.OUTSIDE_CHANNEL)
         # Those whose distributor accepted it already (the job runs after the commit) are done.
         .exclude(distributor__agreement_acceptances__version=version)
         .order_by("distributor_id", "user_id")
@@ -111,3 +111,100 @@ def agreement_published_notify(version_id, *, by_id=None):
         )
         told += 1
     return told
+
+
+STEP_DUE = register(Kind("onboarding_step_due", _("Onboarding steps coming due")))
+APPLICATION_RECEIVED = register(
+    Kind("application_received", _("Applications to become a distributor"))
+)
+ACCESS_OPENED = register(Kind("onboarding_access_opened", _("Onboarding: access opened")))
+
+
+class StepTitle:
+    """A step's title in the reader's language, written when it is read."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def __str__(self):
+        return self.step.display_title
+
+
+def step_due_notify(progress, *, today):
+    """The owners of a step hear it is due soon, or overdue: a partner-side step its partner
+    admins, the manufacturer's the account manager (else every channel manager)."""
+    from leads.notices import channel_managers
+
+    from .models import JourneyStep
+
+    distributor = progress.onboarding.distributor
+    partner_side = progress.step.side == JourneyStep.Side.PARTNER
+    recipients = (
+        partner_admins(distributor.pk) if partner_side else channel_managers(distributor.pk)
+    )
+    overdue = progress.due_on < today
+    _send(
+        recipients,
+        kind=STEP_DUE.slug,
+        subject=(
+            _("Onboarding of %(distributor)s: “%(step)s” was due on %(due)s")
+            if overdue
+            else _("Onboarding of %(distributor)s: “%(step)s” is due on %(due)s")
+        ),
+        body=_("Open the onboarding journey to do it or see what it waits for."),
+        link=(
+            reverse("partnership:my-onboarding")
+            if partner_side
+            else reverse("partnership:onboarding", args=[distributor.code])
+        ),
+        context={
+            "distributor": distributor.name,
+            "step": StepTitle(progress.step),
+            "due": progress.due_on,
+        },
+    )
+
+
+def application_received_notify(application_id):
+    """Every channel manager hears of a new application (an applicant has no account manager
+    yet)."""
+    from leads.notices import channel_managers
+
+    from .models import Application
+
+    application = Application.objects.select_related("distributor").filter(pk=application_id)
+    application = application.first()
+    if application is None:
+        return
+    _send(
+        channel_managers(),
+        kind=APPLICATION_RECEIVED.slug,
+        subject=_("%(company)s applies to become a distributor"),
+        body=_("%(contact)s applied from %(country)s. Review the application and decide."),
+        link=reverse("partnership:onboarding", args=[application.distributor.code]),
+        context={
+            "company": application.distributor.name,
+            "contact": application.contact_name,
+            "country": application.distributor.country,
+        },
+    )
+
+
+def access_opened_notify(distributor):
+    """The partner admins and the account manager hear the distributor is active: leads may
+    now be routed to it."""
+    from leads.notices import channel_managers
+
+    message = {
+        "kind": ACCESS_OPENED.slug,
+        "subject": _("%(distributor)s is active"),
+        "body": _("Its onboarding journey opened access: leads may now be routed to it."),
+        "context": {"distributor": distributor.name},
+    }
+    _send(partner_admins(distributor.pk), link=reverse("partnership:my-onboarding"), **message)
+    if distributor.account_manager_id:
+        _send(
+            channel_managers(distributor.pk),
+            link=reverse("partnership:onboarding", args=[distributor.code]),
+            **message,
+        )

@@ -1,10 +1,15 @@
-"""What the training catalogue adds to the distributor's 360° record (`distributors.record`):
+"""What the partner programme adds to the record and the to-do lists: the onboarding journey
+(where it stands; the steps and applications waiting), the agreement, and the training.
+
+What the training catalogue adds to the distributor's 360° record (`distributors.record`):
 how many of its people hold a certification, the certificates ending soonest, and the way to
 its certificates; and to a partner's "Waiting for you", the certificates to renew. The figures
 are the certificates page's (`selectors.certificate_list`)."""
 
+import datetime
 from urllib.parse import urlencode
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -118,7 +123,149 @@ def todo_agreement(viewer, *, distributor, scope, today):
     )
 
 
+STEPS_AHEAD_DAYS = 7
+
+
+def onboarding_section(distributor, viewer, today):
+    """Where the distributor's onboarding journey stands while it is under way: steps done, the
+    next one and by whom, steps overdue, and whether access is open; hidden otherwise."""
+    row = (
+        selectors.onboarding_list(visible_to=viewer, today=today)
+        .filter(distributor=distributor, completed_at__isnull=True, stopped_at__isnull=True)
+        .first()
+    )
+    if row is None:
+        return None
+    from drm.names import name_in
+
+    return {
+        "row": row,
+        "next_title": name_in(row.next_title or "", row.next_title_fr),
+        "url": (
+            reverse("partnership:onboarding", args=[distributor.code])
+            if is_manufacturer(viewer)
+            else reverse("partnership:my-onboarding")
+        ),
+    }
+
+
+def _steps_todo(viewer, *, distributor, scope, today):
+    from .models import JourneyStep, StepProgress
+
+    steps = StepProgress.objects.visible_to(viewer).filter(
+        done_at__isnull=True,
+        onboarding__completed_at__isnull=True,
+        onboarding__stopped_at__isnull=True,
+    )
+    if distributor is not None:
+        steps = steps.filter(onboarding__distributor=distributor)
+    if is_manufacturer(viewer):
+        steps = steps.filter(
+            step__side=JourneyStep.Side.MANUFACTURER,
+            due_on__lte=today + datetime.timedelta(days=STEPS_AHEAD_DAYS),
+        ).exclude(step__evidence=JourneyStep.Evidence.CHECK)
+        if scope == "mine":
+            steps = steps.filter(onboarding__distributor__account_manager=viewer)
+    else:
+        steps = steps.filter(step__side=JourneyStep.Side.PARTNER)
+    return steps
+
+
+def todo_onboarding_steps(viewer, *, distributor, scope, today):
+    """The onboarding steps waiting for the viewer: the manufacturer's steps due within a week
+    (or overdue) of the distributors in scope; a partner admin's distributor's steps to do."""
+    from distributors.access import Role, user_role
+
+    manufacturer = is_manufacturer(viewer)
+    if not manufacturer and (distributor is None or user_role(viewer) != Role.PARTNER_ADMIN):
+        return None
+    steps = _steps_todo(viewer, distributor=distributor, scope=scope, today=today)
+    rows, counts = record.head_and_counts(
+        steps.select_related("step", "onboarding__distributor").order_by("due_on", "pk"),
+        record.TODO_PREVIEW,
+        count=Count("pk"),
+        overdue=Count("pk", filter=Q(due_on__lt=today)),
+    )
+    if not counts.get("count"):
+        return None
+
+    def url(row):
+        if manufacturer:
+            return reverse("partnership:onboarding", args=[row.onboarding.distributor.code])
+        return reverse("partnership:my-onboarding")
+
+    list_url = (
+        f"{reverse('partnership:onboardings')}?state=open&waiting_on=manufacturer"
+        if manufacturer
+        else reverse("partnership:my-onboarding")
+    )
+    return record.Todo(
+        key="onboarding_steps",
+        label=_("Onboarding steps to do"),
+        count=counts["count"],
+        overdue=counts["overdue"],
+        url=list_url,
+        rows=tuple(
+            record.TodoRow(
+                text=(
+                    f"{row.step.display_title} · {row.onboarding.distributor.name}"
+                    if manufacturer
+                    else row.step.display_title
+                ),
+                url=url(row),
+                due=row.due_on,
+                overdue=row.due_on < today,
+            )
+            for row in rows
+        ),
+        action=_("Do each step, or see what the portal waits for"),
+    )
+
+
+def todo_applications(viewer, *, distributor, scope, today):
+    """The manufacturer's applications to decide (all of them: an applicant has no account
+    manager yet)."""
+    if distributor is not None or not is_manufacturer(viewer):
+        return None
+    from distributors.models import Distributor
+
+    from .models import Application
+
+    waiting = Application.objects.filter(
+        decision="", distributor__status=Distributor.Status.APPLICANT
+    ).select_related("distributor")
+    rows, counts = record.head_and_counts(
+        waiting.order_by("submitted_at", "pk"), record.TODO_PREVIEW, count=Count("pk")
+    )
+    if not counts.get("count"):
+        return None
+    return record.Todo(
+        key="applications",
+        label=_("Applications to decide"),
+        count=counts["count"],
+        url=f"{reverse('partnership:onboardings')}?state=applicant",
+        rows=tuple(
+            record.TodoRow(
+                text=f"{row.distributor.name} · {row.distributor.country}",
+                url=reverse("partnership:onboarding", args=[row.distributor.code]),
+                due=row.submitted_at,
+                due_word=_("sent"),
+            )
+            for row in rows
+        ),
+        action=_("Approve or decline, with the reason"),
+    )
+
+
 def register():
+    record.register_section(
+        "onboarding",
+        order=67,
+        template="partnership/record/_onboarding.html",
+        build=onboarding_section,
+    )
+    record.register_todo("applications", order=3, build=todo_applications)
+    record.register_todo("onboarding_steps", order=4, build=todo_onboarding_steps)
     record.register_section(
         "agreement",
         order=69,

@@ -8,7 +8,7 @@ courses giving it (`ends`: None when one of them does not expire). Its status is
 
 import datetime
 
-from django.db.models import Count, DateField, F, Max, Q, Value
+from django.db.models import Count, DateField, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from distributors.access import is_manufacturer
@@ -132,10 +132,9 @@ def training_for(*, product_line_ids, distributor_id, today):
 
 
 def agreement_standing(*, version, visible_to):
-    """The distributors the viewer may see (terminated ones left out), each with its acceptance
-    of `version`: `accepted_at` and `accepted_by_name` (None: not accepted yet)."""
-    from django.db.models import OuterRef, Subquery
-
+    """The distributors the viewer may see in the channel (applicants, declined and terminated
+    ones left out), each with its acceptance of `version`: `accepted_at` and `accepted_by_name`
+    (None: not accepted yet)."""
     from distributors.models import Distributor
 
     from .models import AgreementAcceptance
@@ -145,7 +144,7 @@ def agreement_standing(*, version, visible_to):
     ).order_by()
     return (
         Distributor.objects.visible_to(visible_to)
-        .exclude(status=Distributor.Status.TERMINATED)
+        .exclude(status__in=Distributor.OUTSIDE_CHANNEL)
         .annotate(
             accepted_at=Subquery(accepted.values("accepted_at")[:1]),
             accepted_by_name=Subquery(accepted.values("accepted_by_name")[:1]),
@@ -160,3 +159,51 @@ def acceptance_list(*, visible_to):
     return AgreementAcceptance.objects.visible_to(visible_to).select_related(
         "version", "distributor"
     )
+
+
+# --- onboarding journeys --------------------------------------------------------------------
+
+
+def onboarding_list(*, visible_to, today):
+    """The onboardings `visible_to` may see, each with `steps`, `done` (steps done), its next
+    step to do (`next_title`, `next_title_fr`, `next_side`, `next_due`), `overdue` (steps to do
+    past their day) and its distributor and application. One query, whatever the rows."""
+    from .models import Onboarding, StepProgress
+
+    undone = StepProgress.objects.filter(onboarding=OuterRef("pk"), done_at__isnull=True).order_by(
+        "step__position", "step_id"
+    )
+    return (
+        Onboarding.objects.visible_to(visible_to)
+        .select_related("distributor", "journey", "distributor__application")
+        .annotate(
+            steps=Count("progress", distinct=True),
+            done=Count("progress", filter=Q(progress__done_at__isnull=False), distinct=True),
+            overdue=Count(
+                "progress",
+                filter=Q(progress__done_at__isnull=True, progress__due_on__lt=today),
+                distinct=True,
+            ),
+            next_title=Subquery(undone.values("step__title")[:1]),
+            next_title_fr=Subquery(undone.values("step__title_fr")[:1]),
+            next_side=Subquery(undone.values("step__side")[:1]),
+            next_due=Subquery(undone.values("due_on")[:1]),
+        )
+    )
+
+
+def onboarding_progress(*, onboarding):
+    """The steps of one onboarding in their order, with who did each."""
+    return onboarding.progress.select_related("step", "done_by").order_by(
+        "step__position", "step_id"
+    )
+
+
+def applications_pending_count():
+    from distributors.models import Distributor
+
+    from .models import Application
+
+    return Application.objects.filter(
+        decision="", distributor__status=Distributor.Status.APPLICANT
+    ).count()

@@ -1,4 +1,5 @@
-"""Celery tasks of the partner programme: the daily notice of certificates about to expire.
+"""Celery tasks of the partner programme: the daily notice of certificates about to expire, the
+portal checks of onboarding steps and the notice of steps coming due.
 
 A thin wrapper that calls one service under the shared policy (drm/task_policy.py). Idempotent:
 a certificate is told of once per end date (`Completion.expiry_notice_for`)."""
@@ -29,3 +30,21 @@ def agreement_published_notify(version_id, by_id=None):
     from . import notices
 
     return notices.agreement_published_notify(version_id, by_id=by_id)
+
+
+@shared_task(base=PortalTask)
+def onboardings_refresh():
+    """Beat, every 30 minutes: mark done the onboarding steps the portal checks (one query per
+    check), opening access where a journey reaches its step."""
+    marked = services.onboardings_refresh()
+    log.info("onboarding steps checked done: %d", marked)
+    return marked
+
+
+@shared_task(base=PortalTask)
+def steps_due_notify():
+    """Beat, once a day: tell the owners of onboarding steps due soon or overdue (once per due
+    day)."""
+    told = services.steps_due_notify()
+    log.info("onboarding steps due told: %d", told)
+    return told

@@ -26,15 +26,15 @@ from distributors.filters import page_data, page_form
 from drm.acts import act
 from drm.errors import DomainError, NotAllowed
 
-from . import selectors, services
-from .filters import (
+from .. import selectors, services
+from ..filters import (
     AgreementStandingFilter,
     CertificateFilter,
     CompletionFilter,
     CourseFilter,
 )
-from .forms import AcceptForm, AgreementForm, CertificationForm, CompletionForm, CourseForm
-from .models import AgreementVersion, Certification, Completion, Course
+from ..forms import AcceptForm, AgreementForm, CertificationForm, CompletionForm, CourseForm
+from ..models import AgreementVersion, Certification, Completion, Course
 
 PAGE_SIZE = 50
 

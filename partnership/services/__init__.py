@@ -16,8 +16,8 @@ from distributors.models import Membership, ProductLine
 from drm.errors import NotAllowed, ValidationFailed
 from funds.services import PROOF_EXTENSIONS, _content_is, _require_manufacturer, _text
 
-from . import notices
-from .models import (
+from .. import notices
+from ..models import (
     EXPIRING_DAYS,
     MAX_DURATION_MINUTES,
     MAX_VALIDITY_MONTHS,
@@ -281,6 +281,8 @@ def completion_record(
             _("This user's completion of this course on this day is already recorded."),
             field="completed_on",
         ) from exc
+    # A first training passed may be the step that opens the distributor's access.
+    onboardings_refresh(distributor_ids=[membership.distributor_id])
     return completion
 
 
@@ -371,7 +373,7 @@ def agreement_publish(*, by, title, body, title_fr="", body_fr="", summary="", s
         published_at=timezone.now(),
         published_by=by,
     )
-    from .tasks import agreement_published_notify
+    from ..tasks import agreement_published_notify
 
     transaction.on_commit(lambda: agreement_published_notify.delay(version.pk, by.pk))
     return version
@@ -406,4 +408,23 @@ def agreement_accept(*, version, by):
     from notifications.services import act_key, resolve
 
     resolve(key=act_key("agreement", version.pk, "accept", distributor_id))
+    onboardings_refresh(distributor_ids=[distributor_id])
     return acceptance
+
+
+# The onboarding journeys and applications live in their own module; re-exported here so that
+# callers name every write of the programme as `partnership.services.<name>`.
+from .onboarding import (  # noqa: E402, F401
+    application_decide,
+    application_decision_send,
+    application_submit,
+    journey_save,
+    journey_step_delete,
+    journey_step_save,
+    onboarding_start,
+    onboarding_status_guard,
+    onboardings_refresh,
+    step_complete,
+    step_reopen,
+    steps_due_notify,
+)
