@@ -1,10 +1,11 @@
-"""REST API of the partner programme: the training catalogue, courses and certifications (every
-portal user reads them, the manufacturer writes them), completions (pushed by an LMS or an
-integration: the manufacturer for any partner user, a partner admin for its own team) and the
-certificates they give; the partner agreement, its versions (the manufacturer publishes them) and
-the distributors' acceptances (a partner admin accepts the current version). Every read is scoped
-to the caller (`visible_to`: another distributor's completion is a 404); every write is one
-service, which decides who may do it."""
+"""REST API of the partner programme: the onboarding journeys (read), the onboardings and their
+steps (a step done by hand), the applications and their decision; the training catalogue,
+courses and certifications (every portal user reads them, the manufacturer writes them),
+completions (pushed by an LMS or an integration: the manufacturer for any partner user, a
+partner admin for its own team) and the certificates they give; the partner agreement, its
+versions (the manufacturer publishes them) and the distributors' acceptances (a partner admin
+accepts the current version). Every read is scoped to the caller (`visible_to`: another
+distributor's completion is a 404); every write is one service, which decides who may do it."""
 
 import os
 
@@ -32,14 +33,26 @@ from .filters import (
     CertificateFilter,
     CompletionFilter,
     CourseFilter,
+    OnboardingFilter,
 )
-from .models import AgreementAcceptance, AgreementVersion, Certification, Completion, Course
+from .models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    Application,
+    Certification,
+    Completion,
+    Course,
+    Journey,
+    Onboarding,
+    StepProgress,
+)
 from .serializers import (
     AgreementAcceptanceSerializer,
     AgreementAcceptInputSerializer,
     AgreementStandingSerializer,
     AgreementVersionInputSerializer,
     AgreementVersionSerializer,
+    ApplicationSerializer,
     CertificateSerializer,
     CertificationInputSerializer,
     CertificationSerializer,
@@ -47,6 +60,11 @@ from .serializers import (
     CompletionSerializer,
     CourseInputSerializer,
     CourseSerializer,
+    DecisionInputSerializer,
+    JourneySerializer,
+    OnboardingSerializer,
+    StepDoneInputSerializer,
+    StepProgressSerializer,
 )
 
 REFUSALS = {
@@ -416,3 +434,139 @@ class AgreementStandingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+
+# --- onboarding journeys ---------------------------------------------------------------------
+
+
+class JourneyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The onboarding journeys and their steps (defined in the portal). The manufacturer's
+    staff only."""
+
+    serializer_class = JourneySerializer
+    permission_classes = [IsManufacturer]
+    pagination_class = Pagination
+    filter_backends = []
+    queryset = Journey.objects.none()
+
+    def get_queryset(self):
+        return Journey.objects.prefetch_related("steps").order_by("name", "pk")
+
+    @extend_schema(summary="Onboarding journeys with their steps")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One onboarding journey")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+
+class OnboardingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Distributors' onboarding journeys and each step's progress. The manufacturer sees all;
+    a partner its own distributor's."""
+
+    serializer_class = OnboardingSerializer
+    permission_classes = [HasPortalRole]
+    pagination_class = Pagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = OnboardingFilter
+    queryset = Onboarding.objects.none()
+
+    def get_queryset(self):
+        from django.db.models import Prefetch
+
+        progress = StepProgress.objects.select_related("step", "done_by").order_by(
+            "step__position", "step_id"
+        )
+        return (
+            selectors.onboarding_list(visible_to=self.request.user, today=timezone.localdate())
+            .prefetch_related(Prefetch("progress", queryset=progress))
+            .order_by("-started_on", "-pk")
+        )
+
+    @extend_schema(summary="Onboardings, latest started first")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One onboarding with its steps")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+
+class StepProgressViewSet(viewsets.GenericViewSet):
+    """Do a step of an onboarding by hand (a tick, or a file sent as multipart)."""
+
+    serializer_class = StepProgressSerializer
+    permission_classes = [HasPortalRole]
+    queryset = StepProgress.objects.none()
+
+    def get_queryset(self):
+        return StepProgress.objects.visible_to(self.request.user).select_related(
+            "step", "onboarding__distributor"
+        )
+
+    @extend_schema(
+        summary="Mark a step done",
+        description="The manufacturer, for any step done by hand; a partner admin, for its own "
+        "distributor's partner-side steps (403 otherwise). A step the portal checks, one done "
+        "already or one shown by a file sent without it is a 400 naming the field. A step "
+        "that opens access makes the distributor active.",
+        request={"multipart/form-data": StepDoneInputSerializer},
+        responses={200: StepProgressSerializer, **REFUSALS},
+    )
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        progress = self.get_object()
+        data = _payload(StepDoneInputSerializer, request)
+        services.step_complete(
+            by=request.user,
+            progress=progress,
+            note=data.get("note", ""),
+            evidence_file=data.get("evidence"),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=progress.pk)).data)
+
+
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Applications from the public form and their decisions. The manufacturer's staff only."""
+
+    serializer_class = ApplicationSerializer
+    permission_classes = [IsManufacturer]
+    pagination_class = Pagination
+    filter_backends = []
+    queryset = Application.objects.none()
+
+    def get_queryset(self):
+        return Application.objects.select_related("distributor", "decided_by").order_by(
+            "-submitted_at", "-pk"
+        )
+
+    @extend_schema(summary="Applications, newest first")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One application")
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Approve or decline an application",
+        description=MANUFACTURER + " Approved: the distributor goes onboarding (and its contact "
+        "is invited as partner admin when asked). Declined: a reason is required; the journey "
+        "stops. The applicant is told by e-mail either way. Decided already: a 400.",
+        request=DecisionInputSerializer,
+        responses={200: ApplicationSerializer, **REFUSALS},
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        application = self.get_object()
+        data = _payload(DecisionInputSerializer, request)
+        approve = data["decision"] == Application.Decision.APPROVED
+        services.application_decide(
+            by=request.user,
+            application=application,
+            approve=approve,
+            reason=data.get("reason", ""),
+            invite_contact=approve and data.get("invite_contact", False),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=application.pk)).data)

@@ -16,5 +16,9 @@ router.register(
     "agreement-acceptances", api.AgreementAcceptanceViewSet, basename="agreement-acceptance"
 )
 router.register("agreement-standing", api.AgreementStandingViewSet, basename="agreement-standing")
+router.register("journeys", api.JourneyViewSet, basename="journey")
+router.register("onboardings", api.OnboardingViewSet, basename="onboarding")
+router.register("onboarding-steps", api.StepProgressViewSet, basename="onboarding-step")
+router.register("applications", api.ApplicationViewSet, basename="application")
 
 urlpatterns = router.urls

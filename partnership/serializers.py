@@ -24,9 +24,14 @@ from .models import (
     STATUS_LABELS,
     AgreementAcceptance,
     AgreementVersion,
+    Application,
     Certification,
     Completion,
     Course,
+    Journey,
+    JourneyStep,
+    Onboarding,
+    StepProgress,
 )
 
 STATUSES = list(STATUS_LABELS)
@@ -497,4 +502,176 @@ class AgreementStandingSerializer(serializers.Serializer):
     )
     accepted_by_name = serializers.CharField(
         read_only=True, allow_null=True, help_text="Who accepted it; null: not accepted yet"
+    )
+
+
+# --- onboarding journeys ---------------------------------------------------------------------
+
+
+class JourneyStepSerializer(serializers.ModelSerializer):
+    """A step of a journey: who does it, when it is due, what shows it done."""
+
+    title_fr = serializers.CharField(
+        read_only=True, allow_blank=True, help_text="The title in French; empty: none"
+    )
+    portal_check = serializers.CharField(
+        read_only=True,
+        allow_blank=True,
+        help_text="For evidence `check`: the figure the portal checks (application_approved, "
+        "agreement_accepted, portal_users_invited, first_training_passed, "
+        "first_revenue_reported, first_lead_accepted); empty otherwise",
+    )
+
+    class Meta:
+        model = JourneyStep
+        fields = [
+            "id",
+            "position",
+            "title",
+            "title_fr",
+            "side",
+            "due_days",
+            "evidence",
+            "portal_check",
+            "opens_access",
+        ]
+        read_only_fields = fields
+
+
+class JourneySerializer(serializers.ModelSerializer):
+    name_fr = serializers.CharField(
+        read_only=True, allow_blank=True, help_text="The name in French; empty: none"
+    )
+    steps = JourneyStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Journey
+        fields = ["id", "name", "name_fr", "for_applications", "steps"]
+        read_only_fields = fields
+
+
+class StepProgressSerializer(serializers.ModelSerializer):
+    """Where the distributor stands on one step."""
+
+    step = JourneyStepSerializer(read_only=True)
+    done_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who did it; null: not done, or checked by the portal",
+    )
+    evidence_name = serializers.CharField(
+        read_only=True, allow_blank=True, help_text="The file it was done with; empty: none"
+    )
+    note = serializers.CharField(read_only=True, allow_blank=True)
+
+    class Meta:
+        model = StepProgress
+        fields = ["id", "step", "due_on", "done_at", "done_by", "evidence_name", "note"]
+        read_only_fields = fields
+
+
+class OnboardingSerializer(serializers.ModelSerializer):
+    """A distributor's onboarding journey and each step's progress."""
+
+    distributor = serializers.CharField(
+        source="distributor.code", read_only=True, help_text="Distributor code"
+    )
+    status = serializers.CharField(
+        source="distributor.status",
+        read_only=True,
+        help_text="The distributor's status: applicant, onboarding, active…",
+    )
+    journey = serializers.CharField(source="journey.name", read_only=True)
+    steps_done = serializers.IntegerField(source="done", read_only=True)
+    steps = serializers.IntegerField(read_only=True, help_text="How many steps the journey has")
+    overdue = serializers.IntegerField(read_only=True, help_text="Steps to do past their day")
+    progress = StepProgressSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Onboarding
+        fields = [
+            "id",
+            "distributor",
+            "status",
+            "journey",
+            "started_on",
+            "completed_at",
+            "stopped_at",
+            "steps_done",
+            "steps",
+            "overdue",
+            "progress",
+        ]
+        read_only_fields = fields
+
+
+class StepDoneInputSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        trim_whitespace=False,
+        help_text="A note kept with the step",
+    )
+    evidence = serializers.FileField(
+        required=False,
+        help_text="For a step shown done by a file (multipart): a PDF, JPEG, PNG, CSV or XLSX",
+    )
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    """An application from the public form, and the decision on it."""
+
+    distributor = serializers.CharField(
+        source="distributor.code", read_only=True, help_text="The applicant's distributor code"
+    )
+    company = serializers.CharField(source="distributor.name", read_only=True)
+    country = serializers.CharField(source="distributor.country", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    phone = serializers.CharField(read_only=True, allow_blank=True)
+    website = serializers.CharField(read_only=True, allow_blank=True)
+    message = serializers.CharField(read_only=True, allow_blank=True)
+    decision = serializers.CharField(
+        read_only=True, allow_blank=True, help_text="approved, declined; empty: to decide"
+    )
+    reason = serializers.CharField(read_only=True, allow_blank=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "distributor",
+            "company",
+            "country",
+            "contact_name",
+            "email",
+            "phone",
+            "website",
+            "message",
+            "language",
+            "submitted_at",
+            "decision",
+            "reason",
+            "decided_at",
+            "decided_by",
+        ]
+        read_only_fields = fields
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Application.Decision.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        trim_whitespace=False,
+        help_text="Required to decline: the applicant reads it in the e-mail",
+    )
+    invite_contact = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="On approval: invite the contact as the distributor's partner admin",
     )

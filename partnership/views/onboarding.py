@@ -406,7 +406,7 @@ def apply(request):
     if request.method == "POST":
         form = ApplicationForm(request.POST)
         if _spent(request):
-            form = ApplicationForm(initial={"started": _started()})
+            form.is_valid()
             form.add_error(None, _("Too many applications from your network: try again later."))
             return render(request, "partnership/onboarding/apply.html", {"form": form}, status=429)
         if form.is_valid():
