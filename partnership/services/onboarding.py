@@ -259,7 +259,9 @@ def step_reopen(*, by, progress):
     if progress.done_at is None:
         raise ValidationFailed(_("This step is not done."), field="step")
     if progress.evidence_file:
-        progress.evidence_file.delete(save=False)
+        # Once the reopening is committed: rolled back, the step keeps its file.
+        stored, name = progress.evidence_file.storage, progress.evidence_file.name
+        transaction.on_commit(lambda: stored.delete(name))
     progress.evidence_file = ""
     progress.evidence_name = ""
     progress.done_at = None

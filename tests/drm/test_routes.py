@@ -34,6 +34,7 @@ import time_machine
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Page
 from django.db import connection, transaction
@@ -100,10 +101,16 @@ from partnership.filters import CertificateFilter, CompletionFilter, CourseFilte
 from partnership.models import (
     AgreementAcceptance,
     AgreementVersion,
+    Application,
     Certification,
     Completion,
     Course,
+    Journey,
+    JourneyStep,
+    Onboarding,
+    StepProgress,
 )
+from partnership.views.onboarding import APPLY_SALT
 from scoring import services as scoring_services
 from scoring.forms import RankingFilterForm
 from scoring.metrics import metric_list as scoring_metric_list
@@ -200,6 +207,7 @@ def build_world(today):
     incentives = build_incentives(users, owned, today)
     training = build_training(users, owned, today)
     agreement = build_agreement(users, owned)
+    onboarding = build_onboarding(users, owned, today)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
         persona: factories.NotificationFactory(
@@ -223,6 +231,7 @@ def build_world(today):
         **incentives,
         **training,
         **agreement,
+        **onboarding,
     )
 
 
@@ -519,6 +528,62 @@ def build_agreement(users, owned):
         by=manager, title="Distribution agreement", body="The terms of version 2.", summary="Fees"
     )
     return {"agreement": current, "old_agreement": old}
+
+
+def build_onboarding(users, owned, today):
+    """An onboarding journey (the manufacturer's tick, the partner's file, a portal check that
+    opens access, the partner's tick), each distributor taken through it (access open, a file
+    sent by its admin, its partner tick and the manufacturer's tick to do), a distributor
+    onboarding without a journey and an applicant from the public form. Made by the services."""
+    manager = users["manager"]
+    journey = partnership_services.journey_save(
+        by=manager, name="New distributor", for_applications=True
+    )
+    steps = {
+        key: partnership_services.journey_step_save(
+            by=manager, journey=journey, title=title, side=side, due_days=days,
+            evidence=evidence, portal_check=check, opens_access=opens,
+        )
+        for key, title, side, days, evidence, check, opens in (
+            ("tick", "Credit check", "manufacturer", 5, "tick", "", False),
+            ("file", "Company registration", "partner", 10, "file", "", False),
+            ("gate", "Approved", "manufacturer", 1, "check", "application_approved", True),
+            ("kickoff", "Kick-off call", "partner", 30, "tick", "", False),
+        )
+    }  # fmt: skip
+    admins = {"acme": users["partner"], "rival": users["outsider"]}
+    for code, o in owned.items():
+        Distributor.objects.filter(pk=o.distributor.pk).update(status="onboarding")
+        onboarding = partnership_services.onboarding_start(
+            by=manager,
+            distributor=Distributor.objects.get(pk=o.distributor.pk),
+            journey=journey,
+            today=today,
+        )
+        partnership_services.onboardings_refresh(distributor_ids=[o.distributor.pk])
+        o.step_file = onboarding.progress.get(step=steps["file"])
+        partnership_services.step_complete(
+            by=admins[code],
+            progress=o.step_file,
+            evidence_file=SimpleUploadedFile(f"registration-{code}.pdf", funds_files.PDF),
+        )
+        o.step_partner = onboarding.progress.get(step=steps["kickoff"])
+        o.step_manufacturer = onboarding.progress.get(step=steps["tick"])
+        o.onboarding = onboarding
+        o.distributor.refresh_from_db()
+    waiting = factories.DistributorFactory(
+        code="waiting", name="Waiting Onboarding Ltd", status="onboarding"
+    )
+    application = partnership_services.application_submit(
+        company="Nordic Flow AB", country="SE", contact_name="Astrid Lind",
+        email="astrid@nordicflow.example", now=timezone.now(),
+    )  # fmt: skip
+    return {
+        "journey": journey,
+        "journey_step": steps["tick"],
+        "waiting": waiting,
+        "application": application,
+    }
 
 
 def build_scoring(today):
@@ -999,6 +1064,54 @@ def acceptance_rows(world, o):
 
 def agreement_json(world, o):
     return {"title": "Route guard agreement", "body": "The terms of version 3."}
+
+
+def journey_rows(world, o):
+    return sorted(Journey.objects.values_list("name", "for_applications"))
+
+
+def step_rows(world, o):
+    return sorted(JourneyStep.objects.values_list("pk", "title", "due_days", "position"))
+
+
+def onboarding_rows(world, o):
+    return sorted(Onboarding.objects.values_list("distributor_id", "journey_id"))
+
+
+def progress_rows(world, o):
+    return sorted(
+        (pk, str(done_at), note)
+        for pk, done_at, note in StepProgress.objects.values_list("pk", "done_at", "note")
+    )
+
+
+def application_rows(world, o):
+    return sorted(Application.objects.values_list("pk", "decision", "reason"))
+
+
+def apply_json(world, o):
+    """The public form as a person sends it, a minute after the page was served."""
+    started = signing.TimestampSigner(salt=APPLY_SALT).sign(str(timezone.now().timestamp() - 60))
+    return {
+        "company": "Route Guard Pumps",
+        "country": "DE",
+        "contact_name": "Rita Guard",
+        "email": "rita@routeguard.example",
+        "fax": "",
+        "started": started,
+    }
+
+
+def own_journey_only(ctx):
+    """A partner's onboarding page holds its own distributor's file, none of another's."""
+    text = text_of(ctx.response)
+    for code in ctx.world.owned:
+        name = f"registration-{code}.pdf"
+        if code in SCOPE[ctx.persona]:
+            assert name in text, f"{name!r} missing"
+        else:
+            assert name not in text, f"{name!r} leaked to {ctx.persona}"
+    shows(lambda o: [])(ctx)
 
 
 def own_acceptances_only(ctx):
@@ -1583,6 +1696,32 @@ URLS = {
     ),
     "api:agreement-acceptance-detail": by(
         "api:agreement-acceptance-detail", lambda o: o.acceptance.pk
+    ),
+    "partnership:onboarding": by("partnership:onboarding", lambda o: o.distributor.code),
+    "partnership:onboarding-start": lambda w, o: reverse(
+        "partnership:onboarding-start", args=[w.waiting.code]
+    ),
+    "partnership:application-decide": lambda w, o: reverse(
+        "partnership:application-decide", args=[w.application.distributor.code]
+    ),
+    "partnership:journey": lambda w, o: reverse("partnership:journey", args=[w.journey.pk]),
+    "partnership:step-edit": lambda w, o: reverse(
+        "partnership:step-edit", args=[w.journey_step.pk]
+    ),
+    "partnership:step-delete": lambda w, o: reverse(
+        "partnership:step-delete", args=[w.journey_step.pk]
+    ),
+    "partnership:step-done": by("partnership:step-done", lambda o: o.step_partner.pk),
+    "partnership:step-reopen": by("partnership:step-reopen", lambda o: o.step_file.pk),
+    "partnership:step-evidence": by("partnership:step-evidence", lambda o: o.step_file.pk),
+    "api:journey-detail": lambda w, o: reverse("api:journey-detail", args=[w.journey.pk]),
+    "api:onboarding-detail": by("api:onboarding-detail", lambda o: o.onboarding.pk),
+    "api:onboarding-step-done": by("api:onboarding-step-done", lambda o: o.step_partner.pk),
+    "api:application-detail": lambda w, o: reverse(
+        "api:application-detail", args=[w.application.pk]
+    ),
+    "api:application-decide": lambda w, o: reverse(
+        "api:application-decide", args=[w.application.pk]
     ),
     "funds:allocate": lambda w, o: reverse("funds:allocate", args=[w.fund.pk]),
     "funds:accrue": lambda w, o: reverse("funds:accrue", args=[w.accrual_fund.pk]),
@@ -3412,6 +3551,164 @@ ROWS = [
         variant="older version",
         body=lambda w, o: {"version": w.old_agreement.pk, "confirm": "on"},
         effect=acceptance_rows,
+    ),
+    # --- onboarding: the manufacturer's journeys and onboardings, a partner its own journey (its
+    # admin does its partner-side steps), and the public application form, which answers
+    # everyone alike and never names a distributor ---
+    Row("partnership:onboardings", "GET", staff_page()),
+    Row("partnership:onboardings", "GET", staff_page(400), query="?state=nope"),
+    Row("partnership:onboardings-export", "GET", staff_page()),
+    Row("partnership:onboardings-export", "GET", staff_page(), query="?format=xlsx"),
+    Row("partnership:journeys", "GET", staff_page()),
+    Row("partnership:journey-create", "GET", staff_page()),
+    Row(
+        "partnership:journey-create",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {"name": "Route guard journey"},
+        effect=journey_rows,
+    ),
+    Row("partnership:journey", "GET", staff_page()),
+    Row(
+        "partnership:journey",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {
+            "add_step": "1",
+            "title": "Route guard step",
+            "side": "partner",
+            "due_days": "3",
+            "evidence": "tick",
+            "portal_check": "",
+        },
+        effect=step_rows,
+    ),
+    Row("partnership:step-edit", "GET", staff_page()),
+    Row(
+        "partnership:step-edit",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {
+            "title": "Credit check v2",
+            "side": "manufacturer",
+            "due_days": "6",
+            "evidence": "tick",
+            "portal_check": "",
+        },
+        effect=step_rows,
+    ),
+    Row("partnership:step-delete", "POST", staff_page(writes(302)), effect=step_rows),
+    *each_owner(
+        "partnership:onboarding",
+        "GET",
+        staff=got(200, shows(code_and_name, whose="owner")),
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=TO_LOGIN,
+    ),
+    Row(
+        "partnership:onboarding",
+        "GET",
+        staff_page(),
+        variant="applicant",
+        url=lambda w, o: reverse("partnership:onboarding", args=[w.application.distributor.code]),
+    ),
+    Row(
+        "partnership:onboarding-start",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {"journey": w.journey.pk},
+        effect=onboarding_rows,
+    ),
+    Row(
+        "partnership:application-decide",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {"decision": "declined", "reason": "The zone is covered."},
+        effect=application_rows,
+    ),
+    *each_owner(
+        "partnership:step-done",
+        "POST",
+        staff=writes(302),
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        rep=403,
+        body=lambda w, o: {"note": "Route guard"},
+        effect=progress_rows,
+    ),
+    *each_owner(
+        "partnership:step-reopen",
+        "POST",
+        staff=writes(302),
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        effect=progress_rows,
+    ),
+    *each_owner(
+        "partnership:step-evidence",
+        "GET",
+        staff=200,
+        own=200,
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+    ),
+    Row("partnership:my-onboarding", "GET", page(403, got(200, own_journey_only))),
+    Row("partnership:apply", "GET", everyone(200)),
+    Row(
+        "partnership:apply",
+        "POST",
+        everyone(writes(302, to("/apply/thanks/"))),
+        body=apply_json,
+        effect=application_rows,
+    ),
+    Row(
+        "partnership:apply",
+        "POST",
+        everyone(got(302, to("/apply/thanks/"))),
+        variant="robot",
+        body=lambda w, o: {**apply_json(w, o), "fax": "+49 30 1234"},
+        effect=application_rows,
+    ),
+    Row(
+        "partnership:apply",
+        "POST",
+        everyone(400),
+        variant="bad e-mail",
+        body=lambda w, o: {**apply_json(w, o), "email": "rita@"},
+        effect=application_rows,
+    ),
+    Row("partnership:apply-thanks", "GET", everyone(200)),
+    Row("api:journey-list", "GET", api(200, 403, 403)),
+    Row("api:journey-detail", "GET", api(200, 403, 403)),
+    Row("api:onboarding-list", "GET", api(got(200, holds("id", lambda o: o.onboarding.pk)))),
+    *api_detail("api:onboarding-detail", "id", lambda o: o.onboarding.pk),
+    *each_owner(
+        "api:onboarding-step-done",
+        "POST",
+        staff=writes(200),
+        own=writes(200),
+        other=404,
+        nobody=403,
+        anonymous=401,
+        rep=403,
+        body=lambda w, o: {"note": "Route guard"},
+        effect=progress_rows,
+    ),
+    Row("api:application-list", "GET", api(200, 403, 403)),
+    Row("api:application-detail", "GET", api(200, 403, 403)),
+    Row(
+        "api:application-decide",
+        "POST",
+        api(writes(200), 403, 403),
+        body=lambda w, o: {"decision": "declined", "reason": "The zone is covered."},
+        effect=application_rows,
     ),
     Row("partnership:agreement-version", "GET", page(200)),
     Row("api:agreement-version-list", "GET", api(200)),

@@ -242,6 +242,25 @@ def send_every_kind(today, manager, partner, outsider, distributor, other_distri
     )
     partnership_notices.agreement_published_notify(version.pk, by_id=manager.pk)
 
+    # Onboarding: an application received, a step coming due, access opened by the journey.
+    journey = partnership_services.journey_save(by=manager, name="New distributor")
+    partnership_services.journey_step_save(
+        by=manager, journey=journey, title="Kick-off call", side="partner", due_days=2,
+        evidence="tick", opens_access=True,
+    )  # fmt: skip
+    application = partnership_services.application_submit(
+        company="Nordic Flow AB", country="SE", contact_name="Astrid Lind",
+        email="astrid@nordicflow.example",
+    )  # fmt: skip
+    partnership_notices.application_received_notify(application.pk)
+    newcomer = factories.DistributorFactory(status="onboarding", account_manager=manager)
+    factories.MembershipFactory(distributor=newcomer, role="admin")
+    onboarding = partnership_services.onboarding_start(
+        by=manager, distributor=newcomer, journey=journey, today=today
+    )
+    partnership_services.steps_due_notify(today=today)
+    partnership_services.step_complete(by=manager, progress=onboarding.progress.get())
+
 
 @pytest.mark.parametrize("language", ["en", "fr"], indirect=True)
 def test_no_notice_says_the_same_sentence_twice(

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -289,7 +290,9 @@ def test_a_new_step_joins_open_onboardings_and_a_done_step_cannot_be_removed(
     assert not StepProgress.objects.filter(step_id=step.pk).exists()
 
 
-def test_reopening_a_step_takes_its_file_back(manager, journey, newcomer, newcomer_admin):
+def test_reopening_a_step_takes_its_file_back(
+    django_capture_on_commit_callbacks, manager, journey, newcomer, newcomer_admin
+):
     onboarding = services.onboarding_start(by=manager, distributor=newcomer, journey=journey)
     registration = _progress(onboarding, "Signed company registration")
     services.step_complete(
@@ -297,9 +300,13 @@ def test_reopening_a_step_takes_its_file_back(manager, journey, newcomer, newcom
     )
     with pytest.raises(NotAllowed):
         services.step_reopen(by=newcomer_admin, progress=registration)
-    services.step_reopen(by=manager, progress=registration)
+    registration.refresh_from_db()
+    stored = registration.evidence_file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        services.step_reopen(by=manager, progress=registration)
     registration.refresh_from_db()
     assert registration.done_at is None and not registration.evidence_file
+    assert not default_storage.exists(stored)
 
 
 def _apply(**changes):
