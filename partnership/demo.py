@@ -20,8 +20,18 @@ What it shows (dates are counted back from the real today):
   ago, accepted by about half of the distributors, `atlantique` among them; `adriatica` has not
   accepted it yet, so "Partner agreement to accept" heads the `partner` login's home page.
 
+- onboarding: one journey of eight steps ("New distributor"), started by applications; the
+  step "First training passed" opens access. Journeys in every step: `tatra` started three days
+  ago (only its approval done), `desert-sw` twelve days ago (the manufacturer's credit check
+  overdue), `coral-coast` forty-five days ago (everything up to its first training, now overdue:
+  no lead reaches it); `baltic-flow`, approved from an application eighty days ago, passed its
+  training (so it is active) and waits for its first revenue report and first lead. Two
+  applications wait for a decision (one from Peru, one from Sweden) and one was declined with its
+  reason. The onboarding distributors' admins have passed no course (so their gate stays shut).
+
 A second run finds the demo catalogue and does nothing; --replace deletes the demo's
-completions, courses, certifications, reps and agreement and loads them again.
+completions, courses, certifications, reps, agreement, journeys and applicants and loads them
+again.
 """
 
 import datetime
@@ -37,7 +47,16 @@ from distributors.models import Distributor, Membership, ProductLine
 from drm.errors import ValidationFailed
 
 from . import services
-from .models import AgreementAcceptance, AgreementVersion, Certification, Completion, Course
+from .models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    Application,
+    Certification,
+    Completion,
+    Course,
+    Journey,
+    Onboarding,
+)
 
 MANAGER = "manager"
 TEAMS = ("adriatica", "atlantique")
@@ -170,9 +189,11 @@ class DemoProgramme:
             certifications = self.load_catalogue()
             count = self.load_completions(certifications)
             accepted = self.load_agreement()
+            onboardings = self.load_journeys()
         message = (
             f"Demo partner programme: {len(CERTIFICATIONS)} certifications, {len(COURSES)} "
-            f"courses, {count} completions, 2 agreement versions and {accepted} acceptances in "
+            f"courses, {count} completions, 2 agreement versions, {accepted} acceptances and "
+            f"{onboardings} onboarding journeys in "
             f"{time.monotonic() - started:.1f} s"
         )
         self.write(message)
@@ -183,9 +204,12 @@ class DemoProgramme:
             Completion.objects.filter(course__code__in=[row[0] for row in COURSES]).delete()
             Course.objects.filter(code__in=[row[0] for row in COURSES]).delete()
             Certification.objects.filter(code__in=[row[0] for row in CERTIFICATIONS]).delete()
-            get_user_model().objects.filter(username__startswith=REP_PREFIX).delete()
             AgreementAcceptance.objects.all().delete()
             AgreementVersion.objects.all().delete()
+            Distributor.objects.filter(application__isnull=False).delete()
+            Onboarding.objects.all().delete()
+            Journey.objects.all().delete()
+            get_user_model().objects.filter(username__startswith=REP_PREFIX).delete()
 
     def load_catalogue(self):
         lines = ProductLine.objects.in_bulk(field_name="code")
@@ -275,6 +299,8 @@ class DemoProgramme:
         others = (
             Membership.objects.filter(role="admin")
             .exclude(distributor__code__in=TEAMS)
+            # Onboarding distributors have passed nothing yet: their journey's gate stays shut.
+            .exclude(distributor__status=Distributor.Status.ONBOARDING)
             .select_related("user")
             .order_by("distributor__code")
         )
@@ -334,3 +360,173 @@ class DemoProgramme:
             published_at=now - datetime.timedelta(days=10)
         )
         return accepted
+
+    def load_journeys(self):
+        """The journey, three onboarding distributors at different steps, an applicant approved
+        eighty days ago who is now active, two applications to decide and one declined."""
+        now = timezone.now()
+        journey = services.journey_save(
+            by=self.manager,
+            name="New distributor",
+            name_fr="Nouveau distributeur",
+            for_applications=True,
+        )
+        steps = {}
+        for key, title, title_fr, side, days, evidence, check, opens in JOURNEY:
+            steps[key] = services.journey_step_save(
+                by=self.manager,
+                journey=journey,
+                title=title,
+                title_fr=title_fr,
+                side=side,
+                due_days=days,
+                evidence=evidence,
+                portal_check=check,
+                opens_access=opens,
+            )
+        started = 0
+        for code, days_ago, done in ONBOARDING:
+            distributor = Distributor.objects.filter(code=code, status="onboarding").first()
+            if distributor is None:
+                continue
+            onboarding = services.onboarding_start(
+                by=self.manager,
+                distributor=distributor,
+                journey=journey,
+                today=self.today - datetime.timedelta(days=days_ago),
+            )
+            self._do(onboarding, steps, done, days_ago)
+            started += 1
+        # An applicant approved eighty days ago, trained since: active, two steps left.
+        application = services.application_submit(
+            company="Baltic Flow UAB",
+            country="LT",
+            contact_name="Rūta Kazlauskienė",
+            email="ruta@balticflow.demo.drm.example",
+            website="https://balticflow.demo.drm.example",
+            message="Pumps and valves for district heating in the Baltic states since 2009.",
+            product_lines=list(ProductLine.objects.filter(code__in=("pumps", "valves"))),
+            now=now - datetime.timedelta(days=80),
+        )
+        services.application_decide(
+            by=self.manager,
+            application=application,
+            approve=True,
+            reason="A strong district-heating base; no distributor in the Baltics yet.",
+        )
+        Application.objects.filter(pk=application.pk).update(
+            decided_at=now - datetime.timedelta(days=78)
+        )
+        baltic = Distributor.objects.get(pk=application.distributor_id)
+        admin = self._partner_admin(baltic, "ruta.baltic", "Rūta", "Kazlauskienė")
+        services.onboardings_refresh(distributor_ids=[baltic.pk])
+        self._do(baltic.onboarding, steps, ("credit", "registration"), 80)
+        services.agreement_accept(version=services.agreement_current(), by=admin)
+        self.record(admin, "pumps-101", self.today - 50 * DAY)
+        started += 1
+        for company, country, contact, email, days_ago, message in APPLICANTS:
+            application = services.application_submit(
+                company=company,
+                country=country,
+                contact_name=contact,
+                email=email,
+                message=message,
+                product_lines=list(ProductLine.objects.filter(code="pumps")),
+                now=now - datetime.timedelta(days=days_ago),
+            )
+            started += 1
+        declined = services.application_submit(
+            company="Quick Resell Trading Ltd",
+            country="GB",
+            contact_name="Tom Price",
+            email="tom@quickresell.demo.drm.example",
+            message="We resell anything online, worldwide.",
+            now=now - datetime.timedelta(days=20),
+        )
+        services.application_decide(
+            by=self.manager,
+            application=declined,
+            approve=False,
+            reason="We appoint distributors who install and service the products in their "
+            "territory; online resale worldwide is not a channel we open.",
+        )
+        services.steps_due_notify(today=self.today)
+        return started
+
+    def _do(self, onboarding, steps, done, days_ago):
+        """Mark the steps `done` (keys of JOURNEY) on their due days, as their owners did."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        services.onboardings_refresh(distributor_ids=[onboarding.distributor_id])
+        for key in done:
+            progress = onboarding.progress.select_related("step").get(step=steps[key])
+            if progress.done_at:
+                continue
+            when = timezone.now() - datetime.timedelta(
+                days=max(days_ago - progress.step.due_days + 1, 0)
+            )
+            by = self.manager
+            evidence = None
+            if progress.step.side == "partner":
+                admin = (
+                    Membership.objects.filter(
+                        distributor_id=onboarding.distributor_id, role="admin"
+                    )
+                    .select_related("user")
+                    .first()
+                )
+                if admin is None:
+                    continue
+                by = admin.user
+            if progress.step.evidence == "file":
+                evidence = SimpleUploadedFile("company-registration.pdf", REGISTRATION_PDF)
+            services.step_complete(by=by, progress=progress, evidence_file=evidence, now=when)
+
+    def _partner_admin(self, distributor, username, first, last):
+        """The distributor's partner admin, made here (no password: it cannot log in)."""
+        user = get_user_model()(
+            username=f"{REP_PREFIX}{username}",
+            email=f"{username}@demo.drm.example",
+            first_name=first,
+            last_name=last,
+        )
+        user.set_unusable_password()
+        user.save()
+        Membership.objects.create(user=user, distributor=distributor, role="admin")
+        return user
+
+
+REGISTRATION_PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+)
+# key, title, French title, side, due (days), evidence, portal check, opens access
+JOURNEY = (
+    ("approved", "Application approved", "Candidature approuvée", "manufacturer", 2, "check",
+     "application_approved", False),
+    ("credit", "Credit check", "Contrôle de solvabilité", "manufacturer", 7, "tick", "", False),
+    ("agreement", "Partner agreement accepted", "Contrat partenaire accepté", "partner", 14,
+     "check", "agreement_accepted", False),
+    ("registration", "Company registration uploaded", "Extrait d'immatriculation envoyé",
+     "partner", 14, "file", "", False),
+    ("users", "Portal users invited", "Utilisateurs du portail invités", "manufacturer", 10,
+     "check", "portal_users_invited", False),
+    ("training", "First training passed", "Première formation réussie", "partner", 30, "check",
+     "first_training_passed", True),
+    ("revenue", "First revenue reported", "Premier chiffre d'affaires déclaré", "partner", 60,
+     "check", "first_revenue_reported", False),
+    ("lead", "First lead accepted", "Premier lead accepté", "partner", 90, "check",
+     "first_lead_accepted", False),
+)  # fmt: skip
+# code, started (days ago), steps done by hand
+ONBOARDING = (
+    ("tatra", 3, ()),
+    ("desert-sw", 12, ()),
+    ("coral-coast", 45, ("credit", "registration")),
+)
+# company, country, contact, e-mail, sent (days ago), about
+APPLICANTS = (
+    ("Andes Bombas S.A.C.", "PE", "Lucía Quispe", "lucia@andesbombas.demo.drm.example", 4,
+     "Mining and water utilities in Peru; 14 engineers, service workshop in Arequipa."),
+    ("Nordic Flow AB", "SE", "Astrid Lind", "astrid@nordicflow.demo.drm.example", 1,
+     "District heating and process water in northern Sweden."),
+)  # fmt: skip
