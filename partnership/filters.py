@@ -212,10 +212,12 @@ class OnboardingFilter(StrictFilterSet):
         empty_label=_("Anyone"),
         help_text="Who does the next step: manufacturer or partner",
     )
-    overdue = filters.BooleanFilter(
+    overdue = filters.ChoiceFilter(
         method="filter_overdue",
+        choices=[("true", _("Overdue")), ("false", _("On time"))],
         label=_("Overdue"),
-        help_text="true: a step to do is past its day",
+        empty_label=_("Any"),
+        help_text="true: a step to do is past its day; false: none is",
     )
     journey = filters.ModelChoiceFilter(
         queryset=Journey.objects.all(),
@@ -243,7 +245,7 @@ class OnboardingFilter(StrictFilterSet):
         return queryset.filter(stopped_at__isnull=False)
 
     def filter_overdue(self, queryset, name, value):
-        return queryset.filter(overdue__gt=0) if value else queryset.filter(overdue=0)
+        return queryset.filter(overdue__gt=0) if value == "true" else queryset.filter(overdue=0)
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(

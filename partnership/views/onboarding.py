@@ -228,7 +228,9 @@ def _onboarding_page(request, distributor, *, decision_form=None, start_form=Non
             and row.step.evidence != JourneyStep.Evidence.CHECK
             and (manufacturer or (admin and row.step.side == JourneyStep.Side.PARTNER))
         )
-        row.check_label = CHECKS[row.step.portal_check].label if row.step.portal_check else ""
+        # The figure checked, unless the step's title says it already.
+        label = str(CHECKS[row.step.portal_check].label) if row.step.portal_check else ""
+        row.check_label = "" if label == row.step.display_title else label
     context = {
         "distributor": distributor,
         "onboarding": onboarding,

@@ -45,6 +45,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from distributors.models import Distributor
 from funds import services as fund_services
 from goals.models import Amendment
 from incentives import services as incentive_services
@@ -229,6 +230,32 @@ def build_world():
     for admin in (users["partner"], users["outsider"]):
         ids.add(partnership_services.agreement_accept(version=agreement, by=admin).pk)
     partnership_services.agreement_publish(by=manager, title="Agreement", body="v2")
+    # Onboarding: a journey (a partner tick, a partner file, a portal check opening access), both
+    # distributors through it (access open again), and an application to decide.
+    journey = partnership_services.journey_save(by=manager, name="New", for_applications=True)
+    for title, evidence, check in (
+        ("Kick-off", "tick", ""),
+        ("Registration", "file", ""),
+        ("Approved", "check", "application_approved"),
+    ):
+        partnership_services.journey_step_save(
+            by=manager, journey=journey, title=title, side="partner", due_days=3,
+            evidence=evidence, portal_check=check, opens_access=evidence == "check",
+        )  # fmt: skip
+    ids.add(journey.pk)
+    for owner in (acme, rival):
+        Distributor.objects.filter(pk=owner.pk).update(status="onboarding")
+        onboarding = partnership_services.onboarding_start(
+            by=manager, distributor=Distributor.objects.get(pk=owner.pk), journey=journey
+        )
+        partnership_services.onboardings_refresh(distributor_ids=[owner.pk])
+        ids.add(onboarding.pk)
+        ids |= set(onboarding.progress.values_list("pk", flat=True))
+    application = partnership_services.application_submit(
+        company="Nordic Flow AB", country="SE", contact_name="Astrid Lind",
+        email="astrid@nordicflow.example",
+    )  # fmt: skip
+    ids.add(application.pk)
     run = scoring_services.scoring_run_trigger(as_of=today)
     scoring_services.scoring_run_execute(run.pk)
     tokens = {name: Token.objects.create(user=user).key for name, user in users.items()}
