@@ -307,5 +307,5 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Markets, customers, team, what you sell today."),
     )
-    fax = forms.CharField(required=False, label="Fax")
-    started = forms.CharField(widget=forms.HiddenInput)
+    fax = forms.CharField(required=False, label="Fax", max_length=40)
+    started = forms.CharField(widget=forms.HiddenInput, max_length=100)

@@ -606,15 +606,33 @@ class OnboardingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OnePart:
+    """A field sent as one part of a multipart body: the same part repeated is refused, naming
+    the field (DRF would keep the last one silently)."""
+
+    def get_value(self, dictionary):
+        if hasattr(dictionary, "getlist") and len(dictionary.getlist(self.field_name)) > 1:
+            return dictionary.getlist(self.field_name)  # a list: not a string, not a file
+        return super().get_value(dictionary)
+
+
+class OnePartCharField(OnePart, serializers.CharField):
+    pass
+
+
+class OnePartFileField(OnePart, serializers.FileField):
+    pass
+
+
 class StepDoneInputSerializer(serializers.Serializer):
-    note = serializers.CharField(
+    note = OnePartCharField(
         required=False,
         allow_blank=True,
         max_length=200,
         trim_whitespace=False,
         help_text="A note kept with the step",
     )
-    evidence = serializers.FileField(
+    evidence = OnePartFileField(
         required=False,
         help_text="For a step shown done by a file (multipart): a PDF, JPEG, PNG, CSV or XLSX",
     )
