@@ -7,16 +7,16 @@ from . import exports, views
 app_name = "tiers"
 
 urlpatterns = [
-    path("tiers/", views.overview, name="overview"),
-    path("tiers/requirements/", views.requirement_save, name="requirement-save"),
+    path("programme/tiers/", views.overview, name="overview"),
+    path("programme/tiers/requirements/", views.requirement_save, name="requirement-save"),
     path(
-        "tiers/requirements/<int:pk>/delete/",
+        "programme/tiers/requirements/<int:pk>/delete/",
         views.requirement_delete,
         name="requirement-delete",
     ),
-    path("tiers/proposals/", views.proposal_list, name="proposals"),
-    path("tiers/proposals/export/", exports.proposals_export, name="proposals-export"),
-    path("tiers/proposals/<int:pk>/", views.proposal_detail, name="proposal"),
-    path("tiers/distributors/<slug:code>/", views.history, name="history"),
-    path("tiers/mine/", views.mine, name="mine"),
+    path("programme/tiers/proposals/", views.proposal_list, name="proposals"),
+    path("programme/tiers/proposals/export/", exports.proposals_export, name="proposals-export"),
+    path("programme/tiers/proposals/<int:pk>/", views.proposal_detail, name="proposal"),
+    path("programme/tiers/distributors/<slug:code>/", views.history, name="history"),
+    path("programme/tiers/mine/", views.mine, name="mine"),
 ]

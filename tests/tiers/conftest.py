@@ -86,3 +86,15 @@ def certify(db, manager):
             )
 
     return make
+
+
+@pytest.fixture
+def proposed(today, tiers, distributor, other_distributor, revenue, certify):
+    """acme earns gold (an upgrade proposed); rival has no revenue (short of silver, no
+    proposal yet: in its grace period)."""
+    revenue(distributor, 120000)
+    certify(distributor, 2)
+    services.tiers_requalify(as_of=today)
+    from tiers.models import TierReview
+
+    return TierReview.objects.get(distributor=distributor, status="proposed")
