@@ -21,12 +21,12 @@ from . import selectors, services
 from .filters import ReviewFilter
 from .models import TierRequirement, TierReview
 from .serializers import (
-    DecisionSerializer,
-    OverrideSerializer,
-    RequirementInputSerializer,
-    RequirementSerializer,
-    ReviewSerializer,
-    StandingSerializer,
+    TierDecisionSerializer,
+    TierOverrideSerializer,
+    TierRequirementInputSerializer,
+    TierRequirementSerializer,
+    TierReviewSerializer,
+    TierStandingSerializer,
 )
 
 REFUSALS = {
@@ -51,7 +51,7 @@ class RequirementViewSet(
 ):
     """What each tier asks for. Every portal user reads them; the manufacturer sets them."""
 
-    serializer_class = RequirementSerializer
+    serializer_class = TierRequirementSerializer
     permission_classes = [IsPortalUser]
     pagination_class = Pagination
     filter_backends = []
@@ -71,14 +71,14 @@ class RequirementViewSet(
     @extend_schema(
         summary="Set a tier's requirement (added, or its threshold changed)",
         description=MANUFACTURER + " The next requalification reads it.",
-        request=RequirementInputSerializer,
-        responses={201: RequirementSerializer, **REFUSALS},
+        request=TierRequirementInputSerializer,
+        responses={201: TierRequirementSerializer, **REFUSALS},
     )
     def create(self, request):
-        data = _payload(RequirementInputSerializer, request)
+        data = _payload(TierRequirementInputSerializer, request)
         requirement = services.requirement_save(by=request.user, **data)
         requirement = self.get_queryset().get(pk=requirement.pk)
-        return Response(RequirementSerializer(requirement).data, status=status.HTTP_201_CREATED)
+        return Response(TierRequirementSerializer(requirement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Remove a requirement",
@@ -95,7 +95,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """Tier changes the nightly requalification proposed, with the figures behind them. The
     manufacturer sees all and decides; a partner reads its own distributor's."""
 
-    serializer_class = ReviewSerializer
+    serializer_class = TierReviewSerializer
     permission_classes = [HasPortalRole]
     pagination_class = Pagination
     filter_backends = [filters.DjangoFilterBackend]
@@ -121,32 +121,32 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         summary="Confirm the proposed tier",
         description=MANUFACTURER + " The distributor's tier changes. A proposal decided already, "
         "or whose distributor changed tier since, is a 400.",
-        request=DecisionSerializer,
-        responses={200: ReviewSerializer, **REFUSALS},
+        request=TierDecisionSerializer,
+        responses={200: TierReviewSerializer, **REFUSALS},
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         review = self.get_object()
-        data = _payload(DecisionSerializer, request)
+        data = _payload(TierDecisionSerializer, request)
         review = services.review_confirm(
             review=review, by=request.user, reason=data.get("reason", "")
         )
-        return Response(ReviewSerializer(self.get_queryset().get(pk=review.pk)).data)
+        return Response(TierReviewSerializer(self.get_queryset().get(pk=review.pk)).data)
 
     @extend_schema(
         summary="Override the proposal, with a reason",
         description=MANUFACTURER + " Keeps the tier held, or sets `tier`.",
-        request=OverrideSerializer,
-        responses={200: ReviewSerializer, **REFUSALS},
+        request=TierOverrideSerializer,
+        responses={200: TierReviewSerializer, **REFUSALS},
     )
     @action(detail=True, methods=["post"])
     def override(self, request, pk=None):
         review = self.get_object()
-        data = _payload(OverrideSerializer, request)
+        data = _payload(TierOverrideSerializer, request)
         review = services.review_override(
             review=review, by=request.user, reason=data["reason"], tier=data.get("tier")
         )
-        return Response(ReviewSerializer(self.get_queryset().get(pk=review.pk)).data)
+        return Response(TierReviewSerializer(self.get_queryset().get(pk=review.pk)).data)
 
 
 class StandingApi(APIView):
@@ -159,7 +159,7 @@ class StandingApi(APIView):
         summary="Where your distributor stands on its tier and the next",
         description="A partner user only (403 for the manufacturer's staff): its own "
         "distributor's figures as of today.",
-        responses={200: StandingSerializer, 403: REFUSALS[403]},
+        responses={200: TierStandingSerializer, 403: REFUSALS[403]},
     )
     def get(self, request):
         if not is_partner(request.user):
@@ -168,4 +168,4 @@ class StandingApi(APIView):
         distributor = Distributor.objects.select_related("tier").get(pk=membership.distributor_id)
         standing = selectors.standing(distributor=distributor, as_of=timezone.localdate())
         standing.distributor = distributor
-        return Response(StandingSerializer(standing).data)
+        return Response(TierStandingSerializer(standing).data)

@@ -11,7 +11,7 @@ from .models import THRESHOLD_DIGITS, TierRequirement, TierReview
 from .requirements import requirement_choices
 
 
-class RequirementSerializer(serializers.ModelSerializer):
+class TierRequirementSerializer(serializers.ModelSerializer):
     tier = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Tier code")
     tier_rank = serializers.IntegerField(source="tier.rank", read_only=True)
     label = serializers.SerializerMethodField(
@@ -31,7 +31,7 @@ class RequirementSerializer(serializers.ModelSerializer):
         return row.requirement.unit
 
 
-class RequirementInputSerializer(serializers.Serializer):
+class TierRequirementInputSerializer(serializers.Serializer):
     tier = CodeRelatedField(queryset=Tier.objects.all(), help_text="Tier code")
     key = serializers.ChoiceField(choices=requirement_choices())
     threshold = serializers.DecimalField(
@@ -42,7 +42,7 @@ class RequirementInputSerializer(serializers.Serializer):
     )
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class TierReviewSerializer(serializers.ModelSerializer):
     distributor = serializers.SlugRelatedField(slug_field="code", read_only=True)
     current_tier = serializers.SlugRelatedField(slug_field="code", read_only=True)
     proposed_tier = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -81,13 +81,13 @@ class ReviewSerializer(serializers.ModelSerializer):
         return user.get_full_name() or user.get_username()
 
 
-class DecisionSerializer(serializers.Serializer):
+class TierDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=text_limit(TierReview, "reason")
     )
 
 
-class OverrideSerializer(serializers.Serializer):
+class TierOverrideSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=text_limit(TierReview, "reason"))
     tier = CodeRelatedField(
         queryset=Tier.objects.all(),
@@ -97,7 +97,7 @@ class OverrideSerializer(serializers.Serializer):
     )
 
 
-class LineSerializer(serializers.Serializer):
+class TierLineSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
     threshold = serializers.DecimalField(max_digits=THRESHOLD_DIGITS, decimal_places=2)
@@ -106,15 +106,15 @@ class LineSerializer(serializers.Serializer):
     gap = serializers.CharField(help_text="What it takes to meet it; empty when met")
 
 
-class StandingSerializer(serializers.Serializer):
+class TierStandingSerializer(serializers.Serializer):
     distributor = serializers.CharField(source="distributor.code")
     tier = serializers.CharField(source="tier.code")
     earned_tier = serializers.CharField(
         source="earned.code", help_text="The tier its figures earn today"
     )
-    requirements = LineSerializer(source="lines", many=True)
+    requirements = TierLineSerializer(source="lines", many=True)
     next_tier = serializers.CharField(source="next_tier.code", allow_null=True, default=None)
-    next_requirements = LineSerializer(source="next_lines", many=True)
+    next_requirements = TierLineSerializer(source="next_lines", many=True)
     by = serializers.DateField(
         allow_null=True, help_text="The day the next tier's gaps are counted by"
     )
