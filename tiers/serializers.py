@@ -98,25 +98,43 @@ class TierOverrideSerializer(serializers.Serializer):
 
 
 class TierLineSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    threshold = serializers.DecimalField(max_digits=THRESHOLD_DIGITS, decimal_places=2)
-    value = serializers.DecimalField(max_digits=24, decimal_places=2, allow_null=True)
-    met = serializers.BooleanField()
-    gap = serializers.CharField(help_text="What it takes to meet it; empty when met")
+    key = serializers.CharField(
+        read_only=True,
+    )
+    label = serializers.CharField(
+        read_only=True,
+    )
+    threshold = serializers.DecimalField(
+        read_only=True, max_digits=THRESHOLD_DIGITS, decimal_places=2
+    )
+    value = serializers.DecimalField(
+        read_only=True, max_digits=24, decimal_places=2, allow_null=True
+    )
+    met = serializers.BooleanField(
+        read_only=True,
+    )
+    gap = serializers.CharField(
+        read_only=True, help_text="What it takes to meet it; empty when met"
+    )
 
 
 class TierStandingSerializer(serializers.Serializer):
-    distributor = serializers.CharField(source="distributor.code")
-    tier = serializers.CharField(source="tier.code")
+    distributor = serializers.CharField(read_only=True, source="distributor.code")
+    tier = serializers.CharField(read_only=True, source="tier.code")
     earned_tier = serializers.CharField(
-        source="earned.code", help_text="The tier its figures earn today"
+        read_only=True, source="earned.code", help_text="The tier its figures earn today"
     )
-    requirements = TierLineSerializer(source="lines", many=True)
-    next_tier = serializers.CharField(source="next_tier.code", allow_null=True, default=None)
-    next_requirements = TierLineSerializer(source="next_lines", many=True)
+    requirements = TierLineSerializer(read_only=True, source="lines", many=True)
+    next_tier = serializers.CharField(
+        read_only=True, source="next_tier.code", allow_null=True, default=None
+    )
+    next_requirements = TierLineSerializer(read_only=True, source="next_lines", many=True)
     by = serializers.DateField(
-        allow_null=True, help_text="The day the next tier's gaps are counted by"
+        read_only=True, allow_null=True, help_text="The day the next tier's gaps are counted by"
     )
-    sentence = serializers.CharField(help_text="What it takes to reach the next tier, in words")
-    open_proposal = serializers.IntegerField(source="open_review.pk", allow_null=True, default=None)
+    sentence = serializers.CharField(
+        read_only=True, help_text="What it takes to reach the next tier, in words"
+    )
+    open_proposal = serializers.IntegerField(
+        read_only=True, source="open_review.pk", allow_null=True, default=None
+    )
