@@ -11,7 +11,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -22,6 +22,7 @@ from scoring.metrics import metric_get, window
 
 MONEY, PERCENT, COUNT, YES = "money", "percent", "count", "yes"
 HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
 
 _REQUIREMENTS = {}
 
@@ -43,6 +44,31 @@ def requirement_choices():
     return [(requirement.key, requirement.label) for requirement in requirement_list()]
 
 
+def shared_revenue(shared, distributor_ids, as_of):
+    """{distributor id: (revenue of the 12 complete months, of the 12 before them, months of the
+    12 with a report)} in one aggregate, kept in `shared` (one run's dict) for the three
+    requirements that read revenue. The sums are the scoring's (`scoring.metrics._revenue`:
+    rows with a rate, in the reporting currency); a test holds them equal."""
+    if "revenue" not in shared:
+        months = window(as_of)
+        earlier = periods.complete_months(12, on=months.first)
+        recent = Q(month__gte=months.first)
+        rows = (
+            RevenueRecord.objects.filter(
+                distributor_id__in=distributor_ids, month__gte=earlier.first, month__lt=months.end
+            )
+            .values_list("distributor_id")
+            .annotate(
+                now=Sum("reporting_amount", filter=recent & Q(rate__isnull=False)),
+                before=Sum("reporting_amount", filter=~recent & Q(rate__isnull=False)),
+                reported=Count("month", distinct=True, filter=recent),
+            )
+            .order_by()
+        )
+        shared["revenue"] = {d: (now, before, reported) for d, now, before, reported in rows}
+    return shared["revenue"]
+
+
 class Requirement:
     key = ""
     label = ""
@@ -51,9 +77,10 @@ class Requirement:
     # The value of a distributor without data (None: it does not meet the requirement).
     missing = None
 
-    def figures(self, distributor_ids, as_of):
+    def figures(self, distributor_ids, as_of, shared=None):
         """{distributor id: Decimal} for the distributors among `distributor_ids` (a list or a
-        query of ids) that have a figure."""
+        query of ids) that have a figure. `shared`: a dict the requirements of one run share
+        (an aggregate several of them read is made once)."""
         raise NotImplementedError
 
     def value_of(self, figures, distributor_id):
@@ -88,7 +115,7 @@ def _metric_raw(key, distributor_ids, as_of):
     for distributor_id, pair in metric.inputs(as_of, distributor_ids).items():
         value = metric.raw(*pair[:2])
         if value is not None:
-            raw[distributor_id] = Decimal(value).quantize(Decimal("0.01"))
+            raw[distributor_id] = Decimal(value).quantize(CENT)
     return raw
 
 
@@ -103,8 +130,11 @@ class Revenue12m(Requirement):
         "scorecard's figure)."
     )
 
-    def figures(self, distributor_ids, as_of):
-        return _metric_raw("revenue_t12m", distributor_ids, as_of)
+    def figures(self, distributor_ids, as_of, shared=None):
+        revenue = shared_revenue({} if shared is None else shared, distributor_ids, as_of)
+        return {
+            d: now.quantize(CENT) for d, (now, _before, _n) in revenue.items() if now is not None
+        }
 
     def gap(self, value, threshold):
         return _("%(amount)s of revenue") % {
@@ -138,8 +168,15 @@ class Growth(Requirement):
         "scorecard's figure); no revenue in those earlier months: no figure."
     )
 
-    def figures(self, distributor_ids, as_of):
-        return _metric_raw("revenue_growth", distributor_ids, as_of)
+    def figures(self, distributor_ids, as_of, shared=None):
+        # The scoring's RevenueGrowth over the shared aggregate: the change ÷ the revenue before.
+        metric = metric_get("revenue_growth")
+        revenue = shared_revenue({} if shared is None else shared, distributor_ids, as_of)
+        return {
+            d: metric.raw(Decimal(now or 0) - Decimal(before), Decimal(before)).quantize(CENT)
+            for d, (now, before, _n) in revenue.items()
+            if before
+        }
 
     def gap(self, value, threshold):
         return _("a growth of %(threshold)s") % {"threshold": self.text(threshold)}
@@ -156,7 +193,7 @@ class CertifiedReps(Requirement):
         "training's count)."
     )
 
-    def figures(self, distributor_ids, as_of):
+    def figures(self, distributor_ids, as_of, shared=None):
         from partnership.selectors import certified_people
 
         return {
@@ -183,7 +220,7 @@ class GoalAttainmentRequirement(Requirement):
         "(the scorecard's figure); no goal measured: no figure."
     )
 
-    def figures(self, distributor_ids, as_of):
+    def figures(self, distributor_ids, as_of, shared=None):
         return _metric_raw("goal_attainment", distributor_ids, as_of)
 
     def gap(self, value, threshold):
@@ -202,7 +239,7 @@ class LeadAcceptance(Requirement):
         "figure); a distributor handed no lead meets it."
     )
 
-    def figures(self, distributor_ids, as_of):
+    def figures(self, distributor_ids, as_of, shared=None):
         return _metric_raw("acceptance_rate", distributor_ids, as_of)
 
     def gap(self, value, threshold):
@@ -222,16 +259,10 @@ class TimelyReports(Requirement):
         "them meets it."
     )
 
-    def figures(self, distributor_ids, as_of):
+    def figures(self, distributor_ids, as_of, shared=None):
         months = window(as_of)
-        reported = dict(
-            RevenueRecord.objects.filter(
-                distributor_id__in=distributor_ids, **months.month_filter()
-            )
-            .values_list("distributor_id")
-            .annotate(months=Count("month", distinct=True))
-            .order_by()
-        )
+        revenue = shared_revenue({} if shared is None else shared, distributor_ids, as_of)
+        reported = {d: n for d, (_now, _before, n) in revenue.items()}
         starts = Distributor.objects.filter(pk__in=distributor_ids).values_list(
             "pk", "contract_start"
         )
@@ -242,7 +273,7 @@ class TimelyReports(Requirement):
                 result[distributor_id] = HUNDRED
                 continue
             count = min(reported.get(distributor_id, 0), due)
-            result[distributor_id] = (Decimal(count) * HUNDRED / due).quantize(Decimal("0.01"))
+            result[distributor_id] = (Decimal(count) * HUNDRED / due).quantize(CENT)
         return result
 
     def gap(self, value, threshold):
@@ -272,7 +303,7 @@ class AgreementAccepted(Requirement):
         "otherwise; with no agreement published, everyone meets it."
     )
 
-    def figures(self, distributor_ids, as_of):
+    def figures(self, distributor_ids, as_of, shared=None):
         from partnership.models import AgreementAcceptance
         from partnership.services import agreement_current
 

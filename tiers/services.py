@@ -104,7 +104,10 @@ def tier_requirements():
 
 def requirement_figures(keys, distributor_ids, as_of):
     """{key: {distributor id: value}}: each requirement once for all the distributors."""
-    return {key: requirement_get(key).figures(distributor_ids, as_of) for key in sorted(keys)}
+    shared = {}
+    return {
+        key: requirement_get(key).figures(distributor_ids, as_of, shared) for key in sorted(keys)
+    }
 
 
 def qualifies(requirements, figures, distributor_id):
@@ -199,10 +202,8 @@ def tiers_requalify(*, as_of=None, notify=True):
                     and review.current_tier_id == held_id
                     and review.proposed_tier_id == earned_id
                 ):
-                    review.figures = _figures_behind(
-                        by_tier, figures, distributor_id, held_id, earned_id
-                    )
-                    review.as_of = as_of
+                    # The proposal keeps the figures it was made from (`as_of`); the pages show
+                    # today's beside it.
                     keep.append(review)
                     continue
                 review.status = TierReview.Status.WITHDRAWN
@@ -231,7 +232,6 @@ def tiers_requalify(*, as_of=None, notify=True):
                 review.decided_at = now
                 withdraw.append(review)
         TierReview.objects.bulk_update(withdraw, ["status", "decided_at"], batch_size=1000)
-        TierReview.objects.bulk_update(keep, ["figures", "as_of"], batch_size=1000)
         TierReview.objects.bulk_create(new_reviews, batch_size=1000)
         TierShortfall.objects.filter(pk__in=short_gone).delete()
         TierShortfall.objects.bulk_create(short_new, batch_size=1000)

@@ -272,3 +272,23 @@ def test_the_earned_tier_is_the_best_whose_every_requirement_is_met(thresholds, 
         assert earned is min(qualifying, key=lambda tier: tier.rank)
     else:
         assert earned is tiers[-1]
+
+
+def test_the_revenue_requirements_read_the_scorings_figures(
+    today, tiers, distributor, other_distributor, revenue, line
+):
+    from scoring.metrics import metric_get
+
+    revenue(distributor, 50000)
+    factories.RevenueRecordFactory(
+        distributor=distributor, product_line=line, month=datetime.date(2024, 12, 1), amount=40000
+    )
+    revenue(other_distributor, 7000, months=6)
+    ids = [distributor.pk, other_distributor.pk]
+    for key, metric in (("revenue_12m", "revenue_t12m"), ("growth", "revenue_growth")):
+        scoring = metric_get(metric)
+        expected = {
+            d: Decimal(scoring.raw(*pair[:2])).quantize(Decimal("0.01"))
+            for d, pair in scoring.inputs(today, ids).items()
+        }
+        assert requirement_get(key).figures(ids, today) == expected, key
