@@ -263,9 +263,12 @@ class TimelyReports(Requirement):
         months = window(as_of)
         revenue = shared_revenue({} if shared is None else shared, distributor_ids, as_of)
         reported = {d: n for d, (_now, _before, n) in revenue.items()}
-        starts = Distributor.objects.filter(pk__in=distributor_ids).values_list(
-            "pk", "contract_start"
-        )
+        if shared is not None and "contract_start" in shared:
+            starts = shared["contract_start"].items()
+        else:
+            starts = Distributor.objects.filter(pk__in=distributor_ids).values_list(
+                "pk", "contract_start"
+            )
         result = {}
         for distributor_id, start in starts:
             due = _months_due(months, start)

@@ -8,7 +8,6 @@ from django.db.models import Count, Q
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from distributors.access import is_manufacturer
 from distributors.models import Tier
 
 from .models import TierRequirement, TierReview
@@ -147,7 +146,3 @@ def _date(day):
     from drm.formats import long_date
 
     return long_date(day)
-
-
-def visible(user):
-    return is_manufacturer(user)

@@ -102,9 +102,9 @@ def tier_requirements():
     return tiers, by_tier
 
 
-def requirement_figures(keys, distributor_ids, as_of):
+def requirement_figures(keys, distributor_ids, as_of, *, shared=None):
     """{key: {distributor id: value}}: each requirement once for all the distributors."""
-    shared = {}
+    shared = {} if shared is None else shared
     return {
         key: requirement_get(key).figures(distributor_ids, as_of, shared) for key in sorted(keys)
     }
@@ -150,22 +150,28 @@ def tiers_requalify(*, as_of=None, notify=True):
     if not tiers:
         return None
     requalified = Distributor.objects.filter(status__in=REQUALIFIED)
-    distributors = list(requalified.values_list("pk", "tier_id").order_by("pk"))
+    listed = list(requalified.values_list("pk", "tier_id", "contract_start").order_by("pk"))
+    distributors = [(d, tier) for d, tier, _start in listed]
     keys = {requirement.key for rows in by_tier.values() for requirement, _limit in rows}
-    figures = requirement_figures(keys, requalified.values("pk"), as_of)
+    # The contract starts read already, for the requirements that need them.
+    shared = {"contract_start": {d: start for d, _tier, start in listed}}
+    figures = requirement_figures(keys, requalified.values("pk"), as_of, shared=shared)
     rank = {tier.pk: tier.rank for tier in tiers}
     earned = {d: earned_tier(tiers, by_tier, figures, d).pk for d, _tier in distributors}
     grace = datetime.timedelta(days=grace_days())
     counts = {"distributors": len(distributors), "proposed": 0, "kept": 0, "withdrawn": 0}
     new_reviews = []
     with transaction.atomic():
+        # Only what is compared: a proposal's figures are neither read nor written again.
         open_reviews = {
             review.distributor_id: review
-            for review in TierReview.objects.select_for_update().filter(
-                status=TierReview.Status.PROPOSED
-            )
+            for review in TierReview.objects.select_for_update()
+            .filter(status=TierReview.Status.PROPOSED)
+            .only("pk", "distributor_id", "current_tier_id", "proposed_tier_id")
         }
-        shortfalls = {row.distributor_id: row for row in TierShortfall.objects.select_for_update()}
+        shortfalls = {
+            row.distributor_id: row for row in TierShortfall.objects.select_for_update().order_by()
+        }
         # A change a manager turned down is not proposed again before the grace period is over.
         refused = set(
             TierReview.objects.filter(
@@ -231,7 +237,9 @@ def tiers_requalify(*, as_of=None, notify=True):
                 review.status = TierReview.Status.WITHDRAWN
                 review.decided_at = now
                 withdraw.append(review)
-        TierReview.objects.bulk_update(withdraw, ["status", "decided_at"], batch_size=1000)
+        TierReview.objects.filter(pk__in=[review.pk for review in withdraw]).update(
+            status=TierReview.Status.WITHDRAWN, decided_at=now
+        )
         TierReview.objects.bulk_create(new_reviews, batch_size=1000)
         TierShortfall.objects.filter(pk__in=short_gone).delete()
         TierShortfall.objects.bulk_create(short_new, batch_size=1000)

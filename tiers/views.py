@@ -26,7 +26,7 @@ from drm.errors import DomainError, NotAllowed
 from . import selectors, services
 from .filters import ReviewFilter
 from .forms import DecisionForm, RequirementForm
-from .models import TierRequirement, TierReview
+from .models import TierRequirement, TierReview, TierRun
 from .requirements import requirement_list
 
 PAGE_SIZE = 50
@@ -55,7 +55,7 @@ def _overview(request, form, status=200):
         "form": form,
         "counts": counts,
         "grace_days": services.grace_days(),
-        "last_run": services.TierRun.objects.first(),
+        "last_run": TierRun.objects.first(),
     }
     return render(request, "tiers/overview.html", context, status=status)
 
