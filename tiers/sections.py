@@ -2,12 +2,15 @@
 proposal waiting for a decision, with the way to it and to the tier history; and to a manager's
 "Waiting for you", the tier changes to decide."""
 
+from urllib.parse import urlencode
+
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from distributors import record
 from distributors.access import is_manufacturer
+from distributors.selectors import DistributorScope, distributor_scope_default
 
 from . import selectors
 from .models import TierReview
@@ -37,8 +40,16 @@ def todo_tier_changes(viewer, *, distributor, scope, today):
     if not is_manufacturer(viewer):
         return None
     reviews = TierReview.objects.filter(status=TierReview.Status.PROPOSED)
+    query = {"status": TierReview.Status.PROPOSED}
     if distributor is not None:
         reviews = reviews.filter(distributor=distributor)
+        query["distributor"] = distributor.code
+    else:
+        # The dashboard's scope: the manager's own distributors, or all (as the list filters).
+        scope = scope or distributor_scope_default(user=viewer)
+        if scope == DistributorScope.MINE:
+            reviews = reviews.filter(distributor__account_manager=viewer)
+        query["scope"] = scope
     rows, counts = record.head_and_counts(
         reviews.select_related("distributor", "current_tier", "proposed_tier").order_by(
             "proposed_at", "pk"
@@ -48,9 +59,7 @@ def todo_tier_changes(viewer, *, distributor, scope, today):
     )
     if not counts["count"]:
         return None
-    url = reverse("tiers:proposals") + "?status=proposed"
-    if distributor is not None:
-        url += f"&distributor={distributor.code}"
+    url = f"{reverse('tiers:proposals')}?{urlencode(query)}"
     return record.Todo(
         key="tier_changes",
         label=_("Tier changes to decide"),

@@ -171,3 +171,21 @@ def test_a_decided_proposal_is_no_longer_waiting(manager, proposed):
     assert any(todo.key == "tier_changes" and todo.count == 1 for todo in todos)
     services.review_confirm(review=proposed, by=manager)
     assert not any(todo.key == "tier_changes" for todo in record.todos(manager, scope="all"))
+
+
+def test_the_dashboard_counts_the_managers_own_proposals_and_each_count_is_its_list(
+    login, manager, proposed, distributor, other_distributor, tiers, revenue, certify, today
+):
+    from distributors import record
+
+    revenue(other_distributor, 120000)
+    certify(other_distributor, 2)
+    services.tiers_requalify(as_of=today)
+    distributor.account_manager = manager
+    distributor.save()
+    client = login(manager)
+    for scope, count in (("mine", 1), ("all", 2)):
+        todo = next(t for t in record.todos(manager, scope=scope) if t.key == "tier_changes")
+        assert todo.count == count
+        page = client.get(todo.url)
+        assert page.status_code == 200 and page.context["page"].paginator.count == count
