@@ -25,12 +25,15 @@ Run with `make bench` (`SCALE=0.1 make bench` for a quick run). Sizes scale with
 - the 360° record (record_bench.py): the distributor page of the distributor with the most leads
   and of ordinary ones, the partner's home and the manager's dashboard with their "Waiting for
   you", over the scoring world: median, p95 (target ≤ 100 ms) and query counts;
+- the tiers (tier_bench.py): the nightly requalification of every distributor over the scoring
+  world (seven requirements on three tiers) against one bare SQL aggregate of the same figures:
+  `requalify/floor ratio: X.XX`, the figures and proposals checked against the aggregate's;
 - the mixed load (mixed_load.py): the demo data in `<database>_demo`, gunicorn on loopback, locust
   with a manager and a partner in the browser, their tokens and a throttle probe: each
   endpoint's p95, the 429s with Retry-After, `mixed load errors: N`.
-BENCH_ONLY=goals, BENCH_ONLY=incentives, BENCH_ONLY=scoring, BENCH_ONLY=record or
-BENCH_ONLY=load runs that part alone (on a fresh database: it makes its distributors, the
-incentives part the goal world, and the scoring and record parts their leads and goals).
+BENCH_ONLY=goals, BENCH_ONLY=incentives, BENCH_ONLY=scoring, BENCH_ONLY=record, BENCH_ONLY=tiers
+or BENCH_ONLY=load runs that part alone (on a fresh database: it makes its distributors, the
+incentives part the goal world, and the scoring, record and tiers parts their leads and goals).
 It builds a throw-away database (`drm_bench`, or BENCH_DATABASE; the big import and the leads
 need Postgres).
 """
@@ -318,6 +321,17 @@ def main():
         print(f"wall time {time.perf_counter() - started:.0f} s")
         return
 
+    if os.environ.get("BENCH_ONLY") == "tiers":
+        from tier_bench import tier_bench
+
+        if engine != "postgres":
+            raise SystemExit("the tiers bench needs Postgres")
+        manager = factories.ManagerFactory(username="bench-manager")
+        print(f"engine: {engine}; SCALE={scale:g}; the tiers part only")
+        tier_bench(scale=scale, manager=manager)
+        print(f"wall time {time.perf_counter() - started:.0f} s")
+        return
+
     if os.environ.get("BENCH_ONLY") == "record":
         from record_bench import record_bench
         from scoring_world import scoring_world_build
@@ -504,6 +518,10 @@ def main():
         from record_bench import record_bench
 
         record_bench(manager=manager)
+        # 7b. Tiers: the nightly requalification over the same world against a bare SQL floor.
+        from tier_bench import tier_bench
+
+        tier_bench(scale=scale, manager=manager)
     else:
         print("scoring  the generated world needs Postgres: skipped")
 

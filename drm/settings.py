@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "incentives",
     "scoring",
     "partnership",
+    "tiers",
 ]
 
 MIDDLEWARE = [
@@ -387,6 +388,12 @@ CELERY_BEAT_SCHEDULE = {
             hour=env.int("SCORING_HOUR", default=2), minute=env.int("SCORING_MINUTE", default=30)
         ),
     },
+    # Tiers: every active or probation distributor requalified against its tier's requirements;
+    # tier changes proposed to the managers (TIER_DOWNGRADE_GRACE_DAYS before a downgrade).
+    "tiers-requalify": {
+        "task": "tiers.tasks.tiers_requalify",
+        "schedule": crontab(hour=env.int("TIERS_HOUR", default=3), minute=30),
+    },
     "notification-digests": {
         "task": "notifications.tasks.notification_digests_send",
         "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0),
@@ -440,6 +447,10 @@ SCORING_ACCOUNTING_DAYS = env.int("SCORING_ACCOUNTING_DAYS", default=14)
 # How long the scorecards API keeps a rendered answer (per run, query, caller scope, language and
 # format) in the cache; 0 turns it off. A new run is new keys, so it never serves an old ranking.
 SCORING_API_CACHE_SECONDS = env.int("SCORING_API_CACHE_SECONDS", default=24 * 60 * 60)
+# Tiers (docs/user-guide-managers.md, "Tiers"): a distributor that falls short of its tier's
+# requirements is proposed a downgrade only once it has fallen short every night for this many
+# days; an upgrade is proposed the night it is earned.
+TIER_DOWNGRADE_GRACE_DAYS = env.int("TIER_DOWNGRADE_GRACE_DAYS", default=90)
 # Uploaded catalogue files (sales materials); served to portal users only, never publicly.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=25 * 1024 * 1024)

@@ -30,6 +30,7 @@ api_v1 = [
     path("", include("incentives.api_urls")),
     path("", include("scoring.api_urls")),
     path("", include("partnership.api_urls")),
+    path("", include("tiers.api_urls")),
 ]
 
 urlpatterns = [
@@ -77,6 +78,7 @@ urlpatterns = [
     path("", include("incentives.urls")),
     path("", include("scoring.urls")),
     path("", include("partnership.urls")),
+    path("", include("tiers.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -120,6 +120,9 @@ from tests import factories
 from tests.funds import files as funds_files
 from tests.funds.factories import AccrualFundFactory, FundFactory, ImpactEstimateFactory
 from tests.goals.rows import bands_data, landmarks_data
+from tiers import services as tier_services
+from tiers.filters import ReviewFilter as TierReviewFilter
+from tiers.models import TierRequirement, TierReview
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 STAFF = ("manager", "admin")
@@ -208,6 +211,7 @@ def build_world(today):
     training = build_training(users, owned, today)
     agreement = build_agreement(users, owned)
     onboarding = build_onboarding(users, owned, today)
+    tier_proposals = build_tiers(users, owned, today, tier)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
         persona: factories.NotificationFactory(
@@ -232,6 +236,7 @@ def build_world(today):
         **training,
         **agreement,
         **onboarding,
+        **tier_proposals,
     )
 
 
@@ -584,6 +589,20 @@ def build_onboarding(users, owned, today):
         "waiting": waiting,
         "application": application,
     }
+
+
+def build_tiers(users, owned, today, gold):
+    """A tier below gold and a requirement gold asks that neither distributor meets: with no
+    grace period, the requalification proposes each a downgrade. Made by the services."""
+    silver = factories.TierFactory(code="route-silver", rank=gold.rank + 100)
+    requirement = tier_services.requirement_save(
+        by=users["manager"], tier=gold, key="revenue_12m", threshold="1000000000"
+    )
+    with override_settings(TIER_DOWNGRADE_GRACE_DAYS=0):
+        tier_services.tiers_requalify(as_of=today, notify=False)
+    for o in owned.values():
+        o.tier_review = TierReview.objects.get(distributor=o.distributor, status="proposed")
+    return {"lower_tier": silver, "tier_requirement": requirement}
 
 
 def build_scoring(today):
@@ -1003,6 +1022,15 @@ def bonus_payments(world, o):
     return sorted(Entry.objects.filter(kind="bonus_payment").values_list("goal_id", "amount"))
 
 
+def tier_requirement_rows(world, o):
+    return list(TierRequirement.objects.values_list("tier_id", "key", "threshold").order_by("pk"))
+
+
+def tier_review_state(world, o):
+    review = TierReview.objects.get(pk=o.tier_review.pk)
+    return (review.status, review.distributor.tier_id)
+
+
 def course_rows(world, o):
     return sorted(Course.objects.values_list("code", "title", "active", "url", "certification_id"))
 
@@ -1114,6 +1142,12 @@ def own_journey_only(ctx):
             assert name in text, f"{name!r} missing"
         else:
             assert name not in text, f"{name!r} leaked to {ctx.persona}"
+
+
+def holds_standing(ctx):
+    """A partner's standing names its own distributor and nothing of another's."""
+    body = ctx.response.json()
+    assert body["distributor"] in SCOPE[ctx.persona], body
     shows(lambda o: [])(ctx)
 
 
@@ -1685,6 +1719,17 @@ URLS = {
         "partnership:certification-edit", args=[w.certification.pk]
     ),
     "partnership:completion-delete": by("partnership:completion-delete", lambda o: o.completion.pk),
+    "tiers:requirement-delete": lambda w, o: reverse(
+        "tiers:requirement-delete", args=[w.tier_requirement.pk]
+    ),
+    "tiers:proposal": by("tiers:proposal", lambda o: o.tier_review.pk),
+    "tiers:history": by("tiers:history", lambda o: o.distributor.code),
+    "api:tier-requirement-detail": lambda w, o: reverse(
+        "api:tier-requirement-detail", args=[w.tier_requirement.pk]
+    ),
+    "api:tier-proposal-detail": by("api:tier-proposal-detail", lambda o: o.tier_review.pk),
+    "api:tier-proposal-confirm": by("api:tier-proposal-confirm", lambda o: o.tier_review.pk),
+    "api:tier-proposal-override": by("api:tier-proposal-override", lambda o: o.tier_review.pk),
     "api:course-detail": lambda w, o: reverse("api:course-detail", args=[w.course.pk]),
     "api:course-material": lambda w, o: reverse("api:course-material", args=[w.course.pk]),
     "api:certification-detail": lambda w, o: reverse(
@@ -3757,6 +3802,89 @@ ROWS = [
         "GET",
         api(got(200, holds("distributor", lambda o: o.distributor.code)), 403, 403),
     ),
+    # --- tiers: the manager sets requirements and decides the proposals (each distributor has
+    # one, a downgrade); a partner reads the requirements, its own proposals and its standing ---
+    Row("tiers:overview", "GET", staff_page()),
+    Row(
+        "tiers:requirement-save",
+        "POST",
+        staff_page(writes(302)),
+        body=lambda w, o: {"tier": w.tier.pk, "key": "growth", "threshold": "5"},
+        effect=tier_requirement_rows,
+    ),
+    Row(
+        "tiers:requirement-delete",
+        "POST",
+        staff_page(writes(302)),
+        effect=tier_requirement_rows,
+    ),
+    Row("tiers:proposals", "GET", staff_page()),
+    Row("tiers:proposals-export", "GET", staff_page()),
+    Row("tiers:proposals-export", "GET", staff_page(), query="?format=xlsx"),
+    *each_owner(
+        "tiers:proposal",
+        "GET",
+        staff=200,
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=TO_LOGIN,
+    ),
+    *each_owner(
+        "tiers:proposal",
+        "POST",
+        staff=writes(302),
+        own=403,
+        other=403,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        body=lambda w, o: {"decision": "confirm"},
+        effect=tier_review_state,
+    ),
+    *each_owner(
+        "tiers:history", "GET", staff=200, own=403, other=403, nobody=403, anonymous=TO_LOGIN
+    ),
+    Row("tiers:mine", "GET", page(403, got(200, shows(lambda o: [o.distributor.name])))),
+    Row("api:tier-requirement-list", "GET", api(200)),
+    Row(
+        "api:tier-requirement-list",
+        "POST",
+        api(writes(201), 403, 403),
+        body=lambda w, o: {"tier": "gold", "key": "growth", "threshold": "5.00"},
+        effect=tier_requirement_rows,
+    ),
+    Row("api:tier-requirement-detail", "GET", api(200)),
+    Row(
+        "api:tier-requirement-detail",
+        "DELETE",
+        api(writes(204), 403, 403),
+        effect=tier_requirement_rows,
+    ),
+    Row(
+        "api:tier-proposal-list",
+        "GET",
+        api(got(200, lists("id", lambda o: o.tier_review.pk))),
+    ),
+    *api_detail("api:tier-proposal-detail", "id", lambda o: o.tier_review.pk),
+    *(
+        row
+        for route, body in (
+            ("api:tier-proposal-confirm", {}),
+            ("api:tier-proposal-override", {"reason": "Kept: a new territory"}),
+        )
+        for row in each_owner(
+            route,
+            "POST",
+            staff=writes(200),
+            own=403,
+            other=404,
+            nobody=403,
+            anonymous=401,
+            body=lambda w, o, body=body: body,
+            effect=tier_review_state,
+        )
+    ),
+    Row("api:tier-standing", "GET", api(403, got(200, holds_standing))),
     # --- goals over the API ---
     Row(
         "api:goal-list",
@@ -4355,6 +4483,9 @@ LISTINGS = [
     Listing("partnership:certificates", (CertificateFilter,)),
     Listing("partnership:certificates-export", (CertificateFilter,)),
     Listing("partnership:certificates-export", (CertificateFilter,), "?format=xlsx"),
+    Listing("tiers:proposals", (TierReviewFilter,)),
+    Listing("tiers:proposals-export", (TierReviewFilter,)),
+    Listing("tiers:proposals-export", (TierReviewFilter,), "?format=xlsx"),
 ]
 # The partner admins of both distributors: each passes the other's code and id.
 PROBERS = {"partner": "rival", "outsider": "acme"}

@@ -32,6 +32,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
+from django.test import override_settings
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
@@ -54,6 +55,8 @@ from leads.models import CriteriaVersion, Criterion, Lead
 from partnership import services as partnership_services
 from scoring import services as scoring_services
 from tests import factories
+from tiers import services as tier_services
+from tiers.models import TierReview
 
 User = get_user_model()
 
@@ -256,12 +259,21 @@ def build_world():
         email="astrid@nordicflow.example",
     )  # fmt: skip
     ids.add(application.pk)
+    # Tiers: a tier below gold and a requirement neither distributor meets; with no grace period
+    # each is proposed a downgrade (a manager's confirm or override goes through).
+    lower = factories.TierFactory(code="lower", rank=acme.tier.rank + 100)
+    requirement = tier_services.requirement_save(
+        by=manager, tier=acme.tier, key="revenue_12m", threshold="1000000000"
+    )
+    with override_settings(TIER_DOWNGRADE_GRACE_DAYS=0):
+        tier_services.tiers_requalify(as_of=today, notify=False)
+    ids |= {requirement.pk, lower.pk, *TierReview.objects.values_list("pk", flat=True)}
     run = scoring_services.scoring_run_trigger(as_of=today)
     scoring_services.scoring_run_execute(run.pk)
     tokens = {name: Token.objects.create(user=user).key for name, user in users.items()}
     REAL.update(
         {
-            "code": ["acme", "rival", "gold", "pumps", "terr-acme", "terr-rival", "fair"],
+            "code": ["acme", "rival", "gold", "lower", "pumps", "terr-acme", "terr-rival", "fair"],
             "number": [version.number, 2],
             "id": sorted(ids | {material.pk, run.pk}),
         }

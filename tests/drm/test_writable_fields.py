@@ -32,6 +32,7 @@ APPS = (
     "incentives",
     "scoring",
     "partnership",
+    "tiers",
 )
 SNAPSHOT = Path(__file__).with_name("writable_fields.json")
 SKIPPED = (".migrations", ".management", ".demo")

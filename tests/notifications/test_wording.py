@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
+from django.test import override_settings
 from django.utils import timezone, translation
 
 from distributors import services as distributors_services
@@ -27,6 +28,7 @@ from partnership import services as partnership_services
 from tests import factories
 from tests.goals.test_services import terms
 from tests.placeholders import placeholders
+from tiers import services as tiers_services
 
 # The e-mail's template, a kind's registry and this test must agree: a kind added to the
 # registry without a scenario here fails the completeness check below.
@@ -260,6 +262,14 @@ def send_every_kind(today, manager, partner, outsider, distributor, other_distri
     )
     partnership_services.steps_due_notify(today=today)
     partnership_services.step_complete(by=manager, progress=onboarding.progress.get())
+    # Tiers: a requirement the distributor does not meet and, with no grace period, a downgrade
+    # proposed to its account manager.
+    factories.TierFactory(code="lower", rank=distributor.tier.rank + 100)
+    tiers_services.requirement_save(
+        by=manager, tier=distributor.tier, key="certified_reps", threshold="5"
+    )
+    with override_settings(TIER_DOWNGRADE_GRACE_DAYS=0):
+        tiers_services.tiers_requalify(as_of=today)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"], indirect=True)
