@@ -13,6 +13,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from drm.errors import NotAllowed
+
 MANUFACTURER_ADMINS = "Manufacturer admins"
 CHANNEL_MANAGERS = "Channel managers"
 
@@ -82,6 +84,13 @@ def manages_partner_users(user):
 
 def is_manufacturer(user):
     return user_role(user) in (Role.ADMIN, Role.MANAGER)
+
+
+def require_manufacturer(user, message):
+    """Refuse (NotAllowed with `message`) anyone but the manufacturer's staff: the services'
+    first line."""
+    if not is_manufacturer(user):
+        raise NotAllowed(message)
 
 
 def is_partner(user):

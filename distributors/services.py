@@ -39,7 +39,14 @@ from ingest.uploads import too_large_message
 from notifications.services import recipient_language, resolve
 
 from . import periods, regions
-from .access import Role, is_manufacturer, is_partner, user_membership, user_role
+from .access import (
+    Role,
+    is_manufacturer,
+    is_partner,
+    require_manufacturer,
+    user_membership,
+    user_role,
+)
 from .codes import currency_codes
 from .imports import SPECS, RevenueSpec
 from .models import (
@@ -371,8 +378,7 @@ def membership_role_set(*, by, membership, role):
 
 
 def _require_manufacturer(by):
-    if not is_manufacturer(by):
-        raise NotAllowed(_("Only the manufacturer's staff may change tiers and territories."))
+    require_manufacturer(by, _("Only the manufacturer's staff may change tiers and territories."))
 
 
 def _validated(instance):

@@ -26,7 +26,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from distributors.access import is_manufacturer, is_partner, user_membership
+from distributors.access import is_partner, require_manufacturer, user_membership
 from distributors.freshness import data_changed
 from distributors.models import DataChange, Distributor, Investment, RevenueRecord, Tier
 from distributors.periods import month_start
@@ -60,11 +60,6 @@ EXPIRE_CHUNK = 500
 
 
 # --- who acts ----------------------------------------------------------------------------------
-
-
-def _require_manufacturer(by, message):
-    if not is_manufacturer(by):
-        raise NotAllowed(message)
 
 
 def _partner_distributor_id(by, message):
@@ -210,7 +205,7 @@ def fund_create(
     """A new fund (the manufacturer): its period, when it expires, the share of a cost it
     pays, who it is for (tiers and regions; none given: every distributor) and, for an
     accrual fund, the share of revenue it accrues."""
-    _require_manufacturer(by, _("Only the manufacturer creates funds."))
+    require_manufacturer(by, _("Only the manufacturer creates funds."))
     name = _text(Fund, "name", name, required=True, message=_("Give the fund a name."))
     name_fr = _text(Fund, "name_fr", name_fr)
     if kind not in Fund.Kind.values:
@@ -282,7 +277,7 @@ def _allocation_lock(pk):
 def allocation_set(*, fund, distributor, amount, by):
     """Set what `distributor` may draw from a budget fund (the manufacturer). Never below what
     its requests and claims already hold (reserved + claimed + paid)."""
-    _require_manufacturer(by, _("Only the manufacturer allocates funds."))
+    require_manufacturer(by, _("Only the manufacturer allocates funds."))
     fund = Fund.objects.get(pk=fund.pk)
     if fund.kind != Fund.Kind.BUDGET:
         raise ValidationFailed(
@@ -379,7 +374,7 @@ def fund_accrue(*, fund, by, today=None):
     cannot be valued: the run is refused, naming its currencies, rather than count it as 0.
     Returns the number of allocations created or changed.
     """
-    _require_manufacturer(by, _("Only the manufacturer accrues funds."))
+    require_manufacturer(by, _("Only the manufacturer accrues funds."))
     fund = Fund.objects.select_for_update().get(pk=fund.pk)
     if fund.kind != Fund.Kind.ACCRUAL:
         raise ValidationFailed(_("Only an accrual fund accrues from revenue."), field="fund")
@@ -668,7 +663,7 @@ def request_approve(*, request, by, amount=None, reason=""):
     """The manufacturer approves a submitted request: in full, or in part (`amount` less than
     requested, with the reason). The approved amount is reserved from the allocation, which
     is locked while its balance is read: it is refused when more than is available then."""
-    _require_manufacturer(by, _("Only the manufacturer approves fund requests."))
+    require_manufacturer(by, _("Only the manufacturer approves fund requests."))
     allocation = _allocation_lock(request.allocation_id)
     request = _request_lock(request)
     if request.status != FundRequest.Status.SUBMITTED:
@@ -707,7 +702,7 @@ def request_approve(*, request, by, amount=None, reason=""):
 def request_reject(*, request, by, reason):
     """The manufacturer rejects a request, saying why: a submitted one, or an approved one not
     claimed yet (its reservation goes back to the balance)."""
-    _require_manufacturer(by, _("Only the manufacturer rejects fund requests."))
+    require_manufacturer(by, _("Only the manufacturer rejects fund requests."))
     request = _request_lock(request)
     if not request.can_move_to(FundRequest.Status.REJECTED):
         _status_refused(request, FundRequest.Status.REJECTED)
@@ -1008,7 +1003,7 @@ def claim_approve(*, claim, by, amount=None, reason=""):
     """The manufacturer approves a claim: in full, or in part (`amount` less than claimed,
     with the reason); never more than was claimed, itself never more than the request's
     approved amount. What the approval leaves of the reservation goes back to the balance."""
-    _require_manufacturer(by, _("Only the manufacturer approves claims."))
+    require_manufacturer(by, _("Only the manufacturer approves claims."))
     claim = _claim_lock(claim)
     if claim.status != Claim.Status.SUBMITTED:
         _status_refused(claim, Claim.Status.APPROVED)
@@ -1038,7 +1033,7 @@ def claim_approve(*, claim, by, amount=None, reason=""):
 def claim_reject(*, claim, by, reason):
     """The manufacturer rejects a claim, saying why: the request closes and its reservation
     goes back to the balance."""
-    _require_manufacturer(by, _("Only the manufacturer rejects claims."))
+    require_manufacturer(by, _("Only the manufacturer rejects claims."))
     claim = _claim_lock(claim)
     if not claim.can_move_to(Claim.Status.REJECTED):
         _status_refused(claim, Claim.Status.REJECTED)
@@ -1079,7 +1074,7 @@ def claim_pay(*, claim, by, reference, paid_on):
     """The manufacturer records the payment of an approved claim: the request closes, and the
     amount paid is added to the distributor's market funds investment of the day paid (what
     the scorecards weigh revenue against)."""
-    _require_manufacturer(by, _("Only the manufacturer records payments."))
+    require_manufacturer(by, _("Only the manufacturer records payments."))
     claim = _claim_lock(claim)
     if claim.status != Claim.Status.APPROVED:
         _status_refused(claim, Claim.Status.PAID)

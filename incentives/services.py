@@ -17,13 +17,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from distributors.access import require_manufacturer
 from distributors.models import Distributor, ProductLine, Region, RevenueRecord, Tier
 from drm.errors import ValidationFailed
 from drm.formats import long_date
 from funds.services import _date as date_input
 from funds.services import _money as money_input
 from funds.services import _percent as percent_input
-from funds.services import _require_manufacturer, _text
+from funds.services import _text
 from goals.models import Goal
 
 from . import notices
@@ -129,7 +130,7 @@ def programme_create(
 ):
     """A new programme (the manufacturer): who is in it, its period, what it measures, its tiers
     of payout (`tiers`: (threshold, rate) pairs), cap and payment schedule."""
-    _require_manufacturer(by, _("Only the manufacturer creates incentive programmes."))
+    require_manufacturer(by, _("Only the manufacturer creates incentive programmes."))
     name = _text(Programme, "name", name, required=True, message=_("Give the programme a name."))
     name_fr = _text(Programme, "name_fr", name_fr)
     description = _text(Programme, "description", description)
@@ -379,7 +380,7 @@ def programme_accrue(*, programme, by=None, today=None):
     Returns {"measured", "changed", "unpriced"}.
     """
     if by is not None:
-        _require_manufacturer(by, _("Only the manufacturer accrues programmes."))
+        require_manufacturer(by, _("Only the manufacturer accrues programmes."))
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     if not programme.payout_tiers.exists():
         return {"measured": 0, "changed": 0, "unpriced": 0}
@@ -593,7 +594,7 @@ def programme_advance(*, programme, through, by, reference, paid_on, today=None)
     """Pay the quarterly advance up to the quarter ending `through`: to each participant,
     `advance_percent` of what the revenue up to that day earns (the tiers read on the measure
     to date), less what it was already paid. Once per quarter, once the quarter is over."""
-    _require_manufacturer(by, _("Only the manufacturer pays programmes."))
+    require_manufacturer(by, _("Only the manufacturer pays programmes."))
     reference, paid_on = _payment(reference, paid_on)
     # The ledger brought up to date first (as of `today`: the demo's past days), so that the
     # statement shows what was accrued beside what is paid.
@@ -651,7 +652,7 @@ def programme_true_up(*, programme, by, reference, paid_on, today=None):
     what it was paid (advances and earlier true-ups): negative when advances paid more, an
     amount to recover. Again after a restatement, it settles only the difference. A distributor
     whose revenue waits for an exchange rate is left for the next true-up."""
-    _require_manufacturer(by, _("Only the manufacturer pays programmes."))
+    require_manufacturer(by, _("Only the manufacturer pays programmes."))
     reference, paid_on = _payment(reference, paid_on)
     programme_accrue(programme=programme, by=by, today=today)
     programme = Programme.objects.get(pk=programme.pk)
@@ -690,7 +691,7 @@ def programme_true_up(*, programme, by, reference, paid_on, today=None):
 def bonus_pay(*, goal, by, reference, paid_on):
     """Record the payment of an achieved goal's bonus: it enters the distributor's earnings
     ledger beside its programmes, in the bonus's currency. Once per goal."""
-    _require_manufacturer(by, _("Only the manufacturer records payments."))
+    require_manufacturer(by, _("Only the manufacturer records payments."))
     reference, paid_on = _payment(reference, paid_on)
     goal = Goal.objects.select_for_update().get(pk=goal.pk)
     if goal.distributor_id is None or goal.status != Goal.Status.ACHIEVED or not goal.payout:

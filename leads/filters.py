@@ -150,6 +150,7 @@ class LeadFilter(ScopeFilterMixin, IncrementalFilterSet):
         choices=DistributorScope.choices,
         method="filter_scope",
         label=_("Whose distributors"),
+        empty_label=_("Any distributor"),
         help_text=SCOPE_HELP,
     )
 
@@ -188,6 +189,7 @@ class RegistrationFilter(ScopeFilterMixin, StrictFilterSet):
         choices=DistributorScope.choices,
         method="filter_scope",
         label=_("Whose distributors"),
+        empty_label=_("Any distributor"),
         help_text=SCOPE_HELP,
     )
 

@@ -19,7 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
+from distributors.access import (
+    Role,
+    is_partner,
+    require_manufacturer,
+    user_membership,
+    user_role,
+)
 from distributors.models import Distributor
 from drm.errors import NotAllowed, ValidationFailed
 from drm.limits import text_check, text_limit
@@ -136,11 +142,6 @@ def _partner_of(lead, user):
     return membership
 
 
-def _require_manufacturer(by, message):
-    if not is_manufacturer(by):
-        raise NotAllowed(message)
-
-
 def _hand_over(moves, lead, distributor, *, by, at, cause, note=""):
     """Hand a locked lead in the pool to `distributor`: deadline from its tier."""
     if lead.escalated_at:
@@ -211,7 +212,7 @@ def lead_validate(lead):
 @transaction.atomic
 def lead_create(*, by, source, external_ref, company, status=Lead.Status.MQL, **fields):
     """A manager (or a marketing tool with a manager's token) enters a lead: new or MQL."""
-    _require_manufacturer(by, _("Only the manufacturer's staff may enter leads."))
+    require_manufacturer(by, _("Only the manufacturer's staff may enter leads."))
     if status not in (Lead.Status.NEW, Lead.Status.MQL):
         raise ValidationFailed(_("A lead starts as new or MQL."), field="status")
     if Lead.objects.filter(source=source, external_ref=external_ref).exists():
@@ -236,7 +237,7 @@ def lead_create(*, by, source, external_ref, company, status=Lead.Status.MQL, **
 @transaction.atomic
 def lead_qualify_as_mql(*, lead, by, note=""):
     """A new lead passes the manufacturer's own qualification (MQL) and joins the pool."""
-    _require_manufacturer(by, _("Only the manufacturer's staff may qualify leads as MQL."))
+    require_manufacturer(by, _("Only the manufacturer's staff may qualify leads as MQL."))
     lead = _lock(lead)
     moves = Moves()
     moves.move(lead, Lead.Status.MQL, by=by, note=note)
@@ -255,7 +256,7 @@ def leads_push(*, by, rows, route=False, number_format="point"):
 
     from .imports import LeadSpec
 
-    _require_manufacturer(by, _("Only the manufacturer's staff may enter leads."))
+    require_manufacturer(by, _("Only the manufacturer's staff may enter leads."))
     if not rows:
         raise ValidationFailed(_("Send at least one row."), field="rows")
     if len(rows) > settings.API_MAX_PUSH_ROWS:
@@ -350,7 +351,7 @@ def lead_assign(*, lead, distributor, by, note="", override_reason=None):
     always pass the user's reason ("" when none); None skips the check, for code that assigns
     on purpose (demo data, scripts).
     """
-    _require_manufacturer(by, _("Only the manufacturer's staff may assign leads."))
+    require_manufacturer(by, _("Only the manufacturer's staff may assign leads."))
     lead = _lock(lead)
     distributor = Distributor.objects.select_related("tier").get(pk=distributor.pk)
     reason = (override_reason or "").strip()
@@ -403,7 +404,7 @@ def leads_bulk_assign(*, lead_ids, distributor, by, override_reason=None):
     its event and decision), else it is skipped with the warnings named. None skips the check
     (scripts, demo data). Returns (assigned count, [(lead id, reason)]).
     """
-    _require_manufacturer(by, _("Only the manufacturer's staff may assign leads."))
+    require_manufacturer(by, _("Only the manufacturer's staff may assign leads."))
     distributor = Distributor.objects.select_related("tier").get(pk=distributor.pk)
     reason = (override_reason or "").strip()
     text_check(RoutingDecision, "override_reason", reason)
@@ -476,7 +477,7 @@ def _route_locked(moves, router, lead, *, by, at, mode):
 @transaction.atomic
 def lead_route(*, lead, by):
     """Route a pool lead by the rules; the explanation is stored whatever the outcome."""
-    _require_manufacturer(by, _("Only the manufacturer's staff may route leads."))
+    require_manufacturer(by, _("Only the manufacturer's staff may route leads."))
     lead = _lock(lead)
     if lead.status not in (Lead.Status.MQL, Lead.Status.NEW):
         raise ValidationFailed(
@@ -508,7 +509,7 @@ def leads_route(*, lead_ids, by, mode=RoutingDecision.Mode.AUTO, chunk=500):
     left alone. One notice per distributor at the end.
     """
     if by is not None:
-        _require_manufacturer(by, _("Only the manufacturer's staff may route leads."))
+        require_manufacturer(by, _("Only the manufacturer's staff may route leads."))
     ids = sorted(set(lead_ids))
     handed = defaultdict(list)
     left = 0
@@ -536,7 +537,7 @@ def leads_route(*, lead_ids, by, mode=RoutingDecision.Mode.AUTO, chunk=500):
 def leads_bulk_route(*, lead_ids, by):
     """Route the leads a manager ticked: the ones in the pool by the rules, the others are
     skipped and named. Returns (routed, left in the pool, [(lead id, reason)])."""
-    _require_manufacturer(by, _("Only the manufacturer's staff may route leads."))
+    require_manufacturer(by, _("Only the manufacturer's staff may route leads."))
     ids = sorted(set(lead_ids))
     outside = dict(
         Lead.objects.filter(pk__in=ids)
@@ -759,7 +760,7 @@ def lead_lose(*, lead, by, reason, note=""):
         raise ValidationFailed(_("Say why in the note when the reason is Other."), field="note")
     lead = _lock(lead)
     if lead.status in (Lead.Status.NEW, Lead.Status.MQL):
-        _require_manufacturer(by, _("Only the manufacturer closes a lead in the pool."))
+        require_manufacturer(by, _("Only the manufacturer closes a lead in the pool."))
     else:
         _partner_of(lead, by)
     moves = Moves()
@@ -911,7 +912,7 @@ def _locked_registration(registration):
 @transaction.atomic
 def deal_approve(*, registration, by, note=""):
     """The deal becomes the registering distributor's lead, accepted from the start."""
-    _require_manufacturer(by, _("Only the manufacturer decides on registered deals."))
+    require_manufacturer(by, _("Only the manufacturer decides on registered deals."))
     text_check(DealRegistration, "decision_note", note, field="note")
     registration = _locked_registration(registration)
     if registration.distributor.status not in (
@@ -947,7 +948,7 @@ def deal_decline(*, registration, by, note):
     if not (note or "").strip():
         raise ValidationFailed(_("Tell the partner why the deal is declined."), field="note")
     text_check(DealRegistration, "decision_note", note, field="note")
-    _require_manufacturer(by, _("Only the manufacturer decides on registered deals."))
+    require_manufacturer(by, _("Only the manufacturer decides on registered deals."))
     registration = _locked_registration(registration)
     lead = _lock(registration.lead)
     moves = Moves()
@@ -981,7 +982,7 @@ def deal_decline(*, registration, by, note):
 
 
 def _require_criteria_editor(by):
-    _require_manufacturer(by, _("Only the manufacturer edits the qualification criteria."))
+    require_manufacturer(by, _("Only the manufacturer edits the qualification criteria."))
 
 
 def _locked_draft(version_id):
@@ -1158,7 +1159,7 @@ def criteria_publish(*, version, by, notes=""):
     """
     from .selectors import criteria_changes
 
-    _require_manufacturer(by, _("Only the manufacturer publishes qualification criteria."))
+    require_manufacturer(by, _("Only the manufacturer publishes qualification criteria."))
     text_check(CriteriaVersion, "notes", notes)
     version = CriteriaVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
@@ -1322,7 +1323,7 @@ def material_save(*, material, by):
 
     A replaced or removed file is deleted from storage once the change is committed.
     """
-    _require_manufacturer(by, _("Only the manufacturer edits the catalogue."))
+    require_manufacturer(by, _("Only the manufacturer edits the catalogue."))
     material_validate(material)
     old_file = ""
     if material.pk:

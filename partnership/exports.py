@@ -20,17 +20,22 @@ def _person(user):
     return user.get_full_name() or user.get_username()
 
 
-COMPLETION_COLUMNS = (
-    (gettext_lazy("Completed on"), lambda row: row.completed_on),
-    (gettext_lazy("Distributor code"), lambda row: row.distributor.code),
-    (gettext_lazy("Person"), lambda row: _person(row.user)),
-    (gettext_lazy("Username"), lambda row: row.user.get_username()),
-    (gettext_lazy("Course code"), lambda row: row.course.code),
-    (gettext_lazy("Course"), lambda row: row.course.title),
-    (gettext_lazy("Score (%)"), lambda row: row.score),
-    (gettext_lazy("Certification"), lambda row: str(row.course.certification or "")),
-    (gettext_lazy("Valid until"), lambda row: row.expires_on),
-    (gettext_lazy("Source"), lambda row: row.get_source_display()),
+# The completion export's headers are the LMS import's column names in the reader's language
+# (its extra columns are declared ignored there): the manufacturer can import an export back.
+COMPLETION_COLUMNS = tuple(
+    (gettext_lazy(name), cell)
+    for name, cell in (
+        ("completed_on", lambda row: row.completed_on),
+        ("distributor", lambda row: row.distributor.code),
+        ("person", lambda row: _person(row.user)),
+        ("user", lambda row: row.user.get_username()),
+        ("course", lambda row: row.course.code),
+        ("course_title", lambda row: row.course.title),
+        ("score", lambda row: row.score),
+        ("certification", lambda row: str(row.course.certification or "")),
+        ("valid_until", lambda row: row.expires_on),
+        ("source", lambda row: row.get_source_display()),
+    )
 )
 CERTIFICATE_COLUMNS = (
     (gettext_lazy("Distributor code"), lambda row: row["distributor__code"]),

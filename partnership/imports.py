@@ -37,6 +37,12 @@ def _expiry(days, months):
     return ends
 
 
+EXPORTED = gettext_lazy(
+    "Written by the completion export; ignored on import (a completion imported again is the "
+    "same one)."
+)
+
+
 class CompletionSpec(Spec):
     kind = "completion"
     manufacturer_only = True  # the manufacturer imports its LMS's export
@@ -82,6 +88,17 @@ class CompletionSpec(Spec):
             "85",
             number=True,
             kind=INTEGER,
+        ),
+        *(
+            Column(name, EXPORTED, ignored=True)
+            for name in (
+                gettext_noop("distributor"),
+                gettext_noop("person"),
+                gettext_noop("course_title"),
+                gettext_noop("certification"),
+                gettext_noop("valid_until"),
+                gettext_noop("source"),
+            )
         ),
     )
     stage_columns = (

@@ -52,6 +52,7 @@ class ReviewFilter(ScopeFilterMixin, StrictFilterSet):
         choices=DistributorScope.choices,
         method="filter_scope",
         label=_("Whose distributors"),
+        empty_label=_("Any distributor"),
         help_text=SCOPE_HELP,
     )
     proposed_from = filters.DateFilter(

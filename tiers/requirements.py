@@ -329,7 +329,7 @@ class AgreementAccepted(Requirement):
         return str(_("yes")) if Decimal(value) >= 1 else str(_("no"))
 
     def gap(self, value, threshold):
-        return str(_("accept the current partner agreement"))
+        return str(_("the current partner agreement accepted"))
 
 
 def as_of_default():

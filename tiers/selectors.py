@@ -59,6 +59,7 @@ class Line:
     value_text: str
     met: bool
     gap: str = ""
+    unit: str = ""
 
 
 @dataclass
@@ -89,6 +90,7 @@ def _lines(requirements, figures, distributor_id):
                 value_text=requirement.text(value),
                 met=met,
                 gap="" if met else requirement.gap(value, threshold),
+                unit=requirement.unit,
             )
         )
     return lines
@@ -135,6 +137,11 @@ def standing(*, distributor, as_of):
                 "gaps": get_text_list(gaps, _("and")),
                 "date": _date(result.by),
             }
+        elif result.open_review and result.open_review.proposed_tier_id == next_tier.pk:
+            result.sentence = _(
+                "You meet every requirement of %(tier)s: the move is proposed and waits for the "
+                "manufacturer's decision."
+            ) % {"tier": next_tier.display_name}
         else:
             result.sentence = _(
                 "You meet every requirement of %(tier)s: the next requalification proposes it."

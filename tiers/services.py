@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import is_manufacturer
+from distributors.access import require_manufacturer
 from distributors.models import Distributor, Tier
 from distributors.services import distributor_save
-from drm.errors import NotAllowed, ValidationFailed
+from drm.errors import ValidationFailed
 from drm.limits import text_check
 
 from .models import THRESHOLD_DIGITS, TierRequirement, TierReview, TierRun, TierShortfall
@@ -29,11 +29,6 @@ log = logging.getLogger(__name__)
 # The statuses whose distributors hold a tier they must keep earning.
 REQUALIFIED = (Distributor.Status.ACTIVE, Distributor.Status.PROBATION)
 MAX_THRESHOLD = Decimal(10) ** (THRESHOLD_DIGITS - 2) - 1
-
-
-def _require_manufacturer(by, message):
-    if not is_manufacturer(by):
-        raise NotAllowed(message)
 
 
 def grace_days():
@@ -69,7 +64,7 @@ def _threshold(key, value):
 def requirement_save(*, by, tier, key, threshold):
     """Set `tier`'s requirement `key` to `threshold` (added, or changed when it exists). The
     next requalification reads it."""
-    _require_manufacturer(by, _("Only the manufacturer sets the tiers' requirements."))
+    require_manufacturer(by, _("Only the manufacturer sets the tiers' requirements."))
     if not isinstance(tier, Tier) or tier.pk is None:
         raise ValidationFailed(_("Choose an existing tier."), field="tier")
     if key not in {requirement.key for requirement in requirement_list()}:
@@ -82,7 +77,7 @@ def requirement_save(*, by, tier, key, threshold):
 
 @transaction.atomic
 def requirement_delete(*, by, requirement):
-    _require_manufacturer(by, _("Only the manufacturer sets the tiers' requirements."))
+    require_manufacturer(by, _("Only the manufacturer sets the tiers' requirements."))
     requirement.delete()
 
 
@@ -309,7 +304,7 @@ def _set_tier(distributor, tier, by):
 @transaction.atomic
 def review_confirm(*, review, by, reason=""):
     """Confirm the proposed tier: the distributor's tier changes (its change history shows it)."""
-    _require_manufacturer(by, _("Only the manufacturer decides tier changes."))
+    require_manufacturer(by, _("Only the manufacturer decides tier changes."))
     reason = (reason or "").strip()
     text_check(TierReview, "reason", reason)
     review, distributor = _open_review(review)
@@ -322,7 +317,7 @@ def review_confirm(*, review, by, reason=""):
 def review_override(*, review, by, reason, tier=None):
     """Decide otherwise, with a reason: keep the tier held (`tier` None) or set `tier`. A
     downgrade turned down starts the grace period again."""
-    _require_manufacturer(by, _("Only the manufacturer decides tier changes."))
+    require_manufacturer(by, _("Only the manufacturer decides tier changes."))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Say why the proposal is overridden."), field="reason")

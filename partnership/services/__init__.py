@@ -11,10 +11,16 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import Role, is_manufacturer, user_membership, user_role
+from distributors.access import (
+    Role,
+    is_manufacturer,
+    require_manufacturer,
+    user_membership,
+    user_role,
+)
 from distributors.models import Membership, ProductLine
 from drm.errors import NotAllowed, ValidationFailed
-from funds.services import PROOF_EXTENSIONS, _content_is, _require_manufacturer, _text
+from funds.services import PROOF_EXTENSIONS, _content_is, _text
 
 from .. import notices
 from ..models import (
@@ -132,7 +138,7 @@ def certification_save(
 ):
     """Create a certification, or change `certification`: a new validity applies to what is
     passed from then on; the certificates already earned keep their end."""
-    _require_manufacturer(by, _("Only the manufacturer defines certifications."))
+    require_manufacturer(by, _("Only the manufacturer defines certifications."))
     certification = certification or Certification()
     certification.code = _code(Certification, code, instance=certification)
     certification.name = _text(
@@ -174,7 +180,7 @@ def course_save(
     needs a way to take it: a link or a material."""
     from django.conf import settings
 
-    _require_manufacturer(by, _("Only the manufacturer edits the training catalogue."))
+    require_manufacturer(by, _("Only the manufacturer edits the training catalogue."))
     course = course or Course()
     course.code = _code(Course, code, instance=course)
     course.title = _text(Course, "title", title, required=True, message=_("Give it a title."))
@@ -351,7 +357,7 @@ def agreement_current():
 def agreement_publish(*, by, title, body, title_fr="", body_fr="", summary="", summary_fr=""):
     """Publish a new version of the agreement: it becomes the current one, and every partner
     admin of a distributor not terminated is asked to accept it."""
-    _require_manufacturer(by, _("Only the manufacturer publishes the agreement."))
+    require_manufacturer(by, _("Only the manufacturer publishes the agreement."))
     title = _text(AgreementVersion, "title", title, required=True, message=_("Give it a title."))
     body = _text(
         AgreementVersion, "body", body, required=True, message=_("Write the agreement's terms.")

@@ -23,11 +23,17 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from distributors.access import Role, is_manufacturer, user_membership, user_role
+from distributors.access import (
+    Role,
+    is_manufacturer,
+    require_manufacturer,
+    user_membership,
+    user_role,
+)
 from distributors.codes import validate_country, validate_currency
 from distributors.models import Distributor, Membership, ProductLine, Tier
 from drm.errors import NotAllowed, ValidationFailed
-from funds.services import _require_manufacturer, _text, proof_check
+from funds.services import _text, proof_check
 
 from .. import notices
 from ..journeys import CHECKS, checks_done
@@ -47,7 +53,7 @@ MAX_STEPS = 30
 def journey_save(*, by, name, journey=None, name_fr="", for_applications=False):
     """Create or rename a journey; `for_applications` makes it the one the public form starts
     (the journey that was takes it no longer)."""
-    _require_manufacturer(by, _("Only the manufacturer defines onboarding journeys."))
+    require_manufacturer(by, _("Only the manufacturer defines onboarding journeys."))
     journey = journey or Journey()
     journey.name = _text(Journey, "name", name, required=True, message=_("Give it a name."))
     journey.name_fr = _text(Journey, "name_fr", name_fr)
@@ -77,7 +83,7 @@ def journey_step_save(
 ):
     """Add a step to a journey, or change one. A new step joins the open onboardings of the
     journey too, due that many days after each one's start."""
-    _require_manufacturer(by, _("Only the manufacturer defines onboarding journeys."))
+    require_manufacturer(by, _("Only the manufacturer defines onboarding journeys."))
     if step is not None and step.journey_id != journey.pk:
         raise ValidationFailed(_("This step is not of this journey."), field="step")
     step = step or JourneyStep(journey=journey)
@@ -146,7 +152,7 @@ def journey_step_save(
 @transaction.atomic
 def journey_step_delete(*, by, step):
     """Remove a step no distributor has done yet."""
-    _require_manufacturer(by, _("Only the manufacturer defines onboarding journeys."))
+    require_manufacturer(by, _("Only the manufacturer defines onboarding journeys."))
     if step.progress.filter(done_at__isnull=False).exists():
         raise ValidationFailed(
             _("Distributors have done this step; it stays in the journey."), field="step"
@@ -165,7 +171,7 @@ def onboarding_start(*, by, distributor, journey, today=None):
     """Start `journey` for `distributor` (an applicant, or a distributor onboarding): each step
     becomes due its offset after today. `by` None: the public application started it."""
     if by is not None:
-        _require_manufacturer(by, _("Only the manufacturer starts an onboarding journey."))
+        require_manufacturer(by, _("Only the manufacturer starts an onboarding journey."))
     if distributor.status not in (Distributor.Status.APPLICANT, Distributor.Status.ONBOARDING):
         raise ValidationFailed(
             _("Only an applicant or a distributor onboarding goes through a journey."),
@@ -252,7 +258,7 @@ def step_complete(*, by, progress, note="", evidence_file=None, now=None):
 def step_reopen(*, by, progress):
     """The manufacturer takes back a step done by mistake (its file goes with it). The access
     it opened stays: a distributor once active is not sent back by this."""
-    _require_manufacturer(by, _("Only the manufacturer reopens a step."))
+    require_manufacturer(by, _("Only the manufacturer reopens a step."))
     progress = StepProgress.objects.select_for_update().select_related("step").get(pk=progress.pk)
     if progress.step.evidence == JourneyStep.Evidence.CHECK:
         raise ValidationFailed(_("The portal checks this step itself."), field="step")
@@ -523,7 +529,7 @@ def application_decide(*, by, application, approve, reason="", invite_contact=Fa
     an application. The applicant is told by e-mail, in its language, with the reason."""
     from distributors.services import distributor_save, partner_user_invite
 
-    _require_manufacturer(by, _("Only the manufacturer decides on applications."))
+    require_manufacturer(by, _("Only the manufacturer decides on applications."))
     application = (
         Application.objects.select_for_update().select_related("distributor").get(pk=application.pk)
     )

@@ -216,6 +216,29 @@ def test_the_same_file_imported_again_duplicates_nothing_and_updates_the_score(
     assert Completion.objects.count() == 3
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_completion_export_imports_back_as_it_is(
+    client, manager, partner, rep, course, plain_course, today, language, fmt
+):
+    commit(upload(manager, GOOD), manager)
+    client.force_login(manager)
+    exported = client.get(
+        reverse("partnership:completions-export"), {"format": fmt}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert exported.status_code == 200
+    if fmt == "csv":
+        header = exported.content.decode("utf-8-sig").splitlines()[0]
+        assert header.startswith("suivi_le" if language == "fr" else "completed_on")
+
+    again = upload(manager, exported.content, name=f"completions.{fmt}")
+
+    assert again.status == ImportBatch.Status.VALIDATED, again.errors
+    assert "0 new, 0 change stored figures, 2 unchanged" in again.message
+    commit(again, manager)
+    assert stored() == EXPECTED
+
+
 def test_a_row_repeated_in_the_file_is_an_error(manager, rep, course, today):
     batch = upload(
         manager, HEADER + "rep-test,pumps-101,2026-05-01,\nREP-TEST,pumps-101,01/05/2026,\n"

@@ -24,7 +24,7 @@ def test_the_demo_tiers_propose_upgrades_and_downgrades():
     sentence = standing(distributor=adriatica, as_of=timezone.localdate()).sentence
     assert (
         sentence.startswith("To reach Platinum:")
-        and "accept the current partner agreement" in sentence
+        and "the current partner agreement accepted" in sentence
     )
     requirements, reviews = TierRequirement.objects.count(), TierReview.objects.count()
     call_command("demo_tiers", "--quiet", stdout=StringIO())  # a second run: nothing

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from partnership import services as partnership_services
 from tests import factories
 from tiers import services
 from tiers.models import TierRequirement, TierReview
@@ -133,6 +134,30 @@ def test_the_partner_reads_what_it_takes_for_the_next_tier(
     assert "Your tier: Silver" in text and "Next tier: Gold" in text
     # 11 months of the window stay in it next month: 55,000; 45,000 more by 30 June.
     assert "To reach Gold: 1 more certified rep and €45,000 of revenue by 30 June 2026." in text
+
+
+def test_with_the_move_proposed_the_partner_reads_that_it_waits_for_a_decision(
+    login, partner, proposed
+):
+    text = login(partner).get(reverse("tiers:mine")).content.decode()
+    # acme meets gold: the upgrade is proposed, not left for a next requalification.
+    assert 'id="open-proposal"' in text
+    assert "the move is proposed and waits for the manufacturer&#x27;s decision" in text
+    assert "the next requalification proposes it" not in text
+
+
+def test_the_agreement_line_reads_yes_or_no_and_what_it_takes(
+    login, manager, partner, tiers, distributor, revenue, certify
+):
+    partnership_services.agreement_publish(by=manager, title="Partner agreement", body="Terms.")
+    services.requirement_save(
+        by=manager, tier=tiers["gold"], key="agreement_accepted", threshold="1"
+    )
+    text = login(partner).get(reverse("tiers:mine")).content.decode()
+    line = text[text.index('data-key="agreement_accepted"') :]
+    line = line[: line.index("</li>")]
+    assert "no · needs the current partner agreement accepted" in " ".join(line.split())
+    assert "at least" not in line
 
 
 def test_the_partner_page_is_french_for_a_french_reader(
