@@ -31,6 +31,7 @@ Run with `make bench` (`SCALE=0.1 make bench` for a quick run). Sizes scale with
 - the mixed load (mixed_load.py): the demo data in `<database>_demo`, gunicorn on loopback, locust
   with a manager and a partner in the browser, their tokens and a throttle probe: each
   endpoint's p95, the 429s with Retry-After, `mixed load errors: N`.
+BENCH_KEEP=1 keeps the database of a previous run and reuses the worlds it holds.
 BENCH_ONLY=goals, BENCH_ONLY=incentives, BENCH_ONLY=scoring, BENCH_ONLY=record, BENCH_ONLY=tiers
 or BENCH_ONLY=load runs that part alone (on a fresh database: it makes its distributors, the
 incentives part the goal world, and the scoring, record and tiers parts their leads and goals).
@@ -67,8 +68,12 @@ def fresh_database(url, name):
     admin = psycopg2.connect(urlunsplit((parts.scheme, parts.netloc, "/postgres", "", "")))
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        # BENCH_KEEP=1 keeps a database a previous run built: its worlds are reused (a
+        # full-scale lead world takes half an hour to build).
+        if os.environ.get("BENCH_KEEP") != "1" or cursor.fetchone() is None:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
 

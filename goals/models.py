@@ -359,8 +359,9 @@ class Goal(models.Model):
         return negotiating & ~Q(proposed_by_side=Side.MANUFACTURER)
 
     @classmethod
-    def waiting_for_q(cls, side):
-        """The goals whose terms (`awaiting_q`) or open amendment wait for `side`'s answer.
+    def waiting_for_q(cls, side, *, distributor_id=None):
+        """The goals whose terms (`awaiting_q`) or open amendment wait for `side`'s answer
+        (of one distributor's goals, given its id).
 
         As ids from a UNION of the two small sets (a partial index finds the goals under
         negotiation): an OR of the two conditions made Postgres walk every goal of the channel.
@@ -372,6 +373,9 @@ class Goal(models.Model):
             .order_by()
             .values("goal_id")
         )
+        if distributor_id is not None:
+            negotiating = negotiating.filter(distributor_id=distributor_id)
+            amended = amended.filter(goal__distributor_id=distributor_id)
         return Q(pk__in=negotiating.union(amended))
 
     @property

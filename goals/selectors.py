@@ -372,7 +372,7 @@ def list_url(route, query, distributor=None):
     return f"{reverse(route)}?{urlencode(query)}"
 
 
-def waiting_q(user):
+def waiting_q(user, *, distributor_id=None):
     """The goals that wait for `user`'s side to answer (None: `user` answers for no side):
     terms on the table proposed by the other side (accept or counter, `Goal.awaiting_q`), or an
     amendment the other side proposed (accept or reject); for the manufacturer, of the goals
@@ -380,17 +380,22 @@ def waiting_q(user):
     side = own_side(user)
     if side is None:
         return None
-    return Goal.waiting_for_q(side) & waits_for_q(user, side, goal="")
+    return Goal.waiting_for_q(side, distributor_id=distributor_id) & waits_for_q(
+        user, side, goal=""
+    )
 
 
 def goals_waiting_for(user, distributor=None):
     """Goals whose proposal, counter-proposal or open amendment waits for `user`'s side to
     answer (`waiting_q`; a rep: none). The goals list shows exactly them with `?waiting=me`
     (`goals_waiting_url`)."""
-    goals = goal_queryset(visible_to=user, filters={"waiting": "me"})
-    if distributor is not None:
-        goals = goals.filter(distributor=distributor)
-    return goals
+    if distributor is None:
+        return goal_queryset(visible_to=user, filters={"waiting": "me"})
+    # The same rule, its two sets cut to the distributor's goals before their union.
+    waiting = waiting_q(user, distributor_id=distributor.pk)
+    if waiting is None:
+        return Goal.objects.none()
+    return goal_queryset(visible_to=user).filter(waiting, distributor=distributor)
 
 
 def goals_waiting_url(distributor=None):

@@ -28,12 +28,22 @@ def _certificates_url(distributor, viewer, **query):
     return f"{url}?{urlencode(query)}" if query else url
 
 
+def _certificates(distributor, viewer, today):
+    """The distributor's certificates the viewer may see, read once per page (the training
+    section and the certificates to renew both show them)."""
+    return record.shared(
+        distributor,
+        ("certificates", viewer.pk, today),
+        lambda: selectors.certificates_read(
+            selectors.certificate_list(visible_to=viewer).filter(distributor=distributor), today
+        ),
+    )
+
+
 def training_section(distributor, viewer, today):
     """People certified today, certificates expiring or expired (soonest first); hidden where
     nobody of the distributor passed a certifying course."""
-    rows = selectors.certificates_read(
-        selectors.certificate_list(visible_to=viewer).filter(distributor=distributor), today
-    )
+    rows = _certificates(distributor, viewer, today)
     if not rows:
         return None
     held = {row["user"] for row in rows if row["status"] in ("valid", "expiring")}
@@ -53,17 +63,8 @@ def todo_certificates(viewer, *, distributor, scope, today):
     its whole team's for a partner admin."""
     if distributor is None or is_manufacturer(viewer):
         return None
-    rows = [
-        row
-        for row in selectors.certificates_read(
-            selectors.status_filter(
-                selectors.certificate_list(visible_to=viewer).filter(distributor=distributor),
-                "expiring",
-                today,
-            ),
-            today,
-        )
-    ]
+    # The page's status (certificate_status), the certificates page's `?status=expiring`.
+    rows = [row for row in _certificates(distributor, viewer, today) if row["status"] == "expiring"]
     if not rows:
         return None
     return record.Todo(
@@ -84,16 +85,29 @@ def todo_certificates(viewer, *, distributor, scope, today):
     )
 
 
-def agreement_section(distributor, viewer, today):
-    """Whether the distributor accepted the current agreement (who, when); hidden while none is
-    published."""
+def _agreement(distributor):
+    """(the current agreement version or None, the distributor's acceptance of it or None),
+    read once per page."""
     from .models import AgreementAcceptance
     from .services import agreement_current
 
-    current = agreement_current()
+    def read():
+        current = agreement_current()
+        if current is None:
+            return None, None
+        return current, (
+            AgreementAcceptance.objects.filter(version=current, distributor=distributor).first()
+        )
+
+    return record.shared(distributor, "agreement", read)
+
+
+def agreement_section(distributor, viewer, today):
+    """Whether the distributor accepted the current agreement (who, when); hidden while none is
+    published."""
+    current, accepted = _agreement(distributor)
     if current is None:
         return None
-    accepted = AgreementAcceptance.objects.filter(version=current, distributor=distributor).first()
     return {"current": current, "accepted": accepted, "url": reverse("partnership:agreement")}
 
 
@@ -101,16 +115,10 @@ def todo_agreement(viewer, *, distributor, scope, today):
     """A partner admin's distributor has not accepted the current agreement."""
     from distributors.access import Role, user_role
 
-    from .models import AgreementAcceptance
-    from .services import agreement_current
-
     if distributor is None or user_role(viewer) != Role.PARTNER_ADMIN:
         return None
-    current = agreement_current()
-    if (
-        current is None
-        or AgreementAcceptance.objects.filter(version=current, distributor=distributor).exists()
-    ):
+    current, accepted = _agreement(distributor)
+    if current is None or accepted is not None:
         return None
     url = reverse("partnership:agreement")
     return record.Todo(
@@ -126,6 +134,27 @@ def todo_agreement(viewer, *, distributor, scope, today):
 STEPS_AHEAD_DAYS = 7
 
 
+def _journey_steps(distributor, viewer):
+    """The steps of the distributor's journey under way, in order, read once per page (the
+    section and the partner's steps to do both show them)."""
+    from .models import StepProgress
+
+    return record.shared(
+        distributor,
+        ("journey-steps", viewer.pk),
+        lambda: list(
+            StepProgress.objects.visible_to(viewer)
+            .filter(
+                onboarding__distributor=distributor,
+                onboarding__completed_at__isnull=True,
+                onboarding__stopped_at__isnull=True,
+            )
+            .select_related("step", "onboarding__journey")
+            .order_by("step__position", "step_id")
+        ),
+    )
+
+
 def onboarding_section(distributor, viewer, today):
     """Where the distributor's onboarding journey stands while it is under way: steps done, the
     next one and by whom, steps overdue, and whether access is open; hidden otherwise. One
@@ -134,18 +163,7 @@ def onboarding_section(distributor, viewer, today):
 
     from drm.names import name_in
 
-    from .models import StepProgress
-
-    steps = list(
-        StepProgress.objects.visible_to(viewer)
-        .filter(
-            onboarding__distributor=distributor,
-            onboarding__completed_at__isnull=True,
-            onboarding__stopped_at__isnull=True,
-        )
-        .select_related("step", "onboarding__journey")
-        .order_by("step__position", "step_id")
-    )
+    steps = _journey_steps(distributor, viewer)
     if not steps:
         return None
     to_do = [progress for progress in steps if progress.done_at is None]
@@ -196,16 +214,34 @@ def todo_onboarding_steps(viewer, *, distributor, scope, today):
     (or overdue) of the distributors in scope; a partner admin's distributor's steps to do."""
     from distributors.access import Role, user_role
 
+    from .models import JourneyStep
+
     manufacturer = is_manufacturer(viewer)
     if not manufacturer and (distributor is None or user_role(viewer) != Role.PARTNER_ADMIN):
         return None
-    steps = _steps_todo(viewer, distributor=distributor, scope=scope, today=today)
-    rows, counts = record.head_and_counts(
-        steps.select_related("step", "onboarding__distributor").order_by("due_on", "pk"),
-        record.TODO_PREVIEW,
-        count=Count("pk"),
-        overdue=Count("pk", filter=Q(due_on__lt=today)),
-    )
+    if manufacturer:
+        steps = _steps_todo(viewer, distributor=distributor, scope=scope, today=today)
+        rows, counts = record.head_and_counts(
+            steps.select_related("step", "onboarding__distributor").order_by("due_on", "pk"),
+            record.TODO_PREVIEW,
+            count=Count("pk"),
+            overdue=Count("pk", filter=Q(due_on__lt=today)),
+        )
+    else:
+        # The partner's side of the steps its record's section read (`_steps_todo`'s rule).
+        waiting = sorted(
+            (
+                progress
+                for progress in _journey_steps(distributor, viewer)
+                if progress.done_at is None and progress.step.side == JourneyStep.Side.PARTNER
+            ),
+            key=lambda progress: (progress.due_on, progress.pk),
+        )
+        rows = waiting[: record.TODO_PREVIEW]
+        counts = {
+            "count": len(waiting),
+            "overdue": sum(1 for progress in waiting if progress.due_on < today),
+        }
     if not counts.get("count"):
         return None
 

@@ -166,6 +166,13 @@ class Scorecard(models.Model):
         indexes = [
             models.Index(fields=["run", "rank"], name="scorecard_run_rank"),
             models.Index(fields=["distributor", "run"], name="scorecard_distributor_run"),
+            # The dashboard's attention lists: the bottom quartile, the ranks that fell.
+            models.Index(fields=["run", "percentile"], name="scorecard_run_percentile"),
+            models.Index(
+                fields=["run", "distributor"],
+                condition=models.Q(rank_change__lt=0),
+                name="scorecard_run_fell",
+            ),
         ]
 
     def __str__(self):

@@ -6,6 +6,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -291,6 +292,10 @@ def sparkline(scores, *, width=80, height=20):
 
 def score_buckets(cards):
     """Chart.js data: how many of `cards` score in each tenth of 0–100 (one query)."""
+    return _buckets_chart(_bucket_counts(cards))
+
+
+def _bucket_counts(cards):
     counts = cards.order_by().aggregate(
         **{
             f"b{low}": Count(
@@ -301,11 +306,13 @@ def score_buckets(cards):
             for low in range(0, 100, 10)
         }
     )
+    return [counts[f"b{low}"] for low in range(0, 100, 10)]
+
+
+def _buckets_chart(counts):
     return {
         "labels": [f"{low}–{low + 10}" for low in range(0, 100, 10)],
-        "datasets": [
-            {"label": _("Distributors"), "data": [counts[f"b{low}"] for low in range(0, 100, 10)]}
-        ],
+        "datasets": [{"label": _("Distributors"), "data": counts}],
     }
 
 
@@ -476,6 +483,34 @@ def falling_distributors(*, runs=3):
     )
 
 
+# A published run's scorecards and metric values never change (a run is written whole, then
+# published): its figures are read once per run. The entry outlives a day's pages at most.
+RUN_FIGURES_SECONDS = 24 * 60 * 60
+BOTTOM_PERCENTILE = 25
+
+
+def run_figures(run):
+    """The channel figures of published `run` the dashboard shows: {ranked, median_score,
+    revenue_t12m, bottom_count (percentile ≤ 25), buckets (counts per tenth of 0–100)}, read
+    once per run and kept in the cache."""
+    key = f"scoring:run-figures:{run.pk}"
+    figures = cache.get(key)
+    if figures is None:
+        cards = Scorecard.objects.filter(run=run)
+        scores = cards.exclude(score=None).order_by().values_list("score", flat=True)
+        figures = {
+            "ranked": cards.filter(score__isnull=False).count(),
+            "median_score": _median([float(score) for score in scores]),
+            "revenue_t12m": MetricValue.objects.filter(
+                run=run, metric=metric_get("revenue_t12m").key
+            ).aggregate(total=Sum("raw"))["total"],
+            "bottom_count": cards.filter(percentile__lte=BOTTOM_PERCENTILE).count(),
+            "buckets": _bucket_counts(cards),
+        }
+        cache.set(key, figures, RUN_FIGURES_SECONDS)
+    return figures
+
+
 def dashboard(*, user):
     """What needs the manager's attention, and the channel's headline figures."""
     run = latest_run()
@@ -486,27 +521,20 @@ def dashboard(*, user):
         months=window(run.as_of) if run is not None else complete_months(12)
     )
     if run is not None:
-        cards = Scorecard.objects.filter(run=run)
+        figures = run_figures(run)
         bottom = (
-            cards.filter(percentile__lte=25).select_related("distributor").order_by("percentile")
+            Scorecard.objects.filter(run=run, percentile__lte=BOTTOM_PERCENTILE)
+            .select_related("distributor")
+            .order_by("percentile")
         )
         context["bottom"] = list(bottom[:ATTENTION_LIMIT])
-        context["bottom_count"] = bottom.count()
+        context["bottom_count"] = figures["bottom_count"]
         falling = falling_distributors()
         context["falling"] = list(falling[:ATTENTION_LIMIT])
         context["falling_count"] = falling.count()
-        context["buckets"] = score_buckets(cards)
+        context["buckets"] = _buckets_chart(figures["buckets"])
         context["headline"] = {
-            **cards.aggregate(ranked=Count("pk", filter=Q(score__isnull=False))),
-            "median_score": _median(
-                [
-                    float(score)
-                    for score in cards.exclude(score=None).values_list("score", flat=True)
-                ]
-            ),
-            "revenue_t12m": MetricValue.objects.filter(
-                run=run, metric=metric_get("revenue_t12m").key
-            ).aggregate(total=Sum("raw"))["total"],
+            key: figures[key] for key in ("ranked", "median_score", "revenue_t12m")
         }
     # The review queue's own filter, so that its link lists exactly the count.
     missed = goal_selectors.reviews_missed_not_accounted(user).order_by("opened_at", "id")

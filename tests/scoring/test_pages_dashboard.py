@@ -5,6 +5,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,6 +43,21 @@ def test_the_headline_figures_come_from_the_last_run(login, manager, scored):
     assert Decimal(str(headline["median_score"])) == scores[1]
     assert headline["revenue_t12m"] == Decimal("27000")
     assert b'id="buckets-chart"' in response.content
+
+
+def test_a_runs_figures_are_read_once_and_a_new_run_brings_its_own(login, manager, scored):
+    client = login(manager)
+    first = client.get(URL).context["headline"]
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(URL).context["headline"] == first
+    # The run's aggregates (metric values, the spread of its scores) are not read again.
+    assert not [q for q in again.captured_queries if "scoring_metricvalue" in q["sql"]]
+    run_now()
+    response = client.get(URL)
+    assert response.context["run"] != scored["run"]
+    assert response.context["headline"]["ranked"] == Scorecard.objects.filter(
+        run=response.context["run"], score__isnull=False
+    ).count()
 
 
 def test_the_bottom_quartile_is_listed_with_a_link_to_its_scorecard(login, manager, scored):
