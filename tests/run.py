@@ -109,7 +109,17 @@ def with_workers(argv):
     if workers in ("", "0", "1") or any(arg == "-n" or arg.startswith("-n") for arg in argv):
         return ["-p", "tests.xdist_env", *argv]
     print(f"tests: {workers} processes (pytest-xdist, a file each at a time)", flush=True)
-    return ["-p", "tests.xdist_env", "-n", workers, "--dist", "loadfile", *argv]
+    # Files in the order tests/xdist_env.py gives them (the longest first), not by test count.
+    return [
+        "-p",
+        "tests.xdist_env",
+        "-n",
+        workers,
+        "--dist",
+        "loadfile",
+        "--no-loadscope-reorder",
+        *argv,
+    ]
 
 
 if __name__ == "__main__":

@@ -17,3 +17,27 @@ if WORKER.startswith("gw"):
         os.environ["CACHE_URL"] = urlunsplit((*parts[:2], f"/{database - number}", "", ""))
     if os.environ.get("CELERY_QUEUE"):
         os.environ["CELERY_QUEUE"] = f"{os.environ['CELERY_QUEUE']}-{WORKER}"
+
+
+# The longest files, first: under `--dist loadfile` a file runs whole on one worker, so the
+# longest one started last leaves the other worker idle until it ends. Slowest first (measured
+# with --durations=0, 2026-12-06).
+LONGEST_FIRST = (
+    "tests/drm/test_routes.py",
+    "tests/drm/test_schemathesis.py",
+    "tests/browser/test_first_hour_in_browser.py",
+    "tests/drm/test_nothing_raw.py",
+    "tests/drm/test_embedded.py",
+    "tests/drm/test_every_task.py",
+)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+    root = str(config.rootpath)
+
+    def key(item):
+        path = os.path.relpath(str(item.path), root)
+        return rank.get(path, len(LONGEST_FIRST))
+
+    items.sort(key=key)  # stable: the others keep their order
