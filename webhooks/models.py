@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from drm.limits import PARAGRAPHS
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not one
 SECRET_BYTES = 24
 URL_MAX = 2000
 EXCERPT_MAX = 1024

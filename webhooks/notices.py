@@ -17,9 +17,7 @@ def subscription_disabled_notify(subscription):
         link = reverse("webhooks:mine-detail", args=[subscription.pk])
     else:
         creator = subscription.created_by
-        recipients = (
-            [creator] if creator is not None and creator.is_active else channel_managers()
-        )
+        recipients = [creator] if creator is not None and creator.is_active else channel_managers()
         link = reverse("webhooks:detail", args=[subscription.pk])
     _send(
         recipients,

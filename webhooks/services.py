@@ -253,9 +253,7 @@ def delivery_send_again(*, delivery, by):
     _require_keeper(by, delivery.subscription)
     if not delivery.subscription.active:
         raise ValidationFailed(_("Turn the subscription on first."), field="subscription")
-    return _deliveries_create(delivery.message, [delivery.subscription_id], resent_from=delivery)[
-        0
-    ]
+    return _deliveries_create(delivery.message, [delivery.subscription_id], resent_from=delivery)[0]
 
 
 # --- sending ------------------------------------------------------------------------------------

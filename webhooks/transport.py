@@ -23,7 +23,6 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.util import connection as urllib3_connection
 
 SCHEMES = ("http", "https")
 CHUNK = 8192
@@ -77,11 +76,10 @@ def url_check(url):
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        if host.rstrip(".").lower() in ("localhost", "localhost.localdomain") or host.endswith(
-            ".localhost"
-        ):
-            if not settings.WEBHOOK_ALLOW_PRIVATE:
-                raise AddressRefused("localhost is not a public address") from None
+        name = host.rstrip(".").lower()
+        local = name in ("localhost", "localhost.localdomain") or name.endswith(".localhost")
+        if local and not settings.WEBHOOK_ALLOW_PRIVATE:
+            raise AddressRefused("localhost is not a public address") from None
         return
     if not address_allowed(str(ip)):
         raise AddressRefused(f"{ip} is not a public address")
@@ -182,9 +180,8 @@ def post(url, *, body, headers):
                 text = bytes(received[:limit]).decode("utf-8", errors="replace")
                 answer.excerpt = text[:1024]
                 if 300 <= response.status_code < 400:
-                    answer.error = "redirects are not followed (to %s)" % response.headers.get(
-                        "Location", "?"
-                    )
+                    where = response.headers.get("Location", "?")
+                    answer.error = f"redirects are not followed (to {where})"
             finally:
                 response.close()
     except AddressRefused as exc:
