@@ -146,7 +146,6 @@ class Answer:
 def session_new():
     session = requests.Session()
     session.trust_env = False  # no proxy, no .netrc from the environment
-    session.max_redirects = 0
     adapter = GuardedAdapter(max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
