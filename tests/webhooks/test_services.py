@@ -66,10 +66,12 @@ def test_a_partner_subscription_never_hears_of_another_distributors_leads_in_a_b
 
     assert routed == 2
     partner_leads = [
-        d.message.data["lead_id"] for d in Delivery.objects.filter(subscription=partner_subscription)
+        d.message.data["lead_id"]
+        for d in Delivery.objects.filter(subscription=partner_subscription)
     ]
     channel_leads = {
-        d.message.data["lead_id"] for d in Delivery.objects.filter(subscription=channel_subscription)
+        d.message.data["lead_id"]
+        for d in Delivery.objects.filter(subscription=channel_subscription)
     }
     assert partner_leads == [german.pk]
     assert channel_leads == {german.pk, french.pk}
@@ -277,7 +279,9 @@ def test_a_partner_rep_keeps_no_subscription_and_an_outsider_cannot_touch_anothe
     colleague, outsider, partner_subscription
 ):
     with pytest.raises(services.NotAllowed):
-        services.subscription_create(by=colleague, url="https://example.com/", events=["goal.agreed"])
+        services.subscription_create(
+            by=colleague, url="https://example.com/", events=["goal.agreed"]
+        )
     with pytest.raises(services.NotAllowed):
         services.subscription_rotate_secret(subscription=partner_subscription, by=outsider)
     with pytest.raises(services.NotAllowed):
