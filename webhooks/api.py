@@ -56,7 +56,6 @@ class SubscriptionViewSet(viewsets.ModelViewSet):
     pagination_class = Pagination
     filter_backends = []
     queryset = Subscription.objects.none()
-    http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
     def get_queryset(self):
         return selectors.subscription_list(visible_to=self.request.user).order_by(
