@@ -48,7 +48,9 @@ def _payload(serializer_class, request):
     return payload.validated_data
 
 
-class SubscriptionViewSet(viewsets.ModelViewSet):
+class SubscriptionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Webhook subscriptions: a URL, the events it wants, on or off."""
 
     serializer_class = SubscriptionSerializer
