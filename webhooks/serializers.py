@@ -11,9 +11,12 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     distributor = serializers.SlugRelatedField(
         slug_field="code",
         read_only=True,
+        allow_null=True,
         help_text="Distributor code (a partner's subscription); null: the channel's",
     )
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     rotating = serializers.SerializerMethodField(
         help_text="True while the previous secret is still signed with"
     )

@@ -65,10 +65,14 @@ def resolve_checked(host, port):
 def url_check(url):
     """Refuse a URL that can never be called (scheme, no host, a literal non-public address)
     before it is saved; names resolve only when a delivery is sent."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError as exc:
+        raise AddressRefused(f"not a valid URL: {exc}") from exc
     if parts.scheme not in SCHEMES:
         raise AddressRefused("only http and https URLs")
-    host = parts.hostname
     if not host:
         raise AddressRefused("the URL has no host")
     if parts.username or parts.password:
