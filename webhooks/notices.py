@@ -4,6 +4,7 @@ channel manager)."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from leads.notices import _send, channel_managers, partner_admins
 from notifications.kinds import Kind, register
@@ -23,9 +24,12 @@ def subscription_disabled_notify(subscription):
         recipients,
         kind=WEBHOOK_DISABLED.slug,
         subject=_("Webhook disabled: %(url)s"),
-        body=_(
+        body=ngettext_lazy(
+            "After %(count)d failed attempt, the webhook subscription to %(url)s is disabled: "
+            "nothing more is sent to it. Check the receiver, then turn it back on.",
             "After %(count)d failed attempts in a row, the webhook subscription to %(url)s is "
-            "disabled: nothing more is sent to it. Check the receiver, then turn it back on."
+            "disabled: nothing more is sent to it. Check the receiver, then turn it back on.",
+            subscription.failure_streak,
         ),
         link=link,
         context={"url": subscription.url[:120], "count": subscription.failure_streak},

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from standardwebhooks.webhooks import Webhook
 
 from distributors.access import Role, is_manufacturer, user_membership, user_role
@@ -386,9 +387,11 @@ def _disable_if_failing(subscription_id, now):
         return False
     subscription.active = False
     subscription.disabled_at = now
-    subscription.disabled_reason = _("%(count)d failed attempts in a row.") % {
-        "count": subscription.failure_streak
-    }
+    subscription.disabled_reason = ngettext(
+        "%(count)d failed attempt in a row.",
+        "%(count)d failed attempts in a row.",
+        subscription.failure_streak,
+    ) % {"count": subscription.failure_streak}
     subscription.save(update_fields=["active", "disabled_at", "disabled_reason", "updated_at"])
     transaction.on_commit(_forget)
     _forget()
