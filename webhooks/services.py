@@ -15,7 +15,7 @@ import random
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,7 +120,8 @@ def subscription_create(*, by, url, events, description="", active=True):
 def subscription_update(*, subscription, by, url, events, description="", active=True):
     """Change a subscription; turning it back on clears its failure count and disablement."""
     _require_keeper(by, subscription)
-    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    # No key update: acts writing deliveries for it (FOR KEY SHARE) are not waited for.
+    subscription = Subscription.objects.select_for_update(no_key=True).get(pk=subscription.pk)
     url, events, description = _clean(url=url, events=events, description=description)
     subscription.url, subscription.events = url, events
     subscription.description = description
@@ -138,6 +139,9 @@ def subscription_update(*, subscription, by, url, events, description="", active
 @transaction.atomic
 def subscription_delete(*, subscription, by):
     _require_keeper(by, subscription)
+    # Locked first: acts writing deliveries for it finish, so that its deliveries are all
+    # deleted with it; acts after that no longer find it.
+    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
     subscription.delete()
     transaction.on_commit(_forget)
     _forget()
@@ -150,7 +154,7 @@ def subscription_rotate_secret(*, subscription, by, now=None):
     `secret` to show once)."""
     _require_keeper(by, subscription)
     now = now or timezone.now()
-    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    subscription = Subscription.objects.select_for_update(no_key=True).get(pk=subscription.pk)
     subscription.previous_secret = subscription.secret
     subscription.previous_secret_until = now + ROTATION_OVERLAP
     subscription.secret = secret_new()
@@ -204,10 +208,29 @@ def subscribers(event_type, distributor_id):
     ]
 
 
+def _still_subscribed(ids):
+    """Of `ids` (read from the cache), the subscriptions still active. On Postgres they are held
+    (FOR KEY SHARE) until the act commits: a subscription deleted meanwhile waits for it, and the
+    deliveries written for it never point at a row gone (which would fail the act at commit).
+    Key-share locks do not hold up other acts, nor a subscription's own updates."""
+    if connection.vendor != "postgresql":
+        rows = Subscription.objects.filter(pk__in=ids, active=True)
+        return list(rows.values_list("pk", flat=True))
+    table = connection.ops.quote_name(Subscription._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE id = ANY(%s) AND active ORDER BY id FOR KEY SHARE",  # noqa: S608 - the model's own table
+            [list(ids)],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def event_record(event_type, distributor_id, data):
     """The sink of drm.events: write the event and a delivery for each subscriber in the
     caller's transaction; the sends are queued once it commits (nothing if it rolls back)."""
     wanted = subscribers(event_type, distributor_id)
+    if wanted:
+        wanted = _still_subscribed(wanted)
     if not wanted:
         return None
     message = Message.objects.create(
@@ -375,7 +398,7 @@ def _record(delivery, answer):
 
 def _disable_if_failing(subscription_id, now):
     subscription = (
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(no_key=True)
         .filter(
             pk=subscription_id,
             active=True,

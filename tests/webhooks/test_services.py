@@ -287,3 +287,18 @@ def test_a_partner_rep_keeps_no_subscription_and_an_outsider_cannot_touch_anothe
     with pytest.raises(services.NotAllowed):
         services.subscription_delete(subscription=partner_subscription, by=outsider)
     assert Subscription.objects.filter(pk=partner_subscription.pk).exists()
+
+
+def test_a_subscription_gone_since_it_was_cached_never_fails_the_act(
+    manager, distributor, channel_subscription
+):
+    assert services.subscribers("lead.assigned", distributor.pk) == [channel_subscription.pk]
+    Subscription.objects.filter(pk=channel_subscription.pk).delete()  # the cache still names it
+
+    lead = factories.LeadFactory()
+    with transaction.atomic():
+        _assign(lead, distributor, manager)
+
+    assert not Delivery.objects.exists() and not Message.objects.exists()
+    lead.refresh_from_db()
+    assert lead.status == "assigned"
