@@ -1,6 +1,8 @@
 """The webhooks' REST API: scoped like the pages; the secret only when created or rotated."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from webhooks import services
 from webhooks.models import Delivery, Subscription
@@ -99,3 +101,24 @@ def test_put_replaces_the_subscription_and_delete_removes_it(token_client, partn
     assert put.json()["active"] is False
     assert deleted.status_code == 204 and not Subscription.objects.exists()
     assert not Delivery.objects.exists()
+
+
+def test_the_lists_read_a_fixed_number_of_queries_whatever_their_length(
+    token_client, login, manager, django_assert_max_num_queries
+):
+    client = token_client(manager)
+    subscription = services.subscription_create(
+        by=manager, url="https://erp.example/h", events=["goal.agreed"]
+    )
+    services.subscription_test(subscription=subscription, by=manager)
+    page = f"/integrations/webhooks/{subscription.pk}/"
+    client.get(DELIVERIES)  # the token and the role are read once
+    with CaptureQueriesContext(connection) as one:
+        client.get(DELIVERIES)
+        login(manager).get(page)
+    for _ in range(5):
+        services.subscription_test(subscription=subscription, by=manager)
+
+    with django_assert_max_num_queries(len(one)):
+        assert len(client.get(DELIVERIES).json()["results"]) == 6
+        login(manager).get(page)

@@ -14,6 +14,7 @@ from drm import events
 from funds import services as funds_services
 from goals import services as goals_services
 from leads import services as leads_services
+from scoring import services as scoring_services
 from tests import factories
 from tests.funds.factories import FundFactory
 
@@ -120,3 +121,12 @@ def test_an_import_is_its_distributors_event_when_a_partner_uploads_it(
 def test_an_unknown_event_type_is_a_programming_error():
     with pytest.raises(LookupError):
         events.emit("lead.stolen", distributor_id=None, data={})
+
+
+def test_a_published_scoring_run_is_a_channel_event(emitted, today, distributor):
+    run = scoring_services.scoring_run_trigger(as_of=today)
+    scoring_services.scoring_run_execute(run.pk)
+
+    (published,) = [event for event in emitted if event[0] == "scorecard.published"]
+    assert published[1] is None
+    assert published[2]["run_id"] == run.pk and published[2]["as_of"] == today.isoformat()
