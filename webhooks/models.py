@@ -148,6 +148,14 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed, will retry")
         GAVE_UP = "gave_up", _("Gave up")
 
+    class Failure(models.TextChoices):
+        REFUSED = "refused", _("Refused: not an http(s) URL on a public address")
+        TIMEOUT = "timeout", _("No answer in time")
+        REDIRECT = "redirect", _("Redirected (redirects are not followed)")
+        CONNECTION = "connection", _("Could not connect")
+        STATUS = "status", _("The receiver answered with an error")
+        DISABLED = "disabled", _("The subscription is disabled")
+
     subscription = models.ForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="deliveries"
     )
@@ -161,6 +169,7 @@ class Delivery(models.Model):
     status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
     response_excerpt = models.TextField(_("response"), max_length=EXCERPT_MAX, blank=True)
+    failure = models.CharField(_("failure"), max_length=12, choices=Failure.choices, blank=True)
     error = models.TextField(_("error"), max_length=PARAGRAPHS, blank=True)
     resent_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -82,6 +82,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "status_code",
             "latency_ms",
             "response_excerpt",
+            "failure",
             "error",
             "resent_from",
             "created_at",

@@ -331,8 +331,8 @@ def _claim(delivery_id, now):
         if not delivery.subscription.active:
             delivery.status = Delivery.Status.GAVE_UP
             delivery.next_attempt_at = None
-            delivery.error = _("The subscription is disabled.")
-            delivery.save(update_fields=["status", "next_attempt_at", "error"])
+            delivery.failure = Delivery.Failure.DISABLED
+            delivery.save(update_fields=["status", "next_attempt_at", "failure"])
             return None
         delivery.attempts = F("attempts") + 1
         delivery.next_attempt_at = lease
@@ -364,6 +364,7 @@ def _record(delivery, answer):
     delivery.latency_ms = answer.latency_ms
     delivery.response_excerpt = answer.excerpt[:EXCERPT_MAX]
     delivery.error = answer.error[:2000]
+    delivery.failure = answer.failure
     subscriptions = Subscription.objects.filter(pk=delivery.subscription_id)
     if answer.ok:
         delivery.status = Delivery.Status.SUCCEEDED
@@ -389,6 +390,7 @@ def _record(delivery, answer):
             "latency_ms",
             "response_excerpt",
             "error",
+            "failure",
             "delivered_at",
             "next_attempt_at",
         ]

@@ -139,7 +139,8 @@ class GuardedAdapter(HTTPAdapter):
 class Answer:
     status_code: int | None = None
     excerpt: str = ""
-    error: str = ""
+    error: str = ""  # the technical detail (English, for the receiver's developers)
+    failure: str = ""  # refused, timeout, redirect, connection, status (Delivery.Failure)
     latency_ms: int = 0
 
     @property
@@ -185,13 +186,16 @@ def post(url, *, body, headers):
                 if 300 <= response.status_code < 400:
                     where = response.headers.get("Location", "?")
                     answer.error = f"redirects are not followed (to {where})"
+                    answer.failure = "redirect"
+                elif not 200 <= response.status_code < 300:
+                    answer.failure = "status"
             finally:
                 response.close()
     except AddressRefused as exc:
-        answer.error = f"refused: {exc}"
+        answer.error, answer.failure = f"refused: {exc}", "refused"
     except requests.Timeout:
-        answer.error = f"no answer within {timeout} s"
+        answer.error, answer.failure = f"no answer within {timeout} s", "timeout"
     except (requests.RequestException, OSError) as exc:
-        answer.error = f"{type(exc).__name__}: {exc}"[:500]
+        answer.error, answer.failure = f"{type(exc).__name__}: {exc}"[:500], "connection"
     answer.latency_ms = int((time.monotonic() - started) * 1000)
     return answer

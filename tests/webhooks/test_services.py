@@ -152,7 +152,7 @@ def test_a_500_is_retried_with_backoff_and_the_event_is_applied_once(
 
     failed = _attempt(delivery)
     assert failed.status == Delivery.Status.FAILED and failed.status_code == 500
-    assert failed.response_excerpt == "receiver down"
+    assert failed.response_excerpt == "receiver down" and failed.failure == "status"
     wait = (failed.next_attempt_at - timezone.now()).total_seconds()
     assert 4 <= wait <= 6  # 5 s ± 10 %
     assert _attempt(delivery) is None  # not due yet: nothing sent
@@ -175,7 +175,7 @@ def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt_retried_later(
     failed = _attempt(delivery)
 
     assert failed.status == Delivery.Status.FAILED and failed.status_code is None
-    assert "within 1" in failed.error
+    assert "within 1" in failed.error and failed.failure == "timeout"
     assert _attempt(delivery, later=6).status == Delivery.Status.SUCCEEDED
 
 
@@ -188,7 +188,7 @@ def test_a_redirect_is_a_failed_attempt_and_is_not_followed(
     failed = _attempt(delivery)
 
     assert failed.status == Delivery.Status.FAILED and failed.status_code == 302, failed.error
-    assert "redirects are not followed" in failed.error
+    assert "redirects are not followed" in failed.error and failed.failure == "redirect"
     assert len(receiver.requests) == 1
 
 
