@@ -38,6 +38,7 @@ JITTER = 0.1
 # minute): a Redis broker redelivers a message held past its visibility timeout.
 COUNTDOWN_MAX = 5 * 60
 ROTATION_OVERLAP = datetime.timedelta(hours=24)
+SWEEP_GRACE = datetime.timedelta(seconds=30)
 TEST_EVENT = "webhook.test"
 CACHE_KEY = "webhooks:active-subscriptions"
 
@@ -427,11 +428,13 @@ def _disable_if_failing(subscription_id, now):
 def deliveries_due_sweep(*, now=None, limit=500):
     """Queue the due deliveries whose task was lost or never queued (the beat, each minute);
     returns how many."""
-    now = now or timezone.now()
+    # Due for a while: one due just now has its task queued already (after commit, or with a
+    # countdown); queuing it twice would be harmless (the attempt claims it), only wasted.
+    due = (now or timezone.now()) - SWEEP_GRACE
     ids = list(
         Delivery.objects.filter(
             Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.FAILED),
-            next_attempt_at__lte=now,
+            next_attempt_at__lte=due,
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
