@@ -31,6 +31,7 @@ REFUSALS = {
     403: OpenApiResponse(description="Not yours to do"),
     404: OpenApiResponse(description="No such row among those you may see"),
 }
+NO_STORE = {"Cache-Control": "no-store"}  # an answer that carries a signing secret
 KEEPERS = (
     "The manufacturer's staff keep the channel's subscriptions, a partner admin its "
     "distributor's; a partner rep gets 403."
@@ -90,6 +91,7 @@ class SubscriptionViewSet(
         return Response(
             self._read(subscription, SubscriptionSecretSerializer),
             status=status.HTTP_201_CREATED,
+            headers=NO_STORE,
         )
 
     @extend_schema(
@@ -123,7 +125,7 @@ class SubscriptionViewSet(
         subscription = services.subscription_rotate_secret(
             subscription=self.get_object(), by=request.user
         )
-        return Response(self._read(subscription, SubscriptionSecretSerializer))
+        return Response(self._read(subscription, SubscriptionSecretSerializer), headers=NO_STORE)
 
     @extend_schema(
         summary="Send a test event (webhook.test)",

@@ -104,8 +104,9 @@ def subscription_new(request):
 
 
 def _secret_page(request, subscription, *, created):
-    """The secret, shown this once (it is never shown again: rotate it to get a new one)."""
-    return render(
+    """The secret, shown this once (it is never shown again: rotate it to get a new one); no
+    cache keeps the page."""
+    response = render(
         request,
         "webhooks/secret.html",
         _context(
@@ -115,6 +116,8 @@ def _secret_page(request, subscription, *, created):
             detail_url=_url(request, "detail", subscription.pk),
         ),
     )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

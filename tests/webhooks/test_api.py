@@ -23,6 +23,7 @@ def test_a_partner_admin_subscribes_and_reads_the_secret_only_then(token_client,
 
     assert created.status_code == 201, created.content
     assert created.json()["secret"].startswith("whsec_")
+    assert created["Cache-Control"] == "no-store"
     assert created.json()["distributor"] == "acme"
     assert "secret" not in read.json()
 

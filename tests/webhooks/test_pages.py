@@ -27,6 +27,7 @@ def test_a_manager_creates_a_channel_subscription_and_sees_its_secret_once(login
     assert subscription.distributor is None and subscription.created_by == manager
     assert subscription.events == ["goal.agreed", "lead.accepted"]
     assert subscription.secret in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
     detail = client.get(reverse("webhooks:detail", args=[subscription.pk])).content.decode()
     assert subscription.secret not in detail
 
