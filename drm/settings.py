@@ -400,6 +400,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.webhook_deliveries_sweep",
         "schedule": 60,
     },
+    # Webhooks: events settled more than 90 days ago leave the delivery log.
+    "webhook-log-prune": {
+        "task": "webhooks.tasks.webhook_log_prune",
+        "schedule": crontab(hour=4, minute=15),
+    },
     "notification-digests": {
         "task": "notifications.tasks.notification_digests_send",
         "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0),

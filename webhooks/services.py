@@ -3,7 +3,8 @@ written to, and the delivery of each attempt (signed, guarded, retried, logged).
 
 Retry schedule (the Standard Webhooks reference one): after a failed attempt the next comes
 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h later (each ±10 % jitter): eight attempts over
-about 27 hours, then the delivery is given up. After settings.WEBHOOK_DISABLE_AFTER failed
+about 27 hours, then the delivery is given up. The log keeps an event 90 days once it is
+settled (messages_prune, with the sweep). After settings.WEBHOOK_DISABLE_AFTER failed
 attempts in a row (any delivery of the subscription; a success resets the count) the
 subscription is disabled and its owners are told.
 """
@@ -39,6 +40,9 @@ JITTER = 0.1
 COUNTDOWN_MAX = 5 * 60
 ROTATION_OVERLAP = datetime.timedelta(hours=24)
 SWEEP_GRACE = datetime.timedelta(seconds=30)
+# The delivery log keeps an event this long once none of its deliveries is still to be sent.
+LOG_KEPT = datetime.timedelta(days=90)
+PRUNE_BATCH = 1000
 TEST_EVENT = "webhook.test"
 CACHE_KEY = "webhooks:active-subscriptions"
 
@@ -440,4 +444,16 @@ def deliveries_due_sweep(*, now=None, limit=500):
         .values_list("pk", flat=True)[:limit]
     )
     _enqueue(ids)
+    return len(ids)
+
+
+def messages_prune(*, now=None):
+    """Drop events older than LOG_KEPT none of whose deliveries is still to be sent, with their
+    deliveries, a batch per run; returns how many events."""
+    now = now or timezone.now()
+    old = Message.objects.filter(created_at__lt=now - LOG_KEPT).exclude(
+        deliveries__status__in=(Delivery.Status.PENDING, Delivery.Status.FAILED)
+    )
+    ids = list(old.order_by("created_at").values_list("pk", flat=True)[:PRUNE_BATCH])
+    Message.objects.filter(pk__in=ids).delete()
     return len(ids)

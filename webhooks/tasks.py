@@ -2,7 +2,7 @@
 
 Thin wrappers around one service each (drm/task_policy.py). Idempotent: an attempt claims its
 delivery under a row lock and does nothing when it is not due (already sent, or leased by
-another worker); the sweep only queues."""
+another worker); the sweep only queues; the prune deletes what is old whenever it runs."""
 
 from celery import shared_task
 
@@ -21,3 +21,9 @@ def webhook_deliver(delivery_id):
 def webhook_deliveries_sweep():
     """Beat, each minute: due deliveries whose task was lost, or whose retry is hours away."""
     return services.deliveries_due_sweep()
+
+
+@shared_task(base=PortalTask)
+def webhook_log_prune():
+    """Beat, once a night: events settled more than 90 days ago leave the delivery log."""
+    return services.messages_prune()

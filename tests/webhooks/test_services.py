@@ -305,3 +305,19 @@ def test_a_subscription_gone_since_it_was_cached_never_fails_the_act(
     assert not Delivery.objects.exists() and not Message.objects.exists()
     lead.refresh_from_db()
     assert lead.status == "assigned"
+
+
+def test_the_log_forgets_settled_events_after_90_days_and_keeps_open_ones(
+    manager, channel_subscription
+):
+    settled = services.subscription_test(subscription=channel_subscription, by=manager)
+    waiting = services.subscription_test(subscription=channel_subscription, by=manager)
+    Delivery.objects.filter(pk=settled.pk).update(status=Delivery.Status.SUCCEEDED)
+    Delivery.objects.filter(pk=waiting.pk).update(status=Delivery.Status.FAILED)
+    later = timezone.now() + datetime.timedelta(days=91)
+
+    assert services.messages_prune() == 0
+    assert services.messages_prune(now=later) == 1
+
+    assert list(Message.objects.values_list("pk", flat=True)) == [waiting.message_id]
+    assert list(Delivery.objects.values_list("pk", flat=True)) == [waiting.pk]
