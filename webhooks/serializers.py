@@ -67,6 +67,12 @@ class SubscriptionInputSerializer(serializers.Serializer):
 
 class DeliverySerializer(serializers.ModelSerializer):
     message_id = serializers.CharField(read_only=True, help_text="The webhook-id header")
+    failure = serializers.ChoiceField(
+        choices=Delivery.Failure.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Why the last attempt failed; empty when it did not",
+    )
     payload = serializers.SerializerMethodField(help_text="The body sent")
 
     class Meta:
