@@ -14,6 +14,7 @@ from notifications.models import Notification
 from tests import factories
 from webhooks import services
 from webhooks.models import Delivery, Message, Subscription
+from webhooks.tasks import webhook_deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -321,3 +322,12 @@ def test_the_log_forgets_settled_events_after_90_days_and_keeps_open_ones(
 
     assert list(Message.objects.values_list("pk", flat=True)) == [waiting.message_id]
     assert list(Delivery.objects.values_list("pk", flat=True)) == [waiting.pk]
+
+
+def test_a_task_delivered_twice_sends_its_event_once(manager, channel_subscription, receiver):
+    delivery = services.subscription_test(subscription=channel_subscription, by=manager)
+
+    assert webhook_deliver(delivery.pk) == Delivery.Status.SUCCEEDED
+    assert webhook_deliver(delivery.pk) is None  # the broker delivered the message again
+
+    assert len(receiver.requests) == 1 and receiver.applied == {delivery.message_id: 1}
