@@ -22,7 +22,9 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 
+from drm import events
 from drm.errors import NotAllowed, ValidationFailed
+from drm.events import emit
 from ingest.engine import (
     Context,
     ErrorLog,
@@ -787,6 +789,20 @@ def import_batch_commit(*, batch_id):
         _commit(batch_id)
 
 
+def _import_emit(batch, created, updated):
+    """import.committed: the batch's distributor's (a partner's upload), else the channel's."""
+    data = {
+        "import_id": batch.pk,
+        "kind": batch.kind,
+        "filename": batch.filename,
+        "distributor": batch.distributor.code if batch.distributor_id else None,
+        "rows": batch.total_rows,
+        "created": created,
+        "updated": updated,
+    }
+    emit(events.IMPORT_COMMITTED.name, distributor_id=batch.distributor_id, data=data)
+
+
 def _commit(batch_id):
     batch = (
         ImportBatch.objects.defer("content", "errors_csv")
@@ -850,6 +866,7 @@ def _commit(batch_id):
                 message=message,
                 finished_at=timezone.now(),
             )
+            _import_emit(batch, created, updated)
     except ValidationFailed as exc:
         # Reference data changed since the check (a product line was removed, say).
         _set(

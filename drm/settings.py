@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "scoring",
     "partnership",
     "tiers",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -394,6 +395,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tiers.tasks.tiers_requalify",
         "schedule": crontab(hour=env.int("TIERS_HOUR", default=3), minute=30),
     },
+    # Webhooks: deliveries due whose task was lost, and retries hours away, are queued.
+    "webhook-deliveries": {
+        "task": "webhooks.tasks.webhook_deliveries_sweep",
+        "schedule": 60,
+    },
+    # Webhooks: events settled more than 90 days ago leave the delivery log.
+    "webhook-log-prune": {
+        "task": "webhooks.tasks.webhook_log_prune",
+        "schedule": crontab(hour=4, minute=15),
+    },
     "notification-digests": {
         "task": "notifications.tasks.notification_digests_send",
         "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0),
@@ -451,6 +462,15 @@ SCORING_API_CACHE_SECONDS = env.int("SCORING_API_CACHE_SECONDS", default=24 * 60
 # requirements is proposed a downgrade only once it has fallen short every night for this many
 # days; an upgrade is proposed the night it is earned.
 TIER_DOWNGRADE_GRACE_DAYS = env.int("TIER_DOWNGRADE_GRACE_DAYS", default=90)
+# Webhooks (README, "Webhooks"): deliveries go to public http(s) addresses only, unless
+# WEBHOOK_ALLOW_PRIVATE (private, loopback and link-local addresses too: a receiver on the same
+# network; off by default). Each attempt waits WEBHOOK_TIMEOUT_SECONDS at most to connect and
+# for each read, and reads at most WEBHOOK_MAX_RESPONSE_BYTES of the answer. A subscription is
+# disabled (its owners told) after WEBHOOK_DISABLE_AFTER failed attempts in a row.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5)
+WEBHOOK_MAX_RESPONSE_BYTES = env.int("WEBHOOK_MAX_RESPONSE_BYTES", default=64 * 1024)
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=20)
 # Uploaded catalogue files (sales materials); served to portal users only, never publicly.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=25 * 1024 * 1024)

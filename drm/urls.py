@@ -31,6 +31,7 @@ api_v1 = [
     path("", include("scoring.api_urls")),
     path("", include("partnership.api_urls")),
     path("", include("tiers.api_urls")),
+    path("", include("webhooks.api_urls")),
 ]
 
 urlpatterns = [
@@ -79,6 +80,7 @@ urlpatterns = [
     path("", include("scoring.urls")),
     path("", include("partnership.urls")),
     path("", include("tiers.urls")),
+    path("", include("webhooks.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

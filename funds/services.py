@@ -31,7 +31,9 @@ from distributors.freshness import data_changed
 from distributors.models import DataChange, Distributor, Investment, RevenueRecord, Tier
 from distributors.periods import month_start
 from distributors.templatetags.money import money
+from drm import events
 from drm.errors import NotAllowed, ValidationFailed
+from drm.events import emit
 from drm.formats import long_date
 from drm.french import interpolate
 from drm.limits import text_check
@@ -182,6 +184,37 @@ def _decide(row, by, status, *, reason, amount=None):
     row.decision_reason = reason
     row.decided_by, row.decided_at = by, timezone.now()
     _save(row, by, *fields)
+
+
+def _money_text(amount):
+    return None if amount is None else str(amount)
+
+
+def _request_emit(request):
+    """fund_request.decided: the decision as the partner reads it (amounts, status)."""
+    data = {
+        "request_id": request.pk,
+        "status": request.status,
+        "requested_amount": _money_text(request.requested_amount),
+        "approved_amount": _money_text(request.approved_amount),
+        "currency": settings.REPORTING_CURRENCY,
+        "decided_at": request.decided_at.isoformat() if request.decided_at else None,
+    }
+    emit(events.FUND_REQUEST_DECIDED.name, distributor_id=request.distributor_id, data=data)
+
+
+def _claim_emit(claim):
+    """fund_claim.decided: the decision as the partner reads it (amounts, status)."""
+    data = {
+        "claim_id": claim.pk,
+        "request_id": claim.request_id,
+        "status": claim.status,
+        "claimed_amount": _money_text(claim.claimed_amount),
+        "approved_amount": _money_text(claim.approved_amount),
+        "currency": settings.REPORTING_CURRENCY,
+        "decided_at": claim.decided_at.isoformat() if claim.decided_at else None,
+    }
+    emit(events.FUND_CLAIM_DECIDED.name, distributor_id=claim.request.distributor_id, data=data)
 
 
 # --- funds and allocations ---------------------------------------------------------------------
@@ -695,6 +728,7 @@ def request_approve(*, request, by, amount=None, reason=""):
     _decide(request, by, FundRequest.Status.APPROVED, reason=reason, amount=amount)
     resolve(key=notices.request_decide(request.pk))
     notices.request_decided_notify(request, by=by)
+    _request_emit(request)
     return request
 
 
@@ -710,6 +744,7 @@ def request_reject(*, request, by, reason):
     _decide(request, by, FundRequest.Status.REJECTED, reason=reason)
     resolve(keys=[notices.request_decide(request.pk), notices.request_claim(request.pk)])
     notices.request_decided_notify(request, by=by)
+    _request_emit(request)
     return request
 
 
@@ -1026,6 +1061,7 @@ def claim_approve(*, claim, by, amount=None, reason=""):
     _decide(claim, by, Claim.Status.APPROVED, reason=reason, amount=amount)
     resolve(key=notices.claim_decide(claim.pk))
     notices.claim_decided_notify(claim, by=by)
+    _claim_emit(claim)
     return claim
 
 
@@ -1044,6 +1080,7 @@ def claim_reject(*, claim, by, reason):
     _save(request, by, "status")
     resolve(key=notices.claim_decide(claim.pk))
     notices.claim_decided_notify(claim, by=by)
+    _claim_emit(claim)
     return claim
 
 

@@ -22,7 +22,9 @@ from django.utils.translation import pgettext
 
 from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
 from distributors.periods import add_months, month_start
+from drm import events
 from drm.errors import NotAllowed, ValidationFailed
+from drm.events import emit
 from drm.history import history_changes
 from drm.limits import text_check, text_within, texts_check
 from notifications.services import resolve
@@ -594,6 +596,40 @@ ACCEPTANCE_FIELDS = (
 )
 
 
+def _goal_event(goal):
+    """What an integration hears of a distributor goal: its terms as both sides see them."""
+    return {
+        "goal_id": goal.pk,
+        "status": goal.status,
+        "distributor": goal.distributor.code if goal.distributor_id else None,
+        "metric": goal.metric,
+        "target": str(goal.target),
+        "unit": goal.unit,
+        "start": goal.start.isoformat(),
+        "due": goal.due.isoformat(),
+        "proposed_by": goal.proposed_by_side or None,
+    }
+
+
+def _review_event(review):
+    """What an integration hears of a landmark review (no explanation text)."""
+    return {
+        "review_id": review.pk,
+        "goal_id": review.goal_id,
+        "distributor": review.goal.distributor.code if review.goal.distributor_id else None,
+        "landmark_date": review.landmark.date.isoformat(),
+        "expected": str(review.expected),
+        "actual": None if review.actual is None else str(review.actual),
+        "outcome": review.outcome,
+        "status": review.status,
+        "cause": review.cause or None,
+    }
+
+
+def _review_emit(event_type, review):
+    emit(event_type, distributor_id=review.goal.distributor_id, data=_review_event(review))
+
+
 @transaction.atomic
 def goal_propose(*, goal, by):
     """Put a draft distributor goal to the other side; proposing accepts one's own terms."""
@@ -619,6 +655,7 @@ def goal_propose(*, goal, by):
         goal=goal, kind=Proposal.Kind.PROPOSAL, side=side, by=by, at=now
     )
     notices.goal_proposed_notify(goal, by=by, proposal=proposal)
+    emit(events.GOAL_PROPOSED.name, distributor_id=goal.distributor_id, data=_goal_event(goal))
     return goal
 
 
@@ -668,6 +705,7 @@ def goal_counter(*, goal, by, terms):
     )
     resolve(key=notices.goal_answer(goal.pk))  # answered: the notice goes the other way now
     notices.goal_proposed_notify(goal, by=by, proposal=proposal)
+    emit(events.GOAL_PROPOSED.name, distributor_id=goal.distributor_id, data=_goal_event(goal))
     return goal
 
 
@@ -690,6 +728,7 @@ def goal_accept(*, goal, by):
     _save(goal, by, "status", *ACCEPTANCE_FIELDS)
     resolve(key=notices.goal_answer(goal.pk))
     notices.goal_agreed_notify(goal, by=by)
+    emit(events.GOAL_AGREED.name, distributor_id=goal.distributor_id, data=_goal_event(goal))
     return goal
 
 
@@ -959,6 +998,7 @@ def review_account(*, review, by, cause, explanation, actions=()):
         )
     reviews_next_act_refresh([review.pk])
     resolve(key=notices.review_account(review.pk))
+    _review_emit(events.REVIEW_ACCOUNTED.name, review)
     return review
 
 
@@ -1258,6 +1298,8 @@ def _review_complete(goal, landmark, actual):
         review.actual, review.outcome, review.expected = actual, outcome, landmark.expected
         review.save(update_fields=["actual", "outcome", "expected"])
     reviews_next_act_refresh([review.pk])
+    if existing is None:
+        _review_emit(events.REVIEW_OPENED.name, review)
     return review
 
 
@@ -1326,6 +1368,8 @@ def goals_at_risk_refresh(*, today):
         ).select_related("goal")
     )
     reviews_next_act_refresh([review.pk for review in opened])
+    for review in opened:
+        _review_emit(events.REVIEW_OPENED.name, review)
     notices.goals_at_risk_notify(flagged)
     notices.reviews_opened_notify(opened)
     return len(flagged)

@@ -27,7 +27,9 @@ from distributors.access import (
     user_role,
 )
 from distributors.models import Distributor
+from drm import events
 from drm.errors import NotAllowed, ValidationFailed
+from drm.events import emit
 from drm.limits import text_check, text_limit
 from notifications.services import resolve
 
@@ -152,6 +154,21 @@ def _hand_over(moves, lead, distributor, *, by, at, cause, note=""):
     lead.assigned_at = at
     lead.accept_deadline = at + datetime.timedelta(hours=distributor.tier.accept_hours)
     lead.escalated_at = None
+    emit(events.LEAD_ASSIGNED.name, distributor_id=distributor.pk, data=_lead_event(lead))
+
+
+def _lead_event(lead, distributor=None):
+    """What an integration hears of a lead: what its distributor's partner users see of it
+    before they accept it (no contact details, no notes)."""
+    distributor = distributor or lead.distributor
+    return {
+        "lead_id": lead.pk,
+        "status": lead.status,
+        "distributor": distributor.code if distributor else None,
+        "country": lead.country,
+        "assigned_at": lead.assigned_at.isoformat() if lead.assigned_at else None,
+        "accept_deadline": lead.accept_deadline.isoformat() if lead.accept_deadline else None,
+    }
 
 
 def _back_to_pool(moves, lead, *, by, at, cause, reason="", note="", answer=True):
@@ -570,6 +587,7 @@ def lead_accept(*, lead, by):
     lead.owner = lead.owner or by
     _save(lead, by, ["status", "owner"])
     moves.count()
+    emit(events.LEAD_ACCEPTED.name, distributor_id=lead.distributor_id, data=_lead_event(lead))
     resolve(key=notices.lead_answer(lead.pk))
     return lead
 
@@ -615,6 +633,13 @@ def lead_reject(*, lead, by, rating, reason, contacted=False, text=""):
     )
     _save(lead, by, ["status", "distributor", "owner", "assigned_at", "accept_deadline"])
     moves.count()
+    rejected = {
+        **_lead_event(lead, membership.distributor),
+        "status": "rejected",
+        "reason": reason,
+        "rating": rating,
+    }
+    emit(events.LEAD_REJECTED.name, distributor_id=membership.distributor_id, data=rejected)
     return lead
 
 
@@ -796,6 +821,8 @@ def lead_expire(*, lead_id, now=None):
         if lead is None:
             return None
         old = lead.distributor_id
+        expired = _lead_event(lead)
+        emit(events.LEAD_EXPIRED.name, distributor_id=old, data={**expired, "status": "expired"})
         moves = Moves()
         LeadExclusion.objects.get_or_create(
             lead=lead,

@@ -27,7 +27,9 @@ from django.utils.translation import gettext as _
 from distributors.access import is_manufacturer
 from distributors.models import Distributor, RevenueRecord
 from distributors.periods import current_month, month_start
+from drm import events
 from drm.errors import Conflict, NotAllowed, ValidationFailed
+from drm.events import emit
 from drm.formats import long_date
 from drm.limits import text_check
 from drm.task_policy import is_transient
@@ -449,6 +451,17 @@ def _write(run, frame, cards):
     _stage(run, "write", started)
 
 
+def _run_event(run, published_at):
+    """scorecard.published is a channel event (the manufacturer's subscriptions only): the run,
+    its day and its counts; the scorecards themselves are read from the API."""
+    return {
+        "run_id": run.pk,
+        "as_of": run.as_of.isoformat(),
+        "published_at": published_at.isoformat(),
+        "counts": run.counts,
+    }
+
+
 @transaction.atomic
 def _publish(run):
     """One short transaction: the run is published; it becomes the one readers read unless a
@@ -471,6 +484,7 @@ def _publish(run):
         timings=run.timings,
         counts=run.counts,
     )
+    emit(events.SCORECARD_PUBLISHED.name, distributor_id=None, data=_run_event(run, now))
     if back_dated:
         # The current run stays current: its cached copy, and the API answers cached under it,
         # stay right and are kept.

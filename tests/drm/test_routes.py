@@ -123,6 +123,9 @@ from tests.goals.rows import bands_data, landmarks_data
 from tiers import services as tier_services
 from tiers.filters import ReviewFilter as TierReviewFilter
 from tiers.models import TierRequirement, TierReview
+from webhooks import services as webhook_services
+from webhooks.models import Delivery as WebhookDelivery
+from webhooks.models import Subscription as WebhookSubscription
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 STAFF = ("manager", "admin")
@@ -212,6 +215,7 @@ def build_world(today):
     agreement = build_agreement(users, owned)
     onboarding = build_onboarding(users, owned, today)
     tier_proposals = build_tiers(users, owned, today, tier)
+    webhooks = build_webhooks(users, owned)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
         persona: factories.NotificationFactory(
@@ -237,6 +241,7 @@ def build_world(today):
         **agreement,
         **onboarding,
         **tier_proposals,
+        **webhooks,
     )
 
 
@@ -605,6 +610,25 @@ def build_tiers(users, owned, today, gold):
     return {"lower_tier": silver, "tier_requirement": requirement}
 
 
+def build_webhooks(users, owned):
+    """Each distributor's admin keeps a subscription with one delivery (a test event); the
+    manufacturer keeps the channel's. Nothing is sent: the test's transaction never commits."""
+    world = {}
+    for code, keeper in (("acme", users["partner"]), ("rival", users["outsider"])):
+        o = owned[code]
+        o.webhook = webhook_services.subscription_create(
+            by=keeper, url=f"https://hooks-{code}.example/in", events=["goal.agreed"]
+        )
+        o.webhook_delivery = webhook_services.subscription_test(subscription=o.webhook, by=keeper)
+    world["channel_webhook"] = webhook_services.subscription_create(
+        by=users["manager"], url="https://hooks-channel.example/in", events=["goal.agreed"]
+    )
+    world["channel_webhook_delivery"] = webhook_services.subscription_test(
+        subscription=world["channel_webhook"], by=users["manager"]
+    )
+    return world
+
+
 def build_scoring(today):
     """A published scoring run ranks both distributors (the world's revenue, leads and goals)."""
     run = scoring_services.scoring_run_trigger(as_of=today)
@@ -934,6 +958,43 @@ draft_goal_state = goal_state(lambda w, o: o.draft_goal)
 proposed_goal_state = goal_state(lambda w, o: o.proposed_goal)
 amended_goal_state = goal_state(lambda w, o: o.amended_goal)
 team_goal_state = goal_state(lambda w, o: w.team_goal)
+
+
+def webhook_rows(world, o):
+    return sorted(
+        WebhookSubscription.objects.values_list("pk", "url", "events", "active", "secret")
+    )
+
+
+def webhook_deliveries(world, o):
+    return sorted(WebhookDelivery.objects.values_list("pk", "message_id", "subscription_id"))
+
+
+def webhook_body(world, o):
+    return {"url": "https://hooks.example/new", "events": ["lead.accepted"], "active": True}
+
+
+def webhook_form(world, o):
+    return {"url": "https://hooks.example/new", "events": ["lead.accepted"], "active": "on"}
+
+
+def webhooks_listed(key, ident):
+    """A JSON list of subscriptions or deliveries: the channel's for the manufacturer's staff,
+    the caller's own distributor's for a partner admin; never another's."""
+
+    def check(ctx):
+        got_ids = {row[key] for row in ctx.response.json()["results"]}
+        if ctx.persona in STAFF:
+            want = {ident(ctx.world, None)}
+        else:
+            want = {
+                ident(ctx.world, o)
+                for code, o in ctx.world.owned.items()
+                if code in SCOPE[ctx.persona]
+            }
+        assert got_ids == want
+
+    return check
 
 
 def fund_count(world, o):
@@ -1730,6 +1791,31 @@ URLS = {
     "api:tier-proposal-detail": by("api:tier-proposal-detail", lambda o: o.tier_review.pk),
     "api:tier-proposal-confirm": by("api:tier-proposal-confirm", lambda o: o.tier_review.pk),
     "api:tier-proposal-override": by("api:tier-proposal-override", lambda o: o.tier_review.pk),
+    "webhooks:detail": lambda w, o: reverse("webhooks:detail", args=[w.channel_webhook.pk]),
+    "webhooks:rotate": lambda w, o: reverse("webhooks:rotate", args=[w.channel_webhook.pk]),
+    "webhooks:test": lambda w, o: reverse("webhooks:test", args=[w.channel_webhook.pk]),
+    "webhooks:delete": lambda w, o: reverse("webhooks:delete", args=[w.channel_webhook.pk]),
+    "webhooks:send-again": lambda w, o: reverse(
+        "webhooks:send-again", args=[w.channel_webhook_delivery.pk]
+    ),
+    "webhooks:mine-detail": by("webhooks:mine-detail", lambda o: o.webhook.pk),
+    "webhooks:mine-rotate": by("webhooks:mine-rotate", lambda o: o.webhook.pk),
+    "webhooks:mine-test": by("webhooks:mine-test", lambda o: o.webhook.pk),
+    "webhooks:mine-delete": by("webhooks:mine-delete", lambda o: o.webhook.pk),
+    "webhooks:mine-send-again": by("webhooks:mine-send-again", lambda o: o.webhook_delivery.pk),
+    "api:webhook-subscription-detail": by(
+        "api:webhook-subscription-detail", lambda o: o.webhook.pk
+    ),
+    "api:webhook-subscription-rotate-secret": by(
+        "api:webhook-subscription-rotate-secret", lambda o: o.webhook.pk
+    ),
+    "api:webhook-subscription-test": by("api:webhook-subscription-test", lambda o: o.webhook.pk),
+    "api:webhook-delivery-detail": by(
+        "api:webhook-delivery-detail", lambda o: o.webhook_delivery.pk
+    ),
+    "api:webhook-delivery-send-again": by(
+        "api:webhook-delivery-send-again", lambda o: o.webhook_delivery.pk
+    ),
     "api:course-detail": lambda w, o: reverse("api:course-detail", args=[w.course.pk]),
     "api:course-material": lambda w, o: reverse("api:course-material", args=[w.course.pk]),
     "api:certification-detail": lambda w, o: reverse(
@@ -1857,6 +1943,12 @@ def each_owner(route, method, *, staff, own, other, nobody, anonymous, rep=None,
             anonymous=anonymous, nobody=nobody, staff=staff, acme=acme, outsider=outsider, **one
         )
         yield Row(route, method, expected, owner=owner, **row)
+
+
+def keeper_rows(route, method, **row):
+    """each_owner for what only a distributor's admins keep: its rep gets 403 on any object."""
+    for made in each_owner(route, method, **row):
+        yield replace(made, who={**made.who, "rep": expect(403)})
 
 
 def api_detail(route, key, ident):
@@ -3885,6 +3977,127 @@ ROWS = [
         )
     ),
     Row("api:tier-standing", "GET", api(403, got(200, holds_standing))),
+    # --- webhooks: the manufacturer keeps the channel's subscriptions, a partner admin its
+    # distributor's (a rep: 403; another distributor's: 404; staff never see a partner's) ---
+    Row("webhooks:list", "GET", staff_page()),
+    Row("webhooks:new", "GET", staff_page()),
+    Row("webhooks:new", "POST", staff_page(writes(200)), body=webhook_form, effect=webhook_rows),
+    Row("webhooks:detail", "GET", staff_page()),
+    Row("webhooks:detail", "POST", staff_page(writes(302)), body=webhook_form, effect=webhook_rows),
+    Row("webhooks:rotate", "POST", staff_page(writes(200)), effect=webhook_rows),
+    Row("webhooks:test", "POST", staff_page(writes(302)), effect=webhook_deliveries),
+    Row("webhooks:delete", "POST", staff_page(writes(302)), effect=webhook_rows),
+    Row("webhooks:send-again", "POST", staff_page(writes(302)), effect=webhook_deliveries),
+    Row("webhooks:mine-list", "GET", page(403, 200, 200, rep=403)),
+    Row("webhooks:mine-new", "GET", page(403, 200, 200, rep=403)),
+    Row(
+        "webhooks:mine-new",
+        "POST",
+        page(403, writes(200), writes(200), rep=403),
+        body=webhook_form,
+        effect=webhook_rows,
+    ),
+    *keeper_rows(
+        "webhooks:mine-detail",
+        "GET",
+        staff=403,
+        own=200,
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+    ),
+    *(
+        row
+        for route, status, effect, body in (
+            ("webhooks:mine-detail", 302, webhook_rows, webhook_form),
+            ("webhooks:mine-rotate", 200, webhook_rows, None),
+            ("webhooks:mine-test", 302, webhook_deliveries, None),
+            ("webhooks:mine-delete", 302, webhook_rows, None),
+            ("webhooks:mine-send-again", 302, webhook_deliveries, None),
+        )
+        for row in keeper_rows(
+            route,
+            "POST",
+            staff=403,
+            own=writes(status),
+            other=404,
+            nobody=403,
+            anonymous=TO_LOGIN,
+            body=body,
+            effect=effect,
+        )
+    ),
+    Row(
+        "api:webhook-subscription-list",
+        "GET",
+        api(
+            got(
+                200, webhooks_listed("id", lambda w, o: o.webhook.pk if o else w.channel_webhook.pk)
+            ),
+            rep=403,
+        ),
+    ),
+    Row(
+        "api:webhook-subscription-list",
+        "POST",
+        api(writes(201), rep=403),
+        body=webhook_body,
+        effect=webhook_rows,
+    ),
+    *keeper_rows(
+        "api:webhook-subscription-detail",
+        "GET",
+        staff=404,
+        own=got(200, is_owners("id", lambda o: o.webhook.pk)),
+        other=404,
+        nobody=403,
+        anonymous=401,
+    ),
+    *(
+        row
+        for route, method, status, effect, body in (
+            ("api:webhook-subscription-detail", "PUT", 200, webhook_rows, webhook_body),
+            ("api:webhook-subscription-detail", "DELETE", 204, webhook_rows, None),
+            ("api:webhook-subscription-rotate-secret", "POST", 200, webhook_rows, None),
+            ("api:webhook-subscription-test", "POST", 202, webhook_deliveries, None),
+            ("api:webhook-delivery-send-again", "POST", 202, webhook_deliveries, None),
+        )
+        for row in keeper_rows(
+            route,
+            method,
+            staff=404,
+            own=writes(status),
+            other=404,
+            nobody=403,
+            anonymous=401,
+            body=body,
+            effect=effect,
+        )
+    ),
+    Row(
+        "api:webhook-delivery-list",
+        "GET",
+        api(
+            got(
+                200,
+                webhooks_listed(
+                    "id",
+                    lambda w, o: o.webhook_delivery.pk if o else w.channel_webhook_delivery.pk,
+                ),
+            ),
+            rep=403,
+        ),
+    ),
+    *keeper_rows(
+        "api:webhook-delivery-detail",
+        "GET",
+        staff=404,
+        own=got(200, is_owners("id", lambda o: o.webhook_delivery.pk)),
+        other=404,
+        nobody=403,
+        anonymous=401,
+    ),
+    Row("api:webhook-events", "GET", api(200, rep=403)),
     # --- goals over the API ---
     Row(
         "api:goal-list",

@@ -57,6 +57,7 @@ from scoring import services as scoring_services
 from tests import factories
 from tiers import services as tier_services
 from tiers.models import TierReview
+from webhooks import services as webhook_services
 
 User = get_user_model()
 
@@ -268,6 +269,13 @@ def build_world():
     with override_settings(TIER_DOWNGRADE_GRACE_DAYS=0):
         tier_services.tiers_requalify(as_of=today, notify=False)
     ids |= {requirement.pk, lower.pk, *TierReview.objects.values_list("pk", flat=True)}
+    # Webhooks: acme's admin and the manufacturer each keep a subscription with a delivery.
+    for keeper in (users["partner"], manager):
+        subscription = webhook_services.subscription_create(
+            by=keeper, url="https://hooks.example/in", events=["lead.accepted"]
+        )
+        delivery = webhook_services.subscription_test(subscription=subscription, by=keeper)
+        ids |= {subscription.pk, delivery.pk}
     run = scoring_services.scoring_run_trigger(as_of=today)
     scoring_services.scoring_run_execute(run.pk)
     tokens = {name: Token.objects.create(user=user).key for name, user in users.items()}

@@ -29,6 +29,8 @@ from tests import factories
 from tests.goals.test_services import terms
 from tests.placeholders import placeholders
 from tiers import services as tiers_services
+from webhooks import notices as webhooks_notices
+from webhooks import services as webhooks_services
 
 # The e-mail's template, a kind's registry and this test must agree: a kind added to the
 # registry without a scenario here fails the completeness check below.
@@ -270,6 +272,13 @@ def send_every_kind(today, manager, partner, outsider, distributor, other_distri
     )
     with override_settings(TIER_DOWNGRADE_GRACE_DAYS=0):
         tiers_services.tiers_requalify(as_of=today)
+    # Webhooks: a partner's subscription disabled after a run of failures (last: no event
+    # after it reaches the subscription).
+    subscription = webhooks_services.subscription_create(
+        by=partner, url="https://hooks.acme.example/in", events=["goal.agreed"]
+    )
+    subscription.failure_streak = 20
+    webhooks_notices.subscription_disabled_notify(subscription)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"], indirect=True)
