@@ -55,9 +55,10 @@ def test_a_runs_figures_are_read_once_and_a_new_run_brings_its_own(login, manage
     run_now()
     response = client.get(URL)
     assert response.context["run"] != scored["run"]
-    assert response.context["headline"]["ranked"] == Scorecard.objects.filter(
-        run=response.context["run"], score__isnull=False
-    ).count()
+    assert (
+        response.context["headline"]["ranked"]
+        == Scorecard.objects.filter(run=response.context["run"], score__isnull=False).count()
+    )
 
 
 def test_the_bottom_quartile_is_listed_with_a_link_to_its_scorecard(login, manager, scored):
