@@ -303,8 +303,9 @@ def main():
 
     call_command("migrate", verbosity=0)
 
-    from distributors import periods, selectors, services
+    from distributors import selectors, services
     from distributors.models import Distributor, ImportBatch, ProductLine, RevenueRecord, Tier
+    from drm import periods
     from tests import factories
 
     if os.environ.get("BENCH_ONLY") == "load":

@@ -142,7 +142,7 @@ ROLLUP_FLOOR_SQL = """
 def _window_params(as_of):
     from django.conf import settings
 
-    from distributors.periods import complete_months
+    from drm.periods import complete_months
 
     window = complete_months(12, on=as_of)
     before = complete_months(12, on=window.first)

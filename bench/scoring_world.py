@@ -116,7 +116,7 @@ def _activities(cursor, *, count, today, now, user_id):
     with 12 months of revenue before it): a budget fund, an allocation each, a closed request
     and its paid claim, as the services leave them (their history aside), set-based. Returns
     the number of activities (none made when the fund is there already)."""
-    from distributors.periods import add_months, month_start
+    from drm.periods import add_months, month_start
 
     cursor.execute("SELECT 1 FROM funds_fund WHERE name = %s", [ACTIVITY_FUND])
     if cursor.fetchone():

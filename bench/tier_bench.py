@@ -93,7 +93,7 @@ FLOOR_SQL = """
 
 
 def _params(today, version_id):
-    from distributors.periods import complete_months
+    from drm.periods import complete_months
 
     window = complete_months(12, on=today)
     return {
@@ -122,7 +122,7 @@ def _percent(top, bottom):
 
 def floor_figures(rows, today):
     """{key: {distributor id: value}} from the floor's rows, as each requirement defines it."""
-    from distributors.periods import complete_months
+    from drm.periods import complete_months
     from tiers.requirements import _months_due
 
     window = complete_months(12, on=today)
@@ -241,7 +241,7 @@ def requirements_set(manager, today):
     from django.db import connection
 
     from distributors.models import Tier
-    from distributors.periods import complete_months
+    from drm.periods import complete_months
     from tiers import services
 
     window = complete_months(12, on=today)

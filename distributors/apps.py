@@ -10,7 +10,9 @@ class DistributorsConfig(AppConfig):
 
     def ready(self):
         # notices registers the notification kinds; sections the record's own parts.
-        from . import collation, notices, sections  # noqa: F401
+        from drm import collation
+
+        from . import notices, sections  # noqa: F401
 
         collation.connect()  # names sort the reader's way on SQLite too
         sections.register()

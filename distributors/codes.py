@@ -6,7 +6,7 @@ from babel.numbers import list_currencies
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .countries import validate_country_code
+from drm.countries import validate_country_code
 
 
 @cache
@@ -25,5 +25,5 @@ def validate_currency(value):
 
 
 def validate_country(value):
-    """ISO 3166-1 alpha-2, upper case (one list: distributors.countries)."""
+    """ISO 3166-1 alpha-2, upper case (one list: drm.countries)."""
     validate_country_code(value)

@@ -14,10 +14,10 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from drm import columns as list_columns
 from drm.formats import DATE_TIME, SHORT_DATE, spreadsheet_format
 from ingest.spec import quote
 
-from . import columns as list_columns
 from .access import hidden_fields
 from .models import Distributor
 from .regions import region_display

@@ -22,12 +22,12 @@ from django_filters.filters import BaseCSVFilter
 from django_filters.utils import get_model_field
 from drf_spectacular.drainage import set_override
 
+from drm import columns as list_columns
+from drm.collation import collated, sort_key
+from drm.countries import validate_country_code
 from drm.widgets import PickerSelect
 
-from . import columns as list_columns
 from .access import is_manufacturer
-from .collation import collated, sort_key
-from .countries import validate_country_code
 from .forms import CaselessCode, manager_choices, manager_label
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
 from .regions import region_display
@@ -266,7 +266,7 @@ def visible_managers(request):
 
 
 # `?sort=` (the page) and `?ordering=` (the API) take the same names: a field (or what sorts
-# like it), or a registered column (`distributors.columns`). Some names are the page's, some
+# like it), or a registered column (`drm.columns`). Some names are the page's, some
 # the API's, for the same order (`manager` sorts by full name, `account_manager` by username).
 ORDERINGS = {
     "code": "code",

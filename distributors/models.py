@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from drm.countries import validate_country_code
 from drm.names import FrenchNamed
 
 from .access import VisibleToQuerySet
 from .codes import validate_country, validate_currency
-from .countries import validate_country_code
 
 # Column sizes, shared with the import specs so that a checked value always fits its column.
 MONEY_DIGITS = 16  # up to 99,999,999,999,999.99

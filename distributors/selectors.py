@@ -20,13 +20,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils.translation import gettext_lazy as _
 
+from drm import columns as list_columns
+from drm import periods
+from drm.collation import collated
 from drm.history import history_changes
 from drm.names import display_name_sql
 
-from . import columns as list_columns
-from . import periods
 from .access import Role, hidden_fields, user_role
-from .collation import collated
 from .models import (
     Distributor,
     ExchangeRate,
@@ -83,7 +83,7 @@ def distributor_list(*, visible_to, columns=(), today=None):
     the reader's language (then code). Filters, search, scope and sorting are the FilterSet's
     (`filters.DistributorFilter`), the same for the list page, its export and the API.
 
-    `columns`: keys of registered list columns (`distributors.columns`) to annotate, or None for
+    `columns`: keys of registered list columns (`drm.columns`) to annotate, or None for
     all of them (the list page and its export).
 
     `revenue_12m` sums the rows priced in the reporting currency; `missing_rates` counts the

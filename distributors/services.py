@@ -22,7 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 
-from drm import events
+from drm import events, periods
 from drm.errors import NotAllowed, ValidationFailed
 from drm.events import emit
 from ingest.engine import (
@@ -40,7 +40,7 @@ from ingest.staging import Stage
 from ingest.uploads import too_large_message
 from notifications.services import recipient_language, resolve
 
-from . import periods, regions
+from . import regions
 from .access import (
     Role,
     is_manufacturer,

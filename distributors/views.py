@@ -21,13 +21,13 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from drm import columns as list_columns
 from drm.errors import DomainError
 from drm.formats import year_month
 from drm.throttling import bulk_rate_limited
 from ingest.templates import csv_template, xlsx_template
 from ingest.uploads import upload_refused
 
-from . import columns as list_columns
 from . import record, regions, selectors, services, two_factor
 from .access import (
     admin_site_requires_verification,

@@ -35,7 +35,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from distributors.models import RevenueRecord
-from distributors.periods import add_months, month_start
+from drm.periods import add_months, month_start
 
 from . import impact, treatments
 from .models import CENT, ImpactEstimate

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from distributors.periods import add_months, month_start
+from drm.periods import add_months, month_start
 
 from .models import Claim, FundRequest
 

@@ -20,9 +20,9 @@ from distributors.access import (
     user_membership,
 )
 from distributors.filters import page_data, page_form
-from distributors.periods import complete_months, month_start
 from drm.acts import act
 from drm.errors import DomainError, NotAllowed
+from drm.periods import complete_months, month_start
 
 from . import selectors, services, treatments
 from .filters import RequestFilter

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from distributors.columns import Column, register
+from drm.columns import Column, register
 
 from .formats import attainment_text
 from .models import Goal

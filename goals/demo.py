@@ -34,9 +34,9 @@ from django.db.models import F, Sum
 from django.utils import timezone, translation
 
 from distributors.models import Distributor, RevenueRecord
-from distributors.periods import add_months, month_start
 from drm.errors import ValidationFailed
 from drm.formats import month_range, year_month
+from drm.periods import add_months, month_start
 from notifications.kinds import Delivery
 from notifications.models import NotificationPreference
 

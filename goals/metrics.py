@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from distributors.models import RevenueRecord
-from distributors.periods import add_months, month_start
 from distributors.revenue_epoch import revenue_epoch
 from drm.formats import month_range
 from drm.french import interpolate
+from drm.periods import add_months, month_start
 from leads.models import LeadRollup
 from leads.pricing import unpriced_note, won_lead_values
 from leads.rates import DQL_CONVERSION, ON_TIME

@@ -21,7 +21,7 @@ from distributors.access import (
     user_membership,
     user_role,
 )
-from distributors.periods import month_start
+from drm.periods import month_start
 
 from . import formats
 from .metrics import (

@@ -21,9 +21,9 @@ from distributors.models import (
     RevenueRecord,
     Territory,
 )
-from distributors.periods import add_months, complete_months
 from drm.french import interpolate
 from drm.names import name_in
+from drm.periods import add_months, complete_months
 
 from . import formats
 from .metrics import HUNDRED, Unit, metric_get, quantize

@@ -58,9 +58,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from distributors.models import Distributor, ProductLine, Region, RevenueRecord, Tier
-from distributors.periods import add_months, month_start
 from distributors.services import revenue_push
 from drm.errors import ValidationFailed
+from drm.periods import add_months, month_start
 from goals.models import Goal
 from notifications.kinds import Delivery
 from notifications.models import Notification, NotificationPreference

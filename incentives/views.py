@@ -19,10 +19,10 @@ from distributors.access import (
     user_membership,
 )
 from distributors.filters import page_data, page_form
-from distributors.periods import month_start
 from distributors.templatetags.money import money
 from drm.acts import act
 from drm.errors import DomainError, NotAllowed
+from drm.periods import month_start
 from funds.selectors import estimate_list, impact_rollup
 from funds.treatments import effect_end
 from goals.models import Goal

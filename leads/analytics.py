@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from distributors.models import Distributor
-from distributors.periods import MonthRange, add_months, current_month
+from drm.periods import MonthRange, add_months, current_month
 
 from .models import LeadRejection, LeadRollup, LeadSource, Stage
 from .rates import ACCEPTANCE, STEP_LABELS, STEPS, rate_get, rate_list

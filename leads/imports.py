@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from distributors.codes import currency_codes
-from distributors.countries import country_codes
 from distributors.imports import (
     CURRENCY_FORMAT,
     PRODUCT_LINE,
@@ -24,6 +23,7 @@ from distributors.imports import (
     register_codes,
 )
 from distributors.models import ImportBatch, ProductLine
+from drm.countries import country_codes
 from ingest import checks
 from ingest.spec import CODE, INTEGER, MONEY, Column, Spec
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from distributors import record
 from distributors.access import Role, is_manufacturer, user_role
-from distributors.periods import month_start
+from drm.periods import month_start
 
 from . import analytics, selectors
 from .models import Lead, LeadEvent, Stage

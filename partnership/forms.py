@@ -273,7 +273,7 @@ def _countries():
     import babel
     from django.utils.translation import get_language
 
-    from distributors.countries import country_codes
+    from drm.countries import country_codes
 
     names = babel.Locale.parse((get_language() or "en").replace("-", "_")).territories
     return [("", "—")] + sorted(

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from distributors.periods import add_months
 from drm.french import interpolate
+from drm.periods import add_months
 from goals import metrics as goal_metrics
 
 from .models import Completion

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from distributors.models import DataChange
-from distributors.periods import current_month
+from drm.periods import current_month
 from leads.models import LeadEvent
 
 from .models import ScoringRun

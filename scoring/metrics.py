@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext_lazy as _
 
 from distributors.models import Investment, RevenueRecord
-from distributors.periods import complete_months
+from drm.periods import complete_months
 from funds.models import ImpactEstimate
 from goals.models import Goal, LandmarkReview
 from leads.models import LeadRollup

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distributors.models import Distributor
-from distributors.periods import complete_months
+from drm.periods import complete_months
 from goals import selectors as goal_selectors
 from goals.models import Goal
 from leads import analytics

@@ -26,12 +26,12 @@ from django.utils.translation import gettext as _
 
 from distributors.access import is_manufacturer
 from distributors.models import Distributor, RevenueRecord
-from distributors.periods import current_month, month_start
 from drm import events
 from drm.errors import Conflict, NotAllowed, ValidationFailed
 from drm.events import emit
 from drm.formats import long_date
 from drm.limits import text_check
+from drm.periods import current_month, month_start
 from drm.task_policy import is_transient
 from leads.models import Lead
 

@@ -15,8 +15,8 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from distributors import periods
 from distributors.models import Distributor, RevenueRecord
+from drm import periods
 from goals.formats import money_text, number_text, percent_text
 from scoring.metrics import metric_get, window
 

@@ -21,10 +21,10 @@ from distributors.access import (
     user_role,
 )
 from distributors.exports import csv_response, xlsx_response
-from distributors.periods import add_months, month_start
 from drm import panels
 from drm.acts import act
 from drm.errors import NotAllowed
+from drm.periods import add_months, month_start
 
 from .. import formats, selectors, services
 from ..forms import (

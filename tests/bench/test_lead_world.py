@@ -136,7 +136,7 @@ def test_the_world_keeps_every_constraint(world):
 def test_every_won_value_has_a_rate_and_the_rollups_price_it_as_the_leads_do(world):
     from decimal import Decimal
 
-    from distributors.periods import MonthRange
+    from drm.periods import MonthRange
     from leads import pricing
 
     assert world.exchange_rates > 0

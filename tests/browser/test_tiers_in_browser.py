@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from distributors.models import Distributor, Tier
-from distributors.periods import complete_months
+from drm.periods import complete_months
 from partnership import services as partnership_services
 from tests import factories
 from tests.browser.test_portal_in_browser import log_in

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from distributors import periods
 from distributors.models import Distributor
-from distributors.periods import add_months
+from drm import periods
+from drm.periods import add_months
 from tests import factories
 
 pytestmark = pytest.mark.django_db

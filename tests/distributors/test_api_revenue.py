@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from distributors.models import RevenueRecord
-from distributors.periods import add_months
+from drm.periods import add_months
 from tests import factories
 
 pytestmark = pytest.mark.django_db

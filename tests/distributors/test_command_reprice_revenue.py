@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from distributors import periods
 from distributors.models import ExchangeRate
+from drm import periods
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,9 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from distributors import collation
-from distributors import columns as list_columns
 from distributors.filters import DistributorFilter
+from drm import collation
+from drm import columns as list_columns
 from leads.models import Lead
 from scoring import services as scoring_services
 from scoring.models import Scorecard, ScoringRun

@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from distributors import periods, selectors, services
+from distributors import selectors, services
+from drm import periods
 from drm.errors import NotAllowed, ValidationFailed
 from tests import factories
 

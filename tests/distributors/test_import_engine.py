@@ -14,8 +14,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from distributors import periods, services
+from distributors import services
 from distributors.models import ImportBatch, RevenueRecord
+from drm import periods
 from tests import factories
 from tests.workers import ROOT, database_url
 

@@ -7,8 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from distributors import periods, services
+from distributors import services
 from distributors.models import ExchangeRate, ImportBatch, RevenueRecord, UserProfile
+from drm import periods
 from leads.models import Lead
 from tests import factories
 

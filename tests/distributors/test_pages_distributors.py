@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from distributors import exports, periods, selectors
+from distributors import exports, selectors
 from distributors.models import Distributor
+from drm import periods
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from distributors import periods
+from drm import periods
 from tests import factories
 
 pytestmark = pytest.mark.django_db

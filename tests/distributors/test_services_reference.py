@@ -3,8 +3,8 @@
 import pytest
 
 from distributors import services
-from distributors.countries import country_codes
 from distributors.models import Territory, Tier
+from drm.countries import country_codes
 from drm.errors import NotAllowed, ValidationFailed
 from tests import factories
 

@@ -81,7 +81,7 @@ def test_money_is_written_the_way_each_language_writes_it(language, money, whole
 
 
 def test_a_french_partner_reads_its_revenue_report_in_french(login, partner, distributor):
-    from distributors import periods
+    from drm import periods
     from tests import factories
 
     UserProfile.objects.create(user=partner, language="fr")

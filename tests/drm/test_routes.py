@@ -57,7 +57,7 @@ from distributors.models import (
     Tier,
     UserProfile,
 )
-from distributors.periods import add_months
+from drm.periods import add_months
 from funds import services as funds_services
 from funds.filters import BalanceFilter, RequestFilter
 from funds.models import Allocation, Claim, Fund, FundRequest

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pandas as pd
 
 from distributors.models import Distributor, RevenueRecord
-from distributors.periods import add_months
+from drm.periods import add_months
 from funds import services
 from tests import factories
 from tests.funds import files

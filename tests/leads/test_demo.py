@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from distributors.models import Distributor
-from distributors.periods import MonthRange
+from drm.periods import MonthRange
 from leads import demo, pricing, rollups, selectors
 from leads.models import (
     CriteriaAcknowledgement,

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from distributors import services as distributor_services
-from distributors.periods import MonthRange
+from drm.periods import MonthRange
 from leads import pricing, rollups
 from leads.models import LeadRollup
 from tests import factories

@@ -44,7 +44,7 @@ def revenue(line):
     """revenue(distributor, total): `total` EUR spread over the last 12 complete months."""
 
     def make(distributor, total, months=12, today=datetime.date(2026, 6, 15)):
-        from distributors.periods import complete_months
+        from drm.periods import complete_months
 
         window = complete_months(12, on=today).months[-months:]
         each = (Decimal(total) / len(window)).quantize(Decimal("0.01"))
