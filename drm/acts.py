@@ -20,3 +20,11 @@ def act(request, back, do, done):
     else:
         messages.success(request, done)
     return redirect(back)
+
+
+def form_refusal(form, exc):
+    """A service's refusal (DomainError) on a page's form: on the field it names, else on the
+    form; NotAllowed is a 403."""
+    if isinstance(exc, NotAllowed):
+        raise PermissionDenied(exc.message) from exc
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -222,3 +222,11 @@ def exception_handler(exc, context):
     code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
     response.data = _error_body(str(code), str(detail))
     return response
+
+
+def validated_payload(serializer_class, request):
+    """The request's body checked by `serializer_class` (a 400 naming each field otherwise):
+    its validated data, for the service to act on."""
+    payload = serializer_class(data=request.data, context={"request": request})
+    payload.is_valid(raise_exception=True)
+    return payload.validated_data

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from distributors.access import HasPortalRole, IsPortalUser
 from distributors.models import Distributor
-from drm.api import Pagination
+from drm.api import Pagination, validated_payload
 
 from . import selectors, services
 from .filters import BalanceFilter, ClaimFilter, FundFilter, ImpactEstimateFilter, RequestFilter
@@ -55,12 +55,6 @@ ACCRUED = inline_serializer(
 )
 MANUFACTURER = "The manufacturer's staff only (403 for a partner)."
 PARTNER = "The partner users of the request's distributor only (403 for the manufacturer)."
-
-
-def _payload(serializer_class, request):
-    payload = serializer_class(data=request.data, context={"request": request})
-    payload.is_valid(raise_exception=True)
-    return payload.validated_data
 
 
 class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -99,7 +93,7 @@ class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         responses={201: FundSerializer, **REFUSALS},
     )
     def create(self, request):
-        data = _payload(FundInputSerializer, request)
+        data = validated_payload(FundInputSerializer, request)
         fund = services.fund_create(by=request.user, **data)
         return self._answer(fund, status.HTTP_201_CREATED)
 
@@ -139,7 +133,7 @@ class FundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         distributor = get_object_or_404(
             Distributor.objects.visible_to(request.user), code__caseless=code
         )
-        data = _payload(AllocationInputSerializer, request)
+        data = validated_payload(AllocationInputSerializer, request)
         services.allocation_set(
             fund=fund, distributor=distributor, amount=data["amount"], by=request.user
         )
@@ -237,7 +231,7 @@ class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         responses={201: FundRequestSerializer, **REFUSALS},
     )
     def create(self, request):
-        data = _payload(FundRequestInputSerializer, request)
+        data = validated_payload(FundRequestInputSerializer, request)
         fund_request = services.request_submit(by=request.user, **data)
         return self._answer(fund_request, status.HTTP_201_CREATED)
 
@@ -250,7 +244,7 @@ class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         fund_request = self.get_object()
-        data = _payload(FundRequestApproveSerializer, request)
+        data = validated_payload(FundRequestApproveSerializer, request)
         fund_request = services.request_approve(request=fund_request, by=request.user, **data)
         return self._answer(fund_request)
 
@@ -263,7 +257,7 @@ class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         fund_request = self.get_object()
-        data = _payload(FundRequestRejectSerializer, request)
+        data = validated_payload(FundRequestRejectSerializer, request)
         fund_request = services.request_reject(
             request=fund_request, by=request.user, reason=data["reason"]
         )
@@ -290,7 +284,7 @@ class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def claim(self, request, pk=None):
         fund_request = self.get_object()
-        data = _payload(ClaimInputSerializer, request)
+        data = validated_payload(ClaimInputSerializer, request)
         claim = services.claim_submit(by=request.user, request=fund_request, **data)
         claims = selectors.claim_list(visible_to=request.user).prefetch_related("proofs")
         return Response(
@@ -336,7 +330,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         claim = self.get_object()
-        data = _payload(ClaimApproveSerializer, request)
+        data = validated_payload(ClaimApproveSerializer, request)
         claim = services.claim_approve(claim=claim, by=request.user, **data)
         return self._answer(claim)
 
@@ -349,7 +343,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         claim = self.get_object()
-        data = _payload(ClaimRejectSerializer, request)
+        data = validated_payload(ClaimRejectSerializer, request)
         claim = services.claim_reject(claim=claim, by=request.user, reason=data["reason"])
         return self._answer(claim)
 
@@ -363,7 +357,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
         claim = self.get_object()
-        data = _payload(ClaimPaySerializer, request)
+        data = validated_payload(ClaimPaySerializer, request)
         claim = services.claim_pay(claim=claim, by=request.user, **data)
         return self._answer(claim)
 

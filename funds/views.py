@@ -3,7 +3,6 @@ after it, each act one click from where it is decided; a partner sees its own di
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +19,8 @@ from distributors.access import (
     user_membership,
 )
 from distributors.filters import page_data, page_form
-from drm.acts import act
-from drm.errors import DomainError, NotAllowed
+from drm.acts import act, form_refusal
+from drm.errors import DomainError
 from drm.periods import complete_months, month_start
 
 from . import selectors, services, treatments
@@ -44,13 +43,6 @@ def _page(request, template, context, status=200):
     """A funds page: every amount is in the reporting currency."""
     context = {"currency": settings.REPORTING_CURRENCY, **context}
     return render(request, template, context, status=status)
-
-
-def _fail(form, exc):
-    """A service's refusal on the form: on the field it names, else on the form."""
-    if isinstance(exc, NotAllowed):
-        raise PermissionDenied(exc.message) from exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 # --- funds -------------------------------------------------------------------------------------
@@ -93,7 +85,7 @@ def fund_create(request):
         try:
             fund = services.fund_create(by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, _("The fund is created: allocate it now."))
             return redirect("funds:detail", pk=fund.pk)
@@ -148,7 +140,7 @@ def fund_allocate(request, pk):
                 by=request.user,
             )
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(
                 request,
@@ -226,7 +218,7 @@ def request_create(request):
         try:
             made = services.request_submit(by=request.user, **data)
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(
                 request, _("Your request is sent: the manufacturer will answer it here.")
@@ -314,7 +306,7 @@ def request_decide(request, pk):
                 )
                 done = _("The request is rejected.")
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, done)
             return redirect("funds:request", pk=pk)
@@ -347,7 +339,7 @@ def claim_submit(request, pk):
                 **zero_when_empty(form.cleaned_data, "results_leads", "results_revenue"),
             )
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, _("Your claim is sent with its proof."))
             return redirect("funds:request", pk=pk)
@@ -377,7 +369,7 @@ def claim_decide(request, pk):
                 services.claim_reject(claim=claim, by=request.user, reason=data["reason"])
                 done = _("The claim is rejected.")
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, done)
             return redirect("funds:request", pk=fund_request.pk)
@@ -393,7 +385,7 @@ def claim_pay(request, pk):
         try:
             services.claim_pay(claim=claim, by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(
                 request, _("The payment is recorded, and added to the distributor's investments.")

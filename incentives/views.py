@@ -4,7 +4,6 @@ has earned (programmes and goal bonuses); a partner sees its own distributor's."
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,8 +19,8 @@ from distributors.access import (
 )
 from distributors.filters import page_data, page_form
 from distributors.templatetags.money import money
-from drm.acts import act
-from drm.errors import DomainError, NotAllowed
+from drm.acts import act, form_refusal
+from drm.errors import DomainError
 from drm.periods import month_start
 from funds.selectors import estimate_list, impact_rollup
 from funds.treatments import effect_end
@@ -44,12 +43,6 @@ def _page(request, template, context, status=200):
         **context,
     }
     return render(request, template, context, status=status)
-
-
-def _fail(form, exc):
-    if isinstance(exc, NotAllowed):
-        raise PermissionDenied(exc.message) from exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _filtered(request, filterset_class, queryset, *, ignore=()):
@@ -99,7 +92,7 @@ def programme_create(request):
             if exc.field == "tiers":
                 form.add_error(None, exc.message)
             else:
-                _fail(form, exc)
+                form_refusal(form, exc)
         else:
             messages.success(
                 request, _("The programme is created; it accrues every night from the revenue.")
@@ -216,7 +209,7 @@ def programme_advance(request, pk):
                 programme=programme, by=request.user, **form.cleaned_data
             )
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, _advance_done(settlement))
             return redirect("incentives:detail", pk=pk)
@@ -241,7 +234,7 @@ def programme_true_up(request, pk):
                 programme=programme, by=request.user, **form.cleaned_data
             )
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(
                 request,
@@ -311,7 +304,7 @@ def bonus_pay(request, pk):
         try:
             services.bonus_pay(goal=goal, by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, _("The bonus payment is recorded."))
             return redirect(back)

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from distributors.access import HasPortalRole, IsPortalUser
 from distributors.models import Distributor
-from drm.api import Pagination
+from drm.api import Pagination, validated_payload
 from goals.api import IsManufacturer
 
 from . import selectors, services
@@ -79,12 +79,6 @@ RECORDERS = (
 )
 
 
-def _payload(serializer_class, request):
-    payload = serializer_class(data=request.data, context={"request": request})
-    payload.is_valid(raise_exception=True)
-    return payload.validated_data
-
-
 class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The course catalogue. Every portal user reads it (a partner: the courses in the
     catalogue; the manufacturer also those taken out); the manufacturer writes it."""
@@ -122,7 +116,7 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         responses={201: CourseSerializer, **REFUSALS},
     )
     def create(self, request):
-        data = _payload(CourseInputSerializer, request)
+        data = validated_payload(CourseInputSerializer, request)
         course = services.course_save(by=request.user, **data)
         return self._answer(course, status.HTTP_201_CREATED)
 
@@ -134,7 +128,7 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     def update(self, request, pk=None):
         course = self.get_object()
-        data = _payload(CourseInputSerializer, request)
+        data = validated_payload(CourseInputSerializer, request)
         course = services.course_save(by=request.user, course=course, **data)
         return self._answer(course)
 
@@ -196,7 +190,7 @@ class CertificationViewSet(
         responses={201: CertificationSerializer, **REFUSALS},
     )
     def create(self, request):
-        data = _payload(CertificationInputSerializer, request)
+        data = validated_payload(CertificationInputSerializer, request)
         certification = services.certification_save(by=request.user, **data)
         return self._answer(certification, status.HTTP_201_CREATED)
 
@@ -209,7 +203,7 @@ class CertificationViewSet(
     )
     def update(self, request, pk=None):
         certification = self.get_object()
-        data = _payload(CertificationInputSerializer, request)
+        data = validated_payload(CertificationInputSerializer, request)
         certification = services.certification_save(
             by=request.user, certification=certification, **data
         )
@@ -259,7 +253,7 @@ class CompletionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         responses={201: CompletionSerializer, **REFUSALS},
     )
     def create(self, request):
-        data = _payload(CompletionInputSerializer, request)
+        data = validated_payload(CompletionInputSerializer, request)
         completion = services.completion_record(
             by=request.user,
             user=data["username"],
@@ -361,7 +355,7 @@ class AgreementVersionViewSet(
         responses={201: AgreementVersionSerializer, **REFUSALS},
     )
     def create(self, request):
-        data = _payload(AgreementVersionInputSerializer, request)
+        data = validated_payload(AgreementVersionInputSerializer, request)
         version = services.agreement_publish(by=request.user, **data)
         answer = AgreementVersionSerializer(version, context={"current_number": version.number})
         return Response(answer.data, status=status.HTTP_201_CREATED)
@@ -404,7 +398,7 @@ class AgreementAcceptanceViewSet(
         responses={201: AgreementAcceptanceSerializer, **REFUSALS},
     )
     def create(self, request):
-        data = _payload(AgreementAcceptInputSerializer, request)
+        data = validated_payload(AgreementAcceptInputSerializer, request)
         acceptance = services.agreement_accept(version=data["version"], by=request.user)
         acceptance = self.get_queryset().get(pk=acceptance.pk)
         return Response(self.get_serializer(acceptance).data, status=status.HTTP_201_CREATED)
@@ -517,7 +511,7 @@ class StepProgressViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def done(self, request, pk=None):
         progress = self.get_object()
-        data = _payload(StepDoneInputSerializer, request)
+        data = validated_payload(StepDoneInputSerializer, request)
         services.step_complete(
             by=request.user,
             progress=progress,
@@ -560,7 +554,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         application = self.get_object()
-        data = _payload(DecisionInputSerializer, request)
+        data = validated_payload(DecisionInputSerializer, request)
         approve = data["decision"] == Application.Decision.APPROVED
         services.application_decide(
             by=request.user,

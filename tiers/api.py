@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from distributors.access import HasPortalRole, IsPortalUser, is_partner, user_membership
 from distributors.models import Distributor
-from drm.api import Pagination
+from drm.api import Pagination, validated_payload
 
 from . import selectors, services
 from .filters import ReviewFilter
@@ -35,12 +35,6 @@ REFUSALS = {
     404: OpenApiResponse(description="No such row among those you may see"),
 }
 MANUFACTURER = "The manufacturer's staff only (403 for a partner)."
-
-
-def _payload(serializer_class, request):
-    payload = serializer_class(data=request.data, context={"request": request})
-    payload.is_valid(raise_exception=True)
-    return payload.validated_data
 
 
 class RequirementViewSet(
@@ -75,7 +69,7 @@ class RequirementViewSet(
         responses={201: TierRequirementSerializer, **REFUSALS},
     )
     def create(self, request):
-        data = _payload(TierRequirementInputSerializer, request)
+        data = validated_payload(TierRequirementInputSerializer, request)
         requirement = services.requirement_save(by=request.user, **data)
         requirement = self.get_queryset().get(pk=requirement.pk)
         return Response(TierRequirementSerializer(requirement).data, status=status.HTTP_201_CREATED)
@@ -127,7 +121,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         review = self.get_object()
-        data = _payload(TierDecisionSerializer, request)
+        data = validated_payload(TierDecisionSerializer, request)
         review = services.review_confirm(
             review=review, by=request.user, reason=data.get("reason", "")
         )
@@ -142,7 +136,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def override(self, request, pk=None):
         review = self.get_object()
-        data = _payload(TierOverrideSerializer, request)
+        data = validated_payload(TierOverrideSerializer, request)
         review = services.review_override(
             review=review, by=request.user, reason=data["reason"], tier=data.get("tier")
         )

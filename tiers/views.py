@@ -3,7 +3,6 @@ requalification (filtered, exported, each confirmed or overridden), a distributo
 the partner's standing: its figures against its tier's requirements and the next tier's."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +19,8 @@ from distributors.access import (
 )
 from distributors.filters import page_data, page_form
 from distributors.models import Distributor
-from drm.acts import act
-from drm.errors import DomainError, NotAllowed
+from drm.acts import act, form_refusal
+from drm.errors import DomainError
 
 from . import selectors, services
 from .filters import ReviewFilter
@@ -30,12 +29,6 @@ from .models import TierRequirement, TierReview, TierRun
 from .requirements import requirement_list
 
 PAGE_SIZE = 50
-
-
-def _fail(form, exc):
-    if isinstance(exc, NotAllowed):
-        raise PermissionDenied(exc.message) from exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 @require_safe
@@ -68,7 +61,7 @@ def requirement_save(request):
         try:
             services.requirement_save(by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(
                 request, _("The requirement is saved; the next requalification reads it.")
@@ -146,7 +139,7 @@ def proposal_detail(request, pk):
                 )
                 done = _("The proposal is overridden: %(distributor)s is %(tier)s.")
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             review.distributor.refresh_from_db()
             messages.success(

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from distributors.access import HasPortalRole, Role, is_manufacturer, user_role
-from drm.api import Pagination
+from drm.api import Pagination, validated_payload
 
 from . import selectors, services
 from .filters import DeliveryFilter
@@ -41,12 +41,6 @@ KEEPERS = (
 class KeepsSubscriptions(BasePermission):
     def has_permission(self, request, view):
         return is_manufacturer(request.user) or user_role(request.user) == Role.PARTNER_ADMIN
-
-
-def _payload(serializer_class, request):
-    payload = serializer_class(data=request.data, context={"request": request})
-    payload.is_valid(raise_exception=True)
-    return payload.validated_data
 
 
 class SubscriptionViewSet(
@@ -86,7 +80,7 @@ class SubscriptionViewSet(
         responses={201: SubscriptionSecretSerializer, **REFUSALS},
     )
     def create(self, request):
-        data = _payload(SubscriptionInputSerializer, request)
+        data = validated_payload(SubscriptionInputSerializer, request)
         subscription = services.subscription_create(by=request.user, **data)
         return Response(
             self._read(subscription, SubscriptionSecretSerializer),
@@ -102,7 +96,7 @@ class SubscriptionViewSet(
     )
     def update(self, request, pk=None):
         subscription = self.get_object()
-        data = _payload(SubscriptionInputSerializer, request)
+        data = validated_payload(SubscriptionInputSerializer, request)
         subscription = services.subscription_update(
             subscription=subscription, by=request.user, **data
         )

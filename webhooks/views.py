@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from distributors.access import Role, is_manufacturer, user_role
 from distributors.filters import page_data, page_form
-from drm.acts import act
+from drm.acts import act, form_refusal
 from drm.errors import DomainError, NotAllowed
 from drm.events import event_types
 
@@ -74,12 +74,6 @@ def _context(request, **context):
     }
 
 
-def _fail(form, exc):
-    if isinstance(exc, NotAllowed):
-        raise PermissionDenied(exc.message) from exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
 @require_safe
 @keeper_required
 def subscription_list(request):
@@ -96,7 +90,7 @@ def subscription_new(request):
         try:
             subscription = services.subscription_create(by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             return _secret_page(request, subscription, created=True)
     status = 400 if request.method == "POST" else 200
@@ -137,7 +131,7 @@ def subscription_detail(request, pk):
                 subscription=subscription, by=request.user, **form.cleaned_data
             )
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, _("The subscription is saved."))
             return redirect(_url(request, "detail", subscription.pk))

@@ -23,8 +23,8 @@ from distributors.access import (
     user_role,
 )
 from distributors.filters import page_data, page_form
-from drm.acts import act
-from drm.errors import DomainError, NotAllowed
+from drm.acts import act, form_refusal
+from drm.errors import DomainError
 
 from .. import selectors, services
 from ..filters import (
@@ -52,12 +52,6 @@ def _page(request, template, context, status=200):
         **context,
     }
     return render(request, template, context, status=status)
-
-
-def _fail(form, exc):
-    if isinstance(exc, NotAllowed):
-        raise PermissionDenied(exc.message) from exc
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _filtered(request, filterset_class, queryset):
@@ -141,7 +135,7 @@ def _course_form(request, course=None):
         try:
             saved = services.course_save(by=request.user, course=course, **form.cleaned_data)
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, _("The course is saved in the catalogue."))
             return redirect("partnership:course", pk=saved.pk)
@@ -188,7 +182,7 @@ def _certification_form(request, certification=None):
                 by=request.user, certification=certification, **form.cleaned_data
             )
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, _("The certification is saved."))
             return redirect("partnership:certifications")
@@ -245,7 +239,7 @@ def completion_create(request):
         try:
             completion = services.completion_record(by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(
                 request,
@@ -341,7 +335,7 @@ def agreement_publish(request):
         try:
             version = services.agreement_publish(by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(
                 request,

@@ -26,7 +26,7 @@ from distributors.access import (
 )
 from distributors.filters import page_form
 from distributors.models import Distributor
-from drm.acts import act
+from drm.acts import act, form_refusal
 from drm.errors import DomainError
 from drm.names import name_in
 from drm.proxies import client_address
@@ -43,7 +43,7 @@ from ..forms import (
 )
 from ..journeys import CHECKS
 from ..models import Journey, JourneyStep, Onboarding, StepProgress
-from . import _fail, _filtered, _page
+from . import _filtered, _page
 
 # The public form: a person takes at least this long to fill it in; a page older than this
 # is sent again (its signed time has expired).
@@ -70,7 +70,7 @@ def journey_create(request):
         try:
             journey = services.journey_save(by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(request, _("The journey is saved: add its steps."))
             return redirect("partnership:journey", journey.pk)
@@ -105,7 +105,7 @@ def _step_form(request, journey, step=None):
                 by=request.user, journey=journey, step=step, **form.cleaned_data
             )
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             return form, True
     return form, False
@@ -129,7 +129,7 @@ def journey_detail(request, pk):
         try:
             services.journey_save(by=request.user, journey=journey, **journey_form.cleaned_data)
         except DomainError as exc:
-            _fail(journey_form, exc)
+            form_refusal(journey_form, exc)
         else:
             messages.success(request, _("The journey is saved."))
             return redirect("partnership:journey", journey.pk)
@@ -297,7 +297,7 @@ def application_decide(request, code):
                 invite_contact=approve and form.cleaned_data["invite_contact"],
             )
         except DomainError as exc:
-            _fail(form, exc)
+            form_refusal(form, exc)
         else:
             messages.success(
                 request,
@@ -428,7 +428,7 @@ def apply(request):
                     language=(translation.get_language() or "en")[:2],
                 )
             except DomainError as exc:
-                _fail(form, exc)
+                form_refusal(form, exc)
             else:
                 return redirect("partnership:apply-thanks")
         form.data = form.data.copy()
