@@ -224,9 +224,15 @@ def exception_handler(exc, context):
     return response
 
 
-def validated_payload(serializer_class, request):
+def checked_serializer(serializer_class, request):
     """The request's body checked by `serializer_class` (a 400 naming each field otherwise):
-    its validated data, for the service to act on."""
+    the serializer, for a caller that reads more than its validated data."""
     payload = serializer_class(data=request.data, context={"request": request})
     payload.is_valid(raise_exception=True)
-    return payload.validated_data
+    return payload
+
+
+def validated_payload(serializer_class, request):
+    """The request's body checked by `serializer_class`: its validated data, for the service
+    to act on."""
+    return checked_serializer(serializer_class, request).validated_data

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from distributors.access import HasPortalRole, is_manufacturer
-from drm.api import Pagination
+from drm.api import Pagination, checked_serializer
 from drm.errors import ValidationFailed
 
 from . import selectors, services
@@ -49,12 +49,6 @@ REFUSALS = {
     403: OpenApiResponse(description="Not yours to do (a rep, the wrong side)"),
     404: OpenApiResponse(description="No such goal among those you may see"),
 }
-
-
-def _payload(serializer_class, request):
-    payload = serializer_class(data=request.data, context={"request": request})
-    payload.is_valid(raise_exception=True)
-    return payload
 
 
 def _terms(payload):
@@ -114,7 +108,7 @@ class GoalViewSet(viewsets.GenericViewSet):
         responses={201: GoalSerializer, **REFUSALS},
     )
     def create(self, request):
-        payload = _payload(GoalInputSerializer, request)
+        payload = checked_serializer(GoalInputSerializer, request)
         goal = services.goal_create(by=request.user, terms=_terms(payload))
         return self._answer(goal, status.HTTP_201_CREATED)
 
@@ -127,7 +121,7 @@ class GoalViewSet(viewsets.GenericViewSet):
     )
     def partial_update(self, request, pk=None):
         goal = self.get_object()
-        payload = _payload(GoalTermsSerializer, request)
+        payload = checked_serializer(GoalTermsSerializer, request)
         goal = services.goal_update(goal=goal, by=request.user, terms=_terms(payload))
         return self._answer(goal)
 
@@ -138,7 +132,7 @@ class GoalViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"])
     def check(self, request):
-        entered = _payload(GoalCheckSerializer, request).terms()
+        entered = checked_serializer(GoalCheckSerializer, request).terms()
         verdict = services.goal_smart_check(
             by=request.user,
             fields=entered["fields"],
@@ -168,7 +162,7 @@ class GoalViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def counter(self, request, pk=None):
         goal = self.get_object()
-        payload = _payload(CounterSerializer, request)
+        payload = checked_serializer(CounterSerializer, request)
         goal = services.goal_counter(goal=goal, by=request.user, terms=_terms(payload))
         return self._answer(goal)
 
@@ -200,7 +194,7 @@ class GoalViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         goal = self.get_object()
-        payload = _payload(CloseSerializer, request)
+        payload = checked_serializer(CloseSerializer, request)
         goal = services.goal_close(goal=goal, by=request.user, **payload.validated_data)
         return self._answer(goal)
 
@@ -214,7 +208,7 @@ class GoalViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def amend(self, request, pk=None):
         goal = self.get_object()
-        data = dict(_payload(AmendSerializer, request).validated_data)
+        data = dict(checked_serializer(AmendSerializer, request).validated_data)
         landmarks = data.pop("landmarks", None)
         bands = data.pop("bands", None)
         amendment = services.amendment_propose(
@@ -262,7 +256,7 @@ class GoalViewSet(viewsets.GenericViewSet):
     def landmarks(self, request, pk=None):
         goal = self.get_object()
         if request.method == "PUT":
-            payload = _payload(LandmarksInputSerializer, request)
+            payload = checked_serializer(LandmarksInputSerializer, request)
             rows = [(row["date"], row["expected"]) for row in payload.validated_data["landmarks"]]
             services.goal_update(
                 goal=goal,
@@ -354,7 +348,7 @@ class LandmarkReviewViewSet(
     @action(detail=True, methods=["post"])
     def account(self, request, pk=None):
         review = self.get_object()
-        data = _payload(AccountSerializer, request).validated_data
+        data = checked_serializer(AccountSerializer, request).validated_data
         review = services.review_account(
             review=review,
             by=request.user,
@@ -417,7 +411,7 @@ class ActivityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={201: ActivitySerializer, 400: REFUSALS[400]},
     )
     def create(self, request):
-        data = _payload(ActivityInputSerializer, request).validated_data
+        data = checked_serializer(ActivityInputSerializer, request).validated_data
         activity = services.activity_record(by=request.user, **data)
         return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
 

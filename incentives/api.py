@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from distributors.access import HasPortalRole, IsPortalUser
 from distributors.models import Distributor
-from drm.api import Pagination, validated_payload
+from drm.api import Pagination, checked_serializer
 from goals.models import Goal
 
 from . import selectors, services
@@ -106,7 +106,7 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         responses={201: ProgrammeSerializer, **REFUSALS},
     )
     def create(self, request):
-        payload = validated_payload(ProgrammeInputSerializer, request)
+        payload = checked_serializer(ProgrammeInputSerializer, request)
         programme = services.programme_create(by=request.user, **payload.arguments())
         return self._answer(programme, status.HTTP_201_CREATED)
 
@@ -134,7 +134,7 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
         programme = self.get_object()
-        data = validated_payload(AdvanceInputSerializer, request).validated_data
+        data = checked_serializer(AdvanceInputSerializer, request).validated_data
         settlement = services.programme_advance(programme=programme, by=request.user, **data)
         return Response(SettlementSerializer(settlement).data, status=status.HTTP_201_CREATED)
 
@@ -149,7 +149,7 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"], url_path="true-up", url_name="true-up")
     def true_up(self, request, pk=None):
         programme = self.get_object()
-        data = validated_payload(PaymentInputSerializer, request).validated_data
+        data = checked_serializer(PaymentInputSerializer, request).validated_data
         settlement = services.programme_true_up(programme=programme, by=request.user, **data)
         return Response(SettlementSerializer(settlement).data, status=status.HTTP_201_CREATED)
 
@@ -232,7 +232,7 @@ class BonusPaymentViewSet(viewsets.GenericViewSet):
         responses={201: EntrySerializer, **REFUSALS},
     )
     def create(self, request):
-        data = dict(validated_payload(BonusPaymentInputSerializer, request).validated_data)
+        data = dict(checked_serializer(BonusPaymentInputSerializer, request).validated_data)
         goal = get_object_or_404(Goal.objects.visible_to(request.user), pk=data.pop("goal"))
         entry = services.bonus_pay(goal=goal, by=request.user, **data)
         entry = selectors.entry_list(visible_to=request.user).get(pk=entry.pk)
