@@ -12,7 +12,8 @@ class DistributorsConfig(AppConfig):
         # notices registers the notification kinds; sections the record's own parts.
         from drm import collation
 
-        from . import notices, sections  # noqa: F401
+        from . import notices, regions, sections  # noqa: F401
 
         collation.connect()  # names sort the reader's way on SQLite too
         sections.register()
+        regions.connect()  # a region renamed reads at once

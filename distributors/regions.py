@@ -27,6 +27,16 @@ def forget(**_kwargs):
 request_started.connect(forget, dispatch_uid="distributors.regions.forget")
 
 
+def connect():
+    """A region saved or deleted in this process is read afresh at once, not a minute later."""
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Region
+
+    post_save.connect(forget, sender=Region, dispatch_uid="distributors.regions.saved")
+    post_delete.connect(forget, sender=Region, dispatch_uid="distributors.regions.deleted")
+
+
 def french_names():
     """{region in lower case: its French name} of the regions that have one."""
     now = time.monotonic()

@@ -77,9 +77,14 @@ def _flush_by_delete():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    """Each test starts with nothing cached: the shared cache and the in-process memos (a
+    flush deletes rows without the signals that would make them forget)."""
     from django.core.cache import cache
 
+    from distributors import regions
+
     cache.clear()
+    regions.forget()
     yield
 
 

@@ -62,6 +62,16 @@ def test_a_region_reads_in_french_only_for_french_readers_and_in_any_case(db):
     assert region_written("Somewhere") == "Somewhere"
 
 
+def test_a_region_given_a_french_name_reads_in_french_at_once_in_a_long_running_job(db):
+    region = Region.objects.create(name="Nordics", name_fr="")
+    assert region_display("Nordics", "fr") == "Nordics"  # read, and kept for a minute
+    region.name_fr = "Pays nordiques"
+    region.save()
+    assert region_display("Nordics", "fr") == "Pays nordiques"
+    region.delete()
+    assert region_display("Nordics", "fr") == "Nordics"
+
+
 def test_the_tier_form_edits_the_french_name(login, manager, distributor):
     tier = distributor.tier
     response = login(manager).post(
