@@ -54,22 +54,8 @@ def revenue_section(distributor, viewer, today):
 
 
 def profile_timeline(distributor, viewer, limit):
-    """Status, contract, tier and account manager changes, from the profile's history."""
-    from drm.history import history_changes
-
-    from .access import hidden_fields
-
-    ids = list(
-        Distributor.history.filter(id=distributor.pk)
-        .order_by("-history_date", "-history_id")
-        .values_list("history_id", flat=True)[: limit + 1]
-    )
-    changes = history_changes(
-        Distributor.history.filter(history_id__in=ids),
-        fields=PROFILE_FIELDS,
-        hidden=hidden_fields(viewer, Distributor),
-        subject=lambda _record: distributor.name,
-    )
+    """Status, contract, tier and account manager changes, from the profile's history (which
+    the page reads once for its history section too)."""
     return [
         record.TimelineEntry(
             when=change.when,
@@ -78,8 +64,8 @@ def profile_timeline(distributor, viewer, limit):
             url="#history",
             who=change.who_name,
         )
-        for change in changes
-        if change.action == "changed"
+        for change in selectors.distributor_profile_history(distributor=distributor, viewer=viewer)
+        if change.action == "changed" and change.name in PROFILE_FIELDS
     ][:limit]
 
 

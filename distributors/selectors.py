@@ -26,6 +26,7 @@ from drm.collation import collated
 from drm.history import history_changes
 from drm.names import display_name_sql
 
+from . import record
 from .access import Role, hidden_fields, user_role
 from .models import (
     Distributor,
@@ -404,19 +405,29 @@ HISTORY_WRITTEN = {
 }
 
 
+def distributor_profile_history(*, distributor, viewer):
+    """The changes of `distributor`'s own profile that `viewer` may see, newest first: read
+    once per page, where the history and the timeline both show them."""
+    return record.shared(
+        distributor,
+        ("profile_history", viewer.pk),
+        lambda: history_changes(
+            Distributor.history.filter(id=distributor.pk),
+            fields=Distributor.HISTORY_FIELDS,
+            hidden=hidden_fields(viewer, Distributor),
+            subject=lambda _record: distributor.name,
+            written=HISTORY_WRITTEN,
+        ),
+    )
+
+
 def distributor_history(*, distributor, viewer):
     """Who changed what and when on `distributor` and its partner users' memberships, newest
     first, without the fields `viewer` may not see.
 
     The caller has found `distributor` through `visible_to(viewer)`.
     """
-    profile = history_changes(
-        Distributor.history.filter(id=distributor.pk),
-        fields=Distributor.HISTORY_FIELDS,
-        hidden=hidden_fields(viewer, Distributor),
-        subject=lambda record: distributor.name,
-        written=HISTORY_WRITTEN,
-    )
+    profile = distributor_profile_history(distributor=distributor, viewer=viewer)
     members = history_changes(
         Membership.history.filter(distributor_id=distributor.pk).select_related("user"),
         fields=Membership.HISTORY_FIELDS,

@@ -39,6 +39,7 @@ class Change:
     # The same values for machines (the API): ISO dates, plain decimals, choice codes, ids.
     old_value: str | None = None
     new_value: str | None = None
+    name: str = ""  # the field's name, for callers that keep some fields of a history
 
     @property
     def action_label(self):
@@ -95,6 +96,7 @@ def history_changes(records, *, fields, hidden=(), subject=str, shown_on_create=
             action=action,
             subject=str(subject(record)),
             field=_label(model, name),
+            name=name,
             old=text(record, name, old),
             new=text(record, name, new),
             old_value=_machine(old),

@@ -2,6 +2,8 @@
 only for a page that asked for it (share_within_page)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from distributors import record
@@ -39,3 +41,24 @@ def test_the_partner_homes_leads_to_accept_is_the_sections_count(login, partner,
     assert [row.text for row in todo.rows] == [
         item["lead"].company for item in leads["waiting"][: record.TODO_PREVIEW]
     ]
+
+
+def test_the_timelines_profile_changes_are_the_historys_read_once(login, manager, distributor):
+    distributor.status = "probation"
+    distributor.save()
+    distributor.region = "Nordics"  # in the history, not a profile change of the timeline
+    distributor.save()
+
+    with CaptureQueriesContext(connection) as captured:
+        page = login(manager).get(distributor.get_absolute_url())
+
+    profile = [entry for entry in page.context["timeline"] if str(entry.kind) == "Profile"]
+    assert [entry.text for entry in profile] == ["Status: Active → Probation"]
+    history = [(change.field, change.new) for change in page.context["history"]]
+    assert ("Status", "Probation") in history and ("Region", "Nordics") in history
+    reads = [
+        query["sql"]
+        for query in captured
+        if query["sql"].startswith('SELECT "distributors_historicaldistributor"."')
+    ]
+    assert len(reads) == 1, reads
