@@ -78,6 +78,8 @@ class Figures:
     histogram: dict
     hours: float
     rating_total: float
+    # {stage: count} of one month inside the period, read with the rest (`funnel(month=)`).
+    month_counts: dict | None = None
 
     def count(self, stage):
         return self.counts.get(stage, 0)
@@ -99,21 +101,30 @@ class Figures:
         return _ratio(self.rating_total, self.count(Stage.REJECTED))
 
 
-def _figures(rows):
-    counts, histogram = defaultdict(int), defaultdict(int)
+def _figures(rows, *, month=None):
+    counts, histogram, month_counts = defaultdict(int), defaultdict(int), defaultdict(int)
     hours = rating = 0.0
-    for row in rows.values("stage", "bucket").annotate(
-        n=Sum("count"), t=Sum("total"), h=Sum("hours")
-    ):
+    sums = {"n": Sum("count"), "t": Sum("total"), "h": Sum("hours")}
+    if month is not None:
+        sums["in_month"] = Sum("count", filter=Q(month=month))
+    for row in rows.values("stage", "bucket").annotate(**sums):
         if row["stage"] == Stage.ACCEPT_TIME:
             histogram[row["bucket"]] += row["n"]
             continue
         counts[row["stage"]] += row["n"]
+        if month is not None:
+            month_counts[row["stage"]] += row["in_month"] or 0
         if row["stage"] == Stage.ACCEPTED:
             hours += row["h"] or 0
         if row["stage"] == Stage.REJECTED:
             rating += float(row["t"] or 0)
-    return Figures(dict(counts), dict(histogram), hours, rating)
+    return Figures(
+        dict(counts),
+        dict(histogram),
+        hours,
+        rating,
+        dict(month_counts) if month is not None else None,
+    )
 
 
 def rate_figure(rate, counts):
@@ -131,17 +142,20 @@ def rate_figure(rate, counts):
     }
 
 
-def funnel(*, period, distributor=None, source=None):
+def funnel(*, period, distributor=None, source=None, month=None):
     """The funnel of one distributor (from the leads handed to it) or of the channel (from the
     MQLs that entered the pool): steps with counts and the rate that reaches each from the step
-    before (leads.rates), every rate with its numerator and denominator, time to accept."""
+    before (leads.rates), every rate with its numerator and denominator, time to accept; with
+    `month` (the first day of a month of `period`), that month's counts too, from the same
+    query ("month_counts")."""
     figures = _figures(
         _rows(
             grain=_scope(distributor, source),
             period=period,
             distributor=distributor,
             source=source,
-        )
+        ),
+        month=month,
     )
     steps = []
     for key, stage, rate in STEPS:
@@ -166,6 +180,7 @@ def funnel(*, period, distributor=None, source=None):
         "median_accept_hours": figures.median_accept_hours,
         "mean_accept_hours": figures.mean_accept_hours,
         "average_rejection_rating": figures.average_rejection_rating,
+        "month_counts": figures.month_counts,
     }
 
 

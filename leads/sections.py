@@ -48,10 +48,9 @@ def leads_section(distributor, viewer, today):
     # The running month's acceptances as the analytics count them (the rollups the lifecycle
     # services keep in step with each event).
     month = month_start(today)
-    this_month = analytics.funnel(
-        period=analytics.month_range(month, month), distributor=distributor
+    funnel = analytics.funnel(
+        period=analytics.month_range(last=month), distributor=distributor, month=month
     )
-    funnel = analytics.funnel(period=analytics.month_range(), distributor=distributor)
     if manufacturer:
         base = reverse("leads:list")
         waiting_url = f"{base}?{urlencode({'distributor': distributor.code, 'status': 'assigned'})}"
@@ -67,7 +66,7 @@ def leads_section(distributor, viewer, today):
         ],
         "waiting_count": counts["waiting"],
         "overdue_count": counts["overdue"],
-        "accepted_this_month": this_month["counts"].get(Stage.ACCEPTED, 0),
+        "accepted_this_month": funnel["month_counts"].get(Stage.ACCEPTED, 0),
         "month": month,
         "funnel": funnel,
         "waiting_url": waiting_url,

@@ -187,3 +187,23 @@ def test_the_dashboard_ranking_agrees_with_the_full_table(manager, partner, dist
 
 def test_a_channel_without_leads_ranks_nobody(db):
     assert analytics.distributor_ranking(period=period()) == ([], [], 0)
+
+
+def test_a_funnels_month_counts_are_that_months_own_funnel(manager, partner, distributor, criteria):
+    live(distributor, manager, partner, handed=5, accepted=3, rejected=["spam"], dql=1)
+    with time_machine.travel(APRIL + datetime.timedelta(days=30), tick=False):  # in May
+        lead = factories.LeadFactory()
+        services.lead_assign(lead=lead, distributor=distributor, by=manager)
+        services.lead_accept(lead=lead, by=partner)
+    both = analytics.funnel(
+        period=period(), distributor=distributor, month=datetime.date(2026, 5, 1)
+    )
+    may = analytics.funnel(
+        period=analytics.month_range(datetime.date(2026, 5, 1), datetime.date(2026, 5, 1)),
+        distributor=distributor,
+    )
+    in_may = {stage: n for stage, n in both["month_counts"].items() if n}
+    assert in_may == {stage: n for stage, n in may["counts"].items() if n}
+    assert both["month_counts"]["accepted"] == 1
+    assert both["counts"]["accepted"] == 4  # the period's own counts are untouched
+    assert analytics.funnel(period=period(), distributor=distributor)["month_counts"] is None
