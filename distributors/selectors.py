@@ -163,19 +163,45 @@ def distributor_get(*, visible_to, code):
     )
 
 
+# How many complete months the record's revenue figures read, in one query (revenue_grid).
+REVENUE_GRID_MONTHS = 24
+
+
+def revenue_grid(*, distributor, months=REVENUE_GRID_MONTHS, today=None):
+    """(window, rows) of `distributor`'s revenue over the last `months` complete months,
+    grouped by month, product line (as the reader names it), currency and the rate that priced
+    it, each with its reporting total, its rows left out for want of a rate and its rows priced.
+
+    The one read behind the record's revenue chart, its months not reported and its revenue
+    per invested value: read once per page (record.shared) over at least REVENUE_GRID_MONTHS,
+    each figure keeping the months of its own window."""
+    wanted = periods.complete_months(months, on=today)
+    window = periods.complete_months(max(months, REVENUE_GRID_MONTHS), on=today)
+
+    def read():
+        return list(
+            RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
+            .annotate(line=display_name_sql("product_line__"))
+            .values("month", "line", "currency", "rate_month", "rate")
+            .annotate(
+                total=Sum("reporting_amount"),
+                missing=Count("id", filter=Q(reporting_amount__isnull=True)),
+                priced=Count("id", filter=Q(rate_month__isnull=False)),
+            )
+            .order_by()
+        )
+
+    rows = record.shared(distributor, ("revenue_grid", window.first, window.end), read)
+    return wanted, [row for row in rows if wanted.first <= row["month"] < wanted.end]
+
+
 def revenue_chart(*, distributor, months=24, today=None):
     """Chart.js data for a stacked bar chart of monthly revenue by product line (lines by
     name, months without revenue at 0), in plain Python: the distributor's page reads it on
     every view, and a frame costs more than the two dozen rows it holds."""
-    window = periods.complete_months(months, on=today)
+    window, rows = revenue_grid(distributor=distributor, months=months, today=today)
     totals = defaultdict(dict)
-    for row in (
-        RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
-        .annotate(line=display_name_sql("product_line__"))
-        .values("month", "line")
-        .annotate(total=Sum("reporting_amount"))
-        .order_by()
-    ):
+    for row in rows:
         by_month = totals[row["line"]]
         by_month[row["month"]] = by_month.get(row["month"], 0.0) + float(row["total"] or 0)
     return {
@@ -213,6 +239,32 @@ def _pricing_groups(revenue_qs):
             priced=Count("id", filter=Q(rate_month__isnull=False)),
         )
         .order_by("currency", "month", "rate_month")
+    )
+
+
+def _pricing_of(rows):
+    """The groups `_pricing_groups` gives, from revenue_grid's finer rows (summed over the
+    product lines), in the same order."""
+    groups = {}
+    for row in rows:
+        key = (row["currency"], row["month"], row["rate_month"], row["rate"])
+        group = groups.setdefault(
+            key,
+            {
+                **dict(zip(("currency", "month", "rate_month", "rate"), key, strict=True)),
+                "total": None,
+                "missing": 0,
+                "priced": 0,
+            },
+        )
+        if row["total"] is not None:
+            group["total"] = (group["total"] or Decimal(0)) + row["total"]
+        group["missing"] += row["missing"]
+        group["priced"] += row["priced"]
+    return sorted(
+        groups.values(),
+        # Postgres's order: rows without a rate month last.
+        key=lambda g: (g["currency"], g["month"], g["rate_month"] is None, g["rate_month"] or 0),
     )
 
 
@@ -257,10 +309,8 @@ def revenue_per_invested(*, distributor, months=INVESTMENT_MONTHS, today=None, i
     `invested`: the window's invested value when the caller has it already (the sum of
     `investment_summary` over the same months), else read here.
     """
-    window = periods.complete_months(months, on=today)
-    groups = _pricing_groups(
-        RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
-    )
+    window, rows = revenue_grid(distributor=distributor, months=months, today=today)
+    groups = _pricing_of(rows)
     revenue = sum((row["total"] or Decimal(0) for row in groups), Decimal(0))
     if invested is None:
         invested = Investment.objects.filter(
@@ -373,16 +423,10 @@ def _unreported(distributor, window, reported):
 
 def unreported_months(*, distributor, months=24, today=None):
     """The complete months (newest first) of the last `months` in which `distributor` reported
-    no revenue, counted from its contract start: the months `revenue_report` lists, in one
-    small query."""
-    window = periods.complete_months(months, on=today)
-    reported = set(
-        RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
-        .values_list("month", flat=True)
-        .distinct()
-        .order_by()
-    )
-    return _unreported(distributor, window, reported)
+    no revenue, counted from its contract start: the months `revenue_report` lists, from the
+    revenue_grid the record's other revenue figures read."""
+    window, rows = revenue_grid(distributor=distributor, months=months, today=today)
+    return _unreported(distributor, window, {row["month"] for row in rows})
 
 
 def tier_list():
