@@ -9,7 +9,7 @@ are the certificates page's (`selectors.certificate_list`)."""
 import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -87,16 +87,41 @@ def todo_certificates(viewer, *, distributor, scope, today):
 
 def _agreement(distributor):
     """(the current agreement version or None, the distributor's acceptance of it or None),
-    read once per page."""
+    read once per page, in one query (the version with its acceptance's figures; the terms
+    themselves, which the record does not show, left unread)."""
     from .models import AgreementAcceptance
-    from .services import agreement_current
+    from .services import agreement_versions
 
     def read():
-        current = agreement_current()
+        acceptance = AgreementAcceptance.objects.filter(
+            version=OuterRef("pk"), distributor=distributor
+        )
+
+        def of_acceptance(field):
+            return Subquery(acceptance.values(field)[:1])
+
+        current = (
+            agreement_versions()
+            .defer("body", "body_fr")
+            .annotate(
+                acceptance_id=of_acceptance("pk"),
+                acceptance_by_id=of_acceptance("accepted_by_id"),
+                acceptance_by_name=of_acceptance("accepted_by_name"),
+                acceptance_at=of_acceptance("accepted_at"),
+            )
+            .first()
+        )
         if current is None:
             return None, None
-        return current, (
-            AgreementAcceptance.objects.filter(version=current, distributor=distributor).first()
+        if current.acceptance_id is None:
+            return current, None
+        return current, AgreementAcceptance(
+            pk=current.acceptance_id,
+            version=current,
+            distributor=distributor,
+            accepted_by_id=current.acceptance_by_id,
+            accepted_by_name=current.acceptance_by_name,
+            accepted_at=current.acceptance_at,
         )
 
     return record.shared(distributor, "agreement", read)

@@ -348,9 +348,14 @@ def certificates_expiring_notify(*, today=None):
 # --- the partner agreement ---------------------------------------------------------------------
 
 
+def agreement_versions():
+    """The published versions, the current one (the one partners are asked to accept) first."""
+    return AgreementVersion.objects.order_by("-number")
+
+
 def agreement_current():
     """The version partners are asked to accept: the latest published, or None."""
-    return AgreementVersion.objects.order_by("-number").first()
+    return agreement_versions().first()
 
 
 @transaction.atomic

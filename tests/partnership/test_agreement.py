@@ -153,3 +153,22 @@ def test_a_french_reader_reads_the_title_terms_and_changes_in_french(login, mana
     with translation.override("en"):
         page = client.get(reverse("partnership:agreement"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Distribution agreement" in page.content.decode()
+
+
+def test_the_record_names_who_accepted_the_current_version_only(
+    login, manager, partner, version, distributor
+):
+    accepted = services.agreement_accept(version=version, by=partner)
+    client = login(manager)
+    page = client.get(reverse("distributors:detail", args=[distributor.code]))
+    section = {s.key: s.context for s in page.context["sections"]}["agreement"]
+    assert section["current"] == version
+    assert section["accepted"].accepted_by_name == accepted.accepted_by_name
+    assert section["accepted"].accepted_at == accepted.accepted_at
+    assert accepted.accepted_by_name.encode() in page.content
+
+    newer = services.agreement_publish(by=manager, title="Agreement", body="New terms.")
+    page = client.get(reverse("distributors:detail", args=[distributor.code]))
+    section = {s.key: s.context for s in page.context["sections"]}["agreement"]
+    assert section["current"] == newer and section["accepted"] is None
+    assert b'data-accepted="false"' in page.content
