@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "partnership",
     "tiers",
     "webhooks",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +158,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Refuses a right password of a user whose side signs in at its company only (sso/).
+    "sso.backends.PasswordGateBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on: only ever answers the portal's own callback views.
+    "sso.backends.ProviderOIDCBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -189,6 +194,16 @@ OTP_TOTP_ISSUER = env("TWO_FACTOR_ISSUER", default="DRM portal")
 OTP_TOTP_THROTTLE_FACTOR = 1
 # The admin's device pages never show a key or its QR code once saved.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Single sign-on (sso/): the identity providers themselves are kept on the Integrations pages.
+# The manufacturer's staff may no longer log in with a password (only at the company sign-in).
+SSO_STAFF_PASSWORD_LOGIN_DISABLED = env.bool("SSO_STAFF_PASSWORD_LOGIN_DISABLED", default=False)
+# Seconds of clock difference tolerated with a provider (ID token and assertion times).
+SSO_CLOCK_SKEW = env.int("SSO_CLOCK_SKEW", default=60)
+# Seconds the portal waits for a provider's token, keys and userinfo endpoints.
+SSO_TIMEOUT = env.int("SSO_TIMEOUT", default=10)
+# Providers' endpoints must be https:// (off only for tests and demos on loopback).
+SSO_REQUIRE_HTTPS = env.bool("SSO_REQUIRE_HTTPS", default=not DEBUG)
 
 # E-mail (invitations, notifications, password resets): printed to the console unless
 # EMAIL_URL names a server.
