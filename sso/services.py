@@ -244,6 +244,15 @@ def password_login_allowed(user):
 OIDC_REQUIRED = ("issuer", "client_id", "authorization_endpoint", "token_endpoint", "jwks_uri")
 SAML_REQUIRED = ("entity_id", "sso_url", "certificate")
 MANUFACTURER_ONLY = ("admin_values", "manager_values")
+HTTPS_FIELDS = (
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "userinfo_endpoint",
+    "end_session_endpoint",
+    "sso_url",
+    "slo_url",
+)
 
 
 def _may_keep(by, distributor):
@@ -319,6 +328,15 @@ def provider_save(*, by, provider=None, distributor=None, data, domains):
                 % {"field": IdentityProvider._meta.get_field(name).verbose_name},
                 field=name,
             )
+    if settings.SSO_REQUIRE_HTTPS:
+        for name in HTTPS_FIELDS:
+            value = getattr(provider, name)
+            if value and not value.startswith("https://"):
+                raise ValidationFailed(
+                    _("%(field)s must be an https:// address.")
+                    % {"field": IdentityProvider._meta.get_field(name).verbose_name},
+                    field=name,
+                )
     if provider.password_login_disabled and not provider_works(provider):
         raise ValidationFailed(
             _("Local passwords can be switched off once someone has signed in with this provider."),
