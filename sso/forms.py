@@ -2,6 +2,7 @@
 protocol needs, who may change the role mapping, passwords off only once the provider works)."""
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import IdentityProvider
@@ -31,6 +32,12 @@ FIELDS = (
 )
 
 
+def _https_by_default(field, **kwargs):
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class ProviderForm(forms.ModelForm):
     domains = forms.CharField(
         label=_("E-mail domains"),
@@ -50,6 +57,7 @@ class ProviderForm(forms.ModelForm):
         model = IdentityProvider
         fields = FIELDS
         widgets = {"certificate": forms.Textarea(attrs={"rows": 4})}
+        formfield_callback = _https_by_default
 
     def __init__(self, *args, manufacturer, distributor_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
