@@ -163,6 +163,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     # Single sign-on: only ever answers the portal's own callback views.
     "sso.backends.ProviderOIDCBackend",
+    "sso.backends.ProviderSAMLBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -204,6 +205,8 @@ SSO_CLOCK_SKEW = env.int("SSO_CLOCK_SKEW", default=60)
 SSO_TIMEOUT = env.int("SSO_TIMEOUT", default=10)
 # Providers' endpoints must be https:// (off only for tests and demos on loopback).
 SSO_REQUIRE_HTTPS = env.bool("SSO_REQUIRE_HTTPS", default=not DEBUG)
+# SAML signatures are checked by xmlsec1 (Debian: apt-get install xmlsec1).
+SSO_XMLSEC_BINARY = env("SSO_XMLSEC_BINARY", default="/usr/bin/xmlsec1")
 
 # E-mail (invitations, notifications, password resets): printed to the console unless
 # EMAIL_URL names a server.

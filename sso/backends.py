@@ -177,3 +177,11 @@ class PasswordGateBackend(ModelBackend):
         if request is not None:
             request.sso_password_refused = True
         raise PermissionDenied
+
+
+class ProviderSAMLBackend(ModelBackend):
+    """The backend a SAML sign-in is recorded under (sso.saml logs the user in itself once the
+    assertion is verified); it authenticates no credentials of its own."""
+
+    def authenticate(self, request, **kwargs):
+        return None

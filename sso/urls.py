@@ -5,7 +5,7 @@ under /my/)."""
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from . import signin, views
+from . import saml, signin, views
 
 app_name = "sso"
 
@@ -29,6 +29,8 @@ urlpatterns = [
     *_pages("integrations/sign-in/", views.CHANNEL, ""),
     *_pages("my/sign-in/", views.PARTNER, "mine-"),
     path("sso/company/", signin.company_sign_in, name="company"),
+    path("sso/saml/<int:pk>/acs/", saml.assertion_consumer, name="saml-acs"),
+    path("sso/saml/<int:pk>/metadata/", saml.metadata, name="saml-metadata"),
     path("sso/<int:pk>/start/", require_safe(signin.start), name="start"),
     path(
         "sso/oidc/callback/", require_safe(signin.OIDCCallbackView.as_view()), name="oidc-callback"

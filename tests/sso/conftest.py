@@ -10,3 +10,12 @@ def oidc_idp():
     idp = LoopbackIdp(["http://testserver"])
     yield idp
     idp.stop()
+
+
+@pytest.fixture(scope="session")
+def saml_idp():
+    from .saml_idp import LoopbackSamlIdp
+
+    idp = LoopbackSamlIdp()
+    yield idp
+    idp.stop()
