@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -122,6 +123,7 @@ from tests import factories
 from tests.funds import files as funds_files
 from tests.funds.factories import AccrualFundFactory, FundFactory, ImpactEstimateFactory
 from tests.goals.rows import bands_data, landmarks_data
+from tests.sso.saml_idp import _key_and_certificate as saml_key_and_certificate
 from tiers import services as tier_services
 from tiers.filters import ReviewFilter as TierReviewFilter
 from tiers.models import TierRequirement, TierReview
@@ -660,7 +662,20 @@ def build_sso(users, owned):
     staff = sso_services.provider_save(
         by=users["manager"], data=sso_provider_data("sign-in of maker"), domains=["maker.example"]
     )
-    return {"staff_sso_provider": staff}
+    _key, certificate = saml_key_and_certificate(Path(tempfile.mkdtemp(prefix="drm-routes-saml-")))
+    saml = sso_services.provider_save(
+        by=users["manager"],
+        data={
+            "name": "SAML sign-in of maker",
+            "protocol": IdentityProvider.Protocol.SAML,
+            "is_active": True,
+            "entity_id": "https://idp.maker.example/metadata",
+            "sso_url": "https://idp.maker.example/sso",
+            "certificate": certificate.read_text(),
+        },
+        domains=["saml.maker.example"],
+    )
+    return {"staff_sso_provider": staff, "staff_saml_provider": saml}
 
 
 def build_scoring(today):
@@ -1857,6 +1872,8 @@ URLS = {
     "sso:mine-detail": by("sso:mine-detail", lambda o: o.sso_provider.pk),
     "sso:mine-deactivate": by("sso:mine-deactivate", lambda o: o.sso_provider.pk),
     "sso:start": by("sso:start", lambda o: o.sso_provider.pk),
+    "sso:saml-acs": lambda w, o: reverse("sso:saml-acs", args=[w.staff_saml_provider.pk]),
+    "sso:saml-metadata": lambda w, o: reverse("sso:saml-metadata", args=[w.staff_saml_provider.pk]),
     "webhooks:detail": lambda w, o: reverse("webhooks:detail", args=[w.channel_webhook.pk]),
     "webhooks:rotate": lambda w, o: reverse("webhooks:rotate", args=[w.channel_webhook.pk]),
     "webhooks:test": lambda w, o: reverse("webhooks:test", args=[w.channel_webhook.pk]),
@@ -4054,6 +4071,8 @@ ROWS = [
     ),
     Row("sso:start", "GET", everyone(got(302, to("https://idp.example/o/authorize/")))),
     Row("sso:oidc-callback", "GET", everyone(got(302, to("/accounts/login/")))),
+    Row("sso:saml-acs", "POST", everyone(got(302, to("/accounts/login/")))),
+    Row("sso:saml-metadata", "GET", everyone(200)),
     Row("sso:list", "GET", staff_page(got(200, shows(sso_names)))),
     Row("sso:new", "GET", staff_page()),
     Row("sso:new", "POST", staff_page(writes(302)), body=sso_form, effect=sso_rows),
