@@ -137,6 +137,11 @@ def provider_detail(request, pk):
             provider=provider,
             works=services.provider_works(provider),
             deactivate_url=_url(request, "deactivate", provider.pk),
+            saml_metadata_url=request.build_absolute_uri(
+                reverse("sso:saml-metadata", args=[provider.pk])
+            )
+            if provider.protocol == provider.Protocol.SAML and provider.is_active
+            else "",
         ),
         status=status,
     )
