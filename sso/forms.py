@@ -82,7 +82,7 @@ class ProviderForm(forms.ModelForm):
                 empty_label=_("The manufacturer's staff"),
                 help_text=_("Whose people sign in here. Empty: the manufacturer's staff."),
             )
-            self.order_fields(["name", "distributor"])
+        self.order_fields(["name", "distributor", "domains", "protocol", "is_active"])
         side_is_staff = provider.pk and provider.distributor_id is None
         if side_is_staff:
             # The staff's passwords are closed by a setting (SSO_STAFF_PASSWORD_LOGIN_DISABLED).
