@@ -169,3 +169,46 @@ def test_the_list_reads_the_same_number_of_queries_for_one_or_many_providers(
         provider_make(name=f"P{n}", distributor=distributor, domains=[f"p{n}.example"])
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(reverse("sso:list"))
+
+
+def test_a_saml_provider_needs_the_idps_entity_id_sign_on_url_and_certificate(login, manager):
+    client = login(manager)
+    response = client.post(reverse("sso:new"), form_data(protocol="saml", domains="saml.example"))
+    assert response.status_code == 400
+    assert "IdP entity ID is required for this protocol" in response.content.decode()
+    response = client.post(
+        reverse("sso:new"),
+        form_data(
+            protocol="saml",
+            domains="saml.example",
+            entity_id="https://adfs.acme.example/adfs/services/trust",
+            sso_url="https://adfs.acme.example/adfs/ls/",
+            certificate="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+        ),
+    )
+    assert response.status_code == 302
+    provider = IdentityProvider.objects.get()
+    page = client.get(reverse("sso:detail", args=[provider.pk])).content.decode()
+    assert reverse("sso:saml-metadata", args=[provider.pk]) in page
+
+
+def test_a_partner_admin_closes_passwords_once_its_provider_has_signed_someone_in(
+    login, partner, distributor
+):
+    from sso import services
+
+    provider = provider_make(distributor=distributor, domains=["acme.example"])
+    client = login(partner)
+    data = form_data(domains="acme.example", password_login_disabled="on")
+    response = client.post(reverse("sso:mine-detail", args=[provider.pk]), data)
+    assert response.status_code == 400
+    assert "once someone has signed in" in response.content.decode()
+    provider.refresh_from_db()
+    assert not provider.password_login_disabled
+
+    services.identity_sign_in(provider=provider, subject="s1", email="a@acme.example", claims={})
+    response = client.post(reverse("sso:mine-detail", args=[provider.pk]), data)
+    assert response.status_code == 302
+    provider.refresh_from_db()
+    assert provider.password_login_disabled
+    assert not services.password_login_allowed(partner)
