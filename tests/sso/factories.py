@@ -6,12 +6,12 @@ from sso.models import IdentityProvider, ProviderDomain
 def provider_make(*, name="Acme sign-in", distributor=None, domains=("acme.example",), **fields):
     defaults = {
         "protocol": IdentityProvider.Protocol.OIDC,
-        "issuer": "http://127.0.0.1:1/o",
+        "issuer": "https://idp.example/o",
         "client_id": f"client-{name.lower().replace(' ', '-')}",
         "client_secret": "s3cret-value-long-enough",
-        "authorization_endpoint": "http://127.0.0.1:1/o/authorize/",
-        "token_endpoint": "http://127.0.0.1:1/o/token/",
-        "jwks_uri": "http://127.0.0.1:1/o/.well-known/jwks.json",
+        "authorization_endpoint": "https://idp.example/o/authorize/",
+        "token_endpoint": "https://idp.example/o/token/",
+        "jwks_uri": "https://idp.example/o/.well-known/jwks.json",
         "role_claim": "groups",
         "admin_values": "portal-admins",
         "manager_values": "channel-managers" if distributor is None else "",
