@@ -423,6 +423,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.webhook_log_prune",
         "schedule": crontab(hour=4, minute=15),
     },
+    "sso-saml-seen-prune": {
+        "task": "sso.tasks.saml_seen_prune",
+        "schedule": crontab(hour=4, minute=20),
+    },
     "notification-digests": {
         "task": "notifications.tasks.notification_digests_send",
         "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0),

@@ -6,6 +6,8 @@ changes that distributor's people. Nothing a provider asserts (an e-mail, a grou
 naming a distributor) can attach a user to another distributor or to the manufacturer's side.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -28,7 +30,14 @@ from distributors.access import (
 from distributors.models import Membership
 from drm.errors import NotAllowed, ValidationFailed
 
-from .models import DOMAIN_RE, Identity, IdentityProvider, ProviderDomain, email_domain
+from .models import (
+    DOMAIN_RE,
+    Identity,
+    IdentityProvider,
+    ProviderDomain,
+    SamlAssertionSeen,
+    email_domain,
+)
 
 
 class SignInRefused(NotAllowed):
@@ -364,3 +373,16 @@ def provider_deactivate(*, by, provider):
     )
     provider.refresh_from_db()
     return provider
+
+
+# --- SAML replay memory ---------------------------------------------------------------------
+
+SEEN_KEPT = timedelta(days=1)
+
+
+def saml_seen_prune(*, now=None):
+    """Forget the SAML responses seen more than a day ago: an assertion lives minutes, so a
+    replay of one that old is refused by its own NotOnOrAfter. Returns how many went."""
+    cutoff = (now or timezone.now()) - SEEN_KEPT
+    deleted, _kinds = SamlAssertionSeen.objects.filter(seen_at__lt=cutoff).delete()
+    return deleted
