@@ -57,6 +57,8 @@ class IdentityProvider(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     # A distributor's people may no longer log in with a password once this provider works.
     password_login_disabled = models.BooleanField(_("local passwords off"), default=False)
+    # The manufacturer's provider written by `manage.py sso_staff_provider` from the settings.
+    from_settings = models.BooleanField(_("kept by the settings"), default=False, editable=False)
 
     # OpenID Connect
     issuer = models.CharField(_("issuer"), max_length=URL_MAX, blank=True)

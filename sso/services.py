@@ -315,14 +315,16 @@ def provider_save(*, by, provider=None, distributor=None, data, domains):
     else:
         provider = IdentityProvider.objects.select_for_update().get(pk=provider.pk)
     _may_keep(by, provider.distributor)
+    return _provider_write(provider, data, domains, manufacturer=is_manufacturer(by))
+
+
+def _provider_write(provider, data, domains, *, manufacturer):
     before = {name: getattr(provider, name) for name in MANUFACTURER_ONLY}
     for name, value in data.items():
         if name == "client_secret" and not value:
             continue
-        if name in MANUFACTURER_ONLY and not is_manufacturer(by):
-            continue
         setattr(provider, name, value)
-    if not is_manufacturer(by):
+    if not manufacturer:
         for name, value in before.items():
             setattr(provider, name, value)
     if provider.distributor_id is None:
@@ -359,6 +361,56 @@ def provider_save(*, by, provider=None, distributor=None, data, domains):
     return provider
 
 
+STAFF_FIELDS = (
+    "name",
+    "protocol",
+    "issuer",
+    "client_id",
+    "client_secret",
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "userinfo_endpoint",
+    "end_session_endpoint",
+    "scopes",
+    "entity_id",
+    "sso_url",
+    "slo_url",
+    "certificate",
+    "email_claim",
+    "role_claim",
+    "admin_values",
+    "manager_values",
+)
+
+
+@transaction.atomic
+def staff_provider_sync(*, config):
+    """Write the manufacturer's provider from the settings (`config`: SSO_STAFF_PROVIDER):
+    created, updated, or switched off when the settings name no domain. Returns it, or None."""
+    provider = (
+        IdentityProvider.objects.select_for_update()
+        .filter(from_settings=True, distributor__isnull=True)
+        .first()
+    )
+    domains = [d for d in config.get("domains") or [] if d.strip()]
+    if not domains:
+        if provider is not None:
+            provider_deactivate_unchecked(provider)
+        return provider
+    if provider is None:
+        provider = IdentityProvider(distributor=None, from_settings=True)
+    data = {name: config[name] for name in STAFF_FIELDS if config.get(name) is not None}
+    data["is_active"] = True
+    return _provider_write(provider, data, domains, manufacturer=True)
+
+
+def provider_deactivate_unchecked(provider):
+    IdentityProvider.objects.filter(pk=provider.pk).update(
+        is_active=False, password_login_disabled=False, updated_at=timezone.now()
+    )
+
+
 def provider_works(provider):
     """Has anyone signed in with `provider` yet?"""
     return provider.pk is not None and provider.identities.exists()
@@ -368,9 +420,7 @@ def provider_works(provider):
 def provider_deactivate(*, by, provider):
     """Switch a provider off: it signs no one in, and its people may use passwords again."""
     _may_keep(by, provider.distributor)
-    IdentityProvider.objects.filter(pk=provider.pk).update(
-        is_active=False, password_login_disabled=False, updated_at=timezone.now()
-    )
+    provider_deactivate_unchecked(provider)
     provider.refresh_from_db()
     return provider
 
