@@ -12,6 +12,11 @@ RUN groupadd --system drm && useradd --system --gid drm --home-dir /app --no-cre
 
 WORKDIR /app
 
+# xmlsec1 checks the signatures of SAML assertions (single sign-on, sso/).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends xmlsec1 \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, from pyproject.toml alone, so a code change does not reinstall them.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
@@ -25,7 +30,7 @@ COPY . .
 RUN pip install --no-deps -e . \
     && SECRET_KEY=build-only-collectstatic-key-never-used-at-runtime-0123456789 \
         python manage.py collectstatic --noinput -v 0 \
-    && python -m compileall -q drm ingest notifications distributors leads goals scoring \
+    && python -m compileall -q drm ingest notifications distributors leads goals scoring sso \
     && mkdir -p /app/media && chown drm:drm /app/media
 
 USER drm

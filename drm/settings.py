@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "partnership",
     "tiers",
     "webhooks",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +158,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Refuses a right password of a user whose side signs in at its company only (sso/).
+    "sso.backends.PasswordGateBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on: only ever answers the portal's own callback views.
+    "sso.backends.ProviderOIDCBackend",
+    "sso.backends.ProviderSAMLBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -189,6 +195,42 @@ OTP_TOTP_ISSUER = env("TWO_FACTOR_ISSUER", default="DRM portal")
 OTP_TOTP_THROTTLE_FACTOR = 1
 # The admin's device pages never show a key or its QR code once saved.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Single sign-on (sso/): the identity providers themselves are kept on the Integrations pages.
+# The manufacturer's staff may no longer log in with a password (only at the company sign-in).
+SSO_STAFF_PASSWORD_LOGIN_DISABLED = env.bool("SSO_STAFF_PASSWORD_LOGIN_DISABLED", default=False)
+# Seconds of clock difference tolerated with a provider (ID token and assertion times).
+SSO_CLOCK_SKEW = env.int("SSO_CLOCK_SKEW", default=60)
+# Seconds the portal waits for a provider's token, keys and userinfo endpoints.
+SSO_TIMEOUT = env.int("SSO_TIMEOUT", default=10)
+# Providers' endpoints must be https:// (off only for tests and demos on loopback).
+SSO_REQUIRE_HTTPS = env.bool("SSO_REQUIRE_HTTPS", default=not DEBUG)
+# The manufacturer's own identity provider, written by `manage.py sso_staff_provider` (off until
+# SSO_STAFF_DOMAINS names the staff's e-mail domains). OpenID Connect or SAML 2.0.
+SSO_STAFF_PROVIDER = {
+    "name": env("SSO_STAFF_NAME", default="Manufacturer sign-in"),
+    "protocol": env("SSO_STAFF_PROTOCOL", default="oidc"),
+    "domains": env.list("SSO_STAFF_DOMAINS", default=[]),
+    "issuer": env("SSO_STAFF_OIDC_ISSUER", default=""),
+    "client_id": env("SSO_STAFF_OIDC_CLIENT_ID", default=""),
+    "client_secret": env("SSO_STAFF_OIDC_CLIENT_SECRET", default=""),
+    "authorization_endpoint": env("SSO_STAFF_OIDC_AUTHORIZATION_ENDPOINT", default=""),
+    "token_endpoint": env("SSO_STAFF_OIDC_TOKEN_ENDPOINT", default=""),
+    "jwks_uri": env("SSO_STAFF_OIDC_JWKS_URI", default=""),
+    "userinfo_endpoint": env("SSO_STAFF_OIDC_USERINFO_ENDPOINT", default=""),
+    "end_session_endpoint": env("SSO_STAFF_OIDC_END_SESSION_ENDPOINT", default=""),
+    "scopes": env("SSO_STAFF_OIDC_SCOPES", default="openid email profile"),
+    "entity_id": env("SSO_STAFF_SAML_ENTITY_ID", default=""),
+    "sso_url": env("SSO_STAFF_SAML_SSO_URL", default=""),
+    "slo_url": env("SSO_STAFF_SAML_SLO_URL", default=""),
+    "certificate": env("SSO_STAFF_SAML_CERTIFICATE", default=""),
+    "email_claim": env("SSO_STAFF_EMAIL_CLAIM", default="email"),
+    "role_claim": env("SSO_STAFF_ROLE_CLAIM", default="groups"),
+    "admin_values": env("SSO_STAFF_ADMIN_VALUES", default=""),
+    "manager_values": env("SSO_STAFF_MANAGER_VALUES", default=""),
+}
+# SAML signatures are checked by xmlsec1 (Debian: apt-get install xmlsec1).
+SSO_XMLSEC_BINARY = env("SSO_XMLSEC_BINARY", default="/usr/bin/xmlsec1")
 
 # E-mail (invitations, notifications, password resets): printed to the console unless
 # EMAIL_URL names a server.
@@ -404,6 +446,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhook-log-prune": {
         "task": "webhooks.tasks.webhook_log_prune",
         "schedule": crontab(hour=4, minute=15),
+    },
+    "sso-saml-seen-prune": {
+        "task": "sso.tasks.saml_seen_prune",
+        "schedule": crontab(hour=4, minute=20),
     },
     "notification-digests": {
         "task": "notifications.tasks.notification_digests_send",

@@ -37,8 +37,8 @@ api_v1 = [
 urlpatterns = [
     path("", distributor_views.home, name="home"),
     # Django's form views also answer PUT as if it were POST; the portal's forms only POST.
-    path("accounts/login/", form_methods(auth_views.LoginView.as_view()), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Log-in and log-out are single sign-on's (they know the company sign-in).
+    path("", include("sso.login_urls")),
     path(
         "accounts/password/",
         form_methods(auth_views.PasswordChangeView.as_view()),
@@ -81,6 +81,7 @@ urlpatterns = [
     path("", include("partnership.urls")),
     path("", include("tiers.urls")),
     path("", include("webhooks.urls")),
+    path("", include("sso.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

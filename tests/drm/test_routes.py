@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -116,10 +117,13 @@ from scoring.forms import RankingFilterForm
 from scoring.metrics import metric_list as scoring_metric_list
 from scoring.models import ScoringModel, ScoringRun
 from scoring.serializers import ScorecardQuerySerializer
+from sso import services as sso_services
+from sso.models import IdentityProvider
 from tests import factories
 from tests.funds import files as funds_files
 from tests.funds.factories import AccrualFundFactory, FundFactory, ImpactEstimateFactory
 from tests.goals.rows import bands_data, landmarks_data
+from tests.sso.saml_idp import _key_and_certificate as saml_key_and_certificate
 from tiers import services as tier_services
 from tiers.filters import ReviewFilter as TierReviewFilter
 from tiers.models import TierRequirement, TierReview
@@ -216,6 +220,7 @@ def build_world(today):
     onboarding = build_onboarding(users, owned, today)
     tier_proposals = build_tiers(users, owned, today, tier)
     webhooks = build_webhooks(users, owned)
+    sso = build_sso(users, owned)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
         persona: factories.NotificationFactory(
@@ -242,6 +247,7 @@ def build_world(today):
         **onboarding,
         **tier_proposals,
         **webhooks,
+        **sso,
     )
 
 
@@ -629,6 +635,49 @@ def build_webhooks(users, owned):
     return world
 
 
+def sso_provider_data(name):
+    return {
+        "name": name,
+        "protocol": IdentityProvider.Protocol.OIDC,
+        "is_active": True,
+        "issuer": "https://idp.example/o",
+        "client_id": "portal",
+        "client_secret": f"secret-of-{name}",
+        "authorization_endpoint": "https://idp.example/o/authorize/",
+        "token_endpoint": "https://idp.example/o/token/",
+        "jwks_uri": "https://idp.example/o/jwks/",
+    }
+
+
+def build_sso(users, owned):
+    """Each distributor's admin keeps its company sign-in; the manufacturer keeps its own."""
+    for code, keeper in (("acme", users["partner"]), ("rival", users["outsider"])):
+        o = owned[code]
+        o.sso_provider = sso_services.provider_save(
+            by=keeper,
+            distributor=o.distributor,
+            data=sso_provider_data(f"sign-in of {code}"),
+            domains=[f"{code}-idp.example"],
+        )
+    staff = sso_services.provider_save(
+        by=users["manager"], data=sso_provider_data("sign-in of maker"), domains=["maker.example"]
+    )
+    _key, certificate = saml_key_and_certificate(Path(tempfile.mkdtemp(prefix="drm-routes-saml-")))
+    saml = sso_services.provider_save(
+        by=users["manager"],
+        data={
+            "name": "SAML sign-in of maker",
+            "protocol": IdentityProvider.Protocol.SAML,
+            "is_active": True,
+            "entity_id": "https://idp.maker.example/metadata",
+            "sso_url": "https://idp.maker.example/sso",
+            "certificate": certificate.read_text(),
+        },
+        domains=["saml.maker.example"],
+    )
+    return {"staff_sso_provider": staff, "staff_saml_provider": saml}
+
+
 def build_scoring(today):
     """A published scoring run ranks both distributors (the world's revenue, leads and goals)."""
     run = scoring_services.scoring_run_trigger(as_of=today)
@@ -976,6 +1025,33 @@ def webhook_body(world, o):
 
 def webhook_form(world, o):
     return {"url": "https://hooks.example/new", "events": ["lead.accepted"], "active": "on"}
+
+
+def sso_rows(world, o):
+    return sorted(
+        IdentityProvider.objects.values_list(
+            "pk", "name", "distributor_id", "is_active", "client_secret", "admin_values"
+        )
+    )
+
+
+def sso_form(world, o):
+    return {
+        **sso_provider_data("a new sign-in"),
+        "is_active": "on",
+        "scopes": "openid email",
+        "email_claim": "email",
+        "role_claim": "groups",
+        "domains": "new-idp.example",
+    }
+
+
+def sso_edit_form(world, o):
+    return {**sso_form(world, o), "name": "renamed sign-in", "domains": "edited-idp.example"}
+
+
+def sso_names(o):
+    return [o.sso_provider.name]
 
 
 def webhooks_listed(key, ident):
@@ -1791,6 +1867,13 @@ URLS = {
     "api:tier-proposal-detail": by("api:tier-proposal-detail", lambda o: o.tier_review.pk),
     "api:tier-proposal-confirm": by("api:tier-proposal-confirm", lambda o: o.tier_review.pk),
     "api:tier-proposal-override": by("api:tier-proposal-override", lambda o: o.tier_review.pk),
+    "sso:detail": by("sso:detail", lambda o: o.sso_provider.pk),
+    "sso:deactivate": by("sso:deactivate", lambda o: o.sso_provider.pk),
+    "sso:mine-detail": by("sso:mine-detail", lambda o: o.sso_provider.pk),
+    "sso:mine-deactivate": by("sso:mine-deactivate", lambda o: o.sso_provider.pk),
+    "sso:start": by("sso:start", lambda o: o.sso_provider.pk),
+    "sso:saml-acs": lambda w, o: reverse("sso:saml-acs", args=[w.staff_saml_provider.pk]),
+    "sso:saml-metadata": lambda w, o: reverse("sso:saml-metadata", args=[w.staff_saml_provider.pk]),
     "webhooks:detail": lambda w, o: reverse("webhooks:detail", args=[w.channel_webhook.pk]),
     "webhooks:rotate": lambda w, o: reverse("webhooks:rotate", args=[w.channel_webhook.pk]),
     "webhooks:test": lambda w, o: reverse("webhooks:test", args=[w.channel_webhook.pk]),
@@ -3977,6 +4060,58 @@ ROWS = [
         )
     ),
     Row("api:tier-standing", "GET", api(403, got(200, holds_standing))),
+    # --- single sign-on: the login page's company sign-in and the protocol's callback are open
+    # to all (they sign no one in without the provider); the manufacturer keeps every provider,
+    # a partner admin its own distributor's (a rep: 403; another distributor's: 404) ---
+    Row(
+        "sso:company",
+        "POST",
+        everyone(got(302, to("/sso/"))),
+        body=lambda w, o: {"company_email": "someone@acme-idp.example"},
+    ),
+    Row("sso:start", "GET", everyone(got(302, to("https://idp.example/o/authorize/")))),
+    Row("sso:oidc-callback", "GET", everyone(got(302, to("/accounts/login/")))),
+    Row("sso:saml-acs", "POST", everyone(got(302, to("/accounts/login/")))),
+    Row("sso:saml-metadata", "GET", everyone(200)),
+    Row("sso:list", "GET", staff_page(got(200, shows(sso_names)))),
+    Row("sso:new", "GET", staff_page()),
+    Row("sso:new", "POST", staff_page(writes(302)), body=sso_form, effect=sso_rows),
+    Row("sso:detail", "GET", staff_page(got(200, shows(sso_names, whose="owner"))), owner="acme"),
+    Row("sso:detail", "POST", staff_page(writes(302)), body=sso_edit_form, effect=sso_rows),
+    Row("sso:deactivate", "POST", staff_page(writes(302)), effect=sso_rows),
+    Row("sso:mine-list", "GET", page(403, got(200, shows(sso_names)), rep=403)),
+    Row("sso:mine-new", "GET", page(403, 200, 200, rep=403)),
+    Row(
+        "sso:mine-new",
+        "POST",
+        page(403, writes(302), writes(302), rep=403),
+        body=sso_form,
+        effect=sso_rows,
+    ),
+    *keeper_rows(
+        "sso:mine-detail",
+        "GET",
+        staff=403,
+        own=got(200, shows(sso_names, whose="owner")),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+    ),
+    *(
+        row
+        for route, body in (("sso:mine-detail", sso_edit_form), ("sso:mine-deactivate", None))
+        for row in keeper_rows(
+            route,
+            "POST",
+            staff=403,
+            own=writes(302),
+            other=404,
+            nobody=403,
+            anonymous=TO_LOGIN,
+            body=body,
+            effect=sso_rows,
+        )
+    ),
     # --- webhooks: the manufacturer keeps the channel's subscriptions, a partner admin its
     # distributor's (a rep: 403; another distributor's: 404; staff never see a partner's) ---
     Row("webhooks:list", "GET", staff_page()),

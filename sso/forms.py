@@ -1,0 +1,95 @@
+"""The identity provider form: it checks shape; sso.services decides (domains free, fields a
+protocol needs, who may change the role mapping, passwords off only once the provider works)."""
+
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .models import IdentityProvider
+
+FIELDS = (
+    "name",
+    "protocol",
+    "is_active",
+    "issuer",
+    "client_id",
+    "client_secret",
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "userinfo_endpoint",
+    "end_session_endpoint",
+    "scopes",
+    "entity_id",
+    "sso_url",
+    "slo_url",
+    "certificate",
+    "email_claim",
+    "role_claim",
+    "admin_values",
+    "manager_values",
+    "password_login_disabled",
+)
+
+
+def _https_by_default(field, **kwargs):
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class ProviderForm(forms.ModelForm):
+    domains = forms.CharField(
+        label=_("E-mail domains"),
+        max_length=2000,
+        help_text=_(
+            "Comma-separated, like example.com: people typing such an address sign in here."
+        ),
+    )
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        max_length=500,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+    )
+
+    class Meta:
+        model = IdentityProvider
+        fields = FIELDS
+        widgets = {"certificate": forms.Textarea(attrs={"rows": 4})}
+        formfield_callback = _https_by_default
+
+    def __init__(self, *args, manufacturer, distributor_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        provider = self.instance
+        if provider.pk:
+            self.fields["domains"].initial = ", ".join(provider.domain_list())
+            hint = provider.secret_hint()
+            self.fields["client_secret"].help_text = (
+                _("Stored, ending %(hint)s. Leave empty to keep it.") % {"hint": hint}
+                if hint
+                else _("None stored.")
+            )
+        if not manufacturer:
+            # Only the manufacturer decides which asserted values make a partner admin.
+            for name in ("admin_values", "manager_values"):
+                self.fields.pop(name)
+        if distributor_choices is not None:
+            self.fields["distributor"] = forms.ModelChoiceField(
+                label=_("Distributor"),
+                queryset=distributor_choices,
+                required=False,
+                empty_label=_("The manufacturer's staff"),
+                help_text=_("Whose people sign in here. Empty: the manufacturer's staff."),
+            )
+        self.order_fields(["name", "distributor", "domains", "protocol", "is_active"])
+        side_is_staff = provider.pk and provider.distributor_id is None
+        if side_is_staff:
+            # The staff's passwords are closed by a setting (SSO_STAFF_PASSWORD_LOGIN_DISABLED).
+            self.fields.pop("password_login_disabled")
+
+    def domain_list(self):
+        return [d for d in self.cleaned_data["domains"].split(",") if d.strip()]
+
+    def provider_data(self):
+        return {name: self.cleaned_data[name] for name in FIELDS if name in self.cleaned_data}
