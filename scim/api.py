@@ -99,7 +99,9 @@ class ResourceTypeView(ScimView):
 
 class SchemasView(ScimView):
     def get(self, request):
-        schema = schemas.user_schema(self.url("scim:schema", protocol.USER_SCHEMA))
+        schema = schemas.user_schema(
+            self.url("scim:schema", protocol.USER_SCHEMA), staff=self.staff
+        )
         return scim_response(_list([schema], 1, 1))
 
 
@@ -107,7 +109,16 @@ class SchemaView(ScimView):
     def get(self, request, urn):
         if urn != protocol.USER_SCHEMA:
             raise ScimError(404, f"There is no schema {urn}.")
-        return scim_response(schemas.user_schema(self.url("scim:schema", urn)))
+        return scim_response(schemas.user_schema(self.url("scim:schema", urn), staff=self.staff))
+
+
+class NotFoundView(ScimView):
+    """Any other path under /scim/v2/: a SCIM 404 (to a caller with a token)."""
+
+    def get(self, request, rest):
+        raise ScimError(404, "There is no such SCIM endpoint.")
+
+    post = put = patch = delete = get
 
 
 def _list(resources, total, start):
@@ -163,16 +174,29 @@ def _has_identity(user):
 
 class UsersView(UserMixin, ScimView):
     def get(self, request):
+        return self.listed(request.GET)
+
+    def listed(self, query):
         users = self.users().order_by("pk")
-        text = request.GET.get("filter")
+        text = query.get("filter")
         if text is not None:
+            if not isinstance(text, str):
+                raise protocol.invalid_filter("'filter' must be a string.")
             users = users.filter(protocol.filter_q(text))
-        start = max(_number(request.GET.get("startIndex"), "startIndex", 1), 1)
-        count = _number(request.GET.get("count"), "count", settings.SCIM_MAX_RESULTS)
+        start = max(_number(query.get("startIndex"), "startIndex", 1), 1)
+        count = _number(query.get("count"), "count", settings.SCIM_MAX_RESULTS)
         count = min(max(count, 0), settings.SCIM_MAX_RESULTS)
         total = users.count()
         page = list(users[start - 1 : start - 1 + count]) if count else []
-        return scim_response(_list([self.resource(u) for u in page], total, start))
+        resources = [
+            protocol.projected(
+                self.resource(user),
+                attributes=query.get("attributes"),
+                excluded=query.get("excludedAttributes"),
+            )
+            for user in page
+        ]
+        return scim_response(_list(resources, total, start))
 
     def post(self, request):
         data = protocol.user_data_from(self.body(), staff=self.staff)
@@ -187,6 +211,20 @@ def _user_id(value):
     return int(value)
 
 
+class SearchView(UsersView):
+    """POST /.search and /Users/.search (RFC 7644 3.4.3): the query in a SearchRequest body."""
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request):
+        body = self.body()
+        if not isinstance(body, dict) or protocol.SEARCH_SCHEMA not in (body.get("schemas") or []):
+            raise protocol.invalid_value(f"'schemas' must list {protocol.SEARCH_SCHEMA}.")
+        if body.get("sortBy") is not None:
+            raise ScimError(400, "Sorting is not supported.", "invalidValue")
+        return self.listed(body)
+
+
 class UserView(UserMixin, ScimView):
     def _get(self, pk):
         pk = _user_id(pk)
@@ -196,7 +234,13 @@ class UserView(UserMixin, ScimView):
         return user
 
     def get(self, request, pk):
-        return scim_response(self.resource(self._get(pk)))
+        return scim_response(
+            protocol.projected(
+                self.resource(self._get(pk)),
+                attributes=request.GET.get("attributes"),
+                excluded=request.GET.get("excludedAttributes"),
+            )
+        )
 
     def put(self, request, pk):
         body = self.body()

@@ -15,5 +15,8 @@ urlpatterns = [
     path("Schemas", api.SchemasView.as_view(), name="schemas"),
     path("Schemas/<str:urn>", api.SchemaView.as_view(), name="schema"),
     path("Users", api.UsersView.as_view(), name="users"),
+    path("Users/.search", api.SearchView.as_view(), name="users-search"),
+    path(".search", api.SearchView.as_view(), name="search"),
     path("Users/<str:pk>", api.UserView.as_view(), name="user"),
+    path("<path:rest>", api.NotFoundView.as_view(), name="not-found"),
 ]

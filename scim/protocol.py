@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
@@ -168,16 +169,17 @@ def user_data_from(body, *, staff):
 
 
 def user_resource(user, *, location, staff, external_id="", last_modified=None):
-    name = {"givenName": user.first_name, "familyName": user.last_name}
+    name = {
+        key: value
+        for key, value in (("givenName", user.first_name), ("familyName", user.last_name))
+        if value
+    }
     formatted = " ".join(p for p in (user.first_name, user.last_name) if p)
-    if formatted:
-        name["formatted"] = formatted
     roles = user_roles(user, staff=staff)
     resource = {
         "schemas": [USER_SCHEMA],
         "id": str(user.pk),
         "userName": user.username,
-        "name": name,
         "displayName": formatted or user.username,
         "active": user.is_active,
         "emails": [{"value": user.email, "type": "work", "primary": True}] if user.email else [],
@@ -189,8 +191,52 @@ def user_resource(user, *, location, staff, external_id="", last_modified=None):
             "location": location,
         },
     }
+    if name:
+        resource["name"] = name
     if external_id:
         resource["externalId"] = external_id
+    return resource
+
+
+ALWAYS_RETURNED = {"id", "schemas"}
+
+
+def _attribute_names(value, parameter):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise invalid_value(f"'{parameter}' must be a comma-separated list of attributes.")
+    return [_key(v.strip()) for v in value if v.strip()]
+
+
+def projected(resource, *, attributes=None, excluded=None):
+    """`resource` with only `attributes`, or without `excluded` (RFC 7644 3.9); names are
+    compared without case and may name a sub-attribute (name.givenName)."""
+    attributes = _attribute_names(attributes, "attributes")
+    excluded = _attribute_names(excluded, "excludedAttributes")
+    if attributes:
+        kept = {}
+        for key, value in resource.items():
+            lower = key.lower()
+            if lower in ALWAYS_RETURNED or lower in attributes:
+                kept[key] = value
+            elif isinstance(value, dict):
+                subs = {k: v for k, v in value.items() if f"{lower}.{k.lower()}" in attributes}
+                if subs:
+                    kept[key] = subs
+        return kept
+    if excluded:
+        kept = {}
+        for key, value in resource.items():
+            lower = key.lower()
+            if lower in excluded and lower not in ALWAYS_RETURNED:
+                continue
+            if isinstance(value, dict):
+                value = {k: v for k, v in value.items() if f"{lower}.{k.lower()}" not in excluded}
+            kept[key] = value
+        return kept
     return resource
 
 

@@ -3,7 +3,7 @@ type (User) and that resource's schema, as the portal keeps it."""
 
 from django.conf import settings
 
-from .protocol import RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SPC_SCHEMA, STAFF_ROLES, USER_SCHEMA
+from .protocol import PARTNER_ROLES, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SPC_SCHEMA, STAFF_ROLES, USER_SCHEMA
 
 
 def _attribute(name, description, *, type="string", required=False, mutability="readWrite",
@@ -27,8 +27,8 @@ def _attribute(name, description, *, type="string", required=False, mutability="
     return attribute
 
 
-def user_schema(location):
-    roles = ["partner_admin", "partner_rep", *STAFF_ROLES]
+def user_schema(location, *, staff):
+    roles = list(STAFF_ROLES) if staff else list(PARTNER_ROLES)
     return {
         "schemas": [SCHEMA_SCHEMA],
         "id": USER_SCHEMA,
@@ -46,7 +46,6 @@ def user_schema(location):
                 "The user's name.",
                 type="complex",
                 sub=[
-                    _attribute("formatted", "Given and family name.", mutability="readOnly"),
                     _attribute("familyName", "The family name."),
                     _attribute("givenName", "The given name."),
                 ],
@@ -55,9 +54,11 @@ def user_schema(location):
             _attribute("active", "Whether the user may log in.", type="boolean", required=False),
             _attribute(
                 "emails",
-                "The user's one e-mail address (the primary one sent, else the first).",
+                "The user's one e-mail address (the primary one sent, else the first); "
+                "a userName that is an address stands for it when none is sent.",
                 type="complex",
                 multi=True,
+                required=True,
                 sub=[
                     _attribute("value", "The address.", required=True),
                     _attribute("type", "Always work.", canonical=["work"]),
@@ -66,8 +67,9 @@ def user_schema(location):
             ),
             _attribute(
                 "roles",
-                "partner_admin or partner_rep with a distributor's token; manufacturer_admin "
-                "and/or channel_manager with the manufacturer's.",
+                "partner_admin or partner_rep (none: partner_rep) with a distributor's token; "
+                "manufacturer_admin and/or channel_manager (none: channel_manager) with the "
+                "manufacturer's.",
                 type="complex",
                 multi=True,
                 sub=[
