@@ -183,7 +183,7 @@ def user_resource(user, *, location, staff, external_id="", last_modified=None):
         "displayName": formatted or user.username,
         "active": user.is_active,
         "emails": [{"value": user.email, "type": "work", "primary": True}] if user.email else [],
-        "roles": [{"value": role, "primary": i == 0} for i, role in enumerate(roles)],
+        "roles": [{"value": role} for role in roles],
         "meta": {
             "resourceType": "User",
             "created": user.date_joined.isoformat(),
@@ -503,7 +503,7 @@ def _operation(data, op, path, value, *, staff):
         if not isinstance(value, dict):
             raise invalid_value("Without a path, the value must be an object of attributes.")
         for name, each in value.items():
-            data = _set(data, op, _key(name), each, staff=staff)
+            data = _set(data, op, _key(name), each, staff=staff, label=name)
         return data
     match = VALUE_PATH.match(path.strip())
     if match:
@@ -511,10 +511,10 @@ def _operation(data, op, path, value, *, staff):
     name = _key(path.strip())
     if op == "remove":
         return _remove(data, name, path)
-    return _set(data, op, name, value, staff=staff)
+    return _set(data, op, name, value, staff=staff, label=path.strip())
 
 
-def _set(data, op, name, value, *, staff):
+def _set(data, op, name, value, *, staff, label=None):
     if name == "username":
         return replace(data, user_name=_string(value, "userName", USERNAME_MAX, required=True))
     if name == "active":
@@ -543,12 +543,13 @@ def _set(data, op, name, value, *, staff):
         if isinstance(value, dict):
             value = [value]
         roles = _roles_of(value, staff)
-        if op == "add":
+        if op == "add" and staff:
+            # Staff may hold both roles; a partner holds one, so adding one replaces it.
             roles = tuple(sorted(set(roles) | set(data.roles)))
         return replace(data, roles=roles)
     if name in ("id", "meta", "schemas", "groups") or name.startswith("meta."):
-        raise ScimError(400, f"'{name}' cannot be changed.", "mutability")
-    raise invalid_path(f"The attribute '{name}' is not one the portal keeps.")
+        raise ScimError(400, f"'{label or name}' cannot be changed.", "mutability")
+    raise invalid_path(f"The attribute '{label or name}' is not one the portal keeps.")
 
 
 def _remove(data, name, path):
@@ -588,5 +589,5 @@ def _set_value_path(data, op, match, value, *, staff):
         if op == "remove":
             return replace(data, roles=tuple(r for r in data.roles if r != named.group(1)))
         added = _roles_of([named.group(1)], staff)
-        return replace(data, roles=tuple(sorted(set(added) | set(data.roles))))
+        return replace(data, roles=tuple(sorted(set(added) | set(data.roles))) if staff else added)
     raise invalid_path(f"The attribute '{match.group('attr')}' is not one the portal keeps.")

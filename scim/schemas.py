@@ -3,7 +3,14 @@ type (User) and that resource's schema, as the portal keeps it."""
 
 from django.conf import settings
 
-from .protocol import PARTNER_ROLES, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SPC_SCHEMA, STAFF_ROLES, USER_SCHEMA
+from .protocol import (
+    PARTNER_ROLES,
+    RESOURCE_TYPE_SCHEMA,
+    SCHEMA_SCHEMA,
+    SPC_SCHEMA,
+    STAFF_ROLES,
+    USER_SCHEMA,
+)
 
 
 def _attribute(name, description, *, type="string", required=False, mutability="readWrite",
@@ -72,10 +79,7 @@ def user_schema(location, *, staff):
                 "manufacturer's.",
                 type="complex",
                 multi=True,
-                sub=[
-                    _attribute("value", "The role.", canonical=roles),
-                    _attribute("primary", "The first role.", type="boolean"),
-                ],
+                sub=[_attribute("value", "The role.", canonical=roles)],
             ),
         ],
         "meta": {"resourceType": "Schema", "location": location},

@@ -269,7 +269,7 @@ def scim_user_create(*, token, data):
 def scim_user_change(*, token, user_id, change):
     """Apply `change` (UserData -> UserData, raising protocol errors) to the user `user_id` of
     `token`'s scope under a row lock; None when there is no such user there."""
-    user = scim_users(token).select_for_update().filter(pk=user_id).first()
+    user = scim_users(token).select_for_update(of=("self",)).filter(pk=user_id).first()
     if user is None:
         return None
     staff = token.distributor_id is None
@@ -298,7 +298,7 @@ def scim_user_delete(*, token, user_id):
     be deleted: it is switched off and taken out of the scope instead (its membership or its
     groups removed), so the directory sees it gone either way.
     """
-    user = scim_users(token).select_for_update().filter(pk=user_id).first()
+    user = scim_users(token).select_for_update(of=("self",)).filter(pk=user_id).first()
     if user is None:
         return False
     _record(token, Event.Action.DELETED, user)
