@@ -34,6 +34,8 @@ def scim_response(body, status=200, **headers):
 class ScimView(View):
     """Reads the bearer token (401 without a usable one) and turns errors into SCIM errors."""
 
+    http_method_names = ["get", "post", "put", "patch", "delete"]
+
     def dispatch(self, request, *args, **kwargs):
         header = request.headers.get("Authorization", "")
         scheme, _, secret = header.partition(" ")
@@ -214,7 +216,7 @@ def _user_id(value):
 class SearchView(UsersView):
     """POST /.search and /Users/.search (RFC 7644 3.4.3): the query in a SearchRequest body."""
 
-    http_method_names = ["post", "options"]
+    http_method_names = ["post"]
 
     def post(self, request):
         body = self.body()
