@@ -111,6 +111,8 @@ from partnership.models import (
     StepProgress,
 )
 from partnership.views.onboarding import APPLY_SALT
+from scim import services as scim_services
+from scim.models import Token as ScimToken
 from scoring import services as scoring_services
 from scoring.forms import RankingFilterForm
 from scoring.metrics import metric_list as scoring_metric_list
@@ -123,8 +125,6 @@ from tests.goals.rows import bands_data, landmarks_data
 from tiers import services as tier_services
 from tiers.filters import ReviewFilter as TierReviewFilter
 from tiers.models import TierRequirement, TierReview
-from scim import services as scim_services
-from scim.models import Token as ScimToken
 from webhooks import services as webhook_services
 from webhooks.models import Delivery as WebhookDelivery
 from webhooks.models import Subscription as WebhookSubscription
