@@ -37,6 +37,15 @@ from .models import Event, Identity, Token, token_digest, token_secret_new
 from .protocol import PARTNER_ROLES, UserData, data_of
 
 STAFF_GROUPS = {"manufacturer_admin": MANUFACTURER_ADMINS, "channel_manager": CHANNEL_MANAGERS}
+# What the activity list calls each attribute a directory changed: its SCIM name.
+SCIM_NAMES = {
+    "user_name": "userName",
+    "email": "emails",
+    "given_name": "name.givenName",
+    "family_name": "name.familyName",
+    "external_id": "externalId",
+    "roles": "roles",
+}
 # last_used_at is written at most this often per token: a directory's sync is many requests.
 LAST_USED_EVERY = timedelta(seconds=60)
 DB_SESSION_ENGINES = (
@@ -284,7 +293,7 @@ def scim_user_change(*, token, user_id, change):
         action = Event.Action.REACTIVATED if after.active else Event.Action.DEACTIVATED
     else:
         action = Event.Action.UPDATED
-    _record(token, action, user, [c for c in changed if c != "active"])
+    _record(token, action, user, [SCIM_NAMES[c] for c in changed if c != "active"])
     if not after.active:
         user_access_end(user)
     return user

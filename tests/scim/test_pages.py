@@ -99,3 +99,16 @@ def test_a_manufacturer_admin_keeps_the_staff_token_and_a_channel_manager_may_no
     assert page.status_code == 200
     assert Token.objects.get().distributor is None
     assert login(admin_user).get(reverse("scim:mine")).status_code == 403
+
+
+def test_the_activity_names_the_attributes_a_directory_changed_as_scim_does(
+    login, partner, colleague
+):
+    token, _secret = services.token_create(by=partner)
+    services.scim_user_change(
+        token=token, user_id=colleague.pk, change=lambda data: data.__class__(
+            **{**data.__dict__, "given_name": "Changed", "external_id": "x-1"})
+    )  # fmt: skip
+    event = Event.objects.get(action="updated")
+    assert event.changed == ["name.givenName", "externalId"]
+    assert "name.givenName, externalId" in login(partner).get(reverse("scim:mine")).content.decode()
