@@ -88,7 +88,7 @@ class ServiceProviderConfigView(ScimView):
 
 class ResourceTypesView(ScimView):
     def get(self, request):
-        resource = schemas.resource_type(self.url("scim:resource-type", "User"), None)
+        resource = schemas.resource_type(self.url("scim:resource-type", "User"))
         return scim_response(_list([resource], 1, 1))
 
 
@@ -96,7 +96,7 @@ class ResourceTypeView(ScimView):
     def get(self, request, name):
         if name != "User":
             raise ScimError(404, f"There is no resource type {name}.")
-        return scim_response(schemas.resource_type(self.url("scim:resource-type", "User"), None))
+        return scim_response(schemas.resource_type(self.url("scim:resource-type", "User")))
 
 
 class SchemasView(ScimView):

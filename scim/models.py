@@ -86,10 +86,6 @@ class Token(models.Model):
     def __str__(self):
         return f"{self.prefix}…"
 
-    @property
-    def is_usable(self):
-        return self.revoked_at is None
-
 
 class Identity(models.Model):
     """What SCIM knows of a user that the user row does not hold: the directory's own id for it."""

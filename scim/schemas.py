@@ -86,7 +86,7 @@ def user_schema(location, *, staff):
     }
 
 
-def resource_type(location, base):
+def resource_type(location):
     return {
         "schemas": [RESOURCE_TYPE_SCHEMA],
         "id": "User",
