@@ -182,7 +182,8 @@ def user_resource(user, *, location, staff, external_id="", last_modified=None):
         "userName": user.username,
         "displayName": formatted or user.username,
         "active": user.is_active,
-        "emails": [{"value": user.email, "type": "work", "primary": True}] if user.email else [],
+        # One address: no type or primary to tell it from others.
+        "emails": [{"value": user.email}] if user.email else [],
         "roles": [{"value": role} for role in roles],
         "meta": {
             "resourceType": "User",

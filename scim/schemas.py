@@ -66,11 +66,7 @@ def user_schema(location, *, staff):
                 type="complex",
                 multi=True,
                 required=True,
-                sub=[
-                    _attribute("value", "The address.", required=True),
-                    _attribute("type", "Always work.", canonical=["work"]),
-                    _attribute("primary", "Always true.", type="boolean"),
-                ],
+                sub=[_attribute("value", "The address.", required=True)],
             ),
             _attribute(
                 "roles",
