@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tiers",
     "webhooks",
     "sso",
+    "scim",
 ]
 
 MIDDLEWARE = [
@@ -517,6 +518,9 @@ WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5)
 WEBHOOK_MAX_RESPONSE_BYTES = env.int("WEBHOOK_MAX_RESPONSE_BYTES", default=64 * 1024)
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=20)
+# Provisioning (README, "Provisioning (SCIM 2.0)"): a SCIM list answers at most SCIM_MAX_RESULTS
+# users a page (a directory asking for more gets this many and pages on with startIndex).
+SCIM_MAX_RESULTS = env.int("SCIM_MAX_RESULTS", default=100)
 # Uploaded catalogue files (sales materials); served to portal users only, never publicly.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MATERIAL_MAX_BYTES = env.int("MATERIAL_MAX_BYTES", default=25 * 1024 * 1024)

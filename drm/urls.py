@@ -82,6 +82,7 @@ urlpatterns = [
     path("", include("tiers.urls")),
     path("", include("webhooks.urls")),
     path("", include("sso.urls")),
+    path("", include("scim.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

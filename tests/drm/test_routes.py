@@ -112,6 +112,8 @@ from partnership.models import (
     StepProgress,
 )
 from partnership.views.onboarding import APPLY_SALT
+from scim import services as scim_services
+from scim.models import Token as ScimToken
 from scoring import services as scoring_services
 from scoring.forms import RankingFilterForm
 from scoring.metrics import metric_list as scoring_metric_list
@@ -221,6 +223,7 @@ def build_world(today):
     tier_proposals = build_tiers(users, owned, today, tier)
     webhooks = build_webhooks(users, owned)
     sso = build_sso(users, owned)
+    scim_tokens = build_scim(users, owned)
     # Everyone has one unread notification: an inbox that leaked would show another's subject.
     notices = {
         persona: factories.NotificationFactory(
@@ -248,6 +251,7 @@ def build_world(today):
         **tier_proposals,
         **webhooks,
         **sso,
+        **scim_tokens,
     )
 
 
@@ -678,6 +682,13 @@ def build_sso(users, owned):
     return {"staff_sso_provider": staff, "staff_saml_provider": saml}
 
 
+def build_scim(users, owned):
+    """Each distributor's admin keeps a provisioning token; the manufacturer admin the staff's."""
+    for code, keeper in (("acme", users["partner"]), ("rival", users["outsider"])):
+        owned[code].scim_token, _secret = scim_services.token_create(by=keeper)
+    return {"staff_scim_token": scim_services.token_create(by=users["admin"])[0]}
+
+
 def build_scoring(today):
     """A published scoring run ranks both distributors (the world's revenue, leads and goals)."""
     run = scoring_services.scoring_run_trigger(as_of=today)
@@ -1017,6 +1028,18 @@ def webhook_rows(world, o):
 
 def webhook_deliveries(world, o):
     return sorted(WebhookDelivery.objects.values_list("pk", "message_id", "subscription_id"))
+
+
+def scim_tokens(world, o):
+    return sorted(ScimToken.objects.values_list("pk", "revoked_at", "digest"))
+
+
+def scim_users(world, o):
+    return sorted(get_user_model().objects.values_list("pk", "username", "is_active"))
+
+
+def scim_token_form(world, o):
+    return {"description": "Okta"}
 
 
 def webhook_body(world, o):
@@ -1882,6 +1905,14 @@ URLS = {
         "webhooks:send-again", args=[w.channel_webhook_delivery.pk]
     ),
     "webhooks:mine-detail": by("webhooks:mine-detail", lambda o: o.webhook.pk),
+    "scim:mine-revoke": by("scim:mine-revoke", lambda o: o.scim_token.pk),
+    "scim:staff-revoke": lambda w, o: reverse("scim:staff-revoke", args=[w.staff_scim_token.pk]),
+    "scim:resource-type": lambda w, o: reverse("scim:resource-type", args=["User"]),
+    "scim:schema": lambda w, o: reverse(
+        "scim:schema", args=["urn:ietf:params:scim:schemas:core:2.0:User"]
+    ),
+    "scim:user": lambda w, o: reverse("scim:user", args=[w.users["colleague"].pk]),
+    "scim:not-found": lambda w, o: reverse("scim:not-found", args=["Groups"]),
     "webhooks:mine-rotate": by("webhooks:mine-rotate", lambda o: o.webhook.pk),
     "webhooks:mine-test": by("webhooks:mine-test", lambda o: o.webhook.pk),
     "webhooks:mine-delete": by("webhooks:mine-delete", lambda o: o.webhook.pk),
@@ -4111,6 +4142,52 @@ ROWS = [
             body=body,
             effect=sso_rows,
         )
+    ),
+    # --- provisioning (SCIM): a partner admin keeps its distributor's tokens, a manufacturer
+    # admin the staff's (a channel manager: 403); the SCIM endpoints open to a provisioning token
+    # only: a session (or a DRF token) gets 401, whoever's it is ---
+    Row("scim:mine", "GET", page(403, 200, 200, rep=403)),
+    Row(
+        "scim:mine",
+        "POST",
+        page(403, writes(200), writes(200), rep=403),
+        body=scim_token_form,
+        effect=scim_tokens,
+    ),
+    *keeper_rows(
+        "scim:mine-revoke",
+        "POST",
+        staff=403,
+        own=writes(302),
+        other=404,
+        nobody=403,
+        anonymous=TO_LOGIN,
+        effect=scim_tokens,
+    ),
+    Row("scim:staff", "GET", page(403, 403, 403, admin=200)),
+    Row(
+        "scim:staff",
+        "POST",
+        page(403, 403, 403, admin=writes(200)),
+        body=scim_token_form,
+        effect=scim_tokens,
+    ),
+    Row("scim:staff-revoke", "POST", page(403, 403, 403, admin=writes(302)), effect=scim_tokens),
+    *(
+        Row(route, method, everyone(401), effect=scim_users)
+        for route, methods in (
+            ("scim:service-provider-config", ("GET",)),
+            ("scim:resource-types", ("GET",)),
+            ("scim:resource-type", ("GET",)),
+            ("scim:schemas", ("GET",)),
+            ("scim:schema", ("GET",)),
+            ("scim:users", ("GET", "POST")),
+            ("scim:users-search", ("POST",)),
+            ("scim:search", ("POST",)),
+            ("scim:user", ("GET", "PUT", "PATCH", "DELETE")),
+            ("scim:not-found", ("GET", "POST", "PUT", "PATCH", "DELETE")),
+        )
+        for method in methods
     ),
     # --- webhooks: the manufacturer keeps the channel's subscriptions, a partner admin its
     # distributor's (a rep: 403; another distributor's: 404; staff never see a partner's) ---

@@ -25,6 +25,8 @@ from notifications.kinds import kind_list
 from notifications.models import Notification
 from partnership import notices as partnership_notices
 from partnership import services as partnership_services
+from scim import notices as scim_notices
+from scim import services as scim_services
 from tests import factories
 from tests.goals.test_services import terms
 from tests.placeholders import placeholders
@@ -279,6 +281,10 @@ def send_every_kind(today, manager, partner, outsider, distributor, other_distri
     )
     subscription.failure_streak = 20
     webhooks_notices.subscription_disabled_notify(subscription)
+    # Provisioning: a token of the partner's distributor made and revoked (told by another).
+    token, _secret = scim_services.token_create(by=partner)
+    for created in (True, False):
+        scim_notices.token_changed_notify(token, created=created, by=manager)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"], indirect=True)

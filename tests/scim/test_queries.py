@@ -1,0 +1,45 @@
+"""A SCIM list reads a fixed number of queries, however many users the page holds."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token as ApiToken
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, secret):
+    with CaptureQueriesContext(connection) as captured:
+        answer = client.get("/scim/v2/Users", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert answer.status_code == 200
+    return len(captured), answer.json()["totalResults"]
+
+
+@pytest.mark.parametrize("side", ["partner", "staff"])
+def test_a_user_list_reads_as_many_queries_for_ten_users_as_for_two(
+    client, side, acme_token, staff_token, distributor
+):
+    secret = acme_token[1] if side == "partner" else staff_token[1]
+
+    def more(n):
+        for _ in range(n):
+            if side == "partner":
+                factories.MembershipFactory(distributor=distributor)
+            else:
+                factories.ManagerFactory()
+
+    more(1)
+    queries_for(client, secret)  # notes the token's first use: one UPDATE, not again for a minute
+    few, few_total = queries_for(client, secret)
+    more(8)
+    many, many_total = queries_for(client, secret)
+    assert many_total == few_total + 8
+    assert many == few
+
+
+def test_a_rest_api_token_does_not_open_the_scim_endpoints(client, partner, acme_token):
+    key = ApiToken.objects.create(user=partner).key
+    for header in (f"Token {key}", f"Bearer {key}"):
+        assert client.get("/scim/v2/Users", HTTP_AUTHORIZATION=header).status_code == 401
