@@ -1,0 +1,261 @@
+"""A CRM's outcome push: its opportunity stage changes, in bulk, move a distributor's leads.
+
+Each item goes through the lifecycle services (lead_accept, lead_qualify, lead_convert, lead_win,
+lead_lose), never around them: their rules, row locks, events, rollups and notices all hold.
+
+Per item, not all or nothing: a CRM sends the day's stage changes together, and one stale or
+refused lead must not hold back the others. Each item is applied in a transaction of its own (a
+move through several stages, accepted → won, commits whole or not at all) and gets its own result:
+`applied`, `unchanged` (the lead is already in that stage, or this `event_id` was received before:
+nothing happens, no event, no notice) or `refused` (nothing changed; the error names the field).
+
+Partner-scoped: a lead is looked up among the caller's distributor's leads only; any other id is
+`refused` as not found, exactly as one that does not exist.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from distributors.access import is_partner, user_membership
+from drm.errors import DomainError, NotAllowed, ValidationFailed
+
+from . import services
+from .models import Lead, OutcomePush
+
+# The most items one push may carry: a day's stage changes of a large partner, and a request
+# that one worker finishes well within a proxy's timeout (each applied item is a transaction).
+MAX_OUTCOMES = 500
+
+# The stages a CRM may push, in the order a lead goes through them (lost: from any open stage).
+PUSHABLE = (
+    Lead.Status.ACCEPTED,
+    Lead.Status.DQL,
+    Lead.Status.OPPORTUNITY,
+    Lead.Status.WON,
+    Lead.Status.LOST,
+)
+FORWARD = (
+    Lead.Status.ASSIGNED,
+    Lead.Status.ACCEPTED,
+    Lead.Status.DQL,
+    Lead.Status.OPPORTUNITY,
+    Lead.Status.WON,
+)
+CLOSED = (Lead.Status.WON, Lead.Status.LOST)
+
+
+REFUSED = "refused"  # the third result, beside OutcomePush.Result's applied and unchanged
+
+
+class _Refused(Exception):
+    def __init__(self, field, message, code="invalid"):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.code = code
+
+
+def _label(status):
+    return Lead.Status(status).label
+
+
+def outcome_steps(current, target):
+    """The statuses a lead at `current` goes through to reach `target`, in order; a _Refused
+    when no move of the services leads there."""
+    if current in CLOSED:
+        raise _Refused(
+            "stage",
+            _("The lead is already %(status)s; a closed lead does not move.")
+            % {"status": _label(current)},
+        )
+    if target == Lead.Status.LOST:
+        if current == Lead.Status.ASSIGNED:
+            raise _Refused(
+                "stage",
+                _(
+                    "The lead is waiting for your answer: accept it first, or reject it "
+                    "(leads/<id>/reject/) to give it back."
+                ),
+            )
+        return [Lead.Status.LOST]
+    start, end = FORWARD.index(current), FORWARD.index(target)
+    if end < start:
+        raise _Refused(
+            "stage",
+            _("The lead is already %(status)s; a push does not move a lead back.")
+            % {"status": _label(current)},
+        )
+    return list(FORWARD[start + 1 : end + 1])
+
+
+# Which item field a service's error is about, per step (the services name their own inputs).
+STEP_FIELDS = {
+    Lead.Status.ACCEPTED: {},
+    Lead.Status.DQL: {"answers": "answers"},
+    Lead.Status.OPPORTUNITY: {"value": "opportunity_value", "expected_close": "expected_close"},
+    Lead.Status.WON: {"value": "won_value", "note": "note"},
+    Lead.Status.LOST: {"reason": "lost_reason", "note": "note"},
+}
+
+
+def _step(lead, step, item, *, by, final):
+    """Move a lead one stage by its service; the item's note goes with the last move."""
+    note = item.get("note", "") if final else ""
+    target = item["stage"]
+    if step == Lead.Status.ACCEPTED:
+        return services.lead_accept(lead=lead, by=by)
+    if step == Lead.Status.DQL:
+        if item.get("answers") is None:
+            raise _Refused(
+                "answers",
+                _("Send the answers to the qualification criteria to make the lead %(stage)s.")
+                % {"stage": _label(Lead.Status.DQL)},
+            )
+        return services.lead_qualify(lead=lead, by=by, answers=item["answers"], note=note)
+    if step == Lead.Status.OPPORTUNITY:
+        # On the way to won, the opportunity is the won deal: its value and today's date,
+        # unless the CRM sends them.
+        value = item.get("opportunity_value")
+        if value is None and target == Lead.Status.WON:
+            value = item.get("won_value")
+        expected_close = item.get("expected_close") or timezone.localdate()
+        if value is None:
+            raise _Refused(
+                "opportunity_value",
+                _("Send the opportunity's value to make the lead an opportunity."),
+            )
+        return services.lead_convert(
+            lead=lead, by=by, value=value, expected_close=expected_close, note=note
+        )
+    if step == Lead.Status.WON:
+        return services.lead_win(lead=lead, by=by, value=item["won_value"], note=note)
+    return services.lead_lose(lead=lead, by=by, reason=item["lost_reason"], note=note)
+
+
+def _check_currency(lead, item):
+    currency = (item.get("currency") or "").upper()
+    if not currency or item["stage"] not in (Lead.Status.OPPORTUNITY, Lead.Status.WON):
+        return
+    lead_currency = lead.currency or lead.distributor.currency
+    if currency != lead_currency:
+        raise _Refused(
+            "currency",
+            _("The lead's values are in %(currency)s: send them in %(currency)s.")
+            % {"currency": lead_currency},
+        )
+
+
+def _apply(item, *, by, distributor_id, now):
+    """One item in its own transaction: (result, status of the lead afterwards)."""
+    with transaction.atomic():
+        lead = (
+            Lead.objects.select_for_update(of=("self",))
+            .select_related("distributor")
+            .filter(pk=item["lead"], distributor_id=distributor_id)
+            .first()
+        )
+        if lead is None:  # handed back to the pool since the push was read
+            raise _Refused("lead", _("No such lead among your distributor's."), "not_found")
+        received = OutcomePush.objects.filter(
+            distributor_id=distributor_id, event_id=item["event_id"]
+        ).first()
+        if received is not None:
+            return _replayed(received, lead), lead.status
+        target = item["stage"]
+        result = OutcomePush.Result.UNCHANGED
+        if lead.status != target:
+            steps = outcome_steps(lead.status, target)
+            _check_currency(lead, item)
+            for number, step in enumerate(steps, start=1):
+                try:
+                    lead = _step(lead, step, item, by=by, final=number == len(steps))
+                except DomainError as error:
+                    field = STEP_FIELDS[step].get(error.field, "stage")
+                    raise _Refused(field, error.message, error.code) from None
+            result = OutcomePush.Result.APPLIED
+        OutcomePush.objects.create(
+            distributor_id=distributor_id,
+            event_id=item["event_id"],
+            lead=lead,
+            stage=target,
+            result=result,
+            crm_id=item.get("crm_id", ""),
+            crm_stage=item.get("crm_stage", ""),
+            occurred_at=item.get("occurred_at"),
+            by=by,
+            at=now,
+        )
+        return result, lead.status
+
+
+def _replayed(received, lead):
+    if received.lead_id != lead.pk:
+        raise _Refused(
+            "event_id",
+            _("This event id was already received for another lead."),
+        )
+    return OutcomePush.Result.UNCHANGED
+
+
+def lead_outcomes_push(*, by, items):
+    """Apply a CRM's stage changes to the caller's distributor's leads, item by item.
+
+    `items`: dicts with `lead` (id), `stage` (accepted, dql, opportunity, won or lost),
+    `event_id`, and what the stage needs (`answers`; `opportunity_value`, `expected_close`;
+    `won_value`, `currency`; `lost_reason`, `note`), plus `crm_id`, `crm_stage` and
+    `occurred_at` kept for the audit. Returns one dict per item, in order: `index`, `lead`,
+    `event_id`, `result` (applied, unchanged, refused), `status` (the lead's afterwards, None when
+    not found) and for a refusal `code`, `field` (the item's field) and `message`.
+    """
+    membership = user_membership(by) if is_partner(by) else None
+    if membership is None:
+        raise NotAllowed(_("Only a distributor's partner users push their CRM's outcomes."))
+    distributor_id = membership.distributor_id
+    if len(items) > MAX_OUTCOMES:
+        raise ValidationFailed(
+            _("Send at most %(count)d outcomes a request.") % {"count": MAX_OUTCOMES},
+            field="outcomes",
+        )
+    # Two reads for the whole push: the leads in scope and the events received before, so that
+    # an unknown lead or a replayed item costs no query of its own.
+    statuses = dict(
+        Lead.objects.filter(
+            distributor_id=distributor_id, pk__in={item["lead"] for item in items}
+        ).values_list("pk", "status")
+    )
+    received = dict(
+        OutcomePush.objects.filter(
+            distributor_id=distributor_id, event_id__in={item["event_id"] for item in items}
+        ).values_list("event_id", "lead_id")
+    )
+    now = timezone.now()
+    results = []
+    for index, item in enumerate(items):
+        answer = {"index": index, "lead": item["lead"], "event_id": item["event_id"]}
+        try:
+            if item["lead"] not in statuses:
+                raise _Refused("lead", _("No such lead among your distributor's."), "not_found")
+            if received.get(item["event_id"]) == item["lead"]:
+                result, status = OutcomePush.Result.UNCHANGED, statuses[item["lead"]]
+            else:
+                result, status = _apply(item, by=by, distributor_id=distributor_id, now=now)
+                received.setdefault(item["event_id"], item["lead"])
+        except _Refused as refusal:
+            results.append(
+                {
+                    **answer,
+                    "result": REFUSED,
+                    "status": statuses.get(item["lead"]) if refusal.code != "not_found" else None,
+                    "code": refusal.code,
+                    "field": refusal.field,
+                    "message": refusal.message,
+                }
+            )
+            continue
+        except IntegrityError:
+            # The same event id, received at this instant by a concurrent push for this lead.
+            result, status = OutcomePush.Result.UNCHANGED, statuses[item["lead"]]
+        statuses[item["lead"]] = status
+        results.append({**answer, "result": str(result), "status": status})
+    return results
