@@ -479,13 +479,15 @@ class RoutingDecision(models.Model):
 
 
 class OutcomePush(models.Model):
-    """One item of a CRM's outcome push (leads.outcomes) that moved its lead or found it already
-    there. Its `event_id`, unique per distributor, makes the same item sent again a no-op; the
-    CRM's own record id and stage name are kept as they came, for the audit."""
+    """One item of a CRM's outcome push (leads.outcomes) for one of the distributor's leads: it
+    moved the lead, found it already there, or was refused. Its `event_id`, unique per
+    distributor, makes the same item sent again a no-op answered as the first time; the CRM's own
+    record id and stage name are kept as they came, for the audit."""
 
     class Result(models.TextChoices):
         APPLIED = "applied", _("Applied")
         UNCHANGED = "unchanged", _("Already in that stage")
+        REFUSED = "refused", _("Refused")
 
     distributor = models.ForeignKey(
         "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False
@@ -497,6 +499,11 @@ class OutcomePush(models.Model):
     crm_id = models.CharField(_("CRM record id"), max_length=100, blank=True)
     crm_stage = models.CharField(_("CRM stage"), max_length=100, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    # A refusal's code (invalid, forbidden), the item's field at fault and the message, as
+    # answered the first time.
+    code = models.CharField(max_length=20, blank=True)
+    field = models.CharField(max_length=40, blank=True)
+    message = models.TextField(blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

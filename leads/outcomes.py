@@ -45,7 +45,7 @@ FORWARD = (
 CLOSED = (Lead.Status.WON, Lead.Status.LOST)
 
 
-REFUSED = "refused"  # the third result, beside OutcomePush.Result's applied and unchanged
+REFUSED = OutcomePush.Result.REFUSED.value
 
 
 class _Refused(Exception):
@@ -147,7 +147,8 @@ def _check_currency(lead, item):
 
 
 def _apply(item, *, by, distributor_id, now):
-    """One item in its own transaction: (result, status of the lead afterwards)."""
+    """One item in its own transaction: (result, status of the lead afterwards); the result is
+    a _Refused, to raise once the transaction has committed the refusal's record."""
     with transaction.atomic():
         lead = (
             Lead.objects.select_for_update(of=("self",))
@@ -161,41 +162,66 @@ def _apply(item, *, by, distributor_id, now):
             distributor_id=distributor_id, event_id=item["event_id"]
         ).first()
         if received is not None:
-            return _replayed(received, lead), lead.status
+            return _replayed(received, item, lead.status)
         target = item["stage"]
         result = OutcomePush.Result.UNCHANGED
-        if lead.status != target:
-            steps = outcome_steps(lead.status, target)
-            _check_currency(lead, item)
-            for number, step in enumerate(steps, start=1):
-                try:
-                    lead = _step(lead, step, item, by=by, final=number == len(steps))
-                except DomainError as error:
-                    field = STEP_FIELDS[step].get(error.field, "stage")
-                    raise _Refused(field, error.message, error.code) from None
-            result = OutcomePush.Result.APPLIED
-        OutcomePush.objects.create(
-            distributor_id=distributor_id,
-            event_id=item["event_id"],
-            lead=lead,
-            stage=target,
-            result=result,
-            crm_id=item.get("crm_id", ""),
-            crm_stage=item.get("crm_stage", ""),
-            occurred_at=item.get("occurred_at"),
-            by=by,
-            at=now,
-        )
+        try:
+            if lead.status != target:
+                with transaction.atomic():
+                    lead = _moved(lead, item, by=by)
+                result = OutcomePush.Result.APPLIED
+        except _Refused as refusal:
+            # Nothing moved (the savepoint is undone); the refusal is kept, so that the same
+            # event is answered the same.
+            _record(item, lead, distributor_id, by=by, now=now, refusal=refusal)
+            return refusal, lead.status
+        _record(item, lead, distributor_id, by=by, now=now, result=result)
         return result, lead.status
 
 
-def _replayed(received, lead):
-    if received.lead_id != lead.pk:
-        raise _Refused(
-            "event_id",
-            _("This event id was already received for another lead."),
-        )
-    return OutcomePush.Result.UNCHANGED
+def _moved(lead, item, *, by):
+    steps = outcome_steps(lead.status, item["stage"])
+    _check_currency(lead, item)
+    for number, step in enumerate(steps, start=1):
+        try:
+            lead = _step(lead, step, item, by=by, final=number == len(steps))
+        except DomainError as error:
+            field = STEP_FIELDS[step].get(error.field, "stage")
+            raise _Refused(field, error.message, error.code) from None
+    return lead
+
+
+def _record(item, lead, distributor_id, *, by, now, result=None, refusal=None):
+    OutcomePush.objects.create(
+        distributor_id=distributor_id,
+        event_id=item["event_id"],
+        lead=lead,
+        stage=item["stage"],
+        result=OutcomePush.Result.REFUSED if refusal else result,
+        crm_id=item.get("crm_id", ""),
+        crm_stage=item.get("crm_stage", ""),
+        occurred_at=item.get("occurred_at"),
+        code=refusal.code if refusal else "",
+        field=refusal.field if refusal else "",
+        message=refusal.message if refusal else "",
+        by=by,
+        at=now,
+    )
+
+
+def _refusal_fields(result):
+    if isinstance(result, _Refused):
+        return {"code": result.code, "field": result.field, "message": result.message}
+    return {}
+
+
+def _replayed(received, item, status):
+    """The answer to an event received before: the first answer, and nothing done."""
+    if received.lead_id != item["lead"]:
+        raise _Refused("event_id", _("This event id was already received for another lead."))
+    if received.result == OutcomePush.Result.REFUSED:
+        raise _Refused(received.field, received.message, received.code)
+    return OutcomePush.Result.UNCHANGED, status
 
 
 def lead_outcomes_push(*, by, items):
@@ -207,6 +233,9 @@ def lead_outcomes_push(*, by, items):
     `occurred_at` kept for the audit. Returns one dict per item, in order: `index`, `lead`,
     `event_id`, `result` (applied, unchanged, refused), `status` (the lead's afterwards, None when
     not found) and for a refusal `code`, `field` (the item's field) and `message`.
+
+    An event id received before is answered as the first time (a refusal again, else unchanged)
+    and does nothing: to retry a refused change, the CRM sends it with a new event id.
     """
     membership = user_membership(by) if is_partner(by) else None
     if membership is None:
@@ -224,11 +253,12 @@ def lead_outcomes_push(*, by, items):
             distributor_id=distributor_id, pk__in={item["lead"] for item in items}
         ).values_list("pk", "status")
     )
-    received = dict(
-        OutcomePush.objects.filter(
+    received = {
+        push.event_id: push
+        for push in OutcomePush.objects.filter(
             distributor_id=distributor_id, event_id__in={item["event_id"] for item in items}
-        ).values_list("event_id", "lead_id")
-    )
+        )
+    }
     now = timezone.now()
     results = []
     for index, item in enumerate(items):
@@ -236,11 +266,17 @@ def lead_outcomes_push(*, by, items):
         try:
             if item["lead"] not in statuses:
                 raise _Refused("lead", _("No such lead among your distributor's."), "not_found")
-            if received.get(item["event_id"]) == item["lead"]:
-                result, status = OutcomePush.Result.UNCHANGED, statuses[item["lead"]]
+            if item["event_id"] in received:
+                result, status = _replayed(received[item["event_id"]], item, statuses[item["lead"]])
             else:
                 result, status = _apply(item, by=by, distributor_id=distributor_id, now=now)
-                received.setdefault(item["event_id"], item["lead"])
+                received[item["event_id"]] = OutcomePush(
+                    lead_id=item["lead"],
+                    result=REFUSED if isinstance(result, _Refused) else result,
+                    **_refusal_fields(result),
+                )
+                if isinstance(result, _Refused):
+                    raise result
         except _Refused as refusal:
             results.append(
                 {
@@ -254,7 +290,7 @@ def lead_outcomes_push(*, by, items):
             )
             continue
         except IntegrityError:
-            # The same event id, received at this instant by a concurrent push for this lead.
+            # The same event id, received at this instant by a concurrent push.
             result, status = OutcomePush.Result.UNCHANGED, statuses[item["lead"]]
         statuses[item["lead"]] = status
         results.append({**answer, "result": str(result), "status": status})
