@@ -503,7 +503,7 @@ class OutcomePush(models.Model):
     # answered the first time.
     code = models.CharField(max_length=20, blank=True)
     field = models.CharField(max_length=40, blank=True)
-    message = models.TextField(blank=True)
+    message = models.TextField(max_length=PARAGRAPHS, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

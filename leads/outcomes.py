@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from distributors.access import is_partner, user_membership
 from drm.errors import DomainError, NotAllowed, ValidationFailed
+from drm.limits import PARAGRAPHS
 
 from . import services
 from .models import Lead, OutcomePush
@@ -157,7 +158,7 @@ def _apply(item, *, by, distributor_id, now):
             .first()
         )
         if lead is None:  # handed back to the pool since the push was read
-            raise _Refused("lead", _("No such lead among your distributor's."), "not_found")
+            raise _Refused("lead", _("Your distributor has no lead with this id."), "not_found")
         received = OutcomePush.objects.filter(
             distributor_id=distributor_id, event_id=item["event_id"]
         ).first()
@@ -203,7 +204,8 @@ def _record(item, lead, distributor_id, *, by, now, result=None, refusal=None):
         occurred_at=item.get("occurred_at"),
         code=refusal.code if refusal else "",
         field=refusal.field if refusal else "",
-        message=refusal.message if refusal else "",
+        # A refusal may quote what the CRM sent (unknown criterion codes): no NUL in a text column.
+        message=refusal.message.replace("\x00", "")[:PARAGRAPHS] if refusal else "",
         by=by,
         at=now,
     )
@@ -265,7 +267,7 @@ def lead_outcomes_push(*, by, items):
         answer = {"index": index, "lead": item["lead"], "event_id": item["event_id"]}
         try:
             if item["lead"] not in statuses:
-                raise _Refused("lead", _("No such lead among your distributor's."), "not_found")
+                raise _Refused("lead", _("Your distributor has no lead with this id."), "not_found")
             if item["event_id"] in received:
                 result, status = _replayed(received[item["event_id"]], item, statuses[item["lead"]])
             else:

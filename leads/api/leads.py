@@ -280,8 +280,6 @@ class LeadViewSet(
             request,
             pk,
             LoseSerializer,
-            OutcomePushResultSerializer,
-            OutcomePushSerializer,
             lambda lead, d: services.lead_lose(lead=lead, by=request.user, **d),
         )
 
