@@ -187,7 +187,9 @@ def _moved(lead, item, *, by):
         try:
             lead = _step(lead, step, item, by=by, final=number == len(steps))
         except DomainError as error:
-            field = STEP_FIELDS[step].get(error.field, "stage")
+            # Not the caller's to move (a rep, another rep's lead): the lead is at fault.
+            fallback = "lead" if isinstance(error, NotAllowed) else "stage"
+            field = STEP_FIELDS[step].get(error.field, fallback)
             raise _Refused(field, error.message, error.code) from None
     return lead
 

@@ -354,7 +354,8 @@ def test_a_rep_moves_only_the_leads_nobody_else_works(push, handed, partner, col
         )
     )
     assert [a["result"] for a in answer] == ["applied", "refused"]
-    assert answer[1]["code"] == "forbidden"
+    assert (answer[1]["code"], answer[1]["field"]) == ("forbidden", "outcomes[1].lead")
+    assert "another rep" in answer[1]["message"]
     assert Lead.objects.get(pk=taken.pk).status == "accepted"
 
 
