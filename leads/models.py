@@ -478,6 +478,51 @@ class RoutingDecision(models.Model):
         return f"{self.lead_id} → {self.distributor_id or '-'} ({self.mode})"
 
 
+class OutcomePush(models.Model):
+    """One item of a CRM's outcome push (leads.outcomes) for one of the distributor's leads: it
+    moved the lead, found it already there, or was refused. Its `event_id`, unique per
+    distributor, makes the same item sent again a no-op answered as the first time; the CRM's own
+    record id and stage name are kept as they came, for the audit."""
+
+    class Result(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        UNCHANGED = "unchanged", _("Already in that stage")
+        REFUSED = "refused", _("Refused")
+
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    event_id = models.CharField(_("event id"), max_length=100)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="outcome_pushes")
+    stage = models.CharField(_("stage"), max_length=20, choices=Lead.Status.choices)
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    crm_id = models.CharField(_("CRM record id"), max_length=100, blank=True)
+    crm_stage = models.CharField(_("CRM stage"), max_length=100, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    # A refusal's code (invalid, forbidden), the item's field at fault and the message, as
+    # answered the first time.
+    code = models.CharField(max_length=20, blank=True)
+    field = models.CharField(max_length=40, blank=True)
+    message = models.TextField(max_length=PARAGRAPHS, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("received at"))
+
+    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("CRM outcome push")
+        verbose_name_plural = _("CRM outcome pushes")
+        constraints = [
+            models.UniqueConstraint(fields=["distributor", "event_id"], name="outcome_event_once")
+        ]
+
+    def __str__(self):
+        return f"{self.distributor_id}/{self.event_id}: {self.lead_id} → {self.stage}"
+
+
 # --- the agreed definition of a distributor-qualified lead -------------------------------------
 
 

@@ -3,12 +3,14 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from distributors.codes import validate_currency
 from distributors.models import Distributor, ProductLine
 from distributors.serializers import CodeRelatedField
 from drm.api import NamedFields
 from drm.limits import text_limit
 
 from .models import Lead, LeadEvent, LeadRejection, LeadSource, LostReason, RoutingDecision
+from .outcomes import MAX_OUTCOMES
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -236,3 +238,122 @@ class LoseSerializer(serializers.Serializer):
 
 class EmptySerializer(serializers.Serializer):
     pass
+
+
+# --- a CRM's outcome push (leads.outcomes) ----------------------------------------------------
+
+OUTCOME_STAGES = [Lead.Status.ACCEPTED, Lead.Status.DQL, Lead.Status.OPPORTUNITY]
+OUTCOME_STAGES += [Lead.Status.WON, Lead.Status.LOST]
+# What each stage needs in the item itself, whatever the lead's state.
+OUTCOME_NEEDS = {
+    Lead.Status.OPPORTUNITY: ("opportunity_value", "expected_close"),
+    Lead.Status.WON: ("won_value",),
+    Lead.Status.LOST: ("lost_reason",),
+}
+
+
+class OutcomeItemSerializer(serializers.Serializer):
+    """One stage change a CRM reports for one lead."""
+
+    lead = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The lead's id in the portal"
+    )
+    stage = serializers.ChoiceField(
+        choices=OUTCOME_STAGES, help_text="The portal stage the lead reached in the CRM"
+    )
+    event_id = serializers.CharField(
+        max_length=100,
+        help_text="The CRM's id of this stage change: the same id sent again changes nothing",
+    )
+    crm_id = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The CRM's record id (deal, opportunity), kept for the audit",
+    )
+    crm_stage = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The CRM's own stage name, kept for the audit",
+    )
+    occurred_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When it happened in the CRM (audit)"
+    )
+    answers = serializers.DictField(
+        child=serializers.BooleanField(),
+        required=False,
+        help_text="Criterion code → true/false: needed to make an accepted lead DQL",
+    )
+    opportunity_value = serializers.DecimalField(
+        **MONEY,
+        min_value=0,
+        required=False,
+        help_text="Opportunity: its value (on the way to won: the won value by default)",
+    )
+    expected_close = serializers.DateField(
+        required=False, help_text="Opportunity: its expected close (on the way to won: today)"
+    )
+    won_value = serializers.DecimalField(**MONEY, min_value=0, required=False)
+    currency = serializers.CharField(
+        max_length=3,
+        required=False,
+        allow_blank=True,
+        validators=[validate_currency],
+        help_text="The currency of the values: it must be the lead's",
+    )
+    lost_reason = serializers.ChoiceField(
+        choices=LoseSerializer().fields["reason"].choices, required=False
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=text_limit(LeadEvent, "note")
+    )
+
+    def validate(self, data):
+        missing = {
+            name: [_("Required when the stage is %(stage)s.") % {"stage": data["stage"]}]
+            for name in OUTCOME_NEEDS.get(data["stage"], ())
+            if data.get(name) is None
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return data
+
+
+class OutcomePushSerializer(serializers.Serializer):
+    outcomes = serializers.ListField(
+        child=OutcomeItemSerializer(),
+        allow_empty=False,
+        max_length=MAX_OUTCOMES,
+        help_text=f"The stage changes, applied in order; at most {MAX_OUTCOMES}",
+    )
+
+
+class OutcomeResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's place in `outcomes`, from 0")
+    lead = serializers.IntegerField()
+    event_id = serializers.CharField()
+    result = serializers.ChoiceField(
+        choices=["applied", "unchanged", "refused"],
+        help_text="applied: moved; unchanged: already there or event received before; "
+        "refused: nothing changed (see code, field, message)",
+    )
+    status = serializers.CharField(
+        allow_null=True, help_text="The lead's status afterwards (null: not found)"
+    )
+    code = serializers.CharField(
+        required=False, help_text="Refused: not_found, invalid or forbidden"
+    )
+    field = serializers.CharField(
+        required=False, help_text="Refused: the item's field at fault, as outcomes[i].name"
+    )
+    message = serializers.CharField(required=False, help_text="Refused: why, in a sentence")
+
+
+class OutcomePushResultSerializer(serializers.Serializer):
+    applied = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = OutcomeResultSerializer(many=True)

@@ -13,12 +13,13 @@ from rest_framework.views import APIView
 from distributors.access import HasPortalRole, IsPortalUser, is_manufacturer, user_membership
 from distributors.models import Distributor
 from distributors.serializers import CodeRelatedField, HistoryChangeSerializer
-from drm.api import Pagination, StrictPageSize
+from drm.api import Pagination, StrictPageSize, validated_payload
 from drm.errors import ValidationFailed
 
 from .. import analytics, selectors, services
 from ..filters import LeadFilter
 from ..models import Lead, LeadSource
+from ..outcomes import lead_outcomes_push
 from ..rates import rate_list
 from ..serializers import (
     AssignSerializer,
@@ -30,6 +31,8 @@ from ..serializers import (
     LeadSerializer,
     LeadSourceSerializer,
     LoseSerializer,
+    OutcomePushResultSerializer,
+    OutcomePushSerializer,
     QualifySerializer,
     RejectSerializer,
     WinSerializer,
@@ -96,7 +99,7 @@ class LeadViewSet(
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = LeadFilter
     # A bulk push carries many leads: its own, stricter rate (API_BULK_RATE).
-    bulk_actions = ("bulk",)
+    bulk_actions = ("bulk", "outcomes")
 
     def get_permissions(self):
         if self.action in ("create", "bulk", "assign", "route"):
@@ -148,6 +151,32 @@ class LeadViewSet(
             number_format=payload.validated_data["number_format"],
         )
         return Response({"created": created, "skipped": skipped, "routed": routed, "left": left})
+
+    @extend_schema(
+        request=OutcomePushSerializer,
+        responses={200: OutcomePushResultSerializer},
+        summary="A CRM's stage changes, in bulk: each item moves its lead through the services",
+        description=(
+            "The partner users of the distributor the leads are handed to (a rep: the leads "
+            "nobody or itself works). Each item is applied on its own, in order, in its own "
+            "transaction, and answered `applied`, `unchanged` (already in that stage, or its "
+            "`event_id` received before) or `refused` (nothing changed; `field` and `message` "
+            "say why; another distributor's lead is `not_found`, as one that does not exist). "
+            "A malformed body (not an object with a list, more than 500 items, a missing or "
+            "invalid field) is a 400 naming `outcomes[i].field`, and nothing is applied."
+        ),
+    )
+    @action(detail=False, methods=["post"])
+    def outcomes(self, request):
+        items = validated_payload(OutcomePushSerializer, request)["outcomes"]
+        results = lead_outcomes_push(by=request.user, items=items)
+        for answer in results:
+            if "field" in answer:
+                answer["field"] = f"outcomes[{answer['index']}].{answer['field']}"
+        counts = {name: 0 for name in ("applied", "unchanged", "refused")}
+        for answer in results:
+            counts[answer["result"]] += 1
+        return Response({**counts, "results": results})
 
     @extend_schema(
         responses={200: HistoryChangeSerializer(many=True)},

@@ -1490,6 +1490,12 @@ def leads_of_scope(ctx):
     assert got_ids == want
 
 
+def outcome_result(ctx, expected):
+    """The push's one item: applied, or refused as not found (as a lead that does not exist)."""
+    (item,) = ctx.response.json()["results"]
+    assert (item.get("code") or item["result"]) == expected, item
+
+
 def own_funnel(ctx):
     body = ctx.response.json()
     if ctx.persona in STAFF:
@@ -1794,6 +1800,7 @@ URLS = {
     "api:lead-detail": by("api:lead-detail", lambda o: o.lead.pk),
     "api:lead-history": by("api:lead-history", lambda o: o.lead.pk),
     "api:lead-bulk": by("api:lead-bulk"),
+    "api:lead-outcomes": by("api:lead-outcomes"),
     "api:lead-assign": by("api:lead-assign", lambda o: o.offered.pk),
     "api:lead-route": lambda w, o: reverse("api:lead-route", args=[w.pool.pk]),
     "api:lead-accept": by("api:lead-accept", lambda o: o.offered.pk),
@@ -2910,6 +2917,21 @@ ROWS = [
             body=(lambda w, o, body=body: body) if body else None,
             effect=pick,
         )
+    ),
+    # A CRM's outcome push: the caller's own leads move; another distributor's lead is answered
+    # "not found" item by item (200) and nothing changes; managers may not push (403).
+    *each_owner(
+        "api:lead-outcomes",
+        "POST",
+        staff=403,
+        own=writes(200, lambda ctx: outcome_result(ctx, "applied")),
+        other=got(200, lambda ctx: outcome_result(ctx, "not_found")),
+        nobody=403,
+        anonymous=401,
+        body=lambda w, o: {
+            "outcomes": [{"lead": o.offered.pk, "stage": "accepted", "event_id": "crm-1"}]
+        },
+        effect=offered_state,
     ),
     Row("api:lead-source-list", "GET", api(200)),
     Row("api:lead-source-detail", "GET", api(200)),

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from drm.errors import NotAllowed, ValidationFailed
 from leads import rollups, services
-from leads.models import Lead, LeadEvent, LeadRollup, RoutingDecision
+from leads.models import Lead, LeadEvent, LeadRollup, OutcomePush, RoutingDecision
+from leads.outcomes import lead_outcomes_push
 from tests import factories
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -152,3 +153,22 @@ def test_concurrent_moves_never_lose_a_rollup_increment(manager, partner, distri
     assert (
         sorted(LeadRollup.objects.values_list("grain", "month", "stage", "bucket", "count")) == kept
     )
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_the_same_outcome_pushed_twice_at_once_moves_the_lead_once(
+    manager, distributor, partner, attempt
+):
+    lead = services.lead_assign(
+        lead=factories.LeadFactory(country="DE"), distributor=distributor, by=manager
+    )
+    item = {"lead": lead.pk, "stage": "accepted", "event_id": "crm-1"}
+    answers = {}
+
+    def push(name):
+        return lambda: answers.update({name: lead_outcomes_push(by=partner, items=[item])[0]})
+
+    race(("one", push("one")), ("two", push("two")))
+    assert sorted(answer["result"] for answer in answers.values()) == ["applied", "unchanged"]
+    assert LeadEvent.objects.filter(lead=lead, to_status="accepted").count() == 1
+    assert OutcomePush.objects.filter(lead=lead).count() == 1
