@@ -548,5 +548,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # pysaml2's schema library tells of every schema it loads at INFO: noise on every command.
+    "loggers": {"axes": {"level": "WARNING"}, "xmlschema": {"level": "WARNING"}},
 }
