@@ -329,6 +329,9 @@ SPECTACULAR_SETTINGS = {
         "ProgrammeKindEnum": "incentives.models.Programme.Kind",
         "SettlementKindEnum": "incentives.models.Settlement.Kind",
         "EntryKindEnum": "incentives.models.Entry.Kind",
+        # The stages a CRM's outcome push moves a lead to (a subset of the lead's statuses).
+        "OutcomeStageEnum": "leads.serializers.OUTCOME_STAGES",
+        "MaterialStageEnum": "leads.models.Material.Stage",
     },
     # Schema and docs for users with a portal role only, like the API they describe.
     "SERVE_PERMISSIONS": ["distributors.access.HasPortalRole"],
