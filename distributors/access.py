@@ -242,3 +242,29 @@ def recipient_language(user):
     if membership is not None and membership.distributor.language:
         return membership.distributor.language
     return settings.LANGUAGE_CODE
+
+
+# The two sides an integration page serves: the manufacturer's (its staff keep the channel's
+# settings) and a partner's (its admins keep their distributor's).
+CHANNEL_SIDE, PARTNER_SIDE = "channel", "partner"
+
+
+def side_keeper_required(view):
+    """A page served for either side (`side=` in its URL pattern): the channel's to the
+    manufacturer's staff, a partner's to its admins; others 403. The view reads the side as
+    `request.keeper_side`."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, side, **kwargs):
+        keeps = (
+            is_manufacturer(request.user)
+            if side == CHANNEL_SIDE
+            else (user_role(request.user) == Role.PARTNER_ADMIN)
+        )
+        if not keeps:
+            raise PermissionDenied
+        request.keeper_side = side
+        return view(request, *args, **kwargs)
+
+    return wrapper

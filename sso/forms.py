@@ -5,31 +5,10 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import IdentityProvider
 
-FIELDS = (
-    "name",
-    "protocol",
-    "is_active",
-    "issuer",
-    "client_id",
-    "client_secret",
-    "authorization_endpoint",
-    "token_endpoint",
-    "jwks_uri",
-    "userinfo_endpoint",
-    "end_session_endpoint",
-    "scopes",
-    "entity_id",
-    "sso_url",
-    "slo_url",
-    "certificate",
-    "email_claim",
-    "role_claim",
-    "admin_values",
-    "manager_values",
-    "password_login_disabled",
-)
+FIELDS = services.PROVIDER_FIELDS
 
 
 def _https_by_default(field, **kwargs):

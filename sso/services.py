@@ -361,9 +361,12 @@ def _provider_write(provider, data, domains, *, manufacturer):
     return provider
 
 
-STAFF_FIELDS = (
+# What a provider's page edits; the staff's provider, written from the settings, takes the same
+# fields but its switches (active, passwords off), which have settings of their own.
+PROVIDER_FIELDS = (
     "name",
     "protocol",
+    "is_active",
     "issuer",
     "client_id",
     "client_secret",
@@ -381,6 +384,10 @@ STAFF_FIELDS = (
     "role_claim",
     "admin_values",
     "manager_values",
+    "password_login_disabled",
+)
+STAFF_FIELDS = tuple(
+    name for name in PROVIDER_FIELDS if name not in ("is_active", "password_login_disabled")
 )
 
 

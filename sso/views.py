@@ -2,17 +2,19 @@
 (/integrations/sign-in/), a partner admin's own distributor's (/my/sign-in/). A client secret
 is never shown back, only its last characters."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import Role, is_manufacturer, user_membership, user_role
+from distributors.access import (
+    CHANNEL_SIDE,
+    PARTNER_SIDE,
+    is_manufacturer,
+    side_keeper_required,
+    user_membership,
+)
 from distributors.models import Distributor
 from drm.acts import act, form_refusal
 from drm.errors import DomainError
@@ -20,31 +22,11 @@ from drm.errors import DomainError
 from . import selectors, services
 from .forms import ProviderForm
 
-CHANNEL, PARTNER = "channel", "partner"
-
-
-def _keeps(user, side):
-    if side == CHANNEL:
-        return is_manufacturer(user)
-    return user_role(user) == Role.PARTNER_ADMIN
-
-
-def keeper_required(view):
-    """The manufacturer's pages: its staff; a partner's: its admins. Others 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, side, **kwargs):
-        if not _keeps(request.user, side):
-            raise PermissionDenied
-        request.sso_side = side
-        return view(request, *args, **kwargs)
-
-    return wrapper
+CHANNEL, PARTNER = CHANNEL_SIDE, PARTNER_SIDE
 
 
 def _url(request, name, *args):
-    prefix = "sso:" if request.sso_side == CHANNEL else "sso:mine-"
+    prefix = "sso:" if request.keeper_side == CHANNEL else "sso:mine-"
     return reverse(prefix + name, args=args)
 
 
@@ -54,7 +36,7 @@ def _provider(request, pk):
 
 def _context(request, **context):
     return {
-        "side": request.sso_side,
+        "side": request.keeper_side,
         "urls": {"list": _url(request, "list"), "new": _url(request, "new")},
         "callback_url": request.build_absolute_uri(reverse("sso:oidc-callback")),
         **context,
@@ -62,7 +44,7 @@ def _context(request, **context):
 
 
 @require_safe
-@keeper_required
+@side_keeper_required
 def provider_list(request):
     providers = selectors.provider_list(visible_to=request.user)
     rows = [(p, _url(request, "detail", p.pk)) for p in providers]
@@ -85,7 +67,7 @@ def _form(request, provider=None):
 
 
 @require_http_methods(["GET", "POST"])
-@keeper_required
+@side_keeper_required
 def provider_new(request):
     form = _form(request)
     if request.method == "POST" and form.is_valid():
@@ -110,7 +92,7 @@ def provider_new(request):
 
 
 @require_http_methods(["GET", "POST"])
-@keeper_required
+@side_keeper_required
 def provider_detail(request, pk):
     provider = _provider(request, pk)
     form = _form(request, provider)
@@ -148,7 +130,7 @@ def provider_detail(request, pk):
 
 
 @require_POST
-@keeper_required
+@side_keeper_required
 def provider_deactivate(request, pk):
     provider = _provider(request, pk)
     return act(

@@ -3,10 +3,7 @@
 subscription's page edits it, rotates its secret (shown once), sends a test event, and lists
 its deliveries (filtered by the FilterSet the API uses) with "Send again"."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import Role, is_manufacturer, user_role
+from distributors.access import CHANNEL_SIDE, PARTNER_SIDE, side_keeper_required
 from distributors.filters import page_data, page_form
 from drm.acts import act, form_refusal
 from drm.errors import DomainError, NotAllowed
@@ -25,31 +22,11 @@ from .filters import DeliveryFilter
 from .forms import SubscriptionForm
 
 PAGE_SIZE = 50
-CHANNEL, PARTNER = "channel", "partner"
-
-
-def _keeps(user, side):
-    if side == CHANNEL:
-        return is_manufacturer(user)
-    return user_role(user) == Role.PARTNER_ADMIN
-
-
-def keeper_required(view):
-    """The channel's pages: the manufacturer's staff; a partner's: its admins. Others 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, side, **kwargs):
-        if not _keeps(request.user, side):
-            raise PermissionDenied
-        request.webhook_side = side
-        return view(request, *args, **kwargs)
-
-    return wrapper
+CHANNEL, PARTNER = CHANNEL_SIDE, PARTNER_SIDE
 
 
 def _name(request, name):
-    prefix = "webhooks:" if request.webhook_side == CHANNEL else "webhooks:mine-"
+    prefix = "webhooks:" if request.keeper_side == CHANNEL else "webhooks:mine-"
     return prefix + name
 
 
@@ -64,7 +41,7 @@ def _subscription(request, pk):
 def _context(request, **context):
     labels = {event.name: event.label for event in event_types()}
     return {
-        "side": request.webhook_side,
+        "side": request.keeper_side,
         "urls": {
             "list": _url(request, "list"),
             "new": _url(request, "new"),
@@ -75,7 +52,7 @@ def _context(request, **context):
 
 
 @require_safe
-@keeper_required
+@side_keeper_required
 def subscription_list(request):
     subscriptions = selectors.subscription_list(visible_to=request.user).order_by("-created_at")
     rows = [(s, _url(request, "detail", s.pk)) for s in subscriptions]
@@ -83,7 +60,7 @@ def subscription_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@keeper_required
+@side_keeper_required
 def subscription_new(request):
     form = SubscriptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -115,7 +92,7 @@ def _secret_page(request, subscription, *, created):
 
 
 @require_http_methods(["GET", "POST"])
-@keeper_required
+@side_keeper_required
 def subscription_detail(request, pk):
     subscription = _subscription(request, pk)
     initial = {
@@ -169,7 +146,7 @@ def subscription_detail(request, pk):
 
 
 @require_POST
-@keeper_required
+@side_keeper_required
 def subscription_rotate(request, pk):
     subscription = _subscription(request, pk)
     try:
@@ -182,7 +159,7 @@ def subscription_rotate(request, pk):
 
 
 @require_POST
-@keeper_required
+@side_keeper_required
 def subscription_test(request, pk):
     subscription = _subscription(request, pk)
     return act(
@@ -194,7 +171,7 @@ def subscription_test(request, pk):
 
 
 @require_POST
-@keeper_required
+@side_keeper_required
 def subscription_delete(request, pk):
     subscription = _subscription(request, pk)
     return act(
@@ -206,7 +183,7 @@ def subscription_delete(request, pk):
 
 
 @require_POST
-@keeper_required
+@side_keeper_required
 def delivery_send_again(request, pk):
     delivery = get_object_or_404(selectors.delivery_list(visible_to=request.user), pk=pk)
     return act(
