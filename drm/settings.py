@@ -17,6 +17,10 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 # The fallback key only serves the embedded demo and tests; production settings refuse it.
 SECRET_KEY = env("SECRET_KEY", default="insecure-embedded-demo-key-do-not-use-in-production")
+# Secrets kept in the database (webhook signing secrets, SSO client secrets) are encrypted with
+# Fernet: the first key encrypts, every key decrypts (add a new key first, run
+# `manage.py rotate_field_keys`, then drop the old one). None set: one derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # A refused form (expired token, cookies off) gets the portal's page and a way back.
@@ -47,7 +51,8 @@ INSTALLED_APPS = [
     "simple_history",  # django-simple-history: the change history of distributors and others
     "django_otp",  # two-factor authentication: authenticator apps (TOTP)
     "django_otp.plugins.otp_totp",
-    # ours, lowest first
+    # ours, lowest first; drm holds no models, only shared commands (rotate_field_keys)
+    "drm",
     "notifications",
     "distributors",
     "leads",

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from drm.crypto import EncryptedTextField
+
 URL_MAX = 2000
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 SECRET_SHOWN = 4
@@ -63,7 +65,8 @@ class IdentityProvider(models.Model):
     # OpenID Connect
     issuer = models.CharField(_("issuer"), max_length=URL_MAX, blank=True)
     client_id = models.CharField(_("client ID"), max_length=255, blank=True)
-    client_secret = models.CharField(_("client secret"), max_length=500, blank=True)
+    # Encrypted at rest (drm.crypto).
+    client_secret = EncryptedTextField(_("client secret"), max_length=500, blank=True)
     authorization_endpoint = models.URLField(
         _("authorization endpoint"), max_length=URL_MAX, blank=True
     )

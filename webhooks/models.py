@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from drm.crypto import EncryptedTextField
 from drm.limits import PARAGRAPHS
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not one
@@ -66,9 +67,10 @@ class Subscription(models.Model):
     description = models.CharField(_("description"), max_length=200, blank=True)
     events = models.JSONField(_("events"), default=list)
     active = models.BooleanField(_("active"), default=True)
-    secret = models.CharField(max_length=100, default=secret_new, editable=False)
+    # Encrypted at rest (drm.crypto): the database never holds a secret a receiver trusts.
+    secret = EncryptedTextField(max_length=100, default=secret_new, editable=False)
     # The secret before the last rotation, still signed with until `previous_secret_until`.
-    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret = EncryptedTextField(max_length=100, blank=True, editable=False)
     previous_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
     failure_streak = models.PositiveIntegerField(_("failed attempts in a row"), default=0)
     disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
