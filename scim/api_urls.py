@@ -18,5 +18,8 @@ urlpatterns = [
     path("Users/.search", api.SearchView.as_view(), name="users-search"),
     path(".search", api.SearchView.as_view(), name="search"),
     path("Users/<str:pk>", api.UserView.as_view(), name="user"),
+    path("Groups", api.GroupsView.as_view(), name="groups"),
+    path("Groups/.search", api.GroupsSearchView.as_view(), name="groups-search"),
+    path("Groups/<str:group_id>", api.GroupView.as_view(), name="group"),
     path("<path:rest>", api.NotFoundView.as_view(), name="not-found"),
 ]

@@ -11,8 +11,12 @@ from dataclasses import dataclass, field, fields, replace
 
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from distributors.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
@@ -25,6 +29,13 @@ CONTENT_TYPE = "application/scim+json"
 # The role values a directory sends in `roles` (see README, "Provisioning (SCIM 2.0)").
 PARTNER_ROLES = {"partner_admin": "admin", "partner_rep": "rep"}
 STAFF_ROLES = ("manufacturer_admin", "channel_manager")
+# Each role is a group (scim.groups), named as the portal's groups are: data, not translated.
+ROLE_GROUP_NAMES = {
+    "partner_admin": "Partner admins",
+    "partner_rep": "Partner reps",
+    "manufacturer_admin": MANUFACTURER_ADMINS,
+    "channel_manager": CHANNEL_MANAGERS,
+}
 
 USERNAME_MAX = 150
 NAME_MAX = 150
@@ -71,25 +82,33 @@ class UserData:
 
 # --- reading a resource ------------------------------------------------------------------
 
-CORE_PREFIX = USER_SCHEMA.lower() + ":"
+CORE_PREFIXES = tuple(urn.lower() + ":" for urn in (USER_SCHEMA, GROUP_SCHEMA))
 
 
-def _key(name):
+def attribute_key(name):
     """An attribute name as compared: case-insensitive, the core schema's URN prefix dropped."""
     name = str(name).lower()
-    return name[len(CORE_PREFIX) :] if name.startswith(CORE_PREFIX) else name
+    for prefix in CORE_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+_key = attribute_key
 
 
 def _string(value, name, max_length, *, required=False):
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise invalid_value(f"'{name}' must be a string.")
+        raise invalid_value(_("'%(name)s' must be a string.") % {"name": name})
     value = value.strip()
     if required and not value:
-        raise invalid_value(f"'{name}' is required.")
+        raise invalid_value(_("'%(name)s' is required.") % {"name": name})
     if len(value) > max_length:
-        raise invalid_value(f"'{name}' is longer than {max_length} characters.")
+        raise invalid_value(
+            _("'%(name)s' is longer than %(max)d characters.") % {"name": name, "max": max_length}
+        )
     return value
 
 
@@ -98,7 +117,7 @@ def _boolean(value, name):
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     if not isinstance(value, bool):
-        raise invalid_value(f"'{name}' must be true or false.")
+        raise invalid_value(_("'%(name)s' must be true or false.") % {"name": name})
     return value
 
 
@@ -107,11 +126,11 @@ def _email_of(value):
     if value is None:
         return ""
     if not isinstance(value, list):
-        raise invalid_value("'emails' must be a list of {\"value\": ...} objects.")
+        raise invalid_value(_("'emails' must be a list of {\"value\": ...} objects."))
     chosen = None
     for each in value:
         if not isinstance(each, dict) or "value" not in each:
-            raise invalid_value("'emails' must be a list of {\"value\": ...} objects.")
+            raise invalid_value(_("'emails' must be a list of {\"value\": ...} objects."))
         if chosen is None or each.get("primary") is True:
             chosen = each
     return _string(chosen["value"], "emails.value", EMAIL_MAX) if chosen else ""
@@ -121,13 +140,15 @@ def _roles_of(value, staff):
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise invalid_value("'roles' must be a list of {\"value\": ...} objects.")
+        raise invalid_value(_("'roles' must be a list of {\"value\": ...} objects."))
     allowed = STAFF_ROLES if staff else tuple(PARTNER_ROLES)
     roles = []
     for each in value:
         role = each.get("value") if isinstance(each, dict) else each
         if role not in allowed:
-            raise invalid_value(f"'roles.value' must be one of: {', '.join(allowed)}.")
+            raise invalid_value(
+                _("'roles.value' must be one of: %(roles)s.") % {"roles": ", ".join(allowed)}
+            )
         if role not in roles:
             roles.append(role)
     return tuple(sorted(roles))
@@ -137,7 +158,7 @@ def _name_of(value, data):
     if value is None:
         return replace(data, given_name="", family_name="")
     if not isinstance(value, dict):
-        raise invalid_value("'name' must be an object.")
+        raise invalid_value(_("'name' must be an object."))
     value = {_key(k): v for k, v in value.items()}
     return replace(
         data,
@@ -150,11 +171,11 @@ def user_data_from(body, *, staff):
     """A POST or PUT body read into a UserData: what is absent is cleared (RFC 7644 3.5.1);
     readOnly and unknown attributes are ignored."""
     if not isinstance(body, dict):
-        raise invalid_value("The body must be a JSON object.")
+        raise invalid_value(_("The body must be a JSON object."))
     attrs = {_key(k): v for k, v in body.items()}
     schemas = attrs.get("schemas")
     if schemas is not None and (not isinstance(schemas, list) or USER_SCHEMA not in schemas):
-        raise invalid_value(f"'schemas' must list {USER_SCHEMA}.")
+        raise invalid_value(_("'schemas' must list %(schema)s.") % {"schema": USER_SCHEMA})
     data = UserData(
         user_name=_string(attrs.get("username"), "userName", USERNAME_MAX, required=True),
         email=_email_of(attrs.get("emails")),
@@ -168,7 +189,9 @@ def user_data_from(body, *, staff):
 # --- the resource as sent -----------------------------------------------------------------
 
 
-def user_resource(user, *, location, staff, external_id="", last_modified=None):
+def user_resource(
+    user, *, location, staff, external_id="", last_modified=None, group_location=None
+):
     name = {
         key: value
         for key, value in (("givenName", user.first_name), ("familyName", user.last_name))
@@ -192,6 +215,12 @@ def user_resource(user, *, location, staff, external_id="", last_modified=None):
             "location": location,
         },
     }
+    if group_location is not None:
+        # readOnly (RFC 7643 4.1.2): a user joins a group by the group's PATCH, or by `roles`.
+        resource["groups"] = [
+            {"value": role, "$ref": group_location(role), "display": ROLE_GROUP_NAMES[role]}
+            for role in roles
+        ]
     if name:
         resource["name"] = name
     if external_id:
@@ -208,7 +237,10 @@ def _attribute_names(value, parameter):
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise invalid_value(f"'{parameter}' must be a comma-separated list of attributes.")
+        raise invalid_value(
+            _("'%(parameter)s' must be a comma-separated list of attributes.")
+            % {"parameter": parameter}
+        )
     return [_key(v.strip()) for v in value if v.strip()]
 
 
@@ -243,8 +275,6 @@ def projected(resource, *, attributes=None, excluded=None):
 
 def user_roles(user, *, staff):
     if staff:
-        from distributors.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
-
         names = {g.name for g in user.groups.all()}
         return tuple(
             role
@@ -307,6 +337,7 @@ def invalid_filter(detail):
 class _Tokens:
     items: list = field(default_factory=list)
     at: int = 0
+    comparison: object = None
 
     def peek(self):
         return self.items[self.at] if self.at < len(self.items) else (None, None)
@@ -327,7 +358,9 @@ def _tokenize(text):
     while at < len(text):
         match = TOKEN.match(text, at)
         if match is None or match.end() == at:
-            raise invalid_filter(f"Unexpected character in filter at position {at + 1}.")
+            raise invalid_filter(
+                _("Unexpected character in filter at position %(at)d.") % {"at": at + 1}
+            )
         kind = match.lastgroup
         tokens.append((kind, match.group(kind)))
         at = match.end()
@@ -337,14 +370,21 @@ def _tokenize(text):
 def filter_q(text):
     """The filter expression as a Q over users; ScimError(400, invalidFilter) when it is not
     one the portal reads."""
+    return filter_parse(text, _user_comparison)
+
+
+def filter_parse(text, comparison):
+    """The filter expression `text` combined with &, | and ~ from `comparison(path, op, value)`
+    (op "pr": value None) for each attribute compared: a Q over users, or a predicate."""
     if len(text) > 1000:
-        raise invalid_filter("The filter is too long.")
+        raise invalid_filter(_("The filter is too long."))
     tokens = _tokenize(text)
     if not tokens.items:
-        raise invalid_filter("The filter is empty.")
+        raise invalid_filter(_("The filter is empty."))
+    tokens.comparison = comparison
     q = _or(tokens, prefix="")
     if tokens.peek() != (None, None):
-        raise invalid_filter(f"Unexpected '{tokens.peek()[1]}' in filter.")
+        raise invalid_filter(_("Unexpected '%(token)s' in filter.") % {"token": tokens.peek()[1]})
     return q
 
 
@@ -367,7 +407,10 @@ def _and(tokens, prefix):
 def _expect(tokens, punct):
     kind, text = tokens.take()
     if kind != "punct" or text != punct:
-        raise invalid_filter(f"Expected '{punct}' in filter, found {text or 'the end'}.")
+        raise invalid_filter(
+            _("Expected '%(punct)s' in filter, found %(found)s.")
+            % {"punct": punct, "found": text or _("the end")}
+        )
 
 
 def _not(tokens, prefix):
@@ -388,33 +431,46 @@ def _not(tokens, prefix):
 def _comparison(tokens, prefix):
     kind, path = tokens.take()
     if kind != "word":
-        raise invalid_filter(f"Expected an attribute in filter, found {path or 'the end'}.")
+        raise invalid_filter(
+            _("Expected an attribute in filter, found %(found)s.") % {"found": path or _("the end")}
+        )
     if tokens.peek() == ("punct", "[") and not prefix:
         # valuePath: emails[value eq "x"], the sub-attributes relative to the attribute.
         tokens.take()
         q = _or(tokens, prefix=path + ".")
         _expect(tokens, "]")
         return q
-    name = _key(prefix + path)
-    attribute = FILTERABLE.get(name)
-    if attribute is None:
-        raise invalid_filter(f"The attribute '{prefix + path}' cannot be filtered on.")
     kind, op = tokens.take()
     op = (op or "").lower()
     if kind != "word" or (op not in COMPARE and op != "pr"):
-        raise invalid_filter(f"Unknown operator '{op}' after '{prefix + path}'.")
+        raise invalid_filter(
+            _("Unknown operator '%(op)s' after '%(path)s'.") % {"op": op, "path": prefix + path}
+        )
+    if op == "pr":
+        return tokens.comparison(prefix + path, op, None)
+    kind, raw = tokens.take()
+    if kind != "string" and kind != "word":
+        raise invalid_filter(
+            _("Expected a value after '%(path)s %(op)s'.") % {"path": prefix + path, "op": op}
+        )
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise invalid_filter(
+            _("'%(raw)s' is not a value (strings are in double quotes).") % {"raw": raw}
+        ) from None
+    return tokens.comparison(prefix + path, op, value)
+
+
+def _user_comparison(path, op, value):
+    attribute = FILTERABLE.get(_key(path))
+    if attribute is None:
+        raise invalid_filter(_("The attribute '%(path)s' cannot be filtered on.") % {"path": path})
     if op == "pr":
         if attribute.kind in ("string", "exact"):
             return Q(**{f"{attribute.field}__gt": ""})
         return Q(**{f"{attribute.field}__isnull": False})
-    kind, raw = tokens.take()
-    if kind != "string" and kind != "word":
-        raise invalid_filter(f"Expected a value after '{prefix + path} {op}'.")
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        raise invalid_filter(f"'{raw}' is not a value (strings are in double quotes).") from None
-    return _compare(attribute, op, value, prefix + path)
+    return _compare(attribute, op, value, path)
 
 
 STRING_LOOKUPS = {"eq": "iexact", "co": "icontains", "sw": "istartswith", "ew": "iendswith"}
@@ -426,7 +482,9 @@ def _compare(attribute, op, value, path):
     nothing = Q(pk__in=[])
     if attribute.kind in ("string", "exact"):
         if not isinstance(value, str):
-            raise invalid_filter(f"'{path}' compares with a string in double quotes.")
+            raise invalid_filter(
+                _("'%(path)s' compares with a string in double quotes.") % {"path": path}
+            )
         lookups = STRING_LOOKUPS if attribute.kind == "string" else EXACT_LOOKUPS
         if op == "ne":
             return ~Q(**{f"{attribute.field}__{lookups['eq']}": value})
@@ -434,11 +492,13 @@ def _compare(attribute, op, value, path):
         return Q(**{f"{attribute.field}__{lookup}": value})
     if attribute.kind == "boolean":
         if not isinstance(value, bool) or op not in ("eq", "ne"):
-            raise invalid_filter(f"'{path}' takes only eq or ne with true or false.")
+            raise invalid_filter(
+                _("'%(path)s' takes only eq or ne with true or false.") % {"path": path}
+            )
         return Q(**{attribute.field: value if op == "eq" else not value})
     if attribute.kind == "integer":
         if op not in ("eq", "ne"):
-            raise invalid_filter(f"'{path}' takes only eq or ne.")
+            raise invalid_filter(_("'%(path)s' takes only eq or ne.") % {"path": path})
         try:
             number = int(value)
         except (TypeError, ValueError):
@@ -449,7 +509,9 @@ def _compare(attribute, op, value, path):
     # datetime
     moment = parse_datetime(value) if isinstance(value, str) else None
     if moment is None or op in ("co", "sw", "ew"):
-        raise invalid_filter(f"'{path}' compares with a date and time (RFC 3339) only.")
+        raise invalid_filter(
+            _("'%(path)s' compares with a date and time (RFC 3339) only.") % {"path": path}
+        )
     if op == "eq":
         return Q(**{attribute.field: moment})
     if op == "ne":
@@ -470,29 +532,34 @@ def patch_apply(data, body, *, staff):
     """The UserData after the PatchOp `body`'s operations, applied in order; any operation that
     fails fails them all (ScimError), nothing being written yet."""
     if not isinstance(body, dict):
-        raise invalid_value("The body must be a JSON object.")
+        raise invalid_value(_("The body must be a JSON object."))
     schemas = body.get("schemas")
     if not isinstance(schemas, list) or PATCH_SCHEMA not in schemas:
-        raise invalid_value(f"'schemas' must list {PATCH_SCHEMA}.")
+        raise invalid_value(_("'schemas' must list %(schema)s.") % {"schema": PATCH_SCHEMA})
     operations = body.get("Operations", body.get("operations"))
     if not isinstance(operations, list) or not operations:
-        raise invalid_value("'Operations' must be a non-empty list.")
+        raise invalid_value(_("'Operations' must be a non-empty list."))
     for number, operation in enumerate(operations, start=1):
         if not isinstance(operation, dict):
-            raise invalid_value(f"Operations[{number}] must be an object.")
+            raise invalid_value(_("Operations[%(number)d] must be an object.") % {"number": number})
         op = str(operation.get("op", "")).lower()
         if op not in ("add", "replace", "remove"):
             raise invalid_value(
-                f"Operations[{number}].op must be add, replace or remove, "
-                f"not '{operation.get('op')}'."
+                _("Operations[%(number)d].op must be add, replace or remove, not '%(op)s'.")
+                % {"number": number, "op": operation.get("op")}
             )
         path = operation.get("path")
         if path is not None and not isinstance(path, str):
-            raise invalid_path(f"Operations[{number}].path must be a string.")
+            raise invalid_path(
+                _("Operations[%(number)d].path must be a string.") % {"number": number}
+            )
         try:
             data = _operation(data, op, path, operation.get("value"), staff=staff)
         except ScimError as exc:
-            exc.detail = f"Operations[{number}]: {exc.detail}"
+            exc.detail = _("Operations[%(number)d]: %(detail)s") % {
+                "number": number,
+                "detail": exc.detail,
+            }
             raise
     return data
 
@@ -500,9 +567,9 @@ def patch_apply(data, body, *, staff):
 def _operation(data, op, path, value, *, staff):
     if not path:
         if op == "remove":
-            raise ScimError(400, "A remove operation needs a path.", "noTarget")
+            raise ScimError(400, _("A remove operation needs a path."), "noTarget")
         if not isinstance(value, dict):
-            raise invalid_value("Without a path, the value must be an object of attributes.")
+            raise invalid_value(_("Without a path, the value must be an object of attributes."))
         for name, each in value.items():
             data = _set(data, op, _key(name), each, staff=staff, label=name)
         return data
@@ -524,7 +591,7 @@ def _set(data, op, name, value, *, staff, label=None):
         return replace(data, external_id=_string(value, "externalId", EXTERNAL_ID_MAX))
     if name == "name":
         if not isinstance(value, dict):
-            raise invalid_value("'name' must be an object.")
+            raise invalid_value(_("'name' must be an object."))
         for sub, each in value.items():
             data = _set(data, op, "name." + sub.lower(), each, staff=staff)
         return data
@@ -549,8 +616,12 @@ def _set(data, op, name, value, *, staff, label=None):
             roles = tuple(sorted(set(roles) | set(data.roles)))
         return replace(data, roles=roles)
     if name in ("id", "meta", "schemas", "groups") or name.startswith("meta."):
-        raise ScimError(400, f"'{label or name}' cannot be changed.", "mutability")
-    raise invalid_path(f"The attribute '{label or name}' is not one the portal keeps.")
+        raise ScimError(
+            400, _("'%(path)s' cannot be changed.") % {"path": label or name}, "mutability"
+        )
+    raise invalid_path(
+        _("The attribute '%(path)s' is not one the portal keeps.") % {"path": label or name}
+    )
 
 
 def _remove(data, name, path):
@@ -565,10 +636,12 @@ def _remove(data, name, path):
     if name == "roles":
         return replace(data, roles=())
     if name in ("username", "emails", "emails.value", "active"):
-        raise ScimError(400, f"'{path}' is required and cannot be removed.", "mutability")
+        raise ScimError(
+            400, _("'%(path)s' is required and cannot be removed.") % {"path": path}, "mutability"
+        )
     if name in ("id", "meta", "schemas") or name.startswith("meta."):
-        raise ScimError(400, f"'{path}' cannot be changed.", "mutability")
-    raise invalid_path(f"The attribute '{path}' is not one the portal keeps.")
+        raise ScimError(400, _("'%(path)s' cannot be changed.") % {"path": path}, "mutability")
+    raise invalid_path(_("The attribute '%(path)s' is not one the portal keeps.") % {"path": path})
 
 
 def _set_value_path(data, op, match, value, *, staff):
@@ -578,7 +651,7 @@ def _set_value_path(data, op, match, value, *, staff):
     # The portal keeps one address (work, primary): any filter on emails selects it.
     if attr == "emails":
         if op == "remove":
-            raise ScimError(400, "'emails' is required and cannot be removed.", "mutability")
+            raise ScimError(400, _("'emails' is required and cannot be removed."), "mutability")
         if sub in ("", "value"):
             email = value.get("value") if isinstance(value, dict) and not sub else value
             return replace(data, email=_string(email, "emails.value", EMAIL_MAX) or data.email)
@@ -586,9 +659,14 @@ def _set_value_path(data, op, match, value, *, staff):
     if attr == "roles":
         named = re.match(r'^\s*value\s+eq\s+"([^"]*)"\s*$', condition, re.IGNORECASE)
         if named is None:
-            raise invalid_path(f"Roles are selected by value eq \"...\", not '{condition}'.")
+            raise invalid_path(
+                _("Roles are selected by value eq \"...\", not '%(condition)s'.")
+                % {"condition": condition}
+            )
         if op == "remove":
             return replace(data, roles=tuple(r for r in data.roles if r != named.group(1)))
         added = _roles_of([named.group(1)], staff)
         return replace(data, roles=tuple(sorted(set(added) | set(data.roles))) if staff else added)
-    raise invalid_path(f"The attribute '{match.group('attr')}' is not one the portal keeps.")
+    raise invalid_path(
+        _("The attribute '%(path)s' is not one the portal keeps.") % {"path": match.group("attr")}
+    )

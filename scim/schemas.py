@@ -1,9 +1,10 @@
-"""The discovery documents (RFC 7643 5-7): what the service provider supports, its one resource
-type (User) and that resource's schema, as the portal keeps it."""
+"""The discovery documents (RFC 7643 5-7): what the service provider supports, its resource types
+(User, and Group: the portal's roles) and their schemas, as the portal keeps them."""
 
 from django.conf import settings
 
 from .protocol import (
+    GROUP_SCHEMA,
     PARTNER_ROLES,
     RESOURCE_TYPE_SCHEMA,
     SCHEMA_SCHEMA,
@@ -77,19 +78,79 @@ def user_schema(location, *, staff):
                 multi=True,
                 sub=[_attribute("value", "The role.", canonical=roles)],
             ),
+            _attribute(
+                "groups",
+                "The groups the user is in: its roles, each a group (see Groups).",
+                type="complex",
+                multi=True,
+                mutability="readOnly",
+                sub=[
+                    _attribute("value", "The group's id.", mutability="readOnly"),
+                    _attribute("$ref", "The group's URI.", type="reference", mutability="readOnly"),
+                    _attribute("display", "The group's name.", mutability="readOnly"),
+                ],
+            ),
         ],
         "meta": {"resourceType": "Schema", "location": location},
     }
 
 
-def resource_type(location):
+def group_schema(location, *, staff):
+    return {
+        "schemas": [SCHEMA_SCHEMA],
+        "id": GROUP_SCHEMA,
+        "name": "Group",
+        "description": "A role of the portal, whose members are the users holding it: fixed "
+        "groups, never created or deleted; their members change the users' roles.",
+        "attributes": [
+            _attribute(
+                "displayName",
+                "The role's name.",
+                required=True,
+                mutability="readOnly",
+                uniqueness="server",
+            ),
+            _attribute(
+                "members",
+                "The users holding the role. A user removed from its only role keeps the "
+                "lowest one (partner_rep, channel_manager).",
+                type="complex",
+                multi=True,
+                sub=[
+                    _attribute("value", "The user's id.", mutability="immutable"),
+                    _attribute("$ref", "The user's URI.", type="reference", mutability="immutable"),
+                    _attribute("display", "The user's userName.", mutability="readOnly"),
+                    _attribute("type", "User.", mutability="immutable", canonical=["User"]),
+                ],
+            ),
+        ],
+        "meta": {"resourceType": "Schema", "location": location},
+    }
+
+
+SCHEMAS = {USER_SCHEMA: user_schema, GROUP_SCHEMA: group_schema}
+
+
+def schema(urn, location, *, staff):
+    return SCHEMAS[urn](location, staff=staff)
+
+
+RESOURCE_TYPES = {
+    "User": ("/Users", USER_SCHEMA, "Portal users in the token's scope."),
+    "Group": ("/Groups", GROUP_SCHEMA, "The portal's roles, with the users of the token's scope "
+              "holding each."),
+}  # fmt: skip
+
+
+def resource_type(name, location):
+    endpoint, schema_urn, description = RESOURCE_TYPES[name]
     return {
         "schemas": [RESOURCE_TYPE_SCHEMA],
-        "id": "User",
-        "name": "User",
-        "endpoint": "/Users",
-        "description": "Portal users in the token's scope.",
-        "schema": USER_SCHEMA,
+        "id": name,
+        "name": name,
+        "endpoint": endpoint,
+        "description": description,
+        "schema": schema_urn,
         "schemaExtensions": [],
         "meta": {"resourceType": "ResourceType", "location": location},
     }

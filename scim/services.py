@@ -7,6 +7,7 @@ partner. Every user act locks the user row, checks the whole result, then writes
 switched off or deleted loses its sessions and its API tokens at once.
 """
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -143,6 +144,94 @@ def scim_users(token):
         get_user_model().objects.filter(groups__name__in=list(STAFF_GROUPS.values())).values("pk")
     )
     return users.filter(pk__in=staff, membership__isnull=True, is_superuser=False)
+
+
+def scim_group_members(token, group_id):
+    """The users of `token`'s scope holding the role `group_id` (a role group's id)."""
+    users = scim_users(token)
+    if token.distributor_id is not None:
+        return users.filter(membership__role=PARTNER_ROLES[group_id])
+    return users.filter(groups__name=STAFF_GROUPS[group_id])
+
+
+def scim_group_member_lists(token):
+    """{role group id: [(user id, userName)]} of every role group of `token`'s scope, in one
+    query."""
+    users = scim_users(token).order_by("pk")
+    if token.distributor_id is not None:
+        roles = {role: group_id for group_id, role in PARTNER_ROLES.items()}
+        rows = users.values_list("pk", "username", "membership__role")
+        lists = {group_id: [] for group_id in PARTNER_ROLES}
+    else:
+        roles = {name: group_id for group_id, name in STAFF_GROUPS.items()}
+        rows = users.filter(groups__name__in=list(roles)).values_list(
+            "pk", "username", "groups__name"
+        )
+        lists = {group_id: [] for group_id in STAFF_GROUPS}
+    for pk, username, role in rows:
+        if role in roles:
+            lists[roles[role]].append((pk, username))
+    return lists
+
+
+def _role_added(before, group_id, *, staff):
+    # A partner holds one role: joining a group leaves the other.
+    roles = set(before.roles) | {group_id} if staff else {group_id}
+    return replace(before, roles=tuple(sorted(roles)))
+
+
+def _role_removed(before, group_id):
+    # A user left with no role gets the lowest (_checked): a partner rep, a channel manager.
+    return replace(before, roles=tuple(r for r in before.roles if r != group_id))
+
+
+@transaction.atomic
+def scim_group_change(*, token, group_id, changes):
+    """Apply `changes` (groups.MemberChange: add, remove or replace members, in order) to the
+    role group `group_id` of `token`'s scope: each user who joins or leaves it has its roles
+    changed by scim_user_change (locked, checked, logged). All or nothing; ValidationFailed
+    names a member that is no user of the scope (another distributor's user is none).
+
+    A user removed from its only role group keeps the lowest role (partner rep, channel
+    manager), as when a directory removes a user's `roles`: a portal user always has a role;
+    to take one out, deactivate or delete it.
+    """
+    staff = token.distributor_id is None
+    current = set(scim_group_members(token, group_id).values_list("pk", flat=True))
+    wanted = set(current)
+    named = {}  # each member value sent: the user id it names
+    for change in changes:
+        ids = None
+        if change.ids is not None:
+            ids = {_member_id(value) for value in change.ids}
+            named.update((value, _member_id(value)) for value in change.ids)
+        if change.op == "add":
+            wanted |= ids
+        elif change.op == "replace":
+            wanted = set(ids)
+        else:
+            wanted = set() if ids is None else wanted - ids
+    found = set(scim_users(token).filter(pk__in=named.values()).values_list("pk", flat=True))
+    missing = [value for value, pk in named.items() if pk not in found]
+    if missing:
+        raise ValidationFailed(
+            _("There is no user %(id)s.") % {"id": missing[0][:40]}, field="members"
+        )
+    for user_id in sorted(current - wanted):
+        scim_user_change(
+            token=token, user_id=user_id, change=lambda before: _role_removed(before, group_id)
+        )
+    for user_id in sorted(wanted - current):
+        scim_user_change(
+            token=token,
+            user_id=user_id,
+            change=lambda before: _role_added(before, group_id, staff=staff),
+        )
+
+
+def _member_id(value):
+    """A member's value as a user id; a value that is none names no user (a 0 is no one's)."""
+    return int(value) if value.isdigit() and len(value) < 19 else 0
 
 
 def _checked(data, token, *, user=None):

@@ -10,16 +10,18 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def queries_for(client, secret):
+def queries_for(client, secret, resource="Users"):
     with CaptureQueriesContext(connection) as captured:
-        answer = client.get("/scim/v2/Users", HTTP_AUTHORIZATION=f"Bearer {secret}")
+        answer = client.get(f"/scim/v2/{resource}", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert answer.status_code == 200
-    return len(captured), answer.json()["totalResults"]
+    body = answer.json()
+    return len(captured), sum(len(r.get("members", [None])) for r in body["Resources"])
 
 
+@pytest.mark.parametrize("resource", ["Users", "Groups"])
 @pytest.mark.parametrize("side", ["partner", "staff"])
-def test_a_user_list_reads_as_many_queries_for_ten_users_as_for_two(
-    client, side, acme_token, staff_token, distributor
+def test_a_user_or_group_list_reads_as_many_queries_for_ten_users_as_for_two(
+    client, side, resource, acme_token, staff_token, distributor
 ):
     secret = acme_token[1] if side == "partner" else staff_token[1]
 
@@ -32,9 +34,9 @@ def test_a_user_list_reads_as_many_queries_for_ten_users_as_for_two(
 
     more(1)
     queries_for(client, secret)  # notes the token's first use: one UPDATE, not again for a minute
-    few, few_total = queries_for(client, secret)
+    few, few_total = queries_for(client, secret, resource)
     more(8)
-    many, many_total = queries_for(client, secret)
+    many, many_total = queries_for(client, secret, resource)
     assert many_total == few_total + 8
     assert many == few
 

@@ -26,6 +26,9 @@ DOCUMENTED = (
     "PATCH modify() did not remove attribute 'roles'",
     "Failed to remove attribute 'active'",
 )
+# The groups are the portal's roles: the checker's Group checks start by creating a group, which
+# is refused (405) with this detail; tests/scim/test_groups.py runs the operations groups have.
+GROUPS_FIXED = "The portal's groups are its roles: they cannot be created or deleted"
 
 
 def faults(live_server, secret, documented=DOCUMENTED):
@@ -42,7 +45,9 @@ def faults(live_server, secret, documented=DOCUMENTED):
     return [
         f"{r.status.name} {r.title}: {r.reason}"
         for r in results
-        if r.status not in PASSED and not (r.reason or "").startswith(documented)
+        if r.status not in PASSED
+        and not (r.reason or "").startswith(documented)
+        and not (r.resource_type == "Group" and (r.reason or "").startswith(GROUPS_FIXED))
     ]
 
 
@@ -147,13 +152,15 @@ def test_a_directory_creates_reads_filters_pages_replaces_patches_and_deletes_a_
     ) == ["created", "updated", "deactivated", "deleted"]
 
 
-def test_discovery_endpoints_describe_the_user_resource(acme_token, scim_http):
+def test_discovery_endpoints_describe_the_user_and_group_resources(acme_token, scim_http):
     scim = scim_http(acme_token[1])
     config = scim.get("ServiceProviderConfig").json()
     assert config["patch"]["supported"] is True and config["filter"]["supported"] is True
     assert config["authenticationSchemes"][0]["type"] == "oauthbearertoken"
     types = scim.get("ResourceTypes").json()
-    assert [t["endpoint"] for t in types["Resources"]] == ["/Users"]
+    assert [t["endpoint"] for t in types["Resources"]] == ["/Users", "/Groups"]
+    group = scim.get("Schemas/urn:ietf:params:scim:schemas:core:2.0:Group").json()
+    assert [a["name"] for a in group["attributes"]] == ["displayName", "members"]
     schema = scim.get("Schemas/urn:ietf:params:scim:schemas:core:2.0:User").json()
     roles = next(a for a in schema["attributes"] if a["name"] == "roles")
     assert roles["subAttributes"][0]["canonicalValues"] == ["partner_admin", "partner_rep"]
