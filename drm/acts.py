@@ -1,9 +1,10 @@
 """A page's POSTed act, the same way on every page: refused is 403, a broken rule is a message,
-done is a message; back to where the act was asked either way."""
+done is a message; back to where the act was asked either way. And the page that shows a secret
+once."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from .errors import DomainError, NotAllowed
 
@@ -28,3 +29,10 @@ def form_refusal(form, exc):
     if isinstance(exc, NotAllowed):
         raise PermissionDenied(exc.message) from exc
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def shown_once(request, template, context):
+    """The page that shows a secret this once (a token, a signing secret): no cache keeps it."""
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -262,8 +262,8 @@ def _user_id(value):
     return int(value)
 
 
-class SearchView(UsersView):
-    """POST /.search and /Users/.search (RFC 7644 3.4.3): the query in a SearchRequest body."""
+class SearchMixin:
+    """POST .../.search (RFC 7644 3.4.3): the list's query in a SearchRequest body."""
 
     http_method_names = ["post"]
 
@@ -276,6 +276,10 @@ class SearchView(UsersView):
         if body.get("sortBy") is not None:
             raise ScimError(400, _("Sorting is not supported."), "invalidValue")
         return self.listed(body)
+
+
+class SearchView(SearchMixin, UsersView):
+    """POST /.search and /Users/.search: users."""
 
 
 class UserView(UserMixin, ScimView):
@@ -384,20 +388,8 @@ class GroupsView(GroupMixin, ScimView):
         return self.fixed("GET")
 
 
-class GroupsSearchView(GroupsView):
-    """POST /Groups/.search: the query in a SearchRequest body."""
-
-    http_method_names = ["post"]
-
-    def post(self, request):
-        body = self.body()
-        if not isinstance(body, dict) or protocol.SEARCH_SCHEMA not in (body.get("schemas") or []):
-            raise protocol.invalid_value(
-                _("'schemas' must list %(schema)s.") % {"schema": protocol.SEARCH_SCHEMA}
-            )
-        if body.get("sortBy") is not None:
-            raise ScimError(400, _("Sorting is not supported."), "invalidValue")
-        return self.listed(body)
+class GroupsSearchView(SearchMixin, GroupsView):
+    """POST /Groups/.search: groups."""
 
 
 class GroupView(GroupMixin, ScimView):

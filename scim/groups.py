@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from .protocol import (
     GROUP_SCHEMA,
     PARTNER_ROLES,
-    PATCH_SCHEMA,
     ROLE_GROUP_NAMES,
     STAFF_ROLES,
     ScimError,
@@ -23,6 +22,8 @@ from .protocol import (
     invalid_filter,
     invalid_path,
     invalid_value,
+    numbered,
+    patch_operations,
 )
 
 
@@ -221,35 +222,10 @@ def _operation(group, op, path, value):
 def group_patch_read(group, body):
     """The member changes of the PatchOp `body` on `group`, in order; any operation that fails
     fails them all (ScimError), nothing being written yet."""
-    if not isinstance(body, dict):
-        raise invalid_value(_("The body must be a JSON object."))
-    schemas = body.get("schemas")
-    if not isinstance(schemas, list) or PATCH_SCHEMA not in schemas:
-        raise invalid_value(_("'schemas' must list %(schema)s.") % {"schema": PATCH_SCHEMA})
-    operations = body.get("Operations", body.get("operations"))
-    if not isinstance(operations, list) or not operations:
-        raise invalid_value(_("'Operations' must be a non-empty list."))
     changes = []
-    for number, operation in enumerate(operations, start=1):
-        try:
-            if not isinstance(operation, dict):
-                raise invalid_value(_("The operation must be an object."))
-            op = str(operation.get("op", "")).lower()
-            if op not in ("add", "replace", "remove"):
-                raise invalid_value(
-                    _("op must be add, replace or remove, not '%(op)s'.")
-                    % {"op": operation.get("op")}
-                )
-            path = operation.get("path")
-            if path is not None and not isinstance(path, str):
-                raise invalid_path(_("path must be a string."))
-            changes += _operation(group, op, path, operation.get("value"))
-        except ScimError as exc:
-            exc.detail = _("Operations[%(number)d]: %(detail)s") % {
-                "number": number,
-                "detail": exc.detail,
-            }
-            raise
+    for number, op, path, value in patch_operations(body):
+        with numbered(number):
+            changes += _operation(group, op, path, value)
     return changes
 
 

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from drm.sides import SideKept, SideKeptBy, SideQuerySet
+
 TOKEN_PREFIX = "scim_"  # noqa: S105 - the prefix of every token, not one
 TOKEN_BYTES = 32
 EXTERNAL_ID_MAX = 255
@@ -27,43 +29,30 @@ def token_digest(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class TokenQuerySet(models.QuerySet):
+class KeptQuerySet(SideQuerySet):
     def visible_to(self, user):
-        """A manufacturer admin: the manufacturer's tokens; a partner admin: its distributor's."""
+        """A manufacturer admin: the manufacturer's (staff directory's); a partner admin: its
+        distributor's."""
         from distributors.access import Role, user_membership, user_role
 
         role = user_role(user)
         if role == Role.ADMIN:
-            return self.filter(distributor__isnull=True)
+            return self.of_side(None)
         if role == Role.PARTNER_ADMIN:
-            return self.filter(distributor_id=user_membership(user).distributor_id)
+            return self.of_side(user_membership(user).distributor_id)
         return self.none()
 
+
+class TokenQuerySet(KeptQuerySet):
     def usable(self):
         return self.filter(revoked_at__isnull=True)
 
 
-class Token(models.Model):
-    distributor = models.ForeignKey(
-        "distributors.Distributor",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="scim_tokens",
-        verbose_name=_("distributor"),
-    )
+class Token(SideKeptBy):
     description = models.CharField(_("description"), max_length=200, blank=True)
     # The first characters of the secret, shown to tell tokens apart.
     prefix = models.CharField(_("starts with"), max_length=16, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -106,19 +95,7 @@ class Identity(models.Model):
         return self.external_id
 
 
-class EventQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from distributors.access import Role, user_membership, user_role
-
-        role = user_role(user)
-        if role == Role.ADMIN:
-            return self.filter(distributor__isnull=True)
-        if role == Role.PARTNER_ADMIN:
-            return self.filter(distributor_id=user_membership(user).distributor_id)
-        return self.none()
-
-
-class Event(models.Model):
+class Event(SideKept):
     """One act of a directory on a user (or of a person on a token): the provisioning activity."""
 
     class Action(models.TextChoices):
@@ -130,14 +107,6 @@ class Event(models.Model):
         TOKEN_CREATED = "token_created", _("Token created")
         TOKEN_REVOKED = "token_revoked", _("Token revoked")
 
-    distributor = models.ForeignKey(
-        "distributors.Distributor",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="scim_events",
-        verbose_name=_("distributor"),
-    )
     token = models.ForeignKey(
         Token, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
@@ -163,7 +132,7 @@ class Event(models.Model):
     changed = models.JSONField(_("changed"), default=list, blank=True)
     at = models.DateTimeField(_("when"), auto_now_add=True)
 
-    objects = EventQuerySet.as_manager()
+    objects = KeptQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("provisioning event")

@@ -7,6 +7,7 @@ Nothing here writes: a request is read into a `UserData` (the attributes the por
 
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 
 from django.db.models import Q
@@ -528,9 +529,9 @@ def invalid_path(detail):
     return ScimError(400, detail, "invalidPath")
 
 
-def patch_apply(data, body, *, staff):
-    """The UserData after the PatchOp `body`'s operations, applied in order; any operation that
-    fails fails them all (ScimError), nothing being written yet."""
+def patch_operations(body):
+    """The operations of the PatchOp `body` as [(number, op, path, value)], the envelope and
+    each operation's shape checked (ScimError)."""
     if not isinstance(body, dict):
         raise invalid_value(_("The body must be a JSON object."))
     schemas = body.get("schemas")
@@ -539,6 +540,7 @@ def patch_apply(data, body, *, staff):
     operations = body.get("Operations", body.get("operations"))
     if not isinstance(operations, list) or not operations:
         raise invalid_value(_("'Operations' must be a non-empty list."))
+    checked = []
     for number, operation in enumerate(operations, start=1):
         if not isinstance(operation, dict):
             raise invalid_value(_("Operations[%(number)d] must be an object.") % {"number": number})
@@ -553,14 +555,29 @@ def patch_apply(data, body, *, staff):
             raise invalid_path(
                 _("Operations[%(number)d].path must be a string.") % {"number": number}
             )
-        try:
-            data = _operation(data, op, path, operation.get("value"), staff=staff)
-        except ScimError as exc:
-            exc.detail = _("Operations[%(number)d]: %(detail)s") % {
-                "number": number,
-                "detail": exc.detail,
-            }
-            raise
+        checked.append((number, op, path, operation.get("value")))
+    return checked
+
+
+@contextmanager
+def numbered(number):
+    """An error of the operation `number` says which it was."""
+    try:
+        yield
+    except ScimError as exc:
+        exc.detail = _("Operations[%(number)d]: %(detail)s") % {
+            "number": number,
+            "detail": exc.detail,
+        }
+        raise
+
+
+def patch_apply(data, body, *, staff):
+    """The UserData after the PatchOp `body`'s operations, applied in order; any operation that
+    fails fails them all (ScimError), nothing being written yet."""
+    for number, op, path, value in patch_operations(body):
+        with numbered(number):
+            data = _operation(data, op, path, value, staff=staff)
     return data
 
 

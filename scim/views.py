@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from distributors.access import Role, user_role
-from drm.acts import act, form_refusal
+from drm.acts import act, form_refusal, shown_once
 from drm.errors import DomainError
 
 from . import selectors, services
@@ -75,8 +75,8 @@ def provisioning(request):
 
 
 def _secret_page(request, token, secret):
-    """The secret, shown this once; no cache keeps the page."""
-    response = render(
+    """The secret, shown this once."""
+    return shown_once(
         request,
         "scim/secret.html",
         {
@@ -86,8 +86,6 @@ def _secret_page(request, token, secret):
             "back": _page_url(request),
         },
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_POST

@@ -9,7 +9,6 @@ every attempt and every "send again"); each subscription that wants it gets a `D
 import base64
 import secrets
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from drm.crypto import EncryptedTextField
 from drm.limits import PARAGRAPHS
+from drm.sides import SideKeptBy, SideQuerySet
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not one
 SECRET_BYTES = 24
@@ -33,36 +33,20 @@ def message_id_new():
     return "msg_" + secrets.token_hex(13)
 
 
-class SubscriptionQuerySet(models.QuerySet):
+class SubscriptionQuerySet(SideQuerySet):
     def visible_to(self, user):
         """The manufacturer's staff: the channel's subscriptions; a partner admin: its own
         distributor's; anyone else: none."""
         from distributors.access import Role, is_manufacturer, user_membership, user_role
 
         if is_manufacturer(user):
-            return self.filter(distributor__isnull=True)
+            return self.of_side(None)
         if user_role(user) == Role.PARTNER_ADMIN:
-            return self.filter(distributor_id=user_membership(user).distributor_id)
+            return self.of_side(user_membership(user).distributor_id)
         return self.none()
 
 
-class Subscription(models.Model):
-    distributor = models.ForeignKey(
-        "distributors.Distributor",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="webhook_subscriptions",
-        verbose_name=_("distributor"),
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+class Subscription(SideKeptBy):
     url = models.CharField(_("URL"), max_length=URL_MAX)
     description = models.CharField(_("description"), max_length=200, blank=True)
     events = models.JSONField(_("events"), default=list)
@@ -87,10 +71,6 @@ class Subscription(models.Model):
 
     def __str__(self):
         return f"{self.distributor_id or 'channel'} → {self.url}"
-
-    @property
-    def is_channel(self):
-        return self.distributor_id is None
 
     def secrets_valid(self, now=None):
         """The secrets a delivery is signed with now: the current one, and the previous one

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from distributors.access import CHANNEL_SIDE, PARTNER_SIDE, side_keeper_required
 from distributors.filters import page_data, page_form
-from drm.acts import act, form_refusal
+from drm.acts import act, form_refusal, shown_once
 from drm.errors import DomainError, NotAllowed
 from drm.events import event_types
 
@@ -75,9 +75,8 @@ def subscription_new(request):
 
 
 def _secret_page(request, subscription, *, created):
-    """The secret, shown this once (it is never shown again: rotate it to get a new one); no
-    cache keeps the page."""
-    response = render(
+    """The secret, shown this once (it is never shown again: rotate it to get a new one)."""
+    return shown_once(
         request,
         "webhooks/secret.html",
         _context(
@@ -87,8 +86,6 @@ def _secret_page(request, subscription, *, created):
             detail_url=_url(request, "detail", subscription.pk),
         ),
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_http_methods(["GET", "POST"])

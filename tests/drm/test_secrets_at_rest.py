@@ -67,12 +67,18 @@ def test_the_data_migration_encrypts_rows_written_in_the_clear_once(db):
     table = connection.ops.quote_name(IdentityProvider._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET client_secret = %s", ["plain-before"])  # noqa: S608
-    assert crypto.column_convert(connection, "sso_identityprovider", "client_secret", "encrypt") == 1
+    assert (
+        crypto.column_convert(connection, "sso_identityprovider", "client_secret", "encrypt") == 1
+    )
     (stored,) = raw(IdentityProvider, provider.pk, "client_secret")
     assert stored != "plain-before" and crypto.decrypt(stored) == "plain-before"
     # Run again (a copy migrated twice): what is encrypted stays as it is.
-    assert crypto.column_convert(connection, "sso_identityprovider", "client_secret", "encrypt") == 0
-    assert crypto.column_convert(connection, "sso_identityprovider", "client_secret", "decrypt") == 1
+    assert (
+        crypto.column_convert(connection, "sso_identityprovider", "client_secret", "encrypt") == 0
+    )
+    assert (
+        crypto.column_convert(connection, "sso_identityprovider", "client_secret", "decrypt") == 1
+    )
     assert raw(IdentityProvider, provider.pk, "client_secret") == ("plain-before",)
 
 

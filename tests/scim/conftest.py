@@ -5,6 +5,7 @@ live server over a real socket."""
 import httpx2
 import pytest
 from django.contrib.auth.models import Group
+from scim2_client.engines.httpx2 import SyncSCIMClient
 
 from distributors.access import MANUFACTURER_ADMINS
 from scim import services
@@ -43,14 +44,15 @@ def staff_token(manufacturer_admin):
 
 
 @pytest.fixture
-def scim_http(live_server):
-    """scim_http(secret) -> an httpx2 client on the live server's /scim/v2/ with that token."""
+def _live_clients(live_server):
+    """_live_clients(secret, **headers) -> an httpx2 client on the live server's /scim/v2/ with
+    that token, closed after the test."""
     clients = []
 
-    def make(secret):
+    def make(secret, **headers):
         client = httpx2.Client(
             base_url=live_server.url + "/scim/v2/",
-            headers={"Authorization": f"Bearer {secret}", "Accept": SCIM, "Content-Type": SCIM},
+            headers={"Authorization": f"Bearer {secret}", **headers},
             timeout=10,
             trust_env=False,
         )
@@ -60,6 +62,24 @@ def scim_http(live_server):
     yield make
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def scim_http(_live_clients):
+    """scim_http(secret) -> an httpx2 client speaking application/scim+json with that token."""
+    return lambda secret: _live_clients(secret, Accept=SCIM, **{"Content-Type": SCIM})
+
+
+@pytest.fixture
+def scim_client(_live_clients):
+    """scim_client(secret) -> scim2-client's SyncSCIMClient with that token, discovered."""
+
+    def make(secret):
+        client = SyncSCIMClient(_live_clients(secret))
+        client.discover()
+        return client
+
+    return make
 
 
 def new_user(user_name, **extra):

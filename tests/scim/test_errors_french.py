@@ -17,18 +17,14 @@ def error(client, secret, path="Users?filter=password%20eq%20%22x%22", **headers
     return answer.status_code, answer.json()
 
 
-def test_a_french_accept_language_gets_the_detail_in_french_and_the_rfc_keyword(
-    client, acme_token
-):
+def test_a_french_accept_language_gets_the_detail_in_french_and_the_rfc_keyword(client, acme_token):
     status, body = error(client, acme_token[1], HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9,en;q=0.5")
     assert status == 400
     assert body["scimType"] == "invalidFilter"
     assert body["detail"] == "L'attribut « password » ne peut pas servir de filtre."
 
 
-def test_without_accept_language_the_distributors_language_decides(
-    client, acme_token, distributor
-):
+def test_without_accept_language_the_distributors_language_decides(client, acme_token, distributor):
     distributor.language = "fr"
     distributor.save(update_fields=["language"])
     status, body = error(client, acme_token[1], path="Users/12345")
@@ -56,7 +52,9 @@ def test_a_service_refusal_and_a_patch_error_are_french_too(client, acme_token, 
     )
     body = answer.json()
     assert body["scimType"] == "mutability"
-    assert body["detail"] == "Operations[1] : « userName » est obligatoire et ne peut pas être retiré."
+    assert (
+        body["detail"] == "Operations[1] : « userName » est obligatoire et ne peut pas être retiré."
+    )
     answer = client.post(
         "/scim/v2/Users",
         data={"userName": "not an address"},
