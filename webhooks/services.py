@@ -170,17 +170,19 @@ def subscription_rotate_secret(*, subscription, by, now=None):
 
 
 @transaction.atomic
-def subscription_test(*, subscription, by):
+def subscription_test(*, subscription, by, now=None):
     """Send the `webhook.test` event to this subscription alone; returns its delivery."""
     _require_keeper(by, subscription)
     if not subscription.active:
         raise ValidationFailed(_("Turn the subscription on first."), field="active")
+    now = now or timezone.now()
     message = Message.objects.create(
         event_type=TEST_EVENT,
         distributor_id=subscription.distributor_id,
         data={"subscription_id": subscription.pk, "sent_by": by.get_username()},
+        created_at=now,
     )
-    return _deliveries_create(message, [subscription.pk])[0]
+    return _deliveries_create(message, [subscription.pk], now=now)[0]
 
 
 # --- the outbox ---------------------------------------------------------------------------------
@@ -245,8 +247,8 @@ def event_record(event_type, distributor_id, data):
     return message
 
 
-def _deliveries_create(message, subscription_ids, *, resent_from=None):
-    now = timezone.now()
+def _deliveries_create(message, subscription_ids, *, resent_from=None, now=None):
+    now = now or timezone.now()
     deliveries = Delivery.objects.bulk_create(
         [
             Delivery(
@@ -276,13 +278,15 @@ def _enqueue(ids, countdown=None):
 
 
 @transaction.atomic
-def delivery_send_again(*, delivery, by):
+def delivery_send_again(*, delivery, by, now=None):
     """A new delivery of the same event (same `webhook-id`: the receiver can tell it is the
     same event) to the same subscription."""
     _require_keeper(by, delivery.subscription)
     if not delivery.subscription.active:
         raise ValidationFailed(_("Turn the subscription on first."), field="subscription")
-    return _deliveries_create(delivery.message, [delivery.subscription_id], resent_from=delivery)[0]
+    return _deliveries_create(
+        delivery.message, [delivery.subscription_id], resent_from=delivery, now=now
+    )[0]
 
 
 # --- sending ------------------------------------------------------------------------------------
@@ -347,24 +351,27 @@ def _claim(delivery_id, now):
     return delivery
 
 
-def delivery_attempt(*, delivery_id, now=None):
-    """One attempt of a due delivery (nothing if not due, taken, or finished): POST it, log the
-    answer, and schedule the next attempt or give up. Returns the delivery or None."""
-    now = now or timezone.now()
-    delivery = _claim(delivery_id, now)
+def delivery_attempt(*, delivery_id, now=None, send=None):
+    """One attempt of a due delivery (nothing if not due, taken, or finished): POST it (with
+    `send`, transport.post's stand-in, if given), log the answer, and schedule the next attempt
+    or give up. Returns the delivery or None. Given `now`, the attempt is logged at that time."""
+    attempted = now or timezone.now()
+    delivery = _claim(delivery_id, attempted)
     if delivery is None:
         return None
     subscription, message = delivery.subscription, delivery.message
     body = body_of(message)
-    answer = transport.post(
-        subscription.url, body=body, headers=headers_for(subscription, message, body, now=now)
+    answer = (send or transport.post)(
+        subscription.url,
+        body=body,
+        headers=headers_for(subscription, message, body, now=attempted),
     )
-    return _record(delivery, answer)
+    return _record(delivery, answer, now=now)
 
 
 @transaction.atomic
-def _record(delivery, answer):
-    now = timezone.now()
+def _record(delivery, answer, now=None):
+    now = now or timezone.now()
     delivery.status_code = answer.status_code
     delivery.latency_ms = answer.latency_ms
     delivery.response_excerpt = answer.excerpt[:EXCERPT_MAX]
