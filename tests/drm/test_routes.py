@@ -1919,7 +1919,8 @@ URLS = {
         "scim:schema", args=["urn:ietf:params:scim:schemas:core:2.0:User"]
     ),
     "scim:user": lambda w, o: reverse("scim:user", args=[w.users["colleague"].pk]),
-    "scim:not-found": lambda w, o: reverse("scim:not-found", args=["Groups"]),
+    "scim:group": lambda w, o: reverse("scim:group", args=["partner_admin"]),
+    "scim:not-found": lambda w, o: reverse("scim:not-found", args=["Nothing"]),
     "webhooks:mine-rotate": by("webhooks:mine-rotate", lambda o: o.webhook.pk),
     "webhooks:mine-test": by("webhooks:mine-test", lambda o: o.webhook.pk),
     "webhooks:mine-delete": by("webhooks:mine-delete", lambda o: o.webhook.pk),
@@ -4207,6 +4208,9 @@ ROWS = [
             ("scim:users-search", ("POST",)),
             ("scim:search", ("POST",)),
             ("scim:user", ("GET", "PUT", "PATCH", "DELETE")),
+            ("scim:groups", ("GET", "POST")),
+            ("scim:groups-search", ("POST",)),
+            ("scim:group", ("GET", "PUT", "PATCH", "DELETE")),
             ("scim:not-found", ("GET", "POST", "PUT", "PATCH", "DELETE")),
         )
         for method in methods
