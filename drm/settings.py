@@ -15,6 +15,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# drm.compiled builds each frozen query afresh too and fails on any difference (on in the tests).
+COMPILED_QUERIES_CHECK = env.bool("COMPILED_QUERIES_CHECK", default=False)
 # The fallback key only serves the embedded demo and tests; production settings refuse it.
 SECRET_KEY = env("SECRET_KEY", default="insecure-embedded-demo-key-do-not-use-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
