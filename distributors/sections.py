@@ -33,7 +33,13 @@ def revenue_section(distributor, viewer, today):
     )
     return {
         "chart": selectors.revenue_chart(distributor=distributor, today=today),
-        "investments": distributor.investments.order_by("-date")[:12],
+        "investments": compiled.rows(
+            "distributors.record.investments",
+            lambda distributor: Investment.objects.filter(distributor=distributor).order_by(
+                "-date", "-pk"
+            )[:12],
+            distributor=distributor,
+        ),
         "investment_chart": {
             "labels": [Investment.Kind(row["kind"]).label for row in summary],
             "datasets": [
