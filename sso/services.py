@@ -302,6 +302,10 @@ def password_login_allowed(user):
 
 OIDC_REQUIRED = ("issuer", "client_id", "authorization_endpoint", "token_endpoint", "jwks_uri")
 SAML_REQUIRED = ("entity_id", "sso_url", "certificate")
+PROTOCOL_REQUIRED = {
+    IdentityProvider.Protocol.OIDC: OIDC_REQUIRED,
+    IdentityProvider.Protocol.SAML: SAML_REQUIRED,
+}
 MANUFACTURER_ONLY = ("admin_values", "manager_values")
 HTTPS_FIELDS = (
     "authorization_endpoint",
@@ -384,10 +388,7 @@ def _provider_write(provider, data, domains, *, manufacturer):
         if protocol != provider.protocol:
             for name in names:
                 setattr(provider, name, "")
-    required = (
-        OIDC_REQUIRED if provider.protocol == IdentityProvider.Protocol.OIDC else SAML_REQUIRED
-    )
-    for name in required:
+    for name in PROTOCOL_REQUIRED.get(provider.protocol, OIDC_REQUIRED):
         if not getattr(provider, name):
             raise ValidationFailed(
                 _("%(field)s is required for this protocol.")
