@@ -14,7 +14,7 @@ from sso.models import Identity, IdentityProvider
 from tests import factories
 from tests.browser.test_portal_in_browser import log_in
 from tests.sso.loopback import PASSWORD, LoopbackIdp
-from tests.sso.saml_idp import key_and_certificate
+from tests.sso.saml_idp import _key_and_certificate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -94,7 +94,7 @@ def test_the_manager_picks_saml_sees_only_its_fields_and_the_provider_keeps_only
     page.get_by_label("E-mail domains").fill("acme.example")
     saml.get_by_label("IdP entity ID").fill("https://adfs.acme.example/adfs/services/trust")
     saml.get_by_label("IdP single sign-on URL").fill("https://adfs.acme.example/adfs/ls/")
-    _key, cert_file = key_and_certificate(tmp_path)
+    _key, cert_file = _key_and_certificate(tmp_path)
     saml.get_by_label("IdP signing certificate (PEM)").fill(cert_file.read_text())
     page.locator("#provider-save").click()
 

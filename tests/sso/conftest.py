@@ -36,6 +36,6 @@ def sp_key_and_certificate():
     import tempfile
     from pathlib import Path
 
-    from .saml_idp import key_and_certificate
+    from .saml_idp import _key_and_certificate
 
-    return key_and_certificate(Path(tempfile.mkdtemp(prefix="sso-sp-")))
+    return _key_and_certificate(Path(tempfile.mkdtemp(prefix="sso-sp-")))

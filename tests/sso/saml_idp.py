@@ -68,7 +68,7 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
-def key_and_certificate(directory):
+def _key_and_certificate(directory):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "loopback-idp")])
     now = datetime.datetime.now(datetime.UTC)
@@ -98,7 +98,7 @@ class LoopbackSamlIdp:
     def __init__(self, *, want_signed=False):
         self.refused = []
         self.dir = Path(tempfile.mkdtemp(prefix="sso-saml-idp-"))
-        self.key_file, self.cert_file = key_and_certificate(self.dir)
+        self.key_file, self.cert_file = _key_and_certificate(self.dir)
         self.certificate = self.cert_file.read_text()
         self.pending = {}
         self.sessions = {}
