@@ -37,6 +37,8 @@ from django.db import connections, models
 from django.test.signals import setting_changed
 from django.utils import timezone, translation
 
+# Lists longer than this are not frozen: each length is an entry of its own.
+LONGEST_LIST = 64
 # Entries kept per process (least recently used dropped first): each holds one SQL string and
 # one compiler's column lists, a few kilobytes.
 MEMO_SIZE = 2048
@@ -64,6 +66,11 @@ def _marker(index, name, value, series):
     `index`-th of a call's values in marker `series` 0 or 1."""
     if isinstance(value, models.Model):
         return type(value)(pk=_marker(index, name, value.pk, series))
+    if isinstance(value, (list, tuple)):
+        # Each item its own marker; the list's length is part of the key.
+        return [
+            _marker(1000 * (index + 1) + at, name, item, series) for at, item in enumerate(value)
+        ]
     if isinstance(value, bool):
         raise FrozenQueryError(f"{name}: a boolean shapes the SQL; put it in the key")
     if isinstance(value, int):
@@ -96,6 +103,19 @@ def _param_of(value):
     return value.pk if isinstance(value, models.Model) else value
 
 
+def _places(values):
+    """{(name, item or None): parameter value} of a call's values, a list's items each."""
+    places = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            places.update({(name, at): _param_of(item) for at, item in enumerate(value)})
+        else:
+            places[(name, None)] = _param_of(value)
+    return places
+
+
 def _compile(queryset):
     """(compiler, SQL, parameters) of `queryset`; SQL None when it can match nothing (an
     `.none()`, an empty `__in`)."""
@@ -116,31 +136,35 @@ def _freeze(build, values):
         return _Frozen(queryset, compiler, None, (), ())
     if other_sql != sql or len(other_params) != len(params):
         raise FrozenQueryError("the SQL changes with the values: put what shapes it in the key")
-    first = {_param_of(v): name for name, v in marked.items() if v is not None}
-    second = {name: _param_of(v) for name, v in other.items() if v is not None}
+    first = {one: place for place, one in _places(marked).items()}
+    second = _places(other)
     slots = []
     for position, (one, two) in enumerate(zip(params, other_params, strict=True)):
         if one == two:
             continue
-        name = first.get(one)
-        if name is None or second[name] != two:
+        place = first.get(one)
+        if place is None or second[place] != two:
             raise FrozenQueryError(
                 f"parameter {position} ({one!r}) is derived from a value: pass it as its own"
             )
-        slots.append((position, name))
-    missing = set(first.values()) - {name for _, name in slots}
+        slots.append((position, place))
+    missing = set(first.values()) - {place for _, place in slots}
     if missing:
-        raise FrozenQueryError(f"not in the SQL as themselves: {', '.join(sorted(missing))}")
+        names = sorted({name for name, _ in missing})
+        raise FrozenQueryError(f"not in the SQL as themselves: {', '.join(names)}")
     return _Frozen(queryset, compiler, sql, params, tuple(slots))
 
 
 def rows(key, build, /, **values):
     """The rows (model instances, or dicts and tuples for values() querysets) of
     `build(**values)`, from SQL compiled once per `key`."""
-    if connections["default"].vendor != "postgresql":
+    if connections["default"].vendor != "postgresql" or any(
+        isinstance(value, (list, tuple)) and len(value) > LONGEST_LIST for value in values.values()
+    ):
         return list(build(**values))
     shape = tuple(
-        (name, type(value).__name__, value is None) for name, value in sorted(values.items())
+        (name, type(value).__name__, len(value) if isinstance(value, (list, tuple)) else None)
+        for name, value in sorted(values.items())
     )
     # A translated word or a time zone the build puts in the SQL is the request's.
     memo_key = (key, shape, translation.get_language(), timezone.get_current_timezone_name())
@@ -155,8 +179,9 @@ def rows(key, build, /, **values):
             while len(_memo) > MEMO_SIZE:
                 _memo.popitem(last=False)
     params = list(frozen.params)
-    for position, name in frozen.slots:
-        params[position] = _param_of(values[name])
+    places = _places(values)
+    for position, place in frozen.slots:
+        params[position] = places[place]
     if getattr(settings, "COMPILED_QUERIES_CHECK", False):
         _, sql, fresh = _compile(build(**values))
         if sql != frozen.sql or tuple(fresh) != tuple(params):

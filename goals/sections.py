@@ -151,7 +151,14 @@ def goal_timeline(distributor, viewer, limit):
     named = {act["goal_id"] for act in acts} - goals.keys()
     # Asked even when nothing is named (no goal has pk 0): the page's query count stays the
     # same whatever the distributor's history.
-    goals |= Goal.objects.select_related(*TITLE_OWN_RELATIONS).in_bulk(sorted(named) or [0])
+    goals |= {
+        goal.pk: goal
+        for goal in compiled.rows(
+            "goals.timeline.titles",
+            lambda ids: Goal.objects.select_related(*TITLE_OWN_RELATIONS).filter(pk__in=ids),
+            ids=sorted(named) or [0],
+        )
+    }
     titles = {}
     for goal in goals.values():
         goal.distributor = distributor  # what a title reads of it, without a query
