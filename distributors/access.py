@@ -82,6 +82,17 @@ def manages_partner_users(user):
     return user_role(user) in USER_MANAGERS
 
 
+def viewer_key(user):
+    """What of `user` a scoped queryset's SQL can hold (its id, role and distributor): the key
+    under which drm.compiled keeps a queryset built for this viewer."""
+    membership = user_membership(user)
+    return (
+        getattr(user, "pk", None),
+        user_role(user),
+        membership.distributor_id if membership is not None else None,
+    )
+
+
 def is_manufacturer(user):
     return user_role(user) in (Role.ADMIN, Role.MANAGER)
 

@@ -64,7 +64,7 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
     def authenticate(self, request):
         result = super().authenticate(request)
-        if result is not None and two_factor_step(result[0]) is not None:
+        if result is not None and two_factor_step(result[0], session=request.session) is not None:
             raise exceptions.PermissionDenied(
                 _("Finish logging in first: enter the code from your authenticator app.")
             )

@@ -66,7 +66,9 @@ class TwoFactorMiddleware:
             return None
         match = request.resolver_match
         step = two_factor_step(
-            request.user, admin_site=match is not None and match.app_name == "admin"
+            request.user,
+            admin_site=match is not None and match.app_name == "admin",
+            session=getattr(request, "session", None),
         )
         if step is None or (match is not None and match.view_name in self.OPEN[step]):
             return None

@@ -13,6 +13,7 @@ distributor page and the partner's home must show their figures. So each app reg
   rows: the count and the list come from the same selector.
 """
 
+import collections
 import dataclasses
 import datetime
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from typing import Any
 
 from django.db.models import Window
 from django.utils import timezone
+
+from drm import compiled
 
 TIMELINE_LENGTH = 15  # entries on the distributor page; each source gives at most this many
 TODO_PREVIEW = 3  # rows named under a to-do item; its link opens all of them
@@ -111,15 +114,45 @@ def head_and_counts(queryset, size, **counts):
     read off the first row; with no row every count is 0. For a distributor's short lists
     (goals, steps, reviews): the window reads every matching row, where a LIMIT alone stops
     early, so a list of thousands keeps its count in a query of its own."""
-    aliases = {name: f"window_{name}" for name in counts}
-    rows = list(
-        queryset.annotate(
-            **{aliases[name]: Window(expression) for name, expression in counts.items()}
-        )[:size]
-    )
+    return _counted(list(_with_counts(queryset, size, counts)), counts)
+
+
+def frozen_head_and_counts(key, build, size, **values):
+    """head_and_counts() of the queryset and counts `build(**values)` returns, its SQL compiled
+    once per `key` (drm.compiled: `key` holds the viewer and whatever else shapes the SQL)."""
+    names = {}
+
+    def annotated(**values):
+        queryset, counts = build(**values)
+        names.update(counts)
+        return _with_counts(queryset, size, counts)
+
+    rows = compiled.rows(key, annotated, **values)
+    if names:
+        return _counted(rows, names)
+    # Read off the SQL frozen earlier, so the count names are the first row's.
+    if not rows:
+        return rows, collections.defaultdict(int)
+    return rows, {
+        name.removeprefix(_WINDOW): value
+        for name, value in vars(rows[0]).items()
+        if name.startswith(_WINDOW)
+    }
+
+
+_WINDOW = "window_"
+
+
+def _with_counts(queryset, size, counts):
+    return queryset.annotate(
+        **{f"{_WINDOW}{name}": Window(expression) for name, expression in counts.items()}
+    )[:size]
+
+
+def _counted(rows, counts):
     if not rows:
         return rows, dict.fromkeys(counts, 0)
-    return rows, {name: getattr(rows[0], alias) for name, alias in aliases.items()}
+    return rows, {name: getattr(rows[0], f"{_WINDOW}{name}") for name in counts}
 
 
 SHARED = "_record_shared"

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from drm import compiled
 from drm.formats import year_month
 
 from . import record, selectors
@@ -32,7 +33,13 @@ def revenue_section(distributor, viewer, today):
     )
     return {
         "chart": selectors.revenue_chart(distributor=distributor, today=today),
-        "investments": distributor.investments.order_by("-date")[:12],
+        "investments": compiled.rows(
+            "distributors.record.investments",
+            lambda distributor: Investment.objects.filter(distributor=distributor).order_by(
+                "-date", "-pk"
+            )[:12],
+            distributor=distributor,
+        ),
         "investment_chart": {
             "labels": [Investment.Kind(row["kind"]).label for row in summary],
             "datasets": [
@@ -70,25 +77,29 @@ def profile_timeline(distributor, viewer, limit):
 
 
 def import_timeline(distributor, viewer, limit):
-    batches = (
-        ImportBatch.objects.filter(
-            distributor=distributor,
-            status=ImportBatch.Status.COMMITTED,
-            finished_at__isnull=False,
+
+    def build(distributor):
+        return (
+            ImportBatch.objects.filter(
+                distributor=distributor,
+                status=ImportBatch.Status.COMMITTED,
+                finished_at__isnull=False,
+            )
+            .select_related("uploaded_by")
+            .only(
+                "pk",
+                "filename",
+                "kind",
+                "processed_rows",
+                "finished_at",
+                "uploaded_by__username",
+                "uploaded_by__first_name",
+                "uploaded_by__last_name",
+            )
+            .order_by("-finished_at", "-pk")[:limit]
         )
-        .select_related("uploaded_by")
-        .only(
-            "pk",
-            "filename",
-            "kind",
-            "processed_rows",
-            "finished_at",
-            "uploaded_by__username",
-            "uploaded_by__first_name",
-            "uploaded_by__last_name",
-        )
-        .order_by("-finished_at", "-pk")[:limit]
-    )
+
+    batches = compiled.rows(("distributors.imports", limit), build, distributor=distributor)
     return [
         record.TimelineEntry(
             when=batch.finished_at,

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils.translation import gettext_lazy as _
 
 from drm import columns as list_columns
-from drm import periods
+from drm import compiled, periods
 from drm.collation import collated
 from drm.history import history_changes
 from drm.names import display_name_sql
@@ -178,9 +178,9 @@ def revenue_grid(*, distributor, months=REVENUE_GRID_MONTHS, today=None):
     wanted = periods.complete_months(months, on=today)
     window = periods.complete_months(max(months, REVENUE_GRID_MONTHS), on=today)
 
-    def read():
-        return list(
-            RevenueRecord.objects.filter(distributor=distributor, **window.month_filter())
+    def build(distributor, first, end):
+        return (
+            RevenueRecord.objects.filter(distributor=distributor, month__gte=first, month__lt=end)
             .annotate(line=display_name_sql("product_line__"))
             .values("month", "line", "currency", "rate_month", "rate")
             .annotate(
@@ -189,6 +189,15 @@ def revenue_grid(*, distributor, months=REVENUE_GRID_MONTHS, today=None):
                 priced=Count("id", filter=Q(rate_month__isnull=False)),
             )
             .order_by()
+        )
+
+    def read():
+        return compiled.rows(
+            "distributors.revenue-grid",
+            build,
+            distributor=distributor,
+            first=window.first,
+            end=window.end,
         )
 
     rows = record.shared(distributor, ("revenue_grid", window.first, window.end), read)
@@ -220,11 +229,17 @@ def revenue_chart(*, distributor, months=24, today=None):
 def investment_summary(*, distributor, months=INVESTMENT_MONTHS, today=None):
     """Investment value per kind over the last `months` complete months, reporting currency."""
     window = periods.complete_months(months, on=today)
-    return list(
-        Investment.objects.filter(distributor=distributor, **window.day_filter())
-        .values("kind")
-        .annotate(amount=Sum("amount"), value=Sum("value"))
-        .order_by("kind")
+    return compiled.rows(
+        "distributors.investment-summary",
+        lambda distributor, first, end: (
+            Investment.objects.filter(distributor=distributor, date__gte=first, date__lt=end)
+            .values("kind")
+            .annotate(amount=Sum("amount"), value=Sum("value"))
+            .order_by("kind")
+        ),
+        distributor=distributor,
+        first=window.first,
+        end=window.end,
     )
 
 

@@ -31,6 +31,18 @@ class Step:
     SETUP = "setup"
 
 
+# --- a company sign-in's second factor (written by sso/ at its log-in) ----------------------
+# Who answers for the second factor of this session: the company's identity provider (the portal
+# asks none of its own, but the Django admin when TWO_FACTOR_REQUIRED_FOR_ADMINS asks it there),
+# or the portal (its own code, after setting up an app if need be). Absent: a password log-in.
+SESSION_SECOND_FACTOR = "two_factor_by"
+
+
+class SecondFactorBy:
+    PROVIDER = "provider"
+    PORTAL = "portal"
+
+
 def totp_device(user, *, confirmed=True):
     """The user's authenticator app (confirmed, or the one being set up), or None."""
     return (
@@ -40,16 +52,22 @@ def totp_device(user, *, confirmed=True):
     )
 
 
-def two_factor_step(user, *, admin_site=False):
+def two_factor_step(user, *, admin_site=False, session=None):
     """What the logged-in `user` of this session owes: None, Step.VERIFY or Step.SETUP.
 
     `admin_site`: the request is for the Django admin, which may ask more than the portal.
+    `session`: the request's, which says whether a company sign-in left the second factor to
+    its provider or asked the portal's (SESSION_SECOND_FACTOR).
     """
     if not user.is_authenticated or _is_verified(user):
         return None
+    by = session.get(SESSION_SECOND_FACTOR) if session is not None else None
+    admin_asks = admin_site and admin_site_requires_verification(user)
+    if by == SecondFactorBy.PROVIDER and not admin_asks:
+        return None
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return Step.VERIFY
-    if two_factor_required(user) or (admin_site and admin_site_requires_verification(user)):
+    if by == SecondFactorBy.PORTAL or two_factor_required(user) or admin_asks:
         return Step.SETUP
     return None
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import (
 )
 
 from drm import columns as list_columns
+from drm import compiled
 from drm.errors import DomainError
 from drm.formats import year_month
 from drm.throttling import bulk_rate_limited
@@ -41,6 +42,7 @@ from .access import (
     two_factor_required,
     user_language,
     user_membership,
+    viewer_key,
 )
 from .exports import csv_response, distributor_table, xlsx_response
 from .filters import DistributorFilter, page_form
@@ -214,7 +216,15 @@ def _detail_context(request, distributor):
         "renewal_days": settings.CONTRACT_RENEWAL_DAYS,
         "sections": record.sections(distributor, request.user, today=today),
         "timeline": record.timeline(distributor, request.user),
-        "members": distributor.memberships.select_related("user").order_by("user__username"),
+        "members": compiled.rows(
+            "distributors.record.members",
+            lambda distributor: (
+                Membership.objects.filter(distributor=distributor)
+                .select_related("user")
+                .order_by("user__username", "pk")
+            ),
+            distributor=distributor,
+        ),
         "can_edit": is_manufacturer(request.user),
         "hidden_fields": hidden_fields(request.user, Distributor),
         "history": Paginator(
@@ -257,10 +267,13 @@ def my_distributor(request):
     )
     context = _detail_context(request, distributor)
     context["todos"] = record.todos(request.user, distributor=distributor)
-    context["imports"] = (
-        ImportBatch.objects.visible_to(request.user)
-        .select_related("uploaded_by")
-        .defer("content", "errors_csv")[:5]
+    context["imports"] = compiled.rows(
+        ("distributors.record.imports", viewer_key(request.user)),
+        lambda: (
+            ImportBatch.objects.visible_to(request.user)
+            .select_related("uploaded_by")
+            .defer("content", "errors_csv")[:5]
+        ),
     )
     return render(request, "distributors/detail.html", context)
 

@@ -297,8 +297,8 @@ def load_demo():
     warnings.filterwarnings("ignore", category=AlwaysEagerIgnored)
 
     print(
-        "loading the demo's leads, goals, funds, incentives, training, tiers, webhooks and first "
-        "scorecards (worker and beat start next)"
+        "loading the demo's leads, goals, funds, incentives, training, tiers, company sign-in, "
+        "webhooks and first scorecards (worker and beat start next)"
     )
     for command in (
         "demo_leads",
@@ -307,6 +307,7 @@ def load_demo():
         "demo_incentives",
         "demo_programme",
         "demo_tiers",
+        "demo_sso",
         "demo_webhooks",
         "scoring_run",
     ):

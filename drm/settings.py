@@ -15,6 +15,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# drm.compiled builds each frozen query afresh too and fails on any difference (on in the tests).
+COMPILED_QUERIES_CHECK = env.bool("COMPILED_QUERIES_CHECK", default=False)
 # The fallback key only serves the embedded demo and tests; production settings refuse it.
 SECRET_KEY = env("SECRET_KEY", default="insecure-embedded-demo-key-do-not-use-in-production")
 # Secrets kept in the database (webhook signing secrets, SSO client secrets) are encrypted with
@@ -234,7 +236,16 @@ SSO_STAFF_PROVIDER = {
     "role_claim": env("SSO_STAFF_ROLE_CLAIM", default="groups"),
     "admin_values": env("SSO_STAFF_ADMIN_VALUES", default=""),
     "manager_values": env("SSO_STAFF_MANAGER_VALUES", default=""),
+    # Refuse a staff sign-in for which the provider does not say it checked a second factor.
+    "require_provider_mfa": env.bool("SSO_STAFF_REQUIRE_PROVIDER_MFA", default=False),
 }
+# The staff's company sign-ins also owe the portal's own second factor (by default their
+# provider answers for it), whichever provider of the manufacturer they sign in at.
+SSO_STAFF_REQUIRE_PORTAL_2FA = env.bool("SSO_STAFF_REQUIRE_PORTAL_2FA", default=False)
+# The portal's key and certificate as a SAML service provider (PEM files): with both, its
+# AuthnRequests are signed and its metadata says so (AuthnRequestsSigned, the signing certificate).
+SSO_SAML_SP_KEY_FILE = env("SSO_SAML_SP_KEY_FILE", default="")
+SSO_SAML_SP_CERT_FILE = env("SSO_SAML_SP_CERT_FILE", default="")
 # SAML signatures are checked by xmlsec1 (Debian: apt-get install xmlsec1).
 SSO_XMLSEC_BINARY = env("SSO_XMLSEC_BINARY", default="/usr/bin/xmlsec1")
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import is_manufacturer
+from distributors.access import is_manufacturer, viewer_key
+from drm import compiled
 
 from . import selectors
 from .filters import requests_waiting_for
@@ -28,13 +29,19 @@ def todo_fund_requests(viewer, *, distributor, scope, today):
     manufacturer = is_manufacturer(viewer)
     if distributor is None and not manufacturer:
         return None
-    requests = requests_waiting_for(selectors.request_list(visible_to=viewer), viewer)
-    if distributor is not None:
-        requests = requests.filter(allocation__distributor=distributor)
-    rows, counts = record.head_and_counts(
-        requests.select_related(None).order_by("claim_deadline", "submitted_at", "pk"),
+
+    def build(distributor):
+        requests = requests_waiting_for(selectors.request_list(visible_to=viewer), viewer)
+        if distributor is not None:
+            requests = requests.filter(allocation__distributor=distributor)
+        ordered = requests.select_related(None).order_by("claim_deadline", "submitted_at", "pk")
+        return ordered, {"count": Count("pk")}
+
+    rows, counts = record.frozen_head_and_counts(
+        ("funds.todo.requests", viewer_key(viewer)),
+        build,
         record.TODO_PREVIEW,
-        count=Count("pk"),
+        distributor=distributor,
     )
     if manufacturer:
         label = _("Fund requests and claims to decide")
@@ -68,10 +75,14 @@ def funds_section(distributor, viewer, today):
     funds page, `selectors.balances`), with the way to its requests, and what the money
     bought it (its impact estimates added up per kind: fund activities, programmes); hidden
     where it has neither."""
-    rows = list(
-        selectors.balances(visible_to=viewer, distributor=distributor, today=today).filter(
+
+    def build(distributor):
+        return selectors.balances(visible_to=viewer, distributor=distributor, today=today).filter(
             fund__expires_on__gte=today
         )[:FUNDS_SHOWN]
+
+    rows = compiled.rows(
+        ("funds.section", today, viewer_key(viewer)), build, distributor=distributor
     )
     impacts = selectors.distributor_impacts(distributor, visible_to=viewer)
     if not rows and not impacts:

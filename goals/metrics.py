@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from distributors.models import RevenueRecord
 from distributors.revenue_epoch import revenue_epoch
+from drm import compiled
 from drm.formats import month_range
 from drm.french import interpolate
 from drm.periods import add_months, month_start
@@ -199,21 +200,30 @@ class Facts:
         return rows
 
     def _query_revenue(self, distributor_ids):
-        rows = RevenueRecord.objects.filter(
-            month__gte=self.first, month__lte=self.last, rate__isnull=False
-        )
-        columns = ["month", "product_line_id", "customer_category_id"]
-        if distributor_ids is not None:
-            rows = rows.filter(distributor_id__in=distributor_ids)
-            columns.insert(0, "distributor_id")
-        rows = (
-            rows.values_list(*columns)
-            .annotate(
-                amount=Sum("reporting_amount"),
-                units=Sum("units"),
-                margin=Sum(F("margin") * F("rate")),
+        def build(ids, first, last):
+            rows = RevenueRecord.objects.filter(
+                month__gte=first, month__lte=last, rate__isnull=False
             )
-            .order_by()
+            columns = ["month", "product_line_id", "customer_category_id"]
+            if ids is not None:
+                rows = rows.filter(distributor_id__in=ids)
+                columns.insert(0, "distributor_id")
+            return (
+                rows.values_list(*columns)
+                .annotate(
+                    amount=Sum("reporting_amount"),
+                    units=Sum("units"),
+                    margin=Sum(F("margin") * F("rate")),
+                )
+                .order_by()
+            )
+
+        rows = compiled.rows(
+            "goals.facts.revenue",
+            build,
+            ids=None if distributor_ids is None else sorted(distributor_ids),
+            first=self.first,
+            last=self.last,
         )
         by = defaultdict(list)
         for row in rows:
@@ -223,27 +233,39 @@ class Facts:
         return by
 
     def _load_leads(self, distributor_ids):
-        if distributor_ids is None:
-            # The channel's own rollups (per source for the whole channel) are far smaller.
-            rows = LeadRollup.objects.filter(grain=LeadRollup.Grain.CHANNEL_SOURCE)
-            columns = ["month", "stage"]
-        else:
-            rows = LeadRollup.objects.filter(
-                grain=LeadRollup.Grain.DISTRIBUTOR, distributor_id__in=distributor_ids
-            )
-            columns = ["distributor_id", "month", "stage"]
         # Only the stages the lead metrics read (a rollup holds a dozen).
-        stages = {
-            stage
-            for metric in _METRICS.values()
-            if isinstance(metric, LeadRatio)
-            for stage in (*metric.numerator_stages, *metric.denominator_stages)
-        }
-        rows = (
-            rows.filter(month__gte=self.first, month__lte=self.last, stage__in=stages)
-            .values_list(*columns)
-            .annotate(count=Sum("count"))
-            .order_by()
+        stages = sorted(
+            {
+                stage
+                for metric in _METRICS.values()
+                if isinstance(metric, LeadRatio)
+                for stage in (*metric.numerator_stages, *metric.denominator_stages)
+            }
+        )
+
+        def build(ids, first, last):
+            if ids is None:
+                # The channel's own rollups (per source for the whole channel) are far smaller.
+                rows = LeadRollup.objects.filter(grain=LeadRollup.Grain.CHANNEL_SOURCE)
+                columns = ["month", "stage"]
+            else:
+                rows = LeadRollup.objects.filter(
+                    grain=LeadRollup.Grain.DISTRIBUTOR, distributor_id__in=ids
+                )
+                columns = ["distributor_id", "month", "stage"]
+            return (
+                rows.filter(month__gte=first, month__lte=last, stage__in=stages)
+                .values_list(*columns)
+                .annotate(count=Sum("count"))
+                .order_by()
+            )
+
+        rows = compiled.rows(
+            ("goals.facts.leads", tuple(stages)),
+            build,
+            ids=None if distributor_ids is None else sorted(distributor_ids),
+            first=self.first,
+            last=self.last,
         )
         by = defaultdict(lambda: defaultdict(int))
         for row in rows:

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import is_manufacturer
+from distributors.access import is_manufacturer, viewer_key
+from drm import compiled
 from drm.formats import short_date
 
 from . import selectors
@@ -23,18 +24,20 @@ ACTIVITIES_SHOWN = 5
 
 def goals_section(distributor, viewer, today):
     year = today.year
-    goals = (
-        selectors.goal_queryset(
-            visible_to=viewer, filters={"distributor": distributor.code, "year": year}
+
+    def build(code):
+        goals = (
+            selectors.goal_queryset(visible_to=viewer, filters={"distributor": code, "year": year})
+            .exclude(status=Goal.Status.CLOSED)
+            # What a title reads, joined: for a handful of goals, six tables plan in a
+            # millisecond where the list's five prefetches are five queries.
+            .prefetch_related(None)
+            .select_related("distributor", *TITLE_OWN_RELATIONS)
         )
-        .exclude(status=Goal.Status.CLOSED)
-        # What a title reads, joined: for a handful of goals, six tables plan in a millisecond
-        # where the list's five prefetches are five queries.
-        .prefetch_related(None)
-        .select_related("distributor", *TITLE_OWN_RELATIONS)
-    )
-    shown, counts = record.head_and_counts(
-        goals, GOALS_SHOWN, total=Count("pk"), at_risk=Count("pk", filter=Q(at_risk=True))
+        return goals, {"total": Count("pk"), "at_risk": Count("pk", filter=Q(at_risk=True))}
+
+    shown, counts = record.frozen_head_and_counts(
+        ("goals.section", year, viewer_key(viewer)), build, GOALS_SHOWN, code=distributor.code
     )
     figures = selectors.goal_figures(shown, as_of=today)
     return {
@@ -55,13 +58,17 @@ def goals_section(distributor, viewer, today):
 def reviews_section(distributor, viewer, today):
     """The reviews waiting for a person (an accounting, an acknowledgement, a close): those
     the review queue lists with `?needs=someone&distributor=`."""
-    reviews = (
-        selectors.reviews_waiting_on_someone(viewer, distributor)
-        .select_related(None)
-        .select_related("goal", *TITLE_RELATIONS, "landmark")
-    )
-    shown, counts = record.head_and_counts(
-        reviews.order_by("landmark__date", "id"), GOALS_SHOWN, total=Count("pk")
+
+    def build(distributor):
+        reviews = (
+            selectors.reviews_waiting_on_someone(viewer, distributor)
+            .select_related(None)
+            .select_related("goal", *TITLE_RELATIONS, "landmark")
+        )
+        return reviews.order_by("landmark__date", "id"), {"total": Count("pk")}
+
+    shown, counts = record.frozen_head_and_counts(
+        ("goals.reviews", viewer_key(viewer)), build, GOALS_SHOWN, distributor=distributor
     )
     return {
         "reviews": shown,
@@ -73,19 +80,27 @@ def reviews_section(distributor, viewer, today):
 
 
 def steps_section(distributor, viewer, today):
-    steps = (
-        selectors.step_list(visible_to=viewer)
-        .filter(
-            goal__distributor=distributor,
-            status__in=(ActionStep.Status.TODO, ActionStep.Status.DOING),
+
+    def build(distributor, today):
+        steps = (
+            selectors.step_list(visible_to=viewer)
+            .filter(
+                goal__distributor=distributor,
+                status__in=(ActionStep.Status.TODO, ActionStep.Status.DOING),
+            )
+            # What the section shows: the list's nine tables cost 15 ms of planning alone.
+            .select_related(None)
+            .select_related("goal", *TITLE_RELATIONS, "owner")
+            .order_by("due", "id")
         )
-        # What the section shows: the list's nine tables cost 15 ms of planning alone.
-        .select_related(None)
-        .select_related("goal", *TITLE_RELATIONS, "owner")
-        .order_by("due", "id")
-    )
-    shown, counts = record.head_and_counts(
-        steps, STEPS_SHOWN, total=Count("pk"), overdue=Count("pk", filter=Q(due__lt=today))
+        return steps, {"total": Count("pk"), "overdue": Count("pk", filter=Q(due__lt=today))}
+
+    shown, counts = record.frozen_head_and_counts(
+        ("goals.steps", viewer_key(viewer)),
+        build,
+        STEPS_SHOWN,
+        distributor=distributor,
+        today=today,
     )
     context = {
         "steps": shown,
@@ -114,23 +129,36 @@ def goal_timeline(distributor, viewer, limit):
     their rows (each with who did it); the titles of the goals they name. Joined into each of
     the others (nine tables for the reviews), the titles made Postgres spend 20 ms planning a
     query that runs in half a millisecond."""
-    agreed = list(
-        Goal.objects.visible_to(viewer)
-        .filter(
-            distributor=distributor,
-            manufacturer_accepted_at__isnull=False,
-            partner_accepted_at__isnull=False,
+
+    def build(distributor):
+        return (
+            Goal.objects.visible_to(viewer)
+            .filter(
+                distributor=distributor,
+                manufacturer_accepted_at__isnull=False,
+                partner_accepted_at__isnull=False,
+            )
+            .annotate(agreed_at=Greatest("manufacturer_accepted_at", "partner_accepted_at"))
+            .select_related(*TITLE_OWN_RELATIONS)
+            .order_by("-agreed_at", "-id")[:limit]
         )
-        .annotate(agreed_at=Greatest("manufacturer_accepted_at", "partner_accepted_at"))
-        .select_related(*TITLE_OWN_RELATIONS)
-        .order_by("-agreed_at", "-id")[:limit]
+
+    agreed = compiled.rows(
+        ("goals.timeline.agreed", limit, viewer_key(viewer)), build, distributor=distributor
     )
     acts = _goal_acts(distributor, viewer, limit)
     goals = {goal.pk: goal for goal in agreed}
     named = {act["goal_id"] for act in acts} - goals.keys()
     # Asked even when nothing is named (no goal has pk 0): the page's query count stays the
     # same whatever the distributor's history.
-    goals |= Goal.objects.select_related(*TITLE_OWN_RELATIONS).in_bulk(sorted(named) or [0])
+    goals |= {
+        goal.pk: goal
+        for goal in compiled.rows(
+            "goals.timeline.titles",
+            lambda ids: Goal.objects.select_related(*TITLE_OWN_RELATIONS).filter(pk__in=ids),
+            ids=sorted(named) or [0],
+        )
+    }
     titles = {}
     for goal in goals.values():
         goal.distributor = distributor  # what a title reads of it, without a query
@@ -180,40 +208,52 @@ def _goal_acts(distributor, viewer, limit):
             queryset.order_by().values("pk", "goal_id", **fields).order_by("-when", "-pk")[:limit]
         )
 
-    proposals = latest(
-        Proposal.objects.visible_to(viewer).filter(goal__distributor=distributor),
-        **columns(_PROPOSAL, when=F("at"), what=F("kind"), **who("by")),
-    )
-    amendments = latest(
-        Amendment.objects.visible_to(viewer).filter(
-            goal__distributor=distributor, decided_at__isnull=False
-        ),
-        **columns(_AMENDMENT, when=F("decided_at"), what=F("status"), **who("decided_by")),
-    )
-    closed = Q(status=LandmarkReview.Status.CLOSED, closed_at__isnull=False)
+    def build(distributor):
+        proposals = latest(
+            Proposal.objects.visible_to(viewer).filter(goal__distributor=distributor),
+            **columns(_PROPOSAL, when=F("at"), what=F("kind"), **who("by")),
+        )
+        amendments = latest(
+            Amendment.objects.visible_to(viewer).filter(
+                goal__distributor=distributor, decided_at__isnull=False
+            ),
+            **columns(_AMENDMENT, when=F("decided_at"), what=F("status"), **who("decided_by")),
+        )
+        closed = Q(status=LandmarkReview.Status.CLOSED, closed_at__isnull=False)
 
-    def reviewer(part):
-        return Case(When(closed, then=F(f"closed_by__{part}")), default=F(f"accounted_by__{part}"))
+        def reviewer(part):
+            return Case(
+                When(closed, then=F(f"closed_by__{part}")), default=F(f"accounted_by__{part}")
+            )
 
-    reviews = latest(
-        LandmarkReview.objects.visible_to(viewer)
-        .filter(goal__distributor=distributor)
-        .filter(Q(accounted_at__isnull=False) | Q(closed_at__isnull=False)),
-        **columns(
-            _REVIEW,
-            when=Case(When(closed, then=F("closed_at")), default=F("accounted_at")),
-            what=F("status"),
-            outcome=F("outcome"),
-            landmark=F("landmark__date"),
-            who_first=reviewer("first_name"),
-            who_last=reviewer("last_name"),
-            who_username=reviewer("username"),
-        ),
-    )
+        reviews = latest(
+            LandmarkReview.objects.visible_to(viewer)
+            .filter(goal__distributor=distributor)
+            .filter(Q(accounted_at__isnull=False) | Q(closed_at__isnull=False)),
+            **columns(
+                _REVIEW,
+                when=Case(When(closed, then=F("closed_at")), default=F("accounted_at")),
+                what=F("status"),
+                outcome=F("outcome"),
+                landmark=F("landmark__date"),
+                who_first=reviewer("first_name"),
+                who_last=reviewer("last_name"),
+                who_username=reviewer("username"),
+            ),
+        )
+        return proposals, amendments, reviews
+
     if not connection.features.supports_slicing_ordering_in_compound:
         # SQLite (the one-command demo) takes no LIMIT inside a UNION: three queries there.
-        return [*proposals, *amendments, *reviews]
-    return list(proposals.union(amendments, reviews, all=True))
+        return [row for part in build(distributor) for row in part]
+
+    def union(distributor):
+        proposals, amendments, reviews = build(distributor)
+        return proposals.union(amendments, reviews, all=True)
+
+    return compiled.rows(
+        ("goals.timeline.acts", limit, viewer_key(viewer)), union, distributor=distributor
+    )
 
 
 def _act_entry(act, titles):
@@ -255,13 +295,21 @@ def _act_entry(act, titles):
 def todo_goals_to_answer(viewer, *, distributor, scope, today):
     """Proposals, counter-proposals and amendments waiting for the viewer's side (its own
     acts: a manager's are those of the goals it answers for, whatever the scope)."""
-    goals, counts = record.head_and_counts(
+
+    def build(distributor):
         # What a title reads, joined (as the goals section does): one query, no prefetches.
-        selectors.goals_waiting_for(viewer, distributor)
-        .prefetch_related(None)
-        .select_related("distributor", *TITLE_OWN_RELATIONS),
+        waiting = (
+            selectors.goals_waiting_for(viewer, distributor)
+            .prefetch_related(None)
+            .select_related("distributor", *TITLE_OWN_RELATIONS)
+        )
+        return waiting, {"count": Count("pk")}
+
+    goals, counts = record.frozen_head_and_counts(
+        ("goals.todo.answer", viewer_key(viewer)),
+        build,
         record.TODO_PREVIEW,
-        count=Count("pk"),
+        distributor=distributor,
     )
     return record.Todo(
         key="goals_to_answer",
@@ -275,13 +323,23 @@ def todo_goals_to_answer(viewer, *, distributor, scope, today):
 
 def todo_reviews(viewer, *, distributor, scope, today):
     """Landmark reviews whose next act is the viewer's: account for, acknowledge or close."""
-    reviews, counts = record.head_and_counts(
-        selectors.reviews_needing(viewer, distributor)
-        .select_related(None)
-        .select_related("goal", *TITLE_RELATIONS, "landmark"),
+
+    def build(distributor):
+        needing = (
+            selectors.reviews_needing(viewer, distributor)
+            .select_related(None)
+            .select_related("goal", *TITLE_RELATIONS, "landmark")
+        )
+        return needing, {
+            "count": Count("pk"),
+            "overdue": Count("pk", filter=LandmarkReview.overdue_q(today)),
+        }
+
+    reviews, counts = record.frozen_head_and_counts(
+        ("goals.todo.reviews", today, viewer_key(viewer)),
+        build,
         record.TODO_PREVIEW,
-        count=Count("pk"),
-        overdue=Count("pk", filter=LandmarkReview.overdue_q(today)),
+        distributor=distributor,
     )
     manufacturer = is_manufacturer(viewer)
     return record.Todo(
@@ -309,11 +367,16 @@ def todo_reviews(viewer, *, distributor, scope, today):
 
 def todo_steps(viewer, *, distributor, scope, today):
     """The viewer's open action steps due within a week or overdue."""
-    steps, counts = record.head_and_counts(
-        selectors.steps_due_for(viewer, distributor, today=today).select_related(None),
+
+    def build(distributor):
+        due = selectors.steps_due_for(viewer, distributor, today=today).select_related(None)
+        return due, {"count": Count("pk"), "overdue": Count("pk", filter=Q(due__lt=today))}
+
+    steps, counts = record.frozen_head_and_counts(
+        ("goals.todo.steps", today, viewer_key(viewer)),
+        build,
         record.TODO_PREVIEW,
-        count=Count("pk"),
-        overdue=Count("pk", filter=Q(due__lt=today)),
+        distributor=distributor,
     )
     return record.Todo(
         key="steps_due",

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from distributors import record
-from distributors.access import is_manufacturer
+from distributors.access import is_manufacturer, viewer_key
+from drm import compiled
 
 from . import selectors
 
@@ -17,8 +18,13 @@ PROGRAMMES_SHOWN = 5
 
 def earnings_section(distributor, viewer, today):
     """The distributor's latest programmes with its figures; hidden where it is in none."""
-    standings = list(
-        selectors.standing_figures(distributor=distributor, visible_to=viewer)[:PROGRAMMES_SHOWN]
+
+    def build(distributor):
+        shown = selectors.standing_figures(distributor=distributor, visible_to=viewer)
+        return shown[:PROGRAMMES_SHOWN]
+
+    standings = compiled.rows(
+        ("incentives.section", viewer_key(viewer)), build, distributor=distributor
     )
     if not standings:
         return None

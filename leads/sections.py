@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import Role, is_manufacturer, user_role
+from distributors.access import Role, is_manufacturer, user_role, viewer_key
+from drm import compiled
 from drm.periods import month_start
 
 from . import analytics, selectors
@@ -23,19 +24,26 @@ def _waiting(distributor, viewer):
     first: the first WAITING_SHOWN and their counts (waiting, overdue) in one query, shared by
     the leads section and a partner admin's to-do (the same rows)."""
 
-    def build():
-        now = timezone.now()
+    def waiting(distributor, now):
         leads = (
             selectors.waiting_for_answer(Lead.objects.visible_to(viewer))
             .filter(distributor=distributor)
             .select_related("product_line")
             .order_by(F("accept_deadline").asc(nulls_last=True), "id")
         )
-        rows, counts = record.head_and_counts(
-            leads,
+        return leads, {
+            "waiting": Count("pk"),
+            "overdue": Count("pk", filter=Q(accept_deadline__lt=now)),
+        }
+
+    def build():
+        now = timezone.now()
+        rows, counts = record.frozen_head_and_counts(
+            ("leads.waiting", viewer_key(viewer)),
+            waiting,
             WAITING_SHOWN,
-            waiting=Count("pk"),
-            overdue=Count("pk", filter=Q(accept_deadline__lt=now)),
+            distributor=distributor,
+            now=now,
         )
         return now, rows, counts
 
@@ -89,12 +97,16 @@ def lead_timeline(distributor, viewer, limit):
         Lead.Status.WON: (_("Lead won"), "success"),
         Lead.Status.LOST: (_("Lead lost"), "secondary"),
     }
-    events = (
-        LeadEvent.objects.filter(distributor=distributor)
-        .filter(Q(cause__in=list(kinds)) | Q(to_status__in=list(statuses)))
-        .select_related("lead", "by")
-        .order_by("-at", "-id")[:limit]
-    )
+
+    def build(distributor):
+        return (
+            LeadEvent.objects.filter(distributor=distributor)
+            .filter(Q(cause__in=list(kinds)) | Q(to_status__in=list(statuses)))
+            .select_related("lead", "by")
+            .order_by("-at", "-id")[:limit]
+        )
+
+    events = compiled.rows(("leads.timeline", limit), build, distributor=distributor)
     manufacturer = is_manufacturer(viewer)
     entries = []
     for event in events:

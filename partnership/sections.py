@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import is_manufacturer
+from distributors.access import is_manufacturer, viewer_key
+from drm import compiled
 
 from . import selectors
 
@@ -164,10 +165,8 @@ def _journey_steps(distributor, viewer):
     section and the partner's steps to do both show them)."""
     from .models import StepProgress
 
-    return record.shared(
-        distributor,
-        ("journey-steps", viewer.pk),
-        lambda: list(
+    def build(distributor):
+        return (
             StepProgress.objects.visible_to(viewer)
             .filter(
                 onboarding__distributor=distributor,
@@ -176,6 +175,13 @@ def _journey_steps(distributor, viewer):
             )
             .select_related("step", "onboarding__journey")
             .order_by("step__position", "step_id")
+        )
+
+    return record.shared(
+        distributor,
+        ("journey-steps", viewer.pk),
+        lambda: compiled.rows(
+            ("partnership.journey-steps", viewer_key(viewer)), build, distributor=distributor
         ),
     )
 

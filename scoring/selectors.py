@@ -11,7 +11,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from distributors.access import viewer_key
 from distributors.models import Distributor
+from drm import compiled
 from drm.periods import complete_months
 from goals import selectors as goal_selectors
 from goals.models import Goal
@@ -70,12 +72,16 @@ def scorecard_get(*, visible_to, code, run=None):
     run = run or latest_run()
     if run is None:
         return None
-    return (
-        Scorecard.objects.visible_to(visible_to)
-        .filter(run=run, distributor__code__caseless=code)
-        .select_related("distributor", "tier", "run__model")
-        .first()
-    )
+
+    def build(code):
+        return (
+            Scorecard.objects.visible_to(visible_to)
+            .filter(run=run, distributor__code__caseless=code)
+            .select_related("distributor", "tier", "run__model")
+            .order_by("pk")
+        )
+
+    return compiled.first(("scoring.card", run.pk, viewer_key(visible_to)), build, code=code)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ class ProviderOIDCBackend(OIDCAuthenticationBackend):
         # The library reads global settings here; ours come with the provider in authenticate().
         self.UserModel = get_user_model()
         self.provider = None
+        # Whether the ID token's amr said a second factor was checked (read by the callback).
+        self.provider_mfa = False
 
     def get_settings(self, attr, *args):
         if self.provider is not None:
@@ -150,11 +152,14 @@ class ProviderOIDCBackend(OIDCAuthenticationBackend):
         claims = self.get_userinfo(access_token, id_token, payload)
         if claims.get("email_verified") is False:
             raise SignInRefused(_("Your company's sign-in has not verified your e-mail address."))
+        # amr is the ID token's, signed by the provider; userinfo does not speak for it.
+        self.provider_mfa = services.oidc_mfa_asserted(payload.get("amr"))
         return services.identity_sign_in(
             provider=self.provider,
             subject=payload.get("sub"),
             email=claims.get(self.provider.email_claim),
             claims=claims,
+            provider_mfa=self.provider_mfa,
         )
 
 

@@ -61,6 +61,24 @@ class IdentityProvider(models.Model):
     password_login_disabled = models.BooleanField(_("local passwords off"), default=False)
     # The manufacturer's provider written by `manage.py sso_staff_provider` from the settings.
     from_settings = models.BooleanField(_("kept by the settings"), default=False, editable=False)
+    # Two-factor: by default the company's provider answers for the second factor of its
+    # sign-ins (the portal asks none of its own); these ask more.
+    require_portal_two_factor = models.BooleanField(
+        _("also require the portal's second factor"),
+        default=False,
+        help_text=_(
+            "After signing in at the company, people also give a code from the portal's "
+            "authenticator app (set up at their first sign-in)."
+        ),
+    )
+    require_provider_mfa = models.BooleanField(
+        _("require MFA at the provider"),
+        default=False,
+        help_text=_(
+            "A sign-in for which the provider does not say it checked a second factor (OpenID "
+            "Connect: the amr claim; SAML: the authentication context) is refused."
+        ),
+    )
 
     # OpenID Connect
     issuer = models.CharField(_("issuer"), max_length=URL_MAX, blank=True)
@@ -76,7 +94,9 @@ class IdentityProvider(models.Model):
     end_session_endpoint = models.URLField(
         _("end session endpoint"), max_length=URL_MAX, blank=True
     )
-    scopes = models.CharField(_("scopes"), max_length=255, default="openid email profile")
+    scopes = models.CharField(
+        _("scopes"), max_length=255, blank=True, default="openid email profile"
+    )
 
     # SAML 2.0
     entity_id = models.CharField(_("IdP entity ID"), max_length=URL_MAX, blank=True)
@@ -116,6 +136,22 @@ class IdentityProvider(models.Model):
 
     def __str__(self):
         return self.name
+
+    # Each protocol's own settings: a provider keeps only its protocol's, the other's are emptied.
+    PROTOCOL_FIELDS = {
+        Protocol.OIDC: (
+            "issuer",
+            "client_id",
+            "client_secret",
+            "authorization_endpoint",
+            "token_endpoint",
+            "jwks_uri",
+            "userinfo_endpoint",
+            "end_session_endpoint",
+            "scopes",
+        ),
+        Protocol.SAML: ("entity_id", "sso_url", "slo_url", "certificate"),
+    }
 
     @property
     def is_manufacturers(self):

@@ -10,7 +10,7 @@ import re
 from xml.sax.saxutils import quoteattr
 
 from django.conf import settings
-from django.contrib import auth, messages
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect
@@ -28,10 +28,12 @@ from saml2.metadata import entity_descriptor
 from saml2.response import UnsolicitedResponse
 from saml2.sigver import SignatureError
 from saml2.validate import ResponseLifetimeExceed, ToEarly
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from . import services
 from .models import IdentityProvider, SamlAssertionSeen
 from .services import SignInRefused
+from .signin import session_open
 
 SAML_BACKEND = "sso.backends.ProviderSAMLBackend"
 OUTSTANDING_SECONDS = 600
@@ -73,8 +75,19 @@ def sp_entity_id(request, provider):
     return request.build_absolute_uri(reverse("sso:saml-metadata", args=[provider.pk]))
 
 
+def sp_signs():
+    """Does the portal sign its requests? When the settings give its key and certificate."""
+    return bool(settings.SSO_SAML_SP_KEY_FILE and settings.SSO_SAML_SP_CERT_FILE)
+
+
 def sp_config(request, provider):
     """pysaml2's service provider configuration for one provider row."""
+    signs = sp_signs()
+    keys = (
+        {"key_file": settings.SSO_SAML_SP_KEY_FILE, "cert_file": settings.SSO_SAML_SP_CERT_FILE}
+        if signs
+        else {}
+    )
     config = SPConfig()
     config.load(
         {
@@ -82,6 +95,9 @@ def sp_config(request, provider):
             "xmlsec_binary": settings.SSO_XMLSEC_BINARY,
             "accepted_time_diff": settings.SSO_CLOCK_SKEW,
             "allow_unknown_attributes": True,
+            "signing_algorithm": SIG_RSA_SHA256,
+            "digest_algorithm": DIGEST_SHA256,
+            **keys,
             "service": {
                 "sp": {
                     "name": "DRM portal",
@@ -96,8 +112,8 @@ def sp_config(request, provider):
                         ],
                     },
                     "allow_unsolicited": False,
-                    "authn_requests_signed": False,
-                    "logout_requests_signed": False,
+                    "authn_requests_signed": signs,
+                    "logout_requests_signed": signs,
                     "want_assertions_signed": True,
                     "want_response_signed": False,
                 }
@@ -174,6 +190,14 @@ def _why(exc):
     return _("The sign-in answer from your company could not be verified.")
 
 
+def _class_refs(response):
+    """The authentication context class references of the assertion's AuthnStatements."""
+    try:
+        return [class_ref for class_ref, _authorities, *_rest in response.authn_info()]
+    except (AttributeError, TypeError, ValueError):
+        return []
+
+
 @csrf_exempt
 @require_POST
 def assertion_consumer(request, pk):
@@ -206,14 +230,18 @@ def assertion_consumer(request, pk):
     attributes = response.get_identity() or {}
     emails = attributes.get(provider.email_claim) or []
     email = emails[0] if emails else (name_id.text if "@" in (name_id.text or "") else "")
+    provider_mfa = services.saml_mfa_asserted(_class_refs(response))
     try:
         user = services.identity_sign_in(
-            provider=provider, subject=name_id.text, email=email, claims=attributes
+            provider=provider,
+            subject=name_id.text,
+            email=email,
+            claims=attributes,
+            provider_mfa=provider_mfa,
         )
     except SignInRefused as exc:
         return _refused(request, exc.message)
-    auth.login(request, user, backend=SAML_BACKEND)
-    request.session["sso_provider_id"] = provider.pk
+    session_open(request, user, provider=provider, backend=SAML_BACKEND, provider_mfa=provider_mfa)
     request.session[SESSION_NAME_ID] = code(name_id)
     request.session[SESSION_INDEX] = getattr(response, "session_index", None) or ""
     next_url = request.POST.get("RelayState", "")

@@ -146,16 +146,27 @@ def _role_apply(user, provider, role):
 
 
 @transaction.atomic
-def identity_sign_in(*, provider, subject, email, claims):
+def identity_sign_in(*, provider, subject, email, claims, provider_mfa=False):
     """The user that `provider` vouches for as `subject`, created or updated just in time.
 
     Linked by (provider, subject); the asserted e-mail must be at one of the provider's
-    domains; an existing user is only ever taken over when it is on the provider's own side.
-    Raises SignInRefused (nothing changed) when any rule says no.
+    domains; an existing user is only ever taken over when it is on the provider's own side;
+    a provider that must do MFA must have said it did (`provider_mfa`, read from the answer by
+    oidc_mfa_asserted or saml_mfa_asserted). Raises SignInRefused (nothing changed) when any
+    rule says no.
     """
     provider = IdentityProvider.objects.select_for_update().get(pk=provider.pk)
     if not provider.is_active:
         raise SignInRefused(_("This company sign-in has been switched off."))
+    if provider.require_provider_mfa and not provider_mfa:
+        raise SignInRefused(
+            _(
+                "%(provider)s did not confirm a second factor (multi-factor authentication) for "
+                "this sign-in, and the portal requires one. Sign in at your company again with "
+                "your second factor, or ask your administrator."
+            )
+            % {"provider": provider.name}
+        )
     subject = str(subject or "").strip()
     if not subject:
         raise SignInRefused(_("Your company's sign-in did not say who you are (no subject)."))
@@ -235,6 +246,45 @@ def identity_sign_in(*, provider, subject, email, claims):
     return user
 
 
+# --- second factors ---------------------------------------------------------------------------
+
+# OpenID Connect `amr` values (RFC 8176) that mean more than one factor was checked: MFA itself,
+# or a factor that is never the first one alone (a one-time code, a key in hardware or software,
+# a smart card, a text message or call to a known phone).
+MFA_AMR = frozenset({"mfa", "mca", "otp", "hwk", "swk", "sc", "sms", "tel"})
+# SAML AuthnContextClassRef values that name a multi-factor authentication.
+MFA_AUTHN_CONTEXTS = frozenset(
+    {
+        "https://refeds.org/profile/mfa",
+        "http://schemas.microsoft.com/claims/multipleauthn",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorUnregistered",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI",
+    }
+)
+
+
+def oidc_mfa_asserted(amr):
+    """Did the ID token's `amr` claim (a list, or one string) say a second factor was used?"""
+    return bool(_claim_values(amr) & MFA_AMR)
+
+
+def saml_mfa_asserted(class_refs):
+    """Did the assertion's authentication context class references name a multi-factor one?"""
+    return bool({str(ref).strip() for ref in class_refs or ()} & MFA_AUTHN_CONTEXTS)
+
+
+def portal_two_factor_required(provider):
+    """Does a sign-in at `provider` also owe the portal's own second factor? By default the
+    company's provider answers for it; the provider's box, or for the staff
+    SSO_STAFF_REQUIRE_PORTAL_2FA, asks the portal's too."""
+    if provider.require_portal_two_factor:
+        return True
+    return provider.distributor_id is None and settings.SSO_STAFF_REQUIRE_PORTAL_2FA
+
+
 # --- local passwords ------------------------------------------------------------------------
 
 
@@ -252,6 +302,10 @@ def password_login_allowed(user):
 
 OIDC_REQUIRED = ("issuer", "client_id", "authorization_endpoint", "token_endpoint", "jwks_uri")
 SAML_REQUIRED = ("entity_id", "sso_url", "certificate")
+PROTOCOL_REQUIRED = {
+    IdentityProvider.Protocol.OIDC: OIDC_REQUIRED,
+    IdentityProvider.Protocol.SAML: SAML_REQUIRED,
+}
 MANUFACTURER_ONLY = ("admin_values", "manager_values")
 HTTPS_FIELDS = (
     "authorization_endpoint",
@@ -329,10 +383,12 @@ def _provider_write(provider, data, domains, *, manufacturer):
             setattr(provider, name, value)
     if provider.distributor_id is None:
         provider.password_login_disabled = False  # the staff's is a setting
-    required = (
-        OIDC_REQUIRED if provider.protocol == IdentityProvider.Protocol.OIDC else SAML_REQUIRED
-    )
-    for name in required:
+    # Only the chosen protocol's settings are kept: the other's would mislead a later reader.
+    for protocol, names in IdentityProvider.PROTOCOL_FIELDS.items():
+        if protocol != provider.protocol:
+            for name in names:
+                setattr(provider, name, "")
+    for name in PROTOCOL_REQUIRED.get(provider.protocol, OIDC_REQUIRED):
         if not getattr(provider, name):
             raise ValidationFailed(
                 _("%(field)s is required for this protocol.")
@@ -385,9 +441,14 @@ PROVIDER_FIELDS = (
     "admin_values",
     "manager_values",
     "password_login_disabled",
+    "require_provider_mfa",
+    "require_portal_two_factor",
 )
+# SSO_STAFF_REQUIRE_PORTAL_2FA asks the staff's second factor whatever the row says.
 STAFF_FIELDS = tuple(
-    name for name in PROVIDER_FIELDS if name not in ("is_active", "password_login_disabled")
+    name
+    for name in PROVIDER_FIELDS
+    if name not in ("is_active", "password_login_disabled", "require_portal_two_factor")
 )
 
 

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from distributors.two_factor import SESSION_SECOND_FACTOR, SecondFactorBy
+
 from . import services
 from .backends import ProviderOIDCBackend, oidc_settings
 from .models import IdentityProvider
@@ -26,6 +28,22 @@ from .services import SignInRefused
 OIDC_BACKEND = "sso.backends.ProviderOIDCBackend"
 SESSION_PROVIDER = "sso_provider_id"
 SESSION_ID_TOKEN = "oidc_id_token"  # noqa: S105 - the session key the library stores it under
+# Did the provider say it checked a second factor (OIDC amr, SAML authentication context)?
+SESSION_PROVIDER_MFA = "sso_provider_mfa"
+
+
+def session_open(request, user, *, provider, backend, provider_mfa):
+    """Log `user` in from `provider`, and remember in the session which provider it was, whether
+    it did MFA, and who answers for the second factor: the provider (the portal asks none), or
+    the portal's own step when the provider (or, for the staff, a setting) asks for it too."""
+    auth.login(request, user, backend=backend)
+    request.session[SESSION_PROVIDER] = provider.pk
+    request.session[SESSION_PROVIDER_MFA] = bool(provider_mfa)
+    request.session[SESSION_SECOND_FACTOR] = (
+        SecondFactorBy.PORTAL
+        if services.portal_two_factor_required(provider)
+        else SecondFactorBy.PROVIDER
+    )
 
 
 class CompanySignInForm(forms.Form):
@@ -55,6 +73,13 @@ class PasswordLoginForm(AuthenticationForm):
 
 class LoginView(auth_views.LoginView):
     authentication_form = PasswordLoginForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # A password log-in owes the second factor its own rules, whatever this session was.
+        for key in (SESSION_SECOND_FACTOR, SESSION_PROVIDER_MFA):
+            self.request.session.pop(key, None)
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -169,8 +194,9 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
         provider = IdentityProvider.objects.filter(pk=entry.get("provider"), is_active=True).first()
         if provider is None:
             return self.refused(_("This company sign-in has been switched off."))
+        backend = ProviderOIDCBackend()
         try:
-            self.user = ProviderOIDCBackend().authenticate(
+            self.user = backend.authenticate(
                 request,
                 provider=provider,
                 nonce=entry.get("nonce"),
@@ -181,8 +207,13 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
         if self.user is None or not self.user.is_active:
             return self.refused(_("Your company's sign-in did not sign you in."))
         id_token = request.session.get(SESSION_ID_TOKEN)
-        auth.login(request, self.user, backend=OIDC_BACKEND)
-        request.session[SESSION_PROVIDER] = provider.pk
+        session_open(
+            request,
+            self.user,
+            provider=provider,
+            backend=OIDC_BACKEND,
+            provider_mfa=backend.provider_mfa,
+        )
         request.session[SESSION_ID_TOKEN] = id_token
         return HttpResponseRedirect(self.success_url)
 

@@ -49,6 +49,15 @@ def _fast_password_hashing():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _compiled_queries_checked():
+    """Every query drm.compiled runs from its frozen SQL is also built afresh and compared: a
+    value a build bakes in where it should be a parameter fails the test that meets it."""
+    from django.conf import settings
+
+    settings.COMPILED_QUERIES_CHECK = True
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _flush_by_delete():
     """A transactional test ends by emptying every table (Django's flush). On Postgres that is
     one TRUNCATE of 110-odd tables: half a second to two, as it gives each table new files;

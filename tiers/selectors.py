@@ -9,6 +9,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from distributors.models import Tier
+from drm import compiled
 
 from .models import TierRequirement, TierReview
 from .requirements import next_month_end, requirement_get
@@ -39,11 +40,14 @@ def review_list(*, visible_to):
 
 
 def review_open_for(distributor):
-    return (
-        TierReview.objects.filter(distributor=distributor, status=TierReview.Status.PROPOSED)
-        .select_related("current_tier", "proposed_tier")
-        .first()
-    )
+    def build(distributor):
+        return (
+            TierReview.objects.filter(distributor=distributor, status=TierReview.Status.PROPOSED)
+            .select_related("current_tier", "proposed_tier")
+            .order_by("pk")
+        )
+
+    return compiled.first("tiers.review-open", build, distributor=distributor)
 
 
 @dataclass

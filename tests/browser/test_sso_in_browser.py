@@ -1,6 +1,7 @@
 """Single sign-on in a real browser: type the work e-mail at the login page, sign in at the
 company's OpenID Connect provider (django-oauth-toolkit on loopback), land on the portal as a
-partner admin of the provider's distributor."""
+partner admin of the provider's distributor; the provider form shows only the chosen protocol's
+settings."""
 
 import re
 from urllib.parse import urlsplit
@@ -9,9 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from distributors.access import Role, user_role
-from sso.models import Identity
+from sso.models import Identity, IdentityProvider
 from tests import factories
+from tests.browser.test_portal_in_browser import log_in
 from tests.sso.loopback import PASSWORD, LoopbackIdp
+from tests.sso.saml_idp import _key_and_certificate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,3 +74,41 @@ def test_a_partner_signs_in_with_its_company_account_and_lands_as_partner_admin(
     identity = Identity.objects.select_related("user").get()
     assert user_role(identity.user) == Role.PARTNER_ADMIN
     assert identity.user.membership.distributor == acme
+
+
+def test_the_manager_picks_saml_sees_only_its_fields_and_the_provider_keeps_only_them(
+    page, manager, tmp_path
+):
+    log_in(page, manager)
+    page.goto("/integrations/sign-in/new/")
+    oidc = page.locator("#provider-oidc-fields")
+    saml = page.locator("#provider-saml-fields")
+    expect(oidc).to_be_visible()
+    expect(saml).to_be_hidden()
+    page.get_by_label("Issuer").fill("https://login.acme.example/v2.0")
+
+    page.get_by_label("Protocol").select_option("saml")
+    expect(saml).to_be_visible()
+    expect(oidc).to_be_hidden()
+    page.get_by_label("Name").fill("Acme ADFS")
+    page.get_by_label("E-mail domains").fill("acme.example")
+    saml.get_by_label("IdP entity ID").fill("https://adfs.acme.example/adfs/services/trust")
+    saml.get_by_label("IdP single sign-on URL").fill("https://adfs.acme.example/adfs/ls/")
+    _key, cert_file = _key_and_certificate(tmp_path)
+    saml.get_by_label("IdP signing certificate (PEM)").fill(cert_file.read_text())
+    page.locator("#provider-save").click()
+
+    expect(page.get_by_text("The company sign-in is saved.")).to_be_visible()
+    expect(page.locator("#provider-saml-fields")).to_be_visible()
+    expect(page.locator("#provider-oidc-fields")).to_be_hidden()
+    provider = IdentityProvider.objects.get()
+    assert provider.protocol == "saml"
+    assert provider.entity_id == "https://adfs.acme.example/adfs/services/trust"
+    assert provider.sso_url == "https://adfs.acme.example/adfs/ls/"
+    assert (provider.issuer, provider.client_id, provider.client_secret, provider.scopes) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    assert provider.authorization_endpoint == provider.token_endpoint == provider.jwks_uri == ""

@@ -19,3 +19,23 @@ def saml_idp():
     idp = LoopbackSamlIdp()
     yield idp
     idp.stop()
+
+
+@pytest.fixture(scope="session")
+def saml_idp_wanting_signed_requests():
+    from .saml_idp import LoopbackSamlIdp
+
+    idp = LoopbackSamlIdp(want_signed=True)
+    yield idp
+    idp.stop()
+
+
+@pytest.fixture(scope="session")
+def sp_key_and_certificate():
+    """The portal's own SAML key and certificate (PEM files), made for the tests."""
+    import tempfile
+    from pathlib import Path
+
+    from .saml_idp import _key_and_certificate
+
+    return _key_and_certificate(Path(tempfile.mkdtemp(prefix="sso-sp-")))

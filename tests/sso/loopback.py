@@ -30,6 +30,10 @@ USERS = [
     },
     {"username": "rob", "claims": {"email": "rob@acme.example", "email_verified": True}},
     {
+        "username": "mia",
+        "claims": {"email": "mia@acme.example", "email_verified": True, "amr": ["pwd", "mfa"]},
+    },
+    {
         "username": "forger",
         "claims": {
             "email": "ceo@rival.example",
@@ -44,6 +48,10 @@ USERS = [
         "claims": {"email": "stranger@acme.example"},
     },
     {"username": "boss", "claims": {"email": "boss@maker.example", "groups": ["channel-managers"]}},
+    {
+        "username": "chief",
+        "claims": {"email": "chief@maker.example", "groups": ["portal-admins"], "amr": ["otp"]},
+    },
 ]
 
 

@@ -3,7 +3,9 @@ saml2.server.Server in a small WSGI app, served on a free 127.0.0.1 port from a 
 
 It signs assertions with a key and self-signed certificate made here; its users sign in with
 a password at its form. "misbehave" per user: "unsigned" (no signature), "wrong_audience" (an
-assertion for another service provider).
+assertion for another service provider); "class_ref" per user: the authentication context it
+asserts (a password by default). With want_signed, an AuthnRequest without a good signature of
+the service provider (its metadata's signing certificate) is refused.
 """
 
 import datetime
@@ -33,6 +35,11 @@ USERS = {
         "attributes": {"email": ["ann@acme.example"], "groups": ["portal-admins"]},
     },
     "rob": {"subject": "rob-0002", "attributes": {"email": ["rob@acme.example"]}},
+    "mia": {
+        "subject": "mia-0006",
+        "class_ref": "https://refeds.org/profile/mfa",
+        "attributes": {"email": ["mia@acme.example"]},
+    },
     "forger": {"subject": "forger-3", "attributes": {"email": ["ceo@rival.example"]}},
     "naked": {
         "subject": "naked-4",
@@ -88,7 +95,8 @@ def _key_and_certificate(directory):
 
 
 class LoopbackSamlIdp:
-    def __init__(self):
+    def __init__(self, *, want_signed=False):
+        self.refused = []
         self.dir = Path(tempfile.mkdtemp(prefix="sso-saml-idp-"))
         self.key_file, self.cert_file = _key_and_certificate(self.dir)
         self.certificate = self.cert_file.read_text()
@@ -117,6 +125,7 @@ class LoopbackSamlIdp:
                             "single_logout_service": [(self.slo_url, BINDING_HTTP_REDIRECT)],
                         },
                         "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+                        "want_authn_requests_signed": want_signed,
                         "policy": {"default": {"lifetime": {"minutes": 15}}},
                     }
                 },
@@ -144,7 +153,17 @@ class LoopbackSamlIdp:
         cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
         session = cookie["idp_session"].value if "idp_session" in cookie else None
         if path == "/sso" and method == "GET":
-            parsed = self.server.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)
+            try:
+                parsed = self.server.parse_authn_request(
+                    query["SAMLRequest"],
+                    BINDING_HTTP_REDIRECT,
+                    relay_state=query.get("RelayState"),
+                    sigalg=query.get("SigAlg"),
+                    signature=query.get("Signature"),
+                )
+            except Exception as exc:  # noqa: BLE001 - pysaml2 refuses with several kinds
+                self.refused.append(type(exc).__name__)
+                return self._page(start_response, "<p id='idp-refused'>Request refused</p>", "403")
             key = secrets.token_urlsafe(16)
             self.pending[key] = (parsed.message, query.get("RelayState", ""))
             if session in self.sessions:
@@ -195,7 +214,11 @@ class LoopbackSamlIdp:
             destination=destination,
             sp_entity_id=audience,
             name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=user["subject"]),
-            authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
+            authn={
+                "class_ref": user.get(
+                    "class_ref", "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"
+                )
+            },
             sign_assertion=misbehave != "unsigned",
             sign_response=False,
         )

@@ -63,3 +63,22 @@ def test_incomplete_settings_are_refused_naming_the_field_and_nothing_is_written
     with pytest.raises(CommandError, match="token_endpoint"):
         sync(token_endpoint="")
     assert not IdentityProvider.objects.exists()
+
+
+def test_the_settings_can_require_mfa_at_the_staffs_provider():
+    sync(require_provider_mfa=True)
+    assert IdentityProvider.objects.get().require_provider_mfa
+    sync(require_provider_mfa=False)
+    assert not IdentityProvider.objects.get().require_provider_mfa
+
+
+def test_a_saml_staff_provider_keeps_none_of_the_oidc_settings_left_in_the_environment():
+    sync(
+        protocol="saml",
+        entity_id="https://sts.maker.example/",
+        sso_url="https://login.maker.example/saml2",
+        certificate="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+    )
+    provider = IdentityProvider.objects.get()
+    assert provider.protocol == "saml" and provider.entity_id == "https://sts.maker.example/"
+    assert provider.issuer == provider.client_id == provider.client_secret == ""

@@ -1,6 +1,8 @@
 """The identity providers' pages: the manufacturer keeps every provider, a partner admin its own
 distributor's; a client secret is never shown back in full; outsiders get nothing."""
 
+import re
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
@@ -212,3 +214,101 @@ def test_a_partner_admin_closes_passwords_once_its_provider_has_signed_someone_i
     provider.refresh_from_db()
     assert provider.password_login_disabled
     assert not services.password_login_allowed(partner)
+
+
+SAML_SETTINGS = {
+    "protocol": "saml",
+    "entity_id": "https://adfs.acme.example/adfs/services/trust",
+    "sso_url": "https://adfs.acme.example/adfs/ls/",
+    "certificate": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+}
+
+
+def test_the_form_shows_each_protocols_settings_under_its_own_legend_with_the_script(
+    login, manager
+):
+    page = login(manager).get(reverse("sso:new")).content.decode()
+    assert 'data-protocol-fields="oidc"' in page and 'data-protocol-fields="saml"' in page
+    assert "OpenID Connect settings" in page and "SAML 2.0 settings" in page
+    # Without JavaScript both show, with a word on which counts.
+    assert "data-protocol-nojs" in page
+    assert "<fieldset hidden" not in page
+    assert "js/provider_form.js" in page
+    assert "data-protocol-select" in page
+    # A hidden field must never be one the browser insists on.
+    assert not re.search(r'<input[^>]*name="(issuer|entity_id|scopes)"[^>]*required', page)
+
+
+def test_a_saml_provider_keeps_only_its_saml_settings_whatever_oidc_values_come_along(
+    login, manager
+):
+    response = login(manager).post(
+        reverse("sso:new"), form_data(domains="acme.example", **SAML_SETTINGS)
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    provider = IdentityProvider.objects.get()
+    assert provider.entity_id == SAML_SETTINGS["entity_id"]
+    assert provider.sso_url == SAML_SETTINGS["sso_url"]
+    for name in IdentityProvider.PROTOCOL_FIELDS["oidc"]:
+        assert getattr(provider, name) == "", name
+
+
+def test_the_other_protocols_values_are_not_checked(login, manager):
+    response = login(manager).post(
+        reverse("sso:new"),
+        form_data(domains="acme.example", token_endpoint="not an address", **SAML_SETTINGS),
+    )
+    assert response.status_code == 302
+    assert IdentityProvider.objects.get().token_endpoint == ""
+
+
+def test_an_oidc_provider_switched_to_saml_loses_its_oidc_settings_and_secret(login, manager):
+    provider = provider_make(client_secret="abcdefgh-0123456789-WXYZ")
+    response = login(manager).post(
+        reverse("sso:detail", args=[provider.pk]),
+        form_data(domains="acme.example", client_secret="", **SAML_SETTINGS),
+    )
+    assert response.status_code == 302
+    provider.refresh_from_db()
+    assert provider.protocol == "saml"
+    assert provider.client_secret == "" and provider.issuer == "" and provider.client_id == ""
+
+
+def test_an_oidc_provider_keeps_no_saml_settings(login, partner, distributor):
+    response = login(partner).post(
+        reverse("sso:mine-new"),
+        form_data(
+            domains="acme.example",
+            entity_id="https://adfs.acme.example/trust",
+            sso_url="https://adfs.acme.example/ls/",
+            certificate="left over",
+        ),
+    )
+    assert response.status_code == 302
+    provider = IdentityProvider.objects.get()
+    assert (provider.entity_id, provider.sso_url, provider.certificate) == ("", "", "")
+    assert provider.client_id == "portal"
+
+
+def test_every_missing_setting_of_the_chosen_protocol_is_named_at_once(login, manager):
+    response = login(manager).post(
+        reverse("sso:new"), form_data(issuer="", jwks_uri="", entity_id="")
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "issuer is required for this protocol" in page
+    assert "JWKS URI is required for this protocol" in page
+    assert "IdP entity ID is required" not in page
+    assert not IdentityProvider.objects.exists()
+
+
+def test_the_two_factor_switches_are_kept_on_both_sides(login, partner, distributor):
+    response = login(partner).post(
+        reverse("sso:mine-new"),
+        form_data(
+            domains="acme.example", require_provider_mfa="on", require_portal_two_factor="on"
+        ),
+    )
+    assert response.status_code == 302
+    provider = IdentityProvider.objects.get()
+    assert provider.require_provider_mfa and provider.require_portal_two_factor

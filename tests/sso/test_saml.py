@@ -139,3 +139,82 @@ def test_log_out_sends_a_logout_request_that_ends_the_idps_session(client, acme_
     response = client.post(reverse("sso:company"), {"company_email": "rob@acme.example"})
     again = browser.get(client.get(response["Location"])["Location"], timeout=10)
     assert "idp-username" in again.text
+
+
+# --- signed AuthnRequests ---------------------------------------------------------------------
+
+
+def _saml_provider(client, idp, distributor, **fields):
+    provider = IdentityProvider.objects.create(
+        name="Acme ADFS",
+        distributor=distributor,
+        protocol=IdentityProvider.Protocol.SAML,
+        entity_id=idp.entity_id,
+        sso_url=idp.sso_url,
+        slo_url=idp.slo_url,
+        certificate=idp.certificate,
+        email_claim="email",
+        role_claim="groups",
+        admin_values="portal-admins",
+        **fields,
+    )
+    ProviderDomain.objects.create(provider=provider, domain="acme.example")
+    idp.trust(client.get(reverse("sso:saml-metadata", args=[provider.pk])).content.decode())
+    return provider
+
+
+@pytest.fixture
+def signing(settings, sp_key_and_certificate):
+    key_file, cert_file = sp_key_and_certificate
+    settings.SSO_SAML_SP_KEY_FILE = str(key_file)
+    settings.SSO_SAML_SP_CERT_FILE = str(cert_file)
+    return cert_file
+
+
+def test_with_a_key_and_certificate_the_metadata_says_authn_requests_are_signed_and_by_what(
+    client, saml_idp, distributor, signing
+):
+    provider = _saml_provider(client, saml_idp, distributor)
+    metadata = client.get(reverse("sso:saml-metadata", args=[provider.pk])).content.decode()
+    assert 'AuthnRequestsSigned="true"' in metadata
+    certificate = "".join(signing.read_text().strip().splitlines()[1:-1])
+    assert 'use="signing"' in metadata
+    assert certificate in re.sub(r"\s", "", metadata)
+
+
+def test_without_a_key_the_metadata_says_authn_requests_are_not_signed(
+    client, saml_idp, distributor
+):
+    provider = _saml_provider(client, saml_idp, distributor)
+    metadata = client.get(reverse("sso:saml-metadata", args=[provider.pk])).content.decode()
+    assert 'AuthnRequestsSigned="false"' in metadata
+    assert "X509Certificate" not in metadata
+
+
+def test_an_idp_wanting_signed_requests_refuses_an_unsigned_one(
+    client, saml_idp_wanting_signed_requests, distributor
+):
+    idp = saml_idp_wanting_signed_requests
+    _saml_provider(client, idp, distributor)
+    response = client.post(reverse("sso:company"), {"company_email": "ann@acme.example"})
+    location = client.get(response["Location"])["Location"]
+    assert "Signature=" not in location
+    page = requests.get(location, timeout=10)
+    assert page.status_code == 403
+    assert "idp-refused" in page.text
+
+
+def test_an_idp_wanting_signed_requests_accepts_the_portals_signed_one_and_signs_in(
+    client, saml_idp_wanting_signed_requests, distributor, signing
+):
+    idp = saml_idp_wanting_signed_requests
+    refused_before = len(idp.refused)
+    provider = _saml_provider(client, idp, distributor)
+    response = client.post(reverse("sso:company"), {"company_email": "ann@acme.example"})
+    location = client.get(response["Location"])["Location"]
+    assert "SigAlg=" in location and "Signature=" in location
+    action, fields = answer(client, requests.Session(), "ann@acme.example", "ann")
+    response = post(client, action, fields)
+    assert response["Location"] == reverse("home"), said(response)
+    assert Identity.objects.get(provider=provider).subject == "ann-0001"
+    assert len(idp.refused) == refused_before

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sso', '0002_identityprovider_from_settings'),
+        ('sso', '0003_provider_two_factor_and_mfa'),
     ]
 
     operations = [
