@@ -16,9 +16,9 @@ from django.utils.translation import gettext, gettext_noop
 
 from drm import columns as list_columns
 from drm.formats import DATE_TIME, SHORT_DATE, spreadsheet_format
+from identity.access import hidden_fields
 from ingest.spec import quote
 
-from .access import hidden_fields
 from .models import Distributor
 from .regions import region_display
 

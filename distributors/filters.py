@@ -26,8 +26,8 @@ from drm import columns as list_columns
 from drm.collation import collated, sort_key
 from drm.countries import validate_country_code
 from drm.widgets import PickerSelect
+from identity.access import is_manufacturer
 
-from .access import is_manufacturer
 from .forms import CaselessCode, manager_choices, manager_label
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
 from .regions import region_display

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import is_manufacturer
+from identity.access import is_manufacturer
 
 from . import selectors
 from .filters import requests_waiting_for

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from distributors import record
-from distributors.access import is_manufacturer
+from identity.access import is_manufacturer
 
 from . import selectors
 

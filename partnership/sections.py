@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import is_manufacturer
+from identity.access import is_manufacturer
 
 from . import selectors
 
@@ -138,7 +138,7 @@ def agreement_section(distributor, viewer, today):
 
 def todo_agreement(viewer, *, distributor, scope, today):
     """A partner admin's distributor has not accepted the current agreement."""
-    from distributors.access import Role, user_role
+    from identity.access import Role, user_role
 
     if distributor is None or user_role(viewer) != Role.PARTNER_ADMIN:
         return None
@@ -237,7 +237,7 @@ def _steps_todo(viewer, *, distributor, scope, today):
 def todo_onboarding_steps(viewer, *, distributor, scope, today):
     """The onboarding steps waiting for the viewer: the manufacturer's steps due within a week
     (or overdue) of the distributors in scope; a partner admin's distributor's steps to do."""
-    from distributors.access import Role, user_role
+    from identity.access import Role, user_role
 
     from .models import JourneyStep
 

@@ -30,7 +30,7 @@ def token_digest(secret):
 class TokenQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A manufacturer admin: the manufacturer's tokens; a partner admin: its distributor's."""
-        from distributors.access import Role, user_membership, user_role
+        from identity.access import Role, user_membership, user_role
 
         role = user_role(user)
         if role == Role.ADMIN:
@@ -108,7 +108,7 @@ class Identity(models.Model):
 
 class EventQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from distributors.access import Role, user_membership, user_role
+        from identity.access import Role, user_membership, user_role
 
         role = user_role(user)
         if role == Role.ADMIN:

@@ -243,7 +243,7 @@ def projected(resource, *, attributes=None, excluded=None):
 
 def user_roles(user, *, staff):
     if staff:
-        from distributors.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
+        from identity.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 
         names = {g.name for g in user.groups.all()}
         return tuple(

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from distributors.access import Role, user_role
+from identity.access import Role, user_role
 from sso.models import Identity
 from tests import factories
 from tests.sso.loopback import PASSWORD, LoopbackIdp

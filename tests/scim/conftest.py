@@ -6,7 +6,7 @@ import httpx2
 import pytest
 from django.contrib.auth.models import Group
 
-from distributors.access import MANUFACTURER_ADMINS
+from identity.access import MANUFACTURER_ADMINS
 from scim import services
 from tests import factories
 
