@@ -4,42 +4,15 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from drm.caseless import CodeChoiceField
 from drm.formats import DateInput
 from drm.widgets import LanguageSelect, PickerCodeInput, PickerSelectMultiple
 from identity.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 from identity.models import Membership
 
 from .models import Distributor, ImportBatch, Territory, Tier
-
-
-class CaselessCode:
-    """A choice named by its code, in any case (`code__caseless`): forms, filters, API and
-    imports all match codes the same way."""
-
-    def __init__(self, queryset, **kwargs):
-        kwargs.setdefault("to_field_name", "code")
-        super().__init__(queryset, **kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, self.queryset.model):
-            return value
-        try:
-            return self.queryset.get(code__caseless=str(value))
-        except (ValueError, TypeError, ObjectDoesNotExist, MultipleObjectsReturned):
-            raise ValidationError(
-                self.error_messages["invalid_choice"],
-                code="invalid_choice",
-                params={"value": value},
-            ) from None
-
-
-class CodeChoiceField(CaselessCode, forms.ModelChoiceField):
-    pass
 
 
 class DistributorPicker(PickerCodeInput):

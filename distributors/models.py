@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from drm.caseless import caseless_unique
 from drm.countries import validate_country_code
 from drm.names import FrenchNamed
 from identity.access import VisibleToQuerySet
@@ -26,32 +27,6 @@ REPORTING_DIGITS = 22
 RATE_DIGITS, RATE_PLACES = 20, 10
 MAX_RATE = Decimal("100000")
 MAX_UNITS = 2_147_483_647
-
-
-@models.SlugField.register_lookup
-class Caseless(models.Lookup):
-    """`code__caseless=value`: a code in any case, the one way codes are matched everywhere.
-
-    LOWER(code) = LOWER(value) is the expression of the unique index every code has (see
-    `caseless_unique`): at most one row matches, found through that index.
-    """
-
-    lookup_name = "caseless"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"LOWER({lhs}) = LOWER({rhs})", [*lhs_params, *rhs_params]
-
-
-def caseless_unique(model_name):
-    """Codes are unique in any case: `ACME` and `acme` cannot both exist, so files and API
-    clients that write a code in another case still name exactly one row."""
-    return models.UniqueConstraint(
-        Lower("code"),
-        name=f"{model_name}_code_unique_caseless",
-        violation_error_message=_("This code is taken (codes are the same in any case)."),
-    )
 
 
 class Tier(FrenchNamed):

@@ -19,6 +19,8 @@ from django.views.decorators.http import (
 
 from drm import columns as list_columns
 from drm.errors import DomainError
+from drm.exports import csv_response, xlsx_response
+from drm.filters import page_form
 from drm.formats import year_month
 from drm.throttling import bulk_rate_limited
 from identity.access import (
@@ -36,8 +38,8 @@ from ingest.templates import csv_template, xlsx_template
 from ingest.uploads import upload_refused
 
 from . import record, regions, selectors, services
-from .exports import csv_response, distributor_table, xlsx_response
-from .filters import DistributorFilter, page_form
+from .exports import distributor_table
+from .filters import DistributorFilter
 from .forms import (
     DistributorForm,
     ExchangeRateForm,

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from distributors.filters import CodeChoiceFilter, StrictFilterSet
 from distributors.forms import DistributorPicker
 from distributors.models import Distributor
+from drm.filters import CodeChoiceFilter, StrictFilterSet
 from identity.access import Role, is_manufacturer, is_partner, user_role
 from leads.filters import FlagFilter
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from distributors.codes import validate_country, validate_currency
-from distributors.models import caseless_unique
+from drm.caseless import caseless_unique
 from drm.limits import PARAGRAPHS
 from drm.names import FrenchNamed
 from identity.access import VisibleToQuerySet, is_manufacturer, user_membership

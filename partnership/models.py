@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from distributors.models import caseless_unique
+from drm.caseless import caseless_unique
 from drm.limits import ONE_LINE, PARAGRAPHS
 from drm.names import FrenchNamed, name_in
 from identity.access import VisibleToQuerySet

@@ -24,8 +24,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from distributors.exports import neutralise
 from drm.api import Pagination
+from drm.exports import neutralise
 from identity.access import HasPortalRole, is_manufacturer, user_membership, user_role
 
 from . import freshness, selectors, services

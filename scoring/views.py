@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from distributors import record
-from distributors.exports import csv_response, xlsx_response
 from distributors.models import Distributor
 from distributors.regions import region_display
 from distributors.selectors import DistributorScope, distributor_scope_default
 from drm.errors import DomainError
+from drm.exports import csv_response, xlsx_response
 from drm.throttling import bulk_rate_limited
 from identity.access import (
     is_manufacturer,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from distributors.filters import page_data
+from drm.filters import page_data
 from funds.exports import _invalid, _respond
 from identity.access import manufacturer_required
 

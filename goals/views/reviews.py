@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from distributors.filters import page_data, page_form
 from drm.acts import act
 from drm.errors import DomainError, NotAllowed
+from drm.filters import page_data, page_form
 from identity.access import Role, is_manufacturer, portal_user_required, user_role
 
 from .. import selectors, services

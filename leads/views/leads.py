@@ -16,13 +16,13 @@ from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.exports import csv_cell, neutralise, xlsx_response
-from distributors.filters import page_data, page_form
 from distributors.imports import import_kind_help
 from distributors.selectors import distributor_scope_default
 from distributors.services import import_batch_create
 from drm import panels
 from drm.errors import DomainError, NotAllowed
+from drm.exports import csv_cell, neutralise, xlsx_response
+from drm.filters import page_data, page_form
 from drm.throttling import bulk_rate_limited
 from identity.access import (
     Role,
