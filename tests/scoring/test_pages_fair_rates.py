@@ -72,9 +72,7 @@ def test_the_scorecard_says_when_the_data_cannot_tell_the_rank_apart(login, mana
     assert "it is not flagged" in page
 
 
-def test_a_french_reader_sees_the_rates_raw_shrunk_and_interval_in_french(
-    client, manager, fair
-):
+def test_a_french_reader_sees_the_rates_raw_shrunk_and_interval_in_french(client, manager, fair):
     client.force_login(manager)
     client.cookies["django_language"] = "fr"
     page = html.unescape(
@@ -158,9 +156,7 @@ def test_the_ranking_export_carries_the_rank_interval_and_every_rates_estimates(
         io.BytesIO(client.get(reverse("scoring:rankings-export"), {"format": "xlsx"}).content)
     )
     headers = [cell.value for cell in next(book.active.iter_rows(max_row=1))]
-    assert {"rank_low", "acceptance_rate_shrunk", "landmark_hit_rate_shrunk_high"} <= set(
-        headers
-    )
+    assert {"rank_low", "acceptance_rate_shrunk", "landmark_hit_rate_shrunk_high"} <= set(headers)
 
 
 def test_the_weights_page_chooses_raw_or_shrunk_rates(login, manager, fair):

@@ -97,9 +97,7 @@ def test_a_tier_with_enough_peers_has_its_own_prior_a_small_one_the_channels():
         n = 50
         x = int(rng.binomial(n, 0.8 if tier == 1 else 0.2))
         rows.append((i, tier, "acceptance_rate", x / n * 100, x, n))
-    frame = shrinkage.frame_estimates(
-        frame_of(rows), [metric_get("acceptance_rate")], min_peers=12
-    )
+    frame = shrinkage.frame_estimates(frame_of(rows), [metric_get("acceptance_rate")], min_peers=12)
     priors = frame.groupby("tier_id")["prior_mean"].unique()
     channel_mean = frame["numerator"].sum() / frame["denominator"].sum() * 100
     assert priors[1][0] == pytest.approx(
@@ -110,9 +108,7 @@ def test_a_tier_with_enough_peers_has_its_own_prior_a_small_one_the_channels():
 
 def test_too_few_distributors_in_the_channel_leaves_the_rates_unshrunk():
     rows = [(1, 1, "acceptance_rate", 50.0, 5, 10), (2, 1, "acceptance_rate", 0.0, 0, 4)]
-    frame = shrinkage.frame_estimates(
-        frame_of(rows), [metric_get("acceptance_rate")], min_peers=10
-    )
+    frame = shrinkage.frame_estimates(frame_of(rows), [metric_get("acceptance_rate")], min_peers=10)
     assert list(frame["shrunk"]) == [50.0, 0.0]
     assert frame["prior_mean"].isna().all()
     # The Jeffreys interval: at 0 of 4 it starts at 0.
@@ -144,7 +140,7 @@ def test_the_shrunk_estimate_lies_between_the_raw_rate_and_the_peers_mean(pairs)
     # The interval holds the estimate.
     assert (estimates["low"] <= estimates["shrunk"] + 1e-12).all()
     assert (estimates["shrunk"] <= estimates["high"] + 1e-12).all()
-    assert ((0 <= estimates["low"]) & (estimates["high"] <= 1)).all()
+    assert ((estimates["low"] >= 0) & (estimates["high"] <= 1)).all()
 
 
 @settings(max_examples=40, deadline=None)
@@ -156,7 +152,7 @@ def test_the_quartile_chances_are_probabilities_that_never_add_past_one(pairs, s
     draws = shrinkage.posterior_draws(a, b, draws=50, rng=np.random.default_rng(seed))
     figures = shrinkage.rank_uncertainty(draws * 100)
     top, bottom = figures["top"], figures["bottom"]
-    assert ((0 <= top) & (top <= 1) & (0 <= bottom) & (bottom <= 1)).all()
+    assert ((top >= 0) & (top <= 1) & (bottom >= 0) & (bottom <= 1)).all()
     assert (top + bottom <= 1).all()
     assert (figures["rank_low"] <= figures["rank_high"]).all()
-    assert ((1 <= figures["rank_low"]) & (figures["rank_high"] <= len(pairs))).all()
+    assert ((figures["rank_low"] >= 1) & (figures["rank_high"] <= len(pairs))).all()
