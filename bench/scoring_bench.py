@@ -11,6 +11,11 @@
   for scale, the same figures from the rollups;
 - the naive way: a Python loop over 200 distributors asking every metric for that distributor
   alone through the ORM, with the time projected to all of them;
+- the ranking recovery of the fair rates (scoring.shrinkage): the bench world draws each lead's
+  fate by itself, with no true rate per distributor, so a channel is generated with the world's
+  own counts (each ranked distributor's leads handed over in the run) and true acceptance rates
+  drawn from a Beta; the Spearman correlation of the raw and of the shrunk rates with the true
+  ones, averaged over RECOVERY_DRAWS channels, `ranking recovery: raw X, shrunk Y`;
 - the API load run (api_load): /api/v1/scorecards/ served by gunicorn under locust against a
   bare DRF endpoint, `scorecards/bare throughput ratio: X.XX`.
 Prints `recompute/floor ratio: X.XX` last.
@@ -26,6 +31,7 @@ from api_load import api_load_bench
 from scoring_world import scoring_world_build
 
 RATIO_TARGET = 1.5
+RECOVERY_DRAWS = 20
 RSS_TARGET_MB = 300
 NAIVE_DISTRIBUTORS = 200
 
@@ -207,6 +213,45 @@ def _check_figures(run_id, rows, log):
     return checks
 
 
+def ranking_recovery(run_id, log):
+    """(raw, shrunk) mean Spearman correlations with the true rates, over generated channels
+    with the run's own lead counts (see the module's docstring)."""
+    import numpy as np
+
+    from scoring import shrinkage
+    from scoring.models import MetricValue
+
+    trials = np.array(
+        [
+            float(n)
+            for n in MetricValue.objects.filter(
+                run_id=run_id, metric="acceptance_rate", denominator__gt=0
+            ).values_list("denominator", flat=True)
+        ]
+    )
+    if len(trials) < 3:
+        log("recovery too few distributors with leads to measure")
+        return None, None
+    rng = np.random.default_rng(23)
+    raw, shrunk = [], []
+    for _ in range(RECOVERY_DRAWS):
+        truth = rng.beta(6.0, 4.0, len(trials))
+        successes = rng.binomial(trials.astype(int), truth)
+        estimates = shrinkage.rate_estimates(
+            successes, trials, shrinkage.prior_fit(successes, trials)
+        )
+        raw.append(shrinkage.spearman(estimates["raw"], truth))
+        shrunk.append(shrinkage.spearman(estimates["shrunk"], truth))
+    log(
+        f"recovery {len(trials):,} distributors with the run's lead counts (median "
+        f"{np.median(trials):.0f} handed over, fewest {trials.min():.0f}), true acceptance from "
+        f"Beta(6, 4), {RECOVERY_DRAWS} channels: Spearman with the true rates, raw "
+        f"{np.mean(raw):.4f}, shrunk {np.mean(shrunk):.4f}"
+    )
+    log(f"ranking recovery: raw {np.mean(raw):.4f}, shrunk {np.mean(shrunk):.4f}")
+    return float(np.mean(raw)), float(np.mean(shrunk))
+
+
 def naive(as_of, count, log):
     """A loop over `NAIVE_DISTRIBUTORS` distributors, every metric asked for one distributor at
     a time through the ORM; (seconds, projected seconds for `count`)."""
@@ -266,6 +311,7 @@ def scoring_bench(*, scale, manager, run_py, log=print):
         f"instead: {rollup_s:.2f} s"
     )
     _check_figures(figures["run_id"], rows, log)
+    recovery_raw, recovery_shrunk = ranking_recovery(figures["run_id"], log)
     naive_s, projected_s = naive(today, ranked, log)
     load = api_load_bench(manager=manager, log=log)
     ratio = figures["total_s"] / floor_s
@@ -278,5 +324,7 @@ def scoring_bench(*, scale, manager, run_py, log=print):
         "ratio": ratio,
         "peak_rss_mb": figures["peak_rss_mb"],
         "naive_projected_s": projected_s,
+        "recovery_raw": recovery_raw,
+        "recovery_shrunk": recovery_shrunk,
         "api_load": load,
     }

@@ -525,6 +525,12 @@ SCORING_ACCOUNTING_DAYS = env.int("SCORING_ACCOUNTING_DAYS", default=14)
 # How long the scorecards API keeps a rendered answer (per run, query, caller scope, language and
 # format) in the cache; 0 turns it off. A new run is new keys, so it never serves an old ranking.
 SCORING_API_CACHE_SECONDS = env.int("SCORING_API_CACHE_SECONDS", default=24 * 60 * 60)
+# Fair rates and ranks (scoring.shrinkage): the dashboard lists a distributor as in the bottom
+# quartile only when the data put it there with at least this probability; a rate of counts is
+# shrunk toward its tier, or toward the whole channel when fewer than this many of the tier have
+# the figure.
+SCORING_BOTTOM_QUARTILE_PROBABILITY = env.float("SCORING_BOTTOM_QUARTILE_PROBABILITY", default=0.8)
+SCORING_SHRINKAGE_MIN_PEERS = env.int("SCORING_SHRINKAGE_MIN_PEERS", default=10)
 # Tiers (docs/user-guide-managers.md, "Tiers"): a distributor that falls short of its tier's
 # requirements is proposed a downgrade only once it has fallen short every night for this many
 # days; an upgrade is proposed the night it is earned.

@@ -67,6 +67,9 @@ class RankingCsvRenderer(renderers.BaseRenderer):
 # caller's role and scope, the language and the format): a published run never changes, so a
 # second caller asking the same thing gets the same bytes without a query or a serializer.
 CACHED_FORMATS = ("json", "csv")
+# The answers' shape, in their ETag: a new field (the fair rates and ranks: 2) makes new keys, so
+# no answer kept with the old shape is served after a deploy.
+ANSWER_SHAPE = "2"
 CACHE_MAX_BYTES = 8 * 1024 * 1024
 CACHED_HEADERS = ("Content-Type", "Content-Disposition")
 # Kept answers this big are kept gzipped too, and served so to clients that accept it (a page of
@@ -182,6 +185,7 @@ class ScorecardViewSet(viewsets.GenericViewSet):
         scope = membership.distributor_id if membership else "all"
         accepted = getattr(request, "accepted_renderer", None)
         parts = [
+            ANSWER_SHAPE,
             str(run.pk),
             run.published_at.isoformat(),
             request.get_full_path(),

@@ -12,6 +12,7 @@ from distributors.selectors import DistributorScope
 from drm.formats import DateInput
 
 from .metrics import metric_list
+from .models import RateEstimate, ScoringModel
 from .selectors import SORTS
 
 
@@ -49,9 +50,15 @@ class WeightsForm(forms.Form):
     """One weight per metric of the registry, and a note on why they changed."""
 
     note = forms.CharField(required=False, max_length=200, label=_("Why the change"))
+    rate_estimate = forms.ChoiceField(
+        choices=RateEstimate.choices,
+        label=_("Rates scored"),
+        help_text=ScoringModel._meta.get_field("rate_estimate").help_text,
+    )
 
-    def __init__(self, *args, current=None, **kwargs):
+    def __init__(self, *args, current=None, rate_estimate=RateEstimate.SHRUNK, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["rate_estimate"].initial = rate_estimate
         current = current or {}
         self.metrics = metric_list()
         for metric in self.metrics:
@@ -65,7 +72,7 @@ class WeightsForm(forms.Form):
                 initial=current.get(metric.key, metric.default_weight),
             )
         # The note last.
-        self.order_fields([m.key for m in self.metrics] + ["note"])
+        self.order_fields([m.key for m in self.metrics] + ["rate_estimate", "note"])
 
     def weights(self):
         return {m.key: self.cleaned_data[m.key] for m in self.metrics}

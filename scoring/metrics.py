@@ -71,6 +71,10 @@ class Metric:
     approximation = ""
     # A lead rate's denominator (leads.rates): "handed_over"; None for the other metrics.
     of = None
+    # A rate of counts: the numerator counts successes among the denominator's trials (leads
+    # accepted of those handed over), so it is read through the beta-binomial model of
+    # scoring.shrinkage (shrunk toward the peers, with an interval).
+    counts = False
 
     def inputs(self, as_of, distributor_ids=None):
         """{distributor id: (numerator, denominator)}; denominator None for plain sums."""
@@ -208,6 +212,7 @@ class LandmarkHitRate(Metric):
     key = "landmark_hit_rate"
     label = _("Landmarks hit")
     unit = "percent"
+    counts = True
     explanation = _(
         "Landmarks dated in the last 12 complete months before the as-of date that their review "
         "found on track ÷ those found on track or missed. Landmarks not reviewed yet are left out."
@@ -295,6 +300,7 @@ class LeadRate(Metric):
 
     unit = "percent"
     rate = None
+    counts = True
 
     @property
     def label(self):

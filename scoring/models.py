@@ -15,10 +15,29 @@ from identity.access import VisibleToQuerySet
 from leads.pricing import unpriced_note
 
 
+class RateEstimate(models.TextChoices):
+    """Which figure of a rate of counts the score ranks on (scoring.shrinkage)."""
+
+    RAW = "raw", _("Raw rates")
+    SHRUNK = "shrunk", _("Rates shrunk toward the peers")
+
+
 class ScoringModel(models.Model):
-    """A version of the weights. Changing a weight makes a new version; runs keep theirs."""
+    """A version of the weights and of the rates the score uses. Changing either makes a new
+    version; runs keep theirs."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)
+    rate_estimate = models.CharField(
+        _("rates scored"),
+        max_length=10,
+        choices=RateEstimate.choices,
+        default=RateEstimate.SHRUNK,
+        help_text=_(
+            "Shrunk: a rate of counts (leads accepted of those handed over, landmarks hit of "
+            "those reviewed) is pulled toward the peers' in proportion to how few counts it "
+            "rests on. Raw: each distributor's own rate, however few its counts."
+        ),
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -98,6 +117,10 @@ class ScoringRun(models.Model):
         related_name="+",
         verbose_name=_("triggered by"),
     )
+    # The model's choice when the run was made: the history keeps which rates ranked.
+    rate_estimate = models.CharField(
+        _("rates scored"), max_length=10, choices=RateEstimate.choices, default=RateEstimate.SHRUNK
+    )
     # Which stage it is in and how far ("metrics 4/10"), for the progress shown to managers.
     stage = models.CharField(_("stage"), max_length=40, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -155,6 +178,12 @@ class Scorecard(models.Model):
     # Against the previous published run (None: not ranked then).
     rank_change = models.IntegerField(null=True)
     score_change = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    # How sure the rank is (scoring.shrinkage.rank_uncertainty, simulated from the rates'
+    # posteriors): the 90 % interval of the rank and the chances of the top and bottom quartile.
+    rank_low = models.PositiveIntegerField(null=True)
+    rank_high = models.PositiveIntegerField(null=True)
+    top_quartile_probability = models.DecimalField(max_digits=4, decimal_places=3, null=True)
+    bottom_quartile_probability = models.DecimalField(max_digits=4, decimal_places=3, null=True)
 
     objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
 
@@ -178,6 +207,11 @@ class Scorecard(models.Model):
     def __str__(self):
         return f"{self.distributor_id} · {self.score} · #{self.rank}"
 
+    @property
+    def rank_uncertain(self):
+        """The rank interval spans more than the rank itself."""
+        return self.rank_low is not None and self.rank_low != self.rank_high
+
 
 class MetricValue(models.Model):
     """One metric of one distributor in one run, with how it was reached."""
@@ -194,6 +228,12 @@ class MetricValue(models.Model):
     normalised = models.DecimalField(max_digits=6, decimal_places=2, null=True)
     weight = models.DecimalField(max_digits=6, decimal_places=2)
     contribution = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    # A rate of counts (scoring.shrinkage), in raw's unit: the estimate shrunk toward the peers,
+    # its 90 % interval and the peers' mean it is pulled toward; None for the other metrics.
+    shrunk = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    shrunk_low = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    shrunk_high = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    prior_mean = models.DecimalField(max_digits=20, decimal_places=4, null=True)
     # Figures left out of `raw` for want of an exchange rate (won leads whose currency has no
     # rate for their month); None where the metric converts no currency.
     missing_rates = models.PositiveIntegerField(null=True)

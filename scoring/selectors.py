@@ -6,6 +6,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
@@ -177,23 +178,48 @@ RANKING_COLUMNS = (
     "rank_in_region",
     "percentile",
     "rank_change",
+    "rank_low",
+    "rank_high",
+    "top_quartile_probability",
+    "bottom_quartile_probability",
 )
 
 
-def ranking_rows(cards):
-    """(headers, rows) of the ranking download: the scorecard's columns, then each metric's raw
-    value, read in one query for all `cards` (one run's)."""
-    metrics = [m.key for m in metric_list()]
-    headers = [*RANKING_COLUMNS, *metrics]
-    cards = list(cards)
-    raws = defaultdict(dict)
+# What a rate of counts adds to the downloads after its raw value (suffixes of the metric key).
+ESTIMATE_COLUMNS = ("shrunk", "shrunk_low", "shrunk_high")
+
+
+def estimate_headers():
+    """The download's columns of every rate of counts: <metric>_shrunk, _shrunk_low, …"""
+    return [f"{m.key}_{column}" for m in metric_list() if m.counts for column in ESTIMATE_COLUMNS]
+
+
+def metric_figures(cards):
+    """{(run id, distributor id): {metric: raw, "<metric>_shrunk": …, …}} of `cards` (one run's),
+    read in one query: what the downloads give after the scorecard's own columns."""
+    figures = defaultdict(dict)
     if cards:
         values = MetricValue.objects.filter(
             run_id__in={card.run_id for card in cards},
             distributor_id__in=[card.distributor_id for card in cards],
-        ).values_list("run_id", "distributor_id", "metric", "raw")
-        for run_id, distributor_id, metric, raw in values:
-            raws[(run_id, distributor_id)][metric] = raw
+        ).values_list("run_id", "distributor_id", "metric", "raw", *ESTIMATE_COLUMNS)
+        for run_id, distributor_id, metric, raw, *estimates in values:
+            figure = figures[(run_id, distributor_id)]
+            figure[metric] = raw
+            for column, estimate in zip(ESTIMATE_COLUMNS, estimates, strict=True):
+                figure[f"{metric}_{column}"] = estimate
+    return figures
+
+
+def ranking_rows(cards):
+    """(headers, rows) of the ranking download: the scorecard's columns, then each metric's raw
+    value, then each rate of counts' shrunk estimate and interval, read in one query for all
+    `cards` (one run's)."""
+    metrics = [m.key for m in metric_list()]
+    estimates = estimate_headers()
+    headers = [*RANKING_COLUMNS, *metrics, *estimates]
+    cards = list(cards)
+    raws = metric_figures(cards)
     rows = []
     for card in cards:
         raw = raws[(card.run_id, card.distributor_id)]
@@ -209,7 +235,12 @@ def ranking_rows(cards):
                 card.rank_in_region,
                 card.percentile,
                 card.rank_change,
+                card.rank_low,
+                card.rank_high,
+                card.top_quartile_probability,
+                card.bottom_quartile_probability,
                 *(raw.get(key) for key in metrics),
+                *(raw.get(key) for key in estimates),
             ]
         )
     return headers, rows
@@ -263,6 +294,16 @@ def ranking_list(*, run, filters=None, sort="rank"):
     if filters.get("manager"):
         cards = cards.filter(distributor__account_manager=filters["manager"])
     return cards.order_by(*SORTS.get(sort, SORTS["rank"]))
+
+
+def rank_intervals_overlap(first, second):
+    """Whether the data cannot tell two scorecards apart: both ranked, their rank intervals
+    (90 %) overlap."""
+    if first is None or second is None:
+        return False
+    if None in (first.rank_low, first.rank_high, second.rank_low, second.rank_high):
+        return False
+    return first.rank_low <= second.rank_high and second.rank_low <= first.rank_high
 
 
 def score_histories(*, distributor_ids, runs=HISTORY_RUNS):
@@ -366,7 +407,19 @@ def _rate_fractions(metric, value):
     if value.denominator:
         fraction = float(value.numerator) / float(value.denominator)
     median = None if value.peer_median is None else float(value.peer_median) / float(metric.scale)
-    return {"rate_key": metric.rate.key, "fraction": fraction, "peer_fraction": median}
+
+    def share(figure):
+        return None if figure is None else float(figure) / float(metric.scale)
+
+    return {
+        "rate_key": metric.rate.key,
+        "fraction": fraction,
+        "peer_fraction": median,
+        "shrunk_fraction": share(value.shrunk),
+        "low_fraction": share(value.shrunk_low),
+        "high_fraction": share(value.shrunk_high),
+        "prior_fraction": share(value.prior_mean),
+    }
 
 
 def score_history(*, distributor):
@@ -495,11 +548,24 @@ RUN_FIGURES_SECONDS = 24 * 60 * 60
 BOTTOM_PERCENTILE = 25
 
 
+def bottom_quartile(run):
+    """The scorecards of `run` the data put in the bottom quartile with at least the probability
+    SCORING_BOTTOM_QUARTILE_PROBABILITY (simulated from the rates' posteriors); of a run made
+    before the probabilities were (none has one), those at percentile 25 or below."""
+    cards = Scorecard.objects.filter(run=run)
+    level = settings.SCORING_BOTTOM_QUARTILE_PROBABILITY
+    return cards.filter(
+        Q(bottom_quartile_probability__gte=level)
+        | Q(bottom_quartile_probability__isnull=True, percentile__lte=BOTTOM_PERCENTILE)
+    )
+
+
 def run_figures(run):
     """The channel figures of published `run` the dashboard shows: {ranked, median_score,
-    revenue_t12m, bottom_count (percentile ≤ 25), buckets (counts per tenth of 0–100)}, read
-    once per run and kept in the cache."""
-    key = f"scoring:run-figures:{run.pk}"
+    revenue_t12m, bottom_count (bottom_quartile), bottom_unsure (at percentile ≤ 25 but below
+    the probability), buckets (counts per tenth of 0–100)}, read once per run and cached."""
+    level = settings.SCORING_BOTTOM_QUARTILE_PROBABILITY
+    key = f"scoring:run-figures:{run.pk}:{level}"
     figures = cache.get(key)
     if figures is None:
         cards = Scorecard.objects.filter(run=run)
@@ -510,7 +576,10 @@ def run_figures(run):
             "revenue_t12m": MetricValue.objects.filter(
                 run=run, metric=metric_get("revenue_t12m").key
             ).aggregate(total=Sum("raw"))["total"],
-            "bottom_count": cards.filter(percentile__lte=BOTTOM_PERCENTILE).count(),
+            "bottom_count": bottom_quartile(run).count(),
+            "bottom_unsure": cards.filter(
+                percentile__lte=BOTTOM_PERCENTILE, bottom_quartile_probability__lt=level
+            ).count(),
             "buckets": _bucket_counts(cards),
         }
         cache.set(key, figures, RUN_FIGURES_SECONDS)
@@ -529,12 +598,15 @@ def dashboard(*, user):
     if run is not None:
         figures = run_figures(run)
         bottom = (
-            Scorecard.objects.filter(run=run, percentile__lte=BOTTOM_PERCENTILE)
+            bottom_quartile(run)
             .select_related("distributor")
-            .order_by("percentile")
+            .order_by(F("bottom_quartile_probability").desc(nulls_last=True), "percentile")
         )
         context["bottom"] = list(bottom[:ATTENTION_LIMIT])
         context["bottom_count"] = figures["bottom_count"]
+        # Ranked in the bottom quartile, but the data cannot say they belong there.
+        context["bottom_unsure"] = figures["bottom_unsure"]
+        context["bottom_level"] = round(settings.SCORING_BOTTOM_QUARTILE_PROBABILITY * 100)
         falling = falling_distributors()
         context["falling"] = list(falling[:ATTENTION_LIMIT])
         context["falling_count"] = falling.count()

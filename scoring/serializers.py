@@ -7,7 +7,7 @@ from rest_framework import serializers
 from distributors.models import Tier
 
 from .metrics import HIGHER, LOWER
-from .models import Scorecard, ScoringRun
+from .models import RateEstimate, Scorecard, ScoringRun
 from .selectors import DEFAULT_ORDERING, ORDERINGS, RANKING_COLUMNS
 
 # The stored precision of each figure (see MetricValue).
@@ -43,6 +43,21 @@ class MetricLineSerializer(serializers.Serializer):
         help_text="A lead rate's denominator, as the funnel names it (handed_over, accepted, "
         "…): raw is numerator ÷ denominator × 100; null for the other metrics",
     )
+    shrunk = serializers.DecimalField(
+        **FIGURE,
+        help_text="A rate of counts: the estimate shrunk toward the peers (empirical-Bayes "
+        "beta-binomial posterior mean), in raw's unit; null for the other metrics",
+    )
+    shrunk_low = serializers.DecimalField(
+        **FIGURE, help_text="Lower end of the shrunk estimate's 90 % interval (posterior 5 %)"
+    )
+    shrunk_high = serializers.DecimalField(
+        **FIGURE, help_text="Upper end of the shrunk estimate's 90 % interval (posterior 95 %)"
+    )
+    prior_mean = serializers.DecimalField(
+        **FIGURE,
+        help_text="The peers' mean the estimate is pulled toward (null: too few peers to pool)",
+    )
     missing_rates = serializers.IntegerField(
         allow_null=True,
         read_only=True,
@@ -70,6 +85,33 @@ class ScorecardSerializer(serializers.ModelSerializer):
         "count: revenue, investments, leads (empty: none)"
     )
     model_version = serializers.IntegerField(source="run.model.version")
+    rate_estimate = serializers.ChoiceField(
+        source="run.rate_estimate",
+        choices=RateEstimate.choices,
+        read_only=True,
+        help_text="Which figure of the rates of counts the score ranked on: raw or shrunk",
+    )
+    rank_low = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The rank's 90 % interval, best end"
+    )
+    rank_high = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The rank's 90 % interval, worst end"
+    )
+    top_quartile_probability = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        read_only=True,
+        allow_null=True,
+        help_text="Probability (0-1) of being in the top quartile, simulated from the rates' "
+        "posteriors",
+    )
+    bottom_quartile_probability = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        read_only=True,
+        allow_null=True,
+        help_text="Probability (0-1) of being in the bottom quartile",
+    )
     metrics = MetricLineSerializer(many=True, source="metric_lines")
 
     class Meta:
@@ -83,6 +125,7 @@ class ScorecardSerializer(serializers.ModelSerializer):
             "published_at",
             "changed_since_run",
             "model_version",
+            "rate_estimate",
             "metrics",
         ]
         read_only_fields = fields
@@ -139,6 +182,11 @@ class ScorecardAsOfSerializer(serializers.Serializer):
 
 class ScoringRunSerializer(serializers.ModelSerializer):
     model_version = serializers.IntegerField(source="model.version")
+    rate_estimate = serializers.ChoiceField(
+        choices=RateEstimate.choices,
+        read_only=True,
+        help_text="Which figure of the rates of counts the run scored on: raw or shrunk",
+    )
     back_dated = serializers.BooleanField(
         read_only=True,
         help_text="A run with a later as-of date was published before it: history, never "
@@ -157,6 +205,7 @@ class ScoringRunSerializer(serializers.ModelSerializer):
             "as_of",
             "back_dated",
             "model_version",
+            "rate_estimate",
             "stage",
             "attempts",
             "timings",

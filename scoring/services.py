@@ -35,8 +35,16 @@ from drm.task_policy import is_transient
 from identity.access import is_manufacturer
 from leads.models import Lead
 
+from . import shrinkage
 from .metrics import HIGHER, metric_list
-from .models import MetricValue, Scorecard, ScoringModel, ScoringRun, ScoringWeight
+from .models import (
+    MetricValue,
+    RateEstimate,
+    Scorecard,
+    ScoringModel,
+    ScoringRun,
+    ScoringWeight,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +74,13 @@ def scoring_model_current():
 
 
 @transaction.atomic
-def _model_create(weights, *, by, note=""):
+def _model_create(weights, *, by, note="", rate_estimate=RateEstimate.SHRUNK):
     last = ScoringModel.objects.select_for_update().order_by("-version").first()
     model = ScoringModel.objects.create(
-        version=(last.version + 1) if last else 1, created_by=by, note=note
+        version=(last.version + 1) if last else 1,
+        created_by=by,
+        note=note,
+        rate_estimate=rate_estimate,
     )
     ScoringWeight.objects.bulk_create(
         ScoringWeight(model=model, metric=key, weight=weight) for key, weight in weights.items()
@@ -77,8 +88,10 @@ def _model_create(weights, *, by, note=""):
     return model
 
 
-def scoring_model_publish(*, weights, by, note=""):
-    """New weights make a new version (older runs keep theirs); who and when are kept."""
+def scoring_model_publish(*, weights, by, note="", rate_estimate=None):
+    """New weights, or a new choice of the rates scored (`rate_estimate`, a RateEstimate; None
+    keeps the current one), make a new version (older runs keep theirs); who and when are
+    kept."""
     if not is_manufacturer(by):
         raise NotAllowed(_("Only the manufacturer's staff set the scoring weights."))
     text_check(ScoringModel, "note", note or "")
@@ -95,14 +108,18 @@ def scoring_model_publish(*, weights, by, note=""):
             raise ValidationFailed(_("A weight runs from 0 to 100."), field=key)
         cleaned[key] = weight.quantize(CENT)
     missing = known - set(cleaned)
-    current = scoring_model_current().weights
+    model = scoring_model_current()
+    current = model.weights
     for key in missing:
         cleaned[key] = current.get(key, Decimal(0))
     if not any(cleaned.values()):
         raise ValidationFailed(_("At least one metric needs a weight above zero."))
-    if cleaned == current:
+    rate_estimate = rate_estimate or model.rate_estimate
+    if rate_estimate not in RateEstimate.values:
+        raise ValidationFailed(_("Rates are scored raw or shrunk."), field="rate_estimate")
+    if cleaned == current and rate_estimate == model.rate_estimate:
         raise ValidationFailed(_("The weights have not changed."))
-    return _model_create(cleaned, by=by, note=note)
+    return _model_create(cleaned, by=by, note=note, rate_estimate=rate_estimate)
 
 
 # --- triggering a run --------------------------------------------------------------------------
@@ -152,7 +169,9 @@ def scoring_run_create(*, as_of=None, by=None):
     model = scoring_model_current()
     try:
         with transaction.atomic():
-            return ScoringRun.objects.create(as_of=as_of, model=model, triggered_by=by)
+            return ScoringRun.objects.create(
+                as_of=as_of, model=model, triggered_by=by, rate_estimate=model.rate_estimate
+            )
     except IntegrityError:
         active = ScoringRun.objects.filter(status__in=ScoringRun.ACTIVE).first()
         raise Conflict(
@@ -283,21 +302,28 @@ def scoring_compute(run):
         records,
         columns=["distributor_id", "metric", "raw", "numerator", "denominator", "missing_rates"],
     )
-    frame = _normalise(distributors, values, metrics, weights)
+    frame = _normalise(distributors, values, metrics, weights, rate_estimate=run.rate_estimate)
     cards = _scorecards(distributors, frame, run)
     _stage(run, "normalise", started)
+    started = time.monotonic()
+    _progress(run, "uncertainty")
+    cards = _rank_uncertainty(frame, cards, metrics)
+    _stage(run, "uncertainty", started)
     return frame, cards
 
 
-def _normalise(distributors, values, metrics, weights):
+def _normalise(distributors, values, metrics, weights, *, rate_estimate=RateEstimate.SHRUNK):
     """Every (distributor, metric) with its percentile in the metric's cohort (those with data),
-    its tier's peer median, weight and contribution."""
+    its tier's peer median, weight and contribution; a rate of counts also with its shrunk
+    estimate and interval (scoring.shrinkage), which places it when `rate_estimate` says so."""
     grid = distributors.merge(pd.DataFrame({"metric": [m.key for m in metrics]}), how="cross")
     frame = grid.merge(values, on=["distributor_id", "metric"], how="left")
+    shrinkage.frame_estimates(frame, metrics, min_peers=settings.SCORING_SHRINKAGE_MIN_PEERS)
     frame["normalised"] = float("nan")
+    shrunk = rate_estimate == RateEstimate.SHRUNK
     for metric in metrics:
         rows = (frame["metric"] == metric.key) & frame["raw"].notna()
-        cohort = frame.loc[rows, "raw"]
+        cohort = frame.loc[rows, "shrunk" if shrunk and metric.counts else "raw"]
         if cohort.empty:
             continue
         if len(cohort) == 1:
@@ -355,11 +381,24 @@ def _scorecards(distributors, frame, run):
     return cards
 
 
+def _rank_uncertainty(frame, cards, metrics):
+    """The cards with their rank interval and the chances of the top and bottom quartile,
+    simulated from the rates' posteriors (scoring.shrinkage.score_draws)."""
+    order = cards["distributor_id"].to_numpy()
+    figures = shrinkage.rank_uncertainty(shrinkage.score_draws(frame, order, metrics))
+    cards["rank_low"] = figures["rank_low"]
+    cards["rank_high"] = figures["rank_high"]
+    cards["top_quartile_probability"] = figures["top"]
+    cards["bottom_quartile_probability"] = figures["bottom"]
+    return cards
+
+
 def _int(value):
     return None if pd.isna(value) else int(value)
 
 
 FOUR_PLACES = Decimal("0.0001")
+PROBABILITY = Decimal("0.001")
 METRIC_VALUE_COLUMNS = (
     "run_id",
     "distributor_id",
@@ -372,6 +411,10 @@ METRIC_VALUE_COLUMNS = (
     "weight",
     "contribution",
     "missing_rates",
+    "shrunk",
+    "shrunk_low",
+    "shrunk_high",
+    "prior_mean",
 )
 
 
@@ -389,6 +432,10 @@ def _metric_value_rows(run, frame):
             _q(row.weight),
             _q(row.contribution),
             _int(row.missing_rates),
+            _q(row.shrunk, FOUR_PLACES),
+            _q(row.shrunk_low, FOUR_PLACES),
+            _q(row.shrunk_high, FOUR_PLACES),
+            _q(row.prior_mean, FOUR_PLACES),
         )
 
 
@@ -437,6 +484,10 @@ def _write(run, frame, cards):
                 percentile=_q(row.percentile),
                 rank_change=_int(row.rank_change),
                 score_change=_q(row.score_change),
+                rank_low=_int(row.rank_low),
+                rank_high=_int(row.rank_high),
+                top_quartile_probability=_q(row.top_quartile_probability, PROBABILITY),
+                bottom_quartile_probability=_q(row.bottom_quartile_probability, PROBABILITY),
             )
             for row in cards.itertuples(index=False)
         ),

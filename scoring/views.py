@@ -26,6 +26,7 @@ from identity.access import (
 
 from . import selectors, services
 from .forms import RankingFilterForm, RunTriggerForm, ScopeForm, WeightsForm
+from .metrics import metric_list
 from .models import ScoringRun
 
 PAGE_SIZE = 50
@@ -90,8 +91,12 @@ def rankings(request):
     form, cards, sort = _filtered_ranking(request, run)
     page = Paginator(cards, PAGE_SIZE).get_page(request.GET.get("page"))
     histories = selectors.score_histories(distributor_ids=[c.distributor_id for c in page])
+    previous = None
     for card in page:
         card.sparkline = selectors.sparkline(histories.get(card.distributor_id, []))
+        # The data cannot tell this row from the one above when their rank intervals overlap.
+        card.overlaps_previous = selectors.rank_intervals_overlap(previous, card)
+        previous = card
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = request.GET.copy()
@@ -127,7 +132,61 @@ RANKING_COLUMNS = [
     ("percentile", lambda c: float(c.percentile) if c.percentile is not None else ""),
     ("rank_change", lambda c: c.rank_change if c.rank_change is not None else ""),
     ("score_change", lambda c: float(c.score_change) if c.score_change is not None else ""),
+    ("rank_low", lambda c: c.rank_low if c.rank_low is not None else ""),
+    ("rank_high", lambda c: c.rank_high if c.rank_high is not None else ""),
+    (
+        "top_quartile_probability",
+        lambda c: (
+            float(c.top_quartile_probability) if c.top_quartile_probability is not None else ""
+        ),
+    ),
+    (
+        "bottom_quartile_probability",
+        lambda c: (
+            float(c.bottom_quartile_probability)
+            if c.bottom_quartile_probability is not None
+            else ""
+        ),
+    ),
 ]
+EXPORT_CHUNK = 1000
+
+
+def _ranking_export_rows(cards):
+    """The export's rows: the scorecard's columns, then every rate of counts' raw value, shrunk
+    estimate and interval (one query of metric values per chunk of scorecards)."""
+    rates = [m.key for m in metric_list() if m.counts]
+    estimates = selectors.estimate_headers()
+    chunk = []
+
+    def flush():
+        figures = selectors.metric_figures(chunk)
+        for card in chunk:
+            figure = figures[(card.run_id, card.distributor_id)]
+            yield [
+                *(cell(card) for _name, cell in RANKING_COLUMNS),
+                *(_cell(figure.get(key)) for key in (*rates, *estimates)),
+            ]
+
+    for card in cards.iterator(chunk_size=EXPORT_CHUNK):
+        chunk.append(card)
+        if len(chunk) == EXPORT_CHUNK:
+            yield from flush()
+            chunk = []
+    if chunk:
+        yield from flush()
+
+
+def _cell(value):
+    return "" if value is None else float(value)
+
+
+def _ranking_export_headers():
+    return [
+        *(name for name, _cell in RANKING_COLUMNS),
+        *(m.key for m in metric_list() if m.counts),
+        *selectors.estimate_headers(),
+    ]
 
 
 @require_safe
@@ -142,8 +201,8 @@ def rankings_export(request):
             _("Invalid filter, nothing exported:") + "\n" + _form_errors_text(form),
             content_type="text/plain; charset=utf-8",
         )
-    headers = [name for name, _cell in RANKING_COLUMNS]
-    rows = ([cell(c) for _name, cell in RANKING_COLUMNS] for c in cards.iterator(chunk_size=1000))
+    headers = _ranking_export_headers()
+    rows = _ranking_export_rows(cards)
     filename = f"ranking-{run.as_of.isoformat()}"
     if request.GET.get("format") == "xlsx":
         return xlsx_response(filename, headers, list(rows), sheet="Ranking")
@@ -217,6 +276,8 @@ def scorecard(request, code):
             score_chart=score_chart,
             rank_chart=rank_chart,
             freshness=selectors.run_freshness(card.run),
+            bottom_level=round(settings.SCORING_BOTTOM_QUARTILE_PROBABILITY * 100),
+            bottom_level_fraction=settings.SCORING_BOTTOM_QUARTILE_PROBABILITY,
         )
     return render(request, "scoring/scorecard.html", context)
 
@@ -280,11 +341,16 @@ def run_progress(request, pk):
 @manufacturer_required
 def weights(request):
     current = services.scoring_model_current()
-    form = WeightsForm(request.POST or None, current=current.weights)
+    form = WeightsForm(
+        request.POST or None, current=current.weights, rate_estimate=current.rate_estimate
+    )
     if request.method == "POST" and form.is_valid():
         try:
             model = services.scoring_model_publish(
-                weights=form.weights(), by=request.user, note=form.cleaned_data["note"]
+                weights=form.weights(),
+                by=request.user,
+                note=form.cleaned_data["note"],
+                rate_estimate=form.cleaned_data["rate_estimate"],
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

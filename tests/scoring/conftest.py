@@ -116,3 +116,21 @@ def won_channel(channel):
     won_rollup(channel["bolt"], february, "USD", 1, "6000")
     won_rollup(channel["core"], february, "", 1, "300")
     return channel
+
+
+def handed_and_accepted(distributor, handed, accepted, month=datetime.date(2026, 1, 1)):
+    """Lead rollups of `distributor` in the window: `handed` leads handed over, `accepted` of
+    them accepted."""
+    key = {"grain": LeadRollup.Grain.DISTRIBUTOR, "distributor": distributor, "month": month}
+    LeadRollup.objects.create(**key, stage="assigned", count=handed)
+    LeadRollup.objects.create(**key, stage="accepted", count=accepted)
+
+
+@pytest.fixture
+def lead_channel(channel, settings):
+    """The channel with acceptance counts: acme accepted its 2 leads (100 % of very few), bolt
+    160 of 200 (80 %), core 60 of 200 (30 %); shrunk toward the tier from 2 peers up."""
+    settings.SCORING_SHRINKAGE_MIN_PEERS = 2
+    for code, handed, accepted in (("acme", 2, 2), ("bolt", 200, 160), ("core", 200, 60)):
+        handed_and_accepted(channel[code], handed, accepted)
+    return channel

@@ -133,6 +133,10 @@ def test_each_scorecard_carries_every_metric_with_its_figures_and_explanation(
         "contribution": "37.50",
         "explanation": metric.explain(),
         "of": None,  # not a lead rate
+        "shrunk": None,  # not a rate of counts: nothing to shrink
+        "shrunk_low": None,
+        "shrunk_high": None,
+        "prior_mean": None,
         "missing_rates": None,
     }
     growth = next(m for m in acme["metrics"] if m["key"] == "revenue_growth")
@@ -342,7 +346,17 @@ def test_the_ranking_downloads_as_csv_with_one_column_per_metric(token_client, m
         "rank_in_region",
         "percentile",
         "rank_change",
+        "rank_low",
+        "rank_high",
+        "top_quartile_probability",
+        "bottom_quartile_probability",
         *(m.key for m in metric_list()),
+        *(
+            f"{m.key}_{column}"
+            for m in metric_list()
+            if m.counts
+            for column in ("shrunk", "shrunk_low", "shrunk_high")
+        ),
     ]
     # The whole ranking, not a page of it.
     assert [row[0] for row in rows[1:]] == ["acme", "bolt", "core", "dormant"]

@@ -66,7 +66,8 @@ def test_a_manager_follows_a_run_from_queued_to_published(token_client, manager,
     body = client.get(detail(pk)).json()
     assert body["status"] == "published" and body["stage"] == ""
     assert body["counts"]["scorecards"] == 4 and body["counts"]["ranked"] == 3
-    assert set(body["timings"]) == {"metrics", "normalise", "write", "publish"}
+    assert set(body["timings"]) == {"metrics", "normalise", "uncertainty", "write", "publish"}
+    assert body["rate_estimate"] == "shrunk"
     assert body["published_at"] and body["started_at"] and body["finished_at"]
 
 

@@ -17,6 +17,7 @@ URL = reverse("scoring:weights")
 def form_data(**changes):
     current = services.scoring_model_current().weights
     data = {m.key: str(current[m.key]) for m in metric_list()}
+    data["rate_estimate"] = services.scoring_model_current().rate_estimate
     data.update(changes)
     return data
 

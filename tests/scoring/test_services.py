@@ -288,3 +288,80 @@ def test_a_rate_arriving_later_prices_the_next_run(won_channel, manager):
     assert value(first, acme, "won_from_leads").raw == D("2000.0000")
     assert (value(second, acme, "won_from_leads").raw, value(second, acme,
             "won_from_leads").missing_rates) == (D("3000.0000"), 0)  # fmt: skip
+
+
+# --- fair rates and ranks ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_run_stores_each_rate_raw_shrunk_toward_the_peers_and_its_interval(lead_channel):
+    run = run_now()
+    acme = value(run, lead_channel["acme"], "acceptance_rate")
+    bolt = value(run, lead_channel["bolt"], "acceptance_rate")
+    assert acme.raw == D("100.0000")
+    # 2 of 2 is pulled hard toward the peers' 55 %; 160 of 200 hardly moves.
+    assert acme.prior_mean == D("55.2239")  # 222 of 402
+    assert acme.prior_mean < acme.shrunk < D("90")
+    assert abs(bolt.shrunk - bolt.raw) < 2
+    assert acme.shrunk_low < acme.shrunk < acme.shrunk_high
+    assert acme.shrunk_high - acme.shrunk_low > (bolt.shrunk_high - bolt.shrunk_low) * 3
+    # A metric that is not a rate of counts has no estimate.
+    assert value(run, lead_channel["acme"], "revenue_t12m").shrunk is None
+
+
+@pytest.mark.django_db
+def test_the_model_chooses_raw_or_shrunk_rates_for_the_score_and_the_run_keeps_which(
+    lead_channel, manager
+):
+    acme, bolt = lead_channel["acme"], lead_channel["bolt"]
+    shrunk_run = run_now()
+    assert shrunk_run.rate_estimate == "shrunk"
+    # Shrunk: bolt's 80 % of 200 leads outranks acme's 100 % of 2.
+    assert (
+        value(shrunk_run, bolt, "acceptance_rate").normalised
+        > value(shrunk_run, acme, "acceptance_rate").normalised
+    )
+    weights = services.scoring_model_current().weights
+    model = services.scoring_model_publish(weights=weights, by=manager, rate_estimate="raw")
+    assert model.version == 2 and model.rate_estimate == "raw"
+    raw_run = run_now()
+    assert raw_run.rate_estimate == "raw" and raw_run.model == model
+    assert (
+        value(raw_run, acme, "acceptance_rate").normalised
+        > value(raw_run, bolt, "acceptance_rate").normalised
+    )
+    # The history keeps which rates each run ranked on.
+    shrunk_run.refresh_from_db()
+    assert shrunk_run.rate_estimate == "shrunk"
+
+
+@pytest.mark.django_db
+def test_the_same_choice_of_rates_and_weights_is_refused_as_unchanged(lead_channel, manager):
+    current = services.scoring_model_current()
+    with pytest.raises(ValidationFailed):
+        services.scoring_model_publish(
+            weights=current.weights, by=manager, rate_estimate=current.rate_estimate
+        )
+    with pytest.raises(ValidationFailed):
+        services.scoring_model_publish(weights=current.weights, by=manager, rate_estimate="wild")
+
+
+@pytest.mark.django_db
+def test_each_ranked_scorecard_has_a_rank_interval_and_quartile_chances(lead_channel):
+    run = run_now()
+    for code in ("acme", "bolt", "core"):
+        scorecard = card(run, lead_channel[code])
+        assert 1 <= scorecard.rank_low <= scorecard.rank_high <= 3
+        top, bottom = scorecard.top_quartile_probability, scorecard.bottom_quartile_probability
+        assert 0 <= top <= 1 and 0 <= bottom <= 1 and top + bottom <= 1
+    dormant = card(run, lead_channel["dormant"])
+    assert dormant.rank_low is None and dormant.bottom_quartile_probability is None
+    # A fixed seed: the same run gives the same chances.
+    again = run_now()
+    assert [
+        (c.distributor_id, c.rank_low, c.rank_high, c.bottom_quartile_probability)
+        for c in Scorecard.objects.filter(run=again).order_by("distributor_id")
+    ] == [
+        (c.distributor_id, c.rank_low, c.rank_high, c.bottom_quartile_probability)
+        for c in Scorecard.objects.filter(run=run).order_by("distributor_id")
+    ]
