@@ -218,3 +218,34 @@ def test_an_idp_wanting_signed_requests_accepts_the_portals_signed_one_and_signs
     assert response["Location"] == reverse("home"), said(response)
     assert Identity.objects.get(provider=provider).subject == "ann-0001"
     assert len(idp.refused) == refused_before
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        # An external entity (XXE): the response would carry a file of the server.
+        '<!DOCTYPE r [<!ENTITY leak SYSTEM "file:///etc/passwd">]>',
+        # Nested entities ("billion laughs"): the parser would blow up in memory.
+        '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>',
+    ],
+    ids=["external-entity", "entity-expansion"],
+)
+def test_a_response_declaring_entities_is_refused_unread(client, acme_saml, doctype):
+    """pysaml2 parses with defusedxml: a SAML response with a DTD is refused before anything
+    in it is resolved or trusted, and nobody is signed in."""
+    import base64
+
+    action, fields = answer(client, requests.Session(), "ann@acme.example", "ann")
+    xml = base64.b64decode(fields["SAMLResponse"]).decode()
+    body = xml.split("?>", 1)[1] if xml.startswith("<?xml") else xml
+    fields["SAMLResponse"] = base64.b64encode(
+        f'<?xml version="1.0"?>{doctype}{body}'.encode()
+    ).decode()
+    response = post(client, action, fields)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert said(response), "the refusal says why"
+    assert not response.wsgi_request.user.is_authenticated
+    assert not Identity.objects.exists()
+    assert not User.objects.filter(email="ann@acme.example").exists()
