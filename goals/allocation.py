@@ -26,12 +26,17 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
+from django.db import transaction
 from django.db.models import DecimalField, Q, Sum
 from django.utils.translation import gettext as _
 
 from distributors.models import Distributor, RevenueRecord
-from drm.errors import ValidationFailed
+from drm.errors import DomainError, ValidationFailed
 from drm.periods import complete_months
+
+from . import services
+from .models import Goal, Side
+from .services import Terms
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -269,7 +274,7 @@ def _units(distributors, revenue, line_revenue=None):
 def goal_allocation(goal, *, on=None):
     """(distributors, Allocation) for a team goal: each distributor's proposed share of its
     target. History is read over the 12 complete months before the plan starts (or `on`)."""
-    if goal.level != "team":
+    if goal.level != Goal.Level.TEAM:
         raise ValidationFailed(_("Only a team goal's plan is shared out."), field="level")
     if goal.target is None:
         raise ValidationFailed(_("Give the team goal a target first."), field="target")
@@ -294,3 +299,153 @@ def goal_allocation(goal, *, on=None):
     )
     peers = _units(channel, channel_revenue)
     return distributors, allocate(goal.target, units, basis_list=bases(peers))
+
+
+# --- the plan page: top-down against bottom-up ---------------------------------------------
+
+
+@dataclass
+class PlanRow:
+    distributor: object
+    share: Decimal  # the potential-based proposal
+    child: object = None  # its distributor goal under the plan, if any
+    bottom_up: Decimal | None = None  # the distributor's own proposal, when on the table
+
+    @property
+    def gap(self):
+        return None if self.bottom_up is None else self.bottom_up - self.share
+
+    @property
+    def gap_pct(self):
+        if self.gap is None or not self.share:
+            return None
+        return (self.gap * 100 / self.share).quantize(CENT)
+
+
+@dataclass
+class RegionTotal:
+    region: str
+    share: Decimal
+    bottom_up: Decimal  # of the rows that have one
+    rows: list
+
+
+@dataclass
+class Plan:
+    goal: object
+    allocation: Allocation
+    rows: list
+    regions: list
+
+    @property
+    def bottom_up_total(self):
+        return sum((r.bottom_up for r in self.rows if r.bottom_up is not None), ZERO)
+
+
+def _bottom_up(child):
+    """The distributor's own figure: the target of terms its side put on the table."""
+    if child is None or child.proposed_by_side != Side.PARTNER:
+        return None
+    if child.status not in (*Goal.NEGOTIATING, *Goal.COUNTED):
+        return None
+    return child.target
+
+
+def plan_for(goal, *, on=None):
+    """The plan page's figures: each distributor's share, its own proposal, the gap, and the
+    totals by region (which add up to the plan)."""
+    distributors, allocation = goal_allocation(goal, on=on)
+    children = {}
+    for child in goal.children.exclude(status="closed").order_by("pk"):
+        children.setdefault(child.distributor_id, child)  # the first one aligned stands
+    rows = [
+        PlanRow(
+            distributor=d,
+            share=allocation.shares[d.pk],
+            child=children.get(d.pk),
+            bottom_up=_bottom_up(children.get(d.pk)),
+        )
+        for d in distributors
+    ]
+    regions = []
+    for region, amount in allocation.regions.items():
+        members = [r for r in rows if (r.distributor.region or "") == region]
+        regions.append(
+            RegionTotal(
+                region=region,
+                share=amount,
+                bottom_up=sum((r.bottom_up for r in members if r.bottom_up is not None), ZERO),
+                rows=members,
+            )
+        )
+    return Plan(goal=goal, allocation=allocation, rows=rows, regions=regions)
+
+
+@dataclass
+class Applied:
+    distributor: object
+    outcome: str  # "created", "updated", "countered", "kept"
+    goal: object = None
+    message: str = ""
+
+
+def _child_terms(goal, distributor, share):
+    baseline_end = goal.start - datetime.timedelta(days=1)
+    return {
+        "level": "distributor",
+        "distributor": distributor,
+        "parent": goal,
+        "metric": goal.metric,
+        "product_line": goal.product_line,
+        "territory": goal.territory,
+        "customer_category": goal.customer_category,
+        "baseline_start": baseline_end.replace(year=baseline_end.year - 1)
+        + datetime.timedelta(days=1),
+        "baseline_end": baseline_end,
+        "target": share,
+        "start": goal.start,
+        "due": goal.due,
+    }
+
+
+def plan_apply(*, goal, by):
+    """Put each distributor's share to it as the manager's starting point, through the goal
+    services: a new distributor goal under the plan is created and proposed; a draft is
+    revised; a proposal of the distributor's is answered with a counter-proposal. Terms the
+    distributor is answering, agreed or finished goals, and shares of nothing are kept.
+    [Applied], one per distributor; one distributor's refusal does not stop the others."""
+    plan = plan_for(goal)
+    reason = _("The distributor's share of the plan, from its market potential and history.")
+    done = []
+    for row in plan.rows:
+        child = row.child
+        try:
+            with transaction.atomic():
+                if child is None:
+                    if not row.share:
+                        done.append(Applied(row.distributor, "kept"))
+                        continue
+                    terms = Terms(
+                        fields=_child_terms(goal, row.distributor, row.share),
+                        acknowledgement=reason,
+                    )
+                    child = services.goal_create(by=by, terms=terms)
+                    child = services.goal_propose(goal=child, by=by)
+                    done.append(Applied(row.distributor, "created", child))
+                elif child.target == row.share:
+                    done.append(Applied(row.distributor, "kept", child))
+                elif child.status == Goal.Status.DRAFT:
+                    terms = Terms(fields={"target": row.share}, acknowledgement=reason)
+                    child = services.goal_update(goal=child, by=by, terms=terms)
+                    done.append(Applied(row.distributor, "updated", child))
+                elif child.awaiting_side == Side.MANUFACTURER:
+                    terms = Terms(
+                        fields={"target": row.share}, acknowledgement=reason, reason=reason
+                    )
+                    child = services.goal_counter(goal=child, by=by, terms=terms)
+                    done.append(Applied(row.distributor, "countered", child))
+                else:
+                    done.append(Applied(row.distributor, "kept", child))
+        except DomainError as exc:
+            done.append(Applied(row.distributor, "refused", child, exc.message))
+    return done
