@@ -343,12 +343,18 @@ class Plan:
 
 
 def _bottom_up(child):
-    """The distributor's own figure: the target of terms its side put on the table."""
-    if child is None or child.proposed_by_side != Side.PARTNER:
+    """The distributor's own figure: the target its side last put on the table, read back
+    through the counter-proposals that changed it since (newest first)."""
+    if child is None or child.status not in (*Goal.NEGOTIATING, *Goal.COUNTED):
         return None
-    if child.status not in (*Goal.NEGOTIATING, *Goal.COUNTED):
-        return None
-    return child.target
+    target = child.target
+    for proposal in sorted(child.proposals.all(), key=lambda p: (p.at, p.pk), reverse=True):
+        if proposal.side == Side.PARTNER:
+            return target
+        if "target" in (proposal.changes or {}):
+            previous = (proposal.previous or {}).get("target")
+            target = Decimal(previous) if previous is not None else None
+    return None
 
 
 def plan_for(goal, *, on=None):
@@ -356,7 +362,9 @@ def plan_for(goal, *, on=None):
     totals by region (which add up to the plan)."""
     distributors, allocation = goal_allocation(goal, on=on)
     children = {}
-    for child in goal.children.exclude(status="closed").order_by("pk"):
+    for child in (
+        goal.children.exclude(status="closed").prefetch_related("proposals").order_by("pk")
+    ):
         children.setdefault(child.distributor_id, child)  # the first one aligned stands
     rows = [
         PlanRow(

@@ -167,3 +167,26 @@ def test_partners_get_403(login, partner, outsider, plan):
 def test_a_distributor_goal_has_no_plan_page(login, manager, today):
     goal = factories.GoalFactory()
     assert login(manager).get(reverse("goals:plan", args=[goal.pk])).status_code == 404
+
+
+def test_the_distributors_figure_stays_on_the_page_after_the_manager_counters_it(
+    login, manager, partner, plan
+):
+    fields = {
+        "level": "distributor",
+        "distributor": partner.membership.distributor,
+        "parent": plan,
+        "metric": "revenue",
+        "product_line": plan.product_line,
+        "baseline_start": datetime.date(2025, 7, 1),
+        "baseline_end": datetime.date(2026, 6, 30),
+        "target": D("250000"),
+        "start": plan.start,
+        "due": plan.due,
+    }
+    child = services.goal_create(by=partner, terms=Terms(fields=fields, acknowledgement="Ours."))
+    services.goal_propose(goal=child, by=partner)
+    login(manager).post(reverse("goals:plan-apply", args=[plan.pk]))
+    row = plan_for(plan).rows[1]
+    assert row.child.target == row.share
+    assert row.bottom_up == D("250000")
