@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, Q, Sum
+from django.db.models import DecimalField, Sum
 from django.utils.translation import gettext as _
 
 from distributors.models import Distributor, RevenueRecord
@@ -35,6 +35,8 @@ from drm.errors import DomainError, ValidationFailed
 from drm.periods import complete_months
 
 from . import services
+from .metrics import Unit as MetricUnit
+from .metrics import metric_get
 from .models import Goal, Side
 from .services import Terms
 
@@ -278,6 +280,16 @@ def goal_allocation(goal, *, on=None):
         raise ValidationFailed(_("Only a team goal's plan is shared out."), field="level")
     if goal.target is None:
         raise ValidationFailed(_("Give the team goal a target first."), field="target")
+    try:
+        metric = metric_get(goal.metric)
+    except LookupError:
+        metric = None
+    if metric is None or metric.unit == MetricUnit.PERCENT:
+        # A rate (margin, conversion, growth) does not add up across distributors.
+        raise ValidationFailed(
+            _("Only a plan of amounts (revenue, units) is shared out; a rate does not add up."),
+            field="metric",
+        )
     if on is None and goal.start:
         on = min(goal.start, datetime.date.today())
     distributors = plan_distributors(goal)
@@ -289,11 +301,10 @@ def goal_allocation(goal, *, on=None):
     units = _units(distributors, revenue, line_revenue)
     # Penetration is compared over the whole channel's comparable territories, not only the
     # distributors under this plan.
-    channel = list(
-        Distributor.objects.filter(
-            Q(status__in=PLANNED_STATUSES), market_potential__gt=0
-        ).select_related("tier")
-    )
+    channel = Distributor.objects.filter(status__in=PLANNED_STATUSES, market_potential__gt=0)
+    if goal.product_line_id:
+        channel = channel.filter(product_lines=goal.product_line_id).distinct()
+    channel = list(channel.select_related("tier"))
     channel_revenue = _revenue_by_distributor(
         [d.pk for d in channel], product_line_id=goal.product_line_id, on=on
     )

@@ -190,3 +190,13 @@ def test_the_distributors_figure_stays_on_the_page_after_the_manager_counters_it
     row = plan_for(plan).rows[1]
     assert row.child.target == row.share
     assert row.bottom_up == D("250000")
+
+
+def test_a_plan_of_a_rate_is_not_shared_and_the_page_says_why(login, manager, plan):
+    plan.metric = "margin_pct"
+    plan.save()
+    response = login(manager).get(reverse("goals:plan", args=[plan.pk]))
+    assert response.status_code == 400
+    assert "a rate does not add up" in response.content.decode()
+    assert login(manager).post(reverse("goals:plan-apply", args=[plan.pk])).status_code == 302
+    assert not plan.children.exists()
