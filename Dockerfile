@@ -30,7 +30,7 @@ COPY . .
 RUN pip install --no-deps -e . \
     && SECRET_KEY=build-only-collectstatic-key-never-used-at-runtime-0123456789 \
         python manage.py collectstatic --noinput -v 0 \
-    && python -m compileall -q drm ingest notifications distributors leads goals scoring sso \
+    && python -m compileall -q drm ingest notifications identity distributors leads goals scoring sso \
     && mkdir -p /app/media && chown drm:drm /app/media
 
 USER drm

@@ -13,7 +13,7 @@ TEST_WORKERS ?= 2
 SCALE ?= 1
 
 VENV := .venv
-APPS := drm ingest notifications distributors leads goals funds incentives scoring partnership tiers webhooks sso scim
+APPS := drm ingest notifications identity distributors leads goals funds incentives scoring partnership tiers webhooks sso scim
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 # Stamps: reinstall only when pyproject.toml is newer than the last install.

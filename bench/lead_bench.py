@@ -158,7 +158,8 @@ def _crowded_partner(exclude):
     comparison reads the most rows."""
     from django.db.models import Count
 
-    from distributors.models import Membership, Tier
+    from distributors.models import Tier
+    from identity.models import Membership
 
     tier = Tier.objects.annotate(n=Count("distributors")).order_by("-n").first()
     membership = (
@@ -367,7 +368,8 @@ def lead_bench(*, scale, manager, run_py, log=print):
     """The whole lead part; returns {name: figure} for the summary."""
     from django.contrib.auth import get_user_model
 
-    from distributors.models import Distributor, Membership
+    from distributors.models import Distributor
+    from identity.models import Membership
 
     world = world_build(scale=scale, now=world_now(), manager_id=manager.pk, log=log)
     users = get_user_model().objects

@@ -308,7 +308,8 @@ def _exchange_rates(cursor, *, now):
 def _distributors(cursor, *, per_country, tiers, lines, now):
     """Distributors `L00000`…, their territories, product lines, and partner users for a sample
     (every tenth distributor of a country has a partner admin; the two biggest also a rep)."""
-    from distributors.models import Distributor, Membership, Territory
+    from distributors.models import Distributor, Territory
+    from identity.models import Membership
 
     count = per_country * len(COUNTRIES)
     table = connection.ops.quote_name(Distributor._meta.db_table)

@@ -65,7 +65,8 @@ def record_bench(*, manager, log=print):
     from django.db.models import Count
     from django.test import Client
 
-    from distributors.models import Distributor, Membership
+    from distributors.models import Distributor
+    from identity.models import Membership
 
     settings.DEBUG = False
     started = time.perf_counter()

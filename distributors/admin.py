@@ -1,6 +1,8 @@
-"""Django admin for every model of the distributors app."""
+"""Django admin for every model of the distributors app (and the memberships inline)."""
 
 from django.contrib import admin
+
+from identity.models import Membership
 
 from . import services
 from .models import (
@@ -9,7 +11,6 @@ from .models import (
     ExchangeRate,
     ImportBatch,
     Investment,
-    Membership,
     ProductLine,
     Region,
     RevenueRecord,
@@ -75,15 +76,6 @@ class DistributorAdmin(admin.ModelAdmin):
         # Imports, API clients and other systems know a distributor by its code.
         readonly = super().get_readonly_fields(request, obj)
         return (*readonly, "code") if obj is not None else readonly
-
-
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "distributor", "role", "created_at")
-    list_filter = ("role",)
-    search_fields = ("user__username", "distributor__code")
-    autocomplete_fields = ("user", "distributor")
-    list_select_related = ("user", "distributor")
 
 
 @admin.register(ExchangeRate)

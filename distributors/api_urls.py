@@ -1,6 +1,5 @@
 """REST routes of the distributors app, mounted under /api/v1/."""
 
-from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import api
@@ -18,4 +17,4 @@ router.register("product-lines", api.ProductLineViewSet, basename="product-line"
 router.register("revenue", api.RevenueViewSet, basename="revenue")
 router.register("investments", api.InvestmentViewSet, basename="investment")
 
-urlpatterns = [path("auth/token/", api.TokenObtainApi.as_view(), name="token"), *router.urls]
+urlpatterns = router.urls

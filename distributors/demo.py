@@ -18,20 +18,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from drm.errors import ValidationFailed
+from identity.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
+from identity.models import Membership, UserProfile
 
-from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 from .models import (
     CustomerCategory,
     Distributor,
     ExchangeRate,
     Investment,
-    Membership,
     ProductLine,
     Region,
     RevenueRecord,
     Territory,
     Tier,
-    UserProfile,
 )
 from .services import revenue_reprice
 

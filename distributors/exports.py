@@ -1,24 +1,12 @@
-"""CSV and XLSX downloads that a spreadsheet cannot turn into formulas.
+"""The distributor list's export: its columns, written as the list page writes them (the CSV
+and XLSX files themselves: `drm.exports`)."""
 
-Dates: a row's cells are date and date-time objects; a CSV file writes them in ISO 8601 (files
-for scripts and re-import, which no spreadsheet misreads), an XLSX file as real date cells shown
-in the reader's short date or date-time (drm.formats), in the portal's time zone.
-"""
-
-import csv
-import datetime
-import io
-
-import pandas as pd
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from drm import columns as list_columns
-from drm.formats import DATE_TIME, SHORT_DATE, spreadsheet_format
-from ingest.spec import quote
+from identity.access import hidden_fields
 
-from .access import hidden_fields
 from .models import Distributor
 from .regions import region_display
 
@@ -41,63 +29,6 @@ DISTRIBUTOR_COLUMNS = [
     ),
     (gettext_noop("revenue_12m_reporting"), lambda d: float(d.revenue_12m)),
 ]
-
-
-def neutralise(value):
-    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
-
-    Numbers stay numbers: only text is at risk (OWASP "CSV injection"). The imports read a
-    value so quoted back as it was (`ingest.spec.quote` / `unquote`).
-    """
-    return quote(value) if isinstance(value, str) else value
-
-
-def csv_cell(value):
-    """A cell of a CSV file: dates in ISO 8601, text safe from formulas."""
-    if isinstance(value, datetime.date):  # and date-times
-        return value.isoformat()
-    return neutralise(value)
-
-
-def _xlsx_cell(value):
-    # A spreadsheet knows no time zones: the date-time as the portal's clock reads it.
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        return timezone.localtime(value).replace(tzinfo=None)
-    return neutralise(value)
-
-
-def csv_response(filename, headers, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([neutralise(h) for h in headers])
-    for row in rows:
-        writer.writerow([csv_cell(cell) for cell in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def xlsx_response(filename, headers, rows, sheet="Export"):
-    frame = pd.DataFrame([[_xlsx_cell(cell) for cell in row] for row in rows], columns=headers)
-    buffer = io.BytesIO()
-    day, moment = spreadsheet_format(SHORT_DATE), spreadsheet_format(DATE_TIME)
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name=sheet)
-        for row in writer.sheets[sheet].iter_rows():
-            for cell in row:
-                # openpyxl would still store a text cell that starts with "=" as a formula.
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-                elif isinstance(cell.value, datetime.datetime):
-                    cell.number_format = moment
-                elif isinstance(cell.value, datetime.date):
-                    cell.number_format = day
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
 
 
 def distributor_table(distributors, *, viewer, today=None):

@@ -3,43 +3,16 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from drm.caseless import CodeChoiceField
 from drm.formats import DateInput
 from drm.widgets import LanguageSelect, PickerCodeInput, PickerSelectMultiple
+from identity.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
+from identity.models import Membership
 
-from .access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
-from .models import Distributor, ImportBatch, Membership, Territory, Tier
-
-
-class CaselessCode:
-    """A choice named by its code, in any case (`code__caseless`): forms, filters, API and
-    imports all match codes the same way."""
-
-    def __init__(self, queryset, **kwargs):
-        kwargs.setdefault("to_field_name", "code")
-        super().__init__(queryset, **kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, self.queryset.model):
-            return value
-        try:
-            return self.queryset.get(code__caseless=str(value))
-        except (ValueError, TypeError, ObjectDoesNotExist, MultipleObjectsReturned):
-            raise ValidationError(
-                self.error_messages["invalid_choice"],
-                code="invalid_choice",
-                params={"value": value},
-            ) from None
-
-
-class CodeChoiceField(CaselessCode, forms.ModelChoiceField):
-    pass
+from .models import Distributor, ImportBatch, Territory, Tier
 
 
 class DistributorPicker(PickerCodeInput):
@@ -305,34 +278,3 @@ class PartnerUserInviteForm(forms.Form):
             del self.fields["distributor"], self.fields["role"]
         self.helper = FormHelper()
         self.helper.add_input(Submit("invite", _("Send invitation")))
-
-
-class ProfileForm(forms.Form):
-    language = forms.ChoiceField(
-        label=_("Language"),
-        choices=[("", _("As my browser asks"))] + list(settings.LANGUAGES),
-        required=False,
-        widget=LanguageSelect(),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("save", _("Save")))
-
-
-class TwoFactorCodeForm(forms.Form):
-    """One code from the user's authenticator app (spaces allowed: apps show "123 456")."""
-
-    code = forms.CharField(
-        label=_("Code from your authenticator app"),
-        max_length=12,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "autofocus": True,
-                "pattern": r"[0-9 ]*",
-            }
-        ),
-    )

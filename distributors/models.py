@@ -1,10 +1,9 @@
-"""Distributors: profiles, territories, product lines, memberships, revenue and investments."""
+"""Distributors: profiles, territories, product lines, revenue and investments."""
 
 import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -15,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from drm.caseless import caseless_unique
 from drm.countries import validate_country_code
 from drm.names import FrenchNamed
+from identity.access import VisibleToQuerySet
 
-from .access import VisibleToQuerySet
 from .codes import validate_country, validate_currency
 
 # Column sizes, shared with the import specs so that a checked value always fits its column.
@@ -27,32 +27,6 @@ REPORTING_DIGITS = 22
 RATE_DIGITS, RATE_PLACES = 20, 10
 MAX_RATE = Decimal("100000")
 MAX_UNITS = 2_147_483_647
-
-
-@models.SlugField.register_lookup
-class Caseless(models.Lookup):
-    """`code__caseless=value`: a code in any case, the one way codes are matched everywhere.
-
-    LOWER(code) = LOWER(value) is the expression of the unique index every code has (see
-    `caseless_unique`): at most one row matches, found through that index.
-    """
-
-    lookup_name = "caseless"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"LOWER({lhs}) = LOWER({rhs})", [*lhs_params, *rhs_params]
-
-
-def caseless_unique(model_name):
-    """Codes are unique in any case: `ACME` and `acme` cannot both exist, so files and API
-    clients that write a code in another case still name exactly one row."""
-    return models.UniqueConstraint(
-        Lower("code"),
-        name=f"{model_name}_code_unique_caseless",
-        violation_error_message=_("This code is taken (codes are the same in any case)."),
-    )
 
 
 class Tier(FrenchNamed):
@@ -379,71 +353,6 @@ class Distributor(models.Model):
         finally:
             del self.skip_history_when_saving
         DISTRIBUTOR_HISTORY.create_historical_record(self, "+" if created else "~")
-
-
-class MembershipHistory(models.Model):
-    """What a membership's history records besides its own fields: whether the user could log in."""
-
-    user_is_active = models.BooleanField(_("active"), null=True)
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.user_is_active is None:
-            # The user as it is when the record is written (deactivation is an UPDATE).
-            self.user_is_active = (
-                get_user_model().objects.filter(pk=self.user_id).values_list("is_active", flat=True)
-            ).first()
-        super().save(*args, **kwargs)
-
-
-class UserProfile(models.Model):
-    """A portal user's own settings: the language pages and e-mails speak to it in."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
-    )
-    language = models.CharField(
-        _("language"),
-        max_length=10,
-        choices=settings.LANGUAGES,
-        blank=True,
-        help_text=_("Empty: the browser's language"),
-    )
-
-    class Meta:
-        verbose_name = _("user profile")
-        verbose_name_plural = _("user profiles")
-
-    def __str__(self):
-        return f"{self.user} ({self.language or '-'})"
-
-
-class Membership(models.Model):
-    """Ties a partner user to its one distributor."""
-
-    HISTORY_FIELDS = ("role", "user_is_active")
-
-    class Role(models.TextChoices):
-        ADMIN = "admin", _("Partner admin")
-        REP = "rep", _("Partner rep")
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
-    )
-    distributor = models.ForeignKey(
-        Distributor, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.REP)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-
-    objects = VisibleToQuerySet.as_manager(distributor_lookup="distributor")
-    history = HistoricalRecords(bases=[MembershipHistory], excluded_fields=["updated_at"])
-
-    def __str__(self):
-        return f"{self.user} @ {self.distributor.code} ({self.get_role_display()})"
 
 
 class ExchangeRate(models.Model):

@@ -10,9 +10,9 @@ from django.utils.translation import ngettext
 
 from drm import compiled
 from drm.formats import year_month
+from identity.access import Role, is_manufacturer, user_role
 
 from . import record, selectors
-from .access import Role, is_manufacturer, user_role
 from .models import Distributor, ImportBatch, Investment
 
 PROFILE_FIELDS = ("status", "contract_start", "contract_end", "tier", "account_manager")

@@ -25,18 +25,11 @@ from drm import compiled, periods
 from drm.collation import collated
 from drm.history import history_changes
 from drm.names import display_name_sql
+from identity.access import Role, hidden_fields, user_role
+from identity.models import Membership
 
 from . import record
-from .access import Role, hidden_fields, user_role
-from .models import (
-    Distributor,
-    ExchangeRate,
-    Investment,
-    Membership,
-    RevenueRecord,
-    Territory,
-    Tier,
-)
+from .models import Distributor, ExchangeRate, Investment, RevenueRecord, Territory, Tier
 from .templatetags.money import money
 
 MONEY = DecimalField(max_digits=22, decimal_places=2)

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from drm.api import BlankRefused, NamedFields
+from identity.access import hidden_fields
 
-from .access import hidden_fields
 from .codes import validate_country, validate_currency
 from .models import Distributor, Investment, ProductLine, RevenueRecord, Territory, Tier
 from .regions import region_display

@@ -25,6 +25,15 @@ from django.utils.translation import gettext as _
 from drm import events, periods
 from drm.errors import NotAllowed, ValidationFailed
 from drm.events import emit
+from identity.access import (
+    Role,
+    is_manufacturer,
+    is_partner,
+    require_manufacturer,
+    user_membership,
+    user_role,
+)
+from identity.models import Membership
 from ingest.engine import (
     Context,
     ErrorLog,
@@ -41,14 +50,6 @@ from ingest.uploads import too_large_message
 from notifications.services import recipient_language, resolve
 
 from . import regions
-from .access import (
-    Role,
-    is_manufacturer,
-    is_partner,
-    require_manufacturer,
-    user_membership,
-    user_role,
-)
 from .codes import currency_codes
 from .imports import SPECS, RevenueSpec
 from .models import (
@@ -56,12 +57,10 @@ from .models import (
     Distributor,
     ExchangeRate,
     ImportBatch,
-    Membership,
     Region,
     RevenueDeletion,
     RevenueRecord,
     Territory,
-    UserProfile,
 )
 from .notices import contract_renewal_notify, import_batch_commit_act, import_batch_notify
 from .pricing import priced_pairs_sql
@@ -126,17 +125,6 @@ def distributor_save(*, distributor, by, changed_status=None, territories=None, 
     distributor.full_clean(exclude=["territories", "product_lines"])
     distributor.save_with_links(by=by, territories=territories, product_lines=product_lines)
     return distributor
-
-
-# --- user settings ------------------------------------------------------------------------
-
-
-def user_language_set(*, user, language):
-    """Save the language `user` wants pages and e-mails in ("" = follow the browser)."""
-    if language and language not in dict(settings.LANGUAGES):
-        raise ValidationFailed(_("Unknown language."), field="language")
-    UserProfile.objects.update_or_create(user=user, defaults={"language": language})
-    user.__dict__.pop("_drm_language", None)
 
 
 # --- revenue and exchange rates -----------------------------------------------------------

@@ -30,7 +30,7 @@ CSRF_FAILURE_VIEW = "drm.error_pages.csrf_failure"
 
 INSTALLED_APPS = [
     # django.contrib.admin, with a site that only the manufacturer's people may enter
-    "distributors.admin_site.PortalAdminConfig",
+    "identity.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     # ours, lowest first; drm holds no models, only shared commands (rotate_field_keys)
     "drm",
     "notifications",
+    "identity",
     "distributors",
     "leads",
     "goals",
@@ -81,8 +82,8 @@ MIDDLEWARE = [
     # request.user.is_verified(): the session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
     # A log-in that owes a code (or an authenticator app) reaches nothing else first.
-    "distributors.middleware.TwoFactorMiddleware",
-    "distributors.middleware.UserLanguageMiddleware",
+    "identity.middleware.TwoFactorMiddleware",
+    "identity.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -105,7 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "distributors.context_processors.portal",
+                "identity.context_processors.portal",
                 "notifications.context_processors.unread",
             ],
             # Dates as the reader writes them (short_date, long_date, date_time, year_month).
@@ -256,9 +257,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="DRM portal <noreply@loca
 # Where e-mailed links point: the portal as its users reach it.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Who may open the notification pages (a predicate on the user; truthy lets in).
-NOTIFICATIONS_AUDIENCE = "distributors.access.user_role"
+NOTIFICATIONS_AUDIENCE = "identity.access.user_role"
 # E-mails speak the user's language, else its distributor's preferred one.
-NOTIFICATIONS_LANGUAGE = "distributors.access.recipient_language"
+NOTIFICATIONS_LANGUAGE = "identity.access.recipient_language"
 # Password reset requests per e-mail address and per client address, per hour.
 PASSWORD_RESET_RATE = env.int("PASSWORD_RESET_RATE", default=5)
 # Applications the public form takes from one client address in an hour.
@@ -292,9 +293,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "distributors.authentication.TokenAuthentication",
+        "identity.authentication.TokenAuthentication",
         # Django's session, refused while the log-in still owes its second factor.
-        "distributors.authentication.SessionAuthentication",
+        "identity.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "drm.api.Pagination",
@@ -350,7 +351,7 @@ SPECTACULAR_SETTINGS = {
         "MaterialStageEnum": "leads.models.Material.Stage",
     },
     # Schema and docs for users with a portal role only, like the API they describe.
-    "SERVE_PERMISSIONS": ["distributors.access.HasPortalRole"],
+    "SERVE_PERMISSIONS": ["identity.access.HasPortalRole"],
     # The API's bodies are JSON. DRF also parses HTML forms (for the browsable API), where it
     # reads an empty field as null: a form is no part of the contract the schema states.
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],

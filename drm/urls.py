@@ -22,7 +22,8 @@ def favicon(request):
 
 
 api_v1 = [
-    # auth/token/ (name "token") is distributors' own: it asks for the second factor too.
+    # auth/token/ (name "token") is identity's own: it asks for the second factor too.
+    path("", include("identity.api_urls")),
     path("", include("distributors.api_urls")),
     path("", include("leads.api_urls")),
     path("", include("goals.api_urls")),
@@ -72,6 +73,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("notifications/", include("notifications.urls")),
+    path("", include("identity.urls")),
     path("", include("distributors.urls")),
     path("", include("leads.urls")),
     path("", include("goals.urls")),

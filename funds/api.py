@@ -20,9 +20,9 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from distributors.access import HasPortalRole, IsPortalUser
 from distributors.models import Distributor
 from drm.api import Pagination, validated_payload
+from identity.access import HasPortalRole, IsPortalUser
 
 from . import selectors, services
 from .filters import BalanceFilter, ClaimFilter, FundFilter, ImpactEstimateFilter, RequestFilter

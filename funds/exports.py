@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_safe
 
-from distributors.access import portal_user_required
-from distributors.exports import csv_response, xlsx_response
-from distributors.filters import page_data
+from drm.exports import csv_response, xlsx_response
+from drm.filters import page_data
+from identity.access import portal_user_required
 
 from . import selectors
 from .filters import BalanceFilter, RequestFilter

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from distributors.access import Role, is_manufacturer, is_partner, user_role
-from distributors.filters import CodeChoiceFilter, StrictFilterSet
 from distributors.forms import DistributorPicker
 from distributors.models import Distributor
+from drm.filters import CodeChoiceFilter, StrictFilterSet
+from identity.access import Role, is_manufacturer, is_partner, user_role
 from leads.filters import FlagFilter
 
 from .models import ActivityType, Allocation, Claim, Fund, FundRequest, ImpactEstimate

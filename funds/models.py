@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from simple_history.models import HistoricalRecords
 
-from distributors.access import VisibleToQuerySet, is_manufacturer, is_partner, user_membership
 from drm.limits import ONE_LINE, PARAGRAPHS
 from drm.names import FrenchNamed
+from identity.access import VisibleToQuerySet, is_manufacturer, is_partner, user_membership
 
 from . import impact
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import is_manufacturer, viewer_key
 from drm import compiled
+from identity.access import is_manufacturer, viewer_key
 
 from . import selectors
 from .filters import requests_waiting_for

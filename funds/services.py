@@ -26,7 +26,6 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from distributors.access import is_partner, require_manufacturer, user_membership
 from distributors.freshness import data_changed
 from distributors.models import DataChange, Distributor, Investment, RevenueRecord, Tier
 from distributors.templatetags.money import money
@@ -37,6 +36,7 @@ from drm.formats import long_date
 from drm.french import interpolate
 from drm.limits import text_check
 from drm.periods import month_start
+from identity.access import is_partner, require_manufacturer, user_membership
 from leads.models import LeadSource, Material
 from notifications.services import resolve
 

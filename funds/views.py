@@ -11,17 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import (
+from drm.acts import act, form_refusal
+from drm.errors import DomainError
+from drm.filters import page_data, page_form
+from drm.periods import complete_months, month_start
+from identity.access import (
     is_manufacturer,
     manufacturer_required,
     partner_required,
     portal_user_required,
     user_membership,
 )
-from distributors.filters import page_data, page_form
-from drm.acts import act, form_refusal
-from drm.errors import DomainError
-from drm.periods import complete_months, month_start
 
 from . import selectors, services, treatments
 from .filters import RequestFilter

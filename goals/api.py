@@ -14,9 +14,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from distributors.access import HasPortalRole, is_manufacturer
 from drm.api import Pagination, checked_serializer
 from drm.errors import ValidationFailed
+from identity.access import HasPortalRole, is_manufacturer
 
 from . import selectors, services
 from .filters import ReviewFilter

@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import ModelChoiceField
 
-from distributors.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS, is_manufacturer
-from distributors.filters import CodeChoiceFilter, StrictFilterSet
 from distributors.forms import DistributorPicker
 from distributors.models import Distributor
+from drm.filters import CodeChoiceFilter, StrictFilterSet
+from identity.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS, is_manufacturer
 
 from . import selectors
 from .models import ActionStep, LandmarkReview

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from distributors.access import VisibleToQuerySet
 from drm.formats import short_date
 from drm.limits import PARAGRAPHS
+from identity.access import VisibleToQuerySet
 
 MONEY_DIGITS = 16
 # The reason given for standing by a goal despite the SMART check's warnings (kept in

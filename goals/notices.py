@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from distributors.models import Distributor, Membership
+from distributors.models import Distributor
+from identity.models import Membership
 from leads.notices import _send, channel_managers, partner_admins
 from notifications.kinds import Delivery, Kind, register
 from notifications.services import act_key

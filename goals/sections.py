@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import is_manufacturer, viewer_key
 from drm import compiled
 from drm.formats import short_date
+from identity.access import is_manufacturer, viewer_key
 
 from . import selectors
 from .models import ActionStep, Activity, Amendment, Goal, LandmarkReview, NextAct, Proposal

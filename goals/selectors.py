@@ -12,7 +12,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from distributors.access import (
+from drm.periods import month_start
+from identity.access import (
     CHANNEL_MANAGERS,
     MANUFACTURER_ADMINS,
     Role,
@@ -21,7 +22,6 @@ from distributors.access import (
     user_membership,
     user_role,
 )
-from drm.periods import month_start
 
 from . import formats
 from .metrics import (
@@ -570,7 +570,7 @@ def step_owner_choices(*, distributor_id, goal=None, viewer=None):
 def step_owner_groups(*, distributor_id, goal=None, viewer=None):
     """`step_owner_choices` grouped by side: [(Side, [user, ...])], the manufacturer first;
     each user carries `is_partner_user`."""
-    from distributors.models import Membership
+    from identity.models import Membership
 
     users = list(step_owner_choices(distributor_id=distributor_id, goal=goal, viewer=viewer))
     partners = set(

@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
 from drm import events
 from drm.errors import NotAllowed, ValidationFailed
 from drm.events import emit
 from drm.history import history_changes
 from drm.limits import text_check, text_within, texts_check
 from drm.periods import add_months, month_start
+from identity.access import Role, is_manufacturer, is_partner, user_membership, user_role
 from notifications.services import resolve
 
 from . import formats, notices

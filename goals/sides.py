@@ -4,8 +4,8 @@ rule the services apply one goal at a time, and the filters the to-do lists read
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
 from drm.errors import NotAllowed
+from identity.access import Role, is_manufacturer, is_partner, user_membership, user_role
 
 from .models import Side
 

@@ -17,10 +17,10 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from distributors.access import HasPortalRole, IsPortalUser
 from distributors.models import Distributor
 from drm.api import Pagination, checked_serializer
 from goals.models import Goal
+from identity.access import HasPortalRole, IsPortalUser
 
 from . import selectors, services
 from .filters import EntryFilter, ProgrammeFilter, StandingFilter

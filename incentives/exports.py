@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from distributors.access import portal_user_required
-from distributors.filters import page_data
+from drm.filters import page_data
 from funds.exports import _invalid, _respond, money_header
+from identity.access import portal_user_required
 
 from . import selectors
 from .filters import EntryFilter, StandingFilter

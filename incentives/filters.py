@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from distributors.filters import CodeChoiceFilter, StrictFilterSet
 from distributors.forms import DistributorPicker
+from drm.filters import CodeChoiceFilter, StrictFilterSet
 from funds.filters import visible_distributors
 from leads.filters import FlagFilter
 

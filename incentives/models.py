@@ -24,10 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from distributors.access import VisibleToQuerySet, is_manufacturer, is_partner, user_membership
 from drm.limits import ONE_LINE, PARAGRAPHS
 from drm.names import FrenchNamed, name_in
 from funds.models import distributors_of_tiers_and_regions, tier_and_region_match
+from identity.access import VisibleToQuerySet, is_manufacturer, is_partner, user_membership
 
 MONEY_DIGITS = 16
 MEASURE_DIGITS = 18

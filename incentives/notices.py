@@ -5,9 +5,9 @@ the act it reports on; amounts and names are written in the recipient's language
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from distributors.models import Membership
 from distributors.templatetags.money import money
 from funds.notices import FundName, Money
+from identity.models import Membership
 from leads.notices import _send, partner_admins
 from notifications.kinds import Delivery, Kind, register
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from distributors import record
-from distributors.access import is_manufacturer, viewer_key
 from drm import compiled
+from identity.access import is_manufacturer, viewer_key
 
 from . import selectors
 

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
-from distributors.access import is_manufacturer, user_membership
 from distributors.models import Distributor, ProductLine, Region, Tier
 from distributors.serializers import CodeRelatedField
 from drm.api import NamedFields
 from drm.limits import text_limit
 from funds.serializers import RegionNameField
+from identity.access import is_manufacturer, user_membership
 
 from .models import MEASURE_DIGITS, MONEY_DIGITS, Entry, Programme, Settlement
 

@@ -17,7 +17,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import require_manufacturer
 from distributors.models import Distributor, ProductLine, Region, RevenueRecord, Tier
 from drm.errors import ValidationFailed
 from drm.formats import long_date
@@ -26,6 +25,7 @@ from funds.services import _money as money_input
 from funds.services import _percent as percent_input
 from funds.services import _text
 from goals.models import Goal
+from identity.access import require_manufacturer
 
 from . import notices
 from .models import (

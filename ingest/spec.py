@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from drm.errors import ValidationFailed
+from drm.exports import FORMULA_STARTS
 
 from . import checks
 from .checks import TEXT_FORMAT, TYPED_NUMBER, RowErrors
@@ -282,21 +283,9 @@ class Spec:
         return [expr.format(t=prefix) for expr in self.key]
 
 
-# What follows the apostrophe an export puts before a text a spreadsheet would run as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def quote(text):
-    """The text as an export writes it: an apostrophe before a value a spreadsheet would run as
-    a formula (OWASP "CSV injection"), and before one that is such a value behind apostrophes
-    already, so that `unquote` gives every text back as it was."""
-    if text.lstrip("'").startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
 def unquote(values):
-    """Text cells without the apostrophe an export adds before a formula-like value (`quote`).
+    """Text cells without the apostrophe an export adds before a formula-like value
+    (`drm.exports.quote`).
 
     An export writes the text "-12" as "'-12" so that no spreadsheet runs it; read back, the
     value is "-12" again, so that an export imports as it is.

@@ -41,8 +41,9 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from distributors.demo import COUNTRIES, EUR_PER_UNIT, MANAGERS, PRODUCT_LINES
-from distributors.models import Distributor, Membership, ProductLine
+from distributors.models import Distributor, ProductLine
 from drm.errors import ValidationFailed
+from identity.models import Membership
 
 from . import rollups
 from .models import (

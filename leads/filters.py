@@ -13,15 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from distributors.filters import (
+from distributors.models import Distributor, ProductLine
+from distributors.selectors import DistributorScope
+from drm.filters import (
     CodeChoiceFilter,
     CountryFilter,
     IncrementalFilterSet,
     StrictFilterSet,
     UtcIsoDateTimeFilter,
 )
-from distributors.models import Distributor, ProductLine
-from distributors.selectors import DistributorScope
 from drm.widgets import PickerSelect
 
 from .forms import DistributorCodeInput

@@ -8,8 +8,9 @@ from django.forms.models import construct_instance
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from distributors.forms import CodeChoiceField, DistributorPicker
+from distributors.forms import DistributorPicker
 from distributors.models import Distributor, ImportBatch, ProductLine
+from drm.caseless import CodeChoiceField
 from drm.countries import validate_country_code
 from drm.formats import DateInput
 from drm.limits import text_limit

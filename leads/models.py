@@ -15,11 +15,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from distributors.access import VisibleToQuerySet, is_manufacturer, user_membership
 from distributors.codes import validate_country, validate_currency
-from distributors.models import caseless_unique
+from drm.caseless import caseless_unique
 from drm.limits import PARAGRAPHS
 from drm.names import FrenchNamed
+from identity.access import VisibleToQuerySet, is_manufacturer, user_membership
 
 MONEY_DIGITS = 16
 

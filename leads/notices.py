@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from distributors.access import CHANNEL_MANAGERS
-from distributors.models import Distributor, Membership
+from distributors.models import Distributor
+from identity.access import CHANNEL_MANAGERS
+from identity.models import Membership
 from notifications.kinds import Delivery, Kind, register
 from notifications.models import Notification
 from notifications.services import act_key, notify

@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import is_partner, user_membership
 from drm.errors import DomainError, NotAllowed, ValidationFailed
 from drm.limits import PARAGRAPHS
+from identity.access import is_partner, user_membership
 
 from . import services
 from .models import Lead, OutcomePush

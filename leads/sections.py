@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import Role, is_manufacturer, user_role, viewer_key
 from drm import compiled
 from drm.periods import month_start
+from identity.access import Role, is_manufacturer, user_role, viewer_key
 
 from . import analytics, selectors
 from .models import Lead, LeadEvent, Stage

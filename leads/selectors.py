@@ -31,12 +31,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 
-from distributors.access import Role, is_manufacturer, is_partner, user_membership, user_role
 from distributors.models import Distributor
 from distributors.selectors import DistributorScope, distributor_scope_default
 from distributors.templatetags.money import money, number
 from drm.errors import ValidationFailed
 from drm.history import history_changes
+from identity.access import Role, is_manufacturer, is_partner, user_membership, user_role
 
 from .models import (
     CriteriaAcknowledgement,
@@ -527,7 +527,7 @@ def material_feedback_on_lead(*, lead, by):
 
 def _materials_visible(viewer):
     """Every item for the manufacturer's staff, the active ones for partners, none otherwise."""
-    from distributors.access import is_partner
+    from identity.access import is_partner
 
     if is_manufacturer(viewer):
         return Material.objects.all()

@@ -19,18 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import (
-    Role,
-    is_partner,
-    require_manufacturer,
-    user_membership,
-    user_role,
-)
 from distributors.models import Distributor
 from drm import events
 from drm.errors import NotAllowed, ValidationFailed
 from drm.events import emit
 from drm.limits import text_check, text_limit
+from identity.access import Role, is_partner, require_manufacturer, user_membership, user_role
 from notifications.services import resolve
 
 from . import notices, rollups

@@ -24,7 +24,7 @@ def recipient_required(view):
     """Logged in, and let in by settings.NOTIFICATIONS_AUDIENCE (a dotted path to a predicate).
 
     The predicate comes from settings because the roles live in a higher app this one may not
-    import; the project points it at distributors.access.user_role.
+    import; the project points it at identity.access.user_role.
     """
 
     @login_required

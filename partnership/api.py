@@ -21,10 +21,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from distributors.access import HasPortalRole, IsPortalUser
 from distributors.models import Distributor
 from drm.api import Pagination, validated_payload
 from goals.api import IsManufacturer
+from identity.access import HasPortalRole, IsPortalUser
 
 from . import selectors, services
 from .filters import (

@@ -43,8 +43,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from distributors.models import Distributor, Membership, ProductLine
+from distributors.models import Distributor, ProductLine
 from drm.errors import ValidationFailed
+from identity.models import Membership
 
 from . import services
 from .models import (

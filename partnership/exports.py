@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from distributors.access import manufacturer_required, portal_user_required
-from distributors.filters import page_data
+from drm.filters import page_data
 from drm.names import name_in
 from funds.exports import _invalid, _respond
+from identity.access import manufacturer_required, portal_user_required
 
 from . import selectors
 from .filters import CertificateFilter, CompletionFilter, OnboardingFilter

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from distributors.filters import CodeChoiceFilter, StrictFilterSet
 from distributors.forms import DistributorPicker
 from distributors.models import Distributor, ProductLine
+from drm.filters import CodeChoiceFilter, StrictFilterSet
 from funds.filters import visible_distributors
 
 from . import selectors

@@ -6,10 +6,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from distributors.access import is_manufacturer, user_membership
 from distributors.models import ProductLine
 from drm.limits import text_limit
 from funds.forms import DATE
+from identity.access import is_manufacturer, user_membership
 
 from .journeys import check_choices
 from .models import (

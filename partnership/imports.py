@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from distributors.imports import CodeList, register, register_codes
-from distributors.models import Distributor, ImportBatch, Membership
+from distributors.models import Distributor, ImportBatch
+from identity.models import Membership
 from ingest import checks
 from ingest.spec import CODE, DATE, INTEGER, Column, Spec
 

@@ -73,7 +73,7 @@ class PortalUsersInvited(Check):
     label = _("Portal users invited")
 
     def done(self, distributor_ids):
-        from distributors.models import Membership
+        from identity.models import Membership
 
         return _having(Membership.objects.all(), distributor_ids)
 

@@ -20,10 +20,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from distributors.access import VisibleToQuerySet
-from distributors.models import caseless_unique
+from drm.caseless import caseless_unique
 from drm.limits import ONE_LINE, PARAGRAPHS
 from drm.names import FrenchNamed, name_in
+from identity.access import VisibleToQuerySet
 
 # A certificate is "expiring" this many days before its end: its holder and the partner admins
 # hear of it then, and the pages flag it.

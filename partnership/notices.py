@@ -72,7 +72,8 @@ def agreement_published_notify(version_id, *, by_id=None):
     the notice is done once its distributor has accepted (whoever of its admins did)."""
     from django.contrib.auth import get_user_model
 
-    from distributors.models import Distributor, Membership
+    from distributors.models import Distributor
+    from identity.models import Membership
     from notifications.services import act_key
 
     from .models import AgreementVersion

@@ -5,8 +5,8 @@ distributor's people passed each and hold its certification."""
 from django.urls import reverse
 from django.utils import timezone
 
-from distributors.access import user_membership
 from drm import panels
+from identity.access import user_membership
 
 from . import selectors
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import is_manufacturer, viewer_key
 from drm import compiled
+from identity.access import is_manufacturer, viewer_key
 
 from . import selectors
 
@@ -139,7 +139,7 @@ def agreement_section(distributor, viewer, today):
 
 def todo_agreement(viewer, *, distributor, scope, today):
     """A partner admin's distributor has not accepted the current agreement."""
-    from distributors.access import Role, user_role
+    from identity.access import Role, user_role
 
     if distributor is None or user_role(viewer) != Role.PARTNER_ADMIN:
         return None
@@ -243,7 +243,7 @@ def _steps_todo(viewer, *, distributor, scope, today):
 def todo_onboarding_steps(viewer, *, distributor, scope, today):
     """The onboarding steps waiting for the viewer: the manufacturer's steps due within a week
     (or overdue) of the distributors in scope; a partner admin's distributor's steps to do."""
-    from distributors.access import Role, user_role
+    from identity.access import Role, user_role
 
     from .models import JourneyStep
 

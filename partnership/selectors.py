@@ -11,7 +11,7 @@ import datetime
 from django.db.models import Count, DateField, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from distributors.access import is_manufacturer
+from identity.access import is_manufacturer
 
 from .models import EXPIRING_DAYS, Certification, Completion, Course, certificate_status
 

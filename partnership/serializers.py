@@ -12,11 +12,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from distributors.access import is_manufacturer, user_membership
 from distributors.models import ProductLine
 from distributors.serializers import CodeRelatedField
 from drm.api import BlankRefused, NamedFields
 from drm.limits import text_limit
+from identity.access import is_manufacturer, user_membership
 
 from .models import (
     MAX_DURATION_MINUTES,

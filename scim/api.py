@@ -17,8 +17,8 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from distributors.access import recipient_language
 from drm.errors import Conflict, DomainError, ValidationFailed
+from identity.access import recipient_language
 
 from . import groups, protocol, schemas, services
 from .models import Identity

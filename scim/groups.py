@@ -36,7 +36,7 @@ class RoleGroup:
 
 
 # The display names are data a directory matches on: the same in every language (the staff's
-# are the portal's own groups, distributors.access).
+# are the portal's own groups, identity.access).
 PARTNER_GROUPS = tuple(RoleGroup(role, ROLE_GROUP_NAMES[role]) for role in PARTNER_ROLES)
 STAFF_GROUPS = tuple(RoleGroup(role, ROLE_GROUP_NAMES[role]) for role in STAFF_ROLES)
 

@@ -33,7 +33,7 @@ class KeptQuerySet(SideQuerySet):
     def visible_to(self, user):
         """A manufacturer admin: the manufacturer's (staff directory's); a partner admin: its
         distributor's."""
-        from distributors.access import Role, user_membership, user_role
+        from identity.access import Role, user_membership, user_role
 
         role = user_role(user)
         if role == Role.ADMIN:

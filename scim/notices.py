@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from distributors.access import MANUFACTURER_ADMINS
+from identity.access import MANUFACTURER_ADMINS
 from leads.notices import _send, partner_admins
 from notifications.kinds import Delivery, Kind, register
 

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from distributors.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
+from identity.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"

@@ -23,15 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token as ApiToken
 
-from distributors.access import (
-    CHANNEL_MANAGERS,
-    MANUFACTURER_ADMINS,
-    Role,
-    user_membership,
-    user_role,
-)
-from distributors.models import Membership
 from drm.errors import Conflict, NotAllowed, ValidationFailed
+from identity.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS, Role, user_membership, user_role
+from identity.models import Membership
 
 from . import notices
 from .models import Event, Identity, Token, token_digest, token_secret_new

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from distributors.access import Role, user_role
 from drm.acts import act, form_refusal, shown_once
 from drm.errors import DomainError
+from identity.access import Role, user_role
 
 from . import selectors, services
 from .forms import TokenForm

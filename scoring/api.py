@@ -24,9 +24,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from distributors.access import HasPortalRole, is_manufacturer, user_membership, user_role
-from distributors.exports import neutralise
 from drm.api import Pagination
+from drm.exports import neutralise
+from identity.access import HasPortalRole, is_manufacturer, user_membership, user_role
 
 from . import freshness, selectors, services
 from .models import Scorecard, ScoringRun

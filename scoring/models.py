@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from distributors.access import VisibleToQuerySet
+from identity.access import VisibleToQuerySet
 from leads.pricing import unpriced_note
 
 

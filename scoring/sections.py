@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from distributors import record
-from distributors.access import is_manufacturer
+from identity.access import is_manufacturer
 
 from . import selectors
 

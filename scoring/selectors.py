@@ -11,12 +11,12 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import viewer_key
 from distributors.models import Distributor
 from drm import compiled
 from drm.periods import complete_months
 from goals import selectors as goal_selectors
 from goals.models import Goal
+from identity.access import viewer_key
 from leads import analytics
 from leads.selectors import leads_overdue, leads_overdue_url
 

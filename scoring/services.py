@@ -24,7 +24,6 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import is_manufacturer
 from distributors.models import Distributor, RevenueRecord
 from drm import events
 from drm.errors import Conflict, NotAllowed, ValidationFailed
@@ -33,6 +32,7 @@ from drm.formats import long_date
 from drm.limits import text_check
 from drm.periods import current_month, month_start
 from drm.task_policy import is_transient
+from identity.access import is_manufacturer
 from leads.models import Lead
 
 from .metrics import HIGHER, metric_list

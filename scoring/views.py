@@ -10,19 +10,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from distributors import record
-from distributors.access import (
+from distributors.models import Distributor
+from distributors.regions import region_display
+from distributors.selectors import DistributorScope, distributor_scope_default
+from drm.errors import DomainError
+from drm.exports import csv_response, xlsx_response
+from drm.throttling import bulk_rate_limited
+from identity.access import (
     is_manufacturer,
     manufacturer_required,
     partner_required,
     portal_user_required,
     user_membership,
 )
-from distributors.exports import csv_response, xlsx_response
-from distributors.models import Distributor
-from distributors.regions import region_display
-from distributors.selectors import DistributorScope, distributor_scope_default
-from drm.errors import DomainError
-from drm.throttling import bulk_rate_limited
 
 from . import selectors, services
 from .forms import RankingFilterForm, RunTriggerForm, ScopeForm, WeightsForm

@@ -27,7 +27,7 @@ class ProviderQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The manufacturer's staff: every provider; a partner admin: its own distributor's;
         anyone else: none."""
-        from distributors.access import Role, is_manufacturer, user_membership, user_role
+        from identity.access import Role, is_manufacturer, user_membership, user_role
 
         if is_manufacturer(user):
             return self.all()

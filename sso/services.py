@@ -19,7 +19,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import (
+from drm.errors import NotAllowed, ValidationFailed
+from identity.access import (
     CHANNEL_MANAGERS,
     MANUFACTURER_ADMINS,
     Role,
@@ -27,8 +28,7 @@ from distributors.access import (
     user_membership,
     user_role,
 )
-from distributors.models import Membership
-from drm.errors import NotAllowed, ValidationFailed
+from identity.models import Membership
 
 from .models import (
     DOMAIN_RE,

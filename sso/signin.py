@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from distributors.two_factor import SESSION_SECOND_FACTOR, SecondFactorBy
+from identity.two_factor import SESSION_SECOND_FACTOR, SecondFactorBy
 
 from . import services
 from .backends import ProviderOIDCBackend, oidc_settings

@@ -8,16 +8,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import (
+from distributors.models import Distributor
+from drm.acts import act, form_refusal
+from drm.errors import DomainError
+from identity.access import (
     CHANNEL_SIDE,
     PARTNER_SIDE,
     is_manufacturer,
     side_keeper_required,
     user_membership,
 )
-from distributors.models import Distributor
-from drm.acts import act, form_refusal
-from drm.errors import DomainError
 
 from . import selectors, services
 from .forms import ProviderForm

@@ -8,19 +8,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from distributors.access import CHANNEL_MANAGERS
 from distributors.models import (
     CustomerCategory,
     Distributor,
     ExchangeRate,
     Investment,
-    Membership,
     ProductLine,
     RevenueRecord,
     Territory,
     Tier,
 )
 from distributors.services import revenue_reprice
+from identity.access import CHANNEL_MANAGERS
+from identity.models import Membership
 from notifications.models import Notification
 
 PASSWORD = "s3cret-Passw0rd!"

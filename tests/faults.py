@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import DatabaseError, connection
 
-APP_LABELS = ("notifications", "distributors", "leads", "goals", "scoring")
+APP_LABELS = ("notifications", "identity", "distributors", "leads", "goals", "scoring")
 
 
 @contextlib.contextmanager

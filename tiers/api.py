@@ -13,9 +13,9 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from distributors.access import HasPortalRole, IsPortalUser, is_partner, user_membership
 from distributors.models import Distributor
 from drm.api import Pagination, validated_payload
+from identity.access import HasPortalRole, IsPortalUser, is_partner, user_membership
 
 from . import selectors, services
 from .filters import ReviewFilter

@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from distributors.access import manufacturer_required
-from distributors.filters import page_data
+from drm.filters import page_data
 from funds.exports import _invalid, _respond
+from identity.access import manufacturer_required
 
 from . import selectors
 from .filters import ReviewFilter

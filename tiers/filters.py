@@ -8,10 +8,10 @@ caller may not see answers like one that does not exist."""
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from distributors.filters import CodeChoiceFilter, StrictFilterSet
 from distributors.forms import DistributorPicker
 from distributors.models import Tier
 from distributors.selectors import DistributorScope
+from drm.filters import CodeChoiceFilter, StrictFilterSet
 from funds.filters import visible_distributors
 from leads.filters import SCOPE_HELP, ScopeFilterMixin
 

@@ -13,8 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from distributors.access import VisibleToQuerySet
 from drm.limits import PARAGRAPHS
+from identity.access import VisibleToQuerySet
 
 THRESHOLD_DIGITS = 16
 
@@ -154,7 +154,7 @@ class TierReview(models.Model):
 
     def may(self, user, act):
         """Whether `user` may `act` ("decide") on this review: the manufacturer, while open."""
-        from distributors.access import is_manufacturer
+        from identity.access import is_manufacturer
 
         return act == "decide" and self.is_open and is_manufacturer(user)
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from distributors.access import CHANNEL_MANAGERS
+from identity.access import CHANNEL_MANAGERS
 from leads.notices import _send
 from notifications.kinds import Kind, register
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from distributors import record
-from distributors.access import is_manufacturer
 from distributors.selectors import DistributorScope, distributor_scope_default
+from identity.access import is_manufacturer
 
 from . import selectors
 from .models import TierReview

@@ -15,11 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import require_manufacturer
 from distributors.models import Distributor, Tier
 from distributors.services import distributor_save
 from drm.errors import ValidationFailed
 from drm.limits import text_check
+from identity.access import require_manufacturer
 
 from .models import THRESHOLD_DIGITS, TierRequirement, TierReview, TierRun, TierShortfall
 from .requirements import PERCENT, YES, requirement_get, requirement_list

@@ -11,16 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import (
+from distributors.models import Distributor
+from drm.acts import act, form_refusal
+from drm.errors import DomainError
+from drm.filters import page_data, page_form
+from identity.access import (
     is_manufacturer,
     manufacturer_required,
     partner_required,
     user_membership,
 )
-from distributors.filters import page_data, page_form
-from distributors.models import Distributor
-from drm.acts import act, form_refusal
-from drm.errors import DomainError
 
 from . import selectors, services
 from .filters import ReviewFilter

@@ -12,8 +12,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from distributors.access import HasPortalRole, Role, is_manufacturer, user_role
 from drm.api import Pagination, validated_payload
+from identity.access import HasPortalRole, Role, is_manufacturer, user_role
 
 from . import selectors, services
 from .filters import DeliveryFilter

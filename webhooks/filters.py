@@ -4,8 +4,8 @@ and by the deliveries API alike: a subscription (API), a status, an event, a spa
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from distributors.filters import StrictFilterSet
 from drm.events import event_types
+from drm.filters import StrictFilterSet
 
 from .models import Delivery
 

@@ -37,7 +37,7 @@ class SubscriptionQuerySet(SideQuerySet):
     def visible_to(self, user):
         """The manufacturer's staff: the channel's subscriptions; a partner admin: its own
         distributor's; anyone else: none."""
-        from distributors.access import Role, is_manufacturer, user_membership, user_role
+        from identity.access import Role, is_manufacturer, user_membership, user_role
 
         if is_manufacturer(user):
             return self.of_side(None)

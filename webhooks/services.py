@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from standardwebhooks.webhooks import Webhook
 
-from distributors.access import Role, is_manufacturer, user_membership, user_role
 from drm.errors import NotAllowed, ValidationFailed
 from drm.events import event_types, is_event
 from drm.limits import text_check
+from identity.access import Role, is_manufacturer, user_membership, user_role
 
 from . import notices, transport
 from .models import EXCERPT_MAX, URL_MAX, Delivery, Message, Subscription, secret_new

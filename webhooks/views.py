@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import CHANNEL_SIDE, PARTNER_SIDE, side_keeper_required
-from distributors.filters import page_data, page_form
 from drm.acts import act, form_refusal, shown_once
 from drm.errors import DomainError, NotAllowed
 from drm.events import event_types
+from drm.filters import page_data, page_form
+from identity.access import CHANNEL_SIDE, PARTNER_SIDE, side_keeper_required
 
 from . import selectors, services
 from .filters import DeliveryFilter

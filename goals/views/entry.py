@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from distributors.access import portal_user_required
 from drm.errors import DomainError, NotAllowed
+from identity.access import portal_user_required
 
 from .. import formats, services
 from ..forms import AmendmentForm, GoalForm, LandmarkFormSet, landmark_initial

@@ -13,18 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
-from distributors.access import (
-    Role,
-    is_manufacturer,
-    portal_user_required,
-    user_membership,
-    user_role,
-)
-from distributors.exports import csv_response, xlsx_response
 from drm import panels
 from drm.acts import act
 from drm.errors import NotAllowed
+from drm.exports import csv_response, xlsx_response
 from drm.periods import add_months, month_start
+from identity.access import Role, is_manufacturer, portal_user_required, user_membership, user_role
 
 from .. import formats, selectors, services
 from ..forms import (

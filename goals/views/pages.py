@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from distributors.access import is_manufacturer, manufacturer_required, portal_user_required
 from distributors.models import Distributor
 from drm.errors import DomainError
+from identity.access import is_manufacturer, manufacturer_required, portal_user_required
 
 from .. import selectors, services
 from ..annex import annex_pdf

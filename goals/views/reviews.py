@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from distributors.access import Role, is_manufacturer, portal_user_required, user_role
-from distributors.filters import page_data, page_form
 from drm.acts import act
 from drm.errors import DomainError, NotAllowed
+from drm.filters import page_data, page_form
+from identity.access import Role, is_manufacturer, portal_user_required, user_role
 
 from .. import selectors, services
 from ..filters import ReviewFilter

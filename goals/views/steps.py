@@ -6,8 +6,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from distributors.access import is_manufacturer, portal_user_required
-from distributors.filters import page_data, page_form
+from drm.filters import page_data, page_form
+from identity.access import is_manufacturer, portal_user_required
 
 from .. import selectors
 from ..filters import StepFilter

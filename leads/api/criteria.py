@@ -16,7 +16,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from distributors.access import HasPortalRole, IsPortalUser, is_manufacturer
+from identity.access import HasPortalRole, IsPortalUser, is_manufacturer
 
 from .. import selectors, services
 

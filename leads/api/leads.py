@@ -10,11 +10,11 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from distributors.access import HasPortalRole, IsPortalUser, is_manufacturer, user_membership
 from distributors.models import Distributor
 from distributors.serializers import CodeRelatedField, HistoryChangeSerializer
 from drm.api import Pagination, StrictPageSize, validated_payload
 from drm.errors import ValidationFailed
+from identity.access import HasPortalRole, IsPortalUser, is_manufacturer, user_membership
 
 from .. import analytics, selectors, services
 from ..filters import LeadFilter

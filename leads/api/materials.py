@@ -10,10 +10,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from distributors.access import IsPortalUser, is_manufacturer, is_partner
-from distributors.filters import CodeChoiceFilter, IncrementalFilterSet, StableOrderingFilter
 from distributors.models import ProductLine
+from drm.filters import CodeChoiceFilter, IncrementalFilterSet, StableOrderingFilter
 from drm.search import DeclaredSearchFilter
+from identity.access import IsPortalUser, is_manufacturer, is_partner
 
 from .. import selectors, services
 from ..models import Lead, Material, MaterialFeedback

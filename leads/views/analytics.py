@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from distributors.access import is_manufacturer, portal_user_required, user_membership
-from distributors.forms import CodeChoiceField
 from distributors.models import Distributor, Tier
+from drm.caseless import CodeChoiceField
+from identity.access import is_manufacturer, portal_user_required, user_membership
 
 from .. import analytics
 from ..forms import DistributorCodeInput

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import (
+from drm.errors import DomainError, NotAllowed
+from identity.access import (
     Role,
     is_manufacturer,
     manufacturer_required,
@@ -21,7 +22,6 @@ from distributors.access import (
     user_membership,
     user_role,
 )
-from drm.errors import DomainError, NotAllowed
 
 from .. import selectors, services
 from ..forms import CriteriaPublishForm, CriterionForm

@@ -16,7 +16,15 @@ from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import (
+from distributors.imports import import_kind_help
+from distributors.selectors import distributor_scope_default
+from distributors.services import import_batch_create
+from drm import panels
+from drm.errors import DomainError, NotAllowed
+from drm.exports import csv_cell, neutralise, xlsx_response
+from drm.filters import page_data, page_form
+from drm.throttling import bulk_rate_limited
+from identity.access import (
     Role,
     is_manufacturer,
     is_partner,
@@ -26,14 +34,6 @@ from distributors.access import (
     user_membership,
     user_role,
 )
-from distributors.exports import csv_cell, neutralise, xlsx_response
-from distributors.filters import page_data, page_form
-from distributors.imports import import_kind_help
-from distributors.selectors import distributor_scope_default
-from distributors.services import import_batch_create
-from drm import panels
-from drm.errors import DomainError, NotAllowed
-from drm.throttling import bulk_rate_limited
 from ingest.uploads import upload_refused
 
 from .. import routing, selectors, services

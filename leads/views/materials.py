@@ -15,14 +15,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import (
+from drm import panels
+from drm.errors import DomainError
+from identity.access import (
     is_manufacturer,
     manufacturer_required,
     partner_required,
     portal_user_required,
 )
-from drm import panels
-from drm.errors import DomainError
 from ingest.uploads import upload_refused
 
 from .. import selectors, services

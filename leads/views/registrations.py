@@ -11,16 +11,16 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import (
+from distributors.selectors import distributor_scope_default
+from drm.errors import DomainError, NotAllowed
+from drm.filters import page_data
+from drm.french import interpolate
+from identity.access import (
     is_manufacturer,
     manufacturer_required,
     partner_required,
     portal_user_required,
 )
-from distributors.filters import page_data
-from distributors.selectors import distributor_scope_default
-from drm.errors import DomainError, NotAllowed
-from drm.french import interpolate
 
 from .. import selectors, services
 from ..filters import SCOPE_TABS, RegistrationFilter

@@ -11,16 +11,11 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distributors.access import (
-    Role,
-    is_manufacturer,
-    require_manufacturer,
-    user_membership,
-    user_role,
-)
-from distributors.models import Membership, ProductLine
+from distributors.models import ProductLine
 from drm.errors import NotAllowed, ValidationFailed
 from funds.services import PROOF_EXTENSIONS, _content_is, _text
+from identity.access import Role, is_manufacturer, require_manufacturer, user_membership, user_role
+from identity.models import Membership
 
 from .. import notices
 from ..models import (

@@ -23,17 +23,12 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from distributors.access import (
-    Role,
-    is_manufacturer,
-    require_manufacturer,
-    user_membership,
-    user_role,
-)
 from distributors.codes import validate_country, validate_currency
-from distributors.models import Distributor, Membership, ProductLine, Tier
+from distributors.models import Distributor, ProductLine, Tier
 from drm.errors import NotAllowed, ValidationFailed
 from funds.services import _text, proof_check
+from identity.access import Role, is_manufacturer, require_manufacturer, user_membership, user_role
+from identity.models import Membership
 
 from .. import notices
 from ..journeys import CHECKS, checks_done

@@ -15,16 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import (
+from drm.acts import act, form_refusal
+from drm.errors import DomainError
+from drm.filters import page_data, page_form
+from identity.access import (
     Role,
     is_manufacturer,
     manufacturer_required,
     portal_user_required,
     user_role,
 )
-from distributors.filters import page_data, page_form
-from drm.acts import act, form_refusal
-from drm.errors import DomainError
 
 from .. import selectors, services
 from ..filters import (

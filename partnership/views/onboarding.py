@@ -15,7 +15,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.access import (
+from distributors.models import Distributor
+from drm.acts import act, form_refusal
+from drm.errors import DomainError
+from drm.filters import page_form
+from drm.names import name_in
+from drm.proxies import client_address
+from identity.access import (
     Role,
     is_manufacturer,
     manufacturer_required,
@@ -24,12 +30,6 @@ from distributors.access import (
     user_membership,
     user_role,
 )
-from distributors.filters import page_form
-from distributors.models import Distributor
-from drm.acts import act, form_refusal
-from drm.errors import DomainError
-from drm.names import name_in
-from drm.proxies import client_address
 
 from .. import selectors, services
 from ..filters import OnboardingFilter

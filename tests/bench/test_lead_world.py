@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
-from distributors.models import Distributor, Membership
+from distributors.models import Distributor
+from identity.models import Membership
 from leads import rollups
 from leads.models import Lead, LeadEvent, LeadExclusion, LeadRejection, LeadRollup
 

@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from distributors.models import Distributor, Membership
+from distributors.models import Distributor
+from identity.models import Membership
 from partnership import services
 from partnership.views import onboarding as onboarding_views
 from tests import factories

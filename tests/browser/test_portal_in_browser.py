@@ -197,7 +197,7 @@ FRENCH_MONTH = re.compile(
 def test_a_french_partner_sees_french_pages_numbers_and_chart(
     page, live_server, partner, distributor
 ):
-    from distributors.models import UserProfile
+    from identity.models import UserProfile
 
     UserProfile.objects.create(user=partner, language="fr")
     given_revenue(distributor)

@@ -77,7 +77,7 @@ def test_the_score_history_axis_and_tooltips_write_days_and_figures_as_the_reade
 ):
     """The charts carry ISO days ("2026-03-31"); the axis and the tooltip write them, and the
     figures, in the reader's locale: day first in English and French, month first in US English."""
-    from distributors.models import UserProfile
+    from identity.models import UserProfile
 
     scored_channel(distributor)
     UserProfile.objects.create(user=partner, language=language)

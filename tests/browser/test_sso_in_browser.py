@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from distributors.access import Role, user_role
+from identity.access import Role, user_role
 from sso.models import Identity, IdentityProvider
 from tests import factories
 from tests.browser.test_portal_in_browser import log_in

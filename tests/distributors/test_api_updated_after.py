@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from distributors.api_urls import router
-from distributors.filters import IncrementalFilterSet
 from distributors.models import Distributor, ProductLine, Territory
+from drm.filters import IncrementalFilterSet
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -61,7 +61,7 @@ def test_no_one_is_told_of_a_terminated_distributor_or_one_without_a_manager(
 
 @override_settings(CONTRACT_RENEWAL_DAYS=30)
 def test_the_notice_reads_in_the_managers_language(today, manager, ending):
-    from distributors.models import UserProfile
+    from identity.models import UserProfile
 
     UserProfile.objects.update_or_create(user=manager, defaults={"language": "fr"})
     services.contract_renewals_notify(today=today)

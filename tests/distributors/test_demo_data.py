@@ -12,18 +12,18 @@ from django.db.models import Count, Max, Min
 from django.test import override_settings
 from django.utils import timezone
 
-from distributors.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS, Role, user_role
 from distributors.models import (
     CustomerCategory,
     Distributor,
     ExchangeRate,
     Investment,
-    Membership,
     ProductLine,
     RevenueRecord,
     Territory,
     Tier,
 )
+from identity.access import CHANNEL_MANAGERS, MANUFACTURER_ADMINS, Role, user_role
+from identity.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +223,7 @@ def test_investments_include_every_kind(demo):
 
 
 def test_partners_of_french_distributors_see_the_portal_in_french(demo, client):
-    from distributors.access import user_language
+    from identity.access import user_language
 
     for code in ("atlantique", "loire"):
         user = get_user_model().objects.get(username=f"partner-{code}")

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from distributors import selectors, services
-from distributors.models import Distributor, Membership
+from distributors.models import Distributor
+from identity.models import Membership
 from tests import factories
 
 from .test_pages_distributors import form_data

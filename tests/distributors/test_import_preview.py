@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from distributors import services
-from distributors.models import ImportBatch, Investment, RevenueRecord, UserProfile
+from distributors.models import ImportBatch, Investment, RevenueRecord
+from identity.models import UserProfile
 from tests import factories
 
 pytestmark = pytest.mark.django_db

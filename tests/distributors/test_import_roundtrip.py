@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from distributors import services
-from distributors.models import ExchangeRate, ImportBatch, RevenueRecord, UserProfile
+from distributors.models import ExchangeRate, ImportBatch, RevenueRecord
 from drm import periods
+from identity.models import UserProfile
 from leads.models import Lead
 from tests import factories
 

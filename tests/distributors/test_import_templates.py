@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from distributors import services
 from distributors.imports import SPECS
-from distributors.models import ImportBatch, Investment, RevenueRecord, UserProfile
+from distributors.models import ImportBatch, Investment, RevenueRecord
 from drm.errors import ValidationFailed
+from identity.models import UserProfile
 from leads.models import Lead
 from partnership.models import Completion, Course
 from tests import factories

@@ -7,15 +7,9 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from distributors.access import MANUFACTURER_ADMINS, Role, user_role
-from distributors.models import (
-    Distributor,
-    ImportBatch,
-    Investment,
-    Membership,
-    RevenueRecord,
-    Territory,
-)
+from distributors.models import Distributor, ImportBatch, Investment, RevenueRecord, Territory
+from identity.access import MANUFACTURER_ADMINS, Role, user_role
+from identity.models import Membership
 from tests import factories
 
 pytestmark = pytest.mark.django_db

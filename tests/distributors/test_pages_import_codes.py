@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from distributors.models import Distributor, ProductLine, UserProfile
+from distributors.models import Distributor, ProductLine
+from identity.models import UserProfile
 from partnership.models import Course
 from tests import factories
 

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from distributors.imports import SPECS
-from distributors.models import UserProfile
+from identity.models import UserProfile
 
 pytestmark = pytest.mark.django_db
 

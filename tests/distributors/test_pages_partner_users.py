@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from distributors.models import Membership
+from identity.models import Membership
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,6 @@ from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from distributors.models import UserProfile
 from drm.formats import (
     date_time,
     format_locale,
@@ -22,6 +21,7 @@ from drm.formats import (
     spreadsheet_format,
     year_month,
 )
+from identity.models import UserProfile
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_OF_FEBRUARY = datetime.date(2026, 2, 1)
@@ -149,7 +149,7 @@ def test_a_page_writes_dates_as_the_browser_asks(
 
 def test_english_chosen_in_the_switcher_keeps_the_browsers_region(login, manager, dated_run):
     client = login(manager)
-    client.post(reverse("distributors:language"), {"language": "en", "next": "/"})
+    client.post(reverse("identity:language"), {"language": "en", "next": "/"})
     assert UserProfile.objects.get(user=manager).language == "en"
     assert "06/01/2026" in run_list(client, HTTP_ACCEPT_LANGUAGE="en-US")
     assert "01/06/2026" in run_list(client, HTTP_ACCEPT_LANGUAGE="en-GB")
@@ -157,7 +157,7 @@ def test_english_chosen_in_the_switcher_keeps_the_browsers_region(login, manager
 
 def test_us_english_chosen_in_the_profile_wins_over_the_browser(login, manager, dated_run):
     client = login(manager)
-    response = client.post(reverse("distributors:profile"), {"language": "en-us"})
+    response = client.post(reverse("identity:profile"), {"language": "en-us"})
     assert response.status_code == 302
     page = run_list(client, HTTP_ACCEPT_LANGUAGE="fr-FR")
     assert "06/01/2026" in page and 'lang="en-us"' in page

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from distributors.models import UserProfile
+from identity.models import UserProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_pages_follow_the_browser_until_the_user_chooses(login, partner):
     page = client.get(reverse("distributors:mine"), HTTP_ACCEPT_LANGUAGE="fr")
     assert b'<html lang="fr" ' in page.content
     response = client.post(
-        reverse("distributors:language"),
+        reverse("identity:language"),
         {"language": "en", "next": reverse("distributors:mine")},
         HTTP_ACCEPT_LANGUAGE="fr",
     )
@@ -36,25 +36,25 @@ def test_pages_follow_the_browser_until_the_user_chooses(login, partner):
 
 def test_the_switcher_refuses_foreign_redirects_and_unknown_languages(client):
     response = client.post(
-        reverse("distributors:language"), {"language": "fr", "next": "https://evil.example/"}
+        reverse("identity:language"), {"language": "fr", "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
     assert response.cookies["django_language"].value == "fr"
-    assert client.post(reverse("distributors:language"), {"language": "xx"}).status_code == 404
+    assert client.post(reverse("identity:language"), {"language": "xx"}).status_code == 404
 
 
 def test_the_profile_page_saves_the_language(login, manager):
     client = login(manager)
-    assert client.get(reverse("distributors:profile")).status_code == 200
-    response = client.post(reverse("distributors:profile"), {"language": "fr"})
+    assert client.get(reverse("identity:profile")).status_code == 200
+    response = client.post(reverse("identity:profile"), {"language": "fr"})
     assert response.status_code == 302
     assert UserProfile.objects.get(user=manager).language == "fr"
-    page = client.get(reverse("distributors:profile"), HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(reverse("identity:profile"), HTTP_ACCEPT_LANGUAGE="en")
     assert b'<html lang="fr" ' in page.content
 
 
 def test_e_mails_use_the_users_language_else_its_distributors(partner, distributor):
-    from distributors.access import recipient_language
+    from identity.access import recipient_language
 
     distributor.language = "fr"
     distributor.save()

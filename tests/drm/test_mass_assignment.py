@@ -171,7 +171,7 @@ def test_scorecards_take_no_score_or_rank(someone, distributor, method):
 def test_a_partner_admin_invites_only_reps_of_its_own_distributor(
     client, partner, distributor, other_distributor, django_capture_on_commit_callbacks
 ):
-    from distributors.models import Membership
+    from identity.models import Membership
 
     client.force_login(partner)
     with django_capture_on_commit_callbacks():
@@ -268,7 +268,7 @@ def test_the_profile_page_changes_the_language_and_nothing_else(client, someone,
     before = row(someone)
 
     response = client.post(
-        reverse("distributors:profile"),
+        reverse("identity:profile"),
         {"language": "fr", "is_staff": "on", "is_superuser": "on", "username": "boss"},
     )
 

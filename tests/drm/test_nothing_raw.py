@@ -20,7 +20,8 @@ from django.test import Client, TestCase
 from django.urls import Resolver404, resolve
 from django.utils import translation
 
-from distributors.models import Distributor, UserProfile
+from distributors.models import Distributor
+from identity.models import UserProfile
 from notifications.models import Notification
 from tests.placeholders import placeholders, response_text
 

@@ -9,7 +9,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import ngettext
 
-from distributors.models import ImportBatch, UserProfile
+from distributors.models import ImportBatch
+from identity.models import UserProfile
 from tests import factories
 
 pytestmark = pytest.mark.django_db

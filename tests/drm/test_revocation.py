@@ -1,12 +1,12 @@
 """Revocation is immediate for browser sessions, pages and API alike: a deactivated user or a
-removed membership is refused on the very next request (tokens: tests/distributors/
+removed membership is refused on the very next request (tokens: tests/identity/
 test_authentication.py)."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from distributors.models import Membership
+from identity.models import Membership
 
 pytestmark = pytest.mark.django_db
 

@@ -56,7 +56,6 @@ from distributors.models import (
     RevenueRecord,
     Territory,
     Tier,
-    UserProfile,
 )
 from drm.periods import add_months
 from funds import services as funds_services
@@ -74,6 +73,7 @@ from goals.models import (
     LandmarkReview,
 )
 from goals.serializers import GoalQuerySerializer
+from identity.models import UserProfile
 from incentives import services as incentive_services
 from incentives.filters import EntryFilter, ProgrammeFilter, StandingFilter
 from incentives.forms import StatementForm
@@ -1728,11 +1728,11 @@ URLS = {
     "distributors:user-deactivate": lambda w, o: reverse(
         "distributors:user-deactivate", args=[w.users["rep"].pk]
     ),
-    "distributors:profile": by("distributors:profile"),
-    "distributors:language": by("distributors:language"),
-    "distributors:two-factor": by("distributors:two-factor"),
-    "distributors:two-factor-off": by("distributors:two-factor-off"),
-    "distributors:two-factor-verify": by("distributors:two-factor-verify"),
+    "identity:profile": by("identity:profile"),
+    "identity:language": by("identity:language"),
+    "identity:two-factor": by("identity:two-factor"),
+    "identity:two-factor-off": by("identity:two-factor-off"),
+    "identity:two-factor-verify": by("identity:two-factor-verify"),
     "distributors:tiers": by("distributors:tiers"),
     "distributors:tier-create": by("distributors:tier-create"),
     "distributors:tier-edit": by("distributors:tier-edit", lambda o: o.distributor.tier.code),
@@ -2283,9 +2283,9 @@ ROWS = [
         effect=exchange_rates,
     ),
     # --- the user's own settings ---
-    Row("distributors:profile", "GET", page(200, nobody=200)),
+    Row("identity:profile", "GET", page(200, nobody=200)),
     Row(
-        "distributors:profile",
+        "identity:profile",
         "POST",
         page(writes(302), nobody=writes(302)),
         body=lambda w, o: {"language": "fr"},
@@ -2293,7 +2293,7 @@ ROWS = [
     ),
     # Everyone may switch; only a logged-in user's choice is saved (visitors get a cookie).
     Row(
-        "distributors:language",
+        "identity:language",
         "POST",
         {**everyone(writes(302)), "anonymous": got(302)},
         body=lambda w, o: {"language": "fr", "next": "/"},
@@ -2301,9 +2301,9 @@ ROWS = [
     ),
     # --- two-factor authentication: anyone logged in sets up an app for itself; no persona has
     # one, so a code confirms nothing, switches nothing off and leaves the code step at once ---
-    Row("distributors:two-factor", "GET", page(200, nobody=200)),
+    Row("identity:two-factor", "GET", page(200, nobody=200)),
     Row(
-        "distributors:two-factor",
+        "identity:two-factor",
         "POST",
         page(400, nobody=400),
         body=lambda w, o: {"code": "123456"},
@@ -2313,7 +2313,7 @@ ROWS = [
         touches=("otp_totp_totpdevice",),
     ),
     Row(
-        "distributors:two-factor-off",
+        "identity:two-factor-off",
         "POST",
         page(400, nobody=400),
         body=lambda w, o: {"code": "123456"},
@@ -2322,9 +2322,9 @@ ROWS = [
         # so that the QR code it shows stays the same: a row of its own, never a confirmed app.
         touches=("otp_totp_totpdevice",),
     ),
-    Row("distributors:two-factor-verify", "GET", page(got(302, to("/")), nobody=got(302, to("/")))),
+    Row("identity:two-factor-verify", "GET", page(got(302, to("/")), nobody=got(302, to("/")))),
     Row(
-        "distributors:two-factor-verify",
+        "identity:two-factor-verify",
         "POST",
         page(got(302, to("/")), nobody=got(302, to("/"))),
         body=lambda w, o: {"code": "123456"},

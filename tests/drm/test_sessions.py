@@ -10,7 +10,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from distributors.models import Distributor, UserProfile
+from distributors.models import Distributor
+from identity.models import UserProfile
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -127,7 +128,7 @@ def test_a_portal_form_without_a_csrf_token_is_refused(manager):
     client = Client(enforce_csrf_checks=True)
     client.force_login(manager)
 
-    response = client.post(reverse("distributors:profile"), {"language": "fr"})
+    response = client.post(reverse("identity:profile"), {"language": "fr"})
 
     assert response.status_code == 403
     assert not UserProfile.objects.filter(user=manager, language="fr").exists()

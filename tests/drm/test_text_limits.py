@@ -26,7 +26,7 @@ FORM_EXEMPT = {
 }
 # Request fields that take text but store none of it as free text.
 SERIALIZER_EXEMPT = {
-    "distributors.api.TokenRequestSerializer": "credentials, checked by the log-in",
+    "identity.api.TokenRequestSerializer": "credentials, checked by the log-in",
 }
 
 

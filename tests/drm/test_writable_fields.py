@@ -25,6 +25,7 @@ APPS = (
     "drm",
     "ingest",
     "notifications",
+    "identity",
     "distributors",
     "leads",
     "goals",

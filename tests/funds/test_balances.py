@@ -21,10 +21,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from distributors.access import is_manufacturer
 from drm.errors import DomainError
 from funds import selectors, services
 from funds.models import Claim, FundRequest
+from identity.access import is_manufacturer
 from tests import factories
 from tests.funds import files
 from tests.funds.conftest import AFTER, END, START

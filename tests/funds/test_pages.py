@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from distributors.models import Investment, UserProfile
+from distributors.models import Investment
 from funds import selectors
 from funds.models import Claim, Fund, FundRequest
+from identity.models import UserProfile
 from tests.funds import files
 from tests.funds.conftest import AFTER, END, START
 

@@ -11,10 +11,10 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from distributors.models import UserProfile
 from goals import formats, services
 from goals.models import Goal
 from goals.services import Terms
+from identity.models import UserProfile
 from tests import factories
 
 from .html import norm, parse, row_of

@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from distributors.models import UserProfile
 from drm.errors import ValidationFailed
 from goals import services
 from goals.annex import annex_pdf
 from goals.models import Amendment, Goal, Proposal
 from goals.services import Terms
+from identity.models import UserProfile
 from notifications.models import Notification
 from tests import factories
 

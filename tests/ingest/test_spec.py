@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from distributors.imports import SPECS, InvestmentSpec, RevenueSpec
 from drm.errors import ValidationFailed
+from drm.exports import FORMULA_STARTS, quote
 from ingest.engine import Context
-from ingest.spec import FORMULA_STARTS, quote, unquote
+from ingest.spec import unquote
 
 
 def test_the_column_kinds_are_derived_from_the_definitions():

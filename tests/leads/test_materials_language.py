@@ -4,7 +4,7 @@ others after, marked with their language; the catalogue filters by it; its form 
 import pytest
 from django.urls import reverse
 
-from distributors.models import UserProfile
+from identity.models import UserProfile
 from leads import selectors
 from tests import factories
 
@@ -68,7 +68,7 @@ def test_the_form_offers_the_languages_each_marked_in_its_own(login, manager):
 
 
 def test_your_settings_name_each_language_in_its_own(login, partner):
-    html = login(partner).get(reverse("distributors:profile")).content.decode()
+    html = login(partner).get(reverse("identity:profile")).content.decode()
 
     assert 'value="fr" lang="fr"' in html and 'value="en" lang="en"' in html
 

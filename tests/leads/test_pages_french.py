@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from distributors.services import user_language_set
+from identity.services import user_language_set
 from leads import services
 from notifications.models import Notification
 from tests import factories

@@ -4,7 +4,7 @@ import pytest
 from django.utils import translation
 from django.utils.functional import lazy
 
-from distributors.models import UserProfile
+from identity.models import UserProfile
 from notifications import services
 from notifications.kinds import Delivery
 from notifications.models import Notification, NotificationPreference

@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from distributors.models import Distributor, Membership
+from distributors.models import Distributor
 from distributors.services import distributor_save
 from drm.errors import NotAllowed, ValidationFailed
+from identity.models import Membership
 from leads.routing import candidates_load
 from notifications.models import Notification
 from partnership import services

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from scim2_client.engines.httpx2 import SyncSCIMClient
 
-from distributors.access import MANUFACTURER_ADMINS
+from identity.access import MANUFACTURER_ADMINS
 from scim import services
 from tests import factories
 

@@ -4,7 +4,7 @@ while the scimType stays the RFC's keyword."""
 
 import pytest
 
-from distributors.models import UserProfile
+from identity.models import UserProfile
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from scim2_models import Group, PatchOp, PatchOperation
 
-from distributors.models import Membership
+from identity.models import Membership
 from scim.models import Event
 from tests import factories
 

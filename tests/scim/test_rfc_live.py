@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
 
-from distributors.models import Membership
+from identity.models import Membership
 from scim.models import Event
 from tests import factories
 from tests.scim.conftest import SCIM, new_user

@@ -5,7 +5,7 @@ import httpx2
 import pytest
 from django.contrib.auth import get_user_model
 
-from distributors.models import Membership
+from identity.models import Membership
 from scim import services
 from tests.scim.conftest import new_user
 

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from distributors.access import Role, user_role
-from distributors.models import Membership
+from identity.access import Role, user_role
+from identity.models import Membership
 from sso.models import Identity
 
 from .loopback import idp_sign_in, path_of

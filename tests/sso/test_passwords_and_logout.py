@@ -84,7 +84,7 @@ def test_two_factor_is_still_asked_of_a_local_log_in(client, colleague):
     assert log_in(client, with_password(colleague)).status_code == 302
     response = client.get(reverse("home"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("distributors:two-factor-verify"))
+    assert response["Location"].startswith(reverse("identity:two-factor-verify"))
 
 
 def test_passwords_cannot_be_closed_before_the_provider_has_signed_anyone_in(distributor, partner):

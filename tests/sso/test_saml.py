@@ -12,7 +12,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from distributors.access import Role, user_role
+from identity.access import Role, user_role
 from sso.models import Identity, IdentityProvider, ProviderDomain
 
 from .loopback import path_of

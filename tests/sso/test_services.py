@@ -8,8 +8,8 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distributors.access import Role, user_role
-from distributors.models import Membership
+from identity.access import Role, user_role
+from identity.models import Membership
 from sso import services
 from sso.models import Identity
 from sso.services import SignInRefused

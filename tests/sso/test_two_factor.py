@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from distributors.two_factor import SESSION_SECOND_FACTOR
+from identity.two_factor import SESSION_SECOND_FACTOR
 from sso.models import Identity, IdentityProvider, ProviderDomain
 from sso.signin import SESSION_PROVIDER_MFA
 
@@ -64,9 +64,9 @@ def home_asks(client):
     """Where the portal sends the browser asking for home: the 2FA step's name, or None."""
     response = client.get(reverse("home"))
     location = response.get("Location", "") if response.status_code == 302 else ""
-    if location.startswith(reverse("distributors:two-factor-verify")):
+    if location.startswith(reverse("identity:two-factor-verify")):
         return "verify"
-    if location.startswith(reverse("distributors:two-factor")):
+    if location.startswith(reverse("identity:two-factor")):
         return "setup"
     return None
 
@@ -134,7 +134,7 @@ def test_an_admin_from_the_company_sign_in_still_gives_the_portals_code_for_the_
     sign_in(client, "chief@maker.example", "chief")
     assert home_asks(client) is None
     response = client.get("/admin/")
-    assert response["Location"].startswith(reverse("distributors:two-factor"))
+    assert response["Location"].startswith(reverse("identity:two-factor"))
 
 
 def test_the_session_records_mfa_when_the_id_tokens_amr_says_so(client, acme_oidc):

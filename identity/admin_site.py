@@ -23,4 +23,4 @@ class PortalAdminSite(admin.AdminSite):
 class PortalAdminConfig(AdminConfig):
     """`django.contrib.admin` with the portal's site as `admin.site`, for every app."""
 
-    default_site = "distributors.admin_site.PortalAdminSite"
+    default_site = "identity.admin_site.PortalAdminSite"

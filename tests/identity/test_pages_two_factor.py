@@ -12,15 +12,15 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from distributors.access import MANUFACTURER_ADMINS
+from identity.access import MANUFACTURER_ADMINS
 from tests import factories
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-SETUP = reverse("distributors:two-factor")
-OFF = reverse("distributors:two-factor-off")
-VERIFY = reverse("distributors:two-factor-verify")
+SETUP = reverse("identity:two-factor")
+OFF = reverse("identity:two-factor-off")
+VERIFY = reverse("identity:two-factor-verify")
 START = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
 
 
@@ -147,7 +147,7 @@ def test_with_an_app_the_password_alone_leads_to_the_code_step(client, manager, 
     assert response.status_code == 302
     assert response["Location"] == f"{VERIFY}?next=%2Fdashboard%2F"
     # Nothing else opens either: other pages, the password change, the settings.
-    for name in ("distributors:list", "password_change", "distributors:profile"):
+    for name in ("distributors:list", "password_change", "identity:profile"):
         assert client.get(reverse(name))["Location"].startswith(VERIFY), name
 
 

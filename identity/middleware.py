@@ -49,10 +49,10 @@ class TwoFactorMiddleware:
     """
 
     OPEN = {
-        Step.VERIFY: {"distributors:two-factor-verify", "logout", "distributors:language"},
-        Step.SETUP: {"distributors:two-factor", "logout", "distributors:language"},
+        Step.VERIFY: {"identity:two-factor-verify", "logout", "identity:language"},
+        Step.SETUP: {"identity:two-factor", "logout", "identity:language"},
     }
-    TARGET = {Step.VERIFY: "distributors:two-factor-verify", Step.SETUP: "distributors:two-factor"}
+    TARGET = {Step.VERIFY: "identity:two-factor-verify", Step.SETUP: "identity:two-factor"}
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from distributors.models import Membership
+from identity.models import Membership
 
 URL = reverse("api:distributor-list")
 
