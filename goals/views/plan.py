@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
-from distributors.access import manufacturer_required
-from distributors.exports import csv_response
 from drm.errors import DomainError
+from drm.exports import csv_response
+from identity.access import manufacturer_required
 
 from .. import allocation
 from ..models import Goal
