@@ -166,3 +166,26 @@ def test_a_team_goals_plan_is_shared_between_the_distributors_carrying_its_line(
     assert sum(result.shares.values()) == D("1000000.01")
     assert result.shares[big.pk] > result.shares[small.pk] > 0
     assert elsewhere.pk not in result.shares
+
+
+@pytest.mark.django_db
+def test_a_plan_without_a_line_splits_each_share_between_the_lines_exactly(today):
+    pumps = factories.ProductLineFactory(code="pumps", name="Pumps")
+    valves = factories.ProductLineFactory(code="valves", name="Valves")
+    acme = factories.DistributorFactory(region="Europe")
+    for line, amount in ((pumps, "20000"), (valves, "10000")):
+        factories.RevenueRecordFactory(
+            distributor=acme, product_line=line, month=datetime.date(2026, 2, 1), amount=D(amount)
+        )
+    team = factories.GoalFactory(
+        level="team",
+        distributor=None,
+        team_basis="aligned",
+        target=D("100000.00"),
+        start=datetime.date(2026, 7, 1),
+        due=datetime.date(2027, 6, 30),
+    )
+    _distributors, result = goal_allocation(team)
+    lines = result.lines[acme.pk]
+    assert sum(lines.values()) == result.shares[acme.pk]
+    assert abs(lines[pumps.pk] - 2 * lines[valves.pk]) <= D("0.02")  # by their revenue
