@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import DecimalField, Sum
 from django.utils.translation import gettext as _
 
-from distributors.models import Distributor, RevenueRecord
+from distributors.models import Distributor, ProductLine, RevenueRecord
 from drm.errors import DomainError, ValidationFailed
 from drm.periods import complete_months
 
@@ -321,6 +321,7 @@ class PlanRow:
     share: Decimal  # the potential-based proposal
     child: object = None  # its distributor goal under the plan, if any
     bottom_up: Decimal | None = None  # the distributor's own proposal, when on the table
+    lines: list = field(default_factory=list)  # [(ProductLine, amount)] for a plan of no line
 
     @property
     def gap(self):
@@ -377,12 +378,21 @@ def plan_for(goal, *, on=None):
         goal.children.exclude(status="closed").prefetch_related("proposals").order_by("pk")
     ):
         children.setdefault(child.distributor_id, child)  # the first one aligned stands
+    line_ids = {line for split in allocation.lines.values() for line in split}
+    products = ProductLine.objects.in_bulk(line_ids)
     rows = [
         PlanRow(
             distributor=d,
             share=allocation.shares[d.pk],
             child=children.get(d.pk),
             bottom_up=_bottom_up(children.get(d.pk)),
+            lines=sorted(
+                (
+                    (products[line], amount)
+                    for line, amount in allocation.lines.get(d.pk, {}).items()
+                ),
+                key=lambda pair: pair[0].code,
+            ),
         )
         for d in distributors
     ]

@@ -81,6 +81,7 @@ EXPORT_HEADERS = [
     gettext_noop("own_proposal"),
     gettext_noop("gap"),
     gettext_noop("gap_pct"),
+    gettext_noop("product_line"),
 ]
 
 
@@ -106,10 +107,19 @@ def plan_export(request, pk):
             row.bottom_up,
             row.gap,
             row.gap_pct,
+            "",
         ]
         for row in plan.rows
     ]
+    for row in plan.rows:  # each share by product line (a plan of no line), after them
+        for line, amount in row.lines:
+            rows.append(
+                [row.distributor.region, row.distributor.code, None, amount, None, None, None]
+                + [line.code]
+            )
     for region in plan.regions:
-        rows.append([region.region, _("Total"), None, region.share, region.bottom_up, None, None])
-    rows.append(["", _("Plan"), None, plan.allocation.plan, plan.bottom_up_total, None, None])
+        rows.append(
+            [region.region, _("Total"), None, region.share, region.bottom_up, None, None, ""]
+        )
+    rows.append(["", _("Plan"), None, plan.allocation.plan, plan.bottom_up_total, None, None, ""])
     return csv_response(f"plan-{goal.pk}", [_(h) for h in EXPORT_HEADERS], rows)

@@ -105,8 +105,9 @@ def test_the_distributors_own_proposal_and_the_gap_are_shown(login, manager, par
         "own_proposal",
         "gap",
         "gap_pct",
+        "product_line",
     ]
-    acme_line = next(line for line in lines if line[1] == "acme")
+    acme_line = next(line for line in lines if line[1] == "acme" and not line[7])
     assert D(acme_line[3]) == row.share and D(acme_line[4]) == D("250000")
     assert D(acme_line[5]) == row.gap
 
@@ -114,7 +115,7 @@ def test_the_distributors_own_proposal_and_the_gap_are_shown(login, manager, par
 def test_the_export_totals_add_up_to_the_plan(login, manager, plan):
     response = login(manager).get(reverse("goals:plan-export", args=[plan.pk]))
     lines = list(csv.reader(io.StringIO(response.content.decode())))
-    shares = [D(line[3]) for line in lines[1:] if line[1] in ("acme", "rival")]
+    shares = [D(line[3]) for line in lines[1:] if line[1] in ("acme", "rival") and not line[7]]
     totals = [D(line[3]) for line in lines[1:] if line[1] == "Total"]
     assert sum(shares) == sum(totals) == D(lines[-1][3]) == D("400000.01")
 
@@ -200,3 +201,18 @@ def test_a_plan_of_a_rate_is_not_shared_and_the_page_says_why(login, manager, pl
     assert "a rate does not add up" in response.content.decode()
     assert login(manager).post(reverse("goals:plan-apply", args=[plan.pk])).status_code == 302
     assert not plan.children.exists()
+
+
+def test_a_plan_of_no_line_shows_and_exports_each_share_by_line(login, manager, plan):
+    plan.product_line = None
+    plan.save()
+    client = login(manager)
+    response = client.get(reverse("goals:plan", args=[plan.pk]))
+    rows = response.context["plan"].rows
+    for row in rows:
+        assert sum(amount for _line, amount in row.lines) == row.share
+    assert "Pumps" in response.content.decode()
+    export = client.get(reverse("goals:plan-export", args=[plan.pk])).content.decode()
+    lines = list(csv.reader(io.StringIO(export)))
+    by_line = [D(line[3]) for line in lines[1:] if line[7] == "pumps"]
+    assert sum(by_line) == D("400000.01")
