@@ -8,6 +8,8 @@
 - the same lists through the real views (/goals/ and /api/v1/goals/, django.test.Client) once
   they answer 200; until then they are reported as not served yet;
 - the daily job's early warning over every goal (services.goals_at_risk_refresh), timed.
+- targets (target_bench): the potential-based proposal against last year plus 5 % at predicting
+  a held-out year of revenue, mean absolute % error side by side.
 """
 
 import logging
@@ -16,6 +18,7 @@ import statistics
 import time
 
 from goal_world import goal_world_build
+from target_bench import target_forecast
 
 REPEAT = int(os.environ.get("BENCH_GOAL_REPEAT", os.environ.get("BENCH_REPEAT", "30")))
 LIST_TARGET_MS = 100
@@ -172,10 +175,12 @@ def goal_bench(*, scale, manager, log=print):
         "query counts: "
         + ("the same for every page and filter" if constant else f"differ: {counts_after}")
     )
+    forecast = target_forecast(log=log)
     log(f"goal part: {time.perf_counter() - started + world.timings['total']:.0f} s")
     return {
         "world": world,
         "list_p95_ms": max(worst, worst_after),
         "refresh_s": refresh_s,
         "counts": counts_after,
+        "targets": forecast,
     }

@@ -26,8 +26,8 @@ from drm.names import name_in
 from drm.periods import add_months, complete_months
 
 from . import formats
-from .metrics import HUNDRED, Unit, metric_get, quantize
-from .models import BonusBand
+from .metrics import HUNDRED, Unit, metric_get, quantize, ratio
+from .models import BonusBand, Goal
 from .wording import (
     BY,
     COUNT,
@@ -731,6 +731,79 @@ class OwnTrend(Check):
                     "moved by %(trend)s %% over the last 12 months."
                 )
                 % {"growth": growth, "trend": trend}
+            )
+
+
+def _target_changes(goal, past):
+    """[(attainment % of a year, change % of the target that followed it)], latest last:
+    `past` are the two goals before `goal`, oldest first."""
+    pairs = []
+    following = [*past[1:], goal]
+    for year, after in zip(past, following, strict=True):
+        actual = year.final_actual if year.final_actual is not None else year.actual
+        if actual is None or not year.target or after.target is None:
+            return []
+        pairs.append((ratio(actual, year.target), ratio(after.target - year.target, year.target)))
+    return pairs
+
+
+@register
+class Ratchet(Check):
+    """Realistic: a target that rises after a good year by more than it fell after a bad one
+    (ratcheting, Leone, Misra & Zimmerman 2004): a distributor learns that beating its target
+    is punished, and stops beating it. Compares the last two years' target changes with the
+    attainment each followed."""
+
+    key = "ratchet"
+    letter = REALISTIC
+
+    def run(self, draft):
+        goal = draft.goal
+        metric = _metric(goal)
+        if (
+            metric is None
+            or metric.unit != Unit.MONEY
+            or goal.level != Goal.Level.DISTRIBUTOR
+            or not goal.distributor_id
+            or goal.target is None
+            or not goal.start
+        ):
+            return
+        past = list(
+            Goal.objects.filter(
+                level=Goal.Level.DISTRIBUTOR,
+                distributor_id=goal.distributor_id,
+                metric=goal.metric,
+                product_line_id=goal.product_line_id,
+                status__in=(Goal.Status.ACHIEVED, Goal.Status.MISSED),
+                due__lt=goal.start,
+                target__gt=0,
+            )
+            .exclude(pk=goal.pk)
+            .order_by("-due", "-pk")[:2]
+        )
+        if len(past) < 2:
+            return
+        pairs = _target_changes(goal, past[::-1])
+        good = [(a, c) for a, c in pairs if a >= HUNDRED and c > 0]
+        bad = [(a, c) for a, c in pairs if a < HUNDRED]
+        if not (good and bad):
+            return
+        (good_attainment, rise), (bad_attainment, change) = good[-1], bad[-1]
+        fall = -change
+        if rise > fall:
+            yield self.warn(
+                _(
+                    "The target rose by %(rise)s %% after a year at %(good)s %% of target but "
+                    "moved by %(change)s %% after a year at %(bad)s %%: it climbs after good "
+                    "years faster than it comes down after bad ones (a ratchet)."
+                )
+                % {
+                    "rise": rise,
+                    "good": good_attainment,
+                    "change": change,
+                    "bad": bad_attainment,
+                }
             )
 
 

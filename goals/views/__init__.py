@@ -16,10 +16,14 @@ from .goals import (
     step_status,
 )
 from .pages import activity_log, annex_download, quarterly_review
+from .plan import plan_apply, plan_export, plan_page
 from .reviews import review_account, review_acknowledge, review_close, review_detail, review_queue
 from .steps import step_list
 
 __all__ = [
+    "plan_apply",
+    "plan_export",
+    "plan_page",
     "activity_log",
     "amendment_accept",
     "amendment_create",

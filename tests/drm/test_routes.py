@@ -1345,6 +1345,10 @@ missed_review_state = review_state(lambda w, o: o.review)
 ok_review_state = review_state(lambda w, o: o.ok_review)
 
 
+def plan_children(world, o):
+    return list(world.team_goal.children.values_list("distributor_id", "target", "status"))
+
+
 def activity_rows(world, o):
     return list(Activity.objects.values_list("kind", "note"))
 
@@ -1822,6 +1826,9 @@ URLS = {
     "goals:propose": by("goals:propose", lambda o: o.draft_goal.pk),
     "goals:accept": by("goals:accept", lambda o: o.proposed_goal.pk),
     "goals:activate": lambda w, o: reverse("goals:activate", args=[w.team_goal.pk]),
+    "goals:plan": lambda w, o: reverse("goals:plan", args=[w.team_goal.pk]),
+    "goals:plan-apply": lambda w, o: reverse("goals:plan-apply", args=[w.team_goal.pk]),
+    "goals:plan-export": lambda w, o: reverse("goals:plan-export", args=[w.team_goal.pk]),
     "goals:close": by("goals:close", lambda o: o.goal.pk),
     "goals:amend": by("goals:amend", lambda o: o.goal.pk),
     "goals:amendment-accept": by("goals:amendment-accept", lambda o: o.amendment.pk),
@@ -3133,6 +3140,9 @@ ROWS = [
         effect=proposed_goal_state,
     ),
     Row("goals:activate", "POST", page(writes(302), 404, 404), effect=team_goal_state),
+    Row("goals:plan", "GET", staff_page()),
+    Row("goals:plan-apply", "POST", staff_page(writes(302)), effect=plan_children),
+    Row("goals:plan-export", "GET", staff_page()),
     *each_owner(
         "goals:close",
         "POST",
