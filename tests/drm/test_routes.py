@@ -12,7 +12,14 @@ distributor's code and id: the caller's own rows or none, and a count that match
 Both distributors own objects: acme (partner, rep and colleague) and rival (the outsider), so a
 list that leaked would show the other's codes. API rows run with a session and with a DRF token.
 Adding a route means one Row per method it takes in ROWS (`each_method` for a form), and for a
-route with arguments its URL in URLS; a list with filters also gets a Listing in LISTINGS.
+route with arguments its URL in URLS; a list with filters also gets a Listing in LISTINGS. A route
+of a family (FAMILIES: views that answer every persona alike for one reason they share, such as
+the SCIM endpoints' bearer token) goes into its `family(...)` list instead: a test fails while a
+route with the family's reason is missing from it.
+
+A row is one test: each persona (on the API, with a session and then with a token) sends the
+request in turn, each in a savepoint rolled back after its checks, with an empty cache; the test
+lists every persona answered otherwise than the row says.
 """
 
 import contextlib
