@@ -84,16 +84,21 @@ def _flush_by_delete():
     DatabaseOperations.sql_flush = truncate
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Each test starts with nothing cached: the shared cache and the in-process memos (a
-    flush deletes rows without the signals that would make them forget)."""
+def fresh_cache():
+    """Nothing cached: the shared cache and the in-process memos (a flush deletes rows without
+    the signals that would make them forget)."""
     from django.core.cache import cache
 
     from distributors import regions
 
     cache.clear()
     regions.forget()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with nothing cached."""
+    fresh_cache()
     yield
 
 

@@ -12,9 +12,17 @@ distributor's code and id: the caller's own rows or none, and a count that match
 Both distributors own objects: acme (partner, rep and colleague) and rival (the outsider), so a
 list that leaked would show the other's codes. API rows run with a session and with a DRF token.
 Adding a route means one Row per method it takes in ROWS (`each_method` for a form), and for a
-route with arguments its URL in URLS; a list with filters also gets a Listing in LISTINGS.
+route with arguments its URL in URLS; a list with filters also gets a Listing in LISTINGS. A route
+of a family (FAMILIES: views that answer every persona alike for one reason they share, such as
+the SCIM endpoints' bearer token) goes into its `family(...)` list instead: a test fails while a
+route with the family's reason is missing from it.
+
+A row is one test: each persona (on the API, with a session and then with a token) sends the
+request in turn, each in a savepoint rolled back after its checks, with an empty cache; the test
+lists every persona answered otherwise than the row says.
 """
 
+import contextlib
 import datetime
 import functools
 import io
@@ -26,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
+from unittest import mock
 from urllib.parse import urlencode
 
 import django_filters
@@ -35,14 +44,15 @@ import time_machine
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
+from django.core import mail, signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Page
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -112,6 +122,7 @@ from partnership.models import (
     StepProgress,
 )
 from partnership.views.onboarding import APPLY_SALT
+from scim import api as scim_api
 from scim import services as scim_services
 from scim.models import Token as ScimToken
 from scoring import services as scoring_services
@@ -122,6 +133,7 @@ from scoring.serializers import ScorecardQuerySerializer
 from sso import services as sso_services
 from sso.models import IdentityProvider
 from tests import factories
+from tests.conftest import fresh_cache
 from tests.funds import files as funds_files
 from tests.funds.factories import AccrualFundFactory, FundFactory, ImpactEstimateFactory
 from tests.goals.rows import bands_data, landmarks_data
@@ -696,6 +708,23 @@ def build_scoring(today):
     return {"scoring_run": run}
 
 
+def schema_generated_once():
+    """The API schema is served public (drf-spectacular's SERVE_PUBLIC): the same whoever asks,
+    and a second and a half to generate. The guard's rows ask who gets it; it is generated for
+    the first who does (its content is tests/drm/test_openapi*'s to judge)."""
+    generate = SchemaGenerator.get_schema
+    generated = {}
+
+    def get_schema(self, request=None, public=False):
+        if not public:
+            return generate(self, request=request, public=public)
+        if self.api_version not in generated:
+            generated[self.api_version] = generate(self, request=request, public=public)
+        return generated[self.api_version]
+
+    return mock.patch.object(SchemaGenerator, "get_schema", get_schema)
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """Built once per module in a transaction rolled back at its end, like setUpTestData.
@@ -705,7 +734,7 @@ def world(django_db_setup, django_db_blocker):
     """
     clock = time_machine.travel(FROZEN_NOW, tick=False)
     media = override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="drm-routes-media-"))
-    with clock, media, django_db_blocker.unblock(), transaction.atomic():
+    with clock, media, schema_generated_once(), django_db_blocker.unblock(), transaction.atomic():
         try:
             world = build_world(timezone.localdate())
             # Every test starts from this state (its writes are rolled back): read it once.
@@ -1676,6 +1705,9 @@ class Row:
     # Tables a write that is not allowed may still touch, each with its reason in a comment (a
     # counter of wrong codes, say); every other table must be left as it was.
     touches: tuple = ()
+    # A key of FAMILIES: the row's route and method answer every persona alike for that family's
+    # reason, so that the family's sample personas stand for all (see `family`).
+    family: str = ""
 
     @property
     def name(self):
@@ -2096,6 +2128,51 @@ def page_detail(route, check):
 
 
 ADMIN_ONLY = everyone(TO_ADMIN_LOGIN, admin=200)
+
+
+@dataclass(frozen=True)
+class Family:
+    """Routes whose views answer every persona alike for one reason that their view shares.
+
+    `holds(view)` reads the reason off a route's view; `sample`: the personas that send each
+    member's rows (the family's first row is sent by every persona, as any row).
+    """
+
+    reason: str
+    holds: Callable
+    sample: tuple
+
+
+def scim_bearer_first(view):
+    view_class = getattr(view, "view_class", None)
+    return (
+        view_class is not None
+        and issubclass(view_class, scim_api.ScimView)
+        and view_class.dispatch is scim_api.ScimView.dispatch
+    )
+
+
+FAMILIES = {
+    "scim-bearer": Family(
+        "ScimView.dispatch answers 401 before the view, unless the request carries a "
+        "provisioning token (Authorization: Bearer): sessions and DRF tokens open nothing",
+        scim_bearer_first,
+        # The superuser's session, had it opened anything, and no one at all.
+        ("admin", "anonymous"),
+    ),
+}
+
+
+def family(name, members, expected, **row):
+    """Rows of a family's routes and methods, all with the same expectations: the first is sent
+    by every persona, the others by the family's sample (the reason makes the persona
+    irrelevant; test_each_family_member_has_the_familys_reason holds every member to it, and
+    test_every_route_with_a_familys_reason_is_in_it keeps the family whole)."""
+    (route, method), *others = members
+    yield Row(route, method, expected, **row)
+    for route, method in others:
+        yield Row(route, method, expected, family=name, **row)
+
 
 ROWS = [
     # --- accounts ---
@@ -4206,24 +4283,29 @@ ROWS = [
         effect=scim_tokens,
     ),
     Row("scim:staff-revoke", "POST", page(403, 403, 403, admin=writes(302)), effect=scim_tokens),
-    *(
-        Row(route, method, everyone(401), effect=scim_users)
-        for route, methods in (
-            ("scim:service-provider-config", ("GET",)),
-            ("scim:resource-types", ("GET",)),
-            ("scim:resource-type", ("GET",)),
-            ("scim:schemas", ("GET",)),
-            ("scim:schema", ("GET",)),
-            ("scim:users", ("GET", "POST")),
-            ("scim:users-search", ("POST",)),
-            ("scim:search", ("POST",)),
-            ("scim:user", ("GET", "PUT", "PATCH", "DELETE")),
-            ("scim:groups", ("GET", "POST")),
-            ("scim:groups-search", ("POST",)),
-            ("scim:group", ("GET", "PUT", "PATCH", "DELETE")),
-            ("scim:not-found", ("GET", "POST", "PUT", "PATCH", "DELETE")),
-        )
-        for method in methods
+    *family(
+        "scim-bearer",
+        [
+            (route, method)
+            for route, methods in (
+                ("scim:users", ("POST", "GET")),
+                ("scim:service-provider-config", ("GET",)),
+                ("scim:resource-types", ("GET",)),
+                ("scim:resource-type", ("GET",)),
+                ("scim:schemas", ("GET",)),
+                ("scim:schema", ("GET",)),
+                ("scim:users-search", ("POST",)),
+                ("scim:search", ("POST",)),
+                ("scim:user", ("GET", "PUT", "PATCH", "DELETE")),
+                ("scim:groups", ("GET", "POST")),
+                ("scim:groups-search", ("POST",)),
+                ("scim:group", ("GET", "PUT", "PATCH", "DELETE")),
+                ("scim:not-found", ("GET", "POST", "PUT", "PATCH", "DELETE")),
+            )
+            for method in methods
+        ],
+        everyone(401),
+        effect=scim_users,
     ),
     # --- webhooks: the manufacturer keeps the channel's subscriptions, a partner admin its
     # distributor's (a rep: 403; another distributor's: 404; staff never see a partner's) ---
@@ -4582,16 +4664,27 @@ def vias(is_api, persona):
     return ("session", "token") if is_api and persona != "anonymous" else ("session",)
 
 
-def cases():
-    for row in ROWS:
-        for persona in PERSONAS:
-            for via in vias(row.is_api, persona):
-                label = persona if via == "session" else f"{persona} with token"
-                yield pytest.param(row, persona, via, id=f"{row.name} | {label}")
+def callers(row):
+    """(persona, via) of everyone a row is sent by: API routes with a session and with a token;
+    a family member's row, by its family's sample."""
+    for persona in FAMILIES[row.family].sample if row.family else PERSONAS:
+        for via in vias(row.is_api, persona):
+            yield persona, via
+
+
+def caller_label(persona, via):
+    return persona if via == "session" else f"{persona} with token"
+
+
+@functools.cache
+def shared_handler():
+    """One request handler for every client: each new one would build the middleware again."""
+    return APIClient().handler
 
 
 def client_for(world, persona, via):
     client = APIClient()
+    client.handler = shared_handler()
     if persona == "anonymous":
         return client
     if via == "token":
@@ -4629,16 +4722,50 @@ def database_state_query():
     return tables, f"SELECT {columns}"
 
 
-def database_state():
-    """Every row of every table, one hash per table, in one query."""
-    tables, query = database_state_query()
+def database_state(tables=None):
+    """Every row of every table (or of `tables`), one hash per table, in one query."""
+    every, query = database_state_query()
+    if tables is not None:
+        quote = connection.ops.quote_name
+        each = "(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {} t)"
+        query = "SELECT " + ", ".join(each.format(quote(table)) for table in tables)
+        every = tables
+    if not every:
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(query)
-        return dict(zip(tables, cursor.fetchone(), strict=True))
+        return dict(zip(every, cursor.fetchone(), strict=True))
 
 
 def changed_tables(before, after):
     return sorted(table for table in before if before[table] != after[table])
+
+
+def write_counts():
+    """How many rows each table has had inserted, updated or deleted in this transaction so far.
+
+    Postgres keeps these per transaction and never counts them back, not even when a savepoint is
+    rolled back; every change of a table's rows moves its count. Reading them costs a millisecond,
+    hashing every row of every table forty: the tables whose count has not moved are left out of
+    the hashing, and the answer is the same.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables "
+            "WHERE schemaname = current_schema()"
+        )
+        return dict(cursor.fetchall())
+
+
+def changed_since(state, counts):
+    """The tables whose rows differ from `state` (database_state()'s hashes), where `counts`
+    (write_counts()) was read while the database was in that state."""
+    moved = [
+        table
+        for table, count in write_counts().items()
+        if table in state and count != counts.get(table, 0)
+    ]
+    return changed_tables({table: state[table] for table in moved}, database_state(sorted(moved)))
 
 
 def effect_at_start(world, row):
@@ -4649,9 +4776,36 @@ def effect_at_start(world, row):
     return world.effects[key]
 
 
+@contextlib.contextmanager
+def as_a_test_of_its_own():
+    """What the autouse fixtures of tests/conftest.py and pytest-django give each test: an empty
+    cache, the default language, an empty outbox, and a savepoint rolled back at the end."""
+    fresh_cache()
+    translation.deactivate()
+    mail.outbox = []
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize(("row", "persona", "via"), list(cases()))
-def test_route_answers_each_persona_as_its_row_says(world, row, persona, via):
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.name)
+def test_route_answers_each_persona_as_its_row_says(world, row):
+    """Each persona (API: with a session, then with a token) sends the row's request in turn, each
+    as a test of its own (`as_a_test_of_its_own`); every persona that is not answered as the row
+    says is reported, not only the first."""
+    wrong = []
+    for persona, via in callers(row):
+        try:
+            with as_a_test_of_its_own():
+                answer_as_row_says(world, row, persona, via)
+        except Exception as error:  # noqa: BLE001 (each persona's failure is reported)
+            detail = f"{type(error).__name__}: {error}" if str(error) else repr(error)
+            wrong.append(f"[{caller_label(persona, via)}] {detail}")
+    assert not wrong, f"{row.name}:\n" + "\n".join(wrong)
+
+
+def answer_as_row_says(world, row, persona, via):
     expected = row.who[persona]
     owned = world.owned[row.owner or "acme"]
     url = (row.url or url_builder(row.route))(world, owned) + row.query
@@ -4659,6 +4813,7 @@ def test_route_answers_each_persona_as_its_row_says(world, row, persona, via):
     before = effect_at_start(world, row) if row.effect else None
     # A write that is not allowed is re-read table by table, whether or not the row names an effect.
     watched = row.method != "GET" and not expected.writes
+    counts = write_counts() if watched else None
 
     response = send(
         client, row.method, url, row.body(world, owned) if row.body else None, row.is_api
@@ -4673,9 +4828,7 @@ def test_route_answers_each_persona_as_its_row_says(world, row, persona, via):
             assert after == before, "a refused write changed the database"
     if watched:
         changed = [
-            table
-            for table in changed_tables(world.state, database_state())
-            if table not in row.touches
+            table for table in changed_since(world.state, counts) if table not in row.touches
         ]
         assert not changed, f"a write that is not allowed changed {changed}"
     if expected.check:
@@ -4703,6 +4856,34 @@ def test_no_row_describes_a_route_that_is_gone():
 def test_every_row_names_every_persona():
     incomplete = [row.name for row in ROWS if set(row.who) != set(PERSONAS)]
     assert not incomplete
+
+
+def test_each_family_member_has_the_familys_reason():
+    """A family's sample stands for every persona only while the member's view has the reason."""
+    strays = [
+        row.name
+        for row in ROWS
+        if row.family and not FAMILIES[row.family].holds(PATTERNS[row.route].callback)
+    ]
+    assert not strays, f"rows of a family whose view no longer has its reason: {strays}"
+
+
+def test_every_route_with_a_familys_reason_is_in_it():
+    """Every route and method with a family's reason has its rows in that family (the family's
+    first row, sent by every persona, included): none is left out, none sent twice."""
+    for name, kin in FAMILIES.items():
+        with_reason = {
+            (route, method)
+            for route in PROBED
+            if kin.holds(PATTERNS[route].callback)
+            for method in ACCEPTED[route]
+        }
+        members = [row for row in ROWS if row.family == name]
+        first = {(row.route, row.method) for row in ROWS if not row.family} & with_reason
+        assert len(first) == 1, f"{name}: one row stands for the family, not {sorted(first)}"
+        rowed = {(row.route, row.method) for row in members} | first
+        assert rowed == with_reason, f"{name}: {sorted(with_reason ^ rowed)}"
+        assert len(members) + 1 == len(with_reason), f"{name}: a member has two rows"
 
 
 def test_each_exemption_still_matches_a_route():
@@ -4750,8 +4931,8 @@ def refusals(route, method, persona):
     statuses, logins = {405}, set()
     if is_api_route(route) and method != "GET" and persona not in STAFF:
         statuses.add(403)
-    for row in ROWS:
-        if row.route != route or row.owner not in (None, "acme"):
+    for row in rows_by_route().get(route, ()):
+        if row.owner not in (None, "acme"):
             continue
         expected = row.who[persona]
         if expected in LOGIN_PAGES:
@@ -4759,6 +4940,14 @@ def refusals(route, method, persona):
         elif not expected.writes:
             statuses |= expected.status & {401, 403, 404}
     return statuses, logins
+
+
+@functools.cache
+def rows_by_route():
+    by_route = {}
+    for row in ROWS:
+        by_route.setdefault(row.route, []).append(row)
+    return by_route
 
 
 def refused_as(response, statuses, logins):
@@ -4782,6 +4971,7 @@ def test_a_method_a_route_does_not_take_is_refused_for_everyone_and_changes_noth
     """Every persona (with a session, and with a token on the API) sends every other method."""
     url = url_builder(route)(world, world.owned["acme"])
     is_api = is_api_route(route)
+    counts = write_counts()
     wrong = []
     for method in refused_methods(route):
         for persona in SWEPT:
@@ -4792,7 +4982,7 @@ def test_a_method_a_route_does_not_take_is_refused_for_everyone_and_changes_noth
                     answer = response.get("Location", response.status_code)
                     wrong.append(f"{method} as {persona} ({via}): {answer}")
     assert not wrong, f"{route} answered a method it does not take: {wrong}"
-    changed = changed_tables(world.state, database_state())
+    changed = changed_since(world.state, counts)
     assert not changed, f"a method {route} does not take changed {changed}"
 
 

@@ -1,5 +1,7 @@
 """The single sign-on tests' loopback identity provider, started once per test session."""
 
+import os
+
 import pytest
 
 from .loopback import LoopbackIdp
@@ -7,7 +9,13 @@ from .loopback import LoopbackIdp
 
 @pytest.fixture(scope="session")
 def oidc_idp():
-    idp = LoopbackIdp(["http://testserver"])
+    """One provider for the run: under pytest-xdist, shared by its workers (the first starts it)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    idp = (
+        LoopbackIdp.shared(["http://testserver"], run)
+        if run
+        else LoopbackIdp(["http://testserver"])
+    )
     yield idp
     idp.stop()
 

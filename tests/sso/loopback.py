@@ -1,7 +1,9 @@
 """The loopback OpenID Connect provider the tests start (tests/sso/oidc_idp.py in a subprocess)
 and a person signing in at it (requests, as a browser would)."""
 
+import fcntl
 import json
+import os
 import re
 import subprocess
 import sys
@@ -55,12 +57,24 @@ USERS = [
 ]
 
 
-class LoopbackIdp:
-    """django-oauth-toolkit's OpenID Connect provider on 127.0.0.1, with an RS256 key made here."""
+def scratch_dir(prefix):
+    """A new directory in memory (/dev/shm) where there is one: the provider's SQLite database
+    is migrated there without waiting for the disk (a migration syncs the file at each step)."""
+    memory = Path("/dev/shm")  # noqa: S108 (a private directory made by mkdtemp)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=memory if memory.is_dir() else None))
 
-    def __init__(self, redirect_bases):
+
+class LoopbackIdp:
+    """django-oauth-toolkit's OpenID Connect provider on 127.0.0.1, with an RS256 key made here.
+
+    `until_pid`: the provider runs until that process ends (a provider shared by the workers of a
+    test run, see `shared`), rather than until this one closes its stdin.
+    """
+
+    def __init__(self, redirect_bases, *, until_pid=None, run_dir=None):
+        self.dir = scratch_dir("sso-idp-")
+        self.clients = self.clients_for(redirect_bases)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.dir = Path(tempfile.mkdtemp(prefix="sso-idp-"))
         key_file = self.dir / "key.pem"
         key_file.write_bytes(
             key.private_bytes(
@@ -69,7 +83,32 @@ class LoopbackIdp:
                 serialization.NoEncryption(),
             )
         )
-        self.clients = {
+        config = {
+            "key_file": str(key_file),
+            "database": str(self.dir / "idp.sqlite3"),
+            "users": [{**user, "password": PASSWORD} for user in USERS],
+            "clients": list(self.clients.values()),
+            "until_pid": until_pid,
+            "run_dir": str(run_dir) if run_dir else None,
+        }
+        config_file = self.dir / "config.json"
+        config_file.write_text(json.dumps(config))
+        self.process = subprocess.Popen(
+            [sys.executable, str(IDP_SCRIPT), str(config_file)],
+            stdin=subprocess.DEVNULL if until_pid else subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            # A shared provider outlives the worker that started it: not its process group's.
+            start_new_session=bool(until_pid),
+        )
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the loopback identity provider did not start")
+        self.at(json.loads(line)["port"])
+
+    @staticmethod
+    def clients_for(redirect_bases):
+        return {
             name: {
                 "client_id": f"portal-{name}",
                 "client_secret": f"secret-of-{name}-0123456789",
@@ -78,27 +117,37 @@ class LoopbackIdp:
             }
             for name in ("acme", "rival", "maker")
         }
-        config = {
-            "key_file": str(key_file),
-            "users": [{**user, "password": PASSWORD} for user in USERS],
-            "clients": list(self.clients.values()),
-        }
-        config_file = self.dir / "config.json"
-        config_file.write_text(json.dumps(config))
-        self.process = subprocess.Popen(
-            [sys.executable, str(IDP_SCRIPT), str(config_file)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("the loopback identity provider did not start")
-        self.port = json.loads(line)["port"]
+
+    def at(self, port):
+        self.port = port
         self.base = f"http://127.0.0.1:{self.port}"
         self.issuer = self.base + "/o"
 
+    @classmethod
+    def shared(cls, redirect_bases, run):
+        """The provider of test run `run` (pytest-xdist's PYTEST_XDIST_TESTRUNUID), started by
+        the first worker that asks, under a file lock; the others read its port. It serves
+        until the run's controller (the workers' parent) ends. Each test signs in with its own
+        cookies and gets its own codes and tokens, so the workers do not meet at the provider."""
+        directory = Path(tempfile.gettempdir()) / f"drm-sso-idp-{run}"
+        directory.mkdir(exist_ok=True)
+        with open(directory / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            started = directory / "port.json"
+            if started.exists():
+                idp = cls.__new__(cls)
+                idp.dir, idp.process = directory, None
+                idp.clients = cls.clients_for(redirect_bases)
+                idp.at(json.loads(started.read_text())["port"])
+            else:
+                idp = cls(redirect_bases, until_pid=os.getppid(), run_dir=directory)
+                started.write_text(json.dumps({"port": idp.port}))
+                idp.process = None  # not this worker's to stop
+        return idp
+
     def stop(self):
+        if self.process is None:
+            return
         self.process.stdin.close()
         try:
             self.process.wait(timeout=10)

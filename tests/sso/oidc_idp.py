@@ -9,6 +9,7 @@ that user) and the clients. The process prints {"port": N} on one line when it s
 """
 
 import json
+import shutil
 import sys
 import tempfile
 import threading
@@ -67,7 +68,7 @@ settings.configure(
     DATABASES={
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(Path(tempfile.mkdtemp()) / "idp.sqlite3"),
+            "NAME": CONFIG.get("database") or str(Path(tempfile.mkdtemp()) / "idp.sqlite3"),
         }
     },
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
@@ -152,6 +153,15 @@ for client in CONFIG["clients"]:
 application = get_wsgi_application()
 print(json.dumps({"port": PORT}), flush=True)
 threading.Thread(target=server.serve_forever, daemon=True).start()
-# Ends with its parent: the test closes stdin (or the pipe breaks) when it is done.
-sys.stdin.read()
+if CONFIG.get("until_pid"):
+    # Shared by a test run's workers: ends with the run (its controller process).
+    while Path(f"/proc/{CONFIG['until_pid']}").exists():
+        time.sleep(1)
+else:
+    # Ends with its parent: the test closes stdin (or the pipe breaks) when it is done.
+    sys.stdin.read()
 server.shutdown()
+# Its key and database (the directory the test made for it), and a shared provider's lock.
+for directory in (Path(sys.argv[1]).parent, CONFIG.get("run_dir")):
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
