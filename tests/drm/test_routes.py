@@ -1454,7 +1454,11 @@ def scoring_models(world, o):
 
 
 def weights_body(world, o):
-    return {**{metric.key: "1" for metric in scoring_metric_list()}, "note": "flat weights"}
+    return {
+        **{metric.key: "1" for metric in scoring_metric_list()},
+        "rate_estimate": "shrunk",
+        "note": "flat weights",
+    }
 
 
 def lead_count(world, o):
