@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from drm.templatetags.money import money, number
 from ingest import checks
 from ingest.spec import CODE, DATE, INTEGER, MONEY, MONTH, NUMBER, Column, Spec
 
@@ -34,7 +35,6 @@ from .models import (
 )
 from .pricing import priced_pairs_sql
 from .revenue_epoch import revenue_changed
-from .templatetags.money import money, number
 
 # Columns more than one kind of file has.
 DISTRIBUTOR = Column(

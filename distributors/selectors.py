@@ -25,12 +25,12 @@ from drm import compiled, periods
 from drm.collation import collated
 from drm.history import history_changes
 from drm.names import display_name_sql
+from drm.templatetags.money import money
 from identity.access import Role, hidden_fields, user_role
 from identity.models import Membership
 
 from . import record
 from .models import Distributor, ExchangeRate, Investment, RevenueRecord, Territory, Tier
-from .templatetags.money import money
 
 MONEY = DecimalField(max_digits=22, decimal_places=2)
 # The window a distributor's investments and its revenue per invested value are read over.

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from distributors.templatetags.money import money
+from drm.templatetags.money import money
 from leads.notices import _send, channel_managers, partner_admins
 from notifications.kinds import Delivery, Kind, register
 from notifications.services import act_key

@@ -28,7 +28,6 @@ from simple_history.utils import bulk_update_with_history
 
 from distributors.freshness import data_changed
 from distributors.models import DataChange, Distributor, Investment, RevenueRecord, Tier
-from distributors.templatetags.money import money
 from drm import events
 from drm.errors import NotAllowed, ValidationFailed
 from drm.events import emit
@@ -36,6 +35,7 @@ from drm.formats import long_date
 from drm.french import interpolate
 from drm.limits import text_check
 from drm.periods import month_start
+from drm.templatetags.money import money
 from identity.access import is_partner, require_manufacturer, user_membership
 from leads.models import LeadSource, Material
 from notifications.services import resolve

@@ -5,7 +5,7 @@ the act it reports on; amounts and names are written in the recipient's language
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from distributors.templatetags.money import money
+from drm.templatetags.money import money
 from funds.notices import FundName, Money
 from identity.models import Membership
 from leads.notices import _send, partner_admins

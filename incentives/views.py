@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from distributors.templatetags.money import money
 from drm.acts import act, form_refusal
 from drm.errors import DomainError
 from drm.filters import page_data, page_form
 from drm.periods import month_start
+from drm.templatetags.money import money
 from funds.selectors import estimate_list, impact_rollup
 from funds.treatments import effect_end
 from goals.models import Goal

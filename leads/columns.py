@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from distributors.templatetags.money import number
 from drm.columns import Column, register
+from drm.templatetags.money import number
 
 from .models import Lead
 

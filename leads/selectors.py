@@ -33,9 +33,9 @@ from django.utils.http import urlencode
 
 from distributors.models import Distributor
 from distributors.selectors import DistributorScope, distributor_scope_default
-from distributors.templatetags.money import money, number
 from drm.errors import ValidationFailed
 from drm.history import history_changes
+from drm.templatetags.money import money, number
 from identity.access import Role, is_manufacturer, is_partner, user_membership, user_role
 
 from .models import (

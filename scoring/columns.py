@@ -8,8 +8,8 @@ from django.db.models import DecimalField, OuterRef, PositiveIntegerField, Subqu
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from distributors.templatetags.money import number
 from drm.columns import Column, register
+from drm.templatetags.money import number
 
 from .models import Scorecard, ScoringRun
 from .services import CURRENT_ORDER

@@ -72,8 +72,8 @@ def test_e_mails_use_the_users_language_else_its_distributors(partner, distribut
     ],
 )
 def test_money_is_written_the_way_each_language_writes_it(language, money, whole):
-    from distributors.templatetags.money import money as money_filter
-    from distributors.templatetags.money import whole_money
+    from drm.templatetags.money import money as money_filter
+    from drm.templatetags.money import whole_money
 
     with translation.override(language):
         assert money_filter(Decimal("1234567.89"), "EUR") == money
