@@ -531,6 +531,11 @@ SCORING_API_CACHE_SECONDS = env.int("SCORING_API_CACHE_SECONDS", default=24 * 60
 # the figure.
 SCORING_BOTTOM_QUARTILE_PROBABILITY = env.float("SCORING_BOTTOM_QUARTILE_PROBABILITY", default=0.8)
 SCORING_SHRINKAGE_MIN_PEERS = env.int("SCORING_SHRINKAGE_MIN_PEERS", default=10)
+# A team goal's plan: the weights of potential, history and peers' penetration in each
+# distributor's share, "fit" (fitted on the channel's past year) or "potential=0.4,history=0.4,
+# peers=0.2"; and how many distributors with revenue in both years a fit needs.
+GOALS_PLAN_WEIGHTS = env.str("GOALS_PLAN_WEIGHTS", default="fit")
+GOALS_PLAN_FIT_MINIMUM = env.int("GOALS_PLAN_FIT_MINIMUM", default=10)
 # Tiers (docs/user-guide-managers.md, "Tiers"): a distributor that falls short of its tier's
 # requirements is proposed a downgrade only once it has fallen short every night for this many
 # days; an upgrade is proposed the night it is earned.

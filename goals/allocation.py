@@ -14,6 +14,17 @@ three bases, each a small strategy class in `BASES` (adding a basis means adding
 A basis that is zero for everyone (no potential entered anywhere, no revenue yet) drops out and
 its weight goes to the others. A distributor with no potential and no history weighs nothing.
 
+The weights w_b are fitted on the channel's own past (`GOALS_PLAN_WEIGHTS=fit`, the default):
+the bases of the year before last (its revenue as history, its peers' penetration) are blended
+with every set of weights in steps of `FIT_STEP` adding up to 1, each split of last year's
+actual total is compared with last year's actual revenue, and the weights whose split missed
+the distributors by the least (mean absolute percentage error over those with revenue) win.
+History alone is one of the candidates, so the fitted split is never worse on the past year than
+last year's shares (last year plus x %); where potential tells nothing about revenue the fit
+says so by giving it no weight. With fewer than `GOALS_PLAN_FIT_MINIMUM` distributors with
+revenue in both years, or weights set explicitly (`potential=0.4,history=0.4,peers=0.2`), the
+set weights stand.
+
 Reconciliation is top-down and exact: the plan, in cents, is split between regions in
 proportion to their distributors' weights, each region's amount between its distributors, and
 each distributor's share between its product lines (when the plan has lines), every split by
@@ -22,17 +33,21 @@ the cents left over, one each, to the largest remainders (ties to the lower key)
 therefore adds up exactly to the level above it, and no share is negative.
 """
 
+import bisect
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
+import numpy
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import DecimalField, Sum
 from django.utils.translation import gettext as _
 
 from distributors.models import Distributor, ProductLine, RevenueRecord
 from drm.errors import DomainError, ValidationFailed
-from drm.periods import complete_months
+from drm.periods import MonthRange, add_months, complete_months
 
 from . import services
 from .metrics import Unit as MetricUnit
@@ -46,6 +61,10 @@ CENT = Decimal("0.01")
 PEER_MINIMUM = 3
 # The distributor statuses a plan is shared between.
 PLANNED_STATUSES = (Distributor.Status.ACTIVE, Distributor.Status.PROBATION)
+# The grid of weights tried by the fit (each a multiple of it, adding up to 1).
+FIT_STEP = Decimal("0.1")
+# The weights that stand when they are not fitted (GOALS_PLAN_WEIGHTS names others).
+DEFAULT_WEIGHTS = {"potential": Decimal("0.4"), "history": Decimal("0.4"), "peers": Decimal("0.2")}
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,7 @@ class Allocation:
     lines: dict  # {unit key: {line key: amount}}
     weights: dict  # {unit key: Decimal weight in [0, 1]}
     estimates: dict  # {basis key: {unit key: Decimal}}
+    fit: "Fit | None" = None  # how the bases' weights were chosen
 
 
 # --- the bases -----------------------------------------------------------------------------
@@ -122,24 +142,199 @@ class PeerPenetrationBasis(Basis):
         self.peers = peers
 
     def estimates(self, units):
-        peers = [p for p in (self.peers if self.peers is not None else units) if p.potential > 0]
-        return {u.key: max(u.potential, ZERO) * self.penetration(u, peers) for u in units}
+        index = PenetrationIndex(self.peers if self.peers is not None else units)
+        return {u.key: max(u.potential, ZERO) * index.penetration(u) for u in units}
 
     @staticmethod
     def penetration(unit, peers):
-        for same in (lambda p: p.tier == unit.tier, lambda p: p.region == unit.region, None):
-            group = [
-                max(p.history, ZERO) / p.potential
-                for p in peers
-                if p.key != unit.key and (same is None or same(p))
-            ]
-            if len(group) >= PEER_MINIMUM or (same is None and group):
-                return median(group)
+        return PenetrationIndex(peers).penetration(unit)
+
+
+class PenetrationIndex:
+    """The peers' penetrations (history / potential) sorted by group (the tier, the region,
+    everyone), so that each unit's median leaving itself out costs a binary search."""
+
+    def __init__(self, peers):
+        self.own = {}
+        groups = {}
+        for p in peers:
+            if p.potential <= 0:
+                continue
+            value = max(p.history, ZERO) / p.potential
+            self.own[p.key] = (p, value)
+            for group in (("tier", p.tier), ("region", p.region), ("all", None)):
+                groups.setdefault(group, []).append(value)
+        self.groups = {group: sorted(values) for group, values in groups.items()}
+
+    def penetration(self, unit):
+        """The median of the same tier's (then region's, then everyone's) penetration, the
+        unit itself left out; a group counts from PEER_MINIMUM peers (everyone from one)."""
+        mine = self.own.get(unit.key)
+        for kind, value in (("tier", unit.tier), ("region", unit.region), ("all", None)):
+            values = self.groups.get((kind, value), [])
+            left_out = None
+            if mine is not None and (kind == "all" or getattr(mine[0], kind) == value):
+                left_out = mine[1]
+            size = len(values) - (left_out is not None)
+            if size >= PEER_MINIMUM or (kind == "all" and size > 0):
+                return _median_without(values, left_out)
         return ZERO
 
 
-def bases(peers=None):
-    return [PotentialBasis(), HistoryBasis(), PeerPenetrationBasis(peers)]
+def _median_without(ordered, left_out):
+    """The median of the sorted `ordered` with one occurrence of `left_out` (None: none) taken
+    out, without copying the list."""
+    skip = len(ordered) if left_out is None else bisect.bisect_left(ordered, left_out)
+
+    def at(i):
+        return ordered[i] if i < skip else ordered[i + 1]
+
+    size = len(ordered) - (left_out is not None)
+    middle = size // 2
+    if size % 2:
+        return at(middle)
+    return (at(middle - 1) + at(middle)) / 2
+
+
+def bases(peers=None, weights=None):
+    """The bases, weighted by `weights` ({basis key: weight}; the classes' own by default)."""
+    made = [PotentialBasis(), HistoryBasis(), PeerPenetrationBasis(peers)]
+    for basis in made:
+        if weights is not None:
+            basis.weight = Decimal(weights.get(basis.key, ZERO))
+    return made
+
+
+# --- the weights: set, or fitted on the channel's past ----------------------------------
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The bases' weights and how they were chosen."""
+
+    FITTED = "fitted"  # on the past year
+    SET = "set"  # GOALS_PLAN_WEIGHTS names them
+    TOO_LITTLE_PAST = "too-little-past"  # fit asked for, too few distributors to fit on
+
+    weights: dict  # {basis key: Decimal}, adding up to 1
+    how: str
+    distributors: int = 0  # distributors with revenue in both years of the fit
+    error: Decimal | None = None  # the fitted split's mean absolute % error on the past year
+    history_error: Decimal | None = None  # last year's shares alone, the same year
+    set_error: Decimal | None = None  # the default weights', the same year
+
+    @property
+    def fitted(self):
+        return self.how == self.FITTED
+
+    @property
+    def percents(self):
+        """{basis key: its weight in %} (40, not 0.4)."""
+        return {key: weight * 100 for key, weight in self.weights.items()}
+
+
+def weights_setting():
+    """("fit", None) or ("set", {basis key: Decimal}) from GOALS_PLAN_WEIGHTS."""
+    raw = (getattr(settings, "GOALS_PLAN_WEIGHTS", "fit") or "fit").strip()
+    if raw.lower() == "fit":
+        return "fit", None
+    keys = {b.key for b in bases()}
+    weights = {}
+    for part in raw.split(","):
+        key, _sep, value = part.partition("=")
+        key = key.strip()
+        try:
+            weight = Decimal(value.strip())
+        except InvalidOperation:
+            weight = None
+        if key not in keys or weight is None or weight < 0 or not weight.is_finite():
+            raise ImproperlyConfigured(
+                f"GOALS_PLAN_WEIGHTS: {part.strip()!r} is not basis=weight with a basis among "
+                f"{', '.join(sorted(keys))} and a weight of 0 or more (or say 'fit')."
+            )
+        weights[key] = weight
+    total = sum(weights.values(), ZERO)
+    if total <= 0:
+        raise ImproperlyConfigured("GOALS_PLAN_WEIGHTS: the weights add up to nothing.")
+    return "set", {key: weights.get(key, ZERO) / total for key in sorted(keys)}
+
+
+def weight_grid(step=FIT_STEP):
+    """Every {basis key: weight} with weights multiple of `step` adding up to 1, history-heavy
+    first (so a tie keeps last year's shares)."""
+    steps = int(1 / step)
+    grid = []
+    for history in range(steps, -1, -1):
+        for potential in range(steps - history, -1, -1):
+            peers = steps - history - potential
+            grid.append(
+                {"history": history * step, "potential": potential * step, "peers": peers * step}
+            )
+    return grid
+
+
+def split_error(units, actual, weights, peers=None):
+    """Mean absolute % error of splitting the actual total by the blend of `weights`, over the
+    units with actual revenue; None when none has any."""
+    return _errors(units, actual, [weights], peers)[0]
+
+
+def _errors(units, actual, candidates, peers=None):
+    """[error of each candidate weights] (see split_error), the bases computed once and the
+    candidates scored together (a matrix of candidates × units)."""
+    keys = [b.key for b in bases()]
+    scored = [u.key for u in units if actual.get(u.key, ZERO) > 0]
+    columns = {}
+    for basis in bases(peers):
+        column = basis.estimates(units)
+        total = sum(column.values(), ZERO)
+        if total > 0:
+            columns[basis.key] = numpy.array([float(column[k] / total) for k in scored])
+    if not scored or not columns:
+        return [None] * len(candidates)
+    truth = numpy.array([float(actual[k]) for k in scored])
+    grand = float(sum((v for v in actual.values() if v > 0), ZERO))
+    shares = numpy.array([columns.get(k, numpy.zeros(len(scored))) for k in keys])
+    weights = numpy.array(
+        [[float(w.get(k, ZERO)) if k in columns else 0.0 for k in keys] for w in candidates]
+    )
+    live = weights.sum(axis=1)
+    predicted = grand * (weights @ shares) / numpy.where(live > 0, live, 1)[:, None]
+    misses = (numpy.abs(predicted - truth) / truth).mean(axis=1) * 100
+    return [
+        Decimal(float(miss)).quantize(CENT) if total else None
+        for miss, total in zip(misses, live, strict=True)
+    ]
+
+
+def fit_weights(past_units, actual, *, peers=None, minimum=None, default=None):
+    """The Fit: past_units hold the year before last (history = its revenue; potential as
+    today), `actual` {unit key: last year's revenue}, `peers` the channel's past units for the
+    peers' penetration. The weights on the grid whose split missed last year least; the set
+    weights (`default`) when fewer than `minimum` units have revenue in both years."""
+    default = default or DEFAULT_WEIGHTS
+    if minimum is None:
+        minimum = getattr(settings, "GOALS_PLAN_FIT_MINIMUM", 10)
+    both = sum(1 for u in past_units if u.history > 0 and actual.get(u.key, ZERO) > 0)
+    if both < minimum:
+        return Fit(weights=dict(default), how=Fit.TOO_LITTLE_PAST, distributors=both)
+    grid = weight_grid()
+    errors = _errors(past_units, actual, [*grid, default], peers)
+    set_error = errors.pop()
+    best, best_error = None, None
+    for weights, error in zip(grid, errors, strict=True):
+        if error is not None and (best_error is None or error < best_error):
+            best, best_error = weights, error
+    if best is None:
+        return Fit(weights=dict(default), how=Fit.TOO_LITTLE_PAST, distributors=both)
+    return Fit(
+        weights=best,
+        how=Fit.FITTED,
+        distributors=both,
+        error=best_error,
+        history_error=errors[0],  # the grid starts with history alone
+        set_error=set_error,
+    )
 
 
 def blend(units, basis_list):
@@ -180,9 +375,9 @@ def largest_remainder(total, weights):
     return {key: Decimal(value) * CENT for key, value in floors.items()}
 
 
-def allocate(plan, units, *, basis_list=None):
+def allocate(plan, units, *, basis_list=None, fit=None):
     """Split `plan` between `units` (see the module's docstring). Refuses a plan that nobody
-    can carry (no potential and no history anywhere)."""
+    can carry (no potential and no history anywhere). `fit` is kept with the result."""
     plan = Decimal(plan).quantize(CENT)
     if plan < 0:
         raise ValidationFailed(_("The plan must not be negative."), field="target")
@@ -215,15 +410,21 @@ def allocate(plan, units, *, basis_list=None):
         lines=lines,
         weights=weights,
         estimates=estimates,
+        fit=fit,
     )
 
 
 # --- the data ------------------------------------------------------------------------------
 
 
-def _revenue_by_distributor(distributor_ids, *, product_line_id=None, on=None, by_line=False):
-    """{distributor id: revenue of the last 12 complete months} ({(id, line id): …} by line)."""
-    months = complete_months(12, on=on)
+def _revenue_by_distributor(
+    distributor_ids, *, product_line_id=None, on=None, by_line=False, years_back=0
+):
+    """{distributor id: revenue of the last 12 complete months} ({(id, line id): …} by line);
+    `years_back` 1: the 12 months before those."""
+    months = complete_months(12 * (1 + years_back), on=on)
+    if years_back:
+        months = MonthRange(first=months.first, last=add_months(months.first, 11))
     rows = RevenueRecord.objects.filter(
         distributor_id__in=distributor_ids,
         month__gte=months.first,
@@ -309,7 +510,23 @@ def goal_allocation(goal, *, on=None):
         [d.pk for d in channel], product_line_id=goal.product_line_id, on=on
     )
     peers = _units(channel, channel_revenue)
-    return distributors, allocate(goal.target, units, basis_list=bases(peers))
+    fit = plan_fit(goal, distributors, channel, revenue, on=on)
+    return distributors, allocate(goal.target, units, basis_list=bases(peers, fit.weights), fit=fit)
+
+
+def plan_fit(goal, distributors, channel, revenue, *, on=None):
+    """The Fit of a plan's weights: the year before last's figures of `distributors` (and of
+    the `channel` for the peers' penetration) against `revenue`, last year's."""
+    how, weights = weights_setting()
+    if how == Fit.SET:
+        return Fit(weights=weights, how=Fit.SET)
+    ids = {d.pk for d in distributors} | {d.pk for d in channel}
+    past = _revenue_by_distributor(ids, product_line_id=goal.product_line_id, on=on, years_back=1)
+    return fit_weights(
+        _units(distributors, past),
+        {d.pk: revenue.get(d.pk) or ZERO for d in distributors},
+        peers=_units(channel, past),
+    )
 
 
 # --- the plan page: top-down against bottom-up ---------------------------------------------

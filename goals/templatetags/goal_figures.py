@@ -35,3 +35,9 @@ def person(user):
     if user is None:
         return "—"
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def percent(value, digits=0):
+    """A percentage (30.4, not 0.304) as the reader writes it: "30.4%" / "30,4 %"."""
+    return formats.percent_text(value, int(digits))

@@ -106,6 +106,8 @@ def test_the_distributors_own_proposal_and_the_gap_are_shown(login, manager, par
         "gap",
         "gap_pct",
         "product_line",
+        "revenue_last_12_months",
+        "at_peers_penetration",
     ]
     acme_line = next(line for line in lines if line[1] == "acme" and not line[7])
     assert D(acme_line[3]) == row.share and D(acme_line[4]) == D("250000")
