@@ -1,15 +1,21 @@
 """Goals over a channel, generated inside Postgres for the goal bench.
 
 Every size follows `scale`: 10,000 distributors, 50,000 goals (five each: revenue, units,
-margin_pct, growth_pct, dql_conversion) with four landmarks each, and 1,000,000 revenue rows over
-24 months at 1. The distributors are the lead world's (`L00000`…, bench/lead_world.py): when the
-lead bench has run in the same database they are there already, otherwise they are made the same
-way. Rows come from set-based `INSERT … SELECT` over `generate_series`, randomness from
-`hashint8extended`, so a world is the same on every run.
+margin_pct, growth_pct, dql_conversion) with four landmarks each, and about 1,000,000 revenue
+rows over 48 months at 1 (960,000: two product lines a distributor). The distributors are the
+lead world's (`L00000`…, bench/lead_world.py): when the lead bench has run in the same database
+they are there already, otherwise they are made the same way. Rows come from set-based
+`INSERT … SELECT` over `generate_series`, randomness from `hashint8extended`, so a world is the
+same on every run.
 
 The goals run over the calendar year of `today` (baselines from the year before, targets 5–20 %
 above), most of them active, the rest agreed, proposed, in draft or closed; two team goals of the
 manager (revenue, units) have the revenue goals aligned under them.
+
+A distributor's revenue is what its territory allows: its market potential (the lead world's)
+× its own penetration (persistent, ±40 % around 17 %) × its own growth (−5 % to +10 % a year)
+× a shock of its year (±25 %, a good or a bad year that does not last) × the season × a
+month's noise. The target bench (target_bench.py) predicts the last of the four years.
 """
 
 import datetime
@@ -34,8 +40,12 @@ METRICS = (
     ("growth_pct", "%", "round(5 + 10 * u::numeric, 2)", "round(b + 3 + 5 * u::numeric, 2)"),
     ("dql_conversion", "%", "round(25 + 20 * u::numeric, 2)", "round(b + 2 + 4 * u::numeric, 2)"),
 )
-MONTHS = 24
+MONTHS = 48
 LANDMARKS = 4
+# The revenue of a distributor's territory: potential × penetration (PENETRATION × 0.6–1.4).
+PENETRATION = 0.17
+# A year's passing shock: revenue × (1 ± YEAR_SHOCK), uniform.
+YEAR_SHOCK = 0.25
 
 
 @dataclass
@@ -49,13 +59,11 @@ class GoalWorld:
 
 
 def goal_sizes(scale):
-    """(distributors, goals, revenue rows): 10,000, 50,000 and 1,000,000 at scale 1."""
+    """(distributors, goals, revenue rows): 10,000, 50,000 and 960,000 at scale 1 (the
+    1,000,000 asked for, in whole years of whole product lines: 2 × 48 months a distributor)."""
     distributors, _leads = sizes(scale)
-    return (
-        distributors,
-        distributors * GOALS_PER_DISTRIBUTOR,
-        max(distributors * MONTHS, round(1_000_000 * scale)),
-    )
+    lines = max(1, round(1_000_000 * scale / distributors / MONTHS))
+    return distributors, distributors * GOALS_PER_DISTRIBUTOR, distributors * MONTHS * lines
 
 
 def _world_distributors(cursor, *, count, now):
@@ -86,9 +94,10 @@ def _world_distributors(cursor, *, count, now):
 
 def _revenue(cursor, *, rows, distributors, lines, last_month, now):
     """`rows` revenue rows: each distributor reports `rows / distributors` (month, line) pairs
-    over the 24 months up to `last_month`, priced at rate 1 (reported in the reporting
-    currency). A distributor's size, growth and season are its own."""
+    over the MONTHS up to `last_month`, priced at rate 1 (reported in the reporting currency).
+    A month's amount is the territory's (see the module's docstring), split between lines."""
     per = rows // distributors
+    reported = min(per // MONTHS, len(lines))
     line_ids = "ARRAY[" + ", ".join(str(i) for i in lines) + "]::bigint[]"
     return _execute(
         cursor,
@@ -101,21 +110,26 @@ def _revenue(cursor, *, rows, distributors, lines, last_month, now):
             round(x.amount * (0.18 + 0.16 * x.u_m)::numeric, 2),
             1, x.month, x.amount, %(now)s
         FROM (
-            SELECT n / {per} AS idx, mod(n, {per}) / {MONTHS} AS line,
-                (date %(last)s - interval '1 month' * mod(mod(n, {per}), {MONTHS}))::date
-                    AS month,
-                round((
-                    (3000 + 60000 * power({_u(1, "n / " + str(per))}, 3))
-                    * power(0.9 + 0.35 * {_u(2, "n / " + str(per))},
-                        mod(mod(n, {per}), {MONTHS})::float8 / -12)
-                    * (1 + 0.15 * cos(mod(n, {per}) * 0.5236))
-                    * (0.7 + 0.6 * {_u(3)})
-                )::numeric, 2) AS amount,
-                {_u(4)} AS u_m
-            FROM generate_series(0::bigint, {per * distributors - 1}) AS n
+            SELECT y.idx, y.line, y.month, round((
+                coalesce(p.market_potential, 50000)::float8 / 12 / {reported}
+                * {PENETRATION} * (0.6 + 0.8 * {_u(1, "y.idx")})
+                * power(0.95 + 0.15 * {_u(2, "y.idx")}, y.back::float8 / -12)
+                * (1 - {YEAR_SHOCK} + 2 * {YEAR_SHOCK} * {_u(5, "y.idx * 8 + y.back / 12")})
+                * (1 + 0.15 * cos(y.back * 0.5236))
+                * (0.85 + 0.3 * {_u(3, "y.n")})
+            )::numeric, 2) AS amount, {_u(4, "y.n")} AS u_m
+            FROM (
+                SELECT n, n / {per} AS idx, mod(n, {per}) / {MONTHS} AS line,
+                    mod(mod(n, {per}), {MONTHS}) AS back,
+                    (date %(last)s - interval '1 month' * mod(mod(n, {per}), {MONTHS}))::date
+                        AS month
+                FROM generate_series(0::bigint, {per * distributors - 1}) AS n
+            ) y
+            JOIN bench_goal_distributor w ON w.idx = y.idx
+            JOIN distributors_distributor p ON p.id = w.id
+            WHERE y.line < {reported}
         ) x
         JOIN bench_goal_distributor d ON d.idx = x.idx
-        WHERE x.line < {len(lines)}
         ON CONFLICT DO NOTHING
         """,  # noqa: S608 - numbers and ids only
         {"now": now, "last": last_month},

@@ -1,94 +1,148 @@
 """Targets from potential against last year plus x %: which predicts next year's revenue better.
 
-Over the goal world (bench/goal_world.py: 24 months of revenue up to last month), the first 12
-months are the history and the last 12 the held-out year. Both methods share the same plan, the
-channel's history plus `GROWTH`:
+Over a world with four years of revenue up to last month (the goal world, bench/goal_world.py,
+or the demo's), the last year is held out. The service's own code (goals.allocation) does what
+it does on a plan page a year earlier:
 
-- last year plus x %: each distributor's history × (1 + GROWTH);
-- potential-based (goals.allocation): the plan × 0.4 · potential share + 0.4 · history share +
-  0.2 · peers' share (potential × the median penetration, history / potential, of its tier).
+- the weights are fitted on the three years before it (years 1 and 2's figures splitting year
+  3's revenue, `fit_weights`), never seeing the held-out year;
+- the plan is the channel's year 3 revenue plus `GROWTH`, shared between the distributors by
+  their years 2 and 3 figures with those weights (`allocate`).
 
-The mean absolute percentage error of each against the held-out year (distributors with revenue
-in it), side by side. Computed set-based in one statement; the tier median here includes the
-distributor itself (the service leaves it out), a difference of one in hundreds of peers.
+Against it, last year plus x %: each distributor's year 3 revenue × (1 + GROWTH); and, for
+reference, the default weights (0.4 potential, 0.4 history, 0.2 peers) without a fit. Printed:
+the mean absolute percentage error of each over the distributors with revenue in the held-out
+year, and the median.
 """
 
+import statistics
 import time
+from decimal import Decimal
 
 from django.db import connection
 
-GROWTH = 0.05
+GROWTH = Decimal("0.05")
 
-FORECAST_SQL = """
+YEARS_SQL = """
 WITH bounds AS (
-    SELECT max(month) AS last FROM distributors_revenuerecord r
-    JOIN distributors_distributor d ON d.id = r.distributor_id AND d.code ~ '^L[0-9]{5}$'
-),
-years AS (
-    SELECT r.distributor_id AS id,
-        sum(r.reporting_amount) FILTER (
-            WHERE r.month <= b.last - interval '12 months'
-              AND r.month > b.last - interval '24 months') AS history,
-        sum(r.reporting_amount) FILTER (WHERE r.month > b.last - interval '12 months') AS actual
-    FROM distributors_revenuerecord r CROSS JOIN bounds b
-    WHERE r.reporting_amount IS NOT NULL
-    GROUP BY r.distributor_id
-),
-units AS (
-    SELECT d.id, d.tier_id, coalesce(d.market_potential, 0) AS potential,
-        coalesce(y.history, 0) AS history, y.actual
-    FROM distributors_distributor d JOIN years y ON y.id = d.id
-    WHERE d.code ~ '^L[0-9]{5}$' AND d.status IN ('active', 'probation')
-),
-tier_penetration AS (
-    SELECT tier_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY history / potential) AS median
-    FROM units WHERE potential > 0 GROUP BY tier_id
-),
-estimates AS (
-    SELECT u.*, u.potential * coalesce(t.median, 0) AS peers
-    FROM units u LEFT JOIN tier_penetration t USING (tier_id)
-),
-totals AS (
-    SELECT sum(potential) AS potential, sum(history) AS history, sum(peers) AS peers
-    FROM estimates
-),
-predictions AS (
-    SELECT e.actual,
-        e.history * (1 + %(growth)s) AS naive,
-        t.history * (1 + %(growth)s) * (
-            0.4 * e.potential / nullif(t.potential, 0)
-            + 0.4 * e.history / nullif(t.history, 0)
-            + 0.2 * e.peers / nullif(t.peers, 0)
-        ) AS blended
-    FROM estimates e CROSS JOIN totals t
+    SELECT max(r.month) AS last FROM distributors_revenuerecord r
+    JOIN distributors_distributor d ON d.id = r.distributor_id AND {where}
 )
-SELECT count(*),
-    avg(abs(naive - actual) / actual) * 100,
-    avg(abs(blended - actual) / actual) * 100,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(naive - actual) / actual) * 100,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(blended - actual) / actual) * 100
-FROM predictions WHERE actual > 0
+SELECT d.id, coalesce(d.region, ''), coalesce(d.tier_id::text, ''),
+    coalesce(d.market_potential, 0),
+    {years},
+    min(r.month) <= b.last - interval '47 months'
+FROM distributors_distributor d
+CROSS JOIN bounds b
+JOIN distributors_revenuerecord r ON r.distributor_id = d.id AND r.reporting_amount IS NOT NULL
+WHERE {where} AND d.status IN ('active', 'probation')
+GROUP BY d.id, b.last
 """
+YEARS = 4
+YEAR_SQL = """coalesce(sum(r.reporting_amount) FILTER (
+        WHERE r.month > b.last - interval '{end} months'
+          AND r.month <= b.last - interval '{start} months'), 0)"""
 
 
-def target_forecast(*, log=print):
-    """{"distributors", "mape_naive", "mape_potential"}: the held-out year's errors."""
-    started = time.perf_counter()
+def _years(where):
     with connection.cursor() as cursor:
-        cursor.execute(FORECAST_SQL, {"growth": GROWTH})
-        count, naive, blended, naive_median, blended_median = cursor.fetchone()
-    elapsed = time.perf_counter() - started
-    if not count:
-        log("targets: no held-out year of revenue to predict")
+        years = ",\n    ".join(
+            YEAR_SQL.format(end=12 * (back + 1), start=12 * back)
+            for back in range(YEARS - 1, -1, -1)
+        )
+        cursor.execute(YEARS_SQL.format(where=where, years=years))  # constants of the caller
+        return cursor.fetchall()
+
+
+def held_out(rows, growth=GROWTH):
+    """{"distributors", "naive", "fitted", "default", medians, "weights"} for `rows`
+    [(key, region, tier, potential, year 1, year 2, year 3, year 4)]; {} without them."""
+    from goals.allocation import DEFAULT_WEIGHTS, Unit, allocate, bases, fit_weights
+
+    if not rows:
         return {}
+
+    def units(year):
+        return [
+            Unit(
+                key=r[0],
+                region=r[1],
+                tier=r[2],
+                potential=Decimal(r[3]),
+                history=r[year],
+                previous=r[year - 1],
+            )
+            for r in rows
+        ]
+
+    fit = fit_weights(units(5), {r[0]: r[6] for r in rows}, peers=units(5), minimum=1)
+    last = units(6)
+    plan = sum((u.history for u in last), Decimal(0)) * (1 + growth)
+    fitted = allocate(plan, last, basis_list=bases(last, fit.weights)).shares
+    default = allocate(plan, last, basis_list=bases(last, DEFAULT_WEIGHTS)).shares
+    errors = {"naive": [], "fitted": [], "default": []}
+    for r in rows:
+        truth = r[7]
+        if truth <= 0:
+            continue
+        errors["naive"].append(abs(r[6] * (1 + growth) - truth) / truth * 100)
+        errors["fitted"].append(abs(fitted[r[0]] - truth) / truth * 100)
+        errors["default"].append(abs(default[r[0]] - truth) / truth * 100)
+    if not errors["naive"]:
+        return {}
+    result = {"distributors": len(errors["naive"]), "weights": fit.weights}
+    for key, values in errors.items():
+        result[key] = float(statistics.fmean(values))
+        result[f"{key}_median"] = float(statistics.median(values))
+    return result
+
+
+def target_forecast(*, where=r"d.code ~ '^L[0-9]{5}$'", world="bench", log=print):
+    """The held-out year's errors over the distributors `where` picks (SQL over `d`)."""
+    started = time.perf_counter()
+    rows = _years(where)
+    if not rows or not any(r[-1] for r in rows):
+        log(f"targets ({world} world): fewer than {YEARS} years of revenue to predict from")
+        return {}
+    result = held_out([r[:-1] for r in rows])
+    if not result:
+        log(f"targets ({world} world): no revenue in the held-out year")
+        return {}
+    weights = result["weights"]
     log(
-        f"targets, next year's revenue of {count:,} distributors (held-out year, plan = "
-        f"history + {GROWTH:.0%}), mean absolute % error: last year + {GROWTH:.0%} "
-        f"{naive:.1f} % | potential-based {blended:.1f} %  (medians {naive_median:.1f} % | "
-        f"{blended_median:.1f} %; {elapsed:.1f} s)"
+        f"targets ({world} world), next year's revenue of {result['distributors']:,} "
+        f"distributors (held-out year, plan = last year + {GROWTH:.0%}), mean absolute % error: "
+        f"last year + {GROWTH:.0%} {result['naive']:.1f} % | potential-based, fitted weights "
+        f"{result['fitted']:.1f} % | default weights {result['default']:.1f} %  (medians "
+        f"{result['naive_median']:.1f} % | {result['fitted_median']:.1f} % | "
+        f"{result['default_median']:.1f} %; weights fitted on the years before: potential "
+        f"{weights['potential']}, history {weights['history']}, peers {weights['peers']}, "
+        f"trend {weights['trend']}; "
+        f"{time.perf_counter() - started:.1f} s)"
     )
     return {
-        "distributors": count,
-        "mape_naive": float(naive),
-        "mape_potential": float(blended),
+        "distributors": result["distributors"],
+        "mape_naive": result["naive"],
+        "mape_potential": result["fitted"],
+        "mape_default_weights": result["default"],
     }
+
+
+def main():
+    """`python bench/target_bench.py`: the held-out year of the database DATABASE_URL names
+    (the demo's, made by the mixed load part), every distributor in it."""
+    import os
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "drm.settings")
+    import django
+
+    django.setup()
+    target_forecast(where="true", world=os.environ.get("BENCH_WORLD", "demo"))
+
+
+if __name__ == "__main__":
+    main()

@@ -36,7 +36,7 @@ from .services import revenue_reprice
 
 SEED = 20240601
 DEMO_PASSWORD = "drm-demo"  # noqa: S105 - the published password of the demo logins
-MONTHS = 24
+MONTHS = 48
 # Growth is measured from a fixed month so that a figure never depends on the day of the run.
 GROWTH_ANCHOR = 2025 * 12 + 5
 CENT = Decimal("0.01")

@@ -1,13 +1,15 @@
 """Targets from potential: a team goal's plan split into each distributor's proposed share.
 
 Top-down meets bottom-up. The plan (a team goal's revenue target) is shared out by a blend of
-three bases, each a small strategy class in `BASES` (adding a basis means adding a class):
+four bases, each a small strategy class listed in `bases()` (adding a basis means adding a class):
 
 - potential: the distributor's yearly market potential, as a share of all the potential;
 - history: its own revenue over the last 12 complete months, as a share of everyone's;
 - peers: its potential priced at the median penetration (revenue / potential over the same 12
   months) of its peers (same tier; the same region when the tier has fewer than
-  `PEER_MINIMUM` peers with potential; the whole channel otherwise), as a share of everyone's.
+  `PEER_MINIMUM` peers with potential; the whole channel otherwise), as a share of everyone's;
+- trend: its history carried on at its own growth over the year before (history / previous,
+  between half and double), as a share of everyone's.
 
     weight(d) = Σ_b  w_b · estimate_b(d) / Σ_e estimate_b(e)      (Σ_b w_b = 1)
 
@@ -15,15 +17,17 @@ A basis that is zero for everyone (no potential entered anywhere, no revenue yet
 its weight goes to the others. A distributor with no potential and no history weighs nothing.
 
 The weights w_b are fitted on the channel's own past (`GOALS_PLAN_WEIGHTS=fit`, the default):
-the bases of the year before last (its revenue as history, its peers' penetration) are blended
+the bases of the year before last (its revenue as history, the year before that as its previous
+year, its peers' penetration) are blended
 with every set of weights in steps of `FIT_STEP` adding up to 1, each split of last year's
 actual total is compared with last year's actual revenue, and the weights whose split missed
 the distributors by the least (mean absolute percentage error over those with revenue) win.
 History alone is one of the candidates, so the fitted split is never worse on the past year than
 last year's shares (last year plus x %); where potential tells nothing about revenue the fit
-says so by giving it no weight. With fewer than `GOALS_PLAN_FIT_MINIMUM` distributors with
+says so by giving it no weight, and where a lucky year does not last the trend gets none. With
+fewer than `GOALS_PLAN_FIT_MINIMUM` distributors with
 revenue in both years, or weights set explicitly (`potential=0.4,history=0.4,peers=0.2`), the
-set weights stand.
+set weights stand (the defaults: potential 0.4, history 0.4, peers 0.2, trend 0).
 
 Reconciliation is top-down and exact: the plan, in cents, is split between regions in
 proportion to their distributors' weights, each region's amount between its distributors, and
@@ -64,7 +68,14 @@ PLANNED_STATUSES = (Distributor.Status.ACTIVE, Distributor.Status.PROBATION)
 # The grid of weights tried by the fit (each a multiple of it, adding up to 1).
 FIT_STEP = Decimal("0.1")
 # The weights that stand when they are not fitted (GOALS_PLAN_WEIGHTS names others).
-DEFAULT_WEIGHTS = {"potential": Decimal("0.4"), "history": Decimal("0.4"), "peers": Decimal("0.2")}
+DEFAULT_WEIGHTS = {
+    "potential": Decimal("0.4"),
+    "history": Decimal("0.4"),
+    "peers": Decimal("0.2"),
+    "trend": ZERO,
+}
+# The trend basis carries a distributor's growth on between halving and doubling.
+TREND_BOUNDS = (Decimal("0.5"), Decimal(2))
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,8 @@ class Unit:
     tier: str = ""
     potential: Decimal = ZERO
     history: Decimal = ZERO
+    # Its revenue over the 12 months before those of `history` (its trend: history / previous).
+    previous: Decimal = ZERO
     # {product line key: last 12 months' revenue on that line}; empty: no split by line.
     lines: dict = field(default_factory=dict)
 
@@ -117,6 +130,22 @@ class HistoryBasis(Basis):
 
     def estimates(self, units):
         return {u.key: max(u.history, ZERO) for u in units}
+
+
+class TrendBasis(Basis):
+    """Its history carried on at its own growth of the last year (history / previous, kept
+    between TREND_BOUNDS); no previous year: its history as it is."""
+
+    key = "trend"
+    weight = ZERO
+
+    def estimates(self, units):
+        low, high = TREND_BOUNDS
+        return {
+            u.key: max(u.history, ZERO)
+            * (min(max(u.history / u.previous, low), high) if u.previous > 0 else Decimal(1))
+            for u in units
+        }
 
 
 def median(values):
@@ -198,7 +227,7 @@ def _median_without(ordered, left_out):
 
 def bases(peers=None, weights=None):
     """The bases, weighted by `weights` ({basis key: weight}; the classes' own by default)."""
-    made = [PotentialBasis(), HistoryBasis(), PeerPenetrationBasis(peers)]
+    made = [PotentialBasis(), HistoryBasis(), PeerPenetrationBasis(peers), TrendBasis()]
     for basis in made:
         if weights is not None:
             basis.weight = Decimal(weights.get(basis.key, ZERO))
@@ -266,10 +295,16 @@ def weight_grid(step=FIT_STEP):
     grid = []
     for history in range(steps, -1, -1):
         for potential in range(steps - history, -1, -1):
-            peers = steps - history - potential
-            grid.append(
-                {"history": history * step, "potential": potential * step, "peers": peers * step}
-            )
+            for peers in range(steps - history - potential, -1, -1):
+                trend = steps - history - potential - peers
+                grid.append(
+                    {
+                        "history": history * step,
+                        "potential": potential * step,
+                        "peers": peers * step,
+                        "trend": trend * step,
+                    }
+                )
     return grid
 
 
@@ -455,7 +490,7 @@ def plan_distributors(goal):
     return list(distributors.distinct().order_by("region", "name", "pk"))
 
 
-def _units(distributors, revenue, line_revenue=None):
+def _units(distributors, revenue, line_revenue=None, previous=None):
     units = []
     for d in distributors:
         lines = {}
@@ -468,6 +503,7 @@ def _units(distributors, revenue, line_revenue=None):
                 tier=str(d.tier_id),
                 potential=d.market_potential or ZERO,
                 history=revenue.get(d.pk) or ZERO,
+                previous=(previous or {}).get(d.pk) or ZERO,
                 lines=lines,
             )
         )
@@ -495,37 +531,39 @@ def goal_allocation(goal, *, on=None):
         on = min(goal.start, datetime.date.today())
     distributors = plan_distributors(goal)
     ids = [d.pk for d in distributors]
-    revenue = _revenue_by_distributor(ids, product_line_id=goal.product_line_id, on=on)
+    line = goal.product_line_id
+    revenue = _revenue_by_distributor(ids, product_line_id=line, on=on)
     line_revenue = None
-    if not goal.product_line_id:
+    if not line:
         line_revenue = _revenue_by_distributor(ids, on=on, by_line=True)
-    units = _units(distributors, revenue, line_revenue)
     # Penetration is compared over the whole channel's comparable territories, not only the
     # distributors under this plan.
     channel = Distributor.objects.filter(status__in=PLANNED_STATUSES, market_potential__gt=0)
-    if goal.product_line_id:
-        channel = channel.filter(product_lines=goal.product_line_id).distinct()
+    if line:
+        channel = channel.filter(product_lines=line).distinct()
     channel = list(channel.select_related("tier"))
-    channel_revenue = _revenue_by_distributor(
-        [d.pk for d in channel], product_line_id=goal.product_line_id, on=on
-    )
+    channel_revenue = _revenue_by_distributor([d.pk for d in channel], product_line_id=line, on=on)
+    everyone = {d.pk for d in distributors} | {d.pk for d in channel}
+    year_before = _revenue_by_distributor(everyone, product_line_id=line, on=on, years_back=1)
+    units = _units(distributors, revenue, line_revenue, previous=year_before)
     peers = _units(channel, channel_revenue)
-    fit = plan_fit(goal, distributors, channel, revenue, on=on)
+    fit = plan_fit(goal, distributors, channel, revenue, year_before, on=on)
     return distributors, allocate(goal.target, units, basis_list=bases(peers, fit.weights), fit=fit)
 
 
-def plan_fit(goal, distributors, channel, revenue, *, on=None):
+def plan_fit(goal, distributors, channel, revenue, year_before, *, on=None):
     """The Fit of a plan's weights: the year before last's figures of `distributors` (and of
     the `channel` for the peers' penetration) against `revenue`, last year's."""
     how, weights = weights_setting()
     if how == Fit.SET:
         return Fit(weights=weights, how=Fit.SET)
-    ids = {d.pk for d in distributors} | {d.pk for d in channel}
-    past = _revenue_by_distributor(ids, product_line_id=goal.product_line_id, on=on, years_back=1)
+    two_before = _revenue_by_distributor(
+        [d.pk for d in distributors], product_line_id=goal.product_line_id, on=on, years_back=2
+    )
     return fit_weights(
-        _units(distributors, past),
+        _units(distributors, year_before, previous=two_before),
         {d.pk: revenue.get(d.pk) or ZERO for d in distributors},
-        peers=_units(channel, past),
+        peers=_units(channel, year_before),
     )
 
 

@@ -140,6 +140,18 @@ class ScorecardHistorySerializer(serializers.ModelSerializer):
     as_of = serializers.DateField(source="run.as_of")
     published_at = serializers.DateTimeField(source="run.published_at")
     model_version = serializers.IntegerField(source="run.model.version")
+    rate_estimate = serializers.ChoiceField(
+        source="run.rate_estimate",
+        choices=RateEstimate.choices,
+        read_only=True,
+        help_text="Which figure of the rates of counts that run scored on: raw or shrunk",
+    )
+    rank_low = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The rank's 90 % interval, best end"
+    )
+    rank_high = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The rank's 90 % interval, worst end"
+    )
 
     class Meta:
         model = Scorecard
@@ -148,8 +160,11 @@ class ScorecardHistorySerializer(serializers.ModelSerializer):
             "run",
             "published_at",
             "model_version",
+            "rate_estimate",
             "score",
             "rank",
+            "rank_low",
+            "rank_high",
             "percentile",
             "rank_change",
             "score_change",

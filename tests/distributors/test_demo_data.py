@@ -184,7 +184,7 @@ def test_the_demo_channel_spans_tiers_statuses_regions_and_currencies(demo):
     assert not Distributor.objects.filter(product_lines=None).exists()
 
 
-def test_every_foreign_currency_has_a_rate_for_each_of_the_24_months(demo, settings):
+def test_every_foreign_currency_has_a_rate_for_each_of_the_48_months(demo, settings):
     currencies = set(Distributor.objects.values_list("currency", flat=True)) - {
         settings.REPORTING_CURRENCY
     }
@@ -193,16 +193,16 @@ def test_every_foreign_currency_has_a_rate_for_each_of_the_24_months(demo, setti
     )
 
     for currency in currencies:
-        assert counts.get(currency) == 24, currency
+        assert counts.get(currency) == 48, currency
     assert settings.REPORTING_CURRENCY not in counts
 
 
-def test_revenue_covers_24_months_ending_last_month_with_some_customer_categories(demo):
+def test_revenue_covers_48_months_ending_last_month_with_some_customer_categories(demo):
     span = RevenueRecord.objects.aggregate(first=Min("month"), last=Max("month"))
     months = RevenueRecord.objects.values("month").distinct().count()
 
     assert span["last"] == last_month()
-    assert months == 24
+    assert months == 48
     assert RevenueRecord.objects.filter(customer_category__isnull=False).exists()
     assert RevenueRecord.objects.filter(customer_category__isnull=True).exists()
     assert not RevenueRecord.objects.filter(amount__lte=0).exists()

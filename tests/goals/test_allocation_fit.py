@@ -35,10 +35,10 @@ ZERO = D(0)
 
 def test_the_grid_holds_every_weight_set_in_tenths_history_alone_first():
     grid = weight_grid()
-    assert len(grid) == 66  # C(10 + 2, 2)
-    assert grid[0] == {"history": D(1), "potential": ZERO, "peers": ZERO}
+    assert len(grid) == 286  # C(10 + 3, 3): four bases in tenths
+    assert grid[0] == {"history": D(1), "potential": ZERO, "peers": ZERO, "trend": ZERO}
     assert all(sum(w.values()) == 1 and min(w.values()) >= 0 for w in grid)
-    assert len({tuple(sorted(w.items())) for w in grid}) == 66
+    assert len({tuple(sorted(w.items())) for w in grid}) == 286
     assert DEFAULT_WEIGHTS in grid
 
 
@@ -67,18 +67,27 @@ def test_the_fit_never_splits_the_past_year_worse_than_history_alone_or_the_defa
     assert fit.error == split_error(past, actual, fit.weights)
 
 
-def channel(rng, count, *, signal, shock):
-    """Three years of a generated channel: [(unit of year 1, year 2, year 3)]. Revenue is the
-    territory's potential × the distributor's own penetration (around its tier's) × a yearly
-    shock that does not last (`shock`); `signal` False draws the potential unrelated to it."""
+def channel(rng, count, *, signal, shock, growth=0.0):
+    """Four years of a generated channel: [(unit, year 1, …, year 4)]. Revenue is the
+    territory's potential × the distributor's own penetration (around its tier's) × its own
+    lasting growth (within ±`growth` a year) × a yearly shock that does not last (`shock`);
+    `signal` False draws the potential unrelated to it."""
     rows = []
     for key in range(count):
         tier = rng.choice("123")
         potential = D(rng.randint(100_000, 5_000_000))
         penetration = {"1": 0.2, "2": 0.12, "3": 0.08}[tier] * rng.uniform(0.75, 1.25)
+        own_growth = rng.uniform(-growth, growth)
         years = [
-            D(round(float(potential) * penetration * rng.uniform(1 - shock, 1 + shock)))
-            for _year in range(3)
+            D(
+                round(
+                    float(potential)
+                    * penetration
+                    * (1 + own_growth) ** year
+                    * rng.uniform(1 - shock, 1 + shock)
+                )
+            )
+            for year in range(4)
         ]
         if not signal:
             potential = D(rng.randint(100_000, 5_000_000))
@@ -90,22 +99,28 @@ GROWTH = D("0.05")
 
 
 def held_out(rows, growth=GROWTH):
-    """(mean absolute % error of last year + growth, of the fitted blend) on year 3, the
-    weights fitted on year 1 → year 2, the plan = year 2's total + growth."""
+    """(mean absolute % error of last year + growth, of the fitted blend) on year 4, the
+    weights fitted on years 1–2 → year 3, the plan = year 3's total + growth."""
 
     def units(year):
         return [
-            Unit(key=row[0].key, tier=row[0].tier, potential=row[0].potential, history=row[year])
+            Unit(
+                key=row[0].key,
+                tier=row[0].tier,
+                potential=row[0].potential,
+                history=row[year],
+                previous=row[year - 1],
+            )
             for row in rows
         ]
 
-    fit = fit_weights(units(1), {row[0].key: row[2] for row in rows}, minimum=1)
-    last = units(2)
+    fit = fit_weights(units(2), {row[0].key: row[3] for row in rows}, minimum=1)
+    last = units(3)
     plan = sum(u.history for u in last) * (1 + growth)
     result = allocate(plan, last, basis_list=bases(last, fit.weights), fit=fit)
     naive = blended = ZERO
-    for unit, _first, second, truth in rows:
-        naive += abs(second * (1 + growth) - truth) / truth
+    for unit, _first, _second, third, truth in rows:
+        naive += abs(third * (1 + growth) - truth) / truth
         blended += abs(result.shares[unit.key] - truth) / truth
     return naive * 100 / len(rows), blended * 100 / len(rows), fit
 
@@ -115,15 +130,26 @@ def test_when_years_carry_passing_shocks_the_fit_beats_last_year_plus_five_perce
     for draw in range(12):
         naive, blended, fit = held_out(channel(random.Random(draw), 120, signal=True, shock=0.3))
         assert fit.weights["history"] < 1  # the potential told something
+        assert fit.weights["trend"] <= D("0.2")  # a lucky year does not last
         wins += blended < naive
     assert wins >= 11
+
+
+def test_when_growth_lasts_and_luck_is_small_the_fit_carries_each_ones_trend_on():
+    wins = 0
+    for draw in range(8):
+        rows = channel(random.Random(50 + draw), 120, signal=True, shock=0.02, growth=0.2)
+        naive, blended, fit = held_out(rows)
+        assert fit.weights["trend"] >= D("0.5")
+        wins += blended < naive
+    assert wins == 8
 
 
 def test_when_potential_says_nothing_the_fit_falls_back_on_history_and_ties_at_worst():
     for draw in range(6):
         rows = channel(random.Random(100 + draw), 120, signal=False, shock=0.02)
         naive, blended, fit = held_out(rows)
-        assert fit.weights["history"] >= D("0.9")
+        assert fit.weights["potential"] + fit.weights["peers"] <= D("0.1")
         assert blended <= naive * D("1.05")
 
 
@@ -140,7 +166,7 @@ def test_the_setting_sets_the_weights_or_names_what_is_wrong(settings):
     settings.GOALS_PLAN_WEIGHTS = "potential=1, history=3"
     assert weights_setting() == (
         "set",
-        {"history": D("0.75"), "peers": ZERO, "potential": D("0.25")},
+        {"history": D("0.75"), "peers": ZERO, "potential": D("0.25"), "trend": ZERO},
     )
     for wrong, named in (("market=1", "market=1"), ("history=-1", "history=-1"), ("peers=x", "x")):
         settings.GOALS_PLAN_WEIGHTS = wrong
@@ -205,7 +231,7 @@ def test_set_weights_stand_when_the_setting_names_them(two_years, settings):
     settings.GOALS_PLAN_WEIGHTS = "history=1"
     _distributors, result = goal_allocation(two_years)
     assert result.fit.how == Fit.SET
-    assert result.fit.weights == {"history": D(1), "peers": ZERO, "potential": ZERO}
+    assert result.fit.weights == {"history": D(1), "peers": ZERO, "potential": ZERO, "trend": ZERO}
 
 
 @pytest.mark.django_db

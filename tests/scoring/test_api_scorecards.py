@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import http_date
 
+from scoring import services
 from scoring.metrics import metric_get, metric_list
 from tests import factories
 from tests.scoring.conftest import run_now
@@ -254,6 +255,8 @@ def test_a_partner_reads_its_own_scorecard_but_not_a_peers(token_client, partner
 @pytest.mark.django_db
 def test_the_history_lists_each_published_run_oldest_first(token_client, manager, channel):
     earlier = run_now(as_of=EARLIER)
+    weights = services.scoring_model_current().weights
+    services.scoring_model_publish(weights=weights, by=manager, rate_estimate="raw")
     latest = run_now()
     response = token_client(manager).get(history("bolt"))
     assert response.status_code == 200
@@ -267,13 +270,19 @@ def test_the_history_lists_each_published_run_oldest_first(token_client, manager
         "run",
         "published_at",
         "model_version",
+        "rate_estimate",
         "score",
         "rank",
+        "rank_low",
+        "rank_high",
         "percentile",
         "rank_change",
         "score_change",
     }
-    assert rows[1]["rank_change"] == 0
+    # Which rates each run scored on: the model changed to raw rates between the two.
+    assert [row["rate_estimate"] for row in rows] == ["shrunk", "raw"]
+    assert rows[1]["model_version"] == rows[0]["model_version"] + 1
+    assert rows[0]["rank_low"] <= rows[0]["rank"] <= rows[0]["rank_high"]
 
 
 @pytest.mark.django_db

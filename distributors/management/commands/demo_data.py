@@ -8,7 +8,7 @@ from drm.errors import DomainError
 
 class Command(BaseCommand):
     help = (
-        "Load the demo channel: 40 distributors in 15 countries with 24 months of revenue, "
+        "Load the demo channel: 40 distributors in 15 countries with 48 months of revenue, "
         "investments, exchange rates and demo logins (password 'drm-demo'). Safe to run again."
     )
 
