@@ -23,7 +23,7 @@ goal_world = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(goal_world)
 
 TODAY = datetime.date(2026, 6, 15)
-SCALE = 0.0001  # 40 distributors, 200 goals, 960 revenue rows
+SCALE = 0.0001  # 40 distributors, 200 goals, 1,920 revenue rows
 
 
 @pytest.fixture
@@ -41,12 +41,12 @@ def world(manager):
 def test_the_world_has_the_sizes_of_its_scale(world):
     distributors, goals, rows = goal_world.goal_sizes(SCALE)
     assert (world.distributors, world.goals, world.revenue_rows) == (distributors, goals, rows)
-    assert (distributors, goals, rows) == (40, 200, 960)
+    assert (distributors, goals, rows) == (40, 200, 1920)
     assert Distributor.objects.filter(code__startswith="L").count() == 40
     assert Goal.objects.filter(level="distributor").count() == 200
     assert Goal.objects.filter(level="team").count() == 2
     assert Landmark.objects.count() == 4 * 202
-    assert RevenueRecord.objects.count() == 960
+    assert RevenueRecord.objects.count() == 1920
 
 
 def test_every_distributor_has_one_goal_of_each_metric(world):
@@ -55,9 +55,9 @@ def test_every_distributor_has_one_goal_of_each_metric(world):
         assert set(distributor.goals.values_list("metric", flat=True)) == metrics
 
 
-def test_revenue_spans_24_months_to_last_month(world):
+def test_revenue_spans_48_months_to_last_month(world):
     months = set(RevenueRecord.objects.values_list("month", flat=True))
-    assert len(months) == 24
+    assert len(months) == 48
     assert max(months) == datetime.date(2026, 5, 1)
 
 
@@ -89,3 +89,14 @@ def test_the_distributors_of_the_lead_world_are_reused(world, manager):
     )
     assert Distributor.objects.count() == before
     assert again.revenue_rows == 0  # the same (distributor, month, line): nothing new
+
+
+def test_the_target_bench_predicts_the_held_out_year_from_the_service_fit(world):
+    """The world's four years reach the target bench, which prints the three errors."""
+    from target_bench import target_forecast
+
+    lines = []
+    result = target_forecast(log=lines.append)
+    assert result["distributors"] == world.distributors
+    assert min(result["mape_naive"], result["mape_potential"], result["mape_default_weights"]) > 0
+    assert "last year + 5%" in lines[0] and "fitted weights" in lines[0]

@@ -26,7 +26,7 @@ _spec.loader.exec_module(scoring_world)
 
 NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
 TODAY = NOW.date()
-SCALE = 0.0001  # 40 distributors, 1,000 leads, 960 revenue rows, 480 investments
+SCALE = 0.0001  # 40 distributors, 1,000 leads, 1,920 revenue rows, 480 investments
 
 
 @pytest.fixture
@@ -38,11 +38,11 @@ def world():
 
 def test_the_world_has_the_sizes_of_its_scale(world):
     distributors, leads, revenue, investments = scoring_world.scoring_sizes(SCALE)
-    assert (distributors, leads, revenue, investments) == (40, 1000, 960, 480)
+    assert (distributors, leads, revenue, investments) == (40, 1000, 1920, 480)
     assert world.distributors == distributors
     assert Distributor.objects.filter(code__startswith="L").count() == 40
     assert Lead.objects.count() == world.leads == 1000
-    assert RevenueRecord.objects.count() == world.revenue_rows == 960
+    assert RevenueRecord.objects.count() == world.revenue_rows == 1920
     assert Investment.objects.count() == world.investments == 480
     assert LeadRollup.objects.exists()
     # Two quarter ends (March, and none in June yet) have passed for the goals under way.
@@ -56,7 +56,7 @@ def test_a_second_build_reuses_the_world(world):
     again = scoring_world.scoring_world_build(
         scale=SCALE, today=TODAY, now=NOW, bulk=False, log=lambda *args: None
     )
-    assert (again.leads, again.revenue_rows, again.investments) == (1000, 960, 480)
+    assert (again.leads, again.revenue_rows, again.investments) == (1000, 1920, 480)
     assert again.reviews == 0
 
 
