@@ -536,6 +536,9 @@ SCORING_SHRINKAGE_MIN_PEERS = env.int("SCORING_SHRINKAGE_MIN_PEERS", default=10)
 # peers=0.2"; and how many distributors with revenue in both years a fit needs.
 GOALS_PLAN_WEIGHTS = env.str("GOALS_PLAN_WEIGHTS", default="fit")
 GOALS_PLAN_FIT_MINIMUM = env.int("GOALS_PLAN_FIT_MINIMUM", default=10)
+# The SMART check's ratchet warning: a target's rise after a good year may exceed its fall after
+# a bad one by this many percentage points before it is called a ratchet.
+GOALS_RATCHET_TOLERANCE = env.float("GOALS_RATCHET_TOLERANCE", default=1.0)
 # Tiers (docs/user-guide-managers.md, "Tiers"): a distributor that falls short of its tier's
 # requirements is proposed a downgrade only once it has fallen short every night for this many
 # days; an upgrade is proposed the night it is earned.

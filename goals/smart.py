@@ -752,7 +752,8 @@ class Ratchet(Check):
     """Realistic: a target that rises after a good year by more than it fell after a bad one
     (ratcheting, Leone, Misra & Zimmerman 2004): a distributor learns that beating its target
     is punished, and stops beating it. Compares the last two years' target changes with the
-    attainment each followed."""
+    attainment each followed; warns when the rise exceeds the fall by more than
+    GOALS_RATCHET_TOLERANCE percentage points."""
 
     key = "ratchet"
     letter = REALISTIC
@@ -791,7 +792,8 @@ class Ratchet(Check):
             return
         (good_attainment, rise), (bad_attainment, change) = good[-1], bad[-1]
         fall = -change
-        if rise > fall:
+        # A rise within the tolerance of the fall is rounding, not a ratchet.
+        if rise > fall + Decimal(str(settings.GOALS_RATCHET_TOLERANCE)):
             yield self.warn(
                 _(
                     "The target rose by %(rise)s %% after a year at %(good)s %% of target but "

@@ -71,3 +71,15 @@ def test_a_target_raised_after_a_bad_year_is_warned_when_the_earlier_good_year_r
 def test_without_two_finished_years_there_is_no_ratchet_to_tell(today, distributor, pumps):
     past_year(distributor, pumps, 2025, 95000, 110000)
     assert ratchet(distributor, pumps, 200000) == []
+
+
+def test_a_rise_within_the_tolerance_of_the_fall_is_not_warned(
+    today, distributor, pumps, settings
+):
+    past_year(distributor, pumps, 2024, 100000, 90000)
+    past_year(distributor, pumps, 2025, 90000, 110000)  # cut by 10 %
+    settings.GOALS_RATCHET_TOLERANCE = 1.0
+    assert ratchet(distributor, pumps, 99900) == []  # +11 %: one point over, within tolerance
+    assert len(ratchet(distributor, pumps, 100000)) == 1  # +11.11 %: over it
+    settings.GOALS_RATCHET_TOLERANCE = 0
+    assert len(ratchet(distributor, pumps, 99900)) == 1
