@@ -4,6 +4,7 @@ annex PDF downloads."""
 
 import datetime
 import io
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,67 @@ def test_a_partner_proposes_the_manager_counters_the_partner_accepts_and_downloa
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Pumps revenue of 125 k EUR" in text and "€125,000" in text
     assert "120 k" not in text and "€120,000" not in text
+
+
+def test_the_manager_shares_a_plan_from_fitted_weights_and_the_partner_gets_its_share(
+    page, manager, partner, distributor
+):
+    """A team goal's plan page: the weights fitted on the channel's past, said in a sentence,
+    each distributor's share, the button that proposes them; the partner finds its share."""
+    from drm.periods import add_months, month_start
+
+    line = factories.ProductLineFactory(code="pumps", name="Pumps")
+    last = add_months(month_start(timezone.localdate()), -3)
+    channel = [distributor] + [
+        factories.DistributorFactory(code=f"d{k:02}", region="Europe") for k in range(11)
+    ]
+    for k, who in enumerate(channel):
+        # Potential is 10 × revenue; the years before were off by ±30 %: potential wins the fit.
+        who.market_potential = D(1_000_000 * (k + 1))
+        who.save()
+        who.product_lines.add(line)
+        for back, luck in ((0, 1.0), (12, 1.3 if k % 2 else 0.7), (24, 1.0)):
+            factories.RevenueRecordFactory(
+                distributor=who,
+                product_line=line,
+                month=add_months(last, -back),
+                amount=D(round(100_000 * (k + 1) * luck)),
+            )
+    start = add_months(month_start(timezone.localdate()), 1)
+    plan = factories.GoalFactory(
+        level="team",
+        distributor=None,
+        owner=manager,
+        team_basis="aligned",
+        product_line=line,
+        target=D("7800000.00"),
+        baseline=None,
+        baseline_start=None,
+        baseline_end=None,
+        start=start,
+        due=add_months(start, 12) - datetime.timedelta(days=1),
+    )
+
+    log_in(page, manager)
+    page.goto(f"/goals/{plan.pk}/")
+    page.locator("#plan-goal").click()
+    how = page.locator("#plan-how")
+    expect(how).to_contain_text("These weights are fitted on the past year")
+    expect(how).to_contain_text("between the 12 distributors with revenue in both years")
+    expect(page.locator("#plan-total")).to_contain_text("€7,800,000.00")
+    # Potential is 10 × revenue and ranks acme (k = 0) smallest: 1/78 of the plan.
+    expect(page.locator("#plan-row-acme")).to_contain_text("€100,000.00")
+    page.locator("#plan-apply button").click()
+    expect(page.locator(".alert-info")).to_contain_text(
+        "Proposed to 12 distributor(s) as new goals."
+    )
+    expect(page.locator("#plan-row-acme")).to_contain_text("Proposed")
+    child = plan.children.get(distributor=distributor)
+    assert child.target == D("100000.00") and child.status == "proposed"
+
+    page.context.clear_cookies()
+    log_in(page, partner)
+    page.goto(f"/goals/{child.pk}/")
+    expect(page.locator("#goal-status")).to_have_text("Proposed")
+    expect(page.locator("#terms")).to_contain_text("€100,000")
+    expect(page.locator("#accept-goal")).to_be_visible()
