@@ -235,6 +235,70 @@ def _radar_chart(rows, *, own_label):
     }
 
 
+def _uncertainty_charts(rows, card):
+    """(rates, quartiles): each rate of counts' 90 % interval with its shrunk estimate and its
+    raw rate (floating bars and points), and the chances of the top, middle and bottom
+    quartile (one stacked bar); None where there is nothing to draw."""
+    rated = [row for row in rows if row["value"].shrunk_low is not None]
+    rates = None
+    if rated:
+        rates = {
+            "labels": [str(row["metric"].label) for row in rated],
+            "datasets": [
+                {
+                    "label": _("90 % interval"),
+                    "data": [
+                        [float(row["value"].shrunk_low), float(row["value"].shrunk_high)]
+                        for row in rated
+                    ],
+                    "backgroundColor": "rgba(13, 110, 253, 0.25)",
+                    "barPercentage": 0.5,
+                },
+                {
+                    "type": "line",
+                    "label": _("Shrunk estimate"),
+                    "data": [float(row["value"].shrunk) for row in rated],
+                    "showLine": False,
+                    "pointRadius": 6,
+                },
+                {
+                    "type": "line",
+                    "label": _("Raw rate"),
+                    "data": [
+                        float(row["value"].raw) if row["value"].raw is not None else None
+                        for row in rated
+                    ],
+                    "showLine": False,
+                    "pointRadius": 6,
+                    "pointStyle": "crossRot",
+                    "borderWidth": 2,
+                },
+            ],
+            "max": 100,
+            "percent_values": True,
+            "decimals": 1,
+        }
+    quartiles = None
+    if card.top_quartile_probability is not None:
+        top = float(card.top_quartile_probability) * 100
+        bottom = float(card.bottom_quartile_probability) * 100
+        quartiles = {
+            "labels": [_("Quartile")],
+            "datasets": [
+                {"label": _("Top quartile"), "data": [top], "backgroundColor": "#198754"},
+                {
+                    "label": _("Middle half"),
+                    "data": [max(0.0, 100 - top - bottom)],
+                    "backgroundColor": "#adb5bd",
+                },
+                {"label": _("Bottom quartile"), "data": [bottom], "backgroundColor": "#dc3545"},
+            ],
+            "max": 100,
+            "percent_values": True,
+        }
+    return rates, quartiles
+
+
 def _history_charts(history):
     labels = [as_of.isoformat() for as_of, _score, _rank in history]
     score = {
@@ -268,7 +332,10 @@ def scorecard(request, code):
         rows = selectors.scorecard_metrics(card)
         history = selectors.score_history(distributor=distributor)
         score_chart, rank_chart = _history_charts(history)
+        rates_chart, quartile_chart = _uncertainty_charts(rows, card)
         context.update(
+            rates_chart=rates_chart,
+            quartile_chart=quartile_chart,
             rows=rows,
             radar_chart=_radar_chart(
                 rows, own_label=distributor.code if manufacturer else _("You")

@@ -67,8 +67,13 @@
         type === "radar" ? item.parsed.r : item.parsed[valueAxis];
       // A scatter point may carry its own name ({x, y, label}).
       var name = item.raw && item.raw.label ? item.raw.label : item.dataset.label;
-      var written = spec.percent_values ? hundredths(value, spec.decimals) :
-        figure ? figure.format(value) : money(value, spec.currency);
+      var write = function (v) {
+        return spec.percent_values ? hundredths(v, spec.decimals) :
+          figure ? figure.format(v) : money(v, spec.currency);
+      };
+      // A floating bar (an interval) carries [low, high].
+      var written = Array.isArray(item.raw) ? write(item.raw[0]) + "–" + write(item.raw[1]) :
+        write(value);
       return (name ? name + ": " : "") + written;
     } } };
     var options = { responsive: true, maintainAspectRatio: false, animation: false, locale: locale,

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from scoring import services
 from scoring.models import ScoringRun
 from tests import factories
-from tests.browser.test_portal_in_browser import expect_chart_drawn, log_in
+from tests.browser.test_portal_in_browser import dataset_labels, expect_chart_drawn, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -99,3 +99,41 @@ def test_the_score_history_axis_and_tooltips_write_days_and_figures_as_the_reade
     )
     assert title == as_of.strftime(day)
     assert label == f"S: {score}"
+
+
+def test_a_scorecard_draws_how_sure_each_rate_and_the_rank_are(
+    page, manager, distributor, settings
+):
+    """acme accepted 2 of 2 leads, bolt 160 of 200, zinc 60 of 200: acme's 100 % is drawn
+    with its wide interval, pulled toward the peers, and its rank's quartile chances."""
+    from distributors.models import Distributor
+    from leads.models import LeadRollup
+
+    settings.SCORING_SHRINKAGE_MIN_PEERS = 2
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+    def leads(who, handed, accepted):
+        key = {"grain": LeadRollup.Grain.DISTRIBUTOR, "distributor": who, "month": month}
+        LeadRollup.objects.create(**key, stage="assigned", count=handed)
+        LeadRollup.objects.create(**key, stage="accepted", count=accepted)
+
+    scored_channel(distributor)
+    peers = {d.code: d for d in Distributor.objects.filter(code__in=["bolt", "zinc"])}
+    leads(distributor, 2, 2)
+    leads(peers["bolt"], 200, 160)
+    leads(peers["zinc"], 200, 60)
+    run = services.scoring_run_trigger(as_of=timezone.localdate())
+    services.scoring_run_execute(run.pk)
+
+    log_in(page, manager)
+    page.goto(f"/scoring/distributors/{distributor.code}/")
+    rates = expect_chart_drawn(page, "rates-chart")
+    assert dataset_labels(rates) == ["90 % interval", "Shrunk estimate", "Raw rate"]
+    data = rates.evaluate("c => Chart.getChart(c).data.datasets.map(d => d.data)")
+    row = data[2].index(100)  # acme's acceptance: 2 of 2
+    (low, high), shrunk, raw = data[0][row], data[1][row], data[2][row]
+    assert raw == 100 and low < shrunk < high and shrunk < 100
+    quartiles = expect_chart_drawn(page, "quartile-chart")
+    assert dataset_labels(quartiles) == ["Top quartile", "Middle half", "Bottom quartile"]
+    chances = quartiles.evaluate("c => Chart.getChart(c).data.datasets.map(d => d.data[0])")
+    assert abs(sum(chances) - 100) < 0.01
