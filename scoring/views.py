@@ -246,7 +246,7 @@ def _uncertainty_charts(rows, card):
             "labels": [str(row["metric"].label) for row in rated],
             "datasets": [
                 {
-                    "label": _("90 % interval"),
+                    "label": _("Interval (90 %)"),
                     "data": [
                         [float(row["value"].shrunk_low), float(row["value"].shrunk_high)]
                         for row in rated

@@ -128,7 +128,7 @@ def test_a_scorecard_draws_how_sure_each_rate_and_the_rank_are(
     log_in(page, manager)
     page.goto(f"/scoring/distributors/{distributor.code}/")
     rates = expect_chart_drawn(page, "rates-chart")
-    assert dataset_labels(rates) == ["90 % interval", "Shrunk estimate", "Raw rate"]
+    assert dataset_labels(rates) == ["Interval (90 %)", "Shrunk estimate", "Raw rate"]
     data = rates.evaluate("c => Chart.getChart(c).data.datasets.map(d => d.data)")
     row = data[2].index(100)  # acme's acceptance: 2 of 2
     (low, high), shrunk, raw = data[0][row], data[1][row], data[2][row]
