@@ -577,6 +577,7 @@ class PlanRow:
     child: object = None  # its distributor goal under the plan, if any
     bottom_up: Decimal | None = None  # the distributor's own proposal, when on the table
     lines: list = field(default_factory=list)  # [(ProductLine, amount)] for a plan of no line
+    history: Decimal = ZERO  # its revenue of the last 12 months (on the plan's line)
 
     @property
     def gap(self):
@@ -603,6 +604,7 @@ class Plan:
     allocation: Allocation
     rows: list
     regions: list
+    currency: str = ""
 
     @property
     def bottom_up_total(self):
@@ -648,6 +650,7 @@ def plan_for(goal, *, on=None):
                 ),
                 key=lambda pair: pair[0].code,
             ),
+            history=allocation.estimates.get("history", {}).get(d.pk, ZERO),
         )
         for d in distributors
     ]
@@ -662,7 +665,13 @@ def plan_for(goal, *, on=None):
                 rows=members,
             )
         )
-    return Plan(goal=goal, allocation=allocation, rows=rows, regions=regions)
+    return Plan(
+        goal=goal,
+        allocation=allocation,
+        rows=rows,
+        regions=regions,
+        currency=settings.REPORTING_CURRENCY,
+    )
 
 
 @dataclass

@@ -18,7 +18,7 @@ from drm.api import Pagination, checked_serializer
 from drm.errors import ValidationFailed
 from identity.access import HasPortalRole, is_manufacturer
 
-from . import selectors, services
+from . import allocation, selectors, services
 from .filters import ReviewFilter
 from .models import Activity, Amendment, Goal, LandmarkReview
 from .serializers import (
@@ -38,6 +38,7 @@ from .serializers import (
     LandmarkReviewSerializer,
     LandmarkSerializer,
     LandmarksInputSerializer,
+    PlanSerializer,
     VerdictSerializer,
 )
 
@@ -226,6 +227,22 @@ class GoalViewSet(viewsets.GenericViewSet):
             else [(row["threshold"], row["kind"], row["amount"]) for row in bands],
         )
         return Response(AmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="A team goal's plan shared between its distributors",
+        description="Manufacturer staff (a team goal is internal: a partner gets 404). Each "
+        "distributor's proposed share from its market potential, history, peers' penetration "
+        "and trend, with the weights and how they were chosen (README, 'Targets from "
+        "potential'), its own proposal and the gap; totals by region add up to the plan. A "
+        "goal that is not a team goal of amounts: 400.",
+        responses={200: PlanSerializer, **REFUSALS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def plan(self, request, pk=None):
+        goal = self.get_object()
+        if not is_manufacturer(request.user):
+            raise Http404
+        return Response(PlanSerializer(allocation.plan_for(goal)).data)
 
     @extend_schema(
         summary="The goal's amendments, newest first",

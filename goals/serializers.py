@@ -689,3 +689,94 @@ class GoalQuerySerializer(serializers.Serializer):
         if data.get("distributor"):
             data["distributor"] = data["distributor"].code
         return data
+
+
+# --- a team goal's plan: each distributor's share --------------------------------------------
+
+
+class PlanWeightsSerializer(serializers.Serializer):
+    potential = serializers.DecimalField(max_digits=3, decimal_places=2)
+    history = serializers.DecimalField(max_digits=3, decimal_places=2)
+    peers = serializers.DecimalField(max_digits=3, decimal_places=2)
+    trend = serializers.DecimalField(max_digits=3, decimal_places=2)
+
+
+class PlanFitSerializer(serializers.Serializer):
+    how = serializers.ChoiceField(
+        choices=["fitted", "set", "too-little-past"],
+        help_text="fitted: on the past year; set: GOALS_PLAN_WEIGHTS names them; "
+        "too-little-past: the default weights, too few distributors to fit on",
+    )
+    weights = PlanWeightsSerializer(help_text="Each basis's weight, adding up to 1")
+    distributors = serializers.IntegerField(
+        help_text="Distributors with revenue in both years the fit was measured on"
+    )
+    error = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The fitted split's mean absolute % error on the past year",
+    )
+    history_error = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Last year's shares alone, the same year",
+    )
+    set_error = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, help_text="The default weights'"
+    )
+
+
+class PlanLineSerializer(serializers.Serializer):
+    product_line = serializers.CharField(help_text="Product line code")
+    amount = serializers.DecimalField(**MONEY)
+
+
+class PlanRowSerializer(serializers.Serializer):
+    distributor = serializers.CharField(source="distributor.code", help_text="Distributor code")
+    name = serializers.CharField(source="distributor.name")
+    region = serializers.CharField(source="distributor.region")
+    market_potential = serializers.DecimalField(
+        source="distributor.market_potential", allow_null=True, **MONEY
+    )
+    revenue_last_12_months = serializers.DecimalField(source="history", **MONEY)
+    share = serializers.DecimalField(**MONEY, help_text="The proposed share of the plan")
+    own_proposal = serializers.DecimalField(
+        source="bottom_up",
+        allow_null=True,
+        **MONEY,
+        help_text="The target the distributor's side last put on the table, if any",
+    )
+    gap = serializers.DecimalField(allow_null=True, **MONEY)
+    gap_pct = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    goal = serializers.IntegerField(
+        source="child.pk", allow_null=True, help_text="Its distributor goal under the plan"
+    )
+    goal_status = serializers.CharField(source="child.status", allow_null=True)
+    lines = serializers.SerializerMethodField(
+        help_text="Its share by product line (a plan of none)"
+    )
+
+    @extend_schema_field(PlanLineSerializer(many=True))
+    def get_lines(self, row):
+        return PlanLineSerializer(
+            [{"product_line": line.code, "amount": amount} for line, amount in row.lines],
+            many=True,
+        ).data
+
+
+class PlanRegionSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    share = serializers.DecimalField(**MONEY)
+    own_proposals = serializers.DecimalField(source="bottom_up", **MONEY)
+
+
+class PlanSerializer(serializers.Serializer):
+    goal = serializers.IntegerField(source="goal.pk")
+    plan = serializers.DecimalField(source="allocation.plan", **MONEY)
+    currency = serializers.CharField()
+    fit = PlanFitSerializer(source="allocation.fit")
+    own_proposals = serializers.DecimalField(source="bottom_up_total", **MONEY)
+    regions = PlanRegionSerializer(many=True)
+    rows = PlanRowSerializer(many=True)

@@ -2055,6 +2055,7 @@ URLS = {
     "api:goal-counter": by("api:goal-counter", lambda o: o.proposed_goal.pk),
     "api:goal-accept": by("api:goal-accept", lambda o: o.proposed_goal.pk),
     "api:goal-activate": lambda w, o: reverse("api:goal-activate", args=[w.team_goal.pk]),
+    "api:goal-plan": lambda w, o: reverse("api:goal-plan", args=[w.team_goal.pk]),
     "api:goal-close": by("api:goal-close", lambda o: o.goal.pk),
     "api:goal-amend": by("api:goal-amend", lambda o: o.goal.pk),
     "api:goal-amendments": by("api:goal-amendments", lambda o: o.amended_goal.pk),
@@ -4514,6 +4515,8 @@ ROWS = [
         api(writes(200), 404, 404),
         effect=team_goal_state,
     ),
+    # A team goal is internal: a partner does not see it, nor its plan.
+    Row("api:goal-plan", "GET", api(200, 404, 404)),
     *each_owner(
         "api:goal-close",
         "POST",

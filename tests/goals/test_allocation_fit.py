@@ -310,3 +310,37 @@ def test_the_penetration_index_reads_the_same_median_as_the_definition(peers, ke
     same = next((p for p in peers if p.key == key), None)
     unit = same or Unit(key=key, region=region, tier=tier, potential=D(1))
     assert PenetrationIndex(peers).penetration(unit) == naive_penetration(unit, peers)
+
+
+@pytest.mark.django_db
+def test_the_api_gives_the_pages_plan_with_how_its_weights_were_chosen(
+    token_client, manager, partner, two_years
+):
+    response = token_client(manager).get(reverse("api:goal-plan", args=[two_years.pk]))
+    assert response.status_code == 200
+    body = response.json()
+    distributors, result = goal_allocation(two_years)
+    assert body["plan"] == "1000000.00" and body["currency"] == "EUR"
+    assert body["fit"]["how"] == "fitted" and body["fit"]["distributors"] == 12
+    assert D(body["fit"]["error"]) == result.fit.error
+    assert {k: D(v) for k, v in body["fit"]["weights"].items()} == result.fit.weights
+    shares = {row["distributor"]: D(row["share"]) for row in body["rows"]}
+    assert shares == {d.code: result.shares[d.pk] for d in distributors}
+    assert sum(D(r["share"]) for r in body["regions"]) == D("1000000.00")
+    d05 = next(row for row in body["rows"] if row["distributor"] == "d05")
+    assert D(d05["revenue_last_12_months"]) == D("60000")
+    assert d05["goal"] is None and d05["own_proposal"] is None
+    # A team goal is internal: a partner does not see it.
+    assert (
+        token_client(partner).get(reverse("api:goal-plan", args=[two_years.pk])).status_code == 404
+    )
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_the_plan_of_a_goal_that_is_no_team_goal(
+    token_client, manager, distributor
+):
+    goal = factories.GoalFactory(distributor=distributor)
+    response = token_client(manager).get(reverse("api:goal-plan", args=[goal.pk]))
+    assert response.status_code == 400
+    assert "team goal" in response.json()["error"]["message"]

@@ -73,9 +73,7 @@ def test_without_two_finished_years_there_is_no_ratchet_to_tell(today, distribut
     assert ratchet(distributor, pumps, 200000) == []
 
 
-def test_a_rise_within_the_tolerance_of_the_fall_is_not_warned(
-    today, distributor, pumps, settings
-):
+def test_a_rise_within_the_tolerance_of_the_fall_is_not_warned(today, distributor, pumps, settings):
     past_year(distributor, pumps, 2024, 100000, 90000)
     past_year(distributor, pumps, 2025, 90000, 110000)  # cut by 10 %
     settings.GOALS_RATCHET_TOLERANCE = 1.0
