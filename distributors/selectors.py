@@ -26,7 +26,7 @@ from drm.collation import collated
 from drm.history import history_changes
 from drm.names import display_name_sql
 from drm.templatetags.money import money
-from identity.access import Role, hidden_fields, user_role
+from identity.access import Role, hidden_fields, user_role, viewer_key
 from identity.models import Membership
 
 from . import record
@@ -147,13 +147,24 @@ def distributor_pick(*, visible_to, query="", statuses=(), limit=PICK_LIMIT):
 
 
 def distributor_get(*, visible_to, code):
-    """One distributor by code, or Distributor.DoesNotExist when the user may not see it."""
-    return (
-        Distributor.objects.visible_to(visible_to)
-        .select_related("tier", "account_manager")
-        .prefetch_related("territories", "product_lines")
-        .get(code__caseless=code)
+    """One distributor by code, or Distributor.DoesNotExist when the user may not see it
+    (compiled once per viewer: every record page starts with it)."""
+    found = compiled.rows(
+        ("distributors.distributor_get", viewer_key(visible_to)),
+        lambda code: (
+            Distributor.objects.visible_to(visible_to)
+            .select_related("tier", "account_manager")
+            .prefetch_related("territories", "product_lines")
+            .filter(code__caseless=code)
+            .order_by("pk")[:2]
+        ),
+        code=code,
     )
+    if not found:
+        raise Distributor.DoesNotExist(f"No distributor {code!r} among those you may see")
+    if len(found) > 1:
+        raise Distributor.MultipleObjectsReturned(code)
+    return found[0]
 
 
 # How many complete months the record's revenue figures read, in one query (revenue_grid).
@@ -469,6 +480,11 @@ def distributor_profile_history(*, distributor, viewer):
             hidden=hidden_fields(viewer, Distributor),
             subject=lambda _record: distributor.name,
             written=HISTORY_WRITTEN,
+            frozen=(
+                "distributors.profile_history",
+                lambda distributor_id: Distributor.history.filter(id=distributor_id),
+                {"distributor_id": distributor.pk},
+            ),
         ),
     )
 
@@ -486,5 +502,12 @@ def distributor_history(*, distributor, viewer):
         hidden=hidden_fields(viewer, Membership),
         subject=lambda record: record.user.get_username() if record.user else f"#{record.user_id}",
         shown_on_create=("role",),
+        frozen=(
+            "distributors.member_history",
+            lambda distributor_id: Membership.history.filter(
+                distributor_id=distributor_id
+            ).select_related("user"),
+            {"distributor_id": distributor.pk},
+        ),
     )
     return sorted(profile + members, key=lambda change: change.when, reverse=True)

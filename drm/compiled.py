@@ -65,7 +65,8 @@ def _marker(index, name, value, series):
     """A stand-in for `value` no real value equals (far-off ids, dates and strings), the
     `index`-th of a call's values in marker `series` 0 or 1."""
     if isinstance(value, models.Model):
-        return type(value)(pk=_marker(index, name, value.pk, series))
+        # value.__class__, not type(value): request.user is a lazy object standing for one.
+        return value.__class__(pk=_marker(index, name, value.pk, series))
     if isinstance(value, (list, tuple)):
         # Each item its own marker; the list's length is part of the key.
         return [
@@ -163,7 +164,7 @@ def rows(key, build, /, **values):
     ):
         return list(build(**values))
     shape = tuple(
-        (name, type(value).__name__, len(value) if isinstance(value, (list, tuple)) else None)
+        (name, value.__class__.__name__, len(value) if isinstance(value, (list, tuple)) else None)
         for name, value in sorted(values.items())
     )
     # A translated word or a time zone the build puts in the SQL is the request's.

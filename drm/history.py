@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import get_m2m_reverse_field_name
 
+from drm import compiled
 from drm.formats import date_time, short_date
 
 ACTIONS = {
@@ -52,7 +53,9 @@ class Change:
         return self.who.get_full_name() or self.who.get_username()
 
 
-def history_changes(records, *, fields, hidden=(), subject=str, shown_on_create=(), written=None):
+def history_changes(
+    records, *, fields, hidden=(), subject=str, shown_on_create=(), written=None, frozen=None
+):
     """The changes recorded in `records` (a historical queryset), newest first.
 
     `fields` names the tracked fields (and many-to-many fields) worth showing; `hidden` those
@@ -66,16 +69,30 @@ def history_changes(records, *, fields, hidden=(), subject=str, shown_on_create=
     A fixed number of queries whatever the number of records: one for the records (with their
     users), one per many-to-many field, one per foreign key that changed. Each record is compared
     in Python with the one before; the callers page the list.
+
+    `frozen` = (key, build, values) reads the records and their links through drm.compiled
+    (`build(**values)` makes `records`), for a page that reads the same history every time.
     """
     model = records.model
     names = [name for name in fields if name not in set(hidden)]
     m2m = {f.name: f for f in getattr(model, "_history_m2m_fields", ()) if f.name in names}
     scalar = [name for name in names if name not in m2m]
-    links = {name: _links(model, name, field, records) for name, field in m2m.items()}
+
+    def read(part, make):
+        if frozen is None:
+            return list(make(records))
+        key, build, values = frozen
+        return compiled.rows((key, part), lambda **v: make(build(**v)), **values)
+
+    links = {name: _links(model, name, field, read) for name, field in m2m.items()}
     key = model.instance_type._meta.pk.attname
     previous = {}
     raw = []
-    for record in records.select_related("history_user").order_by("history_date", "history_id"):
+    ordered = read(
+        "records",
+        lambda found: found.select_related("history_user").order_by("history_date", "history_id"),
+    )
+    for record in ordered:
         record.history_links = {name: by_record[record.pk] for name, by_record in links.items()}
         object_id = getattr(record, key)
         before = previous.get(object_id)
@@ -132,12 +149,19 @@ def _record_changes(record, before, scalar, m2m, shown_on_create):
     return out
 
 
-def _links(model, name, field, records):
-    """{history record id: names of the objects linked then} for one many-to-many field."""
-    rows = getattr(model, name).model.objects.filter(history_id__in=records.values("pk"))
+def _links(model, name, field, read):
+    """{history record id: names of the objects linked then} for one many-to-many field;
+    `read(part, make)` reads `make(records)`."""
     reverse_name = get_m2m_reverse_field_name(field)
+    through = getattr(model, name).model
+    rows = read(
+        ("links", name),
+        lambda found: through.objects.filter(history_id__in=found.values("pk")).select_related(
+            reverse_name
+        ),
+    )
     linked = defaultdict(set)
-    for row in rows.select_related(reverse_name):
+    for row in rows:
         target = getattr(row, reverse_name)
         linked[row.history_id].add(str(target) if target is not None else "?")
     return defaultdict(frozenset, {pk: frozenset(names) for pk, names in linked.items()})

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from drm import compiled
 from drm.errors import NotAllowed
 
 MANUFACTURER_ADMINS = "Manufacturer admins"
@@ -33,8 +34,13 @@ def user_membership(user):
     if not hasattr(user, "_drm_membership"):
         from .models import Membership
 
-        user._drm_membership = (
-            Membership.objects.select_related("distributor").filter(user=user).first()
+        # Every request of a partner reads it: compiled once per process (drm.compiled).
+        user._drm_membership = compiled.first(
+            "identity.user_membership",
+            lambda user: (
+                Membership.objects.select_related("distributor").filter(user=user).order_by("pk")
+            ),
+            user=user,
         )
     return user._drm_membership
 
@@ -43,9 +49,15 @@ def user_portal_groups(user):
     """Which of the portal's two groups (MANUFACTURER_ADMINS, CHANNEL_MANAGERS) the user is in,
     read once per request (the API's token authentication reads them with the token)."""
     if not hasattr(user, "_drm_groups"):
+        from django.contrib.auth.models import Group
+
         user._drm_groups = set(
-            user.groups.filter(name__in=(MANUFACTURER_ADMINS, CHANNEL_MANAGERS)).values_list(
-                "name", flat=True
+            compiled.rows(
+                "identity.user_portal_groups",
+                lambda user: Group.objects.filter(
+                    user=user, name__in=(MANUFACTURER_ADMINS, CHANNEL_MANAGERS)
+                ).values_list("name", flat=True),
+                user=user,
             )
         )
     return user._drm_groups
@@ -237,8 +249,12 @@ def user_language(user, *, fallback="default"):
     if not hasattr(user, "_drm_language"):
         from .models import UserProfile
 
-        profile = UserProfile.objects.filter(user=user).only("language").first()
-        user._drm_language = profile.language if profile else ""
+        found = compiled.rows(
+            "identity.user_language",
+            lambda user: UserProfile.objects.filter(user=user).values_list("language", flat=True),
+            user=user,
+        )
+        user._drm_language = found[0] if found else ""
     return user._drm_language or fallback
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
+from drm import compiled
 from drm.errors import ValidationFailed
 
 from .access import admin_site_requires_verification, two_factor_required
@@ -65,7 +66,14 @@ def two_factor_step(user, *, admin_site=False, session=None):
     admin_asks = admin_site and admin_site_requires_verification(user)
     if by == SecondFactorBy.PROVIDER and not admin_asks:
         return None
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    devices = compiled.rows(
+        "identity.two_factor_step.devices",
+        lambda user: TOTPDevice.objects.filter(user=user, confirmed=True).values_list(
+            "pk", flat=True
+        )[:1],
+        user=user,
+    )
+    if devices:
         return Step.VERIFY
     if by == SecondFactorBy.PORTAL or two_factor_required(user) or admin_asks:
         return Step.SETUP

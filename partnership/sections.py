@@ -36,7 +36,14 @@ def _certificates(distributor, viewer, today):
         distributor,
         ("certificates", viewer.pk, today),
         lambda: selectors.certificates_read(
-            selectors.certificate_list(visible_to=viewer).filter(distributor=distributor), today
+            compiled.rows(
+                ("partnership.record.certificates", viewer_key(viewer)),
+                lambda distributor: selectors.certificate_list(visible_to=viewer).filter(
+                    distributor=distributor
+                ),
+                distributor=distributor,
+            ),
+            today,
         ),
     )
 
@@ -93,7 +100,7 @@ def _agreement(distributor):
     from .models import AgreementAcceptance
     from .services import agreement_versions
 
-    def read():
+    def build(distributor):
         acceptance = AgreementAcceptance.objects.filter(
             version=OuterRef("pk"), distributor=distributor
         )
@@ -101,7 +108,7 @@ def _agreement(distributor):
         def of_acceptance(field):
             return Subquery(acceptance.values(field)[:1])
 
-        current = (
+        return (
             agreement_versions()
             .defer("body", "body_fr")
             .annotate(
@@ -110,8 +117,10 @@ def _agreement(distributor):
                 acceptance_by_name=of_acceptance("accepted_by_name"),
                 acceptance_at=of_acceptance("accepted_at"),
             )
-            .first()
         )
+
+    def read():
+        current = compiled.first("partnership.record.agreement", build, distributor=distributor)
         if current is None:
             return None, None
         if current.acceptance_id is None:
