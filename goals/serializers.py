@@ -694,14 +694,24 @@ class GoalQuerySerializer(serializers.Serializer):
 # --- a team goal's plan: each distributor's share --------------------------------------------
 
 
-class PlanWeightsSerializer(serializers.Serializer):
+class _Answer(serializers.Serializer):
+    """An answer only (GET): every field read-only, nothing a client could send."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+        return fields
+
+
+class PlanWeightsSerializer(_Answer):
     potential = serializers.DecimalField(max_digits=3, decimal_places=2)
     history = serializers.DecimalField(max_digits=3, decimal_places=2)
     peers = serializers.DecimalField(max_digits=3, decimal_places=2)
     trend = serializers.DecimalField(max_digits=3, decimal_places=2)
 
 
-class PlanFitSerializer(serializers.Serializer):
+class PlanFitSerializer(_Answer):
     how = serializers.ChoiceField(
         choices=["fitted", "set", "too-little-past"],
         help_text="fitted: on the past year; set: GOALS_PLAN_WEIGHTS names them; "
@@ -728,12 +738,12 @@ class PlanFitSerializer(serializers.Serializer):
     )
 
 
-class PlanLineSerializer(serializers.Serializer):
+class PlanLineSerializer(_Answer):
     product_line = serializers.CharField(help_text="Product line code")
     amount = serializers.DecimalField(**MONEY)
 
 
-class PlanRowSerializer(serializers.Serializer):
+class PlanRowSerializer(_Answer):
     distributor = serializers.CharField(source="distributor.code", help_text="Distributor code")
     name = serializers.CharField(source="distributor.name")
     region = serializers.CharField(source="distributor.region")
@@ -766,13 +776,13 @@ class PlanRowSerializer(serializers.Serializer):
         ).data
 
 
-class PlanRegionSerializer(serializers.Serializer):
+class PlanRegionSerializer(_Answer):
     region = serializers.CharField()
     share = serializers.DecimalField(**MONEY)
     own_proposals = serializers.DecimalField(source="bottom_up", **MONEY)
 
 
-class PlanSerializer(serializers.Serializer):
+class PlanSerializer(_Answer):
     goal = serializers.IntegerField(source="goal.pk")
     plan = serializers.DecimalField(source="allocation.plan", **MONEY)
     currency = serializers.CharField()
