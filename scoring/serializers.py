@@ -66,7 +66,25 @@ class MetricLineSerializer(serializers.Serializer):
     )
 
 
-class ScorecardSerializer(serializers.ModelSerializer):
+class RankedOnSerializer(serializers.Serializer):
+    """What a scorecard's rank rests on: the rates its run scored and the rank's interval (the
+    scorecard and its history give both)."""
+
+    rate_estimate = serializers.ChoiceField(
+        source="run.rate_estimate",
+        choices=RateEstimate.choices,
+        read_only=True,
+        help_text="Which figure of the rates of counts the run scored on: raw or shrunk",
+    )
+    rank_low = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The rank's 90 % interval, best end"
+    )
+    rank_high = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The rank's 90 % interval, worst end"
+    )
+
+
+class ScorecardSerializer(RankedOnSerializer, serializers.ModelSerializer):
     distributor = serializers.CharField(source="distributor.code", help_text="Distributor code")
     name = serializers.CharField(source="distributor.name")
     tier = serializers.CharField(source="tier.code", help_text="Tier code (at the run)")
@@ -85,18 +103,6 @@ class ScorecardSerializer(serializers.ModelSerializer):
         "count: revenue, investments, leads (empty: none)"
     )
     model_version = serializers.IntegerField(source="run.model.version")
-    rate_estimate = serializers.ChoiceField(
-        source="run.rate_estimate",
-        choices=RateEstimate.choices,
-        read_only=True,
-        help_text="Which figure of the rates of counts the score ranked on: raw or shrunk",
-    )
-    rank_low = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="The rank's 90 % interval, best end"
-    )
-    rank_high = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="The rank's 90 % interval, worst end"
-    )
     top_quartile_probability = serializers.DecimalField(
         max_digits=4,
         decimal_places=3,
@@ -136,22 +142,10 @@ class ScorecardSerializer(serializers.ModelSerializer):
         return list(self.context.get("changed_since_run", {}).get(card.run_id, []))
 
 
-class ScorecardHistorySerializer(serializers.ModelSerializer):
+class ScorecardHistorySerializer(RankedOnSerializer, serializers.ModelSerializer):
     as_of = serializers.DateField(source="run.as_of")
     published_at = serializers.DateTimeField(source="run.published_at")
     model_version = serializers.IntegerField(source="run.model.version")
-    rate_estimate = serializers.ChoiceField(
-        source="run.rate_estimate",
-        choices=RateEstimate.choices,
-        read_only=True,
-        help_text="Which figure of the rates of counts that run scored on: raw or shrunk",
-    )
-    rank_low = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="The rank's 90 % interval, best end"
-    )
-    rank_high = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="The rank's 90 % interval, worst end"
-    )
 
     class Meta:
         model = Scorecard

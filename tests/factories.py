@@ -302,6 +302,22 @@ class GoalFactory(factory.django.DjangoModelFactory):
     status = "draft"
 
 
+def team_plan(**fields):
+    """A team goal of the channel aligning distributor goals under it, with no baseline of its
+    own: a plan to share between distributors (goals.allocation)."""
+    return GoalFactory(
+        **{
+            "level": "team",
+            "distributor": None,
+            "team_basis": "aligned",
+            "baseline": None,
+            "baseline_start": None,
+            "baseline_end": None,
+            **fields,
+        }
+    )
+
+
 class LandmarkFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "goals.Landmark"

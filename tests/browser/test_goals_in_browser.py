@@ -133,16 +133,10 @@ def test_the_manager_shares_a_plan_from_fitted_weights_and_the_partner_gets_its_
                 amount=D(round(100_000 * (k + 1) * luck)),
             )
     start = add_months(month_start(timezone.localdate()), 1)
-    plan = factories.GoalFactory(
-        level="team",
-        distributor=None,
+    plan = factories.team_plan(
         owner=manager,
-        team_basis="aligned",
         product_line=line,
         target=D("7800000.00"),
-        baseline=None,
-        baseline_start=None,
-        baseline_end=None,
         start=start,
         due=add_months(start, 12) - datetime.timedelta(days=1),
     )

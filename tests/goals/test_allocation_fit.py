@@ -199,16 +199,10 @@ def two_years(today, manager, distributor, pumps):
             factories.RevenueRecordFactory(
                 distributor=who, product_line=pumps, month=month, amount=D(round(amount))
             )
-    return factories.GoalFactory(
-        level="team",
-        distributor=None,
+    return factories.team_plan(
         owner=manager,
-        team_basis="aligned",
         product_line=pumps,
         target=D("1000000.00"),
-        baseline=None,
-        baseline_start=None,
-        baseline_end=None,
         start=datetime.date(2026, 7, 1),
         due=datetime.date(2027, 6, 30),
     )

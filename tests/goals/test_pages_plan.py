@@ -37,17 +37,11 @@ def plan(today, manager, distributor, other_distributor, pumps):
                 month=datetime.date(2026, month, 1),
                 amount=D(amount),
             )
-    return factories.GoalFactory(
-        level="team",
-        distributor=None,
+    return factories.team_plan(
         owner=manager,
-        team_basis="aligned",
         product_line=pumps,
         subtitle="The pump plan",
         target=D("400000.01"),
-        baseline=None,
-        baseline_start=None,
-        baseline_end=None,
         start=datetime.date(2026, 7, 1),
         due=datetime.date(2027, 6, 30),
     )
