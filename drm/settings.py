@@ -17,6 +17,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 # drm.compiled builds each frozen query afresh too and fails on any difference (on in the tests).
 COMPILED_QUERIES_CHECK = env.bool("COMPILED_QUERIES_CHECK", default=False)
+COMPILED_QUERIES_PREPARE = env.bool("COMPILED_QUERIES_PREPARE", default=True)
 # The fallback key only serves the embedded demo and tests; production settings refuse it.
 SECRET_KEY = env("SECRET_KEY", default="insecure-embedded-demo-key-do-not-use-in-production")
 # Secrets kept in the database (webhook signing secrets, SSO client secrets) are encrypted with

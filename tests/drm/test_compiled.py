@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -225,3 +225,66 @@ def test_frozen_rows_equal_fresh_rows_whatever_the_data(facts, who, since, floor
             "floor": Decimal(floor),
         }
         assert compiled.rows("h", build, **values) == list(build(**values))
+
+
+def _prepared_names():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'drm_%%'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def _by_code(code, since):
+    return Distributor.objects.filter(code=code, created_at__gte=since).annotate(spread=F("pk") % 7)
+
+
+def test_a_frozen_query_is_prepared_once_per_connection_and_logged_as_written(settings):
+    """On Postgres the frozen SQL is prepared on the connection the first time and executed by
+    name after: Postgres plans it once instead of on every request."""
+    settings.COMPILED_QUERIES_PREPARE = True
+    one, two = factories.DistributorFactory(), factories.DistributorFactory()
+    since = timezone.now() - datetime.timedelta(days=1)
+    before = _prepared_names()
+    with CaptureQueriesContext(connection) as queries:
+        first = compiled.rows("p", _by_code, code=one.code, since=since)
+        second = compiled.rows("p", _by_code, code=two.code, since=since)
+    assert [(d.pk, d.spread) for d in first] == [(one.pk, one.pk % 7)]
+    assert [(d.pk, d.spread) for d in second] == [(two.pk, two.pk % 7)]
+    added = _prepared_names() - before
+    assert len(added) == 1  # one statement for both calls
+    (name,) = added
+    assert [q["sql"].split(" ")[:2] for q in queries] == [["EXECUTE", name]] * 2
+    # The log shows the SQL as Django wrote it, its % operator included.
+    written = compiled.as_written(queries[1]["sql"])
+    fresh, _ = _by_code(one.code, since).query.sql_with_params()
+    assert written == fresh and " %% " in written
+
+
+def test_without_preparing_the_frozen_sql_runs_as_is(settings):
+    settings.COMPILED_QUERIES_PREPARE = False
+    one = factories.DistributorFactory()
+    since = timezone.now() - datetime.timedelta(days=1)
+    before = _prepared_names()
+    with CaptureQueriesContext(connection) as queries:
+        assert compiled.rows("q", _by_code, code=one.code, since=since) == [one]
+    assert queries[0]["sql"].startswith('SELECT "distributors_distributor"')
+    assert _prepared_names() == before
+
+
+def test_a_parameter_of_no_declared_type_is_not_prepared():
+    """A NULL or a list could be of any type: such SQL runs as is, not guessed at."""
+    frozen = compiled._Frozen(None, None, "SELECT %s", (None,), ())
+    assert compiled._prepared(frozen, [None]) is None
+    assert compiled._prepared(frozen, [[1, 2]]) is None
+    assert compiled._prepared(frozen, [1]).startswith("EXECUTE drm_")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_again(settings):
+    settings.COMPILED_QUERIES_PREPARE = True
+    one = factories.DistributorFactory()
+    since = timezone.now() - datetime.timedelta(days=1)
+    assert compiled.rows("r", _by_code, code=one.code, since=since) == [one]
+    connection.close()
+    assert _prepared_names() == set()  # a new session holds none
+    assert compiled.rows("r", _by_code, code=one.code, since=since) == [one]
+    assert len(_prepared_names()) == 1
