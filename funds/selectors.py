@@ -40,6 +40,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from drm import compiled
+from identity.access import viewer_key
 from leads.models import Lead
 
 from . import impact, treatments
@@ -405,9 +407,14 @@ def activity_type_impacts(*, visible_to, months):
 
 def distributor_impacts(distributor, *, visible_to):
     """[(treatment source, rollup)] of what each kind of treatment bought `distributor` (fund
-    activities, programmes), in the sources' order: one query."""
+    activities, programmes), in the sources' order: one query, compiled once (the record's)."""
     by_kind = defaultdict(list)
-    for row in estimate_list(visible_to=visible_to, distributor=distributor):
+    rows = compiled.rows(
+        ("funds.impacts", viewer_key(visible_to)),
+        lambda distributor: estimate_list(visible_to=visible_to, distributor=distributor),
+        distributor=distributor,
+    )
+    for row in rows:
         by_kind[row.kind].append(row)
     return [
         (source, impact_rollup(by_kind[source.kind]))

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from drm import compiled
 from drm.periods import month_start
 from identity.access import (
     CHANNEL_MANAGERS,
@@ -149,7 +150,12 @@ def goal_figures(goals, *, as_of=None):
     if goals:
         from .models import Landmark
 
-        for landmark in Landmark.objects.filter(goal__in=goals).order_by("date"):
+        found = compiled.rows(
+            "goals.figures.landmarks",
+            lambda goals: Landmark.objects.filter(goal__in=goals).order_by("date", "pk"),
+            goals=goals,
+        )
+        for landmark in found:
             landmarks.setdefault(landmark.goal_id, []).append(landmark)
     actuals = actuals_for(goals, as_of=as_of)
     rows = []
