@@ -117,9 +117,10 @@ def head_and_counts(queryset, size, **counts):
     return _counted(list(_with_counts(queryset, size, counts)), counts)
 
 
-def frozen_head_and_counts(key, build, size, **values):
+def frozen_head_and_counts(key, build, size, *, prepare=True, **values):
     """head_and_counts() of the queryset and counts `build(**values)` returns, its SQL compiled
-    once per `key` (drm.compiled: `key` holds the viewer and whatever else shapes the SQL)."""
+    once per `key` (drm.compiled: `key` holds the viewer and whatever else shapes the SQL;
+    `prepare` as compiled.rows takes it)."""
     names = {}
 
     def annotated(**values):
@@ -127,7 +128,7 @@ def frozen_head_and_counts(key, build, size, **values):
         names.update(counts)
         return _with_counts(queryset, size, counts)
 
-    rows = compiled.rows(key, annotated, **values)
+    rows = compiled.rows(key, annotated, prepare=prepare, **values)
     if names:
         return _counted(rows, names)
     # Read off the SQL frozen earlier, so the count names are the first row's.

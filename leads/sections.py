@@ -42,6 +42,8 @@ def _waiting(distributor, viewer):
             ("leads.waiting", viewer_key(viewer)),
             waiting,
             WAITING_SHOWN,
+            # One distributor may hold a hundred times another's leads: planned each time.
+            prepare=False,
             distributor=distributor,
             now=now,
         )
@@ -106,7 +108,7 @@ def lead_timeline(distributor, viewer, limit):
             .order_by("-at", "-id")[:limit]
         )
 
-    events = compiled.rows(("leads.timeline", limit), build, distributor=distributor)
+    events = compiled.rows(("leads.timeline", limit), build, prepare=False, distributor=distributor)
     manufacturer = is_manufacturer(viewer)
     entries = []
     for event in events:

@@ -288,3 +288,16 @@ def test_a_new_connection_prepares_again(settings):
     assert _prepared_names() == set()  # a new session holds none
     assert compiled.rows("r", _by_code, code=one.code, since=since) == [one]
     assert len(_prepared_names()) == 1
+
+
+def test_a_site_may_refuse_preparing(settings):
+    """prepare=False (a read whose best plan depends on the values) runs the SQL as written."""
+    settings.COMPILED_QUERIES_PREPARE = True
+    one = factories.DistributorFactory()
+    since = timezone.now() - datetime.timedelta(days=1)
+    before = _prepared_names()
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(2):
+            assert compiled.rows("s", _by_code, prepare=False, code=one.code, since=since) == [one]
+    assert [q["sql"][:6] for q in queries] == ["SELECT"] * 2
+    assert _prepared_names() == before
