@@ -12,6 +12,7 @@ by its next attempt, which starts again. The same as-of date and model give the 
 
 import csv
 import io
+import itertools
 import logging
 import time
 from decimal import ROUND_HALF_UP, Decimal
@@ -302,7 +303,10 @@ def scoring_compute(run):
         records,
         columns=["distributor_id", "metric", "raw", "numerator", "denominator", "missing_rates"],
     )
+    # The tuples' memory serves the frames that follow (the run's peak is in them).
+    del records
     frame = _normalise(distributors, values, metrics, weights, rate_estimate=run.rate_estimate)
+    del values  # the frame holds what the run needs of it
     cards = _scorecards(distributors, frame, run)
     _stage(run, "normalise", started)
     started = time.monotonic()
@@ -318,6 +322,7 @@ def _normalise(distributors, values, metrics, weights, *, rate_estimate=RateEsti
     estimate and interval (scoring.shrinkage), which places it when `rate_estimate` says so."""
     grid = distributors.merge(pd.DataFrame({"metric": [m.key for m in metrics]}), how="cross")
     frame = grid.merge(values, on=["distributor_id", "metric"], how="left")
+    del grid
     shrinkage.frame_estimates(frame, metrics, min_peers=settings.SCORING_SHRINKAGE_MIN_PEERS)
     frame["normalised"] = float("nan")
     shrunk = rate_estimate == RateEstimate.SHRUNK
@@ -439,6 +444,9 @@ def _metric_value_rows(run, frame):
         )
 
 
+COPY_ROWS = 10_000
+
+
 def _write_metric_values(run, frame):
     """The run's (distributor, metric) rows: one COPY on Postgres (a model instance per row
     cost four fifths of the run at 10,000 distributors), bulk_create elsewhere (the demo)."""
@@ -452,18 +460,23 @@ def _write_metric_values(run, frame):
             batch_size=WRITE_BATCH,
         )
         return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for values in rows:
-        writer.writerow(["" if value is None else value for value in values])
-    buffer.seek(0)
     table = connection.ops.quote_name(MetricValue._meta.db_table)
     columns = ", ".join(METRIC_VALUE_COLUMNS)
+    # A COPY per COPY_ROWS rows: the CSV of all 120,000 rows of the full-size world held at once
+    # was the run's peak memory. Rows of a run that dies halfway are of a run not published,
+    # which the next attempt deletes first.
+    rows = iter(rows)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)",  # noqa: S608
-            buffer,
-        )
+        while chunk := list(itertools.islice(rows, COPY_ROWS)):
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            for values in chunk:
+                writer.writerow(["" if value is None else value for value in values])
+            buffer.seek(0)
+            cursor.cursor.copy_expert(
+                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)",  # noqa: S608
+                buffer,
+            )
 
 
 def _write(run, frame, cards):

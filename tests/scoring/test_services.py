@@ -365,3 +365,24 @@ def test_each_ranked_scorecard_has_a_rank_interval_and_quartile_chances(lead_cha
         (c.distributor_id, c.rank_low, c.rank_high, c.bottom_quartile_probability)
         for c in Scorecard.objects.filter(run=run).order_by("distributor_id")
     ]
+
+
+def _metric_rows(run):
+    return sorted(
+        MetricValue.objects.filter(run=run).values_list(
+            "distributor_id", "metric", "raw", "numerator", "denominator", "normalised", "shrunk"
+        ),
+        key=repr,
+    )
+
+
+@pytest.mark.django_db
+def test_metric_values_written_in_several_copies_are_the_ones_written_in_one(channel, monkeypatch):
+    """The run COPYs its metric values COPY_ROWS at a time (its peak memory was the whole CSV):
+    written three rows at a time they are the same rows as written at once."""
+    whole = run_now()
+    monkeypatch.setattr(services, "COPY_ROWS", 3)
+    pieces = run_now()
+    assert whole.counts["metric_values"] == pieces.counts["metric_values"] > 3
+    assert _metric_rows(pieces) == _metric_rows(whole)
+    assert MetricValue.objects.filter(run=pieces).count() == pieces.counts["metric_values"]
