@@ -386,3 +386,37 @@ def test_metric_values_written_in_several_copies_are_the_ones_written_in_one(cha
     assert whole.counts["metric_values"] == pieces.counts["metric_values"] > 3
     assert _metric_rows(pieces) == _metric_rows(whole)
     assert MetricValue.objects.filter(run=pieces).count() == pieces.counts["metric_values"]
+
+
+@pytest.mark.django_db
+def test_metrics_reading_the_rollups_together_give_what_each_reads_alone(lead_channel):
+    """Within shared_reads() the lead rates, time to accept and won-from-leads read the rollups
+    once; every metric's figures are the ones it reads alone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from leads.models import LeadRollup
+    from scoring.metrics import metric_list, shared_reads
+    from tests.scoring.conftest import won_rollup
+
+    march = datetime.date(2026, 3, 1)
+    key = {"grain": LeadRollup.Grain.DISTRIBUTOR, "month": march}
+    for code, stage, bucket, count in (
+        ("bolt", "accept_time", 2, 90),
+        ("bolt", "accept_time", 5, 70),
+        ("core", "accept_time", 7, 60),
+        ("bolt", "late", 0, 12),
+        ("core", "dql", 0, 30),
+    ):
+        LeadRollup.objects.create(
+            **key, distributor=lead_channel[code], stage=stage, bucket=bucket, count=count
+        )
+    won_rollup(lead_channel["core"], march, "", 2, "500")
+
+    alone = {metric.key: metric.inputs(AS_OF) for metric in metric_list()}
+    with CaptureQueriesContext(connection) as queries, shared_reads():
+        together = {metric.key: metric.inputs(AS_OF) for metric in metric_list()}
+    assert together == alone
+    assert any(alone[key] for key in ("acceptance_rate", "time_to_accept", "won_from_leads"))
+    rollup_reads = [q for q in queries if 'FROM "leads_leadrollup"' in q["sql"]]
+    assert len(rollup_reads) == 2  # the shared read, and won values' own (priced per currency)
