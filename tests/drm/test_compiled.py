@@ -259,14 +259,23 @@ def test_a_frozen_query_is_prepared_once_per_connection_and_logged_as_written(se
     assert written == fresh and " %% " in written
 
 
-def test_without_preparing_the_frozen_sql_runs_as_is(settings):
-    settings.COMPILED_QUERIES_PREPARE = False
+@pytest.mark.parametrize(
+    ("setting", "prepare"),
+    [(False, True), (True, False)],
+    ids=["the setting off", "the site refusing (prepare=False)"],
+)
+def test_sql_not_prepared_runs_as_written(settings, setting, prepare):
+    """With COMPILED_QUERIES_PREPARE off, or at a site whose best plan depends on the values
+    (prepare=False), the frozen SQL runs as written and nothing is prepared."""
+    settings.COMPILED_QUERIES_PREPARE = setting
     one = factories.DistributorFactory()
     since = timezone.now() - datetime.timedelta(days=1)
     before = _prepared_names()
     with CaptureQueriesContext(connection) as queries:
-        assert compiled.rows("q", _by_code, code=one.code, since=since) == [one]
-    assert queries[0]["sql"].startswith('SELECT "distributors_distributor"')
+        for _ in range(2):
+            found = compiled.rows("q", _by_code, prepare=prepare, code=one.code, since=since)
+            assert found == [one]
+    assert [q["sql"][:33] for q in queries] == ['SELECT "distributors_distributor"'] * 2
     assert _prepared_names() == before
 
 
@@ -288,16 +297,3 @@ def test_a_new_connection_prepares_again(settings):
     assert _prepared_names() == set()  # a new session holds none
     assert compiled.rows("r", _by_code, code=one.code, since=since) == [one]
     assert len(_prepared_names()) == 1
-
-
-def test_a_site_may_refuse_preparing(settings):
-    """prepare=False (a read whose best plan depends on the values) runs the SQL as written."""
-    settings.COMPILED_QUERIES_PREPARE = True
-    one = factories.DistributorFactory()
-    since = timezone.now() - datetime.timedelta(days=1)
-    before = _prepared_names()
-    with CaptureQueriesContext(connection) as queries:
-        for _ in range(2):
-            assert compiled.rows("s", _by_code, prepare=False, code=one.code, since=since) == [one]
-    assert [q["sql"][:6] for q in queries] == ["SELECT"] * 2
-    assert _prepared_names() == before
