@@ -5,9 +5,11 @@ class's handlers); a route, or a method on a route, without a row fails the suit
 than status codes: lists, pages and exports are read for whose rows they hold; a write that is not
 allowed is re-read from the database, every table of it; where the status cannot tell yes from no
 (a commit that redirects either way, a token endpoint that answers 400 to everyone) the row judges
-the effect. Every method a route does not take is sent by every persona: 405 (or the refusal that
-persona gets anyway), nothing changed. Every filter of every list and export is sent the other
-distributor's code and id: the caller's own rows or none, and a count that matches them.
+the effect. Every method a route does not take is sent to it: 405 (or the refusal the persona
+gets anyway), nothing changed; each persona sends one of them per route, in turn, so that every
+method is sent on every route and every persona sends every method over the routes. Every filter
+of every list and export is sent the other distributor's code and id: the caller's own rows or
+none, and a count that matches them.
 
 Both distributors own objects: acme (partner, rep and colleague) and rival (the outsider), so a
 list that leaked would show the other's codes. API rows run with a session and with a DRF token.
@@ -4972,22 +4974,51 @@ def refused_methods(route):
     return sorted(set(METHODS) - ACCEPTED[route])
 
 
+def refused_sends(route, turn):
+    """(method, persona) pairs sent to `route`, the `turn`-th of the routes swept: every method
+    and every persona at least once, each persona on the method after the previous route's, so
+    that over the routes every persona sends every method. A view answers a method it does not
+    take before it looks at who sends it; the refusals that depend on the persona (a login page,
+    DRF's permission check) come from the persona's rows, which the pairs all reach."""
+    methods = refused_methods(route)
+    count = max(len(methods), len(SWEPT))
+    return [
+        (methods[(turn + index) % len(methods)], SWEPT[index % len(SWEPT)])
+        for index in range(count)
+    ]
+
+
+SWEPT_ROUTES = [route for route in PROBED if refused_methods(route)]
+
+
+def test_over_the_routes_every_persona_sends_every_method_a_route_does_not_take():
+    sent = {pair for turn, route in enumerate(SWEPT_ROUTES) for pair in refused_sends(route, turn)}
+    refused = {method for route in SWEPT_ROUTES for method in refused_methods(route)}
+    assert sent == {(method, persona) for method in refused for persona in SWEPT}
+    for turn, route in enumerate(SWEPT_ROUTES):
+        pairs = refused_sends(route, turn)
+        assert {method for method, _ in pairs} == set(refused_methods(route)), route
+        assert {persona for _, persona in pairs} == set(SWEPT), route
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("route", [route for route in PROBED if refused_methods(route)])
-def test_a_method_a_route_does_not_take_is_refused_for_everyone_and_changes_nothing(world, route):
-    """Every persona (with a session, and with a token on the API) sends every other method."""
+@pytest.mark.parametrize(("turn", "route"), list(enumerate(SWEPT_ROUTES)), ids=SWEPT_ROUTES)
+def test_a_method_a_route_does_not_take_is_refused_for_everyone_and_changes_nothing(
+    world, turn, route
+):
+    """Every persona (with a session, and with a token on the API) sends one of the methods the
+    route does not take, and every such method is sent (refused_sends)."""
     url = url_builder(route)(world, world.owned["acme"])
     is_api = is_api_route(route)
     counts = write_counts()
     wrong = []
-    for method in refused_methods(route):
-        for persona in SWEPT:
-            statuses, logins = refusals(route, method, persona)
-            for via in vias(is_api, persona):
-                response = send(client_for(world, persona, via), method, url, {}, is_api)
-                if not refused_as(response, statuses, logins):
-                    answer = response.get("Location", response.status_code)
-                    wrong.append(f"{method} as {persona} ({via}): {answer}")
+    for method, persona in refused_sends(route, turn):
+        statuses, logins = refusals(route, method, persona)
+        for via in vias(is_api, persona):
+            response = send(client_for(world, persona, via), method, url, {}, is_api)
+            if not refused_as(response, statuses, logins):
+                answer = response.get("Location", response.status_code)
+                wrong.append(f"{method} as {persona} ({via}): {answer}")
     assert not wrong, f"{route} answered a method it does not take: {wrong}"
     changed = changed_since(world.state, counts)
     assert not changed, f"a method {route} does not take changed {changed}"
