@@ -312,10 +312,12 @@ class Distributor(models.Model):
         return self.Contract.RUNNING
 
     @classmethod
-    def contract_q(cls, state, today=None):
-        """The rows whose `contract_state` is `state` on `today`, as a filter (one rule)."""
+    def contract_q(cls, state, today=None, renewal_from=None):
+        """The rows whose `contract_state` is `state` on `today`, as a filter (one rule).
+        `renewal_from`: renewal_from(today), given by a caller that compiles the filter once
+        (drm.compiled takes each date as a value of its own)."""
         today = today or timezone.localdate()
-        renewal_from = today + datetime.timedelta(days=settings.CONTRACT_RENEWAL_DAYS)
+        renewal_from = renewal_from or cls.renewal_from(today)
         started = Q(contract_start__isnull=True) | Q(contract_start__lte=today)
         return {
             cls.Contract.NONE: Q(contract_start__isnull=True, contract_end__isnull=True),
@@ -327,6 +329,11 @@ class Distributor(models.Model):
             & Q(contract_end__gte=today, contract_end__lte=renewal_from),
             cls.Contract.ENDED: started & Q(contract_end__lt=today),
         }[cls.Contract(state)]
+
+    @staticmethod
+    def renewal_from(today):
+        """The last contract end that is due for renewal on `today`."""
+        return today + datetime.timedelta(days=settings.CONTRACT_RENEWAL_DAYS)
 
     def clean(self):
         if self.contract_start and self.contract_end and self.contract_end < self.contract_start:

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from drm import compiled
 from drm.formats import year_month
-from identity.access import Role, is_manufacturer, user_role
+from identity.access import Role, is_manufacturer, user_role, viewer_key
 
 from . import record, selectors
 from .models import Distributor, ImportBatch, Investment
@@ -144,18 +144,28 @@ def contracts_ending(viewer, *, distributor, scope, today):
     if distributor is not None or not is_manufacturer(viewer):
         return None
     state = Distributor.Contract.RENEWAL_DUE
-    due = selectors.distributors_in_scope(visible_to=viewer, scope=scope).filter(
-        Distributor.contract_q(state, today)
-    )
-    first = list(
-        due.order_by("contract_end", "code").only("code", "name", "contract_end")[
-            : record.TODO_PREVIEW
-        ]
+    scope = scope or selectors.distributor_scope_default(user=viewer)
+    key = ("distributors.todo-contracts", viewer_key(viewer), scope)
+    dates = {"today": today, "renewal_from": Distributor.renewal_from(today)}
+
+    def due(today, renewal_from):
+        return selectors.distributors_in_scope(visible_to=viewer, scope=scope).filter(
+            Distributor.contract_q(state, today, renewal_from)
+        )
+
+    first = compiled.rows(
+        key,
+        lambda **dates: (
+            due(**dates)
+            .order_by("contract_end", "code")
+            .only("code", "name", "contract_end")[: record.TODO_PREVIEW]
+        ),
+        **dates,
     )
     return record.Todo(
         key="contracts_ending",
         label=_("Contracts due for renewal"),
-        count=due.count(),
+        count=compiled.count(key, due, **dates),
         url=f"{reverse('distributors:list')}?contract={state.value}&scope={scope}",
         rows=tuple(
             record.TodoRow(

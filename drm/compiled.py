@@ -174,10 +174,48 @@ def rows(key, build, /, *, prepare=True, **values):
     hundred times another's (the leads and their events). A prepared statement's generic plan,
     chosen after five runs on small distributors, read the bench's largest one in a second
     instead of 2 ms."""
-    if connections["default"].vendor != "postgresql" or any(
-        isinstance(value, (list, tuple)) and len(value) > LONGEST_LIST for value in values.values()
-    ):
+    if not _compiles(values):
         return list(build(**values))
+    frozen, params = _frozen_and_params(key, build, values)
+    if frozen.sql is None:
+        return []
+    return _run(frozen, params, prepare=prepare)
+
+
+def count(key, build, /, *, prepare=True, **values):
+    """`build(**values).count()`, from SQL compiled once per `key`: the count of the rows of
+    the queryset's SQL (`SELECT COUNT(*) FROM (…)`, which Postgres plans as a count of the
+    query itself). With settings.COMPILED_QUERIES_CHECK, also held to Django's own count."""
+    if not _compiles(values):
+        return build(**values).count()
+    frozen, params = _frozen_and_params(
+        ("count", key), lambda **values: build(**values).order_by().values("pk"), values
+    )
+    if frozen.sql is None:
+        found = 0
+    else:
+        # The SQL Django compiled, wrapped: no value of the call is in its text.
+        counting = dataclasses.replace(frozen, sql=f"SELECT COUNT(*) FROM ({frozen.sql}) AS n")  # noqa: S608
+        sql = counting.sql
+        if prepare and settings.COMPILED_QUERIES_PREPARE:
+            sql = _prepared(counting, params) or sql
+        with connections["default"].cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchone()[0]
+    if getattr(settings, "COMPILED_QUERIES_CHECK", False) and found != build(**values).count():
+        raise FrozenQueryError(f"{key}: the frozen count differs from the queryset's")
+    return found
+
+
+def _compiles(values):
+    return connections["default"].vendor == "postgresql" and not any(
+        isinstance(value, (list, tuple)) and len(value) > LONGEST_LIST for value in values.values()
+    )
+
+
+def _frozen_and_params(key, build, values):
+    """The frozen SQL of `build` for `key` (frozen now if it was not yet) and the parameters
+    of this call's `values`."""
     shape = tuple(
         (name, value.__class__.__name__, len(value) if isinstance(value, (list, tuple)) else None)
         for name, value in sorted(values.items())
@@ -202,9 +240,7 @@ def rows(key, build, /, *, prepare=True, **values):
         _, sql, fresh = _compile(build(**values))
         if sql != frozen.sql or tuple(fresh) != tuple(params):
             raise FrozenQueryError(f"{key}: the frozen SQL differs from a fresh build")
-    if frozen.sql is None:
-        return []
-    return _run(frozen, params, prepare=prepare)
+    return frozen, params
 
 
 def first(key, build, /, *, prepare=True, **values):

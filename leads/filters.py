@@ -171,7 +171,9 @@ class LeadFilter(ScopeFilterMixin, IncrementalFilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(Lead.overdue_q()) if value else queryset.exclude(Lead.overdue_q())
+        # `now`: the moment the caller counts from (lead_filterset), else the clock's.
+        overdue = Lead.overdue_q(getattr(self, "now", None))
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_escalated(self, queryset, name, value):
         if value is None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distributors import record
+from distributors.selectors import distributor_scope_default
 from drm import compiled
 from drm.periods import month_start
 from identity.access import Role, is_manufacturer, user_role, viewer_key
@@ -128,8 +129,13 @@ def lead_timeline(distributor, viewer, limit):
     return entries
 
 
-def _preview(queryset, row):
-    return tuple(row(item) for item in queryset[: record.TODO_PREVIEW])
+def _preview(key, build, row, **values):
+    """`row(item)` of the first items of `build(**values)`, its SQL compiled once per `key`
+    (channel-wide leads are planned each time: see compiled.rows)."""
+    items = compiled.rows(
+        key, lambda **values: build(**values)[: record.TODO_PREVIEW], prepare=False, **values
+    )
+    return tuple(row(item) for item in items)
 
 
 def _lead_row(lead, now):
@@ -172,14 +178,21 @@ def todo_leads_overdue(viewer, *, distributor, scope, today):
     """A manager's leads past their accept deadline, over its scope."""
     if distributor is not None or not is_manufacturer(viewer):
         return None
-    leads = selectors.leads_overdue(user=viewer, scope=scope)
+    scope = scope or distributor_scope_default(user=viewer)
     now = timezone.now()
     return record.Todo(
         key="leads_overdue",
         label=_("Leads past their accept deadline"),
-        count=leads.count(),
+        count=selectors.leads_overdue_count(user=viewer, scope=scope, now=now),
         url=selectors.leads_overdue_url(user=viewer, scope=scope),
-        rows=_preview(leads.select_related("distributor"), lambda lead: _lead_row(lead, now)),
+        rows=_preview(
+            ("leads.todo-overdue", viewer_key(viewer), scope),
+            lambda now: selectors.leads_overdue(user=viewer, scope=scope, now=now).select_related(
+                "distributor"
+            ),
+            lambda lead: _lead_row(lead, now),
+            now=now,
+        ),
         action=_("Re-route them, or remind the distributor"),
     )
 
@@ -188,13 +201,19 @@ def todo_registrations(viewer, *, distributor, scope, today):
     """A manager's deal registrations to approve or decline, over its scope."""
     if distributor is not None or not is_manufacturer(viewer):
         return None
-    registrations = selectors.registrations_to_approve(user=viewer, scope=scope)
+    scope = scope or distributor_scope_default(user=viewer)
+    key = ("leads.todo-registrations", viewer_key(viewer), scope)
+
+    def registrations():
+        return selectors.registrations_to_approve(user=viewer, scope=scope)
+
     return record.Todo(
         key="registrations_to_approve",
         label=_("Deal registrations to approve"),
-        count=registrations.count(),
+        count=compiled.count(key, registrations),
         url=selectors.registrations_to_approve_url(user=viewer, scope=scope),
         rows=_preview(
+            key,
             registrations,
             lambda registration: record.TodoRow(
                 text=f"{registration.lead.company} · {registration.distributor.name}",

@@ -33,10 +33,18 @@ from django.utils.http import urlencode
 
 from distributors.models import Distributor
 from distributors.selectors import DistributorScope, distributor_scope_default
+from drm import compiled
 from drm.errors import ValidationFailed
 from drm.history import history_changes
 from drm.templatetags.money import money, number
-from identity.access import Role, is_manufacturer, is_partner, user_membership, user_role
+from identity.access import (
+    Role,
+    is_manufacturer,
+    is_partner,
+    user_membership,
+    user_role,
+    viewer_key,
+)
 
 from .models import (
     CriteriaAcknowledgement,
@@ -61,24 +69,27 @@ def _lead_rows(visible_to):
     )
 
 
-def lead_filterset(*, visible_to, data=None, request=None):
+def lead_filterset(*, visible_to, data=None, request=None, now=None):
     """The lead list's FilterSet (leads.filters.LeadFilter) bound to `data` (query parameters)
-    over the leads the viewer may see, newest first: `.qs` its rows, `.errors` what is wrong."""
+    over the leads the viewer may see, newest first: `.qs` its rows, `.errors` what is wrong.
+    `now`: the moment "overdue" is judged at (default: the clock's when it filters)."""
     from .filters import LeadFilter
 
     request = request or SimpleNamespace(user=visible_to)
-    return LeadFilter(
+    filterset = LeadFilter(
         data, queryset=_lead_rows(visible_to).order_by("-created_at", "-id"), request=request
     )
+    filterset.now = now
+    return filterset
 
 
-def lead_list(*, visible_to, filters=None):
+def lead_list(*, visible_to, filters=None, now=None):
     """Leads the viewer may see, newest first, narrowed by `filters`: LeadFilter's query
     parameters ({"status": "mql", "overdue": "1", "scope": "mine"}). An invalid value raises
     ValidationFailed naming the parameter, never an unfiltered list."""
     if not filters:
         return _lead_rows(visible_to).order_by("-created_at", "-id")
-    filterset = lead_filterset(visible_to=visible_to, data=filters)
+    filterset = lead_filterset(visible_to=visible_to, data=filters, now=now)
     if not filterset.is_valid():
         name, errors = next(iter(filterset.errors.items()))
         raise ValidationFailed(f"{name}: {errors[0]}", field=name, details=filterset.errors)
@@ -690,14 +701,29 @@ def _scope(user, scope):
     return scope or distributor_scope_default(user=user)
 
 
-def leads_overdue(*, user, scope=None):
-    """For the manufacturer's staff: leads past their accept deadline (Lead.overdue_q), of the
-    distributors they manage (`scope` "mine") or all ("all"; None: the lead list's default
-    scope), newest first as the list shows them. Anyone else: none. The same rows:
-    leads_overdue_url()."""
+def leads_overdue(*, user, scope=None, now=None):
+    """For the manufacturer's staff: leads past their accept deadline (Lead.overdue_q) at `now`
+    (default: the clock's), of the distributors they manage (`scope` "mine") or all ("all";
+    None: the lead list's default scope), newest first as the list shows them. Anyone else:
+    none. The same rows: leads_overdue_url()."""
     if not is_manufacturer(user):
         return Lead.objects.none()
-    return lead_list(visible_to=user, filters={"overdue": "1", "scope": _scope(user, scope)})
+    return lead_list(
+        visible_to=user, filters={"overdue": "1", "scope": _scope(user, scope)}, now=now
+    )
+
+
+def leads_overdue_count(*, user, scope=None, now=None):
+    """len(leads_overdue(…)), its SQL compiled once per viewer and scope (the dashboard shows
+    it twice: its headline and its "Waiting for you")."""
+    scope = _scope(user, scope)
+    return compiled.count(
+        ("leads.overdue", viewer_key(user), scope),
+        lambda now: leads_overdue(user=user, scope=scope, now=now),
+        # Planned each time: a generic plan cannot use the partial index of overdue leads.
+        prepare=False,
+        now=now or timezone.now(),
+    )
 
 
 def leads_overdue_url(*, user, scope=None):

@@ -227,7 +227,8 @@ def onboarding_section(distributor, viewer, today):
     }
 
 
-def _steps_todo(viewer, *, distributor, scope, today):
+def _steps_todo(viewer, *, distributor, scope, ahead):
+    """The steps waiting for `viewer`'s side (a manufacturer's: due by `ahead`)."""
     from .models import JourneyStep, StepProgress
 
     steps = StepProgress.objects.visible_to(viewer).filter(
@@ -240,7 +241,7 @@ def _steps_todo(viewer, *, distributor, scope, today):
     if is_manufacturer(viewer):
         steps = steps.filter(
             step__side=JourneyStep.Side.MANUFACTURER,
-            due_on__lte=today + datetime.timedelta(days=STEPS_AHEAD_DAYS),
+            due_on__lte=ahead,
         ).exclude(step__evidence=JourneyStep.Evidence.CHECK)
         if scope == "mine":
             steps = steps.filter(onboarding__distributor__account_manager=viewer)
@@ -260,12 +261,22 @@ def todo_onboarding_steps(viewer, *, distributor, scope, today):
     if not manufacturer and (distributor is None or user_role(viewer) != Role.PARTNER_ADMIN):
         return None
     if manufacturer:
-        steps = _steps_todo(viewer, distributor=distributor, scope=scope, today=today)
-        rows, counts = record.head_and_counts(
-            steps.select_related("step", "onboarding__distributor").order_by("due_on", "pk"),
+        values = {"today": today, "ahead": today + datetime.timedelta(days=STEPS_AHEAD_DAYS)}
+        if distributor is not None:
+            values["distributor"] = distributor
+
+        def build(today, ahead, distributor=None):
+            steps = _steps_todo(viewer, distributor=distributor, scope=scope, ahead=ahead)
+            return (
+                steps.select_related("step", "onboarding__distributor").order_by("due_on", "pk"),
+                {"count": Count("pk"), "overdue": Count("pk", filter=Q(due_on__lt=today))},
+            )
+
+        rows, counts = record.frozen_head_and_counts(
+            ("partnership.todo-steps", viewer_key(viewer), scope),
+            build,
             record.TODO_PREVIEW,
-            count=Count("pk"),
-            overdue=Count("pk", filter=Q(due_on__lt=today)),
+            **values,
         )
     else:
         # The partner's side of the steps its record's section read (`_steps_todo`'s rule).
@@ -327,11 +338,17 @@ def todo_applications(viewer, *, distributor, scope, today):
 
     from .models import Application
 
-    waiting = Application.objects.filter(
-        decision="", distributor__status=Distributor.Status.APPLICANT
-    ).select_related("distributor")
-    rows, counts = record.head_and_counts(
-        waiting.order_by("submitted_at", "pk"), record.TODO_PREVIEW, count=Count("pk")
+    rows, counts = record.frozen_head_and_counts(
+        "partnership.todo-applications",
+        lambda: (
+            Application.objects.filter(
+                decision="", distributor__status=Distributor.Status.APPLICANT
+            )
+            .select_related("distributor")
+            .order_by("submitted_at", "pk"),
+            {"count": Count("pk")},
+        ),
+        record.TODO_PREVIEW,
     )
     if not counts.get("count"):
         return None

@@ -19,7 +19,7 @@ from goals import selectors as goal_selectors
 from goals.models import Goal
 from identity.access import viewer_key
 from leads import analytics
-from leads.selectors import leads_overdue, leads_overdue_url
+from leads.selectors import leads_overdue_count, leads_overdue_url
 
 from .freshness import notes, run_changes, run_computed_at
 from .metrics import metric_get, metric_list, window
@@ -521,11 +521,15 @@ def lead_headline(*, months):
 
 
 ATTENTION_LIMIT = 10
+# The runs in a row a rank must have fallen in for the dashboard's "falling" list.
+FALLING_RUNS = 3
 
 
-def falling_distributors(*, runs=3):
-    """Scorecards of the last run of distributors whose rank fell in each of the last `runs`."""
-    run_ids = list(published_runs().values_list("pk", flat=True)[:runs])
+def falling_distributors(*, runs=3, run_ids=None):
+    """Scorecards of the last run of distributors whose rank fell in each of the last `runs`
+    (`run_ids`: those runs' ids, newest first, when the caller has read them)."""
+    if run_ids is None:
+        run_ids = list(published_runs().values_list("pk", flat=True)[:runs])
     if len(run_ids) < runs:
         return Scorecard.objects.none()
     falling = (
@@ -597,38 +601,71 @@ def dashboard(*, user):
     )
     if run is not None:
         figures = run_figures(run)
-        bottom = (
-            bottom_quartile(run)
-            .select_related("distributor")
-            .order_by(F("bottom_quartile_probability").desc(nulls_last=True), "percentile")
+        level = settings.SCORING_BOTTOM_QUARTILE_PROBABILITY
+        context["bottom"] = compiled.rows(
+            ("scoring.dashboard.bottom", ATTENTION_LIMIT, level),
+            lambda run: (
+                bottom_quartile(run)
+                .select_related("distributor")
+                .order_by(F("bottom_quartile_probability").desc(nulls_last=True), "percentile")[
+                    :ATTENTION_LIMIT
+                ]
+            ),
+            run=run,
         )
-        context["bottom"] = list(bottom[:ATTENTION_LIMIT])
         context["bottom_count"] = figures["bottom_count"]
         # Ranked in the bottom quartile, but the data cannot say they belong there.
         context["bottom_unsure"] = figures["bottom_unsure"]
         context["bottom_level"] = round(settings.SCORING_BOTTOM_QUARTILE_PROBABILITY * 100)
-        falling = falling_distributors()
-        context["falling"] = list(falling[:ATTENTION_LIMIT])
-        context["falling_count"] = falling.count()
+        run_ids = compiled.rows(
+            ("scoring.dashboard.runs", FALLING_RUNS),
+            lambda: published_runs().values_list("pk", flat=True)[:FALLING_RUNS],
+        )
+
+        def falling(run_ids):
+            return falling_distributors(runs=FALLING_RUNS, run_ids=run_ids)
+
+        context["falling"] = compiled.rows(
+            ("scoring.dashboard.falling", ATTENTION_LIMIT),
+            lambda run_ids: falling(run_ids)[:ATTENTION_LIMIT],
+            run_ids=run_ids,
+        )
+        context["falling_count"] = compiled.count(
+            "scoring.dashboard.falling", falling, run_ids=run_ids
+        )
         context["buckets"] = _buckets_chart(figures["buckets"])
         context["headline"] = {
             key: figures[key] for key in ("ranked", "median_score", "revenue_t12m")
         }
+    # Each list and count from SQL compiled once per viewer (drm.compiled).
+    viewer = viewer_key(user)
+
     # The review queue's own filter, so that its link lists exactly the count.
-    missed = goal_selectors.reviews_missed_not_accounted(user).order_by("opened_at", "id")
-    context["missed"] = list(missed[:ATTENTION_LIMIT])
-    context["missed_count"] = missed.count()
+    def missed():
+        return goal_selectors.reviews_missed_not_accounted(user).order_by("opened_at", "id")
+
+    context["missed"] = compiled.rows(
+        ("scoring.dashboard.missed", viewer, ATTENTION_LIMIT),
+        lambda: missed()[:ATTENTION_LIMIT],
+    )
+    context["missed_count"] = compiled.count(("scoring.dashboard.missed", viewer), missed)
     context["missed_url"] = goal_selectors.reviews_missed_not_accounted_url()
     # The whole channel's, as the other figures; the link lists exactly the counted leads.
-    context["overdue_leads"] = leads_overdue(user=user, scope="all").count()
+    context["overdue_leads"] = leads_overdue_count(user=user, scope="all")
     context["overdue_leads_url"] = leads_overdue_url(user=user, scope="all")
-    at_risk = (
-        Goal.objects.visible_to(user)
-        .filter(at_risk=True)
-        .select_related("distributor", "product_line", "customer_category", "territory")
-        .order_by("due", "id")
+
+    def at_risk():
+        return (
+            Goal.objects.visible_to(user)
+            .filter(at_risk=True)
+            .select_related("distributor", "product_line", "customer_category", "territory")
+            .order_by("due", "id")
+        )
+
+    context["at_risk"] = compiled.rows(
+        ("scoring.dashboard.at-risk", viewer, ATTENTION_LIMIT),
+        lambda: at_risk()[:ATTENTION_LIMIT],
     )
-    context["at_risk"] = list(at_risk[:ATTENTION_LIMIT])
-    context["at_risk_count"] = at_risk.count()
+    context["at_risk_count"] = compiled.count(("scoring.dashboard.at-risk", viewer), at_risk)
     context["now"] = timezone.now()
     return context

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from distributors import record
 from distributors.selectors import DistributorScope, distributor_scope_default
-from identity.access import is_manufacturer
+from identity.access import is_manufacturer, viewer_key
 
 from . import selectors
 from .models import TierReview
@@ -39,23 +39,34 @@ def todo_tier_changes(viewer, *, distributor, scope, today):
     record)."""
     if not is_manufacturer(viewer):
         return None
-    reviews = TierReview.objects.filter(status=TierReview.Status.PROPOSED)
     query = {"status": TierReview.Status.PROPOSED}
+    values = {}
     if distributor is not None:
-        reviews = reviews.filter(distributor=distributor)
         query["distributor"] = distributor.code
+        values["distributor"] = distributor
     else:
         # The dashboard's scope: the manager's own distributors, or all (as the list filters).
         scope = scope or distributor_scope_default(user=viewer)
-        if scope == DistributorScope.MINE:
-            reviews = reviews.filter(distributor__account_manager=viewer)
         query["scope"] = scope
-    rows, counts = record.head_and_counts(
-        reviews.select_related("distributor", "current_tier", "proposed_tier").order_by(
-            "proposed_at", "pk"
-        ),
+
+    def build(**values):
+        reviews = TierReview.objects.filter(status=TierReview.Status.PROPOSED)
+        if "distributor" in values:
+            reviews = reviews.filter(distributor=values["distributor"])
+        elif scope == DistributorScope.MINE:
+            reviews = reviews.filter(distributor__account_manager=viewer)
+        return (
+            reviews.select_related("distributor", "current_tier", "proposed_tier").order_by(
+                "proposed_at", "pk"
+            ),
+            {"count": Count("pk")},
+        )
+
+    rows, counts = record.frozen_head_and_counts(
+        ("tiers.todo", viewer_key(viewer), query.get("scope")),
+        build,
         record.TODO_PREVIEW,
-        count=Count("pk"),
+        **values,
     )
     if not counts["count"]:
         return None

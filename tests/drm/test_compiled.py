@@ -297,3 +297,75 @@ def test_a_new_connection_prepares_again(settings):
     assert _prepared_names() == set()  # a new session holds none
     assert compiled.rows("r", _by_code, code=one.code, since=since) == [one]
     assert len(_prepared_names()) == 1
+
+
+# --- counts --------------------------------------------------------------------------------------
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.integers(1, 12)), max_size=15),
+    st.integers(0, 2),
+    st.integers(1, 12),
+)
+def test_a_frozen_count_is_the_querysets_count_whatever_the_data(facts, who, since):
+    """For any revenue rows and any values, the compiled count is Django's count of the same
+    queryset, a join that repeats rows and a DISTINCT among them."""
+    compiled.forget()
+    distributors = [factories.DistributorFactory() for _ in range(3)]
+    for index, month in set(facts):
+        factories.RevenueRecordFactory(
+            distributor=distributors[index], month=datetime.date(2026, month, 1)
+        )
+
+    def rows_of(distributor, since):
+        return RevenueRecord.objects.filter(distributor=distributor, month__gte=since)
+
+    def distributors_with(since, distinct):
+        found = Distributor.objects.filter(revenue__month__gte=since, pk__in=ids)
+        return found.distinct() if distinct else found
+
+    ids = [distributor.pk for distributor in distributors]
+    for index in range(3):  # the memo is warm after the first
+        values = {
+            "distributor": distributors[(who + index) % 3],
+            "since": datetime.date(2026, since, 1),
+        }
+        assert compiled.count("c", rows_of, **values) == rows_of(**values).count()
+        for distinct in (False, True):
+            count = compiled.count(
+                ("d", distinct),
+                lambda since, distinct=distinct: distributors_with(since, distinct),
+                since=values["since"],
+            )
+            assert count == distributors_with(values["since"], distinct).count()
+
+
+def test_a_count_is_one_query_prepared_once_and_zero_for_an_empty_queryset(settings):
+    settings.COMPILED_QUERIES_CHECK = False
+    settings.COMPILED_QUERIES_PREPARE = True
+    one = factories.DistributorFactory()
+    factories.DistributorFactory()
+    since = timezone.now() - datetime.timedelta(days=1)
+    before = _prepared_names()
+    with CaptureQueriesContext(connection) as queries:
+        counts = [compiled.count("n", _by_code, code=code, since=since) for code in (one.code, "x")]
+    assert counts == [1, 0]
+    assert len(queries) == 2 and len(_prepared_names() - before) == 1
+    assert compiled.as_written(queries[0]["sql"]).startswith("SELECT COUNT(*) FROM (SELECT")
+    with CaptureQueriesContext(connection) as queries:
+        assert compiled.count("none", lambda: Distributor.objects.none()) == 0
+    assert len(queries) == 0
+
+
+def test_the_check_catches_a_count_that_differs_from_the_querysets(settings, monkeypatch):
+    """With COMPILED_QUERIES_CHECK, a count whose frozen SQL is not the queryset's fails."""
+    factories.DistributorFactory()
+    every = compiled._freeze(lambda: Distributor.objects.order_by().values("pk"), {})
+    monkeypatch.setattr(compiled, "_frozen_and_params", lambda key, build, values: (every, []))
+    with pytest.raises(compiled.FrozenQueryError, match="count"):
+        compiled.count("w", lambda: Distributor.objects.filter(code="no-such-code"))
