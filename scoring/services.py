@@ -456,67 +456,83 @@ def _metric_value_rows(run, frame):
 
 
 COPY_ROWS = 10_000
+NULL = "\\N"
 
 
-def _write_metric_values(run, frame):
-    """The run's (distributor, metric) rows: one COPY on Postgres (a model instance per row
-    cost four fifths of the run at 10,000 distributors), bulk_create elsewhere (the demo)."""
-    rows = _metric_value_rows(run, frame)
+def _copy(model, columns, rows):
+    """Insert `rows` (tuples of `columns`' values): a COPY per COPY_ROWS rows on Postgres (a
+    model instance per row cost four fifths of the run at 10,000 distributors, and the CSV of
+    all 120,000 metric values held at once was its peak memory), bulk_create elsewhere (the
+    demo). Rows of a run that dies halfway are of a run not published, which the next attempt
+    deletes first."""
     if connection.vendor != "postgresql":
-        MetricValue.objects.bulk_create(
-            (
-                MetricValue(**dict(zip(METRIC_VALUE_COLUMNS, values, strict=True)))
-                for values in rows
-            ),
+        model.objects.bulk_create(
+            (model(**dict(zip(columns, values, strict=True))) for values in rows),
             batch_size=WRITE_BATCH,
         )
         return
-    table = connection.ops.quote_name(MetricValue._meta.db_table)
-    columns = ", ".join(METRIC_VALUE_COLUMNS)
-    # A COPY per COPY_ROWS rows: the CSV of all 120,000 rows of the full-size world held at once
-    # was the run's peak memory. Rows of a run that dies halfway are of a run not published,
-    # which the next attempt deletes first.
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(columns)
     rows = iter(rows)
     with connection.cursor() as cursor:
         while chunk := list(itertools.islice(rows, COPY_ROWS)):
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             for values in chunk:
-                writer.writerow(["" if value is None else value for value in values])
+                # NULL is \N, so that an empty string (a blank region) stays one.
+                writer.writerow([NULL if value is None else value for value in values])
             buffer.seek(0)
             cursor.cursor.copy_expert(
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)",  # noqa: S608
+                f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')",  # noqa: S608
                 buffer,
             )
+
+
+SCORECARD_COLUMNS = (
+    "run_id",
+    "distributor_id",
+    "tier_id",
+    "region",
+    "score",
+    "rank",
+    "rank_in_tier",
+    "rank_in_region",
+    "percentile",
+    "rank_change",
+    "score_change",
+    "rank_low",
+    "rank_high",
+    "top_quartile_probability",
+    "bottom_quartile_probability",
+)
+
+
+def _scorecard_rows(run, cards):
+    for row in cards.itertuples(index=False):
+        yield (
+            run.pk,
+            int(row.distributor_id),
+            int(row.tier_id),
+            row.region or "",
+            _q(row.score),
+            _int(row.rank),
+            _int(row.rank_in_tier),
+            _int(row.rank_in_region),
+            _q(row.percentile),
+            _int(row.rank_change),
+            _q(row.score_change),
+            _int(row.rank_low),
+            _int(row.rank_high),
+            _q(row.top_quartile_probability, PROBABILITY),
+            _q(row.bottom_quartile_probability, PROBABILITY),
+        )
 
 
 def _write(run, frame, cards):
     started = time.monotonic()
     _progress(run, "write")
-    _write_metric_values(run, frame)
-    Scorecard.objects.bulk_create(
-        (
-            Scorecard(
-                run=run,
-                distributor_id=int(row.distributor_id),
-                tier_id=int(row.tier_id),
-                region=row.region or "",
-                score=_q(row.score),
-                rank=_int(row.rank),
-                rank_in_tier=_int(row.rank_in_tier),
-                rank_in_region=_int(row.rank_in_region),
-                percentile=_q(row.percentile),
-                rank_change=_int(row.rank_change),
-                score_change=_q(row.score_change),
-                rank_low=_int(row.rank_low),
-                rank_high=_int(row.rank_high),
-                top_quartile_probability=_q(row.top_quartile_probability, PROBABILITY),
-                bottom_quartile_probability=_q(row.bottom_quartile_probability, PROBABILITY),
-            )
-            for row in cards.itertuples(index=False)
-        ),
-        batch_size=WRITE_BATCH,
-    )
+    _copy(MetricValue, METRIC_VALUE_COLUMNS, _metric_value_rows(run, frame))
+    _copy(Scorecard, SCORECARD_COLUMNS, _scorecard_rows(run, cards))
     run.counts = {
         "distributors": len(cards),
         "ranked": int(cards["score"].notna().sum()),

@@ -6,22 +6,14 @@ import time
 
 from scoring import services
 
-_original_write = services._write
+_original_copy = services._copy
 PAUSE = float(os.environ.get("SCORING_TEST_PAUSE", "30"))
 
 
-def _stalling_write(run, frame, cards):
-    create = services.Scorecard.objects.bulk_create
-
-    def stall_then_create(*args, **kwargs):
+def _stalling_copy(model, columns, rows):
+    if model is services.Scorecard:
         time.sleep(PAUSE)
-        return create(*args, **kwargs)
-
-    services.Scorecard.objects.bulk_create = stall_then_create
-    try:
-        return _original_write(run, frame, cards)
-    finally:
-        services.Scorecard.objects.bulk_create = create
+    return _original_copy(model, columns, rows)
 
 
-services._write = _stalling_write
+services._copy = _stalling_copy

@@ -376,16 +376,31 @@ def _metric_rows(run):
     )
 
 
+def _scorecard_rows(run):
+    fields = [field.attname for field in Scorecard._meta.concrete_fields]
+    fields = [
+        name for name in fields if name not in ("id", "run_id", "rank_change", "score_change")
+    ]
+    return sorted(Scorecard.objects.filter(run=run).values_list(*fields), key=repr)
+
+
 @pytest.mark.django_db
-def test_metric_values_written_in_several_copies_are_the_ones_written_in_one(channel, monkeypatch):
-    """The run COPYs its metric values COPY_ROWS at a time (its peak memory was the whole CSV):
-    written three rows at a time they are the same rows as written at once."""
+def test_rows_written_in_several_copies_are_the_ones_written_in_one(channel, monkeypatch):
+    """The run COPYs its metric values and scorecards COPY_ROWS at a time (its peak memory was
+    the whole CSV, then the 10,000 scorecards as model instances): written two rows at a time
+    they are the same rows as written at once, a blank region blank and not NULL."""
+    channel["core"].region = ""
+    channel["core"].save(update_fields=["region"])
     whole = run_now()
-    monkeypatch.setattr(services, "COPY_ROWS", 3)
+    monkeypatch.setattr(services, "COPY_ROWS", 2)
     pieces = run_now()
-    assert whole.counts["metric_values"] == pieces.counts["metric_values"] > 3
+    assert whole.counts["metric_values"] == pieces.counts["metric_values"] > 2
     assert _metric_rows(pieces) == _metric_rows(whole)
     assert MetricValue.objects.filter(run=pieces).count() == pieces.counts["metric_values"]
+    assert _scorecard_rows(pieces) == _scorecard_rows(whole)
+    assert len(_scorecard_rows(pieces)) == pieces.counts["scorecards"] > 2
+    assert Scorecard.objects.get(run=pieces, distributor=channel["core"]).region == ""
+    assert Scorecard.objects.filter(run=pieces, score__isnull=False, rank__isnull=False).exists()
 
 
 @pytest.mark.django_db
