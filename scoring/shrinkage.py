@@ -212,38 +212,45 @@ def rate_estimates(successes, trials, prior):
 # --- how sure a rank is --------------------------------------------------------------------------
 
 
-def percentile_ranks(values, *, higher_is_better=True):
+# Rows of draws ranked at a time by percentile_ranks: its sort's temporaries (the order, a
+# copy with NaN filled) are this many rows, not all of them.
+RANK_CHUNK = 10
+
+
+def percentile_ranks(values, *, higher_is_better=True, out=None):
     """Each row's place 0–100 among its row's values (NaN left out, stays NaN): (rank − 1) /
     (count − 1) × 100 with the best at 100; ties broken arbitrarily (draws have none).
 
-    Worked in place on as few draws × distributors arrays as it can: at the full-size world
-    each is 8 MB, and the nightly run's peak memory was in them."""
+    Worked RANK_CHUNK rows at a time into one array of the result (`out`, which may be
+    `values` itself when the caller has no more use for them): at the full-size world a
+    draws × distributors array is 8 MB, and the nightly run's peak memory was in its sort's
+    temporaries of that size. Each row is sorted on its own, so the chunks change nothing."""
     values = np.atleast_2d(np.asarray(values, dtype=float))
     missing = np.isnan(values)
     any_missing = bool(missing.any())
-    if any_missing or not higher_is_better:
-        filled = values.copy() if higher_is_better else np.negative(values)
-        # NaN take the first places (−inf), then are masked out.
-        filled[missing] = -np.inf
-    else:
-        filled = values
-    order = np.argsort(filled, axis=-1)
-    del filled
-    ranks = np.empty(order.shape, dtype=float)
-    rows = np.arange(values.shape[0])[:, None]
-    ranks[rows, order] = np.arange(values.shape[-1], dtype=float)
-    del order
+    count = values.shape[-1]
+    ranks = np.empty(values.shape, dtype=float) if out is None else out
+    positions = np.arange(count, dtype=float)
+    for start in range(0, values.shape[0], RANK_CHUNK):
+        rows = slice(start, start + RANK_CHUNK)
+        chunk = values[rows]
+        if any_missing or not higher_is_better:
+            chunk = chunk.copy() if higher_is_better else np.negative(chunk)
+            # NaN take the first places (−inf), then are masked out.
+            chunk[missing[rows]] = -np.inf
+        order = np.argsort(chunk, axis=-1)
+        np.put_along_axis(ranks[rows], order, positions[None, :], axis=-1)
     if not any_missing:
-        count = values.shape[-1]
         if count < 2:
-            return np.full(values.shape, 100.0)
+            ranks[...] = 100.0
+            return ranks
         ranks *= 100.0 / (count - 1)
         return ranks
-    count = (~missing).sum(axis=-1, keepdims=True)
+    counts = (~missing).sum(axis=-1, keepdims=True)
     ranks -= missing.sum(axis=-1, keepdims=True)
-    ranks /= np.maximum(count - 1, 1)
+    ranks /= np.maximum(counts - 1, 1)
     ranks *= 100
-    ranks[(count <= 1)[:, 0]] = 100.0
+    ranks[(counts <= 1)[:, 0]] = 100.0
     ranks[missing] = np.nan
     return ranks
 
@@ -406,10 +413,13 @@ def score_draws(frame, order, metrics, *, draws=RANK_DRAWS, seed=RANK_SEED):
         part = frame.loc[rows]
         at = where[rows.to_numpy()]
         rates = posterior_draws(part["post_a"], part["post_b"], draws=draws, rng=rng)
-        places = percentile_ranks(rates, higher_is_better=metric.direction == "higher")
+        # Ranked in the draws' own array (the run's peak memory is in these arrays).
+        places = percentile_ranks(rates, higher_is_better=metric.direction == "higher", out=rates)
         weight = part["weight"].to_numpy(dtype=float)
         places *= (weight / total_weight[at])[None, :]
-        scores[:, at] += places
+        # A few draws at a time: `scores[:, at] += …` copies the columns it adds to.
+        for start in range(0, draws, RANK_CHUNK):
+            scores[start : start + RANK_CHUNK, at] += places[start : start + RANK_CHUNK]
         del rates, places
     ranked = np.zeros(len(order), dtype=bool)
     ranked[where[with_data.to_numpy()]] = True

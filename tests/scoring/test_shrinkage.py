@@ -156,3 +156,47 @@ def test_the_quartile_chances_are_probabilities_that_never_add_past_one(pairs, s
     assert (top + bottom <= 1).all()
     assert (figures["rank_low"] <= figures["rank_high"]).all()
     assert ((figures["rank_low"] >= 1) & (figures["rank_high"] <= len(pairs))).all()
+
+
+def _sorted_ranks(values, higher_is_better):
+    """Each row's places by a plain sort of its known values: the definition, row by row."""
+    places = np.full(values.shape, np.nan)
+    for row, line in enumerate(values):
+        known = np.flatnonzero(~np.isnan(line))
+        keyed = line[known] if higher_is_better else -line[known]
+        order = known[np.argsort(keyed, kind="stable")]
+        count = len(known)
+        places[row, order] = 100.0 if count < 2 else np.arange(count) * 100.0 / (count - 1)
+    return places
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 25),
+    st.integers(1, 30),
+    st.floats(0, 0.5),
+    st.booleans(),
+    st.integers(1, 30),
+    st.integers(0, 2**32 - 1),
+)
+def test_percentile_ranks_in_chunks_and_in_place_are_each_rows_places(
+    draws, distributors, holes, higher, chunk, seed
+):
+    """Ranked RANK_CHUNK rows at a time, into a new array or into the values' own, each row
+    gets the places a plain sort of its known values gives (draws have no ties)."""
+    rng = np.random.default_rng(seed)
+    values = rng.random((draws, distributors))
+    values[rng.random(values.shape) < holes] = np.nan
+    expected = _sorted_ranks(values, higher)
+    original = values.copy()
+    chunked = pytest.MonkeyPatch()
+    chunked.setattr(shrinkage, "RANK_CHUNK", chunk)
+    try:
+        fresh = shrinkage.percentile_ranks(values, higher_is_better=higher)
+        assert np.array_equal(values, original, equal_nan=True)  # the input is left alone
+        in_place = shrinkage.percentile_ranks(values, higher_is_better=higher, out=values)
+    finally:
+        chunked.undo()
+    assert in_place is values
+    np.testing.assert_allclose(fresh, expected, equal_nan=True)
+    np.testing.assert_allclose(in_place, expected, equal_nan=True)
