@@ -194,19 +194,26 @@ def beta_quantile(q, a, b, *, steps=60):
 
 def rate_estimates(successes, trials, prior):
     """{raw, shrunk, low, high, prior_mean} arrays (fractions 0–1) for each (x, n) under `prior`:
-    the raw rate, the posterior mean and its 90 % interval (posterior Beta quantiles)."""
+    the raw rate, the posterior mean and its 90 % interval (posterior Beta quantiles).
+
+    A posterior piled against 0 or 1 (every lead accepted, under a prior of peers nearly all at
+    100 %) can have its mean outside its central 90 %: its thin tail pulls the mean away from
+    where the mass is. The interval is then widened to the mean, so that a scorecard never
+    shows an estimate outside its own interval (it covers more than 90 % there)."""
     x = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
     a, b = posterior(x, n, prior.alpha, prior.beta)
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = np.where(n > 0, np.clip(x, 0, n) / n, np.nan)
-    return {
-        "raw": raw,
-        "shrunk": a / (a + b),
-        "low": beta_quantile(INTERVAL[0], a, b),
-        "high": beta_quantile(INTERVAL[1], a, b),
-        "prior_mean": np.full(x.shape, prior.mean),
-    }
+    shrunk = a / (a + b)
+    with np.errstate(invalid="ignore"):
+        return {
+            "raw": raw,
+            "shrunk": shrunk,
+            "low": np.minimum(beta_quantile(INTERVAL[0], a, b), shrunk),
+            "high": np.maximum(beta_quantile(INTERVAL[1], a, b), shrunk),
+            "prior_mean": np.full(x.shape, prior.mean),
+        }
 
 
 # --- how sure a rank is --------------------------------------------------------------------------
