@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from distributors.models import DataChange
+from drm import compiled
 from drm.periods import current_month
 from leads.models import LeadEvent
 
@@ -36,9 +37,10 @@ class Source:
     # "Revenue changed since this run.": what a scorecard page writes when it did.
     note = ""
 
-    def changed(self, since):
+    def changed(self, since, month_start):
         """An expression: a true value (when, or True) if this source changed after `since` in
-        a way a run computed now would count, else a false one."""
+        a way a run computed now would count, else a false one (`month_start`: the running
+        month's first moment, given so that the expression reads no clock)."""
         raise NotImplementedError
 
     def when(self, value):
@@ -52,7 +54,7 @@ class StampedSource(Source):
 
     source = ""
 
-    def changed(self, since):
+    def changed(self, since, month_start):
         stamps = DataChange.objects.filter(source=self.source, changed_at__gt=since)
         return Subquery(stamps.values("changed_at")[:1])
 
@@ -82,8 +84,8 @@ class Leads(Source):
     key = "leads"
     note = _("Leads moved since this run.")
 
-    def changed(self, since):
-        return Exists(LeadEvent.objects.filter(at__gt=since, at__lt=_running_month_start()))
+    def changed(self, since, month_start):
+        return Exists(LeadEvent.objects.filter(at__gt=since, at__lt=month_start))
 
     def when(self, value):
         # A move counts once its month is over: the answer last turned at a month's start.
@@ -102,15 +104,23 @@ def run_computed_at(run):
 
 def run_changes(run):
     """{source key: when its answer turned} for the sources changed since `run` was computed,
-    in registry order, read in one query; {} without a run."""
+    in registry order, read in one query compiled once (drm.compiled: every scorecard read of
+    the API and every page showing a run asks); {} without a run."""
     if run is None:
         return {}
-    since = run_computed_at(run)
     sources = source_list()
-    values = (
-        ScoringRun.objects.filter(pk=run.pk)
-        .values(**{f"changed_{source.key}": source.changed(since) for source in sources})
-        .first()
+
+    def build(run_id, since, month_start):
+        return ScoringRun.objects.filter(pk=run_id).values(
+            **{f"changed_{source.key}": source.changed(since, month_start) for source in sources}
+        )
+
+    values = compiled.first(
+        ("scoring.run-changes", tuple(source.key for source in sources)),
+        build,
+        run_id=run.pk,
+        since=run_computed_at(run),
+        month_start=_running_month_start(),
     )
     if values is None:  # the run was pruned meanwhile: nothing to compare with
         return {}
