@@ -36,6 +36,11 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The API first: a request resolves through the patterns in order, and an API client's
+    # every call would otherwise try each page's pattern before its own.
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("", distributor_views.home, name="home"),
     # Django's form views also answer PUT as if it were POST; the portal's forms only POST.
     # Log-in and log-out are single sign-on's (they know the company sign-in).
@@ -85,9 +90,6 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("sso.urls")),
     path("", include("scim.urls")),
-    path("api/v1/", include((api_v1, "api"), namespace="api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
