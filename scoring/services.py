@@ -489,9 +489,15 @@ def _copy(model, columns, rows):
                 # NULL is \N, so that an empty string (a blank region) stays one.
                 writer.writerow([NULL if value is None else value for value in values])
             buffer.seek(0)
-            cursor.cursor.copy_expert(
+            # Through Django's execute wrappers, as every other statement: what watches the
+            # database (a fault injected in the tests, instrumentation) sees the COPY too.
+            cursor._execute_with_wrappers(
                 f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')",  # noqa: S608
-                buffer,
+                None,
+                False,
+                lambda sql, params, many, context, buffer=buffer: context[
+                    "cursor"
+                ].cursor.copy_expert(sql, buffer),
             )
 
 

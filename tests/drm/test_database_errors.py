@@ -218,8 +218,8 @@ def published_run(as_of):
 @pytest.mark.parametrize(
     "where",
     [
-        # The write: the scorecards go in after the metric values.
-        'INSERT INTO "scoring_scorecard"',
+        # The write: the scorecards go in (by COPY) after the metric values.
+        'COPY "scoring_scorecard"',
         # The publication: the run's switch to published, after every row was written.
         '"published_at" =',
     ],
@@ -251,7 +251,7 @@ def test_a_transient_error_in_the_scoring_write_is_retried_and_the_run_published
         as_of=timezone.localdate(), model=scoring_services.scoring_model_current()
     )
 
-    with database_fails(on='INSERT INTO "scoring_scorecard"', error=OperationalError):
+    with database_fails(on='COPY "scoring_scorecard"', error=OperationalError):
         result = scoring_run_task.apply(args=[run.pk])
 
     assert result.successful()

@@ -64,7 +64,8 @@ def test_a_partner_types_its_email_signs_in_at_its_company_and_lands_as_partner_
     callback = idp_sign_in(requests.Session(), authorize, "ann")
     response = client.get(path_of(callback))
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
+    # A refusal says why in its message (it failed once, under load, without saying).
+    assert response["Location"] == reverse("home"), said(response)
     user = User.objects.get(username="ann@acme.example")
     assert response.wsgi_request.user == user
     assert user_role(user) == Role.PARTNER_ADMIN
