@@ -11,6 +11,7 @@ by its next attempt, which starts again. The same as-of date and model give the 
 """
 
 import csv
+import functools
 import io
 import itertools
 import logging
@@ -495,10 +496,15 @@ def _copy(model, columns, rows):
                 f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')",  # noqa: S608
                 None,
                 False,
-                lambda sql, params, many, context, buffer=buffer: context[
-                    "cursor"
-                ].cursor.copy_expert(sql, buffer),
+                functools.partial(_copy_from, buffer),
             )
+
+
+def _copy_from(buffer, sql, params, many, context):
+    """Run COPY … FROM STDIN `sql` with `buffer`; the driver's errors become Django's (a
+    dropped connection an OperationalError, which the task retries)."""
+    with context["connection"].wrap_database_errors:
+        return context["cursor"].cursor.copy_expert(sql, buffer)
 
 
 SCORECARD_COLUMNS = (

@@ -435,3 +435,16 @@ def test_metrics_reading_the_rollups_together_give_what_each_reads_alone(lead_ch
     assert any(alone[key] for key in ("acceptance_rate", "time_to_accept", "won_from_leads"))
     rollup_reads = [q for q in queries if 'FROM "leads_leadrollup"' in q["sql"]]
     assert len(rollup_reads) == 2  # the shared read, and won values' own (priced per currency)
+
+
+@pytest.mark.django_db
+def test_a_copy_the_database_refuses_raises_djangos_error_and_writes_nothing(channel):
+    """The COPY's driver errors come out as Django's (the task tells transient ones by them)."""
+    from django.db import DataError, transaction
+
+    run = run_now()
+    before = Scorecard.objects.count()
+    rows = [(run.pk, channel["core"].pk, "not a tier id")]
+    with pytest.raises(DataError), transaction.atomic():
+        services._copy(Scorecard, ("run_id", "distributor_id", "tier_id"), rows)
+    assert Scorecard.objects.count() == before
