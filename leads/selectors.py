@@ -714,8 +714,8 @@ def leads_overdue(*, user, scope=None, now=None):
 
 
 def leads_overdue_count(*, user, scope=None, now=None):
-    """len(leads_overdue(…)), its SQL compiled once per viewer and scope (the dashboard shows
-    it twice: its headline and its "Waiting for you")."""
+    """len(leads_overdue(…)), its SQL compiled once per viewer and scope (the dashboard's
+    headline and its "Waiting for you" count them)."""
     scope = _scope(user, scope)
     return compiled.count(
         ("leads.overdue", viewer_key(user), scope),

@@ -521,11 +521,13 @@ def lead_headline(*, months):
 
 
 ATTENTION_LIMIT = 10
+
+
 # The runs in a row a rank must have fallen in for the dashboard's "falling" list.
 FALLING_RUNS = 3
 
 
-def falling_distributors(*, runs=3, run_ids=None):
+def falling_distributors(*, runs=FALLING_RUNS, run_ids=None):
     """Scorecards of the last run of distributors whose rank fell in each of the last `runs`
     (`run_ids`: those runs' ids, newest first, when the caller has read them)."""
     if run_ids is None:
@@ -590,8 +592,10 @@ def run_figures(run):
     return figures
 
 
-def dashboard(*, user):
-    """What needs the manager's attention, and the channel's headline figures."""
+def dashboard(*, user, todos_of_all=None):
+    """What needs the manager's attention, and the channel's headline figures. `todos_of_all`:
+    the page's "Waiting for you" when it is over all distributors, whose overdue leads are the
+    headline's (counted once, not twice)."""
     run = latest_run()
     context = {"run": run, "freshness": run_freshness(run)}
     # Over the months the run counts (those before today without a run), so that the headline's
@@ -651,7 +655,12 @@ def dashboard(*, user):
     context["missed_count"] = compiled.count(("scoring.dashboard.missed", viewer), missed)
     context["missed_url"] = goal_selectors.reviews_missed_not_accounted_url()
     # The whole channel's, as the other figures; the link lists exactly the counted leads.
-    context["overdue_leads"] = leads_overdue_count(user=user, scope="all")
+    if todos_of_all is None:
+        context["overdue_leads"] = leads_overdue_count(user=user, scope="all")
+    else:  # an item with nothing waiting is left out of the list
+        context["overdue_leads"] = next(
+            (todo.count for todo in todos_of_all if todo.key == "leads_overdue"), 0
+        )
     context["overdue_leads_url"] = leads_overdue_url(user=user, scope="all")
 
     def at_risk():

@@ -507,22 +507,10 @@ def _copy_from(buffer, sql, params, many, context):
         return context["cursor"].cursor.copy_expert(sql, buffer)
 
 
-SCORECARD_COLUMNS = (
-    "run_id",
-    "distributor_id",
-    "tier_id",
-    "region",
-    "score",
-    "rank",
-    "rank_in_tier",
-    "rank_in_region",
-    "percentile",
-    "rank_change",
-    "score_change",
-    "rank_low",
-    "rank_high",
-    "top_quartile_probability",
-    "bottom_quartile_probability",
+# The scorecard's columns, as the model declares them (its id aside): _scorecard_rows gives
+# their values in this order.
+SCORECARD_COLUMNS = tuple(
+    field.attname for field in Scorecard._meta.concrete_fields if not field.primary_key
 )
 
 

@@ -56,7 +56,9 @@ def dashboard(request):
     else:
         scope = (form.cleaned_data.get("scope") if form.is_bound else "") or default
         todos = record.todos(request.user, scope=scope)
-    context = selectors.dashboard(user=request.user)
+    context = selectors.dashboard(
+        user=request.user, todos_of_all=todos if status == 200 and scope == "all" else None
+    )
     context.update(
         reporting_currency=settings.REPORTING_CURRENCY,
         manufacturer=True,

@@ -138,3 +138,32 @@ def test_the_missed_landmarks_link_lists_exactly_the_count_shown(
         assert expected.count() == mine
         listed = login(user).get(link)
         assert {r.pk for r in listed.context["page"].object_list} == {r.pk for r in expected}
+
+
+@pytest.mark.parametrize(("scope", "counts"), [("all", 1), ("mine", 2)])
+def test_the_channels_overdue_leads_are_counted_once_when_the_page_is_over_all(
+    login, manager, scored, scope, counts, settings
+):
+    """Over all distributors the headline's overdue leads are the "Waiting for you" item's, read
+    once; over "mine" the headline still counts the whole channel."""
+    settings.COMPILED_QUERIES_CHECK = False  # its own recount would be a query of its own
+    other = factories.DistributorFactory(code="elsewhere", account_manager=None)
+    for distributor in (scored["acme"], other, other):
+        factories.LeadFactory(
+            status="assigned",
+            distributor=distributor,
+            accept_deadline=timezone.now() - datetime.timedelta(hours=1),
+        )
+    scored["acme"].account_manager = manager
+    scored["acme"].save(update_fields=["account_manager"])
+    with CaptureQueriesContext(connection) as queries:
+        response = login(manager).get(URL, {"scope": scope})
+    todo = next(todo for todo in response.context["todos"] if todo.key == "leads_overdue")
+    assert response.context["overdue_leads"] == 3
+    assert todo.count == (3 if scope == "all" else 1)
+    overdue_counts = [
+        query["sql"]
+        for query in queries
+        if "COUNT(*)" in query["sql"] and '"leads_lead"."accept_deadline" <' in query["sql"]
+    ]
+    assert len(overdue_counts) == counts
